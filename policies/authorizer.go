@@ -1,0 +1,255 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	gormadapter "github.com/casbin/gorm-adapter/v3"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// facts carries the attributes of a request to the holds function.
+type facts struct {
+	Subject Subject
+	Object  Object
+}
+
+// ruleTable is created by a migration; the adapter never migrates it.
+const ruleTable = "casbin_rule"
+
+// Authorizer answers "may this subject do this to that object?" from the policy held in the
+// database. It is safe for concurrent use.
+type Authorizer struct {
+	db       *gorm.DB
+	enforcer *casbin.SyncedEnforcer
+
+	mu       sync.RWMutex
+	families map[string]string // object type -> casbin section suffix ("", "2", "3", "4")
+}
+
+// New loads the policy from db, first bringing the default permission rows up to date (Sync),
+// and returns an Authorizer over it.
+func New(ctx context.Context, db *gorm.DB) (*Authorizer, error) {
+	if err := Sync(ctx, db); err != nil {
+		return nil, err
+	}
+	m, err := model.NewModelFromString(modelConf)
+	if err != nil {
+		return nil, fmt.Errorf("policy model: %w", err)
+	}
+	e, err := casbin.NewSyncedEnforcer(m, newAdapter(db.WithContext(ctx)))
+	if err != nil {
+		return nil, fmt.Errorf("load policy: %w", err)
+	}
+	e.AddFunction("holds", func(args ...any) (any, error) {
+		if len(args) != 2 {
+			return false, fmt.Errorf("holds takes 2 arguments, got %d", len(args))
+		}
+		f, ok1 := args[0].(*facts)
+		rel, ok2 := args[1].(string)
+		if !ok1 || !ok2 {
+			return false, errors.New("holds: arguments must be facts and string")
+		}
+		return holds(f.Subject, f.Object, rel)
+	})
+	a := &Authorizer{db: db, enforcer: e}
+	if err := a.index(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newAdapter builds the gorm adapter over our migrated table, writing in batches.
+func newAdapter(db *gorm.DB) *gormadapter.Adapter {
+	db = db.Session(&gorm.Session{CreateBatchSize: 500})
+	gormadapter.TurnOffAutoMigrate(db)
+	// With auto-migration off the constructor cannot fail: it only records the table name.
+	a, _ := gormadapter.NewAdapterByDBUseTableName(db, "", ruleTable)
+	return a
+}
+
+// index records which family each object type lives in, so Can evaluates one section only.
+// A type in two families would make decisions depend on which one is scanned: refused.
+func (a *Authorizer) index() error {
+	fam := map[string]string{}
+	for _, sec := range families() {
+		rows, err := a.enforcer.GetNamedPolicy(sec)
+		if err != nil {
+			return fmt.Errorf("%w: read %s rows: %v", ErrInternal, sec, err)
+		}
+		for _, row := range rows {
+			if len(row) < 4 {
+				return fmt.Errorf("%w: malformed %s row %v", ErrInternal, sec, row)
+			}
+			suffix := strings.TrimPrefix(sec, "p")
+			if prev, ok := fam[row[1]]; ok && prev != suffix {
+				return fmt.Errorf("%w: object type %q appears in two families (p%s and %s)", ErrInternal, row[1], prev, sec)
+			}
+			fam[row[1]] = suffix
+		}
+	}
+	a.mu.Lock()
+	a.families = fam
+	a.mu.Unlock()
+	return nil
+}
+
+// Can returns nil when sub may do act to obj, ErrDenied when the policy does not allow it, and
+// an error wrapping ErrInternal when no decision could be made.
+func (a *Authorizer) Can(_ context.Context, sub Subject, act Action, obj Object) error {
+	a.mu.RLock()
+	suffix, ok := a.families[obj.Type]
+	a.mu.RUnlock()
+	if !ok {
+		return ErrDenied // no row mentions this type: nobody may touch it
+	}
+	allowed, err := a.enforcer.Enforce(casbin.NewEnforceContext(suffix), sub.Principal, sub.Domain, obj.Type, string(act), &facts{Subject: sub, Object: obj})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInternal, err)
+	}
+	if !allowed {
+		return ErrDenied
+	}
+	return nil
+}
+
+// Grant gives principal the role in domain. Granting a role already held is not an error.
+func (a *Authorizer) Grant(_ context.Context, principal, role, domain string) error {
+	if !IsRole(role) {
+		return fmt.Errorf("unknown role %q", role)
+	}
+	if _, err := a.enforcer.AddGroupingPolicy(principal, role, domain); err != nil {
+		return fmt.Errorf("%w: grant %s to %s: %v", ErrInternal, role, principal, err)
+	}
+	return nil
+}
+
+// Revoke takes the role away. It takes effect for the very next decision.
+func (a *Authorizer) Revoke(_ context.Context, principal, role, domain string) error {
+	if _, err := a.enforcer.RemoveGroupingPolicy(principal, role, domain); err != nil {
+		return fmt.Errorf("%w: revoke %s from %s: %v", ErrInternal, role, principal, err)
+	}
+	return nil
+}
+
+// RolesIn lists the roles principal holds in domain, sorted.
+func (a *Authorizer) RolesIn(principal, domain string) []string {
+	roles := a.enforcer.GetRolesForUserInDomain(principal, domain)
+	sort.Strings(roles)
+	return roles
+}
+
+// Reload reads the whole policy again from the database: the safety net for changes made by
+// another process.
+func (a *Authorizer) Reload(ctx context.Context) error {
+	if err := a.enforcer.LoadPolicy(); err != nil {
+		return fmt.Errorf("%w: reload policy: %v", ErrInternal, err)
+	}
+	return a.index()
+}
+
+// Rules lists the permission rows currently in force.
+func (a *Authorizer) Rules() ([]Rule, error) {
+	var out []Rule
+	for _, sec := range families() {
+		rows, err := a.enforcer.GetNamedPolicy(sec)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInternal, err)
+		}
+		for _, row := range rows {
+			out = append(out, Rule{Family: sec, Role: row[0], Type: row[1], Act: row[2], Rel: row[3]})
+		}
+	}
+	return out, nil
+}
+
+// baseline records the default policy last written into the database, so an upgrade can tell
+// a default row it removed from a row an administrator added.
+type baseline struct {
+	ID        int    `gorm:"primaryKey"`
+	Rules     string `gorm:"not null"`
+	AppliedAt time.Time
+}
+
+func (baseline) TableName() string { return "policy_baseline" }
+
+// Sync brings the permission rows in the database in step with the embedded default policy:
+// rows new in this release are added, rows the previous default had and this one dropped are
+// removed, and rows an administrator added are left alone. Replicas starting together on
+// PostgreSQL take turns under an advisory lock.
+func Sync(ctx context.Context, db *gorm.DB) error {
+	want, err := DefaultRules()
+	if err != nil {
+		return fmt.Errorf("default policy: %w", err)
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.policy.sync'))").Error; err != nil {
+				return fmt.Errorf("lock policy sync: %w", err)
+			}
+		}
+		var prev baseline
+		found := true
+		if err := tx.Take(&prev, 1).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			found = false
+		} else if err != nil {
+			return fmt.Errorf("read policy baseline: %w", err)
+		}
+		var had []Rule
+		if found {
+			if had, err = parseRules(prev.Rules); err != nil {
+				return fmt.Errorf("stored policy baseline: %w", err)
+			}
+		}
+		if found && prev.Rules == defaultPolicy {
+			return nil
+		}
+		ad := newAdapter(tx)
+		for _, sec := range families() {
+			if add := rowsOf(minus(want, had), sec); len(add) > 0 {
+				if err := ad.AddPolicies("p", sec, add); err != nil {
+					return fmt.Errorf("add default %s rows: %w", sec, err)
+				}
+			}
+			for _, row := range rowsOf(minus(had, want), sec) {
+				if err := ad.RemovePolicy("p", sec, row); err != nil {
+					return fmt.Errorf("remove retired %s row: %w", sec, err)
+				}
+			}
+		}
+		next := baseline{ID: 1, Rules: defaultPolicy, AppliedAt: time.Now().UTC()}
+		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&next).Error
+	})
+}
+
+func minus(a, b []Rule) []Rule {
+	in := map[Rule]bool{}
+	for _, r := range b {
+		in[r] = true
+	}
+	var out []Rule
+	for _, r := range a {
+		if !in[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func rowsOf(rules []Rule, family string) [][]string {
+	var out [][]string
+	for _, r := range rules {
+		if r.Family == family {
+			out = append(out, r.values())
+		}
+	}
+	return out
+}
