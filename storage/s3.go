@@ -1,0 +1,229 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+const (
+	// defaultPartSize bounds the memory of an upload of unknown size: one
+	// part buffer per transfer.
+	defaultPartSize = 16 << 20
+	// minPartSize is S3's smallest part (except the last).
+	minPartSize = 5 << 20
+	// maxParts is S3's limit on parts per upload.
+	maxParts = 10000
+
+	// s3Attempts bounds minio-go's retries of one request. Its back-off
+	// sleeps at most 0.2+0.4+0.8 s over three attempts, so an outage fails
+	// in well under 5 s instead of the default ten attempts.
+	s3Attempts = 3
+	// s3DialTimeout keeps an unanswered connection attempt (a dropped SYN)
+	// from eating the whole budget of a request.
+	s3DialTimeout = 2 * time.Second
+	// s3CheckTimeout bounds the bucket check done by NewS3 at start-up.
+	s3CheckTimeout = 5 * time.Second
+)
+
+// S3Config says where the S3 bucket is and how to reach it.
+type S3Config struct {
+	Endpoint  string // host:port, no scheme
+	Bucket    string
+	AccessKey string
+	SecretKey string
+	Region    string // empty: ask the server
+	UseTLS    bool
+	// PartSize is the multipart part size, and so the memory one upload
+	// holds; default 16 MiB, at least 5 MiB.
+	PartSize int64
+}
+
+// S3 is a Backend on an S3 bucket (MinIO, AWS S3 or alike), through
+// minio-go. Uploads stream with at most one part buffer in memory, and a
+// failed multipart upload is aborted, so neither memory nor orphaned parts
+// grow with object size or failures. An S3 is safe for concurrent use.
+type S3 struct {
+	client   *minio.Client
+	bucket   string
+	partSize int64
+}
+
+// NewS3 connects to the bucket and checks at once (within a few seconds)
+// that the endpoint answers, the credentials are accepted and the bucket
+// exists, so a misconfiguration stops the app at start-up with
+// ErrUnreachable, ErrCredentials or ErrNoBucket and a clear message.
+func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	if cfg.Endpoint == "" || cfg.Bucket == "" {
+		return nil, errors.New("storage: S3 endpoint and bucket are required")
+	}
+	if cfg.PartSize == 0 {
+		cfg.PartSize = defaultPartSize
+	}
+	if cfg.PartSize < minPartSize {
+		return nil, fmt.Errorf("storage: S3 part size %d is below the S3 minimum of 5 MiB", cfg.PartSize)
+	}
+	transport, err := minio.DefaultTransport(cfg.UseTLS)
+	if err != nil {
+		return nil, fmt.Errorf("storage: S3 transport: %w", err)
+	}
+	transport.DialContext = (&net.Dialer{Timeout: s3DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:     cfg.UseTLS,
+		Region:     cfg.Region,
+		Transport:  transport,
+		MaxRetries: s3Attempts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: S3 endpoint %q: %w", cfg.Endpoint, err)
+	}
+	s := &S3{client: client, bucket: cfg.Bucket, partSize: cfg.PartSize}
+
+	ctx, cancel := context.WithTimeout(ctx, s3CheckTimeout)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("S3 endpoint %s did not answer within %s: %w", cfg.Endpoint, s3CheckTimeout, ErrUnreachable)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// Put uploads r. With a known size minio-go gets that size (a single PUT up
+// to one part, else parts of PartSize); with size -1 it gets PartSize and
+// fills one part buffer at a time. Parts are never streamed concurrently:
+// that would hold several part buffers per transfer. minio-go aborts a
+// multipart upload that fails, cancellation included (it aborts under a
+// context detached from ours), so no parts are left behind.
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	opts := minio.PutObjectOptions{
+		ContentType: "application/octet-stream",
+		PartSize:    uint64(s.partSize),
+	}
+	if size > s.partSize*maxParts {
+		opts.PartSize = 0 // too big for our parts: let minio-go size them
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	if err != nil {
+		return s.fail("put", key, err)
+	}
+	if size >= 0 && info.Size != size {
+		// Should not happen: minio-go checks the count itself. Do not keep
+		// an object we cannot vouch for.
+		s.client.RemoveObject(context.WithoutCancel(ctx), s.bucket, key, minio.RemoveObjectOptions{})
+		return fmt.Errorf("storage: S3 put %s: stored %d bytes, expected %d", key, info.Size, size)
+	}
+	return nil
+}
+
+// Get starts one GET of the object; the body streams as the caller reads.
+func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	// Core.GetObject sends the request now, so a missing object is reported
+	// here rather than at the first Read.
+	body, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, s.fail("get", key, err)
+	}
+	return body, nil
+}
+
+// Delete removes the object; S3 reports success for a missing one too.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		if err = s.fail("delete", key, err); !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// List pages through the bucket listing.
+func (s *S3) List(ctx context.Context, prefix string, fn func(key string, size int64, modified time.Time) error) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	// Cancelling stops minio-go's listing if fn ends it early.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for obj := range s.client.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return s.fail("list", prefix, obj.Err)
+		}
+		if err := fn(obj.Key, obj.Size, obj.LastModified); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ping checks that the endpoint answers, accepts our credentials and has
+// the bucket.
+func (s *S3) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return s.fail("ping", "", err)
+	}
+	if !ok {
+		return fmt.Errorf("S3 bucket %q: %w", s.bucket, ErrNoBucket)
+	}
+	return nil
+}
+
+// fail turns a minio-go error into one of our sentinels where one fits,
+// keeping the server's message for the log.
+func (s *S3) fail(op, key string, err error) error {
+	where := s.bucket
+	if key != "" {
+		where += "/" + key
+	}
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) && resp.StatusCode != 0 {
+		var kind error
+		switch {
+		case resp.Code == minio.NoSuchKey:
+			kind = ErrNotFound
+		case resp.Code == minio.NoSuchBucket:
+			kind = ErrNoBucket
+		case resp.Code == "InvalidAccessKeyId" || resp.Code == "SignatureDoesNotMatch" ||
+			resp.Code == "InvalidToken" || resp.Code == "ExpiredToken" ||
+			resp.Code == minio.AccessDenied || resp.StatusCode == http.StatusForbidden:
+			kind = ErrCredentials
+		case resp.StatusCode >= 500:
+			kind = ErrUnreachable
+		}
+		if kind != nil {
+			return fmt.Errorf("S3 %s %s: %s (%s): %w", op, where, resp.Message, resp.Code, kind)
+		}
+		return fmt.Errorf("storage: S3 %s %s: %w", op, where, err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("storage: S3 %s %s: %w", op, where, err)
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	if errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &netErr) && netErr.Timeout() {
+		return fmt.Errorf("S3 %s %s: %v: %w", op, where, err, ErrUnreachable)
+	}
+	// Anything else, such as the error of the reader being uploaded, passes
+	// through for the caller to recognise.
+	return fmt.Errorf("storage: S3 %s %s: %w", op, where, err)
+}

@@ -1,0 +1,59 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/msptp/msphub/storage"
+)
+
+// A connection that drops mid-download is a failure to report, not an
+// integrity alarm: ErrIntegrity must mean the stored bytes are wrong.
+func TestDroppedConnectionIsNotTampering(t *testing.T) {
+	disk := newDisk(t)
+	keys := storage.NewKeyring(newMasterKey(t))
+	plain := patternBytes(t, 9, 3*mib)
+	env := put(t, storage.New(disk, keys), "dropped/1", bytes.NewReader(plain), int64(len(plain)), true)
+
+	dropping := storage.New(fakeDroppedConnection{disk, 2*mib + 1000}, keys)
+	got, err := readObject(dropping, "dropped/1", env)
+	if err == nil || errors.Is(err, storage.ErrIntegrity) {
+		t.Fatalf("err = %v, want a read error that is not ErrIntegrity", err)
+	}
+	if !bytes.Equal(got, plain[:len(got)]) {
+		t.Fatal("bytes returned before the drop differ from the object")
+	}
+}
+
+// fakeDroppedConnection stands in for an S3 connection that drops: its Get
+// body ends after `after` bytes with io.ErrUnexpectedEOF, as a net/http body
+// does when the server goes away before its Content-Length. A real one cannot
+// be made to drop at a chosen byte here.
+type fakeDroppedConnection struct {
+	storage.Backend
+	after int64
+}
+
+func (f fakeDroppedConnection) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := f.Backend.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return droppingBody{io.LimitReader(rc, f.after), rc}, nil
+}
+
+type droppingBody struct {
+	io.Reader
+	io.Closer
+}
+
+func (d droppingBody) Read(p []byte) (int, error) {
+	n, err := d.Reader.Read(p)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
