@@ -1,0 +1,119 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/models"
+)
+
+// StatusOf maps an error code to its HTTP status. This is the one place the mapping lives; the
+// pages use it too.
+func StatusOf(code models.Code) int {
+	switch code {
+	case models.EINVALID:
+		return http.StatusUnprocessableEntity
+	case models.EUNAUTHENTICATED:
+		return http.StatusUnauthorized
+	case models.EFORBIDDEN:
+		return http.StatusForbidden
+	case models.ENOTFOUND:
+		return http.StatusNotFound
+	case models.ECONFLICT:
+		return http.StatusConflict
+	case models.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case models.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// problem is an RFC 9457 problem detail, with the request ID for support calls.
+type problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id"`
+}
+
+// ErrorPages renders errors as HTML pages; frontend provides it. API routes answer with
+// problem+json instead.
+type ErrorPages interface {
+	RenderError(c *gin.Context, status int, message string)
+}
+
+// writeError records err as the answer to this request and stops the handler chain; the
+// respond middleware turns it into the response. Handlers (API and pages) call it and return.
+func writeError(c *gin.Context, err error) {
+	_ = c.Error(err)
+	c.Abort()
+}
+
+// WriteError is writeError for the pages in frontend.
+func WriteError(c *gin.Context, err error) { writeError(c, err) }
+
+// respond renders the error a handler recorded, unless the handler already wrote a response.
+func (a *App) respond() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) == 0 || c.Writer.Written() {
+			return
+		}
+		a.renderError(c, c.Errors.Last().Err)
+	}
+}
+
+// renderError answers with err: problem+json under /api and for machine endpoints, an HTML
+// error page elsewhere. Internal errors are logged with the request ID and never described.
+func (a *App) renderError(c *gin.Context, err error) {
+	code := models.ErrorCode(err)
+	status := StatusOf(code)
+	if code == models.EINTERNAL || code == models.EUNAVAILABLE {
+		a.Log.ErrorContext(c.Request.Context(), "request failed",
+			slog.String("request_id", RequestID(c)), slog.String("error", err.Error()))
+	}
+	message := models.ErrorMessage(err)
+	if code == models.EINTERNAL {
+		message = "Something went wrong (reference " + RequestID(c) + ")"
+	}
+	field := ""
+	var me *models.Error
+	if errors.As(err, &me) {
+		field = me.Field
+	}
+	a.renderStatus(c, status, string(code), message, field)
+}
+
+// renderStatus writes an error response with a status that is not one of our codes' (405).
+func (a *App) renderStatus(c *gin.Context, status int, kind, message, field string) {
+	if a.Pages != nil && wantsPage(c) {
+		a.Pages.RenderError(c, status, message)
+		return
+	}
+	p := problem{
+		Type:      "urn:msphub:problem:" + kind,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    message,
+		Field:     field,
+		RequestID: RequestID(c),
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Status(status)
+	body, _ := json.Marshal(p)
+	_, _ = c.Writer.Write(body)
+}
+
+// wantsPage tells a person's browser from an API client: everything outside the API and the
+// machine endpoints is a page.
+func wantsPage(c *gin.Context) bool {
+	path := c.Request.URL.Path
+	return !strings.HasPrefix(path, "/api/") && path != "/healthz" && path != "/readyz"
+}
