@@ -1,0 +1,85 @@
+// Command msphub is MSP Hub: one binary that serves the application, migrates its database and
+// runs the administrative tasks. main only runs; run does the work, so tests can call it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "msphub:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `MSP Hub: guidance, CPS evidence packs and training for modern slavery policing.
+
+Usage:
+  msphub serve [flags]           start the web application
+  msphub migrate up [flags]      apply pending database migrations
+  msphub migrate status [flags]  list migrations and whether each is applied
+  msphub version                 print the version
+
+Every flag can also be set by its environment variable: --database-url is
+MSPHUB_DATABASE_URL. Run "msphub COMMAND --help" for a command's flags.
+`
+
+// run parses the subcommand and runs it until ctx ends. Help goes to stdout; logs to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "version":
+		if len(rest) > 0 && isHelp(rest[0]) {
+			fmt.Fprintln(stdout, "Usage: msphub version\n\nPrints the version of this binary.")
+			return nil
+		}
+		fmt.Fprintln(stdout, "msphub", version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (run msphub --help)", cmd)
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// parseCommand parses a command's flags; on --help it prints the usage and the flags with their
+// environment variables and returns flag.ErrHelp, which the caller treats as success.
+func parseCommand(fs *flag.FlagSet, summary string, args []string, getenv func(string) string, stdout io.Writer) error {
+	err := parseFlags(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "%s\n\nFlags (each also read from its environment variable):\n", summary)
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" {
+				def = " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(stdout, "  --%s, %s\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+		})
+	}
+	return err
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"github.com/gin-gonic/gin"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/frontend"
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/policies"
+	"github.com/msptp/msphub/storage"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadServeConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	app, err := build(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return settingError("addr", err)
+	}
+	srv := &http.Server{
+		Handler:           app.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
+		slog.String("database", app.db.Dialect()), slog.String("version", version))
+	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+}
+
+// loadServeConfig reads serve's flags and environment and validates them.
+func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	serveFlags(fs, &cfg)
+	if err := parseCommand(fs, "Usage: msphub serve [flags]\n\nStarts MSP Hub and serves until SIGTERM or Ctrl-C.", args, getenv, stdout); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
+// app is MSP Hub built from its configuration: the engine, and the database to close after
+// the server has stopped.
+type app struct {
+	engine *gin.Engine
+	db     *models.DB
+}
+
+func (a *app) close() { a.db.Close() }
+
+// build opens the database (migrating it), the blob store and the policy, and builds the engine.
+func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err error) {
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	blobs, err := openBlobs(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := policies.Sync(ctx, db.Gorm()); err != nil {
+		return nil, fmt.Errorf("access policy: %w", err)
+	}
+	pages, err := frontend.New(log)
+	if err != nil {
+		return nil, err
+	}
+	proxies, _ := cfg.trustedProxies() // validated with the rest of cfg
+	engine, err := api.NewEngine(&api.App{
+		Cfg: api.Config{
+			HTTPS:          cfg.https(),
+			TrustedProxies: proxies,
+			MaxFormBytes:   int64(cfg.MaxFormBytes),
+		},
+		Log:    log,
+		Health: models.NewHealth(db, blobs),
+		Pages:  pages,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &app{engine: engine, db: db}, nil
+}
+
+// serveUntilDone serves until ctx ends, then shuts down in order: stop accepting, let requests in
+// flight finish (up to timeout), return. The caller then closes the database.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", slog.Duration("timeout", timeout))
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	l, _ := parseLevel(level) // validated by config
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openDatabase opens the database and, when migrate is set, applies pending migrations. A
+// failure names the setting at fault.
+func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*models.DB, error) {
+	setting := "database-url"
+	if cfg.DatabaseURL == "" {
+		setting = "data-dir"
+	}
+	db, err := models.Open(ctx, models.DBConfig{URL: cfg.DatabaseURL, Path: filepath.Join(cfg.DataDir, "msphub.db")})
+	if err != nil {
+		return nil, settingError(setting, err)
+	}
+	if !migrate {
+		return db, nil
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", slog.Any("versions", applied))
+	}
+	return db, nil
+}
+
+// openBlobs builds the encrypted blob store over S3 or the local disk, and checks it answers.
+func openBlobs(ctx context.Context, cfg *config, log *slog.Logger) (*storage.Store, error) {
+	keys, err := masterKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.S3Endpoint == "" {
+		disk, err := storage.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			return nil, settingError("data-dir", err)
+		}
+		return storage.New(disk, keys), nil
+	}
+	s3, err := storage.NewS3(ctx, storage.S3Config{
+		Endpoint:  cfg.S3Endpoint,
+		Bucket:    cfg.S3Bucket,
+		AccessKey: cfg.S3AccessKey,
+		SecretKey: cfg.S3SecretKey,
+		Region:    cfg.S3Region,
+		UseTLS:    cfg.S3TLS,
+	})
+	switch {
+	case errors.Is(err, storage.ErrCredentials):
+		return nil, settingError("s3-access-key", errors.New("the S3 store refused the access key or secret key (check MSPHUB_S3_SECRET_KEY too)"))
+	case errors.Is(err, storage.ErrNoBucket):
+		return nil, settingError("s3-bucket", fmt.Errorf("bucket %q does not exist: create it first", cfg.S3Bucket))
+	case err != nil:
+		return nil, settingError("s3-endpoint", err)
+	}
+	return storage.New(s3, keys), nil
+}
+
+// masterKeys reads the master key (and any older ones kept for a rotation); without one, the
+// embedded default keeps a key file in the data directory and says so.
+func masterKeys(cfg *config, log *slog.Logger) (*storage.Keyring, error) {
+	var older []storage.MasterKey
+	for _, s := range strings.Split(cfg.OldMasterKeys, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		k, err := storage.ParseMasterKey(s)
+		if err != nil {
+			return nil, settingError("old-master-keys", err)
+		}
+		older = append(older, k)
+	}
+	if cfg.MasterKey != "" {
+		k, err := storage.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return nil, settingError("master-key", fmt.Errorf("%w (generate one with: openssl rand -base64 32)", err))
+		}
+		return storage.NewKeyring(k, older...), nil
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	k, created, err := storage.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, settingError("master-key", err)
+	}
+	if created {
+		log.Warn("created a new master key file: back it up with the data, without it no blob can be read",
+			slog.String("path", path), slog.String("key_id", k.ID()))
+	}
+	return storage.NewKeyring(k, older...), nil
+}
