@@ -56,6 +56,8 @@ func newBrowser(t *testing.T, base string, js bool) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
+		// Chromium keeps its singleton socket under TMPDIR and leaves it when killed.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
