@@ -238,3 +238,49 @@ func newKeyWrapper(mk MasterKey) (cipher.AEAD, error) {
 	}
 	return cipher.NewGCM(block)
 }
+
+// Seal encrypts a small secret (a TOTP key) under the primary master key, for keeping in a
+// database column. purpose is bound to the result, so a value sealed for one use cannot be
+// opened as another. The result is "keyID:" followed by base64 of nonce || ciphertext || tag.
+func (kr *Keyring) Seal(secret []byte, purpose string) (string, error) {
+	if kr.primary.id == "" {
+		return "", errors.New("storage: keyring has no primary master key")
+	}
+	aead, err := newKeyWrapper(kr.primary)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce) // never fails (crypto/rand since Go 1.24)
+	sealed := aead.Seal(nonce, nonce, secret, additionalData(kr.primary.id, []byte("seal:"+purpose)))
+	return kr.primary.id + ":" + base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+// Open reverses Seal. A value sealed under a master key that is not configured is
+// ErrUnknownKey; an altered value, or one sealed for another purpose, is ErrIntegrity.
+func (kr *Keyring) Open(sealed, purpose string) ([]byte, error) {
+	keyID, b64, ok := strings.Cut(sealed, ":")
+	if !ok {
+		return nil, fmt.Errorf("sealed value has no key ID: %w", ErrIntegrity)
+	}
+	mk, known := kr.byID[keyID]
+	if !known {
+		return nil, fmt.Errorf("sealed value names master key %q, which is not configured: %w", keyID, ErrUnknownKey)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("sealed value is not base64: %w", ErrIntegrity)
+	}
+	aead, err := newKeyWrapper(mk)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) < aead.NonceSize()+aead.Overhead() {
+		return nil, fmt.Errorf("sealed value too short: %w", ErrIntegrity)
+	}
+	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], additionalData(keyID, []byte("seal:"+purpose)))
+	if err != nil {
+		return nil, fmt.Errorf("sealed value fails authentication: %w", ErrIntegrity)
+	}
+	return secret, nil
+}

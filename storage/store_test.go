@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/msptp/msphub/storage"
@@ -56,4 +57,32 @@ func (d droppingBody) Read(p []byte) (int, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
+}
+
+func TestSealSmallSecrets(t *testing.T) {
+	a, b := newMasterKey(t), newMasterKey(t)
+	ring := storage.NewKeyring(a)
+	sealed, err := ring.Seal([]byte("JBSWY3DPEHPK3PXP"), "totp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sealed, "JBSWY3DP") {
+		t.Fatal("sealed value shows the secret")
+	}
+	if got, err := ring.Open(sealed, "totp"); err != nil || string(got) != "JBSWY3DPEHPK3PXP" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := ring.Open(sealed, "other"); !errors.Is(err, storage.ErrIntegrity) {
+		t.Errorf("opened for another purpose: %v", err)
+	}
+	if _, err := storage.NewKeyring(b).Open(sealed, "totp"); !errors.Is(err, storage.ErrUnknownKey) {
+		t.Errorf("opened without its master key: %v", err)
+	}
+	if got, err := storage.NewKeyring(b, a).Open(sealed, "totp"); err != nil || string(got) != "JBSWY3DPEHPK3PXP" {
+		t.Errorf("older key after rotation: %q, %v", got, err)
+	}
+	tampered := sealed[:len(sealed)-2] + "AA"
+	if _, err := ring.Open(tampered, "totp"); !errors.Is(err, storage.ErrIntegrity) {
+		t.Errorf("tampered value: %v", err)
+	}
 }
