@@ -75,10 +75,11 @@ type Actor struct {
 	Clearance      policies.Level
 	Vetted         bool
 
-	SessionID  string // hash of the session cookie, for a browser session
-	TokenID    int64  // for an API token
-	TokenScope string // ScopeRead or ScopeReadWrite, for an API token
-	MFAPassed  bool   // the session completed its second factor (or needs none)
+	SessionID   string // hash of the session cookie, for a browser session
+	TokenID     int64  // for an API token
+	TokenScope  string // ScopeRead or ScopeReadWrite, for an API token
+	MFAPassed   bool   // the session completed its second factor, or needs none
+	MFAEnrolled bool   // the user has set up a second factor
 }
 
 // Has reports whether the actor holds role in their organisation.

@@ -104,7 +104,6 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return path + "?" + q.Encode()
 }
 
@@ -171,23 +170,48 @@ func (db *DB) Close() error { return db.sql.Close() }
 
 type txKey struct{}
 
+// txState is the transaction travelling in a context, with what must run once it commits.
+type txState struct {
+	tx    *gorm.DB
+	after []func()
+}
+
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a
 // transaction it joins it, so operations compose without knowing who started it. fn's error
-// rolls everything back.
+// rolls everything back; on commit, the functions registered with afterCommit run in order.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
+	st := &txState{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		st.tx = tx
+		return fn(context.WithValue(ctx, txKey{}, st))
 	})
-	return dbError(err)
+	if err != nil {
+		return dbError(err)
+	}
+	for _, f := range st.after {
+		f()
+	}
+	return nil
+}
+
+// afterCommit runs f once the transaction in ctx has committed (at once when there is none):
+// for effects outside the database, such as updating the in-memory policy, that must not happen
+// if the transaction rolls back.
+func afterCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.after = append(st.after, f)
+		return
+	}
+	f()
 }
 
 // conn returns the transaction in ctx, or the pool bound to ctx.
 func (db *DB) conn(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
 	}
 	return db.gorm.WithContext(ctx)
 }

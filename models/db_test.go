@@ -128,3 +128,50 @@ func TestErrorsAreSafeToShow(t *testing.T) {
 		}
 	}
 }
+
+// Two writers on the embedded default queue rather than fail: transactions begin IMMEDIATE, so
+// a read-then-write transaction holds the write lock from its start and the second waits its
+// turn (busy timeout) instead of getting "database is locked" when it upgrades.
+func TestSQLiteWritersQueue(t *testing.T) {
+	db := openSQLite(t)
+	ctx := context.Background()
+	started := make(chan struct{})
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.InTx(ctx, func(ctx context.Context) error {
+			if err := db.conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES (1, 'a', ?)", time.Now()).Error; err != nil {
+				return err
+			}
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	second := make(chan error, 1)
+	go func() {
+		second <- db.InTx(ctx, func(ctx context.Context) error {
+			var n int64
+			if err := db.conn(ctx).Table("policy_baseline").Count(&n).Error; err != nil {
+				return err
+			}
+			return db.conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES (?, 'b', ?)", n+1, time.Now()).Error
+		})
+	}()
+	select {
+	case err := <-second:
+		t.Fatalf("second writer finished while the first held the lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second writer, after waiting: %v", err)
+	}
+	if n := baselineCount(t, ctx, db); n != 2 {
+		t.Errorf("%d rows, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an Error. api and frontend map each code to one HTTP status, in one place.
@@ -16,6 +17,7 @@ const (
 	ENOTFOUND        Code = "not_found"       // missing, or not visible to the actor: never say which
 	ECONFLICT        Code = "conflict"        // the state changed, or the action does not fit it
 	ETOOLARGE        Code = "too_large"       // over a size limit
+	ETOOMANY         Code = "too_many"        // throttled: wait (RetryAfter) and try again
 	EUNAVAILABLE     Code = "unavailable"     // a dependency (database, blob store) is down: try again
 	EINTERNAL        Code = "internal"        // anything else: logged, never shown
 )
@@ -26,7 +28,9 @@ type Error struct {
 	Code    Code
 	Message string // safe to show to the user
 	Field   string // for EINVALID, the offending field
-	cause   error
+	// RetryAfter, for ETOOMANY, is how long to wait before trying again.
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {

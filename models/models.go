@@ -41,6 +41,32 @@ type Deps struct {
 
 // Services are the operations of MSP Hub, built once by New.
 type Services struct {
+	Audit         *Audit
+	Organisations *Organisations
+	Users         *Users
+	Accounts      *Accounts
+	Sessions      *Sessions
+	Tokens        *Tokens
+	Operator      *Operator
+}
+
+// New builds the operations from their dependencies.
+func New(d Deps) *Services {
+	d.Config = d.Config.withDefaults()
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	audit := newAudit(d)
+	users := &Users{d: d, audit: audit}
+	return &Services{
+		Audit:         audit,
+		Organisations: &Organisations{d: d, audit: audit},
+		Users:         users,
+		Accounts:      &Accounts{d: d, audit: audit},
+		Sessions:      &Sessions{d: d, audit: audit},
+		Tokens:        &Tokens{d: d, audit: audit},
+		Operator:      &Operator{d: d, audit: audit, users: users},
+	}
 }
 
 // now is the clock every operation reads, in UTC and at the microsecond precision both

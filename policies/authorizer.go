@@ -49,6 +49,9 @@ func New(ctx context.Context, db *gorm.DB) (*Authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
+	// The database is written only through callers' transactions (GrantIn, RevokeIn, Sync); the
+	// enforcer's own changes are to memory, made once those transactions commit (Refresh).
+	e.EnableAutoSave(false)
 	e.AddFunction("holds", func(args ...any) (any, error) {
 		if len(args) != 2 {
 			return false, fmt.Errorf("holds takes 2 arguments, got %d", len(args))
@@ -121,23 +124,81 @@ func (a *Authorizer) Can(_ context.Context, sub Subject, act Action, obj Object)
 	return nil
 }
 
-// Grant gives principal the role in domain. Granting a role already held is not an error.
-func (a *Authorizer) Grant(_ context.Context, principal, role, domain string) error {
+// GrantIn records in db (the caller's transaction) that principal holds role in domain.
+// Granting a role already held is not an error. Call Refresh once the transaction commits.
+func (a *Authorizer) GrantIn(db *gorm.DB, principal, role, domain string) error {
 	if !IsRole(role) {
 		return fmt.Errorf("unknown role %q", role)
 	}
-	if _, err := a.enforcer.AddGroupingPolicy(principal, role, domain); err != nil {
+	if err := newAdapter(db).AddPolicies("g", "g", [][]string{{principal, role, domain}}); err != nil {
 		return fmt.Errorf("%w: grant %s to %s: %v", ErrInternal, role, principal, err)
 	}
 	return nil
 }
 
-// Revoke takes the role away. It takes effect for the very next decision.
-func (a *Authorizer) Revoke(_ context.Context, principal, role, domain string) error {
-	if _, err := a.enforcer.RemoveGroupingPolicy(principal, role, domain); err != nil {
+// RevokeIn records in db (the caller's transaction) that principal no longer holds role in
+// domain. Call Refresh once the transaction commits.
+func (a *Authorizer) RevokeIn(db *gorm.DB, principal, role, domain string) error {
+	if err := newAdapter(db).RemovePolicy("g", "g", []string{principal, role, domain}); err != nil {
 		return fmt.Errorf("%w: revoke %s from %s: %v", ErrInternal, role, principal, err)
 	}
 	return nil
+}
+
+// Refresh makes the in-memory policy hold exactly the role assignments the database holds for
+// principal, so a change takes effect for the very next decision.
+func (a *Authorizer) Refresh(ctx context.Context, principal string) error {
+	var rows []struct{ V1, V2 string }
+	if err := a.db.WithContext(ctx).Table(ruleTable).Select("v1, v2").
+		Where("ptype = ? AND v0 = ?", "g", principal).Find(&rows).Error; err != nil {
+		return fmt.Errorf("%w: read roles of %s: %v", ErrInternal, principal, err)
+	}
+	want := map[[2]string]bool{}
+	for _, r := range rows {
+		want[[2]string{r.V1, r.V2}] = true
+	}
+	held, err := a.enforcer.GetFilteredGroupingPolicy(0, principal)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInternal, err)
+	}
+	var add, remove [][]string
+	for _, g := range held {
+		if !want[[2]string{g[1], g[2]}] {
+			remove = append(remove, g)
+		}
+		delete(want, [2]string{g[1], g[2]})
+	}
+	for rd := range want {
+		add = append(add, []string{principal, rd[0], rd[1]})
+	}
+	if len(remove) > 0 {
+		if _, err := a.enforcer.RemoveGroupingPolicies(remove); err != nil {
+			return fmt.Errorf("%w: %v", ErrInternal, err)
+		}
+	}
+	if len(add) > 0 {
+		if _, err := a.enforcer.AddGroupingPolicies(add); err != nil {
+			return fmt.Errorf("%w: %v", ErrInternal, err)
+		}
+	}
+	return nil
+}
+
+// Grant records and applies a role assignment at once, outside any caller's transaction (for
+// tests and tools; models uses GrantIn and Refresh).
+func (a *Authorizer) Grant(ctx context.Context, principal, role, domain string) error {
+	if err := a.GrantIn(a.db.WithContext(ctx), principal, role, domain); err != nil {
+		return err
+	}
+	return a.Refresh(ctx, principal)
+}
+
+// Revoke is Grant's opposite.
+func (a *Authorizer) Revoke(ctx context.Context, principal, role, domain string) error {
+	if err := a.RevokeIn(a.db.WithContext(ctx), principal, role, domain); err != nil {
+		return err
+	}
+	return a.Refresh(ctx, principal)
 }
 
 // RolesIn lists the roles principal holds in domain, sorted.

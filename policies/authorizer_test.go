@@ -61,6 +61,7 @@ var (
 	someoneElse      = policies.Object{Type: "account", Org: home}
 	userHere         = policies.Object{Type: "user", Org: home}
 	userElsewhere    = policies.Object{Type: "user", Org: other}
+	adminHere        = policies.Object{Type: "user", Org: home, Rel: policies.RelPrivileged}
 	anOrganisation   = policies.Object{Type: "organisation", Org: other}
 	theAuditLog      = policies.Object{Type: "audit"}
 	thePolicy        = policies.Object{Type: "policy"}
@@ -165,13 +166,17 @@ func TestRolePermissions(t *testing.T) {
 			mayNot: []rule{do("read", caseOfMyForce, "a case"), do("read", userHere, "a user record")}},
 		{role: policies.RoleOrgAdmin,
 			may: []rule{do("read", userHere, "a user of their organisation"), do("create", userHere, "a user of their organisation"),
+				do("read", adminHere, "an administrator of their organisation"),
 				do("update", userHere, "a user of their organisation"), do("disable", userHere, "a user of their organisation"),
 				do("assign_role", userHere, "a user of their organisation"), do("bulk", staffEnrolment, "enrolments of their organisation"),
 				do("report", acksOfMyOrg, "their organisation's acknowledgements")},
 			mayNot: []rule{do("create", userElsewhere, "a user of another organisation"), do("read", caseOfMyForce, "a case"),
-				do("create", anOrganisation, "an organisation")}},
+				do("create", anOrganisation, "an organisation"), do("update", adminHere, "an administrator's account"),
+				do("disable", adminHere, "an administrator's account"), do("assign_role", adminHere, "an administrator's roles"),
+				do("grant_system_role", userHere, "the admin or auditor role")}},
 		{role: policies.RoleAdmin,
 			may: []rule{do("create", userElsewhere, "a user anywhere"), do("assign_role", userElsewhere, "a user anywhere"),
+				do("update", adminHere, "another administrator's account"), do("grant_system_role", userElsewhere, "the admin or auditor role"),
 				do("create", anOrganisation, "an organisation"), do("update", anOrganisation, "an organisation"),
 				do("update", aTemplate, "a checklist template"), do("update", thePolicy, "the policy")},
 			// Need-to-know is never implied by rank.

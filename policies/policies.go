@@ -107,14 +107,15 @@ type Relation uint32
 // The relationships a policy row can require. "org" is not a fact models supplies: it is derived
 // from Subject.Domain and Object.Org.
 const (
-	RelSelf     Relation = 1 << iota // the object is the actor, or belongs to the actor alone
-	RelTeam                          // the actor is on the case team
-	RelLead                          // the actor is the lead investigator of the case
-	RelShare                         // the actor holds a live CPS share of the case
-	RelAudience                      // the actor is inside the guidance audience
-	RelEnrolled                      // the actor holds a place on a session of the course
-	RelTrainer                       // the actor is a trainer of the course
-	RelAuthor                        // the actor wrote this version
+	RelSelf       Relation = 1 << iota // the object is the actor, or belongs to the actor alone
+	RelTeam                            // the actor is on the case team
+	RelLead                            // the actor is the lead investigator of the case
+	RelShare                           // the actor holds a live CPS share of the case
+	RelAudience                        // the actor is inside the guidance audience
+	RelEnrolled                        // the actor holds a place on a session of the course
+	RelTrainer                         // the actor is a trainer of the course
+	RelAuthor                          // the actor wrote this version
+	RelPrivileged                      // the user acted on holds the admin or auditor role
 )
 
 // relationNames maps the words used in policy rows to facts. "any" and "org" are handled apart.
@@ -136,6 +137,8 @@ func relationByName(name string) (Relation, bool) {
 		return RelTrainer, true
 	case "author":
 		return RelAuthor, true
+	case "privileged":
+		return RelPrivileged, true
 	}
 	return 0, false
 }

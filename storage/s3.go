@@ -179,7 +179,13 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(key string, size i
 func (s *S3) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return s.fail("ping", "", err)
+		err = s.fail("ping", "", err)
+		// A ping that got no S3 answer at all (the connection was dropped, the reply was not
+		// S3's) means the store cannot serve: unreachable, whatever the transport said.
+		if !errors.Is(err, ErrCredentials) && !errors.Is(err, ErrNoBucket) && !errors.Is(err, ErrUnreachable) && ctx.Err() == nil {
+			err = fmt.Errorf("%w: %w", err, ErrUnreachable)
+		}
+		return err
 	}
 	if !ok {
 		return fmt.Errorf("S3 bucket %q: %w", s.bucket, ErrNoBucket)

@@ -1,0 +1,86 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Purposes of one-time links.
+const (
+	linkSetup       = "setup"        // the first administrator's set-up link
+	linkSetPassword = "set_password" // a user sets a new password
+)
+
+// oneTimeLink is a single-use link: only the SHA-256 of its secret is stored.
+type oneTimeLink struct {
+	ID        int64
+	Purpose   string
+	UserID    *int64
+	TokenHash string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedBy *int64
+	CreatedAt time.Time
+}
+
+func (oneTimeLink) TableName() string { return "one_time_links" }
+
+// linkPath is where each purpose's link leads.
+func linkPath(purpose string) string {
+	if purpose == linkSetup {
+		return "/setup/"
+	}
+	return "/set-password/"
+}
+
+// issueLink stores a new link for purpose and returns its URL; earlier unused links of the same
+// purpose for the same user stop working.
+func issueLink(ctx context.Context, d Deps, purpose string, userID, createdBy *int64, ttl time.Duration) (string, error) {
+	now := d.now()
+	q := d.DB.conn(ctx).Model(&oneTimeLink{}).Where("purpose = ? AND used_at IS NULL", purpose)
+	if userID != nil {
+		q = q.Where("user_id = ?", *userID)
+	}
+	if err := q.Update("expires_at", now).Error; err != nil {
+		return "", dbError(err)
+	}
+	token, hash := newToken()
+	l := oneTimeLink{Purpose: purpose, UserID: userID, TokenHash: hash, ExpiresAt: now.Add(ttl), CreatedBy: createdBy, CreatedAt: now}
+	if err := d.DB.conn(ctx).Create(&l).Error; err != nil {
+		return "", dbError(err)
+	}
+	return strings.TrimRight(d.Config.PublicURL, "/") + linkPath(purpose) + token, nil
+}
+
+// checkLink finds the live link for token (unused, unexpired) without using it.
+func checkLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, error) {
+	var l oneTimeLink
+	err := d.DB.conn(ctx).Take(&l, "token_hash = ? AND purpose = ?", tokenHash(token), purpose).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (l.UsedAt != nil || !d.now().Before(l.ExpiresAt))) {
+		return oneTimeLink{}, NotFound("This link has expired or has already been used. Ask your administrator for a new one.")
+	}
+	return l, dbError(err)
+}
+
+// useLink marks the live link for token used, once: two requests racing with the same link
+// cannot both succeed.
+func useLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, error) {
+	l, err := checkLink(ctx, d, purpose, token)
+	if err != nil {
+		return l, err
+	}
+	now := d.now()
+	res := d.DB.conn(ctx).Model(&oneTimeLink{}).Where("id = ? AND used_at IS NULL", l.ID).Update("used_at", now)
+	if res.Error != nil {
+		return l, dbError(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return l, NotFound("This link has expired or has already been used. Ask your administrator for a new one.")
+	}
+	l.UsedAt = &now
+	return l, nil
+}

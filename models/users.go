@@ -1,0 +1,587 @@
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/msptp/msphub/policies"
+	"gorm.io/gorm"
+)
+
+// User is a person who signs in to MSP Hub. Secrets never leave models: the JSON form omits them.
+type User struct {
+	ID                int64      `json:"id"`
+	OrganisationID    int64      `json:"organisation_id"`
+	Email             string     `json:"email"`
+	Name              string     `json:"name"`
+	PasswordHash      string     `json:"-"`
+	PasswordChangedAt *time.Time `json:"-"`
+	VettingLevel      Vetting    `json:"vetting_level"`
+	VettingExpiresOn  *time.Time `json:"vetting_expires_on,omitempty"`
+	MFASecret         string     `json:"-" gorm:"column:mfa_secret"`
+	MFAEnabledAt      *time.Time `json:"mfa_enabled_at,omitempty" gorm:"column:mfa_enabled_at"`
+	MFALastStep       int64      `json:"-" gorm:"column:mfa_last_step"`
+	DisabledAt        *time.Time `json:"disabled_at,omitempty"`
+	LastSignInAt      *time.Time `json:"last_sign_in_at,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+}
+
+// object is the user as the policy sees it, from the point of view of who; roles are the
+// user's roles.
+func (u User) object(who Actor, roles []string) policies.Object {
+	obj := policies.Object{Type: "user", Org: policies.OrgDomain(u.OrganisationID)}
+	if u.ID == who.UserID {
+		obj.Rel |= policies.RelSelf
+	}
+	if slices.ContainsFunc(roles, systemRole) {
+		obj.Rel |= policies.RelPrivileged
+	}
+	return obj
+}
+
+// UserView is a user with what pages and the API show beside them.
+type UserView struct {
+	User
+	Organisation string   `json:"organisation"`
+	Roles        []string `json:"roles"`
+	MFARequired  bool     `json:"mfa_required"`
+}
+
+// mfaRequired says whether holding roles obliges a user to use a second factor: every role
+// except officer and trainer touches case files or administration (DESIGN.md §6).
+func mfaRequired(roles []string) bool {
+	for _, r := range roles {
+		if r != policies.RoleOfficer && r != policies.RoleTrainer {
+			return true
+		}
+	}
+	return false
+}
+
+// UserInput is what an administrator gives to create a user or change their details.
+type UserInput struct {
+	OrganisationID   int64      `json:"organisation_id"`
+	Email            string     `json:"email"`
+	Name             string     `json:"name"`
+	Roles            []string   `json:"roles"`
+	VettingLevel     Vetting    `json:"vetting_level"`
+	VettingExpiresOn *time.Time `json:"vetting_expires_on"`
+}
+
+func (in *UserInput) validate(now time.Time, creating bool) error {
+	in.Name = strings.TrimSpace(in.Name)
+	email, err := normaliseEmail(in.Email)
+	if err != nil {
+		return err
+	}
+	in.Email = email
+	if in.VettingLevel == "" {
+		in.VettingLevel = VettingNone
+	}
+	switch {
+	case in.Name == "":
+		return Invalid("name", "Enter the person's full name")
+	case len(in.Name) > 200:
+		return Invalid("name", "Name must be 200 characters or fewer")
+	case !in.VettingLevel.Valid():
+		return Invalid("vetting_level", "Select a vetting level")
+	case in.VettingLevel != VettingNone && in.VettingExpiresOn == nil:
+		return Invalid("vetting_expires_on", "Enter the date the vetting expires")
+	case creating && in.VettingExpiresOn != nil && in.VettingExpiresOn.Before(now.Truncate(24*time.Hour)):
+		return Invalid("vetting_expires_on", "Vetting expiry must be today or in the future")
+	}
+	if in.VettingLevel == VettingNone {
+		in.VettingExpiresOn = nil
+	}
+	if in.VettingExpiresOn != nil {
+		d := time.Date(in.VettingExpiresOn.Year(), in.VettingExpiresOn.Month(), in.VettingExpiresOn.Day(), 0, 0, 0, 0, time.UTC)
+		in.VettingExpiresOn = &d
+	}
+	return checkRoles(in.Roles)
+}
+
+func normaliseEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", Invalid("email", "Enter an email address")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") || len(s) > 320 {
+		return "", Invalid("email", "Enter an email address in the correct format, like name@force.police.uk")
+	}
+	return s, nil
+}
+
+func checkRoles(roles []string) error {
+	for _, r := range roles {
+		if !policies.IsRole(r) {
+			return Invalid("roles", "Unknown role: "+r)
+		}
+	}
+	return nil
+}
+
+// systemRoles may only be granted, revoked or held by someone an administrator manages.
+func systemRole(role string) bool { return role == policies.RoleAdmin || role == policies.RoleAuditor }
+
+// Users holds the operations administrators and organisation administrators use on people.
+type Users struct {
+	d     Deps
+	audit *Audit
+}
+
+// UserFilter narrows a user listing.
+type UserFilter struct {
+	OrganisationID  int64  // 0: every organisation the actor may see
+	Query           string // part of a name or email address
+	IncludeDisabled bool
+}
+
+// UserPage is one page of users in name order, with the cursor of the next page ("" = none).
+type UserPage struct {
+	Users []UserView `json:"users"`
+	Next  string     `json:"next,omitempty"`
+}
+
+// List returns the users the actor may see, in name order: administrators see everyone,
+// organisation administrators and supervisors their own organisation. after is the cursor of the
+// previous page. Errors: EFORBIDDEN (may see nobody), EINVALID (bad cursor).
+func (u *Users) List(ctx context.Context, who Actor, f UserFilter, after string, limit int) (UserPage, error) {
+	// May the actor read users whatever their organisation? (Administrators may.)
+	everywhere := u.d.Authz.Can(ctx, who.subject(), "read", policies.Object{Type: "user"}) == nil
+	if !everywhere {
+		if f.OrganisationID != 0 && f.OrganisationID != who.OrgID {
+			return UserPage{}, Forbidden("You can only see people in your own organisation.")
+		}
+		if err := can(ctx, u.d.Authz, who, "read", policies.Object{Type: "user", Org: policies.OrgDomain(who.OrgID)}, "You cannot see other people's accounts."); err != nil {
+			return UserPage{}, err
+		}
+		f.OrganisationID = who.OrgID
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := u.d.DB.conn(ctx).Model(&User{})
+	if f.OrganisationID != 0 {
+		q = q.Where("organisation_id = ?", f.OrganisationID)
+	}
+	if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
+		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(s) + "%"
+		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, like, like)
+	}
+	if !f.IncludeDisabled {
+		q = q.Where("disabled_at IS NULL")
+	}
+	if after != "" {
+		name, id, err := decodeCursor(after)
+		if err != nil {
+			return UserPage{}, err
+		}
+		q = q.Where("(name > ? OR (name = ? AND id > ?))", name, name, id)
+	}
+	var users []User
+	if err := q.Order("name, id").Limit(limit + 1).Find(&users).Error; err != nil {
+		return UserPage{}, dbError(err)
+	}
+	page := UserPage{}
+	if len(users) > limit {
+		users = users[:limit]
+		last := users[limit-1]
+		page.Next = encodeCursor(last.Name, last.ID)
+	}
+	views, err := u.views(ctx, users)
+	page.Users = views
+	return page, err
+}
+
+// Get returns one user, if the actor may see them. Errors: ENOTFOUND.
+func (u *Users) Get(ctx context.Context, who Actor, id int64) (UserView, error) {
+	user, err := u.load(ctx, who, id, "read")
+	if err != nil {
+		return UserView{}, err
+	}
+	views, err := u.views(ctx, []User{user})
+	if err != nil {
+		return UserView{}, err
+	}
+	return views[0], nil
+}
+
+// load reads a user and checks the actor may act on them; someone they may not see is not found.
+func (u *Users) load(ctx context.Context, who Actor, id int64, act policies.Action) (User, error) {
+	var user User
+	err := u.d.DB.conn(ctx).Take(&user, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, NotFound("User not found")
+	}
+	if err != nil {
+		return User{}, dbError(err)
+	}
+	obj := user.object(who, u.roles(user))
+	if err := canSee(ctx, u.d.Authz, who, "read", obj, "User"); err != nil {
+		return User{}, err
+	}
+	if act != "read" {
+		msg := "You cannot change this person's account."
+		if obj.Has(policies.RelPrivileged) {
+			msg = "Only an administrator can change the account of an administrator or auditor."
+		}
+		if err := can(ctx, u.d.Authz, who, act, obj, msg); err != nil {
+			return User{}, err
+		}
+	}
+	return user, nil
+}
+
+func (u *Users) roles(user User) []string {
+	return u.d.Authz.RolesIn(policies.UserPrincipal(user.ID), policies.OrgDomain(user.OrganisationID))
+}
+
+func (u *Users) views(ctx context.Context, users []User) ([]UserView, error) {
+	names := map[int64]string{}
+	var ids []int64
+	for _, us := range users {
+		ids = append(ids, us.OrganisationID)
+	}
+	if len(ids) > 0 {
+		var orgs []Organisation
+		if err := u.d.DB.conn(ctx).Where("id IN ?", ids).Find(&orgs).Error; err != nil {
+			return nil, dbError(err)
+		}
+		for _, o := range orgs {
+			names[o.ID] = o.Name
+		}
+	}
+	out := make([]UserView, 0, len(users))
+	for _, us := range users {
+		roles := u.roles(us)
+		out = append(out, UserView{User: us, Organisation: names[us.OrganisationID], Roles: roles, MFARequired: mfaRequired(roles)})
+	}
+	return out, nil
+}
+
+// Create adds a user to an organisation with roles and vetting. Administrators may add anyone;
+// organisation administrators only to their own organisation, and never administrators or
+// auditors. The user has no password until they follow a set-password link. Errors:
+// EFORBIDDEN, EINVALID, ECONFLICT (the email address is taken).
+func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, error) {
+	var user User
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := in.validate(u.d.now(), true); err != nil {
+			return err
+		}
+		org, err := (&Organisations{d: u.d}).get(ctx, in.OrganisationID)
+		if err != nil {
+			return Invalid("organisation_id", "Select an organisation")
+		}
+		if !org.Active {
+			return Invalid("organisation_id", "This organisation is deactivated")
+		}
+		target := User{OrganisationID: org.ID}
+		if err := can(ctx, u.d.Authz, who, "create", target.object(who, nil), "You can only add people to your own organisation."); err != nil {
+			return err
+		}
+		if err := u.checkGrants(ctx, who, target, nil, in.Roles); err != nil {
+			return err
+		}
+		if err := u.emailFree(ctx, in.Email, 0); err != nil {
+			return err
+		}
+		now := u.d.now()
+		user = User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
+			VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
+		if err := u.d.DB.conn(ctx).Create(&user).Error; err != nil {
+			return dbError(err)
+		}
+		if err := u.audit.Record(ctx, &who, Event{Action: "user.create", ObjectType: "user", ObjectID: idString(user.ID),
+			Outcome: OutcomeSuccess, Details: map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}}); err != nil {
+			return err
+		}
+		return u.setRoles(ctx, &who, user, in.Roles)
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, user.ID)
+}
+
+// Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,
+// EINVALID, ECONFLICT.
+func (u *Users) Update(ctx context.Context, who Actor, id int64, in UserInput) (UserView, error) {
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		user, err := u.load(ctx, who, id, "update")
+		if err != nil {
+			return err
+		}
+		in.Roles = nil
+		if err := in.validate(u.d.now(), false); err != nil {
+			return err
+		}
+		if err := u.emailFree(ctx, in.Email, user.ID); err != nil {
+			return err
+		}
+		details := map[string]string{}
+		if user.Name != in.Name {
+			details["name"] = "changed"
+		}
+		if user.Email != in.Email {
+			details["email"] = user.Email + " → " + in.Email
+		}
+		if user.VettingLevel != in.VettingLevel || !sameDay(user.VettingExpiresOn, in.VettingExpiresOn) {
+			details["vetting"] = string(user.VettingLevel) + " " + dayString(user.VettingExpiresOn) + " → " + string(in.VettingLevel) + " " + dayString(in.VettingExpiresOn)
+		}
+		if len(details) == 0 {
+			return nil
+		}
+		user.Name, user.Email, user.VettingLevel, user.VettingExpiresOn, user.UpdatedAt = in.Name, in.Email, in.VettingLevel, in.VettingExpiresOn, u.d.now()
+		if err := u.d.DB.conn(ctx).Save(&user).Error; err != nil {
+			return dbError(err)
+		}
+		return u.audit.Record(ctx, &who, Event{Action: "user.update", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess, Details: details})
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, id)
+}
+
+// SetRoles makes roles the user's roles in their organisation. Any change ends all of the
+// user's sessions at once; the change holds for the very next request. Nobody changes their own
+// roles; only administrators grant, revoke or touch the administrator and auditor roles.
+// Errors: EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT.
+func (u *Users) SetRoles(ctx context.Context, who Actor, id int64, roles []string) (UserView, error) {
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		user, err := u.load(ctx, who, id, "assign_role")
+		if err != nil {
+			return err
+		}
+		if user.ID == who.UserID {
+			return Conflict("You cannot change your own roles. Ask another administrator.")
+		}
+		if err := checkRoles(roles); err != nil {
+			return err
+		}
+		if err := u.checkGrants(ctx, who, user, u.roles(user), roles); err != nil {
+			return err
+		}
+		return u.setRoles(ctx, &who, user, roles)
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, id)
+}
+
+// Edit changes a user's details and roles together, in one transaction: what the edit page
+// posts. Errors: as Update and SetRoles.
+func (u *Users) Edit(ctx context.Context, who Actor, id int64, in UserInput) (UserView, error) {
+	roles := in.Roles
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if _, err := u.Update(ctx, who, id, in); err != nil {
+			return err
+		}
+		if id == who.UserID {
+			return nil // nobody changes their own roles; the page does not offer it
+		}
+		_, err := u.SetRoles(ctx, who, id, roles)
+		return err
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, id)
+}
+
+// checkGrants asks the policy about a change that grants or removes a system role (admin,
+// auditor): only administrators make those.
+func (u *Users) checkGrants(ctx context.Context, who Actor, user User, had, want []string) error {
+	for _, r := range append(slices.Clone(had), want...) {
+		if systemRole(r) && slices.Contains(had, r) != slices.Contains(want, r) {
+			return can(ctx, u.d.Authz, who, "grant_system_role", user.object(who, had), "Only an administrator can grant or remove the "+r+" role.")
+		}
+	}
+	return nil
+}
+
+// setRoles records the difference between the user's roles and want, ends their sessions if
+// anything changed (a privilege change: they sign in again, under a new session ID, and meet any
+// second-factor requirement the new roles bring), and applies the change to the policy once the
+// transaction commits.
+func (u *Users) setRoles(ctx context.Context, who *Actor, user User, want []string) error {
+	principal, domain := policies.UserPrincipal(user.ID), policies.OrgDomain(user.OrganisationID)
+	had := u.roles(user)
+	tx := u.d.DB.conn(ctx)
+	changed := false
+	for _, r := range had {
+		if slices.Contains(want, r) {
+			continue
+		}
+		if err := u.d.Authz.RevokeIn(tx, principal, r, domain); err != nil {
+			return Internal(err)
+		}
+		changed = true
+		if err := u.audit.Record(ctx, who, Event{Action: "role.revoke", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
+			return err
+		}
+	}
+	for _, r := range want {
+		if slices.Contains(had, r) {
+			continue
+		}
+		if err := u.d.Authz.GrantIn(tx, principal, r, domain); err != nil {
+			return Internal(err)
+		}
+		changed = true
+		if err := u.audit.Record(ctx, who, Event{Action: "role.grant", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
+			return err
+		}
+	}
+	if changed {
+		if err := endSessions(ctx, u.d.DB, user.ID, ""); err != nil {
+			return err
+		}
+	}
+	afterCommit(ctx, func() {
+		if err := u.d.Authz.Refresh(context.WithoutCancel(ctx), principal); err != nil {
+			u.d.Log.Error("policy refresh after a role change failed; the periodic reload will catch up", "user", user.ID, "error", err)
+		}
+	})
+	return nil
+}
+
+// SetDisabled disables or re-enables a user. A disabled user cannot sign in, and their sessions
+// and API tokens stop working at once; nothing of theirs is deleted. Nobody disables themselves.
+// Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT.
+func (u *Users) SetDisabled(ctx context.Context, who Actor, id int64, disabled bool) (UserView, error) {
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		user, err := u.load(ctx, who, id, "disable")
+		if err != nil {
+			return err
+		}
+		if user.ID == who.UserID {
+			return Conflict("You cannot disable your own account.")
+		}
+		if (user.DisabledAt != nil) == disabled {
+			return nil
+		}
+		now := u.d.now()
+		action := "user.enable"
+		user.DisabledAt = nil
+		if disabled {
+			action, user.DisabledAt = "user.disable", &now
+			if err := endSessions(ctx, u.d.DB, user.ID, ""); err != nil {
+				return err
+			}
+		}
+		user.UpdatedAt = now
+		if err := u.d.DB.conn(ctx).Save(&user).Error; err != nil {
+			return dbError(err)
+		}
+		return u.audit.Record(ctx, &who, Event{Action: action, ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess})
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, id)
+}
+
+// ResetMFA removes a user's second factor and recovery codes (a lost phone): they enrol again at
+// their next sign-in, and their sessions end. Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT.
+func (u *Users) ResetMFA(ctx context.Context, who Actor, id int64) (UserView, error) {
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		user, err := u.load(ctx, who, id, "update")
+		if err != nil {
+			return err
+		}
+		if user.ID == who.UserID {
+			return Conflict("Reset your own second factor from your account page.")
+		}
+		if err := u.d.DB.conn(ctx).Model(&user).Updates(map[string]any{"mfa_secret": "", "mfa_enabled_at": nil, "mfa_last_step": 0, "updated_at": u.d.now()}).Error; err != nil {
+			return dbError(err)
+		}
+		if err := u.d.DB.conn(ctx).Where("user_id = ?", user.ID).Delete(&recoveryCode{}).Error; err != nil {
+			return dbError(err)
+		}
+		if err := endSessions(ctx, u.d.DB, user.ID, ""); err != nil {
+			return err
+		}
+		return u.audit.Record(ctx, &who, Event{Action: "mfa.reset", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess})
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	return u.Get(ctx, who, id)
+}
+
+// SetPasswordLink issues a single-use link, valid for 24 hours, with which the user sets a new
+// password; earlier unused links of theirs stop working. The link is shown to the administrator
+// to pass on (email delivery comes later). Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT (disabled).
+func (u *Users) SetPasswordLink(ctx context.Context, who Actor, id int64) (string, error) {
+	var link string
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		user, err := u.load(ctx, who, id, "update")
+		if err != nil {
+			return err
+		}
+		if user.DisabledAt != nil {
+			return Conflict("Enable the account before sending a set-password link.")
+		}
+		link, err = issueLink(ctx, u.d, linkSetPassword, &user.ID, &who.UserID, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		return u.audit.Record(ctx, &who, Event{Action: "user.set_password_link", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess})
+	})
+	return link, err
+}
+
+func (u *Users) emailFree(ctx context.Context, email string, except int64) error {
+	var n int64
+	if err := u.d.DB.conn(ctx).Model(&User{}).Where("email = ? AND id <> ?", email, except).Count(&n).Error; err != nil {
+		return dbError(err)
+	}
+	if n > 0 {
+		return &Error{Code: ECONFLICT, Field: "email", Message: "Another account already uses this email address"}
+	}
+	return nil
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+func sameDay(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Format(time.DateOnly) == b.Format(time.DateOnly)
+}
+
+func dayString(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}
+
+// encodeCursor makes an opaque keyset cursor of a sort key and an id.
+func encodeCursor(key string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(idString(id) + "|" + key))
+}
+
+func decodeCursor(c string) (string, int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if idPart, key, ok := strings.Cut(string(b), "|"); ok {
+			if id, err := strconv.ParseInt(idPart, 10, 64); err == nil {
+				return key, id, nil
+			}
+		}
+	}
+	return "", 0, Invalid("after", "The page link is not valid: go back to the first page")
+}
