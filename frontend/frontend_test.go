@@ -2,22 +2,20 @@ package frontend
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
 )
 
 func newPages(t *testing.T) *Pages {
 	t.Helper()
-	p, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)), &api.App{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,80 +67,6 @@ func TestNoGOVUKBrandAssets(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// normalise collapses the whitespace that differs between Nunjucks and html/template output.
-func normalise(html string) string {
-	s := regexp.MustCompile(`\s+`).ReplaceAllString(html, " ")
-	s = regexp.MustCompile(`\s*(<|>)\s*`).ReplaceAllString(s, "$1")
-	return strings.TrimSpace(s)
-}
-
-type fixture struct {
-	Name    string          `json:"name"`
-	Options json.RawMessage `json:"options"`
-	HTML    string          `json:"html"`
-}
-
-func loadFixtures(t *testing.T, component string) map[string]fixture {
-	t.Helper()
-	b, err := os.ReadFile("node_modules/govuk-frontend/dist/govuk/components/" + component + "/fixtures.json")
-	if err != nil {
-		t.Fatalf("govuk-frontend fixtures missing (run make assets): %v", err)
-	}
-	var f struct{ Fixtures []fixture }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]fixture{}
-	for _, fx := range f.Fixtures {
-		out[fx.Name] = fx
-	}
-	return out
-}
-
-// Our ports of the Design System components produce the markup of the package's own fixtures.
-func TestComponentsMatchDesignSystemFixtures(t *testing.T) {
-	p := newPages(t)
-	tmpl := p.views["start"]
-	for _, tc := range []struct {
-		component, template string
-		fixtures            []string
-		params              func(json.RawMessage) (any, error)
-	}{
-		{"generic-header", "govukGenericHeader", []string{"default"}, func(raw json.RawMessage) (any, error) {
-			var o struct{ LogoText, URL string }
-			err := json.Unmarshal(raw, &o)
-			return genericHeader{LogoText: o.LogoText, URL: o.URL}, err
-		}},
-		{"service-navigation", "govukServiceNavigation", []string{"with service name", "with service link", "default",
-			"with navigation with a current item", "with navigation with an active item", "with a single navigation item", "with no options set"},
-			func(raw json.RawMessage) (any, error) {
-				var o serviceNavigation
-				err := json.Unmarshal(raw, &o)
-				return o, err
-			}},
-	} {
-		fixtures := loadFixtures(t, tc.component)
-		for _, name := range tc.fixtures {
-			fx, ok := fixtures[name]
-			if !ok {
-				t.Errorf("%s has no fixture %q", tc.component, name)
-				continue
-			}
-			params, err := tc.params(fx.Options)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			if err := tmpl.ExecuteTemplate(&buf, tc.template, params); err != nil {
-				t.Fatal(err)
-			}
-			if got, want := normalise(buf.String()), normalise(fx.HTML); got != want {
-				t.Errorf("%s %q:\n got: %s\nwant: %s", tc.component, name, got, want)
-			}
-		}
 	}
 }
 

@@ -1,0 +1,228 @@
+package frontend
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models"
+)
+
+// accountView is the account overview.
+type accountView struct {
+	Organisation  models.Organisation
+	CodesLeft     int64
+	MFARequired   bool
+	VettingLabel  string
+	ClearanceText string
+}
+
+// Account serves GET /account.
+func (p *Pages) Account() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, a := c.Request.Context(), actor(c)
+		org, err := p.s.Organisations.Get(ctx, a, a.OrgID)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		left, err := p.s.Accounts.RecoveryCodesLeft(ctx, a)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "account", page{Title: "Your account", Data: accountView{
+			Organisation: org, CodesLeft: left, VettingLabel: a.Vetting.Label(), ClearanceText: a.Clearance.String()}})
+	}
+}
+
+// actor is the signed-in actor of a page behind requireActor or requireSession.
+func actor(c *gin.Context) models.Actor {
+	a, _ := api.Actor(c)
+	return a
+}
+
+// PasswordForm serves GET /account/password.
+func (p *Pages) PasswordForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.render(c, http.StatusOK, "account_password", page{Title: "Change your password"})
+	}
+}
+
+// Password serves POST /account/password.
+func (p *Pages) Password() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, err := p.s.Accounts.ChangePassword(c.Request.Context(), actor(c), c.PostForm("current_password"), c.PostForm("new_password"))
+		if err != nil {
+			p.formFailed(c, err, "account_password", page{Title: "Change your password", Form: map[string][]string{}}, "new_password")
+			return
+		}
+		p.app.SetSession(c, token)
+		p.app.SetFlash(c, "password-changed")
+		api.Redirect(c, "/account")
+	}
+}
+
+// mfaView is the second-factor set-up page.
+type mfaView struct {
+	Enrolment models.MFAEnrolment
+	Codes     []string // recovery codes, shown once after set-up or renewal
+}
+
+// MFASetup serves GET /account/mfa: set up the second factor, or see its state.
+func (p *Pages) MFASetup() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := actor(c)
+		if a.MFAEnrolled {
+			if !a.MFAPassed {
+				api.Redirect(c, "/sign-in/mfa")
+				return
+			}
+			api.Redirect(c, "/account")
+			return
+		}
+		p.mfaPage(c, http.StatusOK, page{})
+	}
+}
+
+func (p *Pages) mfaPage(c *gin.Context, status int, data page) {
+	enrol, err := p.s.Accounts.BeginMFA(c.Request.Context(), actor(c))
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	data.Title, data.Data = "Set up your second factor", mfaView{Enrolment: enrol}
+	p.render(c, status, "account_mfa", data)
+}
+
+// MFAConfirm serves POST /account/mfa: confirm the set-up with a code, then show the recovery
+// codes once.
+func (p *Pages) MFAConfirm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		codes, token, err := p.s.Accounts.ConfirmMFA(c.Request.Context(), actor(c), c.PostForm("code"))
+		if err != nil {
+			if models.ErrorCode(err) != models.EINVALID {
+				api.WriteError(c, err)
+				return
+			}
+			p.mfaPage(c, http.StatusUnprocessableEntity, page{Errors: formErrors{{Field: "code", Message: models.ErrorMessage(err)}}})
+			return
+		}
+		p.app.SetSession(c, token)
+		p.render(c, http.StatusOK, "recovery_codes", page{Title: "Save your recovery codes", Flash: flashes["mfa-set-up"], Data: mfaView{Codes: codes}})
+	}
+}
+
+// RecoveryCodes serves POST /account/mfa/recovery-codes: ten new codes, shown once.
+func (p *Pages) RecoveryCodes() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		codes, err := p.s.Accounts.NewRecoveryCodes(c.Request.Context(), actor(c))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "recovery_codes", page{Title: "Save your recovery codes", Flash: flashes["recovery-codes-ok"], Data: mfaView{Codes: codes}})
+	}
+}
+
+// tokensView is the API tokens page.
+type tokensView struct {
+	Tokens  []models.APIToken
+	Created string // the secret of a token just created, shown once
+}
+
+// Tokens serves GET /account/tokens.
+func (p *Pages) Tokens() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.tokensPage(c, http.StatusOK, page{Form: map[string][]string{"scope": {models.ScopeRead}, "expires_in_days": {"30"}}}, "")
+	}
+}
+
+func (p *Pages) tokensPage(c *gin.Context, status int, data page, created string) {
+	list, err := p.s.Tokens.List(c.Request.Context(), actor(c))
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	data.Title, data.Data = "API tokens", tokensView{Tokens: list, Created: created}
+	p.render(c, status, "account_tokens", data)
+}
+
+// TokenCreate serves POST /account/tokens and shows the new token's secret once.
+func (p *Pages) TokenCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		days, _ := strconv.Atoi(c.PostForm("expires_in_days"))
+		in := models.NewToken{Name: c.PostForm("name"), Scope: c.PostForm("scope"), ExpiresIn: days}
+		secret, _, err := p.s.Tokens.Create(c.Request.Context(), actor(c), in)
+		if err != nil {
+			if models.ErrorCode(err) != models.EINVALID {
+				api.WriteError(c, err)
+				return
+			}
+			_ = c.Request.ParseForm()
+			me := models.ErrorMessage(err)
+			field := "name"
+			if e, ok := err.(*models.Error); ok && e.Field != "" {
+				field = e.Field
+			}
+			p.tokensPage(c, http.StatusUnprocessableEntity, page{Form: c.Request.PostForm, Errors: formErrors{{Field: field, Message: me}}}, "")
+			return
+		}
+		p.tokensPage(c, http.StatusCreated, page{Form: map[string][]string{"scope": {models.ScopeRead}, "expires_in_days": {"30"}}}, secret)
+	}
+}
+
+// TokenRevoke serves POST /account/tokens/:id/revoke.
+func (p *Pages) TokenRevoke() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil {
+			api.WriteError(c, models.NotFound("Token not found"))
+			return
+		}
+		if err := p.s.Tokens.Revoke(c.Request.Context(), actor(c), id); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.SetFlash(c, "token-revoked")
+		api.Redirect(c, "/account/tokens")
+	}
+}
+
+// Sessions serves GET /account/sessions.
+func (p *Pages) Sessions() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		list, err := p.s.Sessions.List(c.Request.Context(), actor(c))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "account_sessions", page{Title: "Where you are signed in", Data: list})
+	}
+}
+
+// SessionRevoke serves POST /account/sessions/:ref/revoke.
+func (p *Pages) SessionRevoke() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := p.s.Sessions.Revoke(c.Request.Context(), actor(c), c.Param("ref")); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.SetFlash(c, "session-revoked")
+		api.Redirect(c, "/account/sessions")
+	}
+}
+
+// SignOutEverywhere serves POST /account/sessions/sign-out-everywhere.
+func (p *Pages) SignOutEverywhere() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := p.s.Sessions.SignOutEverywhere(c.Request.Context(), actor(c)); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.ClearSession(c)
+		p.app.SetFlash(c, "signed-out-all")
+		api.Redirect(c, "/sign-in")
+	}
+}

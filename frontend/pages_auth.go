@@ -1,0 +1,164 @@
+package frontend
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models"
+)
+
+// localPath keeps a "next" address on this site: anything else goes home (no open redirect).
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// afterSignIn sends a browser where its sign-in step leads.
+func (p *Pages) afterSignIn(c *gin.Context, s models.SignedIn, next string) {
+	p.app.SetSession(c, s.Token)
+	switch s.Next {
+	case models.StepMFA:
+		api.Redirect(c, "/sign-in/mfa")
+	case models.StepEnrolMFA:
+		p.app.SetFlash(c, "mfa-required")
+		api.Redirect(c, "/account/mfa")
+	default:
+		api.Redirect(c, localPath(next))
+	}
+}
+
+// SignInForm serves GET /sign-in.
+func (p *Pages) SignInForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if a, ok := api.Actor(c); ok && a.MFAPassed {
+			api.Redirect(c, localPath(c.Query("next")))
+			return
+		}
+		form := map[string][]string{"next": {c.Query("next")}}
+		p.render(c, http.StatusOK, "sign_in", page{Title: "Sign in", Form: form})
+	}
+}
+
+// SignIn serves POST /sign-in.
+func (p *Pages) SignIn() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := p.s.Sessions.SignIn(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
+		if err != nil {
+			data := page{Title: "Sign in"}
+			_ = c.Request.ParseForm()
+			data.Form = c.Request.PostForm
+			data.Form.Del("password")
+			p.formFailed(c, err, "sign_in", data, "email")
+			return
+		}
+		p.afterSignIn(c, s, c.PostForm("next"))
+	}
+}
+
+// MFAForm serves GET /sign-in/mfa: the second step of signing in.
+func (p *Pages) MFAForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a, _ := api.Actor(c)
+		switch {
+		case a.MFAPassed:
+			api.Redirect(c, "/")
+		case !a.MFAEnrolled:
+			api.Redirect(c, "/account/mfa")
+		default:
+			p.render(c, http.StatusOK, "sign_in_mfa", page{Title: "Enter your security code"})
+		}
+	}
+}
+
+// MFA serves POST /sign-in/mfa.
+func (p *Pages) MFA() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := p.s.Sessions.VerifyMFA(c.Request.Context(), p.app.SessionToken(c), c.PostForm("code"))
+		if err != nil {
+			p.formFailed(c, err, "sign_in_mfa", page{Title: "Enter your security code"}, "code")
+			return
+		}
+		p.afterSignIn(c, s, "/")
+	}
+}
+
+// SignOut serves POST /sign-out.
+func (p *Pages) SignOut() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if a, ok := api.Actor(c); ok {
+			if err := p.s.Sessions.SignOut(c.Request.Context(), a); err != nil {
+				api.WriteError(c, err)
+				return
+			}
+		}
+		p.app.ClearSession(c)
+		p.app.SetFlash(c, "signed-out")
+		api.Redirect(c, "/sign-in")
+	}
+}
+
+// SetupForm serves GET /setup/:token, the first administrator's set-up page.
+func (p *Pages) SetupForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := p.s.Accounts.CheckSetupLink(c.Request.Context(), c.Param("token")); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "setup", page{Title: "Set up MSP Hub"})
+	}
+}
+
+// Setup serves POST /setup/:token.
+func (p *Pages) Setup() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		in := models.FirstAdmin{Name: c.PostForm("name"), Email: c.PostForm("email"), Password: c.PostForm("password")}
+		s, err := p.s.Accounts.CreateFirstAdmin(c.Request.Context(), c.Param("token"), in)
+		if err != nil {
+			data := page{Title: "Set up MSP Hub"}
+			_ = c.Request.ParseForm()
+			data.Form = c.Request.PostForm
+			data.Form.Del("password")
+			p.formFailed(c, err, "setup", data, "name")
+			return
+		}
+		p.app.SetSession(c, s.Token)
+		p.app.SetFlash(c, "setup-signed-in")
+		api.Redirect(c, "/account/mfa")
+	}
+}
+
+// SetPasswordForm serves GET /set-password/:token.
+func (p *Pages) SetPasswordForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := p.s.Accounts.SetPasswordLinkOwner(c.Request.Context(), c.Param("token"))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "set_password", page{Title: "Set your password", Data: u})
+	}
+}
+
+// SetPassword serves POST /set-password/:token.
+func (p *Pages) SetPassword() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		err := p.s.Accounts.SetPasswordWithLink(ctx, c.Param("token"), c.PostForm("password"))
+		if err != nil {
+			u, lookupErr := p.s.Accounts.SetPasswordLinkOwner(ctx, c.Param("token"))
+			if lookupErr != nil {
+				api.WriteError(c, lookupErr)
+				return
+			}
+			p.formFailed(c, err, "set_password", page{Title: "Set your password", Data: u, Form: map[string][]string{}}, "password")
+			return
+		}
+		p.app.ClearSession(c)
+		p.app.SetFlash(c, "password-set")
+		api.Redirect(c, "/sign-in")
+	}
+}

@@ -1,0 +1,463 @@
+package frontend
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/policies"
+)
+
+// usersView is the people list.
+type usersView struct {
+	Page          models.UserPage
+	Organisations []models.Organisation // the organisation filter, for administrators
+	CanAdd        bool
+	NextURL       string
+}
+
+// manager reports whether the actor manages people (buttons only: models decides).
+func manager(a models.Actor) bool {
+	return a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin)
+}
+
+// Users serves GET /users: people the actor may see, filtered, a page at a time.
+func (p *Pages) Users() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, a := c.Request.Context(), actor(c)
+		f := models.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "yes"}
+		f.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
+		page1, err := p.s.Users.List(ctx, a, f, c.Query("after"), 50)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		v := usersView{Page: page1, CanAdd: manager(a)}
+		if a.Has(policies.RoleAdmin) {
+			if v.Organisations, err = p.s.Organisations.List(ctx, a, true); err != nil {
+				api.WriteError(c, err)
+				return
+			}
+		}
+		if page1.Next != "" {
+			q := c.Request.URL.Query()
+			q.Set("after", page1.Next)
+			v.NextURL = "/users?" + q.Encode()
+		}
+		p.render(c, http.StatusOK, "users", page{Title: "People", Form: c.Request.URL.Query(), Data: v})
+	}
+}
+
+// userForm is the add and edit form.
+type userForm struct {
+	User          *models.UserView
+	Organisations []models.Organisation
+	Roles         []string
+	Vetting       []models.Vetting
+	Self          bool // editing oneself: roles are not offered
+}
+
+func (p *Pages) userForm(c *gin.Context, u *models.UserView) (userForm, error) {
+	a := actor(c)
+	f := userForm{User: u, Roles: policies.Roles(), Vetting: models.VettingLevels(), Self: u != nil && u.ID == a.UserID}
+	if !a.Has(policies.RoleAdmin) {
+		f.Roles = slices.DeleteFunc(slices.Clone(f.Roles), func(r string) bool { return r == policies.RoleAdmin || r == policies.RoleAuditor })
+	}
+	orgs, err := p.s.Organisations.List(c.Request.Context(), a, false)
+	if err != nil {
+		return f, err
+	}
+	if !a.Has(policies.RoleAdmin) {
+		orgs = slices.DeleteFunc(orgs, func(o models.Organisation) bool { return o.ID != a.OrgID })
+	}
+	f.Organisations = orgs
+	return f, nil
+}
+
+// userInput reads the posted add or edit form. A date that is not a date is a field error.
+func userInput(c *gin.Context) (models.UserInput, error) {
+	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
+	in := models.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
+		Roles: c.PostFormArray("roles"), VettingLevel: models.Vetting(c.PostForm("vetting_level"))}
+	exp, ok := parseDate(c.PostForm("vetting_expires_on-day"), c.PostForm("vetting_expires_on-month"), c.PostForm("vetting_expires_on-year"))
+	if !ok {
+		return in, models.Invalid("vetting_expires_on", "Vetting expiry must be a real date, like 31 3 2027")
+	}
+	in.VettingExpiresOn = exp
+	return in, nil
+}
+
+// UserNewForm serves GET /users/new.
+func (p *Pages) UserNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := actor(c)
+		if !manager(a) {
+			api.WriteError(c, models.Forbidden("Only administrators and organisation administrators can add people."))
+			return
+		}
+		f, err := p.userForm(c, nil)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(models.VettingRV)}, "roles": {policies.RoleOfficer}}
+		p.render(c, http.StatusOK, "user_form", page{Title: "Add a person", Form: form, Data: f})
+	}
+}
+
+// UserCreate serves POST /users/new.
+func (p *Pages) UserCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		in, err := userInput(c)
+		var u models.UserView
+		if err == nil {
+			u, err = p.s.Users.Create(c.Request.Context(), actor(c), in)
+		}
+		if err != nil {
+			f, ferr := p.userForm(c, nil)
+			if ferr != nil {
+				api.WriteError(c, ferr)
+				return
+			}
+			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
+			return
+		}
+		p.app.SetFlash(c, "user-created")
+		api.Redirect(c, "/users/"+strconv.FormatInt(u.ID, 10))
+	}
+}
+
+// userView is one person's page.
+type userView struct {
+	User      models.UserView
+	CanManage bool
+	Self      bool
+	Link      string // a set-password link just issued, shown once
+}
+
+// userID reads :id; anything else is not found.
+func userID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		api.WriteError(c, models.NotFound("User not found"))
+		return 0, false
+	}
+	return id, true
+}
+
+// User serves GET /users/:id.
+func (p *Pages) User() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := userID(c)
+		if !ok {
+			return
+		}
+		p.userPage(c, id, "")
+	}
+}
+
+func (p *Pages) userPage(c *gin.Context, id int64, link string) {
+	a := actor(c)
+	u, err := p.s.Users.Get(c.Request.Context(), a, id)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	p.render(c, http.StatusOK, "user", page{Title: u.Name, Data: userView{User: u, CanManage: manager(a), Self: u.ID == a.UserID, Link: link}})
+}
+
+// UserEditForm serves GET /users/:id/edit.
+func (p *Pages) UserEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := userID(c)
+		if !ok {
+			return
+		}
+		u, err := p.s.Users.Get(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		f, err := p.userForm(c, &u)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		form := url.Values{"name": {u.Name}, "email": {u.Email}, "organisation_id": {strconv.FormatInt(u.OrganisationID, 10)},
+			"vetting_level": {string(u.VettingLevel)}, "roles": u.Roles}
+		if d := u.VettingExpiresOn; d != nil {
+			form.Set("vetting_expires_on-day", strconv.Itoa(d.Day()))
+			form.Set("vetting_expires_on-month", strconv.Itoa(int(d.Month())))
+			form.Set("vetting_expires_on-year", strconv.Itoa(d.Year()))
+		}
+		p.render(c, http.StatusOK, "user_form", page{Title: "Change " + u.Name, Form: form, Data: f})
+	}
+}
+
+// UserUpdate serves POST /users/:id/edit.
+func (p *Pages) UserUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := userID(c)
+		if !ok {
+			return
+		}
+		ctx, a := c.Request.Context(), actor(c)
+		in, err := userInput(c)
+		if err == nil {
+			_, err = p.s.Users.Edit(ctx, a, id, in)
+		}
+		if err != nil {
+			u, gerr := p.s.Users.Get(ctx, a, id)
+			if gerr != nil {
+				api.WriteError(c, gerr)
+				return
+			}
+			f, ferr := p.userForm(c, &u)
+			if ferr != nil {
+				api.WriteError(c, ferr)
+				return
+			}
+			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
+			return
+		}
+		p.app.SetFlash(c, "user-updated")
+		api.Redirect(c, "/users/"+strconv.FormatInt(id, 10))
+	}
+}
+
+// userAction serves the buttons of a person's page: each calls one operation, then shows the
+// page again with a message.
+func (p *Pages) userAction(do func(c *gin.Context, id int64) error, flash string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := userID(c)
+		if !ok {
+			return
+		}
+		if err := do(c, id); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.SetFlash(c, flash)
+		api.Redirect(c, "/users/"+strconv.FormatInt(id, 10))
+	}
+}
+
+// UserDisable serves POST /users/:id/disable.
+func (p *Pages) UserDisable() gin.HandlerFunc {
+	return p.userAction(func(c *gin.Context, id int64) error {
+		_, err := p.s.Users.SetDisabled(c.Request.Context(), actor(c), id, true)
+		return err
+	}, "user-disabled")
+}
+
+// UserEnable serves POST /users/:id/enable.
+func (p *Pages) UserEnable() gin.HandlerFunc {
+	return p.userAction(func(c *gin.Context, id int64) error {
+		_, err := p.s.Users.SetDisabled(c.Request.Context(), actor(c), id, false)
+		return err
+	}, "user-enabled")
+}
+
+// UserResetMFA serves POST /users/:id/reset-mfa.
+func (p *Pages) UserResetMFA() gin.HandlerFunc {
+	return p.userAction(func(c *gin.Context, id int64) error {
+		_, err := p.s.Users.ResetMFA(c.Request.Context(), actor(c), id)
+		return err
+	}, "mfa-reset")
+}
+
+// UserPasswordLink serves POST /users/:id/set-password-link and shows the link once.
+func (p *Pages) UserPasswordLink() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := userID(c)
+		if !ok {
+			return
+		}
+		link, err := p.s.Users.SetPasswordLink(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.userPage(c, id, link)
+	}
+}
+
+// organisationsView is the organisations list.
+type organisationsView struct {
+	Organisations []models.Organisation
+	CanManage     bool
+}
+
+// Organisations serves GET /organisations.
+func (p *Pages) Organisations() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := actor(c)
+		list, err := p.s.Organisations.List(c.Request.Context(), a, true)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "organisations", page{Title: "Organisations", Data: organisationsView{Organisations: list, CanManage: a.Has(policies.RoleAdmin)}})
+	}
+}
+
+// orgForm is the add and edit form of an organisation.
+type orgForm struct {
+	Organisation *models.Organisation
+	Kinds        []models.OrgKind
+}
+
+func orgInput(c *gin.Context) models.OrganisationInput {
+	return models.OrganisationInput{Name: c.PostForm("name"), Kind: models.OrgKind(c.PostForm("kind")), Region: c.PostForm("region")}
+}
+
+// OrganisationNewForm serves GET /organisations/new.
+func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !actor(c).Has(policies.RoleAdmin) {
+			api.WriteError(c, models.Forbidden("Only administrators can add organisations."))
+			return
+		}
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: models.OrgKinds()}})
+	}
+}
+
+// OrganisationCreate serves POST /organisations/new.
+func (p *Pages) OrganisationCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := p.s.Organisations.Create(c.Request.Context(), actor(c), orgInput(c)); err != nil {
+			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: models.OrgKinds()}}, "name")
+			return
+		}
+		p.app.SetFlash(c, "org-created")
+		api.Redirect(c, "/organisations")
+	}
+}
+
+func orgID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		api.WriteError(c, models.NotFound("Organisation not found"))
+		return 0, false
+	}
+	return id, true
+}
+
+// OrganisationEditForm serves GET /organisations/:id/edit.
+func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := orgID(c)
+		if !ok {
+			return
+		}
+		a := actor(c)
+		if !a.Has(policies.RoleAdmin) {
+			api.WriteError(c, models.Forbidden("Only administrators can change organisations."))
+			return
+		}
+		org, err := p.s.Organisations.Get(c.Request.Context(), a, id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		form := url.Values{"name": {org.Name}, "kind": {string(org.Kind)}, "region": {org.Region}}
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Change " + org.Name, Form: form, Data: orgForm{Organisation: &org, Kinds: models.OrgKinds()}})
+	}
+}
+
+// OrganisationUpdate serves POST /organisations/:id/edit.
+func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := orgID(c)
+		if !ok {
+			return
+		}
+		ctx, a := c.Request.Context(), actor(c)
+		if _, err := p.s.Organisations.Update(ctx, a, id, orgInput(c)); err != nil {
+			org, gerr := p.s.Organisations.Get(ctx, a, id)
+			if gerr != nil {
+				api.WriteError(c, gerr)
+				return
+			}
+			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: models.OrgKinds()}}, "name")
+			return
+		}
+		p.app.SetFlash(c, "org-updated")
+		api.Redirect(c, "/organisations")
+	}
+}
+
+func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := orgID(c)
+		if !ok {
+			return
+		}
+		if _, err := p.s.Organisations.SetActive(c.Request.Context(), actor(c), id, active); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.SetFlash(c, flash)
+		api.Redirect(c, "/organisations")
+	}
+}
+
+// OrganisationDeactivate serves POST /organisations/:id/deactivate.
+func (p *Pages) OrganisationDeactivate() gin.HandlerFunc { return p.orgActive(false, "org-deactivated") }
+
+// OrganisationReactivate serves POST /organisations/:id/reactivate.
+func (p *Pages) OrganisationReactivate() gin.HandlerFunc { return p.orgActive(true, "org-reactivated") }
+
+// auditView is the audit log page.
+type auditView struct {
+	Page      models.AuditPage
+	NextURL   string
+	ExportURL string
+}
+
+// Audit serves GET /audit: events newest first, filtered, a page at a time.
+func (p *Pages) Audit() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		q := c.Request.URL.Query()
+		// The page's form uses GOV.UK date inputs; the filter takes YYYY-MM-DD.
+		for _, name := range []string{"from", "to"} {
+			if d, ok := parseDate(q.Get(name+"-day"), q.Get(name+"-month"), q.Get(name+"-year")); ok && d != nil {
+				q.Set(name, d.Format("2006-01-02"))
+			} else if !ok {
+				p.render(c, http.StatusUnprocessableEntity, "audit", page{Title: "Audit log", Form: q,
+					Errors: formErrors{{Field: name, Message: "Enter a real date, like 22 11 2026"}}, Data: auditView{}})
+				return
+			}
+		}
+		c.Request.URL.RawQuery = q.Encode()
+		f, err := api.AuditFilter(c)
+		if err != nil {
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
+			return
+		}
+		before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+		res, err := p.s.Audit.List(c.Request.Context(), actor(c), f, before, 50)
+		if err != nil {
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
+			return
+		}
+		v := auditView{Page: res}
+		export := url.Values{}
+		for _, k := range []string{"actor", "action", "object_type", "object_id", "from", "to"} {
+			if val := q.Get(k); val != "" {
+				export.Set(k, val)
+			}
+		}
+		v.ExportURL = "/audit/export.csv?" + export.Encode()
+		if res.Next != 0 {
+			q.Set("before", strconv.FormatInt(res.Next, 10))
+			v.NextURL = "/audit?" + q.Encode()
+		}
+		p.render(c, http.StatusOK, "audit", page{Title: "Audit log", Form: q, Data: v})
+	}
+}
+

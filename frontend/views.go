@@ -1,0 +1,90 @@
+package frontend
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // UK time on machines without a zoneinfo database
+
+	"github.com/msptp/msphub/policies"
+)
+
+// roleLabels name the roles as people read them.
+var roleLabels = map[string]string{
+	policies.RoleOfficer:          "Officer",
+	policies.RoleInvestigator:     "Investigator",
+	policies.RoleSupervisor:       "Supervisor",
+	policies.RoleCPSLiaison:       "CPS liaison",
+	policies.RoleTrainer:          "Trainer",
+	policies.RoleGuidanceEditor:   "Guidance editor",
+	policies.RoleGuidanceApprover: "Guidance approver",
+	policies.RoleAnalyst:          "Analyst",
+	policies.RoleOrgAdmin:         "Organisation administrator",
+	policies.RoleAdmin:            "Administrator",
+	policies.RoleAuditor:          "Auditor",
+}
+
+func roleLabel(role string) string {
+	if l, ok := roleLabels[role]; ok {
+		return l
+	}
+	return role
+}
+
+// london is where every user of MSP Hub reads times: pages show UK time, the database keeps UTC.
+var london = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+}()
+
+// formatDate prints a date the GOV.UK way: 22 November 2026.
+func formatDate(v any) string {
+	t, ok := timeOf(v)
+	if !ok {
+		return ""
+	}
+	return t.Format("2 January 2006")
+}
+
+// formatDateTime prints a moment the GOV.UK way, in UK time: 22 November 2026 at 3:04pm.
+func formatDateTime(v any) string {
+	t, ok := timeOf(v)
+	if !ok {
+		return ""
+	}
+	t = t.In(london)
+	return t.Format("2 January 2006") + " at " + strings.ToLower(t.Format("3:04PM"))
+}
+
+func timeOf(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, !t.IsZero()
+	case *time.Time:
+		if t != nil {
+			return *t, !t.IsZero()
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseDate reads a GOV.UK date input (day, month and year fields); empty fields mean no date.
+func parseDate(day, month, year string) (*time.Time, bool) {
+	day, month, year = strings.TrimSpace(day), strings.TrimSpace(month), strings.TrimSpace(year)
+	if day == "" && month == "" && year == "" {
+		return nil, true
+	}
+	d, err1 := strconv.Atoi(day)
+	m, err2 := strconv.Atoi(month)
+	y, err3 := strconv.Atoi(year)
+	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 {
+		return nil, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d || int(t.Month()) != m {
+		return nil, false
+	}
+	return &t, true
+}
