@@ -3,7 +3,6 @@ package api_test
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,37 +12,21 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/frontend"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/storage"
 )
 
 type testApp struct {
+	*apitest.App
 	engine *gin.Engine
 	logs   *strings.Builder
 }
 
-func newTestApp(t *testing.T, cfg api.Config, blobs models.Pinger) *testApp {
+func newTestApp(t *testing.T, opts ...apitest.Option) *testApp {
 	t.Helper()
-	logs := &strings.Builder{}
-	log := slog.New(slog.NewJSONHandler(logs, nil))
-	pages, err := frontend.New(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if blobs == nil {
-		blobs = modelstest.Blobs(t)
-	}
-	if cfg.MaxFormBytes == 0 {
-		cfg.MaxFormBytes = 1 << 20
-	}
-	e, err := api.NewEngine(&api.App{Cfg: cfg, Log: log, Health: models.NewHealth(modelstest.OpenDB(t), blobs), Pages: pages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testApp{engine: e, logs: logs}
+	a := apitest.New(t, opts...)
+	return &testApp{App: a, engine: a.Engine, logs: a.Logs}
 }
 
 func (a *testApp) do(t *testing.T, method, path string, header http.Header) *httptest.ResponseRecorder {
@@ -58,7 +41,7 @@ func (a *testApp) do(t *testing.T, method, path string, header http.Header) *htt
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	app := newTestApp(t, api.Config{}, nil)
+	app := newTestApp(t)
 	for _, path := range []string{"/", "/healthz", "/no-such-page", "/api/v1/no-such-thing"} {
 		w := app.do(t, "GET", path, nil)
 		h := w.Header()
@@ -82,14 +65,14 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			t.Errorf("%s: HSTS sent for an http public URL", path)
 		}
 	}
-	https := newTestApp(t, api.Config{HTTPS: true}, nil)
+	https := newTestApp(t, apitest.HTTPS)
 	if hsts := https.do(t, "GET", "/", nil).Header().Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=") {
 		t.Errorf("HSTS = %q with an https public URL", hsts)
 	}
 }
 
 func TestRequestIDs(t *testing.T) {
-	app := newTestApp(t, api.Config{}, nil)
+	app := newTestApp(t)
 	id := app.do(t, "GET", "/healthz", nil).Header().Get("X-Request-ID")
 	if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(id) {
 		t.Errorf("generated request ID %q", id)
@@ -106,7 +89,7 @@ func TestRequestIDs(t *testing.T) {
 }
 
 func TestErrorsSpeakTheCallersLanguage(t *testing.T) {
-	app := newTestApp(t, api.Config{}, nil)
+	app := newTestApp(t)
 
 	w := app.do(t, "GET", "/api/v1/no-such-thing", nil)
 	if w.Code != 404 || w.Header().Get("Content-Type") != "application/problem+json" {
@@ -141,7 +124,7 @@ func TestErrorsSpeakTheCallersLanguage(t *testing.T) {
 // A panic anywhere becomes a 500 with a reference the user can quote, and nothing of the panic
 // reaches the client.
 func TestPanicIsA500WithAReference(t *testing.T) {
-	app := newTestApp(t, api.Config{}, nil)
+	app := newTestApp(t)
 	app.engine.GET("/api/v1/test-panic", func(*gin.Context) { panic("secret internal detail") })
 	app.engine.GET("/test-panic", func(*gin.Context) { panic("secret internal detail") })
 	for _, path := range []string{"/api/v1/test-panic", "/test-panic"} {
@@ -163,7 +146,11 @@ func TestHealthAndReadiness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := newTestApp(t, api.Config{}, disk)
+	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newTestApp(t, apitest.Blobs(storage.New(disk, storage.NewKeyring(key))))
 	if w := app.do(t, "GET", "/healthz", nil); w.Code != 200 {
 		t.Errorf("healthz = %d", w.Code)
 	}
@@ -190,7 +177,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestAssetsAreVersionedAndCachedForAYear(t *testing.T) {
-	app := newTestApp(t, api.Config{}, nil)
+	app := newTestApp(t)
 	page := app.do(t, "GET", "/", nil).Body.String()
 	css := regexp.MustCompile(`href="(/assets/[0-9a-f]+/app\.css)"`).FindStringSubmatch(page)
 	if css == nil {

@@ -20,17 +20,65 @@ type Config struct {
 // are listed with every other route in routes.go.
 type Pages interface {
 	ErrorPages
-	Start() gin.HandlerFunc
 	Asset() gin.HandlerFunc
 	NotFound() gin.HandlerFunc
+	Start() gin.HandlerFunc
+
+	// Signing in and out, set-up and set-password links.
+	SignInForm() gin.HandlerFunc
+	SignIn() gin.HandlerFunc
+	MFAForm() gin.HandlerFunc
+	MFA() gin.HandlerFunc
+	SignOut() gin.HandlerFunc
+	SetupForm() gin.HandlerFunc
+	Setup() gin.HandlerFunc
+	SetPasswordForm() gin.HandlerFunc
+	SetPassword() gin.HandlerFunc
+
+	// The account: password, second factor, API tokens, sessions.
+	Account() gin.HandlerFunc
+	PasswordForm() gin.HandlerFunc
+	Password() gin.HandlerFunc
+	MFASetup() gin.HandlerFunc
+	MFAConfirm() gin.HandlerFunc
+	RecoveryCodes() gin.HandlerFunc
+	Tokens() gin.HandlerFunc
+	TokenCreate() gin.HandlerFunc
+	TokenRevoke() gin.HandlerFunc
+	Sessions() gin.HandlerFunc
+	SessionRevoke() gin.HandlerFunc
+	SignOutEverywhere() gin.HandlerFunc
+
+	// People and organisations.
+	Users() gin.HandlerFunc
+	UserNewForm() gin.HandlerFunc
+	UserCreate() gin.HandlerFunc
+	User() gin.HandlerFunc
+	UserEditForm() gin.HandlerFunc
+	UserUpdate() gin.HandlerFunc
+	UserDisable() gin.HandlerFunc
+	UserEnable() gin.HandlerFunc
+	UserResetMFA() gin.HandlerFunc
+	UserPasswordLink() gin.HandlerFunc
+	Organisations() gin.HandlerFunc
+	OrganisationNewForm() gin.HandlerFunc
+	OrganisationCreate() gin.HandlerFunc
+	OrganisationEditForm() gin.HandlerFunc
+	OrganisationUpdate() gin.HandlerFunc
+	OrganisationDeactivate() gin.HandlerFunc
+	OrganisationReactivate() gin.HandlerFunc
+
+	// The audit log.
+	Audit() gin.HandlerFunc
 }
 
 // App is what the routes need: configuration, the log, the models operations and the pages.
 type App struct {
-	Cfg    Config
-	Log    *slog.Logger
-	Health *models.Health
-	Pages  Pages
+	Cfg      Config
+	Log      *slog.Logger
+	Health   *models.Health
+	Services *models.Services
+	Pages    Pages
 }
 
 // NewEngine builds the gin engine with the middleware every request passes through and all

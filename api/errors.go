@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,8 @@ func StatusOf(code models.Code) int {
 		return http.StatusConflict
 	case models.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case models.ETOOMANY:
+		return http.StatusTooManyRequests
 	case models.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
@@ -87,6 +90,9 @@ func (a *App) renderError(c *gin.Context, err error) {
 	var me *models.Error
 	if errors.As(err, &me) {
 		field = me.Field
+		if me.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(me.RetryAfter.Seconds())+1))
+		}
 	}
 	a.renderStatus(c, status, string(code), message, field)
 }

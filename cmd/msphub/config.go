@@ -41,6 +41,8 @@ type config struct {
 	MaxEvidenceBytes   byteSize
 	MaxUploads         int
 	ShutdownTimeout    time.Duration
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
 }
 
 // envName is the environment variable that stands in for a flag: --s3-access-key is
@@ -86,6 +88,8 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.Var(&c.MaxEvidenceBytes, "max-evidence-bytes", "largest evidence file")
 	fs.IntVar(&c.MaxUploads, "max-uploads", 8, "uploads streamed at once; more wait their turn")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM")
+	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 30*time.Minute, "a session unused this long ends")
+	fs.DurationVar(&c.SessionMaxAge, "session-max-age", 12*time.Hour, "a session ends this long after sign-in, however busy")
 }
 
 // parseFlags reads args, then fills every flag not given on the command line from its
@@ -152,6 +156,12 @@ func (c *config) validate() error {
 	}
 	if c.MaxUploads < 1 {
 		return settingError("max-uploads", errors.New("must be at least 1"))
+	}
+	if c.SessionIdleTimeout < time.Minute {
+		return settingError("session-idle-timeout", errors.New("must be at least 1m"))
+	}
+	if c.SessionMaxAge < c.SessionIdleTimeout {
+		return settingError("session-max-age", errors.New("must be at least the idle time-out"))
 	}
 	return nil
 }

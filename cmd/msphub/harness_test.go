@@ -88,7 +88,9 @@ func startServer(t *testing.T, vars map[string]string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{logs: &syncBuffer{}, stop: cancel, result: make(chan error, 1)}
-	go func() { s.result <- run(ctx, []string{"serve"}, env(vars), &syncBuffer{}, s.logs) }()
+	go func() {
+		s.result <- run(ctx, []string{"serve"}, env(vars), strings.NewReader(""), &syncBuffer{}, s.logs)
+	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if addr := listeningAddr(s.logs.String()); addr != "" {

@@ -19,7 +19,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "msphub:", err)
 		os.Exit(1)
 	}
@@ -31,14 +31,18 @@ Usage:
   msphub serve [flags]           start the web application
   msphub migrate up [flags]      apply pending database migrations
   msphub migrate status [flags]  list migrations and whether each is applied
+  msphub audit verify [flags]    check the audit log's hash chain
+  msphub admin create-user       add a user (scripted set-ups)
+  msphub admin create-token      create an API token for a user
   msphub version                 print the version
 
 Every flag can also be set by its environment variable: --database-url is
 MSPHUB_DATABASE_URL. Run "msphub COMMAND --help" for a command's flags.
 `
 
-// run parses the subcommand and runs it until ctx ends. Help goes to stdout; logs to stderr.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// run parses the subcommand and runs it until ctx ends. Help goes to stdout; logs to stderr;
+// stdin is read only by admin create-user --password-stdin.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
@@ -49,6 +53,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, getenv, stdin, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		if len(rest) > 0 && isHelp(rest[0]) {
 			fmt.Fprintln(stdout, "Usage: msphub version\n\nPrints the version of this binary.")

@@ -48,6 +48,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.String("database", app.db.Dialect()), slog.String("version", version))
+	// With no user yet, print where the first administrator sets up their account; the link is
+	// a secret, so it goes to the console, never to the log.
+	if link, err := app.services.Accounts.SetupLink(ctx); err != nil {
+		return err
+	} else if link != "" {
+		fmt.Fprintf(stdout, "\nMSP Hub has no users yet. Within one hour, create the first administrator at:\n\n  %s\n\n", link)
+	}
 	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
 }
 
@@ -65,13 +72,15 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 // app is MSP Hub built from its configuration: the engine, and the database to close after
 // the server has stopped.
 type app struct {
-	engine *gin.Engine
-	db     *models.DB
+	engine   *gin.Engine
+	db       *models.DB
+	services *models.Services
 }
 
 func (a *app) close() { a.db.Close() }
 
-// build opens the database (migrating it), the blob store and the policy, and builds the engine.
+// build opens the database (migrating it and loading reference data), the blob store and the
+// policy, and builds the operations and the engine.
 func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err error) {
 	db, err := openDatabase(ctx, cfg, log, true)
 	if err != nil {
@@ -82,32 +91,58 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 			db.Close()
 		}
 	}()
-	blobs, err := openBlobs(ctx, cfg, log)
+	keys, err := masterKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := policies.Sync(ctx, db.Gorm()); err != nil {
-		return nil, fmt.Errorf("access policy: %w", err)
+	blobs, err := openBlobs(ctx, cfg, keys)
+	if err != nil {
+		return nil, err
 	}
-	pages, err := frontend.New(log)
+	services, err := openServices(ctx, cfg, log, db, keys, blobs)
 	if err != nil {
 		return nil, err
 	}
 	proxies, _ := cfg.trustedProxies() // validated with the rest of cfg
-	engine, err := api.NewEngine(&api.App{
+	a := &api.App{
 		Cfg: api.Config{
 			HTTPS:          cfg.https(),
 			TrustedProxies: proxies,
 			MaxFormBytes:   int64(cfg.MaxFormBytes),
 		},
-		Log:    log,
-		Health: models.NewHealth(db, blobs),
-		Pages:  pages,
-	})
+		Log:      log,
+		Health:   models.NewHealth(db, blobs),
+		Services: services,
+	}
+	if a.Pages, err = frontend.New(log, a); err != nil {
+		return nil, err
+	}
+	engine, err := api.NewEngine(a)
 	if err != nil {
 		return nil, err
 	}
-	return &app{engine: engine, db: db}, nil
+	return &app{engine: engine, db: db, services: services}, nil
+}
+
+// openServices loads the policy and the reference organisations and builds the operations.
+func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, error) {
+	authz, err := policies.New(ctx, db.Gorm())
+	if err != nil {
+		return nil, fmt.Errorf("access policy: %w", err)
+	}
+	if n, err := models.SeedOrganisations(ctx, db); err != nil {
+		return nil, fmt.Errorf("reference organisations: %w", err)
+	} else if n > 0 {
+		log.Info("loaded reference organisations", slog.Int("count", n))
+	}
+	return models.New(models.Deps{
+		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log,
+		Config: models.Config{
+			PublicURL:              cfg.PublicURL,
+			SessionIdleTimeout:     cfg.SessionIdleTimeout,
+			SessionAbsoluteTimeout: cfg.SessionMaxAge,
+		},
+	}), nil
 }
 
 // serveUntilDone serves until ctx ends, then shuts down in order: stop accepting, let requests in
@@ -164,11 +199,7 @@ func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, migrate bo
 }
 
 // openBlobs builds the encrypted blob store over S3 or the local disk, and checks it answers.
-func openBlobs(ctx context.Context, cfg *config, log *slog.Logger) (*storage.Store, error) {
-	keys, err := masterKeys(cfg, log)
-	if err != nil {
-		return nil, err
-	}
+func openBlobs(ctx context.Context, cfg *config, keys *storage.Keyring) (*storage.Store, error) {
 	if cfg.S3Endpoint == "" {
 		disk, err := storage.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
 		if err != nil {
