@@ -52,8 +52,13 @@ bench-suites:
 	@echo "== Benchmarks on SQLite + local disk"
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench . -benchtime 100000x -timeout 60m ./policies/
+	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'Password|CheckPassword' -benchtime 20x -timeout 60m ./models/
+	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
+	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
 	@echo "== Benchmarks on PostgreSQL + MinIO"
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
+	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
+	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
 
 clean:
 	rm -rf bin frontend/node_modules

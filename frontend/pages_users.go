@@ -95,8 +95,8 @@ func userInput(c *gin.Context) (models.UserInput, error) {
 func (p *Pages) UserNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		a := actor(c)
-		if !manager(a) {
-			api.WriteError(c, models.Forbidden("Only administrators and organisation administrators can add people."))
+		if err := p.s.Users.MayCreate(c.Request.Context(), a); err != nil {
+			api.WriteError(c, err)
 			return
 		}
 		f, err := p.userForm(c, nil)
@@ -177,7 +177,7 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		u, err := p.s.Users.Get(c.Request.Context(), actor(c), id)
+		u, err := p.s.Users.GetForEdit(c.Request.Context(), actor(c), id)
 		if err != nil {
 			api.WriteError(c, err)
 			return
@@ -211,7 +211,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 			_, err = p.s.Users.Edit(ctx, a, id, in)
 		}
 		if err != nil {
-			u, gerr := p.s.Users.Get(ctx, a, id)
+			u, gerr := p.s.Users.GetForEdit(ctx, a, id)
 			if gerr != nil {
 				api.WriteError(c, gerr)
 				return
@@ -318,8 +318,8 @@ func orgInput(c *gin.Context) models.OrganisationInput {
 // OrganisationNewForm serves GET /organisations/new.
 func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !actor(c).Has(policies.RoleAdmin) {
-			api.WriteError(c, models.Forbidden("Only administrators can add organisations."))
+		if err := p.s.Organisations.MayManage(c.Request.Context(), actor(c)); err != nil {
+			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: models.OrgKinds()}})
@@ -355,8 +355,8 @@ func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 			return
 		}
 		a := actor(c)
-		if !a.Has(policies.RoleAdmin) {
-			api.WriteError(c, models.Forbidden("Only administrators can change organisations."))
+		if err := p.s.Organisations.MayManage(c.Request.Context(), a); err != nil {
+			api.WriteError(c, err)
 			return
 		}
 		org, err := p.s.Organisations.Get(c.Request.Context(), a, id)

@@ -122,6 +122,12 @@ func (o *Organisations) Get(ctx context.Context, who Actor, id int64) (Organisat
 	return o.get(ctx, id)
 }
 
+// MayManage says whether the actor may add and change organisations (what the add and edit
+// pages offer). Errors: EFORBIDDEN.
+func (o *Organisations) MayManage(ctx context.Context, who Actor) error {
+	return can(ctx, o.d.Authz, who, "update", policies.Object{Type: "organisation"}, "Only administrators can add or change organisations.")
+}
+
 func (o *Organisations) get(ctx context.Context, id int64) (Organisation, error) {
 	var org Organisation
 	err := o.d.DB.conn(ctx).Take(&org, id).Error

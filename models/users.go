@@ -274,6 +274,13 @@ func (u *Users) views(ctx context.Context, users []User) ([]UserView, error) {
 func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, error) {
 	var user User
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if in.OrganisationID == 0 {
+			in.OrganisationID = who.OrgID
+		}
+		target := User{OrganisationID: in.OrganisationID}
+		if err := can(ctx, u.d.Authz, who, "create", target.object(who, nil), "You can only add people to your own organisation."); err != nil {
+			return err
+		}
 		if err := in.validate(u.d.now(), true); err != nil {
 			return err
 		}
@@ -283,10 +290,6 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 		}
 		if !org.Active {
 			return Invalid("organisation_id", "This organisation is deactivated")
-		}
-		target := User{OrganisationID: org.ID}
-		if err := can(ctx, u.d.Authz, who, "create", target.object(who, nil), "You can only add people to your own organisation."); err != nil {
-			return err
 		}
 		if err := u.checkGrants(ctx, who, target, nil, in.Roles); err != nil {
 			return err
@@ -310,6 +313,27 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 		return UserView{}, err
 	}
 	return u.Get(ctx, who, user.ID)
+}
+
+// MayCreate says whether the actor may add people to their own organisation (what the add page
+// offers). Errors: EFORBIDDEN.
+func (u *Users) MayCreate(ctx context.Context, who Actor) error {
+	target := User{OrganisationID: who.OrgID}
+	return can(ctx, u.d.Authz, who, "create", target.object(who, nil), "Only administrators and organisation administrators can add people.")
+}
+
+// GetForEdit returns a user the actor may change, for the edit page. Errors: ENOTFOUND,
+// EFORBIDDEN.
+func (u *Users) GetForEdit(ctx context.Context, who Actor, id int64) (UserView, error) {
+	user, err := u.load(ctx, who, id, "update")
+	if err != nil {
+		return UserView{}, err
+	}
+	views, err := u.views(ctx, []User{user})
+	if err != nil {
+		return UserView{}, err
+	}
+	return views[0], nil
 }
 
 // Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,

@@ -245,6 +245,7 @@ func (u *User) SignIn(t testing.TB) {
 		t.Fatalf("sign in %s: %d\n%s", u.Email, w.Code, w.Body.String())
 	}
 	if loc := w.Header().Get("Location"); loc == "/sign-in/mfa" {
+		b.Get(t, loc) // its form carries the new session's CSRF token
 		u.app.Clock.Advance(30 * time.Second)
 		w = b.Submit(t, "/sign-in/mfa", url.Values{"code": {u.Code(t)}})
 		if w.Code != http.StatusSeeOther {
@@ -305,9 +306,7 @@ func (b *Browser) Get(t testing.TB, path string) *httptest.ResponseRecorder {
 // Submit posts a form with the CSRF token of the last page loaded.
 func (b *Browser) Submit(t testing.TB, path string, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
+	form = cloneValues(form)
 	if form.Get("csrf_token") == "" && b.CSRF != "" {
 		form.Set("csrf_token", b.CSRF)
 	}
@@ -352,4 +351,12 @@ func (a *App) Bearer(t testing.TB, token, method, path, body string) *httptest.R
 	w := httptest.NewRecorder()
 	a.Engine.ServeHTTP(w, req)
 	return w
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }

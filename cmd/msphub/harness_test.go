@@ -54,6 +54,7 @@ func listeningAddr(logs string) string {
 // testServer is `msphub serve` running in-process through run, as main runs it.
 type testServer struct {
 	URL    string
+	out    *syncBuffer // what serve prints for a person (the set-up link)
 	logs   *syncBuffer
 	stop   context.CancelFunc
 	result chan error
@@ -87,9 +88,9 @@ func backendEnv(t *testing.T) map[string]string {
 func startServer(t *testing.T, vars map[string]string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &testServer{logs: &syncBuffer{}, stop: cancel, result: make(chan error, 1)}
+	s := &testServer{out: &syncBuffer{}, logs: &syncBuffer{}, stop: cancel, result: make(chan error, 1)}
 	go func() {
-		s.result <- run(ctx, []string{"serve"}, env(vars), strings.NewReader(""), &syncBuffer{}, s.logs)
+		s.result <- run(ctx, []string{"serve"}, env(vars), strings.NewReader(""), s.out, s.logs)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -171,4 +172,18 @@ func binary(t *testing.T) string {
 		t.Fatalf("build msphub: %v", buildErr)
 	}
 	return path
+}
+
+// httpRequest sends a request with a bearer token.
+func httpRequest(method, url, token string) (*http.Response, error) {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return resp, err
 }

@@ -46,8 +46,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
-		slog.String("database", app.db.Dialect()), slog.String("version", version))
 	// With no user yet, print where the first administrator sets up their account; the link is
 	// a secret, so it goes to the console, never to the log.
 	if link, err := app.services.Accounts.SetupLink(ctx); err != nil {
@@ -55,6 +53,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if link != "" {
 		fmt.Fprintf(stdout, "\nMSP Hub has no users yet. Within one hour, create the first administrator at:\n\n  %s\n\n", link)
 	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
+		slog.String("database", app.db.Dialect()), slog.String("version", version))
 	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
 }
 

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/modelstest"
+)
+
+// On a database with no user, serve prints a one-time link to create the first administrator,
+// to the console and not to the log.
+func TestServePrintsTheSetupLink(t *testing.T) {
+	s := startServer(t, backendEnv(t))
+	link := regexp.MustCompile(`http://localhost:8080/setup/[A-Za-z0-9_-]{43}`).FindString(s.out.String())
+	if link == "" {
+		t.Fatalf("no set-up link printed:\n%s", s.out.String())
+	}
+	if strings.Contains(s.logs.String(), strings.TrimPrefix(link, "http://localhost:8080")) {
+		t.Error("the set-up link is in the log")
+	}
+	code, body := s.get(t, strings.TrimPrefix(link, "http://localhost:8080"))
+	if code != 200 || !strings.Contains(body, "Set up MSP Hub") {
+		t.Errorf("set-up page: %d", code)
+	}
+}
+
+func TestAdminCommands(t *testing.T) {
+	vars := backendEnv(t)
+	vars["MSPHUB_PUBLIC_URL"] = "https://msphub.example.police.uk"
+	admin := func(stdin string, args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"admin"}, args...), env(vars), strings.NewReader(stdin), &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := admin("", "create-user", "--email", "Jo.Bloggs@Kent.Police.UK", "--name", "Jo Bloggs", "--org", "kent-police",
+		"--roles", "investigator,officer", "--vetting", "RV", "--vetting-expires", "2031-01-31")
+	if err != nil {
+		t.Fatalf("create-user: %v", err)
+	}
+	if !strings.Contains(out, "jo.bloggs@kent.police.uk") || !strings.Contains(out, "Kent Police") || !strings.Contains(out, "investigator,officer") ||
+		!regexp.MustCompile(`https://msphub\.example\.police\.uk/set-password/\S+`).MatchString(out) {
+		t.Errorf("create-user output:\n%s", out)
+	}
+	out, err = admin("umbrella kettle orbit lantern 47\n", "create-user", "--email", "ann.auditor@msp.police.uk", "--name", "Ann Auditor",
+		"--roles", "auditor", "--password-stdin")
+	if err != nil || strings.Contains(out, "set-password") {
+		t.Fatalf("create-user with a password: %v\n%s", err, out)
+	}
+	for _, bad := range [][]string{
+		{"create-user", "--email", "x@y.police.uk", "--name", "X Y", "--org", "atlantis-police"},
+		{"create-user", "--email", "not an email", "--name", "X Y"},
+		{"create-user", "--email", "jo.bloggs@kent.police.uk", "--name", "Jo Again"},
+		{"create-user", "--email", "z@y.police.uk", "--name", "Z", "--roles", "chief"},
+		{"create-token", "--user", "nobody@y.police.uk", "--name", "ci"},
+		{"create-token", "--user", "jo.bloggs@kent.police.uk", "--name", "ci", "--expires-in", "365"},
+	} {
+		if _, err := admin("", bad...); err == nil {
+			t.Errorf("admin %v succeeded", bad)
+		} else if strings.Contains(err.Error(), "\n") {
+			t.Errorf("admin %v: error is not one line: %q", bad, err)
+		}
+	}
+	if _, err := admin("", "create-user", "--email", "p@y.police.uk", "--name", "P", "--password-stdin"); err == nil {
+		t.Error("--password-stdin with nothing on standard input succeeded")
+	}
+	out, err = admin("", "create-token", "--user", "jo.bloggs@kent.police.uk", "--name", "nightly export", "--scope", "read", "--expires-in", "7")
+	if err != nil {
+		t.Fatalf("create-token: %v", err)
+	}
+	token := strings.TrimSpace(out)
+	if !regexp.MustCompile(`^msph_[A-Za-z0-9_-]{43}$`).MatchString(token) {
+		t.Fatalf("create-token printed %q", out)
+	}
+	// The token works against a server on the same database, and everything was audited.
+	s := startServer(t, vars)
+	req, _ := httpRequest("GET", s.URL+"/api/v1/me", token)
+	if req.StatusCode != 200 {
+		t.Errorf("the token does not work: %d", req.StatusCode)
+	}
+	db, err := models.Open(context.Background(), dbConfigOf(t, vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var created, grants int64
+	db.Gorm().Table("audit_events").Where("action IN ? AND details LIKE ?", []string{"user.create", "token.create"}, "%command line%").Count(&created)
+	db.Gorm().Table("audit_events").Where("action = ? AND actor_id IS NULL", "role.grant").Count(&grants)
+	if created != 3 || grants != 3 {
+		t.Errorf("audited %d users and tokens created and %d roles granted from the command line, want 3 and 3", created, grants)
+	}
+}
+
+func dbConfigOf(t *testing.T, vars map[string]string) models.DBConfig {
+	if modelstest.Backend() == "postgres" {
+		return models.DBConfig{URL: vars["MSPHUB_DATABASE_URL"]}
+	}
+	return models.DBConfig{Path: vars["MSPHUB_DATA_DIR"] + "/msphub.db"}
+}
