@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -151,18 +152,27 @@ func handleUserList(users *models.Users) gin.HandlerFunc {
 	}
 }
 
-func handleUserGet(users *models.Users) gin.HandlerFunc {
+// handleUser answers with the user an operation on :id returns: reading them, or one of the
+// actions on an account.
+func handleUser(op func(ctx context.Context, who models.Actor, id int64) (models.UserView, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
 			return
 		}
-		u, err := users.Get(c.Request.Context(), actorOf(c), id)
+		u, err := op(c.Request.Context(), actorOf(c), id)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, u)
+	}
+}
+
+// setDisabled makes SetDisabled an operation on :id.
+func setDisabled(users *models.Users, disabled bool) func(context.Context, models.Actor, int64) (models.UserView, error) {
+	return func(ctx context.Context, who models.Actor, id int64) (models.UserView, error) {
+		return users.SetDisabled(ctx, who, id, disabled)
 	}
 }
 
@@ -242,37 +252,6 @@ func handleUserRoles(users *models.Users) gin.HandlerFunc {
 			return
 		}
 		u, err := users.SetRoles(c.Request.Context(), actorOf(c), id, req.Roles)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, u)
-	}
-}
-
-// handleUserDisable disables (disabled true) or re-enables a user.
-func handleUserDisable(users *models.Users, disabled bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		u, err := users.SetDisabled(c.Request.Context(), actorOf(c), id, disabled)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, u)
-	}
-}
-
-func handleUserResetMFA(users *models.Users) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		u, err := users.ResetMFA(c.Request.Context(), actorOf(c), id)
 		if err != nil {
 			writeError(c, err)
 			return

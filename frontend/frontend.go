@@ -249,7 +249,5 @@ func viewFuncs() template.FuncMap {
 		"vettingLabel": func(v models.Vetting) string { return v.Label() },
 		"date":         formatDate,
 		"dateTime":     formatDateTime,
-		"join":         strings.Join,
-		"inc":          func(i int) int { return i + 1 },
 	}
 }

@@ -20,6 +20,11 @@ type usersView struct {
 	NextURL       string
 }
 
+// OrgItems are the organisation filter's choices.
+func (v usersView) OrgItems(form url.Values) []item {
+	return orgOptions(v.Organisations, "All organisations", form.Get("organisation"))
+}
+
 // manager reports whether the actor manages people (buttons only: models decides).
 func manager(a models.Actor) bool {
 	return a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin)
@@ -59,6 +64,29 @@ type userForm struct {
 	Roles         []string
 	Vetting       []models.Vetting
 	Self          bool // editing oneself: roles are not offered
+}
+
+// OrgItems are the organisation choices, with the posted one selected.
+func (f userForm) OrgItems(form url.Values) []item {
+	return orgOptions(f.Organisations, "", form.Get("organisation_id"))
+}
+
+// RoleItems are the role checkboxes, with the posted ones ticked.
+func (f userForm) RoleItems(form url.Values) []item {
+	labels := make([]string, len(f.Roles))
+	for i, r := range f.Roles {
+		labels[i] = roleLabel(r)
+	}
+	return choiceItems(f.Roles, labels, form["roles"])
+}
+
+// VettingItems are the vetting radios, with the posted one checked.
+func (f userForm) VettingItems(form url.Values) []item {
+	values, labels := make([]string, len(f.Vetting)), make([]string, len(f.Vetting))
+	for i, v := range f.Vetting {
+		values[i], labels[i] = string(v), v.Label()
+	}
+	return choiceItems(values, labels, []string{form.Get("vetting_level")})
 }
 
 func (p *Pages) userForm(c *gin.Context, u *models.UserView) (userForm, error) {
@@ -309,6 +337,15 @@ func (p *Pages) Organisations() gin.HandlerFunc {
 type orgForm struct {
 	Organisation *models.Organisation
 	Kinds        []models.OrgKind
+}
+
+// KindItems are the kind radios, with the posted one checked.
+func (f orgForm) KindItems(form url.Values) []item {
+	values, labels := make([]string, len(f.Kinds)), make([]string, len(f.Kinds))
+	for i, k := range f.Kinds {
+		values[i], labels[i] = string(k), k.Label()
+	}
+	return choiceItems(values, labels, []string{form.Get("kind")})
 }
 
 func orgInput(c *gin.Context) models.OrganisationInput {

@@ -1,10 +1,13 @@
 package frontend
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // UK time on machines without a zoneinfo database
+
+	"github.com/msptp/msphub/models"
 
 	"github.com/msptp/msphub/policies"
 )
@@ -87,4 +90,39 @@ func parseDate(day, month, year string) (*time.Time, bool) {
 		return nil, false
 	}
 	return &t, true
+}
+
+// item is one choice of a radios, checkboxes or select component, as its macro options name it.
+type item = map[string]any
+
+// choiceItems builds the items of a radios or checkboxes component: one per value, checked when
+// the form holds it.
+func choiceItems(values, labels []string, picked []string) []item {
+	out := make([]item, 0, len(values))
+	for i, v := range values {
+		out = append(out, item{"value": v, "text": labels[i], "checked": slices.Contains(picked, v)})
+	}
+	return out
+}
+
+// optionItems builds the items of a select component, selecting what the form holds.
+func optionItems(values, labels []string, picked string) []item {
+	out := make([]item, 0, len(values))
+	for i, v := range values {
+		out = append(out, item{"value": v, "text": labels[i], "selected": v == picked})
+	}
+	return out
+}
+
+// orgOptions are organisations as select items, with a first item (empty value) when first is
+// not "".
+func orgOptions(orgs []models.Organisation, first, picked string) []item {
+	var values, labels []string
+	if first != "" {
+		values, labels = append(values, ""), append(labels, first)
+	}
+	for _, o := range orgs {
+		values, labels = append(values, strconv.FormatInt(o.ID, 10)), append(labels, o.Name)
+	}
+	return optionItems(values, labels, picked)
 }

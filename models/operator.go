@@ -24,44 +24,18 @@ func (o *Operator) CreateUser(ctx context.Context, in UserInput, password string
 	var user User
 	var link string
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := in.validate(o.d.now(), true); err != nil {
-			return err
-		}
-		var org Organisation
-		if err := o.d.DB.conn(ctx).Take(&org, in.OrganisationID).Error; err != nil {
-			return Invalid("organisation", "No such organisation")
-		}
-		if err := o.users.emailFree(ctx, in.Email, 0); err != nil {
-			return err
-		}
-		now := o.d.now()
-		user = User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
-			VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
-		if err := o.d.DB.conn(ctx).Create(&user).Error; err != nil {
-			return dbError(err)
-		}
-		details := map[string]string{"via": "command line", "organisation": org.Slug}
-		if err := o.audit.Record(ctx, nil, Event{Action: "user.create", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess, Details: details}); err != nil {
-			return err
-		}
-		if err := o.users.setRoles(ctx, nil, user, in.Roles); err != nil {
+		var err error
+		if user, err = o.users.create(ctx, nil, in, map[string]string{"via": "command line"}); err != nil {
 			return err
 		}
 		if password != "" {
 			return (&Accounts{d: o.d, audit: o.audit}).setPassword(ctx, &user, password, "password")
 		}
-		var err error
 		link, err = issueLink(ctx, o.d, linkSetPassword, &user.ID, nil, 24*time.Hour)
 		return err
 	})
-	if err != nil {
-		return UserView{}, "", err
-	}
-	views, err := o.users.views(ctx, []User{user})
-	if err != nil {
-		return UserView{}, "", err
-	}
-	return views[0], link, nil
+	view, err := o.users.view(ctx, user, err)
+	return view, link, err
 }
 
 // CreateToken makes an API token for the user with email and returns its secret, shown once.

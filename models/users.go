@@ -204,6 +204,18 @@ func (u *Users) List(ctx context.Context, who Actor, f UserFilter, after string,
 // Get returns one user, if the actor may see them. Errors: ENOTFOUND.
 func (u *Users) Get(ctx context.Context, who Actor, id int64) (UserView, error) {
 	user, err := u.load(ctx, who, id, "read")
+	return u.view(ctx, user, err)
+}
+
+// GetForEdit returns a user the actor may change, for the edit page. Errors: ENOTFOUND,
+// EFORBIDDEN.
+func (u *Users) GetForEdit(ctx context.Context, who Actor, id int64) (UserView, error) {
+	user, err := u.load(ctx, who, id, "update")
+	return u.view(ctx, user, err)
+}
+
+// view shows one loaded user with their organisation and roles, or passes err on.
+func (u *Users) view(ctx context.Context, user User, err error) (UserView, error) {
 	if err != nil {
 		return UserView{}, err
 	}
@@ -281,33 +293,12 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 		if err := can(ctx, u.d.Authz, who, "create", target.object(who, nil), "You can only add people to your own organisation."); err != nil {
 			return err
 		}
-		if err := in.validate(u.d.now(), true); err != nil {
-			return err
-		}
-		org, err := (&Organisations{d: u.d}).get(ctx, in.OrganisationID)
-		if err != nil {
-			return Invalid("organisation_id", "Select an organisation")
-		}
-		if !org.Active {
-			return Invalid("organisation_id", "This organisation is deactivated")
-		}
 		if err := u.checkGrants(ctx, who, target, nil, in.Roles); err != nil {
 			return err
 		}
-		if err := u.emailFree(ctx, in.Email, 0); err != nil {
-			return err
-		}
-		now := u.d.now()
-		user = User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
-			VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
-		if err := u.d.DB.conn(ctx).Create(&user).Error; err != nil {
-			return dbError(err)
-		}
-		if err := u.audit.Record(ctx, &who, Event{Action: "user.create", ObjectType: "user", ObjectID: idString(user.ID),
-			Outcome: OutcomeSuccess, Details: map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}}); err != nil {
-			return err
-		}
-		return u.setRoles(ctx, &who, user, in.Roles)
+		var err error
+		user, err = u.create(ctx, &who, in, nil)
+		return err
 	})
 	if err != nil {
 		return UserView{}, err
@@ -315,25 +306,43 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 	return u.Get(ctx, who, user.ID)
 }
 
+// create validates and stores a new user with their roles, recording it for who (nil: the
+// command line) with extra audit details.
+func (u *Users) create(ctx context.Context, who *Actor, in UserInput, details map[string]string) (User, error) {
+	if err := in.validate(u.d.now(), true); err != nil {
+		return User{}, err
+	}
+	org, err := (&Organisations{d: u.d}).get(ctx, in.OrganisationID)
+	if err != nil {
+		return User{}, Invalid("organisation_id", "Select an organisation")
+	}
+	if !org.Active {
+		return User{}, Invalid("organisation_id", "This organisation is deactivated")
+	}
+	if err := u.emailFree(ctx, in.Email, 0); err != nil {
+		return User{}, err
+	}
+	now := u.d.now()
+	user := User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
+		VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
+	if err := u.d.DB.conn(ctx).Create(&user).Error; err != nil {
+		return User{}, dbError(err)
+	}
+	d := map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}
+	for k, v := range details {
+		d[k] = v
+	}
+	if err := u.audit.Record(ctx, who, Event{Action: "user.create", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess, Details: d}); err != nil {
+		return User{}, err
+	}
+	return user, u.setRoles(ctx, who, user, in.Roles)
+}
+
 // MayCreate says whether the actor may add people to their own organisation (what the add page
 // offers). Errors: EFORBIDDEN.
 func (u *Users) MayCreate(ctx context.Context, who Actor) error {
 	target := User{OrganisationID: who.OrgID}
 	return can(ctx, u.d.Authz, who, "create", target.object(who, nil), "Only administrators and organisation administrators can add people.")
-}
-
-// GetForEdit returns a user the actor may change, for the edit page. Errors: ENOTFOUND,
-// EFORBIDDEN.
-func (u *Users) GetForEdit(ctx context.Context, who Actor, id int64) (UserView, error) {
-	user, err := u.load(ctx, who, id, "update")
-	if err != nil {
-		return UserView{}, err
-	}
-	views, err := u.views(ctx, []User{user})
-	if err != nil {
-		return UserView{}, err
-	}
-	return views[0], nil
 }
 
 // Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,
