@@ -299,3 +299,34 @@ func TestAuditPages(t *testing.T) {
 		t.Errorf("verify: %d %s", w.Code, w.Body.String())
 	}
 }
+
+// Signing in from a page that asked for it comes back to that page, through the second factor
+// too; a "next" pointing off the site is ignored.
+func TestSignInReturnsToThePageAsked(t *testing.T) {
+	a := apitest.New(t)
+	u := a.NewUser(t, apitest.UserSpec{Roles: []string{policies.RoleSupervisor}})
+	for next, want := range map[string]string{"/account/tokens": "/account/tokens", "//evil.example/": "/", "https://evil.example/": "/"} {
+		b := a.Browser()
+		b.Get(t, "/sign-in?next="+url.QueryEscape(next))
+		w := b.Submit(t, "/sign-in", url.Values{"email": {u.Email}, "password": {u.Password}, "next": {next}})
+		mfa := w.Header().Get("Location")
+		if !strings.HasPrefix(mfa, "/sign-in/mfa") {
+			t.Fatalf("after the password: %s", mfa)
+		}
+		if page := b.Get(t, mfa).Body.String(); want != "/" && !strings.Contains(page, `name="next" value="`+want+`"`) {
+			t.Errorf("the second-factor form does not carry next %q", want)
+		}
+		a.Clock.Advance(30 * time.Second)
+		// The page's form carries next as a hidden field; post what it holds.
+		w = b.Submit(t, "/sign-in/mfa", url.Values{"code": {u.Code(t)}, "next": {nextOf(mfa)}})
+		if got := w.Header().Get("Location"); got != want {
+			t.Errorf("next %q: ended at %q, want %q", next, got, want)
+		}
+	}
+}
+
+// nextOf is the next parameter of an address.
+func nextOf(path string) string {
+	u, _ := url.Parse(path)
+	return u.Query().Get("next")
+}

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -22,7 +23,11 @@ func (p *Pages) afterSignIn(c *gin.Context, s models.SignedIn, next string) {
 	p.app.SetSession(c, s.Token)
 	switch s.Next {
 	case models.StepMFA:
-		api.Redirect(c, "/sign-in/mfa")
+		to := "/sign-in/mfa"
+		if next = localPath(next); next != "/" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+		api.Redirect(c, to)
 	case models.StepEnrolMFA:
 		p.app.SetFlash(c, "mfa-required")
 		api.Redirect(c, "/account/mfa")
@@ -69,7 +74,7 @@ func (p *Pages) MFAForm() gin.HandlerFunc {
 		case !a.MFAEnrolled:
 			api.Redirect(c, "/account/mfa")
 		default:
-			p.render(c, http.StatusOK, "sign_in_mfa", page{Title: "Enter your security code"})
+			p.render(c, http.StatusOK, "sign_in_mfa", page{Title: "Enter your security code", Form: url.Values{"next": {c.Query("next")}}})
 		}
 	}
 }
@@ -82,7 +87,7 @@ func (p *Pages) MFA() gin.HandlerFunc {
 			p.formFailed(c, err, "sign_in_mfa", page{Title: "Enter your security code"}, "code")
 			return
 		}
-		p.afterSignIn(c, s, "/")
+		p.afterSignIn(c, s, c.PostForm("next"))
 	}
 }
 

@@ -444,7 +444,9 @@ func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
 }
 
 // OrganisationDeactivate serves POST /organisations/:id/deactivate.
-func (p *Pages) OrganisationDeactivate() gin.HandlerFunc { return p.orgActive(false, "org-deactivated") }
+func (p *Pages) OrganisationDeactivate() gin.HandlerFunc {
+	return p.orgActive(false, "org-deactivated")
+}
 
 // OrganisationReactivate serves POST /organisations/:id/reactivate.
 func (p *Pages) OrganisationReactivate() gin.HandlerFunc { return p.orgActive(true, "org-reactivated") }
@@ -497,4 +499,3 @@ func (p *Pages) Audit() gin.HandlerFunc {
 		p.render(c, http.StatusOK, "audit", page{Title: "Audit log", Form: q, Data: v})
 	}
 }
-

@@ -56,8 +56,9 @@ func newBrowser(t *testing.T, base string, js bool) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
-		// Chromium keeps its singleton socket under TMPDIR and leaves it when killed.
-		chromedp.Env("TMPDIR="+t.TempDir()),
+		// Chromium keeps its singleton socket under TMPDIR and leaves it when killed; a short
+		// directory of our own keeps the socket path under the 107-byte limit.
+		chromedp.Env("TMPDIR="+shortTempDir(t)),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -227,4 +228,15 @@ func TestBrowserErrorAndStartPages(t *testing.T) {
 		}
 		b.noProblems()
 	}
+}
+
+// shortTempDir is a temporary directory with a short path, removed when the test ends.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "chr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
