@@ -3,6 +3,7 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/gin-gonic/gin"
@@ -14,12 +15,34 @@ type Config struct {
 	HTTPS          bool     // the public URL is https: send HSTS, mark cookies Secure
 	TrustedProxies []string // addresses whose X-Forwarded-For is believed; none by default
 	MaxFormBytes   int64    // body limit of ordinary forms and JSON requests
+	MaxUploads     int      // uploads streamed at once; more wait their turn
+
+	MaxAttachmentBytes int64 // largest guidance attachment
+	MaxMaterialBytes   int64 // largest training material file
+	MaxEvidenceBytes   int64 // largest evidence file
 }
 
-// Pages are the server-rendered pages, implemented by frontend. The routes that serve them
-// are listed with every other route in routes.go.
+// maxUploadBytes is the largest body any upload route accepts; each route sets its own below it.
+func (c Config) maxUploadBytes() int64 {
+	return max(c.MaxAttachmentBytes, c.MaxMaterialBytes, c.MaxEvidenceBytes, c.MaxFormBytes) + uploadSlack
+}
+
+// uploadSlack allows for the form around a file: boundaries, headers and the other fields.
+const uploadSlack = 2 << 20
+
+// Pages are the server-rendered pages, implemented by frontend, one interface per area. The
+// routes that serve them are listed with every other route in routes.go.
 type Pages interface {
 	ErrorPages
+	IdentityPages
+	GuidancePages
+	TrainingPages
+	CasePages
+}
+
+// IdentityPages are the pages of the start, signing in, the account, people, organisations and
+// the audit log.
+type IdentityPages interface {
 	Asset() gin.HandlerFunc
 	NotFound() gin.HandlerFunc
 	Start() gin.HandlerFunc
@@ -79,6 +102,9 @@ type App struct {
 	Health   *models.Health
 	Services *models.Services
 	Pages    Pages
+
+	uploads gin.HandlerFunc // the one queue every upload route shares
+	openAPI []byte          // the merged OpenAPI document
 }
 
 // NewEngine builds the gin engine with the middleware every request passes through and all
@@ -99,6 +125,12 @@ func NewEngine(app *App) (*gin.Engine, error) {
 		app.respond(),
 		securityHeaders(app.Cfg.HTTPS),
 	)
+	app.uploads = uploadSlots(app.Cfg.MaxUploads)
+	doc, err := openAPIDocument()
+	if err != nil {
+		return nil, fmt.Errorf("OpenAPI document: %w", err)
+	}
+	app.openAPI = doc
 	addRoutes(e, app)
 	return e, nil
 }

@@ -158,15 +158,27 @@ func (a *App) csrf() gin.HandlerFunc {
 			want = v
 		}
 		got := c.GetHeader("X-CSRF-Token")
-		if got == "" && strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded") {
-			got = c.PostForm("csrf_token")
+		ok := false
+		switch {
+		case want == "":
+		case got != "":
+			ok = sameToken(got, want)
+		case strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded"):
+			ok = sameToken(c.PostForm("csrf_token"), want)
+		case strings.HasPrefix(c.ContentType(), "multipart/form-data"):
+			ok = a.checkMultipartCSRF(c, want)
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if !ok {
 			writeError(c, models.Forbidden("This form has expired. Go back, refresh the page and try again."))
 			return
 		}
 		c.Next()
 	}
+}
+
+// sameToken compares tokens in constant time.
+func sameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // requireActor lets only fully signed-in requests through: an API caller without a valid token

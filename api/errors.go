@@ -33,6 +33,7 @@ func StatusOf(code models.Code) int {
 	case models.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
+	// EINTEGRITY and EINTERNAL: the fault is ours.
 	return http.StatusInternalServerError
 }
 
@@ -76,9 +77,12 @@ func (a *App) respond() gin.HandlerFunc {
 // renderError answers with err: problem+json under /api and for machine endpoints, an HTML
 // error page elsewhere. Internal errors are logged with the request ID and never described.
 func (a *App) renderError(c *gin.Context, err error) {
+	if IsTooLarge(err) && models.ErrorCode(err) != models.ETOOLARGE {
+		err = models.TooLarge("The request is larger than this form accepts.")
+	}
 	code := models.ErrorCode(err)
 	status := StatusOf(code)
-	if code == models.EINTERNAL || code == models.EUNAVAILABLE {
+	if code == models.EINTERNAL || code == models.EUNAVAILABLE || code == models.EINTEGRITY {
 		a.Log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("request_id", RequestID(c)), slog.String("error", err.Error()))
 	}

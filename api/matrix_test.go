@@ -21,7 +21,8 @@ const anonymous who = "anonymous"
 // row is one route of the authorization matrix: how to call it and what each caller gets.
 type row struct {
 	method, route string           // as registered
-	path          func(*fx) string // the concrete path (defaults to route)
+	path          func(*fx) string // the concrete path of an identity row
+	concrete      func() string    // the concrete path (defaults to route)
 	form          url.Values       // posted as a form (pages)
 	json          string           // sent as JSON (API)
 	want          map[who]int      // by caller; others get def
@@ -29,12 +30,19 @@ type row struct {
 	anon          int              // anonymous
 }
 
-// fx holds what the matrix calls routes on.
+// fx holds what the identity rows call routes on.
 type fx struct {
 	target   *apitest.User // an officer of the home organisation
 	otherOrg int64         // an organisation nobody here belongs to
 	asset    string
 }
+
+// rowSet is one area's rows of the matrix. It may create what its routes act on, related as
+// it needs to the callers (one signed-in user per role, all in the home organisation).
+type rowSet func(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
+
+// rowSets are the areas of MSP Hub; each lists its own routes.
+var rowSets = []rowSet{identityRows}
 
 func userPath(suffix string) func(*fx) string {
 	return func(f *fx) string { return "/users/" + itoa(f.target.ID) + suffix }
@@ -77,11 +85,14 @@ var (
 	byPwToken = func(*fx) string { return "/set-password/not-a-real-token" }
 )
 
-// matrix lists every route against anonymous and each role. Routes that end the caller's
-// session come last.
-func matrix() []row {
+// identityRows are the routes of the walking skeleton and of identity and access.
+func identityRows(t *testing.T, a *apitest.App, _ map[who]*apitest.User) []row {
+	f := &fx{target: a.NewUser(t, apitest.UserSpec{Roles: []string{officer}}), otherOrg: a.Org(t, "kent-police")}
+	start := httptest.NewRecorder()
+	a.Engine.ServeHTTP(start, httptest.NewRequest("GET", "/", nil))
+	f.asset = regexp.MustCompile(`/assets/[0-9a-f]+/app\.css`).FindString(start.Body.String())
 	see, change := 200, 303
-	return []row{
+	rows := []row{
 		{method: "GET", route: "/healthz", def: 200, anon: 200},
 		{method: "GET", route: "/readyz", def: 200, anon: 200},
 		{method: "GET", route: "/assets/*path", path: func(f *fx) string { return f.asset }, def: 200, anon: 200},
@@ -150,8 +161,18 @@ func matrix() []row {
 		{method: "GET", route: "/api/v1/audit", want: may(200, auditor), def: 403, anon: 401},
 		{method: "GET", route: "/api/v1/audit/export", want: may(200, auditor), def: 403, anon: 401},
 		{method: "POST", route: "/api/v1/audit/verify", want: may(200, auditor), def: 403, anon: 401},
+	}
+	for i := range rows {
+		if p := rows[i].path; p != nil {
+			rows[i].concrete = func() string { return p(f) }
+		}
+	}
+	return rows
+}
 
-		// These end the caller's session, so they come last.
+// sessionEnders end the caller's session, so they come after every other row.
+func sessionEnders() []row {
+	return []row{
 		{method: "POST", route: "/account/sessions/sign-out-everywhere", def: 303, anon: 303},
 		{method: "POST", route: "/sign-out", def: 303, anon: 303},
 	}
@@ -171,7 +192,15 @@ func apiUser(suffix string) func(*fx) string {
 // checks the status each gets. A route without a row fails the test.
 func TestAuthorizationMatrix(t *testing.T) {
 	a := apitest.New(t)
-	rows := matrix()
+	callers := map[who]*apitest.User{}
+	for _, role := range policies.Roles() {
+		callers[role] = a.As(t, role)
+	}
+	var rows []row
+	for _, set := range rowSets {
+		rows = append(rows, set(t, a, callers)...)
+	}
+	rows = append(rows, sessionEnders()...)
 
 	have := map[string]bool{}
 	for _, r := range rows {
@@ -192,17 +221,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Errorf("matrix row %s names no registered route", r)
 	}
 
-	f := &fx{target: a.NewUser(t, apitest.UserSpec{Roles: []string{officer}}), otherOrg: a.Org(t, "kent-police")}
-	start := httptest.NewRecorder()
-	a.Engine.ServeHTTP(start, httptest.NewRequest("GET", "/", nil))
-	f.asset = regexp.MustCompile(`/assets/[0-9a-f]+/app\.css`).FindString(start.Body.String())
-
-	callers := append([]who{anonymous}, policies.Roles()...)
-	for _, caller := range callers {
-		var u *apitest.User
-		if caller != anonymous {
-			u = a.As(t, caller)
-		}
+	for _, caller := range append([]who{anonymous}, policies.Roles()...) {
+		u := callers[caller]
 		t.Run(caller, func(t *testing.T) {
 			for _, r := range rows {
 				want := r.def
@@ -212,8 +232,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					want = w
 				}
 				path := r.route
-				if r.path != nil {
-					path = r.path(f)
+				if r.concrete != nil {
+					path = r.concrete()
 				}
 				if got := call(t, a, u, r, path); got != want {
 					t.Errorf("%s %s as %s: %d, want %d", r.method, path, caller, got, want)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -134,6 +135,19 @@ func bodyLimit(limit int64) gin.HandlerFunc {
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
+	}
+}
+
+// bodyLimitByType applies the form limit to every request but uploads (multipart), which get
+// the largest upload limit; upload routes then set their own, smaller one.
+func bodyLimitByType(form, upload int64) gin.HandlerFunc {
+	forms, uploads := bodyLimit(form), bodyLimit(upload)
+	return func(c *gin.Context) {
+		if strings.HasPrefix(c.ContentType(), "multipart/") {
+			uploads(c)
+			return
+		}
+		forms(c)
 	}
 }
 

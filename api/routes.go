@@ -17,8 +17,9 @@ func addRoutes(e *gin.Engine, app *App) {
 	e.GET("/readyz", handleReady(app.Health, app.Log))
 	e.GET("/assets/*path", p.Asset())
 
-	// Everything else knows who is asking and refuses forged form posts.
-	r := e.Group("", bodyLimit(app.Cfg.MaxFormBytes), app.authenticate(), app.csrf())
+	// Everything else knows who is asking and refuses forged form posts. Bodies are limited to
+	// the form size, or for uploads to the largest upload; upload routes set their own limit.
+	r := e.Group("", bodyLimitByType(app.Cfg.MaxFormBytes, app.Cfg.maxUploadBytes()), app.authenticate(), app.csrf())
 
 	// Pages anyone may open.
 	r.GET("/", p.Start())
@@ -73,7 +74,7 @@ func addRoutes(e *gin.Engine, app *App) {
 	in.GET("/audit/export.csv", handleAuditExport(s.Audit))
 
 	// The JSON API: a bearer token or a browser session (with X-CSRF-Token on changes).
-	r.GET("/api/v1/openapi.json", handleOpenAPI())
+	r.GET("/api/v1/openapi.json", handleOpenAPI(app.openAPI))
 	v1 := r.Group("/api/v1", app.requireActor(), tokenScope())
 	v1.GET("/me", handleMe())
 	v1.GET("/organisations", handleOrganisationList(s.Organisations))
@@ -96,10 +97,26 @@ func addRoutes(e *gin.Engine, app *App) {
 	v1.GET("/audit/export", handleAuditExport(s.Audit))
 	v1.POST("/audit/verify", handleAuditVerify(s.Audit))
 
+	addGuidanceRoutes(r, in, v1, app)
+	addTrainingRoutes(r, in, v1, app)
+	addCaseRoutes(r, in, v1, app)
+
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))
 	e.NoMethod(func(c *gin.Context) {
 		app.renderStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept that method.", "")
 	})
+}
+
+// addGuidanceRoutes lists the routes of the guidance library: pages in in, API in v1.
+func addGuidanceRoutes(r, in, v1 *gin.RouterGroup, app *App) {
+}
+
+// addTrainingRoutes lists the routes of training: pages in in, API in v1.
+func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
+}
+
+// addCaseRoutes lists the routes of case files and CPS evidence packs: pages in in, API in v1.
+func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 }
 
 // notFound answers unknown API paths with problem+json and everything else with the page.

@@ -170,10 +170,12 @@ func (db *DB) Close() error { return db.sql.Close() }
 
 type txKey struct{}
 
-// txState is the transaction travelling in a context, with what must run once it commits.
+// txState is the transaction travelling in a context, with what must run once it commits or
+// once it rolls back.
 type txState struct {
-	tx    *gorm.DB
-	after []func()
+	tx        *gorm.DB
+	after     []func()
+	afterUndo []func()
 }
 
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a

@@ -19,6 +19,7 @@ const (
 	ETOOLARGE        Code = "too_large"       // over a size limit
 	ETOOMANY         Code = "too_many"        // throttled: wait (RetryAfter) and try again
 	EUNAVAILABLE     Code = "unavailable"     // a dependency (database, blob store) is down: try again
+	EINTEGRITY       Code = "integrity"       // a stored file failed its check and was not served
 	EINTERNAL        Code = "internal"        // anything else: logged, never shown
 )
 
@@ -98,6 +99,13 @@ func TooLarge(message string) error {
 // Unavailable reports that a dependency is down; the user may try again shortly.
 func Unavailable(message string, cause error) error {
 	return &Error{Code: EUNAVAILABLE, Message: message, cause: cause}
+}
+
+// Integrity reports a stored file that failed its integrity check: nothing of it is served. The
+// cause (which object, what failed) goes to the log.
+func Integrity(cause error) error {
+	return &Error{Code: EINTEGRITY, cause: cause,
+		Message: "This file failed its integrity check, so it has not been served. The failure has been recorded: tell your system administrator"}
 }
 
 // Internal wraps an unexpected failure; the cause goes to the log, never to the user.

@@ -95,7 +95,8 @@ func New(t testing.TB, opts ...Option) *App {
 	clock := &Clock{now: time.Now().UTC()}
 	logs := &strings.Builder{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	o := options{cfg: api.Config{MaxFormBytes: 1 << 20}}
+	o := options{cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 4,
+		MaxAttachmentBytes: 10 << 20, MaxMaterialBytes: 10 << 20, MaxEvidenceBytes: 64 << 20}}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -109,6 +109,11 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 			HTTPS:          cfg.https(),
 			TrustedProxies: proxies,
 			MaxFormBytes:   int64(cfg.MaxFormBytes),
+			MaxUploads:     cfg.MaxUploads,
+
+			MaxAttachmentBytes: int64(cfg.MaxAttachmentBytes),
+			MaxMaterialBytes:   int64(cfg.MaxMaterialBytes),
+			MaxEvidenceBytes:   int64(cfg.MaxEvidenceBytes),
 		},
 		Log:      log,
 		Health:   models.NewHealth(db, blobs),

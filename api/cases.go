@@ -1,0 +1,5 @@
+package api
+
+// CasePages are the pages of case files and CPS evidence packs.
+type CasePages interface {
+}
