@@ -133,7 +133,7 @@ func (a *Authorizer) GrantIn(db *gorm.DB, principal, role, domain string) error 
 	if err := newAdapter(db).AddPolicies("g", "g", [][]string{{principal, role, domain}}); err != nil {
 		return fmt.Errorf("%w: grant %s to %s: %v", ErrInternal, role, principal, err)
 	}
-	return nil
+	return notify(db, principal)
 }
 
 // RevokeIn records in db (the caller's transaction) that principal no longer holds role in
@@ -142,7 +142,7 @@ func (a *Authorizer) RevokeIn(db *gorm.DB, principal, role, domain string) error
 	if err := newAdapter(db).RemovePolicy("g", "g", []string{principal, role, domain}); err != nil {
 		return fmt.Errorf("%w: revoke %s from %s: %v", ErrInternal, role, principal, err)
 	}
-	return nil
+	return notify(db, principal)
 }
 
 // Refresh makes the in-memory policy hold exactly the role assignments the database holds for
@@ -287,7 +287,10 @@ func Sync(ctx context.Context, db *gorm.DB) error {
 			}
 		}
 		next := baseline{ID: 1, Rules: defaultPolicy, AppliedAt: time.Now().UTC()}
-		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&next).Error
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&next).Error; err != nil {
+			return err
+		}
+		return notify(tx, "*")
 	})
 }
 

@@ -52,7 +52,7 @@ func adminServices(ctx context.Context, cfg *config, stderr io.Writer) (*models.
 		db.Close()
 		return nil, nil, err
 	}
-	s, err := openServices(ctx, cfg, log, db, keys, nil)
+	s, _, err := openServices(ctx, cfg, log, db, keys, nil)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -55,8 +55,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.String("database", app.db.Dialect()), slog.String("version", version))
-	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+	// Replicas on one PostgreSQL database hear of each other's policy changes.
+	stopWatcher := func() {}
+	if cfg.DatabaseURL != "" {
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			app.authz.Watch(wctx, cfg.DatabaseURL, policyReloadInterval, log)
+		}()
+		stopWatcher = func() { cancel(); <-done }
+	}
+	err = serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+	stopWatcher() // after the requests in flight, before the database closes
+	return err
 }
+
+// policyReloadInterval is how often a replica reloads the whole policy, in case it missed a
+// notification from another.
+const policyReloadInterval = 30 * time.Second
 
 // loadServeConfig reads serve's flags and environment and validates them.
 func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
@@ -75,6 +92,7 @@ type app struct {
 	engine   *gin.Engine
 	db       *models.DB
 	services *models.Services
+	authz    *policies.Authorizer
 }
 
 func (a *app) close() { a.db.Close() }
@@ -99,7 +117,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
-	services, err := openServices(ctx, cfg, log, db, keys, blobs)
+	services, authz, err := openServices(ctx, cfg, log, db, keys, blobs)
 	if err != nil {
 		return nil, err
 	}
@@ -126,17 +144,17 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
-	return &app{engine: engine, db: db, services: services}, nil
+	return &app{engine: engine, db: db, services: services, authz: authz}, nil
 }
 
 // openServices loads the policy and the reference organisations and builds the operations.
-func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, error) {
+func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, *policies.Authorizer, error) {
 	authz, err := policies.New(ctx, db.Gorm())
 	if err != nil {
-		return nil, fmt.Errorf("access policy: %w", err)
+		return nil, nil, fmt.Errorf("access policy: %w", err)
 	}
 	if n, err := models.SeedOrganisations(ctx, db); err != nil {
-		return nil, fmt.Errorf("reference organisations: %w", err)
+		return nil, nil, fmt.Errorf("reference organisations: %w", err)
 	} else if n > 0 {
 		log.Info("loaded reference organisations", slog.Int("count", n))
 	}
@@ -147,7 +165,7 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models
 			SessionIdleTimeout:     cfg.SessionIdleTimeout,
 			SessionAbsoluteTimeout: cfg.SessionMaxAge,
 		},
-	}), nil
+	}), authz, nil
 }
 
 // serveUntilDone serves until ctx ends, then shuts down in order: stop accepting, let requests in
