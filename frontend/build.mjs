@@ -37,7 +37,7 @@ async function copyScript (from, to) {
 }
 await copyScript('node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js', 'govuk-frontend.min.js')
 await copyScript('node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js', 'moj-frontend.min.js')
-for (const file of ['app.js', 'init.js', 'favicon.svg']) {
+for (const file of ['app.js', 'init.js', 'favicon.svg', 'upload.js']) {
   await copyFile(join('src', file), join(dist, file))
 }
 

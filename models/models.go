@@ -48,6 +48,10 @@ type Services struct {
 	Sessions      *Sessions
 	Tokens        *Tokens
 	Operator      *Operator
+	Guidance      *Guidance
+	Training      *Training
+	Notifications *Notifications
+	CaseFiles     *CaseFiles
 }
 
 // New builds the operations from their dependencies.
@@ -66,6 +70,10 @@ func New(d Deps) *Services {
 		Sessions:      &Sessions{d: d, audit: audit},
 		Tokens:        &Tokens{d: d, audit: audit},
 		Operator:      &Operator{d: d, audit: audit, users: users},
+		Guidance:      &Guidance{d: d, audit: audit},
+		Training:      &Training{d: d, audit: audit},
+		Notifications: &Notifications{d: d, audit: audit},
+		CaseFiles:     &CaseFiles{d: d, audit: audit},
 	}
 }
 

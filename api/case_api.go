@@ -1,0 +1,597 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/models"
+)
+
+// Date is a calendar date in JSON: "YYYY-MM-DD", or null / "" for none.
+type Date struct{ T *time.Time }
+
+// UnmarshalJSON reads "YYYY-MM-DD".
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		d.T = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if s == "" {
+		d.T = nil
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return errors.New("not a date as YYYY-MM-DD")
+	}
+	d.T = &t
+	return nil
+}
+
+// bindCaseJSON decodes a JSON body like bindJSON, but names the date field that is not a date.
+func bindCaseJSON(c *gin.Context, v any) bool {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if IsTooLarge(err) {
+			writeError(c, models.TooLarge("The request body is too large."))
+		} else {
+			writeError(c, models.Invalid("body", "The request body could not be read"))
+		}
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			writeError(c, models.Invalid(ute.Field, ute.Field+" has the wrong type"))
+		} else if strings.Contains(err.Error(), "YYYY-MM-DD") {
+			writeError(c, models.Invalid("body", "Dates must be written as YYYY-MM-DD"))
+		} else {
+			writeError(c, models.Invalid("body", "The request body must be JSON of the documented shape"))
+		}
+		return false
+	}
+	return true
+}
+
+// caseIDs reads :id and the named second path parameter (0 when name is "").
+func caseIDs(c *gin.Context, name string) (int64, int64, bool) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return 0, 0, false
+	}
+	if name == "" {
+		return id, 0, true
+	}
+	sub, ok := pathID(c, name)
+	return id, sub, ok
+}
+
+// caseOp answers with what op returns for :id (and the second path parameter sub, if any):
+// the handler shape of every case read and of the actions without a body.
+func caseOp[R any](sub string, status int, op func(ctx context.Context, who models.Actor, id, sub int64) (R, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, second, ok := caseIDs(c, sub)
+		if !ok {
+			return
+		}
+		out, err := op(c.Request.Context(), actorOf(c), id, second)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if status == http.StatusNoContent {
+			c.Status(status)
+			return
+		}
+		c.JSON(status, out)
+	}
+}
+
+// caseBody is caseOp with a JSON request body of type Q.
+func caseBody[Q any, R any](sub string, status int, op func(ctx context.Context, who models.Actor, id, sub int64, req Q) (R, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, second, ok := caseIDs(c, sub)
+		if !ok {
+			return
+		}
+		var req Q
+		if !bindCaseJSON(c, &req) {
+			return
+		}
+		out, err := op(c.Request.Context(), actorOf(c), id, second, req)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(status, out)
+	}
+}
+
+func handleCaseList(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f := models.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
+		for _, st := range c.QueryArray("status") {
+			f.Status = append(f.Status, models.CaseStatus(st))
+		}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := cases.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+func handleCaseCreate(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in models.CaseInput
+		if !bindCaseJSON(c, &in) {
+			return
+		}
+		cv, err := cases.Create(c.Request.Context(), actorOf(c), in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, cv)
+	}
+}
+
+func handleCasePeople(list func(context.Context, models.Actor) ([]models.Person, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		people, err := list(c.Request.Context(), actorOf(c))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if people == nil {
+			people = []models.Person{}
+		}
+		c.JSON(http.StatusOK, gin.H{"people": people})
+	}
+}
+
+func handleTemplateList(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ts, err := cases.Templates(c.Request.Context(), actorOf(c))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"templates": ts})
+	}
+}
+
+func handleTemplateVersions(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ts, err := cases.TemplateVersions(c.Request.Context(), actorOf(c), c.Param("code"))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"versions": ts})
+	}
+}
+
+func handleTemplateVersionCreate(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in models.TemplateInput
+		if !bindCaseJSON(c, &in) {
+			return
+		}
+		t, err := cases.NewTemplateVersion(c.Request.Context(), actorOf(c), c.Param("code"), in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, t)
+	}
+}
+
+// itemRequest is a checklist item update.
+type itemRequest struct {
+	Status      models.ItemStatus `json:"status"`
+	NAReason    string            `json:"na_reason"`
+	OwnerID     int64             `json:"owner_id"`
+	DueOn       Date              `json:"due_on"`
+	Notes       string            `json:"notes"`
+	EvidenceIDs []int64           `json:"evidence_ids"`
+}
+
+type reviewRequest struct {
+	Verdict   string `json:"verdict"`
+	Reason    string `json:"reason"`
+	ActionDue Date   `json:"action_due_on"`
+}
+
+type referenceRequest struct {
+	ExhibitRef       string  `json:"exhibit_ref"`
+	Description      string  `json:"description"`
+	Producer         string  `json:"producer"`
+	ProducedOn       Date    `json:"produced_on"`
+	Source           string  `json:"source"`
+	ItemIDs          []int64 `json:"item_ids"`
+	Supersedes       int64   `json:"supersedes"`
+	CorrectionReason string  `json:"correction_reason"`
+	System           string  `json:"system"`
+	ExternalID       string  `json:"external_id"`
+	HashAlgorithm    string  `json:"hash_algorithm"`
+	Hash             string  `json:"hash"`
+}
+
+type shareRequest struct {
+	LiaisonID int64 `json:"liaison_id"`
+	ExpiresOn Date  `json:"expires_on"`
+}
+
+type actionRequest struct {
+	Text   string `json:"text"`
+	DueOn  Date   `json:"due_on"`
+	ItemID int64  `json:"item_id"`
+}
+
+type decisionRequest struct {
+	Decision  models.Decision `json:"decision"`
+	Reasons   string          `json:"reasons"`
+	Action    string          `json:"action"`
+	ActionDue Date            `json:"action_due_on"`
+}
+
+type textRequest struct {
+	Text     string `json:"text"`
+	Reason   string `json:"reason"`
+	Response string `json:"response"`
+}
+
+type submitRequest struct {
+	Purpose models.Purpose `json:"purpose"`
+}
+
+// EvidenceFields reads an exhibit's description from an upload form's fields; the pages use
+// it too. Dates come as produced_on (YYYY-MM-DD) or as the GOV.UK date input's three fields.
+func EvidenceFields(f map[string][]string) (models.EvidenceInput, error) {
+	get := func(k string) string {
+		if v := f[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	in := models.EvidenceInput{ExhibitRef: get("exhibit_ref"), Description: get("description"), Producer: get("producer"),
+		Source: get("source"), CorrectionReason: get("correction_reason")}
+	if v := get("supersedes"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return in, models.Invalid("supersedes", "Select an exhibit to correct")
+		}
+		in.Supersedes = id
+	}
+	for _, v := range f["item_ids"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return in, models.Invalid("item_ids", "Select checklist items of this case")
+		}
+		in.ItemIDs = append(in.ItemIDs, id)
+	}
+	d, err := formDate(get, "produced_on")
+	in.ProducedOn = d
+	return in, err
+}
+
+// formDate reads a date field: name as YYYY-MM-DD, or the GOV.UK date input name-day,
+// name-month and name-year. Empty means none.
+func formDate(get func(string) string, name string) (*time.Time, error) {
+	if v := strings.TrimSpace(get(name)); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, models.Invalid(name, "Enter a real date, like 2026-03-31")
+		}
+		return &t, nil
+	}
+	day, month, year := strings.TrimSpace(get(name+"-day")), strings.TrimSpace(get(name+"-month")), strings.TrimSpace(get(name+"-year"))
+	if day == "" && month == "" && year == "" {
+		return nil, nil
+	}
+	d, err1 := strconv.Atoi(day)
+	m, err2 := strconv.Atoi(month)
+	y, err3 := strconv.Atoi(year)
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 || t.Day() != d || int(t.Month()) != m {
+		return nil, models.Invalid(name, "Enter a real date, like 31 3 2026")
+	}
+	return &t, nil
+}
+
+// FormDate is formDate for the pages.
+func FormDate(get func(string) string, name string) (*time.Time, error) { return formDate(get, name) }
+
+// handleEvidenceUpload streams an exhibit's file: the form's fields come first, then the
+// file, which goes straight to the encrypted store.
+func handleEvidenceUpload(cases *models.CaseFiles, limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		if err := cases.MayUpload(c.Request.Context(), actorOf(c), id); err != nil {
+			writeError(c, err)
+			return
+		}
+		BufferUpload(c)
+		form, err := OpenUpload(c)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		in, err := EvidenceFields(form.Fields)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		up, _, err := form.NextFile()
+		if errors.Is(err, io.EOF) {
+			writeError(c, models.Invalid("file", "Select the exhibit's file, after the other fields"))
+			return
+		}
+		ev, err := cases.Upload(c.Request.Context(), actorOf(c), id, in, up, limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, ev)
+	}
+}
+
+// uploadBuffer is how much of an upload's body is read from the connection at a time. The
+// multipart reader reads in 4 KiB steps; without a larger buffer under it, a 5 GiB exhibit would
+// cost over a million read system calls.
+const uploadBuffer = 256 << 10
+
+// BufferUpload puts a large read buffer under the request body of an upload whose multipart form
+// has not been opened yet (API uploads: page uploads are opened by the CSRF check). The pages use
+// it too.
+func BufferUpload(c *gin.Context) {
+	if _, opened := c.Get(multipartKey); opened {
+		return
+	}
+	c.Request.Body = bufferedBody{Reader: bufio.NewReaderSize(c.Request.Body, uploadBuffer), Closer: c.Request.Body}
+}
+
+type bufferedBody struct {
+	*bufio.Reader
+	io.Closer
+}
+
+// handleEvidenceDownload streams an exhibit's file (pages and API): every download is a
+// custody event, and a file that fails its integrity check is never served.
+func handleEvidenceDownload(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ev, ok := caseIDs(c, "ev")
+		if !ok {
+			return
+		}
+		f, err := cases.OpenEvidence(c.Request.Context(), actorOf(c), id, ev)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		SendFile(c, f, f.Name)
+	}
+}
+
+// handleCaseExport streams the pack as one ZIP (pages and API). The export is checked and
+// recorded before the first byte; a stored file failing its integrity check part-way cuts the
+// connection, so a pack with altered evidence is never delivered as if whole.
+func handleCaseExport(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		p, err := cases.Export(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", ContentDisposition(p.FileName))
+		h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		c.Status(http.StatusOK)
+		if _, err := p.WriteTo(c.Writer); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+	}
+}
+
+// handleSubmissionSnapshot serves a submission's frozen snapshot byte for byte, so its SHA-256
+// can be checked against the manifest hash.
+func handleSubmissionSnapshot(cases *models.CaseFiles) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, n, ok := caseIDs(c, "number")
+		if !ok {
+			return
+		}
+		sub, snap, err := cases.SubmissionSnapshot(c.Request.Context(), actorOf(c), id, int(n))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("X-Manifest-SHA256", sub.ManifestSHA256)
+		c.Data(http.StatusOK, "application/json", snap)
+	}
+}
+
+// The case operations as caseOp and caseBody take them.
+
+func caseGet(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.CaseView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64) (models.CaseView, error) {
+		return cases.Get(ctx, who, id)
+	}
+}
+
+func caseUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.CaseInput) (models.CaseView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, in models.CaseInput) (models.CaseView, error) {
+		return cases.Update(ctx, who, id, in)
+	}
+}
+
+// wrapList puts a list under a key, never null.
+func wrapList[T any](key string, list func(context.Context, models.Actor, int64) ([]T, error)) func(context.Context, models.Actor, int64, int64) (gin.H, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64) (gin.H, error) {
+		out, err := list(ctx, who, id)
+		if out == nil {
+			out = []T{}
+		}
+		return gin.H{key: out}, err
+	}
+}
+
+func itemGet(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.ItemView, error) {
+	return cases.Item
+}
+
+func itemUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, itemRequest) (models.ItemView, error) {
+	return func(ctx context.Context, who models.Actor, id, item int64, r itemRequest) (models.ItemView, error) {
+		return cases.UpdateItem(ctx, who, id, item, models.ItemInput{Status: r.Status, NAReason: r.NAReason, OwnerID: r.OwnerID, DueOn: r.DueOn.T, Notes: r.Notes, EvidenceIDs: r.EvidenceIDs})
+	}
+}
+
+func itemReview(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, reviewRequest) (models.ItemView, error) {
+	return func(ctx context.Context, who models.Actor, id, item int64, r reviewRequest) (models.ItemView, error) {
+		return cases.ReviewItem(ctx, who, id, item, models.ReviewInput{Verdict: r.Verdict, Reason: r.Reason, ActionDue: r.ActionDue.T})
+	}
+}
+
+func evidenceReference(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, referenceRequest) (models.EvidenceView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r referenceRequest) (models.EvidenceView, error) {
+		return cases.Reference(ctx, who, id, models.ReferenceInput{EvidenceInput: models.EvidenceInput{ExhibitRef: r.ExhibitRef, Description: r.Description,
+			Producer: r.Producer, ProducedOn: r.ProducedOn.T, Source: r.Source, ItemIDs: r.ItemIDs, Supersedes: r.Supersedes, CorrectionReason: r.CorrectionReason},
+			System: r.System, ExternalID: r.ExternalID, HashAlgorithm: r.HashAlgorithm, Hash: r.Hash})
+	}
+}
+
+// exhibitRecord is an exhibit with its continuity record.
+type exhibitRecord struct {
+	models.EvidenceView
+	Custody []models.CustodyEvent `json:"custody"`
+}
+
+func evidenceView(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (exhibitRecord, error) {
+	return func(ctx context.Context, who models.Actor, id, ev int64) (exhibitRecord, error) {
+		v, record, err := cases.ViewEvidence(ctx, who, id, ev)
+		if record == nil {
+			record = []models.CustodyEvent{}
+		}
+		return exhibitRecord{EvidenceView: v, Custody: record}, err
+	}
+}
+
+func scheduleAdd(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.EntryInput) (models.DisclosureEntry, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, in models.EntryInput) (models.DisclosureEntry, error) {
+		return cases.AddScheduleEntry(ctx, who, id, in)
+	}
+}
+
+func scheduleUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.EntryInput) (models.DisclosureEntry, error) {
+	return cases.UpdateScheduleEntry
+}
+
+func memberAdd(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.MemberInput) (models.TeamMember, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, in models.MemberInput) (models.TeamMember, error) {
+		return cases.AddMember(ctx, who, id, in)
+	}
+}
+
+func memberRemove(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (struct{}, error) {
+	return func(ctx context.Context, who models.Actor, id, member int64) (struct{}, error) {
+		return struct{}{}, cases.RemoveMember(ctx, who, id, member)
+	}
+}
+
+func packSubmit(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, submitRequest) (models.SubmissionView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r submitRequest) (models.SubmissionView, error) {
+		return cases.Submit(ctx, who, id, r.Purpose)
+	}
+}
+
+func packApprove(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.SubmissionView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64) (models.SubmissionView, error) {
+		return cases.Approve(ctx, who, id)
+	}
+}
+
+func packReturn(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.SubmissionView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.SubmissionView, error) {
+		return cases.Return(ctx, who, id, r.Reason)
+	}
+}
+
+func packShare(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, shareRequest) (models.ShareView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r shareRequest) (models.ShareView, error) {
+		return cases.Share(ctx, who, id, models.ShareInput{LiaisonID: r.LiaisonID, ExpiresOn: r.ExpiresOn.T})
+	}
+}
+
+func packRevoke(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (struct{}, error) {
+	return func(ctx context.Context, who models.Actor, id, share int64) (struct{}, error) {
+		return struct{}{}, cases.RevokeShare(ctx, who, id, share)
+	}
+}
+
+func cpsAdvice(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CPSAction, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.CPSAction, error) {
+		return cases.RecordAdvice(ctx, who, id, r.Text)
+	}
+}
+
+func cpsDecision(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, decisionRequest) (models.CPSAction, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r decisionRequest) (models.CPSAction, error) {
+		return cases.RecordDecision(ctx, who, id, models.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T})
+	}
+}
+
+func cpsAction(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, actionRequest) (models.CPSAction, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r actionRequest) (models.CPSAction, error) {
+		return cases.RaiseAction(ctx, who, id, models.ActionInput{Text: r.Text, DueOn: r.DueOn.T, ItemID: r.ItemID})
+	}
+}
+
+func cpsAnswer(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CPSAction, error) {
+	return func(ctx context.Context, who models.Actor, id, action int64, r textRequest) (models.CPSAction, error) {
+		return cases.AnswerAction(ctx, who, id, action, r.Response)
+	}
+}
+
+func cpsFinalise(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CaseView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.CaseView, error) {
+		if err := cases.Finalise(ctx, who, id, r.Reason); err != nil {
+			return models.CaseView{}, err
+		}
+		return cases.Get(ctx, who, id)
+	}
+}
+
+func caseClose(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.CaseView, error) {
+	return func(ctx context.Context, who models.Actor, id, _ int64) (models.CaseView, error) {
+		if err := cases.Close(ctx, who, id); err != nil {
+			return models.CaseView{}, err
+		}
+		return cases.Get(ctx, who, id)
+	}
+}

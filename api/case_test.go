@@ -1,0 +1,658 @@
+package api_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/modelstest"
+	"github.com/msptp/msphub/policies"
+	"github.com/msptp/msphub/storage"
+)
+
+// cfWorld is MSP Hub with the people of a case: an investigator who leads it, a second
+// investigator of the same force who is not on the team, two supervisors of the force, an
+// administrator, and CPS liaisons of a CPS area.
+type cfWorld struct {
+	a                               *apitest.App
+	inv, outsider, sup, sup2, admin *apitest.User
+	liaison, liaison2               *apitest.User
+}
+
+func newCFWorld(t *testing.T, opts ...apitest.Option) *cfWorld {
+	t.Helper()
+	a := apitest.New(t, opts...)
+	return &cfWorld{a: a,
+		inv:      a.As(t, policies.RoleInvestigator),
+		outsider: a.As(t, policies.RoleInvestigator),
+		sup:      a.As(t, policies.RoleSupervisor),
+		sup2:     a.As(t, policies.RoleSupervisor),
+		admin:    a.SignedIn(t, apitest.UserSpec{Org: models.ProgrammeUnitSlug, Roles: []string{policies.RoleAdmin}}),
+		liaison:  a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}}),
+		liaison2: a.SignedIn(t, apitest.UserSpec{Org: "cps-wessex", Roles: []string{policies.RoleCPSLiaison}}),
+	}
+}
+
+var cfLocationID = regexp.MustCompile(`^/casefiles/(\d+)`)
+
+// openCase opens an s2 case through the new-case page as w.inv and returns its id.
+func (w *cfWorld) openCase(t *testing.T) int64 {
+	t.Helper()
+	b := w.inv.Browser()
+	if r := b.Get(t, "/casefiles/new"); r.Code != http.StatusOK {
+		t.Fatalf("new case form: %d", r.Code)
+	}
+	r := b.Submit(t, "/casefiles/new", url.Values{"urn": {"45 AB 12345 23"}, "operation": {"Operation Kestrel"}, "offences": {"msa_s2"},
+		"classification": {"OFFICIAL"}, "supervisor_id": {strconv.FormatInt(w.sup.ID, 10)}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("open a case: %d\n%s", r.Code, r.Body.String())
+	}
+	m := cfLocationID.FindStringSubmatch(r.Header().Get("Location"))
+	if m == nil {
+		t.Fatalf("open a case: redirected to %q", r.Header().Get("Location"))
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// item finds a checklist item of the case by the start of its text.
+func (w *cfWorld) item(t *testing.T, id int64, text string) models.ItemView {
+	t.Helper()
+	items, err := w.a.Services.CaseFiles.Checklist(context.Background(), w.inv.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.Text, text) {
+			return it
+		}
+	}
+	t.Fatalf("no checklist item %q", text)
+	return models.ItemView{}
+}
+
+// upload posts an exhibit through the upload page as u.
+func (w *cfWorld) upload(t *testing.T, u *apitest.User, id int64, fields url.Values, name, content string) *httptest.ResponseRecorder {
+	t.Helper()
+	b := u.Browser()
+	b.Get(t, fmt.Sprintf("/casefiles/%d/evidence/new", id))
+	return b.Upload(t, fmt.Sprintf("/casefiles/%d/evidence/new", id), fields, apitest.File{Field: "file", Name: name, Body: strings.NewReader(content)})
+}
+
+func cfSubmit(t *testing.T, u *apitest.User, path string, form url.Values, want int) *httptest.ResponseRecorder {
+	t.Helper()
+	b := u.Browser()
+	r := b.Submit(t, path, form)
+	if r.Code != want {
+		t.Fatalf("POST %s as %v: %d, want %d\n%s", path, u.Roles, r.Code, want, cfText(r.Body.String()))
+	}
+	return r
+}
+
+// cfText is a page's main text, for failure messages.
+func cfText(page string) string {
+	if i := strings.Index(page, `<main`); i >= 0 {
+		page = page[i:]
+	}
+	return regexp.MustCompile(`\s+`).ReplaceAllString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " "), " ")
+}
+
+func (w *cfWorld) status(t *testing.T, id int64) models.CaseStatus {
+	t.Helper()
+	cv, err := w.a.Services.CaseFiles.Get(context.Background(), w.sup.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cv.Status
+}
+
+// shareForm shares the approved pack with liaison until days from now.
+func shareForm(liaison *apitest.User, until time.Time) url.Values {
+	return url.Values{"liaison_id": {strconv.FormatInt(liaison.ID, 10)}, "expires_on-day": {strconv.Itoa(until.Day())},
+		"expires_on-month": {strconv.Itoa(int(until.Month()))}, "expires_on-year": {strconv.Itoa(until.Year())}}
+}
+
+// The whole journey through the pages, as a browser without JavaScript: an investigator opens an
+// s2 case and uploads evidence against checklist items, submits; a supervisor approves and
+// shares; the CPS liaison rejects an item with an action; the investigator answers with new
+// evidence; the liaison accepts; the pack is exported and `sha256sum -c SHA256SUMS` passes on
+// the unzipped pack.
+func TestCaseJourneyThroughThePages(t *testing.T) {
+	w := newCFWorld(t)
+	id := w.openCase(t)
+	page := w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d", id)).Body.String()
+	for _, want := range []string{"Travel proof: tickets, passenger and border records, ANPR, vehicles", "Points-to-prove matrix mapped to evidence", "45AB1234523", "T0 v1, T2 v1"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("case page lacks %q", want)
+		}
+	}
+	travel, act := w.item(t, id, "Travel proof"), w.item(t, id, "Suspect's act")
+
+	// An exhibit whose description and file name carry markup and a formula.
+	r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest <script>alert(1)</script>"}, "producer": {"DC Jo Smith"},
+		"produced_on-day": {"3"}, "produced_on-month": {"5"}, "produced_on-year": {"2025"}, "item_ids": {strconv.FormatInt(travel.ID, 10), strconv.FormatInt(act.ID, 10)}},
+		"manifest <b>.txt", "Passenger list for the 06:00 crossing, names redacted.\n")
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", r.Code, cfText(r.Body.String()))
+	}
+	// The same exhibit reference again is refused at its field, and nothing is stored.
+	r = w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"js/1"}, "description": {"Another"}, "producer": {"DC Jo Smith"}}, "other.txt", "other")
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `href="#exhibit_ref"`) {
+		t.Errorf("duplicate exhibit reference: %d", r.Code)
+	}
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/items/%d", id, travel.ID), url.Values{"status": {"provided"}, "evidence_ids": {strconv.FormatInt(w.evidence(t, id, "JS/1").ID, 10)}}, http.StatusSeeOther)
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/disclosure/new", id), url.Values{"schedule": {"MG6C"}, "description": {"Misc papers"}, "location": {"Store"}, "officer_view": {"CND"}}, http.StatusUnprocessableEntity)
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/disclosure/new", id), url.Values{"schedule": {"MG6C"}, "description": {"=HYPERLINK(\"http://evil.example\") bank statements of the suspect, HSBC account ending 1234"},
+		"location": {"Exeter property store"}, "officer_view": {"Does not undermine or assist"}}, http.StatusSeeOther)
+
+	// Submit for early advice; the supervisor approves and shares with the liaison.
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/submit", id), url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
+	if got := w.status(t, id); got != models.StatusWithSupervisor {
+		t.Fatalf("after submit: %s", got)
+	}
+	if q := w.sup.Browser().Get(t, "/casefiles/review").Body.String(); !strings.Contains(q, "45AB1234523") || !strings.Contains(q, "Assigned to you") {
+		t.Error("the supervisor's queue does not show the pack assigned to them")
+	}
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/approve", id), nil, http.StatusSeeOther)
+	if q := w.liaison.Browser().Get(t, "/casefiles/cps").Body.String(); strings.Contains(q, "45AB1234523") {
+		t.Error("the liaison's queue shows a pack not yet shared")
+	}
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares", id), shareForm(w.liaison, w.a.Clock.Now().AddDate(0, 0, 30)), http.StatusSeeOther)
+	if got := w.status(t, id); got != models.StatusWithCPSEarlyAdvice {
+		t.Fatalf("after share: %s", got)
+	}
+	if q := w.liaison.Browser().Get(t, "/casefiles/cps").Body.String(); !strings.Contains(q, "45AB1234523") {
+		t.Error("the liaison's queue does not show the shared pack")
+	}
+
+	// The liaison rejects one item with an action.
+	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"reject"}}, http.StatusUnprocessableEntity)
+	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"reject"},
+		"review_reason": {"Provide the suspect's messages arranging the travel"}}, http.StatusSeeOther)
+	if got := w.status(t, id); got != models.StatusActionPlan {
+		t.Fatalf("after the rejection: %s", got)
+	}
+	actions, err := w.a.Services.CaseFiles.Actions(context.Background(), w.inv.Actor(t), id)
+	if err != nil || len(actions) != 1 || !actions[0].Open || actions[0].ItemID == nil || *actions[0].ItemID != act.ID {
+		t.Fatalf("actions after the rejection: %+v %v", actions, err)
+	}
+
+	// The investigator answers with new evidence.
+	r = w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/2"}, "description": {"WhatsApp messages from the suspect's phone arranging the crossing"},
+		"producer": {"DC Jo Smith"}, "item_ids": {strconv.FormatInt(act.ID, 10)}}, "messages.txt", "12/05 22:14 suspect: the van leaves at 5, bring them to the port\n")
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("second upload: %d\n%s", r.Code, cfText(r.Body.String()))
+	}
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/items/%d", id, act.ID), url.Values{"status": {"provided"},
+		"evidence_ids": {strconv.FormatInt(w.evidence(t, id, "JS/2").ID, 10)}}, http.StatusSeeOther)
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/actions/%d/answer", id, actions[0].ID), url.Values{"response": {"Exhibit JS/2 holds the messages"}}, http.StatusSeeOther)
+
+	// The liaison accepts it and downloads the new exhibit.
+	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"accept"}}, http.StatusSeeOther)
+	if it := w.item(t, id, "Suspect's act"); it.Status != models.ItemAccepted {
+		t.Errorf("after acceptance the item is %s", it.Status)
+	}
+	js2 := w.evidence(t, id, "JS/2")
+	dl := w.liaison.Browser().Get(t, fmt.Sprintf("/casefiles/%d/evidence/%d/download", id, js2.ID))
+	if dl.Code != http.StatusOK || !strings.Contains(dl.Body.String(), "the van leaves at 5") || !strings.HasPrefix(dl.Header().Get("Content-Disposition"), "attachment") || dl.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("download: %d %q %q", dl.Code, dl.Header().Get("Content-Disposition"), dl.Header().Get("X-Content-Type-Options"))
+	}
+
+	// The pack, exported by the liaison, verifies with sha256sum -c once unzipped.
+	ex := w.liaison.Browser().Get(t, fmt.Sprintf("/casefiles/%d/export.zip", id))
+	if ex.Code != http.StatusOK || ex.Header().Get("Content-Type") != "application/zip" || !strings.Contains(ex.Header().Get("Content-Disposition"), "OFFICIAL_45AB1234523_pack.zip") {
+		t.Fatalf("export: %d %s %s", ex.Code, ex.Header().Get("Content-Type"), ex.Header().Get("Content-Disposition"))
+	}
+	dir := cfUnzip(t, ex.Body.Bytes())
+	cfSHA256SumsCheck(t, dir)
+	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	for _, want := range []string{"Ferry manifest &lt;script&gt;alert(1)&lt;/script&gt;", "Accepted by CPS", "JS/2", js2.SHA256, "OFFICIAL"} {
+		if !strings.Contains(string(index), want) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+	if strings.Contains(string(index), "<script>") {
+		t.Error("index.html carries unescaped markup from an exhibit description")
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "schedules", "MG6C.csv"))
+	if !strings.Contains(string(csv), `"'=HYPERLINK`) {
+		t.Errorf("MG6C.csv does not neutralise a formula:\n%s", csv)
+	}
+	var man struct {
+		Submission struct {
+			ManifestSHA256 string `json:"manifest_sha256"`
+			File           string `json:"file"`
+		} `json:"submission"`
+		Evidence []struct {
+			ExhibitRef string `json:"exhibit_ref"`
+			SHA256     string `json:"sha256"`
+			Path       string `json:"path"`
+		} `json:"evidence"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := os.ReadFile(filepath.Join(dir, man.Submission.File))
+	if man.Submission.ManifestSHA256 == "" || cfSum(snap) != man.Submission.ManifestSHA256 {
+		t.Errorf("the approved submission's snapshot does not hash to its manifest hash %q", man.Submission.ManifestSHA256)
+	}
+	if len(man.Evidence) != 2 || man.Evidence[1].SHA256 != js2.SHA256 {
+		t.Errorf("manifest evidence %+v", man.Evidence)
+	}
+
+	// Everything is on the timeline and on the exhibit's continuity record.
+	tl := w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d/timeline", id)).Body.String()
+	for _, want := range []string{"Case file opened", "Pack 1 submitted for early advice", "Pack 1 approved by the supervisor", "Pack 1 shared with", "CPS rejected checklist item", "CPS action answered", "CPS accepted checklist item", "Pack exported"} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
+	_, record, err := w.a.Services.CaseFiles.ViewEvidence(context.Background(), w.inv.Actor(t), id, js2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for _, e := range record {
+		acts = append(acts, e.Action)
+	}
+	if strings.Join(acts, ",") != "uploaded,downloaded,exported,viewed" {
+		t.Errorf("continuity record of JS/2: %v", acts)
+	}
+}
+
+func (w *cfWorld) evidence(t *testing.T, id int64, ref string) models.EvidenceView {
+	t.Helper()
+	list, err := w.a.Services.CaseFiles.Evidence(context.Background(), w.inv.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range list {
+		if e.ExhibitRef == ref {
+			return e
+		}
+	}
+	t.Fatalf("no exhibit %s", ref)
+	return models.EvidenceView{}
+}
+
+func cfSum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%x", sum)
+}
+
+// cfUnzip extracts a ZIP into a temporary directory, refusing paths that leave it.
+func cfUnzip(t *testing.T, b []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	dir := t.TempDir()
+	for _, f := range zr.File {
+		path := filepath.Join(dir, f.Name)
+		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
+			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(out, rc); err != nil {
+			t.Fatalf("extract %s: %v", f.Name, err)
+		}
+		rc.Close()
+		out.Close()
+	}
+	return dir
+}
+
+// cfSHA256SumsCheck runs coreutils' `sha256sum -c SHA256SUMS` in dir, as a recipient would.
+func cfSHA256SumsCheck(t *testing.T, dir string) {
+	t.Helper()
+	cmd := exec.Command("sha256sum", "-c", "--strict", "SHA256SUMS")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sha256sum -c SHA256SUMS: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 5 {
+		t.Errorf("sha256sum checked only %d files:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, ": OK") {
+			t.Errorf("sha256sum: %s", l)
+		}
+	}
+}
+
+// cfCaseRoutes are every registered route that acts on one case, with a concrete path for the
+// case and its parts.
+func cfCaseRoutes(t *testing.T, a *apitest.App, id, item, ev, entry, share, action, member int64) []struct{ method, path string } {
+	t.Helper()
+	sub := map[string]int64{":id": id, ":item": item, ":ev": ev, ":entry": entry, ":share": share, ":action": action, ":member": member, ":number": 1}
+	var out []struct{ method, path string }
+	for _, r := range a.Engine.Routes() {
+		if !strings.Contains(r.Path, "/casefiles/:id") {
+			continue
+		}
+		p := r.Path
+		for k, v := range sub {
+			p = strings.ReplaceAll(p, k, strconv.FormatInt(v, 10))
+		}
+		out = append(out, struct{ method, path string }{r.Method, p})
+	}
+	if len(out) < 60 {
+		t.Fatalf("only %d case routes found", len(out))
+	}
+	return out
+}
+
+// cfCall calls a case route as u the way its client would, with a harmless body, and returns
+// the status. Uploads send a small text file.
+func cfCall(t *testing.T, a *apitest.App, u *apitest.User, method, path string) int {
+	t.Helper()
+	upload := strings.HasSuffix(path, "/evidence/new") && method == "POST" || strings.HasSuffix(path, "/evidence") && method == "POST"
+	if strings.HasPrefix(path, "/api/") {
+		if upload {
+			return a.UploadAPI(t, u.Token(t, models.ScopeReadWrite), path, url.Values{"exhibit_ref": {"X/1"}, "description": {"d"}, "producer": {"p"}},
+				apitest.File{Field: "file", Name: "x.txt", Body: strings.NewReader("x")}).Code
+		}
+		body := ""
+		if method != "GET" && method != "DELETE" {
+			body = "{}"
+		}
+		return a.API(t, u, method, path, body).Code
+	}
+	b := u.Browser()
+	switch {
+	case method == "GET":
+		return b.Get(t, path).Code
+	case upload:
+		return b.Upload(t, path, url.Values{"exhibit_ref": {"X/1"}, "description": {"d"}, "producer": {"p"}}, apitest.File{Field: "file", Name: "x.txt", Body: strings.NewReader("x")}).Code
+	}
+	return b.Submit(t, path, url.Values{"reason": {"r"}}).Code
+}
+
+// A case, its parts, files and export are "not found" on every page and API route for an
+// administrator and for an investigator of the same force who is not on the team; and for a
+// CPS liaison before the pack is shared with them, after the share is revoked and after it
+// expires. The case is in none of their lists, and the attempts change nothing.
+func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
+	w := newCFWorld(t)
+	ctx := context.Background()
+	cs := w.a.Services.CaseFiles
+	id := w.openCase(t)
+	it := w.item(t, id, "Travel proof")
+	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	ev := w.evidence(t, id, "JS/1")
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, models.EntryInput{Schedule: models.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice)
+	if err == nil {
+		_, err = cs.Approve(ctx, w.sup.Actor(t), id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := w.a.Clock.Now().AddDate(0, 0, 5)
+	// A share with another liaison gives the routes a share and an action to name.
+	sh, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := cs.RaiseAction(ctx, w.liaison2.Actor(t), id, models.ActionInput{Text: "Get the ANPR data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := cs.Team(ctx, w.inv.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := cfCaseRoutes(t, w.a, id, it.ID, ev.ID, entry.ID, sh.ID, act.ID, team[0].ID)
+	before := w.status(t, id)
+
+	hidden := func(when string, who ...*apitest.User) {
+		t.Helper()
+		for _, u := range who {
+			for _, r := range routes {
+				if got := cfCall(t, w.a, u, r.method, r.path); got != http.StatusNotFound {
+					t.Errorf("%s: %s %s as %v: %d, want 404", when, r.method, r.path, u.Roles, got)
+				}
+			}
+			for _, list := range []string{"/casefiles", "/casefiles/review", "/casefiles/cps", "/api/v1/casefiles", "/api/v1/casefiles?queue=cps"} {
+				var body string
+				if strings.HasPrefix(list, "/api/") {
+					body = w.a.API(t, u, "GET", list, "").Body.String()
+				} else {
+					body = u.Browser().Get(t, list).Body.String()
+				}
+				if strings.Contains(body, "45AB1234523") {
+					t.Errorf("%s: %s lists the case for %v", when, list, u.Roles)
+				}
+			}
+		}
+	}
+	hidden("before sharing with them", w.admin, w.outsider, w.liaison)
+
+	mine, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfCall(t, w.a, w.liaison, "GET", fmt.Sprintf("/casefiles/%d", id)); got != http.StatusOK {
+		t.Fatalf("the liaison with a live share: %d", got)
+	}
+	if err := cs.RevokeShare(ctx, w.sup.Actor(t), id, mine.ID); err != nil {
+		t.Fatal(err)
+	}
+	hidden("after revoke", w.liaison)
+
+	if _, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {
+		t.Fatal(err)
+	}
+	w.a.Clock.Advance(7 * 24 * time.Hour)
+	// Sessions end when idle; sign the liaison in again at the new time.
+	w.liaison.SignIn(t)
+	w.admin.SignIn(t)
+	w.sup.SignIn(t)
+	hidden("after expiry", w.liaison, w.admin)
+
+	if got := w.status(t, id); got != before {
+		t.Errorf("the outsiders' attempts moved the case from %s to %s", before, got)
+	}
+}
+
+// A stored exhibit altered in the store fails its download (500, nothing of it served) and cuts
+// the export off mid-stream, on a real HTTP connection; both failures are audited and on the
+// exhibit's continuity record.
+func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
+	ctx := context.Background()
+	backend, store := cfStore(t)
+	w := newCFWorld(t, apitest.Blobs(store))
+	id := w.openCase(t)
+	content := strings.Repeat("The van left the farm at five with four workers inside. ", 4000)
+	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Witness statement"}, "producer": {"DC Smith"}}, "statement.txt", content); r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	ev := w.evidence(t, id, "JS/1")
+	var key string
+	if err := w.a.DB.Gorm().Table("blobs").Select("object_key").Where("sha256 = ?", ev.SHA256).Scan(&key).Error; err != nil || key == "" {
+		t.Fatalf("object key: %v", err)
+	}
+	rc, err := backend.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := io.ReadAll(rc)
+	rc.Close()
+	obj[len(obj)-100] ^= 0xff // late in the object: the failure comes after the first bytes
+	if err := backend.Put(ctx, key, bytes.NewReader(obj), int64(len(obj))); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := httptest.NewServer(w.a.Engine)
+	defer srv.Close()
+	get := func(path string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "msphub_session", Value: w.inv.Cookie})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, b, err
+	}
+	resp, body, err := get(fmt.Sprintf("/casefiles/%d/evidence/%d/download", id, ev.ID))
+	switch {
+	case err == nil && resp.StatusCode == http.StatusOK:
+		t.Fatalf("a tampered exhibit downloaded whole (%d bytes)", len(body))
+	case err == nil && resp.StatusCode != http.StatusInternalServerError:
+		t.Errorf("tampered download: %d, want 500 or a cut connection", resp.StatusCode)
+	}
+	if err == nil && strings.Contains(string(body), "The van left the farm") {
+		t.Error("the error page carries bytes of the tampered exhibit")
+	}
+	resp, body, err = get(fmt.Sprintf("/casefiles/%d/export.zip", id))
+	if err == nil {
+		if _, zerr := zip.NewReader(bytes.NewReader(body), int64(len(body))); zerr == nil {
+			t.Fatalf("the export of a pack with a tampered exhibit completed: %d, %d bytes", resp.StatusCode, len(body))
+		}
+		t.Logf("export status %d, %d bytes, then cut", resp.StatusCode, len(body))
+	}
+	var custody, audited int64
+	w.a.DB.Gorm().Table("custody_events").Where("evidence_id = ? AND action = 'integrity_failure'", ev.ID).Count(&custody)
+	w.a.DB.Gorm().Table("audit_events").Where("action = 'evidence.integrity_failure' AND object_id = ?", strconv.FormatInt(ev.ID, 10)).Count(&audited)
+	if custody != 2 || audited != 2 {
+		t.Errorf("integrity failures recorded: %d on the continuity record, %d in the audit log; want 2 and 2", custody, audited)
+	}
+	if !strings.Contains(w.a.Logs.String(), "evidence failed its integrity check") {
+		t.Error("the failure is not in the log")
+	}
+}
+
+// cfStore is a blob store of the backend under test with its raw backend, for tampering.
+func cfStore(t *testing.T) (storage.Backend, *storage.Store) {
+	t.Helper()
+	var backend storage.Backend
+	var err error
+	if modelstest.Backend() == "postgres" {
+		backend, err = storage.NewS3(context.Background(), modelstest.S3Config(t))
+	} else {
+		backend, err = storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return backend, storage.New(backend, storage.NewKeyring(key))
+}
+
+// The API covers the same journey for a client with a token: JSON in and out, the upload as a
+// streamed multipart form, the frozen snapshot hashing to its manifest hash.
+func TestCaseJourneyThroughTheAPI(t *testing.T) {
+	w := newCFWorld(t)
+	inv, sup, liaison := w.inv.Token(t, models.ScopeReadWrite), w.sup.Token(t, models.ScopeReadWrite), w.liaison.Token(t, models.ScopeReadWrite)
+	call := func(token, method, path, body string, want int, out any) {
+		t.Helper()
+		r := w.a.Bearer(t, token, method, path, body)
+		if r.Code != want {
+			t.Fatalf("%s %s: %d, want %d\n%s", method, path, r.Code, want, r.Body.String())
+		}
+		if out != nil {
+			if err := json.Unmarshal(r.Body.Bytes(), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var cv models.CaseView
+	call(inv, "POST", "/api/v1/casefiles", `{"urn":"45AB1234523","operation":"Op Heron","offences":["msa_s1","msa_s2"],"suspect_may_be_victim":true,"classification":"OFFICIAL-SENSITIVE","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`, http.StatusCreated, &cv)
+	if cv.Marking != "OFFICIAL-SENSITIVE" || len(cv.Readiness) != 4 || !cv.Access.Submit || cv.Access.Approve {
+		t.Errorf("created case %+v", cv)
+	}
+	var items struct{ Items []models.ItemView }
+	call(inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/items", cv.ID), "", http.StatusOK, &items)
+	codes := map[string]bool{}
+	for _, it := range items.Items {
+		codes[it.Code] = true
+	}
+	if !codes["T0"] || !codes["T1"] || !codes["T2"] || !codes["T4"] || codes["T3"] || codes["T5"] {
+		t.Errorf("checklists %v, want T0, T1, T2 and T4", codes)
+	}
+	r := w.a.UploadAPI(t, inv, fmt.Sprintf("/api/v1/casefiles/%d/evidence", cv.ID), url.Values{"exhibit_ref": {"AB/1"}, "description": {"Bank statements"}, "producer": {"DC A"},
+		"item_ids": {strconv.FormatInt(items.Items[0].ID, 10)}}, apitest.File{Field: "file", Name: "statements.csv", Body: strings.NewReader("date,amount\n2025-01-02,100\n")})
+	if r.Code != http.StatusCreated {
+		t.Fatalf("API upload: %d %s", r.Code, r.Body.String())
+	}
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/evidence/references", cv.ID), `{"exhibit_ref":"AB/2","description":"Body-worn video of the search","producer":"PC B","system":"DEMS","external_id":"BWV-0042","hash_algorithm":"SHA-256","hash":"`+strings.Repeat("0f", 32)+`"}`, http.StatusCreated, nil)
+	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"not_applicable"}`, http.StatusUnprocessableEntity, nil)
+	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2026-13-40"}`, http.StatusUnprocessableEntity, nil)
+	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2030-01-31","owner_id":`+strconv.FormatInt(w.inv.ID, 10)+`}`, http.StatusOK, nil)
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging"}`, http.StatusConflict, nil)
+	var sub models.SubmissionView
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"early_advice"}`, http.StatusCreated, &sub)
+	snap := w.a.Bearer(t, sup, "GET", fmt.Sprintf("/api/v1/casefiles/%d/submissions/1", cv.ID), "")
+	if snap.Code != http.StatusOK || cfSum(snap.Body.Bytes()) != sub.ManifestSHA256 || snap.Header().Get("X-Manifest-SHA256") != sub.ManifestSHA256 {
+		t.Errorf("snapshot: %d, hashes to %s, manifest %s", snap.Code, cfSum(snap.Body.Bytes()), sub.ManifestSHA256)
+	}
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/approve", cv.ID), "", http.StatusForbidden, nil)
+	call(sup, "POST", fmt.Sprintf("/api/v1/casefiles/%d/approve", cv.ID), "", http.StatusOK, nil)
+	call(sup, "POST", fmt.Sprintf("/api/v1/casefiles/%d/shares", cv.ID), fmt.Sprintf(`{"liaison_id":%d,"expires_on":"%s"}`, w.liaison.ID, w.a.Clock.Now().AddDate(0, 0, 14).Format(time.DateOnly)), http.StatusCreated, nil)
+	var shares struct{ Shares []models.ShareView }
+	call(liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d/shares", cv.ID), "", http.StatusOK, &shares)
+	if len(shares.Shares) != 1 || !shares.Shares[0].Live {
+		t.Errorf("the liaison's shares: %+v", shares.Shares)
+	}
+	call(liaison, "POST", fmt.Sprintf("/api/v1/casefiles/%d/decision", cv.ID), `{"decision":"charge","reasons":"x"}`, http.StatusConflict, nil)
+	call(liaison, "POST", fmt.Sprintf("/api/v1/casefiles/%d/advice", cv.ID), `{"text":"Pursue the financial strategy first"}`, http.StatusCreated, nil)
+	var got models.CaseView
+	call(liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d", cv.ID), "", http.StatusOK, &got)
+	if got.Status != models.StatusAdviceReturned || !got.Access.Finalise || got.Access.Update {
+		t.Errorf("after advice: %s, access %+v", got.Status, got.Access)
+	}
+	export := w.a.Bearer(t, liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d/export", cv.ID), "")
+	if export.Code != http.StatusOK {
+		t.Fatalf("export: %d", export.Code)
+	}
+	dir := cfUnzip(t, export.Body.Bytes())
+	cfSHA256SumsCheck(t, dir)
+	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if !strings.Contains(string(index), "BWV-0042") || !strings.Contains(string(index), "OFFICIAL-SENSITIVE") {
+		t.Error("the index does not list the referenced exhibit or the marking")
+	}
+	// A read-only token may not change anything.
+	ro := w.inv.Token(t, models.ScopeRead)
+	call(ro, "POST", fmt.Sprintf("/api/v1/casefiles/%d/actions/1/answer", cv.ID), `{"response":"x"}`, http.StatusForbidden, nil)
+}

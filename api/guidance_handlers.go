@@ -1,0 +1,334 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/models"
+)
+
+// GuidanceFilter reads a listing or search filter from query parameters: category (a slug), tag,
+// organisation (an ID) and since (YYYY-MM-DD, published on or after). The pages use it too.
+func GuidanceFilter(c *gin.Context) (models.GuidanceFilter, error) {
+	f := models.GuidanceFilter{Category: c.Query("category"), Tag: c.Query("tag")}
+	if v := c.Query("organisation"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, models.Invalid("organisation", "Select an organisation from the list")
+		}
+		f.OrganisationID = id
+	}
+	if v := c.Query("since"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return f, models.Invalid("since", "Enter the date as YYYY-MM-DD, for example 2026-11-22")
+		}
+		f.UpdatedSince = d
+	}
+	return f, nil
+}
+
+func handleGuidanceList(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := GuidanceFilter(c)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := g.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+func handleGuidanceSearch(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := GuidanceFilter(c)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		page := 1
+		if v := c.Query("page"); v != "" {
+			if page, err = strconv.Atoi(v); err != nil || page < 1 {
+				writeError(c, models.Invalid("page", "page must be a whole number from 1"))
+				return
+			}
+		}
+		res, err := g.Search(c.Request.Context(), actorOf(c), c.Query("q"), f, page)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, res)
+	}
+}
+
+func handleGuidanceCategories(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		cats, err := g.Categories(c.Request.Context(), actorOf(c))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"categories": cats})
+	}
+}
+
+func handleGuidanceOutstanding(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		docs, err := g.Outstanding(c.Request.Context(), actorOf(c))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if docs == nil {
+			docs = []models.GuidanceDocument{}
+		}
+		c.JSON(http.StatusOK, gin.H{"documents": docs})
+	}
+}
+
+func handleGuidanceCreate(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in models.GuidanceInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := g.Create(c.Request.Context(), actorOf(c), in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, v)
+	}
+}
+
+// handleGuidanceByID answers with what an operation on the :id path parameter returns.
+func handleGuidanceByID[T any](status int, op func(ctx context.Context, who models.Actor, id int64) (T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		out, err := op(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(status, out)
+	}
+}
+
+func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		from, err1 := strconv.ParseInt(c.Query("from"), 10, 64)
+		to, err2 := strconv.ParseInt(c.Query("to"), 10, 64)
+		if err1 != nil || err2 != nil || from <= 0 || to <= 0 {
+			writeError(c, models.Invalid("from", "Give the versions to compare as from and to (version IDs)"))
+			return
+		}
+		d, err := g.Diff(c.Request.Context(), actorOf(c), id, from, to)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+func handleGuidanceUpdate(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var in models.GuidanceInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := g.UpdateDraft(c.Request.Context(), actorOf(c), id, in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleGuidanceReturn(g *models.Guidance) gin.HandlerFunc {
+	type request struct {
+		Comment string `json:"comment"`
+	}
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req request
+		if !bindJSON(c, &req) {
+			return
+		}
+		v, err := g.Return(c.Request.Context(), actorOf(c), id, req.Comment)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleGuidanceReview(g *models.Guidance) gin.HandlerFunc {
+	type request struct {
+		NextReview string `json:"next_review"` // YYYY-MM-DD; twelve months from today when empty
+	}
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req request
+		if c.Request.ContentLength != 0 && !bindJSON(c, &req) {
+			return
+		}
+		var next *time.Time
+		if req.NextReview != "" {
+			d, err := time.Parse(time.DateOnly, req.NextReview)
+			if err != nil {
+				writeError(c, models.Invalid("next_review", "next_review must be a date as YYYY-MM-DD"))
+				return
+			}
+			next = &d
+		}
+		d, err := g.Review(c.Request.Context(), actorOf(c), id, next)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+// GuidanceUploads hands the files of an upload form to AddAttachments one at a time. The form
+// is opened only when the operation first asks for a file, after it has authorized the actor.
+// Fields are what the form held besides its files, once they have been read.
+type GuidanceUploads struct {
+	c    *gin.Context
+	form *UploadForm
+}
+
+// NewGuidanceUploads reads the files of the request's upload form.
+func NewGuidanceUploads(c *gin.Context) *GuidanceUploads { return &GuidanceUploads{c: c} }
+
+// Next returns the next file, or io.EOF after the last.
+func (u *GuidanceUploads) Next() (models.Upload, error) {
+	if u.form == nil {
+		f, err := OpenUpload(u.c)
+		if err != nil {
+			return models.Upload{}, err
+		}
+		u.form = f
+	}
+	up, _, err := u.form.NextFile()
+	return up, err
+}
+
+func handleGuidanceAttach(g *models.Guidance, limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		added, err := g.AddAttachments(c.Request.Context(), actorOf(c), id, limit, NewGuidanceUploads(c).Next)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"attachments": added})
+	}
+}
+
+func handleGuidanceRemoveAttachment(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		if _, err := g.RemoveAttachment(c.Request.Context(), actorOf(c), id); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
+}
+
+// handleGuidanceAttachment streams an attachment as a download named with its protective
+// marking. Pages and the API share it.
+func handleGuidanceAttachment(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		f, err := g.OpenAttachment(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		SendFile(c, f, f.Name)
+	}
+}
+
+// handleGuidanceAcknowledgementsExport streams who has acknowledged what in the actor's
+// organisation as CSV, named with the highest protective marking in it. Pages and the API share
+// it.
+func handleGuidanceAcknowledgementsExport(g *models.Guidance) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		header := func(classification string) {
+			name := "acknowledgements " + time.Now().UTC().Format("2006-01-02") + ".csv"
+			if classification != "" {
+				name = classification + " - " + name
+			}
+			c.Header("Content-Type", "text/csv; charset=utf-8")
+			c.Header("Content-Disposition", ContentDisposition(name))
+		}
+		if err := g.ExportAcknowledgements(c.Request.Context(), actorOf(c), header, c.Writer); err != nil {
+			if !c.Writer.Written() {
+				c.Header("Content-Disposition", "")
+				c.Header("Content-Type", "")
+			}
+			writeError(c, err)
+		}
+	}
+}
+
+// acknowledgementsOf is AcknowledgementsOf as an operation on :id for handleGuidanceByID.
+func acknowledgementsOf(g *models.Guidance) func(context.Context, models.Actor, int64) (models.GuidanceAckDocument, error) {
+	return func(ctx context.Context, who models.Actor, id int64) (models.GuidanceAckDocument, error) {
+		d, _, err := g.AcknowledgementsOf(ctx, who, id)
+		return d, err
+	}
+}
+
+// handleGuidanceFor answers with what an operation on the actor alone returns.
+func handleGuidanceFor[T any](op func(ctx context.Context, who models.Actor) (T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		out, err := op(c.Request.Context(), actorOf(c))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}

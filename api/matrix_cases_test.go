@@ -1,0 +1,169 @@
+package api_test
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/policies"
+)
+
+// caseRows are the routes of case files and CPS evidence packs. The callers' investigator leads
+// two cases of the home force, whose supervisor is the callers' supervisor: case A in
+// preparation, with an exhibit and a schedule entry; case B submitted, approved and shared with
+// a CPS liaison of a CPS area, who raised an action. The callers' CPS liaison works for the home
+// force, not the CPS, so nothing can be shared with them: like everyone else off the team they
+// get 404 from every case route, administrators included. Requests are bad input or do not fit
+// the case's status, so the matrix changes nothing.
+func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row {
+	ctx := context.Background()
+	cs := a.Services.CaseFiles
+	inv, sup := callers[policies.RoleInvestigator].Actor(t), callers[policies.RoleSupervisor].Actor(t)
+	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}})
+	open := func(op string) models.CaseView {
+		cv, err := cs.Create(ctx, inv, models.CaseInput{URN: "45AB1234599", Operation: op, Offences: []models.Offence{models.OffenceS2},
+			Classification: "OFFICIAL", SupervisorID: sup.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cv
+	}
+	caseA, caseB := open("Matrix A"), open("Matrix B")
+	items, err := cs.Checklist(ctx, inv, caseA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := cs.Upload(ctx, inv, caseA.ID, models.EvidenceInput{ExhibitRef: "MX/1", Description: "Statement", Producer: "DC M"},
+		models.Upload{Name: "s.txt", Body: strings.NewReader("statement")}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := cs.AddScheduleEntry(ctx, inv, caseA.ID, models.EntryInput{Schedule: models.ScheduleMG6C,
+		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := cs.Team(ctx, inv, caseA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Submit(ctx, inv, caseB.ID, models.PurposeEarlyAdvice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Approve(ctx, sup, caseB.ID); err != nil {
+		t.Fatal(err)
+	}
+	day := a.Clock.Now().AddDate(0, 2, 0)
+	share, err := cs.Share(ctx, sup, caseB.ID, models.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, err := cs.RaiseAction(ctx, liaison.Actor(t), caseB.ID, models.ActionInput{Text: "Obtain the ANPR data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	A, B := "/casefiles/"+id(caseA.ID), "/casefiles/"+id(caseB.ID)
+	path := func(p string) func() string { return func() string { return p } }
+	const (
+		inv_ = policies.RoleInvestigator
+		sup_ = policies.RoleSupervisor
+	)
+	team2 := func(status int) map[who]int { return may(status, inv_, sup_) }
+	invOnly := func(invStatus, supStatus int) map[who]int { return merge(may(invStatus, inv_), may(supStatus, sup_)) }
+	none := url.Values{}
+	rows := []row{
+		{method: "GET", route: "/casefiles", def: 200, anon: 303},
+		{method: "GET", route: "/casefiles/new", want: may(200, inv_), def: 403, anon: 303},
+		{method: "POST", route: "/casefiles/new", form: none, want: may(422, inv_), def: 403, anon: 303},
+		{method: "GET", route: "/casefiles/review", def: 200, anon: 303},
+		{method: "GET", route: "/casefiles/cps", def: 200, anon: 303},
+		{method: "GET", route: "/casefiles/templates", want: may(200, admin), def: 403, anon: 303},
+		{method: "GET", route: "/casefiles/templates/:code", concrete: path("/casefiles/templates/T0"), want: may(200, admin), def: 403, anon: 303},
+		{method: "GET", route: "/casefiles/templates/:code/new-version", concrete: path("/casefiles/templates/T0/new-version"), want: may(200, admin), def: 403, anon: 303},
+		{method: "POST", route: "/casefiles/templates/:code/new-version", concrete: path("/casefiles/templates/T0/new-version"), form: none, want: may(422, admin), def: 403, anon: 303},
+		{method: "GET", route: "/casefiles/:id", concrete: path(A), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/edit", concrete: path(A + "/edit"), want: invOnly(200, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/edit", concrete: path(A + "/edit"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/items/:item", concrete: path(A + "/items/" + id(items[0].ID)), want: team2(200), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/items/:item", concrete: path(A + "/items/" + id(items[0].ID)), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/items/:item/review", concrete: path(A + "/items/" + id(items[0].ID) + "/review"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/evidence", concrete: path(A + "/evidence"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/evidence/new", concrete: path(A + "/evidence/new"), want: invOnly(200, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/evidence/new", concrete: path(A + "/evidence/new"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/evidence/reference", concrete: path(A + "/evidence/reference"), want: invOnly(200, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/evidence/reference", concrete: path(A + "/evidence/reference"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/evidence/:ev", concrete: path(A + "/evidence/" + id(ev.ID)), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/evidence/:ev/download", concrete: path(A + "/evidence/" + id(ev.ID) + "/download"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/disclosure", concrete: path(A + "/disclosure"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/disclosure/new", concrete: path(A + "/disclosure/new"), want: invOnly(200, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/new", concrete: path(A + "/disclosure/new"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/disclosure/:entry", concrete: path(A + "/disclosure/" + id(entry.ID)), want: invOnly(200, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/:entry", concrete: path(A + "/disclosure/" + id(entry.ID)), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/pack", concrete: path(A + "/pack"), want: team2(200), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/submit", concrete: path(A + "/submit"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/approve", concrete: path(A + "/approve"), form: none, want: invOnly(403, 409), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/return", concrete: path(A + "/return"), form: none, want: invOnly(403, 409), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/shares", concrete: path(A + "/shares"), form: none, want: invOnly(403, 409), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/shares/:share/revoke", concrete: path(A + "/shares/" + id(share.ID) + "/revoke"), form: none, want: invOnly(403, 404), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/advice", concrete: path(A + "/advice"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/decision", concrete: path(A + "/decision"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/actions", concrete: path(A + "/actions"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/actions/:action/answer", concrete: path(B + "/actions/" + id(action.ID) + "/answer"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/finalise", concrete: path(A + "/finalise"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/close", concrete: path(A + "/close"), form: none, want: invOnly(403, 409), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/team", concrete: path(A + "/team"), want: team2(200), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/team", concrete: path(A + "/team"), form: none, want: team2(422), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/team/:member/remove", concrete: path(A + "/team/" + id(team[0].ID) + "/remove"), form: none, want: team2(409), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/timeline", concrete: path(A + "/timeline"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/export.zip", concrete: path(A + "/export.zip"), want: team2(200), def: 404, anon: 303},
+
+		{method: "GET", route: "/api/v1/casefiles", def: 200, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles", json: `{}`, want: may(422, inv_), def: 403, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/supervisors", want: may(200, inv_), def: 403, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/liaisons", want: may(200, sup_), def: 403, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/templates", want: may(200, admin), def: 403, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/templates/:code", concrete: path("/api/v1/casefiles/templates/T2"), want: may(200, admin), def: 403, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/templates/:code", concrete: path("/api/v1/casefiles/templates/T2"), json: `{}`, want: may(422, admin), def: 403, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id", concrete: path("/api/v1" + A), want: team2(200), def: 404, anon: 401},
+		{method: "PATCH", route: "/api/v1/casefiles/:id", concrete: path("/api/v1" + A), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/items", concrete: path("/api/v1" + A + "/items"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/items/:item", concrete: path("/api/v1" + A + "/items/" + id(items[0].ID)), want: team2(200), def: 404, anon: 401},
+		{method: "PATCH", route: "/api/v1/casefiles/:id/items/:item", concrete: path("/api/v1" + A + "/items/" + id(items[0].ID)), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/items/:item/review", concrete: path("/api/v1" + A + "/items/" + id(items[0].ID) + "/review"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/evidence", concrete: path("/api/v1" + A + "/evidence"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/evidence", concrete: path("/api/v1" + A + "/evidence"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/evidence/references", concrete: path("/api/v1" + A + "/evidence/references"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/evidence/:ev", concrete: path("/api/v1" + A + "/evidence/" + id(ev.ID)), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/evidence/:ev/content", concrete: path("/api/v1" + A + "/evidence/" + id(ev.ID) + "/content"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/schedules", concrete: path("/api/v1" + A + "/schedules"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/schedules", concrete: path("/api/v1" + A + "/schedules"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "PATCH", route: "/api/v1/casefiles/:id/schedules/:entry", concrete: path("/api/v1" + A + "/schedules/" + id(entry.ID)), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/team", concrete: path("/api/v1" + A + "/team"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/team", concrete: path("/api/v1" + A + "/team"), json: `{}`, want: team2(422), def: 404, anon: 401},
+		{method: "DELETE", route: "/api/v1/casefiles/:id/team/:member", concrete: path("/api/v1" + A + "/team/" + id(team[0].ID)), want: team2(409), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/timeline", concrete: path("/api/v1" + A + "/timeline"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/submissions", concrete: path("/api/v1" + A + "/submissions"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/submissions", concrete: path("/api/v1" + A + "/submissions"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/submissions/:number", concrete: path("/api/v1" + B + "/submissions/1"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/approve", concrete: path("/api/v1" + A + "/approve"), want: invOnly(403, 409), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/return", concrete: path("/api/v1" + A + "/return"), json: `{}`, want: invOnly(403, 409), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/shares", concrete: path("/api/v1" + A + "/shares"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/shares", concrete: path("/api/v1" + A + "/shares"), json: `{}`, want: invOnly(403, 409), def: 404, anon: 401},
+		{method: "DELETE", route: "/api/v1/casefiles/:id/shares/:share", concrete: path("/api/v1" + A + "/shares/" + id(share.ID)), want: invOnly(403, 404), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/actions", concrete: path("/api/v1" + A + "/actions"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/advice", concrete: path("/api/v1" + A + "/advice"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/decision", concrete: path("/api/v1" + A + "/decision"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/actions", concrete: path("/api/v1" + A + "/actions"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/actions/:action/answer", concrete: path("/api/v1" + B + "/actions/" + id(action.ID) + "/answer"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/finalise", concrete: path("/api/v1" + A + "/finalise"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/close", concrete: path("/api/v1" + A + "/close"), want: invOnly(403, 409), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/export", concrete: path("/api/v1" + A + "/export"), want: team2(200), def: 404, anon: 401},
+	}
+	return rows
+}

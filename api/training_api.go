@@ -1,0 +1,671 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/models"
+)
+
+// The JSON API of training: courses, sessions, enrolments, material, certificates and
+// notifications. Each handler decodes its input and calls one operation of models.Training.
+
+func handleCourseList(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f := models.CourseFilter{Query: c.Query("q"), ForMe: c.Query("eligible") == "true", Available: c.Query("available") == "true",
+			Teaching: c.Query("teaching") == "true"}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := t.ListCourses(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+func handleCourseCreate(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in models.CourseInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := t.CreateCourse(c.Request.Context(), actorOf(c), in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, v)
+	}
+}
+
+func handleCourseGet(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.GetCourse(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleCourseUpdate(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var in models.CourseInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := t.UpdateCourse(c.Request.Context(), actorOf(c), id, in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleCoursePublish(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.PublishCourse(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleCourseTrainerAdd(t *models.Training) gin.HandlerFunc {
+	type request struct {
+		Email string `json:"email"`
+	}
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req request
+		if !bindJSON(c, &req) {
+			return
+		}
+		v, err := t.AddTrainer(c.Request.Context(), actorOf(c), id, req.Email)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleCourseSessions(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		list, err := t.ListSessions(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"sessions": list})
+	}
+}
+
+func handleSessionCreate(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var in models.SessionInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := t.CreateSession(c.Request.Context(), actorOf(c), id, in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, v)
+	}
+}
+
+func handleMaterialList(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		list, err := t.Materials(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"materials": list})
+	}
+}
+
+// MaterialInput reads the text fields of a material upload form.
+func MaterialInput(fields map[string][]string) models.MaterialInput {
+	get := func(k string) string {
+		if v := fields[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	mid, _ := strconv.ParseInt(get("material_id"), 10, 64)
+	return models.MaterialInput{MaterialID: mid, Title: get("title"), Classification: get("classification"), Note: get("note")}
+}
+
+// ReadMaterialUpload streams a material upload form (text fields first, then the one file) into
+// UploadMaterial. The pages use it too.
+func ReadMaterialUpload(c *gin.Context, t *models.Training, courseID, limit int64) (models.MaterialView, models.MaterialInput, error) {
+	form, err := OpenUpload(c)
+	if err != nil {
+		return models.MaterialView{}, models.MaterialInput{}, err
+	}
+	up, _, err := form.NextFile()
+	in := MaterialInput(form.Fields)
+	if errors.Is(err, io.EOF) {
+		return models.MaterialView{}, in, models.Invalid("file", "Select a file to upload")
+	}
+	if err != nil {
+		return models.MaterialView{}, in, err
+	}
+	v, err := t.UploadMaterial(c.Request.Context(), actorOf(c), courseID, in, up, limit)
+	return v, in, err
+}
+
+func handleMaterialUpload(t *models.Training, limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		if _, err := t.MayUploadMaterial(c.Request.Context(), actorOf(c), id); err != nil {
+			writeError(c, err)
+			return
+		}
+		v, _, err := ReadMaterialUpload(c, t, id, limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, v)
+	}
+}
+
+func handleMaterialPublish(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		mid, ok := pathID(c, "material")
+		if !ok {
+			return
+		}
+		version, ok := pathID(c, "version")
+		if !ok {
+			return
+		}
+		v, err := t.PublishMaterial(c.Request.Context(), actorOf(c), id, mid, int(version))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+// HandleMaterialDownload streams a material file: the current published version, or for its
+// trainers the version in ?version=. The pages use it too.
+func HandleMaterialDownload(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		mid, ok := pathID(c, "material")
+		if !ok {
+			return
+		}
+		version := 0
+		if v := c.Query("version"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				writeError(c, models.NotFound("Material not found"))
+				return
+			}
+			version = n
+		}
+		f, err := t.OpenMaterial(c.Request.Context(), actorOf(c), id, mid, version)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		SendFile(c, f, f.Name)
+	}
+}
+
+func handleSessionGet(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.GetSession(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleSessionUpdate(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var in models.SessionInput
+		if !bindJSON(c, &in) {
+			return
+		}
+		v, err := t.UpdateSession(c.Request.Context(), actorOf(c), id, in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func handleSessionCancel(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req reasonRequest
+		if !bindJSON(c, &req) {
+			return
+		}
+		v, err := t.CancelSession(c.Request.Context(), actorOf(c), id, req.Reason)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleSessionLearners(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.Learners(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func handleEnrolmentRequest(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.Request(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, v)
+	}
+}
+
+// ReadBulkUpload streams the CSV file of a bulk enrolment form into BulkEnrol. The pages use it
+// too.
+func ReadBulkUpload(c *gin.Context, t *models.Training, sessionID int64) (models.BulkReport, error) {
+	form, err := OpenUpload(c)
+	if err != nil {
+		return models.BulkReport{}, err
+	}
+	up, _, err := form.NextFile()
+	if errors.Is(err, io.EOF) {
+		return models.BulkReport{}, models.Invalid("file", "Select a CSV file of email addresses")
+	}
+	if err != nil {
+		return models.BulkReport{}, err
+	}
+	return t.BulkEnrol(c.Request.Context(), actorOf(c), sessionID, up.Body)
+}
+
+func handleBulkEnrol(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		if _, err := t.MayBulkEnrol(c.Request.Context(), actorOf(c), id); err != nil {
+			writeError(c, err)
+			return
+		}
+		r, err := ReadBulkUpload(c, t, id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+func handleRegisterGet(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		r, err := t.GetRegister(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+func handleRegisterMark(t *models.Training) gin.HandlerFunc {
+	type request struct {
+		Day   int               `json:"day"`
+		Marks map[string]string `json:"marks"` // enrolment id: attended, partial or absent
+	}
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		var req request
+		if !bindJSON(c, &req) {
+			return
+		}
+		marks := map[int64]string{}
+		for k, v := range req.Marks {
+			eid, err := strconv.ParseInt(k, 10, 64)
+			if err != nil {
+				writeError(c, models.Invalid("marks", "marks must map enrolment ids to attended, partial or absent"))
+				return
+			}
+			marks[eid] = v
+		}
+		r, err := t.MarkAttendance(c.Request.Context(), actorOf(c), id, req.Day, marks)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+func handleSessionComplete(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		r, err := t.Complete(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, who := c.Request.Context(), actorOf(c)
+		var list []models.EnrolmentView
+		var err error
+		switch {
+		case c.Query("awaiting_decision") == "true":
+			list, err = t.Approvals(ctx, who)
+		case c.Query("user_id") != "":
+			uid, perr := strconv.ParseInt(c.Query("user_id"), 10, 64)
+			if perr != nil || uid <= 0 {
+				writeError(c, models.Invalid("user_id", "user_id must be a user's id"))
+				return
+			}
+			var rec models.LearningRecord
+			if rec, err = t.GetLearningRecord(ctx, who, uid); err == nil {
+				list = append(rec.Bookings, rec.History...)
+			}
+		default:
+			list, err = t.MyEnrolments(ctx, who)
+		}
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"enrolments": list})
+	}
+}
+
+func handleEnrolmentGet(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := t.GetEnrolment(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+// handleEnrolmentAction answers with the enrolment an operation on :id returns.
+func handleEnrolmentAction(op func(c *gin.Context, id int64) (models.EnrolmentView, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := op(c, id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+func enrolmentWithdraw(t *models.Training) gin.HandlerFunc {
+	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
+		return t.Withdraw(c.Request.Context(), actorOf(c), id)
+	})
+}
+
+func enrolmentApprove(t *models.Training) gin.HandlerFunc {
+	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
+		return t.Approve(c.Request.Context(), actorOf(c), id)
+	})
+}
+
+func enrolmentDecline(t *models.Training) gin.HandlerFunc {
+	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
+		var req reasonRequest
+		if err := c.ShouldBindJSON(&req); err != nil {
+			return models.EnrolmentView{}, models.Invalid("body", "The request body must be JSON of the documented shape")
+		}
+		return t.Decline(c.Request.Context(), actorOf(c), id, req.Reason)
+	})
+}
+
+func enrolmentCancel(t *models.Training) gin.HandlerFunc {
+	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
+		var req reasonRequest
+		if err := c.ShouldBindJSON(&req); err != nil {
+			return models.EnrolmentView{}, models.Invalid("body", "The request body must be JSON of the documented shape")
+		}
+		return t.Cancel(c.Request.Context(), actorOf(c), id, req.Reason)
+	})
+}
+
+func handleCertificateList(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, who := c.Request.Context(), actorOf(c)
+		uid := who.UserID
+		if v := c.Query("user_id"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				writeError(c, models.Invalid("user_id", "user_id must be a user's id"))
+				return
+			}
+			uid = n
+		}
+		rec, err := t.GetLearningRecord(ctx, who, uid)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"certificates": rec.Certificates, "due_for_renewal": rec.Due})
+	}
+}
+
+func handleCertificatesDue(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st, err := t.StaffRecords(c.Request.Context(), actorOf(c), "", "", 1)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"due_for_renewal": st.Due, "window_days": models.RenewalWindow})
+	}
+}
+
+func handleCertificateGet(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		cert, err := t.GetCertificate(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, cert)
+	}
+}
+
+// HandleCertificatePDF sends a certificate as a PDF download. The pages use it too.
+func HandleCertificatePDF(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		pdf, cert, err := t.CertificatePDF(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Content-Disposition", ContentDisposition("certificate-"+cert.Number+".pdf"))
+		c.Header("Content-Security-Policy", "sandbox; default-src 'none'")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusOK, "application/pdf", pdf)
+	}
+}
+
+// HandleStaffExport streams the training of the supervisor's organisation as CSV. The
+// permission is checked before the first byte, which commits the 200.
+func HandleStaffExport(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, who := c.Request.Context(), actorOf(c)
+		if err := t.MayExportStaffRecords(ctx, who); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="msphub-training-`+time.Now().UTC().Format("20060102")+`.csv"`)
+		c.Header("Cache-Control", "no-store")
+		if err := t.ExportStaffRecords(ctx, who, c.Writer); err != nil {
+			writeError(c, err)
+		}
+	}
+}
+
+// handleCalendar serves a calendar feed by its secret address, to calendar programs that sign
+// in with nothing but that address.
+func handleCalendar(t *models.Training) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ics, err := t.Calendar(c.Request.Context(), c.Param("token"))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "private, no-store")
+		c.Header("Content-Disposition", `inline; filename="msphub-training.ics"`)
+		c.Data(http.StatusOK, "text/calendar; charset=utf-8", ics)
+	}
+}
+
+func handleNotificationList(n *models.Notifications) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := n.List(c.Request.Context(), actorOf(c), c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+func handleNotificationRead(n *models.Notifications) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := pathID(c, "id")
+		if !ok {
+			return
+		}
+		v, err := n.MarkRead(c.Request.Context(), actorOf(c), id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	}
+}

@@ -1,0 +1,322 @@
+//go:build browser
+
+// Browser test of case files and CPS evidence packs: an investigator opens an s2 case, uploads
+// evidence against checklist items and submits the pack; a supervisor approves it and shares it
+// with a CPS liaison; the liaison rejects one item with an action; the investigator answers with
+// new evidence; the liaison accepts; the pack is exported from the browser and
+// `sha256sum -c SHA256SUMS` passes on the unzipped pack. Every page the issue adds is checked on
+// the way (h1, error summary, axe-core's WCAG 2.2 A and AA rules), with the page's JavaScript on
+// (the upload goes through the progress script) and with it off.
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/policies"
+)
+
+// caseChooseFile sets the file of the file input with id.
+func (b *tab) caseChooseFile(id, path string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(chromedp.ID(id), []string{path})); err != nil {
+		b.t.Fatalf("choose a file for %s: %v", id, err)
+	}
+}
+
+// caseDownload clicks the link labelled label and returns what the browser saved.
+func (b *tab) caseDownload(label string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	events := true
+	if _, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &events,
+		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+	}); err != nil {
+		b.t.Fatalf("allow downloads: %v", err)
+	}
+	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
+	if err := chromedp.Do(b.ctx, chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%q]`, label))); err != nil {
+		b.t.Fatalf("click %q: %v", label, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("download %q: %v", label, err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCanceled:
+			b.t.Fatalf("download %q was cancelled", label)
+		case cdpbrowser.DownloadProgressStateCompleted:
+			entries, err := os.ReadDir(dir)
+			if err != nil || len(entries) != 1 {
+				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
+			}
+			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
+			if err != nil {
+				b.t.Fatal(err)
+			}
+			return body
+		}
+	}
+	b.t.Fatalf("download %q: it never completed", label)
+	return nil
+}
+
+// caseClick clicks the first element matching a CSS selector and waits for the page it leads to.
+func (b *tab) caseClick(sel string) int {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
+	return int(resp.Status)
+}
+
+// caseFillCSS types a value into the first field matching a CSS selector.
+func (b *tab) caseFillCSS(sel, value string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.SetValue(chromedp.CSS(sel), value)); err != nil {
+		b.t.Fatalf("fill %s: %v", sel, err)
+	}
+}
+
+func caseFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBrowserCaseFileJourney(t *testing.T) {
+	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
+		const home = "devon-and-cornwall-police"
+		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
+		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
+		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAdmin)
+		ok := http.StatusOK
+
+		// The investigator opens an s2 case, a mistake first.
+		b := newTab(t, s.base, js)
+		b.signIn(inv.Email, inv.Password, totpCode(t, inv.Secret, time.Now()))
+		b.checkPage("case files", b.visit("/casefiles"), ok, "Case files")
+		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
+		b.fill("urn", "45AB123")
+		f := b.checkPage("open a case file, bad URN", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file")
+		if len(f.Links) != 1 || f.Links[0].Href != "#urn" {
+			t.Errorf("bad URN: error summary %+v", f.Links)
+		}
+		b.fill("urn", "45 AB 12345 26", "operation", "Operation Kestrel", "supervisor_id", strconv.FormatInt(sup.ID, 10))
+		b.choose("offences", "msa_s2")
+		b.checkPage("checklist", b.press("Open the case file"), ok, "Checklist")
+		b.expectText("checklist", ".govuk-notification-banner", "The case file is open")
+		b.expectText("checklist", ".app-classification", "OFFICIAL")
+		casePath := b.location()
+		if rows := b.texts("main table tbody tr"); len(rows) < 20 {
+			t.Errorf("checklist: %d rows, want T0 and T2 items", len(rows))
+		}
+
+		// Evidence against the travel item: the upload form, the file, back on the item.
+		b.checkPage("travel item", b.press("Travel proof: tickets, passenger and border records, ANPR, vehicles"), ok, "Travel proof: tickets, passenger and border records, ANPR, vehicles")
+		b.checkPage("upload evidence", b.press("Upload evidence for this item"), ok, "Upload evidence")
+		b.fill("exhibit_ref", "JS/1", "description", "Ferry passenger manifest for the 06:00 Roscoff crossing", "producer", "DC Jo Smith",
+			"produced_on-day", "3", "produced_on-month", "5", "produced_on-year", "2025")
+		b.caseChooseFile("file", caseFile(t, "manifest.txt", "Passenger list for the 06:00 crossing, names redacted.\n"))
+		if enhanced := b.has("form[data-upload-enhanced]"); enhanced != js {
+			t.Errorf("upload form enhanced by the progress script: %v, with JavaScript %v", enhanced, js)
+		}
+		b.checkPage("travel item, evidence added", b.press("Upload"), ok, "Travel proof: tickets, passenger and border records, ANPR, vehicles")
+		b.expectText("travel item, evidence added", ".govuk-notification-banner", "The exhibit has been uploaded")
+		b.expectText("travel item, evidence added", ".govuk-summary-list", "JS/1")
+		b.choose("status", "provided")
+		b.checkPage("travel item, provided", b.press("Save the item"), ok, "Travel proof: tickets, passenger and border records, ANPR, vehicles")
+		b.expectText("travel item, provided", ".govuk-tag", "Provided")
+
+		// The other tabs: evidence, an exhibit, a reference, disclosure with the generic prompt,
+		// the team, the timeline, the case details.
+		b.checkPage("evidence", b.visit(casePath+"/evidence"), ok, "Evidence")
+		b.checkPage("exhibit", b.press("JS/1"), ok, "Exhibit JS/1")
+		b.expectText("exhibit", "main table", "uploaded")
+		b.checkPage("reference form", b.visit(casePath+"/evidence/reference"), ok, "Reference media in a force evidence system")
+		b.fill("exhibit_ref", "JS/3", "description", "Body-worn video of the search of 14 Mill Lane", "producer", "PC Lee", "system", "DEMS", "external_id", "BWV-0042", "hash", "xyz")
+		b.choose("hash_algorithm", "SHA-256")
+		f = b.checkPage("reference form, bad hash", b.press("Record the reference"), http.StatusUnprocessableEntity, "Reference media in a force evidence system")
+		if len(f.Links) != 1 || f.Links[0].Href != "#hash" {
+			t.Errorf("bad hash: error summary %+v", f.Links)
+		}
+		b.fill("hash", strings.Repeat("9f", 32))
+		b.checkPage("evidence, referenced", b.press("Record the reference"), ok, "Evidence")
+		b.checkPage("disclosure", b.visit(casePath+"/disclosure"), ok, "Disclosure")
+		b.checkPage("add unused material", b.press("Add unused material"), ok, "Add unused material")
+		b.fill("description", "Misc papers", "location", "Exeter property store", "officer_view", "Does not undermine or assist")
+		f = b.checkPage("add unused material, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Add unused material")
+		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
+			t.Errorf("generic description: error summary %+v", f.Links)
+		}
+		b.expectText("add unused material, generic", ".govuk-error-summary", "too generic")
+		b.choose("accept_generic", "yes")
+		b.checkPage("disclosure, added", b.press("Save the entry"), ok, "Disclosure")
+		b.expectText("disclosure, added", "main table", "May be too generic")
+		b.checkPage("team", b.visit(casePath+"/team"), ok, "Team")
+		b.fill("email", "nobody@example.police.uk")
+		f = b.checkPage("team, unknown person", b.press("Add to the team"), http.StatusUnprocessableEntity, "Team")
+		if len(f.Links) != 1 || f.Links[0].Href != "#email" {
+			t.Errorf("unknown person: error summary %+v", f.Links)
+		}
+		b.checkPage("change case details", b.visit(casePath+"/edit"), ok, "Change case details")
+
+		// Submit for early advice.
+		b.checkPage("sign-off", b.visit(casePath+"/pack"), ok, "Sign-off and CPS")
+		f = b.checkPage("sign-off, no purpose", b.press("Submit to the supervisor"), http.StatusUnprocessableEntity, "Sign-off and CPS")
+		if len(f.Links) != 1 || f.Links[0].Href != "#purpose" {
+			t.Errorf("no purpose: error summary %+v", f.Links)
+		}
+		b.choose("purpose", "early_advice")
+		b.checkPage("sign-off, submitted", b.press("Submit to the supervisor"), ok, "Sign-off and CPS")
+		b.expectText("sign-off, submitted", ".govuk-notification-banner", "frozen and sent to the supervisor")
+		b.done()
+
+		// The supervisor approves it from the queue and shares it with the CPS liaison.
+		sv := newTab(t, s.base, js)
+		sv.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sv.checkPage("packs to sign off", sv.visit("/casefiles/review"), ok, "Packs to sign off")
+		sv.expectText("packs to sign off", "main table", "Assigned to you")
+		sv.checkPage("supervisor: checklist", sv.press("45AB1234526"), ok, "Checklist")
+		sv.checkPage("supervisor: sign-off", sv.press("Sign-off and CPS"), ok, "Sign-off and CPS")
+		sv.checkPage("supervisor: approved", sv.press("Approve the pack"), ok, "Sign-off and CPS")
+		sv.expectText("supervisor: approved", ".govuk-notification-banner", "The pack is approved")
+		until := time.Now().AddDate(0, 0, 30)
+		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", "31", "expires_on-month", "2", "expires_on-year", strconv.Itoa(until.Year()))
+		f = sv.checkPage("supervisor: bad expiry", sv.press("Share the pack"), http.StatusUnprocessableEntity, "Sign-off and CPS")
+		if len(f.Links) != 1 || f.Links[0].Href != "#expires_on-day" {
+			t.Errorf("bad expiry: error summary %+v", f.Links)
+		}
+		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", strconv.Itoa(until.Day()), "expires_on-month", strconv.Itoa(int(until.Month())), "expires_on-year", strconv.Itoa(until.Year()))
+		sv.checkPage("supervisor: shared", sv.press("Share the pack"), ok, "Sign-off and CPS")
+		sv.expectText("supervisor: shared", "main", "Amir Khan")
+		sv.done()
+
+		// The CPS liaison rejects the suspect's-act item with an action.
+		cp := newTab(t, s.base, js)
+		cp.signIn(cps.Email, cps.Password, totpCode(t, cps.Secret, time.Now()))
+		cp.checkPage("packs shared with you", cp.visit("/casefiles/cps"), ok, "Packs shared with you")
+		cp.checkPage("liaison: checklist", cp.press("45AB1234526"), ok, "Checklist")
+		const act = "Suspect's act: recruit, transport, harbour, receive, transfer control"
+		cp.checkPage("liaison: item", cp.press(act), ok, act)
+		itemPath := cp.location()
+		cp.choose("verdict", "reject")
+		f = cp.checkPage("liaison: reject without a reason", cp.press("Record the review"), http.StatusUnprocessableEntity, act)
+		if len(f.Links) != 1 || f.Links[0].Href != "#review_reason" {
+			t.Errorf("reject without reason: error summary %+v", f.Links)
+		}
+		cp.choose("verdict", "reject")
+		cp.fill("review_reason", "Provide the suspect's messages arranging the travel")
+		cp.checkPage("liaison: rejected", cp.press("Record the review"), ok, act)
+		cp.expectText("liaison: rejected", ".govuk-notification-banner", "an action has been raised")
+
+		// The investigator answers with new evidence.
+		b.checkPage("item to answer", b.visit(itemPath), ok, act)
+		b.expectText("item to answer", ".govuk-tag", "Rejected by CPS")
+		b.checkPage("upload the answer", b.press("Upload evidence for this item"), ok, "Upload evidence")
+		b.fill("exhibit_ref", "JS/2", "description", "WhatsApp messages from the suspect's phone arranging the crossing", "producer", "DC Jo Smith")
+		b.caseChooseFile("file", caseFile(t, "messages.txt", "12/05 22:14 suspect: the van leaves at 5, bring them to the port\n"))
+		b.checkPage("item, answered with evidence", b.press("Upload"), ok, act)
+		b.choose("status", "provided")
+		b.checkPage("item, provided again", b.press("Save the item"), ok, act)
+		b.checkPage("sign-off, action open", b.visit(casePath+"/pack"), ok, "Sign-off and CPS")
+		b.caseFillCSS(`textarea[name=response]`, "Exhibit JS/2 holds the messages arranging the travel")
+		b.checkPage("sign-off, action answered", b.press("Send the answer"), ok, "Sign-off and CPS")
+		b.expectText("sign-off, action answered", ".govuk-notification-banner", "Your answer has been recorded")
+
+		// The liaison accepts it.
+		cp.checkPage("liaison: item again", cp.visit(itemPath), ok, act)
+		cp.choose("verdict", "accept")
+		cp.checkPage("liaison: accepted", cp.press("Record the review"), ok, act)
+		cp.expectText("liaison: accepted", ".govuk-tag", "Accepted by CPS")
+		cp.checkPage("liaison: timeline", cp.visit(casePath+"/timeline"), ok, "Timeline")
+		cp.expectText("liaison: timeline", ".moj-timeline", "CPS accepted checklist item")
+		cp.done()
+
+		// The investigator exports the pack; sha256sum -c passes on the unzipped pack.
+		b.checkPage("checklist, before export", b.visit(casePath), ok, "Checklist")
+		pack := b.caseDownload("Export the pack")
+		dir := caseUnzip(t, pack)
+		cmd := exec.Command("sha256sum", "-c", "--strict", "SHA256SUMS")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("sha256sum -c SHA256SUMS on the unzipped pack: %v\n%s", err, out)
+		} else if !strings.Contains(string(out), "messages.txt: OK") || !strings.Contains(string(out), "manifest.json: OK") {
+			t.Errorf("sha256sum -c SHA256SUMS checked:\n%s", out)
+		}
+		if index, err := os.ReadFile(filepath.Join(dir, "index.html")); err != nil || !strings.Contains(string(index), "Accepted by CPS") {
+			t.Errorf("index.html of the pack: %v", err)
+		}
+		b.done()
+
+		// The administrator manages templates but sees no case.
+		ad := newTab(t, s.base, js)
+		ad.signIn(adm.Email, adm.Password, totpCode(t, adm.Secret, time.Now()))
+		ad.checkPage("admin: the case", ad.visit(casePath), http.StatusNotFound, "Page not found")
+		ad.checkPage("checklist templates", ad.visit("/casefiles/templates"), ok, "Checklist templates")
+		ad.checkPage("template T2", ad.press("T2 s2 human trafficking"), ok, "T2 s2 human trafficking")
+		ad.checkPage("new template version", ad.press("Save a new version"), ok, "New version of T2")
+		f = ad.checkPage("new template version, no note", ad.press("Save the new version"), http.StatusUnprocessableEntity, "New version of T2")
+		if len(f.Links) != 1 || f.Links[0].Href != "#change_note" {
+			t.Errorf("no change note: error summary %+v", f.Links)
+		}
+		ad.fill("change_note", "Adds the labour-exploitation variant from the regional review", "items-8-text", "Labour-exploitation variant: payroll and agency records",
+			"items-8-why", "Purpose", "items-8-form", "MG11 PC", "items-8-stage", "PC")
+		ad.checkPage("template T2, version 2", ad.press("Save the new version"), ok, "T2 s2 human trafficking")
+		ad.expectText("template T2, version 2", "main", "Version 2")
+		ad.done()
+	})
+}
+
+// caseUnzip extracts a ZIP into a temporary directory.
+func caseUnzip(t *testing.T, b []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	dir := t.TempDir()
+	for _, f := range zr.File {
+		path := filepath.Join(dir, f.Name)
+		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
+			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(out, rc)
+		rc.Close()
+		out.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

@@ -1,0 +1,1432 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models"
+)
+
+// Pages of case files and CPS evidence packs. Every page calls one models operation, which
+// decides access: a case the actor may not see is "Page not found" on every page.
+
+// caseParam reads a positive integer path parameter; anything else is not found.
+func caseParam(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		api.WriteError(c, models.NotFound("Page not found"))
+		return 0, false
+	}
+	return id, true
+}
+
+func casePath(id int64, suffix string) string {
+	return "/casefiles/" + strconv.FormatInt(id, 10) + suffix
+}
+
+// statusTag is the GOV.UK tag colour of a case status.
+func statusTag(s models.CaseStatus) string {
+	switch s {
+	case models.StatusPreparation, models.StatusReturned:
+		return "govuk-tag--yellow"
+	case models.StatusWithSupervisor:
+		return "govuk-tag--blue"
+	case models.StatusApproved:
+		return "govuk-tag--turquoise"
+	case models.StatusWithCPSEarlyAdvice, models.StatusWithCPSCharging:
+		return "govuk-tag--purple"
+	case models.StatusAdviceReturned, models.StatusActionPlan:
+		return "govuk-tag--orange"
+	case models.StatusCharged:
+		return "govuk-tag--green"
+	}
+	return "govuk-tag--grey"
+}
+
+// itemTag is the GOV.UK tag colour of a checklist item status.
+func itemTag(s models.ItemStatus) string {
+	switch s {
+	case models.ItemOutstanding:
+		return "govuk-tag--grey"
+	case models.ItemInProgress:
+		return "govuk-tag--blue"
+	case models.ItemProvided:
+		return "govuk-tag--turquoise"
+	case models.ItemNotApplicable:
+		return "govuk-tag--yellow"
+	case models.ItemAccepted:
+		return "govuk-tag--green"
+	case models.ItemRejected:
+		return "govuk-tag--red"
+	}
+	return ""
+}
+
+// renameFields points an error at the id its field has on the page (a date's first box, a
+// field whose name two forms on one page share).
+func renameFields(err error, names map[string]string) error {
+	var me *models.Error
+	if errors.As(err, &me) {
+		if to, ok := names[me.Field]; ok {
+			cp := *me
+			cp.Field = to
+			return &cp
+		}
+	}
+	return err
+}
+
+// dateFields fills a GOV.UK date input's three values from a date.
+func dateFields(form url.Values, name string, d *time.Time) {
+	if d == nil {
+		return
+	}
+	form.Set(name+"-day", strconv.Itoa(d.Day()))
+	form.Set(name+"-month", strconv.Itoa(int(d.Month())))
+	form.Set(name+"-year", strconv.Itoa(d.Year()))
+}
+
+func postedDate(c *gin.Context, name string) (*time.Time, error) {
+	return api.FormDate(c.PostForm, name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+// caseRow is a case in a list, with its tag colour.
+type caseRow struct {
+	models.CaseSummary
+	Tag string
+}
+
+// caseListView is my cases, the supervisor queue or the CPS queue.
+type caseListView struct {
+	Heading   string
+	Intro     string
+	Rows      []caseRow
+	NextURL   string
+	CanCreate bool
+	Queue     string
+	Action    string // the list's own address, for the search form
+}
+
+func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
+	ctx, a := c.Request.Context(), actor(c)
+	f := models.CaseFilter{Queue: queue, Query: c.Query("q")}
+	res, err := p.s.CaseFiles.List(ctx, a, f, c.Query("after"), 50)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	v := caseListView{Heading: title, Intro: intro, Queue: queue, Action: c.Request.URL.Path, CanCreate: queue == "" && p.s.CaseFiles.MayCreate(ctx, a) == nil}
+	for _, r := range res.Cases {
+		v.Rows = append(v.Rows, caseRow{CaseSummary: r, Tag: statusTag(r.Status)})
+	}
+	if res.Next != "" {
+		q := c.Request.URL.Query()
+		q.Set("after", res.Next)
+		v.NextURL = c.Request.URL.Path + "?" + q.Encode()
+	}
+	p.render(c, http.StatusOK, "case_list", page{Title: title, Form: c.Request.URL.Query(), Data: v})
+}
+
+// Cases serves GET /casefiles: every case file the actor may see.
+func (p *Pages) Cases() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.caseList(c, "", "Case files", "Case files you work on, oversee or have been shared, most recently changed first.")
+	}
+}
+
+// CaseSupervisorQueue serves GET /casefiles/review: packs waiting for the actor's sign-off.
+func (p *Pages) CaseSupervisorQueue() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.caseList(c, "supervisor", "Packs to sign off", "Packs your organisation's investigators have submitted. Approve them, or return them with reasons.")
+	}
+}
+
+// CaseCPSQueue serves GET /casefiles/cps: packs shared with the CPS liaison.
+func (p *Pages) CaseCPSQueue() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.caseList(c, "cps", "Packs shared with you", "Packs police supervisors have shared with you, while the share lasts.")
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and changing a case
+
+// caseFormView is the new-case and change-details form.
+type caseFormView struct {
+	Case        *models.CaseView
+	Supervisors []models.Person
+}
+
+// OffenceItems are the offence checkboxes.
+func (v caseFormView) OffenceItems(form url.Values) []item {
+	var values, labels []string
+	for _, o := range models.Offences() {
+		values, labels = append(values, string(o)), append(labels, o.Label())
+	}
+	return choiceItems(values, labels, form["offences"])
+}
+
+// MarkingItems are the classification radios.
+func (v caseFormView) MarkingItems(form url.Values) []item {
+	return choiceItems([]string{"OFFICIAL", "OFFICIAL-SENSITIVE"}, []string{"OFFICIAL", "OFFICIAL-SENSITIVE (tighter need-to-know: ABE material, high-profile cases)"}, []string{form.Get("classification")})
+}
+
+// SupervisorItems are the supervisor choices.
+func (v caseFormView) SupervisorItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Choose a supervisor"}
+	for _, s := range v.Supervisors {
+		values, labels = append(values, strconv.FormatInt(s.ID, 10)), append(labels, s.Name)
+	}
+	return optionItems(values, labels, form.Get("supervisor_id"))
+}
+
+// FlagItems are the two checkboxes that add checklists.
+func (v caseFormView) FlagItems(form url.Values) []item {
+	return []item{
+		{"value": "yes", "text": "A suspect may be a victim of modern slavery (adds the s45 checklist, T4)", "checked": form.Get("suspect_may_be_victim") == "yes", "name": "suspect_may_be_victim"},
+		{"value": "yes", "text": "Prevention or financial orders will be sought (adds the STPO/STRO and financial orders checklist, T5)", "checked": form.Get("orders_sought") == "yes", "name": "orders_sought"},
+	}
+}
+
+func caseInput(c *gin.Context) models.CaseInput {
+	in := models.CaseInput{URN: c.PostForm("urn"), Operation: c.PostForm("operation"), Classification: c.PostForm("classification"),
+		SuspectMayBeVictim: c.PostForm("suspect_may_be_victim") == "yes", OrdersSought: c.PostForm("orders_sought") == "yes"}
+	for _, o := range c.PostFormArray("offences") {
+		in.Offences = append(in.Offences, models.Offence(o))
+	}
+	in.SupervisorID, _ = strconv.ParseInt(c.PostForm("supervisor_id"), 10, 64)
+	return in
+}
+
+// CaseNewForm serves GET /casefiles/new.
+func (p *Pages) CaseNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		sups, err := p.s.CaseFiles.Supervisors(c.Request.Context(), actor(c))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "case_form", page{Title: "Open a case file", Form: url.Values{"classification": {"OFFICIAL"}}, Data: caseFormView{Supervisors: sups}})
+	}
+}
+
+// CaseCreate serves POST /casefiles/new.
+func (p *Pages) CaseCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, a := c.Request.Context(), actor(c)
+		cv, err := p.s.CaseFiles.Create(ctx, a, caseInput(c))
+		if err != nil {
+			sups, serr := p.s.CaseFiles.Supervisors(ctx, a)
+			if serr != nil {
+				api.WriteError(c, serr)
+				return
+			}
+			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}}, "urn")
+			return
+		}
+		p.app.SetFlash(c, "case-created")
+		api.Redirect(c, casePath(cv.ID, ""))
+	}
+}
+
+// CaseEditForm serves GET /casefiles/:id/edit.
+func (p *Pages) CaseEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		ctx, a := c.Request.Context(), actor(c)
+		cv, err := p.s.CaseFiles.Get(ctx, a, id)
+		if err == nil && !cv.Access.Update {
+			err = models.Forbidden("Only the case team can change this case file, and only while it is not with the supervisor or the CPS.")
+		}
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		sups, err := p.s.CaseFiles.Supervisors(ctx, a)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		form := url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
+		for _, o := range cv.OffenceList {
+			form.Add("offences", string(o))
+		}
+		if cv.SuspectMayBeVictim {
+			form.Set("suspect_may_be_victim", "yes")
+		}
+		if cv.OrdersSought {
+			form.Set("orders_sought", "yes")
+		}
+		p.render(c, http.StatusOK, "case_form", page{Title: "Change case details", Classification: cv.Marking, Form: form, Data: caseFormView{Case: &cv, Supervisors: sups}})
+	}
+}
+
+// CaseUpdate serves POST /casefiles/:id/edit.
+func (p *Pages) CaseUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		ctx, a := c.Request.Context(), actor(c)
+		if _, err := p.s.CaseFiles.Update(ctx, a, id, caseInput(c)); err != nil {
+			cv, gerr := p.s.CaseFiles.Get(ctx, a, id)
+			if gerr != nil {
+				api.WriteError(c, gerr)
+				return
+			}
+			sups, serr := p.s.CaseFiles.Supervisors(ctx, a)
+			if serr != nil {
+				api.WriteError(c, serr)
+				return
+			}
+			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
+			return
+		}
+		p.app.SetFlash(c, "case-updated")
+		api.Redirect(c, casePath(id, ""))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The case page and its tabs
+
+// caseTab is what every tab of a case shows: the case, its tabs, and the tab's own data.
+type caseTab struct {
+	Case models.CaseView
+	Tab  string
+	Tag  string
+
+	Stages    []stageItems          // checklist
+	Evidence  []models.EvidenceView // evidence
+	Entries   []models.DisclosureEntry
+	Team      []models.TeamMember
+	Timeline  timeline
+	Pack      *packView
+	Templates string // the checklists the case has, "T0 v1, T2 v1"
+}
+
+// stageItems are the checklist items of one stage, with the stage's readiness.
+type stageItems struct {
+	Readiness models.StageReadiness
+	Items     []itemRow
+}
+
+// itemRow is a checklist item with its tag colour.
+type itemRow struct {
+	models.ItemView
+	Tag string
+}
+
+// SubNav is the case's sub navigation, the current tab marked.
+func (v caseTab) SubNav() subNavigation {
+	tabs := []struct{ key, text, suffix string }{
+		{"checklist", "Checklist", ""}, {"evidence", "Evidence", "/evidence"}, {"disclosure", "Disclosure", "/disclosure"},
+		{"pack", "Sign-off and CPS", "/pack"}, {"team", "Team", "/team"}, {"timeline", "Timeline", "/timeline"},
+	}
+	nav := subNavigation{Label: "Case file sections"}
+	for _, t := range tabs {
+		nav.Items = append(nav.Items, subNavItem{Text: t.text, Href: casePath(v.Case.ID, t.suffix), Active: t.key == v.Tab})
+	}
+	return nav
+}
+
+// caseTab loads the case for a tab (an audited read).
+func (p *Pages) caseTab(c *gin.Context, tab string) (caseTab, int64, bool) {
+	id, ok := caseParam(c, "id")
+	if !ok {
+		return caseTab{}, 0, false
+	}
+	cv, err := p.s.CaseFiles.Get(c.Request.Context(), actor(c), id)
+	if err != nil {
+		api.WriteError(c, err)
+		return caseTab{}, 0, false
+	}
+	return caseTab{Case: cv, Tab: tab, Tag: statusTag(cv.Status)}, id, true
+}
+
+func (p *Pages) renderTab(c *gin.Context, status int, view, title string, v caseTab, form url.Values, errs formErrors) {
+	p.render(c, status, view, page{Title: title + " – " + v.Case.URN, Classification: v.Case.Marking, Form: form, Errors: errs, Data: v})
+}
+
+// Case serves GET /casefiles/:id: the checklist by stage, with readiness.
+func (p *Pages) Case() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "checklist")
+		if !ok {
+			return
+		}
+		items, err := p.s.CaseFiles.Checklist(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		var templates []string
+		for _, r := range v.Case.Readiness {
+			s := stageItems{Readiness: r}
+			for _, it := range items {
+				if it.Stage == r.Stage {
+					s.Items = append(s.Items, itemRow{ItemView: it, Tag: itemTag(it.Status)})
+				}
+				if !slices.Contains(templates, it.Template) {
+					templates = append(templates, it.Template)
+				}
+			}
+			if len(s.Items) > 0 {
+				v.Stages = append(v.Stages, s)
+			}
+		}
+		v.Templates = strings.Join(templates, ", ")
+		p.renderTab(c, http.StatusOK, "case_checklist", "Checklist", v, nil, nil)
+	}
+}
+
+// CaseEvidence serves GET /casefiles/:id/evidence.
+func (p *Pages) CaseEvidence() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "evidence")
+		if !ok {
+			return
+		}
+		list, err := p.s.CaseFiles.Evidence(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		v.Evidence = list
+		p.renderTab(c, http.StatusOK, "case_evidence", "Evidence", v, nil, nil)
+	}
+}
+
+// CaseSchedules serves GET /casefiles/:id/disclosure.
+func (p *Pages) CaseSchedules() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "disclosure")
+		if !ok {
+			return
+		}
+		entries, err := p.s.CaseFiles.ScheduleEntries(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		v.Entries = entries
+		p.renderTab(c, http.StatusOK, "case_schedules", "Disclosure", v, nil, nil)
+	}
+}
+
+// MG6C and MG6D split the entries by schedule.
+func (v caseTab) MG6C() []models.DisclosureEntry { return entriesOf(v.Entries, models.ScheduleMG6C) }
+
+// MG6D are the sensitive entries.
+func (v caseTab) MG6D() []models.DisclosureEntry { return entriesOf(v.Entries, models.ScheduleMG6D) }
+
+func entriesOf(all []models.DisclosureEntry, s models.Schedule) []models.DisclosureEntry {
+	var out []models.DisclosureEntry
+	for _, e := range all {
+		if e.Schedule == s {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// CaseTeam serves GET /casefiles/:id/team.
+func (p *Pages) CaseTeam() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "team")
+		if !ok {
+			return
+		}
+		p.teamPage(c, v, id, http.StatusOK, nil, nil)
+	}
+}
+
+func (p *Pages) teamPage(c *gin.Context, v caseTab, id int64, status int, form url.Values, errs formErrors) {
+	team, err := p.s.CaseFiles.Team(c.Request.Context(), actor(c), id)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	v.Team = team
+	p.renderTab(c, status, "case_team", "Team", v, form, errs)
+}
+
+// BasisItems are the legal basis choices for a member from another organisation.
+func (v caseTab) BasisItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Only for someone of another organisation"}
+	for _, b := range models.LegalBases() {
+		values, labels = append(values, string(b)), append(labels, b.Label())
+	}
+	return optionItems(values, labels, form.Get("legal_basis"))
+}
+
+// CaseTimeline serves GET /casefiles/:id/timeline.
+func (p *Pages) CaseTimeline() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "timeline")
+		if !ok {
+			return
+		}
+		events, err := p.s.CaseFiles.Timeline(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		v.Timeline = timeline{HeadingLevel: "2"}
+		for _, e := range events {
+			it := timelineItem{Label: content{Text: e.Summary}, Text: e.Details,
+				Datetime: timelineDatetime{Timestamp: e.OccurredAt.UTC().Format(time.RFC3339), Type: "datetime"}}
+			if e.Actor != "" {
+				it.Byline = &content{Text: e.Actor}
+			}
+			v.Timeline.Items = append(v.Timeline.Items, it)
+		}
+		p.renderTab(c, http.StatusOK, "case_timeline", "Timeline", v, nil, nil)
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checklist items
+
+// itemView is one checklist item's page.
+type itemView struct {
+	caseTab
+	Item     itemRow
+	Team     []models.TeamMember
+	Exhibits []models.EvidenceView
+}
+
+// StatusItems are the statuses the team may give.
+func (v itemView) StatusItems(form url.Values) []item {
+	var values, labels []string
+	for _, s := range models.TeamItemStatuses() {
+		values, labels = append(values, string(s)), append(labels, s.Label())
+	}
+	if s := v.Item.Status; s == models.ItemAccepted || s == models.ItemRejected {
+		values, labels = append(values, string(s)), append(labels, s.Label()+" (keep)")
+	}
+	return choiceItems(values, labels, []string{form.Get("status")})
+}
+
+// OwnerItems are the team members who may own the item.
+func (v itemView) OwnerItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Nobody yet"}
+	for _, m := range v.Team {
+		values, labels = append(values, strconv.FormatInt(m.UserID, 10)), append(labels, m.Name)
+	}
+	return optionItems(values, labels, form.Get("owner_id"))
+}
+
+// ExhibitItems are the current exhibits that may answer the item.
+func (v itemView) ExhibitItems(form url.Values) []item {
+	var values, labels []string
+	for _, e := range v.Exhibits {
+		if e.Current() {
+			values, labels = append(values, strconv.FormatInt(e.ID, 10)), append(labels, e.ExhibitRef+": "+e.Description)
+		}
+	}
+	return choiceItems(values, labels, form["evidence_ids"])
+}
+
+func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formErrors) {
+	v, id, ok := p.caseTab(c, "checklist")
+	if !ok {
+		return
+	}
+	itemID, ok := caseParam(c, "item")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	it, err := p.s.CaseFiles.Item(ctx, a, id, itemID)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	iv := itemView{caseTab: v, Item: itemRow{ItemView: it, Tag: itemTag(it.Status)}}
+	if v.Case.Access.Update {
+		if iv.Team, err = p.s.CaseFiles.Team(ctx, a, id); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		if iv.Exhibits, err = p.s.CaseFiles.Evidence(ctx, a, id); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+	}
+	if form == nil {
+		form = url.Values{"status": {string(it.Status)}, "na_reason": {it.NAReason}, "notes": {it.Notes}}
+		if it.OwnerID != nil {
+			form.Set("owner_id", strconv.FormatInt(*it.OwnerID, 10))
+		}
+		dateFields(form, "due_on", it.DueOn)
+		for _, e := range it.Evidence {
+			form.Add("evidence_ids", strconv.FormatInt(e.ID, 10))
+		}
+	}
+	p.render(c, status, "case_item", page{Title: "Checklist item – " + v.Case.URN, Classification: v.Case.Marking, Form: form, Errors: errs, Data: iv})
+}
+
+// CaseItem serves GET /casefiles/:id/items/:item.
+func (p *Pages) CaseItem() gin.HandlerFunc {
+	return func(c *gin.Context) { p.itemPage(c, http.StatusOK, nil, nil) }
+}
+
+// itemFailed shows the item page again with what was wrong.
+func (p *Pages) itemFailed(c *gin.Context, err error, field string) {
+	var me *models.Error
+	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+		api.WriteError(c, err)
+		return
+	}
+	if me.Field != "" {
+		field = me.Field
+	}
+	_ = c.Request.ParseForm()
+	form := c.Request.PostForm
+	form.Del("csrf_token")
+	p.itemPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+}
+
+// CaseItemUpdate serves POST /casefiles/:id/items/:item.
+func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		itemID, ok := caseParam(c, "item")
+		if !ok {
+			return
+		}
+		in := models.ItemInput{Status: models.ItemStatus(c.PostForm("status")), NAReason: c.PostForm("na_reason"), Notes: c.PostForm("notes")}
+		in.OwnerID, _ = strconv.ParseInt(c.PostForm("owner_id"), 10, 64)
+		for _, e := range c.PostFormArray("evidence_ids") {
+			if n, err := strconv.ParseInt(e, 10, 64); err == nil {
+				in.EvidenceIDs = append(in.EvidenceIDs, n)
+			}
+		}
+		due, err := postedDate(c, "due_on")
+		if err == nil {
+			in.DueOn = due
+			_, err = p.s.CaseFiles.UpdateItem(c.Request.Context(), actor(c), id, itemID, in)
+		}
+		if err != nil {
+			p.itemFailed(c, renameFields(err, map[string]string{"due_on": "due_on-day", "evidence_ids": "evidence_ids"}), "status")
+			return
+		}
+		p.app.SetFlash(c, "item-updated")
+		api.Redirect(c, casePath(id, "/items/"+strconv.FormatInt(itemID, 10)))
+	}
+}
+
+// CaseItemReview serves POST /casefiles/:id/items/:item/review: the CPS liaison's verdict.
+func (p *Pages) CaseItemReview() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		itemID, ok := caseParam(c, "item")
+		if !ok {
+			return
+		}
+		in := models.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
+		due, err := postedDate(c, "action_due_on")
+		if err == nil {
+			in.ActionDue = due
+			_, err = p.s.CaseFiles.ReviewItem(c.Request.Context(), actor(c), id, itemID, in)
+		}
+		if err != nil {
+			p.itemFailed(c, renameFields(err, map[string]string{"reason": "review_reason", "action_due_on": "action_due_on-day"}), "verdict")
+			return
+		}
+		if in.Verdict == "accept" {
+			p.app.SetFlash(c, "item-accepted")
+		} else {
+			p.app.SetFlash(c, "item-rejected")
+		}
+		api.Redirect(c, casePath(id, "/items/"+strconv.FormatInt(itemID, 10)))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence
+
+// evidenceFormView is the upload and the reference form.
+type evidenceFormView struct {
+	caseTab
+	Items      []models.ItemView
+	Supersedes *models.EvidenceView
+	MaxSize    string
+}
+
+// ItemChoices are the checklist items the exhibit may answer.
+func (v evidenceFormView) ItemChoices(form url.Values) []item {
+	var values, labels []string
+	for _, it := range v.Items {
+		values, labels = append(values, strconv.FormatInt(it.ID, 10)), append(labels, it.Stage.Label()+": "+it.Text)
+	}
+	return choiceItems(values, labels, form["item_ids"])
+}
+
+// HashItems are the hash algorithm choices of a reference.
+func (v evidenceFormView) HashItems(form url.Values) []item {
+	return choiceItems(models.HashAlgorithms(), models.HashAlgorithms(), []string{form.Get("hash_algorithm")})
+}
+
+func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, form url.Values, errs formErrors) {
+	v, id, ok := p.caseTab(c, "evidence")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	if !v.Case.Access.AddEvidence {
+		api.WriteError(c, models.Forbidden("Only the case team can add evidence, and only while the file is not with the supervisor or the CPS."))
+		return
+	}
+	items, err := p.s.CaseFiles.Checklist(ctx, a, id)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	fv := evidenceFormView{caseTab: v, Items: items, MaxSize: humanSize(p.app.Cfg.MaxEvidenceBytes)}
+	if form == nil {
+		form = c.Request.URL.Query()
+		if item := form.Get("item"); item != "" {
+			form.Set("item_ids", item)
+		}
+	}
+	if sup, err := strconv.ParseInt(form.Get("supersedes"), 10, 64); err == nil && sup > 0 {
+		list, err := p.s.CaseFiles.Evidence(ctx, a, id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		for i := range list {
+			if list[i].ID == sup {
+				fv.Supersedes = &list[i]
+			}
+		}
+		if fv.Supersedes == nil {
+			api.WriteError(c, models.NotFound("Evidence not found"))
+			return
+		}
+		title = "Correct exhibit " + fv.Supersedes.ExhibitRef
+	}
+	p.render(c, status, view, page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
+}
+
+// humanSize prints a size limit for people.
+func humanSize(n int64) string {
+	switch {
+	case n <= 0:
+		return "5 GiB"
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// CaseEvidenceForm serves GET /casefiles/:id/evidence/new (?item= preselects a checklist item,
+// ?supersedes= corrects an exhibit).
+func (p *Pages) CaseEvidenceForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.evidenceForm(c, "case_evidence_form", "Upload evidence", http.StatusOK, nil, nil)
+	}
+}
+
+// evidenceFailed shows an evidence form again with what was wrong; anything but bad input or a
+// conflict gets its error page.
+func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values, field string) {
+	err = renameFields(err, map[string]string{"produced_on": "produced_on-day", "item_ids": "item_ids"})
+	var me *models.Error
+	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT && me.Code != models.ETOOLARGE) {
+		api.WriteError(c, err)
+		return
+	}
+	if me.Field != "" {
+		field = me.Field
+	}
+	form.Del("csrf_token")
+	p.evidenceForm(c, view, title, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+}
+
+// CaseEvidenceUpload serves POST /casefiles/:id/evidence/new: the fields, then the file,
+// streamed into the encrypted store. The upload script asks for a JSON answer (the next page)
+// so it can show progress; without it the browser is redirected.
+func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		if err := p.s.CaseFiles.MayUpload(c.Request.Context(), actor(c), id); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		form, err := api.OpenUpload(c)
+		if err != nil {
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", url.Values{}, "file")
+			return
+		}
+		in, err := api.EvidenceFields(form.Fields)
+		if err == nil {
+			var up models.Upload
+			up, _, err = form.NextFile()
+			if err != nil || up.Name == "" {
+				err = models.Invalid("file", "Select the exhibit's file")
+			} else {
+				_, err = p.s.CaseFiles.Upload(c.Request.Context(), actor(c), id, in, up, p.app.Cfg.MaxEvidenceBytes)
+			}
+		}
+		if err != nil {
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", form.Fields, "file")
+			return
+		}
+		p.app.SetFlash(c, "evidence-added")
+		next := casePath(id, "/evidence")
+		if len(in.ItemIDs) == 1 {
+			next = casePath(id, "/items/"+strconv.FormatInt(in.ItemIDs[0], 10))
+		}
+		if c.GetHeader("X-Upload-Progress") != "" {
+			c.JSON(http.StatusCreated, gin.H{"location": next})
+			return
+		}
+		api.Redirect(c, next)
+	}
+}
+
+// CaseReferenceForm serves GET /casefiles/:id/evidence/reference.
+func (p *Pages) CaseReferenceForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.evidenceForm(c, "case_reference_form", "Reference media in a force evidence system", http.StatusOK, nil, nil)
+	}
+}
+
+// CaseReferenceCreate serves POST /casefiles/:id/evidence/reference.
+func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		_ = c.Request.ParseForm()
+		form := c.Request.PostForm
+		in, err := api.EvidenceFields(form)
+		if err == nil {
+			_, err = p.s.CaseFiles.Reference(c.Request.Context(), actor(c), id, models.ReferenceInput{EvidenceInput: in,
+				System: form.Get("system"), ExternalID: form.Get("external_id"), HashAlgorithm: form.Get("hash_algorithm"), Hash: form.Get("hash")})
+		}
+		if err != nil {
+			p.evidenceFailed(c, err, "case_reference_form", "Reference media in a force evidence system", form, "exhibit_ref")
+			return
+		}
+		p.app.SetFlash(c, "evidence-referenced")
+		api.Redirect(c, casePath(id, "/evidence"))
+	}
+}
+
+// exhibitView is an exhibit's page with its continuity record.
+type exhibitView struct {
+	caseTab
+	Exhibit models.EvidenceView
+	Custody []models.CustodyEvent
+}
+
+// CaseExhibit serves GET /casefiles/:id/evidence/:ev: a view, so a custody event.
+func (p *Pages) CaseExhibit() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "evidence")
+		if !ok {
+			return
+		}
+		evID, ok := caseParam(c, "ev")
+		if !ok {
+			return
+		}
+		ev, record, err := p.s.CaseFiles.ViewEvidence(c.Request.Context(), actor(c), id, evID)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "case_exhibit", page{Title: "Exhibit " + ev.ExhibitRef + " – " + v.Case.URN, Classification: v.Case.Marking,
+			Data: exhibitView{caseTab: v, Exhibit: ev, Custody: record}})
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disclosure schedules
+
+// entryFormView is the add and change form of a schedule entry.
+type entryFormView struct {
+	caseTab
+	Entry   *models.DisclosureEntry
+	Generic bool // the posted description was flagged as too generic
+}
+
+// ScheduleItems are the schedule radios.
+func (v entryFormView) ScheduleItems(form url.Values) []item {
+	return choiceItems([]string{string(models.ScheduleMG6C), string(models.ScheduleMG6D)},
+		[]string{models.ScheduleMG6C.Label() + " (shown to the defence)", models.ScheduleMG6D.Label() + " (never shown to the defence)"}, []string{form.Get("schedule")})
+}
+
+func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Values, errs formErrors) {
+	v, id, ok := p.caseTab(c, "disclosure")
+	if !ok {
+		return
+	}
+	fv := entryFormView{caseTab: v}
+	title := "Add unused material"
+	if entryID != 0 {
+		e, err := p.s.CaseFiles.ScheduleEntry(c.Request.Context(), actor(c), id, entryID)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		fv.Entry = &e
+		title = "Change " + string(e.Schedule) + " entry " + strconv.Itoa(e.Number)
+		if form == nil {
+			form = url.Values{"description": {e.Description}, "location": {e.Location}, "officer_view": {e.OfficerView}}
+			if e.Generic {
+				form.Set("accept_generic", "yes")
+			}
+		}
+	}
+	if !v.Case.Access.Update {
+		api.WriteError(c, models.Forbidden("Only the case team can change the schedules, and only while the file is not with the supervisor or the CPS."))
+		return
+	}
+	if form == nil {
+		form = url.Values{"schedule": {c.DefaultQuery("schedule", string(models.ScheduleMG6C))}}
+	}
+	fv.Generic = errs.For("description") == models.GenericPrompt
+	p.render(c, status, "case_entry_form", page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
+}
+
+func entryInput(c *gin.Context) models.EntryInput {
+	return models.EntryInput{Schedule: models.Schedule(c.PostForm("schedule")), Description: c.PostForm("description"), Location: c.PostForm("location"),
+		OfficerView: c.PostForm("officer_view"), AcceptGeneric: c.PostForm("accept_generic") == "yes"}
+}
+
+func (p *Pages) entryFailed(c *gin.Context, err error, entryID int64) {
+	var me *models.Error
+	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+		api.WriteError(c, err)
+		return
+	}
+	field := me.Field
+	if field == "" {
+		field = "description"
+	}
+	_ = c.Request.ParseForm()
+	form := c.Request.PostForm
+	form.Del("csrf_token")
+	p.entryForm(c, entryID, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+}
+
+// CaseEntryForm serves GET /casefiles/:id/disclosure/new.
+func (p *Pages) CaseEntryForm() gin.HandlerFunc {
+	return func(c *gin.Context) { p.entryForm(c, 0, http.StatusOK, nil, nil) }
+}
+
+// CaseEntryCreate serves POST /casefiles/:id/disclosure/new.
+func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		if _, err := p.s.CaseFiles.AddScheduleEntry(c.Request.Context(), actor(c), id, entryInput(c)); err != nil {
+			p.entryFailed(c, err, 0)
+			return
+		}
+		p.app.SetFlash(c, "schedule-added")
+		api.Redirect(c, casePath(id, "/disclosure"))
+	}
+}
+
+// CaseEntryEditForm serves GET /casefiles/:id/disclosure/:entry.
+func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		entryID, ok := caseParam(c, "entry")
+		if !ok {
+			return
+		}
+		p.entryForm(c, entryID, http.StatusOK, nil, nil)
+	}
+}
+
+// CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
+func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		entryID, ok := caseParam(c, "entry")
+		if !ok {
+			return
+		}
+		if _, err := p.s.CaseFiles.UpdateScheduleEntry(c.Request.Context(), actor(c), id, entryID, entryInput(c)); err != nil {
+			p.entryFailed(c, err, entryID)
+			return
+		}
+		p.app.SetFlash(c, "schedule-updated")
+		api.Redirect(c, casePath(id, "/disclosure"))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-off and CPS
+
+// packView is the sign-off and CPS tab.
+type packView struct {
+	Submissions []models.SubmissionView
+	Shares      []models.ShareView
+	Actions     []models.ActionView
+	Liaisons    []models.Person
+	Items       []models.ItemView
+	Today       time.Time
+}
+
+// PurposeItems are the submission purpose radios.
+func (v caseTab) PurposeItems(form url.Values) []item {
+	return choiceItems([]string{string(models.PurposeEarlyAdvice), string(models.PurposeCharging)},
+		[]string{"Early advice (the file may still be incomplete)", "A charging decision (every required early-advice and pre-charge item must be done)"}, []string{form.Get("purpose")})
+}
+
+// LiaisonItems are the CPS liaisons a pack may be shared with.
+func (v caseTab) LiaisonItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Choose a CPS liaison"}
+	if v.Pack != nil {
+		for _, l := range v.Pack.Liaisons {
+			values, labels = append(values, strconv.FormatInt(l.ID, 10)), append(labels, l.Name+" ("+l.Organisation+")")
+		}
+	}
+	return optionItems(values, labels, form.Get("liaison_id"))
+}
+
+// DecisionItems are the charging decision radios.
+func (v caseTab) DecisionItems(form url.Values) []item {
+	var values, labels []string
+	for _, d := range models.Decisions() {
+		values, labels = append(values, string(d)), append(labels, d.Label())
+	}
+	return choiceItems(values, labels, []string{form.Get("decision")})
+}
+
+// ActionItemChoices are the checklist items an action may concern.
+func (v caseTab) ActionItemChoices(form url.Values) []item {
+	values, labels := []string{""}, []string{"No particular item"}
+	if v.Pack != nil {
+		for _, it := range v.Pack.Items {
+			values, labels = append(values, strconv.FormatInt(it.ID, 10)), append(labels, it.Text)
+		}
+	}
+	return optionItems(values, labels, form.Get("item_id"))
+}
+
+// Open lists the actions still waiting for the team's answer.
+func (v packView) Open() int {
+	n := 0
+	for _, a := range v.Actions {
+		if a.Open {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *Pages) packPage(c *gin.Context, status int, form url.Values, errs formErrors) {
+	v, id, ok := p.caseTab(c, "pack")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	pv := &packView{Today: time.Now()}
+	var err error
+	if pv.Submissions, err = p.s.CaseFiles.Submissions(ctx, a, id); err == nil {
+		if pv.Shares, err = p.s.CaseFiles.Shares(ctx, a, id); err == nil {
+			if pv.Actions, err = p.s.CaseFiles.Actions(ctx, a, id); err == nil && v.Case.Access.Action {
+				pv.Items, err = p.s.CaseFiles.Checklist(ctx, a, id)
+			}
+		}
+	}
+	if err == nil && v.Case.Access.Share {
+		pv.Liaisons, err = p.s.CaseFiles.Liaisons(ctx, a)
+	}
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	v.Pack = pv
+	p.renderTab(c, status, "case_pack", "Sign-off and CPS", v, form, errs)
+}
+
+// CasePack serves GET /casefiles/:id/pack.
+func (p *Pages) CasePack() gin.HandlerFunc {
+	return func(c *gin.Context) { p.packPage(c, http.StatusOK, nil, nil) }
+}
+
+// packAction serves one form of the sign-off and CPS tab: on success back to the tab with a
+// message; on bad input the tab again with the error at its field (names map a model field to
+// the field's id on the page, since several forms share names).
+func (p *Pages) packAction(flash, defaultField string, names map[string]string, do func(c *gin.Context, id int64) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		err := do(c, id)
+		if err == nil {
+			p.app.SetFlash(c, flash)
+			api.Redirect(c, casePath(id, "/pack"))
+			return
+		}
+		err = renameFields(err, names)
+		var me *models.Error
+		if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+			api.WriteError(c, err)
+			return
+		}
+		field := me.Field
+		if field == "" || !slices.Contains(mapValues(names), field) {
+			field = defaultField
+		}
+		_ = c.Request.ParseForm()
+		form := c.Request.PostForm
+		form.Del("csrf_token")
+		p.packPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// CaseSubmit serves POST /casefiles/:id/submit.
+func (p *Pages) CaseSubmit() gin.HandlerFunc {
+	return p.packAction("pack-submitted", "purpose", map[string]string{"purpose": "purpose"}, func(c *gin.Context, id int64) error {
+		_, err := p.s.CaseFiles.Submit(c.Request.Context(), actor(c), id, models.Purpose(c.PostForm("purpose")))
+		return err
+	})
+}
+
+// CaseApprove serves POST /casefiles/:id/approve.
+func (p *Pages) CaseApprove() gin.HandlerFunc {
+	return p.packAction("pack-approved", "return-reason", map[string]string{}, func(c *gin.Context, id int64) error {
+		_, err := p.s.CaseFiles.Approve(c.Request.Context(), actor(c), id)
+		return err
+	})
+}
+
+// CaseReturn serves POST /casefiles/:id/return.
+func (p *Pages) CaseReturn() gin.HandlerFunc {
+	return p.packAction("pack-returned", "return-reason", map[string]string{"reason": "return-reason"}, func(c *gin.Context, id int64) error {
+		_, err := p.s.CaseFiles.Return(c.Request.Context(), actor(c), id, c.PostForm("reason"))
+		return err
+	})
+}
+
+// CaseShare serves POST /casefiles/:id/shares.
+func (p *Pages) CaseShare() gin.HandlerFunc {
+	return p.packAction("pack-shared", "liaison_id", map[string]string{"liaison_id": "liaison_id", "expires_on": "expires_on-day"}, func(c *gin.Context, id int64) error {
+		day, err := postedDate(c, "expires_on")
+		if err != nil {
+			return err
+		}
+		liaison, _ := strconv.ParseInt(c.PostForm("liaison_id"), 10, 64)
+		_, err = p.s.CaseFiles.Share(c.Request.Context(), actor(c), id, models.ShareInput{LiaisonID: liaison, ExpiresOn: day})
+		return err
+	})
+}
+
+// CaseShareRevoke serves POST /casefiles/:id/shares/:share/revoke.
+func (p *Pages) CaseShareRevoke() gin.HandlerFunc {
+	return p.packAction("share-revoked", "liaison_id", map[string]string{}, func(c *gin.Context, id int64) error {
+		share, err := strconv.ParseInt(c.Param("share"), 10, 64)
+		if err != nil {
+			return models.NotFound("Share not found")
+		}
+		return p.s.CaseFiles.RevokeShare(c.Request.Context(), actor(c), id, share)
+	})
+}
+
+// CaseAdvice serves POST /casefiles/:id/advice.
+func (p *Pages) CaseAdvice() gin.HandlerFunc {
+	return p.packAction("advice-recorded", "advice", map[string]string{"text": "advice"}, func(c *gin.Context, id int64) error {
+		_, err := p.s.CaseFiles.RecordAdvice(c.Request.Context(), actor(c), id, c.PostForm("advice"))
+		return err
+	})
+}
+
+// CaseDecision serves POST /casefiles/:id/decision.
+func (p *Pages) CaseDecision() gin.HandlerFunc {
+	return p.packAction("decision-recorded", "decision", map[string]string{"decision": "decision", "reasons": "reasons", "action": "decision-action", "due_on": "decision_due_on-day", "action_due_on": "decision_due_on-day"}, func(c *gin.Context, id int64) error {
+		due, err := postedDate(c, "decision_due_on")
+		if err != nil {
+			return renameFields(err, map[string]string{"decision_due_on": "action_due_on"})
+		}
+		_, err = p.s.CaseFiles.RecordDecision(c.Request.Context(), actor(c), id, models.DecisionInput{Decision: models.Decision(c.PostForm("decision")),
+			Reasons: c.PostForm("reasons"), Action: c.PostForm("decision_action"), ActionDue: due})
+		return err
+	})
+}
+
+// CaseAction serves POST /casefiles/:id/actions.
+func (p *Pages) CaseAction() gin.HandlerFunc {
+	return p.packAction("action-raised", "action-text", map[string]string{"text": "action-text", "due_on": "due_on-day", "item_id": "item_id"}, func(c *gin.Context, id int64) error {
+		due, err := postedDate(c, "due_on")
+		if err != nil {
+			return err
+		}
+		item, _ := strconv.ParseInt(c.PostForm("item_id"), 10, 64)
+		_, err = p.s.CaseFiles.RaiseAction(c.Request.Context(), actor(c), id, models.ActionInput{Text: c.PostForm("text"), DueOn: due, ItemID: item})
+		return err
+	})
+}
+
+// CaseActionAnswer serves POST /casefiles/:id/actions/:action/answer.
+func (p *Pages) CaseActionAnswer() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		action := c.Param("action")
+		p.packAction("action-answered", "response-"+action, map[string]string{"response": "response-" + action}, func(c *gin.Context, id int64) error {
+			actionID, err := strconv.ParseInt(action, 10, 64)
+			if err != nil {
+				return models.NotFound("CPS action not found")
+			}
+			_, err = p.s.CaseFiles.AnswerAction(c.Request.Context(), actor(c), id, actionID, c.PostForm("response"))
+			return err
+		})(c)
+	}
+}
+
+// CaseFinalise serves POST /casefiles/:id/finalise.
+func (p *Pages) CaseFinalise() gin.HandlerFunc {
+	return p.packAction("case-finalised", "finalise-reason", map[string]string{"reason": "finalise-reason"}, func(c *gin.Context, id int64) error {
+		return p.s.CaseFiles.Finalise(c.Request.Context(), actor(c), id, c.PostForm("reason"))
+	})
+}
+
+// CaseClose serves POST /casefiles/:id/close.
+func (p *Pages) CaseClose() gin.HandlerFunc {
+	return p.packAction("case-closed", "purpose", map[string]string{}, func(c *gin.Context, id int64) error {
+		return p.s.CaseFiles.Close(c.Request.Context(), actor(c), id)
+	})
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team
+
+// CaseMemberAdd serves POST /casefiles/:id/team.
+func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		_, err := p.s.CaseFiles.AddMember(c.Request.Context(), actor(c), id, models.MemberInput{Email: c.PostForm("email"),
+			LegalBasis: models.LegalBasis(c.PostForm("legal_basis")), BasisDetail: c.PostForm("basis_detail")})
+		if err != nil {
+			var me *models.Error
+			if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+				api.WriteError(c, err)
+				return
+			}
+			v, _, ok := p.caseTab(c, "team")
+			if !ok {
+				return
+			}
+			field := me.Field
+			if field == "" {
+				field = "email"
+			}
+			_ = c.Request.ParseForm()
+			form := c.Request.PostForm
+			form.Del("csrf_token")
+			p.teamPage(c, v, id, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			return
+		}
+		p.app.SetFlash(c, "member-added")
+		api.Redirect(c, casePath(id, "/team"))
+	}
+}
+
+// CaseMemberRemove serves POST /casefiles/:id/team/:member/remove.
+func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := caseParam(c, "id")
+		if !ok {
+			return
+		}
+		member, ok := caseParam(c, "member")
+		if !ok {
+			return
+		}
+		if err := p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member); err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.app.SetFlash(c, "member-removed")
+		api.Redirect(c, casePath(id, "/team"))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checklist templates
+
+// templatesView is the templates list, or one template's versions.
+type templatesView struct {
+	Templates []models.ChecklistTemplate
+	Code      string
+	AppliesTo string
+}
+
+// CaseTemplates serves GET /casefiles/templates.
+func (p *Pages) CaseTemplates() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ts, err := p.s.CaseFiles.Templates(c.Request.Context(), actor(c))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "case_templates", page{Title: "Checklist templates", Data: templatesView{Templates: ts}})
+	}
+}
+
+// AppliesTo says which cases get a template.
+func (templatesView) Applies(code string) string { return models.TemplateAppliesTo(code) }
+
+// CaseTemplate serves GET /casefiles/templates/:code: every version, newest first.
+func (p *Pages) CaseTemplate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		code := c.Param("code")
+		ts, err := p.s.CaseFiles.TemplateVersions(c.Request.Context(), actor(c), code)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "case_template", page{Title: code + " " + ts[0].Title, Data: templatesView{Templates: ts, Code: code, AppliesTo: models.TemplateAppliesTo(code)}})
+	}
+}
+
+// templateFormView is the new-version form: the latest version's items, and three empty rows.
+type templateFormView struct {
+	Latest models.ChecklistTemplate
+	Rows   []int
+}
+
+// StageItems are a row's stage choices.
+func (templateFormView) StageItems(form url.Values, row int) []item {
+	var values, labels []string
+	for _, s := range models.Stages() {
+		values, labels = append(values, string(s)), append(labels, string(s)+" – "+s.Label())
+	}
+	return optionItems(values, labels, form.Get("items-"+strconv.Itoa(row)+"-stage"))
+}
+
+// Field names a row's field: items-3-text.
+func (templateFormView) Field(row int, name string) string {
+	return "items-" + strconv.Itoa(row) + "-" + name
+}
+
+// Number is a row's number for people.
+func (templateFormView) Number(row int) int { return row + 1 }
+
+func (p *Pages) templateForm(c *gin.Context, status int, form url.Values, errs formErrors) {
+	code := c.Param("code")
+	a := actor(c)
+	ts, err := p.s.CaseFiles.TemplateVersions(c.Request.Context(), a, code)
+	if err == nil {
+		err = p.s.CaseFiles.MayEditTemplates(c.Request.Context(), a)
+	}
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	v := templateFormView{Latest: ts[0]}
+	rows := len(ts[0].Items) + 3
+	if form == nil {
+		form = url.Values{"title": {ts[0].Title}}
+		for i, it := range ts[0].Items {
+			form.Set(v.Field(i, "text"), it.Text)
+			form.Set(v.Field(i, "why"), it.Why)
+			form.Set(v.Field(i, "form"), it.Form)
+			form.Set(v.Field(i, "stage"), string(it.Stage))
+			if it.Required {
+				form.Set(v.Field(i, "required"), "yes")
+			}
+		}
+	} else {
+		for k := range form {
+			if strings.HasPrefix(k, "items-") {
+				if n, err := strconv.Atoi(strings.Split(k, "-")[1]); err == nil && n+1 > rows {
+					rows = n + 1
+				}
+			}
+		}
+	}
+	for i := range min(rows, 100) {
+		v.Rows = append(v.Rows, i)
+	}
+	p.render(c, status, "case_template_form", page{Title: "New version of " + code, Form: form, Errors: errs, Data: v})
+}
+
+// CaseTemplateForm serves GET /casefiles/templates/:code/new-version.
+func (p *Pages) CaseTemplateForm() gin.HandlerFunc {
+	return func(c *gin.Context) { p.templateForm(c, http.StatusOK, nil, nil) }
+}
+
+// CaseTemplateSave serves POST /casefiles/templates/:code/new-version.
+func (p *Pages) CaseTemplateSave() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		code := c.Param("code")
+		_ = c.Request.ParseForm()
+		form := c.Request.PostForm
+		in := models.TemplateInput{Title: form.Get("title"), ChangeNote: form.Get("change_note")}
+		for i := range 100 {
+			f := func(name string) string { return form.Get("items-" + strconv.Itoa(i) + "-" + name) }
+			if _, ok := form["items-"+strconv.Itoa(i)+"-text"]; !ok {
+				continue
+			}
+			in.Items = append(in.Items, models.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: models.Stage(f("stage")), Required: f("required") == "yes"})
+		}
+		if _, err := p.s.CaseFiles.NewTemplateVersion(c.Request.Context(), actor(c), code, in); err != nil {
+			var me *models.Error
+			if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+				api.WriteError(c, err)
+				return
+			}
+			field := me.Field
+			if field == "" {
+				field = "change_note"
+			}
+			form.Del("csrf_token")
+			p.templateForm(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			return
+		}
+		p.app.SetFlash(c, "template-saved")
+		api.Redirect(c, "/casefiles/templates/"+url.PathEscape(code))
+	}
+}

@@ -1,0 +1,139 @@
+-- The guidance library: documents owned by an organisation, their versions (draft → submitted →
+-- published → superseded, or returned with comments), each version's audience, tags,
+-- contributors and attachments, acknowledgements of mandatory guidance, and the full-text index
+-- of the current published versions.
+
+-- +goose Up
+CREATE TABLE guidance_documents (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation_id    INTEGER  NOT NULL REFERENCES organisations (id),
+    -- The published version readers see; NULL until the first version is published.
+    current_version_id INTEGER  REFERENCES guidance_versions (id),
+    -- Acknowledgements of versions numbered this or later count; a major version moves it.
+    ack_from_number    INTEGER  NOT NULL DEFAULT 0,
+    review_due_on      DATE,
+    reviewed_at        DATETIME,
+    reviewed_by        INTEGER  REFERENCES users (id),
+    created_by         INTEGER  NOT NULL REFERENCES users (id),
+    created_at         DATETIME NOT NULL,
+    updated_at         DATETIME NOT NULL
+);
+CREATE INDEX idx_guidance_documents_organisation ON guidance_documents (organisation_id, review_due_on);
+CREATE INDEX idx_guidance_documents_current ON guidance_documents (current_version_id);
+
+CREATE TABLE guidance_versions (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id      INTEGER  NOT NULL REFERENCES guidance_documents (id),
+    number           INTEGER  NOT NULL,
+    status           TEXT     NOT NULL,
+    title            TEXT     NOT NULL,
+    summary          TEXT     NOT NULL DEFAULT '',
+    body             TEXT     NOT NULL DEFAULT '',
+    category         TEXT     NOT NULL,
+    classification   INTEGER  NOT NULL,
+    audience_scope   TEXT     NOT NULL,
+    audience_by_role BOOLEAN  NOT NULL DEFAULT 0,
+    requires_ack     BOOLEAN  NOT NULL DEFAULT 0,
+    major            BOOLEAN  NOT NULL DEFAULT 0,
+    change_note      TEXT     NOT NULL DEFAULT '',
+    author_id        INTEGER  NOT NULL REFERENCES users (id),
+    created_at       DATETIME NOT NULL,
+    updated_at       DATETIME NOT NULL,
+    submitted_at     DATETIME,
+    submitted_by     INTEGER  REFERENCES users (id),
+    approver_id      INTEGER  REFERENCES users (id),
+    published_at     DATETIME,
+    superseded_at    DATETIME,
+    returned_at      DATETIME,
+    returned_by      INTEGER  REFERENCES users (id),
+    return_comment   TEXT     NOT NULL DEFAULT '',
+    UNIQUE (document_id, number)
+);
+-- One version at a time is being worked on.
+CREATE UNIQUE INDEX ux_guidance_versions_open ON guidance_versions (document_id)
+    WHERE status IN ('draft', 'submitted', 'returned');
+CREATE INDEX idx_guidance_versions_published ON guidance_versions (published_at, id) WHERE status = 'published';
+
+CREATE TABLE guidance_version_tags (
+    version_id INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    tag        TEXT    NOT NULL,
+    PRIMARY KEY (version_id, tag)
+);
+CREATE INDEX idx_guidance_version_tags_tag ON guidance_version_tags (tag, version_id);
+
+-- Who the version is for: the scope (everyone in law enforcement, police forces, chosen kinds
+-- of organisation, chosen organisations) and, when audience_by_role, only holders of these roles.
+CREATE TABLE guidance_audience_kinds (
+    version_id INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    kind       TEXT    NOT NULL,
+    PRIMARY KEY (version_id, kind)
+);
+CREATE INDEX idx_guidance_audience_kinds_kind ON guidance_audience_kinds (kind, version_id);
+CREATE TABLE guidance_audience_organisations (
+    version_id      INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    organisation_id INTEGER NOT NULL REFERENCES organisations (id),
+    PRIMARY KEY (version_id, organisation_id)
+);
+CREATE INDEX idx_guidance_audience_organisations_organisation ON guidance_audience_organisations (organisation_id, version_id);
+CREATE TABLE guidance_audience_roles (
+    version_id INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    role       TEXT    NOT NULL,
+    PRIMARY KEY (version_id, role)
+);
+CREATE INDEX idx_guidance_audience_roles_role ON guidance_audience_roles (role, version_id);
+
+-- Everyone who wrote any of a version (created, changed or submitted it): none of them may
+-- approve it.
+CREATE TABLE guidance_version_contributors (
+    version_id INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    PRIMARY KEY (version_id, user_id)
+);
+
+CREATE TABLE guidance_attachments (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    version_id INTEGER  NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,
+    blob_id    INTEGER  NOT NULL REFERENCES blobs (id),
+    name       TEXT     NOT NULL,
+    created_by INTEGER  NOT NULL REFERENCES users (id),
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX idx_guidance_attachments_version ON guidance_attachments (version_id);
+
+CREATE TABLE guidance_acknowledgements (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id     INTEGER  NOT NULL REFERENCES guidance_documents (id),
+    version_id      INTEGER  NOT NULL REFERENCES guidance_versions (id),
+    version_number  INTEGER  NOT NULL,
+    user_id         INTEGER  NOT NULL REFERENCES users (id),
+    acknowledged_at DATETIME NOT NULL,
+    UNIQUE (version_id, user_id)
+);
+CREATE INDEX idx_guidance_acknowledgements_user ON guidance_acknowledgements (user_id, document_id, version_number);
+CREATE INDEX idx_guidance_acknowledgements_document ON guidance_acknowledgements (document_id, version_number);
+
+-- The search index: the current published version of each published document, as plain text,
+-- in FTS5 with the Porter stemmer (PostgreSQL uses its English configuration). The rowid is the
+-- document's id. terms is PostgreSQL's weighted tsvector: FTS5 keeps its own index in its shadow
+-- tables, so the column stays empty here; it exists so both databases have the same columns.
+CREATE VIRTUAL TABLE guidance_search USING fts5(
+    document_id UNINDEXED,
+    title,
+    summary,
+    tags,
+    body,
+    terms UNINDEXED,
+    tokenize = 'porter unicode61'
+);
+
+-- +goose Down
+DROP TABLE guidance_search;
+DROP TABLE guidance_acknowledgements;
+DROP TABLE guidance_attachments;
+DROP TABLE guidance_version_contributors;
+DROP TABLE guidance_audience_roles;
+DROP TABLE guidance_audience_organisations;
+DROP TABLE guidance_audience_kinds;
+DROP TABLE guidance_version_tags;
+DROP TABLE guidance_versions;
+DROP TABLE guidance_documents;
