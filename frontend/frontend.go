@@ -97,6 +97,16 @@ func (p page) ServiceNav() serviceNavigation {
 // Value is what the form field name held when posted.
 func (p page) Value(name string) string { return p.Form.Get(name) }
 
+// InNav reports whether the navigation offers href, so a page links only where the actor may go.
+func (p page) InNav(href string) bool {
+	for _, item := range p.Nav {
+		if item.Href == href {
+			return true
+		}
+	}
+	return false
+}
+
 // formError is one problem with a posted form, for the error summary and the field.
 type formError struct {
 	Field, Message string
@@ -135,11 +145,21 @@ func navFor(a *models.Actor, current string) []navItem {
 		return nil
 	}
 	var items []navItem
-	add := func(text, href string) {
-		items = append(items, navItem{Text: text, Href: href, Current: href == current,
-			Active: href != "/" && strings.HasPrefix(current, href+"/")})
+	// add lists a section; it is active on its own pages and on those under also.
+	add := func(text, href string, also ...string) {
+		active := href != "/" && strings.HasPrefix(current, href+"/")
+		for _, prefix := range also {
+			active = active || current == prefix || strings.HasPrefix(current, prefix+"/")
+		}
+		items = append(items, navItem{Text: text, Href: href, Current: href == current, Active: active})
 	}
 	add("Home", "/")
+	add("Guidance", "/guidance")
+	add("Training", "/courses", "/sessions", "/teaching", "/approvals", "/my-training", "/staff-training", "/certificates")
+	if a.Has(policies.RoleInvestigator) || a.Has(policies.RoleSupervisor) || a.Has(policies.RoleCPSLiaison) {
+		add("Case files", "/casefiles")
+	}
+	add("Notifications", "/notifications")
 	if a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin) || a.Has(policies.RoleSupervisor) {
 		add("People", "/users")
 	}
