@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds the HTTP settings.
@@ -20,6 +21,8 @@ type Config struct {
 	MaxAttachmentBytes int64 // largest guidance attachment
 	MaxMaterialBytes   int64 // largest training material file
 	MaxEvidenceBytes   int64 // largest evidence file
+
+	Metrics MetricsAccess // who may read /metrics: loopback only unless configured
 }
 
 // maxUploadBytes is the largest body any upload route accepts; each route sets its own below it.
@@ -38,6 +41,8 @@ type Pages interface {
 	GuidancePages
 	TrainingPages
 	CasePages
+	JobsPages
+	OIDCPages
 }
 
 // IdentityPages are the pages of the start, signing in, the account, people, organisations and
@@ -102,9 +107,11 @@ type App struct {
 	Health   *models.Health
 	Services *models.Services
 	Pages    Pages
+	Registry *prometheus.Registry // where the metrics are registered; a new one when nil
 
 	uploads gin.HandlerFunc // the one queue every upload route shares
 	openAPI []byte          // the merged OpenAPI document
+	metrics *metrics        // request and transfer metrics, served at /metrics
 }
 
 // NewEngine builds the gin engine with the middleware every request passes through and all
@@ -118,8 +125,17 @@ func NewEngine(app *App) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(app.Cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
+	if app.Registry == nil {
+		app.Registry = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(app.Registry, app.Services.Monitor)
+	if err != nil {
+		return nil, err
+	}
+	app.metrics = m
 	e.Use(
 		requestID(),
+		m.observe(),
 		accessLog(app.Log),
 		app.recovery(),
 		app.respond(),

@@ -37,14 +37,29 @@ const (
 	packBenchBytes = packBenchFile * packBenchFiles
 )
 
+// packBenchRounds is how many times each transfer runs, alternating with the raw store: on a
+// shared machine the load changes from one minute to the next, so each side is judged by its
+// best round, measured beside the other.
+const packBenchRounds = 3
+
 // BenchmarkEvidencePack2GiB measures, for a 2 GiB pack of two 1 GiB exhibits, the evidence
 // upload (a streamed multipart POST to the API over a real HTTP connection: multipart parsing,
 // type sniffing, SHA-256, encryption, store) and the pack export (the streamed ZIP of the same
 // pack read back through the API), beside the raw store doing the same bytes: MinIO PutObject
 // and GetObject on the PostgreSQL + MinIO backend, a plain file written (with fsync) and read on
-// the SQLite + disk backend. Run it with -benchtime 1x. Besides MB/s it reports pct-of-raw
-// (target ≥ 70) and peak-heap-MiB, the largest heap growth seen while the step ran (target under
-// 64): the client, the server and the store all run in this process, so it is an upper bound.
+// the SQLite + disk backend. Run it with -benchtime 1x: each sub-benchmark alternates the raw
+// store and MSP Hub packBenchRounds times (each upload goes to a case of its own, so every
+// export is of the same 2 GiB) and reports:
+//   - MB/s: MSP Hub's best round; raw-MB/s: the raw store's best round; pct-of-raw (target ≥ 70);
+//   - peak-MiB: how far the transfer raised the process's heap ceiling, the most of the heap
+//     in use and the garbage collector's goal, over the goal before it started (target under
+//     64): what the transfer adds to the memory the process needs. The client, the server and
+//     the store client all run in this process, so it is an upper bound;
+//   - live-MiB: the most the live heap grew, as the garbage collector found it.
+//
+// (The heap in use alone, over the heap just after a collection, would also count the garbage
+// the whole process may pile up between collections, which grows with everything else the
+// process holds, not with the transfer.)
 func BenchmarkEvidencePack2GiB(b *testing.B) {
 	ctx := context.Background()
 	key, err := storage.ParseMasterKey(modelstest.MasterKey(b))
@@ -55,6 +70,7 @@ func BenchmarkEvidencePack2GiB(b *testing.B) {
 		backend     storage.Backend
 		rawPut      func(name string) error
 		rawGet      func(name string) error
+		rawDelete   func(name string) error
 		backendName = "disk"
 	)
 	if modelstest.Backend() == "postgres" {
@@ -80,6 +96,9 @@ func BenchmarkEvidencePack2GiB(b *testing.B) {
 			}
 			defer obj.Close()
 			return benchDrain(obj, packBenchFile)
+		}
+		rawDelete = func(name string) error {
+			return mc.RemoveObject(ctx, cfg.Bucket, "raw/"+name, minio.RemoveObjectOptions{})
 		}
 	} else {
 		dir := b.TempDir()
@@ -110,64 +129,98 @@ func BenchmarkEvidencePack2GiB(b *testing.B) {
 			defer f.Close()
 			return benchDrain(f, packBenchFile)
 		}
+		rawDelete = func(name string) error { return os.Remove(filepath.Join(dir, name)) }
 	}
 	store := storage.New(backend, storage.NewKeyring(key))
-	srv, token, caseID := newPackBenchSite(b, store)
+	srv, token, newCase := newPackBenchSite(b, store)
+	var cases []int64
+	for range packBenchRounds {
+		cases = append(cases, newCase())
+	}
 
-	rates := map[string]float64{}
-	step := func(name, raw string, run func() error) {
+	// pair runs raw and ours one after the other, packBenchRounds times, and reports both.
+	pair := func(name string, raw, ours func(round int) error) {
 		b.Run(name, func(b *testing.B) {
-			b.SetBytes(packBenchBytes)
+			b.StopTimer()
+			var bestRaw, bestOurs time.Duration
+			var peak, live float64
 			for range b.N {
-				runtime.GC()
-				peak := benchHeap()
-				b.ResetTimer()
-				err := run()
-				b.StopTimer()
-				if err != nil {
-					b.Fatal(err)
+				for round := range packBenchRounds {
+					took, _, _, err := benchTransfer(func() error { return raw(round) })
+					if err != nil {
+						b.Fatalf("%s round %d, raw: %v", name, round, err)
+					}
+					if bestRaw == 0 || took < bestRaw {
+						bestRaw = took
+					}
+					took, p, l, err := benchTransfer(func() error { return ours(round) })
+					if err != nil {
+						b.Fatalf("%s round %d: %v", name, round, err)
+					}
+					if bestOurs == 0 || took < bestOurs {
+						bestOurs = took
+					}
+					peak, live = max(peak, p), max(live, l)
 				}
-				b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
 			}
-			rate := float64(packBenchBytes) * float64(b.N) / b.Elapsed().Seconds() / 1e6
-			rates[name] = rate
-			if base, ok := rates[raw]; ok {
-				b.ReportMetric(100*rate/base, "pct-of-raw")
-			}
+			rate := func(d time.Duration) float64 { return float64(packBenchBytes) / d.Seconds() / 1e6 }
+			b.ReportMetric(float64(bestOurs.Nanoseconds()), "ns/op")
+			b.ReportMetric(rate(bestOurs), "MB/s")
+			b.ReportMetric(rate(bestRaw), "raw-MB/s")
+			b.ReportMetric(100*rate(bestOurs)/rate(bestRaw), "pct-of-raw")
+			b.ReportMetric(peak, "peak-MiB")
+			b.ReportMetric(live, "live-MiB")
 		})
 	}
-	n := 0
-	step(backendName+"-raw-put", "", func() error {
+	b.Logf("raw store: %s", backendName)
+	pair("evidence-upload", func(round int) error {
 		for i := range packBenchFiles {
-			if err := rawPut(fmt.Sprintf("%d-%d", n, i)); err != nil {
+			if err := rawPut(fmt.Sprintf("%d-%d", round, i)); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	step("evidence-upload", backendName+"-raw-put", func() error {
-		n++
+	}, func(round int) error {
 		for i := range packBenchFiles {
-			if err := benchUpload(srv, token, caseID, fmt.Sprintf("BENCH/%d/%d", n, i)); err != nil {
+			if err := benchUpload(srv, token, cases[round], fmt.Sprintf("BENCH/%d/%d", round, i)); err != nil {
 				return err
+			}
+		}
+		if round > 0 { // keep one raw copy to read back; the store need not hold the rest
+			for i := range packBenchFiles {
+				if err := rawDelete(fmt.Sprintf("%d-%d", round, i)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
-	step(backendName+"-raw-get", "", func() error {
+	pair("pack-export", func(int) error {
 		for i := range packBenchFiles {
 			if err := rawGet(fmt.Sprintf("0-%d", i)); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	step("pack-export", backendName+"-raw-get", func() error { return benchExport(srv, token, caseID) })
+	}, func(int) error { return benchExport(srv, token, cases[0]) })
+}
+
+// benchTransfer runs one transfer after a full collection and returns how long it took, how far
+// it raised the heap's ceiling (MiB over the collector's goal before it) and how much the live
+// heap grew (MiB).
+func benchTransfer(run func() error) (time.Duration, float64, float64, error) {
+	runtime.GC()
+	stop := benchHeap()
+	start := time.Now()
+	err := run()
+	took := time.Since(start)
+	peak, live := stop()
+	return took, float64(peak) / (1 << 20), float64(live) / (1 << 20), err
 }
 
 // newPackBenchSite serves MSP Hub over a real HTTP listener with a 5 GiB evidence limit, and
 // opens a case with an investigator's API token.
-func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, string, int64) {
+func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, string, func() int64) {
 	b.Helper()
 	ctx := context.Background()
 	db := modelstest.OpenDB(b)
@@ -212,20 +265,23 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 	}
 	srv := httptest.NewServer(e)
 	b.Cleanup(srv.Close)
-	body := fmt.Sprintf(`{"urn":"45AB1234523","operation":"Bench","offences":["msa_s2"],"classification":"OFFICIAL","supervisor_id":%d}`, sup.ID)
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/casefiles", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
+	newCase := func() int64 {
+		body := fmt.Sprintf(`{"urn":"45AB1234523","operation":"Bench","offences":["msa_s2"],"classification":"OFFICIAL","supervisor_id":%d}`, sup.ID)
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/casefiles", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var cv struct{ ID int64 }
+		if err := json.NewDecoder(resp.Body).Decode(&cv); err != nil || resp.StatusCode != http.StatusCreated {
+			b.Fatalf("create the case: %d %v", resp.StatusCode, err)
+		}
+		return cv.ID
 	}
-	defer resp.Body.Close()
-	var cv struct{ ID int64 }
-	if err := json.NewDecoder(resp.Body).Decode(&cv); err != nil || resp.StatusCode != http.StatusCreated {
-		b.Fatalf("create the case: %d %v", resp.StatusCode, err)
-	}
-	return srv, token, cv.ID
+	return srv, token, newCase
 }
 
 // benchUpload sends one 1 GiB exhibit to the API as a multipart form with its length, as a
@@ -331,23 +387,28 @@ func (m *benchMedia) Read(p []byte) (int, error) {
 }
 
 // benchHeap samples the heap every 2 ms until the returned function is called, which gives
-// the largest growth seen over the starting heap.
-func benchHeap() func() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 {
-		metrics.Read(sample)
-		return sample[0].Value.Uint64()
+// the most the heap's ceiling rose over the collector's goal at the start (the larger of the
+// heap in use and the goal, at any sample) and the most the live heap grew.
+func benchHeap() func() (peak, live uint64) {
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	read := func() (inUse, goal, live uint64) {
+		metrics.Read(samples)
+		return samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64()
 	}
-	base := read()
-	var most uint64
+	_, goal0, live0 := read()
+	var peak, live uint64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		tick := time.NewTicker(2 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if n := read(); n > base && n-base > most {
-				most = n - base
+			inUse, goal, l := read()
+			if top := max(inUse, goal); top > goal0 {
+				peak = max(peak, top-goal0)
+			}
+			if l > live0 {
+				live = max(live, l-live0)
 			}
 			select {
 			case <-stop:
@@ -356,9 +417,9 @@ func benchHeap() func() uint64 {
 			}
 		}
 	})
-	return func() uint64 {
+	return func() (uint64, uint64) {
 		close(stop)
 		wg.Wait()
-		return most
+		return peak, live
 	}
 }

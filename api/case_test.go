@@ -471,9 +471,11 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	if got := cfCall(t, w.a, w.liaison, "GET", fmt.Sprintf("/casefiles/%d", id)); got != http.StatusOK {
 		t.Fatalf("the liaison with a live share: %d", got)
 	}
-	if err := cs.RevokeShare(ctx, w.sup.Actor(t), id, mine.ID); err != nil {
-		t.Fatal(err)
+	// The supervisor revokes it with the button on the sign-off page.
+	if page := w.sup.Browser().Get(t, fmt.Sprintf("/casefiles/%d/pack", id)).Body.String(); !strings.Contains(page, fmt.Sprintf(`action="/casefiles/%d/shares/%d/revoke"`, id, mine.ID)) {
+		t.Error("the sign-off page offers no revoke button for the live share")
 	}
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), nil, http.StatusSeeOther)
 	hidden("after revoke", w.liaison)
 
 	if _, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {
@@ -597,6 +599,18 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 			}
 		}
 	}
+	// A URN that is not a police URN is refused at its field, and nothing is opened.
+	for _, bad := range []string{"45AB123", "4XAB1234523", "45AB12345234", "45A!1234523", ""} {
+		r := w.a.Bearer(t, inv, "POST", "/api/v1/casefiles", `{"urn":"`+bad+`","operation":"Op Heron","offences":["msa_s2"],"classification":"OFFICIAL","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`)
+		var problem struct{ Field, Detail string }
+		_ = json.Unmarshal(r.Body.Bytes(), &problem)
+		if r.Code != http.StatusUnprocessableEntity || problem.Field != "urn" {
+			t.Errorf("URN %q: %d %s", bad, r.Code, r.Body.String())
+		}
+	}
+	if page, err := w.a.Services.CaseFiles.List(context.Background(), w.inv.Actor(t), models.CaseFilter{}, "", 10); err != nil || len(page.Cases) != 0 {
+		t.Errorf("refused URNs opened cases: %+v %v", page.Cases, err)
+	}
 	var cv models.CaseView
 	call(inv, "POST", "/api/v1/casefiles", `{"urn":"45AB1234523","operation":"Op Heron","offences":["msa_s1","msa_s2"],"suspect_may_be_victim":true,"classification":"OFFICIAL-SENSITIVE","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`, http.StatusCreated, &cv)
 	if cv.Marking != "OFFICIAL-SENSITIVE" || len(cv.Readiness) != 4 || !cv.Access.Submit || cv.Access.Approve {
@@ -655,4 +669,167 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	// A read-only token may not change anything.
 	ro := w.inv.Token(t, models.ScopeRead)
 	call(ro, "POST", fmt.Sprintf("/api/v1/casefiles/%d/actions/1/answer", cv.ID), `{"response":"x"}`, http.StatusForbidden, nil)
+}
+
+// Every way anyone sees an exhibit, through the pages and the API, is one custody event on its
+// continuity record, naming the person and their organisation, and one event in the audit
+// log: its page, its file, the pack export, a share with the CPS. Lists of the evidence show the
+// register, not the exhibit, and are recorded in the audit log.
+func TestEveryEvidenceViewIsACustodyEvent(t *testing.T) {
+	w := newCFWorld(t)
+	ctx := context.Background()
+	cs := w.a.Services.CaseFiles
+	id := w.openCase(t)
+	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	ev := w.evidence(t, id, "JS/1")
+	type entry struct {
+		Action     string
+		ActorID    int64
+		ActorOrgID int64
+	}
+	record := func() []entry {
+		var out []entry
+		if err := w.a.DB.Gorm().Table("custody_events").Select("action, actor_id, actor_org_id").Where("evidence_id = ?", ev.ID).Order("id").Scan(&out).Error; err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	audited := func(action string) int64 {
+		var n int64
+		w.a.DB.Gorm().Table("audit_events").Where("action = ?", action).Count(&n)
+		return n
+	}
+	if got := record(); len(got) != 1 || got[0] != (entry{"uploaded", w.inv.ID, w.inv.OrganisationID}) {
+		t.Fatalf("after the upload: %+v", got)
+	}
+	step := func(name string, who *apitest.User, custody, audit string, do func() int) {
+		t.Helper()
+		before, auditBefore := record(), audited(audit)
+		if code := do(); code != http.StatusOK && code != http.StatusCreated && code != http.StatusSeeOther {
+			t.Fatalf("%s: %d", name, code)
+		}
+		after := record()
+		switch {
+		case custody == "" && len(after) != len(before):
+			t.Errorf("%s added custody events: %+v", name, after[len(before):])
+		case custody != "" && (len(after) != len(before)+1 || after[len(after)-1] != (entry{custody, who.ID, who.OrganisationID})):
+			t.Errorf("%s: continuity record %+v, want one more %q by user %d of organisation %d", name, after[len(before):], custody, who.ID, who.OrganisationID)
+		}
+		if n := audited(audit) - auditBefore; n != 1 {
+			t.Errorf("%s: %d %s audit events, want 1", name, n, audit)
+		}
+	}
+	page := func(u *apitest.User, path string) func() int {
+		return func() int { return u.Browser().Get(t, path).Code }
+	}
+	api := func(u *apitest.User, path string) func() int {
+		return func() int { return w.a.API(t, u, "GET", path, "").Code }
+	}
+	c := fmt.Sprintf("/casefiles/%d", id)
+	e := fmt.Sprintf("%s/evidence/%d", c, ev.ID)
+
+	step("the exhibit's page", w.inv, "viewed", "evidence.view", page(w.inv, e))
+	step("the exhibit through the API", w.sup, "viewed", "evidence.view", api(w.sup, "/api/v1"+e))
+	step("the download page", w.sup, "downloaded", "evidence.download", page(w.sup, e+"/download"))
+	step("the file through the API", w.inv, "downloaded", "evidence.download", api(w.inv, "/api/v1"+e+"/content"))
+	step("the export page", w.inv, "exported", "casefile.export", page(w.inv, c+"/export.zip"))
+	step("the export through the API", w.sup, "exported", "casefile.export", api(w.sup, "/api/v1"+c+"/export"))
+	step("the evidence tab", w.inv, "", "evidence.list", page(w.inv, c+"/evidence"))
+	step("the evidence list through the API", w.sup, "", "evidence.list", api(w.sup, "/api/v1"+c+"/evidence"))
+
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
+		t.Fatal(err)
+	}
+	step("the share with the CPS", w.sup, "shared", "casefile.share", func() int {
+		return w.sup.Browser().Submit(t, c+"/shares", shareForm(w.liaison, w.a.Clock.Now().AddDate(0, 0, 10))).Code
+	})
+	// The CPS liaison's views name the CPS.
+	step("the liaison's view of the exhibit", w.liaison, "viewed", "evidence.view", page(w.liaison, e))
+	step("the liaison's download", w.liaison, "downloaded", "evidence.download", api(w.liaison, "/api/v1"+e+"/content"))
+	step("the liaison's export", w.liaison, "exported", "casefile.export", page(w.liaison, c+"/export.zip"))
+	if got := record(); got[len(got)-1].ActorOrgID != w.liaison.OrganisationID || w.liaison.OrganisationID == w.inv.OrganisationID {
+		t.Errorf("the liaison's export is recorded for organisation %d", got[len(got)-1].ActorOrgID)
+	}
+	// Nobody else adds to the record: an outsider's attempts are not found and leave nothing.
+	before := len(record())
+	for _, path := range []string{e, e + "/download", c + "/export.zip"} {
+		if code := w.outsider.Browser().Get(t, path).Code; code != http.StatusNotFound {
+			t.Errorf("outsider GET %s: %d", path, code)
+		}
+	}
+	if got := record(); len(got) != before {
+		t.Errorf("an outsider's attempts are on the continuity record: %+v", got[before:])
+	}
+}
+
+// Every page and API route that shows a case's material records the read in the audit log,
+// under the person who read it: nothing of a case is seen unaudited.
+func TestEveryCaseReadIsAudited(t *testing.T) {
+	w := newCFWorld(t)
+	ctx := context.Background()
+	cs := w.a.Services.CaseFiles
+	id := w.openCase(t)
+	it := w.item(t, id, "Travel proof")
+	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	ev := w.evidence(t, id, "JS/1")
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, models.EntryInput{Schedule: models.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
+		t.Fatal(err)
+	}
+	day := w.a.Clock.Now().AddDate(0, 0, 5)
+	sh, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, models.ActionInput{Text: "Get the ANPR data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := cs.Team(ctx, w.inv.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := func(u *apitest.User) int64 {
+		var n int64
+		w.a.DB.Gorm().Table("audit_events").Where("actor_id = ? AND outcome = 'success' AND (object_type = 'casefile' AND object_id = ? OR object_type = 'evidence' AND object_id = ?)",
+			u.ID, strconv.FormatInt(id, 10), strconv.FormatInt(ev.ID, 10)).Count(&n)
+		return n
+	}
+	reads := 0
+	for _, r := range cfCaseRoutes(t, w.a, id, it.ID, ev.ID, entry.ID, sh.ID, act.ID, team[0].ID) {
+		if r.method != "GET" {
+			continue
+		}
+		for _, u := range []*apitest.User{w.inv, w.liaison} {
+			before := audited(u)
+			code := cfCall(t, w.a, u, r.method, r.path)
+			if code == http.StatusForbidden && u == w.liaison {
+				continue // a form only the team may use
+			}
+			if code != http.StatusOK {
+				t.Errorf("GET %s as %v: %d", r.path, u.Roles, code)
+				continue
+			}
+			reads++
+			if audited(u) == before {
+				t.Errorf("GET %s as %v is not in the audit log", r.path, u.Roles)
+			}
+		}
+	}
+	if reads < 40 {
+		t.Errorf("only %d reads tried", reads)
+	}
 }

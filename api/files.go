@@ -51,6 +51,7 @@ type UploadForm struct {
 	mr     *multipart.Reader
 	size   int64
 	next   *multipart.Part
+	meter  *transferMeter // counts the files' bytes for the metrics
 }
 
 // OpenUpload starts reading an upload form, up to its first file. Errors: EINVALID (not a
@@ -65,7 +66,7 @@ func OpenUpload(c *gin.Context) (*UploadForm, error) {
 			return nil, models.Invalid("file", "Send the file as a multipart/form-data upload")
 		}
 	}
-	u := &UploadForm{Fields: url.Values{}, mr: mr}
+	u := &UploadForm{Fields: url.Values{}, mr: mr, meter: uploadMeter(c)}
 	return u, u.readFields()
 }
 
@@ -120,6 +121,7 @@ type partReader struct {
 
 func (p *partReader) Read(b []byte) (int, error) {
 	n, err := p.part.Read(b)
+	p.form.meter.add(n)
 	if errors.Is(err, io.EOF) && !p.done {
 		p.done = true
 		if ferr := p.form.readFields(); ferr != nil {
@@ -169,6 +171,9 @@ func uploadSlots(n int) gin.HandlerFunc {
 // altered byte is ever delivered as if the file were whole.
 func SendFile(c *gin.Context, f models.File, filename string) {
 	defer f.Close()
+	meter := downloadMeter(c)
+	defer meter.done()
+	out := meter.writer(c.Writer)
 	buf := make([]byte, 64<<10)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -182,10 +187,10 @@ func SendFile(c *gin.Context, f models.File, filename string) {
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	c.Status(http.StatusOK)
-	if _, err := c.Writer.Write(buf[:n]); err != nil {
+	if _, err := out.Write(buf[:n]); err != nil {
 		return
 	}
-	if _, err := io.CopyBuffer(c.Writer, f, buf); err != nil {
+	if _, err := io.CopyBuffer(out, f, buf); err != nil {
 		// Headers are gone: abort the connection rather than end the body as if it were whole.
 		panic(http.ErrAbortHandler)
 	}

@@ -309,6 +309,26 @@ func TestGuidanceNothingLeaks(t *testing.T) {
 	if search := kent.Browser().Get(t, "/guidance/search?q=xylophone").Body.String(); strings.Count(search, "app-classification--sensitive") != 2 {
 		t.Error("search results including OFFICIAL-SENSITIVE guidance are not marked OFFICIAL-SENSITIVE")
 	}
+	s := secrets[0]
+	for _, path := range []string{"/guidance", "/guidance/search", "/guidance/documents/" + s.doc + "/history", "/guidance/versions/" + s.version,
+		"/guidance/versions/" + s.nextVersion, "/guidance/documents/" + s.doc + "/diff?from=" + s.version + "&to=" + s.nextVersion} {
+		if page := kent.Browser().Get(t, path).Body.String(); strings.Count(page, "app-classification--sensitive") != 2 {
+			t.Errorf("%s shows OFFICIAL-SENSITIVE guidance but is not marked so top and bottom", path)
+		}
+	}
+	// The editor's pages too, and the form that brings back what they typed.
+	eb := editor.Browser()
+	for _, path := range []string{"/guidance/documents/" + s.doc, "/guidance/documents/" + s.doc + "/history"} {
+		if page := eb.Get(t, path).Body.String(); strings.Count(page, "app-classification--sensitive") != 2 {
+			t.Errorf("editor's %s is not marked OFFICIAL-SENSITIVE top and bottom", path)
+		}
+	}
+	eb.Get(t, "/guidance/new")
+	form := guidanceDraftForm("", "Sensitive words")
+	form.Set("classification", "OFFICIAL-SENSITIVE")
+	if w := eb.Submit(t, "/guidance/new", form); w.Code != http.StatusUnprocessableEntity || strings.Count(w.Body.String(), "app-classification--sensitive") != 2 {
+		t.Errorf("the draft form sent back with OFFICIAL-SENSITIVE text is not marked so: %d", w.Code)
+	}
 }
 
 // Markdown arrives on the page formatted, with every script, handler and javascript: link

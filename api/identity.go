@@ -271,6 +271,10 @@ func handleUserSetPasswordLink(users *models.Users) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		if link == "" { // email is on: the link went to the person, never through the API
+			c.JSON(http.StatusAccepted, gin.H{"emailed": true, "expires_in_hours": 24})
+			return
+		}
 		c.JSON(http.StatusCreated, gin.H{"url": link, "expires_in_hours": 24})
 	}
 }

@@ -32,6 +32,7 @@ func requestID() gin.HandlerFunc {
 			id = hex.EncodeToString(b[:])
 		}
 		c.Set(requestIDKey, id)
+		c.Request = c.Request.WithContext(withRequestID(c.Request.Context(), id))
 		c.Header("X-Request-ID", id)
 		c.Next()
 	}

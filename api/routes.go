@@ -16,6 +16,9 @@ func addRoutes(e *gin.Engine, app *App) {
 	e.GET("/healthz", handleHealth())
 	e.GET("/readyz", handleReady(app.Health, app.Log))
 	e.GET("/assets/*path", p.Asset())
+	// Prometheus metrics for the configured addresses or the metrics token; to anyone else, the
+	// 404 of an address that does not exist.
+	e.GET("/metrics", handleMetrics(app.metrics, app.Cfg.Metrics, app.Log), app.authenticate(), notFound(p.NotFound()))
 
 	// Everything else knows who is asking and refuses forged form posts. Bodies are limited to
 	// the form size, or for uploads to the largest upload; upload routes set their own limit.
@@ -100,11 +103,30 @@ func addRoutes(e *gin.Engine, app *App) {
 	addGuidanceRoutes(r, in, v1, app)
 	addTrainingRoutes(r, in, v1, app)
 	addCaseRoutes(r, in, v1, app)
+	addJobRoutes(in, v1, app)
+	addOIDCRoutes(r, in, v1, app)
 
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))
 	e.NoMethod(func(c *gin.Context) {
 		app.renderStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept that method.", "")
 	})
+}
+
+// addOIDCRoutes lists the routes of single sign-on: signing in through an organisation's
+// OpenID provider (pages anyone may open, in r), its settings page for administrators (in) and
+// the same settings in the API (v1).
+func addOIDCRoutes(r, in, v1 *gin.RouterGroup, app *App) {
+	p, o := app.Pages, app.Services.OIDC
+
+	r.GET("/sign-in/oidc", p.OIDCChoose())
+	r.GET("/sign-in/oidc/callback", p.OIDCCallback())
+	r.GET("/sign-in/oidc/:org", p.OIDCStart())
+
+	in.GET("/organisations/:id/single-sign-on", p.OIDCSettingsForm())
+	in.POST("/organisations/:id/single-sign-on", p.OIDCSettings())
+
+	v1.GET("/organisations/:id/oidc", handleOIDCGet(o))
+	v1.PUT("/organisations/:id/oidc", handleOIDCPut(o))
 }
 
 // addGuidanceRoutes lists the routes of the guidance library: pages in in, API in v1.

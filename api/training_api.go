@@ -458,7 +458,14 @@ func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
 		var err error
 		switch {
 		case c.Query("awaiting_decision") == "true":
-			list, err = t.Approvals(ctx, who)
+			limit, _ := strconv.Atoi(c.Query("limit"))
+			page, err := t.Approvals(ctx, who, c.Query("after"), limit)
+			if err != nil {
+				writeError(c, err)
+				return
+			}
+			c.JSON(http.StatusOK, page)
+			return
 		case c.Query("user_id") != "":
 			uid, perr := strconv.ParseInt(c.Query("user_id"), 10, 64)
 			if perr != nil || uid <= 0 {

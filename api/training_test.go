@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,6 +242,27 @@ func TestTrainingOverlapRefused(t *testing.T) {
 	trainingBearer(t, a, l, "POST", "/api/v1/enrolments/"+itoa(ea.ID)+"/withdraw", "", 200, nil)
 	if code, msg, _ := requestPlace(t, a, l, sb); code != http.StatusCreated {
 		t.Errorf("after withdrawing from the overlapping one: %d %q", code, msg)
+	}
+
+	// Asking for both overlapping sessions at the same moment gives one of them, never both.
+	ls := newTrainingLearners(t, a, 10, "")
+	codes := make([][2]int, len(ls))
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i, l := range ls {
+		for k, s := range []trSession{sa, sb} {
+			done.Go(func() {
+				start.Wait()
+				codes[i][k] = a.Bearer(t, l.Token, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "").Code
+			})
+		}
+	}
+	start.Done()
+	done.Wait()
+	for i, c := range codes {
+		if !(c == [2]int{http.StatusCreated, http.StatusConflict} || c == [2]int{http.StatusConflict, http.StatusCreated}) {
+			t.Errorf("learner %d asking for two overlapping sessions at once: %v, want one 201 and one 409", i, c)
+		}
 	}
 }
 
@@ -573,10 +595,10 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 		t.Errorf("another force's supervisor: %d, want 404", w.Code)
 	}
 
-	// Public verification: no sign-in, no personal data.
+	// Public verification: no sign-in; it says whether the code is valid, and nothing else.
 	anon := a.Browser()
 	page := anon.Get(t, "/certificates/verify/"+url.PathEscape(strings.ToLower(strings.ReplaceAll(cert.Code, "-", " "))))
-	if page.Code != 200 || !strings.Contains(page.Body.String(), "Valid certificate") || !strings.Contains(page.Body.String(), "Interviewing vulnerable victims") ||
+	if page.Code != 200 || !strings.Contains(page.Body.String(), "Valid certificate") || strings.Contains(page.Body.String(), "Interviewing vulnerable victims") ||
 		strings.Contains(page.Body.String(), "HYPERLINK") || strings.Contains(page.Body.String(), cert.Number) {
 		t.Errorf("verification page: %d\n%s", page.Code, page.Body.String())
 	}

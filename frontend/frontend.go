@@ -165,6 +165,7 @@ func navFor(a *models.Actor, current string) []navItem {
 	}
 	if a.Has(policies.RoleAdmin) {
 		add("Organisations", "/organisations")
+		add("Jobs", "/admin/jobs")
 	}
 	if a.Has(policies.RoleAuditor) {
 		add("Audit log", "/audit")
@@ -190,6 +191,7 @@ var flashes = map[string]string{
 	"org-updated":       "The organisation has been updated.",
 	"org-deactivated":   "The organisation has been deactivated. Its people can no longer sign in.",
 	"org-reactivated":   "The organisation has been reactivated.",
+	"oidc-saved":        "The single sign-on settings are saved.",
 	"mfa-set-up":        "Your second factor is set up.",
 	"setup-signed-in":   "Your administrator account is created. Now set up your second factor.",
 	"mfa-required":      "Your roles need a second factor. Set one up to continue.",
@@ -252,6 +254,10 @@ var flashes = map[string]string{
 	"member-added":        "The investigator has been added to the team.",
 	"member-removed":      "The person has been removed from the team. Their grant stays on record.",
 	"template-saved":      "The new version is saved. Cases opened from now on get it; open cases keep theirs.",
+
+	// Email.
+	"user-invited":          "The account has been created, and a link to set a password is on its way to the person's email address.",
+	"password-link-emailed": "A set-password link is on its way to their email address. It works once, within 24 hours, and earlier links no longer work.",
 }
 
 // render fills in what every page shows (navigation, CSRF token, flash) and executes view into a

@@ -41,14 +41,17 @@ func guidanceID(c *gin.Context) (int64, bool) {
 	return id, true
 }
 
-// guidanceField points an error about a date at the date's first box, where the error summary
-// links to.
+// guidanceField points an error at the field of the page's form the error summary links to: a
+// date's first box; the search box for a page link that is no good (the page number or cursor
+// of the address, which the reader changes by searching again).
 func guidanceField(err error) error {
 	var me *models.Error
 	if errors.As(err, &me) && me.Code == models.EINVALID {
 		switch me.Field {
 		case "next_review", "since":
 			return models.Invalid(me.Field+"-day", me.Message)
+		case "page", "after":
+			return models.Invalid("q", me.Message)
 		}
 	}
 	return err
@@ -630,7 +633,8 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Data: f}, "title")
+			// What was typed is shown again: marked as its author chose to mark it.
+			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-created")
@@ -680,7 +684,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: v.Classification, Data: f}, "title")
+				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")

@@ -1409,16 +1409,22 @@ func (p *Pages) EnrolmentWithdraw() gin.HandlerFunc {
 type approvalsView struct {
 	trainingChrome
 	Requests []enrolmentLine
+	NextURL  string
 }
 
+// approvalsPage shows the supervisor's queue a page at a time (?after= is the cursor), with an
+// alert when a decision could not be made.
 func (p *Pages) approvalsPage(c *gin.Context, status int, alert string) {
-	list, err := p.s.Training.Approvals(c.Request.Context(), actor(c))
+	res, err := p.s.Training.Approvals(c.Request.Context(), actor(c), c.Query("after"), 50)
 	if err != nil {
 		api.WriteError(c, err)
 		return
 	}
-	p.render(c, status, "training_approvals", page{Title: "Training requests to decide",
-		Data: approvalsView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/approvals"), Alert: alert}, Requests: enrolmentLines(list)}})
+	v := approvalsView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/approvals"), Alert: alert}, Requests: enrolmentLines(res.Enrolments)}
+	if res.Next != "" {
+		v.NextURL = "/approvals?after=" + url.QueryEscape(res.Next)
+	}
+	p.render(c, status, "training_approvals", page{Title: "Training requests to decide", Data: v})
 }
 
 // Approvals serves GET /approvals: the supervisor's queue.

@@ -154,7 +154,11 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
 			return
 		}
-		p.app.SetFlash(c, "user-created")
+		flash := "user-created"
+		if p.s.Mail != nil {
+			flash = "user-invited" // Create emailed them a set-password link
+		}
+		p.app.SetFlash(c, flash)
 		api.Redirect(c, "/users/"+strconv.FormatInt(u.ID, 10))
 	}
 }
@@ -165,6 +169,7 @@ type userView struct {
 	CanManage bool
 	Self      bool
 	Link      string // a set-password link just issued, shown once
+	EmailOn   bool   // set-password links go by email, never to the administrator
 }
 
 // userID reads :id; anything else is not found.
@@ -195,7 +200,7 @@ func (p *Pages) userPage(c *gin.Context, id int64, link string) {
 		api.WriteError(c, err)
 		return
 	}
-	p.render(c, http.StatusOK, "user", page{Title: u.Name, Data: userView{User: u, CanManage: manager(a), Self: u.ID == a.UserID, Link: link}})
+	p.render(c, http.StatusOK, "user", page{Title: u.Name, Data: userView{User: u, CanManage: manager(a), Self: u.ID == a.UserID, Link: link, EmailOn: p.s.Mail != nil}})
 }
 
 // UserEditForm serves GET /users/:id/edit.
@@ -298,7 +303,8 @@ func (p *Pages) UserResetMFA() gin.HandlerFunc {
 	}, "mfa-reset")
 }
 
-// UserPasswordLink serves POST /users/:id/set-password-link and shows the link once.
+// UserPasswordLink serves POST /users/:id/set-password-link and shows the link once, or, with
+// email on, says it was emailed.
 func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := userID(c)
@@ -308,6 +314,11 @@ func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 		link, err := p.s.Users.SetPasswordLink(c.Request.Context(), actor(c), id)
 		if err != nil {
 			api.WriteError(c, err)
+			return
+		}
+		if link == "" {
+			p.app.SetFlash(c, "password-link-emailed")
+			api.Redirect(c, "/users/"+strconv.FormatInt(id, 10))
 			return
 		}
 		p.userPage(c, id, link)

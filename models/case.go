@@ -584,6 +584,7 @@ type CaseAccess struct {
 	Approve     bool `json:"approve"`
 	Return      bool `json:"return"`
 	Share       bool `json:"share"`
+	Revoke      bool `json:"revoke"`
 	Advise      bool `json:"advise"`
 	Decide      bool `json:"decide"`
 	Action      bool `json:"action"`
@@ -615,6 +616,7 @@ func (s *CaseFiles) access(who Actor, cf *CaseFile, obj policies.Object) CaseAcc
 		Approve:     may("casefile", "approve", moveApprove),
 		Return:      may("casefile", "return", moveReturn),
 		Share:       may("casefile", "share", moveShare),
+		Revoke:      may("casefile", "share", ""),
 		Advise:      may("casefile", "advise", moveAdvise),
 		Decide:      may("casefile", "advise", moveCharge),
 		Action:      may("casefile", "advise", moveAction),
@@ -776,6 +778,14 @@ func (s *CaseFiles) Get(ctx context.Context, who Actor, id int64) (CaseView, err
 // view adds names, labels and access to a loaded case.
 func (s *CaseFiles) view(ctx context.Context, who Actor, cf *CaseFile, obj policies.Object) (CaseView, error) {
 	v := CaseView{CaseFile: *cf, Marking: cf.Marking(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Access: s.access(who, cf, obj)}
+	if v.Access.Share {
+		// Only an approved pack can be shared: not one whose approval a change voided.
+		approved, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
+		if err != nil {
+			return v, err
+		}
+		v.Access.Share = approved != nil
+	}
 	names, err := s.userNames(ctx, cf.LeadInvestigatorID, cf.SupervisorID)
 	if err != nil {
 		return v, err
@@ -911,32 +921,49 @@ func (s *CaseFiles) setStatus(ctx context.Context, who Actor, cf *CaseFile, m mo
 }
 
 // changed records a change to the file's content (checklist, evidence, schedules, details):
-// it must fit the status, and when the pack was approved the approval is void: the case goes
-// back to preparation and must be submitted again.
+// it must fit the status, and any change after the supervisor approved a pack voids that
+// approval. A case waiting to be shared goes back to preparation and must be submitted again;
+// a case already with the CPS keeps its status (the liaison works on the live file with the
+// team), but the changed pack can no longer be shared with anyone else, or a lapsed share
+// renewed, until a new submission is approved.
 func (s *CaseFiles) changed(ctx context.Context, who Actor, cf *CaseFile, summary string) error {
 	if err := s.checkMove(cf, moveEdit); err != nil {
 		return err
 	}
-	if cf.Status == StatusApproved {
-		now := s.d.now()
-		err := s.d.DB.conn(ctx).Table("pack_submissions").Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).
-			Updates(map[string]any{"status": SubmissionVoided, "voided_at": now, "void_reason": summary}).Error
-		if err != nil {
-			return dbError(err)
-		}
-		if err := s.event(ctx, who, cf.ID, "changed", summary, ""); err != nil {
-			return err
-		}
-		if err := s.setStatus(ctx, who, cf, moveEdit, "Approval voided by a change", "The pack changed after the supervisor approved it: submit it again."); err != nil {
-			return err
-		}
-		return s.audit.Record(ctx, &who, Event{Action: "casefile.approval_void", ObjectType: "casefile", ObjectID: idString(cf.ID), Outcome: OutcomeSuccess, Details: map[string]string{"change": summary}})
-	}
-	cf.UpdatedAt = s.d.now()
-	if err := s.d.DB.conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error; err != nil {
+	now := s.d.now()
+	var approved []PackSubmission
+	if err := s.d.DB.conn(ctx).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).Order("number").Find(&approved).Error; err != nil {
 		return dbError(err)
 	}
-	return s.event(ctx, who, cf.ID, "changed", summary, "")
+	if err := s.event(ctx, who, cf.ID, "changed", summary, ""); err != nil {
+		return err
+	}
+	if len(approved) == 0 {
+		cf.UpdatedAt = now
+		return dbError(s.d.DB.conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error)
+	}
+	err := s.d.DB.conn(ctx).Model(&PackSubmission{}).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).
+		Updates(map[string]any{"status": SubmissionVoided, "voided_at": now, "void_reason": clip(summary, 300)}).Error
+	if err != nil {
+		return dbError(err)
+	}
+	last := approved[len(approved)-1]
+	title := "Approval of pack " + idString(int64(last.Number)) + " voided by a change"
+	if cf.Status == StatusApproved {
+		if err := s.setStatus(ctx, who, cf, moveEdit, title, "The pack changed after the supervisor approved it: submit it again."); err != nil {
+			return err
+		}
+	} else {
+		if err := s.event(ctx, who, cf.ID, "changed", title, "The pack changed after the supervisor approved it: submit it again before it is shared with anyone else."); err != nil {
+			return err
+		}
+		cf.UpdatedAt = now
+		if err := s.d.DB.conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error; err != nil {
+			return dbError(err)
+		}
+	}
+	return s.audit.Record(ctx, &who, Event{Action: "casefile.approval_void", ObjectType: "casefile", ObjectID: idString(cf.ID), Outcome: OutcomeSuccess,
+		Details: map[string]string{"change": summary, "submission": idString(int64(last.Number)), "manifest_sha256": last.ManifestSHA256}})
 }
 
 // CaseFilter narrows a case list.
@@ -1016,7 +1043,9 @@ func (s *CaseFiles) List(ctx context.Context, who Actor, f CaseFilter, after str
 		if err != nil {
 			return CasePage{}, Invalid("after", "The page link is not valid: go back to the first page")
 		}
-		q = q.Where("(cf.updated_at < ? OR (cf.updated_at = ? AND cf.id < ?))", t.UTC(), t.UTC(), id)
+		// A row comparison, which both databases use as a range of the (…, updated_at, id)
+		// indexes: a page deep in the list costs what the first one does.
+		q = q.Where("(cf.updated_at, cf.id) < (?, ?)", t.UTC(), id)
 	}
 	var rows []CaseSummary
 	if err := q.Order("cf.updated_at DESC, cf.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
@@ -1096,14 +1125,32 @@ type TeamMember struct {
 	GrantedAt    time.Time  `json:"granted_at"`
 }
 
-// Team lists a case's current team, lead first. Anyone who may read the case may call it.
-// Errors: ENOTFOUND.
+// Team lists a case's current team, lead first. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Team(ctx context.Context, who Actor, id int64) ([]TeamMember, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return nil, err
-	}
-	return s.team(ctx, cf)
+	var out []TeamMember
+	err := s.readPart(ctx, who, id, "team", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.team(ctx, cf)
+		return err
+	})
+	return out, err
+}
+
+// readPart runs read on case file id once who may read it, in one transaction with its audit
+// event: every read of case material is in the audit log (DESIGN.md §6), whether a page (which
+// also reads the case itself, see Get) or an API client asks for it.
+func (s *CaseFiles) readPart(ctx context.Context, who Actor, id int64, part string, read func(ctx context.Context, cf *CaseFile, obj policies.Object) error) error {
+	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, obj, err := s.loadObject(ctx, who, id, "casefile", "read", false)
+		if err != nil {
+			return err
+		}
+		if err := read(ctx, cf, obj); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: idString(cf.ID), Outcome: OutcomeSuccess,
+			Details: map[string]string{"part": part}})
+	})
 }
 
 func (s *CaseFiles) team(ctx context.Context, cf *CaseFile) ([]TeamMember, error) {
@@ -1297,20 +1344,18 @@ type TimelineEntry struct {
 	Actor      string    `json:"actor,omitempty"`
 }
 
-// Timeline lists a case's events, newest first. Anyone who may read the case may call it.
-// Errors: ENOTFOUND.
+// Timeline lists a case's events, newest first. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Timeline(ctx context.Context, who Actor, id int64) ([]TimelineEntry, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
+	var out []TimelineEntry
+	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
+		return dbError(s.d.DB.conn(ctx).Table("case_events e").
+			Select("e.id, e.occurred_at, e.kind, e.summary, e.details, COALESCE(u.name, '') AS actor").
+			Joins("LEFT JOIN users u ON u.id = e.actor_id").
+			Where("e.case_id = ?", cf.ID).Order("e.id DESC").Scan(&out).Error)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var out []TimelineEntry
-	err = s.d.DB.conn(ctx).Table("case_events e").
-		Select("e.id, e.occurred_at, e.kind, e.summary, e.details, COALESCE(u.name, '') AS actor").
-		Joins("LEFT JOIN users u ON u.id = e.actor_id").
-		Where("e.case_id = ?", cf.ID).Order("e.id DESC").Scan(&out).Error
-	if err != nil {
-		return nil, dbError(err)
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
 )
 
@@ -120,13 +121,14 @@ func (in *EntryInput) validate() error {
 }
 
 // ScheduleEntries lists a case's schedule entries, by schedule and number. Anyone who may read
-// the case may call it. Errors: ENOTFOUND.
+// the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) ScheduleEntries(ctx context.Context, who Actor, id int64) ([]DisclosureEntry, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return nil, err
-	}
-	return s.entries(ctx, cf.ID)
+	var out []DisclosureEntry
+	err := s.readPart(ctx, who, id, "schedules", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.entries(ctx, cf.ID)
+		return err
+	})
+	return out, err
 }
 
 func (s *CaseFiles) entries(ctx context.Context, caseID int64) ([]DisclosureEntry, error) {
@@ -140,14 +142,15 @@ func (s *CaseFiles) entries(ctx context.Context, caseID int64) ([]DisclosureEntr
 	return out, nil
 }
 
-// ScheduleEntry returns one schedule entry. Anyone who may read the case may call it. Errors:
-// ENOTFOUND.
+// ScheduleEntry returns one schedule entry. Anyone who may read the case may call it (an audited
+// read). Errors: ENOTFOUND.
 func (s *CaseFiles) ScheduleEntry(ctx context.Context, who Actor, id, entryID int64) (DisclosureEntry, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return DisclosureEntry{}, err
-	}
-	return s.entry(ctx, cf.ID, entryID)
+	var out DisclosureEntry
+	err := s.readPart(ctx, who, id, "schedule_entry", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.entry(ctx, cf.ID, entryID)
+		return err
+	})
+	return out, err
 }
 
 func (s *CaseFiles) entry(ctx context.Context, caseID, entryID int64) (DisclosureEntry, error) {

@@ -1,10 +1,13 @@
 package models_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -236,13 +239,14 @@ func casePaths() []casePath {
 		{"approved", models.StatusApproved, "", seq(submit(early), approve)},
 		{"with CPS for early advice", models.StatusWithCPSEarlyAdvice, early, seq(submit(early), approve, share)},
 		{"with CPS for charging", models.StatusWithCPSCharging, charging, seq(submit(charging), approve, share)},
-		{"advice returned", models.StatusAdviceReturned, early, seq(submit(early), approve, share, advise)},
+		// Past the CPS's first look every path raises an action, so the team has one to answer.
+		{"advice returned", models.StatusAdviceReturned, early, seq(submit(early), approve, share, action, advise)},
 		{"action plan, early advice", models.StatusActionPlan, early, seq(submit(early), approve, share, action)},
 		{"action plan, charging", models.StatusActionPlan, charging, seq(submit(charging), approve, share, action)},
-		{"charged", models.StatusCharged, charging, seq(submit(charging), approve, share, decide(models.DecisionCharge))},
-		{"no further action", models.StatusNoFurtherAction, charging, seq(submit(charging), approve, share, decide(models.DecisionNFA))},
-		{"administratively finalised", models.StatusFinalised, early, seq(submit(early), approve, share, advise, finalise)},
-		{"closed", models.StatusClosed, charging, seq(submit(charging), approve, share, decide(models.DecisionCharge), closeCase)},
+		{"charged", models.StatusCharged, charging, seq(submit(charging), approve, share, action, decide(models.DecisionCharge))},
+		{"no further action", models.StatusNoFurtherAction, charging, seq(submit(charging), approve, share, action, decide(models.DecisionNFA))},
+		{"administratively finalised", models.StatusFinalised, early, seq(submit(early), approve, share, action, advise, finalise)},
+		{"closed", models.StatusClosed, charging, seq(submit(charging), approve, share, action, decide(models.DecisionCharge), closeCase)},
 	}
 }
 
@@ -290,6 +294,10 @@ func caseOps() []caseOp {
 			_, err := f.cases.ReviewItem(ctx, f.liaison, id, firstItem(f, id), models.ReviewInput{Verdict: "accept"})
 			return err
 		}},
+		{"reject item", true, func(f *caseFixture, id int64) error {
+			_, err := f.cases.ReviewItem(ctx, f.liaison, id, firstItem(f, id), models.ReviewInput{Verdict: "reject", Reason: "Map the evidence to each point to prove"})
+			return err
+		}},
 		{"charge", true, func(f *caseFixture, id int64) error {
 			_, err := f.cases.RecordDecision(ctx, f.liaison, id, models.DecisionInput{Decision: models.DecisionCharge, Reasons: "Met"})
 			return err
@@ -304,25 +312,113 @@ func caseOps() []caseOp {
 		}},
 		{"finalise", true, func(f *caseFixture, id int64) error { return f.cases.Finalise(ctx, f.liaison, id, "No resubmission") }},
 		{"close", false, func(f *caseFixture, id int64) error { return f.cases.Close(ctx, f.sup, id) }},
+		// The other ways the team changes the file: each is an edit, as the checklist item is.
+		{"upload", false, func(f *caseFixture, id int64) error {
+			_, err := f.cases.Upload(ctx, f.inv, id, models.EvidenceInput{ExhibitRef: "OP/1", Description: "Statement taken for the transition test", Producer: "DC Example"},
+				models.Upload{Name: "op.txt", Body: strings.NewReader("a statement")}, 0)
+			return err
+		}},
+		{"reference", false, func(f *caseFixture, id int64) error {
+			_, err := f.cases.Reference(ctx, f.inv, id, models.ReferenceInput{EvidenceInput: models.EvidenceInput{ExhibitRef: "OP/2", Description: "Body-worn video of the arrest", Producer: "PC Example"},
+				System: "DEMS", ExternalID: "BWV-1", HashAlgorithm: "SHA-256", Hash: strings.Repeat("ab", 32)})
+			return err
+		}},
+		{"schedule entry", false, func(f *caseFixture, id int64) error {
+			_, err := f.cases.AddScheduleEntry(ctx, f.inv, id, models.EntryInput{Schedule: models.ScheduleMG6C,
+				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+			return err
+		}},
+		{"details", false, func(f *caseFixture, id int64) error {
+			_, err := f.cases.Update(ctx, f.inv, id, models.CaseInput{URN: "45AB1234523", Operation: "Operation Kestrel (renamed)",
+				Offences: []models.Offence{models.OffenceS2}, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+			return err
+		}},
+		{"answer", false, func(f *caseFixture, id int64) error {
+			actions, err := f.cases.Actions(ctx, f.inv, id)
+			if err != nil {
+				return err
+			}
+			var open int64 // 0 when there is none: the status decides first
+			for _, a := range actions {
+				if a.Open {
+					open = a.ID
+				}
+			}
+			_, err = f.cases.AnswerAction(ctx, f.inv, id, open, "Done: see exhibit JS/1")
+			return err
+		}},
 	}
 }
 
+// caseEdits are the operations that change the file's content: wherever one is allowed, all
+// are, with the same outcome.
+var caseEdits = []string{"edit", "upload", "reference", "schedule entry", "details"}
+
 // The status machine, written here independently of the code as the issue states it: every
-// (status, operation) pair not listed is refused with ECONFLICT and changes nothing.
+// (status, operation) pair not listed is refused with ECONFLICT and changes nothing. "edit"
+// stands for every operation in caseEdits.
 var caseAllowedMoves = map[string]map[string]models.CaseStatus{
 	"preparation":                {"submit": models.StatusWithSupervisor, "edit": models.StatusPreparation},
 	"with supervisor":            {"approve": models.StatusApproved, "return": models.StatusReturned},
 	"returned":                   {"submit": models.StatusWithSupervisor, "edit": models.StatusReturned},
 	"approved":                   {"edit": models.StatusPreparation, "share": models.StatusWithCPSEarlyAdvice},
-	"with CPS for early advice":  {"share": models.StatusWithCPSEarlyAdvice, "advise": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusWithCPSEarlyAdvice},
-	"with CPS for charging":      {"share": models.StatusWithCPSCharging, "action": models.StatusActionPlan, "accept item": models.StatusWithCPSCharging, "charge": models.StatusCharged, "no further action": models.StatusNoFurtherAction, "further evidence": models.StatusActionPlan},
-	"advice returned":            {"submit": models.StatusWithSupervisor, "edit": models.StatusAdviceReturned, "share": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusAdviceReturned, "finalise": models.StatusFinalised},
-	"action plan, early advice":  {"submit": models.StatusWithSupervisor, "edit": models.StatusActionPlan, "share": models.StatusActionPlan, "advise": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusActionPlan, "finalise": models.StatusFinalised},
-	"action plan, charging":      {"submit": models.StatusWithSupervisor, "edit": models.StatusActionPlan, "share": models.StatusActionPlan, "action": models.StatusActionPlan, "accept item": models.StatusActionPlan, "charge": models.StatusCharged, "no further action": models.StatusNoFurtherAction, "further evidence": models.StatusActionPlan, "finalise": models.StatusFinalised},
-	"charged":                    {"edit": models.StatusCharged, "close": models.StatusClosed},
+	"with CPS for early advice":  {"reject item": models.StatusActionPlan, "share": models.StatusWithCPSEarlyAdvice, "advise": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusWithCPSEarlyAdvice},
+	"with CPS for charging":      {"reject item": models.StatusActionPlan, "share": models.StatusWithCPSCharging, "action": models.StatusActionPlan, "accept item": models.StatusWithCPSCharging, "charge": models.StatusCharged, "no further action": models.StatusNoFurtherAction, "further evidence": models.StatusActionPlan},
+	"advice returned":            {"reject item": models.StatusActionPlan, "submit": models.StatusWithSupervisor, "edit": models.StatusAdviceReturned, "answer": models.StatusAdviceReturned, "share": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusAdviceReturned, "finalise": models.StatusFinalised},
+	"action plan, early advice":  {"reject item": models.StatusActionPlan, "submit": models.StatusWithSupervisor, "edit": models.StatusActionPlan, "answer": models.StatusActionPlan, "share": models.StatusActionPlan, "advise": models.StatusAdviceReturned, "action": models.StatusActionPlan, "accept item": models.StatusActionPlan, "finalise": models.StatusFinalised},
+	"action plan, charging":      {"reject item": models.StatusActionPlan, "submit": models.StatusWithSupervisor, "edit": models.StatusActionPlan, "answer": models.StatusActionPlan, "share": models.StatusActionPlan, "action": models.StatusActionPlan, "accept item": models.StatusActionPlan, "charge": models.StatusCharged, "no further action": models.StatusNoFurtherAction, "further evidence": models.StatusActionPlan, "finalise": models.StatusFinalised},
+	"charged":                    {"edit": models.StatusCharged, "answer": models.StatusCharged, "close": models.StatusClosed},
 	"no further action":          {"close": models.StatusClosed},
 	"administratively finalised": {"close": models.StatusClosed},
 	"closed":                     {},
+}
+
+// caseAllowed is caseAllowedMoves for one path with "edit" spread over every edit.
+func caseAllowed(path string) map[string]models.CaseStatus {
+	out := map[string]models.CaseStatus{}
+	for op, to := range caseAllowedMoves[path] {
+		if op == "edit" {
+			for _, e := range caseEdits {
+				out[e] = to
+			}
+			continue
+		}
+		out[op] = to
+	}
+	return out
+}
+
+// fingerprint is everything a case's operations write, so a refused one can be shown to have
+// changed nothing: the case row, and the rows of its timeline, checklist, evidence, schedules,
+// submissions, shares and CPS entries.
+func (f *caseFixture) fingerprint(t testing.TB, id int64) string {
+	t.Helper()
+	var row struct {
+		Status    string
+		Operation string
+		UpdatedAt time.Time
+	}
+	cfMust(t, f.db.Gorm().Table("case_files").Select("status, operation, updated_at").Where("id = ?", id).Scan(&row).Error)
+	out := fmt.Sprintf("%s|%s|%s", row.Status, row.Operation, row.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM case_events WHERE case_id = ?",
+		"SELECT COUNT(*) FROM evidence_items WHERE case_id = ?",
+		"SELECT COUNT(*) FROM custody_events WHERE case_id = ?",
+		"SELECT COUNT(*) FROM disclosure_entries WHERE case_id = ?",
+		"SELECT COUNT(*) FROM pack_submissions WHERE case_id = ?",
+		"SELECT COUNT(*) FROM pack_submissions WHERE case_id = ? AND status = 'approved'",
+		"SELECT COUNT(*) FROM case_shares WHERE case_id = ?",
+		"SELECT COUNT(*) FROM case_shares WHERE case_id = ? AND revoked_at IS NULL",
+		"SELECT COUNT(*) FROM cps_actions WHERE case_id = ?",
+		"SELECT COUNT(*) FROM cps_actions WHERE case_id = ? AND responded_at IS NULL",
+		"SELECT COUNT(*) FROM checklist_items WHERE case_id = ? AND status <> 'outstanding'",
+		"SELECT COUNT(*) FROM checklist_items WHERE case_id = ? AND notes <> ''",
+	} {
+		var n int64
+		cfMust(t, f.db.Gorm().Raw(q, id).Scan(&n).Error)
+		out += fmt.Sprintf("|%d", n)
+	}
+	return out
 }
 
 // Every status transition, allowed and refused: each operation is tried on a case driven to
@@ -331,7 +427,7 @@ func TestCaseStatusTransitions(t *testing.T) {
 	f := newCaseFixture(t)
 	for _, p := range casePaths() {
 		t.Run(p.name, func(t *testing.T) {
-			allowed := caseAllowedMoves[p.name]
+			allowed := caseAllowed(p.name)
 			build := func() int64 {
 				cv := f.newCase(t)
 				if _, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement"); err != nil {
@@ -349,6 +445,7 @@ func TestCaseStatusTransitions(t *testing.T) {
 				if _, ok := allowed[o.name]; ok {
 					continue
 				}
+				before := f.fingerprint(t, refusedOn)
 				err := o.do(f, refusedOn)
 				want := models.ECONFLICT
 				if o.cps && p.purpose == "" {
@@ -360,16 +457,26 @@ func TestCaseStatusTransitions(t *testing.T) {
 				if got := f.status(t, refusedOn); got != p.want {
 					t.Errorf("refused %s moved the case from %s to %s", o.name, p.want, got)
 				}
+				if after := f.fingerprint(t, refusedOn); after != before {
+					t.Errorf("refused %s from %s changed the case:\n before %s\n after  %s", o.name, p.name, before, after)
+				}
 			}
 			for name, want := range allowed {
 				i := slices.IndexFunc(caseOps(), func(o caseOp) bool { return o.name == name })
+				if i < 0 {
+					t.Fatalf("the table names an operation %q that caseOps lacks", name)
+				}
 				id := build()
+				before := f.fingerprint(t, id)
 				if err := caseOps()[i].do(f, id); err != nil {
 					t.Errorf("%s from %s: %v, want it allowed", name, p.name, err)
 					continue
 				}
 				if got := f.status(t, id); got != want {
 					t.Errorf("%s from %s: status %s, want %s", name, p.name, got, want)
+				}
+				if f.fingerprint(t, id) == before {
+					t.Errorf("%s from %s was allowed but recorded nothing", name, p.name)
 				}
 			}
 		})
@@ -396,23 +503,45 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	cfMust(t, err)
 }
 
-// Any change after approval voids the approval: the submission is marked void, the case goes
-// back to preparation, the pack cannot be shared, and it must be submitted and approved again.
-func TestApprovalVoidedByLaterChange(t *testing.T) {
+// approvalChanges are the ways the team changes a file, each of which voids an approval.
+func approvalChanges(t *testing.T) map[string]func(f *caseFixture, id int64) error {
 	ctx := context.Background()
-	changes := map[string]func(f *caseFixture, id int64) error{
+	return map[string]func(f *caseFixture, id int64) error{
 		"a checklist item": func(f *caseFixture, id int64) error {
 			items, _ := f.cases.Checklist(ctx, f.inv, id)
 			_, err := f.cases.UpdateItem(ctx, f.inv, id, items[0].ID, models.ItemInput{Status: models.ItemProvided})
+			return err
+		},
+		"an exhibit linked to an item": func(f *caseFixture, id int64) error {
+			items, _ := f.cases.Checklist(ctx, f.inv, id)
+			ev, _ := f.cases.Evidence(ctx, f.inv, id)
+			_, err := f.cases.UpdateItem(ctx, f.inv, id, items[1].ID, models.ItemInput{Status: items[1].Status, EvidenceIDs: []int64{ev[0].ID}})
 			return err
 		},
 		"new evidence": func(f *caseFixture, id int64) error {
 			_, err := f.upload(t, f.inv, id, "JS/2", "a second statement")
 			return err
 		},
-		"a schedule entry": func(f *caseFixture, id int64) error {
+		"a referenced exhibit": func(f *caseFixture, id int64) error {
+			_, err := f.cases.Reference(ctx, f.inv, id, models.ReferenceInput{EvidenceInput: models.EvidenceInput{ExhibitRef: "BWV/1", Description: "Body-worn video of the search", Producer: "PC Lee"},
+				System: "DEMS", ExternalID: "BWV-0042", HashAlgorithm: "SHA-256", Hash: strings.Repeat("9f", 32)})
+			return err
+		},
+		"a correction of an exhibit": func(f *caseFixture, id int64) error {
+			ev, _ := f.cases.Evidence(ctx, f.inv, id)
+			_, err := f.cases.Upload(ctx, f.inv, id, models.EvidenceInput{ExhibitRef: "JS/1A", Description: "Statement, all pages", Producer: "DC Example",
+				Supersedes: ev[0].ID, CorrectionReason: "Page 2 was missing"}, models.Upload{Name: "fixed.txt", Body: strings.NewReader("the whole statement")}, 0)
+			return err
+		},
+		"a new schedule entry": func(f *caseFixture, id int64) error {
 			_, err := f.cases.AddScheduleEntry(ctx, f.inv, id, models.EntryInput{Schedule: models.ScheduleMG6C,
 				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+			return err
+		},
+		"a changed schedule entry": func(f *caseFixture, id int64) error {
+			entries, _ := f.cases.ScheduleEntries(ctx, f.inv, id)
+			_, err := f.cases.UpdateScheduleEntry(ctx, f.inv, id, entries[0].ID, models.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect and his brother",
+				Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
 			return err
 		},
 		"the case details": func(f *caseFixture, id int64) error {
@@ -421,23 +550,40 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			return err
 		},
 	}
-	for name, change := range changes {
+}
+
+// approvalCase is a case with an exhibit and a schedule entry whose pack was submitted and
+// approved.
+func approvalCase(t *testing.T, f *caseFixture) models.CaseView {
+	ctx := context.Background()
+	cv := f.newCase(t)
+	_, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement")
+	cfMust(t, err)
+	_, err = f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, models.EntryInput{Schedule: models.ScheduleMG6C,
+		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+	cfMust(t, err)
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, models.PurposeEarlyAdvice)
+	cfMust(t, err)
+	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
+	cfMust(t, err)
+	return cv
+}
+
+// Any change after approval voids the approval: the submission is marked void, the case goes
+// back to preparation, the pack cannot be shared, and it must be submitted and approved again.
+func TestApprovalVoidedByLaterChange(t *testing.T) {
+	ctx := context.Background()
+	for name, change := range approvalChanges(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newCaseFixture(t)
-			cv := f.newCase(t)
-			_, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement")
-			cfMust(t, err)
-			_, err = f.cases.Submit(ctx, f.inv, cv.ID, models.PurposeEarlyAdvice)
-			cfMust(t, err)
-			_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-			cfMust(t, err)
+			cv := approvalCase(t, f)
 			cfMust(t, change(f, cv.ID))
 			if got := f.status(t, cv.ID); got != models.StatusPreparation {
 				t.Fatalf("after a change to %s: status %s, want preparation", name, got)
 			}
 			subs, err := f.cases.Submissions(ctx, f.sup, cv.ID)
 			cfMust(t, err)
-			if len(subs) != 1 || subs[0].Status != models.SubmissionVoided || subs[0].VoidReason == "" {
+			if len(subs) != 1 || subs[0].Status != models.SubmissionVoided || subs[0].VoidReason == "" || subs[0].VoidedAt == nil {
 				t.Errorf("submission after the change: %+v, want voided with a reason", subs)
 			}
 			day := f.clock.now().AddDate(0, 0, 5)
@@ -445,8 +591,13 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			cfWant(t, "sharing a voided pack", err, models.ECONFLICT)
 			timeline, err := f.cases.Timeline(ctx, f.inv, cv.ID)
 			cfMust(t, err)
-			if !slices.ContainsFunc(timeline, func(e models.TimelineEntry) bool { return e.Summary == "Approval voided by a change" }) {
+			if !slices.ContainsFunc(timeline, func(e models.TimelineEntry) bool { return e.Summary == "Approval of pack 1 voided by a change" }) {
 				t.Error("the timeline does not show the voided approval")
+			}
+			var audited int64
+			cfMust(t, f.db.Gorm().Table("audit_events").Where("action = 'casefile.approval_void' AND object_id = ?", fmt.Sprint(cv.ID)).Count(&audited).Error)
+			if audited != 1 {
+				t.Errorf("%d approval voids audited, want 1", audited)
 			}
 			// Submitted and approved again, it has a new number and manifest.
 			sub, err := f.cases.Submit(ctx, f.inv, cv.ID, models.PurposeEarlyAdvice)
@@ -459,6 +610,97 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			f.share(t, cv.ID)
 		})
 	}
+}
+
+// Once the pack is with the CPS, the liaison works on the live file with the team, so a change
+// keeps the case's status; but it still voids the approval: the changed pack cannot be shared
+// with another liaison, nor a share renewed, until it is submitted and approved again. The
+// export then carries the voided pack's snapshot marked as such.
+func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	cv := approvalCase(t, f)
+	f.share(t, cv.ID)
+	_, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, models.ActionInput{Text: "Obtain the ANPR records"})
+	cfMust(t, err)
+	other := f.person(t, "cps-south-west", policies.RoleCPSLiaison)
+	day := f.clock.now().AddDate(0, 0, 5)
+	// Before any change the approved pack may go to another liaison too.
+	if view, err := f.cases.Get(ctx, f.sup, cv.ID); err != nil || !view.Access.Share {
+		t.Errorf("before the change the supervisor is not offered the share: %v", err)
+	}
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: other.UserID, ExpiresOn: &day})
+	cfMust(t, err)
+
+	_, err = f.upload(t, f.inv, cv.ID, "JS/2", "ANPR hits for the van")
+	cfMust(t, err)
+	if got := f.status(t, cv.ID); got != models.StatusActionPlan {
+		t.Errorf("after a change during the action plan: %s, want the action plan still", got)
+	}
+	subs, err := f.cases.Submissions(ctx, f.sup, cv.ID)
+	cfMust(t, err)
+	if len(subs) != 1 || subs[0].Status != models.SubmissionVoided {
+		t.Fatalf("submissions %+v, want pack 1 voided", subs)
+	}
+	view, err := f.cases.Get(ctx, f.sup, cv.ID)
+	cfMust(t, err)
+	if view.Access.Share || !view.Access.Revoke {
+		t.Errorf("with the approval void the supervisor is offered: share %v, revoke %v; want revoke only", view.Access.Share, view.Access.Revoke)
+	}
+	third := f.person(t, "cps-wessex", policies.RoleCPSLiaison)
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: third.UserID, ExpiresOn: &day})
+	cfWant(t, "sharing the changed pack with another liaison", err, models.ECONFLICT)
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
+	cfWant(t, "renewing a share of the changed pack", err, models.ECONFLICT)
+	// The liaison's live share goes on: they see the change.
+	if _, err := f.cases.Get(ctx, f.liaison, cv.ID); err != nil {
+		t.Errorf("the liaison with a live share: %v", err)
+	}
+	p, err := f.cases.Export(ctx, f.liaison, cv.ID)
+	cfMust(t, err)
+	var zipped bytes.Buffer
+	_, err = p.WriteTo(&zipped)
+	cfMust(t, err)
+	man := cfManifest(t, zipped.Bytes())
+	if man.Submission == nil || man.Submission.Number != 1 || man.Submission.Status != "voided" || man.Submission.VoidReason == "" {
+		t.Errorf("the export's submission: %+v, want pack 1 marked voided", man.Submission)
+	}
+	// Resubmitted from the action plan, approved and shared again, it goes to the third liaison.
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, models.PurposeEarlyAdvice)
+	cfMust(t, err)
+	_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
+	cfMust(t, err)
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: third.UserID, ExpiresOn: &day})
+	cfMust(t, err)
+	if got := f.status(t, cv.ID); got != models.StatusWithCPSEarlyAdvice {
+		t.Errorf("after sharing pack 2: %s", got)
+	}
+}
+
+// cfManifest reads manifest.json out of an exported pack.
+func cfManifest(t testing.TB, zipped []byte) cfPackManifest {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	cfMust(t, err)
+	rc, err := zr.Open("manifest.json")
+	cfMust(t, err)
+	defer rc.Close()
+	var m cfPackManifest
+	cfMust(t, json.NewDecoder(rc).Decode(&m))
+	return m
+}
+
+type cfPackManifest struct {
+	Submission *struct {
+		Number         int    `json:"number"`
+		ManifestSHA256 string `json:"manifest_sha256"`
+		Status         string `json:"status"`
+		VoidReason     string `json:"void_reason"`
+	} `json:"submission"`
+	Files []struct {
+		Path   string `json:"path"`
+		SHA256 string `json:"sha256"`
+	} `json:"files"`
 }
 
 // The frozen snapshot's SHA-256 is the manifest hash, and the snapshot holds the exhibits with
@@ -867,6 +1109,24 @@ func TestDisclosureSchedules(t *testing.T) {
 	if e1.Number != 1 || e2.Number != 2 || d1.Number != 1 || !e2.Generic {
 		t.Errorf("numbers %d %d %d, generic %v", e1.Number, e2.Number, d1.Number, e2.Generic)
 	}
+	// Changing an entry prompts the same way, and a refused change changes nothing.
+	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e1.ID, models.EntryInput{Description: "Various documents", Location: "Store", OfficerView: "CND"})
+	var fe *models.Error
+	if !errors.As(err, &fe) || fe.Code != models.EINVALID || fe.Field != "description" || !strings.Contains(fe.Message, "too generic") {
+		t.Errorf("changing an entry to a generic description: %v, want the prompt", err)
+	}
+	if got, _ := f.cases.ScheduleEntry(ctx, f.inv, cv.ID, e1.ID); got.Description != e1.Description {
+		t.Errorf("the refused change was kept: %q", got.Description)
+	}
+	kept, err := f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e2.ID, models.EntryInput{Description: "Till rolls", Location: "Store", OfficerView: "Repetitive", AcceptGeneric: true})
+	cfMust(t, err)
+	if kept.Number != 2 || kept.Schedule != models.ScheduleMG6C || !kept.Generic {
+		t.Errorf("the kept generic entry: %+v", kept)
+	}
+	// An entry of another case is not found through this one.
+	other := f.newCase(t)
+	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, other.ID, e1.ID, models.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	cfWant(t, "an entry through another case", err, models.ENOTFOUND)
 }
 
 func cfSHA256(b []byte) string {
@@ -962,5 +1222,117 @@ func TestReadiness(t *testing.T) {
 		if got[st] != w {
 			t.Errorf("%s: %s, want %s", st, got[st], w)
 		}
+	}
+}
+
+// A case gets T0, the template of each of its offences (T1 s1, T2 s2, T3 s4; alternative
+// charges bring none), T4 when a suspect may be a victim (s45) and T5 when orders are sought;
+// T4 holds the five s45 items of DOMAIN.md §B7, all required, at the stages §B7 gives.
+func TestChecklistsFollowTheCaseFacts(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	for _, c := range []struct {
+		offences []models.Offence
+		s45      bool
+		orders   bool
+		want     []string
+	}{
+		{[]models.Offence{models.OffenceS1}, false, false, []string{"T0", "T1"}},
+		{[]models.Offence{models.OffenceS2}, true, false, []string{"T0", "T2", "T4"}},
+		{[]models.Offence{models.OffenceS4, models.OffenceKidnap}, false, true, []string{"T0", "T3", "T5"}},
+		{[]models.Offence{models.OffenceS1, models.OffenceS2, models.OffenceS4}, true, true, []string{"T0", "T1", "T2", "T3", "T4", "T5"}},
+		{[]models.Offence{models.OffenceFalseImprisonment}, true, false, []string{"T0", "T4"}},
+		{[]models.Offence{models.OffenceFraudMoneyLaundering}, false, false, []string{"T0"}},
+	} {
+		cv, err := f.cases.Create(ctx, f.inv, models.CaseInput{URN: "45AB1234523", Operation: "Operation Facts", Offences: c.offences,
+			SuspectMayBeVictim: c.s45, OrdersSought: c.orders, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+		cfMust(t, err)
+		items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
+		cfMust(t, err)
+		var codes []string
+		var s45 []models.ItemView
+		for _, it := range items {
+			if !slices.Contains(codes, it.Code) {
+				codes = append(codes, it.Code)
+			}
+			if it.Code == "T4" {
+				s45 = append(s45, it)
+			}
+		}
+		if !slices.Equal(codes, c.want) {
+			t.Errorf("%v, s45 %v, orders %v: checklists %v, want %v", c.offences, c.s45, c.orders, codes, c.want)
+		}
+		if !c.s45 {
+			continue
+		}
+		want := []struct {
+			text  string
+			stage models.Stage
+		}{
+			{"Exploitation indicators and how they were investigated", models.StagePreCharge},
+			{"NRM referral or reason for none; RG/CG outcome", models.StagePreCharge},
+			{"Check against Schedule 4 exclusions", models.StagePreCharge},
+			{"Compulsion evidence for and against", models.StagePreCharge},
+			{"Social-care, NGO and medical material scheduled", models.StageDisclosure},
+		}
+		if len(s45) != len(want) {
+			t.Fatalf("T4 has %d items, want %d", len(s45), len(want))
+		}
+		for i, w := range want {
+			if it := s45[i]; it.Text != w.text || it.Stage != w.stage || !it.Required || it.Status != models.ItemOutstanding || it.Template != "T4 v1" {
+				t.Errorf("T4 item %d: %q at %s, required %v, %s, %s; want %q at %s, required", i+1, it.Text, it.Stage, it.Required, it.Status, it.Template, w.text, w.stage)
+			}
+		}
+		// The s45 items count towards pre-charge readiness: a charging decision waits for them.
+		_, err = f.cases.Submit(ctx, f.inv, cv.ID, models.PurposeCharging)
+		if models.ErrorCode(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "required early-advice or pre-charge items are not done") {
+			t.Errorf("a charging pack with the s45 items outstanding: %v", err)
+		}
+	}
+	// Taking the s45 flag off keeps the T4 items (they may hold work): they are marked not
+	// applicable with a reason instead.
+	cv, err := f.cases.Create(ctx, f.inv, models.CaseInput{URN: "45AB1234523", Operation: "Operation Flag", Offences: []models.Offence{models.OffenceS2},
+		SuspectMayBeVictim: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+	cfMust(t, err)
+	_, err = f.cases.Update(ctx, f.inv, cv.ID, models.CaseInput{URN: cv.URN, Operation: cv.Operation, Offences: []models.Offence{models.OffenceS2},
+		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+	cfMust(t, err)
+	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
+	cfMust(t, err)
+	if n := len(slices.DeleteFunc(items, func(it models.ItemView) bool { return it.Code != "T4" })); n != 5 {
+		t.Errorf("after the s45 flag was taken off: %d T4 items, want the 5 kept", n)
+	}
+}
+
+// The evidence size limit is enforced while the file streams: one byte over is refused with
+// ETOOLARGE, leaving no exhibit, no blob row and nothing on the case; a file of exactly the
+// limit is taken. The limit is the caller's (configuration), 5 GiB by default.
+func TestEvidenceSizeLimit(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	cv := f.newCase(t)
+	const limit = 64 << 10
+	body := strings.Repeat("The van left the farm at five. ", limit/31+1)
+	in := models.EvidenceInput{ExhibitRef: "BIG/1", Description: "A statement too long for the limit", Producer: "DC Example"}
+	before := f.fingerprint(t, cv.ID)
+	_, err := f.cases.Upload(ctx, f.inv, cv.ID, in, models.Upload{Name: "big.txt", Body: strings.NewReader(body[:limit+1])}, limit)
+	cfWant(t, "one byte over the limit", err, models.ETOOLARGE)
+	var blobs int64
+	cfMust(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
+	if after := f.fingerprint(t, cv.ID); after != before || blobs != 0 {
+		t.Errorf("a refused upload left %d blobs and changed the case: %s → %s", blobs, before, after)
+	}
+	var objects []string
+	cfMust(t, f.backend.List(ctx, "", func(key string, _ int64, _ time.Time) error { objects = append(objects, key); return nil }))
+	if len(objects) != 0 {
+		t.Errorf("a refused upload left objects in the store: %v", objects)
+	}
+	ev, err := f.cases.Upload(ctx, f.inv, cv.ID, in, models.Upload{Name: "big.txt", Body: strings.NewReader(body[:limit])}, limit)
+	cfMust(t, err)
+	if ev.Size != limit {
+		t.Errorf("size %d, want %d", ev.Size, limit)
+	}
+	if models.DefaultMaxEvidenceBytes != 5<<30 {
+		t.Errorf("the default limit is %d bytes, want 5 GiB", models.DefaultMaxEvidenceBytes)
 	}
 }

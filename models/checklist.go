@@ -431,24 +431,26 @@ func Readiness(items []ItemView) []StageReadiness {
 	return out
 }
 
-// Checklist returns a case's checklist items. Anyone who may read the case may call it.
-// Errors: ENOTFOUND.
+// Checklist returns a case's checklist items. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Checklist(ctx context.Context, who Actor, id int64) ([]ItemView, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return nil, err
-	}
-	return s.items(ctx, cf.ID)
+	var out []ItemView
+	err := s.readPart(ctx, who, id, "checklist", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.items(ctx, cf.ID)
+		return err
+	})
+	return out, err
 }
 
-// Item returns one checklist item of a case. Anyone who may read the case may call it.
-// Errors: ENOTFOUND.
+// Item returns one checklist item of a case. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Item(ctx context.Context, who Actor, id, itemID int64) (ItemView, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return ItemView{}, err
-	}
-	return s.item(ctx, cf.ID, itemID)
+	var out ItemView
+	err := s.readPart(ctx, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.item(ctx, cf.ID, itemID)
+		return err
+	})
+	return out, err
 }
 
 func (s *CaseFiles) item(ctx context.Context, caseID, itemID int64) (ItemView, error) {

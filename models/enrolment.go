@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -404,6 +405,10 @@ func trainingTime(t time.Time) string {
 // ask for themselves. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT (booking closed, not eligible,
 // prerequisites missing, an overlapping booking, already booked).
 func (t *Training) Request(ctx context.Context, who Actor, sessionID int64) (EnrolmentView, error) {
+	// An overdue request of theirs must not count as "already asked" or as an overlapping booking.
+	if err := t.expireDue(ctx, "user_id = ?", who.UserID); err != nil {
+		return EnrolmentView{}, err
+	}
 	var out EnrolmentView
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := t.lockLearners(ctx, who.UserID); err != nil {
@@ -508,6 +513,9 @@ func (t *Training) supervisorsOf(ctx context.Context, orgID int64) ([]int64, err
 // once to the first person waiting, who is told. A place cannot be given up online after the
 // session's cancellation cut-off. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (t *Training) Withdraw(ctx context.Context, who Actor, id int64) (EnrolmentView, error) {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
+		return EnrolmentView{}, err
+	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		e, obj, s, c, err := t.lockedEnrolment(ctx, who, id)
 		if err != nil {
@@ -543,6 +551,9 @@ func (t *Training) Withdraw(ctx context.Context, who Actor, id int64) (Enrolment
 // are told; a place goes at once to the first person waiting. The session's trainers may.
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no reason), ECONFLICT.
 func (t *Training) Cancel(ctx context.Context, who Actor, id int64, reason string) (EnrolmentView, error) {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
+		return EnrolmentView{}, err
+	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		e, obj, s, c, err := t.lockedEnrolment(ctx, who, id)
 		if err != nil {
@@ -584,7 +595,7 @@ func (t *Training) Cancel(ctx context.Context, who Actor, id int64, reason strin
 // takes a free place or joins the waiting list in the order of approval, and the learner is
 // told. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT (decided, expired, session over).
 func (t *Training) Approve(ctx context.Context, who Actor, id int64) (EnrolmentView, error) {
-	if err := t.expireRequests(ctx, "id = ?", id); err != nil {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
 		return EnrolmentView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -651,7 +662,7 @@ func (t *Training) decidable(ctx context.Context, who Actor, e Enrolment, obj po
 // ForDecision returns a request the actor may decide now, for the decline page. Errors:
 // ENOTFOUND, EFORBIDDEN, ECONFLICT (decided, expired, session over).
 func (t *Training) ForDecision(ctx context.Context, who Actor, id int64) (EnrolmentView, error) {
-	if err := t.expireRequests(ctx, "id = ?", id); err != nil {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
 		return EnrolmentView{}, err
 	}
 	e, obj, err := t.loadEnrolment(ctx, who, id)
@@ -671,6 +682,9 @@ func (t *Training) ForDecision(ctx context.Context, who Actor, id int64) (Enrolm
 // ForCancel returns a booking the actor may cancel, for the cancel page. Errors: ENOTFOUND,
 // EFORBIDDEN, ECONFLICT (already ended).
 func (t *Training) ForCancel(ctx context.Context, who Actor, id int64) (EnrolmentView, error) {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
+		return EnrolmentView{}, err
+	}
 	e, obj, err := t.loadEnrolment(ctx, who, id)
 	if err != nil {
 		return EnrolmentView{}, err
@@ -687,7 +701,7 @@ func (t *Training) ForCancel(ctx context.Context, who Actor, id int64) (Enrolmen
 // Decline turns down a request of someone in the supervisor's organisation, with a reason the
 // learner is told. Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no reason), ECONFLICT.
 func (t *Training) Decline(ctx context.Context, who Actor, id int64, reason string) (EnrolmentView, error) {
-	if err := t.expireRequests(ctx, "id = ?", id); err != nil {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
 		return EnrolmentView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -723,21 +737,49 @@ func (t *Training) Decline(ctx context.Context, who Actor, id int64, reason stri
 	return t.GetEnrolment(ctx, who, id)
 }
 
-// expireRequests ends, as expired, the requests matching where (on enrolments) that nobody
-// decided in time, telling each learner. Background jobs come later (issue 7), so expiry is
-// applied when requests are read: the approvals queue, bookings, a session, a decision. A
-// cheap read first keeps the common case (nothing due) out of a write transaction.
-func (t *Training) expireRequests(ctx context.Context, where string, args ...any) error {
+// expiryBatch is how many overdue requests one transaction expires: the sessions they are on
+// are locked while it runs, so it stays short.
+const expiryBatch = 200
+
+// ExpireApprovals ends, as expired, every request (in every organisation) that nobody decided
+// within its course's days, telling each learner, and returns how many it expired. It is the
+// operation a background job runs; the reads and decisions that depend on a request's state
+// apply the same expiry to what they touch first, so nothing waits for the job. Safe to run
+// concurrently with itself and with decisions: a request is expired at most once.
+func (t *Training) ExpireApprovals(ctx context.Context) (int, error) {
+	return t.expireAll(ctx, "state = ?", EnrolmentRequested)
+}
+
+// expireAll expires the overdue requests matching where, a batch at a time, until none is left.
+func (t *Training) expireAll(ctx context.Context, where string, args ...any) (int, error) {
+	total := 0
+	for {
+		n, more, err := t.expireRequests(ctx, where, args...)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+// expireRequests ends, as expired, the overdue requests matching where (on enrolments), at most
+// expiryBatch of them, telling each learner; it returns how many it expired and whether more may
+// be due. A cheap read first keeps the common case (nothing due) out of a write transaction.
+// Call it outside any transaction that holds a session's lock: it locks sessions itself, in id
+// order.
+func (t *Training) expireRequests(ctx context.Context, where string, args ...any) (int, bool, error) {
 	now := t.d.now()
 	var due []int64
 	if err := t.d.DB.conn(ctx).Model(&Enrolment{}).Where(where, args...).Where("state = ? AND expires_at <= ?", EnrolmentRequested, now).
-		Order("id").Limit(500).Pluck("id", &due).Error; err != nil {
-		return dbError(err)
+		Order("id").Limit(expiryBatch).Pluck("id", &due).Error; err != nil {
+		return 0, false, dbError(err)
 	}
 	if len(due) == 0 {
-		return nil
+		return 0, false, nil
 	}
-	return t.d.DB.InTx(ctx, func(ctx context.Context) error {
+	expired := 0
+	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		expired = 0
 		// The sessions first, in id order, as every decision on a request takes its session's
 		// lock before the request's row: expiring never waits in a circle with them.
 		var sessions []int64
@@ -753,6 +795,7 @@ func (t *Training) expireRequests(ctx context.Context, where string, args ...any
 		if err := t.d.DB.conn(ctx).Where("id IN ? AND state = ? AND expires_at <= ?", due, EnrolmentRequested, now).Order("id").Find(&list).Error; err != nil {
 			return dbError(err)
 		}
+		courses := map[int64]Course{}
 		for _, e := range list {
 			res := t.d.DB.conn(ctx).Model(&Enrolment{}).Where("id = ? AND state = ?", e.ID, EnrolmentRequested).
 				Updates(map[string]any{"state": EnrolmentExpired, "ended_at": *e.ExpiresAt, "updated_at": now})
@@ -762,9 +805,13 @@ func (t *Training) expireRequests(ctx context.Context, where string, args ...any
 			if res.RowsAffected == 0 {
 				continue // decided meanwhile
 			}
-			var c Course
-			if err := t.d.DB.conn(ctx).Take(&c, e.CourseID).Error; err != nil {
-				return dbError(err)
+			expired++
+			c, ok := courses[e.CourseID]
+			if !ok {
+				if err := t.d.DB.conn(ctx).Take(&c, e.CourseID).Error; err != nil {
+					return dbError(err)
+				}
+				courses[e.CourseID] = c
 			}
 			if err := notify(ctx, t.d, e.UserID, NoticeEnrolment, fmt.Sprintf("Your request for a place on %s %s expired on %s without a decision. You can ask again.",
 				c.Code, c.Title, trainingDate(*e.ExpiresAt)), sessionLink(e.SessionID)); err != nil {
@@ -777,11 +824,25 @@ func (t *Training) expireRequests(ctx context.Context, where string, args ...any
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, false, err
+	}
+	return expired, len(due) == expiryBatch, nil
+}
+
+// expireDue applies expiry to the requests matching where before an operation reads or decides
+// them, so that nothing depends on when the background job last ran.
+func (t *Training) expireDue(ctx context.Context, where string, args ...any) error {
+	_, err := t.expireAll(ctx, where, args...)
+	return err
 }
 
 // GetEnrolment returns an enrolment the actor may see: their own, one of their organisation
 // (supervisors), one on a session they teach. Errors: ENOTFOUND.
 func (t *Training) GetEnrolment(ctx context.Context, who Actor, id int64) (EnrolmentView, error) {
+	if err := t.expireDue(ctx, "id = ?", id); err != nil {
+		return EnrolmentView{}, err
+	}
 	e, _, err := t.loadEnrolment(ctx, who, id)
 	if err != nil {
 		return EnrolmentView{}, err
@@ -839,7 +900,7 @@ func (t *Training) MyEnrolments(ctx context.Context, who Actor) ([]EnrolmentView
 	if err := can(ctx, t.d.Authz, who, "read", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot see bookings."); err != nil {
 		return nil, err
 	}
-	if err := t.expireRequests(ctx, "user_id = ?", who.UserID); err != nil {
+	if err := t.expireDue(ctx, "user_id = ?", who.UserID); err != nil {
 		return nil, err
 	}
 	return t.enrolmentsOf(ctx, who.UserID)
@@ -855,24 +916,50 @@ func (t *Training) enrolmentsOf(ctx context.Context, userID int64) ([]EnrolmentV
 	return t.enrolmentViews(ctx, list)
 }
 
+// ApprovalPage is one page of a supervisor's queue, oldest request first, with the cursor of the
+// next page ("" = none).
+type ApprovalPage struct {
+	Enrolments []EnrolmentView `json:"enrolments"`
+	Next       string          `json:"next,omitempty"`
+}
+
 // Approvals is the supervisor's queue: the requests of their organisation's people (not their
-// own) waiting for a decision, oldest first. Requests past their time are expired first.
-// Errors: EFORBIDDEN.
-func (t *Training) Approvals(ctx context.Context, who Actor) ([]EnrolmentView, error) {
+// own) waiting for a decision, in the order they were made, a page at a time; after is the
+// cursor of the previous page. Requests past their time are expired first. Errors: EFORBIDDEN,
+// EINVALID (bad cursor).
+func (t *Training) Approvals(ctx context.Context, who Actor, after string, limit int) (ApprovalPage, error) {
 	if err := can(ctx, t.d.Authz, who, "decide", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors decide training requests."); err != nil {
-		return nil, err
+		return ApprovalPage{}, err
 	}
-	if err := t.expireRequests(ctx, "organisation_id = ?", who.OrgID); err != nil {
-		return nil, err
+	if limit <= 0 || limit > 100 {
+		limit = 50
 	}
+	var from int64
+	if after != "" {
+		id, err := strconv.ParseInt(after, 10, 64)
+		if err != nil || id <= 0 {
+			return ApprovalPage{}, Invalid("after", "The page link is not valid: go back to the first page")
+		}
+		from = id
+	}
+	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
+		return ApprovalPage{}, err
+	}
+	q := t.d.DB.conn(ctx).Where("organisation_id = ? AND user_id <> ? AND state = ? AND id > ?", who.OrgID, who.UserID, EnrolmentRequested, from)
+	// Ids grow with the time of the request: id order is the order they were made in.
 	var list []Enrolment
-	err := t.d.DB.conn(ctx).Where("organisation_id = ? AND user_id <> ? AND state = ?", who.OrgID, who.UserID, EnrolmentRequested).
-		Order("requested_at, id").Limit(500).Find(&list).Error
-	if err != nil {
-		return nil, dbError(err)
+	if err := q.Order("id").Limit(limit + 1).Find(&list).Error; err != nil {
+		return ApprovalPage{}, dbError(err)
 	}
-	return t.enrolmentViews(ctx, list)
+	var page ApprovalPage
+	if len(list) > limit {
+		list = list[:limit]
+		page.Next = idString(list[limit-1].ID)
+	}
+	views, err := t.enrolmentViews(ctx, list)
+	page.Enrolments = views
+	return page, err
 }
 
 // SessionLearners is who is on a session, for its trainers.
@@ -888,7 +975,7 @@ type SessionLearners struct {
 // for approval, and those whose booking ended. Its trainers may. Errors: ENOTFOUND, EFORBIDDEN.
 func (t *Training) Learners(ctx context.Context, who Actor, sessionID int64) (SessionLearners, error) {
 	var out SessionLearners
-	if err := t.expireRequests(ctx, "session_id = ?", sessionID); err != nil {
+	if err := t.expireDue(ctx, "session_id = ?", sessionID); err != nil {
 		return out, err
 	}
 	s, c, obj, err := t.loadSession(ctx, who, sessionID, false)

@@ -76,6 +76,11 @@ func (t *Training) BulkEnrol(ctx context.Context, who Actor, sessionID int64, fi
 	if err != nil {
 		return report, err
 	}
+	// The people listed are of the actor's organisation: overdue requests of theirs must not
+	// count as bookings.
+	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
+		return report, err
+	}
 	err = t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		report = BulkReport{Rows: make([]BulkRow, 0, len(lines))}
 		// Who the addresses are, in the actor's organisation only.

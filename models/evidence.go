@@ -440,15 +440,25 @@ func (s *CaseFiles) evidenceView(ctx context.Context, caseID, evID int64) (Evide
 	return vs[0], nil
 }
 
-// Evidence lists a case's exhibits, oldest first, superseded ones included and marked. Listing
-// shows metadata only: opening an exhibit (ViewEvidence) is a custody event. Anyone who may read
-// the case's evidence may call it. Errors: ENOTFOUND.
+// Evidence lists a case's exhibits, oldest first, superseded ones included and marked. The
+// list shows the exhibit register (references, descriptions, hashes), so it is recorded in the
+// audit log; opening an exhibit (ViewEvidence) or its file (OpenEvidence) is in addition a
+// custody event on that exhibit's continuity record. Anyone who may read the case's evidence
+// may call it. Errors: ENOTFOUND.
 func (s *CaseFiles) Evidence(ctx context.Context, who Actor, id int64) ([]EvidenceView, error) {
-	cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
-	if err != nil {
-		return nil, err
-	}
-	return s.evidenceViews(ctx, cf.ID, 0)
+	var out []EvidenceView
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		if err != nil {
+			return err
+		}
+		if out, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: idString(cf.ID), Outcome: OutcomeSuccess,
+			Details: map[string]string{"exhibits": idString(int64(len(out)))}})
+	})
+	return out, err
 }
 
 // ViewEvidence returns an exhibit with its continuity record; the view itself is a custody

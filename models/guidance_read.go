@@ -172,6 +172,10 @@ func (g *Guidance) view(ctx context.Context, who Actor, l *loadedVersion, obj po
 		return out, err
 	}
 	may := func(act policies.Action) bool { return g.d.Authz.Can(ctx, who.subject(), act, obj) == nil }
+	if !may("read_draft") {
+		// An approver's comments are about a draft: they stay with its editors and approvers.
+		out.ReturnedAt, out.ReturnedBy, out.ReturnComment = nil, nil, ""
+	}
 	if versionEditable(v.Status) {
 		out.Can.Edit = may("edit")
 		out.Can.Submit = out.Can.Edit
@@ -320,7 +324,7 @@ func (g *Guidance) History(ctx context.Context, who Actor, id int64) (GuidanceHi
 	out := GuidanceHistory{DocumentID: id, Title: first.v.Title, Versions: []GuidanceVersionSummary{}}
 	level := policies.Unmarked
 	for _, vid := range ids {
-		l, _, err := g.seeVersion(ctx, who, vid)
+		l, obj, err := g.seeVersion(ctx, who, vid)
 		if ErrorCode(err) == ENOTFOUND {
 			continue
 		}
@@ -328,6 +332,10 @@ func (g *Guidance) History(ctx context.Context, who Actor, id int64) (GuidanceHi
 			return out, err
 		}
 		v := l.v
+		if g.d.Authz.Can(ctx, who.subject(), "read_draft", obj) != nil {
+			// An approver's comments are about a draft: they stay with its editors and approvers.
+			v.ReturnedAt, v.ReturnComment = nil, ""
+		}
 		names, err := g.people(ctx, &v.AuthorID, v.ApproverID)
 		if err != nil {
 			return out, err
@@ -504,8 +512,11 @@ func (g *Guidance) List(ctx context.Context, who Actor, f GuidanceFilter, after 
 	if err := f.validate(); err != nil {
 		return GuidancePage{}, err
 	}
-	if limit <= 0 || limit > 100 {
+	switch {
+	case limit <= 0:
 		limit = 20
+	case limit > 100:
+		limit = 100
 	}
 	scope, args, err := g.readerScope(ctx, who, false)
 	if err != nil {

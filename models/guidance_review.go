@@ -140,7 +140,7 @@ func (g *Guidance) Review(ctx context.Context, who Actor, documentID int64, next
 			return err
 		}
 		if l.v.Status != GuidancePublished {
-			return Conflict("This guidance has no published version to review.")
+			return Conflict("This guidance has no published version to review yet: it falls due for review twelve months after it is published.")
 		}
 		now := g.d.now()
 		today := guidanceDay(now)

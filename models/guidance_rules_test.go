@@ -500,4 +500,14 @@ func TestGuidanceSearch(t *testing.T) {
 	if n := count(`"trafficking" OR body:x NEAR(a b) *`); n != 0 {
 		t.Errorf("query syntax was not treated as words: %d results", n)
 	}
+	// Words too common to search for are left out alike on both databases: alone, they are
+	// refused with what to do instead.
+	if n := count("the freezing of an order"); n != 1 {
+		t.Errorf("common words among others: %d results, want 1", n)
+	}
+	_, err = f.s.Guidance.Search(ctx, officer, "the of AND for", models.GuidanceFilter{}, 1)
+	wantCode(t, "search for common words only", err, models.EINVALID)
+	if !strings.Contains(models.ErrorMessage(err), "common words") {
+		t.Errorf("refusal of common words says %q", models.ErrorMessage(err))
+	}
 }

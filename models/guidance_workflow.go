@@ -160,7 +160,7 @@ func versionConflict(n int, s string) error {
 	case GuidancePublished, GuidanceSuperseded:
 		return Conflict(fmt.Sprintf("Version %d has been published, so it cannot be changed. Start a new version instead.", n))
 	}
-	return Conflict(fmt.Sprintf("Version %d cannot be changed now.", n))
+	return Conflict(fmt.Sprintf("Version %d cannot be changed now: reload it to see where it stands.", n))
 }
 
 // editableVersion loads a version who may change: ENOTFOUND when they may not see it,
@@ -279,6 +279,20 @@ func (g *Guidance) Submit(ctx context.Context, who Actor, id int64) (GuidanceVer
 	return g.Version(ctx, who, id)
 }
 
+// decisionConflict explains why a version in status s cannot be published or returned (what),
+// and what happens next.
+func decisionConflict(what string, n int, s string) error {
+	switch s {
+	case GuidanceDraft, GuidanceReturned:
+		return Conflict(fmt.Sprintf("Version %d cannot be %s: it has not been sent for approval. Its editors send it when it is ready.", n, what))
+	case GuidancePublished:
+		return Conflict(fmt.Sprintf("Version %d cannot be %s: it is already published. To change it, start a new version.", n, what))
+	case GuidanceSuperseded:
+		return Conflict(fmt.Sprintf("Version %d cannot be %s: a later version has replaced it.", n, what))
+	}
+	return Conflict(fmt.Sprintf("Version %d cannot be %s now: reload it to see where it stands.", n, what))
+}
+
 // decide checks that who may take an approver's decision (publish or return) on a version: the
 // policy refuses anyone who wrote part of it.
 func (g *Guidance) decide(ctx context.Context, who Actor, act policies.Action, id int64) (*loadedVersion, error) {
@@ -308,7 +322,7 @@ func (g *Guidance) Publish(ctx context.Context, who Actor, id int64) (GuidanceVe
 			return err
 		}
 		if l.v.Status != GuidanceSubmitted {
-			return Conflict(fmt.Sprintf("Only a version submitted for approval can be published: version %d is %s.", l.v.Number, l.v.Status))
+			return decisionConflict("published", l.v.Number, l.v.Status)
 		}
 		db, now := g.d.DB.conn(ctx), g.d.now()
 		if g.d.DB.dialect == DialectPostgres {
@@ -377,7 +391,7 @@ func (g *Guidance) Return(ctx context.Context, who Actor, id int64, comment stri
 			return Invalid("comment", fmt.Sprintf("Comments must be %d characters or fewer", guidanceCommentLen))
 		}
 		if l.v.Status != GuidanceSubmitted {
-			return Conflict(fmt.Sprintf("Only a version submitted for approval can be returned: version %d is %s.", l.v.Number, l.v.Status))
+			return decisionConflict("returned", l.v.Number, l.v.Status)
 		}
 		now := g.d.now()
 		res := g.d.DB.conn(ctx).Model(&guidanceVersion{}).Where("id = ? AND status = ?", id, GuidanceSubmitted).

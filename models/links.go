@@ -41,12 +41,8 @@ func linkPath(purpose string) string {
 // purpose for the same user stop working.
 func issueLink(ctx context.Context, d Deps, purpose string, userID, createdBy *int64, ttl time.Duration) (string, error) {
 	now := d.now()
-	q := d.DB.conn(ctx).Model(&oneTimeLink{}).Where("purpose = ? AND used_at IS NULL", purpose)
-	if userID != nil {
-		q = q.Where("user_id = ?", *userID)
-	}
-	if err := q.Update("expires_at", now).Error; err != nil {
-		return "", dbError(err)
+	if err := expireLinks(ctx, d, purpose, userID); err != nil {
+		return "", err
 	}
 	token, hash := newToken()
 	l := oneTimeLink{Purpose: purpose, UserID: userID, TokenHash: hash, ExpiresAt: now.Add(ttl), CreatedBy: createdBy, CreatedAt: now}
@@ -54,6 +50,15 @@ func issueLink(ctx context.Context, d Deps, purpose string, userID, createdBy *i
 		return "", dbError(err)
 	}
 	return strings.TrimRight(d.Config.PublicURL, "/") + linkPath(purpose) + token, nil
+}
+
+// expireLinks ends the unused links of purpose (for the user, when userID is set).
+func expireLinks(ctx context.Context, d Deps, purpose string, userID *int64) error {
+	q := d.DB.conn(ctx).Model(&oneTimeLink{}).Where("purpose = ? AND used_at IS NULL", purpose)
+	if userID != nil {
+		q = q.Where("user_id = ?", *userID)
+	}
+	return dbError(q.Update("expires_at", d.now()).Error)
 }
 
 // checkLink finds the live link for token (unused, unexpired) without using it.

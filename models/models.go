@@ -34,6 +34,7 @@ type Deps struct {
 	Authz   *policies.Authorizer
 	Blobs   *storage.Store
 	Secrets *storage.Keyring // seals small secrets (TOTP keys) at rest
+	SMTP    *SMTPConfig      // the mail relay; nil = no email
 	Log     *slog.Logger
 	Clock   func() time.Time
 	Config  Config
@@ -52,6 +53,10 @@ type Services struct {
 	Training      *Training
 	Notifications *Notifications
 	CaseFiles     *CaseFiles
+	Monitor       *Monitor
+	Jobs          *Jobs
+	Mail          *Mail // nil when no mail relay is configured
+	OIDC          *OIDC // single sign-on through organisations' OpenID providers
 }
 
 // New builds the operations from their dependencies.
@@ -62,7 +67,7 @@ func New(d Deps) *Services {
 	}
 	audit := newAudit(d)
 	users := &Users{d: d, audit: audit}
-	return &Services{
+	s := &Services{
 		Audit:         audit,
 		Organisations: &Organisations{d: d, audit: audit},
 		Users:         users,
@@ -74,7 +79,13 @@ func New(d Deps) *Services {
 		Training:      &Training{d: d, audit: audit},
 		Notifications: &Notifications{d: d, audit: audit},
 		CaseFiles:     &CaseFiles{d: d, audit: audit},
+		Monitor:       &Monitor{d: d},
+		Jobs:          newJobs(d, audit),
+		Mail:          newMail(d),
+		OIDC:          newOIDC(d, audit),
 	}
+	registerJobs(s, d, audit)
+	return s
 }
 
 // now is the clock every operation reads, in UTC and at the microsecond precision both

@@ -53,6 +53,9 @@ const (
 	NoticeCancellation  = "cancellation"   // a session, or their place on it, was cancelled
 	NoticeCertificate   = "certificate"    // a certificate was issued
 	NoticeTrainer       = "trainer"        // they were made a trainer of a course
+	// Reminders that background jobs send (training_reminders.go).
+	NoticeApprovalReminder = "approval_reminder" // a request of their staff expires soon undecided
+	NoticeRenewal          = "renewal"           // their certificate is due for renewal
 )
 
 // notificationTextLen and notificationLinkLen are the column sizes: longer text is clipped.

@@ -18,8 +18,8 @@ type Operator struct {
 }
 
 // CreateUser adds a user with roles and vetting. With a password it is set (after the usual
-// checks); without one, a set-password link valid for 24 hours is returned to pass on. Errors:
-// EINVALID, ECONFLICT.
+// checks); without one, a set-password link valid for 24 hours is emailed to them when email is
+// on (and "" returned), or else returned to pass on. Errors: EINVALID, ECONFLICT.
 func (o *Operator) CreateUser(ctx context.Context, in UserInput, password string) (UserView, string, error) {
 	var user User
 	var link string
@@ -30,6 +30,9 @@ func (o *Operator) CreateUser(ctx context.Context, in UserInput, password string
 		}
 		if password != "" {
 			return (&Accounts{d: o.d, audit: o.audit}).setPassword(ctx, &user, password, "password")
+		}
+		if emailed, err := emailSetPasswordLink(ctx, o.d, user.ID, NoticeInvitation); err != nil || emailed {
+			return err
 		}
 		link, err = issueLink(ctx, o.d, linkSetPassword, &user.ID, nil, 24*time.Hour)
 		return err

@@ -359,15 +359,14 @@ func (s *CaseFiles) decide(ctx context.Context, who Actor, id int64, m move, rea
 }
 
 // Submissions lists a case's submissions, newest first. Anyone who may read the case may call
-// it. Errors: ENOTFOUND.
+// it (an audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Submissions(ctx context.Context, who Actor, id int64) ([]SubmissionView, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
+	var subs []PackSubmission
+	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
+		return dbError(s.d.DB.conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var subs []PackSubmission
-	if err := s.d.DB.conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error; err != nil {
-		return nil, dbError(err)
 	}
 	out := make([]SubmissionView, 0, len(subs))
 	for _, sub := range subs {
@@ -381,19 +380,18 @@ func (s *CaseFiles) Submissions(ctx context.Context, who Actor, id int64) ([]Sub
 }
 
 // SubmissionSnapshot returns submission number's frozen snapshot, byte for byte as hashed.
-// Anyone who may read the case may call it. Errors: ENOTFOUND.
+// Anyone who may read the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) SubmissionSnapshot(ctx context.Context, who Actor, id int64, number int) (SubmissionView, []byte, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
+	var sub PackSubmission
+	err := s.readPart(ctx, who, id, "submission "+idString(int64(number)), func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
+		err := s.d.DB.conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return NotFound("Submission not found")
+		}
+		return dbError(err)
+	})
 	if err != nil {
 		return SubmissionView{}, nil, err
-	}
-	var sub PackSubmission
-	err = s.d.DB.conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return SubmissionView{}, nil, NotFound("Submission not found")
-	}
-	if err != nil {
-		return SubmissionView{}, nil, dbError(err)
 	}
 	v, err := s.submissionView(ctx, sub)
 	return v, []byte(sub.Snapshot), err
@@ -411,6 +409,8 @@ type caseShare struct {
 	ExpiresAt    time.Time
 	RevokedBy    *int64
 	RevokedAt    *time.Time
+	// ExpiryRecordedAt is when ExpireShares recorded that the share ran out.
+	ExpiryRecordedAt *time.Time
 }
 
 func (caseShare) TableName() string { return "case_shares" }
@@ -465,6 +465,11 @@ func (s *CaseFiles) Share(ctx context.Context, who Actor, id int64, in ShareInpu
 			return err
 		}
 		if sub == nil {
+			if voided, err := s.latestSubmission(ctx, cf.ID, SubmissionVoided); err != nil {
+				return err
+			} else if voided != nil {
+				return Conflict("The file changed after pack " + idString(int64(voided.Number)) + " was approved, so that approval is void: submit the pack again and have it approved before sharing it.")
+			}
 			return Conflict("There is no approved pack to share.")
 		}
 		liaisons, err := s.peopleWithRole(ctx, policies.RoleCPSLiaison, KindCPS, 0)
@@ -573,17 +578,19 @@ func (s *CaseFiles) RevokeShare(ctx context.Context, who Actor, id, shareID int6
 }
 
 // Shares lists a case's shares, newest first: all of them for the team and supervisors, a CPS
-// liaison's own for a liaison. Anyone who may read the case may call it. Errors: ENOTFOUND.
+// liaison's own for a liaison. Anyone who may read the case may call it (an audited read).
+// Errors: ENOTFOUND.
 func (s *CaseFiles) Shares(ctx context.Context, who Actor, id int64) ([]ShareView, error) {
-	cf, obj, err := s.loadObject(ctx, who, id, "casefile", "read", false)
-	if err != nil {
-		return nil, err
-	}
-	only := who.UserID
-	if s.d.Authz.Can(ctx, who.subject(), "share", obj) == nil || s.d.Authz.Can(ctx, who.subject(), "update", obj) == nil {
-		only = 0
-	}
-	return s.shares(ctx, cf.ID, only)
+	var out []ShareView
+	err := s.readPart(ctx, who, id, "shares", func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
+		only := who.UserID
+		if s.d.Authz.Can(ctx, who.subject(), "share", obj) == nil || s.d.Authz.Can(ctx, who.subject(), "update", obj) == nil {
+			only = 0
+		}
+		out, err = s.shares(ctx, cf.ID, only)
+		return err
+	})
+	return out, err
 }
 
 func (s *CaseFiles) shares(ctx context.Context, caseID, liaison int64) ([]ShareView, error) {
@@ -677,6 +684,10 @@ type CPSAction struct {
 	Response    string     `json:"response,omitempty"`
 	RespondedBy *int64     `json:"responded_by,omitempty"`
 	RespondedAt *time.Time `json:"responded_at,omitempty"`
+	// When the team was reminded that the item falls due, and that it is overdue
+	// (RemindDueActions).
+	DueRemindedAt     *time.Time `json:"-"`
+	OverdueRemindedAt *time.Time `json:"-"`
 }
 
 // TableName is the table of CPS entries.
@@ -869,15 +880,15 @@ func (s *CaseFiles) AnswerAction(ctx context.Context, who Actor, id, actionID in
 		if err != nil {
 			return err
 		}
+		if err := s.checkMove(cf, moveAnswer); err != nil {
+			return err
+		}
 		err = s.d.DB.conn(ctx).Where("id = ? AND case_id = ? AND kind = ?", actionID, cf.ID, KindAction).Take(&a).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return NotFound("CPS action not found")
 		}
 		if err != nil {
 			return dbError(err)
-		}
-		if err := s.checkMove(cf, moveAnswer); err != nil {
-			return err
 		}
 		if a.RespondedAt != nil {
 			return Conflict("This action has already been answered.")
@@ -903,14 +914,15 @@ func (s *CaseFiles) AnswerAction(ctx context.Context, who Actor, id, actionID in
 	return a, err
 }
 
-// Actions lists a case's CPS entries, newest first. Anyone who may read the case may call it.
-// Errors: ENOTFOUND.
+// Actions lists a case's CPS entries, newest first. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
 func (s *CaseFiles) Actions(ctx context.Context, who Actor, id int64) ([]ActionView, error) {
-	cf, err := s.load(ctx, who, id, "read", false)
-	if err != nil {
-		return nil, err
-	}
-	return s.actions(ctx, cf.ID)
+	var out []ActionView
+	err := s.readPart(ctx, who, id, "actions", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.actions(ctx, cf.ID)
+		return err
+	})
+	return out, err
 }
 
 func (s *CaseFiles) actions(ctx context.Context, caseID int64) ([]ActionView, error) {

@@ -62,7 +62,9 @@ func (s *CaseFiles) Export(ctx context.Context, who Actor, id int64) (*PackExpor
 		if p.entries, err = s.entries(ctx, cf.ID); err != nil {
 			return err
 		}
-		sub, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
+		// The pack the supervisor last approved, even if a later change voided the approval:
+		// the manifest says which, and its snapshot shows what was approved.
+		sub, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved, SubmissionVoided)
 		if err != nil {
 			return err
 		}
@@ -162,6 +164,11 @@ type manifestSub struct {
 	SubmittedAt    string  `json:"submitted_at"`
 	ApprovedBy     string  `json:"approved_by"`
 	ApprovedAt     string  `json:"approved_at"`
+	// Status is "approved", or "voided" when the file changed after the approval: the files
+	// of the export are then the case file as it is now, not the pack as approved.
+	Status     SubmissionStatus `json:"status"`
+	VoidedAt   string           `json:"voided_at,omitempty"`
+	VoidReason string           `json:"void_reason,omitempty"`
 }
 
 type manifestEv struct {
@@ -233,7 +240,7 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 			return cw.n, err
 		}
 	}
-	buf := make([]byte, 256<<10)
+	ring := newPrefetchRing()
 	for _, e := range p.evidence {
 		b, ok := p.blobs[e.ID]
 		if !ok {
@@ -247,7 +254,7 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 		if err != nil {
 			return cw.n, err
 		}
-		n, err := io.CopyBuffer(fw, f, buf)
+		n, err := ring.copy(fw, f)
 		f.Close()
 		if err != nil {
 			return cw.n, err
@@ -327,6 +334,10 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 		if sub.DecidedAt != nil {
 			m.Submission.ApprovedAt = sub.DecidedAt.Format(time.RFC3339Nano)
 		}
+		m.Submission.Status = sub.Status
+		if sub.VoidedAt != nil {
+			m.Submission.VoidedAt, m.Submission.VoidReason = sub.VoidedAt.Format(time.RFC3339Nano), sub.VoidReason
+		}
 	}
 	for _, it := range p.items {
 		si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
@@ -387,7 +398,7 @@ code { word-break: break-all; }
 <dt>Status</dt><dd>{{.Case.StatusLabel}}</dd>
 <dt>Lead investigator</dt><dd>{{.Case.LeadName}}</dd>
 <dt>Exported</dt><dd>{{.At.Format "2 January 2006 15:04:05 MST"}} by {{.By}}</dd>
-{{with .Submission}}<dt>Approved pack</dt><dd>Pack {{.Number}} ({{.PurposeLabel}}), submitted by {{.SubmittedByName}}, approved by {{.DecidedByName}}. Manifest SHA-256 <code>{{.ManifestSHA256}}</code> is the SHA-256 of {{$.SubFile}}.</dd>{{end}}
+{{with .Submission}}<dt>Approved pack</dt><dd>Pack {{.Number}} ({{.PurposeLabel}}), submitted by {{.SubmittedByName}}, approved by {{.DecidedByName}}. Manifest SHA-256 <code>{{.ManifestSHA256}}</code> is the SHA-256 of {{$.SubFile}}.{{if eq .Status "voided"}} <strong>The approval was voided{{with .VoidedAt}} on {{date .}}{{end}} by a later change ({{.VoidReason}}): the files in this export are the case file as it is now, not the pack as approved.</strong>{{end}}</dd>{{end}}
 </dl>
 <p>To check this pack, unzip it and run <code>sha256sum -c SHA256SUMS</code> in its folder: every file must say OK.</p>
 <h2>Readiness</h2>
@@ -431,4 +442,93 @@ func (p *PackExport) index(subFile string) ([]byte, error) {
 	err := indexPage.Execute(&b, map[string]any{"Case": p.view, "Items": p.items, "Evidence": p.evidence, "Submission": p.submission,
 		"SubFile": subFile, "At": p.at.In(ukZone), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d})
 	return b.Bytes(), err
+}
+
+// The export reads an exhibit from the store and writes it to the client at the same time:
+// a goroutine fills fixed buffers from the store (decrypting and checking as it goes) while
+// the caller writes the previous ones out, so neither side waits for the other, and each
+// write to the client is a large one. Memory is prefetchBuffers*prefetchSize, whatever the
+// size of the pack.
+const (
+	prefetchSize    = 1 << 20
+	prefetchBuffers = 3
+)
+
+type prefetchRing struct{ free chan []byte }
+
+func newPrefetchRing() *prefetchRing {
+	r := &prefetchRing{free: make(chan []byte, prefetchBuffers)}
+	for range prefetchBuffers {
+		r.free <- make([]byte, prefetchSize)
+	}
+	return r
+}
+
+// copy writes everything src holds to dst and returns how many bytes it wrote, or the first
+// error of either side. The reading goroutine has stopped, and every buffer is back in the
+// ring, when it returns.
+func (r *prefetchRing) copy(dst io.Writer, src io.Reader) (int64, error) {
+	type chunk struct {
+		buf []byte
+		n   int
+		err error
+	}
+	full := make(chan chunk, prefetchBuffers)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(full)
+		for {
+			select {
+			case <-stop: // the writer failed: read no further
+				return
+			default:
+			}
+			var buf []byte
+			select {
+			case buf = <-r.free:
+			case <-stop:
+				return
+			}
+			n, err := io.ReadFull(src, buf)
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			select {
+			case full <- chunk{buf, n, err}:
+			case <-stop:
+				r.free <- buf
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var written int64
+	var failed error
+	for c := range full {
+		if failed == nil && c.n > 0 {
+			var n int
+			n, failed = dst.Write(c.buf[:c.n])
+			written += int64(n)
+			if failed == nil && n < c.n {
+				failed = io.ErrShortWrite
+			}
+		}
+		r.free <- c.buf
+		if failed == nil && c.err != nil && c.err != io.EOF {
+			failed = c.err
+		}
+		if failed != nil {
+			break
+		}
+	}
+	close(stop)
+	<-done
+	for c := range full { // what the reader sent before it saw stop
+		r.free <- c.buf
+	}
+	return written, failed
 }

@@ -25,6 +25,9 @@ type Session struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 	ClientIP   string    `json:"client_ip"`
 	UserAgent  string    `json:"user_agent"`
+	// SignInMethod is SignInPassword, or SignInOIDC for a session begun through an
+	// organisation's OpenID provider, whose sign-in counts as the second factor.
+	SignInMethod string `json:"-" gorm:"default:password"`
 }
 
 // Step is what a browser must do next after signing in.
@@ -243,7 +246,8 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Actor, Sessi
 	}
 	a := actorOf(s.d, user, now)
 	// A role granted since sign-in may now require a second factor the user has not set up.
-	a.SessionID, a.MFAPassed = sess.ID, sess.MFAPassed && (a.MFAEnrolled || !mfaRequired(a.Roles))
+	// A provider's sign-in is the second factor of its sessions: MFA is the provider's job.
+	a.SessionID, a.MFAPassed = sess.ID, sess.MFAPassed && (a.MFAEnrolled || !mfaRequired(a.Roles) || sess.SignInMethod == SignInOIDC)
 	return a, sess, nil
 }
 

@@ -213,6 +213,9 @@ type Completion struct {
 // are told. The trainers of the course may. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (t *Training) Complete(ctx context.Context, who Actor, sessionID int64) (Completion, error) {
 	var out Completion
+	if err := t.expireDue(ctx, "session_id = ?", sessionID); err != nil {
+		return out, err
+	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		out = Completion{}
 		s, c, obj, err := t.sessionForRegister(ctx, who, sessionID, true)
@@ -493,7 +496,7 @@ func VerifyURL(publicURL, code string) string {
 func (c Certificate) pdf(publicURL string) ([]byte, error) {
 	p := fpdf.New("L", "mm", "A4", "")
 	p.SetCompression(false)
-	p.SetCatalogSort(true) // fonts and images in a fixed order, so the same certificate gives the same bytes
+	p.SetCatalogSort(true)                      // fonts and images in a fixed order, so the same certificate gives the same bytes
 	tr := p.UnicodeTranslatorFromDescriptor("") // UTF-8 to the core fonts' Windows-1252
 	p.SetTitle("Certificate "+c.Number, true)
 	p.SetAuthor("MSP Hub", true)
@@ -550,12 +553,9 @@ func (c Certificate) pdf(publicURL string) ([]byte, error) {
 }
 
 // Verification is all the public verification page says about a code: whether it is a valid
-// certificate, for which course, until when. It names nobody.
+// certificate. It names nobody and no course: whoever holds the certificate shows the rest.
 type Verification struct {
-	Status      string     `json:"status"` // valid, expired or not_found
-	CourseCode  string     `json:"course_code,omitempty"`
-	CourseTitle string     `json:"course_title,omitempty"`
-	ExpiresOn   *time.Time `json:"expires_on,omitempty"`
+	Status string `json:"status"` // valid, expired or not_found
 }
 
 // VerifyCertificate checks a certificate's public code, for anyone, signed in or not. Each
@@ -570,7 +570,7 @@ func (t *Training) VerifyCertificate(ctx context.Context, code string) (Verifica
 			err := t.d.DB.conn(ctx).Take(&c, "code = ?", norm).Error
 			switch {
 			case err == nil:
-				v = Verification{Status: c.StatusOn(t.d.now()), CourseCode: c.CourseCode, CourseTitle: c.CourseTitle, ExpiresOn: c.ExpiresOn}
+				v = Verification{Status: c.StatusOn(t.d.now())}
 				outcome, id = OutcomeSuccess, idString(c.ID)
 			case !errors.Is(err, gorm.ErrRecordNotFound):
 				return dbError(err)

@@ -59,7 +59,7 @@ func (t *Training) GetLearningRecord(ctx context.Context, who Actor, userID int6
 	if err := canSee(ctx, t.d.Authz, who, "read", recordObject(who, u), "Learning record"); err != nil {
 		return rec, err
 	}
-	if err := t.expireRequests(ctx, "user_id = ?", u.ID); err != nil {
+	if err := t.expireDue(ctx, "user_id = ?", u.ID); err != nil {
 		return rec, err
 	}
 	rec.Person = PersonRef{ID: u.ID, Name: u.Name, Email: u.Email}
@@ -135,6 +135,9 @@ func (t *Training) StaffRecords(ctx context.Context, who Actor, query, after str
 	var out StaffTraining
 	if err := can(ctx, t.d.Authz, who, "read", policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors see their staff's training."); err != nil {
+		return out, err
+	}
+	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
 		return out, err
 	}
 	if limit <= 0 || limit > 200 {
@@ -239,6 +242,9 @@ func (t *Training) StaffRecords(ctx context.Context, who Actor, query, after str
 func (t *Training) ExportStaffRecords(ctx context.Context, who Actor, w io.Writer) error {
 	if err := can(ctx, t.d.Authz, who, "export", policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors export their staff's training."); err != nil {
+		return err
+	}
+	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
 		return err
 	}
 	db := t.d.DB.conn(ctx)

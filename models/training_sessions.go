@@ -230,7 +230,7 @@ func (t *Training) sessionDays(ctx context.Context, ids ...int64) (map[int64][]S
 // GetSession returns a session with its days, trainers and the actor's own booking. The joining
 // details are shown only to those with a place and to its trainers. Errors: ENOTFOUND.
 func (t *Training) GetSession(ctx context.Context, who Actor, id int64) (CourseSessionView, error) {
-	if err := t.expireRequests(ctx, "session_id = ?", id); err != nil {
+	if err := t.expireDue(ctx, "session_id = ?", id); err != nil {
 		return CourseSessionView{}, err
 	}
 	s, c, obj, err := t.loadSession(ctx, who, id, false)
@@ -452,6 +452,9 @@ func (t *Training) writeSessionTrainers(ctx context.Context, sessionID int64, id
 // position are told when the days, venue or joining details change. Its trainers may. Errors:
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT (cancelled or completed).
 func (t *Training) UpdateSession(ctx context.Context, who Actor, id int64, in SessionInput) (CourseSessionView, error) {
+	if err := t.expireDue(ctx, "session_id = ?", id); err != nil {
+		return CourseSessionView{}, err
+	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		s, c, obj, err := t.loadSession(ctx, who, id, true)
 		if err != nil {
@@ -577,6 +580,9 @@ func (t *Training) SessionForEdit(ctx context.Context, who Actor, id int64) (Cou
 // it ends, and each learner is told why. Its trainers may. Errors: ENOTFOUND, EFORBIDDEN,
 // EINVALID (no reason), ECONFLICT (not scheduled).
 func (t *Training) CancelSession(ctx context.Context, who Actor, id int64, reason string) (CourseSessionView, error) {
+	if err := t.expireDue(ctx, "session_id = ?", id); err != nil {
+		return CourseSessionView{}, err
+	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
 		s, c, obj, err := t.loadSession(ctx, who, id, true)
 		if err != nil {

@@ -200,3 +200,13 @@ func TestCertificatePDF(t *testing.T) {
 		t.Error("the same certificate renders differently each time")
 	}
 }
+
+// A certificate is in the reminder window of the fewest days that still covers the days it has
+// left; beyond the first window there is none.
+func TestRenewalWindow(t *testing.T) {
+	for left, want := range map[int]int{1: 7, 7: 7, 8: 30, 30: 30, 31: 60, 60: 60, 61: 0, 365: 0} {
+		if got := renewalWindow(left); got != want {
+			t.Errorf("%d days left: window %d, want %d", left, got, want)
+		}
+	}
+}

@@ -281,8 +281,9 @@ func (u *Users) views(ctx context.Context, users []User) ([]UserView, error) {
 
 // Create adds a user to an organisation with roles and vetting. Administrators may add anyone;
 // organisation administrators only to their own organisation, and never administrators or
-// auditors. The user has no password until they follow a set-password link. Errors:
-// EFORBIDDEN, EINVALID, ECONFLICT (the email address is taken).
+// auditors. The user has no password until they follow a set-password link; with email on,
+// one is emailed to them (an invitation). Errors: EFORBIDDEN, EINVALID, ECONFLICT (the email
+// address is taken).
 func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, error) {
 	var user User
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -297,7 +298,10 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 			return err
 		}
 		var err error
-		user, err = u.create(ctx, &who, in, nil)
+		if user, err = u.create(ctx, &who, in, nil); err != nil {
+			return err
+		}
+		_, err = emailSetPasswordLink(ctx, u.d, user.ID, NoticeInvitation)
 		return err
 	})
 	if err != nil {
@@ -554,8 +558,9 @@ func (u *Users) ResetMFA(ctx context.Context, who Actor, id int64) (UserView, er
 }
 
 // SetPasswordLink issues a single-use link, valid for 24 hours, with which the user sets a new
-// password; earlier unused links of theirs stop working. The link is shown to the administrator
-// to pass on (email delivery comes later). Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT (disabled).
+// password; earlier unused links of theirs stop working. With email on, the link is emailed to
+// the user and "" is returned; without, the link is returned for the administrator to pass on.
+// Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT (disabled).
 func (u *Users) SetPasswordLink(ctx context.Context, who Actor, id int64) (string, error) {
 	var link string
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -566,11 +571,19 @@ func (u *Users) SetPasswordLink(ctx context.Context, who Actor, id int64) (strin
 		if user.DisabledAt != nil {
 			return Conflict("Enable the account before sending a set-password link.")
 		}
-		link, err = issueLink(ctx, u.d, linkSetPassword, &user.ID, &who.UserID, 24*time.Hour)
+		emailed, err := emailSetPasswordLink(ctx, u.d, user.ID, NoticePasswordLink)
 		if err != nil {
 			return err
 		}
-		return u.audit.Record(ctx, &who, Event{Action: "user.set_password_link", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess})
+		delivery := "email"
+		if !emailed {
+			delivery = "shown"
+			if link, err = issueLink(ctx, u.d, linkSetPassword, &user.ID, &who.UserID, 24*time.Hour); err != nil {
+				return err
+			}
+		}
+		return u.audit.Record(ctx, &who, Event{Action: "user.set_password_link", ObjectType: "user", ObjectID: idString(user.ID), Outcome: OutcomeSuccess,
+			Details: map[string]string{"delivery": delivery}})
 	})
 	return link, err
 }

@@ -95,3 +95,21 @@ func (a *Authorizer) listen(ctx context.Context, dsn string, interval time.Durat
 		}
 	}
 }
+
+// ReloadEvery reloads the whole policy every interval until ctx ends. It is how a server on the
+// embedded default sees a change another process made in its database (an administrator's
+// command run while it serves), where there is no LISTEN/NOTIFY.
+func (a *Authorizer) ReloadEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Reload(ctx); err != nil && ctx.Err() == nil {
+				log.Error("periodic policy reload failed", slog.String("error", err.Error()))
+			}
+		}
+	}
+}

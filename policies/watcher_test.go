@@ -95,3 +95,46 @@ func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 		t.Fatal("the periodic reload did not pick up a change made without a notification")
 	}
 }
+
+// On the embedded default there is no LISTEN/NOTIFY: a server reloads the policy periodically,
+// so a role granted by another process on the same database file (an administrator's command)
+// reaches it.
+func TestPeriodicReloadSeesAnotherProcessesChange(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/msphub.db"
+	open := func() *policies.Authorizer {
+		db, err := models.Open(ctx, models.DBConfig{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, err := policies.New(ctx, db.Gorm())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	server, command := open(), open()
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		server.ReloadEvery(rctx, 50*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		close(done)
+	}()
+	t.Cleanup(func() { stop(); <-done })
+
+	sub := policies.Subject{Principal: "user:9", Domain: "org:1", Clearance: policies.Official, Vetted: true}
+	guidance := policies.Object{Type: "document", Org: "org:1", Classification: policies.Official}
+	if err := server.Can(ctx, sub, "create", guidance); !errors.Is(err, policies.ErrDenied) {
+		t.Fatalf("before the grant: %v", err)
+	}
+	if err := command.Grant(ctx, sub.Principal, policies.RoleGuidanceEditor, sub.Domain); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(5*time.Second, func() bool { return server.Can(ctx, sub, "create", guidance) == nil }) {
+		t.Fatal("the server never saw a role granted by another process")
+	}
+}

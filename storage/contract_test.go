@@ -366,6 +366,24 @@ func testBackendContract(t *testing.T, target backendUnderTest) {
 		if err := raw.List(t.Context(), "", func(string, int64, time.Time) error { return stop }); !errors.Is(err, stop) {
 			t.Errorf("List did not pass on fn's error: %v", err)
 		}
+		// The Store lists what its backend holds, for the orphan sweep, and passes on fn's error
+		// as it is.
+		var listed []string
+		if err := store.List(t.Context(), "cases/1/", func(key string, size int64, modified time.Time) error {
+			if size != encryptedSize(t, int64(len(key))) || time.Since(modified) > time.Hour {
+				t.Errorf("Store.List: %s of %d bytes modified %v, want %d bytes about now", key, size, modified, encryptedSize(t, int64(len(key))))
+			}
+			listed = append(listed, key)
+			return nil
+		}); err != nil || strings.Join(listed, " ") != "cases/1/a cases/1/b" {
+			t.Errorf("Store.List(cases/1/) = %q, %v; want cases/1/a cases/1/b", listed, err)
+		}
+		if err := store.List(t.Context(), "", func(string, int64, time.Time) error { return stop }); err != stop {
+			t.Errorf("Store.List did not pass on fn's error as it is: %v", err)
+		}
+		if err := store.List(t.Context(), "../", func(string, int64, time.Time) error { return nil }); !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("Store.List(../): err = %v, want ErrInvalidKey", err)
+		}
 		if err := store.Delete(t.Context(), "cases/1/b"); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}

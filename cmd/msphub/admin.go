@@ -64,6 +64,7 @@ func adminFlags(fs *flag.FlagSet, c *config) {
 	databaseFlags(fs, c)
 	fs.StringVar(&c.MasterKey, "master-key", "", "master key (as for serve); empty = key file in the data directory")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "URL people use to reach MSP Hub, for the set-password link")
+	smtpFlags(fs, c)
 }
 
 func runCreateUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -126,6 +127,8 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	fmt.Fprintf(stdout, "created user %d: %s <%s> in %s, roles %s\n", u.ID, u.Name, u.Email, o.Name, strings.Join(u.Roles, ","))
 	if link != "" {
 		fmt.Fprintf(stdout, "set-password link (single use, valid for 24 hours):\n%s\n", link)
+	} else if password == "" {
+		fmt.Fprintf(stdout, "a set-password link will be emailed to %s by the running MSP Hub\n", u.Email)
 	}
 	return nil
 }

@@ -172,6 +172,21 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.choose("accept_generic", "yes")
 		b.checkPage("disclosure, added", b.press("Save the entry"), ok, "Disclosure")
 		b.expectText("disclosure, added", "main table", "May be too generic")
+		// Changing the entry: the officer's choice to keep the generic description is shown
+		// ticked; untick it, and a description still too generic is prompted for again.
+		b.checkPage("change an entry", b.press("1 (change)"), ok, "Change MG6C entry 1")
+		if !b.has("input[name=accept_generic][value=yes]:checked") {
+			t.Error("change an entry: the kept generic description is not shown as kept")
+		}
+		b.choose("accept_generic", "yes")
+		b.fill("description", "Various documents")
+		f = b.checkPage("change an entry, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Change MG6C entry 1")
+		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
+			t.Errorf("generic description on change: error summary %+v", f.Links)
+		}
+		b.fill("description", "Daily till rolls of the car wash, 1 to 31 May 2025, seized from the office")
+		b.checkPage("disclosure, changed", b.press("Save the entry"), ok, "Disclosure")
+		b.expectText("disclosure, changed", "main table", "Daily till rolls of the car wash")
 		b.checkPage("team", b.visit(casePath+"/team"), ok, "Team")
 		b.fill("email", "nobody@example.police.uk")
 		f = b.checkPage("team, unknown person", b.press("Add to the team"), http.StatusUnprocessableEntity, "Team")
@@ -255,13 +270,39 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		// The investigator exports the pack; sha256sum -c passes on the unzipped pack.
 		b.checkPage("checklist, before export", b.visit(casePath), ok, "Checklist")
 		pack := b.caseDownload("Export the pack")
-		dir := caseUnzip(t, pack)
-		cmd := exec.Command("sha256sum", "-c", "--strict", "SHA256SUMS")
+		dir, files := caseUnzip(t, pack)
+		// The recipient's check, exactly as index.html and manifest.json tell them to run it:
+		// every file of the pack but SHA256SUMS itself must be listed and say OK.
+		cmd := exec.Command("sha256sum", "-c", "SHA256SUMS")
 		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Errorf("sha256sum -c SHA256SUMS on the unzipped pack: %v\n%s", err, out)
-		} else if !strings.Contains(string(out), "messages.txt: OK") || !strings.Contains(string(out), "manifest.json: OK") {
-			t.Errorf("sha256sum -c SHA256SUMS checked:\n%s", out)
+		}
+		checked := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			name, ok := strings.CutSuffix(line, ": OK")
+			if !ok {
+				t.Errorf("sha256sum -c SHA256SUMS: %q", line)
+			}
+			checked[name] = true
+		}
+		for _, f := range files {
+			if f != "SHA256SUMS" && !checked[f] {
+				t.Errorf("sha256sum -c SHA256SUMS did not check %s:\n%s", f, out)
+			}
+		}
+		if len(checked) != len(files)-1 || !checked["manifest.json"] || !checked["index.html"] {
+			t.Errorf("sha256sum -c SHA256SUMS checked %d of the pack's %d files:\n%s", len(checked), len(files), out)
+		}
+		var exhibits int
+		for f := range checked {
+			if strings.HasPrefix(f, "evidence/") {
+				exhibits++
+			}
+		}
+		if exhibits != 2 || !strings.Contains(string(out), "messages.txt: OK") {
+			t.Errorf("sha256sum checked %d exhibits, want JS/1 and JS/2:\n%s", exhibits, out)
 		}
 		if index, err := os.ReadFile(filepath.Join(dir, "index.html")); err != nil || !strings.Contains(string(index), "Accepted by CPS") {
 			t.Errorf("index.html of the pack: %v", err)
@@ -287,15 +328,18 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 	})
 }
 
-// caseUnzip extracts a ZIP into a temporary directory.
-func caseUnzip(t *testing.T, b []byte) string {
+// caseUnzip extracts a ZIP into a temporary directory and returns it with the names of the
+// files it holds.
+func caseUnzip(t *testing.T, b []byte) (string, []string) {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatalf("the export is not a ZIP: %v", err)
 	}
 	dir := t.TempDir()
+	var names []string
 	for _, f := range zr.File {
+		names = append(names, f.Name)
 		path := filepath.Join(dir, f.Name)
 		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
 			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
@@ -318,5 +362,5 @@ func caseUnzip(t *testing.T, b []byte) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
+	return dir, names
 }

@@ -269,3 +269,83 @@ func trainingEnrolmentOf(t *testing.T, s *identitySite, userID int64, sessionID 
 	}
 	return fmt.Sprint(id)
 }
+
+// signedInActor signs p in through the operations and returns them as an actor, for setting up
+// what a journey starts from without spending the browser's time on it.
+func signedInActor(t *testing.T, s *identitySite, p *person) models.Actor {
+	t.Helper()
+	ctx := context.Background()
+	in, err := s.app.services.Sessions.SignIn(ctx, p.Email, p.Password)
+	if err != nil {
+		t.Fatalf("sign in %s: %v", p.Email, err)
+	}
+	who, _, err := s.app.services.Sessions.Authenticate(ctx, in.Token)
+	if err != nil {
+		t.Fatalf("authenticate %s: %v", p.Email, err)
+	}
+	return who
+}
+
+// The pages of training the main journey does not pass through, checked the same way (axe,
+// with and without JavaScript): a trainer changes a course; a supervisor declines a request,
+// first without a reason; the learner sees why on the session page, and the queue is empty.
+func TestBrowserTrainingChangeAndDecline(t *testing.T) {
+	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
+		ctx := context.Background()
+		trainer := s.newPerson(t, "Tom Trainer", "tom.trainer@msptu.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleTrainer)
+		officer := s.newPerson(t, "Olive Officer", "olive.officer@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleOfficer)
+		sup := s.newPerson(t, "Sam Supervisor", "sam.supervisor@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleSupervisor)
+		tr := s.app.services.Training
+		teacher := signedInActor(t, s, trainer)
+		c, err := tr.CreateCourse(ctx, teacher, models.CourseInput{Code: "VIC-2D", Title: "Interviewing victims", CPDHours: 14, ApprovalRequired: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.PublishCourse(ctx, teacher, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+		session, err := tr.CreateSession(ctx, teacher, c.ID, models.SessionInput{Days: []models.DayInput{{StartsAt: start, EndsAt: start.Add(7 * time.Hour)}},
+			Venue: "Hendon", Capacity: 10, BookingClosesAt: start.Add(-24 * time.Hour), CancellationCutoffAt: start.Add(-48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Request(ctx, signedInActor(t, s, officer), session.ID); err != nil {
+			t.Fatal(err)
+		}
+		coursePath, sessionPath := fmt.Sprintf("/courses/%d", c.ID), fmt.Sprintf("/sessions/%d", session.ID)
+
+		tb := newTab(t, s.base, js)
+		tb.checkPage("trainer signed in", tb.signIn(trainer.Email, trainer.Password, ""), http.StatusOK, "MSP Hub")
+		tb.checkPage("course", tb.visit(coursePath), http.StatusOK, "Interviewing victims")
+		tb.checkPage("change the course", tb.press("Change the course"), http.StatusOK, "Change VIC-2D")
+		tb.fill("cpd_hours", "fourteen")
+		f := tb.checkPage("change the course, bad hours", tb.press("Save"), http.StatusUnprocessableEntity, "Change VIC-2D")
+		if len(f.Links) != 1 || f.Links[0].Href != "#cpd_hours" {
+			t.Errorf("change the course, bad hours: error summary %+v", f.Links)
+		}
+		tb.fill("title", "Interviewing victims of modern slavery", "cpd_hours", "14.5")
+		tb.checkPage("course, changed", tb.press("Save"), http.StatusOK, "Interviewing victims of modern slavery")
+		tb.expectText("course, changed", "main", "14.5")
+		tb.done()
+
+		sb := tb.freshTab()
+		sb.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
+		sb.checkPage("decline?", sb.press("Decline Olive Officer’s request for VIC-2D"), http.StatusOK, "Decline Olive Officer’s request")
+		f = sb.checkPage("decline, no reason", sb.press("Decline the request"), http.StatusUnprocessableEntity, "Decline Olive Officer’s request")
+		if len(f.Links) != 1 || f.Links[0].Href != "#reason" {
+			t.Errorf("decline, no reason: error summary %+v", f.Links)
+		}
+		sb.fill("reason", "Operation Kestrel needs you that week")
+		sb.checkPage("approvals, declined", sb.press("Decline the request"), http.StatusOK, "Training requests to decide")
+		sb.expectText("approvals, declined", "main", "No requests are waiting for your decision.")
+		sb.done()
+
+		ob := tb.freshTab()
+		ob.checkPage("officer signed in", ob.signIn(officer.Email, officer.Password, ""), http.StatusOK, "MSP Hub")
+		ob.checkPage("session, declined", ob.visit(sessionPath), http.StatusOK, ob.text("h1"))
+		ob.expectText("session, declined", "main", "Operation Kestrel needs you that week")
+		ob.done()
+	})
+}

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/msptp/msphub/api"
 )
 
 // config is every setting of msphub serve. Each comes from a flag or, when the flag is not
@@ -43,6 +46,16 @@ type config struct {
 	ShutdownTimeout    time.Duration
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
+
+	SMTPAddr     string
+	SMTPFrom     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string
+	SMTPCAFile   string
+
+	MetricsAllow string
+	MetricsToken string
 }
 
 // envName is the environment variable that stands in for a flag: --s3-access-key is
@@ -67,16 +80,9 @@ func databaseFlags(fs *flag.FlagSet, c *config) {
 // serveFlags are the settings of msphub serve.
 func serveFlags(fs *flag.FlagSet, c *config) {
 	databaseFlags(fs, c)
+	blobStoreFlags(fs, c)
 	fs.StringVar(&c.Addr, "addr", "localhost:8080", "address to listen on (host:port)")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "URL people use to reach MSP Hub; https turns on HSTS and secure cookies")
-	fs.StringVar(&c.S3Endpoint, "s3-endpoint", "", "S3-compatible endpoint (host:port); empty = blobs on local disk in the data directory")
-	fs.StringVar(&c.S3Bucket, "s3-bucket", "msphub", "S3 bucket (must exist)")
-	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access key")
-	fs.StringVar(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key")
-	fs.StringVar(&c.S3Region, "s3-region", "", "S3 region (empty for MinIO)")
-	fs.BoolVar(&c.S3TLS, "s3-tls", true, "connect to S3 over TLS")
-	fs.StringVar(&c.MasterKey, "master-key", "", "master key wrapping every blob's data key: 32 random bytes in base64 (openssl rand -base64 32); empty = key file in the data directory")
-	fs.StringVar(&c.OldMasterKeys, "old-master-keys", "", "earlier master keys, comma-separated, still accepted for reading during a rotation")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed")
 	c.MaxFormBytes = 1 << 20
 	fs.Var(&c.MaxFormBytes, "max-form-bytes", "largest form or JSON request body (e.g. 1MiB)")
@@ -90,6 +96,22 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 30*time.Minute, "a session unused this long ends")
 	fs.DurationVar(&c.SessionMaxAge, "session-max-age", 12*time.Hour, "a session ends this long after sign-in, however busy")
+	smtpFlags(fs, c)
+	fs.StringVar(&c.MetricsAllow, "metrics-allow", "127.0.0.0/8,::1", "comma-separated addresses or CIDR ranges that may read /metrics without the token; none = token only")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token that reads /metrics from anywhere (at least 32 characters: openssl rand -base64 32); empty = no token")
+}
+
+// blobStoreFlags are the settings of the blob store and its master keys, which serve and the
+// commands that read stored files (storage verify, backup) share.
+func blobStoreFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.S3Endpoint, "s3-endpoint", "", "S3-compatible endpoint (host:port); empty = blobs on local disk in the data directory")
+	fs.StringVar(&c.S3Bucket, "s3-bucket", "msphub", "S3 bucket (must exist)")
+	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access key")
+	fs.StringVar(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key")
+	fs.StringVar(&c.S3Region, "s3-region", "", "S3 region (empty for MinIO)")
+	fs.BoolVar(&c.S3TLS, "s3-tls", true, "connect to S3 over TLS")
+	fs.StringVar(&c.MasterKey, "master-key", "", "master key wrapping every blob's data key: 32 random bytes in base64 (openssl rand -base64 32); empty = key file in the data directory")
+	fs.StringVar(&c.OldMasterKeys, "old-master-keys", "", "earlier master keys, comma-separated, still accepted for reading during a rotation")
 }
 
 // parseFlags reads args, then fills every flag not given on the command line from its
@@ -129,24 +151,17 @@ func (c *config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return settingError("addr", errors.New("must be host:port, for example localhost:8080 or :8080"))
 	}
-	if c.S3Endpoint != "" {
-		if strings.Contains(c.S3Endpoint, "://") {
-			return settingError("s3-endpoint", errors.New("give host:port without a scheme; use MSPHUB_S3_TLS for https"))
-		}
-		if _, _, err := net.SplitHostPort(c.S3Endpoint); err != nil {
-			return settingError("s3-endpoint", errors.New("must be host:port, for example s3.eu-west-2.amazonaws.com:443"))
-		}
-		for name, v := range map[string]string{"s3-bucket": c.S3Bucket, "s3-access-key": c.S3AccessKey, "s3-secret-key": c.S3SecretKey} {
-			if v == "" {
-				return settingError(name, errors.New("is required when MSPHUB_S3_ENDPOINT is set"))
-			}
-		}
-		if c.MasterKey == "" {
-			return settingError("master-key", errors.New("is required with S3: every replica must wrap and unwrap data keys with the same key"))
-		}
+	if err := c.validateBlobStore(); err != nil {
+		return err
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return settingError("trusted-proxies", err)
+	}
+	if _, err := c.smtp(); err != nil {
+		return err
+	}
+	if _, err := c.metricsAccess(); err != nil {
+		return err
 	}
 	for name, n := range map[string]byteSize{"max-form-bytes": c.MaxFormBytes, "max-attachment-bytes": c.MaxAttachmentBytes,
 		"max-material-bytes": c.MaxMaterialBytes, "max-evidence-bytes": c.MaxEvidenceBytes} {
@@ -164,6 +179,52 @@ func (c *config) validate() error {
 		return settingError("session-max-age", errors.New("must be at least the idle time-out"))
 	}
 	return nil
+}
+
+// validateBlobStore checks the S3 settings: all or none.
+func (c *config) validateBlobStore() error {
+	if c.S3Endpoint != "" {
+		if strings.Contains(c.S3Endpoint, "://") {
+			return settingError("s3-endpoint", errors.New("give host:port without a scheme; use MSPHUB_S3_TLS for https"))
+		}
+		if _, _, err := net.SplitHostPort(c.S3Endpoint); err != nil {
+			return settingError("s3-endpoint", errors.New("must be host:port, for example s3.eu-west-2.amazonaws.com:443"))
+		}
+		for name, v := range map[string]string{"s3-bucket": c.S3Bucket, "s3-access-key": c.S3AccessKey, "s3-secret-key": c.S3SecretKey} {
+			if v == "" {
+				return settingError(name, errors.New("is required when MSPHUB_S3_ENDPOINT is set"))
+			}
+		}
+		if c.MasterKey == "" {
+			return settingError("master-key", errors.New("is required with S3: every replica must wrap and unwrap data keys with the same key"))
+		}
+	}
+	return nil
+}
+
+// metricsAccess reads who may read /metrics: the ranges of --metrics-allow (single addresses
+// are ranges of one) and the token.
+func (c *config) metricsAccess() (api.MetricsAccess, error) {
+	access := api.MetricsAccess{Allow: []netip.Prefix{}, Token: c.MetricsToken}
+	if t := c.MetricsToken; t != "" && (len(t) < 32 || strings.TrimSpace(t) != t) {
+		return access, settingError("metrics-token", errors.New("must be at least 32 characters without spaces around it (openssl rand -base64 32)"))
+	}
+	if strings.TrimSpace(c.MetricsAllow) == "none" {
+		return access, nil
+	}
+	for _, p := range strings.Split(c.MetricsAllow, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if pr, err := netip.ParsePrefix(p); err == nil {
+			access.Allow = append(access.Allow, pr.Masked())
+		} else if ip, err := netip.ParseAddr(p); err == nil {
+			access.Allow = append(access.Allow, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+		} else {
+			return access, settingError("metrics-allow", fmt.Errorf("%q is neither an IP address nor a CIDR range (or give none for the token only)", p))
+		}
+	}
+	return access, nil
 }
 
 func (c *config) https() bool { return strings.HasPrefix(c.PublicURL, "https://") }

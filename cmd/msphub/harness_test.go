@@ -67,7 +67,7 @@ func env(vars map[string]string) func(string) string {
 
 // backendEnv is the configuration of the backend under test: SQLite and local disk in a temp
 // dir, or a fresh PostgreSQL database and MinIO bucket.
-func backendEnv(t *testing.T) map[string]string {
+func backendEnv(t testing.TB) map[string]string {
 	t.Helper()
 	vars := map[string]string{"MSPHUB_DATA_DIR": t.TempDir(), "MSPHUB_ADDR": "127.0.0.1:0", "MSPHUB_LOG_LEVEL": "debug"}
 	if modelstest.Backend() == "postgres" {
@@ -85,7 +85,7 @@ func backendEnv(t *testing.T) map[string]string {
 
 // startServer runs serve with vars and waits until it listens; the server stops when the test
 // ends and must stop cleanly.
-func startServer(t *testing.T, vars map[string]string) *testServer {
+func startServer(t testing.TB, vars map[string]string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{out: &syncBuffer{}, logs: &syncBuffer{}, stop: cancel, result: make(chan error, 1)}

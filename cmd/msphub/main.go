@@ -32,6 +32,9 @@ Usage:
   msphub migrate up [flags]      apply pending database migrations
   msphub migrate status [flags]  list migrations and whether each is applied
   msphub audit verify [flags]    check the audit log's hash chain
+  msphub storage verify [flags]  check every stored file is there and intact
+  msphub backup [flags]          write a backup of the embedded default while it serves
+  msphub restore [flags]         restore a backup into an empty data directory
   msphub admin create-user       add a user (scripted set-ups)
   msphub admin create-token      create an API token for a user
   msphub version                 print the version
@@ -57,6 +60,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAdmin(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "storage":
+		return runStorage(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		if len(rest) > 0 && isHelp(rest[0]) {
 			fmt.Fprintln(stdout, "Usage: msphub version\n\nPrints the version of this binary.")

@@ -19,6 +19,7 @@ import (
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -55,21 +56,36 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.String("database", app.db.Dialect()), slog.String("version", version))
-	// Replicas on one PostgreSQL database hear of each other's policy changes.
-	stopWatcher := func() {}
-	if cfg.DatabaseURL != "" {
-		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
+	// Replicas on one PostgreSQL database hear of each other's policy changes; on the embedded
+	// default, changes made by a command beside the server are read at the next reload.
+	wctx, cancelWatcher := context.WithCancel(context.WithoutCancel(ctx))
+	watcherDone := make(chan struct{})
+	go func() {
+		defer close(watcherDone)
+		if cfg.DatabaseURL != "" {
 			app.authz.Watch(wctx, cfg.DatabaseURL, policyReloadInterval, log)
-		}()
-		stopWatcher = func() { cancel(); <-done }
-	}
+		} else {
+			app.authz.ReloadEvery(wctx, policyReloadInterval, log)
+		}
+	}()
+	stopWatcher := func() { cancelWatcher(); <-watcherDone }
+	// Background jobs run on every replica, the embedded default included; each run happens on
+	// one replica only (see models.Jobs).
+	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		app.services.Jobs.Run(jctx, jobTick)
+	}()
 	err = serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
 	stopWatcher() // after the requests in flight, before the database closes
+	stopJobs()
+	<-jobsDone // a run cut off here is run again by another replica once its lease ends
 	return err
 }
+
+// jobTick is how often a replica looks for background jobs that are due.
+const jobTick = 10 * time.Second
 
 // policyReloadInterval is how often a replica reloads the whole policy, in case it missed a
 // notification from another.
@@ -122,6 +138,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 		return nil, err
 	}
 	proxies, _ := cfg.trustedProxies() // validated with the rest of cfg
+	metrics, _ := cfg.metricsAccess()
 	a := &api.App{
 		Cfg: api.Config{
 			HTTPS:          cfg.https(),
@@ -132,7 +149,10 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 			MaxAttachmentBytes: int64(cfg.MaxAttachmentBytes),
 			MaxMaterialBytes:   int64(cfg.MaxMaterialBytes),
 			MaxEvidenceBytes:   int64(cfg.MaxEvidenceBytes),
+
+			Metrics: metrics,
 		},
+		Registry: prometheus.NewRegistry(),
 		Log:      log,
 		Health:   models.NewHealth(db, blobs),
 		Services: services,
@@ -158,8 +178,15 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models
 	} else if n > 0 {
 		log.Info("loaded reference organisations", slog.Int("count", n))
 	}
+	smtp, err := cfg.smtp()
+	if err != nil {
+		return nil, nil, err
+	}
+	if smtp != nil {
+		log.Info("email on", slog.String("relay", smtp.Addr), slog.String("tls", smtp.TLS))
+	}
 	return models.New(models.Deps{
-		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log,
+		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log, SMTP: smtp,
 		Config: models.Config{
 			PublicURL:              cfg.PublicURL,
 			SessionIdleTimeout:     cfg.SessionIdleTimeout,
@@ -193,7 +220,7 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	l, _ := parseLevel(level) // validated by config
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(api.WithRequestIDs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }
 
 // openDatabase opens the database and, when migrate is set, applies pending migrations. A

@@ -52,7 +52,10 @@ CREATE TABLE guidance_versions (
 -- One version at a time is being worked on.
 CREATE UNIQUE INDEX ux_guidance_versions_open ON guidance_versions (document_id)
     WHERE status IN ('draft', 'submitted', 'returned');
-CREATE INDEX idx_guidance_versions_published ON guidance_versions (published_at, id) WHERE status = 'published';
+-- Published versions newest first, with what decides who may read them: lists walk it and
+-- decide without reading the versions' text.
+CREATE INDEX idx_guidance_versions_published ON guidance_versions (published_at, id)
+    INCLUDE (classification, audience_scope, audience_by_role, category) WHERE status = 'published';
 ALTER TABLE guidance_documents ADD CONSTRAINT fk_guidance_documents_current
     FOREIGN KEY (current_version_id) REFERENCES guidance_versions (id);
 
@@ -116,7 +119,8 @@ CREATE INDEX idx_guidance_acknowledgements_document ON guidance_acknowledgements
 
 -- The search index: the current published version of each published document, as plain text.
 -- terms weighs the title most, then the summary and tags, then the body. SQLite keeps the same
--- columns in an FTS5 table.
+-- columns in an FTS5 table. The text and terms are kept out of line (toast_tuple_target), so a
+-- search that finds thousands of documents in the GIN index reads their short rows only.
 CREATE TABLE guidance_search (
     document_id BIGINT PRIMARY KEY REFERENCES guidance_documents (id),
     title       TEXT NOT NULL,
@@ -127,7 +131,7 @@ CREATE TABLE guidance_search (
         setweight(to_tsvector('english', title), 'A') ||
         setweight(to_tsvector('english', summary || ' ' || tags), 'B') ||
         setweight(to_tsvector('english', body), 'C')) STORED
-);
+) WITH (toast_tuple_target = 128);
 CREATE INDEX idx_guidance_search_terms ON guidance_search USING GIN (terms);
 
 -- +goose Down

@@ -200,10 +200,13 @@ CREATE TABLE case_shares (
     shared_at      TIMESTAMPTZ NOT NULL,
     expires_at     TIMESTAMPTZ NOT NULL,
     revoked_by     BIGINT   REFERENCES users (id),
-    revoked_at     TIMESTAMPTZ
+    revoked_at     TIMESTAMPTZ,
+    -- when the share-expiry job recorded that the share ran out (once per share)
+    expiry_recorded_at TIMESTAMPTZ
 );
 CREATE INDEX idx_case_shares_liaison ON case_shares (liaison_id, case_id);
 CREATE INDEX idx_case_shares_case ON case_shares (case_id);
+CREATE INDEX idx_case_shares_expiry ON case_shares (expires_at) WHERE revoked_at IS NULL AND expiry_recorded_at IS NULL;
 
 -- CPS advice, charging decisions and action-plan items, with the investigators' answers.
 CREATE TABLE cps_actions (
@@ -218,9 +221,13 @@ CREATE TABLE cps_actions (
     created_at   TIMESTAMPTZ NOT NULL,
     response     TEXT     NOT NULL DEFAULT '',
     responded_by BIGINT   REFERENCES users (id),
-    responded_at TIMESTAMPTZ
+    responded_at TIMESTAMPTZ,
+    -- when the team was reminded that the item falls due, and that it is overdue (once each)
+    due_reminded_at     TIMESTAMPTZ,
+    overdue_reminded_at TIMESTAMPTZ
 );
 CREATE INDEX idx_cps_actions_case ON cps_actions (case_id, id);
+CREATE INDEX idx_cps_actions_open ON cps_actions (case_id) WHERE kind = 'action' AND responded_at IS NULL AND due_on IS NOT NULL;
 
 -- The case timeline: every status move and every step of sign-off and CPS review.
 CREATE TABLE case_events (

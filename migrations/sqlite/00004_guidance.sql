@@ -52,7 +52,10 @@ CREATE TABLE guidance_versions (
 -- One version at a time is being worked on.
 CREATE UNIQUE INDEX ux_guidance_versions_open ON guidance_versions (document_id)
     WHERE status IN ('draft', 'submitted', 'returned');
-CREATE INDEX idx_guidance_versions_published ON guidance_versions (published_at, id) WHERE status = 'published';
+-- Published versions newest first, with what decides who may read them: lists walk it and
+-- decide before reading the versions' text.
+CREATE INDEX idx_guidance_versions_published ON guidance_versions (published_at, id, classification, audience_scope, audience_by_role, category)
+    WHERE status = 'published';
 
 CREATE TABLE guidance_version_tags (
     version_id INTEGER NOT NULL REFERENCES guidance_versions (id) ON DELETE CASCADE,

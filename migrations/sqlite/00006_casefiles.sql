@@ -208,10 +208,13 @@ CREATE TABLE case_shares (
     shared_at      DATETIME NOT NULL,
     expires_at     DATETIME NOT NULL,
     revoked_by     INTEGER  REFERENCES users (id),
-    revoked_at     DATETIME
+    revoked_at     DATETIME,
+    -- when the share-expiry job recorded that the share ran out (once per share)
+    expiry_recorded_at DATETIME
 );
 CREATE INDEX idx_case_shares_liaison ON case_shares (liaison_id, case_id);
 CREATE INDEX idx_case_shares_case ON case_shares (case_id);
+CREATE INDEX idx_case_shares_expiry ON case_shares (expires_at) WHERE revoked_at IS NULL AND expiry_recorded_at IS NULL;
 
 -- CPS advice, charging decisions and action-plan items, with the investigators' answers.
 CREATE TABLE cps_actions (
@@ -226,9 +229,13 @@ CREATE TABLE cps_actions (
     created_at   DATETIME NOT NULL,
     response     TEXT     NOT NULL DEFAULT '',
     responded_by INTEGER  REFERENCES users (id),
-    responded_at DATETIME
+    responded_at DATETIME,
+    -- when the team was reminded that the item falls due, and that it is overdue (once each)
+    due_reminded_at     DATETIME,
+    overdue_reminded_at DATETIME
 );
 CREATE INDEX idx_cps_actions_case ON cps_actions (case_id, id);
+CREATE INDEX idx_cps_actions_open ON cps_actions (case_id) WHERE kind = 'action' AND responded_at IS NULL AND due_on IS NOT NULL;
 
 -- The case timeline: every status move and every step of sign-off and CPS review.
 CREATE TABLE case_events (
