@@ -413,7 +413,9 @@ func handleCaseExport(cases *models.CaseFiles) gin.HandlerFunc {
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		c.Status(http.StatusOK)
-		if _, err := p.WriteTo(c.Writer); err != nil {
+		meter := downloadMeter(c)
+		defer meter.done()
+		if _, err := p.WriteTo(meter.writer(c.Writer)); err != nil {
 			panic(http.ErrAbortHandler)
 		}
 	}
