@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,6 +30,9 @@ const (
 	snippetOpen  = "\x01"
 	snippetClose = "\x02"
 )
+
+// guidanceNeedsDocument tells a condition that reads the document d.
+var guidanceNeedsDocument = regexp.MustCompile(`\bd\.`)
 
 // Search limits.
 const (
@@ -164,11 +168,18 @@ func (g *Guidance) Search(ctx context.Context, who Actor, query string, f Guidan
 		// terms in turn: a tsvector is stored out of line, and reading thousands of them to
 		// test a common word costs more than the whole search may, yet the planner, which does
 		// not count that cost, prefers it for common words; enable_seqscan is off for this
-		// query below so that it does not.
+		// query below so that it does not. A document's current version is its one published
+		// version, so the candidates (c) need the documents themselves only when the reader's
+		// scope or the filter asks about them (an editor's own organisation, a chosen one);
+		// without them, a common word's candidates come from a walk down the versions by
+		// document that stops at the thousandth.
 		match = strings.Join(terms, " ")
+		from := "m JOIN guidance_versions v ON v.document_id = m.document_id AND v.status = 'published'"
+		if guidanceNeedsDocument.MatchString(where.String()) {
+			from += " JOIN guidance_documents d ON d.id = v.document_id"
+		}
 		q = "WITH m AS MATERIALIZED (SELECT document_id FROM guidance_search WHERE terms @@ plainto_tsquery('english', ?)), " +
-			"c AS (SELECT d.id AS doc_id FROM m JOIN guidance_documents d ON d.id = m.document_id " +
-			"JOIN guidance_versions v ON v.id = d.current_version_id WHERE " + where.String() + " ORDER BY d.id DESC LIMIT ?), " +
+			"c AS (SELECT v.document_id AS doc_id FROM " + from + " WHERE " + where.String() + " ORDER BY v.document_id DESC LIMIT ?), " +
 			"r AS (SELECT c.doc_id, ts_rank(s.terms, plainto_tsquery('english', ?)) AS score, COUNT(*) OVER () AS candidates " +
 			"FROM c JOIN guidance_search s ON s.document_id = c.doc_id ORDER BY score DESC, c.doc_id DESC LIMIT ? OFFSET ?) " +
 			"SELECT " + guidanceDocColumns + ", r.score, r.candidates FROM r JOIN guidance_documents d ON d.id = r.doc_id " +
