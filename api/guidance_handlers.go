@@ -111,22 +111,6 @@ func handleGuidanceCreate(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-// handleGuidanceByID answers with what an operation on the :id path parameter returns.
-func handleGuidanceByID[T any](status int, op func(ctx context.Context, who models.Actor, id int64) (T, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		out, err := op(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(status, out)
-	}
-}
-
 func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
@@ -313,7 +297,7 @@ func handleGuidanceAcknowledgementsExport(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-// acknowledgementsOf is AcknowledgementsOf as an operation on :id for handleGuidanceByID.
+// acknowledgementsOf is AcknowledgementsOf as an operation on :id for byID.
 func acknowledgementsOf(g *models.Guidance) func(context.Context, models.Actor, int64) (models.GuidanceAckDocument, error) {
 	return func(ctx context.Context, who models.Actor, id int64) (models.GuidanceAckDocument, error) {
 		d, _, err := g.AcknowledgementsOf(ctx, who, id)

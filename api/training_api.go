@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -43,55 +44,6 @@ func handleCourseCreate(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCourseGet(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.GetCourse(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func handleCourseUpdate(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var in models.CourseInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := t.UpdateCourse(c.Request.Context(), actorOf(c), id, in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func handleCoursePublish(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.PublishCourse(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
 func handleCourseTrainerAdd(t *models.Training) gin.HandlerFunc {
 	type request struct {
 		Email string `json:"email"`
@@ -126,25 +78,6 @@ func handleCourseSessions(t *models.Training) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"sessions": list})
-	}
-}
-
-func handleSessionCreate(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var in models.SessionInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := t.CreateSession(c.Request.Context(), actorOf(c), id, in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, v)
 	}
 }
 
@@ -266,75 +199,14 @@ func HandleMaterialDownload(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleSessionGet(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.GetSession(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func handleSessionUpdate(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var in models.SessionInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := t.UpdateSession(c.Request.Context(), actorOf(c), id, in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
 type reasonRequest struct {
 	Reason string `json:"reason"`
 }
 
-func handleSessionCancel(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req reasonRequest
-		if !bindJSON(c, &req) {
-			return
-		}
-		v, err := t.CancelSession(c.Request.Context(), actorOf(c), id, req.Reason)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func handleSessionLearners(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.Learners(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
+// withReason takes an operation's reason from a JSON body {"reason": "…"}.
+func withReason[T any](op func(ctx context.Context, who models.Actor, id int64, reason string) (T, error)) func(context.Context, models.Actor, int64, reasonRequest) (T, error) {
+	return func(ctx context.Context, who models.Actor, id int64, in reasonRequest) (T, error) {
+		return op(ctx, who, id, in.Reason)
 	}
 }
 
@@ -436,21 +308,6 @@ func handleRegisterMark(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleSessionComplete(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		r, err := t.Complete(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
-}
-
 func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, who := c.Request.Context(), actorOf(c)
@@ -487,69 +344,6 @@ func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleEnrolmentGet(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.GetEnrolment(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-// handleEnrolmentAction answers with the enrolment an operation on :id returns.
-func handleEnrolmentAction(op func(c *gin.Context, id int64) (models.EnrolmentView, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := op(c, id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func enrolmentWithdraw(t *models.Training) gin.HandlerFunc {
-	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
-		return t.Withdraw(c.Request.Context(), actorOf(c), id)
-	})
-}
-
-func enrolmentApprove(t *models.Training) gin.HandlerFunc {
-	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
-		return t.Approve(c.Request.Context(), actorOf(c), id)
-	})
-}
-
-func enrolmentDecline(t *models.Training) gin.HandlerFunc {
-	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
-		var req reasonRequest
-		if err := c.ShouldBindJSON(&req); err != nil {
-			return models.EnrolmentView{}, models.Invalid("body", "The request body must be JSON of the documented shape")
-		}
-		return t.Decline(c.Request.Context(), actorOf(c), id, req.Reason)
-	})
-}
-
-func enrolmentCancel(t *models.Training) gin.HandlerFunc {
-	return handleEnrolmentAction(func(c *gin.Context, id int64) (models.EnrolmentView, error) {
-		var req reasonRequest
-		if err := c.ShouldBindJSON(&req); err != nil {
-			return models.EnrolmentView{}, models.Invalid("body", "The request body must be JSON of the documented shape")
-		}
-		return t.Cancel(c.Request.Context(), actorOf(c), id, req.Reason)
-	})
-}
-
 func handleCertificateList(t *models.Training) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, who := c.Request.Context(), actorOf(c)
@@ -579,21 +373,6 @@ func handleCertificatesDue(t *models.Training) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"due_for_renewal": st.Due, "window_days": models.RenewalWindow})
-	}
-}
-
-func handleCertificateGet(t *models.Training) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		cert, err := t.GetCertificate(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, cert)
 	}
 }
 
