@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -57,9 +58,13 @@ func BenchmarkListPageThroughReplicas(b *testing.B) {
 		if code != http.StatusCreated {
 			b.Fatalf("create a course: %d %s", code, body)
 		}
-		id := body[strings.Index(body, `"id":`)+5:]
-		id = id[:strings.IndexAny(id, ",}")]
-		if code, body := call(b, "POST", servers[0].URL+"/api/v1/courses/"+id+"/publish", trainer, ""); code != http.StatusOK {
+		var course struct {
+			ID int64 `json:"id"`
+		}
+		if err := json.Unmarshal([]byte(body), &course); err != nil || course.ID == 0 {
+			b.Fatalf("the created course: %v %s", err, body)
+		}
+		if code, body := call(b, "POST", fmt.Sprintf("%s/api/v1/courses/%d/publish", servers[0].URL, course.ID), trainer, ""); code != http.StatusOK {
 			b.Fatalf("publish a course: %d %s", code, body)
 		}
 	}
