@@ -132,25 +132,6 @@ func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceUpdate(g *models.Guidance) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var in models.GuidanceInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := g.UpdateDraft(c.Request.Context(), actorOf(c), id, in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
 func handleGuidanceReturn(g *models.Guidance) gin.HandlerFunc {
 	type request struct {
 		Comment string `json:"comment"`

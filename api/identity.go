@@ -73,21 +73,6 @@ func handleOrganisationList(orgs *models.Organisations) gin.HandlerFunc {
 	}
 }
 
-func handleOrganisationGet(orgs *models.Organisations) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		org, err := orgs.Get(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, org)
-	}
-}
-
 func handleOrganisationCreate(orgs *models.Organisations) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var in models.OrganisationInput
@@ -149,23 +134,6 @@ func handleUserList(users *models.Users) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, page)
-	}
-}
-
-// handleUser answers with the user an operation on :id returns: reading them, or one of the
-// actions on an account.
-func handleUser(op func(ctx context.Context, who models.Actor, id int64) (models.UserView, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		u, err := op(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, u)
 	}
 }
 

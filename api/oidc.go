@@ -1,10 +1,7 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
 )
 
 // OIDCPages are the pages of single sign-on: signing in through an organisation's OpenID
@@ -31,40 +28,4 @@ func (a *App) OIDCBrowser(c *gin.Context) string {
 // SetOIDCBrowser gives the browser its binding cookie for the next ten minutes.
 func (a *App) SetOIDCBrowser(c *gin.Context, value string) {
 	a.setCookie(c, a.oidcBrowserCookieName(), value, 600)
-}
-
-// handleOIDCGet serves GET /api/v1/organisations/:id/oidc: the settings, never the secret.
-func handleOIDCGet(o *models.OIDC) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		s, err := o.Settings(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, s)
-	}
-}
-
-// handleOIDCPut serves PUT /api/v1/organisations/:id/oidc.
-func handleOIDCPut(o *models.OIDC) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var in models.OIDCInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		s, err := o.Save(c.Request.Context(), actorOf(c), id, in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, s)
-	}
 }
