@@ -313,7 +313,7 @@ type FirstAdmin struct {
 func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstAdmin) (SignedIn, error) {
 	var out SignedIn
 	err := a.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if a.d.DB.dialect == DialectPostgres {
+		if a.d.DB.Dialect() == DialectPostgres {
 			if err := a.d.DB.conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.setup'))").Error; err != nil {
 				return dbError(err)
 			}

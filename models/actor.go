@@ -110,7 +110,7 @@ func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
 	return context.WithValue(ctx, requestInfoKey{}, ri)
 }
 
-func requestInfo(ctx context.Context) RequestInfo {
+func requestInfoOf(ctx context.Context) RequestInfo {
 	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
 	return ri
 }

@@ -154,7 +154,7 @@ func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
 	default:
 		return Internal(fmt.Errorf("audit event %q has unknown outcome %q", ev.Action, ev.Outcome))
 	}
-	ri := requestInfo(ctx)
+	ri := requestInfoOf(ctx)
 	e := AuditEvent{
 		Action:     clip(ev.Action, auditActionLen),
 		ObjectType: clip(ev.ObjectType, auditObjectTypeLen),

@@ -28,28 +28,7 @@ type auditFixture struct {
 	log     *models.Audit
 	auditor models.Actor
 	officer models.Actor
-	clock   *testClock
-}
-
-// testClock is a clock the test moves; zero means the real time.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.t.IsZero() {
-		return time.Now()
-	}
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
+	clock   *modelstest.Clock
 }
 
 func newAuditFixture(t testing.TB) *auditFixture {
@@ -64,7 +43,7 @@ func newAuditFixture(t testing.TB) *auditFixture {
 		db:      db,
 		auditor: models.Actor{UserID: 1, OrgID: 1, Name: "Ada Auditor", Roles: []string{policies.RoleAuditor}},
 		officer: models.Actor{UserID: 2, OrgID: 1, Name: "Otto Officer", Roles: []string{policies.RoleOfficer}},
-		clock:   &testClock{},
+		clock:   &modelstest.Clock{},
 	}
 	// The policy decides from its own role assignments, not from Actor.Roles.
 	for _, a := range []models.Actor{f.auditor, f.officer} {
@@ -72,7 +51,7 @@ func newAuditFixture(t testing.TB) *auditFixture {
 			t.Fatal(err)
 		}
 	}
-	f.log = models.NewAuditLog(models.Deps{DB: db, Authz: authz, Clock: f.clock.now})
+	f.log = models.NewAuditLog(models.Deps{DB: db, Authz: authz, Clock: f.clock.Now})
 	return f
 }
 
@@ -291,7 +270,7 @@ func TestAuditStoresExactlyWhatItHashes(t *testing.T) {
 	f := newAuditFixture(t)
 	paris := time.FixedZone("CEST", 2*60*60)
 	at := time.Date(2026, 6, 30, 23, 59, 59, 123456789, paris)
-	f.clock.set(at)
+	f.clock.Set(at)
 	hostile := "Mozilla/5.0 \xff\xfe\x00 " + strings.Repeat("é", 600)
 	ctx := models.WithRequestInfo(context.Background(), models.RequestInfo{ID: strings.Repeat("r", 100), ClientIP: "2001:db8::1", UserAgent: hostile})
 	f.record(t, ctx, &f.officer, models.Event{Action: "document.read", ObjectType: "document",
@@ -483,7 +462,7 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 		{&f.officer, 6, models.Event{Action: "user", ObjectType: "user", ObjectID: "12", Outcome: models.OutcomeSuccess}},
 	}
 	for _, e := range events {
-		f.clock.set(at(e.hour))
+		f.clock.Set(at(e.hour))
 		f.record(t, ctx, e.who, e.ev)
 	}
 	ids := func(evs []models.AuditEvent) string {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -263,4 +264,112 @@ func (r integrityReader) Read(p []byte) (int, error) {
 		err = Integrity(err)
 	}
 	return n, err
+}
+
+// OrphanGrace is how old a stored object with no blob row must be before the sweep removes it.
+// An upload stores its object before its row commits, so a young object without a row may be
+// an upload in progress; no upload takes a day.
+const OrphanGrace = 24 * time.Hour
+
+// blobPrefix is where putBlob stores objects: the sweep looks there only.
+const blobPrefix = "blobs/"
+
+// sweepOrphanedBlobs removes stored objects that no blob row refers to and that are older than
+// OrphanGrace: what is left behind when an upload's transaction failed and discarding its
+// object failed too, or a replica died between storing an object and recording it. Each
+// removal is audited.
+func sweepOrphanedBlobs(d Deps, audit *Audit) JobFunc {
+	type orphan struct {
+		key      string
+		size     int64
+		modified time.Time
+	}
+	return func(ctx context.Context) (string, error) {
+		cutoff := d.now().Add(-OrphanGrace)
+		var (
+			stored  int
+			old     []orphan
+			orphans []orphan
+		)
+		// check keeps the old objects that have no row, a batch at a time.
+		check := func() error {
+			if len(old) == 0 {
+				return nil
+			}
+			keys := make([]string, len(old))
+			for i, o := range old {
+				keys[i] = o.key
+			}
+			var known []string
+			if err := d.DB.conn(ctx).Model(&Blob{}).Where("object_key IN ?", keys).Pluck("object_key", &known).Error; err != nil {
+				return dbError(err)
+			}
+			for _, o := range old {
+				if !slices.Contains(known, o.key) {
+					orphans = append(orphans, o)
+				}
+			}
+			old = old[:0]
+			return nil
+		}
+		err := d.Blobs.List(ctx, blobPrefix, func(key string, size int64, modified time.Time) error {
+			stored++
+			if !modified.Before(cutoff) {
+				return nil // maybe an upload whose row is about to commit
+			}
+			old = append(old, orphan{key, size, modified})
+			if len(old) == 500 {
+				return check()
+			}
+			return nil
+		})
+		if err == nil {
+			err = check()
+		}
+		if err != nil {
+			return fmt.Sprintf("%s stored; the sweep stopped before removing any", plural(int64(stored), "object", "objects")), storeError(err)
+		}
+		removed := 0
+		for _, o := range orphans {
+			if err := d.Blobs.Delete(ctx, o.key); err != nil {
+				return fmt.Sprintf("%s stored, %d of %s removed", plural(int64(stored), "object", "objects"), removed, plural(int64(len(orphans)), "orphan", "orphans")), storeError(err)
+			}
+			removed++
+			if err := d.DB.InTx(ctx, func(ctx context.Context) error {
+				return audit.Record(ctx, nil, Event{Action: "blob.orphan_remove", ObjectType: "blob_object", ObjectID: o.key, Outcome: OutcomeSuccess,
+					Details: map[string]string{"stored_bytes": strconv.FormatInt(o.size, 10), "stored_at": o.modified.UTC().Format(time.RFC3339)}})
+			}); err != nil {
+				return "", err
+			}
+		}
+		return fmt.Sprintf("%s stored, %s removed", plural(int64(stored), "object", "objects"), plural(int64(removed), "orphan", "orphans")), nil
+	}
+}
+
+// storeError says the blob store failed, without internals.
+func storeError(err error) error {
+	var e *Error
+	switch {
+	case errors.As(err, &e), errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, storage.ErrUnreachable):
+		return Unavailable("The file store did not answer the sweep; it will try again.", err)
+	}
+	return Internal(err)
+}
+
+// plural is "1 thing" or "n things".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
+}
+
+// JobSweepOrphanedBlobs removes stored objects that no row refers to.
+const JobSweepOrphanedBlobs = "sweep-orphaned-blobs"
+
+// blobJobs are the background jobs of the file store.
+func blobJobs(d Deps, audit *Audit) []Job {
+	return []Job{{Name: JobSweepOrphanedBlobs, Every: 6 * time.Hour, Run: sweepOrphanedBlobs(d, audit)}}
 }

@@ -487,7 +487,7 @@ func (s *CaseFiles) load(ctx context.Context, who Actor, id int64, act policies.
 func (s *CaseFiles) loadObject(ctx context.Context, who Actor, id int64, typ string, act policies.Action, lock bool) (*CaseFile, policies.Object, error) {
 	var cf CaseFile
 	q := s.d.DB.conn(ctx)
-	if lock && s.d.DB.dialect == DialectPostgres {
+	if lock && s.d.DB.Dialect() == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	err := q.Take(&cf, id).Error
@@ -1373,3 +1373,6 @@ func caseText(field string, v *string, max int, required bool, enter, name strin
 	}
 	return nil
 }
+
+// newCaseFiles builds the case files' operations.
+func newCaseFiles(d Deps, audit *Audit) *CaseFiles { return &CaseFiles{d: d, audit: audit} }

@@ -168,6 +168,6 @@ func seedCases100k(b testing.TB, f *caseFixture) models.Actor {
 	}
 	b.Logf("seeded %d case files in %s", len(caseIDs), time.Since(start).Round(time.Millisecond))
 	// The fixture's clock is fixed in 2026; the shares must be live then.
-	f.clock.set(now)
+	f.clock.Set(now)
 	return newcomer
 }

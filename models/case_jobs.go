@@ -212,3 +212,17 @@ func summarise(n int64, thing, did string) string {
 	}
 	return fmt.Sprintf("%d %ss %s", n, thing, did)
 }
+
+// Names of the case files' background jobs.
+const (
+	JobExpireCPSShares  = "expire-cps-shares"
+	JobRemindCPSActions = "remind-cps-actions"
+)
+
+// jobs are the case files' background jobs.
+func (s *CaseFiles) jobs() []Job {
+	return []Job{
+		{Name: JobExpireCPSShares, Every: 15 * time.Minute, Run: s.ExpireShares},
+		{Name: JobRemindCPSActions, Every: time.Hour, Run: s.RemindDueActions},
+	}
+}

@@ -44,7 +44,7 @@ func (f *caseFixture) sharedCase(t testing.TB, days int) (models.CaseView, model
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
-	day := f.clock.now().AddDate(0, 0, days)
+	day := f.clock.Now().AddDate(0, 0, days)
 	sh, err := f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 	cfMust(t, err)
 	return cv, sh
@@ -68,13 +68,13 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 		t.Errorf("before any expiry: %q", got)
 	}
 	// The end of tomorrow, UK time: still live a second before, expired at the stroke.
-	f.clock.set(soonShare.ExpiresAt.Add(-1))
+	f.clock.Set(soonShare.ExpiresAt.Add(-1))
 	got, err = f.cases.ExpireShares(ctx)
 	cfMust(t, err)
 	if got != "no CPS shares expired" {
 		t.Errorf("a moment before the end of the last day: %q", got)
 	}
-	f.clock.set(soonShare.ExpiresAt)
+	f.clock.Set(soonShare.ExpiresAt)
 	got, err = f.cases.ExpireShares(ctx)
 	cfMust(t, err)
 	if got != "1 CPS share expired" {
@@ -118,8 +118,8 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 
 	// A share that ran out and was renewed before the job ran: recorded, nobody told.
 	renewed, renewedShare := f.sharedCase(t, 1)
-	f.clock.set(renewedShare.ExpiresAt.Add(1))
-	day := f.clock.now().AddDate(0, 0, 7)
+	f.clock.Set(renewedShare.ExpiresAt.Add(1))
+	day := f.clock.Now().AddDate(0, 0, 7)
 	_, err = f.cases.Share(ctx, f.sup, renewed.ID, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 	cfMust(t, err)
 	got, err = f.cases.ExpireShares(ctx)
@@ -141,7 +141,7 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 		_, sh := f.sharedCase(t, 2)
 		ends = append(ends, sh)
 	}
-	f.clock.set(ends[0].ExpiresAt.Add(1))
+	f.clock.Set(ends[0].ExpiresAt.Add(1))
 	before := f.count(t, "SELECT COUNT(*) FROM notifications WHERE kind = ?", models.NoticeCaseShare)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -187,7 +187,7 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	cfMust(t, err)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
 	cfMust(t, err)
-	today := f.clock.now()
+	today := f.clock.Now()
 	in := func(days int) *time.Time { d := today.AddDate(0, 0, days); return &d }
 	raise := func(text string, due *time.Time) models.CPSAction {
 		a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, models.ActionInput{Text: text, DueOn: due})
@@ -217,7 +217,7 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 		got, err := f.cases.RemindDueActions(ctx)
 		cfMust(t, err)
 		if got != want {
-			t.Errorf("on %s: %q, want %q", f.clock.now().Format(time.DateOnly), got, want)
+			t.Errorf("on %s: %q, want %q", f.clock.Now().Format(time.DateOnly), got, want)
 		}
 	}
 	run("2 CPS actions falling due reminded; no CPS actions overdue reminded")
@@ -230,13 +230,13 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	}
 
 	// Three days on: the item due in five is due in two; the others are overdue.
-	f.clock.set(today.AddDate(0, 0, 3))
+	f.clock.Set(today.AddDate(0, 0, 3))
 	run("1 CPS action falling due reminded; 2 CPS actions overdue reminded")
 	run("no CPS actions falling due reminded; no CPS actions overdue reminded")
 	// Seven days on: the last one is overdue; an item first seen overdue gets that reminder only.
-	f.clock.set(today.AddDate(0, 0, 7))
+	f.clock.Set(today.AddDate(0, 0, 7))
 	late := raise("Chase the letter of request", in(8))
-	f.clock.set(today.AddDate(0, 0, 9))
+	f.clock.Set(today.AddDate(0, 0, 9))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -267,5 +267,42 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM cps_actions WHERE case_id = ? AND (due_reminded_at IS NOT NULL OR overdue_reminded_at IS NOT NULL)", other.ID); n != 0 {
 		t.Errorf("the action of a case with the supervisor was reminded")
+	}
+}
+
+// The runner runs the case files' share expiry: a share that ran out is recorded, and its
+// liaison and supervisor told, once, whatever the number of runs.
+func TestJobExpireCPSShares(t *testing.T) {
+	f := newCaseFixture(t)
+	ctx := context.Background()
+	_, sh := f.sharedCase(t, 1)
+	run := func(at time.Time) models.JobRun {
+		t.Helper()
+		f.clock.Set(at)
+		if _, err := f.s.Jobs.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var r models.JobRun
+		if err := f.db.Gorm().Where("job = ?", models.JobExpireCPSShares).Order("id DESC").Take(&r).Error; err != nil {
+			t.Fatal(err)
+		}
+		if r.Outcome != models.JobSucceeded {
+			t.Fatalf("run at %v: %+v", at, r)
+		}
+		return r
+	}
+	if r := run(sh.ExpiresAt.Add(-time.Minute)); r.Summary != "no CPS shares expired" {
+		t.Errorf("before the end of the share: %q", r.Summary)
+	}
+	if r := run(sh.ExpiresAt.Add(15 * time.Minute)); r.Summary != "1 CPS share expired" {
+		t.Errorf("after it: %q", r.Summary)
+	}
+	if r := run(sh.ExpiresAt.Add(30 * time.Minute)); r.Summary != "no CPS shares expired" {
+		t.Errorf("the next run: %q", r.Summary)
+	}
+	for _, who := range []models.Actor{f.sup, f.liaison} {
+		if notes := f.notices(t, who.UserID, models.NoticeCaseShare); len(notes) != 1 {
+			t.Errorf("%s was told %d times, want once", who.Name, len(notes))
+		}
 	}
 }

@@ -32,7 +32,7 @@ type caseFixture struct {
 	s       *models.Services
 	cases   *models.CaseFiles
 	authz   *policies.Authorizer
-	clock   *testClock
+	clock   *modelstest.Clock
 	backend storage.Backend
 	n       atomic.Int64
 
@@ -64,9 +64,9 @@ func newCaseFixture(t testing.TB) *caseFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{}
-	clock.set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, storage.NewKeyring(key)), Clock: clock.now})
+	clock := &modelstest.Clock{}
+	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, storage.NewKeyring(key)), Clock: clock.Now})
 	f := &caseFixture{db: db, s: s, cases: s.CaseFiles, authz: authz, clock: clock, backend: backend}
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)
@@ -91,7 +91,7 @@ func (f *caseFixture) vetted(t testing.TB, org string, vetting models.Vetting, r
 	}
 	var expires *time.Time
 	if vetting != models.VettingNone {
-		e := f.clock.now().AddDate(2, 0, 0)
+		e := f.clock.Now().AddDate(2, 0, 0)
 		expires = &e
 	}
 	n := f.n.Add(1)
@@ -156,7 +156,7 @@ func (f *caseFixture) status(t testing.TB, id int64) models.CaseStatus {
 
 func (f *caseFixture) share(t testing.TB, id int64) models.ShareView {
 	t.Helper()
-	day := f.clock.now().AddDate(0, 0, 30)
+	day := f.clock.Now().AddDate(0, 0, 30)
 	sh, err := f.cases.Share(context.Background(), f.sup, id, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 	if err != nil {
 		t.Fatalf("share: %v", err)
@@ -278,7 +278,7 @@ func caseOps() []caseOp {
 			return err
 		}},
 		{"share", false, func(f *caseFixture, id int64) error {
-			day := f.clock.now().AddDate(0, 0, 10)
+			day := f.clock.Now().AddDate(0, 0, 10)
 			_, err := f.cases.Share(ctx, f.sup, id, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 			return err
 		}},
@@ -586,7 +586,7 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			if len(subs) != 1 || subs[0].Status != models.SubmissionVoided || subs[0].VoidReason == "" || subs[0].VoidedAt == nil {
 				t.Errorf("submission after the change: %+v, want voided with a reason", subs)
 			}
-			day := f.clock.now().AddDate(0, 0, 5)
+			day := f.clock.Now().AddDate(0, 0, 5)
 			_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 			cfWant(t, "sharing a voided pack", err, models.ECONFLICT)
 			timeline, err := f.cases.Timeline(ctx, f.inv, cv.ID)
@@ -624,7 +624,7 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	_, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, models.ActionInput{Text: "Obtain the ANPR records"})
 	cfMust(t, err)
 	other := f.person(t, "cps-south-west", policies.RoleCPSLiaison)
-	day := f.clock.now().AddDate(0, 0, 5)
+	day := f.clock.Now().AddDate(0, 0, 5)
 	// Before any change the approved pack may go to another liaison too.
 	if view, err := f.cases.Get(ctx, f.sup, cv.ID); err != nil || !view.Access.Share {
 		t.Errorf("before the change the supervisor is not offered the share: %v", err)
@@ -797,14 +797,14 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 	cfWant(t, "revoking twice", f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID), models.ECONFLICT)
 
 	// Shared again until the end of a day: seen that day, gone once it has passed.
-	day := f.clock.now().AddDate(0, 0, 3)
+	day := f.clock.Now().AddDate(0, 0, 3)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, models.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 	cfMust(t, err)
-	f.clock.set(f.clock.now().AddDate(0, 0, 3))
+	f.clock.Set(f.clock.Now().AddDate(0, 0, 3))
 	if listed, _ := sees(f.liaison); !listed {
 		t.Error("on the last day of the share the liaison no longer sees the case")
 	}
-	f.clock.set(f.clock.now().AddDate(0, 0, 1))
+	f.clock.Set(f.clock.Now().AddDate(0, 0, 1))
 	hidden("after expiry")
 
 	// Only a liaison of a CPS organisation can be chosen.

@@ -144,7 +144,7 @@ func (t *Training) lockSessionRow(ctx context.Context, id int64) (CourseSession,
 func (t *Training) lockSession(ctx context.Context, id int64) (CourseSession, error) {
 	var s CourseSession
 	q := t.d.DB.conn(ctx)
-	if t.d.DB.dialect == DialectPostgres {
+	if t.d.DB.Dialect() == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	return s, dbError(q.Take(&s, id).Error)
@@ -154,7 +154,7 @@ func (t *Training) lockSession(ctx context.Context, id int64) (CourseSession, er
 // never wait on each other in a circle): one learner's requests are decided one at a time, so
 // two overlapping sessions cannot both be granted to them by concurrent requests.
 func (t *Training) lockLearners(ctx context.Context, ids ...int64) error {
-	if t.d.DB.dialect != DialectPostgres || len(ids) == 0 {
+	if t.d.DB.Dialect() != DialectPostgres || len(ids) == 0 {
 		return nil // SQLite's immediate transactions already run one at a time
 	}
 	var got []int64

@@ -686,3 +686,6 @@ func guidanceDay(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// newGuidance builds guidance's operations.
+func newGuidance(d Deps, audit *Audit) *Guidance { return &Guidance{d: d, audit: audit} }

@@ -23,7 +23,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	officer := f.person(t, home, models.VettingRV, policies.RoleOfficer)
 
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	f.clock.set(t0)
+	f.clock.Set(t0)
 	in := draft("Victim navigators", "Offer a navigator.\nRecord the offer.\nReview weekly.")
 	v1, err := f.s.Guidance.Create(ctx, editor, in)
 	if err != nil {
@@ -36,13 +36,13 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	if _, err := f.s.Guidance.Submit(ctx, editor, v1.ID); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.set(t0.Add(time.Hour))
+	f.clock.Set(t0.Add(time.Hour))
 	if _, err := f.s.Guidance.Publish(ctx, approver, v1.ID); err != nil {
 		t.Fatal(err)
 	}
 	doc := v1.DocumentID
 
-	f.clock.set(t0.Add(24 * time.Hour))
+	f.clock.Set(t0.Add(24 * time.Hour))
 	v2, err := f.s.Guidance.StartVersion(ctx, second, doc)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.s.Guidance.Submit(ctx, second, v2.ID)
-	f.clock.set(t0.Add(25 * time.Hour))
+	f.clock.Set(t0.Add(25 * time.Hour))
 	if _, err := f.s.Guidance.Publish(ctx, otherApprover, v2.ID); err != nil {
 		t.Fatal(err)
 	}

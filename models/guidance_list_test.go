@@ -31,7 +31,7 @@ func TestGuidanceListPages(t *testing.T) {
 		if i >= 10 && i < 15 {
 			at = start.Add(10 * time.Hour)
 		}
-		f.clock.set(at)
+		f.clock.Set(at)
 		in := draft(fmt.Sprintf("Paged guidance %02d", i), "Every document holds the word marigold.")
 		if i%5 == 0 {
 			in.Category, in.Tags = "financial", []string{"poca"}
@@ -47,7 +47,7 @@ func TestGuidanceListPages(t *testing.T) {
 		}
 		return int(b - a)
 	})
-	f.clock.set(start.Add(48 * time.Hour))
+	f.clock.Set(start.Add(48 * time.Hour))
 
 	walk := func(filter models.GuidanceFilter, limit int) []int64 {
 		t.Helper()

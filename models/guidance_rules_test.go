@@ -355,7 +355,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 		for _, x := range dash.DueSoon {
 			soon = append(soon, x.ID)
 		}
-		return models.GuidanceReviewState(d.ReviewDueOn, f.clock.now()), over, soon
+		return models.GuidanceReviewState(d.ReviewDueOn, f.clock.Now()), over, soon
 	}
 	d, _ := f.s.Guidance.Document(ctx, editor, v.DocumentID)
 	if want := time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC); d.ReviewDueOn == nil || !d.ReviewDueOn.Equal(want) {
@@ -372,7 +372,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 		{time.Date(2027, 3, 3, 0, 30, 0, 0, time.UTC), models.GuidanceReviewOverdue, true, false},
 	}
 	for _, s := range steps {
-		f.clock.set(s.at)
+		f.clock.Set(s.at)
 		st, over, soon := state()
 		if st != s.want || (len(over) == 1) != s.over || (len(soon) == 1) != s.soon {
 			t.Errorf("%s: state %s, overdue %v, due soon %v; want %s", s.at.Format(time.DateOnly), st, over, soon, s.want)
@@ -380,7 +380,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 	}
 	_, err := f.s.Guidance.Review(ctx, officer, v.DocumentID, nil)
 	wantCode(t, "an officer reviews", err, models.EFORBIDDEN)
-	bad := f.clock.now().AddDate(-1, 0, 0)
+	bad := f.clock.Now().AddDate(-1, 0, 0)
 	_, err = f.s.Guidance.Review(ctx, editor, v.DocumentID, &bad)
 	wantCode(t, "a review date in the past", err, models.EINVALID)
 	d, err = f.s.Guidance.Review(ctx, approver, v.DocumentID, nil)
@@ -404,7 +404,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.s.Guidance.Submit(ctx, editor, nv.ID)
-	f.clock.set(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
+	f.clock.Set(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +457,7 @@ func TestGuidanceSearch(t *testing.T) {
 		"category":      {models.GuidanceFilter{Category: "financial"}, []int64{fin.DocumentID}},
 		"tag":           {models.GuidanceFilter{Tag: "POCA"}, []int64{fin.DocumentID}},
 		"organisation":  {models.GuidanceFilter{OrganisationID: f.org(t, "kent-police")}, nil},
-		"updated since": {models.GuidanceFilter{UpdatedSince: f.clock.now().Add(time.Hour)}, nil},
+		"updated since": {models.GuidanceFilter{UpdatedSince: f.clock.Now().Add(time.Hour)}, nil},
 	} {
 		res, err := f.s.Guidance.Search(ctx, officer, "trafficking", c.f, 1)
 		if err != nil {

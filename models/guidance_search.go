@@ -54,7 +54,7 @@ func (g *Guidance) index(ctx context.Context, documentID int64, v guidanceVersio
 	}
 	title, summary, tagText := searchableText(v.Title), searchableText(v.Summary), searchableText(strings.Join(tags, " "))
 	db := g.d.DB.conn(ctx)
-	if g.d.DB.dialect == DialectPostgres {
+	if g.d.DB.Dialect() == DialectPostgres {
 		return dbError(db.Exec(`INSERT INTO guidance_search (document_id, title, summary, tags, body) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, summary = EXCLUDED.summary, tags = EXCLUDED.tags, body = EXCLUDED.body`,
 			documentID, title, summary, tagText, body).Error)
@@ -163,7 +163,7 @@ func (g *Guidance) Search(ctx context.Context, who Actor, query string, f Guidan
 	// have every one of them scored for one page.
 	var q, match string
 	var all []any
-	if g.d.DB.dialect == DialectPostgres {
+	if g.d.DB.Dialect() == DialectPostgres {
 		// The matches (m) come from the GIN index alone, never from testing each document's
 		// terms in turn: a tsvector is stored out of line, and reading thousands of them to
 		// test a common word costs more than the whole search may, yet the planner, which does
@@ -206,7 +206,7 @@ func (g *Guidance) Search(ctx context.Context, who Actor, query string, f Guidan
 			"JOIN organisations o ON o.id = d.organisation_id ORDER BY r.score DESC, d.id DESC"
 		all = append(append([]any{match}, args...), guidanceSearchCandidates+1, searchPageSize+1, offset)
 	}
-	if g.d.DB.dialect == DialectPostgres {
+	if g.d.DB.Dialect() == DialectPostgres {
 		// pgx prepares statements, and PostgreSQL then plans them for any words, which is the
 		// wrong plan for most: a rare word and a common one want different joins. Plan each
 		// search for its own words, without JIT (whose compile time is longer than the search),
@@ -271,7 +271,7 @@ func (g *Guidance) snippets(ctx context.Context, match string, ids []int64) (map
 		DocumentID int64
 		Snippet    string
 	}
-	if g.d.DB.dialect == DialectPostgres {
+	if g.d.DB.Dialect() == DialectPostgres {
 		opts := `StartSel="` + snippetOpen + `", StopSel="` + snippetClose + `", MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
 		err := g.d.DB.conn(ctx).Raw("SELECT document_id, ts_headline('english', summary || ' ' || body, plainto_tsquery('english', ?), ?) AS snippet "+
 			"FROM guidance_search WHERE document_id IN ?", match, opts, ids).Scan(&rows).Error

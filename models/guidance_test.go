@@ -20,7 +20,7 @@ type guidanceFixture struct {
 	db    *models.DB
 	s     *models.Services
 	authz *policies.Authorizer
-	clock *testClock
+	clock *modelstest.Clock
 	n     atomic.Int64
 }
 
@@ -35,9 +35,9 @@ func newGuidanceFixture(t testing.TB) *guidanceFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{}
-	clock.set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.now})
+	clock := &modelstest.Clock{}
+	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now})
 	return &guidanceFixture{db: db, s: s, authz: authz, clock: clock}
 }
 
@@ -52,7 +52,7 @@ func (f *guidanceFixture) person(t testing.TB, org string, vetting models.Vettin
 	}
 	var expires *time.Time
 	if vetting != models.VettingNone {
-		e := f.clock.now().AddDate(2, 0, 0)
+		e := f.clock.Now().AddDate(2, 0, 0)
 		expires = &e
 	}
 	n := f.n.Add(1)

@@ -325,7 +325,7 @@ func (g *Guidance) Publish(ctx context.Context, who Actor, id int64) (GuidanceVe
 			return decisionConflict("published", l.v.Number, l.v.Status)
 		}
 		db, now := g.d.DB.conn(ctx), g.d.now()
-		if g.d.DB.dialect == DialectPostgres {
+		if g.d.DB.Dialect() == DialectPostgres {
 			// Publishing moves the document's current version: one at a time per document.
 			if err := db.Exec("SELECT id FROM guidance_documents WHERE id = ? FOR UPDATE", l.doc.ID).Error; err != nil {
 				return dbError(err)

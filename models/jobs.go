@@ -24,6 +24,13 @@ import (
 // is run again, from the start, by another.
 type JobFunc func(ctx context.Context) (string, error)
 
+// Job is a background job as a domain declares it: the wiring registers every domain's Jobs.
+type Job struct {
+	Name  string        // lower-case words joined by hyphens, stable across releases
+	Every time.Duration // how often it runs
+	Run   JobFunc
+}
+
 // Outcomes of a job run.
 const (
 	JobRunning   = "running"
@@ -103,11 +110,11 @@ type Jobs struct {
 	replica string
 
 	mu   sync.Mutex
-	jobs []*job
+	jobs []*jobEntry
 }
 
 // job is a registered job, with what this process knows of it.
-type job struct {
+type jobEntry struct {
 	name    string
 	every   time.Duration
 	fn      JobFunc
@@ -132,13 +139,13 @@ func (j *Jobs) Register(name string, every time.Duration, fn JobFunc) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if slices.ContainsFunc(j.jobs, func(jb *job) bool { return jb.name == name }) {
+	if slices.ContainsFunc(j.jobs, func(jb *jobEntry) bool { return jb.name == name }) {
 		panic(fmt.Sprintf("models: job %q registered twice", name))
 	}
-	j.jobs = append(j.jobs, &job{name: name, every: every, fn: fn})
+	j.jobs = append(j.jobs, &jobEntry{name: name, every: every, fn: fn})
 }
 
-func (j *Jobs) registered() []*job {
+func (j *Jobs) registered() []*jobEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return slices.Clone(j.jobs)
@@ -204,7 +211,7 @@ func (j *Jobs) RunDue(ctx context.Context) (int, error) {
 
 // due makes sure every registered job has its row, then returns those due now and not leased.
 // The read keeps the common case (nothing due) out of a write transaction.
-func (j *Jobs) due(ctx context.Context) ([]*job, error) {
+func (j *Jobs) due(ctx context.Context) ([]*jobEntry, error) {
 	jobs := j.registered()
 	for _, jb := range jobs {
 		if err := j.ensure(ctx, jb); err != nil {
@@ -217,12 +224,12 @@ func (j *Jobs) due(ctx context.Context) ([]*job, error) {
 	if err != nil {
 		return nil, dbError(err)
 	}
-	return slices.DeleteFunc(jobs, func(jb *job) bool { return !slices.Contains(names, jb.name) }), nil
+	return slices.DeleteFunc(jobs, func(jb *jobEntry) bool { return !slices.Contains(names, jb.name) }), nil
 }
 
 // ensure creates the job's row, due now, or brings its interval in step with the code: a shorter
 // interval brings the next run forward.
-func (j *Jobs) ensure(ctx context.Context, jb *job) error {
+func (j *Jobs) ensure(ctx context.Context, jb *jobEntry) error {
 	if jb.ensured.Load() {
 		return nil
 	}
@@ -244,7 +251,7 @@ func (j *Jobs) ensure(ctx context.Context, jb *job) error {
 
 // runOne claims jb and, if the claim holds, runs it and records the outcome. It reports whether
 // it ran the job.
-func (j *Jobs) runOne(ctx context.Context, jb *job) (bool, error) {
+func (j *Jobs) runOne(ctx context.Context, jb *jobEntry) (bool, error) {
 	runID := newRunID()
 	started := j.d.now()
 	claimed := false
@@ -327,7 +334,7 @@ func (j *Jobs) runOne(ctx context.Context, jb *job) (bool, error) {
 
 // call runs the job's function, turning a panic into an error so that one broken job neither
 // stops the runner nor goes unrecorded.
-func (j *Jobs) call(ctx context.Context, jb *job) (summary string, err error) {
+func (j *Jobs) call(ctx context.Context, jb *jobEntry) (summary string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())

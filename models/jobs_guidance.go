@@ -120,3 +120,11 @@ func (g *Guidance) reviewersOf(ctx context.Context, documentID, orgID int64, now
 	}
 	return out, nil
 }
+
+// JobRemindGuidanceReviews tells owners that a document's review is due.
+const JobRemindGuidanceReviews = "remind-guidance-reviews"
+
+// jobs are guidance's background jobs.
+func (g *Guidance) jobs() []Job {
+	return []Job{{Name: JobRemindGuidanceReviews, Every: time.Hour, Run: g.remindReviews}}
+}

@@ -24,7 +24,7 @@ type jobsFixture struct {
 	db    *models.DB // the first replica's database, for looking at rows
 	blobs *storage.Store
 	raw   storage.Backend
-	clock *testClock
+	clock *modelstest.Clock
 }
 
 func newJobsFixture(t testing.TB) *jobsFixture {
@@ -47,8 +47,8 @@ func newJobsFixture(t testing.TB) *jobsFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{}
-	clock.set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	clock := &modelstest.Clock{}
+	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	return &jobsFixture{cfg: cfg, db: db, blobs: storage.New(raw, storage.NewKeyring(key)), raw: raw, clock: clock}
 }
 
@@ -83,10 +83,10 @@ func (f *jobsFixture) replica(t testing.TB) *models.Services {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models.New(models.Deps{DB: db, Authz: authz, Blobs: f.blobs, Clock: f.clock.now})
+	return models.New(models.Deps{DB: db, Authz: authz, Blobs: f.blobs, Clock: f.clock.Now})
 }
 
-func (f *jobsFixture) advance(d time.Duration) { f.clock.set(f.clock.now().Add(d)) }
+func (f *jobsFixture) advance(d time.Duration) { f.clock.Set(f.clock.Now().Add(d)) }
 
 // runs are the recorded runs of job, oldest first.
 func (f *jobsFixture) runs(t testing.TB, job string) []models.JobRun {
@@ -335,7 +335,7 @@ func TestJobsRecordFailures(t *testing.T) {
 		}
 	}
 	runs := f.runs(t, "flaky")
-	if len(runs) != 50 || !runs[49].StartedAt.Equal(f.clock.now()) {
+	if len(runs) != 50 || !runs[49].StartedAt.Equal(f.clock.Now()) {
 		t.Errorf("%d runs kept (the last started %v), want the latest 50", len(runs), runs[len(runs)-1].StartedAt)
 	}
 }
@@ -407,7 +407,7 @@ func TestJobsListIsForAdministrators(t *testing.T) {
 		}
 	}
 	c := list[len(list)-1]
-	if c.Interval() != 2*time.Hour || c.LastRun.Summary != "counted 3" || !c.NextRunAt.Equal(f.clock.now().Add(2*time.Hour)) {
+	if c.Interval() != 2*time.Hour || c.LastRun.Summary != "counted 3" || !c.NextRunAt.Equal(f.clock.Now().Add(2*time.Hour)) {
 		t.Errorf("count: interval %v, summary %q, next run %v", c.Interval(), c.LastRun.Summary, c.NextRunAt)
 	}
 }
@@ -417,7 +417,7 @@ func TestJobsListIsForAdministrators(t *testing.T) {
 func jobsPerson(t testing.TB, s *models.Services, roles ...string) models.Actor {
 	t.Helper()
 	ctx := context.Background()
-	o, err := s.Operator.OrganisationBySlug(ctx, home)
+	o, err := s.Operator.OrganisationBySlug(ctx, jobsHome)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,3 +428,6 @@ func jobsPerson(t testing.TB, s *models.Services, roles ...string) models.Actor 
 	}
 	return models.Actor{UserID: u.ID, OrgID: o.ID, Name: u.Name, Roles: u.Roles, Clearance: policies.Official, MFAPassed: true}
 }
+
+// jobsHome is the organisation of jobsPerson's people.
+const jobsHome = "devon-and-cornwall-police"

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,30 +17,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// SMTPConfig says how MSP Hub reaches its mail relay (MSPHUB_SMTP_*). With none, there is no
-// email: notifications stay in the app and set-password links are shown to the administrator.
-type SMTPConfig struct {
-	Addr     string         // host:port of the relay
-	From     string         // From of every email, e.g. "MSP Hub <msphub@force.police.uk>"
-	Username string         // AUTH PLAIN user; empty = no authentication
-	Password string         // AUTH PLAIN password
-	TLS      string         // SMTPStartTLS, SMTPImplicitTLS or SMTPNoTLS (a relay on loopback only)
-	RootCAs  *x509.CertPool // CAs trusted for the relay's certificate; nil = the system's
-}
-
-// How the connection to the relay is protected.
-const (
-	SMTPStartTLS    = "starttls" // plain connection upgraded with STARTTLS before anything is sent; refused if not offered
-	SMTPImplicitTLS = "tls"      // TLS from the first byte (usually port 465)
-	SMTPNoTLS       = "none"     // no TLS: only for a relay on the same machine
-)
-
-// Kinds of notification that carry a set-password link in their email (and only there).
-const (
-	NoticeInvitation   = "invitation"    // an account was made for them
-	NoticePasswordLink = "password_link" // an administrator sent them a new set-password link
-)
-
 // Delivery limits. A claim (lease) holds a row while one sender works on it; sending one
 // message, connection included, must end well inside it, so the lease never runs out under a
 // live sender even with some clock skew between replicas.
@@ -53,7 +28,6 @@ const (
 	mailFirstRetry  = time.Minute     // back-off after the first failure, doubling each time
 	mailMaxRetry    = time.Hour       // longest wait between two attempts
 	mailMaxAge      = 72 * time.Hour  // older unsent rows (email switched on late) are not sent
-	mailLinkTTL     = 24 * time.Hour  // validity of an emailed set-password link, from sending
 	mailErrorLen    = 500             // outbox.last_error
 )
 
@@ -76,18 +50,21 @@ func (mailRow) TableName() string { return "outbox" }
 
 // Mail delivers the email outbox over SMTP. It exists only when SMTP is configured.
 type Mail struct {
-	d    Deps
-	cfg  SMTPConfig
-	from *mail.Address
-	host string // MSP Hub's public host name: HELO and Message-IDs
-	base string // public URL without a trailing slash
+	d         Deps
+	composers map[string]EmailComposer
+	cfg       SMTPConfig
+	from      *mail.Address
+	host      string // MSP Hub's public host name: HELO and Message-IDs
+	base      string // public URL without a trailing slash
 }
 
-func newMail(d Deps) *Mail {
+// newMail builds the sender; composers write the emails of the kinds that say more than the
+// generic email (set-password links, say).
+func newMail(d Deps, composers map[string]EmailComposer) *Mail {
 	if d.SMTP == nil {
 		return nil
 	}
-	m := &Mail{d: d, cfg: *d.SMTP, base: strings.TrimRight(d.Config.PublicURL, "/"), host: "localhost"}
+	m := &Mail{d: d, composers: composers, cfg: *d.SMTP, base: strings.TrimRight(d.Config.PublicURL, "/"), host: "localhost"}
 	if m.cfg.TLS == "" {
 		m.cfg.TLS = SMTPStartTLS
 	}
@@ -100,25 +77,6 @@ func newMail(d Deps) *Mail {
 		m.host = u.Hostname()
 	}
 	return m
-}
-
-// emailSetPasswordLink queues an email with a set-password link for the user when email is on,
-// in the transaction in ctx, and reports whether it did. The link is made only when the email
-// is sent, so the secret is never stored (only its hash, as for every link) and its 24 hours
-// start when it leaves; earlier unused links stop working now. The in-app notification says a
-// link was emailed, never the link.
-func emailSetPasswordLink(ctx context.Context, d Deps, userID int64, kind string) (bool, error) {
-	if d.SMTP == nil {
-		return false, nil
-	}
-	if err := expireLinks(ctx, d, linkSetPassword, &userID); err != nil {
-		return false, err
-	}
-	text := "We emailed you a link to set a new password for MSP Hub."
-	if kind == NoticeInvitation {
-		text = "Your MSP Hub account was created, and we emailed you a link to set its password."
-	}
-	return true, notify(ctx, d, userID, kind, text, "/account")
 }
 
 // deliveryReport counts what one run did.
@@ -359,25 +317,16 @@ func (m *Mail) compose(ctx context.Context, row mailRow) ([]byte, string, error)
 	if u.DisabledAt != nil {
 		return nil, "", &permanentError{"Not sent: the account is disabled."}
 	}
-	var c mailContent
-	switch n.Kind {
-	case NoticeInvitation, NoticePasswordLink:
-		var link string
-		err := m.d.DB.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			link, err = issueLink(ctx, m.d, linkSetPassword, &u.ID, nil, mailLinkTTL)
-			return err
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		c = passwordMail(n.Kind, u.Name, link)
-	default:
-		if c, err = m.notificationMail(ctx, n, u); err != nil {
-			return nil, "", err
-		}
+	var c Email
+	if compose, ok := m.composers[n.Kind]; ok {
+		c, err = compose(ctx, n, u)
+	} else {
+		c, err = m.notificationMail(ctx, n, u)
 	}
-	msg, err := c.message(m.from, &mail.Address{Name: u.Name, Address: u.Email}, m.d.now(),
+	if err != nil {
+		return nil, "", err
+	}
+	msg, err := encodeEmail(c, m.from, &mail.Address{Name: u.Name, Address: u.Email}, m.d.now(),
 		fmt.Sprintf("<outbox.%d.%d@%s>", row.ID, row.CreatedAt.UnixMicro(), m.host))
 	return msg, u.Email, err
 }
@@ -514,4 +463,12 @@ func outcome(err error) sendOutcome {
 		return uncertain
 	}
 	return temporary
+}
+
+// JobDeliverOutbox sends the email outbox; it exists only when a mail relay is configured.
+const JobDeliverOutbox = "deliver-outbox"
+
+// jobs are email's background jobs.
+func (m *Mail) jobs() []Job {
+	return []Job{{Name: JobDeliverOutbox, Every: time.Minute, Run: m.DeliverOutbox}}
 }

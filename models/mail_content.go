@@ -49,21 +49,12 @@ var mailKinds = map[string]struct {
 // GenericMailSubject is the subject of every email that may not say more.
 const GenericMailSubject = "You have a new notification in MSP Hub"
 
-// mailContent is an email before it is encoded.
-type mailContent struct {
-	Subject    string
-	Greeting   string
-	Paragraphs []string
-	LinkText   string
-	URL        string // absolute
-}
-
 // courseLinkPattern matches the links of notifications about a course.
 var courseLinkPattern = regexp.MustCompile(`^/(courses|sessions|certificates)/([0-9]{1,18})$`)
 
 // notificationMail applies the rule above to one notification.
-func (m *Mail) notificationMail(ctx context.Context, n Notification, u User) (mailContent, error) {
-	c := mailContent{Subject: GenericMailSubject, Greeting: "Dear " + u.Name + ",",
+func (m *Mail) notificationMail(ctx context.Context, n Notification, u User) (Email, error) {
+	c := Email{Subject: GenericMailSubject, Greeting: "Dear " + u.Name + ",",
 		Paragraphs: []string{"You have a new notification in MSP Hub. Sign in to read it."},
 		LinkText:   "Open your notifications", URL: m.base + "/notifications"}
 	kind, ok := mailKinds[n.Kind]
@@ -87,14 +78,17 @@ func (m *Mail) notificationMail(ctx context.Context, n Notification, u User) (ma
 	return c, nil
 }
 
+// mailCourse is what an email may say of a course.
+type mailCourse struct{ Code, Title, Classification string }
+
 // courseOf finds the course a notification's link is about.
-func (m *Mail) courseOf(ctx context.Context, link string) (Course, bool, error) {
+func (m *Mail) courseOf(ctx context.Context, link string) (mailCourse, bool, error) {
 	match := courseLinkPattern.FindStringSubmatch(link)
 	if match == nil {
-		return Course{}, false, nil
+		return mailCourse{}, false, nil
 	}
 	id, _ := strconv.ParseInt(match[2], 10, 64)
-	q := m.d.DB.conn(ctx).Model(&Course{}).Select("courses.*")
+	q := m.d.DB.conn(ctx).Table("courses").Select("courses.code, courses.title, courses.classification")
 	switch match[1] {
 	case "courses":
 		q = q.Where("courses.id = ?", id)
@@ -103,28 +97,12 @@ func (m *Mail) courseOf(ctx context.Context, link string) (Course, bool, error) 
 	case "certificates":
 		q = q.Joins("JOIN certificates ce ON ce.course_id = courses.id").Where("ce.id = ?", id)
 	}
-	var c Course
+	var c mailCourse
 	err := q.Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Course{}, false, nil
+		return mailCourse{}, false, nil
 	}
 	return c, err == nil, dbError(err)
-}
-
-// passwordMail is the email of an invitation or a new set-password link.
-func passwordMail(kind, name, link string) mailContent {
-	c := mailContent{Greeting: "Dear " + name + ",", LinkText: link, URL: link}
-	if kind == NoticeInvitation {
-		c.Subject = "Your MSP Hub account"
-		c.Paragraphs = []string{"An account on MSP Hub, the modern slavery policing programme's workspace, has been created for you.",
-			"Set your password with this link. It works once, within 24 hours:"}
-	} else {
-		c.Subject = "Set a new password for MSP Hub"
-		c.Paragraphs = []string{"Your administrator sent you a link to set a new password for MSP Hub.",
-			"It works once, within 24 hours, and replaces any earlier link:"}
-	}
-	c.Paragraphs = append(c.Paragraphs, "If you did not expect this email, do not use the link: tell your organisation's MSP Hub administrator.")
-	return c
 }
 
 var mailText = texttemplate.Must(texttemplate.New("text").Parse(`{{.Greeting}}
@@ -153,7 +131,7 @@ var mailHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 // message encodes the email: headers (Date, Message-ID, encoded non-ASCII words) and a
 // multipart/alternative body with a plain-text and an HTML part, both quoted-printable so any
 // text travels as 7-bit lines of legal length.
-func (c mailContent) message(from, to *mail.Address, date time.Time, messageID string) ([]byte, error) {
+func encodeEmail(c Email, from, to *mail.Address, date time.Time, messageID string) ([]byte, error) {
 	c.Subject = headerText(c.Subject, 150)
 	var text, html bytes.Buffer
 	if err := mailText.Execute(&text, c); err != nil {

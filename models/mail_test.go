@@ -26,7 +26,7 @@ type mailFixture struct {
 	deps  models.Deps
 	s     *models.Services
 	relay *mailtest.Server
-	clock *testClock
+	clock *modelstest.Clock
 	n     *atomic.Int64
 }
 
@@ -39,15 +39,15 @@ func newMailFixture(t testing.TB, mode mailtest.Mode) *mailFixture {
 }
 
 // mailClock is a test clock standing at a fixed time.
-func mailClock() *testClock {
-	c := &testClock{}
-	c.set(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
+func mailClock() *modelstest.Clock {
+	c := &modelstest.Clock{}
+	c.Set(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
 	return c
 }
 
 // mailFixtureOn builds the operations over db: two fixtures on two pools of one database are
 // two replicas.
-func mailFixtureOn(t testing.TB, db *models.DB, relay *mailtest.Server, clock *testClock, n *atomic.Int64) *mailFixture {
+func mailFixtureOn(t testing.TB, db *models.DB, relay *mailtest.Server, clock *modelstest.Clock, n *atomic.Int64) *mailFixture {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := models.SeedOrganisations(ctx, db); err != nil {
@@ -61,7 +61,7 @@ func mailFixtureOn(t testing.TB, db *models.DB, relay *mailtest.Server, clock *t
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := models.Deps{DB: db, Authz: authz, Secrets: storage.NewKeyring(key), SMTP: relay.Config(), Clock: clock.now,
+	d := models.Deps{DB: db, Authz: authz, Secrets: storage.NewKeyring(key), SMTP: relay.Config(), Clock: clock.Now,
 		Config: models.Config{PublicURL: mailPublicURL}}
 	return &mailFixture{db: db, deps: d, s: models.New(d), relay: relay, clock: clock, n: n}
 }
@@ -75,7 +75,7 @@ func (f *mailFixture) person(t testing.TB, name string, roles ...string) models.
 	if err != nil {
 		t.Fatal(err)
 	}
-	expires := f.clock.now().AddDate(2, 0, 0)
+	expires := f.clock.Now().AddDate(2, 0, 0)
 	n := f.n.Add(1)
 	u, _, err := f.s.Operator.CreateUser(ctx, models.UserInput{OrganisationID: o.ID, Email: fmt.Sprintf("mail%d@example.police.uk", n),
 		Name: name, Roles: roles, VettingLevel: models.VettingRV, VettingExpiresOn: &expires}, "umbrella kettle orbit lantern 47")
@@ -201,7 +201,7 @@ func TestMailDeliveryOverTLS(t *testing.T) {
 					t.Errorf("a line of %d octets", len(line))
 				}
 			}
-			if d, err := p.Header.Date(); err != nil || !d.Equal(f.clock.now()) {
+			if d, err := p.Header.Date(); err != nil || !d.Equal(f.clock.Now()) {
 				t.Errorf("Date %q: %v", p.Header.Get("Date"), err)
 			}
 			if !regexp.MustCompile(`^<outbox\.\d+\.\d+@msphub\.test>$`).MatchString(p.Header.Get("Message-Id")) {
@@ -259,20 +259,20 @@ func TestMailRetriesWithBackoff(t *testing.T) {
 
 	f.deliver(t, "1 retrying")
 	row := f.outbox(t, u.UserID)
-	if row.Attempts != 1 || !strings.Contains(row.LastError, "451") || !row.NextAttemptAt.Equal(f.clock.now().Add(time.Minute)) || row.ClaimedUntil != nil {
+	if row.Attempts != 1 || !strings.Contains(row.LastError, "451") || !row.NextAttemptAt.Equal(f.clock.Now().Add(time.Minute)) || row.ClaimedUntil != nil {
 		t.Fatalf("after the first failure: %+v", row)
 	}
 	f.deliver(t, "nothing to send") // not before its time
-	f.clock.set(f.clock.now().Add(time.Minute))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
 	f.deliver(t, "1 retrying")
-	if row = f.outbox(t, u.UserID); row.Attempts != 2 || !row.NextAttemptAt.Equal(f.clock.now().Add(2*time.Minute)) {
+	if row = f.outbox(t, u.UserID); row.Attempts != 2 || !row.NextAttemptAt.Equal(f.clock.Now().Add(2*time.Minute)) {
 		t.Fatalf("after the second failure: %+v", row)
 	}
-	f.clock.set(f.clock.now().Add(time.Minute))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
 	f.deliver(t, "nothing to send")
-	f.clock.set(f.clock.now().Add(time.Minute))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
 	f.deliver(t, "1 sent")
-	f.clock.set(f.clock.now().Add(time.Hour))
+	f.clock.Set(f.clock.Now().Add(time.Hour))
 	f.deliver(t, "nothing to send")
 	if n := len(f.relay.Received()); n != 1 {
 		t.Errorf("%d messages, want 1", n)
@@ -289,8 +289,8 @@ func TestMailRetriesWithBackoff(t *testing.T) {
 	for attempt := 1; attempt < 8; attempt++ {
 		f.deliver(t, "1 retrying")
 		row := f.outbox(t, stuck.UserID)
-		waits = append(waits, row.NextAttemptAt.Sub(f.clock.now()))
-		f.clock.set(row.NextAttemptAt)
+		waits = append(waits, row.NextAttemptAt.Sub(f.clock.Now()))
+		f.clock.Set(row.NextAttemptAt)
 	}
 	if want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour}; fmt.Sprint(waits) != fmt.Sprint(want) {
 		t.Errorf("back-off %v, want %v", waits, want)
@@ -299,7 +299,7 @@ func TestMailRetriesWithBackoff(t *testing.T) {
 	if row := f.outbox(t, stuck.UserID); row.FailedAt == nil || row.Attempts != 8 || !strings.Contains(row.LastError, "Gave up after 8 attempts") || !strings.Contains(row.LastError, "421") {
 		t.Errorf("given up: %+v", row)
 	}
-	f.clock.set(f.clock.now().Add(24 * time.Hour))
+	f.clock.Set(f.clock.Now().Add(24 * time.Hour))
 	f.deliver(t, "nothing to send")
 
 	// A mailbox the relay does not know: refused for good at once.
@@ -342,7 +342,7 @@ func TestMailRelayDownAndDisabledAccounts(t *testing.T) {
 	if _, err := f.s.Users.SetDisabled(context.Background(), admin, off.UserID, true); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.set(f.clock.now().Add(time.Minute))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
 	f.deliver(t, "1 sent, 1 failed") // the first row's retry, and the disabled account's row
 	if row := f.outbox(t, off.UserID); row.FailedAt == nil || !strings.Contains(row.LastError, "disabled") {
 		t.Errorf("disabled: %+v", row)
@@ -361,12 +361,12 @@ func TestMailNeverResendsAnInterruptedDelivery(t *testing.T) {
 	u := f.person(t, "Ivy Interrupted", policies.RoleOfficer)
 	f.notify(t, u, "case_update", "Something happened.", "/casefiles/1")
 	// Another replica claimed the row and died: the claim is as it left it.
-	until := f.clock.now().Add(5 * time.Minute)
+	until := f.clock.Now().Add(5 * time.Minute)
 	if err := f.db.Gorm().Exec("UPDATE outbox SET claimed_until = ?, claim_token = 'other', attempts = 1", until).Error; err != nil {
 		t.Fatal(err)
 	}
 	f.deliver(t, "nothing to send") // held by the other sender
-	f.clock.set(until)
+	f.clock.Set(until)
 	f.deliver(t, "1 failed")
 	if row := f.outbox(t, u.UserID); row.FailedAt == nil || !strings.Contains(row.LastError, "may have gone") || row.ClaimedUntil != nil {
 		t.Errorf("interrupted: %+v", row)
@@ -527,7 +527,7 @@ func TestMailSetPasswordLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expires := f.clock.now().AddDate(1, 0, 0)
+	expires := f.clock.Now().AddDate(1, 0, 0)
 	uv, err := f.s.Users.Create(ctx, admin, models.UserInput{OrganisationID: home.ID, Name: "Nia New", Email: "nia.new@dc.police.uk",
 		Roles: []string{policies.RoleOfficer}, VettingLevel: models.VettingRV, VettingExpiresOn: &expires})
 	if err != nil {
@@ -661,7 +661,7 @@ func TestMailSkipsAStaleBacklog(t *testing.T) {
 	old := f.person(t, "Olga Old", policies.RoleOfficer)
 	fresh := f.person(t, "Fred Fresh", policies.RoleOfficer)
 	f.notify(t, old, "case_update", "Long ago.", "/casefiles/1")
-	f.clock.set(f.clock.now().Add(73 * time.Hour))
+	f.clock.Set(f.clock.Now().Add(73 * time.Hour))
 	f.notify(t, fresh, "case_update", "Just now.", "/casefiles/2")
 	f.deliver(t, "1 sent, 1 too old to send")
 	if row := f.outbox(t, old.UserID); row.FailedAt == nil || !strings.Contains(row.LastError, "72 hours") {

@@ -5,50 +5,13 @@ package models
 
 import (
 	"log/slog"
-	"time"
-
-	"github.com/msptp/msphub/policies"
-	"github.com/msptp/msphub/storage"
 )
 
-// Config holds the settings the operations need.
-type Config struct {
-	SessionIdleTimeout     time.Duration // a session unused this long ends; default 30 minutes
-	SessionAbsoluteTimeout time.Duration // a session ends this long after sign-in; default 12 hours
-	PublicURL              string        // base of links handed out (setup, set-password)
-}
-
-func (c Config) withDefaults() Config {
-	if c.SessionIdleTimeout == 0 {
-		c.SessionIdleTimeout = 30 * time.Minute
-	}
-	if c.SessionAbsoluteTimeout == 0 {
-		c.SessionAbsoluteTimeout = 12 * time.Hour
-	}
-	return c
-}
-
-// Deps are what the operations are built from. Clock defaults to time.Now; tests move it.
-type Deps struct {
-	DB      *DB
-	Authz   *policies.Authorizer
-	Blobs   *storage.Store
-	Secrets *storage.Keyring // seals small secrets (TOTP keys) at rest
-	SMTP    *SMTPConfig      // the mail relay; nil = no email
-	Log     *slog.Logger
-	Clock   func() time.Time
-	Config  Config
-}
-
-// Services are the operations of MSP Hub, built once by New.
+// Services are the operations of MSP Hub, built once by New: identity's, promoted from the
+// embedded struct, and each other domain's.
 type Services struct {
+	*identityServices
 	Audit         *Audit
-	Organisations *Organisations
-	Users         *Users
-	Accounts      *Accounts
-	Sessions      *Sessions
-	Tokens        *Tokens
-	Operator      *Operator
 	Guidance      *Guidance
 	Training      *Training
 	Notifications *Notifications
@@ -56,44 +19,37 @@ type Services struct {
 	Monitor       *Monitor
 	Jobs          *Jobs
 	Mail          *Mail // nil when no mail relay is configured
-	OIDC          *OIDC // single sign-on through organisations' OpenID providers
 }
 
-// New builds the operations from their dependencies.
+// New builds the operations from their dependencies and registers every domain's jobs.
 func New(d Deps) *Services {
 	d.Config = d.Config.withDefaults()
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	audit := newAudit(d)
-	users := &Users{d: d, audit: audit}
+	id := newIdentity(d, audit)
 	s := &Services{
-		Audit:         audit,
-		Organisations: &Organisations{d: d, audit: audit},
-		Users:         users,
-		Accounts:      &Accounts{d: d, audit: audit},
-		Sessions:      &Sessions{d: d, audit: audit},
-		Tokens:        &Tokens{d: d, audit: audit},
-		Operator:      &Operator{d: d, audit: audit, users: users},
-		Guidance:      &Guidance{d: d, audit: audit},
-		Training:      &Training{d: d, audit: audit},
-		Notifications: &Notifications{d: d, audit: audit},
-		CaseFiles:     &CaseFiles{d: d, audit: audit},
-		Monitor:       &Monitor{d: d},
-		Jobs:          newJobs(d, audit),
-		Mail:          newMail(d),
-		OIDC:          newOIDC(d, audit),
+		identityServices: id,
+		Audit:            audit,
+		Guidance:         newGuidance(d, audit),
+		Training:         newTraining(d, audit),
+		Notifications:    newNotifications(d, audit),
+		CaseFiles:        newCaseFiles(d, audit),
+		Monitor:          newMonitor(d),
+		Jobs:             newJobs(d, audit),
+		Mail:             newMail(d, id.Users.emailComposers()),
 	}
-	registerJobs(s, d, audit)
+	// Every job is safe to run again and on several replicas at once (each piece of work is
+	// claimed in the transaction that does it); the runner only makes each run happen once.
+	jobs := [][]Job{id.jobs(), blobJobs(d, audit), s.Guidance.jobs(), s.Training.jobs(), s.CaseFiles.jobs()}
+	if s.Mail != nil {
+		jobs = append(jobs, s.Mail.jobs())
+	}
+	for _, js := range jobs {
+		for _, j := range js {
+			s.Jobs.Register(j.Name, j.Every, j.Run)
+		}
+	}
 	return s
-}
-
-// now is the clock every operation reads, in UTC and at the microsecond precision both
-// databases store.
-func (d Deps) now() time.Time {
-	c := d.Clock
-	if c == nil {
-		c = time.Now
-	}
-	return c().UTC().Truncate(time.Microsecond)
 }

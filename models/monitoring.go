@@ -76,3 +76,6 @@ func (m *Monitor) Jobs(ctx context.Context) ([]JobFigures, error) {
 	}
 	return out, nil
 }
+
+// newMonitor builds the figures' reader.
+func newMonitor(d Deps) *Monitor { return &Monitor{d: d} }

@@ -177,3 +177,20 @@ func (n *Notifications) MarkAllRead(ctx context.Context, who Actor) error {
 func LocalLink(link string) bool {
 	return strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") && !strings.ContainsAny(link, "\\\r\n") && utf8.ValidString(link)
 }
+
+// Email is a message before it is encoded: what it says and the one link it carries.
+type Email struct {
+	Subject    string
+	Greeting   string
+	Paragraphs []string
+	LinkText   string
+	URL        string // absolute
+}
+
+// EmailComposer writes the email of a kind of notification that says more than the generic
+// email (mail's allow-list): the domain that owns the kind provides it, the wiring hands it to
+// mail. It runs outside any transaction of the change that notified.
+type EmailComposer func(ctx context.Context, n Notification, to User) (Email, error)
+
+// newNotifications builds the operations on a person's own notifications.
+func newNotifications(d Deps, audit *Audit) *Notifications { return &Notifications{d: d, audit: audit} }

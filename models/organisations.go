@@ -13,58 +13,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// OrgKind says what sort of body an organisation is.
-type OrgKind string
-
-// Organisation kinds.
-const (
-	KindPoliceForce OrgKind = "police_force"
-	KindROCU        OrgKind = "rocu"
-	KindAgency      OrgKind = "agency"
-	KindCPS         OrgKind = "cps"
-	KindProgramme   OrgKind = "programme"
-)
-
-// OrgKinds lists the kinds in the order pages offer them.
-func OrgKinds() []OrgKind {
-	return []OrgKind{KindPoliceForce, KindROCU, KindAgency, KindCPS, KindProgramme}
-}
-
-// Label is the kind as pages show it.
-func (k OrgKind) Label() string {
-	switch k {
-	case KindPoliceForce:
-		return "Police force"
-	case KindROCU:
-		return "Regional organised crime unit"
-	case KindAgency:
-		return "Law enforcement agency"
-	case KindCPS:
-		return "Crown Prosecution Service"
-	case KindProgramme:
-		return "Programme"
-	}
-	return string(k)
-}
-
-// Organisation is a police force, agency, CPS area or unit: the domain in which its people hold
-// their roles.
-type Organisation struct {
-	ID        int64     `json:"id"`
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Kind      OrgKind   `json:"kind"`
-	Region    string    `json:"region"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// object is the organisation as the policy sees it.
-func (o Organisation) object() policies.Object {
-	return policies.Object{Type: "organisation", Org: policies.OrgDomain(o.ID)}
-}
-
 // OrganisationInput is what an administrator gives to add or change an organisation.
 type OrganisationInput struct {
 	Name   string  `json:"name"`
@@ -323,7 +271,7 @@ const ProgrammeUnitSlug = "modern-slavery-and-organised-immigration-crime-unit"
 func SeedOrganisations(ctx context.Context, db *DB) (int, error) {
 	added := 0
 	err := db.InTx(ctx, func(ctx context.Context) error {
-		if db.dialect == DialectPostgres {
+		if db.Dialect() == DialectPostgres {
 			if err := db.conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.seed.organisations'))").Error; err != nil {
 				return dbError(err)
 			}

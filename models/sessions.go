@@ -2,11 +2,10 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/msptp/msphub/policies"
@@ -53,27 +52,13 @@ type Sessions struct {
 	audit *Audit
 }
 
-// newToken makes a 256-bit random secret for a cookie, link or API token, and its hash: only
-// the hash is stored.
-func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand since Go 1.24)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, tokenHash(token)
-}
-
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // startSession stores a new session for the user and returns its cookie value. Every sign-in
 // and every change of privilege (second factor passed, password changed) gets a new ID, so a
 // session ID known before cannot be used after (session fixation).
 func startSession(ctx context.Context, d Deps, userID int64, mfaPassed bool) (string, error) {
 	token, id := newToken()
 	csrf, _ := newToken()
-	ri := requestInfo(ctx)
+	ri := requestInfoOf(ctx)
 	now := d.now()
 	s := Session{ID: id, UserID: userID, CSRFToken: csrf, MFAPassed: mfaPassed, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(d.Config.withDefaults().SessionAbsoluteTimeout), ClientIP: truncate(ri.ClientIP, 64), UserAgent: truncate(ri.UserAgent, 512)}
@@ -111,7 +96,7 @@ func (s *Sessions) SignIn(ctx context.Context, email, password string) (SignedIn
 		return SignedIn{}, Invalid("password", "Enter your password")
 	}
 	email, _ = normaliseEmail(email) // a malformed address simply matches no account
-	keys := []string{throttleKey("account", email), throttleKey("ip", requestInfo(ctx).ClientIP)}
+	keys := []string{throttleKey("account", email), throttleKey("ip", requestInfoOf(ctx).ClientIP)}
 	var out SignedIn
 	var failure error
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -132,7 +117,7 @@ func (s *Sessions) SignIn(ctx context.Context, email, password string) (SignedIn
 		if err != nil {
 			return Internal(err)
 		}
-		active := ok && user.DisabledAt == nil && s.orgActive(ctx, user.OrganisationID)
+		active := ok && user.DisabledAt == nil && orgActive(ctx, s.d, user.OrganisationID)
 		if !active {
 			if err := recordFailure(ctx, s.d, keys); err != nil {
 				return err
@@ -188,11 +173,6 @@ func idStringOrEmpty(id int64) string {
 	return idString(id)
 }
 
-func (s *Sessions) orgActive(ctx context.Context, orgID int64) bool {
-	var org Organisation
-	return s.d.DB.conn(ctx).Select("active").Take(&org, orgID).Error == nil && org.Active
-}
-
 // Authenticate turns a session cookie into the Actor it signed in, with roles and clearance as
 // they are now. A session unused for the idle time-out, or older than the absolute time-out, has
 // ended; so has the session of a disabled user or a deactivated organisation. Errors:
@@ -220,7 +200,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Actor, Sessi
 		if err := s.d.DB.conn(ctx).Take(&user, sess.UserID).Error; err != nil {
 			return Actor{}, Session{}, dbError(err)
 		}
-		if user.DisabledAt != nil || !s.orgActive(ctx, user.OrganisationID) {
+		if user.DisabledAt != nil || !orgActive(ctx, s.d, user.OrganisationID) {
 			ended = "account disabled"
 		}
 	}
@@ -249,17 +229,6 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Actor, Sessi
 	// A provider's sign-in is the second factor of its sessions: MFA is the provider's job.
 	a.SessionID, a.MFAPassed = sess.ID, sess.MFAPassed && (a.MFAEnrolled || !mfaRequired(a.Roles) || sess.SignInMethod == SignInOIDC)
 	return a, sess, nil
-}
-
-// actorOf builds the Actor of a user as of now: roles from the policy, clearance from vetting.
-func actorOf(d Deps, u User, now time.Time) Actor {
-	clearance, vetted := access(u.VettingLevel, u.VettingExpiresOn, now)
-	return Actor{
-		UserID: u.ID, OrgID: u.OrganisationID, Name: u.Name, Email: u.Email,
-		Roles:   d.Authz.RolesIn(policies.UserPrincipal(u.ID), policies.OrgDomain(u.OrganisationID)),
-		Vetting: u.VettingLevel, VettingExpires: u.VettingExpiresOn, Clearance: clearance, Vetted: vetted,
-		MFAEnrolled: u.MFAEnabledAt != nil,
-	}
 }
 
 // VerifyMFA completes a sign-in with a code from the authenticator app or an unused recovery
@@ -408,4 +377,38 @@ func (s *Sessions) Revoke(ctx context.Context, who Actor, ref string) error {
 		}
 		return NotFound("Session not found")
 	})
+}
+
+// expireSessions removes the sessions that have ended, by the idle or the absolute time-out:
+// Authenticate refuses them already, and they need not wait for their browser to come back to be
+// deleted. One audit event records how many went.
+func expireSessions(d Deps, audit *Audit) JobFunc {
+	return func(ctx context.Context) (string, error) {
+		now := d.now()
+		cfg := d.Config.withDefaults()
+		var n int64
+		err := d.DB.InTx(ctx, func(ctx context.Context) error {
+			res := d.DB.conn(ctx).Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-cfg.SessionIdleTimeout)).Delete(&Session{})
+			if res.Error != nil {
+				return dbError(res.Error)
+			}
+			if n = res.RowsAffected; n == 0 {
+				return nil
+			}
+			return audit.Record(ctx, nil, Event{Action: "auth.sessions_expire", ObjectType: "session", Outcome: OutcomeSuccess,
+				Details: map[string]string{"count": strconv.FormatInt(n, 10)}})
+		})
+		if err != nil {
+			return "", err
+		}
+		return plural(n, "expired session", "expired sessions") + " removed", nil
+	}
+}
+
+// JobExpireSessions removes the sessions that have ended.
+const JobExpireSessions = "expire-sessions"
+
+// jobs are the background jobs of signing in.
+func (s *Sessions) jobs() []Job {
+	return []Job{{Name: JobExpireSessions, Every: 15 * time.Minute, Run: expireSessions(s.d, s.audit)}}
 }

@@ -156,7 +156,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (Actor, error)
 	if err := t.d.DB.conn(ctx).Take(&u, tok.UserID).Error; err != nil {
 		return Actor{}, dbError(err)
 	}
-	if u.DisabledAt != nil || !(&Sessions{d: t.d}).orgActive(ctx, u.OrganisationID) {
+	if u.DisabledAt != nil || !orgActive(ctx, t.d, u.OrganisationID) {
 		return Actor{}, fail
 	}
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {

@@ -777,3 +777,6 @@ func (t *Training) CourseChoices(ctx context.Context, who Actor) ([]CourseRef, e
 	err := t.d.DB.conn(ctx).Model(&Course{}).Select("id, code, title").Where("status = ?", CoursePublished).Order("code").Scan(&out).Error
 	return out, dbError(err)
 }
+
+// newTraining builds training's operations.
+func newTraining(d Deps, audit *Audit) *Training { return &Training{d: d, audit: audit} }

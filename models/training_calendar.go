@@ -83,7 +83,7 @@ func (t *Training) Calendar(ctx context.Context, token string) ([]byte, error) {
 		if err := t.d.DB.conn(ctx).Take(&u, f.UserID).Error; err != nil {
 			return dbError(err)
 		}
-		if u.DisabledAt != nil || !(&Sessions{d: t.d}).orgActive(ctx, u.OrganisationID) {
+		if u.DisabledAt != nil || !orgActive(ctx, t.d, u.OrganisationID) {
 			return NotFound("Calendar not found")
 		}
 		now := t.d.now()

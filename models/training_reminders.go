@@ -228,3 +228,22 @@ func (t *Training) RemindCertificateRenewals(ctx context.Context) (string, error
 		}
 	}
 }
+
+// Names of training's background jobs.
+const (
+	JobExpireTrainingRequests  = "expire-training-requests"
+	JobRemindTrainingApprovals = "remind-training-approvals"
+	JobRemindCertificates      = "remind-certificate-renewals"
+)
+
+// jobs are training's background jobs.
+func (t *Training) jobs() []Job {
+	return []Job{
+		{Name: JobExpireTrainingRequests, Every: 15 * time.Minute, Run: func(ctx context.Context) (string, error) {
+			n, err := t.ExpireApprovals(ctx)
+			return plural(int64(n), "training request", "training requests") + " expired undecided", err
+		}},
+		{Name: JobRemindTrainingApprovals, Every: time.Hour, Run: t.RemindExpiringApprovals},
+		{Name: JobRemindCertificates, Every: time.Hour, Run: t.RemindCertificateRenewals},
+	}
+}

@@ -191,7 +191,7 @@ func (t *Training) teachesSession(ctx context.Context, userID, courseID, session
 func (t *Training) loadSession(ctx context.Context, who Actor, id int64, lock bool) (CourseSession, Course, policies.Object, error) {
 	var s CourseSession
 	q := t.d.DB.conn(ctx)
-	if lock && t.d.DB.dialect == DialectPostgres {
+	if lock && t.d.DB.Dialect() == DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	err := q.Take(&s, id).Error

@@ -2,11 +2,8 @@ package models
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,28 +11,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// User is a person who signs in to MSP Hub. Secrets never leave models: the JSON form omits them.
-type User struct {
-	ID                int64      `json:"id"`
-	OrganisationID    int64      `json:"organisation_id"`
-	Email             string     `json:"email"`
-	Name              string     `json:"name"`
-	PasswordHash      string     `json:"-"`
-	PasswordChangedAt *time.Time `json:"-"`
-	VettingLevel      Vetting    `json:"vetting_level"`
-	VettingExpiresOn  *time.Time `json:"vetting_expires_on,omitempty"`
-	MFASecret         string     `json:"-" gorm:"column:mfa_secret"`
-	MFAEnabledAt      *time.Time `json:"mfa_enabled_at,omitempty" gorm:"column:mfa_enabled_at"`
-	MFALastStep       int64      `json:"-" gorm:"column:mfa_last_step"`
-	DisabledAt        *time.Time `json:"disabled_at,omitempty"`
-	LastSignInAt      *time.Time `json:"last_sign_in_at,omitempty"`
-	CreatedAt         time.Time  `json:"created_at"`
-	UpdatedAt         time.Time  `json:"updated_at"`
-}
-
-// object is the user as the policy sees it, from the point of view of who; roles are the
+// userObject is the user as the policy sees it, from the point of view of who; roles are the
 // user's roles.
-func (u User) object(who Actor, roles []string) policies.Object {
+func userObject(u User, who Actor, roles []string) policies.Object {
 	obj := policies.Object{Type: "user", Org: policies.OrgDomain(u.OrganisationID)}
 	if u.ID == who.UserID {
 		obj.Rel |= policies.RelSelf
@@ -105,18 +83,6 @@ func (in *UserInput) validate(now time.Time, creating bool) error {
 		in.VettingExpiresOn = &d
 	}
 	return checkRoles(in.Roles)
-}
-
-func normaliseEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", Invalid("email", "Enter an email address")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") || len(s) > 320 {
-		return "", Invalid("email", "Enter an email address in the correct format, like name@force.police.uk")
-	}
-	return s, nil
 }
 
 func checkRoles(roles []string) error {
@@ -236,7 +202,7 @@ func (u *Users) load(ctx context.Context, who Actor, id int64, act policies.Acti
 	if err != nil {
 		return User{}, dbError(err)
 	}
-	obj := user.object(who, u.roles(user))
+	obj := userObject(user, who, u.roles(user))
 	if err := canSee(ctx, u.d.Authz, who, "read", obj, "User"); err != nil {
 		return User{}, err
 	}
@@ -291,7 +257,7 @@ func (u *Users) Create(ctx context.Context, who Actor, in UserInput) (UserView, 
 			in.OrganisationID = who.OrgID
 		}
 		target := User{OrganisationID: in.OrganisationID}
-		if err := can(ctx, u.d.Authz, who, "create", target.object(who, nil), "You can only add people to your own organisation."); err != nil {
+		if err := can(ctx, u.d.Authz, who, "create", userObject(target, who, nil), "You can only add people to your own organisation."); err != nil {
 			return err
 		}
 		if err := u.checkGrants(ctx, who, target, nil, in.Roles); err != nil {
@@ -346,7 +312,7 @@ func (u *Users) create(ctx context.Context, who *Actor, in UserInput, details ma
 // offers). Errors: EFORBIDDEN.
 func (u *Users) MayCreate(ctx context.Context, who Actor) error {
 	target := User{OrganisationID: who.OrgID}
-	return can(ctx, u.d.Authz, who, "create", target.object(who, nil), "Only administrators and organisation administrators can add people.")
+	return can(ctx, u.d.Authz, who, "create", userObject(target, who, nil), "Only administrators and organisation administrators can add people.")
 }
 
 // Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,
@@ -441,7 +407,7 @@ func (u *Users) Edit(ctx context.Context, who Actor, id int64, in UserInput) (Us
 func (u *Users) checkGrants(ctx context.Context, who Actor, user User, had, want []string) error {
 	for _, r := range append(slices.Clone(had), want...) {
 		if systemRole(r) && slices.Contains(had, r) != slices.Contains(want, r) {
-			return can(ctx, u.d.Authz, who, "grant_system_role", user.object(who, had), "Only an administrator can grant or remove the "+r+" role.")
+			return can(ctx, u.d.Authz, who, "grant_system_role", userObject(user, who, had), "Only an administrator can grant or remove the "+r+" role.")
 		}
 	}
 	return nil
@@ -599,8 +565,6 @@ func (u *Users) emailFree(ctx context.Context, email string, except int64) error
 	return nil
 }
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
 func sameDay(a, b *time.Time) bool {
 	if a == nil || b == nil {
 		return a == b
@@ -615,19 +579,63 @@ func dayString(t *time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// encodeCursor makes an opaque keyset cursor of a sort key and an id.
-func encodeCursor(key string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(idString(id) + "|" + key))
+// Kinds of notification that carry a set-password link in their email (and only there).
+const (
+	NoticeInvitation   = "invitation"    // an account was made for them
+	NoticePasswordLink = "password_link" // an administrator sent them a new set-password link
+)
+
+// emailSetPasswordLink queues an email with a set-password link for the user when email is on,
+// in the transaction in ctx, and reports whether it did. The link is made only when the email
+// is sent, so the secret is never stored (only its hash, as for every link) and its 24 hours
+// start when it leaves; earlier unused links stop working now. The in-app notification says a
+// link was emailed, never the link.
+func emailSetPasswordLink(ctx context.Context, d Deps, userID int64, kind string) (bool, error) {
+	if d.SMTP == nil {
+		return false, nil
+	}
+	if err := expireLinks(ctx, d, linkSetPassword, &userID); err != nil {
+		return false, err
+	}
+	text := "We emailed you a link to set a new password for MSP Hub."
+	if kind == NoticeInvitation {
+		text = "Your MSP Hub account was created, and we emailed you a link to set its password."
+	}
+	return true, notify(ctx, d, userID, kind, text, "/account")
 }
 
-func decodeCursor(c string) (string, int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if idPart, key, ok := strings.Cut(string(b), "|"); ok {
-			if id, err := strconv.ParseInt(idPart, 10, 64); err == nil {
-				return key, id, nil
-			}
-		}
+// passwordMail is the email of an invitation or a new set-password link.
+func passwordMail(kind, name, link string) Email {
+	c := Email{Greeting: "Dear " + name + ",", LinkText: link, URL: link}
+	if kind == NoticeInvitation {
+		c.Subject = "Your MSP Hub account"
+		c.Paragraphs = []string{"An account on MSP Hub, the modern slavery policing programme's workspace, has been created for you.",
+			"Set your password with this link. It works once, within 24 hours:"}
+	} else {
+		c.Subject = "Set a new password for MSP Hub"
+		c.Paragraphs = []string{"Your administrator sent you a link to set a new password for MSP Hub.",
+			"It works once, within 24 hours, and replaces any earlier link:"}
 	}
-	return "", 0, Invalid("after", "The page link is not valid: go back to the first page")
+	c.Paragraphs = append(c.Paragraphs, "If you did not expect this email, do not use the link: tell your organisation's MSP Hub administrator.")
+	return c
+}
+
+// emailedLinkTTL is how long an emailed set-password link works, from sending.
+const emailedLinkTTL = 24 * time.Hour
+
+// passwordEmail writes the email of an invitation or a set-password notification: the link is
+// made now, as it is sent, so its secret is never stored and its 24 hours start when it leaves.
+func (u *Users) passwordEmail(ctx context.Context, n Notification, to User) (Email, error) {
+	var link string
+	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		link, err = issueLink(ctx, u.d, linkSetPassword, &to.ID, nil, emailedLinkTTL)
+		return err
+	})
+	return passwordMail(n.Kind, to.Name, link), err
+}
+
+// emailComposers are identity's emails that carry more than the generic text.
+func (u *Users) emailComposers() map[string]EmailComposer {
+	return map[string]EmailComposer{NoticeInvitation: u.passwordEmail, NoticePasswordLink: u.passwordEmail}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,4 +161,41 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Clock is a clock the test moves; zero means the real time. Pass Now as a Deps' Clock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now is the time the test set, or the real time before any.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// AuditCount counts the audit events with action (and object ID, unless "").
+func AuditCount(t testing.TB, db *models.DB, action, objectID string) int64 {
+	t.Helper()
+	q := db.Gorm().Table("audit_events").Where("action = ?", action)
+	if objectID != "" {
+		q = q.Where("object_id = ?", objectID)
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
