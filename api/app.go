@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -104,7 +105,7 @@ type IdentityPages interface {
 type App struct {
 	Cfg      Config
 	Log      *slog.Logger
-	Health   *models.Health
+	Health   *core.Health
 	Services *models.Services
 	Pages    Pages
 	Registry *prometheus.Registry // where the metrics are registered; a new one when nil

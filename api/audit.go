@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // AuditFilter reads an audit filter from query parameters: actor (a user ID), action (exact, or a
 // prefix ending in "."), object_type, object_id, and from / to as dates (YYYY-MM-DD, to
 // inclusive). The pages use it too.
-func AuditFilter(c *gin.Context) (models.AuditFilter, error) {
-	f := models.AuditFilter{Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id")}
+func AuditFilter(c *gin.Context) (core.AuditFilter, error) {
+	f := core.AuditFilter{Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id")}
 	if v := c.Query("actor"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return f, models.Invalid("actor", "Actor must be a user ID (a number)")
+			return f, core.Invalid("actor", "Actor must be a user ID (a number)")
 		}
 		f.ActorID = id
 	}
@@ -29,7 +29,7 @@ func AuditFilter(c *gin.Context) (models.AuditFilter, error) {
 		if v := c.Query(p.name); v != "" {
 			d, err := time.Parse(time.DateOnly, v)
 			if err != nil {
-				return f, models.Invalid(p.name, "Enter the date as YYYY-MM-DD, for example 2026-11-22")
+				return f, core.Invalid(p.name, "Enter the date as YYYY-MM-DD, for example 2026-11-22")
 			}
 			*p.dst = d.Add(p.add)
 		}
@@ -37,7 +37,7 @@ func AuditFilter(c *gin.Context) (models.AuditFilter, error) {
 	return f, nil
 }
 
-func handleAuditList(audit *models.Audit) gin.HandlerFunc {
+func handleAuditList(audit *core.Audit) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, err := AuditFilter(c)
 		if err != nil {
@@ -57,7 +57,7 @@ func handleAuditList(audit *models.Audit) gin.HandlerFunc {
 
 // handleAuditExport streams the matching events as CSV. The first write commits the 200, so
 // the filter and the permission are checked before any byte is sent.
-func handleAuditExport(audit *models.Audit) gin.HandlerFunc {
+func handleAuditExport(audit *core.Audit) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, err := AuditFilter(c)
 		if err != nil {
@@ -74,7 +74,7 @@ func handleAuditExport(audit *models.Audit) gin.HandlerFunc {
 	}
 }
 
-func handleAuditVerify(audit *models.Audit) gin.HandlerFunc {
+func handleAuditVerify(audit *core.Audit) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		res, err := audit.VerifyAs(c.Request.Context(), actorOf(c))
 		if err != nil {

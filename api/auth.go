@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 )
 
 const (
@@ -54,16 +55,16 @@ func (a *App) SessionToken(c *gin.Context) string {
 func (a *App) ClearSession(c *gin.Context) { a.setCookie(c, a.sessionCookieName(), "", -1) }
 
 // Actor returns the signed-in actor of the request, if any.
-func Actor(c *gin.Context) (models.Actor, bool) {
+func Actor(c *gin.Context) (core.Actor, bool) {
 	v, ok := c.Get(actorKey)
 	if !ok {
-		return models.Actor{}, false
+		return core.Actor{}, false
 	}
-	return v.(models.Actor), true
+	return v.(core.Actor), true
 }
 
 // actorOf is the actor of a request that passed requireActor.
-func actorOf(c *gin.Context) models.Actor {
+func actorOf(c *gin.Context) core.Actor {
 	a, _ := Actor(c)
 	return a
 }
@@ -74,14 +75,14 @@ func actorOf(c *gin.Context) models.Actor {
 // anonymous, so the page can ask the person to sign in again.
 func (a *App) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx := models.WithRequestInfo(c.Request.Context(), models.RequestInfo{
+		ctx := core.WithRequestInfo(c.Request.Context(), core.RequestInfo{
 			ID: RequestID(c), ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		})
 		c.Request = c.Request.WithContext(ctx)
 		if h := c.GetHeader("Authorization"); h != "" {
 			scheme, token, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") || token == "" {
-				writeError(c, models.Unauthenticated("Send an API token as: Authorization: Bearer <token>"))
+				writeError(c, core.Unauthenticated("Send an API token as: Authorization: Bearer <token>"))
 				return
 			}
 			actor, err := a.Services.Tokens.Authenticate(ctx, strings.TrimSpace(token))
@@ -99,7 +100,7 @@ func (a *App) authenticate() gin.HandlerFunc {
 			case err == nil:
 				c.Set(actorKey, actor)
 				c.Set(sessionKey, sess)
-			case models.ErrorCode(err) == models.EUNAUTHENTICATED:
+			case core.ErrorCode(err) == core.EUNAUTHENTICATED:
 				a.ClearSession(c)
 			default:
 				writeError(c, err)
@@ -114,7 +115,7 @@ func (a *App) authenticate() gin.HandlerFunc {
 // signed in, the value of a random cookie it is given now (double submit).
 func (a *App) CSRFToken(c *gin.Context) string {
 	if v, ok := c.Get(sessionKey); ok {
-		return v.(models.Session).CSRFToken
+		return v.(identity.Session).CSRFToken
 	}
 	if v, err := c.Cookie(a.csrfCookieName()); err == nil && len(v) >= 32 {
 		return v
@@ -147,7 +148,7 @@ func (a *App) csrf() gin.HandlerFunc {
 		}
 		want := ""
 		if v, ok := c.Get(sessionKey); ok {
-			want = v.(models.Session).CSRFToken
+			want = v.(identity.Session).CSRFToken
 		} else if !wantsPage(c) || c.Request.URL.Path == "/sign-out" {
 			// Signing out without a session has nothing to protect: the page just moves on.
 			// An API request with neither session nor token carries no credentials a forged
@@ -169,7 +170,7 @@ func (a *App) csrf() gin.HandlerFunc {
 			ok = a.checkMultipartCSRF(c, want)
 		}
 		if !ok {
-			writeError(c, models.Forbidden("This form has expired. Go back, refresh the page and try again."))
+			writeError(c, core.Forbidden("This form has expired. Go back, refresh the page and try again."))
 			return
 		}
 		c.Next()
@@ -190,7 +191,7 @@ func (a *App) requireActor() gin.HandlerFunc {
 		case ok && actor.MFAPassed:
 			c.Next()
 		case !wantsPage(c):
-			writeError(c, models.Unauthenticated("Sign in, or send an API token as: Authorization: Bearer <token>"))
+			writeError(c, core.Unauthenticated("Sign in, or send an API token as: Authorization: Bearer <token>"))
 		case ok && actor.MFAEnrolled:
 			redirect(c, "/sign-in/mfa")
 		case ok:
@@ -216,11 +217,11 @@ func (a *App) requireSession() gin.HandlerFunc {
 // tokenScope refuses changes made with a read-only API token.
 func tokenScope() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if actor, ok := Actor(c); ok && actor.TokenScope == models.ScopeRead {
+		if actor, ok := Actor(c); ok && actor.TokenScope == identity.ScopeRead {
 			switch c.Request.Method {
 			case http.MethodGet, http.MethodHead:
 			default:
-				writeError(c, models.Forbidden("This API token is read-only: create a read-write token to make changes."))
+				writeError(c, core.Forbidden("This API token is read-only: create a read-write token to make changes."))
 				return
 			}
 		}

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
 )
 
 // Date is a calendar date in JSON: "YYYY-MM-DD", or null / "" for none.
@@ -46,9 +47,9 @@ func bindCaseJSON(c *gin.Context, v any) bool {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if IsTooLarge(err) {
-			writeError(c, models.TooLarge("The request body is too large."))
+			writeError(c, core.TooLarge("The request body is too large."))
 		} else {
-			writeError(c, models.Invalid("body", "The request body could not be read"))
+			writeError(c, core.Invalid("body", "The request body could not be read"))
 		}
 		return false
 	}
@@ -56,11 +57,11 @@ func bindCaseJSON(c *gin.Context, v any) bool {
 	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) && ute.Field != "" {
-			writeError(c, models.Invalid(ute.Field, ute.Field+" has the wrong type"))
+			writeError(c, core.Invalid(ute.Field, ute.Field+" has the wrong type"))
 		} else if strings.Contains(err.Error(), "YYYY-MM-DD") {
-			writeError(c, models.Invalid("body", "Dates must be written as YYYY-MM-DD"))
+			writeError(c, core.Invalid("body", "Dates must be written as YYYY-MM-DD"))
 		} else {
-			writeError(c, models.Invalid("body", "The request body must be JSON of the documented shape"))
+			writeError(c, core.Invalid("body", "The request body must be JSON of the documented shape"))
 		}
 		return false
 	}
@@ -82,7 +83,7 @@ func caseIDs(c *gin.Context, name string) (int64, int64, bool) {
 
 // caseOp answers with what op returns for :id (and the second path parameter sub, if any):
 // the handler shape of every case read and of the actions without a body.
-func caseOp[R any](sub string, status int, op func(ctx context.Context, who models.Actor, id, sub int64) (R, error)) gin.HandlerFunc {
+func caseOp[R any](sub string, status int, op func(ctx context.Context, who core.Actor, id, sub int64) (R, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, second, ok := caseIDs(c, sub)
 		if !ok {
@@ -102,7 +103,7 @@ func caseOp[R any](sub string, status int, op func(ctx context.Context, who mode
 }
 
 // caseBody is caseOp with a JSON request body of type Q.
-func caseBody[Q any, R any](sub string, status int, op func(ctx context.Context, who models.Actor, id, sub int64, req Q) (R, error)) gin.HandlerFunc {
+func caseBody[Q any, R any](sub string, status int, op func(ctx context.Context, who core.Actor, id, sub int64, req Q) (R, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, second, ok := caseIDs(c, sub)
 		if !ok {
@@ -121,11 +122,11 @@ func caseBody[Q any, R any](sub string, status int, op func(ctx context.Context,
 	}
 }
 
-func handleCaseList(cases *models.CaseFiles) gin.HandlerFunc {
+func handleCaseList(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		f := models.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
+		f := casefile.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
 		for _, st := range c.QueryArray("status") {
-			f.Status = append(f.Status, models.CaseStatus(st))
+			f.Status = append(f.Status, casefile.CaseStatus(st))
 		}
 		limit, _ := strconv.Atoi(c.Query("limit"))
 		page, err := cases.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
@@ -137,9 +138,9 @@ func handleCaseList(cases *models.CaseFiles) gin.HandlerFunc {
 	}
 }
 
-func handleCaseCreate(cases *models.CaseFiles) gin.HandlerFunc {
+func handleCaseCreate(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.CaseInput
+		var in casefile.CaseInput
 		if !bindCaseJSON(c, &in) {
 			return
 		}
@@ -152,7 +153,7 @@ func handleCaseCreate(cases *models.CaseFiles) gin.HandlerFunc {
 	}
 }
 
-func handleCasePeople(list func(context.Context, models.Actor) ([]models.Person, error)) gin.HandlerFunc {
+func handleCasePeople(list func(context.Context, core.Actor) ([]casefile.Person, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		people, err := list(c.Request.Context(), actorOf(c))
 		if err != nil {
@@ -160,13 +161,13 @@ func handleCasePeople(list func(context.Context, models.Actor) ([]models.Person,
 			return
 		}
 		if people == nil {
-			people = []models.Person{}
+			people = []casefile.Person{}
 		}
 		c.JSON(http.StatusOK, gin.H{"people": people})
 	}
 }
 
-func handleTemplateList(cases *models.CaseFiles) gin.HandlerFunc {
+func handleTemplateList(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ts, err := cases.Templates(c.Request.Context(), actorOf(c))
 		if err != nil {
@@ -177,7 +178,7 @@ func handleTemplateList(cases *models.CaseFiles) gin.HandlerFunc {
 	}
 }
 
-func handleTemplateVersions(cases *models.CaseFiles) gin.HandlerFunc {
+func handleTemplateVersions(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ts, err := cases.TemplateVersions(c.Request.Context(), actorOf(c), c.Param("code"))
 		if err != nil {
@@ -188,9 +189,9 @@ func handleTemplateVersions(cases *models.CaseFiles) gin.HandlerFunc {
 	}
 }
 
-func handleTemplateVersionCreate(cases *models.CaseFiles) gin.HandlerFunc {
+func handleTemplateVersionCreate(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.TemplateInput
+		var in casefile.TemplateInput
 		if !bindCaseJSON(c, &in) {
 			return
 		}
@@ -205,12 +206,12 @@ func handleTemplateVersionCreate(cases *models.CaseFiles) gin.HandlerFunc {
 
 // itemRequest is a checklist item update.
 type itemRequest struct {
-	Status      models.ItemStatus `json:"status"`
-	NAReason    string            `json:"na_reason"`
-	OwnerID     int64             `json:"owner_id"`
-	DueOn       Date              `json:"due_on"`
-	Notes       string            `json:"notes"`
-	EvidenceIDs []int64           `json:"evidence_ids"`
+	Status      casefile.ItemStatus `json:"status"`
+	NAReason    string              `json:"na_reason"`
+	OwnerID     int64               `json:"owner_id"`
+	DueOn       Date                `json:"due_on"`
+	Notes       string              `json:"notes"`
+	EvidenceIDs []int64             `json:"evidence_ids"`
 }
 
 type reviewRequest struct {
@@ -246,10 +247,10 @@ type actionRequest struct {
 }
 
 type decisionRequest struct {
-	Decision  models.Decision `json:"decision"`
-	Reasons   string          `json:"reasons"`
-	Action    string          `json:"action"`
-	ActionDue Date            `json:"action_due_on"`
+	Decision  casefile.Decision `json:"decision"`
+	Reasons   string            `json:"reasons"`
+	Action    string            `json:"action"`
+	ActionDue Date              `json:"action_due_on"`
 }
 
 type textRequest struct {
@@ -259,31 +260,31 @@ type textRequest struct {
 }
 
 type submitRequest struct {
-	Purpose models.Purpose `json:"purpose"`
+	Purpose casefile.Purpose `json:"purpose"`
 }
 
 // EvidenceFields reads an exhibit's description from an upload form's fields; the pages use
 // it too. Dates come as produced_on (YYYY-MM-DD) or as the GOV.UK date input's three fields.
-func EvidenceFields(f map[string][]string) (models.EvidenceInput, error) {
+func EvidenceFields(f map[string][]string) (casefile.EvidenceInput, error) {
 	get := func(k string) string {
 		if v := f[k]; len(v) > 0 {
 			return v[0]
 		}
 		return ""
 	}
-	in := models.EvidenceInput{ExhibitRef: get("exhibit_ref"), Description: get("description"), Producer: get("producer"),
+	in := casefile.EvidenceInput{ExhibitRef: get("exhibit_ref"), Description: get("description"), Producer: get("producer"),
 		Source: get("source"), CorrectionReason: get("correction_reason")}
 	if v := get("supersedes"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return in, models.Invalid("supersedes", "Select an exhibit to correct")
+			return in, core.Invalid("supersedes", "Select an exhibit to correct")
 		}
 		in.Supersedes = id
 	}
 	for _, v := range f["item_ids"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return in, models.Invalid("item_ids", "Select checklist items of this case")
+			return in, core.Invalid("item_ids", "Select checklist items of this case")
 		}
 		in.ItemIDs = append(in.ItemIDs, id)
 	}
@@ -298,7 +299,7 @@ func formDate(get func(string) string, name string) (*time.Time, error) {
 	if v := strings.TrimSpace(get(name)); v != "" {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return nil, models.Invalid(name, "Enter a real date, like 2026-03-31")
+			return nil, core.Invalid(name, "Enter a real date, like 2026-03-31")
 		}
 		return &t, nil
 	}
@@ -311,7 +312,7 @@ func formDate(get func(string) string, name string) (*time.Time, error) {
 	y, err3 := strconv.Atoi(year)
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 || t.Day() != d || int(t.Month()) != m {
-		return nil, models.Invalid(name, "Enter a real date, like 31 3 2026")
+		return nil, core.Invalid(name, "Enter a real date, like 31 3 2026")
 	}
 	return &t, nil
 }
@@ -321,7 +322,7 @@ func FormDate(get func(string) string, name string) (*time.Time, error) { return
 
 // handleEvidenceUpload streams an exhibit's file: the form's fields come first, then the
 // file, which goes straight to the encrypted store.
-func handleEvidenceUpload(cases *models.CaseFiles, limit int64) gin.HandlerFunc {
+func handleEvidenceUpload(cases *casefile.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -344,7 +345,7 @@ func handleEvidenceUpload(cases *models.CaseFiles, limit int64) gin.HandlerFunc 
 		}
 		up, _, err := form.NextFile()
 		if errors.Is(err, io.EOF) {
-			writeError(c, models.Invalid("file", "Select the exhibit's file, after the other fields"))
+			writeError(c, core.Invalid("file", "Select the exhibit's file, after the other fields"))
 			return
 		}
 		ev, err := cases.Upload(c.Request.Context(), actorOf(c), id, in, up, limit)
@@ -378,7 +379,7 @@ type bufferedBody struct {
 
 // handleEvidenceDownload streams an exhibit's file (pages and API): every download is a
 // custody event, and a file that fails its integrity check is never served.
-func handleEvidenceDownload(cases *models.CaseFiles) gin.HandlerFunc {
+func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ev, ok := caseIDs(c, "ev")
 		if !ok {
@@ -396,7 +397,7 @@ func handleEvidenceDownload(cases *models.CaseFiles) gin.HandlerFunc {
 // handleCaseExport streams the pack as one ZIP (pages and API). The export is checked and
 // recorded before the first byte; a stored file failing its integrity check part-way cuts the
 // connection, so a pack with altered evidence is never delivered as if whole.
-func handleCaseExport(cases *models.CaseFiles) gin.HandlerFunc {
+func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -423,7 +424,7 @@ func handleCaseExport(cases *models.CaseFiles) gin.HandlerFunc {
 
 // handleSubmissionSnapshot serves a submission's frozen snapshot byte for byte, so its SHA-256
 // can be checked against the manifest hash.
-func handleSubmissionSnapshot(cases *models.CaseFiles) gin.HandlerFunc {
+func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, n, ok := caseIDs(c, "number")
 		if !ok {
@@ -441,21 +442,21 @@ func handleSubmissionSnapshot(cases *models.CaseFiles) gin.HandlerFunc {
 
 // The case operations as caseOp and caseBody take them.
 
-func caseGet(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.CaseView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64) (models.CaseView, error) {
+func caseGet(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.CaseView, error) {
 		return cases.Get(ctx, who, id)
 	}
 }
 
-func caseUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.CaseInput) (models.CaseView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, in models.CaseInput) (models.CaseView, error) {
+func caseUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.CaseInput) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.CaseInput) (casefile.CaseView, error) {
 		return cases.Update(ctx, who, id, in)
 	}
 }
 
 // wrapList puts a list under a key, never null.
-func wrapList[T any](key string, list func(context.Context, models.Actor, int64) ([]T, error)) func(context.Context, models.Actor, int64, int64) (gin.H, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64) (gin.H, error) {
+func wrapList[T any](key string, list func(context.Context, core.Actor, int64) ([]T, error)) func(context.Context, core.Actor, int64, int64) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64) (gin.H, error) {
 		out, err := list(ctx, who, id)
 		if out == nil {
 			out = []T{}
@@ -464,25 +465,25 @@ func wrapList[T any](key string, list func(context.Context, models.Actor, int64)
 	}
 }
 
-func itemGet(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.ItemView, error) {
+func itemGet(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.ItemView, error) {
 	return cases.Item
 }
 
-func itemUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, itemRequest) (models.ItemView, error) {
-	return func(ctx context.Context, who models.Actor, id, item int64, r itemRequest) (models.ItemView, error) {
-		return cases.UpdateItem(ctx, who, id, item, models.ItemInput{Status: r.Status, NAReason: r.NAReason, OwnerID: r.OwnerID, DueOn: r.DueOn.T, Notes: r.Notes, EvidenceIDs: r.EvidenceIDs})
+func itemUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, itemRequest) (casefile.ItemView, error) {
+	return func(ctx context.Context, who core.Actor, id, item int64, r itemRequest) (casefile.ItemView, error) {
+		return cases.UpdateItem(ctx, who, id, item, casefile.ItemInput{Status: r.Status, NAReason: r.NAReason, OwnerID: r.OwnerID, DueOn: r.DueOn.T, Notes: r.Notes, EvidenceIDs: r.EvidenceIDs})
 	}
 }
 
-func itemReview(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, reviewRequest) (models.ItemView, error) {
-	return func(ctx context.Context, who models.Actor, id, item int64, r reviewRequest) (models.ItemView, error) {
-		return cases.ReviewItem(ctx, who, id, item, models.ReviewInput{Verdict: r.Verdict, Reason: r.Reason, ActionDue: r.ActionDue.T})
+func itemReview(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, reviewRequest) (casefile.ItemView, error) {
+	return func(ctx context.Context, who core.Actor, id, item int64, r reviewRequest) (casefile.ItemView, error) {
+		return cases.ReviewItem(ctx, who, id, item, casefile.ReviewInput{Verdict: r.Verdict, Reason: r.Reason, ActionDue: r.ActionDue.T})
 	}
 }
 
-func evidenceReference(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, referenceRequest) (models.EvidenceView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r referenceRequest) (models.EvidenceView, error) {
-		return cases.Reference(ctx, who, id, models.ReferenceInput{EvidenceInput: models.EvidenceInput{ExhibitRef: r.ExhibitRef, Description: r.Description,
+func evidenceReference(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, referenceRequest) (casefile.EvidenceView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r referenceRequest) (casefile.EvidenceView, error) {
+		return cases.Reference(ctx, who, id, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: r.ExhibitRef, Description: r.Description,
 			Producer: r.Producer, ProducedOn: r.ProducedOn.T, Source: r.Source, ItemIDs: r.ItemIDs, Supersedes: r.Supersedes, CorrectionReason: r.CorrectionReason},
 			System: r.System, ExternalID: r.ExternalID, HashAlgorithm: r.HashAlgorithm, Hash: r.Hash})
 	}
@@ -490,109 +491,109 @@ func evidenceReference(cases *models.CaseFiles) func(context.Context, models.Act
 
 // exhibitRecord is an exhibit with its continuity record.
 type exhibitRecord struct {
-	models.EvidenceView
-	Custody []models.CustodyEvent `json:"custody"`
+	casefile.EvidenceView
+	Custody []casefile.CustodyEvent `json:"custody"`
 }
 
-func evidenceView(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (exhibitRecord, error) {
-	return func(ctx context.Context, who models.Actor, id, ev int64) (exhibitRecord, error) {
+func evidenceView(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (exhibitRecord, error) {
+	return func(ctx context.Context, who core.Actor, id, ev int64) (exhibitRecord, error) {
 		v, record, err := cases.ViewEvidence(ctx, who, id, ev)
 		if record == nil {
-			record = []models.CustodyEvent{}
+			record = []casefile.CustodyEvent{}
 		}
 		return exhibitRecord{EvidenceView: v, Custody: record}, err
 	}
 }
 
-func scheduleAdd(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.EntryInput) (models.DisclosureEntry, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, in models.EntryInput) (models.DisclosureEntry, error) {
+func scheduleAdd(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.EntryInput) (casefile.DisclosureEntry, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.EntryInput) (casefile.DisclosureEntry, error) {
 		return cases.AddScheduleEntry(ctx, who, id, in)
 	}
 }
 
-func scheduleUpdate(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.EntryInput) (models.DisclosureEntry, error) {
+func scheduleUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.EntryInput) (casefile.DisclosureEntry, error) {
 	return cases.UpdateScheduleEntry
 }
 
-func memberAdd(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, models.MemberInput) (models.TeamMember, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, in models.MemberInput) (models.TeamMember, error) {
+func memberAdd(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.MemberInput) (casefile.TeamMember, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.MemberInput) (casefile.TeamMember, error) {
 		return cases.AddMember(ctx, who, id, in)
 	}
 }
 
-func memberRemove(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (struct{}, error) {
-	return func(ctx context.Context, who models.Actor, id, member int64) (struct{}, error) {
+func memberRemove(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (struct{}, error) {
+	return func(ctx context.Context, who core.Actor, id, member int64) (struct{}, error) {
 		return struct{}{}, cases.RemoveMember(ctx, who, id, member)
 	}
 }
 
-func packSubmit(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, submitRequest) (models.SubmissionView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r submitRequest) (models.SubmissionView, error) {
+func packSubmit(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, submitRequest) (casefile.SubmissionView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r submitRequest) (casefile.SubmissionView, error) {
 		return cases.Submit(ctx, who, id, r.Purpose)
 	}
 }
 
-func packApprove(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.SubmissionView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64) (models.SubmissionView, error) {
+func packApprove(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.SubmissionView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.SubmissionView, error) {
 		return cases.Approve(ctx, who, id)
 	}
 }
 
-func packReturn(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.SubmissionView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.SubmissionView, error) {
+func packReturn(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.SubmissionView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.SubmissionView, error) {
 		return cases.Return(ctx, who, id, r.Reason)
 	}
 }
 
-func packShare(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, shareRequest) (models.ShareView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r shareRequest) (models.ShareView, error) {
-		return cases.Share(ctx, who, id, models.ShareInput{LiaisonID: r.LiaisonID, ExpiresOn: r.ExpiresOn.T})
+func packShare(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, shareRequest) (casefile.ShareView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r shareRequest) (casefile.ShareView, error) {
+		return cases.Share(ctx, who, id, casefile.ShareInput{LiaisonID: r.LiaisonID, ExpiresOn: r.ExpiresOn.T})
 	}
 }
 
-func packRevoke(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (struct{}, error) {
-	return func(ctx context.Context, who models.Actor, id, share int64) (struct{}, error) {
+func packRevoke(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (struct{}, error) {
+	return func(ctx context.Context, who core.Actor, id, share int64) (struct{}, error) {
 		return struct{}{}, cases.RevokeShare(ctx, who, id, share)
 	}
 }
 
-func cpsAdvice(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CPSAction, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.CPSAction, error) {
+func cpsAdvice(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.CPSAction, error) {
 		return cases.RecordAdvice(ctx, who, id, r.Text)
 	}
 }
 
-func cpsDecision(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, decisionRequest) (models.CPSAction, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r decisionRequest) (models.CPSAction, error) {
-		return cases.RecordDecision(ctx, who, id, models.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T})
+func cpsDecision(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, decisionRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r decisionRequest) (casefile.CPSAction, error) {
+		return cases.RecordDecision(ctx, who, id, casefile.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T})
 	}
 }
 
-func cpsAction(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, actionRequest) (models.CPSAction, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r actionRequest) (models.CPSAction, error) {
-		return cases.RaiseAction(ctx, who, id, models.ActionInput{Text: r.Text, DueOn: r.DueOn.T, ItemID: r.ItemID})
+func cpsAction(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, actionRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r actionRequest) (casefile.CPSAction, error) {
+		return cases.RaiseAction(ctx, who, id, casefile.ActionInput{Text: r.Text, DueOn: r.DueOn.T, ItemID: r.ItemID})
 	}
 }
 
-func cpsAnswer(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CPSAction, error) {
-	return func(ctx context.Context, who models.Actor, id, action int64, r textRequest) (models.CPSAction, error) {
+func cpsAnswer(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id, action int64, r textRequest) (casefile.CPSAction, error) {
 		return cases.AnswerAction(ctx, who, id, action, r.Response)
 	}
 }
 
-func cpsFinalise(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64, textRequest) (models.CaseView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64, r textRequest) (models.CaseView, error) {
+func cpsFinalise(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.CaseView, error) {
 		if err := cases.Finalise(ctx, who, id, r.Reason); err != nil {
-			return models.CaseView{}, err
+			return casefile.CaseView{}, err
 		}
 		return cases.Get(ctx, who, id)
 	}
 }
 
-func caseClose(cases *models.CaseFiles) func(context.Context, models.Actor, int64, int64) (models.CaseView, error) {
-	return func(ctx context.Context, who models.Actor, id, _ int64) (models.CaseView, error) {
+func caseClose(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.CaseView, error) {
 		if err := cases.Close(ctx, who, id); err != nil {
-			return models.CaseView{}, err
+			return casefile.CaseView{}, err
 		}
 		return cases.Get(ctx, who, id)
 	}

@@ -25,6 +25,9 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
@@ -224,7 +227,7 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 	b.Helper()
 	ctx := context.Background()
 	db := modelstest.OpenDB(b)
-	if _, err := models.SeedOrganisations(ctx, db); err != nil {
+	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
 		b.Fatal(err)
 	}
 	authz, err := policies.New(ctx, db.Gorm())
@@ -233,9 +236,9 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 	}
 	key, _ := storage.ParseMasterKey(modelstest.MasterKey(b))
 	log := slog.New(slog.DiscardHandler)
-	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: store, Secrets: storage.NewKeyring(key), Log: log})
+	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: store, Secrets: storage.NewKeyring(key), Log: log})
 	app := &api.App{Cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 4, MaxAttachmentBytes: 10 << 20, MaxMaterialBytes: 10 << 20,
-		MaxEvidenceBytes: models.DefaultMaxEvidenceBytes}, Log: log, Health: models.NewHealth(db, store), Services: s}
+		MaxEvidenceBytes: casefile.DefaultMaxEvidenceBytes}, Log: log, Health: core.NewHealth(db, store), Services: s}
 	if app.Pages, err = frontend.New(log, app); err != nil {
 		b.Fatal(err)
 	}
@@ -248,10 +251,10 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 		b.Fatal(err)
 	}
 	expires := time.Now().AddDate(1, 0, 0)
-	var sup models.UserView
+	var sup identity.UserView
 	for _, p := range []struct{ email, role string }{{"bench.sup@example.police.uk", policies.RoleSupervisor}, {"bench.inv@example.police.uk", policies.RoleInvestigator}} {
-		u, _, err := s.Operator.CreateUser(ctx, models.UserInput{OrganisationID: org.ID, Email: p.email, Name: p.role, Roles: []string{p.role},
-			VettingLevel: models.VettingRV, VettingExpiresOn: &expires}, "")
+		u, _, err := s.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: org.ID, Email: p.email, Name: p.role, Roles: []string{p.role},
+			VettingLevel: core.VettingRV, VettingExpiresOn: &expires}, "")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -259,7 +262,7 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 			sup = u
 		}
 	}
-	token, _, err := s.Operator.CreateToken(ctx, "bench.inv@example.police.uk", models.NewToken{Name: "bench", Scope: models.ScopeReadWrite, ExpiresIn: 1})
+	token, _, err := s.Operator.CreateToken(ctx, "bench.inv@example.police.uk", identity.NewToken{Name: "bench", Scope: identity.ScopeReadWrite, ExpiresIn: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
@@ -44,7 +45,7 @@ func newCFWorld(t *testing.T, opts ...apitest.Option) *cfWorld {
 		outsider: a.As(t, policies.RoleInvestigator),
 		sup:      a.As(t, policies.RoleSupervisor),
 		sup2:     a.As(t, policies.RoleSupervisor),
-		admin:    a.SignedIn(t, apitest.UserSpec{Org: models.ProgrammeUnitSlug, Roles: []string{policies.RoleAdmin}}),
+		admin:    a.SignedIn(t, apitest.UserSpec{Org: identity.ProgrammeUnitSlug, Roles: []string{policies.RoleAdmin}}),
 		liaison:  a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}}),
 		liaison2: a.SignedIn(t, apitest.UserSpec{Org: "cps-wessex", Roles: []string{policies.RoleCPSLiaison}}),
 	}
@@ -73,7 +74,7 @@ func (w *cfWorld) openCase(t *testing.T) int64 {
 }
 
 // item finds a checklist item of the case by the start of its text.
-func (w *cfWorld) item(t *testing.T, id int64, text string) models.ItemView {
+func (w *cfWorld) item(t *testing.T, id int64, text string) casefile.ItemView {
 	t.Helper()
 	items, err := w.a.Services.CaseFiles.Checklist(context.Background(), w.inv.Actor(t), id)
 	if err != nil {
@@ -85,7 +86,7 @@ func (w *cfWorld) item(t *testing.T, id int64, text string) models.ItemView {
 		}
 	}
 	t.Fatalf("no checklist item %q", text)
-	return models.ItemView{}
+	return casefile.ItemView{}
 }
 
 // upload posts an exhibit through the upload page as u.
@@ -114,7 +115,7 @@ func cfText(page string) string {
 	return regexp.MustCompile(`\s+`).ReplaceAllString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " "), " ")
 }
 
-func (w *cfWorld) status(t *testing.T, id int64) models.CaseStatus {
+func (w *cfWorld) status(t *testing.T, id int64) casefile.CaseStatus {
 	t.Helper()
 	cv, err := w.a.Services.CaseFiles.Get(context.Background(), w.sup.Actor(t), id)
 	if err != nil {
@@ -164,7 +165,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 
 	// Submit for early advice; the supervisor approves and shares with the liaison.
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/submit", id), url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
-	if got := w.status(t, id); got != models.StatusWithSupervisor {
+	if got := w.status(t, id); got != casefile.StatusWithSupervisor {
 		t.Fatalf("after submit: %s", got)
 	}
 	if q := w.sup.Browser().Get(t, "/casefiles/review").Body.String(); !strings.Contains(q, "45AB1234523") || !strings.Contains(q, "Assigned to you") {
@@ -175,7 +176,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 		t.Error("the liaison's queue shows a pack not yet shared")
 	}
 	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares", id), shareForm(w.liaison, w.a.Clock.Now().AddDate(0, 0, 30)), http.StatusSeeOther)
-	if got := w.status(t, id); got != models.StatusWithCPSEarlyAdvice {
+	if got := w.status(t, id); got != casefile.StatusWithCPSEarlyAdvice {
 		t.Fatalf("after share: %s", got)
 	}
 	if q := w.liaison.Browser().Get(t, "/casefiles/cps").Body.String(); !strings.Contains(q, "45AB1234523") {
@@ -186,7 +187,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"reject"}}, http.StatusUnprocessableEntity)
 	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"reject"},
 		"review_reason": {"Provide the suspect's messages arranging the travel"}}, http.StatusSeeOther)
-	if got := w.status(t, id); got != models.StatusActionPlan {
+	if got := w.status(t, id); got != casefile.StatusActionPlan {
 		t.Fatalf("after the rejection: %s", got)
 	}
 	actions, err := w.a.Services.CaseFiles.Actions(context.Background(), w.inv.Actor(t), id)
@@ -206,7 +207,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 
 	// The liaison accepts it and downloads the new exhibit.
 	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"accept"}}, http.StatusSeeOther)
-	if it := w.item(t, id, "Suspect's act"); it.Status != models.ItemAccepted {
+	if it := w.item(t, id, "Suspect's act"); it.Status != casefile.ItemAccepted {
 		t.Errorf("after acceptance the item is %s", it.Status)
 	}
 	js2 := w.evidence(t, id, "JS/2")
@@ -278,7 +279,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	}
 }
 
-func (w *cfWorld) evidence(t *testing.T, id int64, ref string) models.EvidenceView {
+func (w *cfWorld) evidence(t *testing.T, id int64, ref string) casefile.EvidenceView {
 	t.Helper()
 	list, err := w.a.Services.CaseFiles.Evidence(context.Background(), w.inv.Actor(t), id)
 	if err != nil {
@@ -290,7 +291,7 @@ func (w *cfWorld) evidence(t *testing.T, id int64, ref string) models.EvidenceVi
 		}
 	}
 	t.Fatalf("no exhibit %s", ref)
-	return models.EvidenceView{}
+	return casefile.EvidenceView{}
 }
 
 func cfSum(b []byte) string {
@@ -380,7 +381,7 @@ func cfCall(t *testing.T, a *apitest.App, u *apitest.User, method, path string) 
 	upload := strings.HasSuffix(path, "/evidence/new") && method == "POST" || strings.HasSuffix(path, "/evidence") && method == "POST"
 	if strings.HasPrefix(path, "/api/") {
 		if upload {
-			return a.UploadAPI(t, u.Token(t, models.ScopeReadWrite), path, url.Values{"exhibit_ref": {"X/1"}, "description": {"d"}, "producer": {"p"}},
+			return a.UploadAPI(t, u.Token(t, identity.ScopeReadWrite), path, url.Values{"exhibit_ref": {"X/1"}, "description": {"d"}, "producer": {"p"}},
 				apitest.File{Field: "file", Name: "x.txt", Body: strings.NewReader("x")}).Code
 		}
 		body := ""
@@ -413,11 +414,11 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 		t.Fatalf("upload: %d", r.Code)
 	}
 	ev := w.evidence(t, id, "JS/1")
-	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, models.EntryInput{Schedule: models.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice)
+	_, err = cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice)
 	if err == nil {
 		_, err = cs.Approve(ctx, w.sup.Actor(t), id)
 	}
@@ -426,11 +427,11 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	}
 	day := w.a.Clock.Now().AddDate(0, 0, 5)
 	// A share with another liaison gives the routes a share and an action to name.
-	sh, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
+	sh, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
 	if err != nil {
 		t.Fatal(err)
 	}
-	act, err := cs.RaiseAction(ctx, w.liaison2.Actor(t), id, models.ActionInput{Text: "Get the ANPR data"})
+	act, err := cs.RaiseAction(ctx, w.liaison2.Actor(t), id, casefile.ActionInput{Text: "Get the ANPR data"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +465,7 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	}
 	hidden("before sharing with them", w.admin, w.outsider, w.liaison)
 
-	mine, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
+	mine, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +479,7 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), nil, http.StatusSeeOther)
 	hidden("after revoke", w.liaison)
 
-	if _, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {
+	if _, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {
 		t.Fatal(err)
 	}
 	w.a.Clock.Advance(7 * 24 * time.Hour)
@@ -586,7 +587,7 @@ func cfStore(t *testing.T) (storage.Backend, *storage.Store) {
 // streamed multipart form, the frozen snapshot hashing to its manifest hash.
 func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	w := newCFWorld(t)
-	inv, sup, liaison := w.inv.Token(t, models.ScopeReadWrite), w.sup.Token(t, models.ScopeReadWrite), w.liaison.Token(t, models.ScopeReadWrite)
+	inv, sup, liaison := w.inv.Token(t, identity.ScopeReadWrite), w.sup.Token(t, identity.ScopeReadWrite), w.liaison.Token(t, identity.ScopeReadWrite)
 	call := func(token, method, path, body string, want int, out any) {
 		t.Helper()
 		r := w.a.Bearer(t, token, method, path, body)
@@ -608,15 +609,15 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 			t.Errorf("URN %q: %d %s", bad, r.Code, r.Body.String())
 		}
 	}
-	if page, err := w.a.Services.CaseFiles.List(context.Background(), w.inv.Actor(t), models.CaseFilter{}, "", 10); err != nil || len(page.Cases) != 0 {
+	if page, err := w.a.Services.CaseFiles.List(context.Background(), w.inv.Actor(t), casefile.CaseFilter{}, "", 10); err != nil || len(page.Cases) != 0 {
 		t.Errorf("refused URNs opened cases: %+v %v", page.Cases, err)
 	}
-	var cv models.CaseView
+	var cv casefile.CaseView
 	call(inv, "POST", "/api/v1/casefiles", `{"urn":"45AB1234523","operation":"Op Heron","offences":["msa_s1","msa_s2"],"suspect_may_be_victim":true,"classification":"OFFICIAL-SENSITIVE","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`, http.StatusCreated, &cv)
 	if cv.Marking != "OFFICIAL-SENSITIVE" || len(cv.Readiness) != 4 || !cv.Access.Submit || cv.Access.Approve {
 		t.Errorf("created case %+v", cv)
 	}
-	var items struct{ Items []models.ItemView }
+	var items struct{ Items []casefile.ItemView }
 	call(inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/items", cv.ID), "", http.StatusOK, &items)
 	codes := map[string]bool{}
 	for _, it := range items.Items {
@@ -635,7 +636,7 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2026-13-40"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2030-01-31","owner_id":`+strconv.FormatInt(w.inv.ID, 10)+`}`, http.StatusOK, nil)
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging"}`, http.StatusConflict, nil)
-	var sub models.SubmissionView
+	var sub casefile.SubmissionView
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"early_advice"}`, http.StatusCreated, &sub)
 	snap := w.a.Bearer(t, sup, "GET", fmt.Sprintf("/api/v1/casefiles/%d/submissions/1", cv.ID), "")
 	if snap.Code != http.StatusOK || cfSum(snap.Body.Bytes()) != sub.ManifestSHA256 || snap.Header().Get("X-Manifest-SHA256") != sub.ManifestSHA256 {
@@ -644,16 +645,16 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/approve", cv.ID), "", http.StatusForbidden, nil)
 	call(sup, "POST", fmt.Sprintf("/api/v1/casefiles/%d/approve", cv.ID), "", http.StatusOK, nil)
 	call(sup, "POST", fmt.Sprintf("/api/v1/casefiles/%d/shares", cv.ID), fmt.Sprintf(`{"liaison_id":%d,"expires_on":"%s"}`, w.liaison.ID, w.a.Clock.Now().AddDate(0, 0, 14).Format(time.DateOnly)), http.StatusCreated, nil)
-	var shares struct{ Shares []models.ShareView }
+	var shares struct{ Shares []casefile.ShareView }
 	call(liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d/shares", cv.ID), "", http.StatusOK, &shares)
 	if len(shares.Shares) != 1 || !shares.Shares[0].Live {
 		t.Errorf("the liaison's shares: %+v", shares.Shares)
 	}
 	call(liaison, "POST", fmt.Sprintf("/api/v1/casefiles/%d/decision", cv.ID), `{"decision":"charge","reasons":"x"}`, http.StatusConflict, nil)
 	call(liaison, "POST", fmt.Sprintf("/api/v1/casefiles/%d/advice", cv.ID), `{"text":"Pursue the financial strategy first"}`, http.StatusCreated, nil)
-	var got models.CaseView
+	var got casefile.CaseView
 	call(liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d", cv.ID), "", http.StatusOK, &got)
-	if got.Status != models.StatusAdviceReturned || !got.Access.Finalise || got.Access.Update {
+	if got.Status != casefile.StatusAdviceReturned || !got.Access.Finalise || got.Access.Update {
 		t.Errorf("after advice: %s, access %+v", got.Status, got.Access)
 	}
 	export := w.a.Bearer(t, liaison, "GET", fmt.Sprintf("/api/v1/casefiles/%d/export", cv.ID), "")
@@ -667,7 +668,7 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 		t.Error("the index does not list the referenced exhibit or the marking")
 	}
 	// A read-only token may not change anything.
-	ro := w.inv.Token(t, models.ScopeRead)
+	ro := w.inv.Token(t, identity.ScopeRead)
 	call(ro, "POST", fmt.Sprintf("/api/v1/casefiles/%d/actions/1/answer", cv.ID), `{"response":"x"}`, http.StatusForbidden, nil)
 }
 
@@ -739,7 +740,7 @@ func TestEveryEvidenceViewIsACustodyEvent(t *testing.T) {
 	step("the evidence tab", w.inv, "", "evidence.list", page(w.inv, c+"/evidence"))
 	step("the evidence list through the API", w.sup, "", "evidence.list", api(w.sup, "/api/v1"+c+"/evidence"))
 
-	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
@@ -779,22 +780,22 @@ func TestEveryCaseReadIsAudited(t *testing.T) {
 		t.Fatalf("upload: %d", r.Code)
 	}
 	ev := w.evidence(t, id, "JS/1")
-	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, models.EntryInput{Schedule: models.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, models.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
 		t.Fatal(err)
 	}
 	day := w.a.Clock.Now().AddDate(0, 0, 5)
-	sh, err := cs.Share(ctx, w.sup.Actor(t), id, models.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
+	sh, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
 	if err != nil {
 		t.Fatal(err)
 	}
-	act, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, models.ActionInput{Text: "Get the ANPR data"})
+	act, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, casefile.ActionInput{Text: "Get the ANPR data"})
 	if err != nil {
 		t.Fatal(err)
 	}

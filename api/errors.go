@@ -9,28 +9,28 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // StatusOf maps an error code to its HTTP status. This is the one place the mapping lives; the
 // pages use it too.
-func StatusOf(code models.Code) int {
+func StatusOf(code core.Code) int {
 	switch code {
-	case models.EINVALID:
+	case core.EINVALID:
 		return http.StatusUnprocessableEntity
-	case models.EUNAUTHENTICATED:
+	case core.EUNAUTHENTICATED:
 		return http.StatusUnauthorized
-	case models.EFORBIDDEN:
+	case core.EFORBIDDEN:
 		return http.StatusForbidden
-	case models.ENOTFOUND:
+	case core.ENOTFOUND:
 		return http.StatusNotFound
-	case models.ECONFLICT:
+	case core.ECONFLICT:
 		return http.StatusConflict
-	case models.ETOOLARGE:
+	case core.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
-	case models.ETOOMANY:
+	case core.ETOOMANY:
 		return http.StatusTooManyRequests
-	case models.EUNAVAILABLE:
+	case core.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
 	// EINTEGRITY and EINTERNAL: the fault is ours.
@@ -77,21 +77,21 @@ func (a *App) respond() gin.HandlerFunc {
 // renderError answers with err: problem+json under /api and for machine endpoints, an HTML
 // error page elsewhere. Internal errors are logged with the request ID and never described.
 func (a *App) renderError(c *gin.Context, err error) {
-	if IsTooLarge(err) && models.ErrorCode(err) != models.ETOOLARGE {
-		err = models.TooLarge("The request is larger than this form accepts.")
+	if IsTooLarge(err) && core.ErrorCode(err) != core.ETOOLARGE {
+		err = core.TooLarge("The request is larger than this form accepts.")
 	}
-	code := models.ErrorCode(err)
+	code := core.ErrorCode(err)
 	status := StatusOf(code)
-	if code == models.EINTERNAL || code == models.EUNAVAILABLE || code == models.EINTEGRITY {
+	if code == core.EINTERNAL || code == core.EUNAVAILABLE || code == core.EINTEGRITY {
 		a.Log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("request_id", RequestID(c)), slog.String("error", err.Error()))
 	}
-	message := models.ErrorMessage(err)
-	if code == models.EINTERNAL {
+	message := core.ErrorMessage(err)
+	if code == core.EINTERNAL {
 		message = "Something went wrong (reference " + RequestID(c) + ")"
 	}
 	field := ""
-	var me *models.Error
+	var me *core.Error
 	if errors.As(err, &me) {
 		field = me.Field
 		if me.RetryAfter > 0 {

@@ -12,7 +12,7 @@ import (
 	"unicode"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 const multipartKey = "msphub.multipart"
@@ -63,7 +63,7 @@ func OpenUpload(c *gin.Context) (*UploadForm, error) {
 	} else {
 		var err error
 		if mr, err = c.Request.MultipartReader(); err != nil {
-			return nil, models.Invalid("file", "Send the file as a multipart/form-data upload")
+			return nil, core.Invalid("file", "Send the file as a multipart/form-data upload")
 		}
 	}
 	u := &UploadForm{Fields: url.Values{}, mr: mr, meter: uploadMeter(c)}
@@ -90,10 +90,10 @@ func (u *UploadForm) readFields() error {
 			return uploadReadError(err)
 		}
 		if len(b) > maxUploadField {
-			return models.Invalid(part.FormName(), "This field is too long")
+			return core.Invalid(part.FormName(), "This field is too long")
 		}
 		if u.size += int64(len(b)); u.size > maxUploadFields {
-			return models.TooLarge("The form's fields are too large")
+			return core.TooLarge("The form's fields are too large")
 		}
 		u.Fields.Add(part.FormName(), string(b))
 	}
@@ -102,13 +102,13 @@ func (u *UploadForm) readFields() error {
 // NextFile returns the next file of the form and its field name; read it to its end before
 // asking for another. io.EOF when there are no more. (A file input left empty arrives without a
 // file name and is read as an empty field, so it is skipped.)
-func (u *UploadForm) NextFile() (models.Upload, string, error) {
+func (u *UploadForm) NextFile() (core.Upload, string, error) {
 	if u.next == nil {
-		return models.Upload{}, "", io.EOF
+		return core.Upload{}, "", io.EOF
 	}
 	part := u.next
 	u.next = nil
-	return models.Upload{Name: part.FileName(), Body: &partReader{part: part, form: u}}, part.FormName(), nil
+	return core.Upload{Name: part.FileName(), Body: &partReader{part: part, form: u}}, part.FormName(), nil
 }
 
 // partReader reads one file part; at its end it reads on to the next file, so the form's
@@ -136,13 +136,13 @@ func (p *partReader) Read(b []byte) (int, error) {
 
 func uploadReadError(err error) error {
 	if IsTooLarge(err) {
-		return models.TooLarge("The upload is larger than allowed here")
+		return core.TooLarge("The upload is larger than allowed here")
 	}
-	var me *models.Error
+	var me *core.Error
 	if errors.As(err, &me) {
 		return err
 	}
-	return models.Invalid("file", "The upload was cut off or malformed. Try again.")
+	return core.Invalid("file", "The upload was cut off or malformed. Try again.")
 }
 
 // uploadSlots lets at most n uploads stream at once; more wait their turn (or give up when the
@@ -169,7 +169,7 @@ func uploadSlots(n int) gin.HandlerFunc {
 // anyway. The first bytes are read before any header is written, so a file that fails its
 // integrity check at once gets a proper error page; a failure later cuts the connection, so no
 // altered byte is ever delivered as if the file were whole.
-func SendFile(c *gin.Context, f models.File, filename string) {
+func SendFile(c *gin.Context, f core.File, filename string) {
 	defer f.Close()
 	meter := downloadMeter(c)
 	defer meter.done()

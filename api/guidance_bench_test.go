@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
@@ -53,7 +54,7 @@ func BenchmarkGuidanceLibrary(b *testing.B) {
 			q := queries[i%len(queries)]
 			i++
 			t0 := time.Now()
-			res, err := a.Services.Guidance.Search(ctx, who, q, models.GuidanceFilter{}, 1)
+			res, err := a.Services.Guidance.Search(ctx, who, q, guidance.GuidanceFilter{}, 1)
 			took = append(took, time.Since(t0))
 			byQuery[q] = append(byQuery[q], time.Since(t0))
 			if err != nil {
@@ -152,7 +153,7 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 		}
 		return sb.String()
 	}
-	cats := models.GuidanceCategories()
+	cats := guidance.GuidanceCategories()
 	tags := []string{"county lines", "nail bars", "car washes", "agriculture", "sexual exploitation", "criminal exploitation", "domestic servitude", "cannabis"}
 	db := a.DB.Gorm().WithContext(ctx)
 	now := time.Now().UTC()
@@ -179,18 +180,18 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 		var rows []docRow
 		for id := from; id < from+batch && id <= n; id++ {
 			r := docRow{id: int64(id), org: orgs[rng.IntN(len(orgs))], title: words(6), summary: words(25), body: words(250),
-				cat: cats[rng.IntN(len(cats))].Slug, level: 1, scope: models.GuidanceAudienceEveryone,
+				cat: cats[rng.IntN(len(cats))].Slug, level: 1, scope: guidance.GuidanceAudienceEveryone,
 				published: now.Add(-time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour)))).Truncate(time.Microsecond)}
 			if rng.IntN(10) == 0 {
 				r.level = 2
 			}
 			switch p := rng.IntN(10); {
 			case p >= 9:
-				r.scope = models.GuidanceAudienceOrganisations
+				r.scope = guidance.GuidanceAudienceOrganisations
 			case p >= 8:
-				r.scope = models.GuidanceAudienceKinds
+				r.scope = guidance.GuidanceAudienceKinds
 			case p >= 6:
-				r.scope = models.GuidanceAudiencePolice
+				r.scope = guidance.GuidanceAudiencePolice
 			}
 			r.byRole = rng.IntN(20) == 0
 			t1 := rng.IntN(len(tags))
@@ -210,7 +211,7 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 		q, args := values(5, func(r docRow) []any { return []any{r.id, r.org, editor.ID, r.published, r.published} })
 		exec("INSERT INTO guidance_documents (id, organisation_id, created_by, created_at, updated_at) VALUES "+q, args...)
 		q, args = values(17, func(r docRow) []any {
-			return []any{r.id, r.id, 1, models.GuidancePublished, r.title, r.summary, r.body, r.cat, r.level, r.scope, r.byRole,
+			return []any{r.id, r.id, 1, guidance.GuidancePublished, r.title, r.summary, r.body, r.cat, r.level, r.scope, r.byRole,
 				false, false, editor.ID, r.published, r.published, r.published}
 		})
 		exec("INSERT INTO guidance_versions (id, document_id, number, status, title, summary, body, category, classification, audience_scope, "+
@@ -219,9 +220,9 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 		var kargs, oargs, rargs, targs []any
 		for _, r := range rows {
 			switch r.scope {
-			case models.GuidanceAudienceKinds:
-				kinds, kargs = append(kinds, "(?, ?)"), append(kargs, r.id, string(models.KindAgency))
-			case models.GuidanceAudienceOrganisations:
+			case guidance.GuidanceAudienceKinds:
+				kinds, kargs = append(kinds, "(?, ?)"), append(kargs, r.id, string(core.KindAgency))
+			case guidance.GuidanceAudienceOrganisations:
 				orgRows, oargs = append(orgRows, "(?, ?)"), append(oargs, r.id, orgs[1])
 			}
 			if r.byRole {
@@ -241,7 +242,7 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 				exec("INSERT INTO "+ins.table+" VALUES "+strings.Join(ins.rows, ", "), ins.args...)
 			}
 		}
-		if a.DB.Dialect() == models.DialectPostgres {
+		if a.DB.Dialect() == core.DialectPostgres {
 			q, args = values(5, func(r docRow) []any { return []any{r.id, r.title, r.summary, r.tags[0] + " " + r.tags[1], r.body} })
 			exec("INSERT INTO guidance_search (document_id, title, summary, tags, body) VALUES "+q, args...)
 		} else {
@@ -252,7 +253,7 @@ func seedGuidance(b *testing.B, a *apitest.App, n int) {
 		}
 	}
 	exec("UPDATE guidance_documents SET current_version_id = id, ack_from_number = 1, review_due_on = ?", now.AddDate(0, 6, 0))
-	if a.DB.Dialect() == models.DialectPostgres {
+	if a.DB.Dialect() == core.DialectPostgres {
 		for _, t := range []string{"guidance_documents", "guidance_versions"} {
 			exec(fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t))
 		}

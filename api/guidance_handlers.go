@@ -7,31 +7,32 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
 )
 
 // GuidanceFilter reads a listing or search filter from query parameters: category (a slug), tag,
 // organisation (an ID) and since (YYYY-MM-DD, published on or after). The pages use it too.
-func GuidanceFilter(c *gin.Context) (models.GuidanceFilter, error) {
-	f := models.GuidanceFilter{Category: c.Query("category"), Tag: c.Query("tag")}
+func GuidanceFilter(c *gin.Context) (guidance.GuidanceFilter, error) {
+	f := guidance.GuidanceFilter{Category: c.Query("category"), Tag: c.Query("tag")}
 	if v := c.Query("organisation"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return f, models.Invalid("organisation", "Select an organisation from the list")
+			return f, core.Invalid("organisation", "Select an organisation from the list")
 		}
 		f.OrganisationID = id
 	}
 	if v := c.Query("since"); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return f, models.Invalid("since", "Enter the date as YYYY-MM-DD, for example 2026-11-22")
+			return f, core.Invalid("since", "Enter the date as YYYY-MM-DD, for example 2026-11-22")
 		}
 		f.UpdatedSince = d
 	}
 	return f, nil
 }
 
-func handleGuidanceList(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceList(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, err := GuidanceFilter(c)
 		if err != nil {
@@ -48,7 +49,7 @@ func handleGuidanceList(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceSearch(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceSearch(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, err := GuidanceFilter(c)
 		if err != nil {
@@ -58,7 +59,7 @@ func handleGuidanceSearch(g *models.Guidance) gin.HandlerFunc {
 		page := 1
 		if v := c.Query("page"); v != "" {
 			if page, err = strconv.Atoi(v); err != nil || page < 1 {
-				writeError(c, models.Invalid("page", "page must be a whole number from 1"))
+				writeError(c, core.Invalid("page", "page must be a whole number from 1"))
 				return
 			}
 		}
@@ -71,7 +72,7 @@ func handleGuidanceSearch(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceCategories(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceCategories(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		cats, err := g.Categories(c.Request.Context(), actorOf(c))
 		if err != nil {
@@ -82,7 +83,7 @@ func handleGuidanceCategories(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceOutstanding(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceOutstanding(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		docs, err := g.Outstanding(c.Request.Context(), actorOf(c))
 		if err != nil {
@@ -90,15 +91,15 @@ func handleGuidanceOutstanding(g *models.Guidance) gin.HandlerFunc {
 			return
 		}
 		if docs == nil {
-			docs = []models.GuidanceDocument{}
+			docs = []guidance.GuidanceDocument{}
 		}
 		c.JSON(http.StatusOK, gin.H{"documents": docs})
 	}
 }
 
-func handleGuidanceCreate(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceCreate(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.GuidanceInput
+		var in guidance.GuidanceInput
 		if !bindJSON(c, &in) {
 			return
 		}
@@ -111,7 +112,7 @@ func handleGuidanceCreate(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceDiff(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -120,7 +121,7 @@ func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
 		from, err1 := strconv.ParseInt(c.Query("from"), 10, 64)
 		to, err2 := strconv.ParseInt(c.Query("to"), 10, 64)
 		if err1 != nil || err2 != nil || from <= 0 || to <= 0 {
-			writeError(c, models.Invalid("from", "Give the versions to compare as from and to (version IDs)"))
+			writeError(c, core.Invalid("from", "Give the versions to compare as from and to (version IDs)"))
 			return
 		}
 		d, err := g.Diff(c.Request.Context(), actorOf(c), id, from, to)
@@ -132,7 +133,7 @@ func handleGuidanceDiff(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceReturn(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceReturn(g *guidance.Service) gin.HandlerFunc {
 	type request struct {
 		Comment string `json:"comment"`
 	}
@@ -154,7 +155,7 @@ func handleGuidanceReturn(g *models.Guidance) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceReview(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceReview(g *guidance.Service) gin.HandlerFunc {
 	type request struct {
 		NextReview string `json:"next_review"` // YYYY-MM-DD; twelve months from today when empty
 	}
@@ -171,7 +172,7 @@ func handleGuidanceReview(g *models.Guidance) gin.HandlerFunc {
 		if req.NextReview != "" {
 			d, err := time.Parse(time.DateOnly, req.NextReview)
 			if err != nil {
-				writeError(c, models.Invalid("next_review", "next_review must be a date as YYYY-MM-DD"))
+				writeError(c, core.Invalid("next_review", "next_review must be a date as YYYY-MM-DD"))
 				return
 			}
 			next = &d
@@ -197,11 +198,11 @@ type GuidanceUploads struct {
 func NewGuidanceUploads(c *gin.Context) *GuidanceUploads { return &GuidanceUploads{c: c} }
 
 // Next returns the next file, or io.EOF after the last.
-func (u *GuidanceUploads) Next() (models.Upload, error) {
+func (u *GuidanceUploads) Next() (core.Upload, error) {
 	if u.form == nil {
 		f, err := OpenUpload(u.c)
 		if err != nil {
-			return models.Upload{}, err
+			return core.Upload{}, err
 		}
 		u.form = f
 	}
@@ -209,7 +210,7 @@ func (u *GuidanceUploads) Next() (models.Upload, error) {
 	return up, err
 }
 
-func handleGuidanceAttach(g *models.Guidance, limit int64) gin.HandlerFunc {
+func handleGuidanceAttach(g *guidance.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -224,7 +225,7 @@ func handleGuidanceAttach(g *models.Guidance, limit int64) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceRemoveAttachment(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceRemoveAttachment(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -240,7 +241,7 @@ func handleGuidanceRemoveAttachment(g *models.Guidance) gin.HandlerFunc {
 
 // handleGuidanceAttachment streams an attachment as a download named with its protective
 // marking. Pages and the API share it.
-func handleGuidanceAttachment(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceAttachment(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -258,7 +259,7 @@ func handleGuidanceAttachment(g *models.Guidance) gin.HandlerFunc {
 // handleGuidanceAcknowledgementsExport streams who has acknowledged what in the actor's
 // organisation as CSV, named with the highest protective marking in it. Pages and the API share
 // it.
-func handleGuidanceAcknowledgementsExport(g *models.Guidance) gin.HandlerFunc {
+func handleGuidanceAcknowledgementsExport(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		header := func(classification string) {
 			name := "acknowledgements " + time.Now().UTC().Format("2006-01-02") + ".csv"
@@ -279,15 +280,15 @@ func handleGuidanceAcknowledgementsExport(g *models.Guidance) gin.HandlerFunc {
 }
 
 // acknowledgementsOf is AcknowledgementsOf as an operation on :id for byID.
-func acknowledgementsOf(g *models.Guidance) func(context.Context, models.Actor, int64) (models.GuidanceAckDocument, error) {
-	return func(ctx context.Context, who models.Actor, id int64) (models.GuidanceAckDocument, error) {
+func acknowledgementsOf(g *guidance.Service) func(context.Context, core.Actor, int64) (guidance.GuidanceAckDocument, error) {
+	return func(ctx context.Context, who core.Actor, id int64) (guidance.GuidanceAckDocument, error) {
 		d, _, err := g.AcknowledgementsOf(ctx, who, id)
 		return d, err
 	}
 }
 
 // handleGuidanceFor answers with what an operation on the actor alone returns.
-func handleGuidanceFor[T any](op func(ctx context.Context, who models.Actor) (T, error)) gin.HandlerFunc {
+func handleGuidanceFor[T any](op func(ctx context.Context, who core.Actor) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		out, err := op(c.Request.Context(), actorOf(c))
 		if err != nil {

@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/policies"
 )
 
 // publishVia drafts, submits and publishes guidance through the operations, for tests about
 // what readers see afterwards.
-func publishVia(t *testing.T, a *apitest.App, editor, approver *apitest.User, in models.GuidanceInput) models.GuidanceVersion {
+func publishVia(t *testing.T, a *apitest.App, editor, approver *apitest.User, in guidance.GuidanceInput) guidance.GuidanceVersion {
 	t.Helper()
 	ctx, g := context.Background(), a.Services.Guidance
 	v, err := g.Create(ctx, editor.Actor(t), in)
@@ -37,9 +38,9 @@ func publishVia(t *testing.T, a *apitest.App, editor, approver *apitest.User, in
 	return v
 }
 
-func guidanceIn(title, body string) models.GuidanceInput {
-	return models.GuidanceInput{Title: title, Summary: "About " + title, Body: body, Category: "investigation",
-		Classification: "OFFICIAL", Audience: models.GuidanceAudience{Scope: models.GuidanceAudienceEveryone}}
+func guidanceIn(title, body string) guidance.GuidanceInput {
+	return guidance.GuidanceInput{Title: title, Summary: "About " + title, Body: body, Category: "investigation",
+		Classification: "OFFICIAL", Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceEveryone}}
 }
 
 var (
@@ -164,7 +165,7 @@ func TestGuidanceListPagesEmptyAndPaged(t *testing.T) {
 	var apiIDs []string
 	for after := ""; len(apiIDs) <= 30; {
 		w := a.API(t, officer, "GET", "/api/v1/guidance/documents?limit=10&after="+url.QueryEscape(after), "")
-		page := decode[models.GuidancePage](t, w)
+		page := decode[guidance.GuidancePage](t, w)
 		for _, d := range page.Documents {
 			apiIDs = append(apiIDs, strconv.FormatInt(d.ID, 10))
 		}
@@ -208,7 +209,7 @@ func TestGuidanceAcknowledgementExport(t *testing.T) {
 	approver := a.As(t, policies.RoleGuidanceApprover)
 	officer := a.As(t, policies.RoleOfficer)
 	hostile := []string{`=HYPERLINK("evil.example","Click")`, "+SUM(1,2)", "-2+3 cmd", "@SUM(A1:A2)"}
-	var first models.GuidanceVersion
+	var first guidance.GuidanceVersion
 	for i, title := range hostile {
 		in := guidanceIn(title, "Read it.")
 		in.RequiresAck = true
@@ -225,7 +226,7 @@ func TestGuidanceAcknowledgementExport(t *testing.T) {
 	}
 
 	supervisor := a.As(t, policies.RoleSupervisor)
-	unvetted := a.SignedIn(t, apitest.UserSpec{Roles: []string{policies.RoleSupervisor}, Vetting: models.VettingNone})
+	unvetted := a.SignedIn(t, apitest.UserSpec{Roles: []string{policies.RoleSupervisor}, Vetting: core.VettingNone})
 	for _, c := range []struct {
 		name      string
 		get       func() (int, http.Header, string)

@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 	"golang.org/x/net/html"
 )
@@ -25,7 +27,7 @@ var minimalPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 // guidanceDraftForm is the draft form of the pages, filled in.
 func guidanceDraftForm(title, body string) url.Values {
 	return url.Values{"title": {title}, "summary": {"What to do about " + title}, "body": {body}, "category": {"investigation"},
-		"tags": {"nail bars, county lines"}, "classification": {"OFFICIAL"}, "audience_scope": {models.GuidanceAudienceEveryone},
+		"tags": {"nail bars, county lines"}, "classification": {"OFFICIAL"}, "audience_scope": {guidance.GuidanceAudienceEveryone},
 		"options": {"requires_ack"}}
 }
 
@@ -151,22 +153,22 @@ func TestGuidanceJourneyThroughPages(t *testing.T) {
 
 // publishedGuidance drafts, submits and publishes guidance through the API, with an attachment,
 // and returns the document and version IDs and the attachment's ID.
-func publishedGuidance(t *testing.T, a *apitest.App, editor, approver *apitest.User, in models.GuidanceInput) (doc, version, attachment string) {
+func publishedGuidance(t *testing.T, a *apitest.App, editor, approver *apitest.User, in guidance.GuidanceInput) (doc, version, attachment string) {
 	t.Helper()
 	b, _ := json.Marshal(in)
 	w := a.API(t, editor, "POST", "/api/v1/guidance/documents", string(b))
 	if w.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
-	v := decode[models.GuidanceVersion](t, w)
+	v := decode[guidance.GuidanceVersion](t, w)
 	version, doc = strconv.FormatInt(v.ID, 10), strconv.FormatInt(v.DocumentID, 10)
-	up := a.UploadAPI(t, editor.Token(t, models.ScopeReadWrite), "/api/v1/guidance/versions/"+version+"/attachments", nil,
+	up := a.UploadAPI(t, editor.Token(t, identity.ScopeReadWrite), "/api/v1/guidance/versions/"+version+"/attachments", nil,
 		apitest.File{Field: "file", Name: in.Title + ".pdf", Body: bytes.NewReader(minimalPDF)})
 	if up.Code != http.StatusCreated {
 		t.Fatalf("attach: %d %s", up.Code, up.Body.String())
 	}
 	atts := decode[struct {
-		Attachments []models.GuidanceAttachment `json:"attachments"`
+		Attachments []guidance.GuidanceAttachment `json:"attachments"`
 	}](t, up)
 	attachment = strconv.FormatInt(atts.Attachments[0].ID, 10)
 	if w := a.API(t, editor, "POST", "/api/v1/guidance/versions/"+version+"/submit", ""); w.Code != 200 {
@@ -186,19 +188,19 @@ func TestGuidanceNothingLeaks(t *testing.T) {
 	editor := a.As(t, policies.RoleGuidanceEditor)
 	approver := a.As(t, policies.RoleGuidanceApprover)
 
-	sensitive := models.GuidanceInput{Title: "Covert tactics zebra", Summary: "Only for the cleared", Body: "The word is xylophone.",
+	sensitive := guidance.GuidanceInput{Title: "Covert tactics zebra", Summary: "Only for the cleared", Body: "The word is xylophone.",
 		Category: "investigation", Classification: "OFFICIAL-SENSITIVE", RequiresAck: true,
-		Audience: models.GuidanceAudience{Scope: models.GuidanceAudienceEveryone}}
-	kentOnly := models.GuidanceInput{Title: "Kent ports walrus", Summary: "For Kent", Body: "The word is xylophone.",
+		Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceEveryone}}
+	kentOnly := guidance.GuidanceInput{Title: "Kent ports walrus", Summary: "For Kent", Body: "The word is xylophone.",
 		Category: "investigation", Classification: "OFFICIAL", RequiresAck: true,
-		Audience: models.GuidanceAudience{Scope: models.GuidanceAudienceOrganisations, Organisations: []int64{a.Org(t, "kent-police")}}}
+		Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceOrganisations, Organisations: []int64{a.Org(t, "kent-police")}}}
 	type secret struct {
 		name                 string
 		doc, version, attach string
 		nextVersion          string
 	}
 	var secrets []*secret
-	for _, in := range []models.GuidanceInput{sensitive, kentOnly} {
+	for _, in := range []guidance.GuidanceInput{sensitive, kentOnly} {
 		s := &secret{name: in.Title}
 		s.doc, s.version, s.attach = publishedGuidance(t, a, editor, approver, in)
 		// A second version, so there is a diff to ask for.
@@ -206,7 +208,7 @@ func TestGuidanceNothingLeaks(t *testing.T) {
 		if w.Code != http.StatusCreated {
 			t.Fatalf("start version: %d %s", w.Code, w.Body.String())
 		}
-		nv := decode[models.GuidanceVersion](t, w)
+		nv := decode[guidance.GuidanceVersion](t, w)
 		s.nextVersion = strconv.FormatInt(nv.ID, 10)
 		a.API(t, editor, "POST", "/api/v1/guidance/versions/"+s.nextVersion+"/submit", "")
 		if w := a.API(t, approver, "POST", "/api/v1/guidance/versions/"+s.nextVersion+"/publish", ""); w.Code != 200 {
@@ -214,7 +216,7 @@ func TestGuidanceNothingLeaks(t *testing.T) {
 		}
 		secrets = append(secrets, s)
 	}
-	unvetted := a.SignedIn(t, apitest.UserSpec{Roles: []string{policies.RoleOfficer}, Vetting: models.VettingNone})
+	unvetted := a.SignedIn(t, apitest.UserSpec{Roles: []string{policies.RoleOfficer}, Vetting: core.VettingNone})
 	home := a.As(t, policies.RoleOfficer) // in the audience of neither Kent's document nor... but cleared
 	kent := a.SignedIn(t, apitest.UserSpec{Org: "kent-police", Roles: []string{policies.RoleOfficer}})
 
@@ -254,7 +256,7 @@ func TestGuidanceNothingLeaks(t *testing.T) {
 				}
 			}
 			var cats struct {
-				Categories []models.GuidanceCategoryCount `json:"categories"`
+				Categories []guidance.GuidanceCategoryCount `json:"categories"`
 			}
 			json.Unmarshal([]byte(lists["API categories"]), &cats)
 			for _, cat := range cats.Categories {
@@ -337,8 +339,8 @@ func TestGuidanceMarkdownNeutralisedOnThePage(t *testing.T) {
 	a := apitest.New(t)
 	editor := a.As(t, policies.RoleGuidanceEditor)
 	approver := a.As(t, policies.RoleGuidanceApprover)
-	in := models.GuidanceInput{Title: "Hostile", Summary: "Testing", Category: "legal", Classification: "OFFICIAL",
-		Audience: models.GuidanceAudience{Scope: models.GuidanceAudienceEveryone},
+	in := guidance.GuidanceInput{Title: "Hostile", Summary: "Testing", Category: "legal", Classification: "OFFICIAL",
+		Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceEveryone},
 		Body: "## Steps\n\n<script>alert('body')</script>\n\n[Report](javascript:alert('link'))\n\n<img src=x onerror=alert('img')>\n\n" +
 			"<a href=\"javascript:alert('raw')\" onclick=\"alert('raw')\">raw</a>\n\nSafe [GOV.UK](https://www.gov.uk/) link."}
 	doc, _, _ := publishedGuidance(t, a, editor, approver, in)
@@ -376,7 +378,7 @@ func TestGuidanceAttachmentTypeFromContent(t *testing.T) {
 	if w.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
-	vid := strconv.FormatInt(decode[models.GuidanceVersion](t, w).ID, 10)
+	vid := strconv.FormatInt(decode[guidance.GuidanceVersion](t, w).ID, 10)
 
 	// The first bytes of the running test binary: a real ELF header.
 	exe, err := os.Executable()
@@ -403,7 +405,7 @@ func TestGuidanceAttachmentTypeFromContent(t *testing.T) {
 		return n
 	}
 	before := blobs()
-	token := editor.Token(t, models.ScopeReadWrite)
+	token := editor.Token(t, identity.ScopeReadWrite)
 	for name, body := range map[string][]byte{"ELF": elf, "PE": pe, "HTML": []byte("<!DOCTYPE html><html><script>alert(1)</script></html>")} {
 		w := a.UploadAPI(t, token, "/api/v1/guidance/versions/"+vid+"/attachments", nil, apitest.File{Field: "file", Name: "guidance.pdf", Body: bytes.NewReader(body)})
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "whatever its name says") {
@@ -453,7 +455,7 @@ func TestGuidanceFourEyesThroughTheAPI(t *testing.T) {
 	if w.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
-	vid := strconv.FormatInt(decode[models.GuidanceVersion](t, w).ID, 10)
+	vid := strconv.FormatInt(decode[guidance.GuidanceVersion](t, w).ID, 10)
 	if w := a.API(t, both, "POST", "/api/v1/guidance/versions/"+vid+"/submit", ""); w.Code != 200 {
 		t.Fatalf("submit: %d", w.Code)
 	}
@@ -464,7 +466,7 @@ func TestGuidanceFourEyesThroughTheAPI(t *testing.T) {
 		t.Errorf("the author returns: %d", w.Code)
 	}
 	w = a.API(t, approver, "POST", "/api/v1/guidance/versions/"+vid+"/publish", "")
-	if w.Code != 200 || decode[models.GuidanceVersion](t, w).Status != models.GuidancePublished {
+	if w.Code != 200 || decode[guidance.GuidanceVersion](t, w).Status != guidance.GuidancePublished {
 		t.Errorf("another approver publishes: %d %s", w.Code, w.Body.String())
 	}
 }

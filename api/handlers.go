@@ -4,12 +4,12 @@ import (
 	"context"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // byID serves an operation on the object the path's :id names: it answers status with the
 // operation's result as JSON, or the operation's error.
-func byID[T any](status int, op func(ctx context.Context, who models.Actor, id int64) (T, error)) gin.HandlerFunc {
+func byID[T any](status int, op func(ctx context.Context, who core.Actor, id int64) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -25,7 +25,7 @@ func byID[T any](status int, op func(ctx context.Context, who models.Actor, id i
 }
 
 // byIDWith is byID for an operation that also takes a JSON request body.
-func byIDWith[In, T any](status int, op func(ctx context.Context, who models.Actor, id int64, in In) (T, error)) gin.HandlerFunc {
+func byIDWith[In, T any](status int, op func(ctx context.Context, who core.Actor, id int64, in In) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {

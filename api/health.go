@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // handleHealth says the process is alive; it checks nothing else, so a slow database never
@@ -20,7 +20,7 @@ func handleHealth() gin.HandlerFunc {
 
 // handleReady says whether this replica can serve: the database and the blob store answer
 // within two seconds. The answer names failing checks but never why (that goes to the log).
-func handleReady(health *models.Health, log *slog.Logger) gin.HandlerFunc {
+func handleReady(health *core.Health, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		checks := health.Ready(c.Request.Context(), 2*time.Second)
 		sort.Slice(checks, func(i, j int) bool { return checks[i].Name < checks[j].Name })

@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 )
 
 // pathID reads a positive integer path parameter; anything else is not found.
 func pathID(c *gin.Context, name string) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(c, models.NotFound("There is nothing at this address."))
+		writeError(c, core.NotFound("There is nothing at this address."))
 		return 0, false
 	}
 	return id, true
@@ -25,9 +26,9 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 func bindJSON(c *gin.Context, v any) bool {
 	if err := c.ShouldBindJSON(v); err != nil {
 		if IsTooLarge(err) {
-			writeError(c, models.TooLarge("The request body is too large."))
+			writeError(c, core.TooLarge("The request body is too large."))
 		} else {
-			writeError(c, models.Invalid("body", "The request body must be JSON of the documented shape"))
+			writeError(c, core.Invalid("body", "The request body must be JSON of the documented shape"))
 		}
 		return false
 	}
@@ -62,7 +63,7 @@ func handleMe() gin.HandlerFunc {
 	}
 }
 
-func handleOrganisationList(orgs *models.Organisations) gin.HandlerFunc {
+func handleOrganisationList(orgs *identity.Organisations) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		list, err := orgs.List(c.Request.Context(), actorOf(c), c.Query("include_inactive") == "true")
 		if err != nil {
@@ -73,9 +74,9 @@ func handleOrganisationList(orgs *models.Organisations) gin.HandlerFunc {
 	}
 }
 
-func handleOrganisationCreate(orgs *models.Organisations) gin.HandlerFunc {
+func handleOrganisationCreate(orgs *identity.Organisations) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.OrganisationInput
+		var in identity.OrganisationInput
 		if !bindJSON(c, &in) {
 			return
 		}
@@ -88,9 +89,9 @@ func handleOrganisationCreate(orgs *models.Organisations) gin.HandlerFunc {
 	}
 }
 
-func handleOrganisationUpdate(orgs *models.Organisations) gin.HandlerFunc {
+func handleOrganisationUpdate(orgs *identity.Organisations) gin.HandlerFunc {
 	type request struct {
-		models.OrganisationInput
+		identity.OrganisationInput
 		Active *bool `json:"active"`
 	}
 	return func(c *gin.Context) {
@@ -115,13 +116,13 @@ func handleOrganisationUpdate(orgs *models.Organisations) gin.HandlerFunc {
 	}
 }
 
-func handleUserList(users *models.Users) gin.HandlerFunc {
+func handleUserList(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var f models.UserFilter
+		var f identity.UserFilter
 		if v := c.Query("organisation_id"); v != "" {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				writeError(c, models.Invalid("organisation_id", "organisation_id must be a number"))
+				writeError(c, core.Invalid("organisation_id", "organisation_id must be a number"))
 				return
 			}
 			f.OrganisationID = id
@@ -138,8 +139,8 @@ func handleUserList(users *models.Users) gin.HandlerFunc {
 }
 
 // setDisabled makes SetDisabled an operation on :id.
-func setDisabled(users *models.Users, disabled bool) func(context.Context, models.Actor, int64) (models.UserView, error) {
-	return func(ctx context.Context, who models.Actor, id int64) (models.UserView, error) {
+func setDisabled(users *identity.Users, disabled bool) func(context.Context, core.Actor, int64) (identity.UserView, error) {
+	return func(ctx context.Context, who core.Actor, id int64) (identity.UserView, error) {
 		return users.SetDisabled(ctx, who, id, disabled)
 	}
 }
@@ -154,19 +155,19 @@ type userRequest struct {
 	VettingExpiresOn string   `json:"vetting_expires_on"` // YYYY-MM-DD
 }
 
-func (r userRequest) input() (models.UserInput, error) {
-	in := models.UserInput{OrganisationID: r.OrganisationID, Email: r.Email, Name: r.Name, Roles: r.Roles, VettingLevel: models.Vetting(r.VettingLevel)}
+func (r userRequest) input() (identity.UserInput, error) {
+	in := identity.UserInput{OrganisationID: r.OrganisationID, Email: r.Email, Name: r.Name, Roles: r.Roles, VettingLevel: core.Vetting(r.VettingLevel)}
 	if r.VettingExpiresOn != "" {
 		d, err := time.Parse(time.DateOnly, r.VettingExpiresOn)
 		if err != nil {
-			return in, models.Invalid("vetting_expires_on", "vetting_expires_on must be a date as YYYY-MM-DD")
+			return in, core.Invalid("vetting_expires_on", "vetting_expires_on must be a date as YYYY-MM-DD")
 		}
 		in.VettingExpiresOn = &d
 	}
 	return in, nil
 }
 
-func handleUserCreate(users *models.Users) gin.HandlerFunc {
+func handleUserCreate(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req userRequest
 		if !bindJSON(c, &req) {
@@ -174,7 +175,7 @@ func handleUserCreate(users *models.Users) gin.HandlerFunc {
 		}
 		in, err := req.input()
 		if err == nil {
-			var u models.UserView
+			var u identity.UserView
 			if u, err = users.Create(c.Request.Context(), actorOf(c), in); err == nil {
 				c.JSON(http.StatusCreated, u)
 				return
@@ -184,7 +185,7 @@ func handleUserCreate(users *models.Users) gin.HandlerFunc {
 	}
 }
 
-func handleUserUpdate(users *models.Users) gin.HandlerFunc {
+func handleUserUpdate(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -196,7 +197,7 @@ func handleUserUpdate(users *models.Users) gin.HandlerFunc {
 		}
 		in, err := req.input()
 		if err == nil {
-			var u models.UserView
+			var u identity.UserView
 			if u, err = users.Update(c.Request.Context(), actorOf(c), id, in); err == nil {
 				c.JSON(http.StatusOK, u)
 				return
@@ -206,7 +207,7 @@ func handleUserUpdate(users *models.Users) gin.HandlerFunc {
 	}
 }
 
-func handleUserRoles(users *models.Users) gin.HandlerFunc {
+func handleUserRoles(users *identity.Users) gin.HandlerFunc {
 	type request struct {
 		Roles []string `json:"roles"`
 	}
@@ -228,7 +229,7 @@ func handleUserRoles(users *models.Users) gin.HandlerFunc {
 	}
 }
 
-func handleUserSetPasswordLink(users *models.Users) gin.HandlerFunc {
+func handleUserSetPasswordLink(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -247,7 +248,7 @@ func handleUserSetPasswordLink(users *models.Users) gin.HandlerFunc {
 	}
 }
 
-func handleTokenList(tokens *models.Tokens) gin.HandlerFunc {
+func handleTokenList(tokens *identity.Tokens) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		list, err := tokens.List(c.Request.Context(), actorOf(c))
 		if err != nil {
@@ -258,9 +259,9 @@ func handleTokenList(tokens *models.Tokens) gin.HandlerFunc {
 	}
 }
 
-func handleTokenCreate(tokens *models.Tokens) gin.HandlerFunc {
+func handleTokenCreate(tokens *identity.Tokens) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.NewToken
+		var in identity.NewToken
 		if !bindJSON(c, &in) {
 			return
 		}
@@ -273,7 +274,7 @@ func handleTokenCreate(tokens *models.Tokens) gin.HandlerFunc {
 	}
 }
 
-func handleTokenRevoke(tokens *models.Tokens) gin.HandlerFunc {
+func handleTokenRevoke(tokens *identity.Tokens) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {

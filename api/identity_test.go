@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -105,7 +106,7 @@ func TestCSRF(t *testing.T) {
 		t.Errorf("API change by cookie with X-CSRF-Token: %d %s", w.Code, w.Body.String())
 	}
 	// A bearer token carries no ambient authority, so it needs no CSRF token.
-	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, admin), models.NewToken{Name: "ci", Scope: models.ScopeReadWrite, ExpiresIn: 7})
+	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, admin), identity.NewToken{Name: "ci", Scope: identity.ScopeReadWrite, ExpiresIn: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestCSRF(t *testing.T) {
 }
 
 // actorOfUser is the Actor the session of u resolves to.
-func actorOfUser(t *testing.T, a *apitest.App, u *apitest.User) models.Actor {
+func actorOfUser(t *testing.T, a *apitest.App, u *apitest.User) core.Actor {
 	t.Helper()
 	actor, _, err := a.Services.Sessions.Authenticate(context.Background(), u.Cookie)
 	if err != nil {
@@ -254,7 +255,7 @@ func TestDisabledUser(t *testing.T) {
 	a := apitest.New(t)
 	admin := a.As(t, policies.RoleAdmin)
 	u := a.As(t, policies.RoleOfficer)
-	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, u), models.NewToken{Name: "t", Scope: models.ScopeRead, ExpiresIn: 7})
+	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, u), identity.NewToken{Name: "t", Scope: identity.ScopeRead, ExpiresIn: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestRevokedRoleDeniedOnTheNextRequest(t *testing.T) {
 	a := apitest.New(t)
 	admin := a.As(t, policies.RoleAdmin)
 	oa := a.As(t, policies.RoleOrgAdmin, policies.RoleOfficer)
-	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, oa), models.NewToken{Name: "t", Scope: models.ScopeRead, ExpiresIn: 7})
+	secret, _, err := a.Services.Tokens.Create(context.Background(), actorOfUser(t, a, oa), identity.NewToken{Name: "t", Scope: identity.ScopeRead, ExpiresIn: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // JobsPages are the administrators' page of the background jobs.
@@ -18,7 +18,7 @@ func addJobRoutes(in, v1 *gin.RouterGroup, app *App) {
 	v1.GET("/admin/jobs", handleJobList(app.Services.Jobs))
 }
 
-func handleJobList(jobs *models.Jobs) gin.HandlerFunc {
+func handleJobList(jobs *core.Jobs) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		list, err := jobs.List(c.Request.Context(), actorOf(c))
 		if err != nil {

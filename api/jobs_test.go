@@ -9,7 +9,11 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/training"
 )
 
 // Administrators see every background job, with its latest run, in the API and on their page:
@@ -65,9 +69,9 @@ func TestAdminSeesBackgroundJobs(t *testing.T) {
 			t.Errorf("%s after a run: %+v", j.Name, j)
 		}
 	}
-	for _, name := range []string{models.JobExpireSessions, models.JobSweepOrphanedBlobs, models.JobRemindGuidanceReviews,
-		models.JobExpireTrainingRequests, models.JobRemindTrainingApprovals, models.JobRemindCertificates,
-		models.JobExpireCPSShares, models.JobRemindCPSActions} {
+	for _, name := range []string{identity.JobExpireSessions, core.JobSweepOrphanedBlobs, guidance.JobRemindGuidanceReviews,
+		training.JobExpireTrainingRequests, training.JobRemindTrainingApprovals, training.JobRemindCertificates,
+		casefile.JobExpireCPSShares, casefile.JobRemindCPSActions} {
 		if _, ok := byName[name]; !ok {
 			t.Errorf("%s is not listed", name)
 		}

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 	"github.com/pquerna/otp/totp"
 )
@@ -236,7 +237,7 @@ func TestPeopleAndOrganisationPages(t *testing.T) {
 	if w := b.Submit(t, "/organisations/new", url.Values{"name": {"Kent Police"}, "kind": {"police_force"}}); w.Code != http.StatusConflict {
 		t.Errorf("a duplicate organisation: %d, want 409", w.Code)
 	}
-	var org models.Organisation
+	var org core.Organisation
 	a.DB.Gorm().Where("slug = ?", "joint-exploitation-taskforce").Take(&org)
 	if w := b.Submit(t, "/organisations/"+itoa(org.ID)+"/edit", url.Values{"name": {"Joint Exploitation Taskforce South"}, "kind": {"programme"}, "region": {"South"}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("rename: %d", w.Code)
@@ -267,7 +268,7 @@ func TestReferenceOrganisations(t *testing.T) {
 			t.Errorf("%s: %d organisations, want %d", kind, got, want)
 		}
 	}
-	if n, err := models.SeedOrganisations(context.Background(), a.DB); err != nil || n != 0 {
+	if n, err := identity.SeedOrganisations(context.Background(), a.DB); err != nil || n != 0 {
 		t.Errorf("seeding again added %d (%v)", n, err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -92,7 +92,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	// An API token, and one that is wrong; an upload and its download.
 	trainer := a.As(t, policies.RoleTrainer)
-	tok := trainer.Token(t, models.ScopeReadWrite)
+	tok := trainer.Token(t, identity.ScopeReadWrite)
 	keep("API token", tok)
 	if w := a.Bearer(t, tok, "GET", "/api/v1/me", ""); w.Code != http.StatusOK {
 		t.Fatalf("API token: %d", w.Code)

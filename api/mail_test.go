@@ -15,6 +15,7 @@ import (
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/frontend"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/mailtest"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
@@ -32,13 +33,13 @@ func mailApp(t *testing.T, relay *mailtest.Server) *apitest.App {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	blobs := modelstest.Blobs(t)
-	s := models.New(models.Deps{DB: base.DB, Authz: base.Authz, Blobs: blobs, Secrets: storage.NewKeyring(key), SMTP: relay.Config(),
-		Log: log, Clock: base.Clock.Now, Config: models.Config{PublicURL: "http://msphub.test"}})
+	s := models.New(core.Deps{DB: base.DB, Authz: base.Authz, Blobs: blobs, Secrets: storage.NewKeyring(key), SMTP: relay.Config(),
+		Log: log, Clock: base.Clock.Now, Config: core.Config{PublicURL: "http://msphub.test"}})
 	if s.Mail == nil {
 		t.Fatal("no Mail service with SMTP configured")
 	}
 	a := &api.App{Cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 2, MaxAttachmentBytes: 1 << 20, MaxMaterialBytes: 1 << 20, MaxEvidenceBytes: 1 << 20},
-		Log: log, Health: models.NewHealth(base.DB, blobs), Services: s}
+		Log: log, Health: core.NewHealth(base.DB, blobs), Services: s}
 	if a.Pages, err = frontend.New(log, a); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestPeoplePagesEmailSetPasswordLinks(t *testing.T) {
 	b := admin.Browser()
 	b.Get(t, "/users/new")
 	w := b.Submit(t, "/users/new", url.Values{"organisation_id": {strconv.FormatInt(a.Org(t, apitest.HomeOrg), 10)}, "name": {"Nia New"},
-		"email": {"nia.new@dc.police.uk"}, "roles": {policies.RoleOfficer}, "vetting_level": {string(models.VettingRV)},
+		"email": {"nia.new@dc.police.uk"}, "roles": {policies.RoleOfficer}, "vetting_level": {string(core.VettingRV)},
 		"vetting_expires_on-day": {"1"}, "vetting_expires_on-month": {"5"}, "vetting_expires_on-year": {"2031"}})
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/users/") {
 		t.Fatalf("add a person: %d %s", w.Code, w.Body.String())

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -24,8 +25,8 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 	cs := a.Services.CaseFiles
 	inv, sup := callers[policies.RoleInvestigator].Actor(t), callers[policies.RoleSupervisor].Actor(t)
 	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}})
-	open := func(op string) models.CaseView {
-		cv, err := cs.Create(ctx, inv, models.CaseInput{URN: "45AB1234599", Operation: op, Offences: []models.Offence{models.OffenceS2},
+	open := func(op string) casefile.CaseView {
+		cv, err := cs.Create(ctx, inv, casefile.CaseInput{URN: "45AB1234599", Operation: op, Offences: []casefile.Offence{casefile.OffenceS2},
 			Classification: "OFFICIAL", SupervisorID: sup.UserID})
 		if err != nil {
 			t.Fatal(err)
@@ -37,12 +38,12 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := cs.Upload(ctx, inv, caseA.ID, models.EvidenceInput{ExhibitRef: "MX/1", Description: "Statement", Producer: "DC M"},
-		models.Upload{Name: "s.txt", Body: strings.NewReader("statement")}, 0)
+	ev, err := cs.Upload(ctx, inv, caseA.ID, casefile.EvidenceInput{ExhibitRef: "MX/1", Description: "Statement", Producer: "DC M"},
+		core.Upload{Name: "s.txt", Body: strings.NewReader("statement")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry, err := cs.AddScheduleEntry(ctx, inv, caseA.ID, models.EntryInput{Schedule: models.ScheduleMG6C,
+	entry, err := cs.AddScheduleEntry(ctx, inv, caseA.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
 		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
 	if err != nil {
 		t.Fatal(err)
@@ -51,18 +52,18 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.Submit(ctx, inv, caseB.ID, models.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, inv, caseB.ID, casefile.PurposeEarlyAdvice); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, sup, caseB.ID); err != nil {
 		t.Fatal(err)
 	}
 	day := a.Clock.Now().AddDate(0, 2, 0)
-	share, err := cs.Share(ctx, sup, caseB.ID, models.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &day})
+	share, err := cs.Share(ctx, sup, caseB.ID, casefile.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &day})
 	if err != nil {
 		t.Fatal(err)
 	}
-	action, err := cs.RaiseAction(ctx, liaison.Actor(t), caseB.ID, models.ActionInput{Text: "Obtain the ANPR data"})
+	action, err := cs.RaiseAction(ctx, liaison.Actor(t), caseB.ID, casefile.ActionInput{Text: "Obtain the ANPR data"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -28,12 +29,12 @@ func guidanceRows(t *testing.T, a *apitest.App, _ map[who]*apitest.User) []row {
 	g := a.Services.Guidance
 	editor := a.As(t, policies.RoleGuidanceEditor).Actor(t)
 	approver := a.As(t, policies.RoleGuidanceApprover).Actor(t)
-	in := func(title string) models.GuidanceInput {
-		return models.GuidanceInput{Title: title, Summary: "Matrix fixture", Body: "Matrix fixture text about lanterns.",
+	in := func(title string) guidance.GuidanceInput {
+		return guidance.GuidanceInput{Title: title, Summary: "Matrix fixture", Body: "Matrix fixture text about lanterns.",
 			Category: "investigation", Classification: "OFFICIAL", RequiresAck: true,
-			Audience: models.GuidanceAudience{Scope: models.GuidanceAudienceEveryone}}
+			Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceEveryone}}
 	}
-	must := func(v models.GuidanceVersion, err error) models.GuidanceVersion {
+	must := func(v guidance.GuidanceVersion, err error) guidance.GuidanceVersion {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -43,19 +44,19 @@ func guidanceRows(t *testing.T, a *apitest.App, _ map[who]*apitest.User) []row {
 	attach := func(versionID int64) int64 {
 		t.Helper()
 		sent := false
-		atts, err := g.AddAttachments(ctx, editor, versionID, 0, func() (models.Upload, error) {
+		atts, err := g.AddAttachments(ctx, editor, versionID, 0, func() (core.Upload, error) {
 			if sent {
-				return models.Upload{}, io.EOF
+				return core.Upload{}, io.EOF
 			}
 			sent = true
-			return models.Upload{Name: "fixture.pdf", Body: bytes.NewReader(minimalPDF)}, nil
+			return core.Upload{Name: "fixture.pdf", Body: bytes.NewReader(minimalPDF)}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return atts[0].ID
 	}
-	publish := func(v models.GuidanceVersion) models.GuidanceVersion {
+	publish := func(v guidance.GuidanceVersion) guidance.GuidanceVersion {
 		t.Helper()
 		must(g.Submit(ctx, editor, v.ID))
 		return must(g.Publish(ctx, approver, v.ID))

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 )
 
 // oidcRows are the routes of single sign-on. Kent Police has settings saved (switched off, so
@@ -14,7 +14,7 @@ import (
 // sign-in through it. The callback without a state it issued refuses everyone alike.
 func oidcRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row {
 	kent := a.Org(t, "kent-police")
-	_, err := a.Services.OIDC.Save(context.Background(), callers[admin].Actor(t), kent, models.OIDCInput{
+	_, err := a.Services.OIDC.Save(context.Background(), callers[admin].Actor(t), kent, identity.OIDCInput{
 		IssuerURL: "https://login.kent.example.police.uk", ClientID: "msphub", ClientSecret: "matrix secret"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 )
 
 // trainingRows are the routes of training. The callers' trainer teaches course c, which has a
@@ -27,16 +28,16 @@ func trainingRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) [
 		}
 	}
 	now := a.Clock.Now()
-	newCourse := func(code string) models.CourseView {
-		c, err := tr.CreateCourse(ctx, teacher, models.CourseInput{Code: code, Title: "Course " + code, ValidityMonths: 12, CPDHours: 3})
+	newCourse := func(code string) training.CourseView {
+		c, err := tr.CreateCourse(ctx, teacher, training.CourseInput{Code: code, Title: "Course " + code, ValidityMonths: 12, CPDHours: 3})
 		must(err)
 		c, err = tr.PublishCourse(ctx, teacher, c.ID)
 		must(err)
 		return c
 	}
-	later := func(days int, capacity int) models.SessionInput {
+	later := func(days int, capacity int) training.SessionInput {
 		start := now.AddDate(0, 0, days)
-		return models.SessionInput{Days: []models.DayInput{{StartsAt: start, EndsAt: start.Add(6 * time.Hour)}}, Venue: "Exeter", Capacity: capacity,
+		return training.SessionInput{Days: []training.DayInput{{StartsAt: start, EndsAt: start.Add(6 * time.Hour)}}, Venue: "Exeter", Capacity: capacity,
 			BookingClosesAt: start.Add(-time.Hour), CancellationCutoffAt: start.Add(-2 * time.Hour)}
 	}
 	c := newCourse("MX-1")
@@ -52,20 +53,20 @@ func trainingRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) [
 	la := l.Actor(t)
 	e, err := tr.Request(ctx, la, s.ID)
 	must(err)
-	mv, err := tr.UploadMaterial(ctx, teacher, c.ID, models.MaterialInput{Title: "Handbook"}, models.Upload{Name: "h.pdf", Body: strings.NewReader(pdfBytes)}, 1<<20)
+	mv, err := tr.UploadMaterial(ctx, teacher, c.ID, training.MaterialInput{Title: "Handbook"}, core.Upload{Name: "h.pdf", Body: strings.NewReader(pdfBytes)}, 1<<20)
 	must(err)
 	_, err = tr.PublishMaterial(ctx, teacher, c.ID, mv.ID, 1)
 	must(err)
 
 	// A session held today, started already: l attends and gets a certificate.
-	midnight := time.Date(now.In(models.TrainingZone()).Year(), now.In(models.TrainingZone()).Month(), now.In(models.TrainingZone()).Day(), 0, 0, 0, 0, models.TrainingZone())
+	midnight := time.Date(now.In(training.TrainingZone()).Year(), now.In(training.TrainingZone()).Month(), now.In(training.TrainingZone()).Day(), 0, 0, 0, 0, training.TrainingZone())
 	end := midnight.Add(23*time.Hour + 59*time.Minute)
-	today, err := tr.CreateSession(ctx, teacher, c.ID, models.SessionInput{Days: []models.DayInput{{StartsAt: midnight, EndsAt: end}}, Venue: "Exeter",
+	today, err := tr.CreateSession(ctx, teacher, c.ID, training.SessionInput{Days: []training.DayInput{{StartsAt: midnight, EndsAt: end}}, Venue: "Exeter",
 		Capacity: 5, BookingClosesAt: end, CancellationCutoffAt: midnight})
 	must(err)
 	done, err := tr.Request(ctx, la, today.ID)
 	must(err)
-	_, err = tr.MarkAttendance(ctx, teacher, today.ID, 1, map[int64]string{done.ID: models.AttendanceAttended})
+	_, err = tr.MarkAttendance(ctx, teacher, today.ID, 1, map[int64]string{done.ID: training.AttendanceAttended})
 	must(err)
 	_, err = tr.Complete(ctx, teacher, today.ID)
 	must(err)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -41,7 +41,7 @@ const (
 
 // newMetrics registers the request and transfer metrics, the Go runtime's and the process's, and
 // the figures read from the database at each scrape (connection pool, audit chain, jobs), on reg.
-func newMetrics(reg *prometheus.Registry, mon *models.Monitor) (*metrics, error) {
+func newMetrics(reg *prometheus.Registry, mon *core.Monitor) (*metrics, error) {
 	m := &metrics{
 		registry: reg,
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -286,14 +286,14 @@ func (l promLogger) Println(v ...any) {
 // the connection pool's statistics, the audit chain's length and the background jobs' runs. Every
 // replica reports the same database figures; aggregate them with max, not sum.
 type stateCollector struct {
-	mon *models.Monitor
+	mon *core.Monitor
 
 	poolMax, poolOpen, poolInUse, poolIdle, poolWaits, poolWaited, poolClosed *prometheus.Desc
 	auditLength                                                               *prometheus.Desc
 	jobNext, jobStarted, jobSucceeded, jobFailed, jobRunning, jobRecent       *prometheus.Desc
 }
 
-func newStateCollector(mon *models.Monitor) *stateCollector {
+func newStateCollector(mon *core.Monitor) *stateCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
@@ -369,7 +369,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		gauge(s.jobFailed, failed, j.Job)
 		gauge(s.jobRunning, float64(j.Running), j.Job)
-		for _, outcome := range []string{models.JobSucceeded, models.JobFailed, models.JobAbandoned} {
+		for _, outcome := range []string{core.JobSucceeded, core.JobFailed, core.JobAbandoned} {
 			gauge(s.jobRecent, float64(j.Recent[outcome]), j.Job, outcome)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -87,7 +88,7 @@ func value(m *dto.Metric) float64 {
 func TestMetricsAccessDefaultsToLoopback(t *testing.T) {
 	a := apitest.New(t)
 	admin := a.As(t, policies.RoleAdmin)
-	tok := admin.Token(t, models.ScopeRead)
+	tok := admin.Token(t, identity.ScopeRead)
 	unknown := a.Browser().Get(t, "/no-such-page")
 
 	for _, tc := range []struct {
@@ -136,7 +137,7 @@ func TestMetricsAccessDefaultsToLoopback(t *testing.T) {
 func TestMetricsCountRequestsTransfersAndJobs(t *testing.T) {
 	a := apitest.New(t)
 	trainer := a.As(t, policies.RoleTrainer)
-	tok := trainer.Token(t, models.ScopeReadWrite)
+	tok := trainer.Token(t, identity.ScopeReadWrite)
 	before := metricFamilies(t, a)
 	up := func(name string) float64 {
 		return value(sample(before, name, map[string]string{"direction": "upload"}))
@@ -245,8 +246,8 @@ func TestMetricsCountRequestsTransfersAndJobs(t *testing.T) {
 		failed, recent float64
 		outcome        string
 	}{
-		{"metrics-test-works", 0, 1, models.JobSucceeded},
-		{"metrics-test-fails", 1, 1, models.JobFailed},
+		{"metrics-test-works", 0, 1, core.JobSucceeded},
+		{"metrics-test-fails", 1, 1, core.JobFailed},
 	} {
 		job := map[string]string{"job": tc.job}
 		if got := value(sample(after, "msphub_job_last_run_failed", job)); got != tc.failed {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 const requestIDKey = "msphub.request_id"
@@ -96,7 +96,7 @@ func (a *App) recovery() gin.HandlerFunc {
 				return
 			}
 			c.Abort()
-			a.renderError(c, models.Internal(fmt.Errorf("panic: %v", rec)))
+			a.renderError(c, core.Internal(fmt.Errorf("panic: %v", rec)))
 		}()
 		c.Next()
 	}
@@ -131,7 +131,7 @@ func securityHeaders(https bool) gin.HandlerFunc {
 func bodyLimit(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit {
-			writeError(c, models.TooLarge("The request is larger than the "+formatBytes(limit)+" allowed here."))
+			writeError(c, core.TooLarge("The request is larger than the "+formatBytes(limit)+" allowed here."))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)

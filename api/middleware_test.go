@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // A body over the limit is refused with 413 before it is read when it says its size, and as soon
@@ -22,7 +22,7 @@ func TestBodyLimit(t *testing.T) {
 	e.POST("/api/upload", bodyLimit(10), func(c *gin.Context) {
 		if _, err := io.ReadAll(c.Request.Body); err != nil {
 			if IsTooLarge(err) {
-				writeError(c, models.TooLarge("too large"))
+				writeError(c, core.TooLarge("too large"))
 				return
 			}
 			writeError(c, err)

@@ -14,7 +14,8 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/api/apitest/oidctest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -23,7 +24,7 @@ import (
 const (
 	ssoClientID = "msphub-kent"
 	ssoSecret   = "kent client secret 7f3a9c"
-	ssoRedirect = "http://msphub.test" + models.OIDCCallbackPath
+	ssoRedirect = "http://msphub.test" + identity.OIDCCallbackPath
 	ssoSlug     = "kent-police"
 )
 
@@ -202,7 +203,7 @@ func TestOIDCSignInCreatesTheUserWithMappedRoles(t *testing.T) {
 		!slices.Equal(roleList(me), []string{policies.RoleInvestigator}) || me["mfa_enrolled"] != false {
 		t.Errorf("the new user: %v", me)
 	}
-	if me["vetting_level"] != string(models.VettingNone) || me["case_material_access"] != false {
+	if me["vetting_level"] != string(core.VettingNone) || me["case_material_access"] != false {
 		t.Errorf("a new user's vetting is for an administrator to record: %v", me)
 	}
 	id := userIDByEmail(t, s.a, "jo.bloggs@kent.police.uk")
@@ -216,12 +217,12 @@ func TestOIDCSignInCreatesTheUserWithMappedRoles(t *testing.T) {
 		t.Errorf("oidc.link audited %d times", n)
 	}
 	outcome, details := lastSignIn(t, s.a)
-	if outcome != models.OutcomeSuccess || details["method"] != "oidc" || details["amr"] != "pwd mfa" || details["roles"] != "investigator" {
+	if outcome != core.OutcomeSuccess || details["method"] != "oidc" || details["amr"] != "pwd mfa" || details["roles"] != "investigator" {
 		t.Errorf("sign-in audited as %s %v", outcome, details)
 	}
 	var method string
 	s.a.DB.Gorm().Table("sessions").Select("sign_in_method").Where("user_id = ?", id).Scan(&method)
-	if method != models.SignInOIDC {
+	if method != identity.SignInOIDC {
 		t.Errorf("session sign_in_method %q", method)
 	}
 	// Signing in again finds the same account.
@@ -267,7 +268,7 @@ func TestOIDCRefusesBadIDTokens(t *testing.T) {
 			if id := userIDByEmail(t, s.a, "jo.bloggs@kent.police.uk"); id != 0 {
 				t.Errorf("user %d was created", id)
 			}
-			if outcome, details := lastSignIn(t, s.a); outcome != models.OutcomeFailure || details["reason"] != c.reason || details["method"] != "oidc" {
+			if outcome, details := lastSignIn(t, s.a); outcome != core.OutcomeFailure || details["reason"] != c.reason || details["method"] != "oidc" {
 				t.Errorf("audited as %s %v, want reason %q", outcome, details, c.reason)
 			}
 		})
@@ -350,7 +351,7 @@ func TestOIDCStateIsSingleUseAndBoundToTheBrowser(t *testing.T) {
 		stale(t, b, cb, "state expired")
 	})
 	t.Run("made up", func(t *testing.T) {
-		stale(t, s.a.Browser(), models.OIDCCallbackPath+"?state=forged&code=forged", "unknown state")
+		stale(t, s.a.Browser(), identity.OIDCCallbackPath+"?state=forged&code=forged", "unknown state")
 	})
 }
 
@@ -532,7 +533,7 @@ func TestOIDCSettings(t *testing.T) {
 	essex := s.a.Org(t, "essex-police")
 	path := "/api/v1/organisations/" + itoa(essex) + "/oidc"
 	w := s.a.API(t, s.admin, "GET", path, "")
-	var got models.OIDCSettings
+	var got identity.OIDCSettings
 	_ = json.Unmarshal(w.Body.Bytes(), &got)
 	if w.Code != http.StatusOK || got.Configured || got.RedirectURI != ssoRedirect || got.SignInURL != "http://msphub.test/sign-in/oidc/essex-police" {
 		t.Fatalf("before set-up: %d %+v", w.Code, got)

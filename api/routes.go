@@ -4,7 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 )
 
 // addRoutes lists every route of MSP Hub, API and pages, with its limits and gates. Reading this
@@ -187,7 +188,7 @@ func addGuidanceRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	p, t, n := app.Pages, app.Services.Training, app.Services.Notifications
 	upload := []gin.HandlerFunc{app.uploads, bodyLimit(app.Cfg.MaxMaterialBytes + uploadSlack)}
-	bulk := []gin.HandlerFunc{app.uploads, bodyLimit(models.MaxBulkBytes + uploadSlack)}
+	bulk := []gin.HandlerFunc{app.uploads, bodyLimit(training.MaxBulkBytes + uploadSlack)}
 
 	// Anyone may check a certificate's code, and a calendar program reads a feed by its secret
 	// address alone.
@@ -379,6 +380,6 @@ func notFound(page gin.HandlerFunc) gin.HandlerFunc {
 			page(c)
 			return
 		}
-		writeError(c, models.NotFound("There is nothing at this address."))
+		writeError(c, core.NotFound("There is nothing at this address."))
 	}
 }

@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 )
 
 // The JSON API of training: courses, sessions, enrolments, material, certificates and
 // notifications. Each handler decodes its input and calls one operation of models.Training.
 
-func handleCourseList(t *models.Training) gin.HandlerFunc {
+func handleCourseList(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		f := models.CourseFilter{Query: c.Query("q"), ForMe: c.Query("eligible") == "true", Available: c.Query("available") == "true",
+		f := training.CourseFilter{Query: c.Query("q"), ForMe: c.Query("eligible") == "true", Available: c.Query("available") == "true",
 			Teaching: c.Query("teaching") == "true"}
 		limit, _ := strconv.Atoi(c.Query("limit"))
 		page, err := t.ListCourses(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
@@ -29,9 +30,9 @@ func handleCourseList(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCourseCreate(t *models.Training) gin.HandlerFunc {
+func handleCourseCreate(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in models.CourseInput
+		var in training.CourseInput
 		if !bindJSON(c, &in) {
 			return
 		}
@@ -44,7 +45,7 @@ func handleCourseCreate(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCourseTrainerAdd(t *models.Training) gin.HandlerFunc {
+func handleCourseTrainerAdd(t *training.Service) gin.HandlerFunc {
 	type request struct {
 		Email string `json:"email"`
 	}
@@ -66,7 +67,7 @@ func handleCourseTrainerAdd(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCourseSessions(t *models.Training) gin.HandlerFunc {
+func handleCourseSessions(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -81,7 +82,7 @@ func handleCourseSessions(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleMaterialList(t *models.Training) gin.HandlerFunc {
+func handleMaterialList(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -97,7 +98,7 @@ func handleMaterialList(t *models.Training) gin.HandlerFunc {
 }
 
 // MaterialInput reads the text fields of a material upload form.
-func MaterialInput(fields map[string][]string) models.MaterialInput {
+func MaterialInput(fields map[string][]string) training.MaterialInput {
 	get := func(k string) string {
 		if v := fields[k]; len(v) > 0 {
 			return v[0]
@@ -105,29 +106,29 @@ func MaterialInput(fields map[string][]string) models.MaterialInput {
 		return ""
 	}
 	mid, _ := strconv.ParseInt(get("material_id"), 10, 64)
-	return models.MaterialInput{MaterialID: mid, Title: get("title"), Classification: get("classification"), Note: get("note")}
+	return training.MaterialInput{MaterialID: mid, Title: get("title"), Classification: get("classification"), Note: get("note")}
 }
 
 // ReadMaterialUpload streams a material upload form (text fields first, then the one file) into
 // UploadMaterial. The pages use it too.
-func ReadMaterialUpload(c *gin.Context, t *models.Training, courseID, limit int64) (models.MaterialView, models.MaterialInput, error) {
+func ReadMaterialUpload(c *gin.Context, t *training.Service, courseID, limit int64) (training.MaterialView, training.MaterialInput, error) {
 	form, err := OpenUpload(c)
 	if err != nil {
-		return models.MaterialView{}, models.MaterialInput{}, err
+		return training.MaterialView{}, training.MaterialInput{}, err
 	}
 	up, _, err := form.NextFile()
 	in := MaterialInput(form.Fields)
 	if errors.Is(err, io.EOF) {
-		return models.MaterialView{}, in, models.Invalid("file", "Select a file to upload")
+		return training.MaterialView{}, in, core.Invalid("file", "Select a file to upload")
 	}
 	if err != nil {
-		return models.MaterialView{}, in, err
+		return training.MaterialView{}, in, err
 	}
 	v, err := t.UploadMaterial(c.Request.Context(), actorOf(c), courseID, in, up, limit)
 	return v, in, err
 }
 
-func handleMaterialUpload(t *models.Training, limit int64) gin.HandlerFunc {
+func handleMaterialUpload(t *training.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -146,7 +147,7 @@ func handleMaterialUpload(t *models.Training, limit int64) gin.HandlerFunc {
 	}
 }
 
-func handleMaterialPublish(t *models.Training) gin.HandlerFunc {
+func handleMaterialPublish(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -171,7 +172,7 @@ func handleMaterialPublish(t *models.Training) gin.HandlerFunc {
 
 // HandleMaterialDownload streams a material file: the current published version, or for its
 // trainers the version in ?version=. The pages use it too.
-func HandleMaterialDownload(t *models.Training) gin.HandlerFunc {
+func HandleMaterialDownload(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -185,7 +186,7 @@ func HandleMaterialDownload(t *models.Training) gin.HandlerFunc {
 		if v := c.Query("version"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
-				writeError(c, models.NotFound("Material not found"))
+				writeError(c, core.NotFound("Material not found"))
 				return
 			}
 			version = n
@@ -204,13 +205,13 @@ type reasonRequest struct {
 }
 
 // withReason takes an operation's reason from a JSON body {"reason": "…"}.
-func withReason[T any](op func(ctx context.Context, who models.Actor, id int64, reason string) (T, error)) func(context.Context, models.Actor, int64, reasonRequest) (T, error) {
-	return func(ctx context.Context, who models.Actor, id int64, in reasonRequest) (T, error) {
+func withReason[T any](op func(ctx context.Context, who core.Actor, id int64, reason string) (T, error)) func(context.Context, core.Actor, int64, reasonRequest) (T, error) {
+	return func(ctx context.Context, who core.Actor, id int64, in reasonRequest) (T, error) {
 		return op(ctx, who, id, in.Reason)
 	}
 }
 
-func handleEnrolmentRequest(t *models.Training) gin.HandlerFunc {
+func handleEnrolmentRequest(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -227,22 +228,22 @@ func handleEnrolmentRequest(t *models.Training) gin.HandlerFunc {
 
 // ReadBulkUpload streams the CSV file of a bulk enrolment form into BulkEnrol. The pages use it
 // too.
-func ReadBulkUpload(c *gin.Context, t *models.Training, sessionID int64) (models.BulkReport, error) {
+func ReadBulkUpload(c *gin.Context, t *training.Service, sessionID int64) (training.BulkReport, error) {
 	form, err := OpenUpload(c)
 	if err != nil {
-		return models.BulkReport{}, err
+		return training.BulkReport{}, err
 	}
 	up, _, err := form.NextFile()
 	if errors.Is(err, io.EOF) {
-		return models.BulkReport{}, models.Invalid("file", "Select a CSV file of email addresses")
+		return training.BulkReport{}, core.Invalid("file", "Select a CSV file of email addresses")
 	}
 	if err != nil {
-		return models.BulkReport{}, err
+		return training.BulkReport{}, err
 	}
 	return t.BulkEnrol(c.Request.Context(), actorOf(c), sessionID, up.Body)
 }
 
-func handleBulkEnrol(t *models.Training) gin.HandlerFunc {
+func handleBulkEnrol(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -261,7 +262,7 @@ func handleBulkEnrol(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleRegisterGet(t *models.Training) gin.HandlerFunc {
+func handleRegisterGet(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -276,7 +277,7 @@ func handleRegisterGet(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleRegisterMark(t *models.Training) gin.HandlerFunc {
+func handleRegisterMark(t *training.Service) gin.HandlerFunc {
 	type request struct {
 		Day   int               `json:"day"`
 		Marks map[string]string `json:"marks"` // enrolment id: attended, partial or absent
@@ -294,7 +295,7 @@ func handleRegisterMark(t *models.Training) gin.HandlerFunc {
 		for k, v := range req.Marks {
 			eid, err := strconv.ParseInt(k, 10, 64)
 			if err != nil {
-				writeError(c, models.Invalid("marks", "marks must map enrolment ids to attended, partial or absent"))
+				writeError(c, core.Invalid("marks", "marks must map enrolment ids to attended, partial or absent"))
 				return
 			}
 			marks[eid] = v
@@ -308,10 +309,10 @@ func handleRegisterMark(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
+func handleEnrolmentList(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, who := c.Request.Context(), actorOf(c)
-		var list []models.EnrolmentView
+		var list []training.EnrolmentView
 		var err error
 		switch {
 		case c.Query("awaiting_decision") == "true":
@@ -326,10 +327,10 @@ func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
 		case c.Query("user_id") != "":
 			uid, perr := strconv.ParseInt(c.Query("user_id"), 10, 64)
 			if perr != nil || uid <= 0 {
-				writeError(c, models.Invalid("user_id", "user_id must be a user's id"))
+				writeError(c, core.Invalid("user_id", "user_id must be a user's id"))
 				return
 			}
-			var rec models.LearningRecord
+			var rec training.LearningRecord
 			if rec, err = t.GetLearningRecord(ctx, who, uid); err == nil {
 				list = append(rec.Bookings, rec.History...)
 			}
@@ -344,14 +345,14 @@ func handleEnrolmentList(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCertificateList(t *models.Training) gin.HandlerFunc {
+func handleCertificateList(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, who := c.Request.Context(), actorOf(c)
 		uid := who.UserID
 		if v := c.Query("user_id"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {
-				writeError(c, models.Invalid("user_id", "user_id must be a user's id"))
+				writeError(c, core.Invalid("user_id", "user_id must be a user's id"))
 				return
 			}
 			uid = n
@@ -365,19 +366,19 @@ func handleCertificateList(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleCertificatesDue(t *models.Training) gin.HandlerFunc {
+func handleCertificatesDue(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st, err := t.StaffRecords(c.Request.Context(), actorOf(c), "", "", 1)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"due_for_renewal": st.Due, "window_days": models.RenewalWindow})
+		c.JSON(http.StatusOK, gin.H{"due_for_renewal": st.Due, "window_days": training.RenewalWindow})
 	}
 }
 
 // HandleCertificatePDF sends a certificate as a PDF download. The pages use it too.
-func HandleCertificatePDF(t *models.Training) gin.HandlerFunc {
+func HandleCertificatePDF(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {
@@ -398,7 +399,7 @@ func HandleCertificatePDF(t *models.Training) gin.HandlerFunc {
 
 // HandleStaffExport streams the training of the supervisor's organisation as CSV. The
 // permission is checked before the first byte, which commits the 200.
-func HandleStaffExport(t *models.Training) gin.HandlerFunc {
+func HandleStaffExport(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, who := c.Request.Context(), actorOf(c)
 		if err := t.MayExportStaffRecords(ctx, who); err != nil {
@@ -416,7 +417,7 @@ func HandleStaffExport(t *models.Training) gin.HandlerFunc {
 
 // handleCalendar serves a calendar feed by its secret address, to calendar programs that sign
 // in with nothing but that address.
-func handleCalendar(t *models.Training) gin.HandlerFunc {
+func handleCalendar(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ics, err := t.Calendar(c.Request.Context(), c.Param("token"))
 		if err != nil {
@@ -429,7 +430,7 @@ func handleCalendar(t *models.Training) gin.HandlerFunc {
 	}
 }
 
-func handleNotificationList(n *models.Notifications) gin.HandlerFunc {
+func handleNotificationList(n *core.Notifications) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		limit, _ := strconv.Atoi(c.Query("limit"))
 		page, err := n.List(c.Request.Context(), actorOf(c), c.Query("after"), limit)
@@ -441,7 +442,7 @@ func handleNotificationList(n *models.Notifications) gin.HandlerFunc {
 	}
 }
 
-func handleNotificationRead(n *models.Notifications) gin.HandlerFunc {
+func handleNotificationRead(n *core.Notifications) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := pathID(c, "id")
 		if !ok {

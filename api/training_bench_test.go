@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -50,7 +50,7 @@ func BenchmarkCatalogue16Readers(b *testing.B) {
 	a := apitest.New(b)
 	trainer := a.As(b, policies.RoleTrainer)
 	for i := range 60 {
-		c := newTrainingCourse(b, a, trainer, func(in *models.CourseInput) {
+		c := newTrainingCourse(b, a, trainer, func(in *training.CourseInput) {
 			in.Title = fmt.Sprintf("Course %02d on modern slavery", i)
 			if i%3 == 0 {
 				in.EligibleRoles = []string{policies.RoleInvestigator}

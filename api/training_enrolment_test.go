@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -48,9 +49,9 @@ func checkWaitlist(t testing.TB, a *apitest.App, sessionID int64, seats, waiting
 	enrolled, byPosition = map[int64]bool{}, map[int]int64{}
 	for _, e := range trainingEnrolments(t, a, sessionID) {
 		switch e.State {
-		case models.EnrolmentEnrolled:
+		case training.EnrolmentEnrolled:
 			enrolled[e.UserID] = true
-		case models.EnrolmentWaitlisted:
+		case training.EnrolmentWaitlisted:
 			if e.Position == nil {
 				t.Fatalf("waitlisted enrolment %d has no position", e.ID)
 			}
@@ -71,7 +72,7 @@ func checkWaitlist(t testing.TB, a *apitest.App, sessionID int64, seats, waiting
 			t.Errorf("waiting-list position %d is missing: positions have a gap", p)
 		}
 	}
-	var s models.CourseSession
+	var s training.CourseSession
 	if err := a.DB.Gorm().Take(&s, sessionID).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +98,13 @@ func TestEnrolmentUnderContention(t *testing.T) {
 	for _, e := range answers {
 		states[e.State]++
 	}
-	if states[models.EnrolmentEnrolled] != 20 || states[models.EnrolmentWaitlisted] != 480 {
+	if states[training.EnrolmentEnrolled] != 20 || states[training.EnrolmentWaitlisted] != 480 {
 		t.Fatalf("answers: %v, want 20 enrolled and 480 waitlisted", states)
 	}
 	enrolled, byPosition := checkWaitlist(t, a, s.ID, 20, 480)
 	// What each learner was told matches what was stored.
 	for i, e := range answers {
-		if e.State == models.EnrolmentWaitlisted && byPosition[*e.Position] != learners[i].ID {
+		if e.State == training.EnrolmentWaitlisted && byPosition[*e.Position] != learners[i].ID {
 			t.Errorf("learner %d was told position %d, which belongs to user %d", learners[i].ID, *e.Position, byPosition[*e.Position])
 		}
 	}
@@ -113,7 +114,7 @@ func TestEnrolmentUnderContention(t *testing.T) {
 	first5 := []int64{byPosition[1], byPosition[2], byPosition[3], byPosition[4], byPosition[5]}
 	var leaving []int
 	for i, e := range answers {
-		if len(leaving) < 5 && e.State == models.EnrolmentEnrolled {
+		if len(leaving) < 5 && e.State == training.EnrolmentEnrolled {
 			leaving = append(leaving, i)
 		}
 	}
@@ -132,7 +133,7 @@ func TestEnrolmentUnderContention(t *testing.T) {
 	start.Done()
 	done.Wait()
 	for k := range leaving {
-		if codes[k] != http.StatusOK || outs[k].State != models.EnrolmentWithdrawn {
+		if codes[k] != http.StatusOK || outs[k].State != training.EnrolmentWithdrawn {
 			t.Fatalf("withdrawal %d: status %d, state %q", k, codes[k], outs[k].State)
 		}
 	}
@@ -163,7 +164,7 @@ func TestEnrolmentUnderContention(t *testing.T) {
 	}
 	// Each promoted learner was told.
 	var told int64
-	if err := a.DB.Gorm().Table("notifications").Where("user_id IN ? AND kind = ?", first5, models.NoticePromotion).Count(&told).Error; err != nil {
+	if err := a.DB.Gorm().Table("notifications").Where("user_id IN ? AND kind = ?", first5, core.NoticePromotion).Count(&told).Error; err != nil {
 		t.Fatal(err)
 	}
 	if told != 5 {

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -75,9 +77,9 @@ var trCourseSeq atomic.Int64
 
 // newTrainingCourse creates and publishes a course taught by trainer, with changes applied to the
 // defaults (no approval, open to everyone, OFFICIAL material, no expiry).
-func newTrainingCourse(t testing.TB, a *apitest.App, trainer *apitest.User, change func(*models.CourseInput)) trCourse {
+func newTrainingCourse(t testing.TB, a *apitest.App, trainer *apitest.User, change func(*training.CourseInput)) trCourse {
 	t.Helper()
-	in := models.CourseInput{Code: fmt.Sprintf("TC-%d", trCourseSeq.Add(1)), Title: "Modern slavery investigation", Description: "Four days.",
+	in := training.CourseInput{Code: fmt.Sprintf("TC-%d", trCourseSeq.Add(1)), Title: "Modern slavery investigation", Description: "Four days.",
 		CPDHours: 7.5, Classification: "OFFICIAL"}
 	if change != nil {
 		change(&in)
@@ -101,7 +103,7 @@ type trSessionSpec struct {
 	trainers []int64
 }
 
-func (s trSessionSpec) input(now time.Time) models.SessionInput {
+func (s trSessionSpec) input(now time.Time) training.SessionInput {
 	if s.days == 0 {
 		s.days = 1
 	}
@@ -123,11 +125,11 @@ func (s trSessionSpec) input(now time.Time) models.SessionInput {
 	if s.venue == "" && s.joining == "" {
 		s.venue = "Exeter training centre"
 	}
-	in := models.SessionInput{Venue: s.venue, JoiningDetails: s.joining, Capacity: s.capacity,
+	in := training.SessionInput{Venue: s.venue, JoiningDetails: s.joining, Capacity: s.capacity,
 		BookingClosesAt: now.Add(s.closesIn), CancellationCutoffAt: now.Add(s.cutoffIn), Trainers: s.trainers}
 	for i := range s.days {
 		start := now.Add(s.startsIn + time.Duration(i)*24*time.Hour)
-		in.Days = append(in.Days, models.DayInput{StartsAt: start, EndsAt: start.Add(s.length)})
+		in.Days = append(in.Days, training.DayInput{StartsAt: start, EndsAt: start.Add(s.length)})
 	}
 	return in
 }
@@ -164,12 +166,12 @@ func newTrainingLearners(t testing.TB, a *apitest.App, n int, org string, roles 
 	out := make([]trLearner, n)
 	for i := range out {
 		email := fmt.Sprintf("trLearner%d@%s.example.police.uk", trLearnerSeq.Add(1), strings.ReplaceAll(org, "-", ""))
-		uv, _, err := a.Services.Operator.CreateUser(ctx, models.UserInput{OrganisationID: orgID, Email: email, Name: fmt.Sprintf("Learner %04d", i),
-			Roles: roles, VettingLevel: models.VettingRV, VettingExpiresOn: &exp}, "")
+		uv, _, err := a.Services.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: orgID, Email: email, Name: fmt.Sprintf("Learner %04d", i),
+			Roles: roles, VettingLevel: core.VettingRV, VettingExpiresOn: &exp}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, _, err := a.Services.Operator.CreateToken(ctx, email, models.NewToken{Name: "test", Scope: models.ScopeReadWrite, ExpiresIn: 30})
+		tok, _, err := a.Services.Operator.CreateToken(ctx, email, identity.NewToken{Name: "test", Scope: identity.ScopeReadWrite, ExpiresIn: 30})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,9 +208,9 @@ func trainingProblem(t testing.TB, w *httptest.ResponseRecorder) string {
 }
 
 // trainingEnrolments reads the session's enrolments straight from the database, in id order.
-func trainingEnrolments(t testing.TB, a *apitest.App, sessionID int64) []models.Enrolment {
+func trainingEnrolments(t testing.TB, a *apitest.App, sessionID int64) []training.Enrolment {
 	t.Helper()
-	var list []models.Enrolment
+	var list []training.Enrolment
 	if err := a.DB.Gorm().Where("session_id = ?", sessionID).Order("id").Find(&list).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -46,7 +47,7 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 	tr := a.Services.Training
 	trainer := a.As(t, policies.RoleTrainer)
 	sup := a.As(t, policies.RoleSupervisor)
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
 	s := newTrainingSession(t, a, trainer, c, trSessionSpec{startsIn: 30 * 24 * time.Hour, capacity: 5})
 	home := newTrainingLearners(t, a, 3, "")
 	kent := newTrainingLearners(t, a, 1, "kent-police")[0]
@@ -54,7 +55,7 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 	var overdue []trEnrolment
 	for _, l := range []trLearner{home[0], home[1], kent} {
 		_, _, e := requestPlace(t, a, l, s)
-		if e.State != models.EnrolmentRequested {
+		if e.State != training.EnrolmentRequested {
 			t.Fatalf("request on an approval course: %+v", e)
 		}
 		overdue = append(overdue, e)
@@ -68,7 +69,7 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 
 	// The learner asks again before any job ran: their overdue request does not stand in the way.
 	code, msg, again := requestPlace(t, a, home[0], s)
-	if code != http.StatusCreated || again.State != models.EnrolmentRequested {
+	if code != http.StatusCreated || again.State != training.EnrolmentRequested {
 		t.Fatalf("asking again once the request is overdue: %d %q", code, msg)
 	}
 
@@ -92,15 +93,15 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 		t.Errorf("a run with nothing left due: %d, %v", n, err)
 	}
 	for _, e := range overdue {
-		var got models.Enrolment
+		var got training.Enrolment
 		if err := a.DB.Gorm().Take(&got, e.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if got.State != models.EnrolmentExpired || got.EndedAt == nil || got.ExpiresAt == nil || !got.EndedAt.Equal(*got.ExpiresAt) {
+		if got.State != training.EnrolmentExpired || got.EndedAt == nil || got.ExpiresAt == nil || !got.EndedAt.Equal(*got.ExpiresAt) {
 			t.Errorf("enrolment %d: %s, ended %v, due %v", e.ID, got.State, got.EndedAt, got.ExpiresAt)
 		}
 		told := 0
-		for _, n := range trainingNotices(t, a, got.UserID, models.NoticeEnrolment) {
+		for _, n := range trainingNotices(t, a, got.UserID, core.NoticeEnrolment) {
 			if strings.Contains(n.Text, "expired") && n.Link == "/sessions/"+itoa(s.ID) {
 				told++
 			}
@@ -114,9 +115,9 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 			t.Errorf("enrolment %d: %d expiry audit events, want 1", e.ID, audited)
 		}
 	}
-	var still models.Enrolment
+	var still training.Enrolment
 	a.DB.Gorm().Take(&still, inTime.ID)
-	if still.State != models.EnrolmentRequested {
+	if still.State != training.EnrolmentRequested {
 		t.Errorf("a request still in its time: %s", still.State)
 	}
 	// An expired request cannot be decided; one in time can.
@@ -136,8 +137,8 @@ func TestTrainingRemindExpiringApprovals(t *testing.T) {
 	tr := a.Services.Training
 	trainer := a.As(t, policies.RoleTrainer)
 	sups := newTrainingLearners(t, a, 2, "", policies.RoleSupervisor)
-	long := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 14 })
-	short := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 1 })
+	long := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 14 })
+	short := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 1 })
 	ls := newTrainingSession(t, a, trainer, long, trSessionSpec{startsIn: 30 * 24 * time.Hour})
 	ss := newTrainingSession(t, a, trainer, short, trSessionSpec{startsIn: 30 * 24 * time.Hour})
 	learners := newTrainingLearners(t, a, 3, "")
@@ -162,7 +163,7 @@ func TestTrainingRemindExpiringApprovals(t *testing.T) {
 	remind("2 reminders sent")
 	remind("0 reminders sent")
 	for _, sup := range sups {
-		got := trainingNotices(t, a, sup.ID, models.NoticeApprovalReminder)
+		got := trainingNotices(t, a, sup.ID, core.NoticeApprovalReminder)
 		if len(got) != 1 || got[0].Link != "/approvals" || !strings.Contains(got[0].Text, short.Code) || !strings.Contains(got[0].Text, "Decide by") {
 			t.Errorf("supervisor %d reminders: %+v", sup.ID, got)
 		}
@@ -187,29 +188,29 @@ func TestTrainingRemindExpiringApprovals(t *testing.T) {
 	}
 	remind("0 reminders sent")
 	var about []string
-	for _, n := range trainingNotices(t, a, sups[1].ID, models.NoticeApprovalReminder) {
+	for _, n := range trainingNotices(t, a, sups[1].ID, core.NoticeApprovalReminder) {
 		about = append(about, n.Text)
 	}
 	if len(about) != 3 {
 		t.Errorf("the second supervisor's reminders: %q, want 3 (the short, the learner's, the first supervisor's)", about)
 	}
-	if got := trainingNotices(t, a, sups[0].ID, models.NoticeApprovalReminder); len(got) != 2 {
+	if got := trainingNotices(t, a, sups[0].ID, core.NoticeApprovalReminder); len(got) != 2 {
 		t.Errorf("the first supervisor was reminded %d times, want 2 (never of their own request)", len(got))
 	}
 	for _, e := range []trEnrolment{onLong, onShort, ownRequest} {
 		var n int64
-		a.DB.Gorm().Table("reminders_sent").Where("kind = ? AND object_id = ?", models.ReminderApprovalExpiring, e.ID).Count(&n)
+		a.DB.Gorm().Table("reminders_sent").Where("kind = ? AND object_id = ?", training.ReminderApprovalExpiring, e.ID).Count(&n)
 		if n != 1 {
 			t.Errorf("enrolment %d: %d reminders recorded, want 1", e.ID, n)
 		}
 	}
 	var decidedReminded int64
-	a.DB.Gorm().Table("reminders_sent").Where("object_id = ? AND kind = ?", decided.ID, models.ReminderApprovalExpiring).Count(&decidedReminded)
+	a.DB.Gorm().Table("reminders_sent").Where("object_id = ? AND kind = ?", decided.ID, training.ReminderApprovalExpiring).Count(&decidedReminded)
 	if decidedReminded != 0 {
 		t.Error("a decided request was reminded of")
 	}
 	for _, l := range learners {
-		if got := trainingNotices(t, a, l.ID, models.NoticeApprovalReminder); len(got) != 0 {
+		if got := trainingNotices(t, a, l.ID, core.NoticeApprovalReminder); len(got) != 0 {
 			t.Errorf("learner %d got a supervisor's reminder: %+v", l.ID, got)
 		}
 	}
@@ -223,12 +224,12 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 	ctx := context.Background()
 	tr := a.Services.Training
 	trainer := a.As(t, policies.RoleTrainer)
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ValidityMonths = 12; in.Title = "SIO modern slavery CPD" })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ValidityMonths = 12; in.Title = "SIO modern slavery CPD" })
 	forever := newTrainingCourse(t, a, trainer, nil) // certificates that do not expire
 	ls := newTrainingLearners(t, a, 3, "")
 	holder, rebooked, leaver := ls[0], ls[1], ls[2]
-	complete(t, a, trainer, c, models.AttendanceAttended, ls...)
-	complete(t, a, trainer, forever, models.AttendanceAttended, holder)
+	complete(t, a, trainer, c, training.AttendanceAttended, ls...)
+	complete(t, a, trainer, forever, training.AttendanceAttended, holder)
 	// One has booked the course again already; one has left.
 	next := newTrainingSession(t, a, trainer, c, trSessionSpec{startsIn: 300 * 24 * time.Hour})
 	if code, msg, _ := requestPlace(t, a, rebooked, next); code != http.StatusCreated {
@@ -237,7 +238,7 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 	if err := a.DB.Gorm().Table("users").Where("id = ?", leaver.ID).Update("disabled_at", a.Clock.Now()).Error; err != nil {
 		t.Fatal(err)
 	}
-	var cert models.Certificate
+	var cert training.Certificate
 	if err := a.DB.Gorm().Where("user_id = ? AND course_id = ?", holder.ID, c.ID).Take(&cert).Error; err != nil || cert.ExpiresOn == nil {
 		t.Fatalf("certificate: %+v %v", cert, err)
 	}
@@ -250,8 +251,8 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 	}
 	at := func(daysBefore int) {
 		// Noon UK time, daysBefore days before the expiry date.
-		d := cert.ExpiresOn.In(models.TrainingZone()).AddDate(0, 0, -daysBefore)
-		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, models.TrainingZone())
+		d := cert.ExpiresOn.In(training.TrainingZone()).AddDate(0, 0, -daysBefore)
+		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, training.TrainingZone())
 		a.Clock.Advance(noon.Sub(a.Clock.Now()))
 	}
 	remind("0 reminders sent")
@@ -265,7 +266,7 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 		remind(step.want)
 		remind("0 reminders sent") // never twice
 	}
-	got := trainingNotices(t, a, holder.ID, models.NoticeRenewal)
+	got := trainingNotices(t, a, holder.ID, core.NoticeRenewal)
 	if len(got) != 3 {
 		t.Fatalf("%d renewal reminders, want 3: %+v", len(got), got)
 	}
@@ -278,13 +279,13 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 		t.Errorf("reminder texts: %q, %q", got[0].Text, got[2].Text)
 	}
 	for _, l := range []trLearner{rebooked, leaver} {
-		if n := trainingNotices(t, a, l.ID, models.NoticeRenewal); len(n) != 0 {
+		if n := trainingNotices(t, a, l.ID, core.NoticeRenewal); len(n) != 0 {
 			t.Errorf("learner %d reminded: %+v", l.ID, n)
 		}
 	}
 	// Every reminder went through the outbox.
 	var missing int64
-	a.DB.Gorm().Table("notifications").Where("kind = ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.notification_id = notifications.id)", models.NoticeRenewal).Count(&missing)
+	a.DB.Gorm().Table("notifications").Where("kind = ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.notification_id = notifications.id)", core.NoticeRenewal).Count(&missing)
 	if missing != 0 {
 		t.Errorf("%d reminders without an outbox row", missing)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -36,7 +36,7 @@ func TestTrainingPagination(t *testing.T) {
 	// The catalogue: 25 courses, most with the same title (the id breaks the tie).
 	var made []int64
 	for i := range 25 {
-		c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) {
+		c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) {
 			in.Title = "Victim care"
 			if i%5 == 0 {
 				in.Title = fmt.Sprintf("Awareness %02d", i)
@@ -87,7 +87,7 @@ func TestTrainingPagination(t *testing.T) {
 	}
 
 	// The approvals queue: 53 requests, oldest first, 50 a page on the page.
-	ac := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired = true })
+	ac := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired = true })
 	s := newTrainingSession(t, a, trainer, ac, trSessionSpec{capacity: 100})
 	learners := newTrainingLearners(t, a, 53, "")
 	var asked []int64

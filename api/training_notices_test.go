@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -22,7 +23,7 @@ func TestTrainingJoiningDetailsOnlyForPlaces(t *testing.T) {
 	otherTrainer := a.As(t, policies.RoleTrainer)
 	c := newTrainingCourse(t, a, trainer, nil)
 	s := newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: 1, joining: secret})
-	ac := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired = true })
+	ac := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired = true })
 	as := newTrainingSession(t, a, trainer, ac, trSessionSpec{startsIn: 20 * 24 * time.Hour, joining: secret})
 	placed, waiting, asking, outsider := a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer)
 	var e trEnrolment
@@ -80,7 +81,7 @@ func TestTrainingNotificationsForEachEvent(t *testing.T) {
 	ctx := context.Background()
 	trainer := a.As(t, policies.RoleTrainer)
 	sup := a.As(t, policies.RoleSupervisor)
-	ac := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
+	ac := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
 	s := newTrainingSession(t, a, trainer, ac, trSessionSpec{capacity: 1})
 	sessionLink := "/sessions/" + itoa(s.ID)
 	ls := newTrainingLearners(t, a, 5, "")
@@ -108,22 +109,22 @@ func TestTrainingNotificationsForEachEvent(t *testing.T) {
 	}
 
 	_, _, e1 := requestPlace(t, a, first, s)
-	last("request needing approval", first, models.NoticeEnrolment, sessionLink, "waiting for your supervisor")
-	supLast("request needing approval", models.NoticeApproval, "asks for a place on "+ac.Code)
+	last("request needing approval", first, core.NoticeEnrolment, sessionLink, "waiting for your supervisor")
+	supLast("request needing approval", core.NoticeApproval, "asks for a place on "+ac.Code)
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(e1.ID)+"/approve", "", 200, nil)
-	last("approval into a place", first, models.NoticeEnrolment, sessionLink, "approved your request: you have a place")
+	last("approval into a place", first, core.NoticeEnrolment, sessionLink, "approved your request: you have a place")
 
 	_, _, e2 := requestPlace(t, a, second, s)
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(e2.ID)+"/approve", "", 200, nil)
-	last("approval into the waiting list", second, models.NoticeEnrolment, sessionLink, "number 1 on the waiting list")
+	last("approval into the waiting list", second, core.NoticeEnrolment, sessionLink, "number 1 on the waiting list")
 
 	_, _, e3 := requestPlace(t, a, declined, s)
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(e3.ID)+"/decline", `{"reason":"Court commitments"}`, 200, nil)
-	last("decline", declined, models.NoticeEnrolment, sessionLink, "declined your request")
-	last("decline", declined, models.NoticeEnrolment, sessionLink, "Court commitments")
+	last("decline", declined, core.NoticeEnrolment, sessionLink, "declined your request")
+	last("decline", declined, core.NoticeEnrolment, sessionLink, "Court commitments")
 
 	trainingBearer(t, a, first, "POST", "/api/v1/enrolments/"+itoa(e1.ID)+"/withdraw", "", 200, nil)
-	last("promotion", second, models.NoticePromotion, sessionLink, "it is yours")
+	last("promotion", second, core.NoticePromotion, sessionLink, "it is yours")
 
 	in := sessionInputFor(a, s)
 	var cur struct {
@@ -133,31 +134,31 @@ func TestTrainingNotificationsForEachEvent(t *testing.T) {
 	trainingCall(t, a, trainer, "GET", "/api/v1/sessions/"+itoa(s.ID), "", 200, &cur)
 	in.BookingClosesAt, in.CancellationCutoffAt, in.Venue, in.Capacity = cur.BookingClosesAt, cur.CancellationCutoffAt, "Room 2, Middlemoor", 1
 	trainingCall(t, a, trainer, "PATCH", "/api/v1/sessions/"+itoa(s.ID), trainingJSON(t, in), 200, nil)
-	last("session change", second, models.NoticeSessionChange, sessionLink, "venue")
+	last("session change", second, core.NoticeSessionChange, sessionLink, "venue")
 
 	trainingCall(t, a, trainer, "POST", "/api/v1/enrolments/"+itoa(e2.ID)+"/cancel", `{"reason":"Wrong course for their role"}`, 200, nil)
-	last("booking cancelled by the trainer", second, models.NoticeCancellation, sessionLink, "Wrong course for their role")
+	last("booking cancelled by the trainer", second, core.NoticeCancellation, sessionLink, "Wrong course for their role")
 
 	requestPlace(t, a, lapsing, s)
 	a.Clock.Advance(3*24*time.Hour + time.Minute)
 	if n, err := a.Services.Training.ExpireApprovals(ctx); err != nil || n != 1 {
 		t.Fatalf("expire: %d %v", n, err)
 	}
-	last("expiry", lapsing, models.NoticeEnrolment, sessionLink, "expired")
+	last("expiry", lapsing, core.NoticeEnrolment, sessionLink, "expired")
 
 	renewTokens(t, a, ls)
 	trainer.SignIn(t)
 	open := newTrainingCourse(t, a, trainer, nil)
 	cancelled := newTrainingSession(t, a, trainer, open, trSessionSpec{})
 	requestPlace(t, a, booked, cancelled)
-	last("a place at once", booked, models.NoticeEnrolment, "/sessions/"+itoa(cancelled.ID), "You have a place on "+open.Code)
+	last("a place at once", booked, core.NoticeEnrolment, "/sessions/"+itoa(cancelled.ID), "You have a place on "+open.Code)
 	trainingCall(t, a, trainer, "POST", "/api/v1/sessions/"+itoa(cancelled.ID)+"/cancel", `{"reason":"Trainer unavailable"}`, 200, nil)
-	last("session cancelled", booked, models.NoticeCancellation, "/sessions/"+itoa(cancelled.ID), "has been cancelled: Trainer unavailable")
+	last("session cancelled", booked, core.NoticeCancellation, "/sessions/"+itoa(cancelled.ID), "has been cancelled: Trainer unavailable")
 
-	complete(t, a, trainer, open, models.AttendanceAttended, booked)
+	complete(t, a, trainer, open, training.AttendanceAttended, booked)
 	var certID int64
 	a.DB.Gorm().Table("certificates").Select("id").Where("user_id = ?", booked.ID).Scan(&certID)
-	last("certificate", booked, models.NoticeCertificate, "/certificates/"+itoa(certID), "certificate MSPC-")
+	last("certificate", booked, core.NoticeCertificate, "/certificates/"+itoa(certID), "certificate MSPC-")
 
 	// Each notification has exactly one email outbox row, waiting for the sender, and a link
 	// inside MSP Hub.
@@ -168,14 +169,14 @@ func TestTrainingNotificationsForEachEvent(t *testing.T) {
 		Pending int
 	}
 	if err := a.DB.Gorm().Raw(`SELECT n.id, n.link, COUNT(o.id) AS outbox, SUM(CASE WHEN o.channel = ? AND o.delivered_at IS NULL THEN 1 ELSE 0 END) AS pending
-		FROM notifications n LEFT JOIN outbox o ON o.notification_id = n.id GROUP BY n.id, n.link`, models.ChannelEmail).Scan(&rows).Error; err != nil {
+		FROM notifications n LEFT JOIN outbox o ON o.notification_id = n.id GROUP BY n.id, n.link`, core.ChannelEmail).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(rows) < 15 {
 		t.Errorf("only %d notifications", len(rows))
 	}
 	for _, r := range rows {
-		if r.Outbox != 1 || r.Pending != 1 || !models.LocalLink(r.Link) {
+		if r.Outbox != 1 || r.Pending != 1 || !core.LocalLink(r.Link) {
 			t.Errorf("notification %d: %d outbox rows (%d pending email), link %q", r.ID, r.Outbox, r.Pending, r.Link)
 		}
 	}

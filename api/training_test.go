@@ -15,7 +15,9 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -44,7 +46,7 @@ func complete(t testing.TB, a *apitest.App, trainer *apitest.User, c trCourse, m
 func renewTokens(t testing.TB, a *apitest.App, ls []trLearner) {
 	t.Helper()
 	for i := range ls {
-		tok, _, err := a.Services.Operator.CreateToken(context.Background(), ls[i].Email, models.NewToken{Name: "renewed", Scope: models.ScopeReadWrite, ExpiresIn: 30})
+		tok, _, err := a.Services.Operator.CreateToken(context.Background(), ls[i].Email, identity.NewToken{Name: "renewed", Scope: identity.ScopeReadWrite, ExpiresIn: 30})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,10 +70,10 @@ func requestPlace(t testing.TB, a *apitest.App, l trLearner, s trSession) (int, 
 func TestTrainingEligibilityAndPrerequisites(t *testing.T) {
 	a := apitest.New(t)
 	trainer := a.As(t, policies.RoleTrainer)
-	basic := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.Title = "First responder awareness"; in.ValidityMonths = 2 })
-	advanced := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) {
+	basic := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.Title = "First responder awareness"; in.ValidityMonths = 2 })
+	advanced := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) {
 		in.EligibleRoles = []string{policies.RoleInvestigator}
-		in.EligibleKinds = []string{string(models.KindPoliceForce)}
+		in.EligibleKinds = []string{string(core.KindPoliceForce)}
 		in.Prerequisites = []int64{basic.ID}
 	})
 	officer := newTrainingLearners(t, a, 1, "", policies.RoleOfficer)[0]
@@ -103,8 +105,8 @@ func TestTrainingEligibilityAndPrerequisites(t *testing.T) {
 	}
 
 	// With the prerequisite done, the investigator gets a place.
-	complete(t, a, trainer, basic, models.AttendanceAttended, inv)
-	if code, msg, e := requestPlace(t, a, inv, s); code != http.StatusCreated || e.State != models.EnrolmentEnrolled {
+	complete(t, a, trainer, basic, training.AttendanceAttended, inv)
+	if code, msg, e := requestPlace(t, a, inv, s); code != http.StatusCreated || e.State != training.EnrolmentEnrolled {
 		t.Fatalf("with the prerequisite: %d %q %s", code, msg, e.State)
 	}
 	// The basic certificate lasts 2 months: a session starting in 3 months is out of reach.
@@ -113,7 +115,7 @@ func TestTrainingEligibilityAndPrerequisites(t *testing.T) {
 		t.Errorf("prerequisite expiring before the session: %d %q", code, msg)
 	}
 	// Prerequisites cannot loop.
-	w := a.API(t, trainer, "PATCH", "/api/v1/courses/"+itoa(basic.ID), trainingJSON(t, models.CourseInput{Code: basic.Code, Title: "First responder awareness",
+	w := a.API(t, trainer, "PATCH", "/api/v1/courses/"+itoa(basic.ID), trainingJSON(t, training.CourseInput{Code: basic.Code, Title: "First responder awareness",
 		Prerequisites: []int64{advanced.ID}}))
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(trainingProblem(t, w), "cannot itself require") {
 		t.Errorf("a prerequisite loop: %d %s", w.Code, w.Body.String())
@@ -128,12 +130,12 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 	trainer := a.As(t, policies.RoleTrainer)
 	sup := a.As(t, policies.RoleSupervisor)
 	otherSup := a.SignedIn(t, apitest.UserSpec{Org: "kent-police", Roles: []string{policies.RoleSupervisor}})
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired, in.ApprovalDays = true, 3 })
 	s := newTrainingSession(t, a, trainer, c, trSessionSpec{startsIn: 30 * 24 * time.Hour, capacity: 1})
 	ls := newTrainingLearners(t, a, 3, "")
 
 	_, _, late := requestPlace(t, a, ls[0], s)
-	if late.State != models.EnrolmentRequested {
+	if late.State != training.EnrolmentRequested {
 		t.Fatalf("a request on an approval course: %s", late.State)
 	}
 	var queue struct {
@@ -144,7 +146,7 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 		t.Fatalf("queue: %+v", queue.Enrolments)
 	}
 	var told int64
-	a.DB.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", sup.ID, models.NoticeApproval).Count(&told)
+	a.DB.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", sup.ID, core.NoticeApproval).Count(&told)
 	if told != 1 {
 		t.Errorf("the supervisor was told %d times of the request, want 1", told)
 	}
@@ -165,7 +167,7 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 	}
 	var e trEnrolment
 	trainingBearer(t, a, ls[0], "GET", "/api/v1/enrolments/"+itoa(late.ID), "", 200, &e)
-	if e.State != models.EnrolmentExpired {
+	if e.State != training.EnrolmentExpired {
 		t.Errorf("state after expiry: %s", e.State)
 	}
 	var notes struct {
@@ -181,23 +183,23 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 	_, _, first := requestPlace(t, a, ls[1], s)
 	_, _, second := requestPlace(t, a, ls[2], s)
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(first.ID)+"/approve", "", 200, &e)
-	if e.State != models.EnrolmentEnrolled {
+	if e.State != training.EnrolmentEnrolled {
 		t.Errorf("approved: %s", e.State)
 	}
 	if w := a.API(t, sup, "POST", "/api/v1/enrolments/"+itoa(second.ID)+"/decline", `{"reason":"  "}`); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("decline without a reason: %d", w.Code)
 	}
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(second.ID)+"/decline", `{"reason":"Operational commitments that week"}`, 200, &e)
-	if e.State != models.EnrolmentDeclined || e.Reason != "Operational commitments that week" {
+	if e.State != training.EnrolmentDeclined || e.Reason != "Operational commitments that week" {
 		t.Errorf("declined: %+v", e)
 	}
-	if code, _, again := requestPlace(t, a, ls[0], s); code != http.StatusCreated || again.State != models.EnrolmentRequested {
+	if code, _, again := requestPlace(t, a, ls[0], s); code != http.StatusCreated || again.State != training.EnrolmentRequested {
 		t.Errorf("asking again after expiry: %d %s", code, again.State)
 	}
 	// Approved once the session is full: the waiting list, in the order of approval.
 	trainingCall(t, a, sup, "GET", "/api/v1/enrolments?awaiting_decision=true", "", 200, &queue)
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(queue.Enrolments[0].ID)+"/approve", "", 200, &e)
-	if e.State != models.EnrolmentWaitlisted || e.Position == nil || *e.Position != 1 {
+	if e.State != training.EnrolmentWaitlisted || e.Position == nil || *e.Position != 1 {
 		t.Errorf("approved into a full session: %+v", e)
 	}
 
@@ -283,7 +285,7 @@ func TestTrainingBookingCloseAndCancellationCutoff(t *testing.T) {
 		t.Errorf("withdrawing a place after the cut-off: %d %s", w.Code, w.Body.String())
 	}
 	trainingBearer(t, a, ls[1], "POST", "/api/v1/enrolments/"+itoa(waiting.ID)+"/withdraw", "", 200, nil)
-	if code, msg, e := requestPlace(t, a, ls[2], s); code != http.StatusCreated || e.State != models.EnrolmentWaitlisted || *e.Position != 1 {
+	if code, msg, e := requestPlace(t, a, ls[2], s); code != http.StatusCreated || e.State != training.EnrolmentWaitlisted || *e.Position != 1 {
 		t.Errorf("booking before it closes: %d %q %+v", code, msg, e)
 	}
 
@@ -315,7 +317,7 @@ func TestTrainingBulkEnrolmentPerRowResults(t *testing.T) {
 	trainer := a.As(t, policies.RoleTrainer)
 	sup := a.As(t, policies.RoleSupervisor)
 	admin := a.As(t, policies.RoleOrgAdmin)
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.EligibleRoles = []string{policies.RoleOfficer} })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.EligibleRoles = []string{policies.RoleOfficer} })
 	s := newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: 2})
 	staff := newTrainingLearners(t, a, 3, "")
 	analyst := newTrainingLearners(t, a, 1, "", policies.RoleAnalyst)[0]
@@ -329,13 +331,13 @@ func TestTrainingBulkEnrolmentPerRowResults(t *testing.T) {
 		"Elsewhere," + outsider.Email + "\n" +
 		"\n" +
 		"Formula,\"=HYPERLINK(\"\"http://evil\"\")\"\n"
-	tok := sup.Token(t, models.ScopeReadWrite)
+	tok := sup.Token(t, identity.ScopeReadWrite)
 	path := "/api/v1/sessions/" + itoa(s.ID) + "/enrolments/bulk"
 	w := a.UploadAPI(t, tok, path, nil, apitest.File{Field: "file", Name: "staff.csv", Body: strings.NewReader(file)})
 	if w.Code != http.StatusOK {
 		t.Fatalf("bulk: %d %s", w.Code, w.Body.String())
 	}
-	var r models.BulkReport
+	var r training.BulkReport
 	if err := jsonDecode(w.Body.Bytes(), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -343,13 +345,13 @@ func TestTrainingBulkEnrolmentPerRowResults(t *testing.T) {
 		line            int
 		outcome, reason string
 	}{
-		{2, models.BulkEnrolled, ""},
-		{3, models.BulkEnrolled, ""},
-		{4, models.BulkWaitlisted, ""},
-		{5, models.BulkNotEligible, "Listed more than once"},
-		{6, models.BulkNotEligible, "only for people with the role officer"},
-		{7, models.BulkNotEligible, "No one in your organisation"},
-		{9, models.BulkNotEligible, "Not an email address"},
+		{2, training.BulkEnrolled, ""},
+		{3, training.BulkEnrolled, ""},
+		{4, training.BulkWaitlisted, ""},
+		{5, training.BulkNotEligible, "Listed more than once"},
+		{6, training.BulkNotEligible, "only for people with the role officer"},
+		{7, training.BulkNotEligible, "No one in your organisation"},
+		{9, training.BulkNotEligible, "Not an email address"},
 	}
 	if len(r.Rows) != len(want) {
 		t.Fatalf("%d rows, want %d: %+v", len(r.Rows), len(want), r.Rows)
@@ -372,9 +374,9 @@ func TestTrainingBulkEnrolmentPerRowResults(t *testing.T) {
 	}
 
 	// An organisation administrator's booking on an approval course still needs a supervisor.
-	ac := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ApprovalRequired = true })
+	ac := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired = true })
 	as := newTrainingSession(t, a, trainer, ac, trSessionSpec{startsIn: 20 * 24 * time.Hour})
-	w = a.UploadAPI(t, admin.Token(t, models.ScopeReadWrite), "/api/v1/sessions/"+itoa(as.ID)+"/enrolments/bulk", nil,
+	w = a.UploadAPI(t, admin.Token(t, identity.ScopeReadWrite), "/api/v1/sessions/"+itoa(as.ID)+"/enrolments/bulk", nil,
 		apitest.File{Field: "file", Name: "one.csv", Body: strings.NewReader(staff[0].Email + "\n")})
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"outcome":"awaiting approval"`) {
 		t.Errorf("an organisation administrator's bulk booking: %d %s", w.Code, w.Body.String())
@@ -382,17 +384,17 @@ func TestTrainingBulkEnrolmentPerRowResults(t *testing.T) {
 
 	// An officer may not; bad files change nothing.
 	officer := a.As(t, policies.RoleOfficer)
-	if w := a.UploadAPI(t, officer.Token(t, models.ScopeReadWrite), path, nil, apitest.File{Field: "file", Name: "x.csv", Body: strings.NewReader(staff[0].Email)}); w.Code != http.StatusForbidden {
+	if w := a.UploadAPI(t, officer.Token(t, identity.ScopeReadWrite), path, nil, apitest.File{Field: "file", Name: "x.csv", Body: strings.NewReader(staff[0].Email)}); w.Code != http.StatusForbidden {
 		t.Errorf("an officer's bulk booking: %d, want 403", w.Code)
 	}
-	many := strings.Repeat("someone@example.police.uk\n", models.MaxBulkRows+1)
+	many := strings.Repeat("someone@example.police.uk\n", training.MaxBulkRows+1)
 	for _, bad := range []struct {
 		name, body string
 		code       int
 		says       string
 	}{
 		{"too many rows", many, http.StatusUnprocessableEntity, "more than 500"},
-		{"too large", strings.Repeat("x", models.MaxBulkBytes+10), http.StatusRequestEntityTooLarge, "smaller than"},
+		{"too large", strings.Repeat("x", training.MaxBulkBytes+10), http.StatusRequestEntityTooLarge, "smaller than"},
 		{"broken quotes", "email\n\"unterminated@example.police.uk\n", http.StatusUnprocessableEntity, "not valid CSV"},
 		{"not text", "\xff\xfe\x00e\x00m", http.StatusUnprocessableEntity, "UTF-8"},
 		{"empty", "   \n", http.StatusUnprocessableEntity, "empty"},
@@ -424,7 +426,7 @@ func TestTrainingMaterialVisibility(t *testing.T) {
 	ls := newTrainingLearners(t, a, 3, "")
 	_, _, placed := requestPlace(t, a, ls[0], s)
 	requestPlace(t, a, ls[1], s) // waiting list
-	tok := trainer.Token(t, models.ScopeReadWrite)
+	tok := trainer.Token(t, identity.ScopeReadWrite)
 	base := "/api/v1/courses/" + itoa(c.ID) + "/materials"
 
 	// A web page posing as a PDF is refused.
@@ -432,7 +434,7 @@ func TestTrainingMaterialVisibility(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("HTML upload: %d", w.Code)
 	}
-	if w := a.UploadAPI(t, otherTrainer.Token(t, models.ScopeReadWrite), base, url.Values{"title": {"Mine"}}, apitest.File{Field: "file", Name: "x.pdf", Body: strings.NewReader(pdfBytes)}); w.Code != http.StatusForbidden {
+	if w := a.UploadAPI(t, otherTrainer.Token(t, identity.ScopeReadWrite), base, url.Values{"title": {"Mine"}}, apitest.File{Field: "file", Name: "x.pdf", Body: strings.NewReader(pdfBytes)}); w.Code != http.StatusForbidden {
 		t.Errorf("a trainer of another course uploading: %d, want 403", w.Code)
 	}
 	w = a.UploadAPI(t, tok, base, url.Values{"title": {"Delegate handbook"}}, apitest.File{Field: "file", Name: "handbook v1.pdf", Body: strings.NewReader(pdfBytes)})
@@ -536,14 +538,14 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 	trainer := a.As(t, policies.RoleTrainer)
 	sup := a.As(t, policies.RoleSupervisor)
 	otherSup := a.SignedIn(t, apitest.UserSpec{Org: "kent-police", Roles: []string{policies.RoleSupervisor}})
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.ValidityMonths = 12; in.Title = "Interviewing vulnerable victims" })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ValidityMonths = 12; in.Title = "Interviewing vulnerable victims" })
 	ls := newTrainingLearners(t, a, 2, "")
 	// A name a spreadsheet would run as a formula.
 	if err := a.DB.Gorm().Table("users").Where("id = ?", ls[0].ID).Update("name", "=HYPERLINK(\"http://evil\")").Error; err != nil {
 		t.Fatal(err)
 	}
-	s := complete(t, a, trainer, c, models.AttendanceAttended, ls[0])
-	partial := complete(t, a, trainer, c, models.AttendancePartial, ls[1])
+	s := complete(t, a, trainer, c, training.AttendanceAttended, ls[0])
+	partial := complete(t, a, trainer, c, training.AttendancePartial, ls[1])
 	sup.SignIn(t)
 	otherSup.SignIn(t)
 
@@ -559,12 +561,12 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 		} `json:"certificates"`
 	}
 	trainingBearer(t, a, ls[0], "GET", "/api/v1/certificates", "", 200, &certs)
-	if len(certs.Certificates) != 1 || certs.Certificates[0].Status != models.CertificateValid || certs.Certificates[0].SessionID != s.ID ||
+	if len(certs.Certificates) != 1 || certs.Certificates[0].Status != training.CertificateValid || certs.Certificates[0].SessionID != s.ID ||
 		certs.Certificates[0].ExpiresOn == nil || certs.Certificates[0].CPDHours != 7.5 {
 		t.Fatalf("certificates: %+v", certs.Certificates)
 	}
 	cert := certs.Certificates[0]
-	if !regexp.MustCompile(`^MSPC-\d{4}-\d{6}$`).MatchString(cert.Number) || models.NormaliseVerificationCode(cert.Code) != cert.Code {
+	if !regexp.MustCompile(`^MSPC-\d{4}-\d{6}$`).MatchString(cert.Number) || training.NormaliseVerificationCode(cert.Code) != cert.Code {
 		t.Errorf("number %q, code %q", cert.Number, cert.Code)
 	}
 	trainingBearer(t, a, ls[1], "GET", "/api/v1/certificates", "", 200, &certs)
@@ -575,7 +577,7 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 		Enrolments []trEnrolment `json:"enrolments"`
 	}
 	trainingBearer(t, a, ls[1], "GET", "/api/v1/enrolments", "", 200, &e)
-	if len(e.Enrolments) != 1 || e.Enrolments[0].State != models.EnrolmentNotCompleted {
+	if len(e.Enrolments) != 1 || e.Enrolments[0].State != training.EnrolmentNotCompleted {
 		t.Errorf("partial attendance: %+v (session %d)", e.Enrolments, partial.ID)
 	}
 
@@ -651,7 +653,7 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 		t.Errorf("expired verification: %d", page.Code)
 	}
 	trainingBearer(t, a, ls[0], "GET", "/api/v1/certificates", "", 200, &certs)
-	if certs.Certificates[0].Status != models.CertificateExpired {
+	if certs.Certificates[0].Status != training.CertificateExpired {
 		t.Errorf("status after a year: %s", certs.Certificates[0].Status)
 	}
 	var checks int64
@@ -666,7 +668,7 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 func TestTrainingCalendarFeed(t *testing.T) {
 	a := apitest.New(t)
 	trainer := a.As(t, policies.RoleTrainer)
-	c := newTrainingCourse(t, a, trainer, func(in *models.CourseInput) { in.Title = "Victim care; first, second, third" })
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.Title = "Victim care; first, second, third" })
 	two := newTrainingSession(t, a, trainer, c, trSessionSpec{days: 2, venue: "Room 4,\nHQ", joining: "https://meet.example/secret-room"})
 	one := newTrainingSession(t, a, trainer, c, trSessionSpec{startsIn: 20 * 24 * time.Hour})
 	u := a.As(t, policies.RoleOfficer)
@@ -740,12 +742,12 @@ func TestTrainingCalendarFeed(t *testing.T) {
 }
 
 // sessionInputFor recomputes what newTrainingSession sent for s (its days), from the database.
-func sessionInputFor(a *apitest.App, s trSession) models.SessionInput {
-	var days []models.SessionDay
+func sessionInputFor(a *apitest.App, s trSession) training.SessionInput {
+	var days []training.SessionDay
 	a.DB.Gorm().Where("session_id = ?", s.ID).Order("day_number").Find(&days)
-	var in models.SessionInput
+	var in training.SessionInput
 	for _, d := range days {
-		in.Days = append(in.Days, models.DayInput{StartsAt: d.StartsAt, EndsAt: d.EndsAt})
+		in.Days = append(in.Days, training.DayInput{StartsAt: d.StartsAt, EndsAt: d.EndsAt})
 	}
 	return in
 }
@@ -766,7 +768,7 @@ func TestTrainingNotificationsOutbox(t *testing.T) {
 	var n, o int64
 	a.DB.Gorm().Table("notifications").Where("user_id = ?", u.ID).Count(&n)
 	a.DB.Gorm().Table("outbox").Joins("JOIN notifications ON notifications.id = outbox.notification_id").
-		Where("notifications.user_id = ? AND outbox.channel = ? AND outbox.delivered_at IS NULL AND outbox.attempts = 0", u.ID, models.ChannelEmail).Count(&o)
+		Where("notifications.user_id = ? AND outbox.channel = ? AND outbox.delivered_at IS NULL AND outbox.attempts = 0", u.ID, core.ChannelEmail).Count(&o)
 	if n != 1 || o != 1 {
 		t.Fatalf("%d notifications and %d outbox rows, want 1 and 1", n, o)
 	}
@@ -800,7 +802,7 @@ func TestTrainingNotificationsOutbox(t *testing.T) {
 	trainingCall(t, a, trainer, "GET", "/api/v1/sessions/"+itoa(s.ID), "", 200, &cur)
 	in.BookingClosesAt, in.CancellationCutoffAt = cur.BookingClosesAt, cur.CancellationCutoffAt
 	trainingCall(t, a, trainer, "PATCH", "/api/v1/sessions/"+itoa(s.ID), trainingJSON(t, in), 200, nil)
-	a.DB.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", u.ID, models.NoticeSessionChange).Count(&n)
+	a.DB.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", u.ID, core.NoticeSessionChange).Count(&n)
 	if n != 1 {
 		t.Errorf("%d session-change notifications, want 1", n)
 	}
@@ -834,7 +836,7 @@ func TestTrainingPages(t *testing.T) {
 		t.Fatalf("publish: %d", w.Code)
 	}
 	tb.Get(t, coursePath+"/sessions/new")
-	day := a.Clock.Now().In(models.TrainingZone()).AddDate(0, 0, 14)
+	day := a.Clock.Now().In(training.TrainingZone()).AddDate(0, 0, 14)
 	sf := url.Values{"starts_on-day": {fmt.Sprint(day.Day())}, "starts_on-month": {fmt.Sprint(int(day.Month()))}, "starts_on-year": {"20"},
 		"days": {"4"}, "start_time": {"9:30"}, "end_time": {"4:30pm"}, "venue": {"Exeter"}, "capacity": {"12"}, "min_learners": {"6"},
 		"booking_closes-day": {fmt.Sprint(day.Day())}, "booking_closes-month": {fmt.Sprint(int(day.Month()))}, "booking_closes-year": {fmt.Sprint(day.Year())}, "booking_closes_time": {"9:00"},
@@ -956,12 +958,12 @@ func TestTrainingCapacityChangeAndCancellation(t *testing.T) {
 	trainingCall(t, a, trainer, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/cancel", `{"reason":"Venue unavailable"}`, 200, nil)
 	checkWaitlist(t, a, s.ID, 0, 0)
 	for _, e := range trainingEnrolments(t, a, s.ID) {
-		if e.State != models.EnrolmentCancelled || e.Reason != "Venue unavailable" {
+		if e.State != training.EnrolmentCancelled || e.Reason != "Venue unavailable" {
 			t.Errorf("enrolment %d after cancellation: %s %q", e.ID, e.State, e.Reason)
 		}
 	}
 	var told int64
-	a.DB.Gorm().Table("notifications").Where("kind = ? AND text LIKE ?", models.NoticeCancellation, "%Venue unavailable%").Count(&told)
+	a.DB.Gorm().Table("notifications").Where("kind = ? AND text LIKE ?", core.NoticeCancellation, "%Venue unavailable%").Count(&told)
 	if told != 6 {
 		t.Errorf("%d learners told of the cancellation, want 6", told)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // dist is built by `npm run build` (build.mjs) and never committed; .gitkeep lets a fresh clone
@@ -73,18 +73,18 @@ func (p *Pages) Asset() gin.HandlerFunc {
 		version, name, ok := strings.Cut(rest, "/")
 		name = path.Clean(name)
 		if !ok || version != p.assets.version || name == ".gitkeep" || strings.HasPrefix(name, "..") {
-			api.WriteError(c, models.NotFound("There is nothing at this address."))
+			api.WriteError(c, core.NotFound("There is nothing at this address."))
 			return
 		}
 		f, err := p.assets.files.Open(name)
 		if err != nil {
-			api.WriteError(c, models.NotFound("There is nothing at this address."))
+			api.WriteError(c, core.NotFound("There is nothing at this address."))
 			return
 		}
 		defer f.Close()
 		st, err := f.Stat()
 		if err != nil || st.IsDir() {
-			api.WriteError(c, models.NotFound("There is nothing at this address."))
+			api.WriteError(c, core.NotFound("There is nothing at this address."))
 			return
 		}
 		c.Header("Cache-Control", "public, max-age=31536000, immutable")

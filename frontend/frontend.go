@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -74,11 +75,11 @@ type page struct {
 	Title          string
 	Classification string // protective marking shown top and bottom; empty for none
 	Nav            []navItem
-	Actor          *models.Actor // the signed-in user, if any
-	CSRF           string        // the token every form of the page carries
-	Flash          string        // a success message left by the previous request
-	Errors         formErrors    // what was wrong with the form just posted
-	Form           url.Values    // what was posted, to fill the form again
+	Actor          *core.Actor // the signed-in user, if any
+	CSRF           string      // the token every form of the page carries
+	Flash          string      // a success message left by the previous request
+	Errors         formErrors  // what was wrong with the form just posted
+	Form           url.Values  // what was posted, to fill the form again
 	ErrorTitle     string
 	ErrorAdvice    []string
 	Data           any
@@ -140,7 +141,7 @@ func (e formErrors) Summary() []map[string]string {
 }
 
 // navFor is the service navigation of a signed-in actor: what their roles let them reach.
-func navFor(a *models.Actor, current string) []navItem {
+func navFor(a *core.Actor, current string) []navItem {
 	if a == nil || !a.MFAPassed {
 		return nil
 	}
@@ -300,13 +301,13 @@ func (p *Pages) renderFailure(c *gin.Context, err error) {
 // conflict, a throttle); any other error gets its error page. An error that names no field is
 // linked from the summary to defaultField.
 func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, defaultField string) {
-	var me *models.Error
+	var me *core.Error
 	if !errors.As(err, &me) {
 		api.WriteError(c, err)
 		return
 	}
 	switch me.Code {
-	case models.EINVALID, models.ECONFLICT, models.ETOOMANY, models.EUNAUTHENTICATED:
+	case core.EINVALID, core.ECONFLICT, core.ETOOMANY, core.EUNAUTHENTICATED:
 	default:
 		api.WriteError(c, err)
 		return
@@ -328,8 +329,8 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, de
 func viewFuncs() template.FuncMap {
 	return template.FuncMap{
 		"roleLabel":    roleLabel,
-		"kindLabel":    func(k models.OrgKind) string { return k.Label() },
-		"vettingLabel": func(v models.Vetting) string { return v.Label() },
+		"kindLabel":    func(k core.OrgKind) string { return k.Label() },
+		"vettingLabel": func(v core.Vetting) string { return v.Label() },
 		"date":         formatDate,
 		"dateTime":     formatDateTime,
 	}

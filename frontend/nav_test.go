@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // The navigation offers each role the sections it works in, and marks the section of the
@@ -12,7 +12,7 @@ import (
 func TestNavigationFollowsRoles(t *testing.T) {
 	hrefs := func(roles ...string) []string {
 		var out []string
-		for _, item := range navFor(&models.Actor{Roles: roles, MFAPassed: true}, "/") {
+		for _, item := range navFor(&core.Actor{Roles: roles, MFAPassed: true}, "/") {
 			out = append(out, item.Href)
 		}
 		return out
@@ -30,11 +30,11 @@ func TestNavigationFollowsRoles(t *testing.T) {
 			t.Errorf("%s: navigation %v, want %v", role, got, want)
 		}
 	}
-	if got := navFor(&models.Actor{Roles: []string{"officer"}}, "/"); got != nil {
+	if got := navFor(&core.Actor{Roles: []string{"officer"}}, "/"); got != nil {
 		t.Errorf("before the second factor the navigation offers %v", got)
 	}
 	for path, section := range map[string]string{"/sessions/4/register": "/courses", "/my-training": "/courses", "/guidance/documents/3": "/guidance", "/casefiles/9/evidence": "/casefiles"} {
-		for _, item := range navFor(&models.Actor{Roles: []string{"investigator"}, MFAPassed: true}, path) {
+		for _, item := range navFor(&core.Actor{Roles: []string{"investigator"}, MFAPassed: true}, path) {
 			if active := item.Active || item.Current; active != (item.Href == section) {
 				t.Errorf("on %s, %s active = %v", path, item.Href, active)
 			}

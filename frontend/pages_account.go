@@ -8,12 +8,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 )
 
 // accountView is the account overview.
 type accountView struct {
-	Organisation  models.Organisation
+	Organisation  core.Organisation
 	CodesLeft     int64
 	MFARequired   bool
 	VettingLabel  string
@@ -40,7 +41,7 @@ func (p *Pages) Account() gin.HandlerFunc {
 }
 
 // actor is the signed-in actor of a page behind requireActor or requireSession.
-func actor(c *gin.Context) models.Actor {
+func actor(c *gin.Context) core.Actor {
 	a, _ := api.Actor(c)
 	return a
 }
@@ -68,7 +69,7 @@ func (p *Pages) Password() gin.HandlerFunc {
 
 // mfaView is the second-factor set-up page.
 type mfaView struct {
-	Enrolment models.MFAEnrolment
+	Enrolment identity.MFAEnrolment
 	QR        template.URL // the QR code as a data: URL, which html/template would otherwise refuse
 	Codes     []string     // recovery codes, shown once after set-up or renewal
 }
@@ -110,11 +111,11 @@ func (p *Pages) MFAConfirm() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		codes, token, err := p.s.Accounts.ConfirmMFA(c.Request.Context(), actor(c), c.PostForm("code"))
 		if err != nil {
-			if models.ErrorCode(err) != models.EINVALID {
+			if core.ErrorCode(err) != core.EINVALID {
 				api.WriteError(c, err)
 				return
 			}
-			p.mfaPage(c, http.StatusUnprocessableEntity, page{Errors: formErrors{{Field: "code", Message: models.ErrorMessage(err)}}})
+			p.mfaPage(c, http.StatusUnprocessableEntity, page{Errors: formErrors{{Field: "code", Message: core.ErrorMessage(err)}}})
 			return
 		}
 		p.app.SetSession(c, token)
@@ -136,14 +137,14 @@ func (p *Pages) RecoveryCodes() gin.HandlerFunc {
 
 // tokensView is the API tokens page.
 type tokensView struct {
-	Tokens  []models.APIToken
+	Tokens  []identity.APIToken
 	Created string // the secret of a token just created, shown once
 }
 
 // Tokens serves GET /account/tokens.
 func (p *Pages) Tokens() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p.tokensPage(c, http.StatusOK, page{Form: map[string][]string{"scope": {models.ScopeRead}, "expires_in_days": {"30"}}}, "")
+		p.tokensPage(c, http.StatusOK, page{Form: map[string][]string{"scope": {identity.ScopeRead}, "expires_in_days": {"30"}}}, "")
 	}
 }
 
@@ -161,23 +162,23 @@ func (p *Pages) tokensPage(c *gin.Context, status int, data page, created string
 func (p *Pages) TokenCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		days, _ := strconv.Atoi(c.PostForm("expires_in_days"))
-		in := models.NewToken{Name: c.PostForm("name"), Scope: c.PostForm("scope"), ExpiresIn: days}
+		in := identity.NewToken{Name: c.PostForm("name"), Scope: c.PostForm("scope"), ExpiresIn: days}
 		secret, _, err := p.s.Tokens.Create(c.Request.Context(), actor(c), in)
 		if err != nil {
-			if models.ErrorCode(err) != models.EINVALID {
+			if core.ErrorCode(err) != core.EINVALID {
 				api.WriteError(c, err)
 				return
 			}
 			_ = c.Request.ParseForm()
-			me := models.ErrorMessage(err)
+			me := core.ErrorMessage(err)
 			field := "name"
-			if e, ok := err.(*models.Error); ok && e.Field != "" {
+			if e, ok := err.(*core.Error); ok && e.Field != "" {
 				field = e.Field
 			}
 			p.tokensPage(c, http.StatusUnprocessableEntity, page{Form: c.Request.PostForm, Errors: formErrors{{Field: field, Message: me}}}, "")
 			return
 		}
-		p.tokensPage(c, http.StatusCreated, page{Form: map[string][]string{"scope": {models.ScopeRead}, "expires_in_days": {"30"}}}, secret)
+		p.tokensPage(c, http.StatusCreated, page{Form: map[string][]string{"scope": {identity.ScopeRead}, "expires_in_days": {"30"}}}, secret)
 	}
 }
 
@@ -186,7 +187,7 @@ func (p *Pages) TokenRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil {
-			api.WriteError(c, models.NotFound("Token not found"))
+			api.WriteError(c, core.NotFound("Token not found"))
 			return
 		}
 		if err := p.s.Tokens.Revoke(c.Request.Context(), actor(c), id); err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 )
 
 // localPath keeps a "next" address on this site: anything else goes home (no open redirect).
@@ -19,16 +19,16 @@ func localPath(next string) string {
 }
 
 // afterSignIn sends a browser where its sign-in step leads.
-func (p *Pages) afterSignIn(c *gin.Context, s models.SignedIn, next string) {
+func (p *Pages) afterSignIn(c *gin.Context, s identity.SignedIn, next string) {
 	p.app.SetSession(c, s.Token)
 	switch s.Next {
-	case models.StepMFA:
+	case identity.StepMFA:
 		to := "/sign-in/mfa"
 		if next = localPath(next); next != "/" {
 			to += "?next=" + url.QueryEscape(next)
 		}
 		api.Redirect(c, to)
-	case models.StepEnrolMFA:
+	case identity.StepEnrolMFA:
 		p.app.SetFlash(c, "mfa-required")
 		api.Redirect(c, "/account/mfa")
 	default:
@@ -120,7 +120,7 @@ func (p *Pages) SetupForm() gin.HandlerFunc {
 // Setup serves POST /setup/:token.
 func (p *Pages) Setup() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		in := models.FirstAdmin{Name: c.PostForm("name"), Email: c.PostForm("email"), Password: c.PostForm("password")}
+		in := identity.FirstAdmin{Name: c.PostForm("name"), Email: c.PostForm("email"), Password: c.PostForm("password")}
 		s, err := p.s.Accounts.CreateFirstAdmin(c.Request.Context(), c.Param("token"), in)
 		if err != nil {
 			data := page{Title: "Set up MSP Hub"}

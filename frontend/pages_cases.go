@@ -11,7 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
 )
 
 // Pages of case files and CPS evidence packs. Every page calls one models operation, which
@@ -21,7 +22,7 @@ import (
 func caseParam(c *gin.Context, name string) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		api.WriteError(c, models.NotFound("Page not found"))
+		api.WriteError(c, core.NotFound("Page not found"))
 		return 0, false
 	}
 	return id, true
@@ -32,38 +33,38 @@ func casePath(id int64, suffix string) string {
 }
 
 // statusTag is the GOV.UK tag colour of a case status.
-func statusTag(s models.CaseStatus) string {
+func statusTag(s casefile.CaseStatus) string {
 	switch s {
-	case models.StatusPreparation, models.StatusReturned:
+	case casefile.StatusPreparation, casefile.StatusReturned:
 		return "govuk-tag--yellow"
-	case models.StatusWithSupervisor:
+	case casefile.StatusWithSupervisor:
 		return "govuk-tag--blue"
-	case models.StatusApproved:
+	case casefile.StatusApproved:
 		return "govuk-tag--turquoise"
-	case models.StatusWithCPSEarlyAdvice, models.StatusWithCPSCharging:
+	case casefile.StatusWithCPSEarlyAdvice, casefile.StatusWithCPSCharging:
 		return "govuk-tag--purple"
-	case models.StatusAdviceReturned, models.StatusActionPlan:
+	case casefile.StatusAdviceReturned, casefile.StatusActionPlan:
 		return "govuk-tag--orange"
-	case models.StatusCharged:
+	case casefile.StatusCharged:
 		return "govuk-tag--green"
 	}
 	return "govuk-tag--grey"
 }
 
 // itemTag is the GOV.UK tag colour of a checklist item status.
-func itemTag(s models.ItemStatus) string {
+func itemTag(s casefile.ItemStatus) string {
 	switch s {
-	case models.ItemOutstanding:
+	case casefile.ItemOutstanding:
 		return "govuk-tag--grey"
-	case models.ItemInProgress:
+	case casefile.ItemInProgress:
 		return "govuk-tag--blue"
-	case models.ItemProvided:
+	case casefile.ItemProvided:
 		return "govuk-tag--turquoise"
-	case models.ItemNotApplicable:
+	case casefile.ItemNotApplicable:
 		return "govuk-tag--yellow"
-	case models.ItemAccepted:
+	case casefile.ItemAccepted:
 		return "govuk-tag--green"
-	case models.ItemRejected:
+	case casefile.ItemRejected:
 		return "govuk-tag--red"
 	}
 	return ""
@@ -72,7 +73,7 @@ func itemTag(s models.ItemStatus) string {
 // renameFields points an error at the id its field has on the page (a date's first box, a
 // field whose name two forms on one page share).
 func renameFields(err error, names map[string]string) error {
-	var me *models.Error
+	var me *core.Error
 	if errors.As(err, &me) {
 		if to, ok := names[me.Field]; ok {
 			cp := *me
@@ -102,7 +103,7 @@ func postedDate(c *gin.Context, name string) (*time.Time, error) {
 
 // caseRow is a case in a list, with its tag colour.
 type caseRow struct {
-	models.CaseSummary
+	casefile.CaseSummary
 	Tag string
 }
 
@@ -119,7 +120,7 @@ type caseListView struct {
 
 func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
 	ctx, a := c.Request.Context(), actor(c)
-	f := models.CaseFilter{Queue: queue, Query: c.Query("q")}
+	f := casefile.CaseFilter{Queue: queue, Query: c.Query("q")}
 	res, err := p.s.CaseFiles.List(ctx, a, f, c.Query("after"), 50)
 	if err != nil {
 		api.WriteError(c, err)
@@ -163,14 +164,14 @@ func (p *Pages) CaseCPSQueue() gin.HandlerFunc {
 
 // caseFormView is the new-case and change-details form.
 type caseFormView struct {
-	Case        *models.CaseView
-	Supervisors []models.Person
+	Case        *casefile.CaseView
+	Supervisors []casefile.Person
 }
 
 // OffenceItems are the offence checkboxes.
 func (v caseFormView) OffenceItems(form url.Values) []item {
 	var values, labels []string
-	for _, o := range models.Offences() {
+	for _, o := range casefile.Offences() {
 		values, labels = append(values, string(o)), append(labels, o.Label())
 	}
 	return choiceItems(values, labels, form["offences"])
@@ -198,11 +199,11 @@ func (v caseFormView) FlagItems(form url.Values) []item {
 	}
 }
 
-func caseInput(c *gin.Context) models.CaseInput {
-	in := models.CaseInput{URN: c.PostForm("urn"), Operation: c.PostForm("operation"), Classification: c.PostForm("classification"),
+func caseInput(c *gin.Context) casefile.CaseInput {
+	in := casefile.CaseInput{URN: c.PostForm("urn"), Operation: c.PostForm("operation"), Classification: c.PostForm("classification"),
 		SuspectMayBeVictim: c.PostForm("suspect_may_be_victim") == "yes", OrdersSought: c.PostForm("orders_sought") == "yes"}
 	for _, o := range c.PostFormArray("offences") {
-		in.Offences = append(in.Offences, models.Offence(o))
+		in.Offences = append(in.Offences, casefile.Offence(o))
 	}
 	in.SupervisorID, _ = strconv.ParseInt(c.PostForm("supervisor_id"), 10, 64)
 	return in
@@ -249,7 +250,7 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 		ctx, a := c.Request.Context(), actor(c)
 		cv, err := p.s.CaseFiles.Get(ctx, a, id)
 		if err == nil && !cv.Access.Update {
-			err = models.Forbidden("Only the case team can change this case file, and only while it is not with the supervisor or the CPS.")
+			err = core.Forbidden("Only the case team can change this case file, and only while it is not with the supervisor or the CPS.")
 		}
 		if err != nil {
 			api.WriteError(c, err)
@@ -306,14 +307,14 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 
 // caseTab is what every tab of a case shows: the case, its tabs, and the tab's own data.
 type caseTab struct {
-	Case models.CaseView
+	Case casefile.CaseView
 	Tab  string
 	Tag  string
 
-	Stages    []stageItems          // checklist
-	Evidence  []models.EvidenceView // evidence
-	Entries   []models.DisclosureEntry
-	Team      []models.TeamMember
+	Stages    []stageItems            // checklist
+	Evidence  []casefile.EvidenceView // evidence
+	Entries   []casefile.DisclosureEntry
+	Team      []casefile.TeamMember
 	Timeline  timeline
 	Pack      *packView
 	Templates string // the checklists the case has, "T0 v1, T2 v1"
@@ -321,13 +322,13 @@ type caseTab struct {
 
 // stageItems are the checklist items of one stage, with the stage's readiness.
 type stageItems struct {
-	Readiness models.StageReadiness
+	Readiness casefile.StageReadiness
 	Items     []itemRow
 }
 
 // itemRow is a checklist item with its tag colour.
 type itemRow struct {
-	models.ItemView
+	casefile.ItemView
 	Tag string
 }
 
@@ -429,13 +430,17 @@ func (p *Pages) CaseSchedules() gin.HandlerFunc {
 }
 
 // MG6C and MG6D split the entries by schedule.
-func (v caseTab) MG6C() []models.DisclosureEntry { return entriesOf(v.Entries, models.ScheduleMG6C) }
+func (v caseTab) MG6C() []casefile.DisclosureEntry {
+	return entriesOf(v.Entries, casefile.ScheduleMG6C)
+}
 
 // MG6D are the sensitive entries.
-func (v caseTab) MG6D() []models.DisclosureEntry { return entriesOf(v.Entries, models.ScheduleMG6D) }
+func (v caseTab) MG6D() []casefile.DisclosureEntry {
+	return entriesOf(v.Entries, casefile.ScheduleMG6D)
+}
 
-func entriesOf(all []models.DisclosureEntry, s models.Schedule) []models.DisclosureEntry {
-	var out []models.DisclosureEntry
+func entriesOf(all []casefile.DisclosureEntry, s casefile.Schedule) []casefile.DisclosureEntry {
+	var out []casefile.DisclosureEntry
 	for _, e := range all {
 		if e.Schedule == s {
 			out = append(out, e)
@@ -468,7 +473,7 @@ func (p *Pages) teamPage(c *gin.Context, v caseTab, id int64, status int, form u
 // BasisItems are the legal basis choices for a member from another organisation.
 func (v caseTab) BasisItems(form url.Values) []item {
 	values, labels := []string{""}, []string{"Only for someone of another organisation"}
-	for _, b := range models.LegalBases() {
+	for _, b := range casefile.LegalBases() {
 		values, labels = append(values, string(b)), append(labels, b.Label())
 	}
 	return optionItems(values, labels, form.Get("legal_basis"))
@@ -506,17 +511,17 @@ func (p *Pages) CaseTimeline() gin.HandlerFunc {
 type itemView struct {
 	caseTab
 	Item     itemRow
-	Team     []models.TeamMember
-	Exhibits []models.EvidenceView
+	Team     []casefile.TeamMember
+	Exhibits []casefile.EvidenceView
 }
 
 // StatusItems are the statuses the team may give.
 func (v itemView) StatusItems(form url.Values) []item {
 	var values, labels []string
-	for _, s := range models.TeamItemStatuses() {
+	for _, s := range casefile.TeamItemStatuses() {
 		values, labels = append(values, string(s)), append(labels, s.Label())
 	}
-	if s := v.Item.Status; s == models.ItemAccepted || s == models.ItemRejected {
+	if s := v.Item.Status; s == casefile.ItemAccepted || s == casefile.ItemRejected {
 		values, labels = append(values, string(s)), append(labels, s.Label()+" (keep)")
 	}
 	return choiceItems(values, labels, []string{form.Get("status")})
@@ -588,8 +593,8 @@ func (p *Pages) CaseItem() gin.HandlerFunc {
 
 // itemFailed shows the item page again with what was wrong.
 func (p *Pages) itemFailed(c *gin.Context, err error, field string) {
-	var me *models.Error
-	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+	var me *core.Error
+	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
 		api.WriteError(c, err)
 		return
 	}
@@ -613,7 +618,7 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		in := models.ItemInput{Status: models.ItemStatus(c.PostForm("status")), NAReason: c.PostForm("na_reason"), Notes: c.PostForm("notes")}
+		in := casefile.ItemInput{Status: casefile.ItemStatus(c.PostForm("status")), NAReason: c.PostForm("na_reason"), Notes: c.PostForm("notes")}
 		in.OwnerID, _ = strconv.ParseInt(c.PostForm("owner_id"), 10, 64)
 		for _, e := range c.PostFormArray("evidence_ids") {
 			if n, err := strconv.ParseInt(e, 10, 64); err == nil {
@@ -645,7 +650,7 @@ func (p *Pages) CaseItemReview() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		in := models.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
+		in := casefile.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
 		due, err := postedDate(c, "action_due_on")
 		if err == nil {
 			in.ActionDue = due
@@ -670,8 +675,8 @@ func (p *Pages) CaseItemReview() gin.HandlerFunc {
 // evidenceFormView is the upload and the reference form.
 type evidenceFormView struct {
 	caseTab
-	Items      []models.ItemView
-	Supersedes *models.EvidenceView
+	Items      []casefile.ItemView
+	Supersedes *casefile.EvidenceView
 	MaxSize    string
 }
 
@@ -686,7 +691,7 @@ func (v evidenceFormView) ItemChoices(form url.Values) []item {
 
 // HashItems are the hash algorithm choices of a reference.
 func (v evidenceFormView) HashItems(form url.Values) []item {
-	return choiceItems(models.HashAlgorithms(), models.HashAlgorithms(), []string{form.Get("hash_algorithm")})
+	return choiceItems(casefile.HashAlgorithms(), casefile.HashAlgorithms(), []string{form.Get("hash_algorithm")})
 }
 
 func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, form url.Values, errs formErrors) {
@@ -696,7 +701,7 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	if !v.Case.Access.AddEvidence {
-		api.WriteError(c, models.Forbidden("Only the case team can add evidence, and only while the file is not with the supervisor or the CPS."))
+		api.WriteError(c, core.Forbidden("Only the case team can add evidence, and only while the file is not with the supervisor or the CPS."))
 		return
 	}
 	items, err := p.s.CaseFiles.Checklist(ctx, a, id)
@@ -723,7 +728,7 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 			}
 		}
 		if fv.Supersedes == nil {
-			api.WriteError(c, models.NotFound("Evidence not found"))
+			api.WriteError(c, core.NotFound("Evidence not found"))
 			return
 		}
 		title = "Correct exhibit " + fv.Supersedes.ExhibitRef
@@ -756,8 +761,8 @@ func (p *Pages) CaseEvidenceForm() gin.HandlerFunc {
 // conflict gets its error page.
 func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values, field string) {
 	err = renameFields(err, map[string]string{"produced_on": "produced_on-day", "item_ids": "item_ids"})
-	var me *models.Error
-	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT && me.Code != models.ETOOLARGE) {
+	var me *core.Error
+	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT && me.Code != core.ETOOLARGE) {
 		api.WriteError(c, err)
 		return
 	}
@@ -788,10 +793,10 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 		}
 		in, err := api.EvidenceFields(form.Fields)
 		if err == nil {
-			var up models.Upload
+			var up core.Upload
 			up, _, err = form.NextFile()
 			if err != nil || up.Name == "" {
-				err = models.Invalid("file", "Select the exhibit's file")
+				err = core.Invalid("file", "Select the exhibit's file")
 			} else {
 				_, err = p.s.CaseFiles.Upload(c.Request.Context(), actor(c), id, in, up, p.app.Cfg.MaxEvidenceBytes)
 			}
@@ -831,7 +836,7 @@ func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 		form := c.Request.PostForm
 		in, err := api.EvidenceFields(form)
 		if err == nil {
-			_, err = p.s.CaseFiles.Reference(c.Request.Context(), actor(c), id, models.ReferenceInput{EvidenceInput: in,
+			_, err = p.s.CaseFiles.Reference(c.Request.Context(), actor(c), id, casefile.ReferenceInput{EvidenceInput: in,
 				System: form.Get("system"), ExternalID: form.Get("external_id"), HashAlgorithm: form.Get("hash_algorithm"), Hash: form.Get("hash")})
 		}
 		if err != nil {
@@ -846,8 +851,8 @@ func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 // exhibitView is an exhibit's page with its continuity record.
 type exhibitView struct {
 	caseTab
-	Exhibit models.EvidenceView
-	Custody []models.CustodyEvent
+	Exhibit casefile.EvidenceView
+	Custody []casefile.CustodyEvent
 }
 
 // CaseExhibit serves GET /casefiles/:id/evidence/:ev: a view, so a custody event.
@@ -877,14 +882,14 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 // entryFormView is the add and change form of a schedule entry.
 type entryFormView struct {
 	caseTab
-	Entry   *models.DisclosureEntry
+	Entry   *casefile.DisclosureEntry
 	Generic bool // the posted description was flagged as too generic
 }
 
 // ScheduleItems are the schedule radios.
 func (v entryFormView) ScheduleItems(form url.Values) []item {
-	return choiceItems([]string{string(models.ScheduleMG6C), string(models.ScheduleMG6D)},
-		[]string{models.ScheduleMG6C.Label() + " (shown to the defence)", models.ScheduleMG6D.Label() + " (never shown to the defence)"}, []string{form.Get("schedule")})
+	return choiceItems([]string{string(casefile.ScheduleMG6C), string(casefile.ScheduleMG6D)},
+		[]string{casefile.ScheduleMG6C.Label() + " (shown to the defence)", casefile.ScheduleMG6D.Label() + " (never shown to the defence)"}, []string{form.Get("schedule")})
 }
 
 func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Values, errs formErrors) {
@@ -910,24 +915,24 @@ func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Va
 		}
 	}
 	if !v.Case.Access.Update {
-		api.WriteError(c, models.Forbidden("Only the case team can change the schedules, and only while the file is not with the supervisor or the CPS."))
+		api.WriteError(c, core.Forbidden("Only the case team can change the schedules, and only while the file is not with the supervisor or the CPS."))
 		return
 	}
 	if form == nil {
-		form = url.Values{"schedule": {c.DefaultQuery("schedule", string(models.ScheduleMG6C))}}
+		form = url.Values{"schedule": {c.DefaultQuery("schedule", string(casefile.ScheduleMG6C))}}
 	}
-	fv.Generic = errs.For("description") == models.GenericPrompt
+	fv.Generic = errs.For("description") == casefile.GenericPrompt
 	p.render(c, status, "case_entry_form", page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
 }
 
-func entryInput(c *gin.Context) models.EntryInput {
-	return models.EntryInput{Schedule: models.Schedule(c.PostForm("schedule")), Description: c.PostForm("description"), Location: c.PostForm("location"),
+func entryInput(c *gin.Context) casefile.EntryInput {
+	return casefile.EntryInput{Schedule: casefile.Schedule(c.PostForm("schedule")), Description: c.PostForm("description"), Location: c.PostForm("location"),
 		OfficerView: c.PostForm("officer_view"), AcceptGeneric: c.PostForm("accept_generic") == "yes"}
 }
 
 func (p *Pages) entryFailed(c *gin.Context, err error, entryID int64) {
-	var me *models.Error
-	if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+	var me *core.Error
+	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
 		api.WriteError(c, err)
 		return
 	}
@@ -998,17 +1003,17 @@ func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
 
 // packView is the sign-off and CPS tab.
 type packView struct {
-	Submissions []models.SubmissionView
-	Shares      []models.ShareView
-	Actions     []models.ActionView
-	Liaisons    []models.Person
-	Items       []models.ItemView
+	Submissions []casefile.SubmissionView
+	Shares      []casefile.ShareView
+	Actions     []casefile.ActionView
+	Liaisons    []casefile.Person
+	Items       []casefile.ItemView
 	Today       time.Time
 }
 
 // PurposeItems are the submission purpose radios.
 func (v caseTab) PurposeItems(form url.Values) []item {
-	return choiceItems([]string{string(models.PurposeEarlyAdvice), string(models.PurposeCharging)},
+	return choiceItems([]string{string(casefile.PurposeEarlyAdvice), string(casefile.PurposeCharging)},
 		[]string{"Early advice (the file may still be incomplete)", "A charging decision (every required early-advice and pre-charge item must be done)"}, []string{form.Get("purpose")})
 }
 
@@ -1026,7 +1031,7 @@ func (v caseTab) LiaisonItems(form url.Values) []item {
 // DecisionItems are the charging decision radios.
 func (v caseTab) DecisionItems(form url.Values) []item {
 	var values, labels []string
-	for _, d := range models.Decisions() {
+	for _, d := range casefile.Decisions() {
 		values, labels = append(values, string(d)), append(labels, d.Label())
 	}
 	return choiceItems(values, labels, []string{form.Get("decision")})
@@ -1101,8 +1106,8 @@ func (p *Pages) packAction(flash, defaultField string, names map[string]string, 
 			return
 		}
 		err = renameFields(err, names)
-		var me *models.Error
-		if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+		var me *core.Error
+		if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
 			api.WriteError(c, err)
 			return
 		}
@@ -1128,7 +1133,7 @@ func mapValues(m map[string]string) []string {
 // CaseSubmit serves POST /casefiles/:id/submit.
 func (p *Pages) CaseSubmit() gin.HandlerFunc {
 	return p.packAction("pack-submitted", "purpose", map[string]string{"purpose": "purpose"}, func(c *gin.Context, id int64) error {
-		_, err := p.s.CaseFiles.Submit(c.Request.Context(), actor(c), id, models.Purpose(c.PostForm("purpose")))
+		_, err := p.s.CaseFiles.Submit(c.Request.Context(), actor(c), id, casefile.Purpose(c.PostForm("purpose")))
 		return err
 	})
 }
@@ -1157,7 +1162,7 @@ func (p *Pages) CaseShare() gin.HandlerFunc {
 			return err
 		}
 		liaison, _ := strconv.ParseInt(c.PostForm("liaison_id"), 10, 64)
-		_, err = p.s.CaseFiles.Share(c.Request.Context(), actor(c), id, models.ShareInput{LiaisonID: liaison, ExpiresOn: day})
+		_, err = p.s.CaseFiles.Share(c.Request.Context(), actor(c), id, casefile.ShareInput{LiaisonID: liaison, ExpiresOn: day})
 		return err
 	})
 }
@@ -1167,7 +1172,7 @@ func (p *Pages) CaseShareRevoke() gin.HandlerFunc {
 	return p.packAction("share-revoked", "liaison_id", map[string]string{}, func(c *gin.Context, id int64) error {
 		share, err := strconv.ParseInt(c.Param("share"), 10, 64)
 		if err != nil {
-			return models.NotFound("Share not found")
+			return core.NotFound("Share not found")
 		}
 		return p.s.CaseFiles.RevokeShare(c.Request.Context(), actor(c), id, share)
 	})
@@ -1188,7 +1193,7 @@ func (p *Pages) CaseDecision() gin.HandlerFunc {
 		if err != nil {
 			return renameFields(err, map[string]string{"decision_due_on": "action_due_on"})
 		}
-		_, err = p.s.CaseFiles.RecordDecision(c.Request.Context(), actor(c), id, models.DecisionInput{Decision: models.Decision(c.PostForm("decision")),
+		_, err = p.s.CaseFiles.RecordDecision(c.Request.Context(), actor(c), id, casefile.DecisionInput{Decision: casefile.Decision(c.PostForm("decision")),
 			Reasons: c.PostForm("reasons"), Action: c.PostForm("decision_action"), ActionDue: due})
 		return err
 	})
@@ -1202,7 +1207,7 @@ func (p *Pages) CaseAction() gin.HandlerFunc {
 			return err
 		}
 		item, _ := strconv.ParseInt(c.PostForm("item_id"), 10, 64)
-		_, err = p.s.CaseFiles.RaiseAction(c.Request.Context(), actor(c), id, models.ActionInput{Text: c.PostForm("text"), DueOn: due, ItemID: item})
+		_, err = p.s.CaseFiles.RaiseAction(c.Request.Context(), actor(c), id, casefile.ActionInput{Text: c.PostForm("text"), DueOn: due, ItemID: item})
 		return err
 	})
 }
@@ -1214,7 +1219,7 @@ func (p *Pages) CaseActionAnswer() gin.HandlerFunc {
 		p.packAction("action-answered", "response-"+action, map[string]string{"response": "response-" + action}, func(c *gin.Context, id int64) error {
 			actionID, err := strconv.ParseInt(action, 10, 64)
 			if err != nil {
-				return models.NotFound("CPS action not found")
+				return core.NotFound("CPS action not found")
 			}
 			_, err = p.s.CaseFiles.AnswerAction(c.Request.Context(), actor(c), id, actionID, c.PostForm("response"))
 			return err
@@ -1246,11 +1251,11 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		_, err := p.s.CaseFiles.AddMember(c.Request.Context(), actor(c), id, models.MemberInput{Email: c.PostForm("email"),
-			LegalBasis: models.LegalBasis(c.PostForm("legal_basis")), BasisDetail: c.PostForm("basis_detail")})
+		_, err := p.s.CaseFiles.AddMember(c.Request.Context(), actor(c), id, casefile.MemberInput{Email: c.PostForm("email"),
+			LegalBasis: casefile.LegalBasis(c.PostForm("legal_basis")), BasisDetail: c.PostForm("basis_detail")})
 		if err != nil {
-			var me *models.Error
-			if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+			var me *core.Error
+			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
 				api.WriteError(c, err)
 				return
 			}
@@ -1298,7 +1303,7 @@ func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 
 // templatesView is the templates list, or one template's versions.
 type templatesView struct {
-	Templates []models.ChecklistTemplate
+	Templates []casefile.ChecklistTemplate
 	Code      string
 	AppliesTo string
 }
@@ -1316,7 +1321,7 @@ func (p *Pages) CaseTemplates() gin.HandlerFunc {
 }
 
 // AppliesTo says which cases get a template.
-func (templatesView) Applies(code string) string { return models.TemplateAppliesTo(code) }
+func (templatesView) Applies(code string) string { return casefile.TemplateAppliesTo(code) }
 
 // CaseTemplate serves GET /casefiles/templates/:code: every version, newest first.
 func (p *Pages) CaseTemplate() gin.HandlerFunc {
@@ -1327,20 +1332,20 @@ func (p *Pages) CaseTemplate() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "case_template", page{Title: code + " " + ts[0].Title, Data: templatesView{Templates: ts, Code: code, AppliesTo: models.TemplateAppliesTo(code)}})
+		p.render(c, http.StatusOK, "case_template", page{Title: code + " " + ts[0].Title, Data: templatesView{Templates: ts, Code: code, AppliesTo: casefile.TemplateAppliesTo(code)}})
 	}
 }
 
 // templateFormView is the new-version form: the latest version's items, and three empty rows.
 type templateFormView struct {
-	Latest models.ChecklistTemplate
+	Latest casefile.ChecklistTemplate
 	Rows   []int
 }
 
 // StageItems are a row's stage choices.
 func (templateFormView) StageItems(form url.Values, row int) []item {
 	var values, labels []string
-	for _, s := range models.Stages() {
+	for _, s := range casefile.Stages() {
 		values, labels = append(values, string(s)), append(labels, string(s)+" – "+s.Label())
 	}
 	return optionItems(values, labels, form.Get("items-"+strconv.Itoa(row)+"-stage"))
@@ -1404,17 +1409,17 @@ func (p *Pages) CaseTemplateSave() gin.HandlerFunc {
 		code := c.Param("code")
 		_ = c.Request.ParseForm()
 		form := c.Request.PostForm
-		in := models.TemplateInput{Title: form.Get("title"), ChangeNote: form.Get("change_note")}
+		in := casefile.TemplateInput{Title: form.Get("title"), ChangeNote: form.Get("change_note")}
 		for i := range 100 {
 			f := func(name string) string { return form.Get("items-" + strconv.Itoa(i) + "-" + name) }
 			if _, ok := form["items-"+strconv.Itoa(i)+"-text"]; !ok {
 				continue
 			}
-			in.Items = append(in.Items, models.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: models.Stage(f("stage")), Required: f("required") == "yes"})
+			in.Items = append(in.Items, casefile.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: casefile.Stage(f("stage")), Required: f("required") == "yes"})
 		}
 		if _, err := p.s.CaseFiles.NewTemplateVersion(c.Request.Context(), actor(c), code, in); err != nil {
-			var me *models.Error
-			if !errors.As(err, &me) || (me.Code != models.EINVALID && me.Code != models.ECONFLICT) {
+			var me *core.Error
+			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
 				api.WriteError(c, err)
 				return
 			}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -35,7 +36,7 @@ func highest(markings ...string) string {
 func guidanceID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		api.WriteError(c, models.NotFound("Guidance not found"))
+		api.WriteError(c, core.NotFound("Guidance not found"))
 		return 0, false
 	}
 	return id, true
@@ -45,13 +46,13 @@ func guidanceID(c *gin.Context) (int64, bool) {
 // date's first box; the search box for a page link that is no good (the page number or cursor
 // of the address, which the reader changes by searching again).
 func guidanceField(err error) error {
-	var me *models.Error
-	if errors.As(err, &me) && me.Code == models.EINVALID {
+	var me *core.Error
+	if errors.As(err, &me) && me.Code == core.EINVALID {
 		switch me.Field {
 		case "next_review", "since":
-			return models.Invalid(me.Field+"-day", me.Message)
+			return core.Invalid(me.Field+"-day", me.Message)
 		case "page", "after":
-			return models.Invalid("q", me.Message)
+			return core.Invalid("q", me.Message)
 		}
 	}
 	return err
@@ -59,8 +60,8 @@ func guidanceField(err error) error {
 
 // inputError is err as the one error of a form, when it is a field error.
 func inputError(err error) (formErrors, bool) {
-	var me *models.Error
-	if errors.As(err, &me) && me.Code == models.EINVALID && me.Field != "" {
+	var me *core.Error
+	if errors.As(err, &me) && me.Code == core.EINVALID && me.Field != "" {
 		return formErrors{{Field: me.Field, Message: me.Message}}, true
 	}
 	return nil, false
@@ -72,9 +73,9 @@ func inputError(err error) (formErrors, bool) {
 // guidanceHomeView is the library home.
 type guidanceHomeView struct {
 	guidanceText
-	Categories  []models.GuidanceCategoryCount
-	New         []models.GuidanceDocument
-	Outstanding []models.GuidanceDocument
+	Categories  []guidance.GuidanceCategoryCount
+	New         []guidance.GuidanceDocument
+	Outstanding []guidance.GuidanceDocument
 	CanDraft    bool
 	CanManage   bool
 	CanReport   bool
@@ -91,7 +92,7 @@ func (p *Pages) GuidanceHome() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		latest, err := g.List(ctx, a, models.GuidanceFilter{}, "", 10)
+		latest, err := g.List(ctx, a, guidance.GuidanceFilter{}, "", 10)
 		if err != nil {
 			api.WriteError(c, err)
 			return
@@ -117,9 +118,9 @@ type guidanceSearchView struct {
 	Query         string
 	Searched      bool
 	Capped        bool // more matched than are ranked
-	Results       []models.GuidanceSearchResult
-	Documents     []models.GuidanceDocument
-	Organisations []models.Organisation
+	Results       []guidance.GuidanceSearchResult
+	Documents     []guidance.GuidanceDocument
+	Organisations []core.Organisation
 	NextURL       string
 	PrevURL       string
 }
@@ -127,7 +128,7 @@ type guidanceSearchView struct {
 // CategoryItems are the category filter's choices.
 func (guidanceSearchView) CategoryItems(form url.Values) []item {
 	values, labels := []string{""}, []string{"All categories"}
-	for _, c := range models.GuidanceCategories() {
+	for _, c := range guidance.GuidanceCategories() {
 		values, labels = append(values, c.Slug), append(labels, c.Label)
 	}
 	return optionItems(values, labels, form.Get("category"))
@@ -139,7 +140,7 @@ func (v guidanceSearchView) OrgItems(form url.Values) []item {
 }
 
 // Snippet is a result's snippet: escaped by models, with only its <mark> elements as markup.
-func (guidanceSearchView) Snippet(r models.GuidanceSearchResult) template.HTML {
+func (guidanceSearchView) Snippet(r guidance.GuidanceSearchResult) template.HTML {
 	return template.HTML(r.SnippetHTML) //nolint:gosec // built by models.highlightSnippet: escaped text and <mark> only
 }
 
@@ -159,7 +160,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		data := page{Title: "Search guidance", Form: q, Data: &v}
 		// The page's form uses a GOV.UK date input; the filter takes YYYY-MM-DD.
 		if d, ok := parseDate(q.Get("since-day"), q.Get("since-month"), q.Get("since-year")); !ok {
-			p.formFailed(c, models.Invalid("since-day", "Enter a real date, like 22 11 2026"), "guidance_search", data, "q")
+			p.formFailed(c, core.Invalid("since-day", "Enter a real date, like 22 11 2026"), "guidance_search", data, "q")
 			return
 		} else if d != nil {
 			q.Set("since", d.Format(time.DateOnly))
@@ -217,7 +218,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 // guidanceDocView is a document's page.
 type guidanceDocView struct {
 	guidanceText
-	Doc          models.GuidanceDocumentView
+	Doc          guidance.GuidanceDocumentView
 	Organisation string
 	Audience     string
 }
@@ -228,16 +229,16 @@ func (v guidanceDocView) Body() template.HTML {
 }
 
 // audienceText describes an audience for people.
-func (p *Pages) audienceText(c *gin.Context, a models.GuidanceAudience) string {
-	text := models.GuidanceAudienceLabel(a.Scope)
+func (p *Pages) audienceText(c *gin.Context, a guidance.GuidanceAudience) string {
+	text := guidance.GuidanceAudienceLabel(a.Scope)
 	switch a.Scope {
-	case models.GuidanceAudienceKinds:
+	case guidance.GuidanceAudienceKinds:
 		var kinds []string
 		for _, k := range a.Kinds {
 			kinds = append(kinds, k.Label())
 		}
 		text += ": " + strings.Join(kinds, ", ")
-	case models.GuidanceAudienceOrganisations:
+	case guidance.GuidanceAudienceOrganisations:
 		orgs, err := p.s.Organisations.List(c.Request.Context(), actor(c), true)
 		if err == nil {
 			var names []string
@@ -291,7 +292,7 @@ func (p *Pages) documentPage(c *gin.Context, id int64, status int, errs formErro
 // guidanceVersionView is one version's page, with the editors' and approvers' actions.
 type guidanceVersionView struct {
 	guidanceText
-	Version  models.GuidanceVersion
+	Version  guidance.GuidanceVersion
 	Audience string
 }
 
@@ -303,7 +304,7 @@ func (v guidanceVersionView) Body() template.HTML {
 // Working reports whether the version is still being worked on.
 func (v guidanceVersionView) Working() bool {
 	switch v.Version.Status {
-	case models.GuidanceDraft, models.GuidanceSubmitted, models.GuidanceReturned:
+	case guidance.GuidanceDraft, guidance.GuidanceSubmitted, guidance.GuidanceReturned:
 		return true
 	}
 	return false
@@ -358,7 +359,7 @@ func (p *Pages) GuidanceHistory() gin.HandlerFunc {
 // guidanceHistoryView is a document's history.
 type guidanceHistoryView struct {
 	guidanceText
-	History models.GuidanceHistory
+	History guidance.GuidanceHistory
 }
 
 // Timeline is the history as MOJ timeline items, newest first.
@@ -369,9 +370,9 @@ func (v guidanceHistoryView) Timeline() []item {
 		switch {
 		case s.PublishedAt != nil:
 			label, when = "Version "+strconv.Itoa(s.Number)+" published", *s.PublishedAt
-		case s.SubmittedAt != nil && s.Status == models.GuidanceSubmitted:
+		case s.SubmittedAt != nil && s.Status == guidance.GuidanceSubmitted:
 			label, when = "Version "+strconv.Itoa(s.Number)+" submitted for approval", *s.SubmittedAt
-		case s.ReturnedAt != nil && s.Status == models.GuidanceReturned:
+		case s.ReturnedAt != nil && s.Status == guidance.GuidanceReturned:
 			label, when = "Version "+strconv.Itoa(s.Number)+" returned with comments", *s.ReturnedAt
 		}
 		var b strings.Builder
@@ -388,7 +389,7 @@ func (v guidanceHistoryView) Timeline() []item {
 		if s.Approver != nil {
 			b.WriteString(`<p class="govuk-body">Approved by ` + template.HTMLEscapeString(s.Approver.Name) + `.</p>`)
 		}
-		if s.Status == models.GuidanceReturned && s.ReturnComment != "" {
+		if s.Status == guidance.GuidanceReturned && s.ReturnComment != "" {
 			b.WriteString(`<p class="govuk-body">Returned: ` + template.HTMLEscapeString(s.ReturnComment) + `</p>`)
 		}
 		b.WriteString(`<ul class="govuk-list"><li><a class="govuk-link" href="/guidance/versions/` + strconv.FormatInt(s.ID, 10) + `">Read version ` + strconv.Itoa(s.Number) + `</a></li>`)
@@ -421,15 +422,15 @@ func (v guidanceHistoryView) VersionItems(picked string) []item {
 // statusLabel names a version status for people.
 func statusLabel(s string) string {
 	switch s {
-	case models.GuidanceDraft:
+	case guidance.GuidanceDraft:
 		return "draft"
-	case models.GuidanceSubmitted:
+	case guidance.GuidanceSubmitted:
 		return "waiting for approval"
-	case models.GuidanceReturned:
+	case guidance.GuidanceReturned:
 		return "returned with comments"
-	case models.GuidancePublished:
+	case guidance.GuidancePublished:
 		return "published"
-	case models.GuidanceSuperseded:
+	case guidance.GuidanceSuperseded:
 		return "superseded"
 	}
 	return s
@@ -445,7 +446,7 @@ func (p *Pages) GuidanceDiff() gin.HandlerFunc {
 		from, _ := strconv.ParseInt(c.Query("from"), 10, 64)
 		to, _ := strconv.ParseInt(c.Query("to"), 10, 64)
 		if from <= 0 || to <= 0 {
-			api.WriteError(c, models.NotFound("Guidance not found"))
+			api.WriteError(c, core.NotFound("Guidance not found"))
 			return
 		}
 		d, err := p.s.Guidance.Diff(c.Request.Context(), actor(c), id, from, to)
@@ -490,14 +491,14 @@ func (p *Pages) guidanceAction(do func(c *gin.Context, id int64) (string, error)
 // guidanceFormView is the draft form: new guidance or a change to a version.
 type guidanceFormView struct {
 	guidanceText
-	Version       *models.GuidanceVersion // nil for new guidance
-	Organisations []models.Organisation
+	Version       *guidance.GuidanceVersion // nil for new guidance
+	Organisations []core.Organisation
 }
 
 // CategoryItems are the category choices.
 func (guidanceFormView) CategoryItems(form url.Values) []item {
 	values, labels := []string{""}, []string{"Select a category"}
-	for _, c := range models.GuidanceCategories() {
+	for _, c := range guidance.GuidanceCategories() {
 		values, labels = append(values, c.Slug), append(labels, c.Label)
 	}
 	return optionItems(values, labels, form.Get("category"))
@@ -512,10 +513,10 @@ func (guidanceFormView) ClassificationItems(form url.Values) []item {
 
 // ScopeItems are the audience radios.
 func (guidanceFormView) ScopeItems(form url.Values) []item {
-	scopes := models.GuidanceAudienceScopes()
+	scopes := guidance.GuidanceAudienceScopes()
 	labels := make([]string, len(scopes))
 	for i, s := range scopes {
-		labels[i] = models.GuidanceAudienceLabel(s)
+		labels[i] = guidance.GuidanceAudienceLabel(s)
 	}
 	items := choiceItems(scopes, labels, []string{form.Get("audience_scope")})
 	items[0]["hint"] = map[string]any{"text": "Police forces, regional organised crime units, the agencies and the programme. Not CPS areas."}
@@ -525,7 +526,7 @@ func (guidanceFormView) ScopeItems(form url.Values) []item {
 // KindItems are the kinds of organisation to choose.
 func (guidanceFormView) KindItems(form url.Values) []item {
 	var values, labels []string
-	for _, k := range models.OrgKinds() {
+	for _, k := range core.OrgKinds() {
 		values, labels = append(values, string(k)), append(labels, k.Label())
 	}
 	return choiceItems(values, labels, form["audience_kinds"])
@@ -562,13 +563,13 @@ func (v guidanceFormView) OptionItems(form url.Values) []item {
 }
 
 // guidanceInput reads the posted draft form.
-func guidanceInput(c *gin.Context) models.GuidanceInput {
-	in := models.GuidanceInput{Title: c.PostForm("title"), Summary: c.PostForm("summary"), Body: c.PostForm("body"),
+func guidanceInput(c *gin.Context) guidance.GuidanceInput {
+	in := guidance.GuidanceInput{Title: c.PostForm("title"), Summary: c.PostForm("summary"), Body: c.PostForm("body"),
 		Category: c.PostForm("category"), Tags: []string{c.PostForm("tags")}, Classification: c.PostForm("classification"),
 		ChangeNote: c.PostForm("change_note")}
 	in.Audience.Scope = c.PostForm("audience_scope")
 	for _, k := range c.PostFormArray("audience_kinds") {
-		in.Audience.Kinds = append(in.Audience.Kinds, models.OrgKind(k))
+		in.Audience.Kinds = append(in.Audience.Kinds, core.OrgKind(k))
 	}
 	for _, o := range c.PostFormArray("audience_organisations") {
 		if id, err := strconv.ParseInt(o, 10, 64); err == nil {
@@ -582,7 +583,7 @@ func guidanceInput(c *gin.Context) models.GuidanceInput {
 }
 
 // versionForm is the form of a version as it stands.
-func versionForm(v models.GuidanceVersion) url.Values {
+func versionForm(v guidance.GuidanceVersion) url.Values {
 	form := url.Values{"title": {v.Title}, "summary": {v.Summary}, "body": {v.Body}, "category": {v.Category},
 		"tags": {strings.Join(v.Tags, ", ")}, "classification": {v.Classification}, "audience_scope": {v.Audience.Scope},
 		"audience_roles": v.Audience.Roles, "change_note": {v.ChangeNote}}
@@ -601,7 +602,7 @@ func versionForm(v models.GuidanceVersion) url.Values {
 	return form
 }
 
-func (p *Pages) guidanceForm(c *gin.Context, v *models.GuidanceVersion) (guidanceFormView, error) {
+func (p *Pages) guidanceForm(c *gin.Context, v *guidance.GuidanceVersion) (guidanceFormView, error) {
 	orgs, err := p.s.Organisations.List(c.Request.Context(), actor(c), false)
 	return guidanceFormView{Version: v, Organisations: orgs}, err
 }
@@ -618,7 +619,7 @@ func (p *Pages) GuidanceNewForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		form := url.Values{"classification": {"OFFICIAL"}, "audience_scope": {models.GuidanceAudienceEveryone}}
+		form := url.Values{"classification": {"OFFICIAL"}, "audience_scope": {guidance.GuidanceAudienceEveryone}}
 		p.render(c, http.StatusOK, "guidance_form", page{Title: "Draft new guidance", Form: form, Data: f})
 	}
 }
@@ -703,8 +704,8 @@ func (p *Pages) GuidanceAttach() gin.HandlerFunc {
 		_, err := p.s.Guidance.AddAttachments(c.Request.Context(), actor(c), id, p.app.Cfg.MaxAttachmentBytes, api.NewGuidanceUploads(c).Next)
 		if err != nil {
 			// A refused file is shown at the file input, whichever check refused it.
-			if code := models.ErrorCode(err); code == models.ETOOLARGE || code == models.EINVALID {
-				p.versionPage(c, id, api.StatusOf(code), formErrors{{Field: "file", Message: models.ErrorMessage(err)}})
+			if code := core.ErrorCode(err); code == core.ETOOLARGE || code == core.EINVALID {
+				p.versionPage(c, id, api.StatusOf(code), formErrors{{Field: "file", Message: core.ErrorMessage(err)}})
 				return
 			}
 			api.WriteError(c, err)
@@ -778,7 +779,7 @@ func (p *Pages) GuidanceReview() gin.HandlerFunc {
 		next, ok := parseDate(c.PostForm("next_review-day"), c.PostForm("next_review-month"), c.PostForm("next_review-year"))
 		var err error
 		if !ok {
-			err = models.Invalid("next_review", "Enter a real date, like 22 11 2027, or leave it empty")
+			err = core.Invalid("next_review", "Enter a real date, like 22 11 2027, or leave it empty")
 		} else {
 			_, err = p.s.Guidance.Review(c.Request.Context(), actor(c), id, next)
 		}
@@ -801,13 +802,13 @@ func (p *Pages) GuidanceReview() gin.HandlerFunc {
 // guidanceDashboardView is the owners' dashboard.
 type guidanceDashboardView struct {
 	guidanceText
-	Dashboard models.GuidanceDashboard
+	Dashboard guidance.GuidanceDashboard
 	CanDraft  bool
 }
 
 // Decide are the submitted versions the actor may decide on.
-func (v guidanceDashboardView) Decide() []models.GuidanceWorkItem {
-	var out []models.GuidanceWorkItem
+func (v guidanceDashboardView) Decide() []guidance.GuidanceWorkItem {
+	var out []guidance.GuidanceWorkItem
 	for _, w := range v.Dashboard.Working {
 		if w.YoursToDecide {
 			out = append(out, w)
@@ -863,7 +864,7 @@ func (p *Pages) GuidanceAcknowledgementsOf() gin.HandlerFunc {
 // guidanceAckView is one document's acknowledgements.
 type guidanceAckView struct {
 	guidanceText
-	Doc          models.GuidanceAckDocument
+	Doc          guidance.GuidanceAckDocument
 	Organisation string
 }
 
@@ -872,7 +873,7 @@ type guidanceAckView struct {
 type guidanceText struct{}
 
 // CategoryLabel names a category.
-func (guidanceText) CategoryLabel(slug string) string { return models.GuidanceCategoryLabel(slug) }
+func (guidanceText) CategoryLabel(slug string) string { return guidance.GuidanceCategoryLabel(slug) }
 
 // StatusLabel names a version status.
 func (guidanceText) StatusLabel(s string) string { return statusLabel(s) }
@@ -880,13 +881,13 @@ func (guidanceText) StatusLabel(s string) string { return statusLabel(s) }
 // StatusTag is the tag colour of a version status.
 func (guidanceText) StatusTag(s string) string {
 	switch s {
-	case models.GuidanceDraft:
+	case guidance.GuidanceDraft:
 		return "govuk-tag--grey"
-	case models.GuidanceSubmitted:
+	case guidance.GuidanceSubmitted:
 		return "govuk-tag--blue"
-	case models.GuidanceReturned:
+	case guidance.GuidanceReturned:
 		return "govuk-tag--orange"
-	case models.GuidancePublished:
+	case guidance.GuidancePublished:
 		return "govuk-tag--green"
 	}
 	return "govuk-tag--grey"
@@ -911,11 +912,11 @@ func (guidanceText) Sensitive(marking string) bool {
 // guidanceDiffView is what changed between two versions.
 type guidanceDiffView struct {
 	guidanceText
-	Diff models.GuidanceDiff
+	Diff guidance.GuidanceDiff
 }
 
 // guidanceReportView is an organisation's acknowledgement report.
 type guidanceReportView struct {
 	guidanceText
-	Report models.GuidanceAckReport
+	Report guidance.GuidanceAckReport
 }

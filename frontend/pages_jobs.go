@@ -7,7 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/mail"
+	"github.com/msptp/msphub/models/training"
 )
 
 // AdminJobs serves GET /admin/jobs: every background job with its interval, latest run, outcome
@@ -33,25 +38,25 @@ type jobsView struct {
 
 // LeaseText is how long a run holds its job, in words.
 func (jobsView) LeaseText() string {
-	return strconv.FormatInt(int64(models.JobLease/time.Minute), 10) + " minutes"
+	return strconv.FormatInt(int64(core.JobLease/time.Minute), 10) + " minutes"
 }
 
 // jobView is one job as the table shows it.
 type jobView struct {
-	models.JobStatus
+	core.JobStatus
 }
 
 // jobLabels say what each job of MSP Hub does; a job missing here shows its name only.
 var jobLabels = map[string]string{
-	models.JobExpireSessions:          "Remove expired sessions",
-	models.JobSweepOrphanedBlobs:      "Remove stored files that nothing refers to",
-	models.JobRemindGuidanceReviews:   "Remind owners of guidance reviews due",
-	models.JobExpireTrainingRequests:  "Expire training requests nobody decided",
-	models.JobRemindTrainingApprovals: "Remind supervisors of training requests about to expire",
-	models.JobRemindCertificates:      "Remind learners of certificates due for renewal",
-	models.JobExpireCPSShares:         "Record CPS shares that have ended",
-	models.JobRemindCPSActions:        "Remind case teams of CPS actions due",
-	models.JobDeliverOutbox:           "Send notifications by email",
+	identity.JobExpireSessions:          "Remove expired sessions",
+	core.JobSweepOrphanedBlobs:          "Remove stored files that nothing refers to",
+	guidance.JobRemindGuidanceReviews:   "Remind owners of guidance reviews due",
+	training.JobExpireTrainingRequests:  "Expire training requests nobody decided",
+	training.JobRemindTrainingApprovals: "Remind supervisors of training requests about to expire",
+	training.JobRemindCertificates:      "Remind learners of certificates due for renewal",
+	casefile.JobExpireCPSShares:         "Record CPS shares that have ended",
+	casefile.JobRemindCPSActions:        "Remind case teams of CPS actions due",
+	mail.JobDeliverOutbox:               "Send notifications by email",
 }
 
 // Label says what the job does.
@@ -84,11 +89,11 @@ func (j jobView) outcome() (text, class string) {
 		return "Not run yet", "govuk-tag--grey"
 	}
 	switch j.LastRun.Outcome {
-	case models.JobSucceeded:
+	case core.JobSucceeded:
 		return "Succeeded", "govuk-tag--green"
-	case models.JobFailed:
+	case core.JobFailed:
 		return "Failed", "govuk-tag--red"
-	case models.JobAbandoned:
+	case core.JobAbandoned:
 		return "Abandoned", "govuk-tag--orange"
 	}
 	return "Running", "govuk-tag--blue"

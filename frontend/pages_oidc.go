@@ -9,13 +9,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
 // oidcChooseView is the page where a person chooses the organisation they sign in through.
 type oidcChooseView struct {
-	Organisations []models.Organisation
+	Organisations []core.Organisation
 	Query         string // "?next=…" to carry to the organisation's sign-in, or ""
 }
 
@@ -64,7 +65,7 @@ func (p *Pages) OIDCStart() gin.HandlerFunc {
 // OIDCCallback serves GET /sign-in/oidc/callback, where the provider sends the browser back.
 func (p *Pages) OIDCCallback() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		res, err := p.s.OIDC.Finish(c.Request.Context(), models.OIDCCallback{
+		res, err := p.s.OIDC.Finish(c.Request.Context(), identity.OIDCCallback{
 			State: c.Query("state"), Code: c.Query("code"), Error: c.Query("error"), Browser: p.app.OIDCBrowser(c),
 		})
 		if err != nil {
@@ -79,18 +80,18 @@ func (p *Pages) OIDCCallback() gin.HandlerFunc {
 // oidcFailed shows why signing in through a provider did not work, and what to do: start
 // again, or sign in with a password. Anything unexpected gets the error page with a reference.
 func (p *Pages) oidcFailed(c *gin.Context, err error) {
-	var me *models.Error
+	var me *core.Error
 	if !errors.As(err, &me) {
 		api.WriteError(c, err)
 		return
 	}
 	title := "You could not be signed in"
 	switch me.Code {
-	case models.ENOTFOUND:
+	case core.ENOTFOUND:
 		title = "Single sign-on is not available"
-	case models.EUNAVAILABLE:
+	case core.EUNAVAILABLE:
 		title = "Your organisation's sign-in service is not answering"
-	case models.EUNAUTHENTICATED, models.EFORBIDDEN:
+	case core.EUNAUTHENTICATED, core.EFORBIDDEN:
 	default:
 		api.WriteError(c, err)
 		return
@@ -105,8 +106,8 @@ func oidcRoles() []string {
 
 // oidcSettingsView is the single sign-on settings page of one organisation.
 type oidcSettingsView struct {
-	Organisation models.Organisation
-	Settings     models.OIDCSettings
+	Organisation core.Organisation
+	Settings     identity.OIDCSettings
 }
 
 // Roles are the roles whose claim values the page asks for, each with its field.
@@ -128,7 +129,7 @@ func (oidcSettingsView) EnabledItems(form url.Values) []item {
 }
 
 // oidcForm fills the form from stored settings.
-func oidcForm(s models.OIDCSettings) url.Values {
+func oidcForm(s identity.OIDCSettings) url.Values {
 	f := url.Values{"issuer_url": {s.IssuerURL}, "client_id": {s.ClientID}, "scopes": {strings.Join(s.Scopes, " ")},
 		"email_claim": {s.EmailClaim}, "role_claim": {s.RoleClaim}}
 	if s.Enabled {
@@ -141,8 +142,8 @@ func oidcForm(s models.OIDCSettings) url.Values {
 }
 
 // oidcInput reads the posted form.
-func oidcInput(c *gin.Context) models.OIDCInput {
-	in := models.OIDCInput{Enabled: c.PostForm("enabled") == "yes", IssuerURL: c.PostForm("issuer_url"), ClientID: c.PostForm("client_id"),
+func oidcInput(c *gin.Context) identity.OIDCInput {
+	in := identity.OIDCInput{Enabled: c.PostForm("enabled") == "yes", IssuerURL: c.PostForm("issuer_url"), ClientID: c.PostForm("client_id"),
 		ClientSecret: c.PostForm("client_secret"), Scopes: []string{c.PostForm("scopes")}, EmailClaim: c.PostForm("email_claim"),
 		RoleClaim: c.PostForm("role_claim"), RoleMappings: map[string][]string{}}
 	for _, r := range oidcRoles() {
@@ -156,7 +157,7 @@ func oidcInput(c *gin.Context) models.OIDCInput {
 }
 
 // oidcTitle is the settings page's title for org.
-func oidcTitle(org models.Organisation) string { return "Single sign-on for " + org.Name }
+func oidcTitle(org core.Organisation) string { return "Single sign-on for " + org.Name }
 
 // OIDCSettingsForm serves GET /organisations/:id/single-sign-on.
 func (p *Pages) OIDCSettingsForm() gin.HandlerFunc {
@@ -194,7 +195,7 @@ func (p *Pages) OIDCSettings() gin.HandlerFunc {
 			api.Redirect(c, c.Request.URL.Path)
 			return
 		}
-		var me *models.Error
+		var me *core.Error
 		if errors.As(err, &me) && strings.HasPrefix(me.Field, "role_mappings.") {
 			me.Field = "role-" + strings.TrimPrefix(me.Field, "role_mappings.")
 		}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -51,7 +52,7 @@ func (p *Pages) trainingSub(c *gin.Context, current string) subNavigation {
 func trainingID(c *gin.Context, name string) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		api.WriteError(c, models.NotFound("There is nothing at this address."))
+		api.WriteError(c, core.NotFound("There is nothing at this address."))
 		return 0, false
 	}
 	return id, true
@@ -61,8 +62,8 @@ func trainingID(c *gin.Context, name string) (int64, bool) {
 // booking rule, a decision that came too late), by calling show with the message; any other
 // error gets its error page.
 func refused(c *gin.Context, err error, show func(message string)) {
-	if models.ErrorCode(err) == models.ECONFLICT {
-		show(models.ErrorMessage(err))
+	if core.ErrorCode(err) == core.ECONFLICT {
+		show(core.ErrorMessage(err))
 		return
 	}
 	api.WriteError(c, err)
@@ -71,11 +72,11 @@ func refused(c *gin.Context, err error, show func(message string)) {
 // dateFieldErrors points an error about a date at the first box of its date input, so the
 // error summary leads to a field.
 func dateFieldErrors(err error) error {
-	var me *models.Error
+	var me *core.Error
 	if errors.As(err, &me) {
 		switch me.Field {
 		case "starts_on", "booking_closes", "cancellation_cutoff":
-			return &models.Error{Code: me.Code, Field: me.Field + "-day", Message: me.Message}
+			return &core.Error{Code: me.Code, Field: me.Field + "-day", Message: me.Message}
 		}
 	}
 	return err
@@ -86,12 +87,12 @@ func dateFieldErrors(err error) error {
 func clock(t time.Time) string { return strings.ToLower(t.In(london).Format("3:04PM")) }
 
 // dayLine describes one day: "Monday 2 March 2026, 9:30am to 4:30pm".
-func dayLine(d models.SessionDay) string {
+func dayLine(d training.SessionDay) string {
 	return d.StartsAt.In(london).Format("Monday 2 January 2006") + ", " + clock(d.StartsAt) + " to " + clock(d.EndsAt)
 }
 
 // sessionWhen describes a session's days in a line: its first day and how many days.
-func sessionWhen(days []models.SessionDay) string {
+func sessionWhen(days []training.SessionDay) string {
 	switch len(days) {
 	case 0:
 		return ""
@@ -103,12 +104,12 @@ func sessionWhen(days []models.SessionDay) string {
 }
 
 // sessionLine is a session as tables list it.
-type sessionLine struct{ models.CourseSessionSummary }
+type sessionLine struct{ training.CourseSessionSummary }
 
 // When is the session's days in a line.
 func (s sessionLine) When() string { return sessionWhen(s.Days) }
 
-func sessionLines(list []models.CourseSessionSummary) []sessionLine {
+func sessionLines(list []training.CourseSessionSummary) []sessionLine {
 	out := make([]sessionLine, len(list))
 	for i, s := range list {
 		out[i] = sessionLine{s}
@@ -117,7 +118,7 @@ func sessionLines(list []models.CourseSessionSummary) []sessionLine {
 }
 
 // enrolmentLine is an enrolment as tables list it.
-type enrolmentLine struct{ models.EnrolmentView }
+type enrolmentLine struct{ training.EnrolmentView }
 
 // Label says where the booking stands.
 func (e enrolmentLine) Label() string { return stateLabel(e.State, e.Position) }
@@ -128,7 +129,7 @@ func (e enrolmentLine) TagClass() string { return stateTag(e.State) }
 // When is the session's first day.
 func (e enrolmentLine) When() string { return formatDateTime(e.SessionStartsAt) }
 
-func enrolmentLines(list []models.EnrolmentView) []enrolmentLine {
+func enrolmentLines(list []training.EnrolmentView) []enrolmentLine {
 	out := make([]enrolmentLine, len(list))
 	for i, e := range list {
 		out[i] = enrolmentLine{e}
@@ -138,26 +139,26 @@ func enrolmentLines(list []models.EnrolmentView) []enrolmentLine {
 
 func stateLabel(state string, pos *int) string {
 	switch state {
-	case models.EnrolmentRequested:
+	case training.EnrolmentRequested:
 		return "Waiting for approval"
-	case models.EnrolmentEnrolled:
+	case training.EnrolmentEnrolled:
 		return "Place booked"
-	case models.EnrolmentWaitlisted:
+	case training.EnrolmentWaitlisted:
 		if pos != nil {
 			return fmt.Sprintf("Waiting list: number %d", *pos)
 		}
 		return "Waiting list"
-	case models.EnrolmentDeclined:
+	case training.EnrolmentDeclined:
 		return "Declined"
-	case models.EnrolmentExpired:
+	case training.EnrolmentExpired:
 		return "Request expired"
-	case models.EnrolmentWithdrawn:
+	case training.EnrolmentWithdrawn:
 		return "Withdrawn"
-	case models.EnrolmentCancelled:
+	case training.EnrolmentCancelled:
 		return "Cancelled"
-	case models.EnrolmentCompleted:
+	case training.EnrolmentCompleted:
 		return "Completed"
-	case models.EnrolmentNotCompleted:
+	case training.EnrolmentNotCompleted:
 		return "Not completed"
 	}
 	return state
@@ -165,11 +166,11 @@ func stateLabel(state string, pos *int) string {
 
 func stateTag(state string) string {
 	switch state {
-	case models.EnrolmentEnrolled, models.EnrolmentCompleted:
+	case training.EnrolmentEnrolled, training.EnrolmentCompleted:
 		return "govuk-tag--green"
-	case models.EnrolmentRequested, models.EnrolmentWaitlisted:
+	case training.EnrolmentRequested, training.EnrolmentWaitlisted:
 		return "govuk-tag--yellow"
-	case models.EnrolmentDeclined, models.EnrolmentExpired, models.EnrolmentNotCompleted:
+	case training.EnrolmentDeclined, training.EnrolmentExpired, training.EnrolmentNotCompleted:
 		return "govuk-tag--red"
 	}
 	return "govuk-tag--grey"
@@ -183,7 +184,7 @@ func hours(h float64) string {
 
 type coursesView struct {
 	trainingChrome
-	Page      models.CoursePage
+	Page      training.CoursePage
 	NextURL   string
 	CanCreate bool
 	Teaching  bool
@@ -197,7 +198,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, a := c.Request.Context(), actor(c)
 		q := c.Request.URL.Query()
-		f := models.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
+		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
 		page1, err := p.s.Training.ListCourses(ctx, a, f, q.Get("after"), 20)
 		if err != nil {
 			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
@@ -217,7 +218,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 func (p *Pages) Teaching() gin.HandlerFunc {
 	type view struct {
 		trainingChrome
-		Courses  models.CoursePage
+		Courses  training.CoursePage
 		Sessions []sessionLine
 	}
 	return func(c *gin.Context) {
@@ -227,7 +228,7 @@ func (p *Pages) Teaching() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		courses, err := p.s.Training.ListCourses(ctx, a, models.CourseFilter{Teaching: true}, "", 100)
+		courses, err := p.s.Training.ListCourses(ctx, a, training.CourseFilter{Teaching: true}, "", 100)
 		if err != nil {
 			api.WriteError(c, err)
 			return
@@ -241,9 +242,9 @@ func (p *Pages) Teaching() gin.HandlerFunc {
 
 type courseView struct {
 	trainingChrome
-	Course    models.CourseView
+	Course    training.CourseView
 	Sessions  []sessionLine
-	Materials []models.MaterialView
+	Materials []training.MaterialView
 }
 
 // Hours prints CPD hours.
@@ -268,7 +269,7 @@ func (v courseView) KindNames() string {
 	}
 	names := make([]string, len(v.Course.EligibleKindList))
 	for i, k := range v.Course.EligibleKindList {
-		names[i] = models.OrgKind(k).Label()
+		names[i] = core.OrgKind(k).Label()
 	}
 	return strings.Join(names, ", ")
 }
@@ -335,8 +336,8 @@ func (p *Pages) courseData(c *gin.Context, id int64) (courseView, error) {
 // courseForm is the create and edit form of a course.
 type courseForm struct {
 	trainingChrome
-	Course  *models.CourseView
-	Choices []models.CourseRef // possible prerequisites
+	Course  *training.CourseView
+	Choices []training.CourseRef // possible prerequisites
 }
 
 // RoleItems are the eligible role checkboxes.
@@ -352,7 +353,7 @@ func (f courseForm) RoleItems(form url.Values) []item {
 // KindItems are the eligible organisation kind checkboxes.
 func (f courseForm) KindItems(form url.Values) []item {
 	var values, labels []string
-	for _, k := range models.OrgKinds() {
+	for _, k := range core.OrgKinds() {
 		values, labels = append(values, string(k)), append(labels, k.Label())
 	}
 	return choiceItems(values, labels, form["eligible_organisation_kinds"])
@@ -372,7 +373,7 @@ func (f courseForm) PrerequisiteItems(form url.Values) []item {
 
 // ClassificationItems are the classification radios.
 func (f courseForm) ClassificationItems(form url.Values) []item {
-	cs := models.CourseClassifications()
+	cs := training.CourseClassifications()
 	return choiceItems(cs, cs, []string{form.Get("classification")})
 }
 
@@ -381,37 +382,37 @@ func (f courseForm) ApprovalItems(form url.Values) []item {
 	return choiceItems([]string{"yes", "no"}, []string{"Yes", "No"}, []string{form.Get("approval_required")})
 }
 
-func (p *Pages) courseForm(c *gin.Context, cv *models.CourseView) (courseForm, error) {
+func (p *Pages) courseForm(c *gin.Context, cv *training.CourseView) (courseForm, error) {
 	choices, err := p.s.Training.CourseChoices(c.Request.Context(), actor(c))
 	return courseForm{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: cv, Choices: choices}, err
 }
 
 // courseInput reads the posted course form. A number that is not one is a field error.
-func courseInput(c *gin.Context) (models.CourseInput, error) {
-	in := models.CourseInput{Code: c.PostForm("code"), Title: c.PostForm("title"), Description: c.PostForm("description"),
+func courseInput(c *gin.Context) (training.CourseInput, error) {
+	in := training.CourseInput{Code: c.PostForm("code"), Title: c.PostForm("title"), Description: c.PostForm("description"),
 		EligibleRoles: c.PostFormArray("eligible_roles"), EligibleKinds: c.PostFormArray("eligible_organisation_kinds"),
 		ApprovalRequired: c.PostForm("approval_required") == "yes", Classification: c.PostForm("classification")}
 	if c.PostForm("approval_required") == "" {
-		return in, models.Invalid("approval_required", "Select whether a supervisor must approve each request")
+		return in, core.Invalid("approval_required", "Select whether a supervisor must approve each request")
 	}
 	for _, s := range c.PostFormArray("prerequisites") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return in, models.Invalid("prerequisites", "Select prerequisites from the listed courses")
+			return in, core.Invalid("prerequisites", "Select prerequisites from the listed courses")
 		}
 		in.Prerequisites = append(in.Prerequisites, id)
 	}
 	var err error
 	if in.ApprovalDays, err = intField(c.PostForm("approval_days"), 0); err != nil {
-		return in, models.Invalid("approval_days", "Days to decide a request must be a whole number, like 14")
+		return in, core.Invalid("approval_days", "Days to decide a request must be a whole number, like 14")
 	}
 	if v := strings.TrimSpace(c.PostForm("cpd_hours")); v != "" {
 		if in.CPDHours, err = strconv.ParseFloat(v, 64); err != nil {
-			return in, models.Invalid("cpd_hours", "CPD hours must be a number, like 7.5")
+			return in, core.Invalid("cpd_hours", "CPD hours must be a number, like 7.5")
 		}
 	}
 	if in.ValidityMonths, err = intField(c.PostForm("validity_months"), 0); err != nil {
-		return in, models.Invalid("validity_months", "Certificate validity must be a whole number of months, like 36")
+		return in, core.Invalid("validity_months", "Certificate validity must be a whole number of months, like 36")
 	}
 	return in, nil
 }
@@ -449,7 +450,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 			return
 		}
 		in, err := courseInput(c)
-		var cv models.CourseView
+		var cv training.CourseView
 		if err == nil {
 			cv, err = p.s.Training.CreateCourse(c.Request.Context(), actor(c), in)
 		}
@@ -581,8 +582,8 @@ func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 
 type materialsView struct {
 	trainingChrome
-	Course    models.CourseView
-	Materials []models.MaterialView
+	Course    training.CourseView
+	Materials []training.MaterialView
 	Limit     string
 }
 
@@ -600,7 +601,7 @@ func (v materialsView) MaterialItems(form url.Values) []item {
 
 // ClassificationItems are the classification radios of a new material.
 func (v materialsView) ClassificationItems(form url.Values) []item {
-	cs := models.CourseClassifications()
+	cs := training.CourseClassifications()
 	return choiceItems(cs, cs, []string{form.Get("classification")})
 }
 
@@ -654,8 +655,8 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 			if in.MaterialID != 0 {
 				form.Set("material_id", strconv.FormatInt(in.MaterialID, 10))
 			}
-			if models.ErrorCode(err) == models.ETOOLARGE {
-				err = &models.Error{Code: models.EINVALID, Field: "file", Message: models.ErrorMessage(err)}
+			if core.ErrorCode(err) == core.ETOOLARGE {
+				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
 			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v}, "file")
 			return
@@ -704,9 +705,9 @@ func (p *Pages) MaterialDownload() gin.HandlerFunc { return api.HandleMaterialDo
 
 type sessionFormView struct {
 	trainingChrome
-	Course   models.CourseRef
-	Session  *models.CourseSessionView
-	Trainers []models.PersonRef
+	Course   training.CourseRef
+	Session  *training.CourseSessionView
+	Trainers []training.PersonRef
 }
 
 // Irregular reports whether the session's days are not consecutive days at the same times (set
@@ -772,29 +773,29 @@ func at(d time.Time, h, m int) time.Time {
 
 // sessionInput reads the posted session form: a first day, how many days in a row, the daily
 // times, and the deadlines. What is not a date or a time is a field error.
-func sessionInput(c *gin.Context) (models.SessionInput, error) {
-	in := models.SessionInput{Venue: c.PostForm("venue"), JoiningDetails: c.PostForm("joining_details")}
+func sessionInput(c *gin.Context) (training.SessionInput, error) {
+	in := training.SessionInput{Venue: c.PostForm("venue"), JoiningDetails: c.PostForm("joining_details")}
 	for _, s := range c.PostFormArray("trainers") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return in, models.Invalid("trainers", "Select the session's trainers from the list")
+			return in, core.Invalid("trainers", "Select the session's trainers from the list")
 		}
 		in.Trainers = append(in.Trainers, id)
 	}
 	var err error
 	if in.Capacity, err = intField(c.PostForm("capacity"), 0); err != nil {
-		return in, models.Invalid("capacity", "Places must be a whole number, like 20")
+		return in, core.Invalid("capacity", "Places must be a whole number, like 20")
 	}
 	if in.MinLearners, err = intField(c.PostForm("min_learners"), 0); err != nil {
-		return in, models.Invalid("min_learners", "Minimum numbers must be a whole number, like 8")
+		return in, core.Invalid("min_learners", "Minimum numbers must be a whole number, like 8")
 	}
 	date := func(name, what string) (*time.Time, error) {
 		d, ok := parseDate(c.PostForm(name+"-day"), c.PostForm(name+"-month"), c.PostForm(name+"-year"))
 		switch {
 		case !ok:
-			return nil, models.Invalid(name+"-day", what+" must be a real date, like 2 3 2026")
+			return nil, core.Invalid(name+"-day", what+" must be a real date, like 2 3 2026")
 		case d == nil:
-			return nil, models.Invalid(name+"-day", "Enter "+strings.ToLower(what[:1])+what[1:])
+			return nil, core.Invalid(name+"-day", "Enter "+strings.ToLower(what[:1])+what[1:])
 		}
 		return d, nil
 	}
@@ -804,19 +805,19 @@ func sessionInput(c *gin.Context) (models.SessionInput, error) {
 	}
 	days, err := intField(c.PostForm("days"), 1)
 	if err != nil || days < 1 || days > 20 {
-		return in, models.Invalid("days", "Number of days must be a whole number from 1 to 20")
+		return in, core.Invalid("days", "Number of days must be a whole number from 1 to 20")
 	}
 	sh, sm, ok := parseClock(c.PostForm("start_time"))
 	if !ok {
-		return in, models.Invalid("start_time", "Enter the start time, like 9:30 or 14:00")
+		return in, core.Invalid("start_time", "Enter the start time, like 9:30 or 14:00")
 	}
 	eh, em, ok := parseClock(c.PostForm("end_time"))
 	if !ok {
-		return in, models.Invalid("end_time", "Enter the end time, like 16:30")
+		return in, core.Invalid("end_time", "Enter the end time, like 16:30")
 	}
 	for i := range days {
 		d := first.AddDate(0, 0, i)
-		in.Days = append(in.Days, models.DayInput{StartsAt: at(d, sh, sm), EndsAt: at(d, eh, em)})
+		in.Days = append(in.Days, training.DayInput{StartsAt: at(d, sh, sm), EndsAt: at(d, eh, em)})
 	}
 	closes, err := date("booking_closes", "The date booking closes")
 	if err != nil {
@@ -824,7 +825,7 @@ func sessionInput(c *gin.Context) (models.SessionInput, error) {
 	}
 	ch, cm, ok := parseClock(c.PostForm("booking_closes_time"))
 	if !ok {
-		return in, models.Invalid("booking_closes_time", "Enter the time booking closes, like 17:00")
+		return in, core.Invalid("booking_closes_time", "Enter the time booking closes, like 17:00")
 	}
 	in.BookingClosesAt = at(*closes, ch, cm)
 	cutoff, err := date("cancellation_cutoff", "The cancellation cut-off date")
@@ -833,14 +834,14 @@ func sessionInput(c *gin.Context) (models.SessionInput, error) {
 	}
 	xh, xm, ok := parseClock(c.PostForm("cancellation_cutoff_time"))
 	if !ok {
-		return in, models.Invalid("cancellation_cutoff_time", "Enter the time of the cancellation cut-off, like 17:00")
+		return in, core.Invalid("cancellation_cutoff_time", "Enter the time of the cancellation cut-off, like 17:00")
 	}
 	in.CancellationCutoffAt = at(*cutoff, xh, xm)
 	return in, nil
 }
 
 // sessionForm fills the session form from a session.
-func sessionForm(s models.CourseSessionView) url.Values {
+func sessionForm(s training.CourseSessionView) url.Values {
 	form := url.Values{"venue": {s.Venue}, "joining_details": {s.JoiningDetails}, "capacity": {strconv.Itoa(s.Capacity)},
 		"min_learners": {strconv.Itoa(s.MinLearners)}, "days": {strconv.Itoa(len(s.Days))}}
 	setDate := func(name string, t time.Time) {
@@ -879,7 +880,7 @@ func (p *Pages) SessionNewForm() gin.HandlerFunc {
 		form := url.Values{"days": {"1"}, "start_time": {"09:30"}, "end_time": {"16:30"}, "booking_closes_time": {"17:00"},
 			"cancellation_cutoff_time": {"17:00"}, "min_learners": {"0"}}
 		p.render(c, http.StatusOK, "training_session_form", page{Title: "Schedule a session of " + cv.Code, Form: form,
-			Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: models.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}})
+			Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}})
 	}
 }
 
@@ -896,7 +897,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 			return
 		}
 		in, err := sessionInput(c)
-		var sv models.CourseSessionView
+		var sv training.CourseSessionView
 		if err == nil {
 			sv, err = p.s.Training.CreateSession(ctx, a, id, in)
 		}
@@ -907,7 +908,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Schedule a session of " + cv.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: models.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}}, "starts_on-day")
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}}, "starts_on-day")
 			return
 		}
 		p.app.SetFlash(c, "session-created")
@@ -966,7 +967,7 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 // sessionPage is a session's page.
 type sessionPage struct {
 	trainingChrome
-	Session models.CourseSessionView
+	Session training.CourseSessionView
 	MayBulk bool
 }
 
@@ -1042,8 +1043,8 @@ func (p *Pages) SessionRequest() gin.HandlerFunc {
 			refused(c, err, func(msg string) { p.sessionPage(c, id, http.StatusConflict, msg) })
 			return
 		}
-		p.app.SetFlash(c, map[string]string{models.EnrolmentEnrolled: "place-enrolled", models.EnrolmentWaitlisted: "place-waitlisted",
-			models.EnrolmentRequested: "place-requested"}[e.State])
+		p.app.SetFlash(c, map[string]string{training.EnrolmentEnrolled: "place-enrolled", training.EnrolmentWaitlisted: "place-waitlisted",
+			training.EnrolmentRequested: "place-requested"}[e.State])
 		api.Redirect(c, fmt.Sprintf("/sessions/%d", id))
 	}
 }
@@ -1114,7 +1115,7 @@ func (p *Pages) SessionCancel() gin.HandlerFunc {
 func (p *Pages) SessionLearners() gin.HandlerFunc {
 	type view struct {
 		trainingChrome
-		Learners  models.SessionLearners
+		Learners  training.SessionLearners
 		Enrolled  []enrolmentLine
 		Waitlist  []enrolmentLine
 		Requested []enrolmentLine
@@ -1141,8 +1142,8 @@ func (p *Pages) SessionLearners() gin.HandlerFunc {
 
 type registerView struct {
 	trainingChrome
-	Register models.Register
-	Day      models.SessionDay
+	Register training.Register
+	Day      training.SessionDay
 	DayNav   subNavigation
 }
 
@@ -1153,38 +1154,38 @@ func (v registerView) DayLine() string { return dayLine(v.Day) }
 func (v registerView) Open() bool { return slices.Contains(v.Register.DaysOpen, v.Day.DayNumber) }
 
 // MarkItems are a learner's radios for the day shown.
-func (v registerView) MarkItems(l models.RegisterLine, form url.Values) []item {
+func (v registerView) MarkItems(l training.RegisterLine, form url.Values) []item {
 	name := fmt.Sprintf("mark-%d", l.Enrolment.ID)
 	picked := form.Get(name)
 	if picked == "" {
 		picked = l.Mark(v.Day.ID)
 	}
-	return choiceItems(models.AttendanceMarks(), []string{"Attended", "Partial", "Absent"}, []string{picked})
+	return choiceItems(training.AttendanceMarks(), []string{"Attended", "Partial", "Absent"}, []string{picked})
 }
 
 // MarkName is the field name of a learner's mark.
-func (v registerView) MarkName(l models.RegisterLine) string {
+func (v registerView) MarkName(l training.RegisterLine) string {
 	return fmt.Sprintf("mark-%d", l.Enrolment.ID)
 }
 
 // MarkLabel is how a learner's mark for the day shown reads.
-func (v registerView) MarkLabel(l models.RegisterLine) string {
+func (v registerView) MarkLabel(l training.RegisterLine) string {
 	switch l.Mark(v.Day.ID) {
-	case models.AttendanceAttended:
+	case training.AttendanceAttended:
 		return "Attended"
-	case models.AttendancePartial:
+	case training.AttendancePartial:
 		return "Partial"
-	case models.AttendanceAbsent:
+	case training.AttendanceAbsent:
 		return "Absent"
 	}
 	return "Not marked"
 }
 
 // Editable lists the learners who can still be marked (those holding a place).
-func (v registerView) Editable() []models.RegisterLine {
-	var out []models.RegisterLine
+func (v registerView) Editable() []training.RegisterLine {
+	var out []training.RegisterLine
 	for _, l := range v.Register.Learners {
-		if l.Enrolment.State == models.EnrolmentEnrolled {
+		if l.Enrolment.State == training.EnrolmentEnrolled {
 			out = append(out, l)
 		}
 	}
@@ -1192,7 +1193,7 @@ func (v registerView) Editable() []models.RegisterLine {
 }
 
 // State labels a learner's booking.
-func (registerView) State(l models.RegisterLine) string { return stateLabel(l.Enrolment.State, nil) }
+func (registerView) State(l training.RegisterLine) string { return stateLabel(l.Enrolment.State, nil) }
 
 func (p *Pages) registerPage(c *gin.Context, id int64, day int, status int, form url.Values, errs formErrors, alert string) {
 	r, err := p.s.Training.GetRegister(c.Request.Context(), actor(c), id)
@@ -1201,7 +1202,7 @@ func (p *Pages) registerPage(c *gin.Context, id int64, day int, status int, form
 		return
 	}
 	if len(r.Session.Days) == 0 {
-		api.WriteError(c, models.NotFound("Session not found"))
+		api.WriteError(c, core.NotFound("Session not found"))
 		return
 	}
 	if day < 1 || day > len(r.Session.Days) {
@@ -1258,15 +1259,15 @@ func (p *Pages) RegisterMark() gin.HandlerFunc {
 			}
 		}
 		if _, err := p.s.Training.MarkAttendance(c.Request.Context(), actor(c), id, day, marks); err != nil {
-			var me *models.Error
+			var me *core.Error
 			if !errors.As(err, &me) {
 				api.WriteError(c, err)
 				return
 			}
 			switch me.Code {
-			case models.ECONFLICT:
+			case core.ECONFLICT:
 				p.registerPage(c, id, day, http.StatusConflict, nil, nil, me.Message)
-			case models.EINVALID:
+			case core.EINVALID:
 				// Point the summary at the first learner's first radio.
 				r, gerr := p.s.Training.GetRegister(c.Request.Context(), actor(c), id)
 				if gerr != nil {
@@ -1275,7 +1276,7 @@ func (p *Pages) RegisterMark() gin.HandlerFunc {
 				}
 				field := "day"
 				for _, l := range r.Learners {
-					if l.Enrolment.State == models.EnrolmentEnrolled {
+					if l.Enrolment.State == training.EnrolmentEnrolled {
 						field = fmt.Sprintf("mark-%d", l.Enrolment.ID)
 						break
 					}
@@ -1313,8 +1314,8 @@ func (p *Pages) SessionComplete() gin.HandlerFunc {
 
 type bulkView struct {
 	trainingChrome
-	Session models.CourseSessionView
-	Report  *models.BulkReport
+	Session training.CourseSessionView
+	Report  *training.BulkReport
 	Limit   string
 	Rows    int
 }
@@ -1325,9 +1326,9 @@ func (v bulkView) When() string { return sessionWhen(v.Session.Days) }
 // OutcomeTag colours a row's outcome.
 func (bulkView) OutcomeTag(outcome string) string {
 	switch outcome {
-	case models.BulkEnrolled:
+	case training.BulkEnrolled:
 		return "govuk-tag--green"
-	case models.BulkWaitlisted, models.BulkAwaiting:
+	case training.BulkWaitlisted, training.BulkAwaiting:
 		return "govuk-tag--yellow"
 	}
 	return "govuk-tag--red"
@@ -1335,7 +1336,7 @@ func (bulkView) OutcomeTag(outcome string) string {
 
 func (p *Pages) bulkData(c *gin.Context, id int64) (bulkView, error) {
 	sv, err := p.s.Training.MayBulkEnrol(c.Request.Context(), actor(c), id)
-	return bulkView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Session: sv, Limit: fileSize(models.MaxBulkBytes), Rows: models.MaxBulkRows}, err
+	return bulkView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Session: sv, Limit: fileSize(training.MaxBulkBytes), Rows: training.MaxBulkRows}, err
 }
 
 // BulkForm serves GET /sessions/:id/bulk.
@@ -1368,8 +1369,8 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 		}
 		report, err := api.ReadBulkUpload(c, p.s.Training, id)
 		if err != nil {
-			if models.ErrorCode(err) == models.ETOOLARGE {
-				err = &models.Error{Code: models.EINVALID, Field: "file", Message: models.ErrorMessage(err)}
+			if core.ErrorCode(err) == core.ETOOLARGE {
+				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
 			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v}, "file")
 			return
@@ -1445,7 +1446,7 @@ func (p *Pages) EnrolmentApprove() gin.HandlerFunc {
 			return
 		}
 		flash := "enrolment-approved"
-		if e.State == models.EnrolmentWaitlisted {
+		if e.State == training.EnrolmentWaitlisted {
 			flash = "enrolment-approved-waitlisted"
 		}
 		p.app.SetFlash(c, flash)
@@ -1487,7 +1488,7 @@ func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 			return
 		}
 		if _, err := p.s.Training.Decline(c.Request.Context(), actor(c), id, c.PostForm("reason")); err != nil {
-			if models.ErrorCode(err) != models.EINVALID {
+			if core.ErrorCode(err) != core.EINVALID {
 				refused(c, err, func(msg string) { p.approvalsPage(c, http.StatusConflict, msg) })
 				return
 			}
@@ -1539,7 +1540,7 @@ func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 		}
 		e, err := p.s.Training.Cancel(c.Request.Context(), actor(c), id, c.PostForm("reason"))
 		if err != nil {
-			if models.ErrorCode(err) != models.EINVALID {
+			if core.ErrorCode(err) != core.EINVALID {
 				api.WriteError(c, err)
 				return
 			}
@@ -1560,7 +1561,7 @@ func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 
 type recordView struct {
 	trainingChrome
-	Record        models.LearningRecord
+	Record        training.LearningRecord
 	Own           bool
 	Bookings      []enrolmentLine
 	History       []enrolmentLine
@@ -1623,14 +1624,14 @@ func (p *Pages) StaffRecord() gin.HandlerFunc {
 
 type staffView struct {
 	trainingChrome
-	Staff   models.StaffTraining
+	Staff   training.StaffTraining
 	NextURL string
 	Window  int
 }
 
 // Status labels a due certificate.
-func (staffView) Status(l models.CertificateLine) string {
-	if l.Status == models.CertificateExpired {
+func (staffView) Status(l training.CertificateLine) string {
+	if l.Status == training.CertificateExpired {
 		return "Expired"
 	}
 	return "Due for renewal"
@@ -1642,10 +1643,10 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		st, err := p.s.Training.StaffRecords(c.Request.Context(), actor(c), q.Get("q"), q.Get("after"), 50)
 		if err != nil {
-			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: models.RenewalWindow}}, "q")
+			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}}, "q")
 			return
 		}
-		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: models.RenewalWindow}
+		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: training.RenewalWindow}
 		if st.Next != "" {
 			nq := c.Request.URL.Query()
 			nq.Set("after", st.Next)
@@ -1659,7 +1660,7 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 
 type certificateView struct {
 	trainingChrome
-	Certificate models.CertificateLine
+	Certificate training.CertificateLine
 	VerifyURL   string
 }
 
@@ -1685,7 +1686,7 @@ func (p *Pages) Certificate() gin.HandlerFunc {
 
 type verifyView struct {
 	Checked bool
-	Result  models.Verification
+	Result  training.Verification
 }
 
 // VerifyForm serves GET /certificates/verify (with ?code= once a code is entered): open to
@@ -1718,7 +1719,7 @@ func (p *Pages) verify(c *gin.Context, code string) {
 		return
 	}
 	status := http.StatusOK
-	if res.Status == models.CertificateNotFound {
+	if res.Status == training.CertificateNotFound {
 		status = http.StatusNotFound
 	}
 	p.render(c, status, "training_verify", page{Title: "Check a training certificate", Form: url.Values{"code": {code}}, Data: verifyView{Checked: true, Result: res}})
@@ -1728,7 +1729,7 @@ func (p *Pages) verify(c *gin.Context, code string) {
 
 type notificationsView struct {
 	trainingChrome
-	Page    models.NotificationPage
+	Page    core.NotificationPage
 	NextURL string
 }
 
@@ -1761,7 +1762,7 @@ func (p *Pages) NotificationOpen() gin.HandlerFunc {
 			return
 		}
 		to := "/notifications"
-		if models.LocalLink(n.Link) {
+		if core.LocalLink(n.Link) {
 			to = n.Link
 		}
 		api.Redirect(c, to)

@@ -8,14 +8,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
 // usersView is the people list.
 type usersView struct {
-	Page          models.UserPage
-	Organisations []models.Organisation // the organisation filter, for administrators
+	Page          identity.UserPage
+	Organisations []core.Organisation // the organisation filter, for administrators
 	CanAdd        bool
 	NextURL       string
 }
@@ -26,7 +27,7 @@ func (v usersView) OrgItems(form url.Values) []item {
 }
 
 // manager reports whether the actor manages people (buttons only: models decides).
-func manager(a models.Actor) bool {
+func manager(a core.Actor) bool {
 	return a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin)
 }
 
@@ -34,7 +35,7 @@ func manager(a models.Actor) bool {
 func (p *Pages) Users() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, a := c.Request.Context(), actor(c)
-		f := models.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "yes"}
+		f := identity.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "yes"}
 		f.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 		page1, err := p.s.Users.List(ctx, a, f, c.Query("after"), 50)
 		if err != nil {
@@ -59,10 +60,10 @@ func (p *Pages) Users() gin.HandlerFunc {
 
 // userForm is the add and edit form.
 type userForm struct {
-	User          *models.UserView
-	Organisations []models.Organisation
+	User          *identity.UserView
+	Organisations []core.Organisation
 	Roles         []string
-	Vetting       []models.Vetting
+	Vetting       []core.Vetting
 	Self          bool // editing oneself: roles are not offered
 }
 
@@ -89,9 +90,9 @@ func (f userForm) VettingItems(form url.Values) []item {
 	return choiceItems(values, labels, []string{form.Get("vetting_level")})
 }
 
-func (p *Pages) userForm(c *gin.Context, u *models.UserView) (userForm, error) {
+func (p *Pages) userForm(c *gin.Context, u *identity.UserView) (userForm, error) {
 	a := actor(c)
-	f := userForm{User: u, Roles: policies.Roles(), Vetting: models.VettingLevels(), Self: u != nil && u.ID == a.UserID}
+	f := userForm{User: u, Roles: policies.Roles(), Vetting: core.VettingLevels(), Self: u != nil && u.ID == a.UserID}
 	if !a.Has(policies.RoleAdmin) {
 		f.Roles = slices.DeleteFunc(slices.Clone(f.Roles), func(r string) bool { return r == policies.RoleAdmin || r == policies.RoleAuditor })
 	}
@@ -100,20 +101,20 @@ func (p *Pages) userForm(c *gin.Context, u *models.UserView) (userForm, error) {
 		return f, err
 	}
 	if !a.Has(policies.RoleAdmin) {
-		orgs = slices.DeleteFunc(orgs, func(o models.Organisation) bool { return o.ID != a.OrgID })
+		orgs = slices.DeleteFunc(orgs, func(o core.Organisation) bool { return o.ID != a.OrgID })
 	}
 	f.Organisations = orgs
 	return f, nil
 }
 
 // userInput reads the posted add or edit form. A date that is not a date is a field error.
-func userInput(c *gin.Context) (models.UserInput, error) {
+func userInput(c *gin.Context) (identity.UserInput, error) {
 	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
-	in := models.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
-		Roles: c.PostFormArray("roles"), VettingLevel: models.Vetting(c.PostForm("vetting_level"))}
+	in := identity.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
+		Roles: c.PostFormArray("roles"), VettingLevel: core.Vetting(c.PostForm("vetting_level"))}
 	exp, ok := parseDate(c.PostForm("vetting_expires_on-day"), c.PostForm("vetting_expires_on-month"), c.PostForm("vetting_expires_on-year"))
 	if !ok {
-		return in, models.Invalid("vetting_expires_on", "Vetting expiry must be a real date, like 31 3 2027")
+		return in, core.Invalid("vetting_expires_on", "Vetting expiry must be a real date, like 31 3 2027")
 	}
 	in.VettingExpiresOn = exp
 	return in, nil
@@ -132,7 +133,7 @@ func (p *Pages) UserNewForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(models.VettingRV)}, "roles": {policies.RoleOfficer}}
+		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {policies.RoleOfficer}}
 		p.render(c, http.StatusOK, "user_form", page{Title: "Add a person", Form: form, Data: f})
 	}
 }
@@ -141,7 +142,7 @@ func (p *Pages) UserNewForm() gin.HandlerFunc {
 func (p *Pages) UserCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		in, err := userInput(c)
-		var u models.UserView
+		var u identity.UserView
 		if err == nil {
 			u, err = p.s.Users.Create(c.Request.Context(), actor(c), in)
 		}
@@ -165,7 +166,7 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 
 // userView is one person's page.
 type userView struct {
-	User      models.UserView
+	User      identity.UserView
 	CanManage bool
 	Self      bool
 	Link      string // a set-password link just issued, shown once
@@ -176,7 +177,7 @@ type userView struct {
 func userID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		api.WriteError(c, models.NotFound("User not found"))
+		api.WriteError(c, core.NotFound("User not found"))
 		return 0, false
 	}
 	return id, true
@@ -327,7 +328,7 @@ func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 
 // organisationsView is the organisations list.
 type organisationsView struct {
-	Organisations []models.Organisation
+	Organisations []core.Organisation
 	CanManage     bool
 }
 
@@ -346,8 +347,8 @@ func (p *Pages) Organisations() gin.HandlerFunc {
 
 // orgForm is the add and edit form of an organisation.
 type orgForm struct {
-	Organisation *models.Organisation
-	Kinds        []models.OrgKind
+	Organisation *core.Organisation
+	Kinds        []core.OrgKind
 }
 
 // KindItems are the kind radios, with the posted one checked.
@@ -359,8 +360,8 @@ func (f orgForm) KindItems(form url.Values) []item {
 	return choiceItems(values, labels, []string{form.Get("kind")})
 }
 
-func orgInput(c *gin.Context) models.OrganisationInput {
-	return models.OrganisationInput{Name: c.PostForm("name"), Kind: models.OrgKind(c.PostForm("kind")), Region: c.PostForm("region")}
+func orgInput(c *gin.Context) identity.OrganisationInput {
+	return identity.OrganisationInput{Name: c.PostForm("name"), Kind: core.OrgKind(c.PostForm("kind")), Region: c.PostForm("region")}
 }
 
 // OrganisationNewForm serves GET /organisations/new.
@@ -370,7 +371,7 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: models.OrgKinds()}})
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}})
 	}
 }
 
@@ -378,7 +379,7 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := p.s.Organisations.Create(c.Request.Context(), actor(c), orgInput(c)); err != nil {
-			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: models.OrgKinds()}}, "name")
+			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-created")
@@ -389,7 +390,7 @@ func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 func orgID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		api.WriteError(c, models.NotFound("Organisation not found"))
+		api.WriteError(c, core.NotFound("Organisation not found"))
 		return 0, false
 	}
 	return id, true
@@ -413,7 +414,7 @@ func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 			return
 		}
 		form := url.Values{"name": {org.Name}, "kind": {string(org.Kind)}, "region": {org.Region}}
-		p.render(c, http.StatusOK, "organisation_form", page{Title: "Change " + org.Name, Form: form, Data: orgForm{Organisation: &org, Kinds: models.OrgKinds()}})
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Change " + org.Name, Form: form, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}})
 	}
 }
 
@@ -431,7 +432,7 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: models.OrgKinds()}}, "name")
+			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-updated")
@@ -464,7 +465,7 @@ func (p *Pages) OrganisationReactivate() gin.HandlerFunc { return p.orgActive(tr
 
 // auditView is the audit log page.
 type auditView struct {
-	Page      models.AuditPage
+	Page      core.AuditPage
 	NextURL   string
 	ExportURL string
 }

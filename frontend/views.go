@@ -7,7 +7,7 @@ import (
 	"time"
 	_ "time/tzdata" // UK time on machines without a zoneinfo database
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 
 	"github.com/msptp/msphub/policies"
 )
@@ -116,7 +116,7 @@ func optionItems(values, labels []string, picked string) []item {
 
 // orgOptions are organisations as select items, with a first item (empty value) when first is
 // not "".
-func orgOptions(orgs []models.Organisation, first, picked string) []item {
+func orgOptions(orgs []core.Organisation, first, picked string) []item {
 	var values, labels []string
 	if first != "" {
 		values, labels = append(values, ""), append(labels, first)

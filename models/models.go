@@ -4,47 +4,53 @@
 package models
 
 import (
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/mail"
+	"github.com/msptp/msphub/models/training"
 	"log/slog"
 )
 
 // Services are the operations of MSP Hub, built once by New: identity's, promoted from the
 // embedded struct, and each other domain's.
 type Services struct {
-	*identityServices
-	Audit         *Audit
-	Guidance      *Guidance
-	Training      *Training
-	Notifications *Notifications
-	CaseFiles     *CaseFiles
-	Monitor       *Monitor
-	Jobs          *Jobs
-	Mail          *Mail // nil when no mail relay is configured
+	*identity.Services
+	Audit         *core.Audit
+	Guidance      *guidance.Service
+	Training      *training.Service
+	Notifications *core.Notifications
+	CaseFiles     *casefile.Service
+	Monitor       *core.Monitor
+	Jobs          *core.Jobs
+	Mail          *mail.Service // nil when no mail relay is configured
 }
 
 // New builds the operations from their dependencies and registers every domain's jobs.
-func New(d Deps) *Services {
-	d.Config = d.Config.withDefaults()
+func New(d core.Deps) *Services {
+	d.Config = d.Config.WithDefaults()
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	audit := newAudit(d)
-	id := newIdentity(d, audit)
+	audit := core.NewAudit(d)
+	id := identity.New(d, audit)
 	s := &Services{
-		identityServices: id,
-		Audit:            audit,
-		Guidance:         newGuidance(d, audit),
-		Training:         newTraining(d, audit),
-		Notifications:    newNotifications(d, audit),
-		CaseFiles:        newCaseFiles(d, audit),
-		Monitor:          newMonitor(d),
-		Jobs:             newJobs(d, audit),
-		Mail:             newMail(d, id.Users.emailComposers()),
+		Services:      id,
+		Audit:         audit,
+		Guidance:      guidance.New(d, audit),
+		Training:      training.New(d, audit),
+		Notifications: core.NewNotifications(d, audit),
+		CaseFiles:     casefile.New(d, audit),
+		Monitor:       core.NewMonitor(d),
+		Jobs:          core.NewJobs(d, audit),
+		Mail:          mail.New(d, id.Users.EmailComposers()),
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]Job{id.jobs(), blobJobs(d, audit), s.Guidance.jobs(), s.Training.jobs(), s.CaseFiles.jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs()}
 	if s.Mail != nil {
-		jobs = append(jobs, s.Mail.jobs())
+		jobs = append(jobs, s.Mail.Jobs())
 	}
 	for _, js := range jobs {
 		for _, j := range js {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
@@ -31,8 +31,8 @@ func eventually(limit time.Duration, cond func() bool) bool {
 func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 	url := modelstest.NewPostgresDatabase(t)
 	ctx := context.Background()
-	open := func() (*models.DB, *policies.Authorizer) {
-		db, err := models.Open(ctx, models.DBConfig{URL: url})
+	open := func() (*core.DB, *policies.Authorizer) {
+		db, err := core.Open(ctx, core.DBConfig{URL: url})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestPeriodicReloadSeesAnotherProcessesChange(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/msphub.db"
 	open := func() *policies.Authorizer {
-		db, err := models.Open(ctx, models.DBConfig{Path: path})
+		db, err := core.Open(ctx, core.DBConfig{Path: path})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,8 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
@@ -54,7 +56,7 @@ func (c *Clock) Advance(d time.Duration) {
 type App struct {
 	Engine   *gin.Engine
 	Services *models.Services
-	DB       *models.DB
+	DB       *core.DB
 	Authz    *policies.Authorizer
 	Clock    *Clock
 	Logs     *strings.Builder
@@ -82,7 +84,7 @@ func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
 	ctx := context.Background()
 	db := modelstest.OpenDB(t)
-	if _, err := models.SeedOrganisations(ctx, db); err != nil {
+	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	authz, err := policies.New(ctx, db.Gorm())
@@ -105,9 +107,9 @@ func New(t testing.TB, opts ...Option) *App {
 	if blobs == nil {
 		blobs = modelstest.Blobs(t)
 	}
-	s := models.New(models.Deps{DB: db, Authz: authz, Blobs: blobs, Secrets: storage.NewKeyring(key), Log: log, Clock: clock.Now,
-		Config: models.Config{PublicURL: "http://msphub.test"}})
-	a := &api.App{Cfg: o.cfg, Log: log, Health: models.NewHealth(db, blobs), Services: s}
+	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: blobs, Secrets: storage.NewKeyring(key), Log: log, Clock: clock.Now,
+		Config: core.Config{PublicURL: "http://msphub.test"}})
+	a := &api.App{Cfg: o.cfg, Log: log, Health: core.NewHealth(db, blobs), Services: s}
 	if a.Pages, err = frontend.New(log, a); err != nil {
 		t.Fatal(err)
 	}
@@ -146,13 +148,13 @@ const HomeOrg = "devon-and-cornwall-police"
 type UserSpec struct {
 	Org     string   // slug; HomeOrg when empty
 	Roles   []string // may be empty
-	Vetting models.Vetting
+	Vetting core.Vetting
 	Expires *time.Time // vetting expiry; a year ahead when empty
 }
 
 // User is a person created for a test, signed in through the real pages unless told otherwise.
 type User struct {
-	models.UserView
+	identity.UserView
 	Password string
 	Secret   string // TOTP secret, when they set up a second factor
 	Cookie   string // session cookie value
@@ -172,14 +174,14 @@ func (a *App) NewUser(t testing.TB, spec UserSpec) *User {
 		spec.Org = HomeOrg
 	}
 	if spec.Vetting == "" {
-		spec.Vetting = models.VettingRV
+		spec.Vetting = core.VettingRV
 	}
-	if spec.Expires == nil && spec.Vetting != models.VettingNone {
+	if spec.Expires == nil && spec.Vetting != core.VettingNone {
 		d := a.Clock.Now().AddDate(1, 0, 0)
 		spec.Expires = &d
 	}
 	n := a.users.Add(1)
-	in := models.UserInput{OrganisationID: a.Org(t, spec.Org), Email: fmt.Sprintf("user%d-%s@example.police.uk", n, strings.Join(spec.Roles, "-")),
+	in := identity.UserInput{OrganisationID: a.Org(t, spec.Org), Email: fmt.Sprintf("user%d-%s@example.police.uk", n, strings.Join(spec.Roles, "-")),
 		Name: fmt.Sprintf("Test User %d", n), Roles: spec.Roles, VettingLevel: spec.Vetting, VettingExpiresOn: spec.Expires}
 	uv, _, err := a.Services.Operator.CreateUser(ctx, in, Password)
 	if err != nil {
@@ -211,7 +213,7 @@ func (a *App) As(t testing.TB, roles ...string) *User {
 func (u *User) EnrolMFA(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
-	who := models.Actor{UserID: u.ID, OrgID: u.OrganisationID}
+	who := core.Actor{UserID: u.ID, OrgID: u.OrganisationID}
 	e, err := u.app.Services.Accounts.BeginMFA(ctx, who)
 	if err != nil {
 		t.Fatalf("begin MFA: %v", err)
@@ -432,7 +434,7 @@ func (u *User) Token(t testing.TB, scope string) string {
 	if err != nil {
 		t.Fatalf("token for %s: not signed in: %v", u.Email, err)
 	}
-	secret, _, err := u.app.Services.Tokens.Create(context.Background(), who, models.NewToken{Name: "test", Scope: scope, ExpiresIn: 30})
+	secret, _, err := u.app.Services.Tokens.Create(context.Background(), who, identity.NewToken{Name: "test", Scope: scope, ExpiresIn: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +442,7 @@ func (u *User) Token(t testing.TB, scope string) string {
 }
 
 // Actor is the models Actor of the user's session, for calling operations directly.
-func (u *User) Actor(t testing.TB) models.Actor {
+func (u *User) Actor(t testing.TB) core.Actor {
 	t.Helper()
 	who, _, err := u.app.Services.Sessions.Authenticate(context.Background(), u.Cookie)
 	if err != nil {

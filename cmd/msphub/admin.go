@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 )
 
 const adminUsage = `Usage:
@@ -41,7 +43,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 
 // adminServices opens what the admin commands work on: the migrated database, the master keys
 // (to seal secrets) and the operations. The caller closes the database.
-func adminServices(ctx context.Context, cfg *config, stderr io.Writer) (*models.Services, *models.DB, error) {
+func adminServices(ctx context.Context, cfg *config, stderr io.Writer) (*models.Services, *core.DB, error) {
 	log := newLogger(stderr, cfg.LogLevel)
 	db, err := openDatabase(ctx, cfg, log, true)
 	if err != nil {
@@ -75,7 +77,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	adminFlags(fs, &cfg)
 	fs.StringVar(&email, "email", "", "the user's email address (required)")
 	fs.StringVar(&name, "name", "", "the user's full name (required)")
-	fs.StringVar(&org, "org", models.ProgrammeUnitSlug, "slug of the user's organisation, e.g. devon-and-cornwall-police")
+	fs.StringVar(&org, "org", identity.ProgrammeUnitSlug, "slug of the user's organisation, e.g. devon-and-cornwall-police")
 	fs.StringVar(&roles, "roles", "", "comma-separated roles, e.g. investigator,supervisor")
 	fs.StringVar(&vetting, "vetting", "none", "vetting level: none, RV, MV, NPPV1, NPPV2 or NPPV3")
 	fs.StringVar(&expires, "vetting-expires", "", "vetting expiry date, YYYY-MM-DD")
@@ -87,7 +89,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 		}
 		return err
 	}
-	in := models.UserInput{Email: email, Name: name, VettingLevel: models.Vetting(vetting)}
+	in := identity.UserInput{Email: email, Name: name, VettingLevel: core.Vetting(vetting)}
 	for _, r := range strings.Split(roles, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			in.Roles = append(in.Roles, r)
@@ -117,7 +119,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	defer db.Close()
 	o, err := s.Operator.OrganisationBySlug(ctx, org)
 	if err != nil {
-		return fmt.Errorf("--org: %s", models.ErrorMessage(err))
+		return fmt.Errorf("--org: %s", core.ErrorMessage(err))
 	}
 	in.OrganisationID = o.ID
 	u, link, err := s.Operator.CreateUser(ctx, in, password)
@@ -141,7 +143,7 @@ func runCreateToken(ctx context.Context, args []string, getenv func(string) stri
 	adminFlags(fs, &cfg)
 	fs.StringVar(&email, "user", "", "email address of the user the token acts as (required)")
 	fs.StringVar(&name, "name", "", "what the token is for (required)")
-	fs.StringVar(&scope, "scope", models.ScopeRead, "read or read-write")
+	fs.StringVar(&scope, "scope", identity.ScopeRead, "read or read-write")
 	fs.IntVar(&days, "expires-in", 30, "days until the token expires, 1 to 90")
 	summary := "Usage: msphub admin create-token --user ADDRESS --name NAME [flags]\n\nCreates an API token and prints it once; only its hash is stored."
 	if err := parseCommand(fs, summary, args, getenv, stdout); err != nil {
@@ -155,7 +157,7 @@ func runCreateToken(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer db.Close()
-	secret, tok, err := s.Operator.CreateToken(ctx, email, models.NewToken{Name: name, Scope: scope, ExpiresIn: days})
+	secret, tok, err := s.Operator.CreateToken(ctx, email, identity.NewToken{Name: name, Scope: scope, ExpiresIn: days})
 	if err != nil {
 		return describe(err)
 	}
@@ -166,8 +168,8 @@ func runCreateToken(ctx context.Context, args []string, getenv func(string) stri
 
 // describe turns an operation's error into one line for the console.
 func describe(err error) error {
-	var me *models.Error
-	if errors.As(err, &me) && me.Code != models.EINTERNAL {
+	var me *core.Error
+	if errors.As(err, &me) && me.Code != core.EINTERNAL {
 		if me.Field != "" {
 			return fmt.Errorf("%s: %s", me.Field, me.Message)
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 )
 
@@ -82,7 +82,7 @@ func TestAdminCommands(t *testing.T) {
 	if req.StatusCode != 200 {
 		t.Errorf("the token does not work: %d", req.StatusCode)
 	}
-	db, err := models.Open(context.Background(), dbConfigOf(t, vars))
+	db, err := core.Open(context.Background(), dbConfigOf(t, vars))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,9 +95,9 @@ func TestAdminCommands(t *testing.T) {
 	}
 }
 
-func dbConfigOf(t *testing.T, vars map[string]string) models.DBConfig {
+func dbConfigOf(t *testing.T, vars map[string]string) core.DBConfig {
 	if modelstest.Backend() == "postgres" {
-		return models.DBConfig{URL: vars["MSPHUB_DATABASE_URL"]}
+		return core.DBConfig{URL: vars["MSPHUB_DATABASE_URL"]}
 	}
-	return models.DBConfig{Path: vars["MSPHUB_DATA_DIR"] + "/msphub.db"}
+	return core.DBConfig{Path: vars["MSPHUB_DATA_DIR"] + "/msphub.db"}
 }

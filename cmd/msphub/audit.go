@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // runAudit runs the audit log's administrative tasks. verify needs database access and nothing
@@ -46,7 +46,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	res, err := models.NewAuditLog(models.Deps{DB: db}).Verify(ctx)
+	res, err := core.NewAuditLog(core.Deps{DB: db}).Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
 	}

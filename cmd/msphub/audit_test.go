@@ -11,39 +11,39 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 )
 
 // auditedDatabase is a migrated database of the backend under test holding n audit events. It
 // returns the flags that point msphub at it and the database itself, for tampering.
-func auditedDatabase(t *testing.T, n int) ([]string, *models.DB) {
+func auditedDatabase(t *testing.T, n int) ([]string, *core.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var (
 		flags []string
-		dbCfg models.DBConfig
+		dbCfg core.DBConfig
 	)
 	if modelstest.Backend() == "postgres" {
 		url := modelstest.NewPostgresDatabase(t)
-		flags, dbCfg = []string{"--database-url", url}, models.DBConfig{URL: url}
+		flags, dbCfg = []string{"--database-url", url}, core.DBConfig{URL: url}
 	} else {
 		dir := t.TempDir()
-		flags, dbCfg = []string{"--data-dir", dir}, models.DBConfig{Path: filepath.Join(dir, "msphub.db")}
+		flags, dbCfg = []string{"--data-dir", dir}, core.DBConfig{Path: filepath.Join(dir, "msphub.db")}
 	}
 	var out, logs bytes.Buffer
 	if err := run(ctx, append([]string{"migrate", "up"}, flags...), env(nil), strings.NewReader(""), &out, &logs); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, logs.String())
 	}
-	db, err := models.Open(ctx, dbCfg)
+	db, err := core.Open(ctx, dbCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := models.NewAuditLog(models.Deps{DB: db})
+	log := core.NewAuditLog(core.Deps{DB: db})
 	for i := 1; i <= n; i++ {
-		if err := log.Record(ctx, nil, models.Event{Action: "session.sign_in", ObjectType: "session",
-			ObjectID: strconv.Itoa(i), Outcome: models.OutcomeFailure}); err != nil {
+		if err := log.Record(ctx, nil, core.Event{Action: "session.sign_in", ObjectType: "session",
+			ObjectID: strconv.Itoa(i), Outcome: core.OutcomeFailure}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,10 +52,10 @@ func auditedDatabase(t *testing.T, n int) ([]string, *models.DB) {
 
 // tamperWith changes audit_events behind the application's back, as someone with database access
 // could: past the append-only triggers.
-func tamperWith(t *testing.T, db *models.DB, stmt string) {
+func tamperWith(t *testing.T, db *core.DB, stmt string) {
 	t.Helper()
 	disable := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
-	if db.Dialect() == models.DialectPostgres {
+	if db.Dialect() == core.DialectPostgres {
 		disable = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}
 	}
 	for _, s := range append(disable, stmt) {

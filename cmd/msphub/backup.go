@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -171,7 +171,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // writeArchive writes the archive to w: header, key file, database snapshot, the objects, trailer.
-func writeArchive(ctx context.Context, w io.Writer, head backupHead, keyFile, snapshot string, disk *storage.Disk, objects []models.StoredObject) (backupTail, error) {
+func writeArchive(ctx context.Context, w io.Writer, head backupHead, keyFile, snapshot string, disk *storage.Disk, objects []core.StoredObject) (backupTail, error) {
 	var tail backupTail
 	gz, err := gzip.NewWriterLevel(w, gzip.BestSpeed) // the objects are ciphertext: they do not shrink
 	if err != nil {
@@ -430,7 +430,7 @@ func (r *restoring) run(ctx context.Context, archive io.Reader) error {
 	case got.Objects != r.tail.Objects || got.ObjectBytes != r.tail.ObjectBytes:
 		return fmt.Errorf("the archive holds %d stored files (%d bytes), its end entry says %d (%d bytes)", got.Objects, got.ObjectBytes, r.tail.Objects, r.tail.ObjectBytes)
 	}
-	_, want, err := models.InspectSnapshot(ctx, r.tmpDB)
+	_, want, err := core.InspectSnapshot(ctx, r.tmpDB)
 	if err != nil {
 		return err
 	}

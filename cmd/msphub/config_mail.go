@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // smtpFlags are the settings of the mail relay, which serve and the admin commands share.
@@ -20,13 +20,13 @@ func smtpFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", "", "From address of MSP Hub's email, e.g. MSP Hub <msphub@force.police.uk>")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", "", "user name for SMTP AUTH PLAIN; empty = no authentication")
 	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "password for SMTP AUTH PLAIN")
-	fs.StringVar(&c.SMTPTLS, "smtp-tls", models.SMTPStartTLS, "starttls (upgrade, required), tls (TLS from the start, usually port 465) or none (only for a relay on loopback)")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", core.SMTPStartTLS, "starttls (upgrade, required), tls (TLS from the start, usually port 465) or none (only for a relay on loopback)")
 	fs.StringVar(&c.SMTPCAFile, "smtp-ca-file", "", "PEM file of CA certificates to trust for the relay, besides the system's")
 }
 
 // smtp builds the mail relay's configuration, or nil when no relay is set. Errors name the
 // setting at fault.
-func (c *config) smtp() (*models.SMTPConfig, error) {
+func (c *config) smtp() (*core.SMTPConfig, error) {
 	if c.SMTPAddr == "" {
 		for name, v := range map[string]string{"smtp-from": c.SMTPFrom, "smtp-username": c.SMTPUsername, "smtp-password": c.SMTPPassword, "smtp-ca-file": c.SMTPCAFile} {
 			if v != "" {
@@ -42,10 +42,10 @@ func (c *config) smtp() (*models.SMTPConfig, error) {
 	if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
 		return nil, settingError("smtp-addr", errors.New("must be host:port, for example smtp.force.police.uk:587"))
 	}
-	out := &models.SMTPConfig{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: c.SMTPTLS}
+	out := &core.SMTPConfig{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: c.SMTPTLS}
 	switch c.SMTPTLS {
-	case models.SMTPStartTLS, models.SMTPImplicitTLS:
-	case models.SMTPNoTLS:
+	case core.SMTPStartTLS, core.SMTPImplicitTLS:
+	case core.SMTPNoTLS:
 		if !loopback(host) {
 			return nil, settingError("smtp-tls", fmt.Errorf("none is only for a relay on this machine (localhost, 127.0.0.1 or ::1), not %s: use starttls or tls", host))
 		}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 )
 
@@ -151,7 +151,7 @@ func TestTwoServersMigrateOnceOnPostgreSQL(t *testing.T) {
 			t.Errorf("a server is not ready: %d", code)
 		}
 	}
-	db, err := models.Open(context.Background(), models.DBConfig{URL: url})
+	db, err := core.Open(context.Background(), core.DBConfig{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

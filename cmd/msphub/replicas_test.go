@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 )
 
@@ -47,8 +48,8 @@ func TestReplicas(t *testing.T) {
 	admin("", "create-user", "--email", "sam.supervisor@kent.police.uk", "--name", "Sam Supervisor", "--org", "kent-police",
 		"--roles", "officer,supervisor", "--vetting", "RV", "--vetting-expires", "2031-01-31")
 	admin("", "create-user", "--email", "ada.admin@msp.police.uk", "--name", "Ada Admin", "--roles", "admin")
-	samToken := admin("", "create-token", "--user", "sam.supervisor@kent.police.uk", "--name", "reports", "--scope", models.ScopeRead)
-	adaToken := admin("", "create-token", "--user", "ada.admin@msp.police.uk", "--name", "automation", "--scope", models.ScopeReadWrite)
+	samToken := admin("", "create-token", "--user", "sam.supervisor@kent.police.uk", "--name", "reports", "--scope", identity.ScopeRead)
+	adaToken := admin("", "create-token", "--user", "ada.admin@msp.police.uk", "--name", "automation", "--scope", identity.ScopeReadWrite)
 
 	// The servers start together, so their job runners race for the first runs.
 	servers := make([]*testServer, replicas)
@@ -63,7 +64,7 @@ func TestReplicas(t *testing.T) {
 	wg.Wait()
 	one, other := servers[0], servers[len(servers)-1]
 
-	db, err := models.Open(context.Background(), dbConfigOf(t, base))
+	db, err := core.Open(context.Background(), dbConfigOf(t, base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestReplicas(t *testing.T) {
 		finished := func(t *testing.T, job string) (finished, all int) {
 			t.Helper()
 			var f, a int64
-			if err := db.Gorm().Table("job_runs").Where("job = ? AND outcome = ?", job, models.JobSucceeded).Count(&f).Error; err != nil {
+			if err := db.Gorm().Table("job_runs").Where("job = ? AND outcome = ?", job, core.JobSucceeded).Count(&f).Error; err != nil {
 				return -1, -1
 			}
 			if err := db.Gorm().Table("job_runs").Where("job = ?", job).Count(&a).Error; err != nil {

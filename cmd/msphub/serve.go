@@ -17,6 +17,8 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,7 +108,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 // the server has stopped.
 type app struct {
 	engine   *gin.Engine
-	db       *models.DB
+	db       *core.DB
 	services *models.Services
 	authz    *policies.Authorizer
 }
@@ -154,7 +156,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 		},
 		Registry: prometheus.NewRegistry(),
 		Log:      log,
-		Health:   models.NewHealth(db, blobs),
+		Health:   core.NewHealth(db, blobs),
 		Services: services,
 	}
 	if a.Pages, err = frontend.New(log, a); err != nil {
@@ -168,12 +170,12 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 }
 
 // openServices loads the policy and the reference organisations and builds the operations.
-func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, *policies.Authorizer, error) {
+func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *core.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, *policies.Authorizer, error) {
 	authz, err := policies.New(ctx, db.Gorm())
 	if err != nil {
 		return nil, nil, fmt.Errorf("access policy: %w", err)
 	}
-	if n, err := models.SeedOrganisations(ctx, db); err != nil {
+	if n, err := identity.SeedOrganisations(ctx, db); err != nil {
 		return nil, nil, fmt.Errorf("reference organisations: %w", err)
 	} else if n > 0 {
 		log.Info("loaded reference organisations", slog.Int("count", n))
@@ -185,9 +187,9 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *models
 	if smtp != nil {
 		log.Info("email on", slog.String("relay", smtp.Addr), slog.String("tls", smtp.TLS))
 	}
-	return models.New(models.Deps{
+	return models.New(core.Deps{
 		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log, SMTP: smtp,
-		Config: models.Config{
+		Config: core.Config{
 			PublicURL:              cfg.PublicURL,
 			SessionIdleTimeout:     cfg.SessionIdleTimeout,
 			SessionAbsoluteTimeout: cfg.SessionMaxAge,
@@ -225,12 +227,12 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // openDatabase opens the database and, when migrate is set, applies pending migrations. A
 // failure names the setting at fault.
-func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*models.DB, error) {
+func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*core.DB, error) {
 	setting := "database-url"
 	if cfg.DatabaseURL == "" {
 		setting = "data-dir"
 	}
-	db, err := models.Open(ctx, models.DBConfig{URL: cfg.DatabaseURL, Path: filepath.Join(cfg.DataDir, "msphub.db")})
+	db, err := core.Open(ctx, core.DBConfig{URL: cfg.DatabaseURL, Path: filepath.Join(cfg.DataDir, "msphub.db")})
 	if err != nil {
 		return nil, settingError(setting, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 const storageSummary = "Usage: msphub storage verify [flags]\n\n" +
@@ -76,7 +76,7 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	rep, err := models.VerifyStorage(ctx, db, blobs, workers, func(p models.StorageProblem) {
+	rep, err := core.VerifyStorage(ctx, db, blobs, workers, func(p core.StorageProblem) {
 		fmt.Fprintln(stdout, p.String())
 	})
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -38,8 +38,8 @@ func rawBackend(t *testing.T, vars map[string]string) storage.Backend {
 // blobRows reads the blob rows of a server's database: id and object key, in id order.
 func blobRows(t *testing.T, vars map[string]string) (ids []int64, keys []string) {
 	t.Helper()
-	cfg := models.DBConfig{URL: vars["MSPHUB_DATABASE_URL"], Path: filepath.Join(vars["MSPHUB_DATA_DIR"], "msphub.db")}
-	db, err := models.Open(context.Background(), cfg)
+	cfg := core.DBConfig{URL: vars["MSPHUB_DATABASE_URL"], Path: filepath.Join(vars["MSPHUB_DATA_DIR"], "msphub.db")}
+	db, err := core.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

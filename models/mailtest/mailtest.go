@@ -27,7 +27,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 )
 
 // Mode is how the server protects its connections.
@@ -35,9 +35,9 @@ type Mode string
 
 // Modes, named as MSPHUB_SMTP_TLS names them.
 const (
-	StartTLS    Mode = models.SMTPStartTLS    // plain listener that offers STARTTLS; AUTH only after it
-	ImplicitTLS Mode = models.SMTPImplicitTLS // TLS listener
-	NoTLS       Mode = models.SMTPNoTLS       // plain, no authentication (a relay on loopback)
+	StartTLS    Mode = core.SMTPStartTLS    // plain listener that offers STARTTLS; AUTH only after it
+	ImplicitTLS Mode = core.SMTPImplicitTLS // TLS listener
+	NoTLS       Mode = core.SMTPNoTLS       // plain, no authentication (a relay on loopback)
 )
 
 // Credentials the server accepts over TLS.
@@ -123,8 +123,8 @@ func Start(t testing.TB, mode Mode) *Server {
 }
 
 // Config is MSP Hub's SMTP configuration for this server.
-func (s *Server) Config() *models.SMTPConfig {
-	c := &models.SMTPConfig{Addr: s.Addr, From: From, TLS: string(s.Mode), RootCAs: s.Roots}
+func (s *Server) Config() *core.SMTPConfig {
+	c := &core.SMTPConfig{Addr: s.Addr, From: From, TLS: string(s.Mode), RootCAs: s.Roots}
 	if s.Mode != NoTLS {
 		c.Username, c.Password = Username, Password
 	}

@@ -18,7 +18,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for creating test databases
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -73,18 +73,18 @@ func NewPostgresDatabase(t testing.TB) string {
 }
 
 // DBConfig is a fresh, empty database of the test backend.
-func DBConfig(t testing.TB) models.DBConfig {
+func DBConfig(t testing.TB) core.DBConfig {
 	t.Helper()
 	if Backend() == "postgres" {
-		return models.DBConfig{URL: NewPostgresDatabase(t)}
+		return core.DBConfig{URL: NewPostgresDatabase(t)}
 	}
-	return models.DBConfig{Path: filepath.Join(t.TempDir(), "msphub.db")}
+	return core.DBConfig{Path: filepath.Join(t.TempDir(), "msphub.db")}
 }
 
 // OpenDB opens a fresh database of the test backend with every migration applied.
-func OpenDB(t testing.TB) *models.DB {
+func OpenDB(t testing.TB) *core.DB {
 	t.Helper()
-	db, err := models.Open(context.Background(), DBConfig(t))
+	db, err := core.Open(context.Background(), DBConfig(t))
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -187,7 +187,7 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // AuditCount counts the audit events with action (and object ID, unless "").
-func AuditCount(t testing.TB, db *models.DB, action, objectID string) int64 {
+func AuditCount(t testing.TB, db *core.DB, action, objectID string) int64 {
 	t.Helper()
 	q := db.Gorm().Table("audit_events").Where("action = ?", action)
 	if objectID != "" {

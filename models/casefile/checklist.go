@@ -1,0 +1,673 @@
+package casefile
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/policies"
+	"gorm.io/gorm"
+)
+
+// Stage is when in the life of a case an item is needed (DOMAIN.md §B7).
+type Stage string
+
+// Stages.
+const (
+	StageEIA        Stage = "EIA" // early investigative advice
+	StagePreCharge  Stage = "PC"  // pre-charge, National File Standard
+	StageFullFile   Stage = "FF"  // full file
+	StageDisclosure Stage = "D"   // disclosure, ongoing
+)
+
+// Stages lists the stages in order.
+func Stages() []Stage { return []Stage{StageEIA, StagePreCharge, StageFullFile, StageDisclosure} }
+
+// Label is the stage as pages show it.
+func (s Stage) Label() string {
+	switch s {
+	case StageEIA:
+		return "Early advice"
+	case StagePreCharge:
+		return "Pre-charge"
+	case StageFullFile:
+		return "Full file"
+	case StageDisclosure:
+		return "Disclosure"
+	}
+	return string(s)
+}
+
+// ItemStatus is where a checklist item stands.
+type ItemStatus string
+
+// Checklist item statuses. Accepted and rejected are the CPS liaison's to give.
+const (
+	ItemOutstanding   ItemStatus = "outstanding"
+	ItemInProgress    ItemStatus = "in_progress"
+	ItemProvided      ItemStatus = "provided"
+	ItemNotApplicable ItemStatus = "not_applicable"
+	ItemAccepted      ItemStatus = "accepted"
+	ItemRejected      ItemStatus = "rejected"
+)
+
+// ItemStatuses lists every status; TeamItemStatuses those the team sets.
+func ItemStatuses() []ItemStatus {
+	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable, ItemAccepted, ItemRejected}
+}
+
+// TeamItemStatuses are the statuses the case team may give an item.
+func TeamItemStatuses() []ItemStatus {
+	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable}
+}
+
+// Label is the status as pages show it.
+func (s ItemStatus) Label() string {
+	switch s {
+	case ItemOutstanding:
+		return "Outstanding"
+	case ItemInProgress:
+		return "In progress"
+	case ItemProvided:
+		return "Provided"
+	case ItemNotApplicable:
+		return "Not applicable"
+	case ItemAccepted:
+		return "Accepted by CPS"
+	case ItemRejected:
+		return "Rejected by CPS"
+	}
+	return string(s)
+}
+
+// done reports whether an item in this status no longer holds the file back.
+func (s ItemStatus) done() bool {
+	return s == ItemProvided || s == ItemNotApplicable || s == ItemAccepted
+}
+
+// ChecklistTemplate is one version of a checklist template. Versions are never changed: an
+// administrator edits a template by saving a new version, and a case keeps the version it
+// started with.
+type ChecklistTemplate struct {
+	ID         int64          `json:"id"`
+	Code       string         `json:"code"`
+	Version    int            `json:"version"`
+	Title      string         `json:"title"`
+	AppliesTo  string         `json:"applies_to"`
+	ChangeNote string         `json:"change_note"`
+	CreatedBy  *int64         `json:"created_by,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Items      []TemplateItem `json:"items" gorm:"-"`
+}
+
+// TableName is the table of template versions.
+func (ChecklistTemplate) TableName() string { return "checklist_templates" }
+
+// TemplateItem is one item of a template version: what to provide, why, the MG form and stage
+// as DOMAIN.md §B7 writes them, the stage it is first needed at, and whether it is required.
+type TemplateItem struct {
+	ID         int64  `json:"id"`
+	TemplateID int64  `json:"-"`
+	Position   int    `json:"position"`
+	Text       string `json:"text"`
+	Why        string `json:"why"`
+	Form       string `json:"form"`
+	Stage      Stage  `json:"stage"`
+	Required   bool   `json:"required"`
+}
+
+// TableName is the table of template items.
+func (TemplateItem) TableName() string { return "template_items" }
+
+// templateCodes are the templates MSP Hub knows and what each applies to.
+var templateApplies = map[string]string{
+	"T0": "Every Modern Slavery Act case",
+	"T1": "Cases charging s1 (slavery, servitude, forced or compulsory labour)",
+	"T2": "Cases charging s2 (human trafficking)",
+	"T3": "Cases charging s4 (offence with intent to commit s2)",
+	"T4": "Cases where a suspect may be a victim (s45)",
+	"T5": "Cases seeking STPO/STRO or financial orders",
+}
+
+// TemplateAppliesTo says in words which cases get a template.
+func TemplateAppliesTo(code string) string { return templateApplies[code] }
+
+// Templates lists the latest version of every checklist template. Administrators may call it.
+// Errors: EFORBIDDEN.
+func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTemplate, error) {
+	if err := core.Can(ctx, s.d.Authz, who, "read", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+		return nil, err
+	}
+	var out []ChecklistTemplate
+	err := s.d.DB.Conn(ctx).Where("version = (SELECT MAX(version) FROM checklist_templates t2 WHERE t2.code = checklist_templates.code)").
+		Order("code").Find(&out).Error
+	if err != nil {
+		return nil, core.DbError(err)
+	}
+	return out, s.fillItems(ctx, out)
+}
+
+func (s *Service) fillItems(ctx context.Context, ts []ChecklistTemplate) error {
+	for i := range ts {
+		if err := s.d.DB.Conn(ctx).Where("template_id = ?", ts[i].ID).Order("position").Find(&ts[i].Items).Error; err != nil {
+			return core.DbError(err)
+		}
+	}
+	return nil
+}
+
+// TemplateVersions lists every version of template code, newest first, with their items.
+// Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND.
+func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code string) ([]ChecklistTemplate, error) {
+	if err := core.Can(ctx, s.d.Authz, who, "read", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+		return nil, err
+	}
+	var out []ChecklistTemplate
+	if err := s.d.DB.Conn(ctx).Where("code = ?", code).Order("version DESC").Find(&out).Error; err != nil {
+		return nil, core.DbError(err)
+	}
+	if len(out) == 0 {
+		return nil, core.NotFound("Checklist template not found")
+	}
+	return out, s.fillItems(ctx, out)
+}
+
+// MayEditTemplates says whether the actor may save new template versions (what the pages
+// offer). Errors: EFORBIDDEN.
+func (s *Service) MayEditTemplates(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, s.d.Authz, who, "update", policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
+}
+
+// TemplateInput is a new version of a template.
+type TemplateInput struct {
+	Title      string              `json:"title"`
+	ChangeNote string              `json:"change_note"`
+	Items      []TemplateItemInput `json:"items"`
+}
+
+// TemplateItemInput is one item of a new template version.
+type TemplateItemInput struct {
+	Text     string `json:"text"`
+	Why      string `json:"why"`
+	Form     string `json:"form"`
+	Stage    Stage  `json:"stage"`
+	Required bool   `json:"required"`
+}
+
+// NewTemplateVersion saves a new version of template code. Cases already open keep the version
+// they started with; cases opened (or gaining the template) from now on get this one.
+// Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT (another
+// version was saved at the same moment).
+func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code string, in TemplateInput) (ChecklistTemplate, error) {
+	var t ChecklistTemplate
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := core.Can(ctx, s.d.Authz, who, "update", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+			return err
+		}
+		var latest ChecklistTemplate
+		err := s.d.DB.Conn(ctx).Where("code = ?", code).Order("version DESC").Take(&latest).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return core.NotFound("Checklist template not found")
+		}
+		if err != nil {
+			return core.DbError(err)
+		}
+		if err := caseText("title", &in.Title, 200, true, "Enter the template's title", "Title"); err != nil {
+			return err
+		}
+		if err := caseText("change_note", &in.ChangeNote, 500, true, "Say what changed in this version and why", "The change note"); err != nil {
+			return err
+		}
+		var items []TemplateItemInput
+		for i, it := range in.Items {
+			field := "items-" + core.IdString(int64(i)) + "-"
+			it.Text, it.Why, it.Form = strings.TrimSpace(it.Text), strings.TrimSpace(it.Why), strings.TrimSpace(it.Form)
+			if it.Text == "" && it.Why == "" && it.Form == "" {
+				continue // an empty row of the form
+			}
+			if err := caseText(field+"text", &it.Text, 500, true, "Enter what item "+core.IdString(int64(i+1))+" asks for", "An item"); err != nil {
+				return err
+			}
+			if err := caseText(field+"why", &it.Why, 300, false, "", "Why"); err != nil {
+				return err
+			}
+			if err := caseText(field+"form", &it.Form, 100, false, "", "Form and stage"); err != nil {
+				return err
+			}
+			if !slices.Contains(Stages(), it.Stage) {
+				return core.Invalid(field+"stage", "Select the stage item "+core.IdString(int64(i+1))+" is needed at")
+			}
+			items = append(items, it)
+		}
+		if len(items) == 0 {
+			return core.Invalid("items-0-text", "A template needs at least one item")
+		}
+		t = ChecklistTemplate{Code: latest.Code, Version: latest.Version + 1, Title: in.Title, AppliesTo: latest.AppliesTo,
+			ChangeNote: in.ChangeNote, CreatedBy: &who.UserID, CreatedAt: s.d.Now()}
+		if err := s.d.DB.Conn(ctx).Create(&t).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return core.Conflict("Someone saved another version of this template at the same moment. Reload it and try again.")
+			}
+			return core.DbError(err)
+		}
+		for i, it := range items {
+			ti := TemplateItem{TemplateID: t.ID, Position: i + 1, Text: it.Text, Why: it.Why, Form: it.Form, Stage: it.Stage, Required: it.Required}
+			if err := s.d.DB.Conn(ctx).Create(&ti).Error; err != nil {
+				return core.DbError(err)
+			}
+			t.Items = append(t.Items, ti)
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "template.version", ObjectType: "template", ObjectID: t.Code, Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"version": core.IdString(int64(t.Version)), "items": core.IdString(int64(len(items)))}})
+	})
+	return t, err
+}
+
+// addTemplates gives the case the checklists its facts call for that it does not have yet, at
+// their latest version, and returns their codes.
+func (s *Service) addTemplates(ctx context.Context, cf *CaseFile) ([]string, error) {
+	db := s.d.DB.Conn(ctx)
+	var have []string
+	if err := db.Table("case_templates ct").Select("t.code").Joins("JOIN checklist_templates t ON t.id = ct.template_id").
+		Where("ct.case_id = ?", cf.ID).Scan(&have).Error; err != nil {
+		return nil, core.DbError(err)
+	}
+	var added []string
+	now := s.d.Now()
+	for _, code := range cf.templateCodes() {
+		if slices.Contains(have, code) {
+			continue
+		}
+		var t ChecklistTemplate
+		if err := db.Where("code = ?", code).Order("version DESC").Take(&t).Error; err != nil {
+			return nil, core.Internal(errors.New("checklist template " + code + " is missing: " + err.Error()))
+		}
+		if err := db.Exec("INSERT INTO case_templates (case_id, template_id) VALUES (?, ?)", cf.ID, t.ID).Error; err != nil {
+			return nil, core.DbError(err)
+		}
+		var items []TemplateItem
+		if err := db.Where("template_id = ?", t.ID).Order("position").Find(&items).Error; err != nil {
+			return nil, core.DbError(err)
+		}
+		for _, it := range items {
+			ci := ChecklistItem{CaseID: cf.ID, TemplateItemID: it.ID, Status: ItemOutstanding, UpdatedAt: now}
+			if err := db.Create(&ci).Error; err != nil {
+				return nil, core.DbError(err)
+			}
+		}
+		added = append(added, code+" v"+core.IdString(int64(t.Version)))
+	}
+	return added, nil
+}
+
+// ChecklistItem is one item of a case's checklist.
+type ChecklistItem struct {
+	ID             int64      `json:"id"`
+	CaseID         int64      `json:"case_id"`
+	TemplateItemID int64      `json:"template_item_id"`
+	Status         ItemStatus `json:"status"`
+	NAReason       string     `json:"na_reason,omitempty" gorm:"column:na_reason"`
+	OwnerID        *int64     `json:"owner_id,omitempty"`
+	DueOn          *time.Time `json:"due_on,omitempty"`
+	Notes          string     `json:"notes"`
+	CPSReason      string     `json:"cps_reason,omitempty" gorm:"column:cps_reason"`
+	CPSDecidedBy   *int64     `json:"-" gorm:"column:cps_decided_by"`
+	CPSDecidedAt   *time.Time `json:"cps_decided_at,omitempty" gorm:"column:cps_decided_at"`
+	UpdatedBy      *int64     `json:"-"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// TableName is the table of checklist items.
+func (ChecklistItem) TableName() string { return "checklist_items" }
+
+// ItemView is a checklist item with its template text and linked evidence.
+type ItemView struct {
+	ChecklistItem
+	Template    string        `json:"template"` // "T0 v1"
+	Code        string        `json:"code"`
+	Position    int           `json:"position"`
+	Text        string        `json:"text"`
+	Why         string        `json:"why"`
+	Form        string        `json:"form"`
+	Stage       Stage         `json:"stage"`
+	Required    bool          `json:"required"`
+	StatusLabel string        `json:"status_label"`
+	OwnerName   string        `json:"owner,omitempty"`
+	Evidence    []EvidenceRef `json:"evidence"`
+}
+
+// EvidenceRef names an exhibit linked to an item.
+type EvidenceRef struct {
+	ID         int64  `json:"id"`
+	ExhibitRef string `json:"exhibit_ref"`
+}
+
+// Done reports whether the item no longer holds the file back.
+func (v ItemView) Done() bool { return v.Status.done() }
+
+// items reads a case's checklist in template and position order.
+func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
+	var rows []struct {
+		ChecklistItem
+		Code      string
+		Version   int
+		Position  int
+		Text      string
+		Why       string
+		Form      string
+		Stage     Stage
+		Required  bool
+		OwnerName string
+	}
+	err := s.d.DB.Conn(ctx).Table("checklist_items ci").
+		Select("ci.*, t.code, t.version, ti.position, ti.text, ti.why, ti.form, ti.stage, ti.required, COALESCE(u.name, '') AS owner_name").
+		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
+		Joins("JOIN checklist_templates t ON t.id = ti.template_id").
+		Joins("LEFT JOIN users u ON u.id = ci.owner_id").
+		Where("ci.case_id = ?", caseID).Order("t.code, ti.position").Scan(&rows).Error
+	if err != nil {
+		return nil, core.DbError(err)
+	}
+	var links []struct {
+		ItemID     int64
+		EvidenceID int64
+		ExhibitRef string
+	}
+	err = s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.item_id, ie.evidence_id, e.exhibit_ref").
+		Joins("JOIN evidence_items e ON e.id = ie.evidence_id").Where("e.case_id = ?", caseID).Order("e.id").Scan(&links).Error
+	if err != nil {
+		return nil, core.DbError(err)
+	}
+	byItem := map[int64][]EvidenceRef{}
+	for _, l := range links {
+		byItem[l.ItemID] = append(byItem[l.ItemID], EvidenceRef{ID: l.EvidenceID, ExhibitRef: l.ExhibitRef})
+	}
+	out := make([]ItemView, 0, len(rows))
+	for _, r := range rows {
+		ev := byItem[r.ID]
+		if ev == nil {
+			ev = []EvidenceRef{}
+		}
+		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: r.Code + " v" + core.IdString(int64(r.Version)), Code: r.Code,
+			Position: r.Position, Text: r.Text, Why: r.Why, Form: r.Form, Stage: r.Stage, Required: r.Required,
+			StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
+	}
+	return out, nil
+}
+
+// StageReadiness is how far the required items of one stage are done.
+type StageReadiness struct {
+	Stage   Stage  `json:"stage"`
+	Label   string `json:"label"`
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Percent int    `json:"percent"` // of required items done: provided, not applicable or accepted
+}
+
+// Readiness is, for each stage, the share of its required items that are done. An item counts
+// at the stage it is first needed at (its template's stage).
+func Readiness(items []ItemView) []StageReadiness {
+	out := make([]StageReadiness, 0, 4)
+	for _, st := range Stages() {
+		r := StageReadiness{Stage: st, Label: st.Label()}
+		for _, it := range items {
+			if it.Stage == st && it.Required {
+				r.Total++
+				if it.Status.done() {
+					r.Done++
+				}
+			}
+		}
+		if r.Total > 0 {
+			r.Percent = r.Done * 100 / r.Total
+		} else {
+			r.Percent = 100
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Checklist returns a case's checklist items. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
+func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]ItemView, error) {
+	var out []ItemView
+	err := s.readPart(ctx, who, id, "checklist", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.items(ctx, cf.ID)
+		return err
+	})
+	return out, err
+}
+
+// Item returns one checklist item of a case. Anyone who may read the case may call it (an
+// audited read). Errors: ENOTFOUND.
+func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {
+	var out ItemView
+	err := s.readPart(ctx, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = s.item(ctx, cf.ID, itemID)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, error) {
+	items, err := s.items(ctx, caseID)
+	if err != nil {
+		return ItemView{}, err
+	}
+	for _, it := range items {
+		if it.ID == itemID {
+			return it, nil
+		}
+	}
+	return ItemView{}, core.NotFound("Checklist item not found")
+}
+
+// ItemInput is the team's update of a checklist item.
+type ItemInput struct {
+	Status      ItemStatus `json:"status"`
+	NAReason    string     `json:"na_reason"`
+	OwnerID     int64      `json:"owner_id"` // 0: nobody
+	DueOn       *time.Time `json:"due_on"`
+	Notes       string     `json:"notes"`
+	EvidenceIDs []int64    `json:"evidence_ids"` // the exhibits that answer the item
+}
+
+// UpdateItem changes a checklist item: its status (outstanding, in progress, provided, or not
+// applicable with a reason), owner (someone on the team), due date, notes and the exhibits that
+// answer it. A change to an approved pack voids the approval. The team may call it. Errors:
+// ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
+func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int64, in ItemInput) (ItemView, error) {
+	var out ItemView
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, err := s.load(ctx, who, id, "update", true)
+		if err != nil {
+			return err
+		}
+		before, err := s.item(ctx, cf.ID, itemID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkMove(cf, moveEdit); err != nil {
+			return err
+		}
+		if !slices.Contains(TeamItemStatuses(), in.Status) {
+			if in.Status == before.Status && (in.Status == ItemAccepted || in.Status == ItemRejected) {
+				// The CPS's verdict stays while the team changes other fields.
+			} else {
+				return core.Invalid("status", "Select outstanding, in progress, provided or not applicable")
+			}
+		}
+		if err := caseText("na_reason", &in.NAReason, 1000, in.Status == ItemNotApplicable, "Say why this item does not apply to the case", "The reason"); err != nil {
+			return err
+		}
+		if in.Status != ItemNotApplicable {
+			in.NAReason = ""
+		}
+		if err := caseText("notes", &in.Notes, 4000, false, "", "Notes"); err != nil {
+			return err
+		}
+		var owner *int64
+		if in.OwnerID != 0 {
+			var n int64
+			if err := s.d.DB.Conn(ctx).Model(&caseMember{}).Where("case_id = ? AND user_id = ? AND removed_at IS NULL", cf.ID, in.OwnerID).Count(&n).Error; err != nil {
+				return core.DbError(err)
+			}
+			if n == 0 {
+				return core.Invalid("owner_id", "Select someone on the case team as the owner")
+			}
+			owner = &in.OwnerID
+		}
+		if in.DueOn != nil {
+			d := dateOnly(*in.DueOn)
+			in.DueOn = &d
+		}
+		evidence := uniqueIDs(in.EvidenceIDs)
+		if len(evidence) > 0 {
+			var n int64
+			if err := s.d.DB.Conn(ctx).Table("evidence_items").Where("case_id = ? AND id IN ?", cf.ID, evidence).Count(&n).Error; err != nil {
+				return core.DbError(err)
+			}
+			if int(n) != len(evidence) {
+				return core.Invalid("evidence_ids", "Select exhibits of this case")
+			}
+		}
+		now := s.d.Now()
+		updates := map[string]any{"status": in.Status, "na_reason": in.NAReason, "owner_id": owner, "due_on": in.DueOn,
+			"notes": in.Notes, "updated_by": who.UserID, "updated_at": now}
+		if in.Status != before.Status {
+			updates["cps_reason"], updates["cps_decided_by"], updates["cps_decided_at"] = "", nil, nil
+		}
+		if err := s.d.DB.Conn(ctx).Model(&ChecklistItem{}).Where("id = ?", itemID).Updates(updates).Error; err != nil {
+			return core.DbError(err)
+		}
+		had := make([]int64, 0, len(before.Evidence))
+		for _, e := range before.Evidence {
+			had = append(had, e.ID)
+		}
+		for _, e := range had {
+			if !slices.Contains(evidence, e) {
+				if err := s.d.DB.Conn(ctx).Exec("DELETE FROM item_evidence WHERE item_id = ? AND evidence_id = ?", itemID, e).Error; err != nil {
+					return core.DbError(err)
+				}
+			}
+		}
+		for _, e := range evidence {
+			if !slices.Contains(had, e) {
+				if err := s.d.DB.Conn(ctx).Exec("INSERT INTO item_evidence (item_id, evidence_id, linked_by, linked_at) VALUES (?, ?, ?, ?)", itemID, e, who.UserID, now).Error; err != nil {
+					return core.DbError(err)
+				}
+			}
+		}
+		summary := "Checklist item updated: " + core.Clip(before.Text, 80)
+		if in.Status != before.Status {
+			summary += " (" + before.Status.Label() + " → " + in.Status.Label() + ")"
+		}
+		if err := s.changed(ctx, who, cf, summary); err != nil {
+			return err
+		}
+		if out, err = s.item(ctx, cf.ID, itemID); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.update", ObjectType: "checklist_item", ObjectID: core.IdString(itemID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IdString(cf.ID), "status": string(in.Status)}})
+	})
+	return out, err
+}
+
+// ReviewInput is the CPS liaison's verdict on a checklist item. A rejection needs a reason and
+// raises an action-plan item from it, which the team answers.
+type ReviewInput struct {
+	Verdict   string     `json:"verdict"` // accept or reject
+	Reason    string     `json:"reason"`
+	ActionDue *time.Time `json:"action_due_on"`
+}
+
+// ReviewItem accepts or rejects a checklist item of a pack shared with the actor. A rejection
+// records the reason on the item and raises an action with it (the case moves to its action
+// plan). The CPS liaison holding a live share may call it. Errors: ENOTFOUND, EFORBIDDEN,
+// EINVALID, ECONFLICT.
+func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int64, in ReviewInput) (ItemView, error) {
+	var out ItemView
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, err := s.load(ctx, who, id, "advise", true)
+		if err != nil {
+			return err
+		}
+		it, err := s.item(ctx, cf.ID, itemID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkMove(cf, moveReview); err != nil {
+			return err
+		}
+		if in.Verdict != "accept" && in.Verdict != "reject" {
+			return core.Invalid("verdict", "Select whether the item is accepted or rejected")
+		}
+		accept := in.Verdict == "accept"
+		if err := caseText("reason", &in.Reason, 2000, !accept, "Say why the item is rejected and what is needed", "The reason"); err != nil {
+			return err
+		}
+		if in.ActionDue != nil {
+			d := dateOnly(*in.ActionDue)
+			if d.Before(dateOnly(s.d.Now())) {
+				return core.Invalid("action_due_on", "The date the action is due must be today or later")
+			}
+			in.ActionDue = &d
+		}
+		status, verdict := ItemAccepted, "accepted"
+		if !accept {
+			status, verdict = ItemRejected, "rejected"
+		}
+		now := s.d.Now()
+		err = s.d.DB.Conn(ctx).Model(&ChecklistItem{}).Where("id = ?", itemID).Updates(map[string]any{"status": status,
+			"cps_reason": in.Reason, "cps_decided_by": who.UserID, "cps_decided_at": now}).Error
+		if err != nil {
+			return core.DbError(err)
+		}
+		summary := "CPS " + verdict + " checklist item: " + core.Clip(it.Text, 80)
+		if err := s.event(ctx, who, cf.ID, "review", summary, in.Reason); err != nil {
+			return err
+		}
+		if !accept {
+			if _, err := s.raiseAction(ctx, who, cf, ActionInput{Text: in.Reason, DueOn: in.ActionDue, ItemID: itemID}); err != nil {
+				return err
+			}
+		} else {
+			cf.UpdatedAt = now
+			if err := s.d.DB.Conn(ctx).Model(cf).Update("updated_at", now).Error; err != nil {
+				return core.DbError(err)
+			}
+		}
+		if out, err = s.item(ctx, cf.ID, itemID); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.review", ObjectType: "checklist_item", ObjectID: core.IdString(itemID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IdString(cf.ID), "verdict": verdict}})
+	})
+	return out, err
+}
+
+// dateOnly is the calendar day of t, at midnight UTC.
+func dateOnly(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// uniqueIDs drops zeros and repeats, keeping order.
+func uniqueIDs(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if id > 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// textLen is a string's length in characters.
+func textLen(s string) int { return utf8.RuneCountInString(s) }

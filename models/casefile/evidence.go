@@ -1,0 +1,578 @@
+package casefile
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msptp/msphub/models/core"
+	"gorm.io/gorm"
+)
+
+// EvidenceKind says where an exhibit's media is: uploaded into MSP Hub, or held in a force
+// evidence system (DEMS) and referenced by its ID and hash.
+type EvidenceKind string
+
+// Evidence kinds.
+const (
+	EvidenceFile      EvidenceKind = "file"
+	EvidenceReference EvidenceKind = "reference"
+)
+
+// DefaultMaxEvidenceBytes is the evidence size limit when none is configured.
+const DefaultMaxEvidenceBytes int64 = 5 << 30
+
+// EvidenceTypes are the file types evidence may be, judged from the bytes: the document types,
+// more images, audio, video, e-mail and archives. Active content (HTML, SVG, scripts,
+// programs) is never among them, and refusedAlways refuses it whatever the list says.
+func EvidenceTypes() []string {
+	return append(core.DocumentTypes(),
+		"text/csv", "text/rtf", "application/json", "message/rfc822", "application/vnd.ms-outlook",
+		"image/gif", "image/webp", "image/tiff", "image/bmp", "image/heic", "image/heif",
+		"audio/mpeg", "audio/wav", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/ogg", "audio/flac", "audio/amr", "audio/3gpp",
+		"video/mp4", "video/quicktime", "video/x-msvideo", "video/matroska", "video/webm", "video/mpeg", "video/3gpp", "video/x-m4v",
+		"application/zip", "application/x-7z-compressed", "application/vnd.rar", "application/gzip", "application/x-tar")
+}
+
+// HashAlgorithms are the hash algorithms a force evidence system may give for a referenced
+// exhibit, with the length of their hex digest.
+var hashLengths = map[string]int{"SHA-256": 64, "SHA-1": 40, "MD5": 32}
+
+// HashAlgorithms lists them in the order forms offer them.
+func HashAlgorithms() []string { return []string{"SHA-256", "SHA-1", "MD5"} }
+
+// EvidenceItem is an exhibit's row. It is never changed once written: a correction is a new
+// item that supersedes it.
+type EvidenceItem struct {
+	ID               int64        `json:"id"`
+	CaseID           int64        `json:"case_id"`
+	ExhibitRef       string       `json:"exhibit_ref"`
+	ExhibitKey       string       `json:"-"`
+	Description      string       `json:"description"`
+	Producer         string       `json:"producer"`
+	ProducedOn       *time.Time   `json:"produced_on,omitempty"`
+	Source           string       `json:"source"`
+	Kind             EvidenceKind `json:"kind"`
+	BlobID           *int64       `json:"-"`
+	FileName         string       `json:"file_name,omitempty"`
+	ExternalSystem   string       `json:"external_system,omitempty"`
+	ExternalID       string       `json:"external_id,omitempty"`
+	HashAlgorithm    string       `json:"hash_algorithm,omitempty"`
+	ExternalHash     string       `json:"external_hash,omitempty"`
+	SupersedesID     *int64       `json:"supersedes_id,omitempty"`
+	CorrectionReason string       `json:"correction_reason,omitempty"`
+	CreatedBy        int64        `json:"created_by"`
+	CreatedAt        time.Time    `json:"created_at"`
+}
+
+// TableName is the table of evidence items.
+func (EvidenceItem) TableName() string { return "evidence_items" }
+
+// EvidenceView is an exhibit with its file's figures, who added it, what it supersedes or is
+// superseded by, and the checklist items it answers.
+type EvidenceView struct {
+	EvidenceItem
+	Size            int64       `json:"size,omitempty"`
+	SHA256          string      `json:"sha256,omitempty"`
+	ContentType     string      `json:"content_type,omitempty"`
+	AddedBy         string      `json:"added_by"`
+	SupersedesRef   string      `json:"supersedes_exhibit_ref,omitempty"`
+	SupersededByID  *int64      `json:"superseded_by_id,omitempty"`
+	SupersededByRef string      `json:"superseded_by_exhibit_ref,omitempty"`
+	Items           []ItemBrief `json:"items"`
+}
+
+// Current reports whether no correction has superseded the exhibit.
+func (v EvidenceView) Current() bool { return v.SupersededByID == nil }
+
+// ItemBrief names a checklist item an exhibit answers.
+type ItemBrief struct {
+	ID   int64  `json:"id"`
+	Text string `json:"text"`
+}
+
+// EvidenceInput describes an exhibit being added: its reference (unique in the case),
+// description, producer, date and source, the checklist items it answers, and, for a
+// correction, the exhibit it supersedes and why.
+type EvidenceInput struct {
+	ExhibitRef       string     `json:"exhibit_ref"`
+	Description      string     `json:"description"`
+	Producer         string     `json:"producer"`
+	ProducedOn       *time.Time `json:"produced_on"`
+	Source           string     `json:"source"`
+	ItemIDs          []int64    `json:"item_ids"`
+	Supersedes       int64      `json:"supersedes"`
+	CorrectionReason string     `json:"correction_reason"`
+}
+
+// ReferenceInput describes media held in a force evidence system, referenced without upload.
+type ReferenceInput struct {
+	EvidenceInput
+	System        string `json:"system"`
+	ExternalID    string `json:"external_id"`
+	HashAlgorithm string `json:"hash_algorithm"`
+	Hash          string `json:"hash"`
+}
+
+var exhibitPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 /.\-]*$`)
+
+// exhibitKey is how exhibit references are compared: capitals, no spaces.
+func exhibitKey(ref string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(ref), ""))
+}
+
+func (in *EvidenceInput) validate(now time.Time) error {
+	in.ExhibitRef = strings.Join(strings.Fields(in.ExhibitRef), " ")
+	switch {
+	case in.ExhibitRef == "":
+		return core.Invalid("exhibit_ref", "Enter the exhibit reference, like JS/1")
+	case textLen(in.ExhibitRef) > 40:
+		return core.Invalid("exhibit_ref", "Exhibit reference must be 40 characters or fewer")
+	case !exhibitPattern.MatchString(in.ExhibitRef):
+		return core.Invalid("exhibit_ref", "Exhibit reference can only contain letters, numbers, spaces, slashes, hyphens and full stops, like JS/1")
+	}
+	if err := caseText("description", &in.Description, 2000, true, "Describe the exhibit: what it is and what it shows", "Description"); err != nil {
+		return err
+	}
+	if err := caseText("producer", &in.Producer, 200, true, "Enter who produced the exhibit", "Producer"); err != nil {
+		return err
+	}
+	if err := caseText("source", &in.Source, 300, false, "", "Source"); err != nil {
+		return err
+	}
+	if in.ProducedOn != nil {
+		d := dateOnly(*in.ProducedOn)
+		if d.After(dateOnly(now)) {
+			return core.Invalid("produced_on", "The date produced must be today or in the past")
+		}
+		in.ProducedOn = &d
+	}
+	if in.Supersedes != 0 {
+		if err := caseText("correction_reason", &in.CorrectionReason, 1000, true, "Say why the exhibit is being corrected", "The reason"); err != nil {
+			return err
+		}
+	} else {
+		in.CorrectionReason = ""
+	}
+	in.ItemIDs = uniqueIDs(in.ItemIDs)
+	return nil
+}
+
+func (in *ReferenceInput) validate(now time.Time) error {
+	if err := in.EvidenceInput.validate(now); err != nil {
+		return err
+	}
+	if err := caseText("system", &in.System, 100, true, "Enter the evidence system that holds the media, like the force DEMS", "System"); err != nil {
+		return err
+	}
+	if err := caseText("external_id", &in.ExternalID, 200, true, "Enter the media's ID in that system", "ID"); err != nil {
+		return err
+	}
+	n, ok := hashLengths[in.HashAlgorithm]
+	if !ok {
+		return core.Invalid("hash_algorithm", "Select the hash algorithm the evidence system used")
+	}
+	in.Hash = strings.ToLower(strings.TrimSpace(in.Hash))
+	if _, err := hex.DecodeString(in.Hash); err != nil || len(in.Hash) != n {
+		return core.Invalid("hash", "Enter the "+in.HashAlgorithm+" hash as "+core.IdString(int64(n))+" hexadecimal characters")
+	}
+	return nil
+}
+
+// checkEvidence checks, in the case cf, that an exhibit may be added: the status allows a
+// change, the reference is free, the items and the superseded exhibit belong to the case.
+func (s *Service) checkEvidence(ctx context.Context, cf *CaseFile, in EvidenceInput) error {
+	if err := s.checkMove(cf, moveEdit); err != nil {
+		return err
+	}
+	db := s.d.DB.Conn(ctx)
+	var n int64
+	if err := db.Model(&EvidenceItem{}).Where("case_id = ? AND exhibit_key = ?", cf.ID, exhibitKey(in.ExhibitRef)).Count(&n).Error; err != nil {
+		return core.DbError(err)
+	}
+	if n > 0 {
+		return &core.Error{Code: core.ECONFLICT, Field: "exhibit_ref", Message: "Exhibit reference " + in.ExhibitRef + " is already used in this case: give this exhibit its own reference"}
+	}
+	if len(in.ItemIDs) > 0 {
+		if err := db.Model(&ChecklistItem{}).Where("case_id = ? AND id IN ?", cf.ID, in.ItemIDs).Count(&n).Error; err != nil {
+			return core.DbError(err)
+		}
+		if int(n) != len(in.ItemIDs) {
+			return core.Invalid("item_ids", "Select checklist items of this case")
+		}
+	}
+	if in.Supersedes != 0 {
+		if err := db.Model(&EvidenceItem{}).Where("case_id = ? AND id = ?", cf.ID, in.Supersedes).Count(&n).Error; err != nil {
+			return core.DbError(err)
+		}
+		if n == 0 {
+			return core.Invalid("supersedes", "Select an exhibit of this case to correct")
+		}
+		if err := db.Model(&EvidenceItem{}).Where("supersedes_id = ?", in.Supersedes).Count(&n).Error; err != nil {
+			return core.DbError(err)
+		}
+		if n > 0 {
+			return core.Conflict("That exhibit has already been corrected: correct the newer exhibit instead.")
+		}
+	}
+	return nil
+}
+
+// MayUpload says, before any byte of a file is read, whether the actor may add evidence to the
+// case now: so an upload to a case they may not see is not found, and one that cannot be taken is
+// refused at once. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+func (s *Service) MayUpload(ctx context.Context, who core.Actor, id int64) error {
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", false)
+	if err != nil {
+		return err
+	}
+	return s.checkMove(cf, moveEdit)
+}
+
+// Upload adds an exhibit by uploading its file, streamed into the encrypted store (type judged
+// from the bytes against EvidenceTypes, at most limit bytes; 0 means DefaultMaxEvidenceBytes).
+// The upload is the exhibit's first custody event. A change to an approved pack voids the
+// approval. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT (the
+// exhibit reference is taken, or the status allows no change), ETOOLARGE, EUNAVAILABLE.
+func (s *Service) Upload(ctx context.Context, who core.Actor, id int64, in EvidenceInput, up core.Upload, limit int64) (EvidenceView, error) {
+	if limit <= 0 {
+		limit = DefaultMaxEvidenceBytes
+	}
+	// Refuse before the bytes arrive what can be refused now; the transaction checks again.
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", false)
+	if err == nil {
+		err = in.validate(s.d.Now())
+	}
+	if err == nil {
+		err = s.checkEvidence(ctx, cf, in)
+	}
+	if err != nil {
+		return EvidenceView{}, err
+	}
+	blob, err := core.PutBlob(ctx, s.d, &who, up, core.FileRules{What: "evidence", Limit: limit, Allowed: EvidenceTypes()})
+	if err != nil {
+		return EvidenceView{}, err
+	}
+	var evID int64
+	err = s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		b, err := blob.Record(ctx)
+		if err != nil {
+			return err
+		}
+		ev := EvidenceItem{Kind: EvidenceFile, BlobID: &b.ID, FileName: blob.Name}
+		evID, err = s.addEvidence(ctx, who, id, in, &ev, "uploaded", "File "+blob.Name+", "+core.HumanBytes(b.Size)+", SHA-256 "+b.SHA256)
+		return err
+	})
+	if err != nil {
+		blob.Discard(ctx)
+		return EvidenceView{}, err
+	}
+	return s.evidenceView(ctx, id, evID)
+}
+
+// Reference adds an exhibit whose media is held in a force evidence system, recording the
+// system, the media's ID there and its hash, without uploading it. The team may call it.
+// Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
+func (s *Service) Reference(ctx context.Context, who core.Actor, id int64, in ReferenceInput) (EvidenceView, error) {
+	var evID int64
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if _, _, err := s.loadObject(ctx, who, id, "evidence", "add", false); err != nil {
+			return err
+		}
+		if err := in.validate(s.d.Now()); err != nil {
+			return err
+		}
+		ev := EvidenceItem{Kind: EvidenceReference, ExternalSystem: in.System, ExternalID: in.ExternalID, HashAlgorithm: in.HashAlgorithm, ExternalHash: in.Hash}
+		var err error
+		evID, err = s.addEvidence(ctx, who, id, in.EvidenceInput, &ev, "referenced", "Held in "+in.System+" as "+in.ExternalID+", "+in.HashAlgorithm+" "+in.Hash)
+		return err
+	})
+	if err != nil {
+		return EvidenceView{}, err
+	}
+	return s.evidenceView(ctx, id, evID)
+}
+
+// addEvidence records an exhibit in the transaction in ctx, under the case's lock: the checks
+// again, the row (the unique index on the exhibit reference is the last word), its links to
+// checklist items, its first custody event, the timeline and the audit log.
+func (s *Service) addEvidence(ctx context.Context, who core.Actor, id int64, in EvidenceInput, ev *EvidenceItem, custody, details string) (int64, error) {
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", true)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.checkEvidence(ctx, cf, in); err != nil {
+		return 0, err
+	}
+	now := s.d.Now()
+	ev.CaseID, ev.ExhibitRef, ev.ExhibitKey = cf.ID, in.ExhibitRef, exhibitKey(in.ExhibitRef)
+	ev.Description, ev.Producer, ev.ProducedOn, ev.Source = in.Description, in.Producer, in.ProducedOn, in.Source
+	ev.CorrectionReason, ev.CreatedBy, ev.CreatedAt = in.CorrectionReason, who.UserID, now
+	if in.Supersedes != 0 {
+		ev.SupersedesID = &in.Supersedes
+	}
+	if err := s.d.DB.Conn(ctx).Create(ev).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return 0, &core.Error{Code: core.ECONFLICT, Field: "exhibit_ref", Message: "Exhibit reference " + in.ExhibitRef + " is already used in this case: give this exhibit its own reference"}
+		}
+		return 0, core.DbError(err)
+	}
+	for _, item := range in.ItemIDs {
+		if err := s.d.DB.Conn(ctx).Exec("INSERT INTO item_evidence (item_id, evidence_id, linked_by, linked_at) VALUES (?, ?, ?, ?)", item, ev.ID, who.UserID, now).Error; err != nil {
+			return 0, core.DbError(err)
+		}
+	}
+	if err := s.custody(ctx, who, ev.ID, cf.ID, custody, details); err != nil {
+		return 0, err
+	}
+	summary := "Exhibit " + ev.ExhibitRef + " added"
+	auditDetails := map[string]string{"case": core.IdString(cf.ID), "exhibit_ref": ev.ExhibitRef, "kind": string(ev.Kind)}
+	if in.Supersedes != 0 {
+		var old EvidenceItem
+		if err := s.d.DB.Conn(ctx).Take(&old, in.Supersedes).Error; err != nil {
+			return 0, core.DbError(err)
+		}
+		summary = "Exhibit " + ev.ExhibitRef + " supersedes " + old.ExhibitRef
+		if err := s.custody(ctx, who, old.ID, cf.ID, "superseded", "Superseded by "+ev.ExhibitRef+": "+in.CorrectionReason); err != nil {
+			return 0, err
+		}
+		auditDetails["supersedes"] = core.IdString(old.ID)
+	}
+	if err := s.changed(ctx, who, cf, summary); err != nil {
+		return 0, err
+	}
+	return ev.ID, s.audit.Record(ctx, &who, core.Event{Action: "evidence.add", ObjectType: "evidence", ObjectID: core.IdString(ev.ID), Outcome: core.OutcomeSuccess, Details: auditDetails})
+}
+
+// CustodyEvent is one entry of an exhibit's continuity record.
+type CustodyEvent struct {
+	ID           int64     `json:"id"`
+	EvidenceID   int64     `json:"evidence_id"`
+	CaseID       int64     `json:"-"`
+	Action       string    `json:"action"`
+	ActorID      *int64    `json:"actor_id,omitempty"`
+	ActorOrgID   *int64    `json:"actor_org_id,omitempty"`
+	OccurredAt   time.Time `json:"occurred_at"`
+	Details      string    `json:"details,omitempty"`
+	Actor        string    `json:"actor,omitempty" gorm:"->"`
+	Organisation string    `json:"organisation,omitempty" gorm:"->"`
+}
+
+// TableName is the table of custody events.
+func (CustodyEvent) TableName() string { return "custody_events" }
+
+// custody appends an event to an exhibit's continuity record, in the transaction in ctx.
+func (s *Service) custody(ctx context.Context, who core.Actor, evidenceID, caseID int64, action, details string) error {
+	e := CustodyEvent{EvidenceID: evidenceID, CaseID: caseID, Action: action, OccurredAt: s.d.Now(), Details: core.Clip(details, 2000)}
+	if who.UserID != 0 {
+		e.ActorID = &who.UserID
+	}
+	if who.OrgID != 0 {
+		e.ActorOrgID = &who.OrgID
+	}
+	return core.DbError(s.d.DB.Conn(ctx).Omit("Actor", "Organisation").Create(&e).Error)
+}
+
+// evidenceViews reads a case's exhibits (or one, when only is not 0) with their figures.
+func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]EvidenceView, error) {
+	var rows []struct {
+		EvidenceItem
+		Size            int64
+		SHA256          string
+		ContentType     string
+		AddedBy         string
+		SupersedesRef   string
+		SupersededByID  *int64
+		SupersededByRef string
+	}
+	q := s.d.DB.Conn(ctx).Table("evidence_items e").
+		Select("e.*, COALESCE(b.size, 0) AS size, COALESCE(b.sha256, '') AS sha256, COALESCE(b.content_type, '') AS content_type, "+
+			"COALESCE(u.name, '') AS added_by, COALESCE(o.exhibit_ref, '') AS supersedes_ref, n.id AS superseded_by_id, COALESCE(n.exhibit_ref, '') AS superseded_by_ref").
+		Joins("LEFT JOIN blobs b ON b.id = e.blob_id").
+		Joins("LEFT JOIN users u ON u.id = e.created_by").
+		Joins("LEFT JOIN evidence_items o ON o.id = e.supersedes_id").
+		Joins("LEFT JOIN evidence_items n ON n.supersedes_id = e.id").
+		Where("e.case_id = ?", caseID)
+	if only != 0 {
+		q = q.Where("e.id = ?", only)
+	}
+	if err := q.Order("e.id").Scan(&rows).Error; err != nil {
+		return nil, core.DbError(err)
+	}
+	var links []struct {
+		EvidenceID int64
+		ItemID     int64
+		Text       string
+	}
+	err := s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.evidence_id, ie.item_id, ti.text").
+		Joins("JOIN checklist_items ci ON ci.id = ie.item_id").
+		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
+		Where("ci.case_id = ?", caseID).Order("ie.item_id").Scan(&links).Error
+	if err != nil {
+		return nil, core.DbError(err)
+	}
+	out := make([]EvidenceView, 0, len(rows))
+	for _, r := range rows {
+		v := EvidenceView{EvidenceItem: r.EvidenceItem, Size: r.Size, SHA256: r.SHA256, ContentType: r.ContentType, AddedBy: r.AddedBy,
+			SupersedesRef: r.SupersedesRef, SupersededByID: r.SupersededByID, SupersededByRef: r.SupersededByRef, Items: []ItemBrief{}}
+		for _, l := range links {
+			if l.EvidenceID == r.ID {
+				v.Items = append(v.Items, ItemBrief{ID: l.ItemID, Text: l.Text})
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (EvidenceView, error) {
+	vs, err := s.evidenceViews(ctx, caseID, evID)
+	if err != nil {
+		return EvidenceView{}, err
+	}
+	if len(vs) == 0 {
+		return EvidenceView{}, core.NotFound("Evidence not found")
+	}
+	return vs[0], nil
+}
+
+// Evidence lists a case's exhibits, oldest first, superseded ones included and marked. The
+// list shows the exhibit register (references, descriptions, hashes), so it is recorded in the
+// audit log; opening an exhibit (ViewEvidence) or its file (OpenEvidence) is in addition a
+// custody event on that exhibit's continuity record. Anyone who may read the case's evidence
+// may call it. Errors: ENOTFOUND.
+func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
+	var out []EvidenceView
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		if err != nil {
+			return err
+		}
+		if out, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"exhibits": core.IdString(int64(len(out)))}})
+	})
+	return out, err
+}
+
+// ViewEvidence returns an exhibit with its continuity record; the view itself is a custody
+// event and is audited. Anyone who may read the case's evidence may call it. Errors:
+// ENOTFOUND.
+func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int64) (EvidenceView, []CustodyEvent, error) {
+	var (
+		v      EvidenceView
+		record []CustodyEvent
+	)
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		if err != nil {
+			return err
+		}
+		if v, err = s.evidenceView(ctx, cf.ID, evID); err != nil {
+			return err
+		}
+		if err := s.custody(ctx, who, v.ID, cf.ID, "viewed", ""); err != nil {
+			return err
+		}
+		err = s.d.DB.Conn(ctx).Table("custody_events c").
+			Select("c.*, COALESCE(u.name, '') AS actor, COALESCE(o.name, '') AS organisation").
+			Joins("LEFT JOIN users u ON u.id = c.actor_id").
+			Joins("LEFT JOIN organisations o ON o.id = c.actor_org_id").
+			Where("c.evidence_id = ?", v.ID).Order("c.id").Scan(&record).Error
+		if err != nil {
+			return core.DbError(err)
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.view", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IdString(cf.ID)}})
+	})
+	return v, record, err
+}
+
+// OpenEvidence opens an uploaded exhibit's file for download: a custody event, audited. A file
+// whose stored bytes fail their check is EINTEGRITY, at once or as an error of Read, and the
+// failure is recorded on the exhibit's continuity record and in the audit log. Anyone who may
+// read the case's evidence may call it. Errors: ENOTFOUND, EINTEGRITY, EUNAVAILABLE.
+func (s *Service) OpenEvidence(ctx context.Context, who core.Actor, id, evID int64) (core.File, error) {
+	var (
+		v EvidenceView
+		b core.Blob
+	)
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		if err != nil {
+			return err
+		}
+		if v, err = s.evidenceView(ctx, cf.ID, evID); err != nil {
+			return err
+		}
+		if v.Kind != EvidenceFile || v.BlobID == nil {
+			return core.NotFound("This exhibit is held in " + v.ExternalSystem + ": there is no file in MSP Hub to download")
+		}
+		if b, err = core.LoadBlob(ctx, s.d, *v.BlobID); err != nil {
+			return err
+		}
+		if err := s.custody(ctx, who, v.ID, cf.ID, "downloaded", ""); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.download", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IdString(cf.ID), "sha256": b.SHA256}})
+	})
+	if err != nil {
+		return core.File{}, err
+	}
+	return s.openChecked(ctx, who, v, b, "download")
+}
+
+// openChecked opens an exhibit's blob; an integrity failure, now or while reading, is recorded
+// once on the continuity record and in the audit log.
+func (s *Service) openChecked(ctx context.Context, who core.Actor, v EvidenceView, b core.Blob, during string) (core.File, error) {
+	f, err := core.OpenBlob(ctx, s.d, b, v.FileName)
+	if core.ErrorCode(err) == core.EINTEGRITY {
+		s.integrityFailure(ctx, who, v, during, err)
+	}
+	if err != nil {
+		return core.File{}, err
+	}
+	f.ReadCloser = &checkedReader{ReadCloser: f.ReadCloser, report: func(err error) { s.integrityFailure(ctx, who, v, during, err) }}
+	return f, nil
+}
+
+// checkedReader reports the first integrity failure of a read.
+type checkedReader struct {
+	io.ReadCloser
+	once   sync.Once
+	report func(error)
+}
+
+func (r *checkedReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err != nil && core.ErrorCode(err) == core.EINTEGRITY {
+		r.once.Do(func() { r.report(err) })
+	}
+	return n, err
+}
+
+// integrityFailure records, in a transaction of its own, that an exhibit's stored bytes failed
+// their check during a download or export: on its continuity record, in the audit log and in
+// the log for the operators.
+func (s *Service) integrityFailure(ctx context.Context, who core.Actor, v EvidenceView, during string, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	s.d.Log.ErrorContext(ctx, "evidence failed its integrity check", "evidence", v.ID, "case", v.CaseID, "during", during, "error", cause.Error())
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.custody(ctx, who, v.ID, v.CaseID, "integrity_failure", "The stored file failed its integrity check during "+during+": nothing altered was served"); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.integrity_failure", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeFailure,
+			Details: map[string]string{"case": core.IdString(v.CaseID), "during": during, "sha256": v.SHA256}})
+	})
+	if err != nil {
+		s.d.Log.ErrorContext(ctx, "could not record an evidence integrity failure", "evidence", v.ID, "error", err.Error())
+	}
+}

@@ -1,0 +1,249 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects MSP Hub runs on.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DB is the database of MSP Hub: the embedded SQLite default or PostgreSQL. Operations reach it
+// through conn(ctx), which returns the transaction travelling in ctx when there is one.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect string
+}
+
+// DBConfig says which database to open: PostgreSQL when URL is set, otherwise SQLite at Path.
+type DBConfig struct {
+	URL  string // postgres://user:pass@host:port/db?sslmode=...
+	Path string // SQLite file, created when missing
+}
+
+// Open connects and checks the database answers within a few seconds, so a wrong setting stops
+// start-up at once instead of failing the first request.
+func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
+	var (
+		dialector gorm.Dialector
+		dialect   string
+	)
+	if cfg.URL != "" {
+		if err := checkPostgresURL(cfg.URL); err != nil {
+			return nil, err
+		}
+		dialector, dialect = postgres.Open(cfg.URL), DialectPostgres
+	} else {
+		if cfg.Path == "" {
+			return nil, errors.New("no database: set a PostgreSQL URL or a SQLite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		dialector, dialect = sqlite.Open(sqliteDSN(cfg.Path)), DialectSQLite
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	})
+	if err != nil {
+		return nil, describeConnectError(err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if dialect == DialectPostgres {
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(10)
+	} else {
+		// SQLite allows one writer at a time; a handful of connections serves the readers that
+		// WAL lets run beside it without piling up writers on the busy timeout.
+		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(8)
+	}
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, describeConnectError(err)
+	}
+	return db, nil
+}
+
+// sqliteDSN turns on what the embedded default relies on: foreign keys, WAL so readers do not
+// wait for the writer, a busy timeout instead of instant "database is locked", and immediate
+// transactions so two writers queue rather than deadlock on a lock upgrade.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode()
+}
+
+// checkPostgresURL refuses a malformed URL before any connection attempt, naming what is wrong
+// without echoing the password.
+func checkPostgresURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL (want postgres://user:password@host:5432/dbname)")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("scheme %q is not postgres:// (want postgres://user:password@host:5432/dbname)", u.Scheme)
+	}
+	if u.Host == "" {
+		return errors.New("no host (want postgres://user:password@host:5432/dbname)")
+	}
+	if _, err := pgconn.ParseConfig(raw); err != nil {
+		return errors.New("PostgreSQL cannot parse it (want postgres://user:password@host:5432/dbname)")
+	}
+	return nil
+}
+
+// describeConnectError keeps the reason and drops the connection string (it holds a password).
+func describeConnectError(err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr):
+		return fmt.Errorf("database refused the connection: %s (%s)", pgErr.Message, pgErr.Code)
+	case errors.Is(err, context.DeadlineExceeded):
+		return errors.New("database did not answer within 5 s")
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return fmt.Errorf("database unreachable: %v", opErr.Err)
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "password="); i >= 0 {
+		msg = msg[:i] + "password=…"
+	}
+	return fmt.Errorf("database unreachable: %s", msg)
+}
+
+// Dialect is DialectSQLite or DialectPostgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Gorm returns the connection pool for the packages models builds on (policies).
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+// SQL returns the underlying pool (migrations, tests).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return err
+	}
+	// PingContext may be satisfied by an idle connection; a query proves the server answers.
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+type txKey struct{}
+
+// txState is the transaction travelling in a context, with what must run once it commits or
+// once it rolls back.
+type txState struct {
+	tx        *gorm.DB
+	after     []func()
+	afterUndo []func()
+}
+
+// InTx runs fn in one transaction that travels in the context fn receives. Called inside a
+// transaction it joins it, so operations compose without knowing who started it. fn's error
+// rolls everything back; on commit, the functions registered with afterCommit run in order.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx)
+	}
+	st := &txState{}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st.tx = tx
+		return fn(context.WithValue(ctx, txKey{}, st))
+	})
+	if err != nil {
+		return DbError(err)
+	}
+	for _, f := range st.after {
+		f()
+	}
+	return nil
+}
+
+// afterCommit runs f once the transaction in ctx has committed (at once when there is none):
+// for effects outside the database, such as updating the in-memory policy, that must not happen
+// if the transaction rolls back.
+func AfterCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.after = append(st.after, f)
+		return
+	}
+	f()
+}
+
+// conn returns the transaction in ctx, or the pool bound to ctx.
+func (db *DB) Conn(ctx context.Context) *gorm.DB {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
+	}
+	return db.gorm.WithContext(ctx)
+}
+
+// dbError turns a database failure into our error type: a lost or refused connection is
+// EUNAVAILABLE (the user may try again), our own errors pass through, anything else is internal.
+func DbError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if isConnectionError(err) {
+		return Unavailable("The database is not answering. Try again in a moment.", err)
+	}
+	return Internal(err)
+}
+
+func isConnectionError(err error) bool {
+	var opErr *net.OpError
+	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.As(err, &opErr), errors.As(err, &connErr):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01-57P03: the server is shutting down or starting.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P0")
+	}
+	return pgconn.SafeToRetry(err)
+}

@@ -1,0 +1,67 @@
+package core
+
+import (
+	"crypto/x509"
+	"log/slog"
+	"time"
+
+	"github.com/msptp/msphub/policies"
+	"github.com/msptp/msphub/storage"
+)
+
+// Config holds the settings the operations need.
+type Config struct {
+	SessionIdleTimeout     time.Duration // a session unused this long ends; default 30 minutes
+	SessionAbsoluteTimeout time.Duration // a session ends this long after sign-in; default 12 hours
+	PublicURL              string        // base of links handed out (setup, set-password)
+}
+
+func (c Config) WithDefaults() Config {
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = 30 * time.Minute
+	}
+	if c.SessionAbsoluteTimeout == 0 {
+		c.SessionAbsoluteTimeout = 12 * time.Hour
+	}
+	return c
+}
+
+// Deps are what the operations are built from. Clock defaults to time.Now; tests move it.
+type Deps struct {
+	DB      *DB
+	Authz   *policies.Authorizer
+	Blobs   *storage.Store
+	Secrets *storage.Keyring // seals small secrets (TOTP keys) at rest
+	SMTP    *SMTPConfig      // the mail relay; nil = no email
+	Log     *slog.Logger
+	Clock   func() time.Time
+	Config  Config
+}
+
+// now is the clock every operation reads, in UTC and at the microsecond precision both
+// databases store.
+func (d Deps) Now() time.Time {
+	c := d.Clock
+	if c == nil {
+		c = time.Now
+	}
+	return c().UTC().Truncate(time.Microsecond)
+}
+
+// SMTPConfig says how MSP Hub reaches its mail relay (MSPHUB_SMTP_*). With none, there is no
+// email: notifications stay in the app and set-password links are shown to the administrator.
+type SMTPConfig struct {
+	Addr     string         // host:port of the relay
+	From     string         // From of every email, e.g. "MSP Hub <msphub@force.police.uk>"
+	Username string         // AUTH PLAIN user; empty = no authentication
+	Password string         // AUTH PLAIN password
+	TLS      string         // SMTPStartTLS, SMTPImplicitTLS or SMTPNoTLS (a relay on loopback only)
+	RootCAs  *x509.CertPool // CAs trusted for the relay's certificate; nil = the system's
+}
+
+// How the connection to the relay is protected.
+const (
+	SMTPStartTLS    = "starttls" // plain connection upgraded with STARTTLS before anything is sent; refused if not offered
+	SMTPImplicitTLS = "tls"      // TLS from the first byte (usually port 465)
+	SMTPNoTLS       = "none"     // no TLS: only for a relay on the same machine
+)

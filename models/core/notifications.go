@@ -1,0 +1,196 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/msptp/msphub/policies"
+	"gorm.io/gorm"
+)
+
+// Notification is one entry of a person's in-app list: what changed, with a link to it. It is
+// written in the same transaction as the change, so it exists exactly when the change does.
+type Notification struct {
+	ID        int64      `json:"id"`
+	UserID    int64      `json:"-"`
+	Kind      string     `json:"kind"`
+	Text      string     `json:"text"`
+	Link      string     `json:"link"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}
+
+// outboxEntry is one delivery of a notification still to make on a channel other than the
+// in-app list. A sender (email, issue 7) takes pending rows in next_attempt_at order, delivers,
+// and sets delivered_at, or counts the attempt, records the error and pushes next_attempt_at on.
+// A message carries the text and the link only: never case material.
+type outboxEntry struct {
+	ID             int64
+	NotificationID int64
+	Channel        string
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	DeliveredAt    *time.Time
+	CreatedAt      time.Time
+}
+
+func (outboxEntry) TableName() string { return "outbox" }
+
+// ChannelEmail is the outbox channel of email delivery.
+const ChannelEmail = "email"
+
+// Kinds of notification training writes; guidance and case files add their own.
+const (
+	NoticeEnrolment     = "enrolment"      // an outcome of a request: a place, the waiting list, a decision
+	NoticePromotion     = "promotion"      // a place came free and is now theirs
+	NoticeApproval      = "approval"       // a request of their staff waits for their decision
+	NoticeSessionChange = "session_change" // dates, venue or joining details changed
+	NoticeCancellation  = "cancellation"   // a session, or their place on it, was cancelled
+	NoticeCertificate   = "certificate"    // a certificate was issued
+	NoticeTrainer       = "trainer"        // they were made a trainer of a course
+	// Reminders that background jobs send (training_reminders.go).
+	NoticeApprovalReminder = "approval_reminder" // a request of their staff expires soon undecided
+	NoticeRenewal          = "renewal"           // their certificate is due for renewal
+)
+
+// notificationTextLen and notificationLinkLen are the column sizes: longer text is clipped.
+const (
+	notificationTextLen = 500
+	notificationLinkLen = 500
+)
+
+// notify writes a notification for user, with its email outbox row, in the transaction in ctx.
+// link is a path inside MSP Hub ("/sessions/12"). Any operation may call it for a change it has
+// authorized; the text must say what changed without case material.
+func Notify(ctx context.Context, d Deps, userID int64, kind, text, link string) error {
+	return d.DB.InTx(ctx, func(ctx context.Context) error {
+		now := d.Now()
+		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen), CreatedAt: now}
+		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
+			return DbError(err)
+		}
+		o := outboxEntry{NotificationID: n.ID, Channel: ChannelEmail, NextAttemptAt: now, CreatedAt: now}
+		return DbError(d.DB.Conn(ctx).Create(&o).Error)
+	})
+}
+
+// Notifications holds the operations on a person's own notifications.
+type Notifications struct {
+	d     Deps
+	audit *Audit
+}
+
+var ownNotifications = policies.Object{Type: "notification", Rel: policies.RelSelf}
+
+// NotificationPage is one page of notifications, newest first, with the cursor of the next
+// ("" = none) and how many are unread in all.
+type NotificationPage struct {
+	Notifications []Notification `json:"notifications"`
+	Unread        int64          `json:"unread"`
+	Next          string         `json:"next,omitempty"`
+}
+
+// List returns the actor's notifications, newest first. after is the cursor of the previous
+// page. Anyone signed in may list their own. Errors: EINVALID (bad cursor).
+func (n *Notifications) List(ctx context.Context, who Actor, after string, limit int) (NotificationPage, error) {
+	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+		return NotificationPage{}, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 25
+	}
+	q := n.d.DB.Conn(ctx).Where("user_id = ?", who.UserID)
+	if after != "" {
+		id, err := strconv.ParseInt(after, 10, 64)
+		if err != nil || id <= 0 {
+			return NotificationPage{}, Invalid("after", "The page link is not valid: go back to the first page")
+		}
+		q = q.Where("id < ?", id)
+	}
+	var list []Notification
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&list).Error; err != nil {
+		return NotificationPage{}, DbError(err)
+	}
+	page := NotificationPage{Notifications: list}
+	if len(list) > limit {
+		page.Notifications = list[:limit]
+		page.Next = IdString(list[limit-1].ID)
+	}
+	if page.Notifications == nil {
+		page.Notifications = []Notification{}
+	}
+	unread, err := n.Unread(ctx, who)
+	page.Unread = unread
+	return page, err
+}
+
+// Unread counts the actor's unread notifications.
+func (n *Notifications) Unread(ctx context.Context, who Actor) (int64, error) {
+	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+		return 0, err
+	}
+	var c int64
+	err := n.d.DB.Conn(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", who.UserID).Count(&c).Error
+	return c, DbError(err)
+}
+
+// MarkRead marks one of the actor's notifications read and returns it (its link is where the
+// page goes next). Someone else's notification is not found. Errors: ENOTFOUND.
+func (n *Notifications) MarkRead(ctx context.Context, who Actor, id int64) (Notification, error) {
+	var out Notification
+	err := n.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+			return err
+		}
+		err := n.d.DB.Conn(ctx).Take(&out, "id = ? AND user_id = ?", id, who.UserID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return NotFound("Notification not found")
+		}
+		if err != nil {
+			return DbError(err)
+		}
+		if out.ReadAt != nil {
+			return nil
+		}
+		now := n.d.Now()
+		out.ReadAt = &now
+		return DbError(n.d.DB.Conn(ctx).Model(&out).Update("read_at", now).Error)
+	})
+	return out, err
+}
+
+// MarkAllRead marks every notification of the actor read.
+func (n *Notifications) MarkAllRead(ctx context.Context, who Actor) error {
+	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+		return err
+	}
+	err := n.d.DB.Conn(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", who.UserID).Update("read_at", n.d.Now()).Error
+	return DbError(err)
+}
+
+// LocalLink reports whether link is a path inside MSP Hub, safe to redirect to.
+func LocalLink(link string) bool {
+	return strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") && !strings.ContainsAny(link, "\\\r\n") && utf8.ValidString(link)
+}
+
+// Email is a message before it is encoded: what it says and the one link it carries.
+type Email struct {
+	Subject    string
+	Greeting   string
+	Paragraphs []string
+	LinkText   string
+	URL        string // absolute
+}
+
+// EmailComposer writes the email of a kind of notification that says more than the generic
+// email (mail's allow-list): the domain that owns the kind provides it, the wiring hands it to
+// mail. It runs outside any transaction of the change that notified.
+type EmailComposer func(ctx context.Context, n Notification, to User) (Email, error)
+
+// newNotifications builds the operations on a person's own notifications.
+func NewNotifications(d Deps, audit *Audit) *Notifications { return &Notifications{d: d, audit: audit} }

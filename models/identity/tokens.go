@@ -1,0 +1,171 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/policies"
+	"gorm.io/gorm"
+)
+
+// API token scopes.
+const (
+	ScopeRead      = "read"       // GET requests only
+	ScopeReadWrite = "read-write" // everything the user may do
+)
+
+// MaxTokenLifetime is the longest an API token may live.
+const MaxTokenLifetime = 90 * 24 * time.Hour
+
+// tokenPrefix marks MSP Hub tokens, so secret scanners and people recognise one.
+const tokenPrefix = "msph_"
+
+// APIToken is a personal token for the API. Only the hash of its secret is stored; the secret is
+// shown once, when it is created.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"-"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	TokenHash  string     `json:"-"`
+	Scope      string     `json:"scope"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+func (APIToken) TableName() string { return "api_tokens" }
+
+// Live says whether the token still works at now.
+func (t APIToken) Live(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
+
+// Tokens holds the operations on personal API tokens.
+type Tokens struct {
+	d     core.Deps
+	audit *core.Audit
+}
+
+var ownTokens = policies.Object{Type: "token", Rel: policies.RelSelf}
+
+// NewToken is what a user gives to create a token.
+type NewToken struct {
+	Name      string `json:"name"`
+	Scope     string `json:"scope"`
+	ExpiresIn int    `json:"expires_in_days"` // 1 to 90
+}
+
+// Create makes a token for the actor and returns its secret, shown this once. Errors: EINVALID.
+func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (string, APIToken, error) {
+	var secret string
+	var tok APIToken
+	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := core.Can(ctx, t.d.Authz, who, "create", ownTokens, "You cannot create API tokens."); err != nil {
+			return err
+		}
+		var err error
+		secret, tok, err = createToken(ctx, t.d, who.UserID, in)
+		if err != nil {
+			return err
+		}
+		return t.audit.Record(ctx, &who, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IdString(tok.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"name": tok.Name, "scope": tok.Scope, "expires": tok.ExpiresAt.Format(time.DateOnly)}})
+	})
+	return secret, tok, err
+}
+
+func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (string, APIToken, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case in.Name == "":
+		return "", APIToken{}, core.Invalid("name", "Enter a name that says what the token is for")
+	case len(in.Name) > 100:
+		return "", APIToken{}, core.Invalid("name", "Name must be 100 characters or fewer")
+	case in.Scope != ScopeRead && in.Scope != ScopeReadWrite:
+		return "", APIToken{}, core.Invalid("scope", "Select read or read-write")
+	case in.ExpiresIn < 1 || time.Duration(in.ExpiresIn)*24*time.Hour > MaxTokenLifetime:
+		return "", APIToken{}, core.Invalid("expires_in_days", "A token must expire within 1 to 90 days")
+	}
+	raw, hash := core.NewToken()
+	secret := tokenPrefix + raw
+	now := d.Now()
+	tok := APIToken{UserID: userID, Name: in.Name, Prefix: secret[:len(tokenPrefix)+6], TokenHash: hash, Scope: in.Scope,
+		ExpiresAt: now.Add(time.Duration(in.ExpiresIn) * 24 * time.Hour), CreatedAt: now}
+	if err := d.DB.Conn(ctx).Create(&tok).Error; err != nil {
+		return "", APIToken{}, core.DbError(err)
+	}
+	return secret, tok, nil
+}
+
+// List returns the actor's tokens, newest first, with when each was last used.
+func (t *Tokens) List(ctx context.Context, who core.Actor) ([]APIToken, error) {
+	if err := core.Can(ctx, t.d.Authz, who, "read", ownTokens, "You cannot see API tokens."); err != nil {
+		return nil, err
+	}
+	var out []APIToken
+	err := t.d.DB.Conn(ctx).Where("user_id = ?", who.UserID).Order("created_at DESC, id DESC").Find(&out).Error
+	return out, core.DbError(err)
+}
+
+// Revoke stops one of the actor's tokens working at once. Errors: ENOTFOUND.
+func (t *Tokens) Revoke(ctx context.Context, who core.Actor, id int64) error {
+	return t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := core.Can(ctx, t.d.Authz, who, "revoke", ownTokens, "You cannot revoke API tokens."); err != nil {
+			return err
+		}
+		var tok APIToken
+		err := t.d.DB.Conn(ctx).Take(&tok, "id = ? AND user_id = ?", id, who.UserID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return core.NotFound("Token not found")
+		}
+		if err != nil {
+			return core.DbError(err)
+		}
+		if tok.RevokedAt != nil {
+			return nil
+		}
+		if err := t.d.DB.Conn(ctx).Model(&tok).Update("revoked_at", t.d.Now()).Error; err != nil {
+			return core.DbError(err)
+		}
+		return t.audit.Record(ctx, &who, core.Event{Action: "token.revoke", ObjectType: "token", ObjectID: core.IdString(tok.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"name": tok.Name}})
+	})
+}
+
+// Authenticate turns a bearer token into its user's Actor. A revoked or expired token, or one of
+// a disabled user or deactivated organisation, does not work. Errors: EUNAUTHENTICATED.
+func (t *Tokens) Authenticate(ctx context.Context, secret string) (core.Actor, error) {
+	fail := core.Unauthenticated("The API token is not valid: it may have expired or been revoked")
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return core.Actor{}, fail
+	}
+	var tok APIToken
+	err := t.d.DB.Conn(ctx).Take(&tok, "token_hash = ?", core.TokenHash(strings.TrimPrefix(secret, tokenPrefix))).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Actor{}, fail
+	}
+	if err != nil {
+		return core.Actor{}, core.DbError(err)
+	}
+	now := t.d.Now()
+	if !tok.Live(now) {
+		return core.Actor{}, fail
+	}
+	var u core.User
+	if err := t.d.DB.Conn(ctx).Take(&u, tok.UserID).Error; err != nil {
+		return core.Actor{}, core.DbError(err)
+	}
+	if u.DisabledAt != nil || !core.OrgActive(ctx, t.d, u.OrganisationID) {
+		return core.Actor{}, fail
+	}
+	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
+		if err := t.d.DB.Conn(ctx).Model(&tok).Update("last_used_at", now).Error; err != nil {
+			return core.Actor{}, core.DbError(err)
+		}
+	}
+	a := core.ActorOf(t.d, u, now)
+	a.TokenID, a.TokenScope, a.MFAPassed = tok.ID, tok.Scope, true
+	return a, nil
+}
