@@ -294,15 +294,15 @@ func TestExpiredVetting(t *testing.T) {
 	subject := policies.Subject{Principal: policies.UserPrincipal(who.UserID), Domain: policies.OrgDomain(who.OrgID), Clearance: who.Clearance, Vetted: who.Vetted}
 	ctx := context.Background()
 	onTeam := policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID), Classification: policies.Official, Rel: policies.RelTeam}
-	if err := a.Authz.Can(ctx, subject, "read", onTeam); err == nil {
+	if err := a.Authz.Can(ctx, subject, policies.ActRead, onTeam); err == nil {
 		t.Error("expired vetting may read a case file on their team")
 	}
 	guidance := policies.Object{Type: "document", Classification: policies.Official, Rel: policies.RelAudience}
-	if err := a.Authz.Can(ctx, subject, "read", guidance); err != nil {
+	if err := a.Authz.Can(ctx, subject, policies.ActRead, guidance); err != nil {
 		t.Errorf("expired vetting may not read OFFICIAL guidance for them: %v", err)
 	}
 	course := policies.Object{Type: "course"}
-	if err := a.Authz.Can(ctx, subject, "read", course); err != nil {
+	if err := a.Authz.Can(ctx, subject, policies.ActRead, course); err != nil {
 		t.Errorf("expired vetting may not see training: %v", err)
 	}
 }

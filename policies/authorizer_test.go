@@ -79,29 +79,29 @@ func do(act policies.Action, obj policies.Object, on string) rule { return rule{
 
 // everyone is what any signed-in user may do, whatever their role.
 var everyone = []rule{
-	do("read", myAccount, "own account"), do("update", myAccount, "own account"),
-	do("create", policies.Object{Type: "token", Rel: policies.RelSelf}, "own token"),
-	do("revoke", policies.Object{Type: "token", Rel: policies.RelSelf}, "own token"),
-	do("read", anOrganisation, "an organisation"),
-	do("read", guidanceForMe, "guidance for their audience"), do("acknowledge", guidanceForMe, "guidance for their audience"),
-	do("read", anyCourse, "a course"), do("read", sessionNotMine, "a session"),
-	do("join", sessionImOn, "a session they are on"), do("read", materialImOn, "material of their session"),
-	do("request", myEnrolment, "own enrolment"), do("withdraw", myEnrolment, "own enrolment"),
-	do("read", myCertificate, "own certificate"),
+	do(policies.ActRead, myAccount, "own account"), do(policies.ActUpdate, myAccount, "own account"),
+	do(policies.ActCreate, policies.Object{Type: "token", Rel: policies.RelSelf}, "own token"),
+	do(policies.ActRevoke, policies.Object{Type: "token", Rel: policies.RelSelf}, "own token"),
+	do(policies.ActRead, anOrganisation, "an organisation"),
+	do(policies.ActRead, guidanceForMe, "guidance for their audience"), do(policies.ActAcknowledge, guidanceForMe, "guidance for their audience"),
+	do(policies.ActRead, anyCourse, "a course"), do(policies.ActRead, sessionNotMine, "a session"),
+	do(policies.ActJoin, sessionImOn, "a session they are on"), do(policies.ActRead, materialImOn, "material of their session"),
+	do(policies.ActRequest, myEnrolment, "own enrolment"), do(policies.ActWithdraw, myEnrolment, "own enrolment"),
+	do(policies.ActRead, myCertificate, "own certificate"),
 }
 
 // nobody is what no role may do by default.
 var nobody = []rule{
-	do("update", someoneElse, "someone else's account"),
-	do("read", guidanceNotForMe, "guidance outside their audience"),
-	do("join", sessionNotMine, "a session they are not on"),
-	do("read", materialNotMine, "material of a course they are not on"),
-	do("read", caseElsewhere, "another force's case not shared with them"),
-	do("read", evidenceShared, "evidence... only CPS via a share"),
-	do("update", userElsewhere, "a user of another organisation"),
-	do("publish", draftIWrote, "their own draft (four eyes)"),
-	do("decide", otherEnrolment, "another organisation's enrolment"),
-	do("report", acksElsewhere, "another organisation's acknowledgements"),
+	do(policies.ActUpdate, someoneElse, "someone else's account"),
+	do(policies.ActRead, guidanceNotForMe, "guidance outside their audience"),
+	do(policies.ActJoin, sessionNotMine, "a session they are not on"),
+	do(policies.ActRead, materialNotMine, "material of a course they are not on"),
+	do(policies.ActRead, caseElsewhere, "another force's case not shared with them"),
+	do(policies.ActRead, evidenceShared, "evidence... only CPS via a share"),
+	do(policies.ActUpdate, userElsewhere, "a user of another organisation"),
+	do(policies.ActPublish, draftIWrote, "their own draft (four eyes)"),
+	do(policies.ActDecide, otherEnrolment, "another organisation's enrolment"),
+	do(policies.ActReport, acksElsewhere, "another organisation's acknowledgements"),
 }
 
 // TestRolePermissions is the specification of DESIGN.md §1: for each role, what it may and may
@@ -115,77 +115,77 @@ func TestRolePermissions(t *testing.T) {
 		nobodyOK []string // entries of `nobody` this role may in fact do
 	}{
 		{role: policies.RoleOfficer,
-			mayNot: []rule{do("read", caseOnMyTeam, "a case, even on the team"), do("create", newCaseHere, "a case"),
-				do("read", draftOfMyOrg, "a draft"), do("create", anyCourse, "a course"), do("read", userHere, "a user record"),
-				do("read", theAuditLog, "the audit log")}},
+			mayNot: []rule{do(policies.ActRead, caseOnMyTeam, "a case, even on the team"), do(policies.ActCreate, newCaseHere, "a case"),
+				do(policies.ActRead, draftOfMyOrg, "a draft"), do(policies.ActCreate, anyCourse, "a course"), do(policies.ActRead, userHere, "a user record"),
+				do(policies.ActRead, theAuditLog, "the audit log")}},
 		{role: policies.RoleInvestigator,
-			may: []rule{do("create", newCaseHere, "a case in their force"), do("read", caseOnMyTeam, "a case on their team"),
-				do("update", caseOnMyTeam, "a case on their team"), do("submit", caseOnMyTeam, "a case on their team"),
-				do("respond", caseOnMyTeam, "a case on their team"), do("export", caseOnMyTeam, "a case on their team"),
-				do("add", evidenceOnMyTeam, "evidence on their team"), do("read", evidenceOnMyTeam, "evidence on their team"),
-				do("manage_team", caseILead, "a case they lead")},
-			mayNot: []rule{do("create", newCaseElsewhere, "a case in another force"), do("read", caseOfMyForce, "a case of their force, off the team"),
-				do("approve", caseOnMyTeam, "their own pack"), do("share", caseOnMyTeam, "a case with CPS"),
-				do("manage_team", caseOnMyTeam, "a case they do not lead"), do("read", evidenceOfMyForce, "evidence off the team")}},
+			may: []rule{do(policies.ActCreate, newCaseHere, "a case in their force"), do(policies.ActRead, caseOnMyTeam, "a case on their team"),
+				do(policies.ActUpdate, caseOnMyTeam, "a case on their team"), do(policies.ActSubmit, caseOnMyTeam, "a case on their team"),
+				do(policies.ActRespond, caseOnMyTeam, "a case on their team"), do(policies.ActExport, caseOnMyTeam, "a case on their team"),
+				do(policies.ActAdd, evidenceOnMyTeam, "evidence on their team"), do(policies.ActRead, evidenceOnMyTeam, "evidence on their team"),
+				do(policies.ActManageTeam, caseILead, "a case they lead")},
+			mayNot: []rule{do(policies.ActCreate, newCaseElsewhere, "a case in another force"), do(policies.ActRead, caseOfMyForce, "a case of their force, off the team"),
+				do(policies.ActApprove, caseOnMyTeam, "their own pack"), do(policies.ActShare, caseOnMyTeam, "a case with CPS"),
+				do(policies.ActManageTeam, caseOnMyTeam, "a case they do not lead"), do(policies.ActRead, evidenceOfMyForce, "evidence off the team")}},
 		{role: policies.RoleSupervisor,
-			may: []rule{do("read", caseOfMyForce, "a case of their force"), do("approve", caseOfMyForce, "a case of their force"),
-				do("return", caseOfMyForce, "a case of their force"), do("share", caseOfMyForce, "a case of their force"),
-				do("export", caseOfMyForce, "a case of their force"), do("read", evidenceOfMyForce, "evidence of their force"),
-				do("manage_team", caseOfMyForce, "a case of their force"),
-				do("decide", staffEnrolment, "their staff's enrolment"), do("bulk", staffEnrolment, "their staff's enrolment"),
-				do("read", staffCertificate, "their staff's certificate"), do("read", userHere, "their staff"),
-				do("report", acksOfMyOrg, "their organisation's acknowledgements")},
-			mayNot: []rule{do("create", newCaseHere, "a case"), do("update", caseOfMyForce, "case contents"),
-				do("read", userElsewhere, "staff of another organisation")}},
+			may: []rule{do(policies.ActRead, caseOfMyForce, "a case of their force"), do(policies.ActApprove, caseOfMyForce, "a case of their force"),
+				do(policies.ActReturn, caseOfMyForce, "a case of their force"), do(policies.ActShare, caseOfMyForce, "a case of their force"),
+				do(policies.ActExport, caseOfMyForce, "a case of their force"), do(policies.ActRead, evidenceOfMyForce, "evidence of their force"),
+				do(policies.ActManageTeam, caseOfMyForce, "a case of their force"),
+				do(policies.ActDecide, staffEnrolment, "their staff's enrolment"), do(policies.ActBulk, staffEnrolment, "their staff's enrolment"),
+				do(policies.ActRead, staffCertificate, "their staff's certificate"), do(policies.ActRead, userHere, "their staff"),
+				do(policies.ActReport, acksOfMyOrg, "their organisation's acknowledgements")},
+			mayNot: []rule{do(policies.ActCreate, newCaseHere, "a case"), do(policies.ActUpdate, caseOfMyForce, "case contents"),
+				do(policies.ActRead, userElsewhere, "staff of another organisation")}},
 		{role: policies.RoleCPSLiaison,
-			may: []rule{do("read", caseSharedWithMe, "a case shared with them"), do("advise", caseSharedWithMe, "a case shared with them"),
-				do("export", caseSharedWithMe, "a case shared with them"), do("read", evidenceShared, "evidence of a shared case")},
-			mayNot: []rule{do("update", caseSharedWithMe, "a shared case's contents"), do("approve", caseSharedWithMe, "a shared case"),
-				do("read", caseOfMyForce, "a case of their own organisation not shared with them")},
+			may: []rule{do(policies.ActRead, caseSharedWithMe, "a case shared with them"), do(policies.ActAdvise, caseSharedWithMe, "a case shared with them"),
+				do(policies.ActExport, caseSharedWithMe, "a case shared with them"), do(policies.ActRead, evidenceShared, "evidence of a shared case")},
+			mayNot: []rule{do(policies.ActUpdate, caseSharedWithMe, "a shared case's contents"), do(policies.ActApprove, caseSharedWithMe, "a shared case"),
+				do(policies.ActRead, caseOfMyForce, "a case of their own organisation not shared with them")},
 			nobodyOK: []string{"evidence... only CPS via a share"}},
 		{role: policies.RoleTrainer,
-			may: []rule{do("create", anyCourse, "a course"), do("update", courseITeach, "a course they teach"),
-				do("publish", courseITeach, "a course they teach"),
-				do("upload", policies.Object{Type: "material", Classification: policies.Official, Rel: policies.RelTrainer}, "material of their course"),
-				do("register", policies.Object{Type: "session", Rel: policies.RelTrainer}, "a session they teach"),
-				do("issue", policies.Object{Type: "certificate", Rel: policies.RelTrainer}, "certificates of their course")},
-			mayNot: []rule{do("update", anyCourse, "someone else's course"), do("read", caseOnMyTeam, "a case")}},
+			may: []rule{do(policies.ActCreate, anyCourse, "a course"), do(policies.ActUpdate, courseITeach, "a course they teach"),
+				do(policies.ActPublish, courseITeach, "a course they teach"),
+				do(policies.ActUpload, policies.Object{Type: "material", Classification: policies.Official, Rel: policies.RelTrainer}, "material of their course"),
+				do(policies.ActRegister, policies.Object{Type: "session", Rel: policies.RelTrainer}, "a session they teach"),
+				do(policies.ActIssue, policies.Object{Type: "certificate", Rel: policies.RelTrainer}, "certificates of their course")},
+			mayNot: []rule{do(policies.ActUpdate, anyCourse, "someone else's course"), do(policies.ActRead, caseOnMyTeam, "a case")}},
 		{role: policies.RoleGuidanceEditor,
-			may: []rule{do("create", draftOfMyOrg, "guidance of their organisation"), do("edit", draftOfMyOrg, "a draft of their organisation"),
-				do("submit", draftOfMyOrg, "a draft of their organisation"), do("read_draft", draftOfMyOrg, "a draft of their organisation"),
-				do("review", draftOfMyOrg, "guidance of their organisation")},
-			mayNot: []rule{do("publish", draftOfMyOrg, "guidance (editors do not approve)"), do("edit", draftElsewhere, "another organisation's draft"),
-				do("read_draft", draftElsewhere, "another organisation's draft")}},
+			may: []rule{do(policies.ActCreate, draftOfMyOrg, "guidance of their organisation"), do(policies.ActEdit, draftOfMyOrg, "a draft of their organisation"),
+				do(policies.ActSubmit, draftOfMyOrg, "a draft of their organisation"), do(policies.ActReadDraft, draftOfMyOrg, "a draft of their organisation"),
+				do(policies.ActReview, draftOfMyOrg, "guidance of their organisation")},
+			mayNot: []rule{do(policies.ActPublish, draftOfMyOrg, "guidance (editors do not approve)"), do(policies.ActEdit, draftElsewhere, "another organisation's draft"),
+				do(policies.ActReadDraft, draftElsewhere, "another organisation's draft")}},
 		{role: policies.RoleGuidanceApprover,
-			may: []rule{do("publish", draftOfMyOrg, "someone else's draft of their organisation"), do("return", draftOfMyOrg, "someone else's draft"),
-				do("read_draft", draftOfMyOrg, "a draft of their organisation")},
-			mayNot: []rule{do("publish", draftElsewhere, "another organisation's draft"), do("return", draftIWrote, "their own draft"),
-				do("edit", draftOfMyOrg, "a draft (approvers do not edit)")}},
+			may: []rule{do(policies.ActPublish, draftOfMyOrg, "someone else's draft of their organisation"), do(policies.ActReturn, draftOfMyOrg, "someone else's draft"),
+				do(policies.ActReadDraft, draftOfMyOrg, "a draft of their organisation")},
+			mayNot: []rule{do(policies.ActPublish, draftElsewhere, "another organisation's draft"), do(policies.ActReturn, draftIWrote, "their own draft"),
+				do(policies.ActEdit, draftOfMyOrg, "a draft (approvers do not edit)")}},
 		{role: policies.RoleAnalyst,
-			may:    []rule{do("read", nationalPicture, "the national picture")},
-			mayNot: []rule{do("read", caseOfMyForce, "a case"), do("read", userHere, "a user record")}},
+			may:    []rule{do(policies.ActRead, nationalPicture, "the national picture")},
+			mayNot: []rule{do(policies.ActRead, caseOfMyForce, "a case"), do(policies.ActRead, userHere, "a user record")}},
 		{role: policies.RoleOrgAdmin,
-			may: []rule{do("read", userHere, "a user of their organisation"), do("create", userHere, "a user of their organisation"),
-				do("read", adminHere, "an administrator of their organisation"),
-				do("update", userHere, "a user of their organisation"), do("disable", userHere, "a user of their organisation"),
-				do("assign_role", userHere, "a user of their organisation"), do("bulk", staffEnrolment, "enrolments of their organisation"),
-				do("report", acksOfMyOrg, "their organisation's acknowledgements")},
-			mayNot: []rule{do("create", userElsewhere, "a user of another organisation"), do("read", caseOfMyForce, "a case"),
-				do("create", anOrganisation, "an organisation"), do("update", adminHere, "an administrator's account"),
-				do("disable", adminHere, "an administrator's account"), do("assign_role", adminHere, "an administrator's roles"),
-				do("grant_system_role", userHere, "the admin or auditor role")}},
+			may: []rule{do(policies.ActRead, userHere, "a user of their organisation"), do(policies.ActCreate, userHere, "a user of their organisation"),
+				do(policies.ActRead, adminHere, "an administrator of their organisation"),
+				do(policies.ActUpdate, userHere, "a user of their organisation"), do(policies.ActDisable, userHere, "a user of their organisation"),
+				do(policies.ActAssignRole, userHere, "a user of their organisation"), do(policies.ActBulk, staffEnrolment, "enrolments of their organisation"),
+				do(policies.ActReport, acksOfMyOrg, "their organisation's acknowledgements")},
+			mayNot: []rule{do(policies.ActCreate, userElsewhere, "a user of another organisation"), do(policies.ActRead, caseOfMyForce, "a case"),
+				do(policies.ActCreate, anOrganisation, "an organisation"), do(policies.ActUpdate, adminHere, "an administrator's account"),
+				do(policies.ActDisable, adminHere, "an administrator's account"), do(policies.ActAssignRole, adminHere, "an administrator's roles"),
+				do(policies.ActGrantSystemRole, userHere, "the admin or auditor role")}},
 		{role: policies.RoleAdmin,
-			may: []rule{do("create", userElsewhere, "a user anywhere"), do("assign_role", userElsewhere, "a user anywhere"),
-				do("update", adminHere, "another administrator's account"), do("grant_system_role", userElsewhere, "the admin or auditor role"),
-				do("create", anOrganisation, "an organisation"), do("update", anOrganisation, "an organisation"),
-				do("update", aTemplate, "a checklist template"), do("update", thePolicy, "the policy")},
+			may: []rule{do(policies.ActCreate, userElsewhere, "a user anywhere"), do(policies.ActAssignRole, userElsewhere, "a user anywhere"),
+				do(policies.ActUpdate, adminHere, "another administrator's account"), do(policies.ActGrantSystemRole, userElsewhere, "the admin or auditor role"),
+				do(policies.ActCreate, anOrganisation, "an organisation"), do(policies.ActUpdate, anOrganisation, "an organisation"),
+				do(policies.ActUpdate, aTemplate, "a checklist template"), do(policies.ActUpdate, thePolicy, "the policy")},
 			// Need-to-know is never implied by rank.
-			mayNot: []rule{do("read", caseOfMyForce, "a case of their own organisation"), do("read", evidenceOfMyForce, "evidence"),
-				do("export", caseOfMyForce, "a case"), do("read", theAuditLog, "the audit log (auditors do)")},
+			mayNot: []rule{do(policies.ActRead, caseOfMyForce, "a case of their own organisation"), do(policies.ActRead, evidenceOfMyForce, "evidence"),
+				do(policies.ActExport, caseOfMyForce, "a case"), do(policies.ActRead, theAuditLog, "the audit log (auditors do)")},
 			nobodyOK: []string{"a user of another organisation"}},
 		{role: policies.RoleAuditor,
-			may:    []rule{do("read", theAuditLog, "the audit log"), do("verify", theAuditLog, "the audit log")},
-			mayNot: []rule{do("read", caseOfMyForce, "a case"), do("update", userHere, "a user")}},
+			may:    []rule{do(policies.ActRead, theAuditLog, "the audit log"), do(policies.ActVerify, theAuditLog, "the audit log")},
+			mayNot: []rule{do(policies.ActRead, caseOfMyForce, "a case"), do(policies.ActUpdate, userHere, "a user")}},
 	}
 
 	covered := map[string]bool{}
@@ -247,27 +247,27 @@ func TestClearanceAndVettingGateCaseMaterial(t *testing.T) {
 	officialOnly := subjectWith(t, a, 2, policies.RoleInvestigator, func(s *policies.Subject) { s.Clearance = policies.Official })
 	expired := subjectWith(t, a, 3, policies.RoleInvestigator, func(s *policies.Subject) { s.Vetted = false })
 
-	if err := a.Can(ctx, cleared, "read", sensitiveCase); err != nil {
+	if err := a.Can(ctx, cleared, policies.ActRead, sensitiveCase); err != nil {
 		t.Errorf("cleared team member reading OFFICIAL-SENSITIVE case: %v", err)
 	}
-	if err := a.Can(ctx, officialOnly, "read", sensitiveCase); !errors.Is(err, policies.ErrDenied) {
+	if err := a.Can(ctx, officialOnly, policies.ActRead, sensitiveCase); !errors.Is(err, policies.ErrDenied) {
 		t.Errorf("OFFICIAL-cleared team member reading OFFICIAL-SENSITIVE case: %v, want denied", err)
 	}
-	if err := a.Can(ctx, officialOnly, "read", caseOnMyTeam); err != nil {
+	if err := a.Can(ctx, officialOnly, policies.ActRead, caseOnMyTeam); err != nil {
 		t.Errorf("OFFICIAL-cleared team member reading OFFICIAL case: %v", err)
 	}
 	// Expired vetting keeps training and guidance, loses case material.
-	if err := a.Can(ctx, expired, "read", caseOnMyTeam); !errors.Is(err, policies.ErrDenied) {
+	if err := a.Can(ctx, expired, policies.ActRead, caseOnMyTeam); !errors.Is(err, policies.ErrDenied) {
 		t.Errorf("expired vetting reading a case: %v, want denied", err)
 	}
-	for _, r := range []rule{do("read", guidanceForMe, "guidance"), do("read", anyCourse, "a course"), do("read", materialImOn, "material")} {
+	for _, r := range []rule{do(policies.ActRead, guidanceForMe, "guidance"), do(policies.ActRead, anyCourse, "a course"), do(policies.ActRead, materialImOn, "material")} {
 		if err := a.Can(ctx, expired, r.act, r.obj); err != nil {
 			t.Errorf("expired vetting %s %s: %v, want allowed", r.act, r.on, err)
 		}
 	}
 	sensitiveGuidance := guidanceForMe
 	sensitiveGuidance.Classification = policies.OfficialSensitive
-	if err := a.Can(ctx, officialOnly, "read", sensitiveGuidance); !errors.Is(err, policies.ErrDenied) {
+	if err := a.Can(ctx, officialOnly, policies.ActRead, sensitiveGuidance); !errors.Is(err, policies.ErrDenied) {
 		t.Errorf("OFFICIAL-cleared reader of OFFICIAL-SENSITIVE guidance: %v, want denied", err)
 	}
 }
@@ -276,14 +276,14 @@ func TestRolesHoldOnlyInTheirOrganisation(t *testing.T) {
 	a := newAuthorizer(t)
 	ctx := context.Background()
 	sup := subjectWith(t, a, 1, policies.RoleSupervisor, nil)
-	if err := a.Can(ctx, sup, "read", caseOfMyForce); err != nil {
+	if err := a.Can(ctx, sup, policies.ActRead, caseOfMyForce); err != nil {
 		t.Fatalf("supervisor at home: %v", err)
 	}
 	// The same person acting in another organisation holds no role there.
 	away := sup
 	away.Domain = other
 	theirCase := caseElsewhere
-	if err := a.Can(ctx, away, "read", theirCase); !errors.Is(err, policies.ErrDenied) {
+	if err := a.Can(ctx, away, policies.ActRead, theirCase); !errors.Is(err, policies.ErrDenied) {
 		t.Errorf("role used in an organisation where it was not granted: %v, want denied", err)
 	}
 	if got := a.RolesIn(sup.Principal, home); strings.Join(got, ",") != policies.RoleSupervisor {
@@ -295,13 +295,13 @@ func TestRevokedRoleDeniesTheNextDecision(t *testing.T) {
 	a := newAuthorizer(t)
 	ctx := context.Background()
 	inv := subjectWith(t, a, 1, policies.RoleInvestigator, nil)
-	if err := a.Can(ctx, inv, "read", caseOnMyTeam); err != nil {
+	if err := a.Can(ctx, inv, policies.ActRead, caseOnMyTeam); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Revoke(ctx, inv.Principal, policies.RoleInvestigator, home); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Can(ctx, inv, "read", caseOnMyTeam); !errors.Is(err, policies.ErrDenied) {
+	if err := a.Can(ctx, inv, policies.ActRead, caseOnMyTeam); !errors.Is(err, policies.ErrDenied) {
 		t.Errorf("after revocation: %v, want denied", err)
 	}
 	if err := a.Grant(ctx, inv.Principal, "chief_constable", home); err == nil {
@@ -325,7 +325,7 @@ func TestPolicyErrorsAreNotDecisions(t *testing.T) {
 	if err := a.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err = a.Can(ctx, off, "read", policies.Object{Type: "widget"})
+	err = a.Can(ctx, off, policies.ActRead, policies.Object{Type: "widget"})
 	if !errors.Is(err, policies.ErrInternal) {
 		t.Errorf("unknown relationship in a row: %v, want ErrInternal", err)
 	}

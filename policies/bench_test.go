@@ -45,9 +45,9 @@ func BenchmarkCan(b *testing.B) {
 		act policies.Action
 		obj policies.Object
 	}{
-		{"read", caseOnMyTeam}, {"approve", caseOfMyForce}, {"read", caseSharedWithMe}, {"read", caseElsewhere},
-		{"read", guidanceForMe}, {"publish", draftOfMyOrg}, {"read", anyCourse}, {"decide", staffEnrolment},
-		{"read", materialImOn}, {"update", userHere}, {"read", theAuditLog}, {"read", myAccount},
+		{policies.ActRead, caseOnMyTeam}, {policies.ActApprove, caseOfMyForce}, {policies.ActRead, caseSharedWithMe}, {policies.ActRead, caseElsewhere},
+		{policies.ActRead, guidanceForMe}, {policies.ActPublish, draftOfMyOrg}, {policies.ActRead, anyCourse}, {policies.ActDecide, staffEnrolment},
+		{policies.ActRead, materialImOn}, {policies.ActUpdate, userHere}, {policies.ActRead, theAuditLog}, {policies.ActRead, myAccount},
 	}
 	var reqs []request
 	for i := 0; i < 4096; i++ {

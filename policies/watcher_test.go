@@ -58,7 +58,7 @@ func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 
 	sub := policies.Subject{Principal: "user:7", Domain: "org:1", Clearance: policies.OfficialSensitive, Vetted: true}
 	onTeam := policies.Object{Type: "casefile", Org: "org:1", Classification: policies.Official, Rel: policies.RelTeam}
-	allowedOnTwo := func() bool { return two.Can(ctx, sub, "read", onTeam) == nil }
+	allowedOnTwo := func() bool { return two.Can(ctx, sub, policies.ActRead, onTeam) == nil }
 
 	time.Sleep(300 * time.Millisecond) // let the watcher connect
 	if err := one.Grant(ctx, sub.Principal, policies.RoleInvestigator, sub.Domain); err != nil {
@@ -70,7 +70,7 @@ func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 	if err := one.Revoke(ctx, sub.Principal, policies.RoleInvestigator, sub.Domain); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(2*time.Second, func() bool { return errors.Is(two.Can(ctx, sub, "read", onTeam), policies.ErrDenied) }) {
+	if !eventually(2*time.Second, func() bool { return errors.Is(two.Can(ctx, sub, policies.ActRead, onTeam), policies.ErrDenied) }) {
 		t.Fatal("a role revoked on one replica still works on the other after 2 s")
 	}
 
@@ -91,7 +91,7 @@ func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 	}
 	other := sub
 	other.Principal = "user:8"
-	if !eventually(3*time.Second, func() bool { return two.Can(ctx, other, "read", onTeam) == nil }) {
+	if !eventually(3*time.Second, func() bool { return two.Can(ctx, other, policies.ActRead, onTeam) == nil }) {
 		t.Fatal("the periodic reload did not pick up a change made without a notification")
 	}
 }
@@ -128,13 +128,13 @@ func TestPeriodicReloadSeesAnotherProcessesChange(t *testing.T) {
 
 	sub := policies.Subject{Principal: "user:9", Domain: "org:1", Clearance: policies.Official, Vetted: true}
 	guidance := policies.Object{Type: "document", Org: "org:1", Classification: policies.Official}
-	if err := server.Can(ctx, sub, "create", guidance); !errors.Is(err, policies.ErrDenied) {
+	if err := server.Can(ctx, sub, policies.ActCreate, guidance); !errors.Is(err, policies.ErrDenied) {
 		t.Fatalf("before the grant: %v", err)
 	}
 	if err := command.Grant(ctx, sub.Principal, policies.RoleGuidanceEditor, sub.Domain); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(5*time.Second, func() bool { return server.Can(ctx, sub, "create", guidance) == nil }) {
+	if !eventually(5*time.Second, func() bool { return server.Can(ctx, sub, policies.ActCreate, guidance) == nil }) {
 		t.Fatal("the server never saw a role granted by another process")
 	}
 }

@@ -463,17 +463,17 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 
 // forbidden are the messages of refused case actions, for someone who can see the case.
 var forbidden = map[policies.Action]string{
-	"update":      "Only the case team can change this case file.",
-	"submit":      "Only the case team can submit the pack.",
-	"respond":     "Only the case team can answer CPS actions.",
-	"export":      "You cannot export this pack.",
-	"manage_team": "Only the lead investigator or a supervisor can change the team.",
-	"approve":     "Only a supervisor of the owning organisation can approve the pack.",
-	"return":      "Only a supervisor of the owning organisation can return the pack.",
-	"share":       "Only a supervisor of the owning organisation can share the pack with the CPS.",
-	"advise":      "Only the CPS liaison the pack is shared with can do this.",
-	"close":       "Only a supervisor of the owning organisation can close the case file.",
-	"add":         "Only the case team can add evidence.",
+	policies.ActUpdate:     "Only the case team can change this case file.",
+	policies.ActSubmit:     "Only the case team can submit the pack.",
+	policies.ActRespond:    "Only the case team can answer CPS actions.",
+	policies.ActExport:     "You cannot export this pack.",
+	policies.ActManageTeam: "Only the lead investigator or a supervisor can change the team.",
+	policies.ActApprove:    "Only a supervisor of the owning organisation can approve the pack.",
+	policies.ActReturn:     "Only a supervisor of the owning organisation can return the pack.",
+	policies.ActShare:      "Only a supervisor of the owning organisation can share the pack with the CPS.",
+	policies.ActAdvise:     "Only the CPS liaison the pack is shared with can do this.",
+	policies.ActClose:      "Only a supervisor of the owning organisation can close the case file.",
+	policies.ActAdd:        "Only the case team can add evidence.",
 }
 
 // load reads case file id and checks who may act on it: a case they may not read is not found,
@@ -502,17 +502,17 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 	if err != nil {
 		return nil, obj, err
 	}
-	if err := core.CanSee(ctx, s.d.Authz, who, "read", obj, "Case file"); err != nil {
+	if err := core.CanSee(ctx, s.d.Authz, who, policies.ActRead, obj, "Case file"); err != nil {
 		return nil, obj, err
 	}
 	obj.Type = typ
-	if act != "read" || typ != "casefile" {
+	if act != policies.ActRead || typ != "casefile" {
 		msg := forbidden[act]
 		if msg == "" {
 			msg = "You cannot do that to this case file."
 		}
 		if err := core.Can(ctx, s.d.Authz, who, act, obj, msg); err != nil {
-			if typ == "evidence" && act == "read" {
+			if typ == "evidence" && act == policies.ActRead {
 				return nil, obj, core.NotFound("Evidence not found")
 			}
 			return nil, obj, err
@@ -612,22 +612,22 @@ func (s *Service) access(who core.Actor, cf *CaseFile, obj policies.Object) Case
 		return ok
 	}
 	return CaseAccess{
-		Update:      may("casefile", "update", moveEdit),
-		Submit:      may("casefile", "submit", moveSubmit),
-		Approve:     may("casefile", "approve", moveApprove),
-		Return:      may("casefile", "return", moveReturn),
-		Share:       may("casefile", "share", moveShare),
-		Revoke:      may("casefile", "share", ""),
-		Advise:      may("casefile", "advise", moveAdvise),
-		Decide:      may("casefile", "advise", moveCharge),
-		Action:      may("casefile", "advise", moveAction),
-		Review:      may("casefile", "advise", moveReview),
-		Finalise:    may("casefile", "advise", moveFinalise),
-		Respond:     may("casefile", "respond", moveAnswer),
-		Export:      may("casefile", "export", ""),
-		ManageTeam:  may("casefile", "manage_team", "") && cf.Status != StatusClosed,
-		Close:       may("casefile", "close", moveClose),
-		AddEvidence: may("evidence", "add", moveEdit),
+		Update:      may("casefile", policies.ActUpdate, moveEdit),
+		Submit:      may("casefile", policies.ActSubmit, moveSubmit),
+		Approve:     may("casefile", policies.ActApprove, moveApprove),
+		Return:      may("casefile", policies.ActReturn, moveReturn),
+		Share:       may("casefile", policies.ActShare, moveShare),
+		Revoke:      may("casefile", policies.ActShare, ""),
+		Advise:      may("casefile", policies.ActAdvise, moveAdvise),
+		Decide:      may("casefile", policies.ActAdvise, moveCharge),
+		Action:      may("casefile", policies.ActAdvise, moveAction),
+		Review:      may("casefile", policies.ActAdvise, moveReview),
+		Finalise:    may("casefile", policies.ActAdvise, moveFinalise),
+		Respond:     may("casefile", policies.ActRespond, moveAnswer),
+		Export:      may("casefile", policies.ActExport, ""),
+		ManageTeam:  may("casefile", policies.ActManageTeam, "") && cf.Status != StatusClosed,
+		Close:       may("casefile", policies.ActClose, moveClose),
+		AddEvidence: may("evidence", policies.ActAdd, moveEdit),
 	}
 }
 
@@ -675,7 +675,7 @@ func (s *Service) peopleWithRole(ctx context.Context, role string, kind core.Org
 // Supervisors lists the supervisors of the actor's organisation, one of whom signs off each
 // pack: what the case form offers. Investigators may call it. Errors: EFORBIDDEN.
 func (s *Service) Supervisors(ctx context.Context, who core.Actor) ([]Person, error) {
-	if err := core.Can(ctx, s.d.Authz, who, "create", policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID)}, "Only investigators can open case files."); err != nil {
+	if err := core.Can(ctx, s.d.Authz, who, policies.ActCreate, policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID)}, "Only investigators can open case files."); err != nil {
 		return nil, err
 	}
 	return s.peopleWithRole(ctx, policies.RoleSupervisor, "", who.OrgID)
@@ -684,7 +684,7 @@ func (s *Service) Supervisors(ctx context.Context, who core.Actor) ([]Person, er
 // Liaisons lists the CPS liaisons of the CPS organisations: whom a pack may be shared with.
 // Supervisors may call it. Errors: EFORBIDDEN.
 func (s *Service) Liaisons(ctx context.Context, who core.Actor) ([]Person, error) {
-	if err := core.Can(ctx, s.d.Authz, who, "share", policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID), Classification: policies.Official}, "Only supervisors can share packs with the CPS."); err != nil {
+	if err := core.Can(ctx, s.d.Authz, who, policies.ActShare, policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID), Classification: policies.Official}, "Only supervisors can share packs with the CPS."); err != nil {
 		return nil, err
 	}
 	return s.peopleWithRole(ctx, policies.RoleCPSLiaison, core.KindCPS, 0)
@@ -693,7 +693,7 @@ func (s *Service) Liaisons(ctx context.Context, who core.Actor) ([]Person, error
 // MayCreate says whether the actor may open case files (what the new-case page offers).
 // Errors: EFORBIDDEN.
 func (s *Service) MayCreate(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, s.d.Authz, who, "create", policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID)}, "Only investigators with current vetting can open case files.")
+	return core.Can(ctx, s.d.Authz, who, policies.ActCreate, policies.Object{Type: "casefile", Org: policies.OrgDomain(who.OrgID)}, "Only investigators with current vetting can open case files.")
 }
 
 // Create opens a case file in the actor's organisation, with the actor as lead investigator and
@@ -759,7 +759,7 @@ func (s *Service) checkSupervisor(ctx context.Context, org, id int64) error {
 func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, error) {
 	var v CaseView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", "read", false)
+		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
@@ -830,7 +830,7 @@ func (s *Service) userNames(ctx context.Context, ids ...int64) (map[int64]string
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseInput) (CaseView, error) {
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "update", true)
+		cf, err := s.load(ctx, who, id, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}
@@ -1004,14 +1004,14 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	act := policies.Action("read")
+	act := policies.ActRead
 	switch f.Queue {
 	case "":
 	case "supervisor":
-		act = "approve"
+		act = policies.ActApprove
 		f.Status = []CaseStatus{StatusWithSupervisor}
 	case "cps":
-		act = "advise"
+		act = policies.ActAdvise
 	default:
 		return CasePage{}, core.Invalid("queue", "Queue must be supervisor or cps")
 	}
@@ -1142,7 +1142,7 @@ func (s *Service) Team(ctx context.Context, who core.Actor, id int64) ([]TeamMem
 // also reads the case itself, see Get) or an API client asks for it.
 func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part string, read func(ctx context.Context, cf *CaseFile, obj policies.Object) error) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", "read", false)
+		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
@@ -1205,7 +1205,7 @@ type MemberInput struct {
 func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in MemberInput) (TeamMember, error) {
 	var added TeamMember
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "manage_team", true)
+		cf, err := s.load(ctx, who, id, policies.ActManageTeam, true)
 		if err != nil {
 			return err
 		}
@@ -1283,7 +1283,7 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 // organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) RemoveMember(ctx context.Context, who core.Actor, id, memberID int64) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "manage_team", true)
+		cf, err := s.load(ctx, who, id, policies.ActManageTeam, true)
 		if err != nil {
 			return err
 		}

@@ -171,7 +171,7 @@ func (s *Service) entry(ctx context.Context, caseID, entryID int64) (DisclosureE
 func (s *Service) AddScheduleEntry(ctx context.Context, who core.Actor, id int64, in EntryInput) (DisclosureEntry, error) {
 	var e DisclosureEntry
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "update", true)
+		cf, err := s.load(ctx, who, id, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) AddScheduleEntry(ctx context.Context, who core.Actor, id int64
 func (s *Service) UpdateScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64, in EntryInput) (DisclosureEntry, error) {
 	var e DisclosureEntry
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "update", true)
+		cf, err := s.load(ctx, who, id, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}

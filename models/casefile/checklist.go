@@ -139,7 +139,7 @@ func TemplateAppliesTo(code string) string { return templateApplies[code] }
 // Templates lists the latest version of every checklist template. Administrators may call it.
 // Errors: EFORBIDDEN.
 func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTemplate, error) {
-	if err := core.Can(ctx, s.d.Authz, who, "read", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+	if err := core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
 		return nil, err
 	}
 	var out []ChecklistTemplate
@@ -163,7 +163,7 @@ func (s *Service) fillItems(ctx context.Context, ts []ChecklistTemplate) error {
 // TemplateVersions lists every version of template code, newest first, with their items.
 // Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND.
 func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code string) ([]ChecklistTemplate, error) {
-	if err := core.Can(ctx, s.d.Authz, who, "read", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+	if err := core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
 		return nil, err
 	}
 	var out []ChecklistTemplate
@@ -179,7 +179,7 @@ func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code str
 // MayEditTemplates says whether the actor may save new template versions (what the pages
 // offer). Errors: EFORBIDDEN.
 func (s *Service) MayEditTemplates(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, s.d.Authz, who, "update", policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
+	return core.Can(ctx, s.d.Authz, who, policies.ActUpdate, policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
 }
 
 // TemplateInput is a new version of a template.
@@ -205,7 +205,7 @@ type TemplateItemInput struct {
 func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code string, in TemplateInput) (ChecklistTemplate, error) {
 	var t ChecklistTemplate
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, s.d.Authz, who, "update", policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+		if err := core.Can(ctx, s.d.Authz, who, policies.ActUpdate, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
 			return err
 		}
 		var latest ChecklistTemplate
@@ -484,7 +484,7 @@ type ItemInput struct {
 func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int64, in ItemInput) (ItemView, error) {
 	var out ItemView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "update", true)
+		cf, err := s.load(ctx, who, id, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}
@@ -594,7 +594,7 @@ type ReviewInput struct {
 func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int64, in ReviewInput) (ItemView, error) {
 	var out ItemView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "advise", true)
+		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
 )
 
@@ -227,7 +228,7 @@ func (s *Service) checkEvidence(ctx context.Context, cf *CaseFile, in EvidenceIn
 // case now: so an upload to a case they may not see is not found, and one that cannot be taken is
 // refused at once. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) MayUpload(ctx context.Context, who core.Actor, id int64) error {
-	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", false)
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActAdd, false)
 	if err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func (s *Service) Upload(ctx context.Context, who core.Actor, id int64, in Evide
 		limit = DefaultMaxEvidenceBytes
 	}
 	// Refuse before the bytes arrive what can be refused now; the transaction checks again.
-	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", false)
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActAdd, false)
 	if err == nil {
 		err = in.validate(s.d.Now())
 	}
@@ -281,7 +282,7 @@ func (s *Service) Upload(ctx context.Context, who core.Actor, id int64, in Evide
 func (s *Service) Reference(ctx context.Context, who core.Actor, id int64, in ReferenceInput) (EvidenceView, error) {
 	var evID int64
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if _, _, err := s.loadObject(ctx, who, id, "evidence", "add", false); err != nil {
+		if _, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActAdd, false); err != nil {
 			return err
 		}
 		if err := in.validate(s.d.Now()); err != nil {
@@ -302,7 +303,7 @@ func (s *Service) Reference(ctx context.Context, who core.Actor, id int64, in Re
 // again, the row (the unique index on the exhibit reference is the last word), its links to
 // checklist items, its first custody event, the timeline and the audit log.
 func (s *Service) addEvidence(ctx context.Context, who core.Actor, id int64, in EvidenceInput, ev *EvidenceItem, custody, details string) (int64, error) {
-	cf, _, err := s.loadObject(ctx, who, id, "evidence", "add", true)
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActAdd, true)
 	if err != nil {
 		return 0, err
 	}
@@ -449,7 +450,7 @@ func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (Evidenc
 func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
 	var out []EvidenceView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
@@ -471,7 +472,7 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 		record []CustodyEvent
 	)
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
@@ -505,7 +506,7 @@ func (s *Service) OpenEvidence(ctx context.Context, who core.Actor, id, evID int
 		b core.Blob
 	)
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", "read", false)
+		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
 			return err
 		}

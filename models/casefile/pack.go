@@ -213,7 +213,7 @@ func snapEvidenceOf(e EvidenceView) snapEvidence {
 func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose Purpose) (SubmissionView, error) {
 	var sub PackSubmission
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "submit", true)
+		cf, err := s.load(ctx, who, id, policies.ActSubmit, true)
 		if err != nil {
 			return err
 		}
@@ -316,9 +316,9 @@ func (s *Service) Return(ctx context.Context, who core.Actor, id int64, reason s
 func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, reason string) (SubmissionView, error) {
 	var sub *PackSubmission
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		act := policies.Action("approve")
+		act := policies.ActApprove
 		if m == moveReturn {
-			act = "return"
+			act = policies.ActReturn
 		}
 		cf, err := s.load(ctx, who, id, act, true)
 		if err != nil {
@@ -454,7 +454,7 @@ var ukZone = func() *time.Location {
 func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareInput) (ShareView, error) {
 	var shareID int64
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "share", true)
+		cf, err := s.load(ctx, who, id, policies.ActShare, true)
 		if err != nil {
 			return err
 		}
@@ -547,7 +547,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 // owning organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT (already revoked).
 func (s *Service) RevokeShare(ctx context.Context, who core.Actor, id, shareID int64) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "share", true)
+		cf, err := s.load(ctx, who, id, policies.ActShare, true)
 		if err != nil {
 			return err
 		}
@@ -585,7 +585,7 @@ func (s *Service) Shares(ctx context.Context, who core.Actor, id int64) ([]Share
 	var out []ShareView
 	err := s.readPart(ctx, who, id, "shares", func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
 		only := who.UserID
-		if s.d.Authz.Can(ctx, who.Subject(), "share", obj) == nil || s.d.Authz.Can(ctx, who.Subject(), "update", obj) == nil {
+		if s.d.Authz.Can(ctx, who.Subject(), policies.ActShare, obj) == nil || s.d.Authz.Can(ctx, who.Subject(), policies.ActUpdate, obj) == nil {
 			only = 0
 		}
 		out, err = s.shares(ctx, cf.ID, only)
@@ -752,7 +752,7 @@ func (s *Service) raiseAction(ctx context.Context, who core.Actor, cf *CaseFile,
 func (s *Service) RaiseAction(ctx context.Context, who core.Actor, id int64, in ActionInput) (CPSAction, error) {
 	var a CPSAction
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "advise", true)
+		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
 		if err != nil {
 			return err
 		}
@@ -771,7 +771,7 @@ func (s *Service) RaiseAction(ctx context.Context, who core.Actor, id int64, in 
 func (s *Service) RecordAdvice(ctx context.Context, who core.Actor, id int64, text string) (CPSAction, error) {
 	var a CPSAction
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "advise", true)
+		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
 		if err != nil {
 			return err
 		}
@@ -808,7 +808,7 @@ type DecisionInput struct {
 func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, in DecisionInput) (CPSAction, error) {
 	var a CPSAction
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "advise", true)
+		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
 		if err != nil {
 			return err
 		}
@@ -850,7 +850,7 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 // holding a live share may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) Finalise(ctx context.Context, who core.Actor, id int64, reason string) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "advise", true)
+		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
 		if err != nil {
 			return err
 		}
@@ -877,7 +877,7 @@ func (s *Service) Finalise(ctx context.Context, who core.Actor, id int64, reason
 func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID int64, response string) (CPSAction, error) {
 	var a CPSAction
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "respond", true)
+		cf, err := s.load(ctx, who, id, policies.ActRespond, true)
 		if err != nil {
 			return err
 		}
@@ -961,7 +961,7 @@ func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, erro
 // Supervisors of the owning organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) Close(ctx context.Context, who core.Actor, id int64) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, "close", true)
+		cf, err := s.load(ctx, who, id, policies.ActClose, true)
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/msptp/msphub/models/core"
 	"html/template"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/policies"
 )
 
 // PackExport is a case's pack ready to stream as one ZIP: an index page, manifest.json, the
@@ -46,7 +48,7 @@ type PackExport struct {
 func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackExport, error) {
 	p := &PackExport{s: s, ctx: ctx, who: who, blobs: map[int64]core.Blob{}, at: s.d.Now()}
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", "export", false)
+		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActExport, false)
 		if err != nil {
 			return err
 		}

@@ -358,7 +358,7 @@ type AuditPage struct {
 // Who: auditors. Errors: EFORBIDDEN (not an auditor; the refusal is itself recorded), EINVALID
 // (a malformed filter or cursor), EUNAVAILABLE, EINTERNAL.
 func (a *Audit) List(ctx context.Context, who Actor, f AuditFilter, before int64, limit int) (AuditPage, error) {
-	if err := a.authorize(ctx, who, "read", ActionAuditList); err != nil {
+	if err := a.authorize(ctx, who, policies.ActRead, ActionAuditList); err != nil {
 		return AuditPage{}, err
 	}
 	if err := f.validate(); err != nil {
@@ -411,7 +411,7 @@ var auditCSVHeader = []string{"id", "occurred_at", "actor_id", "actor_org_id", "
 // Who: auditors. Errors: EFORBIDDEN (not an auditor; recorded), EINVALID (a malformed filter),
 // EUNAVAILABLE, EINTERNAL (including a failure to write to w).
 func (a *Audit) Export(ctx context.Context, who Actor, f AuditFilter, w io.Writer) error {
-	if err := a.authorize(ctx, who, "read", ActionAuditExport); err != nil {
+	if err := a.authorize(ctx, who, policies.ActRead, ActionAuditExport); err != nil {
 		return err
 	}
 	if err := f.validate(); err != nil {
@@ -564,7 +564,7 @@ func check(e *AuditEvent, want int64, prev string) (int64, string) {
 // "audit.verify", outcome success when intact and failure when broken, with the result).
 // Who: auditors. Errors: EFORBIDDEN (not an auditor; recorded), EUNAVAILABLE, EINTERNAL.
 func (a *Audit) VerifyAs(ctx context.Context, who Actor) (VerifyResult, error) {
-	if err := a.authorize(ctx, who, "verify", ActionAuditVerify); err != nil {
+	if err := a.authorize(ctx, who, policies.ActVerify, ActionAuditVerify); err != nil {
 		return VerifyResult{}, err
 	}
 	res, err := a.Verify(ctx)
@@ -593,7 +593,7 @@ func (a *Audit) authorize(ctx context.Context, who Actor, act policies.Action, a
 		return Internal(errors.New("audit log built without an authorizer"))
 	}
 	message := "Only auditors can read the audit log."
-	if act == "verify" {
+	if act == policies.ActVerify {
 		message = "Only auditors can verify the audit log."
 	}
 	err := Can(ctx, a.authz, who, act, policies.Object{Type: "audit"}, message)

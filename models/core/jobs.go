@@ -379,7 +379,7 @@ func newRunID() string {
 // List returns every registered job with its schedule and latest run, in the order they were
 // registered. Who: administrators. Errors: EFORBIDDEN.
 func (j *Jobs) List(ctx context.Context, who Actor) ([]JobStatus, error) {
-	if err := Can(ctx, j.d.Authz, who, "read", policies.Object{Type: "job"}, "Only administrators can see the background jobs."); err != nil {
+	if err := Can(ctx, j.d.Authz, who, policies.ActRead, policies.Object{Type: "job"}, "Only administrators can see the background jobs."); err != nil {
 		return nil, err
 	}
 	db := j.d.DB.Conn(ctx)

@@ -98,7 +98,7 @@ type NotificationPage struct {
 // List returns the actor's notifications, newest first. after is the cursor of the previous
 // page. Anyone signed in may list their own. Errors: EINVALID (bad cursor).
 func (n *Notifications) List(ctx context.Context, who Actor, after string, limit int) (NotificationPage, error) {
-	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+	if err := Can(ctx, n.d.Authz, who, policies.ActRead, ownNotifications, "You cannot see notifications."); err != nil {
 		return NotificationPage{}, err
 	}
 	if limit <= 0 || limit > 100 {
@@ -131,7 +131,7 @@ func (n *Notifications) List(ctx context.Context, who Actor, after string, limit
 
 // Unread counts the actor's unread notifications.
 func (n *Notifications) Unread(ctx context.Context, who Actor) (int64, error) {
-	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+	if err := Can(ctx, n.d.Authz, who, policies.ActRead, ownNotifications, "You cannot see notifications."); err != nil {
 		return 0, err
 	}
 	var c int64
@@ -144,7 +144,7 @@ func (n *Notifications) Unread(ctx context.Context, who Actor) (int64, error) {
 func (n *Notifications) MarkRead(ctx context.Context, who Actor, id int64) (Notification, error) {
 	var out Notification
 	err := n.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+		if err := Can(ctx, n.d.Authz, who, policies.ActRead, ownNotifications, "You cannot see notifications."); err != nil {
 			return err
 		}
 		err := n.d.DB.Conn(ctx).Take(&out, "id = ? AND user_id = ?", id, who.UserID).Error
@@ -166,7 +166,7 @@ func (n *Notifications) MarkRead(ctx context.Context, who Actor, id int64) (Noti
 
 // MarkAllRead marks every notification of the actor read.
 func (n *Notifications) MarkAllRead(ctx context.Context, who Actor) error {
-	if err := Can(ctx, n.d.Authz, who, "read", ownNotifications, "You cannot see notifications."); err != nil {
+	if err := Can(ctx, n.d.Authz, who, policies.ActRead, ownNotifications, "You cannot see notifications."); err != nil {
 		return err
 	}
 	err := n.d.DB.Conn(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", who.UserID).Update("read_at", n.d.Now()).Error

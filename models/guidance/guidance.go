@@ -362,7 +362,7 @@ func (g *Service) readerOf(ctx context.Context, who core.Actor) (guidanceReader,
 // editorial reports whether the policy lets who read every version of their own organisation's
 // documents (its guidance editors and approvers), clearance aside.
 func (g *Service) editorial(ctx context.Context, who core.Actor) (bool, error) {
-	err := g.d.Authz.Can(ctx, who.Subject(), "read_draft", policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)})
+	err := g.d.Authz.Can(ctx, who.Subject(), policies.ActReadDraft, policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)})
 	switch {
 	case err == nil:
 		return true, nil
@@ -528,13 +528,13 @@ func (g *Service) seeVersion(ctx context.Context, who core.Actor, id int64) (*lo
 		return nil, obj, err
 	}
 	if obj.Has(policies.RelAudience) {
-		if err := core.CanSee(ctx, g.d.Authz, who, "read", obj, "Guidance"); err == nil {
+		if err := core.CanSee(ctx, g.d.Authz, who, policies.ActRead, obj, "Guidance"); err == nil {
 			return l, obj, nil
 		} else if core.ErrorCode(err) != core.ENOTFOUND {
 			return nil, obj, err
 		}
 	}
-	if err := core.CanSee(ctx, g.d.Authz, who, "read_draft", obj, "Guidance"); err != nil {
+	if err := core.CanSee(ctx, g.d.Authz, who, policies.ActReadDraft, obj, "Guidance"); err != nil {
 		return nil, obj, err
 	}
 	return l, obj, nil

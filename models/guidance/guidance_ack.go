@@ -49,7 +49,7 @@ func (g *Service) Acknowledge(ctx context.Context, who core.Actor, documentID in
 		if !l.v.RequiresAck {
 			return core.Conflict("This guidance does not ask for acknowledgement.")
 		}
-		if err := core.Can(ctx, g.d.Authz, who, "acknowledge", obj, "This guidance is not addressed to you, so you do not acknowledge it."); err != nil {
+		if err := core.Can(ctx, g.d.Authz, who, policies.ActAcknowledge, obj, "This guidance is not addressed to you, so you do not acknowledge it."); err != nil {
 			return err
 		}
 		var n int64
@@ -134,7 +134,7 @@ type ackMember struct {
 // each document's audience whose clearance covers it: the same rule as seeVersion.
 func (g *Service) ackReport(ctx context.Context, who core.Actor, documentID int64, people bool) (GuidanceAckReport, error) {
 	out := GuidanceAckReport{OrganisationID: who.OrgID, Documents: []GuidanceAckDocument{}}
-	if err := core.Can(ctx, g.d.Authz, who, "report", policies.Object{Type: "acknowledgement", Org: policies.OrgDomain(who.OrgID)},
+	if err := core.Can(ctx, g.d.Authz, who, policies.ActReport, policies.Object{Type: "acknowledgement", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors and organisation administrators can see who has acknowledged guidance."); err != nil {
 		return out, err
 	}

@@ -173,20 +173,20 @@ func (g *Service) view(ctx context.Context, who core.Actor, l *loadedVersion, ob
 		return out, err
 	}
 	may := func(act policies.Action) bool { return g.d.Authz.Can(ctx, who.Subject(), act, obj) == nil }
-	if !may("read_draft") {
+	if !may(policies.ActReadDraft) {
 		// An approver's comments are about a draft: they stay with its editors and approvers.
 		out.ReturnedAt, out.ReturnedBy, out.ReturnComment = nil, nil, ""
 	}
 	if versionEditable(v.Status) {
-		out.Can.Edit = may("edit")
+		out.Can.Edit = may(policies.ActEdit)
 		out.Can.Submit = out.Can.Edit
 	}
 	if v.Status == GuidanceSubmitted {
-		out.Can.Publish, out.Can.Return = may("publish"), may("return")
+		out.Can.Publish, out.Can.Return = may(policies.ActPublish), may(policies.ActReturn)
 		if !out.Can.Publish && obj.Has(policies.RelAuthor) {
 			noAuthor := obj
 			noAuthor.Rel &^= policies.RelAuthor
-			out.Can.WroteIt = g.d.Authz.Can(ctx, who.Subject(), "publish", noAuthor) == nil
+			out.Can.WroteIt = g.d.Authz.Can(ctx, who.Subject(), policies.ActPublish, noAuthor) == nil
 		}
 	}
 	return out, nil
@@ -241,9 +241,9 @@ func (g *Service) Document(ctx context.Context, who core.Actor, id int64) (Guida
 		}
 	}
 	if l.v.Status == GuidancePublished {
-		out.Can.StartVersion = openID == 0 && may("edit", docObj)
-		out.Can.Review = may("review", docObj)
-		if l.v.RequiresAck && obj.Has(policies.RelAudience) && may("acknowledge", obj) {
+		out.Can.StartVersion = openID == 0 && may(policies.ActEdit, docObj)
+		out.Can.Review = may(policies.ActReview, docObj)
+		if l.v.RequiresAck && obj.Has(policies.RelAudience) && may(policies.ActAcknowledge, obj) {
 			out.Can.Acknowledge = true
 			at, err := g.acknowledgedAt(ctx, who.UserID, l.doc)
 			if err != nil {
@@ -333,7 +333,7 @@ func (g *Service) History(ctx context.Context, who core.Actor, id int64) (Guidan
 			return out, err
 		}
 		v := l.v
-		if g.d.Authz.Can(ctx, who.Subject(), "read_draft", obj) != nil {
+		if g.d.Authz.Can(ctx, who.Subject(), policies.ActReadDraft, obj) != nil {
 			// An approver's comments are about a draft: they stay with its editors and approvers.
 			v.ReturnedAt, v.ReturnComment = nil, ""
 		}

@@ -61,7 +61,7 @@ type GuidanceDashboard struct {
 func (g *Service) Dashboard(ctx context.Context, who core.Actor) (GuidanceDashboard, error) {
 	out := GuidanceDashboard{Working: []GuidanceWorkItem{}, Overdue: []GuidanceDocument{}, DueSoon: []GuidanceDocument{}}
 	orgObj := policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)}
-	if err := core.Can(ctx, g.d.Authz, who, "review", orgObj, "Only guidance editors and approvers look after their organisation's guidance."); err != nil {
+	if err := core.Can(ctx, g.d.Authz, who, policies.ActReview, orgObj, "Only guidance editors and approvers look after their organisation's guidance."); err != nil {
 		return out, err
 	}
 	db := g.d.DB.Conn(ctx)
@@ -94,7 +94,7 @@ func (g *Service) Dashboard(ctx context.Context, who core.Actor) (GuidanceDashbo
 			Classification: v.level().String(), Author: GuidancePerson{ID: v.AuthorID, Name: names[v.AuthorID]},
 			UpdatedAt: v.UpdatedAt, SubmittedAt: v.SubmittedAt}
 		if l.v.Status == GuidanceSubmitted {
-			item.YoursToDecide = g.d.Authz.Can(ctx, who.Subject(), "publish", obj) == nil
+			item.YoursToDecide = g.d.Authz.Can(ctx, who.Subject(), policies.ActPublish, obj) == nil
 		}
 		level = max(level, v.level())
 		out.Working = append(out.Working, item)
@@ -137,7 +137,7 @@ func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, 
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, g.d.Authz, who, "review", obj, "Only guidance editors and approvers of the owning organisation can review this guidance."); err != nil {
+		if err := core.Can(ctx, g.d.Authz, who, policies.ActReview, obj, "Only guidance editors and approvers of the owning organisation can review this guidance."); err != nil {
 			return err
 		}
 		if l.v.Status != GuidancePublished {
@@ -173,20 +173,20 @@ func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, 
 // MayDraft says whether who may draft guidance for their own organisation (what the library
 // offers). Who: anyone signed in. Errors: EFORBIDDEN.
 func (g *Service) MayDraft(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, g.d.Authz, who, "create", policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)},
+	return core.Can(ctx, g.d.Authz, who, policies.ActCreate, policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)},
 		"Only guidance editors can draft guidance.")
 }
 
 // MayManage says whether who looks after their organisation's guidance: its dashboard of drafts
 // and reviews. Who: anyone signed in. Errors: EFORBIDDEN.
 func (g *Service) MayManage(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, g.d.Authz, who, "review", policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)},
+	return core.Can(ctx, g.d.Authz, who, policies.ActReview, policies.Object{Type: "document", Org: policies.OrgDomain(who.OrgID)},
 		"Only guidance editors and approvers look after their organisation's guidance.")
 }
 
 // MayReport says whether who may see who in their organisation has acknowledged guidance.
 // Who: anyone signed in. Errors: EFORBIDDEN.
 func (g *Service) MayReport(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, g.d.Authz, who, "report", policies.Object{Type: "acknowledgement", Org: policies.OrgDomain(who.OrgID)},
+	return core.Can(ctx, g.d.Authz, who, policies.ActReport, policies.Object{Type: "acknowledgement", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors and organisation administrators can see who has acknowledged guidance.")
 }

@@ -41,14 +41,14 @@ func (g *Service) Create(ctx context.Context, who core.Actor, in GuidanceInput) 
 			in.OrganisationID = who.OrgID
 		}
 		obj := policies.Object{Type: "document", Org: policies.OrgDomain(in.OrganisationID)}
-		if err := core.Can(ctx, g.d.Authz, who, "create", obj, "Only guidance editors can draft guidance, and only for their own organisation."); err != nil {
+		if err := core.Can(ctx, g.d.Authz, who, policies.ActCreate, obj, "Only guidance editors can draft guidance, and only for their own organisation."); err != nil {
 			return err
 		}
 		level, err := in.validate()
 		if err != nil {
 			return err
 		}
-		if err := g.clearFor(ctx, who, "create", obj, level); err != nil {
+		if err := g.clearFor(ctx, who, policies.ActCreate, obj, level); err != nil {
 			return err
 		}
 		now := g.d.Now()
@@ -104,7 +104,7 @@ func (g *Service) StartVersion(ctx context.Context, who core.Actor, documentID i
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, g.d.Authz, who, "edit", obj, "Only guidance editors of the owning organisation can change this guidance."); err != nil {
+		if err := core.Can(ctx, g.d.Authz, who, policies.ActEdit, obj, "Only guidance editors of the owning organisation can change this guidance."); err != nil {
 			return err
 		}
 		if cur.v.Status != GuidancePublished {
@@ -171,7 +171,7 @@ func (g *Service) editableVersion(ctx context.Context, who core.Actor, id int64)
 	if err != nil {
 		return nil, obj, err
 	}
-	if err := core.Can(ctx, g.d.Authz, who, "edit", obj, "Only guidance editors of the owning organisation can change this guidance."); err != nil {
+	if err := core.Can(ctx, g.d.Authz, who, policies.ActEdit, obj, "Only guidance editors of the owning organisation can change this guidance."); err != nil {
 		return nil, obj, err
 	}
 	if !versionEditable(l.v.Status) {
@@ -193,7 +193,7 @@ func (g *Service) UpdateDraft(ctx context.Context, who core.Actor, id int64, in 
 		if err != nil {
 			return err
 		}
-		if err := g.clearFor(ctx, who, "edit", obj, level); err != nil {
+		if err := g.clearFor(ctx, who, policies.ActEdit, obj, level); err != nil {
 			return err
 		}
 		changed := changedGuidanceFields(guidanceDraftOf(l), in)
@@ -254,7 +254,7 @@ func (g *Service) Submit(ctx context.Context, who core.Actor, id int64) (Guidanc
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, g.d.Authz, who, "submit", obj, "Only guidance editors of the owning organisation can submit guidance for approval."); err != nil {
+		if err := core.Can(ctx, g.d.Authz, who, policies.ActSubmit, obj, "Only guidance editors of the owning organisation can submit guidance for approval."); err != nil {
 			return err
 		}
 		if !versionEditable(l.v.Status) {
@@ -318,7 +318,7 @@ func (g *Service) decide(ctx context.Context, who core.Actor, act policies.Actio
 // Errors: ENOTFOUND, EFORBIDDEN (not an approver, or an author of it), ECONFLICT (not submitted).
 func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
-		l, err := g.decide(ctx, who, "publish", id)
+		l, err := g.decide(ctx, who, policies.ActPublish, id)
 		if err != nil {
 			return err
 		}
@@ -380,7 +380,7 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no comment), ECONFLICT (not submitted).
 func (g *Service) Return(ctx context.Context, who core.Actor, id int64, comment string) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
-		l, err := g.decide(ctx, who, "return", id)
+		l, err := g.decide(ctx, who, policies.ActReturn, id)
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func (g *Service) reviewersOf(ctx context.Context, documentID, orgID int64, now 
 		if err != nil {
 			return nil, err
 		}
-		if err := g.d.Authz.Can(ctx, who.Subject(), "review", obj); err == nil {
+		if err := g.d.Authz.Can(ctx, who.Subject(), policies.ActReview, obj); err == nil {
 			out = append(out, u.ID)
 		}
 	}

@@ -51,7 +51,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, who core.Actor, current, 
 	var token string
 	var failure error
 	err := a.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, a.d.Authz, who, "update", policies.Object{Type: "account", Rel: policies.RelSelf}, "You cannot change this password."); err != nil {
+		if err := core.Can(ctx, a.d.Authz, who, policies.ActUpdate, policies.Object{Type: "account", Rel: policies.RelSelf}, "You cannot change this password."); err != nil {
 			return err
 		}
 		u, err := a.user(ctx, who.UserID)

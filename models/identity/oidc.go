@@ -319,7 +319,7 @@ func (o *OIDC) settings(ctx context.Context, org core.Organisation) (OIDCSetting
 // Settings returns an organisation's single sign-on settings, or the defaults when none are
 // saved (Configured false). Only administrators may read them. Errors: EFORBIDDEN, ENOTFOUND.
 func (o *OIDC) Settings(ctx context.Context, who core.Actor, orgID int64) (OIDCSettings, error) {
-	if err := core.Can(ctx, o.d.Authz, who, "read", o.object(orgID), "Only administrators can see single sign-on settings."); err != nil {
+	if err := core.Can(ctx, o.d.Authz, who, policies.ActRead, o.object(orgID), "Only administrators can see single sign-on settings."); err != nil {
 		return OIDCSettings{}, err
 	}
 	org, err := (&Organisations{d: o.d}).get(ctx, orgID)
@@ -336,7 +336,7 @@ func (o *OIDC) Settings(ctx context.Context, who core.Actor, orgID int64) (OIDCS
 // people began through the provider. Audited, without the secret. Only administrators may.
 // Errors: EFORBIDDEN, ENOTFOUND, EINVALID.
 func (o *OIDC) Save(ctx context.Context, who core.Actor, orgID int64, in OIDCInput) (OIDCSettings, error) {
-	if err := core.Can(ctx, o.d.Authz, who, "update", o.object(orgID), "Only administrators can set up single sign-on."); err != nil {
+	if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, o.object(orgID), "Only administrators can set up single sign-on."); err != nil {
 		return OIDCSettings{}, err
 	}
 	org, err := (&Organisations{d: o.d}).get(ctx, orgID)

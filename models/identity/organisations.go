@@ -47,7 +47,7 @@ type Organisations struct {
 // name. Anyone signed in may list them (to choose a CPS area, say). The list is reference data of
 // about seventy rows, so it is not paged.
 func (o *Organisations) List(ctx context.Context, who core.Actor, includeInactive bool) ([]core.Organisation, error) {
-	if err := core.Can(ctx, o.d.Authz, who, "read", policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
+	if err := core.Can(ctx, o.d.Authz, who, policies.ActRead, policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
 		return nil, err
 	}
 	q := o.d.DB.Conn(ctx).Order("kind, name")
@@ -65,7 +65,7 @@ func (o *Organisations) List(ctx context.Context, who core.Actor, includeInactiv
 
 // Get returns one organisation. Errors: ENOTFOUND.
 func (o *Organisations) Get(ctx context.Context, who core.Actor, id int64) (core.Organisation, error) {
-	if err := core.Can(ctx, o.d.Authz, who, "read", policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
+	if err := core.Can(ctx, o.d.Authz, who, policies.ActRead, policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
 		return core.Organisation{}, err
 	}
 	return o.get(ctx, id)
@@ -74,7 +74,7 @@ func (o *Organisations) Get(ctx context.Context, who core.Actor, id int64) (core
 // MayManage says whether the actor may add and change organisations (what the add and edit
 // pages offer). Errors: EFORBIDDEN.
 func (o *Organisations) MayManage(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, o.d.Authz, who, "update", policies.Object{Type: "organisation"}, "Only administrators can add or change organisations.")
+	return core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can add or change organisations.")
 }
 
 func (o *Organisations) get(ctx context.Context, id int64) (core.Organisation, error) {
@@ -91,7 +91,7 @@ func (o *Organisations) get(ctx context.Context, id int64) (core.Organisation, e
 func (o *Organisations) Create(ctx context.Context, who core.Actor, in OrganisationInput) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, o.d.Authz, who, "create", policies.Object{Type: "organisation"}, "Only administrators can add organisations."); err != nil {
+		if err := core.Can(ctx, o.d.Authz, who, policies.ActCreate, policies.Object{Type: "organisation"}, "Only administrators can add organisations."); err != nil {
 			return err
 		}
 		if err := in.validate(); err != nil {
@@ -118,7 +118,7 @@ func (o *Organisations) Create(ctx context.Context, who core.Actor, in Organisat
 func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in OrganisationInput) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, o.d.Authz, who, "update", policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
+		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
 			return err
 		}
 		var err error
@@ -158,7 +158,7 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64, active bool) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, o.d.Authz, who, "update", policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
+		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
 			return err
 		}
 		var err error

@@ -63,7 +63,7 @@ func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (strin
 	var secret string
 	var tok APIToken
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, t.d.Authz, who, "create", ownTokens, "You cannot create API tokens."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActCreate, ownTokens, "You cannot create API tokens."); err != nil {
 			return err
 		}
 		var err error
@@ -102,7 +102,7 @@ func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (s
 
 // List returns the actor's tokens, newest first, with when each was last used.
 func (t *Tokens) List(ctx context.Context, who core.Actor) ([]APIToken, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "read", ownTokens, "You cannot see API tokens."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, ownTokens, "You cannot see API tokens."); err != nil {
 		return nil, err
 	}
 	var out []APIToken
@@ -113,7 +113,7 @@ func (t *Tokens) List(ctx context.Context, who core.Actor) ([]APIToken, error) {
 // Revoke stops one of the actor's tokens working at once. Errors: ENOTFOUND.
 func (t *Tokens) Revoke(ctx context.Context, who core.Actor, id int64) error {
 	return t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, t.d.Authz, who, "revoke", ownTokens, "You cannot revoke API tokens."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActRevoke, ownTokens, "You cannot revoke API tokens."); err != nil {
 			return err
 		}
 		var tok APIToken

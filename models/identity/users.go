@@ -122,12 +122,12 @@ type UserPage struct {
 // previous page. Errors: EFORBIDDEN (may see nobody), EINVALID (bad cursor).
 func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after string, limit int) (UserPage, error) {
 	// May the actor read users whatever their organisation? (Administrators may.)
-	everywhere := u.d.Authz.Can(ctx, who.Subject(), "read", policies.Object{Type: "user"}) == nil
+	everywhere := u.d.Authz.Can(ctx, who.Subject(), policies.ActRead, policies.Object{Type: "user"}) == nil
 	if !everywhere {
 		if f.OrganisationID != 0 && f.OrganisationID != who.OrgID {
 			return UserPage{}, core.Forbidden("You can only see people in your own organisation.")
 		}
-		if err := core.Can(ctx, u.d.Authz, who, "read", policies.Object{Type: "user", Org: policies.OrgDomain(who.OrgID)}, "You cannot see other people's accounts."); err != nil {
+		if err := core.Can(ctx, u.d.Authz, who, policies.ActRead, policies.Object{Type: "user", Org: policies.OrgDomain(who.OrgID)}, "You cannot see other people's accounts."); err != nil {
 			return UserPage{}, err
 		}
 		f.OrganisationID = who.OrgID
@@ -170,14 +170,14 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 
 // Get returns one user, if the actor may see them. Errors: ENOTFOUND.
 func (u *Users) Get(ctx context.Context, who core.Actor, id int64) (UserView, error) {
-	user, err := u.load(ctx, who, id, "read")
+	user, err := u.load(ctx, who, id, policies.ActRead)
 	return u.view(ctx, user, err)
 }
 
 // GetForEdit returns a user the actor may change, for the edit page. Errors: ENOTFOUND,
 // EFORBIDDEN.
 func (u *Users) GetForEdit(ctx context.Context, who core.Actor, id int64) (UserView, error) {
-	user, err := u.load(ctx, who, id, "update")
+	user, err := u.load(ctx, who, id, policies.ActUpdate)
 	return u.view(ctx, user, err)
 }
 
@@ -204,10 +204,10 @@ func (u *Users) load(ctx context.Context, who core.Actor, id int64, act policies
 		return core.User{}, core.DbError(err)
 	}
 	obj := userObject(user, who, u.roles(user))
-	if err := core.CanSee(ctx, u.d.Authz, who, "read", obj, "User"); err != nil {
+	if err := core.CanSee(ctx, u.d.Authz, who, policies.ActRead, obj, "User"); err != nil {
 		return core.User{}, err
 	}
-	if act != "read" {
+	if act != policies.ActRead {
 		msg := "You cannot change this person's account."
 		if obj.Has(policies.RelPrivileged) {
 			msg = "Only an administrator can change the account of an administrator or auditor."
@@ -258,7 +258,7 @@ func (u *Users) Create(ctx context.Context, who core.Actor, in UserInput) (UserV
 			in.OrganisationID = who.OrgID
 		}
 		target := core.User{OrganisationID: in.OrganisationID}
-		if err := core.Can(ctx, u.d.Authz, who, "create", userObject(target, who, nil), "You can only add people to your own organisation."); err != nil {
+		if err := core.Can(ctx, u.d.Authz, who, policies.ActCreate, userObject(target, who, nil), "You can only add people to your own organisation."); err != nil {
 			return err
 		}
 		if err := u.checkGrants(ctx, who, target, nil, in.Roles); err != nil {
@@ -313,14 +313,14 @@ func (u *Users) create(ctx context.Context, who *core.Actor, in UserInput, detai
 // offers). Errors: EFORBIDDEN.
 func (u *Users) MayCreate(ctx context.Context, who core.Actor) error {
 	target := core.User{OrganisationID: who.OrgID}
-	return core.Can(ctx, u.d.Authz, who, "create", userObject(target, who, nil), "Only administrators and organisation administrators can add people.")
+	return core.Can(ctx, u.d.Authz, who, policies.ActCreate, userObject(target, who, nil), "Only administrators and organisation administrators can add people.")
 }
 
 // Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,
 // EINVALID, ECONFLICT.
 func (u *Users) Update(ctx context.Context, who core.Actor, id int64, in UserInput) (UserView, error) {
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
-		user, err := u.load(ctx, who, id, "update")
+		user, err := u.load(ctx, who, id, policies.ActUpdate)
 		if err != nil {
 			return err
 		}
@@ -362,7 +362,7 @@ func (u *Users) Update(ctx context.Context, who core.Actor, id int64, in UserInp
 // Errors: EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT.
 func (u *Users) SetRoles(ctx context.Context, who core.Actor, id int64, roles []string) (UserView, error) {
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
-		user, err := u.load(ctx, who, id, "assign_role")
+		user, err := u.load(ctx, who, id, policies.ActAssignRole)
 		if err != nil {
 			return err
 		}
@@ -408,7 +408,7 @@ func (u *Users) Edit(ctx context.Context, who core.Actor, id int64, in UserInput
 func (u *Users) checkGrants(ctx context.Context, who core.Actor, user core.User, had, want []string) error {
 	for _, r := range append(slices.Clone(had), want...) {
 		if systemRole(r) && slices.Contains(had, r) != slices.Contains(want, r) {
-			return core.Can(ctx, u.d.Authz, who, "grant_system_role", userObject(user, who, had), "Only an administrator can grant or remove the "+r+" role.")
+			return core.Can(ctx, u.d.Authz, who, policies.ActGrantSystemRole, userObject(user, who, had), "Only an administrator can grant or remove the "+r+" role.")
 		}
 	}
 	return nil
@@ -465,7 +465,7 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 // Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT.
 func (u *Users) SetDisabled(ctx context.Context, who core.Actor, id int64, disabled bool) (UserView, error) {
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
-		user, err := u.load(ctx, who, id, "disable")
+		user, err := u.load(ctx, who, id, policies.ActDisable)
 		if err != nil {
 			return err
 		}
@@ -500,7 +500,7 @@ func (u *Users) SetDisabled(ctx context.Context, who core.Actor, id int64, disab
 // their next sign-in, and their sessions end. Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT.
 func (u *Users) ResetMFA(ctx context.Context, who core.Actor, id int64) (UserView, error) {
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
-		user, err := u.load(ctx, who, id, "update")
+		user, err := u.load(ctx, who, id, policies.ActUpdate)
 		if err != nil {
 			return err
 		}
@@ -531,7 +531,7 @@ func (u *Users) ResetMFA(ctx context.Context, who core.Actor, id int64) (UserVie
 func (u *Users) SetPasswordLink(ctx context.Context, who core.Actor, id int64) (string, error) {
 	var link string
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
-		user, err := u.load(ctx, who, id, "update")
+		user, err := u.load(ctx, who, id, policies.ActUpdate)
 		if err != nil {
 			return err
 		}

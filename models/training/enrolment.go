@@ -110,7 +110,7 @@ func (t *Service) loadEnrolment(ctx context.Context, who core.Actor, id int64) (
 	if err != nil {
 		return e, obj, err
 	}
-	return e, obj, core.CanSee(ctx, t.d.Authz, who, "read", obj, "Booking")
+	return e, obj, core.CanSee(ctx, t.d.Authz, who, policies.ActRead, obj, "Booking")
 }
 
 // lockedEnrolment loads an enrolment the actor may see with its session locked, then reads the
@@ -419,7 +419,7 @@ func (t *Service) Request(ctx context.Context, who core.Actor, sessionID int64) 
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "request", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf},
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActRequest, policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf},
 			"You cannot book training."); err != nil {
 			return err
 		}
@@ -522,7 +522,7 @@ func (t *Service) Withdraw(ctx context.Context, who core.Actor, id int64) (Enrol
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "withdraw", obj, "Only the learner can withdraw from a booking."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActWithdraw, obj, "Only the learner can withdraw from a booking."); err != nil {
 			return err
 		}
 		if !e.Live() {
@@ -560,7 +560,7 @@ func (t *Service) Cancel(ctx context.Context, who core.Actor, id int64, reason s
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "cancel", obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
 			return err
 		}
 		reason = strings.TrimSpace(reason)
@@ -642,7 +642,7 @@ func (t *Service) decidable(ctx context.Context, who core.Actor, e Enrolment, ob
 	if obj.Has(policies.RelSelf) {
 		msg = "You cannot decide your own request: another supervisor must."
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "decide", obj, msg); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActDecide, obj, msg); err != nil {
 		return err
 	}
 	switch {
@@ -690,7 +690,7 @@ func (t *Service) ForCancel(ctx context.Context, who core.Actor, id int64) (Enro
 	if err != nil {
 		return EnrolmentView{}, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "cancel", obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
 		return EnrolmentView{}, err
 	}
 	if !e.Live() {
@@ -898,7 +898,7 @@ func (t *Service) enrolmentViews(ctx context.Context, list []Enrolment) ([]Enrol
 
 // MyEnrolments lists the actor's own bookings, latest session first.
 func (t *Service) MyEnrolments(ctx context.Context, who core.Actor) ([]EnrolmentView, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot see bookings."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot see bookings."); err != nil {
 		return nil, err
 	}
 	if err := t.expireDue(ctx, "user_id = ?", who.UserID); err != nil {
@@ -929,7 +929,7 @@ type ApprovalPage struct {
 // cursor of the previous page. Requests past their time are expired first. Errors: EFORBIDDEN,
 // EINVALID (bad cursor).
 func (t *Service) Approvals(ctx context.Context, who core.Actor, after string, limit int) (ApprovalPage, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "decide", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)},
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActDecide, policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors decide training requests."); err != nil {
 		return ApprovalPage{}, err
 	}
@@ -983,7 +983,7 @@ func (t *Service) Learners(ctx context.Context, who core.Actor, sessionID int64)
 	if err != nil {
 		return out, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "enrolment", Rel: obj.Rel & policies.RelTrainer},
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "enrolment", Rel: obj.Rel & policies.RelTrainer},
 		"Only the session's trainers can see who is on it."); err != nil {
 		return out, err
 	}

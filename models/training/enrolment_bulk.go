@@ -55,7 +55,7 @@ func (t *Service) MayBulkEnrol(ctx context.Context, who core.Actor, sessionID in
 	if err != nil {
 		return CourseSessionView{}, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "bulk", policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)},
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActBulk, policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors and organisation administrators can enrol their staff in bulk."); err != nil {
 		return CourseSessionView{}, err
 	}
@@ -133,7 +133,7 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 				if u.ID == who.UserID {
 					learnerObj.Rel |= policies.RelSelf
 				}
-				approved := t.d.Authz.Can(ctx, who.Subject(), "decide", learnerObj) == nil
+				approved := t.d.Authz.Can(ctx, who.Subject(), policies.ActDecide, learnerObj) == nil
 				e, err := t.admit(ctx, who, u, t.rolesOf(u), &s, c, approved, themVoice)
 				switch {
 				case core.ErrorCode(err) == core.ECONFLICT:

@@ -286,9 +286,9 @@ func (t *Service) loadCourse(ctx context.Context, who core.Actor, id int64) (Cou
 	if err != nil {
 		return Course{}, obj, err
 	}
-	act := policies.Action("read")
+	act := policies.ActRead
 	if !c.Published() {
-		act = "read_draft"
+		act = policies.ActReadDraft
 	}
 	if err := core.CanSee(ctx, t.d.Authz, who, act, obj, "Course"); err != nil {
 		return Course{}, obj, err
@@ -370,7 +370,7 @@ func trainingOrList(items []string) string {
 // MayCreateCourse says whether the actor may create courses (what the pages offer).
 // Errors: EFORBIDDEN.
 func (t *Service) MayCreateCourse(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, t.d.Authz, who, "create", policies.Object{Type: "course", Org: policies.OrgDomain(who.OrgID)}, "Only trainers can create courses.")
+	return core.Can(ctx, t.d.Authz, who, policies.ActCreate, policies.Object{Type: "course", Org: policies.OrgDomain(who.OrgID)}, "Only trainers can create courses.")
 }
 
 // CreateCourse creates a draft course taught by the actor. Trainers may. Errors: EFORBIDDEN,
@@ -487,7 +487,7 @@ func (t *Service) UpdateCourse(ctx context.Context, who core.Actor, id int64, in
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "update", obj, "Only the trainers of this course can change it."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change it."); err != nil {
 			return err
 		}
 		if err := in.validate(); err != nil {
@@ -547,7 +547,7 @@ func (t *Service) MayUpdateCourse(ctx context.Context, who core.Actor, id int64)
 	if err != nil {
 		return CourseView{}, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "update", obj, "Only the trainers of this course can change it."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change it."); err != nil {
 		return CourseView{}, err
 	}
 	return t.courseView(ctx, who, c, obj)
@@ -561,7 +561,7 @@ func (t *Service) PublishCourse(ctx context.Context, who core.Actor, id int64) (
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "publish", obj, "Only the trainers of this course can publish it."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActPublish, obj, "Only the trainers of this course can publish it."); err != nil {
 			return err
 		}
 		if c.Published() {
@@ -588,7 +588,7 @@ func (t *Service) AddTrainer(ctx context.Context, who core.Actor, courseID int64
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "update", obj, "Only the trainers of this course can add trainers."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can add trainers."); err != nil {
 			return err
 		}
 		addr, err := core.NormaliseEmail(email)
@@ -659,7 +659,7 @@ type CoursePage struct {
 // ListCourses returns the catalogue the actor may see, in title order: published courses, and
 // the drafts of courses they teach; the same rule as loadCourse. Errors: EINVALID (bad cursor).
 func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilter, after string, limit int) (CoursePage, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
 		return CoursePage{}, err
 	}
 	if limit <= 0 || limit > 100 {
@@ -669,7 +669,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	q := db.Model(&Course{})
 	// Drafts are read_draft: the trainers of the course. Ask the policy whether the actor's roles
 	// allow that at all, then limit to the courses they teach.
-	draftsOK := t.d.Authz.Can(ctx, who.Subject(), "read_draft", policies.Object{Type: "course", Rel: policies.RelTrainer}) == nil
+	draftsOK := t.d.Authz.Can(ctx, who.Subject(), policies.ActReadDraft, policies.Object{Type: "course", Rel: policies.RelTrainer}) == nil
 	teaching := "EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = courses.id AND ct.user_id = ?)"
 	switch {
 	case f.Teaching && draftsOK:
@@ -771,7 +771,7 @@ func trainingDBTime(s string) (time.Time, bool) {
 // CourseChoices lists the published courses (code and title) the actor may pick as
 // prerequisites, in code order.
 func (t *Service) CourseChoices(ctx context.Context, who core.Actor) ([]CourseRef, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
 		return nil, err
 	}
 	var out []CourseRef

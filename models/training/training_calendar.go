@@ -29,7 +29,7 @@ func CalendarFeedPath(token string) string { return "/calendar/" + token + ".ics
 
 // CalendarStatus says whether the actor has a calendar feed, and since when.
 func (t *Service) CalendarStatus(ctx context.Context, who core.Actor) (*time.Time, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "account", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot see your account."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "account", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot see your account."); err != nil {
 		return nil, err
 	}
 	var f calendarFeed
@@ -48,7 +48,7 @@ func (t *Service) CalendarStatus(ctx context.Context, who core.Actor) (*time.Tim
 func (t *Service) RotateCalendar(ctx context.Context, who core.Actor) (string, error) {
 	var url string
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, t.d.Authz, who, "update", policies.Object{Type: "account", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot change your account."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, policies.Object{Type: "account", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}, "You cannot change your account."); err != nil {
 			return err
 		}
 		token, hash := core.NewToken()

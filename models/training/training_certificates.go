@@ -64,7 +64,7 @@ func (t *Service) sessionForRegister(ctx context.Context, who core.Actor, id int
 	if err != nil {
 		return s, c, obj, err
 	}
-	return s, c, obj, core.Can(ctx, t.d.Authz, who, "register", obj, "Only the session's trainers keep its register.")
+	return s, c, obj, core.Can(ctx, t.d.Authz, who, policies.ActRegister, obj, "Only the session's trainers keep its register.")
 }
 
 // GetRegister returns the register of a session. Its trainers may. Errors: ENOTFOUND,
@@ -223,7 +223,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "issue", policies.Object{Type: "certificate", Org: obj.Org, Rel: obj.Rel}, "Only the course's trainers issue certificates."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActIssue, policies.Object{Type: "certificate", Org: obj.Org, Rel: obj.Rel}, "Only the course's trainers issue certificates."); err != nil {
 			return err
 		}
 		if s.Status != SessionScheduled {
@@ -455,7 +455,7 @@ func (t *Service) GetCertificate(ctx context.Context, who core.Actor, id int64) 
 	if err != nil {
 		return CertificateLine{}, core.DbError(err)
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, "read", certificateObject(who, c), "Certificate"); err != nil {
+	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, certificateObject(who, c), "Certificate"); err != nil {
 		return CertificateLine{}, err
 	}
 	var newer int64

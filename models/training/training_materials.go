@@ -105,8 +105,8 @@ func (t *Service) Materials(ctx context.Context, who core.Actor, courseID int64)
 	}
 	for _, m := range ms {
 		obj := materialObject(c, cobj, m)
-		drafts := t.d.Authz.Can(ctx, who.Subject(), "read_draft", obj) == nil
-		if !drafts && t.d.Authz.Can(ctx, who.Subject(), "read", obj) != nil {
+		drafts := t.d.Authz.Can(ctx, who.Subject(), policies.ActReadDraft, obj) == nil
+		if !drafts && t.d.Authz.Can(ctx, who.Subject(), policies.ActRead, obj) != nil {
 			continue
 		}
 		v := MaterialView{CourseMaterial: m, Versions: []MaterialVersion{}}
@@ -196,7 +196,7 @@ func (t *Service) materialForUpload(ctx context.Context, who core.Actor, courseI
 	if obj.Has(policies.RelTrainer) {
 		msg = "Your clearance does not cover material marked " + m.Classification + "."
 	}
-	return c, m, core.Can(ctx, t.d.Authz, who, "upload", obj, msg)
+	return c, m, core.Can(ctx, t.d.Authz, who, policies.ActUpload, obj, msg)
 }
 
 // MayUploadMaterial says whether the actor may upload material to the course (what the page
@@ -206,7 +206,7 @@ func (t *Service) MayUploadMaterial(ctx context.Context, who core.Actor, courseI
 	if err != nil {
 		return CourseView{}, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "upload", materialObject(c, cobj, CourseMaterial{Classification: c.Classification}),
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActUpload, materialObject(c, cobj, CourseMaterial{Classification: c.Classification}),
 		"Only the trainers of this course can upload its material."); err != nil {
 		return CourseView{}, err
 	}
@@ -296,7 +296,7 @@ func (t *Service) loadMaterial(ctx context.Context, who core.Actor, courseID, ma
 		return c, m, policies.Object{}, core.DbError(err)
 	}
 	obj := materialObject(c, cobj, m)
-	return c, m, obj, core.CanSee(ctx, t.d.Authz, who, "read", obj, "Material")
+	return c, m, obj, core.CanSee(ctx, t.d.Authz, who, policies.ActRead, obj, "Material")
 }
 
 // PublishMaterial publishes a version of a material: learners with a place see it from now on,
@@ -307,7 +307,7 @@ func (t *Service) PublishMaterial(ctx context.Context, who core.Actor, courseID,
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "publish", obj, "Only the trainers of this course can publish its material."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActPublish, obj, "Only the trainers of this course can publish its material."); err != nil {
 			return err
 		}
 		var v MaterialVersion
@@ -352,7 +352,7 @@ func (t *Service) OpenMaterial(ctx context.Context, who core.Actor, courseID, ma
 		if err != nil {
 			return err
 		}
-		drafts := t.d.Authz.Can(ctx, who.Subject(), "read_draft", obj) == nil
+		drafts := t.d.Authz.Can(ctx, who.Subject(), policies.ActReadDraft, obj) == nil
 		var v MaterialVersion
 		q := t.d.DB.Conn(ctx).Where("material_id = ?", m.ID)
 		switch {

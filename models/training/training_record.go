@@ -57,7 +57,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 	if err != nil {
 		return rec, core.DbError(err)
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, "read", recordObject(who, u), "Learning record"); err != nil {
+	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, recordObject(who, u), "Learning record"); err != nil {
 		return rec, err
 	}
 	if err := t.expireDue(ctx, "user_id = ?", u.ID); err != nil {
@@ -134,7 +134,7 @@ type StaffTraining struct {
 // name or email address, in name order. Supervisors may. Errors: EFORBIDDEN, EINVALID.
 func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after string, limit int) (StaffTraining, error) {
 	var out StaffTraining
-	if err := core.Can(ctx, t.d.Authz, who, "read", policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors see their staff's training."); err != nil {
 		return out, err
 	}
@@ -241,7 +241,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 // would run as a formula are neutralised. The export is recorded with its row count.
 // Supervisors may. Errors: EFORBIDDEN.
 func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.Writer) error {
-	if err := core.Can(ctx, t.d.Authz, who, "export", policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActExport, policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors export their staff's training."); err != nil {
 		return err
 	}
@@ -322,6 +322,6 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 // MayExportStaffRecords says whether the actor may export their staff's training (checked
 // before an export starts writing). Errors: EFORBIDDEN.
 func (t *Service) MayExportStaffRecords(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, t.d.Authz, who, "export", policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
+	return core.Can(ctx, t.d.Authz, who, policies.ActExport, policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
 		"Only supervisors export their staff's training.")
 }

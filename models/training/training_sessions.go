@@ -210,7 +210,7 @@ func (t *Service) loadSession(ctx context.Context, who core.Actor, id int64, loc
 	if err != nil {
 		return s, c, obj, err
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, "read", obj, "Session"); err != nil {
+	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, obj, "Session"); err != nil {
 		return s, c, obj, err
 	}
 	return s, c, obj, nil
@@ -244,7 +244,7 @@ func (t *Service) GetSession(ctx context.Context, who core.Actor, id int64) (Cou
 func (t *Service) sessionView(ctx context.Context, who core.Actor, c Course, s CourseSession, obj policies.Object) (CourseSessionView, error) {
 	v := CourseSessionView{CourseSession: s, Course: CourseRef{ID: c.ID, Code: c.Code, Title: c.Title}, CourseState: c.Status,
 		Teaches: obj.Has(policies.RelTrainer), Trainers: []PersonRef{}}
-	v.MayJoin = t.d.Authz.Can(ctx, who.Subject(), "join", obj) == nil
+	v.MayJoin = t.d.Authz.Can(ctx, who.Subject(), policies.ActJoin, obj) == nil
 	if !v.MayJoin {
 		v.JoiningDetails = ""
 	}
@@ -341,7 +341,7 @@ func (t *Service) summaries(ctx context.Context, list []CourseSession, courses m
 // TeachingSessions lists the sessions the actor teaches that have not ended, and those that
 // ended without being completed (the register is still open), earliest first.
 func (t *Service) TeachingSessions(ctx context.Context, who core.Actor) ([]CourseSessionSummary, error) {
-	if err := core.Can(ctx, t.d.Authz, who, "register", policies.Object{Type: "session", Rel: policies.RelTrainer}, "Only trainers have sessions to teach."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActRegister, policies.Object{Type: "session", Rel: policies.RelTrainer}, "Only trainers have sessions to teach."); err != nil {
 		return nil, err
 	}
 	var list []CourseSession
@@ -361,7 +361,7 @@ func (t *Service) MayCreateSession(ctx context.Context, who core.Actor, courseID
 	if err != nil {
 		return CourseView{}, err
 	}
-	if err := core.Can(ctx, t.d.Authz, who, "create", policies.Object{Type: "session", Org: obj.Org, Rel: obj.Rel}, "Only the trainers of this course can schedule sessions."); err != nil {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActCreate, policies.Object{Type: "session", Org: obj.Org, Rel: obj.Rel}, "Only the trainers of this course can schedule sessions."); err != nil {
 		return CourseView{}, err
 	}
 	return t.courseView(ctx, who, c, obj)
@@ -376,7 +376,7 @@ func (t *Service) CreateSession(ctx context.Context, who core.Actor, courseID in
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "create", policies.Object{Type: "session", Org: obj.Org, Rel: obj.Rel}, "Only the trainers of this course can schedule sessions."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActCreate, policies.Object{Type: "session", Org: obj.Org, Rel: obj.Rel}, "Only the trainers of this course can schedule sessions."); err != nil {
 			return err
 		}
 		now := t.d.Now()
@@ -461,7 +461,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "update", obj, "Only the trainers of this course can change its sessions."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change its sessions."); err != nil {
 			return err
 		}
 		if s.Status != SessionScheduled {
@@ -557,7 +557,7 @@ func (t *Service) SessionForEdit(ctx context.Context, who core.Actor, id int64) 
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "update", obj, "Only the trainers of this course can change its sessions."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change its sessions."); err != nil {
 			return err
 		}
 		if s.Status != SessionScheduled {
@@ -589,7 +589,7 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, "cancel", obj, "Only the trainers of this course can cancel its sessions."); err != nil {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the trainers of this course can cancel its sessions."); err != nil {
 			return err
 		}
 		reason = strings.TrimSpace(reason)
