@@ -59,7 +59,7 @@ func trainingRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) [
 	must(err)
 
 	// A session held today, started already: l attends and gets a certificate.
-	midnight := time.Date(now.In(training.TrainingZone()).Year(), now.In(training.TrainingZone()).Month(), now.In(training.TrainingZone()).Day(), 0, 0, 0, 0, training.TrainingZone())
+	midnight := time.Date(now.In(core.London).Year(), now.In(core.London).Month(), now.In(core.London).Day(), 0, 0, 0, 0, core.London)
 	end := midnight.Add(23*time.Hour + 59*time.Minute)
 	today, err := tr.CreateSession(ctx, teacher, c.ID, training.SessionInput{Days: []training.DayInput{{StartsAt: midnight, EndsAt: end}}, Venue: "Exeter",
 		Capacity: 5, BookingClosesAt: end, CancellationCutoffAt: midnight})

@@ -251,8 +251,8 @@ func TestTrainingRemindCertificateRenewals(t *testing.T) {
 	}
 	at := func(daysBefore int) {
 		// Noon UK time, daysBefore days before the expiry date.
-		d := cert.ExpiresOn.In(training.TrainingZone()).AddDate(0, 0, -daysBefore)
-		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, training.TrainingZone())
+		d := cert.ExpiresOn.In(core.London).AddDate(0, 0, -daysBefore)
+		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, core.London)
 		a.Clock.Advance(noon.Sub(a.Clock.Now()))
 	}
 	remind("0 reminders sent")

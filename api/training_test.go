@@ -836,7 +836,7 @@ func TestTrainingPages(t *testing.T) {
 		t.Fatalf("publish: %d", w.Code)
 	}
 	tb.Get(t, coursePath+"/sessions/new")
-	day := a.Clock.Now().In(training.TrainingZone()).AddDate(0, 0, 14)
+	day := a.Clock.Now().In(core.London).AddDate(0, 0, 14)
 	sf := url.Values{"starts_on-day": {fmt.Sprint(day.Day())}, "starts_on-month": {fmt.Sprint(int(day.Month()))}, "starts_on-year": {"20"},
 		"days": {"4"}, "start_time": {"9:30"}, "end_time": {"4:30pm"}, "venue": {"Exeter"}, "capacity": {"12"}, "min_learners": {"6"},
 		"booking_closes-day": {fmt.Sprint(day.Day())}, "booking_closes-month": {fmt.Sprint(int(day.Month()))}, "booking_closes-year": {fmt.Sprint(day.Year())}, "booking_closes_time": {"9:00"},

@@ -61,6 +61,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // the timeline shows times in Europe/London wherever the server runs
+
+	"github.com/msptp/msphub/models/core"
 )
 
 // componentFuncs are the template funcs that build component params: one constructor per
@@ -1930,15 +1932,6 @@ type timelineDatetime struct {
 // Level is the heading level of the items' titles: 2 unless set.
 func (p timeline) Level() string { return headingLevel(p.HeadingLevel, "2") }
 
-// ukTime is where timeline times are shown.
-var ukTime = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // Display is the time as people read it, in UK time, as mojDate formats it. A timestamp that
 // is not RFC 3339 is shown as it is.
 func (d timelineDatetime) Display() string {
@@ -1946,7 +1939,7 @@ func (d timelineDatetime) Display() string {
 	if err != nil {
 		return d.Timestamp
 	}
-	t := ts.In(ukTime)
+	t := ts.In(core.London)
 	clock := func() string {
 		if t.Minute() > 0 {
 			return t.Format("3:04pm")

@@ -84,11 +84,11 @@ func dateFieldErrors(err error) error {
 
 // ----------------------------------------------------------------------------------- dates
 
-func clock(t time.Time) string { return strings.ToLower(t.In(london).Format("3:04PM")) }
+func clock(t time.Time) string { return strings.ToLower(t.In(core.London).Format("3:04PM")) }
 
 // dayLine describes one day: "Monday 2 March 2026, 9:30am to 4:30pm".
 func dayLine(d training.SessionDay) string {
-	return d.StartsAt.In(london).Format("Monday 2 January 2006") + ", " + clock(d.StartsAt) + " to " + clock(d.EndsAt)
+	return d.StartsAt.In(core.London).Format("Monday 2 January 2006") + ", " + clock(d.StartsAt) + " to " + clock(d.EndsAt)
 }
 
 // sessionWhen describes a session's days in a line: its first day and how many days.
@@ -99,7 +99,7 @@ func sessionWhen(days []training.SessionDay) string {
 	case 1:
 		return dayLine(days[0])
 	}
-	first, last := days[0].StartsAt.In(london), days[len(days)-1].StartsAt.In(london)
+	first, last := days[0].StartsAt.In(core.London), days[len(days)-1].StartsAt.In(core.London)
 	return fmt.Sprintf("%s to %s (%d days)", first.Format("2 January 2006"), last.Format("2 January 2006"), len(days))
 }
 
@@ -718,7 +718,7 @@ func (v sessionFormView) Irregular() bool {
 	}
 	first := v.Session.Days[0]
 	for i, d := range v.Session.Days[1:] {
-		if !d.StartsAt.In(london).Equal(first.StartsAt.In(london).AddDate(0, 0, i+1)) || d.EndsAt.Sub(d.StartsAt) != first.EndsAt.Sub(first.StartsAt) {
+		if !d.StartsAt.In(core.London).Equal(first.StartsAt.In(core.London).AddDate(0, 0, i+1)) || d.EndsAt.Sub(d.StartsAt) != first.EndsAt.Sub(first.StartsAt) {
 			return true
 		}
 	}
@@ -768,7 +768,7 @@ func parseClock(s string) (int, int, bool) {
 
 // at is the moment of a UK date and a time of day, in UTC.
 func at(d time.Time, h, m int) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, london).UTC()
+	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, core.London).UTC()
 }
 
 // sessionInput reads the posted session form: a first day, how many days in a row, the daily
@@ -845,20 +845,20 @@ func sessionForm(s training.CourseSessionView) url.Values {
 	form := url.Values{"venue": {s.Venue}, "joining_details": {s.JoiningDetails}, "capacity": {strconv.Itoa(s.Capacity)},
 		"min_learners": {strconv.Itoa(s.MinLearners)}, "days": {strconv.Itoa(len(s.Days))}}
 	setDate := func(name string, t time.Time) {
-		l := t.In(london)
+		l := t.In(core.London)
 		form.Set(name+"-day", strconv.Itoa(l.Day()))
 		form.Set(name+"-month", strconv.Itoa(int(l.Month())))
 		form.Set(name+"-year", strconv.Itoa(l.Year()))
 	}
 	if len(s.Days) > 0 {
 		setDate("starts_on", s.Days[0].StartsAt)
-		form.Set("start_time", s.Days[0].StartsAt.In(london).Format("15:04"))
-		form.Set("end_time", s.Days[0].EndsAt.In(london).Format("15:04"))
+		form.Set("start_time", s.Days[0].StartsAt.In(core.London).Format("15:04"))
+		form.Set("end_time", s.Days[0].EndsAt.In(core.London).Format("15:04"))
 	}
 	setDate("booking_closes", s.BookingClosesAt)
-	form.Set("booking_closes_time", s.BookingClosesAt.In(london).Format("15:04"))
+	form.Set("booking_closes_time", s.BookingClosesAt.In(core.London).Format("15:04"))
 	setDate("cancellation_cutoff", s.CancellationCutoffAt)
-	form.Set("cancellation_cutoff_time", s.CancellationCutoffAt.In(london).Format("15:04"))
+	form.Set("cancellation_cutoff_time", s.CancellationCutoffAt.In(core.London).Format("15:04"))
 	for _, t := range s.Trainers {
 		form.Add("trainers", strconv.FormatInt(t.ID, 10))
 	}

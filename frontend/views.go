@@ -34,14 +34,6 @@ func roleLabel(role string) string {
 	return role
 }
 
-// london is where every user of MSP Hub reads times: pages show UK time, the database keeps UTC.
-var london = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
-	}
-	return time.UTC
-}()
-
 // formatDate prints a date the GOV.UK way: 22 November 2026.
 func formatDate(v any) string {
 	t, ok := timeOf(v)
@@ -57,7 +49,7 @@ func formatDateTime(v any) string {
 	if !ok {
 		return ""
 	}
-	t = t.In(london)
+	t = t.In(core.London)
 	return t.Format("2 January 2006") + " at " + strings.ToLower(t.Format("3:04PM"))
 }
 

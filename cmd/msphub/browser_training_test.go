@@ -110,7 +110,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		if err := os.WriteFile(material, []byte(handbook), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		today := time.Now().In(models.TrainingZone())
+		today := time.Now().In(models.core.London)
 		day, month, year := fmt.Sprint(today.Day()), fmt.Sprint(int(today.Month())), fmt.Sprint(today.Year())
 
 		// The trainer creates a course: a mistake first.

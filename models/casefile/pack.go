@@ -437,14 +437,6 @@ type ShareInput struct {
 	ExpiresOn *time.Time `json:"expires_on"` // the share ends at the end of this day, UK time
 }
 
-// ukZone is where share expiry days end.
-var ukZone = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
-	}
-	return time.UTC
-}()
-
 // Share shares the approved pack with a CPS liaison of a CPS organisation until the end of the
 // chosen day. Sharing the pack that was just approved sends the case to the CPS for its
 // purpose; sharing again later adds a liaison or renews a share (the earlier share with the
@@ -487,7 +479,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 			return core.Invalid("expires_on", "Enter the last day the CPS liaison may see the pack")
 		}
 		day := dateOnly(*in.ExpiresOn)
-		uk := now.In(ukZone)
+		uk := now.In(core.London)
 		today := time.Date(uk.Year(), uk.Month(), uk.Day(), 0, 0, 0, 0, time.UTC)
 		switch {
 		case day.Before(today):
@@ -495,7 +487,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		case day.After(today.AddDate(1, 0, 0)):
 			return core.Invalid("expires_on", "A share can last at most a year: choose an earlier last day, and renew it if needed")
 		}
-		expires := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, ukZone).AddDate(0, 0, 1).UTC()
+		expires := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, core.London).AddDate(0, 0, 1).UTC()
 		var org int64
 		if err := s.d.DB.Conn(ctx).Table("users").Select("organisation_id").Where("id = ?", liaison.ID).Scan(&org).Error; err != nil {
 			return core.DbError(err)

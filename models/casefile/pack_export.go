@@ -443,7 +443,7 @@ func (p *PackExport) index(subFile string) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	err := indexPage.Execute(&b, map[string]any{"Case": p.view, "Items": p.items, "Evidence": p.evidence, "Submission": p.submission,
-		"SubFile": subFile, "At": p.at.In(ukZone), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d})
+		"SubFile": subFile, "At": p.at.In(core.London), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d})
 	return b.Bytes(), err
 }
 

@@ -394,10 +394,10 @@ func (t *Service) checkOverlap(ctx context.Context, userID, sessionID int64, v v
 		v.their, clash[0].Code, clash[0].Title, trainingDate(clash[0].StartsAt)))
 }
 
-func trainingDate(t time.Time) string { return t.In(trainingTZ).Format("2 January 2006") }
+func trainingDate(t time.Time) string { return t.In(core.London).Format("2 January 2006") }
 
 func trainingTime(t time.Time) string {
-	l := t.In(trainingTZ)
+	l := t.In(core.London)
 	return l.Format("2 January 2006") + " at " + strings.ToLower(l.Format("3:04PM"))
 }
 

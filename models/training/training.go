@@ -24,19 +24,6 @@ type Service struct {
 	audit *core.Audit
 }
 
-// trainingTZ is where sessions happen and dates are read: days, booking close and certificate
-// dates are UK dates; the database keeps UTC.
-var trainingTZ = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
-	}
-	return time.UTC
-}()
-
-// TrainingZone is the time zone of sessions and certificate dates (Europe/London), for the
-// pages and the API to read and show times in.
-func TrainingZone() *time.Location { return trainingTZ }
-
 // Course states: a draft is seen only by its trainers until it is published.
 const (
 	CourseDraft     = "draft"

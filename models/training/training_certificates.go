@@ -417,8 +417,8 @@ func (t *Service) issue(ctx context.Context, who core.Actor, e Enrolment, u core
 		SessionID: s.ID, LearnerName: u.Name, CourseCode: c.Code, CourseTitle: c.Title, CPDHours: c.CPDHours, CompletedOn: completedOn,
 		IssuedBy: &who.UserID, IssuedAt: t.d.Now()}
 	if c.ValidityMonths > 0 {
-		exp := completedOn.In(trainingTZ).AddDate(0, c.ValidityMonths, 0)
-		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, trainingTZ).UTC()
+		exp := completedOn.In(core.London).AddDate(0, c.ValidityMonths, 0)
+		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, core.London).UTC()
 		cert.ExpiresOn = &exp
 	}
 	cert.Number = "PENDING-" + cert.Code // unique until the id is known
@@ -426,7 +426,7 @@ func (t *Service) issue(ctx context.Context, who core.Actor, e Enrolment, u core
 	if err := db.Create(&cert).Error; err != nil {
 		return cert, core.DbError(err)
 	}
-	cert.Number = fmt.Sprintf("MSPC-%d-%06d", completedOn.In(trainingTZ).Year(), cert.ID)
+	cert.Number = fmt.Sprintf("MSPC-%d-%06d", completedOn.In(core.London).Year(), cert.ID)
 	if err := db.Model(&cert).Update("number", cert.Number).Error; err != nil {
 		return cert, core.DbError(err)
 	}
@@ -530,11 +530,11 @@ func (c Certificate) pdf(publicURL string) ([]byte, error) {
 	p.SetFont("Helvetica", "", 12)
 	expires := "Does not expire"
 	if c.ExpiresOn != nil {
-		expires = c.ExpiresOn.In(trainingTZ).Format("2 January 2006")
+		expires = c.ExpiresOn.In(core.London).Format("2 January 2006")
 	}
 	rows := [][2]string{
 		{"Certificate number", c.Number},
-		{"Date completed", c.CompletedOn.In(trainingTZ).Format("2 January 2006")},
+		{"Date completed", c.CompletedOn.In(core.London).Format("2 January 2006")},
 		{"CPD hours", strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", c.CPDHours), "0"), ".")},
 		{"Expires", expires},
 		{"Verify at", VerifyURL(publicURL, c.Code)},

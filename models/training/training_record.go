@@ -293,9 +293,9 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 		}
 		exp := ""
 		if c.ExpiresOn != nil {
-			exp = c.ExpiresOn.In(trainingTZ).Format(time.DateOnly)
+			exp = c.ExpiresOn.In(core.London).Format(time.DateOnly)
 		}
-		if err := write(u.Name, u.Email, c.CourseCode, c.CourseTitle, status, "", c.CompletedOn.In(trainingTZ).Format(time.DateOnly), exp, c.Number,
+		if err := write(u.Name, u.Email, c.CourseCode, c.CourseTitle, status, "", c.CompletedOn.In(core.London).Format(time.DateOnly), exp, c.Number,
 			strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", c.CPDHours), "0"), ".")); err != nil {
 			return core.Internal(err)
 		}
@@ -304,7 +304,7 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	for _, e := range views {
 		u := byID[e.UserID]
 		status := map[string]string{EnrolmentRequested: "awaiting approval", EnrolmentEnrolled: "booked", EnrolmentWaitlisted: "waiting list"}[e.State]
-		if err := write(u.Name, u.Email, e.Course.Code, e.Course.Title, status, e.SessionStartsAt.In(trainingTZ).Format("2006-01-02 15:04"), "", "", "", ""); err != nil {
+		if err := write(u.Name, u.Email, e.Course.Code, e.Course.Title, status, e.SessionStartsAt.In(core.London).Format("2006-01-02 15:04"), "", "", "", ""); err != nil {
 			return core.Internal(err)
 		}
 		rows++

@@ -3,9 +3,10 @@ package training
 import (
 	"context"
 	"fmt"
-	"github.com/msptp/msphub/models/core"
 	"slices"
 	"time"
+
+	"github.com/msptp/msphub/models/core"
 )
 
 // Reminders of training, for background jobs to run (each is a JobFunc): supervisors about
@@ -87,7 +88,7 @@ func (t *Service) RemindExpiringApprovals(ctx context.Context) (string, error) {
 			if now.Before(e.ExpiresAt.Add(-lead)) {
 				continue // not yet: a short request is reminded halfway through its time
 			}
-			n, err := t.sendOnce(ctx, ReminderApprovalExpiring, e.ID, e.ExpiresAt.In(trainingTZ).Format(time.DateOnly), func(ctx context.Context) (int, error) {
+			n, err := t.sendOnce(ctx, ReminderApprovalExpiring, e.ID, e.ExpiresAt.In(core.London).Format(time.DateOnly), func(ctx context.Context) (int, error) {
 				return t.remindSupervisors(ctx, e)
 			})
 			total += n
@@ -203,7 +204,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 		}
 		for _, cert := range list {
 			after = cert.ID
-			exp := cert.ExpiresOn.In(trainingTZ)
+			exp := cert.ExpiresOn.In(core.London)
 			daysLeft := int(cert.ExpiresOn.Sub(today).Round(24*time.Hour) / (24 * time.Hour))
 			window := renewalWindow(daysLeft)
 			kind, due := fmt.Sprintf("%s%d", reminderRenewalPrefix, window), exp.Format(time.DateOnly)

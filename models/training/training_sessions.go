@@ -163,8 +163,8 @@ func (in *SessionInput) validate(now time.Time, creating bool) error {
 
 // trainingDayStart is midnight UK time of the day t falls on, in UTC.
 func trainingDayStart(t time.Time) time.Time {
-	l := t.In(trainingTZ)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, trainingTZ).UTC()
+	l := t.In(core.London)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, core.London).UTC()
 }
 
 // sessionObject is the session as the policy sees it: taught by the actor (a trainer of its
@@ -616,7 +616,7 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 		}
 		for _, e := range learners {
 			if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has been cancelled: %s",
-				c.Code, c.Title, s.StartsAt.In(trainingTZ).Format("2 January 2006"), reason), sessionLink(s.ID)); err != nil {
+				c.Code, c.Title, s.StartsAt.In(core.London).Format("2 January 2006"), reason), sessionLink(s.ID)); err != nil {
 				return err
 			}
 		}

@@ -2,11 +2,12 @@ package training
 
 import (
 	"errors"
-	"github.com/msptp/msphub/models/core"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/msptp/msphub/models/core"
 )
 
 // A bulk enrolment file is read safely: a header row or none, a byte-order mark, blank lines,
@@ -114,10 +115,10 @@ func TestVerificationCodes(t *testing.T) {
 // Certificate dates are UK dates: expiry is the same day validity months later, and a
 // certificate is expired from that day.
 func TestCertificateDates(t *testing.T) {
-	completed := time.Date(2026, 1, 31, 0, 0, 0, 0, trainingTZ).UTC()
-	exp := time.Date(2027, 1, 31, 0, 0, 0, 0, trainingTZ).UTC()
+	completed := time.Date(2026, 1, 31, 0, 0, 0, 0, core.London).UTC()
+	exp := time.Date(2027, 1, 31, 0, 0, 0, 0, core.London).UTC()
 	c := Certificate{CompletedOn: completed, ExpiresOn: &exp}
-	eve := time.Date(2027, 1, 30, 23, 30, 0, 0, trainingTZ)
+	eve := time.Date(2027, 1, 30, 23, 30, 0, 0, core.London)
 	if c.StatusOn(eve) != CertificateValid || c.StatusOn(eve.Add(time.Hour)) != CertificateExpired {
 		t.Errorf("status around expiry: %s, %s", c.StatusOn(eve), c.StatusOn(eve.Add(time.Hour)))
 	}
