@@ -20,6 +20,7 @@ type Notification struct {
 	Kind      string     `json:"kind"`
 	Text      string     `json:"text"`
 	Link      string     `json:"link"`
+	MailTopic string     `json:"-"` // what its email may name; see NotifyAbout
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
 }
@@ -68,9 +69,18 @@ const (
 // link is a path inside MSP Hub ("/sessions/12"). Any operation may call it for a change it has
 // authorized; the text must say what changed without case material.
 func Notify(ctx context.Context, d Deps, userID int64, kind, text, link string) error {
+	return NotifyAbout(ctx, d, userID, kind, text, link, "")
+}
+
+// NotifyAbout is Notify for a notification whose email may say what it is about: topic (a
+// course's code and title, say) is stored with it, and mail names it and quotes the text only
+// for the kinds on its allow-list. The caller passes a topic only for something marked OFFICIAL;
+// with "" the email is the generic one.
+func NotifyAbout(ctx context.Context, d Deps, userID int64, kind, text, link, topic string) error {
 	return d.DB.InTx(ctx, func(ctx context.Context) error {
 		now := d.Now()
-		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen), CreatedAt: now}
+		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen),
+			MailTopic: Clip(topic, notificationTextLen), CreatedAt: now}
 		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
 			return DbError(err)
 		}

@@ -322,7 +322,7 @@ func (m *Service) compose(ctx context.Context, row mailRow) ([]byte, string, err
 	if compose, ok := m.composers[n.Kind]; ok {
 		c, err = compose(ctx, n, u)
 	} else {
-		c, err = m.notificationMail(ctx, n, u)
+		c = m.notificationMail(n, u)
 	}
 	if err != nil {
 		return nil, "", err

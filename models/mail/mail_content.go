@@ -2,16 +2,12 @@ package mail
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	htmltemplate "html/template"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
-	"regexp"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -19,21 +15,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/core"
-	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 )
 
 // What an email may say (DESIGN.md §10: mail never carries case material beyond a link, and
 // nothing OFFICIAL-SENSITIVE goes by email). Email leaves MSP Hub's protection, so the rule is
 // an allow-list: a notification's own words go into its email only when its kind is listed
-// here as quotable AND the course it is about is marked OFFICIAL. Every other notification –
-// case files, evidence packs and CPS work, guidance, reminders, any kind added later, anything
-// about a course marked OFFICIAL-SENSITIVE, anything whose course cannot be found – gets the
-// generic email: "You have a new notification in MSP Hub" and a link to the notification list,
+// here as quotable AND it was made with a topic (core.NotifyAbout), which training gives only
+// for a course marked OFFICIAL. Every other notification – case files, evidence packs and CPS
+// work, guidance, reminders, any kind added later, anything about a course marked
+// OFFICIAL-SENSITIVE – gets the generic email: "You have a new notification in MSP Hub" and a link to the notification list,
 // where the person reads it after signing in.
 var mailKinds = map[string]struct {
 	subject string // says what it is about, with no detail
-	quote   bool   // the notification's text may be quoted once its course is known to be OFFICIAL
+	quote   bool   // the notification's text may be quoted when it carries a topic
 }{
 	core.NoticeEnrolment:     {"Your training booking", true},
 	core.NoticePromotion:     {"A training place is yours", true},
@@ -50,60 +44,29 @@ var mailKinds = map[string]struct {
 // GenericMailSubject is the subject of every email that may not say more.
 const GenericMailSubject = "You have a new notification in MSP Hub"
 
-// courseLinkPattern matches the links of notifications about a course.
-var courseLinkPattern = regexp.MustCompile(`^/(courses|sessions|certificates)/([0-9]{1,18})$`)
-
 // notificationMail applies the rule above to one notification.
-func (m *Service) notificationMail(ctx context.Context, n core.Notification, u core.User) (core.Email, error) {
+func (m *Service) notificationMail(n core.Notification, u core.User) core.Email {
 	c := core.Email{Subject: GenericMailSubject, Greeting: "Dear " + u.Name + ",",
 		Paragraphs: []string{"You have a new notification in MSP Hub. Sign in to read it."},
 		LinkText:   "Open your notifications", URL: m.base + "/notifications"}
 	kind, ok := mailKinds[n.Kind]
 	if !ok {
-		return c, nil
+		return c
 	}
 	if !kind.quote {
 		c.Subject, c.Paragraphs[0] = kind.subject, kind.subject+". Sign in to MSP Hub to see it."
 		if core.LocalLink(n.Link) {
 			c.LinkText, c.URL = "Open it in MSP Hub", m.base+n.Link
 		}
-		return c, nil
+		return c
 	}
-	course, found, err := m.courseOf(ctx, n.Link)
-	if err != nil || !found || course.Classification != policies.Official.String() {
-		return c, err
+	if n.MailTopic == "" {
+		return c
 	}
-	c.Subject = kind.subject + ": " + course.Code + " " + course.Title
+	c.Subject = kind.subject + ": " + n.MailTopic
 	c.Paragraphs = []string{n.Text}
 	c.LinkText, c.URL = "Open it in MSP Hub", m.base+n.Link
-	return c, nil
-}
-
-// mailCourse is what an email may say of a course.
-type mailCourse struct{ Code, Title, Classification string }
-
-// courseOf finds the course a notification's link is about.
-func (m *Service) courseOf(ctx context.Context, link string) (mailCourse, bool, error) {
-	match := courseLinkPattern.FindStringSubmatch(link)
-	if match == nil {
-		return mailCourse{}, false, nil
-	}
-	id, _ := strconv.ParseInt(match[2], 10, 64)
-	q := m.d.DB.Conn(ctx).Table("courses").Select("courses.code, courses.title, courses.classification")
-	switch match[1] {
-	case "courses":
-		q = q.Where("courses.id = ?", id)
-	case "sessions":
-		q = q.Joins("JOIN course_sessions s ON s.course_id = courses.id").Where("s.id = ?", id)
-	case "certificates":
-		q = q.Joins("JOIN certificates ce ON ce.course_id = courses.id").Where("ce.id = ?", id)
-	}
-	var c mailCourse
-	err := q.Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return mailCourse{}, false, nil
-	}
-	return c, err == nil, core.DbError(err)
+	return c
 }
 
 var mailText = texttemplate.Must(texttemplate.New("text").Parse(`{{.Greeting}}

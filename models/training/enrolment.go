@@ -297,7 +297,7 @@ func (t *Service) promoteFirst(ctx context.Context, s *CourseSession, c Course) 
 	if err := t.closeGap(ctx, s.ID, 1); err != nil {
 		return nil, err
 	}
-	if err := core.Notify(ctx, t.d, first.UserID, core.NoticePromotion, fmt.Sprintf("A place came free on %s %s starting %s: it is yours.", c.Code, c.Title, trainingDate(s.StartsAt)), sessionLink(s.ID)); err != nil {
+	if err := t.notify(ctx, c, first.UserID, core.NoticePromotion, fmt.Sprintf("A place came free on %s %s starting %s: it is yours.", c.Code, c.Title, trainingDate(s.StartsAt)), sessionLink(s.ID)); err != nil {
 		return nil, err
 	}
 	return &first, t.audit.Record(ctx, nil, core.Event{Action: "enrolment.promote", ObjectType: "enrolment", ObjectID: core.IdString(first.ID), Outcome: core.OutcomeSuccess,
@@ -462,7 +462,7 @@ func (t *Service) announce(ctx context.Context, e Enrolment, s CourseSession, c 
 	if bulk {
 		text = "You were booked by your organisation. " + text
 	}
-	if err := core.Notify(ctx, t.d, e.UserID, core.NoticeEnrolment, text, sessionLink(s.ID)); err != nil {
+	if err := t.notify(ctx, c, e.UserID, core.NoticeEnrolment, text, sessionLink(s.ID)); err != nil {
 		return err
 	}
 	if e.State != EnrolmentRequested {
@@ -576,7 +576,7 @@ func (t *Service) Cancel(ctx context.Context, who core.Actor, id int64, reason s
 		if err != nil {
 			return err
 		}
-		if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCancellation, fmt.Sprintf("Your booking for %s %s starting %s was cancelled by the trainer: %s",
+		if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("Your booking for %s %s starting %s was cancelled by the trainer: %s",
 			c.Code, c.Title, trainingDate(s.StartsAt), reason), sessionLink(s.ID)); err != nil {
 			return err
 		}
@@ -633,7 +633,7 @@ func (t *Service) announceDecision(ctx context.Context, e Enrolment, s CourseSes
 	if e.State == EnrolmentWaitlisted {
 		text = fmt.Sprintf("Your supervisor approved your request for %s. The session is full: you are number %d on the waiting list.", name, *e.Position)
 	}
-	return core.Notify(ctx, t.d, e.UserID, core.NoticeEnrolment, text, sessionLink(s.ID))
+	return t.notify(ctx, c, e.UserID, core.NoticeEnrolment, text, sessionLink(s.ID))
 }
 
 // decidable checks the actor may decide e now.
@@ -725,7 +725,7 @@ func (t *Service) Decline(ctx context.Context, who core.Actor, id int64, reason 
 			"decided_at": now, "ended_at": now, "updated_at": now}).Error; err != nil {
 			return core.DbError(err)
 		}
-		if err := core.Notify(ctx, t.d, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your supervisor declined your request for %s %s starting %s: %s",
+		if err := t.notify(ctx, c, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your supervisor declined your request for %s %s starting %s: %s",
 			c.Code, c.Title, trainingDate(s.StartsAt), reason), sessionLink(s.ID)); err != nil {
 			return err
 		}
@@ -814,7 +814,7 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 				}
 				courses[e.CourseID] = c
 			}
-			if err := core.Notify(ctx, t.d, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your request for a place on %s %s expired on %s without a decision. You can ask again.",
+			if err := t.notify(ctx, c, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your request for a place on %s %s expired on %s without a decision. You can ask again.",
 				c.Code, c.Title, trainingDate(*e.ExpiresAt)), sessionLink(e.SessionID)); err != nil {
 				return err
 			}

@@ -601,7 +601,7 @@ func (t *Service) AddTrainer(ctx context.Context, who core.Actor, courseID int64
 		if err := t.d.DB.Conn(ctx).Create(&courseTrainer{CourseID: c.ID, UserID: u.ID, AddedBy: &who.UserID, AddedAt: t.d.Now()}).Error; err != nil {
 			return core.DbError(err)
 		}
-		if err := core.Notify(ctx, t.d, u.ID, core.NoticeTrainer, fmt.Sprintf("You are now a trainer of %s %s.", c.Code, c.Title), courseLink(c.ID)); err != nil {
+		if err := t.notify(ctx, c, u.ID, core.NoticeTrainer, fmt.Sprintf("You are now a trainer of %s %s.", c.Code, c.Title), courseLink(c.ID)); err != nil {
 			return err
 		}
 		return t.audit.Record(ctx, &who, core.Event{Action: "course.add_trainer", ObjectType: "course", ObjectID: core.IdString(c.ID), Outcome: core.OutcomeSuccess,
@@ -768,3 +768,13 @@ func (t *Service) CourseChoices(ctx context.Context, who core.Actor) ([]CourseRe
 
 // newTraining builds training's operations.
 func New(d core.Deps, audit *core.Audit) *Service { return &Service{d: d, audit: audit} }
+
+// notify tells userID of a change about course c. Its email may name the course and quote the
+// text only when the course is marked OFFICIAL: the topic is stored with the notification now.
+func (t *Service) notify(ctx context.Context, c Course, userID int64, kind, text, link string) error {
+	topic := ""
+	if c.Classification == policies.Official.String() {
+		topic = c.Code + " " + c.Title
+	}
+	return core.NotifyAbout(ctx, t.d, userID, kind, text, link, topic)
+}

@@ -279,7 +279,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 				if err := db.Model(&e).Updates(map[string]any{"state": EnrolmentNotCompleted, "ended_at": now, "updated_at": now}).Error; err != nil {
 					return core.DbError(err)
 				}
-				if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCertificate, fmt.Sprintf("The register of %s %s is closed. You did not attend every day, so no certificate was issued: ask the trainer about the next session.",
+				if err := t.notify(ctx, c, e.UserID, core.NoticeCertificate, fmt.Sprintf("The register of %s %s is closed. You did not attend every day, so no certificate was issued: ask the trainer about the next session.",
 					c.Code, c.Title), sessionLink(s.ID)); err != nil {
 					return err
 				}
@@ -293,7 +293,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 			if err != nil {
 				return err
 			}
-			if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCertificate, fmt.Sprintf("You completed %s %s: certificate %s is in your learning record.", c.Code, c.Title, cert.Number),
+			if err := t.notify(ctx, c, e.UserID, core.NoticeCertificate, fmt.Sprintf("You completed %s %s: certificate %s is in your learning record.", c.Code, c.Title, cert.Number),
 				certificateLink(cert.ID)); err != nil {
 				return err
 			}
@@ -309,7 +309,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 				return core.DbError(err)
 			}
 			out.Released++
-			if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has taken place without a place for you. Book another session from the course page.",
+			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has taken place without a place for you. Book another session from the course page.",
 				c.Code, c.Title, trainingDate(s.StartsAt)), courseLink(c.ID)); err != nil {
 				return err
 			}

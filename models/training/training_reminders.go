@@ -168,6 +168,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 	horizon := today.AddDate(0, 0, RenewalWindow+1)
 	total := 0
 	var after int64
+	courses := map[int64]Course{} // code, title and marking of the courses reminded of
 	for {
 		if err := ctx.Err(); err != nil {
 			return remindersSent(total), err
@@ -217,8 +218,15 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 				text = fmt.Sprintf("Your certificate %s for %s %s expires tomorrow, %s. Book a session of the course to renew it.",
 					cert.Number, cert.CourseCode, cert.CourseTitle, exp.Format("2 January 2006"))
 			}
+			c, ok := courses[cert.CourseID]
+			if !ok {
+				if err := t.d.DB.Conn(ctx).Select("id, code, title, classification").Take(&c, cert.CourseID).Error; err != nil {
+					return remindersSent(total), core.DbError(err)
+				}
+				courses[cert.CourseID] = c
+			}
 			n, err := t.sendOnce(ctx, kind, cert.ID, due, func(ctx context.Context) (int, error) {
-				return 1, core.Notify(ctx, t.d, cert.UserID, core.NoticeRenewal, text, courseLink(cert.CourseID))
+				return 1, t.notify(ctx, c, cert.UserID, core.NoticeRenewal, text, courseLink(cert.CourseID))
 			})
 			total += n
 			if err != nil {

@@ -534,7 +534,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 				what = "The venue or joining details"
 			}
 			for _, u := range learners {
-				if err := core.Notify(ctx, t.d, u, core.NoticeSessionChange, fmt.Sprintf("%s of your session of %s %s changed.", what, c.Code, c.Title), sessionLink(s.ID)); err != nil {
+				if err := t.notify(ctx, c, u, core.NoticeSessionChange, fmt.Sprintf("%s of your session of %s %s changed.", what, c.Code, c.Title), sessionLink(s.ID)); err != nil {
 					return err
 				}
 			}
@@ -615,7 +615,7 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 			return core.DbError(err)
 		}
 		for _, e := range learners {
-			if err := core.Notify(ctx, t.d, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has been cancelled: %s",
+			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has been cancelled: %s",
 				c.Code, c.Title, s.StartsAt.In(core.London).Format("2 January 2006"), reason), sessionLink(s.ID)); err != nil {
 				return err
 			}
