@@ -510,10 +510,10 @@ func (t *Service) supervisorsOf(ctx context.Context, orgID int64) ([]int64, erro
 	return active, core.DbError(err)
 }
 
-// Withdraw gives up the actor's own request, place or waiting-list position. A place goes at
-// once to the first person waiting, who is told. A place cannot be given up online after the
-// session's cancellation cut-off. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
-func (t *Service) Withdraw(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
+// onEnrolment runs op on enrolment id in one transaction, with the enrolment, its session and
+// its course locked, after expiring requests that are due; then it returns the enrolment as the
+// actor now sees it.
+func (t *Service) onEnrolment(ctx context.Context, who core.Actor, id int64, op func(ctx context.Context, e *Enrolment, obj policies.Object, s *CourseSession, c Course) error) (EnrolmentView, error) {
 	if err := t.expireDue(ctx, "id = ?", id); err != nil {
 		return EnrolmentView{}, err
 	}
@@ -522,25 +522,7 @@ func (t *Service) Withdraw(ctx context.Context, who core.Actor, id int64) (Enrol
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, policies.ActWithdraw, obj, "Only the learner can withdraw from a booking."); err != nil {
-			return err
-		}
-		if !e.Live() {
-			return core.Conflict("This booking has already ended (" + strings.ReplaceAll(e.State, "_", " ") + ").")
-		}
-		if e.State == EnrolmentEnrolled && !t.d.Now().Before(s.CancellationCutoffAt) {
-			return core.Conflict("The cancellation cut-off for this session passed on " + trainingTime(s.CancellationCutoffAt) + ". Ask the trainer if you cannot attend.")
-		}
-		was := e.State
-		promoted, err := t.release(ctx, &s, c, &e, EnrolmentWithdrawn, "")
-		if err != nil {
-			return err
-		}
-		details := map[string]string{"session": core.IdString(s.ID), "was": was}
-		if promoted != nil {
-			details["promoted"] = core.IdString(promoted.ID)
-		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.withdraw", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return op(ctx, &e, obj, &s, c)
 	})
 	if err != nil {
 		return EnrolmentView{}, err
@@ -548,31 +530,79 @@ func (t *Service) Withdraw(ctx context.Context, who core.Actor, id int64) (Enrol
 	return t.GetEnrolment(ctx, who, id)
 }
 
+// ended refuses a booking that has already ended.
+func ended(e Enrolment) error {
+	if e.Live() {
+		return nil
+	}
+	return core.Conflict("This booking has already ended (" + strings.ReplaceAll(e.State, "_", " ") + ").")
+}
+
+// givenReason trims a reason the learner is told and checks there is one, of a sensible size.
+func givenReason(reason, missing string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", core.Invalid("reason", missing)
+	case len(reason) > 1000:
+		return "", core.Invalid("reason", "The reason must be 1,000 characters or fewer")
+	}
+	return reason, nil
+}
+
+// releaseEvent records that e gave up its place or position, and who was promoted into it.
+func (t *Service) releaseEvent(ctx context.Context, who core.Actor, action string, e Enrolment, details map[string]string, promoted *Enrolment) error {
+	details["session"] = core.IdString(e.SessionID)
+	if promoted != nil {
+		details["promoted"] = core.IdString(promoted.ID)
+	}
+	return t.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess, Details: details})
+}
+
+// Withdraw gives up the actor's own request, place or waiting-list position. A place goes at
+// once to the first person waiting, who is told. A place cannot be given up online after the
+// session's cancellation cut-off. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+func (t *Service) Withdraw(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
+	return t.onEnrolment(ctx, who, id, func(ctx context.Context, e *Enrolment, obj policies.Object, s *CourseSession, c Course) error {
+		if err := core.Can(ctx, t.d.Authz, who, policies.ActWithdraw, obj, "Only the learner can withdraw from a booking."); err != nil {
+			return err
+		}
+		if err := ended(*e); err != nil {
+			return err
+		}
+		if e.State == EnrolmentEnrolled && !t.d.Now().Before(s.CancellationCutoffAt) {
+			return core.Conflict("The cancellation cut-off for this session passed on " + trainingTime(s.CancellationCutoffAt) + ". Ask the trainer if you cannot attend.")
+		}
+		was := e.State
+		promoted, err := t.release(ctx, s, c, e, EnrolmentWithdrawn, "")
+		if err != nil {
+			return err
+		}
+		return t.releaseEvent(ctx, who, "enrolment.withdraw", *e, map[string]string{"was": was}, promoted)
+	})
+}
+
+// mayCancel checks the actor may cancel e now: a trainer of the session, a booking not ended.
+func (t *Service) mayCancel(ctx context.Context, who core.Actor, e Enrolment, obj policies.Object) error {
+	if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
+		return err
+	}
+	return ended(e)
+}
+
 // Cancel takes a learner's place, request or waiting-list position away, with a reason they
 // are told; a place goes at once to the first person waiting. The session's trainers may.
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no reason), ECONFLICT.
 func (t *Service) Cancel(ctx context.Context, who core.Actor, id int64, reason string) (EnrolmentView, error) {
-	if err := t.expireDue(ctx, "id = ?", id); err != nil {
-		return EnrolmentView{}, err
-	}
-	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		e, obj, s, c, err := t.lockedEnrolment(ctx, who, id)
+	return t.onEnrolment(ctx, who, id, func(ctx context.Context, e *Enrolment, obj policies.Object, s *CourseSession, c Course) error {
+		if err := t.mayCancel(ctx, who, *e, obj); err != nil {
+			return err
+		}
+		reason, err := givenReason(reason, "Enter why the booking is cancelled: the learner is told")
 		if err != nil {
 			return err
 		}
-		if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
-			return err
-		}
-		reason = strings.TrimSpace(reason)
-		switch {
-		case !e.Live():
-			return core.Conflict("This booking has already ended (" + strings.ReplaceAll(e.State, "_", " ") + ").")
-		case reason == "":
-			return core.Invalid("reason", "Enter why the booking is cancelled: the learner is told")
-		case len(reason) > 1000:
-			return core.Invalid("reason", "The reason must be 1,000 characters or fewer")
-		}
-		promoted, err := t.release(ctx, &s, c, &e, EnrolmentCancelled, reason)
+		promoted, err := t.release(ctx, s, c, e, EnrolmentCancelled, reason)
 		if err != nil {
 			return err
 		}
@@ -580,51 +610,32 @@ func (t *Service) Cancel(ctx context.Context, who core.Actor, id int64, reason s
 			c.Code, c.Title, trainingDate(s.StartsAt), reason), sessionLink(s.ID)); err != nil {
 			return err
 		}
-		details := map[string]string{"session": core.IdString(s.ID)}
-		if promoted != nil {
-			details["promoted"] = core.IdString(promoted.ID)
-		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.cancel", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return t.releaseEvent(ctx, who, "enrolment.cancel", *e, map[string]string{}, promoted)
 	})
-	if err != nil {
-		return EnrolmentView{}, err
-	}
-	return t.GetEnrolment(ctx, who, id)
 }
 
 // Approve approves a request of someone in the supervisor's organisation (never their own): it
 // takes a free place or joins the waiting list in the order of approval, and the learner is
 // told. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT (decided, expired, session over).
 func (t *Service) Approve(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
-	if err := t.expireDue(ctx, "id = ?", id); err != nil {
-		return EnrolmentView{}, err
-	}
-	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		e, obj, s, c, err := t.lockedEnrolment(ctx, who, id)
-		if err != nil {
-			return err
-		}
-		if err := t.decidable(ctx, who, e, obj, s); err != nil {
+	return t.onEnrolment(ctx, who, id, func(ctx context.Context, e *Enrolment, obj policies.Object, s *CourseSession, c Course) error {
+		if err := t.decidable(ctx, who, *e, obj, *s); err != nil {
 			return err
 		}
 		now := t.d.Now()
 		e.DecidedBy, e.DecidedAt = &who.UserID, &now
-		if err := t.place(ctx, &s, &e); err != nil {
+		if err := t.place(ctx, s, e); err != nil {
 			return err
 		}
-		if err := t.d.DB.Conn(ctx).Model(&e).Select("state", "position", "decided_by", "decided_at", "placed_at", "enrolled_at", "expires_at", "updated_at").Updates(&e).Error; err != nil {
+		if err := t.d.DB.Conn(ctx).Model(e).Select("state", "position", "decided_by", "decided_at", "placed_at", "enrolled_at", "expires_at", "updated_at").Updates(e).Error; err != nil {
 			return core.DbError(err)
 		}
-		if err := t.announceDecision(ctx, e, s, c); err != nil {
+		if err := t.announceDecision(ctx, *e, *s, c); err != nil {
 			return err
 		}
 		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.approve", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"session": core.IdString(s.ID), "state": e.State}})
 	})
-	if err != nil {
-		return EnrolmentView{}, err
-	}
-	return t.GetEnrolment(ctx, who, id)
 }
 
 func (t *Service) announceDecision(ctx context.Context, e Enrolment, s CourseSession, c Course) error {
@@ -660,9 +671,8 @@ func (t *Service) decidable(ctx context.Context, who core.Actor, e Enrolment, ob
 	return nil
 }
 
-// ForDecision returns a request the actor may decide now, for the decline page. Errors:
-// ENOTFOUND, EFORBIDDEN, ECONFLICT (decided, expired, session over).
-func (t *Service) ForDecision(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
+// forPage returns enrolment id for the page that confirms a decision on it, once check allows.
+func (t *Service) forPage(ctx context.Context, who core.Actor, id int64, check func(e Enrolment, obj policies.Object) error) (EnrolmentView, error) {
 	if err := t.expireDue(ctx, "id = ?", id); err != nil {
 		return EnrolmentView{}, err
 	}
@@ -670,58 +680,43 @@ func (t *Service) ForDecision(ctx context.Context, who core.Actor, id int64) (En
 	if err != nil {
 		return EnrolmentView{}, err
 	}
-	var s CourseSession
-	if err := t.d.DB.Conn(ctx).Take(&s, e.SessionID).Error; err != nil {
-		return EnrolmentView{}, core.DbError(err)
-	}
-	if err := t.decidable(ctx, who, e, obj, s); err != nil {
+	if err := check(e, obj); err != nil {
 		return EnrolmentView{}, err
 	}
 	return t.GetEnrolment(ctx, who, id)
+}
+
+// ForDecision returns a request the actor may decide now, for the decline page. Errors:
+// ENOTFOUND, EFORBIDDEN, ECONFLICT (decided, expired, session over).
+func (t *Service) ForDecision(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
+	return t.forPage(ctx, who, id, func(e Enrolment, obj policies.Object) error {
+		var s CourseSession
+		if err := t.d.DB.Conn(ctx).Take(&s, e.SessionID).Error; err != nil {
+			return core.DbError(err)
+		}
+		return t.decidable(ctx, who, e, obj, s)
+	})
 }
 
 // ForCancel returns a booking the actor may cancel, for the cancel page. Errors: ENOTFOUND,
 // EFORBIDDEN, ECONFLICT (already ended).
 func (t *Service) ForCancel(ctx context.Context, who core.Actor, id int64) (EnrolmentView, error) {
-	if err := t.expireDue(ctx, "id = ?", id); err != nil {
-		return EnrolmentView{}, err
-	}
-	e, obj, err := t.loadEnrolment(ctx, who, id)
-	if err != nil {
-		return EnrolmentView{}, err
-	}
-	if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the session's trainers can cancel a learner's booking."); err != nil {
-		return EnrolmentView{}, err
-	}
-	if !e.Live() {
-		return EnrolmentView{}, core.Conflict("This booking has already ended (" + strings.ReplaceAll(e.State, "_", " ") + ").")
-	}
-	return t.GetEnrolment(ctx, who, id)
+	return t.forPage(ctx, who, id, func(e Enrolment, obj policies.Object) error { return t.mayCancel(ctx, who, e, obj) })
 }
 
 // Decline turns down a request of someone in the supervisor's organisation, with a reason the
 // learner is told. Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no reason), ECONFLICT.
 func (t *Service) Decline(ctx context.Context, who core.Actor, id int64, reason string) (EnrolmentView, error) {
-	if err := t.expireDue(ctx, "id = ?", id); err != nil {
-		return EnrolmentView{}, err
-	}
-	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		e, obj, s, c, err := t.lockedEnrolment(ctx, who, id)
+	return t.onEnrolment(ctx, who, id, func(ctx context.Context, e *Enrolment, obj policies.Object, s *CourseSession, c Course) error {
+		if err := t.decidable(ctx, who, *e, obj, *s); err != nil {
+			return err
+		}
+		reason, err := givenReason(reason, "Enter why you are declining: the learner is told")
 		if err != nil {
 			return err
 		}
-		if err := t.decidable(ctx, who, e, obj, s); err != nil {
-			return err
-		}
-		reason = strings.TrimSpace(reason)
-		switch {
-		case reason == "":
-			return core.Invalid("reason", "Enter why you are declining: the learner is told")
-		case len(reason) > 1000:
-			return core.Invalid("reason", "The reason must be 1,000 characters or fewer")
-		}
 		now := t.d.Now()
-		if err := t.d.DB.Conn(ctx).Model(&e).Updates(map[string]any{"state": EnrolmentDeclined, "reason": reason, "decided_by": who.UserID,
+		if err := t.d.DB.Conn(ctx).Model(e).Updates(map[string]any{"state": EnrolmentDeclined, "reason": reason, "decided_by": who.UserID,
 			"decided_at": now, "ended_at": now, "updated_at": now}).Error; err != nil {
 			return core.DbError(err)
 		}
@@ -732,10 +727,6 @@ func (t *Service) Decline(ctx context.Context, who core.Actor, id int64, reason 
 		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.decline", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"session": core.IdString(s.ID)}})
 	})
-	if err != nil {
-		return EnrolmentView{}, err
-	}
-	return t.GetEnrolment(ctx, who, id)
 }
 
 // expiryBatch is how many overdue requests one transaction expires: the sessions they are on
