@@ -25,7 +25,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -108,7 +108,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
 		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
 		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
-		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAdmin)
+		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAdmin)
 		ok := http.StatusOK
 
 		// The investigator opens an s2 case, a mistake first.

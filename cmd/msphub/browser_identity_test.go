@@ -23,7 +23,8 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 	"github.com/pquerna/otp/totp"
 )
@@ -60,7 +61,7 @@ func newIdentitySite(t *testing.T) *identitySite {
 
 // person is someone created through the operations, with their second factor set up.
 type person struct {
-	models.UserView
+	identity.UserView
 	Password string
 	Secret   string
 	Recovery []string
@@ -77,8 +78,8 @@ func (s *identitySite) newPerson(t *testing.T, name, email, org string, roles ..
 		t.Fatalf("no organisation %s: %v", org, err)
 	}
 	expires := time.Now().AddDate(1, 0, 0)
-	uv, _, err := s.app.services.Operator.CreateUser(ctx, models.UserInput{OrganisationID: orgID, Email: email, Name: name,
-		Roles: roles, VettingLevel: models.VettingRV, VettingExpiresOn: &expires}, strongPassword)
+	uv, _, err := s.app.services.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: orgID, Email: email, Name: name,
+		Roles: roles, VettingLevel: core.VettingRV, VettingExpiresOn: &expires}, strongPassword)
 	if err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}
@@ -86,7 +87,7 @@ func (s *identitySite) newPerson(t *testing.T, name, email, org string, roles ..
 	if !uv.MFARequired {
 		return p
 	}
-	who := models.Actor{UserID: uv.ID, OrgID: uv.OrganisationID}
+	who := core.Actor{UserID: uv.ID, OrgID: uv.OrganisationID}
 	e, err := s.app.services.Accounts.BeginMFA(ctx, who)
 	if err != nil {
 		t.Fatalf("begin MFA of %s: %v", email, err)
@@ -99,7 +100,7 @@ func (s *identitySite) newPerson(t *testing.T, name, email, org string, roles ..
 		if err == nil {
 			return p
 		}
-		if models.ErrorCode(err) != models.EINVALID || try == 2 {
+		if core.ErrorCode(err) != core.EINVALID || try == 2 {
 			t.Fatalf("confirm MFA of %s: %v", email, err)
 		}
 	}
@@ -453,7 +454,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 			t.Errorf("add an organisation, no name: error summary %+v, want one error at #name", f.Links)
 		}
 		b.fill("name", "Test Regional Organised Crime Unit")
-		b.choose("kind", string(models.KindROCU))
+		b.choose("kind", string(core.KindROCU))
 		b.checkPage("organisations, added", b.press("Save"), http.StatusOK, "Organisations")
 		b.expectText("organisations, added", ".govuk-notification-banner", "The organisation has been added")
 		b.checkPage("change an organisation", b.press("Change Test Regional Organised Crime Unit"), http.StatusOK, "Change Test Regional Organised Crime Unit")
@@ -473,7 +474,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.fill("name", "Priya Shah", "email", "priya.shah@msp.example.gov.uk",
 			"vetting_expires_on-day", "31", "vetting_expires_on-month", "2", "vetting_expires_on-year", fmt.Sprint(time.Now().Year()+1))
 		b.choose("roles", policies.RoleInvestigator)
-		b.choose("vetting_level", string(models.VettingMV))
+		b.choose("vetting_level", string(core.VettingMV))
 		f = b.checkPage("add a person, bad date", b.press("Save"), http.StatusUnprocessableEntity, "Add a person")
 		if len(f.Links) != 1 || f.Links[0].Href != "#vetting_expires_on-day" {
 			t.Errorf("add a person, bad date: error summary %+v, want one error at #vetting_expires_on-day", f.Links)
@@ -483,7 +484,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{policies.RoleOfficer, policies.RoleInvestigator, string(models.VettingMV)}; !slices.Equal(checked, want) {
+		if want := []string{policies.RoleOfficer, policies.RoleInvestigator, string(core.VettingMV)}; !slices.Equal(checked, want) {
 			t.Errorf("add a person, bad date: checked %q, want %q kept", checked, want)
 		}
 		b.fill("vetting_expires_on-day", "28")
@@ -548,7 +549,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 func TestBrowserIdentitySignIn(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleInvestigator)
-		aud := s.newPerson(t, "Grace Hopper", "grace.hopper@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAuditor)
+		aud := s.newPerson(t, "Grace Hopper", "grace.hopper@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAuditor)
 		b := newTab(t, s.base, js)
 
 		// Anonymous: an account page sends the browser to sign in.
@@ -602,7 +603,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 
 		b.checkPage("API tokens", b.press("API tokens"), http.StatusOK, "API tokens")
 		b.expectText("API tokens", "main", "You have no API tokens")
-		b.choose("scope", models.ScopeReadWrite)
+		b.choose("scope", identity.ScopeReadWrite)
 		f = b.checkPage("API tokens, no name", b.press("Create token"), http.StatusUnprocessableEntity, "API tokens")
 		if len(f.Links) != 1 || f.Links[0].Href != "#name" {
 			t.Errorf("API tokens, no name: error summary %+v", f.Links)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -23,8 +23,8 @@ func TestBrowserJobsPage(t *testing.T) {
 		s.app.services.Jobs.Register("browser-test-failing", 6*time.Hour, func(context.Context) (string, error) {
 			return "1 of 2 done", errors.New("relay refused us")
 		})
-		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAdmin)
-		aud := s.newPerson(t, "Grace Hopper", "grace.hopper@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAuditor)
+		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAdmin)
+		aud := s.newPerson(t, "Grace Hopper", "grace.hopper@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAuditor)
 
 		b := newTab(t, s.base, js)
 		b.signIn(adm.Email, adm.Password, totpCode(t, adm.Secret, time.Now()))

@@ -19,7 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/api/apitest/oidctest"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -48,7 +48,7 @@ func newSSOSite(t *testing.T, secret string) (*identitySite, *oidctest.Provider)
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &identitySite{base: base, app: a}, oidctest.New(t, "msphub", secret, base+models.OIDCCallbackPath, time.Now)
+	return &identitySite{base: base, app: a}, oidctest.New(t, "msphub", secret, base+identity.OIDCCallbackPath, time.Now)
 }
 
 func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
@@ -61,7 +61,7 @@ func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
 			t.Parallel()
 			const secret = "browser test client secret 5e1f"
 			s, op := newSSOSite(t, secret)
-			admin := s.newPerson(t, "Ada Admin", "ada.admin@msp.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleAdmin)
+			admin := s.newPerson(t, "Ada Admin", "ada.admin@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAdmin)
 			b := newTab(t, s.base, js)
 			b.signIn(admin.Email, admin.Password, totpCode(t, admin.Secret, time.Now()))
 
@@ -70,7 +70,7 @@ func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
 			b.checkPage("organisations", b.visit("/organisations"), http.StatusOK, "Organisations")
 			b.checkPage("single sign-on, not set up", b.press("Single sign-on for Kent Police"), http.StatusOK, "Single sign-on")
 			b.expectText("single sign-on, not set up", ".govuk-summary-list", "Not set up")
-			b.expectText("single sign-on, not set up", ".govuk-summary-list", s.base+models.OIDCCallbackPath)
+			b.expectText("single sign-on, not set up", ".govuk-summary-list", s.base+identity.OIDCCallbackPath)
 			b.choose("enabled", "yes")
 			b.fill("issuer_url", op.URL, "client_id", "msphub", "client_secret", secret, "role-investigator", "msp-investigators")
 			f := b.checkPage("single sign-on, no role claim", b.press("Save single sign-on settings"), http.StatusUnprocessableEntity, "Single sign-on")
@@ -109,7 +109,7 @@ func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
 			p.expectText("account, signed in through Kent", ".govuk-summary-list", "Kent Police")
 
 			// A callback MSP Hub did not begin is refused, with what to do next.
-			p.checkPage("sign-in refused", p.visit(models.OIDCCallbackPath+"?state=made-up&code=made-up"), http.StatusUnauthorized, "You could not be signed in")
+			p.checkPage("sign-in refused", p.visit(identity.OIDCCallbackPath+"?state=made-up&code=made-up"), http.StatusUnauthorized, "You could not be signed in")
 			p.expectText("sign-in refused", "main", "Start again from the sign-in page")
 			p.done()
 		})

@@ -20,7 +20,9 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
-	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -102,7 +104,7 @@ func trainingPathID(t *testing.T, path string) string {
 func TestBrowserTrainingJourney(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		ctx := context.Background()
-		trainer := s.newPerson(t, "Tara Trainer", "tara.trainer@msptu.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleTrainer)
+		trainer := s.newPerson(t, "Tara Trainer", "tara.trainer@msptu.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleTrainer)
 		officer := s.newPerson(t, "Owen Officer", "owen.officer@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleOfficer)
 		sup := s.newPerson(t, "Sita Supervisor", "sita.supervisor@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleSupervisor)
 		material := filepath.Join(t.TempDir(), "Delegate handbook.pdf")
@@ -110,7 +112,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		if err := os.WriteFile(material, []byte(handbook), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		today := time.Now().In(models.core.London)
+		today := time.Now().In(core.London)
 		day, month, year := fmt.Sprint(today.Day()), fmt.Sprint(int(today.Month())), fmt.Sprint(today.Year())
 
 		// The trainer creates a course: a mistake first.
@@ -216,7 +218,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		tb.checkPage("cancel a booking?", tb.press("Cancel the booking of Owen Officer"), http.StatusOK, "Cancel Owen Officer’s booking")
 		tb.checkPage("register", tb.visit(sessionPath+"/register"), http.StatusOK, "Attendance register")
 		tb.checkPage("register, nothing marked", tb.press("Save the register"), http.StatusUnprocessableEntity, "Attendance register")
-		tb.choose(fmt.Sprintf("mark-%s", trainingEnrolmentOf(t, s, officer.ID, sessionID)), models.AttendanceAttended)
+		tb.choose(fmt.Sprintf("mark-%s", trainingEnrolmentOf(t, s, officer.ID, sessionID)), training.AttendanceAttended)
 		tb.checkPage("register, saved", tb.press("Save the register"), http.StatusOK, "Attendance register")
 		tb.expectText("register, saved", ".govuk-notification-banner", "The register has been saved")
 		tb.checkPage("register, completed", tb.press("Complete and issue certificates"), http.StatusOK, "Attendance register")
@@ -272,7 +274,7 @@ func trainingEnrolmentOf(t *testing.T, s *identitySite, userID int64, sessionID 
 
 // signedInActor signs p in through the operations and returns them as an actor, for setting up
 // what a journey starts from without spending the browser's time on it.
-func signedInActor(t *testing.T, s *identitySite, p *person) models.Actor {
+func signedInActor(t *testing.T, s *identitySite, p *person) core.Actor {
 	t.Helper()
 	ctx := context.Background()
 	in, err := s.app.services.Sessions.SignIn(ctx, p.Email, p.Password)
@@ -292,12 +294,12 @@ func signedInActor(t *testing.T, s *identitySite, p *person) models.Actor {
 func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		ctx := context.Background()
-		trainer := s.newPerson(t, "Tom Trainer", "tom.trainer@msptu.example.gov.uk", models.ProgrammeUnitSlug, policies.RoleTrainer)
+		trainer := s.newPerson(t, "Tom Trainer", "tom.trainer@msptu.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleTrainer)
 		officer := s.newPerson(t, "Olive Officer", "olive.officer@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleOfficer)
 		sup := s.newPerson(t, "Sam Supervisor", "sam.supervisor@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleSupervisor)
 		tr := s.app.services.Training
 		teacher := signedInActor(t, s, trainer)
-		c, err := tr.CreateCourse(ctx, teacher, models.CourseInput{Code: "VIC-2D", Title: "Interviewing victims", CPDHours: 14, ApprovalRequired: true})
+		c, err := tr.CreateCourse(ctx, teacher, training.CourseInput{Code: "VIC-2D", Title: "Interviewing victims", CPDHours: 14, ApprovalRequired: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +307,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
-		session, err := tr.CreateSession(ctx, teacher, c.ID, models.SessionInput{Days: []models.DayInput{{StartsAt: start, EndsAt: start.Add(7 * time.Hour)}},
+		session, err := tr.CreateSession(ctx, teacher, c.ID, training.SessionInput{Days: []training.DayInput{{StartsAt: start, EndsAt: start.Add(7 * time.Hour)}},
 			Venue: "Hendon", Capacity: 10, BookingClosesAt: start.Add(-24 * time.Hour), CancellationCutoffAt: start.Add(-48 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
