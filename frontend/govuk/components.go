@@ -1,23 +1,22 @@
-package frontend
-
-// Parameters of the components in templates/components.html.
+// Package govuk is the GOV.UK Design System and MOJ components MSP Hub's pages use, ported
+// from the Nunjucks templates of govuk-frontend and @ministryofjustice/frontend to html/template.
 //
-// Each component is a `{{define "govukX"}}` (or "mojX") template that takes one params struct,
-// ported from the Nunjucks template of govuk-frontend or @ministryofjustice/frontend. The json
-// tags of the params structs are the Nunjucks macro options (macro-options.json), so a fixture's
-// "options" unmarshal straight into them: the golden tests in components_test.go do just that.
+// Each component is a `{{define "govukX"}}` (or "mojX") template in components.html that takes
+// one params struct. Pages parse the templates from Templates into their own set, with Funcs in
+// their FuncMap. The json tags of the params structs are the Nunjucks macro options
+// (macro-options.json), so a fixture's "options" unmarshal straight into them: the golden tests
+// in components_test.go do just that.
 //
 // # Building params in Go
 //
-// Fill the struct: input{ID: "email", Name: "email", Label: &label{Text: "Email address"}}.
+// Fill the struct: SubNavigation{Label: "Training", Items: []SubNavItem{{Text: "Courses", Href: "/courses"}}}.
 // Text fields are escaped when rendered; fields of type template.HTML are not, so they must only
 // ever hold markup our own code produced, never user input.
 //
 // # Building params in a template
 //
-// componentFuncs (to be merged into the page FuncMap) has one constructor per component, named
-// after its template, taking alternating keys and values. A key is an option path, with dots
-// for nesting:
+// Funcs (to be merged into the page FuncMap) has one constructor per component, named after its
+// template, taking alternating keys and values. A key is an option path, with dots for nesting:
 //
 //	{{template "govukInput" (govukInput "id" "email" "name" "email" "type" "email"
 //	    "autocomplete" "email" "spellcheck" false
@@ -49,12 +48,15 @@ package frontend
 // plain attribute name and may not be an event handler, style, or a URL attribute (href, src,
 // action...), since the value is only HTML-escaped: such a name fails the render. Values may
 // be strings, numbers, booleans or {"value": ..., "optional": true} as in govukAttributes.
+package govuk
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -65,15 +67,22 @@ import (
 	"github.com/msptp/msphub/models/core"
 )
 
-// componentFuncs are the template funcs that build component params: one constructor per
-// component, plus list and dict.
-func componentFuncs() template.FuncMap {
+//go:embed components.html
+var templates embed.FS
+
+// Templates holds components.html, the components' templates, for pages to parse into their own
+// set. They use no funcs of their own, but the components are built with Funcs.
+func Templates() fs.FS { return templates }
+
+// Funcs are the template funcs that build component params: one constructor per component, plus
+// list and dict.
+func Funcs() template.FuncMap {
 	return template.FuncMap{
 		"list": list,
 		"dict": dict,
 
-		"govukGenericHeader":      construct[genericHeader]("govukGenericHeader"),
-		"govukServiceNavigation":  construct[serviceNavigation]("govukServiceNavigation"),
+		"govukGenericHeader":      construct[GenericHeader]("govukGenericHeader"),
+		"govukServiceNavigation":  construct[ServiceNavigation]("govukServiceNavigation"),
 		"govukLabel":              construct[label]("govukLabel"),
 		"govukHint":               construct[hint]("govukHint"),
 		"govukErrorMessage":       construct[errorMessage]("govukErrorMessage"),
@@ -100,8 +109,8 @@ func componentFuncs() template.FuncMap {
 		"govukBackLink":           construct[backLink]("govukBackLink"),
 		"govukDetails":            construct[details]("govukDetails"),
 		"govukBreadcrumbs":        construct[breadcrumbs]("govukBreadcrumbs"),
-		"mojSubNavigation":        construct[subNavigation]("mojSubNavigation"),
-		"mojTimeline":             construct[timeline]("mojTimeline"),
+		"mojSubNavigation":        construct[SubNavigation]("mojSubNavigation"),
+		"mojTimeline":             construct[Timeline]("mojTimeline"),
 		"mojBadge":                construct[badge]("mojBadge"),
 		"mojAlert":                construct[alert]("mojAlert"),
 	}
@@ -384,13 +393,13 @@ func (a attributes) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// content is text or HTML (HTML wins), as in beforeInput, afterInput, conditional...
-type content struct {
+// Content is text or HTML (HTML wins), as in beforeInput, afterInput, conditional...
+type Content struct {
 	Text string        `json:"text"`
 	HTML template.HTML `json:"html"`
 }
 
-func (c *content) present() bool { return c != nil && (c.Text != "" || c.HTML != "") }
+func (c *Content) present() bool { return c != nil && (c.Text != "" || c.HTML != "") }
 
 // joinIDs joins the non-empty ids with spaces, for aria-describedby.
 func joinIDs(ids ...string) string {
@@ -417,22 +426,22 @@ func headingLevel(level flexString, def string) string {
 // ---------------------------------------------------------------------------------------------
 // GOV.UK header and navigation (kept to what the layout needs)
 
-// genericHeader is govukGenericHeader: the header for services not on GOV.UK.
-type genericHeader struct {
+// GenericHeader is govukGenericHeader: the header for services not on GOV.UK.
+type GenericHeader struct {
 	LogoText string `json:"logoText"`
 	URL      string `json:"url"`
 }
 
-// serviceNavigation is govukServiceNavigation.
-type serviceNavigation struct {
+// ServiceNavigation is govukServiceNavigation.
+type ServiceNavigation struct {
 	ServiceName string    `json:"serviceName"`
 	ServiceURL  string    `json:"serviceUrl"`
-	Navigation  []navItem `json:"navigation"`
+	Navigation  []NavItem `json:"navigation"`
 }
 
-// navItem is one link of the service navigation. Current marks the page being shown; Active
+// NavItem is one link of the service navigation. Current marks the page being shown; Active
 // marks the section it belongs to.
-type navItem struct {
+type NavItem struct {
 	Href    string `json:"href"`
 	Text    string `json:"text"`
 	Current bool   `json:"current"`
@@ -545,16 +554,16 @@ type legend struct {
 type formGroup struct {
 	Classes     string     `json:"classes"`
 	Attributes  attributes `json:"attributes"`
-	BeforeInput *content   `json:"beforeInput"`
-	AfterInput  *content   `json:"afterInput"`
+	BeforeInput *Content   `json:"beforeInput"`
+	AfterInput  *Content   `json:"afterInput"`
 }
 
 // groupFormGroup is the form group around a group of fields (radios, checkboxes, date).
 type groupFormGroup struct {
 	Classes      string     `json:"classes"`
 	Attributes   attributes `json:"attributes"`
-	BeforeInputs *content   `json:"beforeInputs"`
-	AfterInputs  *content   `json:"afterInputs"`
+	BeforeInputs *Content   `json:"beforeInputs"`
+	AfterInputs  *Content   `json:"afterInputs"`
 }
 
 // group is what the templates need to lay out a group of fields (radios, checkboxes, date
@@ -1142,7 +1151,7 @@ type choiceItem struct {
 	Hint        *hint         `json:"hint"`
 	Divider     string        `json:"divider"`
 	Checked     *bool         `json:"checked"`
-	Conditional *content      `json:"conditional"`
+	Conditional *Content      `json:"conditional"`
 	Behaviour   string        `json:"behaviour"`
 	Disabled    bool          `json:"disabled"`
 	Attributes  attributes    `json:"attributes"`
@@ -1881,16 +1890,16 @@ func (p breadcrumbs) Label() string {
 	return *p.LabelText
 }
 
-// subNavigation is mojSubNavigation.
-type subNavigation struct {
+// SubNavigation is mojSubNavigation.
+type SubNavigation struct {
 	Label      string       `json:"label"`
-	Items      []subNavItem `json:"items"`
+	Items      []SubNavItem `json:"items"`
 	Classes    string       `json:"classes"`
 	Attributes attributes   `json:"attributes"`
 }
 
-// subNavItem is one link of the sub navigation; Active marks the page being shown.
-type subNavItem struct {
+// SubNavItem is one link of the sub navigation; Active marks the page being shown.
+type SubNavItem struct {
 	Text       string        `json:"text"`
 	HTML       template.HTML `json:"html"`
 	Href       string        `json:"href"`
@@ -1902,39 +1911,39 @@ type subNavItem struct {
 // ---------------------------------------------------------------------------------------------
 // MOJ timeline, badge, alert
 
-// timeline is mojTimeline.
-type timeline struct {
-	Items        []timelineItem `json:"items"`
+// Timeline is mojTimeline.
+type Timeline struct {
+	Items        []TimelineItem `json:"items"`
 	HeadingLevel flexString     `json:"headingLevel"`
 	Classes      string         `json:"classes"`
 	Attributes   attributes     `json:"attributes"`
 }
 
-// timelineItem is one event of a timeline.
-type timelineItem struct {
-	Label      content          `json:"label"`
+// TimelineItem is one event of a timeline.
+type TimelineItem struct {
+	Label      Content          `json:"label"`
 	Text       string           `json:"text"`
 	HTML       template.HTML    `json:"html"`
-	Datetime   timelineDatetime `json:"datetime"`
-	Byline     *content         `json:"byline"`
+	Datetime   TimelineDatetime `json:"datetime"`
+	Byline     *Content         `json:"byline"`
 	Classes    string           `json:"classes"`
 	Attributes attributes       `json:"attributes"`
 }
 
-// timelineDatetime is when an event happened, and how to show it. Timestamp is RFC 3339
+// TimelineDatetime is when an event happened, and how to show it. Timestamp is RFC 3339
 // (time.Time marshals to it); Type is datetime, shortdatetime, date, shortdate or time, as
 // mojDate formats them; without a type the time is shown as moment's default format.
-type timelineDatetime struct {
+type TimelineDatetime struct {
 	Timestamp string `json:"timestamp"`
 	Type      string `json:"type"`
 }
 
 // Level is the heading level of the items' titles: 2 unless set.
-func (p timeline) Level() string { return headingLevel(p.HeadingLevel, "2") }
+func (p Timeline) Level() string { return headingLevel(p.HeadingLevel, "2") }
 
 // Display is the time as people read it, in UK time, as mojDate formats it. A timestamp that
 // is not RFC 3339 is shown as it is.
-func (d timelineDatetime) Display() string {
+func (d TimelineDatetime) Display() string {
 	ts, err := time.Parse(time.RFC3339, d.Timestamp)
 	if err != nil {
 		return d.Timestamp
