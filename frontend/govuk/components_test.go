@@ -396,9 +396,9 @@ func TestConstructorFuncs(t *testing.T) {
 			"label.text" "Email address" "label.classes" "govuk-label--m" "hint.text" .Hint
 			"errorMessage.text" (index .Errors "email") "value" .Email "attributes.data-test" "x")}}`)
 	spellcheck := false
-	want := input{ID: "email", Name: "email", Type: "email", Autocomplete: "email", Spellcheck: &spellcheck,
-		Label: &label{Text: "Email address", Classes: "govuk-label--m"}, Value: "a@example.com",
-		Attributes: attributes{{Name: "data-test", Value: "x"}}}
+	want := input{control: control{field: field{ID: "email", Name: "email",
+		Label: &label{Text: "Email address", Classes: "govuk-label--m"}, Attributes: attributes{{Name: "data-test", Value: "x"}}}},
+		Type: "email", Autocomplete: "email", Spellcheck: &spellcheck, Value: "a@example.com"}
 
 	// An empty hint or error message text leaves it out.
 	got := renderComponent(t, page, "page", map[string]any{"Hint": "", "Errors": map[string]string{}, "Email": "a@example.com"})
@@ -524,8 +524,9 @@ func fill(v reflect.Value, on bool) {
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			// With booleans off, also take the other branch of items that are either a
-			// divider or a choice, a link or plain text.
-			if f.IsExported() && (on || f.Name != "Divider" && f.Name != "Href") {
+			// divider or a choice, a link or plain text. Embedded option structs (field,
+			// control) are filled too.
+			if (f.IsExported() || f.Anonymous) && (on || f.Name != "Divider" && f.Name != "Href") {
 				fill(v.Field(i), on)
 			}
 		}
