@@ -1015,33 +1015,59 @@ func (p selectParams) Options() []selectOption {
 // ---------------------------------------------------------------------------------------------
 // Radios and checkboxes
 
-// radios is govukRadios.
-type radios struct {
+// fields is what the components of a group of fields (radios, checkboxes, date input) share:
+// the fieldset around them, their hint and error message, the form group, and their classes
+// and attributes.
+type fields struct {
 	Fieldset     *fieldset      `json:"fieldset"`
 	Hint         *hint          `json:"hint"`
 	ErrorMessage *errorMessage  `json:"errorMessage"`
 	FormGroup    groupFormGroup `json:"formGroup"`
-	IdPrefix     string         `json:"idPrefix"`
-	Name         string         `json:"name"`
-	Items        []*choiceItem  `json:"items"`
-	Value        flexString     `json:"value"`
 	Classes      string         `json:"classes"`
 	Attributes   attributes     `json:"attributes"`
 }
 
+// group lays out the hint, error message and fieldset of the fields, whose hint and error ids
+// start with prefix. given is the group's own describedBy, which the fieldset's overrides;
+// role, if set, is the fieldset's role.
+func (p fields) group(prefix, given, role string) group {
+	g := group{FormGroup: p.FormGroup, Hint: hintFor(p.Hint, prefix+"-hint"), Error: errorFor(p.ErrorMessage, prefix+"-error")}
+	if p.Fieldset != nil {
+		if p.Fieldset.DescribedBy != "" {
+			given = p.Fieldset.DescribedBy
+		}
+		f := *p.Fieldset
+		f.DescribedBy = describedBy(given, p.Hint != nil, p.ErrorMessage != nil, prefix)
+		if role != "" {
+			f.Role = role
+		}
+		g.Fieldset = &f
+	}
+	return g
+}
+
+// choiceFields is what radios and checkboxes share.
+type choiceFields struct {
+	fields
+	IdPrefix string        `json:"idPrefix"`
+	Name     string        `json:"name"`
+	Items    []*choiceItem `json:"items"`
+}
+
+// prefix starts the ids: idPrefix, or the name.
+func (p choiceFields) prefix() string { return or(p.IdPrefix, p.Name) }
+
+// radios is govukRadios.
+type radios struct {
+	choiceFields
+	Value flexString `json:"value"`
+}
+
 // checkboxes is govukCheckboxes.
 type checkboxes struct {
-	DescribedBy  string         `json:"describedBy"`
-	Fieldset     *fieldset      `json:"fieldset"`
-	Hint         *hint          `json:"hint"`
-	ErrorMessage *errorMessage  `json:"errorMessage"`
-	FormGroup    groupFormGroup `json:"formGroup"`
-	IdPrefix     string         `json:"idPrefix"`
-	Name         string         `json:"name"`
-	Items        []*choiceItem  `json:"items"`
-	Values       []flexString   `json:"values"`
-	Classes      string         `json:"classes"`
-	Attributes   attributes     `json:"attributes"`
+	choiceFields
+	DescribedBy string       `json:"describedBy"`
+	Values      []flexString `json:"values"`
 }
 
 // choiceItem is one radio or checkbox. Name and Behaviour are for checkboxes only.
@@ -1140,23 +1166,19 @@ type choiceGroup struct {
 	Choices    []choice
 }
 
-// Layout is the radios ready to render.
-func (p radios) Layout() choiceGroup {
-	return choiceGroup{Kind: "radios", Group: p.Group(), Classes: p.Classes, Attributes: p.Attributes, Choices: p.Choices()}
+// layout is the radios or checkboxes ready to render.
+func (p choiceFields) layout(kind string, g group, choices []choice) choiceGroup {
+	return choiceGroup{Kind: kind, Group: g, Classes: p.Classes, Attributes: p.Attributes, Choices: choices}
 }
+
+// Layout is the radios ready to render.
+func (p radios) Layout() choiceGroup { return p.layout("radios", p.Group(), p.Choices()) }
 
 // Layout is the checkboxes ready to render.
-func (p checkboxes) Layout() choiceGroup {
-	return choiceGroup{Kind: "checkboxes", Group: p.Group(), Classes: p.Classes, Attributes: p.Attributes, Choices: p.Choices()}
-}
-
-// prefix starts the ids: idPrefix, or the name.
-func (p radios) prefix() string { return or(p.IdPrefix, p.Name) }
+func (p checkboxes) Layout() choiceGroup { return p.layout("checkboxes", p.Group(), p.Choices()) }
 
 // Group is the form group, fieldset, hint and error of the radios.
-func (p radios) Group() group {
-	return fieldGroup(p.prefix(), p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, "", "")
-}
+func (p radios) Group() group { return p.group(p.prefix(), "", "") }
 
 // Choices are the radios to render.
 func (p radios) Choices() []choice {
@@ -1168,12 +1190,8 @@ func (p radios) Choices() []choice {
 	})
 }
 
-func (p checkboxes) prefix() string { return or(p.IdPrefix, p.Name) }
-
 // Group is the form group, fieldset, hint and error of the checkboxes.
-func (p checkboxes) Group() group {
-	return fieldGroup(p.prefix(), p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, p.DescribedBy, "")
-}
+func (p checkboxes) Group() group { return p.group(p.prefix(), p.DescribedBy, "") }
 
 // Choices are the checkboxes to render.
 func (p checkboxes) Choices() []choice {
@@ -1195,43 +1213,19 @@ func (p checkboxes) Choices() []choice {
 	})
 }
 
-// fieldGroup lays out the hint, error message and fieldset of a group of fields whose hint and
-// error ids start with prefix. given is the group's own describedBy, which the fieldset's
-// overrides; role, if set, is the fieldset's role.
-func fieldGroup(prefix string, fs *fieldset, h *hint, e *errorMessage, fg groupFormGroup, given, role string) group {
-	g := group{FormGroup: fg, Hint: hintFor(h, prefix+"-hint"), Error: errorFor(e, prefix+"-error")}
-	if fs != nil {
-		if fs.DescribedBy != "" {
-			given = fs.DescribedBy
-		}
-		f := *fs
-		f.DescribedBy = describedBy(given, h != nil, e != nil, prefix)
-		if role != "" {
-			f.Role = role
-		}
-		g.Fieldset = &f
-	}
-	return g
-}
-
 // ---------------------------------------------------------------------------------------------
 // Date input
 
 // dateInput is govukDateInput.
 type dateInput struct {
-	ID           string                `json:"id"`
-	NamePrefix   string                `json:"namePrefix"`
-	Items        []*dateInputItem      `json:"items"`
-	Hint         *hint                 `json:"hint"`
-	ErrorMessage *errorMessage         `json:"errorMessage"`
-	FormGroup    groupFormGroup        `json:"formGroup"`
-	Fieldset     *fieldset             `json:"fieldset"`
-	Day          *dateInputItem        `json:"day"`
-	Month        *dateInputItem        `json:"month"`
-	Year         *dateInputItem        `json:"year"`
-	Values       map[string]flexString `json:"values"`
-	Classes      string                `json:"classes"`
-	Attributes   attributes            `json:"attributes"`
+	fields
+	ID         string                `json:"id"`
+	NamePrefix string                `json:"namePrefix"`
+	Items      []*dateInputItem      `json:"items"`
+	Day        *dateInputItem        `json:"day"`
+	Month      *dateInputItem        `json:"month"`
+	Year       *dateInputItem        `json:"year"`
+	Values     map[string]flexString `json:"values"`
 }
 
 // dateInputItem is one field of a date input; day, month and year may be false to leave the
@@ -1272,9 +1266,7 @@ func (it *dateInputItem) hasError() bool {
 }
 
 // Group is the form group, fieldset, hint and error of the date input.
-func (p dateInput) Group() group {
-	return fieldGroup(p.ID, p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, "", "group")
-}
+func (p dateInput) Group() group { return p.group(p.ID, "", "group") }
 
 // Inputs are the day, month and year inputs.
 func (p dateInput) Inputs() []input {

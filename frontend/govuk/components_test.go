@@ -425,8 +425,8 @@ func TestConstructorFuncs(t *testing.T) {
 		`{{template "govukRadios" (govukRadios "name" "access" "fieldset.legend.text" "Access" "value" "read-write"
 			"items" (list (dict "value" "read" "text" "Read only") (dict "value" "read-write" "text" "Read and write" "hint.text" "Can change" "conditional.html" .More)))}}`)
 	gotRadios := renderComponent(t, radiosPage, "page", map[string]any{"More": template.HTML("<p>more</p>")})
-	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{Name: "access", Fieldset: &fieldset{Legend: &legend{Text: "Access"}}, Value: "read-write",
-		Items: []*choiceItem{{Value: "read", Text: "Read only"}, {Value: "read-write", Text: "Read and write", Hint: &hint{Text: "Can change"}, Conditional: &Content{HTML: "<p>more</p>"}}}})
+	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{choiceFields: choiceFields{fields: fields{Fieldset: &fieldset{Legend: &legend{Text: "Access"}}}, Name: "access",
+		Items: []*choiceItem{{Value: "read", Text: "Read only"}, {Value: "read-write", Text: "Read and write", Hint: &hint{Text: "Can change"}, Conditional: &Content{HTML: "<p>more</p>"}}}}, Value: "read-write"})
 	if gotRadios != wantRadios {
 		t.Errorf("radios:\n got: %s\nwant: %s", gotRadios, wantRadios)
 	}
@@ -525,7 +525,7 @@ func fill(v reflect.Value, on bool) {
 			f := v.Type().Field(i)
 			// With booleans off, also take the other branch of items that are either a
 			// divider or a choice, a link or plain text. Embedded option structs (field,
-			// control) are filled too.
+			// control, fields...) are filled too.
 			if (f.IsExported() || f.Anonymous) && (on || f.Name != "Divider" && f.Name != "Href") {
 				fill(v.Field(i), on)
 			}
