@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
@@ -48,8 +49,11 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 	p := &Pages{log: log, app: app, s: app.Services, assets: a, views: map[string]*template.Template{}}
 	funcs := template.FuncMap{"asset": a.url}
 	maps.Copy(funcs, viewFuncs())
-	maps.Copy(funcs, componentFuncs())
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/components.html")
+	maps.Copy(funcs, govuk.Funcs())
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	if err == nil {
+		_, err = layout.ParseFS(govuk.Templates(), "components.html")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -58,7 +62,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		if name == "templates/layout.html" || name == "templates/components.html" {
+		if name == "templates/layout.html" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, name)
@@ -74,7 +78,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 type page struct {
 	Title          string
 	Classification string // protective marking shown top and bottom; empty for none
-	Nav            []navItem
+	Nav            []govuk.NavItem
 	Actor          *core.Actor // the signed-in user, if any
 	CSRF           string      // the token every form of the page carries
 	Flash          string      // a success message left by the previous request
@@ -86,13 +90,13 @@ type page struct {
 }
 
 // Header is the generic header every page carries: the programme MSP Hub belongs to.
-func (page) Header() genericHeader {
-	return genericHeader{LogoText: "Modern slavery policing programme", URL: "/"}
+func (page) Header() govuk.GenericHeader {
+	return govuk.GenericHeader{LogoText: "Modern slavery policing programme", URL: "/"}
 }
 
 // ServiceNav names the service and lists the page's navigation.
-func (p page) ServiceNav() serviceNavigation {
-	return serviceNavigation{ServiceName: "MSP Hub", ServiceURL: "/", Navigation: p.Nav}
+func (p page) ServiceNav() govuk.ServiceNavigation {
+	return govuk.ServiceNavigation{ServiceName: "MSP Hub", ServiceURL: "/", Navigation: p.Nav}
 }
 
 // Value is what the form field name held when posted.
@@ -141,18 +145,18 @@ func (e formErrors) Summary() []map[string]string {
 }
 
 // navFor is the service navigation of a signed-in actor: what their roles let them reach.
-func navFor(a *core.Actor, current string) []navItem {
+func navFor(a *core.Actor, current string) []govuk.NavItem {
 	if a == nil || !a.MFAPassed {
 		return nil
 	}
-	var items []navItem
+	var items []govuk.NavItem
 	// add lists a section; it is active on its own pages and on those under also.
 	add := func(text, href string, also ...string) {
 		active := href != "/" && strings.HasPrefix(current, href+"/")
 		for _, prefix := range also {
 			active = active || current == prefix || strings.HasPrefix(current, prefix+"/")
 		}
-		items = append(items, navItem{Text: text, Href: href, Current: href == current, Active: active})
+		items = append(items, govuk.NavItem{Text: text, Href: href, Current: href == current, Active: active})
 	}
 	add("Home", "/")
 	add("Guidance", "/guidance")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/frontend/govuk"
 )
 
 func newPages(t *testing.T) *Pages {
@@ -53,20 +54,22 @@ func TestNoGOVUKBrandAssets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = fs.WalkDir(templateFiles, "templates", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, _ := fs.ReadFile(templateFiles, name)
-		for _, banned := range []string{"govuk-header__", "govuk-logo", "crown", "govuk-footer__licence", "govuk-footer__copyright"} {
-			if bytes.Contains(b, []byte(banned)) {
-				t.Errorf("%s uses %q", name, banned)
+	for _, templates := range []fs.FS{templateFiles, govuk.Templates()} {
+		err = fs.WalkDir(templates, ".", func(name string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
 			}
+			b, _ := fs.ReadFile(templates, name)
+			for _, banned := range []string{"govuk-header__", "govuk-logo", "crown", "govuk-footer__licence", "govuk-footer__copyright"} {
+				if bytes.Contains(b, []byte(banned)) {
+					t.Errorf("%s uses %q", name, banned)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
 )
@@ -315,7 +316,7 @@ type caseTab struct {
 	Evidence  []casefile.EvidenceView // evidence
 	Entries   []casefile.DisclosureEntry
 	Team      []casefile.TeamMember
-	Timeline  timeline
+	Timeline  govuk.Timeline
 	Pack      *packView
 	Templates string // the checklists the case has, "T0 v1, T2 v1"
 }
@@ -333,14 +334,14 @@ type itemRow struct {
 }
 
 // SubNav is the case's sub navigation, the current tab marked.
-func (v caseTab) SubNav() subNavigation {
+func (v caseTab) SubNav() govuk.SubNavigation {
 	tabs := []struct{ key, text, suffix string }{
 		{"checklist", "Checklist", ""}, {"evidence", "Evidence", "/evidence"}, {"disclosure", "Disclosure", "/disclosure"},
 		{"pack", "Sign-off and CPS", "/pack"}, {"team", "Team", "/team"}, {"timeline", "Timeline", "/timeline"},
 	}
-	nav := subNavigation{Label: "Case file sections"}
+	nav := govuk.SubNavigation{Label: "Case file sections"}
 	for _, t := range tabs {
-		nav.Items = append(nav.Items, subNavItem{Text: t.text, Href: casePath(v.Case.ID, t.suffix), Active: t.key == v.Tab})
+		nav.Items = append(nav.Items, govuk.SubNavItem{Text: t.text, Href: casePath(v.Case.ID, t.suffix), Active: t.key == v.Tab})
 	}
 	return nav
 }
@@ -491,12 +492,12 @@ func (p *Pages) CaseTimeline() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		v.Timeline = timeline{HeadingLevel: "2"}
+		v.Timeline = govuk.Timeline{HeadingLevel: "2"}
 		for _, e := range events {
-			it := timelineItem{Label: content{Text: e.Summary}, Text: e.Details,
-				Datetime: timelineDatetime{Timestamp: e.OccurredAt.UTC().Format(time.RFC3339), Type: "datetime"}}
+			it := govuk.TimelineItem{Label: govuk.Content{Text: e.Summary}, Text: e.Details,
+				Datetime: govuk.TimelineDatetime{Timestamp: e.OccurredAt.UTC().Format(time.RFC3339), Type: "datetime"}}
 			if e.Actor != "" {
-				it.Byline = &content{Text: e.Actor}
+				it.Byline = &govuk.Content{Text: e.Actor}
 			}
 			v.Timeline.Items = append(v.Timeline.Items, it)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
@@ -23,29 +24,29 @@ import (
 // trainingChrome is what every training page carries: the training sub navigation, and an
 // alert when an action was refused (a booking rule, a decision too late).
 type trainingChrome struct {
-	Sub   subNavigation
+	Sub   govuk.SubNavigation
 	Alert string
 }
 
 // trainingSub is the training area's sub navigation for the actor, current marking the page.
-func (p *Pages) trainingSub(c *gin.Context, current string) subNavigation {
+func (p *Pages) trainingSub(c *gin.Context, current string) govuk.SubNavigation {
 	a := actor(c)
-	items := []subNavItem{{Text: "Courses", Href: "/courses"}, {Text: "My training", Href: "/my-training"}}
+	items := []govuk.SubNavItem{{Text: "Courses", Href: "/courses"}, {Text: "My training", Href: "/my-training"}}
 	if a.Has(policies.RoleTrainer) {
-		items = append(items, subNavItem{Text: "Teaching", Href: "/teaching"})
+		items = append(items, govuk.SubNavItem{Text: "Teaching", Href: "/teaching"})
 	}
 	if a.Has(policies.RoleSupervisor) {
-		items = append(items, subNavItem{Text: "Approvals", Href: "/approvals"}, subNavItem{Text: "Staff training", Href: "/staff-training"})
+		items = append(items, govuk.SubNavItem{Text: "Approvals", Href: "/approvals"}, govuk.SubNavItem{Text: "Staff training", Href: "/staff-training"})
 	}
 	notes := "Notifications"
 	if n, err := p.s.Notifications.Unread(c.Request.Context(), a); err == nil && n > 0 {
 		notes = fmt.Sprintf("Notifications (%d unread)", n)
 	}
-	items = append(items, subNavItem{Text: notes, Href: "/notifications"})
+	items = append(items, govuk.SubNavItem{Text: notes, Href: "/notifications"})
 	for i := range items {
 		items[i].Active = items[i].Href == current
 	}
-	return subNavigation{Label: "Training", Items: items}
+	return govuk.SubNavigation{Label: "Training", Items: items}
 }
 
 // trainingID reads a positive path parameter; anything else is not found.
@@ -1144,7 +1145,7 @@ type registerView struct {
 	trainingChrome
 	Register training.Register
 	Day      training.SessionDay
-	DayNav   subNavigation
+	DayNav   govuk.SubNavigation
 }
 
 // DayLine describes the day shown.
@@ -1214,7 +1215,7 @@ func (p *Pages) registerPage(c *gin.Context, id int64, day int, status int, form
 	v := registerView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching"), Alert: alert}, Register: r, Day: r.Session.Days[day-1]}
 	if len(r.Session.Days) > 1 {
 		for _, d := range r.Session.Days {
-			v.DayNav.Items = append(v.DayNav.Items, subNavItem{Text: fmt.Sprintf("Day %d", d.DayNumber), Href: fmt.Sprintf("/sessions/%d/register?day=%d", id, d.DayNumber), Active: d.DayNumber == day})
+			v.DayNav.Items = append(v.DayNav.Items, govuk.SubNavItem{Text: fmt.Sprintf("Day %d", d.DayNumber), Href: fmt.Sprintf("/sessions/%d/register?day=%d", id, d.DayNumber), Active: d.DayNumber == day})
 		}
 		v.DayNav.Label = "Days of the session"
 	}

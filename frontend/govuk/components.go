@@ -1,23 +1,22 @@
-package frontend
-
-// Parameters of the components in templates/components.html.
+// Package govuk is the GOV.UK Design System and MOJ components MSP Hub's pages use, ported
+// from the Nunjucks templates of govuk-frontend and @ministryofjustice/frontend to html/template.
 //
-// Each component is a `{{define "govukX"}}` (or "mojX") template that takes one params struct,
-// ported from the Nunjucks template of govuk-frontend or @ministryofjustice/frontend. The json
-// tags of the params structs are the Nunjucks macro options (macro-options.json), so a fixture's
-// "options" unmarshal straight into them: the golden tests in components_test.go do just that.
+// Each component is a `{{define "govukX"}}` (or "mojX") template in components.html that takes
+// one params struct. Pages parse the templates from Templates into their own set, with Funcs in
+// their FuncMap. The json tags of the params structs are the Nunjucks macro options
+// (macro-options.json), so a fixture's "options" unmarshal straight into them: the golden tests
+// in components_test.go do just that.
 //
 // # Building params in Go
 //
-// Fill the struct: input{ID: "email", Name: "email", Label: &label{Text: "Email address"}}.
+// Fill the struct: SubNavigation{Label: "Training", Items: []SubNavItem{{Text: "Courses", Href: "/courses"}}}.
 // Text fields are escaped when rendered; fields of type template.HTML are not, so they must only
 // ever hold markup our own code produced, never user input.
 //
 // # Building params in a template
 //
-// componentFuncs (to be merged into the page FuncMap) has one constructor per component, named
-// after its template, taking alternating keys and values. A key is an option path, with dots
-// for nesting:
+// Funcs (to be merged into the page FuncMap) has one constructor per component, named after its
+// template, taking alternating keys and values. A key is an option path, with dots for nesting:
 //
 //	{{template "govukInput" (govukInput "id" "email" "name" "email" "type" "email"
 //	    "autocomplete" "email" "spellcheck" false
@@ -49,12 +48,15 @@ package frontend
 // plain attribute name and may not be an event handler, style, or a URL attribute (href, src,
 // action...), since the value is only HTML-escaped: such a name fails the render. Values may
 // be strings, numbers, booleans or {"value": ..., "optional": true} as in govukAttributes.
+package govuk
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -65,15 +67,22 @@ import (
 	"github.com/msptp/msphub/models/core"
 )
 
-// componentFuncs are the template funcs that build component params: one constructor per
-// component, plus list and dict.
-func componentFuncs() template.FuncMap {
+//go:embed components.html
+var templates embed.FS
+
+// Templates holds components.html, the components' templates, for pages to parse into their own
+// set. They use no funcs of their own, but the components are built with Funcs.
+func Templates() fs.FS { return templates }
+
+// Funcs are the template funcs that build component params: one constructor per component, plus
+// list and dict.
+func Funcs() template.FuncMap {
 	return template.FuncMap{
 		"list": list,
 		"dict": dict,
 
-		"govukGenericHeader":      construct[genericHeader]("govukGenericHeader"),
-		"govukServiceNavigation":  construct[serviceNavigation]("govukServiceNavigation"),
+		"govukGenericHeader":      construct[GenericHeader]("govukGenericHeader"),
+		"govukServiceNavigation":  construct[ServiceNavigation]("govukServiceNavigation"),
 		"govukLabel":              construct[label]("govukLabel"),
 		"govukHint":               construct[hint]("govukHint"),
 		"govukErrorMessage":       construct[errorMessage]("govukErrorMessage"),
@@ -100,8 +109,8 @@ func componentFuncs() template.FuncMap {
 		"govukBackLink":           construct[backLink]("govukBackLink"),
 		"govukDetails":            construct[details]("govukDetails"),
 		"govukBreadcrumbs":        construct[breadcrumbs]("govukBreadcrumbs"),
-		"mojSubNavigation":        construct[subNavigation]("mojSubNavigation"),
-		"mojTimeline":             construct[timeline]("mojTimeline"),
+		"mojSubNavigation":        construct[SubNavigation]("mojSubNavigation"),
+		"mojTimeline":             construct[Timeline]("mojTimeline"),
 		"mojBadge":                construct[badge]("mojBadge"),
 		"mojAlert":                construct[alert]("mojAlert"),
 	}
@@ -303,6 +312,14 @@ func (a attributes) with(more ...attribute) attributes {
 	return append(append(attributes(nil), a...), more...)
 }
 
+// optional returns a with name="value" appended, unless value is empty.
+func (a attributes) optional(name, value string) attributes {
+	if value == "" {
+		return a
+	}
+	return append(a, attribute{Name: name, Value: value})
+}
+
 // UnmarshalJSON reads an object, keeping its order. Values follow govukAttributes: a string,
 // number or boolean is the value (null is ""); {"value": v, "optional": true} leaves the
 // attribute out when v is null or false and renders the name alone when v is true.
@@ -384,13 +401,13 @@ func (a attributes) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// content is text or HTML (HTML wins), as in beforeInput, afterInput, conditional...
-type content struct {
+// Content is text or HTML (HTML wins), as in beforeInput, afterInput, conditional...
+type Content struct {
 	Text string        `json:"text"`
 	HTML template.HTML `json:"html"`
 }
 
-func (c *content) present() bool { return c != nil && (c.Text != "" || c.HTML != "") }
+func (c *Content) present() bool { return c != nil && (c.Text != "" || c.HTML != "") }
 
 // joinIDs joins the non-empty ids with spaces, for aria-describedby.
 func joinIDs(ids ...string) string {
@@ -417,22 +434,22 @@ func headingLevel(level flexString, def string) string {
 // ---------------------------------------------------------------------------------------------
 // GOV.UK header and navigation (kept to what the layout needs)
 
-// genericHeader is govukGenericHeader: the header for services not on GOV.UK.
-type genericHeader struct {
+// GenericHeader is govukGenericHeader: the header for services not on GOV.UK.
+type GenericHeader struct {
 	LogoText string `json:"logoText"`
 	URL      string `json:"url"`
 }
 
-// serviceNavigation is govukServiceNavigation.
-type serviceNavigation struct {
+// ServiceNavigation is govukServiceNavigation.
+type ServiceNavigation struct {
 	ServiceName string    `json:"serviceName"`
 	ServiceURL  string    `json:"serviceUrl"`
-	Navigation  []navItem `json:"navigation"`
+	Navigation  []NavItem `json:"navigation"`
 }
 
-// navItem is one link of the service navigation. Current marks the page being shown; Active
+// NavItem is one link of the service navigation. Current marks the page being shown; Active
 // marks the section it belongs to.
-type navItem struct {
+type NavItem struct {
 	Href    string `json:"href"`
 	Text    string `json:"text"`
 	Current bool   `json:"current"`
@@ -450,16 +467,6 @@ type label struct {
 	IsPageHeading bool          `json:"isPageHeading"`
 	Classes       string        `json:"classes"`
 	Attributes    attributes    `json:"attributes"`
-}
-
-// labelFor is the label of a field: l (possibly nil) pointing at id.
-func labelFor(l *label, id string) label {
-	var out label
-	if l != nil {
-		out = *l
-	}
-	out.For = id
-	return out
 }
 
 // hint is govukHint.
@@ -545,16 +552,16 @@ type legend struct {
 type formGroup struct {
 	Classes     string     `json:"classes"`
 	Attributes  attributes `json:"attributes"`
-	BeforeInput *content   `json:"beforeInput"`
-	AfterInput  *content   `json:"afterInput"`
+	BeforeInput *Content   `json:"beforeInput"`
+	AfterInput  *Content   `json:"afterInput"`
 }
 
 // groupFormGroup is the form group around a group of fields (radios, checkboxes, date).
 type groupFormGroup struct {
 	Classes      string     `json:"classes"`
 	Attributes   attributes `json:"attributes"`
-	BeforeInputs *content   `json:"beforeInputs"`
-	AfterInputs  *content   `json:"afterInputs"`
+	BeforeInputs *Content   `json:"beforeInputs"`
+	AfterInputs  *Content   `json:"afterInputs"`
 }
 
 // group is what the templates need to lay out a group of fields (radios, checkboxes, date
@@ -605,28 +612,99 @@ func (b button) ButtonType() string {
 // ---------------------------------------------------------------------------------------------
 // Input, textarea, character count, password input, file upload, select
 
+// field is what the single-field components share: the field's id and name, its label, hint and
+// error message, the form group around it, and its own classes and attributes. The components
+// embed it (through control, but for the character count), so its options and its methods for
+// the templates are theirs.
+type field struct {
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Label        *label        `json:"label"`
+	Hint         *hint         `json:"hint"`
+	ErrorMessage *errorMessage `json:"errorMessage"`
+	FormGroup    formGroup     `json:"formGroup"`
+	Classes      string        `json:"classes"`
+	Attributes   attributes    `json:"attributes"`
+}
+
+// FieldID is the field's id: its name unless set.
+func (f field) FieldID() string { return or(f.ID, f.Name) }
+
+// LabelParams is the field's label, for the field.
+func (f field) LabelParams() label {
+	var out label
+	if f.Label != nil {
+		out = *f.Label
+	}
+	out.For = f.FieldID()
+	return out
+}
+
+// HintParams is the field's hint, or nil.
+func (f field) HintParams() *hint { return hintFor(f.Hint, f.FieldID()+"-hint") }
+
+// ErrorParams is the field's error message, or nil.
+func (f field) ErrorParams() *errorMessage { return errorFor(f.ErrorMessage, f.FieldID()+"-error") }
+
+// within is the field as a component built on it (character count, password input) passes it
+// on: its id settled, class before its classes, and groupClass and groupAttrs before its form
+// group's.
+func (f field) within(groupClass string, groupAttrs attributes, class string) field {
+	out := f
+	out.ID = f.FieldID()
+	out.FormGroup.Classes = joinClasses(groupClass, f.FormGroup.Classes)
+	out.FormGroup.Attributes = groupAttrs.with(f.FormGroup.Attributes...)
+	out.Classes = joinClasses(class, f.Classes)
+	return out
+}
+
+// control is a field that may be disabled and described by other elements: every single field
+// but the character count, which has neither option.
+type control struct {
+	field
+	Disabled    bool   `json:"disabled"`
+	DescribedBy string `json:"describedBy"`
+}
+
+// DescribedByIDs is the field's aria-describedby.
+func (c control) DescribedByIDs() string {
+	return describedBy(c.DescribedBy, c.Hint != nil, c.ErrorMessage != nil, c.FieldID())
+}
+
+// describedBy is a field's aria-describedby: the given ids, then its hint's, then its error's.
+func describedBy(given string, hasHint, hasError bool, id string) string {
+	var hintID, errorID string
+	if hasHint {
+		hintID = id + "-hint"
+	}
+	if hasError {
+		errorID = id + "-error"
+	}
+	return joinIDs(given, hintID, errorID)
+}
+
+func or(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // input is govukInput.
 type input struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	Type           string        `json:"type"`
-	Inputmode      string        `json:"inputmode"`
-	Value          flexString    `json:"value"`
-	Disabled       bool          `json:"disabled"`
-	DescribedBy    string        `json:"describedBy"`
-	Label          *label        `json:"label"`
-	Hint           *hint         `json:"hint"`
-	ErrorMessage   *errorMessage `json:"errorMessage"`
-	Prefix         *affix        `json:"prefix"`
-	Suffix         *affix        `json:"suffix"`
-	FormGroup      formGroup     `json:"formGroup"`
-	Classes        string        `json:"classes"`
-	Autocomplete   string        `json:"autocomplete"`
-	Pattern        string        `json:"pattern"`
-	Spellcheck     *bool         `json:"spellcheck"`
-	Autocapitalize string        `json:"autocapitalize"`
-	InputWrapper   wrapper       `json:"inputWrapper"`
-	Attributes     attributes    `json:"attributes"`
+	control
+	Type           string     `json:"type"`
+	Inputmode      string     `json:"inputmode"`
+	Value          flexString `json:"value"`
+	Prefix         *affix     `json:"prefix"`
+	Suffix         *affix     `json:"suffix"`
+	Autocomplete   string     `json:"autocomplete"`
+	Pattern        string     `json:"pattern"`
+	Spellcheck     *bool      `json:"spellcheck"`
+	Autocapitalize string     `json:"autocapitalize"`
+	InputWrapper   wrapper    `json:"inputWrapper"`
 
 	// AfterButton is a button after the input, inside the wrapper: the password input's
 	// show/hide toggle.
@@ -664,27 +742,6 @@ type wrapper struct {
 	Attributes attributes `json:"attributes"`
 }
 
-// FieldID is the input's id: its name unless set.
-func (p input) FieldID() string { return or(p.ID, p.Name) }
-
-func or(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// LabelParams is the input's label.
-func (p input) LabelParams() label { return labelFor(p.Label, p.FieldID()) }
-
-// HintParams is the input's hint, or nil.
-func (p input) HintParams() *hint { return hintFor(p.Hint, p.FieldID()+"-hint") }
-
-// ErrorParams is the input's error message, or nil.
-func (p input) ErrorParams() *errorMessage { return errorFor(p.ErrorMessage, p.FieldID()+"-error") }
-
 // Attrs is the input element's attributes after class and id, in the Design System's order.
 func (p input) Attrs() attributes {
 	var a attributes
@@ -698,23 +755,11 @@ func (p input) Attrs() attributes {
 	if p.Disabled {
 		a = append(a, attribute{Name: "disabled", Bare: true})
 	}
-	var hintID, errorID string
-	if p.Hint != nil {
-		hintID = p.FieldID() + "-hint"
-	}
-	if p.ErrorMessage != nil {
-		errorID = p.FieldID() + "-error"
-	}
-	if d := joinIDs(p.DescribedBy, hintID, errorID); d != "" {
-		a = append(a, attribute{Name: "aria-describedby", Value: d})
-	}
-	for _, o := range []struct{ name, value string }{
-		{"autocomplete", p.Autocomplete}, {"autocapitalize", p.Autocapitalize}, {"pattern", p.Pattern}, {"inputmode", p.Inputmode},
-	} {
-		if o.value != "" {
-			a = append(a, attribute{Name: o.name, Value: o.value})
-		}
-	}
+	a = a.optional("aria-describedby", p.DescribedByIDs())
+	a = a.optional("autocomplete", p.Autocomplete)
+	a = a.optional("autocapitalize", p.Autocapitalize)
+	a = a.optional("pattern", p.Pattern)
+	a = a.optional("inputmode", p.Inputmode)
 	return a.with(p.Attributes...)
 }
 
@@ -735,84 +780,37 @@ func (p input) HasWrapper() bool {
 
 // textarea is govukTextarea.
 type textarea struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name"`
-	Spellcheck   *bool         `json:"spellcheck"`
-	Rows         flexString    `json:"rows"`
-	Value        string        `json:"value"`
-	Disabled     bool          `json:"disabled"`
-	DescribedBy  string        `json:"describedBy"`
-	Label        *label        `json:"label"`
-	Hint         *hint         `json:"hint"`
-	ErrorMessage *errorMessage `json:"errorMessage"`
-	FormGroup    formGroup     `json:"formGroup"`
-	Classes      string        `json:"classes"`
-	Autocomplete string        `json:"autocomplete"`
-	Attributes   attributes    `json:"attributes"`
+	control
+	Spellcheck   *bool      `json:"spellcheck"`
+	Rows         flexString `json:"rows"`
+	Value        string     `json:"value"`
+	Autocomplete string     `json:"autocomplete"`
 
 	// CountMessage is the character count's message, after the textarea.
 	CountMessage *hint `json:"-"`
 }
 
-// FieldID is the textarea's id: its name unless set.
-func (p textarea) FieldID() string { return or(p.ID, p.Name) }
-
-// LabelParams is the textarea's label.
-func (p textarea) LabelParams() label { return labelFor(p.Label, p.FieldID()) }
-
-// HintParams is the textarea's hint, or nil.
-func (p textarea) HintParams() *hint { return hintFor(p.Hint, p.FieldID()+"-hint") }
-
-// ErrorParams is the textarea's error message, or nil.
-func (p textarea) ErrorParams() *errorMessage {
-	return errorFor(p.ErrorMessage, p.FieldID()+"-error")
-}
-
-// DescribedByIDs is the textarea's aria-describedby.
-func (p textarea) DescribedByIDs() string {
-	return describedBy(p.DescribedBy, p.Hint != nil, p.ErrorMessage != nil, p.FieldID())
-}
-
 // RowCount is the rows attribute: 5 unless set.
 func (p textarea) RowCount() string { return or(string(p.Rows), "5") }
 
-// describedBy is a field's aria-describedby: the given ids, then its hint's, then its error's.
-func describedBy(given string, hasHint, hasError bool, id string) string {
-	var hintID, errorID string
-	if hasHint {
-		hintID = id + "-hint"
-	}
-	if hasError {
-		errorID = id + "-error"
-	}
-	return joinIDs(given, hintID, errorID)
-}
-
 // characterCount is govukCharacterCount: a textarea that counts characters or words.
 type characterCount struct {
-	ID                       string        `json:"id"`
-	Name                     string        `json:"name"`
-	Rows                     flexString    `json:"rows"`
-	Value                    string        `json:"value"`
-	Maxlength                flexString    `json:"maxlength"`
-	Maxwords                 flexString    `json:"maxwords"`
-	Threshold                flexString    `json:"threshold"`
-	Label                    *label        `json:"label"`
-	Hint                     *hint         `json:"hint"`
-	ErrorMessage             *errorMessage `json:"errorMessage"`
-	FormGroup                formGroup     `json:"formGroup"`
-	Classes                  string        `json:"classes"`
-	Attributes               attributes    `json:"attributes"`
-	Spellcheck               *bool         `json:"spellcheck"`
-	CountMessage             wrapper       `json:"countMessage"`
-	TextareaDescriptionText  string        `json:"textareaDescriptionText"`
-	CountType                string        `json:"countType"`
-	CharactersUnderLimitText plurals       `json:"charactersUnderLimitText"`
-	CharactersAtLimitText    string        `json:"charactersAtLimitText"`
-	CharactersOverLimitText  plurals       `json:"charactersOverLimitText"`
-	WordsUnderLimitText      plurals       `json:"wordsUnderLimitText"`
-	WordsAtLimitText         string        `json:"wordsAtLimitText"`
-	WordsOverLimitText       plurals       `json:"wordsOverLimitText"`
+	field
+	Rows                     flexString `json:"rows"`
+	Value                    string     `json:"value"`
+	Maxlength                flexString `json:"maxlength"`
+	Maxwords                 flexString `json:"maxwords"`
+	Threshold                flexString `json:"threshold"`
+	Spellcheck               *bool      `json:"spellcheck"`
+	CountMessage             wrapper    `json:"countMessage"`
+	TextareaDescriptionText  string     `json:"textareaDescriptionText"`
+	CountType                string     `json:"countType"`
+	CharactersUnderLimitText plurals    `json:"charactersUnderLimitText"`
+	CharactersAtLimitText    string     `json:"charactersAtLimitText"`
+	CharactersOverLimitText  plurals    `json:"charactersOverLimitText"`
+	WordsUnderLimitText      plurals    `json:"wordsUnderLimitText"`
+	WordsAtLimitText         string     `json:"wordsAtLimitText"`
+	WordsOverLimitText       plurals    `json:"wordsOverLimitText"`
 }
 
 // plurals are translations by CLDR plural rule ("one", "other"...), in order.
@@ -827,24 +825,32 @@ func (p *plurals) UnmarshalJSON(b []byte) error {
 
 func (p plurals) MarshalJSON() ([]byte, error) { return attributes(p).MarshalJSON() }
 
-// i18nAttrs are govukI18nAttributes: data-i18n.key="message", or one attribute per plural rule.
-func i18nAttrs(key, message string, messages plurals) attributes {
+// i18n is one translated message of a component: a message, or one per plural rule.
+type i18n struct {
+	key     string
+	message string
+	plurals plurals
+}
+
+// i18nAttrs are govukI18nAttributes, in order: data-i18n.key="message", or one attribute per
+// plural rule.
+func i18nAttrs(messages ...i18n) attributes {
 	var a attributes
-	if len(messages) > 0 {
-		for _, m := range messages {
-			a = append(a, attribute{Name: "data-i18n." + key + "." + m.Name, Value: m.Value})
+	for _, m := range messages {
+		if len(m.plurals) > 0 {
+			for _, p := range m.plurals {
+				a = append(a, attribute{Name: "data-i18n." + m.key + "." + p.Name, Value: p.Value})
+			}
+			continue
 		}
-		return a
-	}
-	if message != "" {
-		a = append(a, attribute{Name: "data-i18n." + key, Value: message})
+		a = a.optional("data-i18n."+m.key, m.message)
 	}
 	return a
 }
 
 // Textarea is the textarea the character count renders.
 func (p characterCount) Textarea() textarea {
-	id := or(p.ID, p.Name)
+	id := p.FieldID()
 	countType := p.CountType
 	if countType == "" && p.Maxwords != "" {
 		countType = "words"
@@ -862,109 +868,72 @@ func (p characterCount) Textarea() textarea {
 		message = strings.ReplaceAll(description, "%{count}", string(or(string(p.Maxwords), string(p.Maxlength))))
 	}
 	a := attributes{{Name: "data-module", Value: "govuk-character-count"}}
-	for _, o := range []struct {
-		name  string
-		value flexString
-	}{{"data-maxlength", p.Maxlength}, {"data-maxwords", p.Maxwords}, {"data-threshold", p.Threshold}, {"data-count-type", flexString(countType)}} {
-		if o.value != "" {
-			a = append(a, attribute{Name: o.name, Value: string(o.value)})
-		}
-	}
+	a = a.optional("data-maxlength", string(p.Maxlength))
+	a = a.optional("data-maxwords", string(p.Maxwords))
+	a = a.optional("data-threshold", string(p.Threshold))
+	a = a.optional("data-count-type", countType)
 	if hasNoLimit && p.TextareaDescriptionText != "" {
-		a = append(a, i18nAttrs("textarea-description", "", plurals{{Name: "other", Value: p.TextareaDescriptionText}})...)
+		a = append(a, i18nAttrs(i18n{key: "textarea-description", plurals: plurals{{Name: "other", Value: p.TextareaDescriptionText}}})...)
 	}
-	a = append(a, i18nAttrs("characters-under-limit", "", p.CharactersUnderLimitText)...)
-	a = append(a, i18nAttrs("characters-at-limit", p.CharactersAtLimitText, nil)...)
-	a = append(a, i18nAttrs("characters-over-limit", "", p.CharactersOverLimitText)...)
-	a = append(a, i18nAttrs("words-under-limit", "", p.WordsUnderLimitText)...)
-	a = append(a, i18nAttrs("words-at-limit", p.WordsAtLimitText, nil)...)
-	a = append(a, i18nAttrs("words-over-limit", "", p.WordsOverLimitText)...)
-	a = append(a, p.FormGroup.Attributes...)
+	a = append(a, i18nAttrs(
+		i18n{key: "characters-under-limit", plurals: p.CharactersUnderLimitText},
+		i18n{key: "characters-at-limit", message: p.CharactersAtLimitText},
+		i18n{key: "characters-over-limit", plurals: p.CharactersOverLimitText},
+		i18n{key: "words-under-limit", plurals: p.WordsUnderLimitText},
+		i18n{key: "words-at-limit", message: p.WordsAtLimitText},
+		i18n{key: "words-over-limit", plurals: p.WordsOverLimitText},
+	)...)
 	return textarea{
-		ID:          id,
-		Name:        p.Name,
-		DescribedBy: id + "-info",
-		Rows:        p.Rows,
-		Spellcheck:  p.Spellcheck,
-		Value:       p.Value,
-		FormGroup: formGroup{
-			Classes:     joinClasses("govuk-character-count", p.FormGroup.Classes),
-			Attributes:  a,
-			BeforeInput: p.FormGroup.BeforeInput,
-			AfterInput:  p.FormGroup.AfterInput,
-		},
-		Classes:      joinClasses("govuk-js-character-count", p.Classes),
-		Label:        p.Label,
-		Hint:         p.Hint,
-		ErrorMessage: p.ErrorMessage,
-		Attributes:   p.Attributes,
+		control:      control{field: p.within("govuk-character-count", a, "govuk-js-character-count"), DescribedBy: id + "-info"},
+		Rows:         p.Rows,
+		Spellcheck:   p.Spellcheck,
+		Value:        p.Value,
 		CountMessage: &hint{Text: message, ID: id + "-info", Classes: joinClasses("govuk-character-count__message", p.CountMessage.Classes)},
 	}
 }
 
 // passwordInput is govukPasswordInput: a password input with a show/hide button.
 type passwordInput struct {
-	ID                             string        `json:"id"`
-	Name                           string        `json:"name"`
-	Value                          string        `json:"value"`
-	Disabled                       bool          `json:"disabled"`
-	DescribedBy                    string        `json:"describedBy"`
-	Label                          *label        `json:"label"`
-	Hint                           *hint         `json:"hint"`
-	ErrorMessage                   *errorMessage `json:"errorMessage"`
-	FormGroup                      formGroup     `json:"formGroup"`
-	Classes                        string        `json:"classes"`
-	Autocomplete                   string        `json:"autocomplete"`
-	Attributes                     attributes    `json:"attributes"`
-	ShowPasswordText               string        `json:"showPasswordText"`
-	HidePasswordText               string        `json:"hidePasswordText"`
-	ShowPasswordAriaLabelText      string        `json:"showPasswordAriaLabelText"`
-	HidePasswordAriaLabelText      string        `json:"hidePasswordAriaLabelText"`
-	PasswordShownAnnouncementText  string        `json:"passwordShownAnnouncementText"`
-	PasswordHiddenAnnouncementText string        `json:"passwordHiddenAnnouncementText"`
-	Button                         wrapper       `json:"button"`
+	control
+	Value                          string  `json:"value"`
+	Autocomplete                   string  `json:"autocomplete"`
+	ShowPasswordText               string  `json:"showPasswordText"`
+	HidePasswordText               string  `json:"hidePasswordText"`
+	ShowPasswordAriaLabelText      string  `json:"showPasswordAriaLabelText"`
+	HidePasswordAriaLabelText      string  `json:"hidePasswordAriaLabelText"`
+	PasswordShownAnnouncementText  string  `json:"passwordShownAnnouncementText"`
+	PasswordHiddenAnnouncementText string  `json:"passwordHiddenAnnouncementText"`
+	Button                         wrapper `json:"button"`
 }
 
 // Input is the input the password input renders.
 func (p passwordInput) Input() input {
-	id := or(p.ID, p.Name)
 	a := attributes{{Name: "data-module", Value: "govuk-password-input"}}
-	a = append(a, i18nAttrs("show-password", p.ShowPasswordText, nil)...)
-	a = append(a, i18nAttrs("hide-password", p.HidePasswordText, nil)...)
-	a = append(a, i18nAttrs("show-password-aria-label", p.ShowPasswordAriaLabelText, nil)...)
-	a = append(a, i18nAttrs("hide-password-aria-label", p.HidePasswordAriaLabelText, nil)...)
-	a = append(a, i18nAttrs("password-shown-announcement", p.PasswordShownAnnouncementText, nil)...)
-	a = append(a, i18nAttrs("password-hidden-announcement", p.PasswordHiddenAnnouncementText, nil)...)
-	a = append(a, p.FormGroup.Attributes...)
+	a = append(a, i18nAttrs(
+		i18n{key: "show-password", message: p.ShowPasswordText},
+		i18n{key: "hide-password", message: p.HidePasswordText},
+		i18n{key: "show-password-aria-label", message: p.ShowPasswordAriaLabelText},
+		i18n{key: "hide-password-aria-label", message: p.HidePasswordAriaLabelText},
+		i18n{key: "password-shown-announcement", message: p.PasswordShownAnnouncementText},
+		i18n{key: "password-hidden-announcement", message: p.PasswordHiddenAnnouncementText},
+	)...)
+	c := p.control
+	c.field = p.within("govuk-password-input", a, "govuk-password-input__input govuk-js-password-input-input")
 	spellcheck := false
 	return input{
-		FormGroup: formGroup{
-			Classes:     joinClasses("govuk-password-input", p.FormGroup.Classes),
-			Attributes:  a,
-			BeforeInput: p.FormGroup.BeforeInput,
-			AfterInput:  p.FormGroup.AfterInput,
-		},
+		control:        c,
 		InputWrapper:   wrapper{Classes: "govuk-password-input__wrapper"},
-		Label:          p.Label,
-		Hint:           p.Hint,
-		Classes:        joinClasses("govuk-password-input__input govuk-js-password-input-input", p.Classes),
-		ErrorMessage:   p.ErrorMessage,
-		ID:             id,
-		Name:           p.Name,
 		Type:           "password",
 		Spellcheck:     &spellcheck,
 		Autocapitalize: "none",
 		Autocomplete:   or(p.Autocomplete, "current-password"),
 		Value:          flexString(p.Value),
-		Disabled:       p.Disabled,
-		DescribedBy:    p.DescribedBy,
-		Attributes:     p.Attributes,
 		AfterButton: &button{
 			Type:    "button",
 			Classes: joinClasses("govuk-button--secondary govuk-password-input__toggle govuk-js-password-input-toggle", p.Button.Classes),
 			Text:    or(p.ShowPasswordText, "Show"),
 			Attributes: attributes{
-				{Name: "aria-controls", Value: id},
+				{Name: "aria-controls", Value: c.ID},
 				{Name: "aria-label", Value: or(p.ShowPasswordAriaLabelText, "Show password")},
 				{Name: "hidden", Bare: true},
 			},
@@ -974,73 +943,36 @@ func (p passwordInput) Input() input {
 
 // fileUpload is govukFileUpload.
 type fileUpload struct {
-	Name                    string        `json:"name"`
-	ID                      string        `json:"id"`
-	Disabled                bool          `json:"disabled"`
-	Multiple                bool          `json:"multiple"`
-	DescribedBy             string        `json:"describedBy"`
-	Label                   *label        `json:"label"`
-	Hint                    *hint         `json:"hint"`
-	ErrorMessage            *errorMessage `json:"errorMessage"`
-	FormGroup               formGroup     `json:"formGroup"`
-	Javascript              bool          `json:"javascript"`
-	ChooseFilesButtonText   string        `json:"chooseFilesButtonText"`
-	DropInstructionText     string        `json:"dropInstructionText"`
-	MultipleFilesChosenText plurals       `json:"multipleFilesChosenText"`
-	NoFileChosenText        string        `json:"noFileChosenText"`
-	EnteredDropZoneText     string        `json:"enteredDropZoneText"`
-	LeftDropZoneText        string        `json:"leftDropZoneText"`
-	Classes                 string        `json:"classes"`
-	Attributes              attributes    `json:"attributes"`
-	WrapperClasses          string        `json:"wrapperClasses"`
-	WrapperAttributes       attributes    `json:"wrapperAttributes"`
-}
-
-// FieldID is the input's id: its name unless set.
-func (p fileUpload) FieldID() string { return or(p.ID, p.Name) }
-
-// LabelParams is the file upload's label.
-func (p fileUpload) LabelParams() label { return labelFor(p.Label, p.FieldID()) }
-
-// HintParams is the file upload's hint, or nil.
-func (p fileUpload) HintParams() *hint { return hintFor(p.Hint, p.FieldID()+"-hint") }
-
-// ErrorParams is the file upload's error message, or nil.
-func (p fileUpload) ErrorParams() *errorMessage {
-	return errorFor(p.ErrorMessage, p.FieldID()+"-error")
-}
-
-// DescribedByIDs is the input's aria-describedby.
-func (p fileUpload) DescribedByIDs() string {
-	return describedBy(p.DescribedBy, p.Hint != nil, p.ErrorMessage != nil, p.FieldID())
+	control
+	Multiple                bool       `json:"multiple"`
+	Javascript              bool       `json:"javascript"`
+	ChooseFilesButtonText   string     `json:"chooseFilesButtonText"`
+	DropInstructionText     string     `json:"dropInstructionText"`
+	MultipleFilesChosenText plurals    `json:"multipleFilesChosenText"`
+	NoFileChosenText        string     `json:"noFileChosenText"`
+	EnteredDropZoneText     string     `json:"enteredDropZoneText"`
+	LeftDropZoneText        string     `json:"leftDropZoneText"`
+	WrapperClasses          string     `json:"wrapperClasses"`
+	WrapperAttributes       attributes `json:"wrapperAttributes"`
 }
 
 // WrapperAttrs are the JavaScript wrapper's attributes after its class and data-module.
 func (p fileUpload) WrapperAttrs() attributes {
-	var a attributes
-	a = append(a, i18nAttrs("choose-files-button", p.ChooseFilesButtonText, nil)...)
-	a = append(a, i18nAttrs("no-file-chosen", p.NoFileChosenText, nil)...)
-	a = append(a, i18nAttrs("multiple-files-chosen", "", p.MultipleFilesChosenText)...)
-	a = append(a, i18nAttrs("drop-instruction", p.DropInstructionText, nil)...)
-	a = append(a, i18nAttrs("entered-drop-zone", p.EnteredDropZoneText, nil)...)
-	a = append(a, i18nAttrs("left-drop-zone", p.LeftDropZoneText, nil)...)
-	return a.with(p.WrapperAttributes...)
+	return i18nAttrs(
+		i18n{key: "choose-files-button", message: p.ChooseFilesButtonText},
+		i18n{key: "no-file-chosen", message: p.NoFileChosenText},
+		i18n{key: "multiple-files-chosen", plurals: p.MultipleFilesChosenText},
+		i18n{key: "drop-instruction", message: p.DropInstructionText},
+		i18n{key: "entered-drop-zone", message: p.EnteredDropZoneText},
+		i18n{key: "left-drop-zone", message: p.LeftDropZoneText},
+	).with(p.WrapperAttributes...)
 }
 
 // selectParams is govukSelect.
 type selectParams struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name"`
-	Items        []*selectItem `json:"items"`
-	Value        flexString    `json:"value"`
-	Disabled     bool          `json:"disabled"`
-	DescribedBy  string        `json:"describedBy"`
-	Label        *label        `json:"label"`
-	Hint         *hint         `json:"hint"`
-	ErrorMessage *errorMessage `json:"errorMessage"`
-	FormGroup    formGroup     `json:"formGroup"`
-	Classes      string        `json:"classes"`
-	Attributes   attributes    `json:"attributes"`
+	control
+	Items []*selectItem `json:"items"`
+	Value flexString    `json:"value"`
 }
 
 // selectItem is one option of a select. Without a value, the option's value is its text.
@@ -1050,25 +982,6 @@ type selectItem struct {
 	Selected   *bool       `json:"selected"`
 	Disabled   bool        `json:"disabled"`
 	Attributes attributes  `json:"attributes"`
-}
-
-// FieldID is the select's id: its name unless set.
-func (p selectParams) FieldID() string { return or(p.ID, p.Name) }
-
-// LabelParams is the select's label.
-func (p selectParams) LabelParams() label { return labelFor(p.Label, p.FieldID()) }
-
-// HintParams is the select's hint, or nil.
-func (p selectParams) HintParams() *hint { return hintFor(p.Hint, p.FieldID()+"-hint") }
-
-// ErrorParams is the select's error message, or nil.
-func (p selectParams) ErrorParams() *errorMessage {
-	return errorFor(p.ErrorMessage, p.FieldID()+"-error")
-}
-
-// DescribedByIDs is the select's aria-describedby.
-func (p selectParams) DescribedByIDs() string {
-	return describedBy(p.DescribedBy, p.Hint != nil, p.ErrorMessage != nil, p.FieldID())
 }
 
 // selectOption is an option ready to render.
@@ -1102,33 +1015,59 @@ func (p selectParams) Options() []selectOption {
 // ---------------------------------------------------------------------------------------------
 // Radios and checkboxes
 
-// radios is govukRadios.
-type radios struct {
+// fields is what the components of a group of fields (radios, checkboxes, date input) share:
+// the fieldset around them, their hint and error message, the form group, and their classes
+// and attributes.
+type fields struct {
 	Fieldset     *fieldset      `json:"fieldset"`
 	Hint         *hint          `json:"hint"`
 	ErrorMessage *errorMessage  `json:"errorMessage"`
 	FormGroup    groupFormGroup `json:"formGroup"`
-	IdPrefix     string         `json:"idPrefix"`
-	Name         string         `json:"name"`
-	Items        []*choiceItem  `json:"items"`
-	Value        flexString     `json:"value"`
 	Classes      string         `json:"classes"`
 	Attributes   attributes     `json:"attributes"`
 }
 
+// group lays out the hint, error message and fieldset of the fields, whose hint and error ids
+// start with prefix. given is the group's own describedBy, which the fieldset's overrides;
+// role, if set, is the fieldset's role.
+func (p fields) group(prefix, given, role string) group {
+	g := group{FormGroup: p.FormGroup, Hint: hintFor(p.Hint, prefix+"-hint"), Error: errorFor(p.ErrorMessage, prefix+"-error")}
+	if p.Fieldset != nil {
+		if p.Fieldset.DescribedBy != "" {
+			given = p.Fieldset.DescribedBy
+		}
+		f := *p.Fieldset
+		f.DescribedBy = describedBy(given, p.Hint != nil, p.ErrorMessage != nil, prefix)
+		if role != "" {
+			f.Role = role
+		}
+		g.Fieldset = &f
+	}
+	return g
+}
+
+// choiceFields is what radios and checkboxes share.
+type choiceFields struct {
+	fields
+	IdPrefix string        `json:"idPrefix"`
+	Name     string        `json:"name"`
+	Items    []*choiceItem `json:"items"`
+}
+
+// prefix starts the ids: idPrefix, or the name.
+func (p choiceFields) prefix() string { return or(p.IdPrefix, p.Name) }
+
+// radios is govukRadios.
+type radios struct {
+	choiceFields
+	Value flexString `json:"value"`
+}
+
 // checkboxes is govukCheckboxes.
 type checkboxes struct {
-	DescribedBy  string         `json:"describedBy"`
-	Fieldset     *fieldset      `json:"fieldset"`
-	Hint         *hint          `json:"hint"`
-	ErrorMessage *errorMessage  `json:"errorMessage"`
-	FormGroup    groupFormGroup `json:"formGroup"`
-	IdPrefix     string         `json:"idPrefix"`
-	Name         string         `json:"name"`
-	Items        []*choiceItem  `json:"items"`
-	Values       []flexString   `json:"values"`
-	Classes      string         `json:"classes"`
-	Attributes   attributes     `json:"attributes"`
+	choiceFields
+	DescribedBy string       `json:"describedBy"`
+	Values      []flexString `json:"values"`
 }
 
 // choiceItem is one radio or checkbox. Name and Behaviour are for checkboxes only.
@@ -1142,7 +1081,7 @@ type choiceItem struct {
 	Hint        *hint         `json:"hint"`
 	Divider     string        `json:"divider"`
 	Checked     *bool         `json:"checked"`
-	Conditional *content      `json:"conditional"`
+	Conditional *Content      `json:"conditional"`
 	Behaviour   string        `json:"behaviour"`
 	Disabled    bool          `json:"disabled"`
 	Attributes  attributes    `json:"attributes"`
@@ -1227,23 +1166,19 @@ type choiceGroup struct {
 	Choices    []choice
 }
 
-// Layout is the radios ready to render.
-func (p radios) Layout() choiceGroup {
-	return choiceGroup{Kind: "radios", Group: p.Group(), Classes: p.Classes, Attributes: p.Attributes, Choices: p.Choices()}
+// layout is the radios or checkboxes ready to render.
+func (p choiceFields) layout(kind string, g group, choices []choice) choiceGroup {
+	return choiceGroup{Kind: kind, Group: g, Classes: p.Classes, Attributes: p.Attributes, Choices: choices}
 }
+
+// Layout is the radios ready to render.
+func (p radios) Layout() choiceGroup { return p.layout("radios", p.Group(), p.Choices()) }
 
 // Layout is the checkboxes ready to render.
-func (p checkboxes) Layout() choiceGroup {
-	return choiceGroup{Kind: "checkboxes", Group: p.Group(), Classes: p.Classes, Attributes: p.Attributes, Choices: p.Choices()}
-}
-
-// prefix starts the ids: idPrefix, or the name.
-func (p radios) prefix() string { return or(p.IdPrefix, p.Name) }
+func (p checkboxes) Layout() choiceGroup { return p.layout("checkboxes", p.Group(), p.Choices()) }
 
 // Group is the form group, fieldset, hint and error of the radios.
-func (p radios) Group() group {
-	return fieldGroup(p.prefix(), p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, "", "")
-}
+func (p radios) Group() group { return p.group(p.prefix(), "", "") }
 
 // Choices are the radios to render.
 func (p radios) Choices() []choice {
@@ -1255,12 +1190,8 @@ func (p radios) Choices() []choice {
 	})
 }
 
-func (p checkboxes) prefix() string { return or(p.IdPrefix, p.Name) }
-
 // Group is the form group, fieldset, hint and error of the checkboxes.
-func (p checkboxes) Group() group {
-	return fieldGroup(p.prefix(), p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, p.DescribedBy, "")
-}
+func (p checkboxes) Group() group { return p.group(p.prefix(), p.DescribedBy, "") }
 
 // Choices are the checkboxes to render.
 func (p checkboxes) Choices() []choice {
@@ -1282,43 +1213,19 @@ func (p checkboxes) Choices() []choice {
 	})
 }
 
-// fieldGroup lays out the hint, error message and fieldset of a group of fields whose hint and
-// error ids start with prefix. given is the group's own describedBy, which the fieldset's
-// overrides; role, if set, is the fieldset's role.
-func fieldGroup(prefix string, fs *fieldset, h *hint, e *errorMessage, fg groupFormGroup, given, role string) group {
-	g := group{FormGroup: fg, Hint: hintFor(h, prefix+"-hint"), Error: errorFor(e, prefix+"-error")}
-	if fs != nil {
-		if fs.DescribedBy != "" {
-			given = fs.DescribedBy
-		}
-		f := *fs
-		f.DescribedBy = describedBy(given, h != nil, e != nil, prefix)
-		if role != "" {
-			f.Role = role
-		}
-		g.Fieldset = &f
-	}
-	return g
-}
-
 // ---------------------------------------------------------------------------------------------
 // Date input
 
 // dateInput is govukDateInput.
 type dateInput struct {
-	ID           string                `json:"id"`
-	NamePrefix   string                `json:"namePrefix"`
-	Items        []*dateInputItem      `json:"items"`
-	Hint         *hint                 `json:"hint"`
-	ErrorMessage *errorMessage         `json:"errorMessage"`
-	FormGroup    groupFormGroup        `json:"formGroup"`
-	Fieldset     *fieldset             `json:"fieldset"`
-	Day          *dateInputItem        `json:"day"`
-	Month        *dateInputItem        `json:"month"`
-	Year         *dateInputItem        `json:"year"`
-	Values       map[string]flexString `json:"values"`
-	Classes      string                `json:"classes"`
-	Attributes   attributes            `json:"attributes"`
+	fields
+	ID         string                `json:"id"`
+	NamePrefix string                `json:"namePrefix"`
+	Items      []*dateInputItem      `json:"items"`
+	Day        *dateInputItem        `json:"day"`
+	Month      *dateInputItem        `json:"month"`
+	Year       *dateInputItem        `json:"year"`
+	Values     map[string]flexString `json:"values"`
 }
 
 // dateInputItem is one field of a date input; day, month and year may be false to leave the
@@ -1359,9 +1266,7 @@ func (it *dateInputItem) hasError() bool {
 }
 
 // Group is the form group, fieldset, hint and error of the date input.
-func (p dateInput) Group() group {
-	return fieldGroup(p.ID, p.Fieldset, p.Hint, p.ErrorMessage, p.FormGroup, "", "group")
-}
+func (p dateInput) Group() group { return p.group(p.ID, "", "group") }
 
 // Inputs are the day, month and year inputs.
 func (p dateInput) Inputs() []input {
@@ -1420,16 +1325,18 @@ func (p dateInput) Inputs() []input {
 			value = p.Values[prefix+name]
 		}
 		out = append(out, input{
-			Label:        &label{Text: or(it.Label, capitalize(name)), Classes: "govuk-date-input__label"},
-			ID:           or(it.ID, p.ID+"-"+name),
-			Classes:      joinClasses(append([]string{"govuk-date-input__input"}, classes...)...),
-			Name:         prefix + name,
+			control: control{field: field{
+				ID:         or(it.ID, p.ID+"-"+name),
+				Name:       prefix + name,
+				Label:      &label{Text: or(it.Label, capitalize(name)), Classes: "govuk-date-input__label"},
+				Classes:    joinClasses(append([]string{"govuk-date-input__input"}, classes...)...),
+				Attributes: it.Attributes,
+			}},
 			Value:        value,
 			Type:         "text",
 			Inputmode:    or(it.Inputmode, "numeric"),
 			Autocomplete: it.Autocomplete,
 			Pattern:      it.Pattern,
-			Attributes:   it.Attributes,
 		})
 	}
 	return out
@@ -1881,16 +1788,16 @@ func (p breadcrumbs) Label() string {
 	return *p.LabelText
 }
 
-// subNavigation is mojSubNavigation.
-type subNavigation struct {
+// SubNavigation is mojSubNavigation.
+type SubNavigation struct {
 	Label      string       `json:"label"`
-	Items      []subNavItem `json:"items"`
+	Items      []SubNavItem `json:"items"`
 	Classes    string       `json:"classes"`
 	Attributes attributes   `json:"attributes"`
 }
 
-// subNavItem is one link of the sub navigation; Active marks the page being shown.
-type subNavItem struct {
+// SubNavItem is one link of the sub navigation; Active marks the page being shown.
+type SubNavItem struct {
 	Text       string        `json:"text"`
 	HTML       template.HTML `json:"html"`
 	Href       string        `json:"href"`
@@ -1902,39 +1809,39 @@ type subNavItem struct {
 // ---------------------------------------------------------------------------------------------
 // MOJ timeline, badge, alert
 
-// timeline is mojTimeline.
-type timeline struct {
-	Items        []timelineItem `json:"items"`
+// Timeline is mojTimeline.
+type Timeline struct {
+	Items        []TimelineItem `json:"items"`
 	HeadingLevel flexString     `json:"headingLevel"`
 	Classes      string         `json:"classes"`
 	Attributes   attributes     `json:"attributes"`
 }
 
-// timelineItem is one event of a timeline.
-type timelineItem struct {
-	Label      content          `json:"label"`
+// TimelineItem is one event of a timeline.
+type TimelineItem struct {
+	Label      Content          `json:"label"`
 	Text       string           `json:"text"`
 	HTML       template.HTML    `json:"html"`
-	Datetime   timelineDatetime `json:"datetime"`
-	Byline     *content         `json:"byline"`
+	Datetime   TimelineDatetime `json:"datetime"`
+	Byline     *Content         `json:"byline"`
 	Classes    string           `json:"classes"`
 	Attributes attributes       `json:"attributes"`
 }
 
-// timelineDatetime is when an event happened, and how to show it. Timestamp is RFC 3339
+// TimelineDatetime is when an event happened, and how to show it. Timestamp is RFC 3339
 // (time.Time marshals to it); Type is datetime, shortdatetime, date, shortdate or time, as
 // mojDate formats them; without a type the time is shown as moment's default format.
-type timelineDatetime struct {
+type TimelineDatetime struct {
 	Timestamp string `json:"timestamp"`
 	Type      string `json:"type"`
 }
 
 // Level is the heading level of the items' titles: 2 unless set.
-func (p timeline) Level() string { return headingLevel(p.HeadingLevel, "2") }
+func (p Timeline) Level() string { return headingLevel(p.HeadingLevel, "2") }
 
 // Display is the time as people read it, in UK time, as mojDate formats it. A timestamp that
 // is not RFC 3339 is shown as it is.
-func (d timelineDatetime) Display() string {
+func (d TimelineDatetime) Display() string {
 	ts, err := time.Parse(time.RFC3339, d.Timestamp)
 	if err != nil {
 		return d.Timestamp

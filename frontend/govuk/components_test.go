@@ -1,4 +1,4 @@
-package frontend
+package govuk
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 	"time"
 )
 
-// parseComponents parses templates/components.html with the constructor funcs.
+// parseComponents parses components.html with the constructor funcs.
 func parseComponents(t *testing.T) *template.Template {
 	t.Helper()
-	tmpl, err := template.New("components").Funcs(componentFuncs()).ParseFS(templateFiles, "templates/components.html")
+	tmpl, err := template.New("components").Funcs(Funcs()).ParseFS(templates, "components.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ type designFixture struct {
 
 func loadDesignFixtures(t *testing.T, component string) []designFixture {
 	t.Helper()
-	b, err := os.ReadFile("node_modules/govuk-frontend/dist/govuk/components/" + component + "/fixtures.json")
+	b, err := os.ReadFile("../node_modules/govuk-frontend/dist/govuk/components/" + component + "/fixtures.json")
 	if err != nil {
 		t.Fatalf("govuk-frontend fixtures missing (run make assets): %v", err)
 	}
@@ -122,14 +122,14 @@ const (
 
 // componentCases are the ported components and the fixtures left out.
 var componentCases = []componentCase{
-	govukCase[genericHeader]("generic-header", "govukGenericHeader", map[string]string{
+	govukCase[GenericHeader]("generic-header", "govukGenericHeader", map[string]string{
 		"with image logo":          "logoHtml not supported: the header is text only",
 		"with text and image logo": "logoHtml not supported: the header is text only",
 		"full width":               "containerClasses not supported",
 		"attributes":               "attributes not supported",
 		"classes":                  "classes not supported",
 	}),
-	govukCase[serviceNavigation]("service-navigation", "govukServiceNavigation", map[string]string{
+	govukCase[ServiceNavigation]("service-navigation", "govukServiceNavigation", map[string]string{
 		"with large navigation":                        skipNav,
 		"with HTML navigation items":                   skipNav,
 		"with non-link navigation items":               skipNav,
@@ -197,8 +197,8 @@ var componentCases = []componentCase{
 	govukCase[backLink]("back-link", "govukBackLink", nil),
 	govukCase[details]("details", "govukDetails", nil),
 	govukCase[breadcrumbs]("breadcrumbs", "govukBreadcrumbs", nil),
-	mojCase[subNavigation]("sub-navigation", "mojSubNavigation"),
-	mojCase[timeline]("timeline", "mojTimeline"),
+	mojCase[SubNavigation]("sub-navigation", "mojSubNavigation"),
+	mojCase[Timeline]("timeline", "mojTimeline"),
 	mojCase[badge]("badge", "mojBadge"),
 	mojCase[alert]("alert", "mojAlert"),
 }
@@ -309,7 +309,7 @@ func TestConstructorsMatchFixtures(t *testing.T) {
 	tmpl := parseComponents(t)
 	for _, c := range componentCases {
 		t.Run(c.component, func(t *testing.T) {
-			build := reflect.ValueOf(componentFuncs()[c.template])
+			build := reflect.ValueOf(Funcs()[c.template])
 			for _, fx := range c.fixtures(t) {
 				if _, ok := c.skip[fx.Name]; ok {
 					continue
@@ -396,9 +396,9 @@ func TestConstructorFuncs(t *testing.T) {
 			"label.text" "Email address" "label.classes" "govuk-label--m" "hint.text" .Hint
 			"errorMessage.text" (index .Errors "email") "value" .Email "attributes.data-test" "x")}}`)
 	spellcheck := false
-	want := input{ID: "email", Name: "email", Type: "email", Autocomplete: "email", Spellcheck: &spellcheck,
-		Label: &label{Text: "Email address", Classes: "govuk-label--m"}, Value: "a@example.com",
-		Attributes: attributes{{Name: "data-test", Value: "x"}}}
+	want := input{control: control{field: field{ID: "email", Name: "email",
+		Label: &label{Text: "Email address", Classes: "govuk-label--m"}, Attributes: attributes{{Name: "data-test", Value: "x"}}}},
+		Type: "email", Autocomplete: "email", Spellcheck: &spellcheck, Value: "a@example.com"}
 
 	// An empty hint or error message text leaves it out.
 	got := renderComponent(t, page, "page", map[string]any{"Hint": "", "Errors": map[string]string{}, "Email": "a@example.com"})
@@ -425,8 +425,8 @@ func TestConstructorFuncs(t *testing.T) {
 		`{{template "govukRadios" (govukRadios "name" "access" "fieldset.legend.text" "Access" "value" "read-write"
 			"items" (list (dict "value" "read" "text" "Read only") (dict "value" "read-write" "text" "Read and write" "hint.text" "Can change" "conditional.html" .More)))}}`)
 	gotRadios := renderComponent(t, radiosPage, "page", map[string]any{"More": template.HTML("<p>more</p>")})
-	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{Name: "access", Fieldset: &fieldset{Legend: &legend{Text: "Access"}}, Value: "read-write",
-		Items: []*choiceItem{{Value: "read", Text: "Read only"}, {Value: "read-write", Text: "Read and write", Hint: &hint{Text: "Can change"}, Conditional: &content{HTML: "<p>more</p>"}}}})
+	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{choiceFields: choiceFields{fields: fields{Fieldset: &fieldset{Legend: &legend{Text: "Access"}}}, Name: "access",
+		Items: []*choiceItem{{Value: "read", Text: "Read only"}, {Value: "read-write", Text: "Read and write", Hint: &hint{Text: "Can change"}, Conditional: &Content{HTML: "<p>more</p>"}}}}, Value: "read-write"})
 	if gotRadios != wantRadios {
 		t.Errorf("radios:\n got: %s\nwant: %s", gotRadios, wantRadios)
 	}
@@ -482,11 +482,11 @@ func TestConstructorErrors(t *testing.T) {
 // Every component has a constructor of its name, and the templates need no funcs of their own
 // (so they parse with the page FuncMap whatever it holds).
 func TestEveryComponentHasAConstructor(t *testing.T) {
-	tmpl, err := template.ParseFS(templateFiles, "templates/components.html")
+	tmpl, err := template.ParseFS(templates, "components.html")
 	if err != nil {
 		t.Fatalf("components.html needs funcs: %v", err)
 	}
-	funcs := componentFuncs()
+	funcs := Funcs()
 	for _, tt := range tmpl.Templates() {
 		name := tt.Name()
 		if strings.HasPrefix(name, "govuk") || strings.HasPrefix(name, "moj") {
@@ -524,8 +524,9 @@ func fill(v reflect.Value, on bool) {
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			// With booleans off, also take the other branch of items that are either a
-			// divider or a choice, a link or plain text.
-			if f.IsExported() && (on || f.Name != "Divider" && f.Name != "Href") {
+			// divider or a choice, a link or plain text. Embedded option structs (field,
+			// control, fields...) are filled too.
+			if (f.IsExported() || f.Anonymous) && (on || f.Name != "Divider" && f.Name != "Href") {
 				fill(v.Field(i), on)
 			}
 		}
