@@ -49,7 +49,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 	funcs := template.FuncMap{"asset": a.url}
 	maps.Copy(funcs, viewFuncs())
 	maps.Copy(funcs, componentFuncs())
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/components.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/components.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -58,7 +58,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		if name == "templates/layout.html" || name == "templates/components.html" {
+		if name == "templates/layout.html" || name == "templates/components.html" || name == "templates/partials.html" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, name)
