@@ -50,7 +50,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 	funcs := template.FuncMap{"asset": a.url}
 	maps.Copy(funcs, viewFuncs())
 	maps.Copy(funcs, govuk.Funcs())
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
 	if err == nil {
 		_, err = layout.ParseFS(govuk.Templates(), "components.html")
 	}
@@ -62,7 +62,7 @@ func New(log *slog.Logger, app *api.App) (*Pages, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		if name == "templates/layout.html" {
+		if name == "templates/layout.html" || name == "templates/partials.html" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, name)
