@@ -15,12 +15,22 @@ import (
 // The request edge the API and the pages share: reading IDs from the path and JSON bodies, and
 // the handler shapes of an operation on the object the path names.
 
-// PathID reads a positive integer path parameter. Anything else is not found: the error is
-// written and ok is false, so the handler returns. The pages use it too.
-func PathID(c *gin.Context, name string) (id int64, ok bool) {
+// ParsePathID reads a positive integer path parameter; anything else is ENOTFOUND. The pages use
+// it where the error joins a form's other errors.
+func ParsePathID(c *gin.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(c, core.NotFound("There is nothing at this address."))
+		return 0, core.NotFound("There is nothing at this address.")
+	}
+	return id, nil
+}
+
+// PathID is ParsePathID for a handler: when the parameter is no ID, the error is written and ok
+// is false, so the handler returns. The pages use it too.
+func PathID(c *gin.Context, name string) (id int64, ok bool) {
+	id, err := ParsePathID(c, name)
+	if err != nil {
+		writeError(c, err)
 		return 0, false
 	}
 	return id, true

@@ -185,9 +185,8 @@ func (p *Pages) TokenCreate() gin.HandlerFunc {
 // TokenRevoke serves POST /account/tokens/:id/revoke.
 func (p *Pages) TokenRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil {
-			api.WriteError(c, core.NotFound("Token not found"))
+		id, ok := api.PathID(c, "id")
+		if !ok {
 			return
 		}
 		if err := p.s.Tokens.Revoke(c.Request.Context(), actor(c), id); err != nil {

@@ -18,16 +18,6 @@ import (
 // Pages of case files and CPS evidence packs. Every page calls one models operation, which
 // decides access: a case the actor may not see is "Page not found" on every page.
 
-// caseParam reads a positive integer path parameter; anything else is not found.
-func caseParam(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Page not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 func casePath(id int64, suffix string) string {
 	return "/casefiles/" + strconv.FormatInt(id, 10) + suffix
 }
@@ -243,7 +233,7 @@ func (p *Pages) CaseCreate() gin.HandlerFunc {
 // CaseEditForm serves GET /casefiles/:id/edit.
 func (p *Pages) CaseEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -278,7 +268,7 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 // CaseUpdate serves POST /casefiles/:id/edit.
 func (p *Pages) CaseUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -347,7 +337,7 @@ func (v caseTab) SubNav() subNavigation {
 
 // caseTab loads the case for a tab (an audited read).
 func (p *Pages) caseTab(c *gin.Context, tab string) (caseTab, int64, bool) {
-	id, ok := caseParam(c, "id")
+	id, ok := api.PathID(c, "id")
 	if !ok {
 		return caseTab{}, 0, false
 	}
@@ -552,7 +542,7 @@ func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formE
 	if !ok {
 		return
 	}
-	itemID, ok := caseParam(c, "item")
+	itemID, ok := api.PathID(c, "item")
 	if !ok {
 		return
 	}
@@ -610,11 +600,11 @@ func (p *Pages) itemFailed(c *gin.Context, err error, field string) {
 // CaseItemUpdate serves POST /casefiles/:id/items/:item.
 func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		itemID, ok := caseParam(c, "item")
+		itemID, ok := api.PathID(c, "item")
 		if !ok {
 			return
 		}
@@ -642,11 +632,11 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 // CaseItemReview serves POST /casefiles/:id/items/:item/review: the CPS liaison's verdict.
 func (p *Pages) CaseItemReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		itemID, ok := caseParam(c, "item")
+		itemID, ok := api.PathID(c, "item")
 		if !ok {
 			return
 		}
@@ -778,7 +768,7 @@ func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, fo
 // so it can show progress; without it the browser is redirected.
 func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -828,7 +818,7 @@ func (p *Pages) CaseReferenceForm() gin.HandlerFunc {
 // CaseReferenceCreate serves POST /casefiles/:id/evidence/reference.
 func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -862,7 +852,7 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		evID, ok := caseParam(c, "ev")
+		evID, ok := api.PathID(c, "ev")
 		if !ok {
 			return
 		}
@@ -954,7 +944,7 @@ func (p *Pages) CaseEntryForm() gin.HandlerFunc {
 // CaseEntryCreate serves POST /casefiles/:id/disclosure/new.
 func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -970,7 +960,7 @@ func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
 // CaseEntryEditForm serves GET /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		entryID, ok := caseParam(c, "entry")
+		entryID, ok := api.PathID(c, "entry")
 		if !ok {
 			return
 		}
@@ -981,11 +971,11 @@ func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 // CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		entryID, ok := caseParam(c, "entry")
+		entryID, ok := api.PathID(c, "entry")
 		if !ok {
 			return
 		}
@@ -1095,7 +1085,7 @@ func (p *Pages) CasePack() gin.HandlerFunc {
 // the field's id on the page, since several forms share names).
 func (p *Pages) packAction(flash, defaultField string, names map[string]string, do func(c *gin.Context, id int64) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1170,9 +1160,9 @@ func (p *Pages) CaseShare() gin.HandlerFunc {
 // CaseShareRevoke serves POST /casefiles/:id/shares/:share/revoke.
 func (p *Pages) CaseShareRevoke() gin.HandlerFunc {
 	return p.packAction("share-revoked", "liaison_id", map[string]string{}, func(c *gin.Context, id int64) error {
-		share, err := strconv.ParseInt(c.Param("share"), 10, 64)
+		share, err := api.ParsePathID(c, "share")
 		if err != nil {
-			return core.NotFound("Share not found")
+			return err
 		}
 		return p.s.CaseFiles.RevokeShare(c.Request.Context(), actor(c), id, share)
 	})
@@ -1217,9 +1207,9 @@ func (p *Pages) CaseActionAnswer() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		action := c.Param("action")
 		p.packAction("action-answered", "response-"+action, map[string]string{"response": "response-" + action}, func(c *gin.Context, id int64) error {
-			actionID, err := strconv.ParseInt(action, 10, 64)
+			actionID, err := api.ParsePathID(c, "action")
 			if err != nil {
-				return core.NotFound("CPS action not found")
+				return err
 			}
 			_, err = p.s.CaseFiles.AnswerAction(c.Request.Context(), actor(c), id, actionID, c.PostForm("response"))
 			return err
@@ -1247,7 +1237,7 @@ func (p *Pages) CaseClose() gin.HandlerFunc {
 // CaseMemberAdd serves POST /casefiles/:id/team.
 func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1281,11 +1271,11 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 // CaseMemberRemove serves POST /casefiles/:id/team/:member/remove.
 func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		member, ok := caseParam(c, "member")
+		member, ok := api.PathID(c, "member")
 		if !ok {
 			return
 		}

@@ -32,16 +32,6 @@ func highest(markings ...string) string {
 	return level.String()
 }
 
-// guidanceID reads :id; anything else is not found.
-func guidanceID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Guidance not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // guidanceField points an error at the field of the page's form the error summary links to: a
 // date's first box; the search box for a page link that is no good (the page number or cursor
 // of the address, which the reader changes by searching again).
@@ -263,7 +253,7 @@ func (p *Pages) audienceText(c *gin.Context, a guidance.GuidanceAudience) string
 // GuidanceDocument serves GET /guidance/documents/:id.
 func (p *Pages) GuidanceDocument() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -313,7 +303,7 @@ func (v guidanceVersionView) Working() bool {
 // GuidanceVersion serves GET /guidance/versions/:id.
 func (p *Pages) GuidanceVersion() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -342,7 +332,7 @@ func (p *Pages) versionPage(c *gin.Context, id int64, status int, errs formError
 // GuidanceHistory serves GET /guidance/documents/:id/history: every version the reader may see.
 func (p *Pages) GuidanceHistory() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -439,7 +429,7 @@ func statusLabel(s string) string {
 // GuidanceDiff serves GET /guidance/documents/:id/diff?from=&to=: what changed in the body.
 func (p *Pages) GuidanceDiff() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -471,7 +461,7 @@ func (p *Pages) GuidanceAcknowledge() gin.HandlerFunc {
 // message.
 func (p *Pages) guidanceAction(do func(c *gin.Context, id int64) (string, error), flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -646,7 +636,7 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 // GuidanceEditForm serves GET /guidance/versions/:id/edit.
 func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -668,7 +658,7 @@ func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 // GuidanceUpdate serves POST /guidance/versions/:id/edit.
 func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -697,7 +687,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 // upload form to the blob store.
 func (p *Pages) GuidanceAttach() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -743,7 +733,7 @@ func (p *Pages) GuidancePublish() gin.HandlerFunc {
 // GuidanceReturn serves POST /guidance/versions/:id/return: a comment is required.
 func (p *Pages) GuidanceReturn() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -772,7 +762,7 @@ func (p *Pages) GuidanceStartVersion() gin.HandlerFunc {
 // review date (twelve months from today when left empty).
 func (p *Pages) GuidanceReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -847,7 +837,7 @@ func (p *Pages) GuidanceAcknowledgements() gin.HandlerFunc {
 // GuidanceAcknowledgementsOf serves GET /guidance/acknowledgements/:id.
 func (p *Pages) GuidanceAcknowledgementsOf() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}

@@ -48,16 +48,6 @@ func (p *Pages) trainingSub(c *gin.Context, current string) subNavigation {
 	return subNavigation{Label: "Training", Items: items}
 }
 
-// trainingID reads a positive path parameter; anything else is not found.
-func trainingID(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("There is nothing at this address."))
-		return 0, false
-	}
-	return id, true
-}
-
 // refused shows err on a page as an alert when it is a refusal of the action (ECONFLICT: a
 // booking rule, a decision that came too late), by calling show with the message; any other
 // error gets its error page.
@@ -303,7 +293,7 @@ func fileSize(n int64) string {
 // Course serves GET /courses/:id.
 func (p *Pages) Course() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -471,7 +461,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 // CourseEditForm serves GET /courses/:id/edit.
 func (p *Pages) CourseEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -499,7 +489,7 @@ func (p *Pages) CourseEditForm() gin.HandlerFunc {
 // CourseUpdate serves POST /courses/:id/edit.
 func (p *Pages) CourseUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -534,7 +524,7 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 // CoursePublish serves POST /courses/:id/publish.
 func (p *Pages) CoursePublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -560,7 +550,7 @@ func (p *Pages) courseAlert(c *gin.Context, id int64, msg string) {
 // CourseTrainerAdd serves POST /courses/:id/trainers.
 func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -619,7 +609,7 @@ func (p *Pages) materialsData(c *gin.Context, id int64) (materialsView, error) {
 // CourseMaterials serves GET /courses/:id/materials: the trainer's material page.
 func (p *Pages) CourseMaterials() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -636,7 +626,7 @@ func (p *Pages) CourseMaterials() gin.HandlerFunc {
 // MaterialUpload serves POST /courses/:id/materials: a multipart form streamed to storage.
 func (p *Pages) MaterialUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -669,15 +659,15 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 // MaterialPublish serves POST /courses/:id/materials/:material/versions/:version/publish.
 func (p *Pages) MaterialPublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		mid, ok := trainingID(c, "material")
+		mid, ok := api.PathID(c, "material")
 		if !ok {
 			return
 		}
-		version, ok := trainingID(c, "version")
+		version, ok := api.PathID(c, "version")
 		if !ok {
 			return
 		}
@@ -868,7 +858,7 @@ func sessionForm(s training.CourseSessionView) url.Values {
 // SessionNewForm serves GET /courses/:id/sessions/new.
 func (p *Pages) SessionNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -887,7 +877,7 @@ func (p *Pages) SessionNewForm() gin.HandlerFunc {
 // SessionCreate serves POST /courses/:id/sessions/new.
 func (p *Pages) SessionCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -919,7 +909,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 // SessionEditForm serves GET /sessions/:id/edit.
 func (p *Pages) SessionEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -936,7 +926,7 @@ func (p *Pages) SessionEditForm() gin.HandlerFunc {
 // SessionUpdate serves POST /sessions/:id/edit.
 func (p *Pages) SessionUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1023,7 +1013,7 @@ func (p *Pages) sessionPage(c *gin.Context, id int64, status int, alert string) 
 // Session serves GET /sessions/:id.
 func (p *Pages) Session() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1034,7 +1024,7 @@ func (p *Pages) Session() gin.HandlerFunc {
 // SessionRequest serves POST /sessions/:id/request: the actor asks for a place.
 func (p *Pages) SessionRequest() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1067,7 +1057,7 @@ func (p *Pages) reasonPage(c *gin.Context, status int, v reasonView, form url.Va
 // SessionCancelForm serves GET /sessions/:id/cancel.
 func (p *Pages) SessionCancelForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1093,7 +1083,7 @@ func (p *Pages) sessionCancelView(c *gin.Context, id int64) (reasonView, error) 
 // SessionCancel serves POST /sessions/:id/cancel.
 func (p *Pages) SessionCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1123,7 +1113,7 @@ func (p *Pages) SessionLearners() gin.HandlerFunc {
 		When      string
 	}
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1224,7 +1214,7 @@ func (p *Pages) registerPage(c *gin.Context, id int64, day int, status int, form
 // Register serves GET /sessions/:id/register?day=N.
 func (p *Pages) Register() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1236,7 +1226,7 @@ func (p *Pages) Register() gin.HandlerFunc {
 // RegisterMark serves POST /sessions/:id/register: the marks of one day.
 func (p *Pages) RegisterMark() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1297,7 +1287,7 @@ func (p *Pages) RegisterMark() gin.HandlerFunc {
 // SessionComplete serves POST /sessions/:id/complete: certificates for those who attended.
 func (p *Pages) SessionComplete() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1342,7 +1332,7 @@ func (p *Pages) bulkData(c *gin.Context, id int64) (bulkView, error) {
 // BulkForm serves GET /sessions/:id/bulk.
 func (p *Pages) BulkForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1358,7 +1348,7 @@ func (p *Pages) BulkForm() gin.HandlerFunc {
 // BulkUpload serves POST /sessions/:id/bulk and shows the outcome of each row.
 func (p *Pages) BulkUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1385,7 +1375,7 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 // EnrolmentWithdraw serves POST /enrolments/:id/withdraw: back to the session's page.
 func (p *Pages) EnrolmentWithdraw() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1436,7 +1426,7 @@ func (p *Pages) Approvals() gin.HandlerFunc {
 // EnrolmentApprove serves POST /enrolments/:id/approve.
 func (p *Pages) EnrolmentApprove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1467,7 +1457,7 @@ func (p *Pages) declineView(c *gin.Context, id int64) (reasonView, error) {
 // EnrolmentDeclineForm serves GET /enrolments/:id/decline.
 func (p *Pages) EnrolmentDeclineForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1483,7 +1473,7 @@ func (p *Pages) EnrolmentDeclineForm() gin.HandlerFunc {
 // EnrolmentDecline serves POST /enrolments/:id/decline.
 func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1518,7 +1508,7 @@ func (p *Pages) cancelView(c *gin.Context, id int64) (reasonView, error) {
 // EnrolmentCancelForm serves GET /enrolments/:id/cancel.
 func (p *Pages) EnrolmentCancelForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1534,7 +1524,7 @@ func (p *Pages) EnrolmentCancelForm() gin.HandlerFunc {
 // EnrolmentCancel serves POST /enrolments/:id/cancel.
 func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1614,7 +1604,7 @@ func (p *Pages) CalendarRotate() gin.HandlerFunc {
 // StaffRecord serves GET /staff-training/:id: a staff member's learning record.
 func (p *Pages) StaffRecord() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1670,7 +1660,7 @@ func (certificateView) Hours(h float64) string { return hours(h) }
 // Certificate serves GET /certificates/:id.
 func (p *Pages) Certificate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1752,7 +1742,7 @@ func (p *Pages) Notifications() gin.HandlerFunc {
 // NotificationOpen serves POST /notifications/:id/read: marks it read and follows its link.
 func (p *Pages) NotificationOpen() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}

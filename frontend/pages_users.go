@@ -173,20 +173,10 @@ type userView struct {
 	EmailOn   bool   // set-password links go by email, never to the administrator
 }
 
-// userID reads :id; anything else is not found.
-func userID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("User not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // User serves GET /users/:id.
 func (p *Pages) User() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -207,7 +197,7 @@ func (p *Pages) userPage(c *gin.Context, id int64, link string) {
 // UserEditForm serves GET /users/:id/edit.
 func (p *Pages) UserEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -235,7 +225,7 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 // UserUpdate serves POST /users/:id/edit.
 func (p *Pages) UserUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -267,7 +257,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 // page again with a message.
 func (p *Pages) userAction(do func(c *gin.Context, id int64) error, flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -308,7 +298,7 @@ func (p *Pages) UserResetMFA() gin.HandlerFunc {
 // email on, says it was emailed.
 func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -387,19 +377,10 @@ func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	}
 }
 
-func orgID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Organisation not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // OrganisationEditForm serves GET /organisations/:id/edit.
 func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -421,7 +402,7 @@ func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 // OrganisationUpdate serves POST /organisations/:id/edit.
 func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -442,7 +423,7 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 
 func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
