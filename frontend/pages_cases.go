@@ -699,7 +699,11 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		api.WriteError(c, err)
 		return
 	}
-	fv := evidenceFormView{caseTab: v, Items: items, MaxSize: humanSize(p.app.Cfg.MaxEvidenceBytes)}
+	limit := p.app.Cfg.MaxEvidenceBytes
+	if limit <= 0 {
+		limit = casefile.DefaultMaxEvidenceBytes
+	}
+	fv := evidenceFormView{caseTab: v, Items: items, MaxSize: core.HumanBytes(limit)}
 	if form == nil {
 		form = c.Request.URL.Query()
 		if item := form.Get("item"); item != "" {
@@ -724,19 +728,6 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		title = "Correct exhibit " + fv.Supersedes.ExhibitRef
 	}
 	p.render(c, status, view, page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
-}
-
-// humanSize prints a size limit for people.
-func humanSize(n int64) string {
-	switch {
-	case n <= 0:
-		return "5 GiB"
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // CaseEvidenceForm serves GET /casefiles/:id/evidence/new (?item= preselects a checklist item,
