@@ -185,14 +185,14 @@ func EvidenceFields(f map[string][]string) (casefile.EvidenceInput, error) {
 		}
 		in.ItemIDs = append(in.ItemIDs, id)
 	}
-	d, err := formDate(get, "produced_on")
+	d, err := formDate(get, "produced_on", "Date produced")
 	in.ProducedOn = d
 	return in, err
 }
 
-// formDate reads a date field: name as YYYY-MM-DD, or the GOV.UK date input name-day,
-// name-month and name-year. Empty means none.
-func formDate(get func(string) string, name string) (*time.Time, error) {
+// formDate reads a date field of an upload form: name as YYYY-MM-DD, or the GOV.UK date input
+// name-day, name-month and name-year, which label names in errors. Empty means none.
+func formDate(get func(string) string, name, label string) (*time.Time, error) {
 	if v := strings.TrimSpace(get(name)); v != "" {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
@@ -200,22 +200,8 @@ func formDate(get func(string) string, name string) (*time.Time, error) {
 		}
 		return &t, nil
 	}
-	day, month, year := strings.TrimSpace(get(name+"-day")), strings.TrimSpace(get(name+"-month")), strings.TrimSpace(get(name+"-year"))
-	if day == "" && month == "" && year == "" {
-		return nil, nil
-	}
-	d, err1 := strconv.Atoi(day)
-	m, err2 := strconv.Atoi(month)
-	y, err3 := strconv.Atoi(year)
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 || t.Day() != d || int(t.Month()) != m {
-		return nil, core.Invalid(name, "Enter a real date, like 31 3 2026")
-	}
-	return &t, nil
+	return DateInput(get, name, label)
 }
-
-// FormDate is formDate for the pages.
-func FormDate(get func(string) string, name string) (*time.Time, error) { return formDate(get, name) }
 
 // handleEvidenceUpload streams an exhibit's file: the form's fields come first, then the
 // file, which goes straight to the encrypted store.

@@ -84,10 +84,6 @@ func dateFields(form url.Values, name string, d *time.Time) {
 	form.Set(name+"-year", strconv.Itoa(d.Year()))
 }
 
-func postedDate(c *gin.Context, name string) (*time.Time, error) {
-	return api.FormDate(c.PostForm, name)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Lists
 
@@ -615,7 +611,7 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 				in.EvidenceIDs = append(in.EvidenceIDs, n)
 			}
 		}
-		due, err := postedDate(c, "due_on")
+		due, err := api.DateInput(c.PostForm, "due_on", "Due date")
 		if err == nil {
 			in.DueOn = due
 			_, err = p.s.CaseFiles.UpdateItem(c.Request.Context(), actor(c), id, itemID, in)
@@ -641,7 +637,7 @@ func (p *Pages) CaseItemReview() gin.HandlerFunc {
 			return
 		}
 		in := casefile.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
-		due, err := postedDate(c, "action_due_on")
+		due, err := api.DateInput(c.PostForm, "action_due_on", "Action due date")
 		if err == nil {
 			in.ActionDue = due
 			_, err = p.s.CaseFiles.ReviewItem(c.Request.Context(), actor(c), id, itemID, in)
@@ -1138,7 +1134,7 @@ func (p *Pages) CaseReturn() gin.HandlerFunc {
 // CaseShare serves POST /casefiles/:id/shares.
 func (p *Pages) CaseShare() gin.HandlerFunc {
 	return p.packAction("pack-shared", "liaison_id", map[string]string{"liaison_id": "liaison_id", "expires_on": "expires_on-day"}, func(c *gin.Context, id int64) error {
-		day, err := postedDate(c, "expires_on")
+		day, err := api.DateInput(c.PostForm, "expires_on", "Last day of the share")
 		if err != nil {
 			return err
 		}
@@ -1170,7 +1166,7 @@ func (p *Pages) CaseAdvice() gin.HandlerFunc {
 // CaseDecision serves POST /casefiles/:id/decision.
 func (p *Pages) CaseDecision() gin.HandlerFunc {
 	return p.packAction("decision-recorded", "decision", map[string]string{"decision": "decision", "reasons": "reasons", "action": "decision-action", "due_on": "decision_due_on-day", "action_due_on": "decision_due_on-day"}, func(c *gin.Context, id int64) error {
-		due, err := postedDate(c, "decision_due_on")
+		due, err := api.DateInput(c.PostForm, "decision_due_on", "Action due date")
 		if err != nil {
 			return renameFields(err, map[string]string{"decision_due_on": "action_due_on"})
 		}
@@ -1183,7 +1179,7 @@ func (p *Pages) CaseDecision() gin.HandlerFunc {
 // CaseAction serves POST /casefiles/:id/actions.
 func (p *Pages) CaseAction() gin.HandlerFunc {
 	return p.packAction("action-raised", "action-text", map[string]string{"text": "action-text", "due_on": "due_on-day", "item_id": "item_id"}, func(c *gin.Context, id int64) error {
-		due, err := postedDate(c, "due_on")
+		due, err := api.DateInput(c.PostForm, "due_on", "Due date")
 		if err != nil {
 			return err
 		}

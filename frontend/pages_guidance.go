@@ -149,8 +149,8 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		v.Organisations = orgs
 		data := page{Title: "Search guidance", Form: q, Data: &v}
 		// The page's form uses a GOV.UK date input; the filter takes YYYY-MM-DD.
-		if d, ok := parseDate(q.Get("since-day"), q.Get("since-month"), q.Get("since-year")); !ok {
-			p.formFailed(c, core.Invalid("since-day", "Enter a real date, like 22 11 2026"), "guidance_search", data, "q")
+		if d, err := api.DateInput(q.Get, "since", "Updated since date"); err != nil {
+			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
 			return
 		} else if d != nil {
 			q.Set("since", d.Format(time.DateOnly))
@@ -766,11 +766,8 @@ func (p *Pages) GuidanceReview() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		next, ok := parseDate(c.PostForm("next_review-day"), c.PostForm("next_review-month"), c.PostForm("next_review-year"))
-		var err error
-		if !ok {
-			err = core.Invalid("next_review", "Enter a real date, like 22 11 2027, or leave it empty")
-		} else {
+		next, err := api.DateInput(c.PostForm, "next_review", "Next review date")
+		if err == nil {
 			_, err = p.s.Guidance.Review(c.Request.Context(), actor(c), id, next)
 		}
 		if err != nil {

@@ -780,14 +780,11 @@ func sessionInput(c *gin.Context) (training.SessionInput, error) {
 		return in, core.Invalid("min_learners", "Minimum numbers must be a whole number, like 8")
 	}
 	date := func(name, what string) (*time.Time, error) {
-		d, ok := parseDate(c.PostForm(name+"-day"), c.PostForm(name+"-month"), c.PostForm(name+"-year"))
-		switch {
-		case !ok:
-			return nil, core.Invalid(name+"-day", what+" must be a real date, like 2 3 2026")
-		case d == nil:
-			return nil, core.Invalid(name+"-day", "Enter "+strings.ToLower(what[:1])+what[1:])
+		d, err := api.DateInput(c.PostForm, name, what)
+		if err == nil && d == nil {
+			err = core.Invalid(name, "Enter "+strings.ToLower(what[:1])+what[1:])
 		}
-		return d, nil
+		return d, err
 	}
 	first, err := date("starts_on", "The first day")
 	if err != nil {

@@ -112,12 +112,9 @@ func userInput(c *gin.Context) (identity.UserInput, error) {
 	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
 	in := identity.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
 		Roles: c.PostFormArray("roles"), VettingLevel: core.Vetting(c.PostForm("vetting_level"))}
-	exp, ok := parseDate(c.PostForm("vetting_expires_on-day"), c.PostForm("vetting_expires_on-month"), c.PostForm("vetting_expires_on-year"))
-	if !ok {
-		return in, core.Invalid("vetting_expires_on", "Vetting expiry must be a real date, like 31 3 2027")
-	}
+	exp, err := api.DateInput(c.PostForm, "vetting_expires_on", "Vetting expiry")
 	in.VettingExpiresOn = exp
-	return in, nil
+	return in, err
 }
 
 // UserNewForm serves GET /users/new.
@@ -456,13 +453,15 @@ func (p *Pages) Audit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		q := c.Request.URL.Query()
 		// The page's form uses GOV.UK date inputs; the filter takes YYYY-MM-DD.
-		for _, name := range []string{"from", "to"} {
-			if d, ok := parseDate(q.Get(name+"-day"), q.Get(name+"-month"), q.Get(name+"-year")); ok && d != nil {
-				q.Set(name, d.Format("2006-01-02"))
-			} else if !ok {
-				p.render(c, http.StatusUnprocessableEntity, "audit", page{Title: "Audit log", Form: q,
-					Errors: formErrors{{Field: name, Message: "Enter a real date, like 22 11 2026"}}, Data: auditView{}})
+		for _, f := range [][2]string{{"from", "From date"}, {"to", "To date"}} {
+			name := f[0]
+			d, err := api.DateInput(q.Get, name, f[1])
+			if err != nil {
+				p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
 				return
+			}
+			if d != nil {
+				q.Set(name, d.Format("2006-01-02"))
 			}
 		}
 		c.Request.URL.RawQuery = q.Encode()
