@@ -218,7 +218,7 @@ func (p *Pages) CaseCreate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}}, "urn")
+			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}})
 			return
 		}
 		p.app.SetFlash(c, "case-created")
@@ -280,7 +280,7 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
+			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}})
 			return
 		}
 		p.app.SetFlash(c, "case-updated")
@@ -578,19 +578,8 @@ func (p *Pages) CaseItem() gin.HandlerFunc {
 }
 
 // itemFailed shows the item page again with what was wrong.
-func (p *Pages) itemFailed(c *gin.Context, err error, field string) {
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-		api.WriteError(c, err)
-		return
-	}
-	if me.Field != "" {
-		field = me.Field
-	}
-	_ = c.Request.ParseForm()
-	form := c.Request.PostForm
-	form.Del("csrf_token")
-	p.itemPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+func (p *Pages) itemFailed(c *gin.Context, err error) {
+	refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.itemPage(c, status, form, errs) })
 }
 
 // CaseItemUpdate serves POST /casefiles/:id/items/:item.
@@ -617,7 +606,7 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 			_, err = p.s.CaseFiles.UpdateItem(c.Request.Context(), actor(c), id, itemID, in)
 		}
 		if err != nil {
-			p.itemFailed(c, renameFields(err, map[string]string{"due_on": "due_on-day", "evidence_ids": "evidence_ids"}), "status")
+			p.itemFailed(c, renameFields(err, map[string]string{"due_on": "due_on-day", "evidence_ids": "evidence_ids"}))
 			return
 		}
 		p.app.SetFlash(c, "item-updated")
@@ -643,7 +632,7 @@ func (p *Pages) CaseItemReview() gin.HandlerFunc {
 			_, err = p.s.CaseFiles.ReviewItem(c.Request.Context(), actor(c), id, itemID, in)
 		}
 		if err != nil {
-			p.itemFailed(c, renameFields(err, map[string]string{"reason": "review_reason", "action_due_on": "action_due_on-day"}), "verdict")
+			p.itemFailed(c, renameFields(err, map[string]string{"reason": "review_reason", "action_due_on": "action_due_on-day"}))
 			return
 		}
 		if in.Verdict == "accept" {
@@ -736,18 +725,9 @@ func (p *Pages) CaseEvidenceForm() gin.HandlerFunc {
 
 // evidenceFailed shows an evidence form again with what was wrong; anything but bad input or a
 // conflict gets its error page.
-func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values, field string) {
+func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values) {
 	err = renameFields(err, map[string]string{"produced_on": "produced_on-day", "item_ids": "item_ids"})
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT && me.Code != core.ETOOLARGE) {
-		api.WriteError(c, err)
-		return
-	}
-	if me.Field != "" {
-		field = me.Field
-	}
-	form.Del("csrf_token")
-	p.evidenceForm(c, view, title, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+	refill(c, err, form, func(status int, form url.Values, errs formErrors) { p.evidenceForm(c, view, title, status, form, errs) })
 }
 
 // CaseEvidenceUpload serves POST /casefiles/:id/evidence/new: the fields, then the file,
@@ -765,7 +745,7 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 		}
 		form, err := api.OpenUpload(c)
 		if err != nil {
-			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", url.Values{}, "file")
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", url.Values{})
 			return
 		}
 		in, err := api.EvidenceFields(form.Fields)
@@ -779,7 +759,7 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 			}
 		}
 		if err != nil {
-			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", form.Fields, "file")
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", form.Fields)
 			return
 		}
 		p.app.SetFlash(c, "evidence-added")
@@ -817,7 +797,7 @@ func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 				System: form.Get("system"), ExternalID: form.Get("external_id"), HashAlgorithm: form.Get("hash_algorithm"), Hash: form.Get("hash")})
 		}
 		if err != nil {
-			p.evidenceFailed(c, err, "case_reference_form", "Reference media in a force evidence system", form, "exhibit_ref")
+			p.evidenceFailed(c, err, "case_reference_form", "Reference media in a force evidence system", form)
 			return
 		}
 		p.app.SetFlash(c, "evidence-referenced")
@@ -908,19 +888,7 @@ func entryInput(c *gin.Context) casefile.EntryInput {
 }
 
 func (p *Pages) entryFailed(c *gin.Context, err error, entryID int64) {
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-		api.WriteError(c, err)
-		return
-	}
-	field := me.Field
-	if field == "" {
-		field = "description"
-	}
-	_ = c.Request.ParseForm()
-	form := c.Request.PostForm
-	form.Del("csrf_token")
-	p.entryForm(c, entryID, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+	refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.entryForm(c, entryID, status, form, errs) })
 }
 
 // CaseEntryForm serves GET /casefiles/:id/disclosure/new.
@@ -1084,18 +1052,11 @@ func (p *Pages) packAction(flash, defaultField string, names map[string]string, 
 		}
 		err = renameFields(err, names)
 		var me *core.Error
-		if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-			api.WriteError(c, err)
-			return
+		if errors.As(err, &me) && me.Field != "" && !slices.Contains(mapValues(names), me.Field) {
+			// A field the pack page does not have: the error belongs to the action's own field.
+			err = &core.Error{Code: me.Code, Field: defaultField, Message: me.Message}
 		}
-		field := me.Field
-		if field == "" || !slices.Contains(mapValues(names), field) {
-			field = defaultField
-		}
-		_ = c.Request.ParseForm()
-		form := c.Request.PostForm
-		form.Del("csrf_token")
-		p.packPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+		refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.packPage(c, status, form, errs) })
 	}
 }
 
@@ -1231,23 +1192,11 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 		_, err := p.s.CaseFiles.AddMember(c.Request.Context(), actor(c), id, casefile.MemberInput{Email: c.PostForm("email"),
 			LegalBasis: casefile.LegalBasis(c.PostForm("legal_basis")), BasisDetail: c.PostForm("basis_detail")})
 		if err != nil {
-			var me *core.Error
-			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-				api.WriteError(c, err)
-				return
-			}
-			v, _, ok := p.caseTab(c, "team")
-			if !ok {
-				return
-			}
-			field := me.Field
-			if field == "" {
-				field = "email"
-			}
-			_ = c.Request.ParseForm()
-			form := c.Request.PostForm
-			form.Del("csrf_token")
-			p.teamPage(c, v, id, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			refill(c, err, nil, func(status int, form url.Values, errs formErrors) {
+				if v, _, ok := p.caseTab(c, "team"); ok {
+					p.teamPage(c, v, id, status, form, errs)
+				}
+			})
 			return
 		}
 		p.app.SetFlash(c, "member-added")
@@ -1395,17 +1344,7 @@ func (p *Pages) CaseTemplateSave() gin.HandlerFunc {
 			in.Items = append(in.Items, casefile.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: casefile.Stage(f("stage")), Required: f("required") == "yes"})
 		}
 		if _, err := p.s.CaseFiles.NewTemplateVersion(c.Request.Context(), actor(c), code, in); err != nil {
-			var me *core.Error
-			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-				api.WriteError(c, err)
-				return
-			}
-			field := me.Field
-			if field == "" {
-				field = "change_note"
-			}
-			form.Del("csrf_token")
-			p.templateForm(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			refill(c, err, form, func(status int, form url.Values, errs formErrors) { p.templateForm(c, status, form, errs) })
 			return
 		}
 		p.app.SetFlash(c, "template-saved")

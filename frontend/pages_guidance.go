@@ -48,15 +48,6 @@ func guidanceField(err error) error {
 	return err
 }
 
-// inputError is err as the one error of a form, when it is a field error.
-func inputError(err error) (formErrors, bool) {
-	var me *core.Error
-	if errors.As(err, &me) && me.Code == core.EINVALID && me.Field != "" {
-		return formErrors{{Field: me.Field, Message: me.Message}}, true
-	}
-	return nil, false
-}
-
 // ---------------------------------------------------------------------------------------------
 // Library home and search
 
@@ -150,7 +141,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		data := page{Title: "Search guidance", Form: q, Data: &v}
 		// The page's form uses a GOV.UK date input; the filter takes YYYY-MM-DD.
 		if d, err := api.DateInput(q.Get, "since", "Updated since date"); err != nil {
-			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+			p.formFailed(c, guidanceField(err), "guidance_search", data)
 			return
 		} else if d != nil {
 			q.Set("since", d.Format(time.DateOnly))
@@ -158,7 +149,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		c.Request.URL.RawQuery = q.Encode()
 		f, err := api.GuidanceFilter(c)
 		if err != nil {
-			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+			p.formFailed(c, guidanceField(err), "guidance_search", data)
 			return
 		}
 		var marks []string
@@ -166,7 +157,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 			n, _ := strconv.Atoi(q.Get("page"))
 			res, err := p.s.Guidance.Search(ctx, a, v.Query, f, max(n, 1))
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+				p.formFailed(c, guidanceField(err), "guidance_search", data)
 				return
 			}
 			v.Searched, v.Results, v.Capped = true, res.Results, res.Capped
@@ -184,7 +175,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		} else {
 			list, err := p.s.Guidance.List(ctx, a, f, q.Get("after"), 20)
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+				p.formFailed(c, guidanceField(err), "guidance_search", data)
 				return
 			}
 			v.Documents = list.Documents
@@ -625,7 +616,7 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 				return
 			}
 			// What was typed is shown again: marked as its author chose to mark it.
-			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f}, "title")
+			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f})
 			return
 		}
 		p.app.SetFlash(c, "guidance-created")
@@ -675,7 +666,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
+				Classification: highest(v.Classification, c.PostForm("classification")), Data: f})
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")
@@ -738,11 +729,7 @@ func (p *Pages) GuidanceReturn() gin.HandlerFunc {
 			return
 		}
 		if _, err := p.s.Guidance.Return(c.Request.Context(), actor(c), id, c.PostForm("comment")); err != nil {
-			if fe, ok := inputError(err); ok {
-				p.versionPage(c, id, http.StatusUnprocessableEntity, fe)
-				return
-			}
-			api.WriteError(c, err)
+			refill(c, err, nil, func(status int, _ url.Values, errs formErrors) { p.versionPage(c, id, status, errs) })
 			return
 		}
 		p.app.SetFlash(c, "guidance-returned")
@@ -771,11 +758,7 @@ func (p *Pages) GuidanceReview() gin.HandlerFunc {
 			_, err = p.s.Guidance.Review(c.Request.Context(), actor(c), id, next)
 		}
 		if err != nil {
-			if fe, ok := inputError(guidanceField(err)); ok {
-				p.documentPage(c, id, http.StatusUnprocessableEntity, fe)
-				return
-			}
-			api.WriteError(c, err)
+			refill(c, guidanceField(err), nil, func(status int, _ url.Values, errs formErrors) { p.documentPage(c, id, status, errs) })
 			return
 		}
 		p.app.SetFlash(c, "guidance-reviewed")

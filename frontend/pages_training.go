@@ -191,7 +191,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
 		page1, err := p.s.Training.ListCourses(ctx, a, f, q.Get("after"), 20)
 		if err != nil {
-			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
+			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}})
 			return
 		}
 		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1, CanCreate: p.s.Training.MayCreateCourse(ctx, a) == nil}
@@ -450,7 +450,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f}, "code")
+			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f})
 			return
 		}
 		p.app.SetFlash(c, "course-created")
@@ -513,7 +513,7 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
+			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f})
 			return
 		}
 		p.app.SetFlash(c, "course-updated")
@@ -560,7 +560,7 @@ func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v}, "email")
+			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "trainer-added")
@@ -648,7 +648,7 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v}, "file")
+			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "material-uploaded")
@@ -895,7 +895,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Schedule a session of " + cv.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}}, "starts_on-day")
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}})
 			return
 		}
 		p.app.SetFlash(c, "session-created")
@@ -943,7 +943,7 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Change the session of " + sv.Course.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}}, "starts_on-day")
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}})
 			return
 		}
 		p.app.SetFlash(c, "session-updated")
@@ -1090,7 +1090,7 @@ func (p *Pages) SessionCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "session-cancelled")
@@ -1359,7 +1359,7 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v}, "file")
+			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v})
 			return
 		}
 		v.Report = &report
@@ -1484,7 +1484,7 @@ func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "enrolment-declined")
@@ -1536,7 +1536,7 @@ func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "enrolment-cancelled")
@@ -1630,7 +1630,7 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		st, err := p.s.Training.StaffRecords(c.Request.Context(), actor(c), q.Get("q"), q.Get("after"), 50)
 		if err != nil {
-			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}}, "q")
+			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}})
 			return
 		}
 		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: training.RenewalWindow}
