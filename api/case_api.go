@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,86 +41,6 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// bindCaseJSON decodes a JSON body like bindJSON, but names the date field that is not a date.
-func bindCaseJSON(c *gin.Context, v any) bool {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if IsTooLarge(err) {
-			writeError(c, core.TooLarge("The request body is too large."))
-		} else {
-			writeError(c, core.Invalid("body", "The request body could not be read"))
-		}
-		return false
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field != "" {
-			writeError(c, core.Invalid(ute.Field, ute.Field+" has the wrong type"))
-		} else if strings.Contains(err.Error(), "YYYY-MM-DD") {
-			writeError(c, core.Invalid("body", "Dates must be written as YYYY-MM-DD"))
-		} else {
-			writeError(c, core.Invalid("body", "The request body must be JSON of the documented shape"))
-		}
-		return false
-	}
-	return true
-}
-
-// caseIDs reads :id and the named second path parameter (0 when name is "").
-func caseIDs(c *gin.Context, name string) (int64, int64, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return 0, 0, false
-	}
-	if name == "" {
-		return id, 0, true
-	}
-	sub, ok := pathID(c, name)
-	return id, sub, ok
-}
-
-// caseOp answers with what op returns for :id (and the second path parameter sub, if any):
-// the handler shape of every case read and of the actions without a body.
-func caseOp[R any](sub string, status int, op func(ctx context.Context, who core.Actor, id, sub int64) (R, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, second, ok := caseIDs(c, sub)
-		if !ok {
-			return
-		}
-		out, err := op(c.Request.Context(), actorOf(c), id, second)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if status == http.StatusNoContent {
-			c.Status(status)
-			return
-		}
-		c.JSON(status, out)
-	}
-}
-
-// caseBody is caseOp with a JSON request body of type Q.
-func caseBody[Q any, R any](sub string, status int, op func(ctx context.Context, who core.Actor, id, sub int64, req Q) (R, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, second, ok := caseIDs(c, sub)
-		if !ok {
-			return
-		}
-		var req Q
-		if !bindCaseJSON(c, &req) {
-			return
-		}
-		out, err := op(c.Request.Context(), actorOf(c), id, second, req)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(status, out)
-	}
-}
-
 func handleCaseList(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := casefile.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
@@ -138,43 +57,21 @@ func handleCaseList(cases *casefile.Service) gin.HandlerFunc {
 	}
 }
 
-func handleCaseCreate(cases *casefile.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in casefile.CaseInput
-		if !bindCaseJSON(c, &in) {
-			return
+// people puts a list of people under "people", never null.
+func people(list func(context.Context, core.Actor) ([]casefile.Person, error)) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		out, err := list(ctx, who)
+		if out == nil {
+			out = []casefile.Person{}
 		}
-		cv, err := cases.Create(c.Request.Context(), actorOf(c), in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, cv)
+		return gin.H{"people": out}, err
 	}
 }
 
-func handleCasePeople(list func(context.Context, core.Actor) ([]casefile.Person, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		people, err := list(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if people == nil {
-			people = []casefile.Person{}
-		}
-		c.JSON(http.StatusOK, gin.H{"people": people})
-	}
-}
-
-func handleTemplateList(cases *casefile.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ts, err := cases.Templates(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"templates": ts})
+func templateList(cases *casefile.Service) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		ts, err := cases.Templates(ctx, who)
+		return gin.H{"templates": ts}, err
 	}
 }
 
@@ -192,7 +89,7 @@ func handleTemplateVersions(cases *casefile.Service) gin.HandlerFunc {
 func handleTemplateVersionCreate(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var in casefile.TemplateInput
-		if !bindCaseJSON(c, &in) {
+		if !bindJSON(c, &in) {
 			return
 		}
 		t, err := cases.NewTemplateVersion(c.Request.Context(), actorOf(c), c.Param("code"), in)
@@ -288,14 +185,14 @@ func EvidenceFields(f map[string][]string) (casefile.EvidenceInput, error) {
 		}
 		in.ItemIDs = append(in.ItemIDs, id)
 	}
-	d, err := formDate(get, "produced_on")
+	d, err := formDate(get, "produced_on", "Date produced")
 	in.ProducedOn = d
 	return in, err
 }
 
-// formDate reads a date field: name as YYYY-MM-DD, or the GOV.UK date input name-day,
-// name-month and name-year. Empty means none.
-func formDate(get func(string) string, name string) (*time.Time, error) {
+// formDate reads a date field of an upload form: name as YYYY-MM-DD, or the GOV.UK date input
+// name-day, name-month and name-year, which label names in errors. Empty means none.
+func formDate(get func(string) string, name, label string) (*time.Time, error) {
 	if v := strings.TrimSpace(get(name)); v != "" {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
@@ -303,28 +200,14 @@ func formDate(get func(string) string, name string) (*time.Time, error) {
 		}
 		return &t, nil
 	}
-	day, month, year := strings.TrimSpace(get(name+"-day")), strings.TrimSpace(get(name+"-month")), strings.TrimSpace(get(name+"-year"))
-	if day == "" && month == "" && year == "" {
-		return nil, nil
-	}
-	d, err1 := strconv.Atoi(day)
-	m, err2 := strconv.Atoi(month)
-	y, err3 := strconv.Atoi(year)
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 || t.Day() != d || int(t.Month()) != m {
-		return nil, core.Invalid(name, "Enter a real date, like 31 3 2026")
-	}
-	return &t, nil
+	return DateInput(get, name, label)
 }
-
-// FormDate is formDate for the pages.
-func FormDate(get func(string) string, name string) (*time.Time, error) { return formDate(get, name) }
 
 // handleEvidenceUpload streams an exhibit's file: the form's fields come first, then the
 // file, which goes straight to the encrypted store.
 func handleEvidenceUpload(cases *casefile.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -381,11 +264,11 @@ type bufferedBody struct {
 // custody event, and a file that fails its integrity check is never served.
 func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ev, ok := caseIDs(c, "ev")
+		ids, ok := pathIDs(c, []string{"id", "ev"})
 		if !ok {
 			return
 		}
-		f, err := cases.OpenEvidence(c.Request.Context(), actorOf(c), id, ev)
+		f, err := cases.OpenEvidence(c.Request.Context(), actorOf(c), ids[0], ids[1])
 		if err != nil {
 			writeError(c, err)
 			return
@@ -399,7 +282,7 @@ func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 // connection, so a pack with altered evidence is never delivered as if whole.
 func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -426,11 +309,11 @@ func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 // can be checked against the manifest hash.
 func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, n, ok := caseIDs(c, "number")
+		ids, ok := pathIDs(c, []string{"id", "number"})
 		if !ok {
 			return
 		}
-		sub, snap, err := cases.SubmissionSnapshot(c.Request.Context(), actorOf(c), id, int(n))
+		sub, snap, err := cases.SubmissionSnapshot(c.Request.Context(), actorOf(c), ids[0], int(ids[1]))
 		if err != nil {
 			writeError(c, err)
 			return
@@ -440,34 +323,8 @@ func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 	}
 }
 
-// The case operations as caseOp and caseBody take them.
-
-func caseGet(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.CaseView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.CaseView, error) {
-		return cases.Get(ctx, who, id)
-	}
-}
-
-func caseUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.CaseInput) (casefile.CaseView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.CaseInput) (casefile.CaseView, error) {
-		return cases.Update(ctx, who, id, in)
-	}
-}
-
-// wrapList puts a list under a key, never null.
-func wrapList[T any](key string, list func(context.Context, core.Actor, int64) ([]T, error)) func(context.Context, core.Actor, int64, int64) (gin.H, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64) (gin.H, error) {
-		out, err := list(ctx, who, id)
-		if out == nil {
-			out = []T{}
-		}
-		return gin.H{key: out}, err
-	}
-}
-
-func itemGet(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.ItemView, error) {
-	return cases.Item
-}
+// The case operations as byID, byIDs and their With forms take them, where the models
+// operation does not fit as it is.
 
 func itemUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, itemRequest) (casefile.ItemView, error) {
 	return func(ctx context.Context, who core.Actor, id, item int64, r itemRequest) (casefile.ItemView, error) {
@@ -481,8 +338,8 @@ func itemReview(cases *casefile.Service) func(context.Context, core.Actor, int64
 	}
 }
 
-func evidenceReference(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, referenceRequest) (casefile.EvidenceView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r referenceRequest) (casefile.EvidenceView, error) {
+func evidenceReference(cases *casefile.Service) func(context.Context, core.Actor, int64, referenceRequest) (casefile.EvidenceView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r referenceRequest) (casefile.EvidenceView, error) {
 		return cases.Reference(ctx, who, id, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: r.ExhibitRef, Description: r.Description,
 			Producer: r.Producer, ProducedOn: r.ProducedOn.T, Source: r.Source, ItemIDs: r.ItemIDs, Supersedes: r.Supersedes, CorrectionReason: r.CorrectionReason},
 			System: r.System, ExternalID: r.ExternalID, HashAlgorithm: r.HashAlgorithm, Hash: r.Hash})
@@ -505,48 +362,26 @@ func evidenceView(cases *casefile.Service) func(context.Context, core.Actor, int
 	}
 }
 
-func scheduleAdd(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.EntryInput) (casefile.DisclosureEntry, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.EntryInput) (casefile.DisclosureEntry, error) {
-		return cases.AddScheduleEntry(ctx, who, id, in)
-	}
-}
-
-func scheduleUpdate(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.EntryInput) (casefile.DisclosureEntry, error) {
-	return cases.UpdateScheduleEntry
-}
-
-func memberAdd(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, casefile.MemberInput) (casefile.TeamMember, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, in casefile.MemberInput) (casefile.TeamMember, error) {
-		return cases.AddMember(ctx, who, id, in)
-	}
-}
-
 func memberRemove(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (struct{}, error) {
 	return func(ctx context.Context, who core.Actor, id, member int64) (struct{}, error) {
 		return struct{}{}, cases.RemoveMember(ctx, who, id, member)
 	}
 }
 
-func packSubmit(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, submitRequest) (casefile.SubmissionView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r submitRequest) (casefile.SubmissionView, error) {
+func packSubmit(cases *casefile.Service) func(context.Context, core.Actor, int64, submitRequest) (casefile.SubmissionView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r submitRequest) (casefile.SubmissionView, error) {
 		return cases.Submit(ctx, who, id, r.Purpose)
 	}
 }
 
-func packApprove(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.SubmissionView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.SubmissionView, error) {
-		return cases.Approve(ctx, who, id)
-	}
-}
-
-func packReturn(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.SubmissionView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.SubmissionView, error) {
+func packReturn(cases *casefile.Service) func(context.Context, core.Actor, int64, textRequest) (casefile.SubmissionView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r textRequest) (casefile.SubmissionView, error) {
 		return cases.Return(ctx, who, id, r.Reason)
 	}
 }
 
-func packShare(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, shareRequest) (casefile.ShareView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r shareRequest) (casefile.ShareView, error) {
+func packShare(cases *casefile.Service) func(context.Context, core.Actor, int64, shareRequest) (casefile.ShareView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r shareRequest) (casefile.ShareView, error) {
 		return cases.Share(ctx, who, id, casefile.ShareInput{LiaisonID: r.LiaisonID, ExpiresOn: r.ExpiresOn.T})
 	}
 }
@@ -557,20 +392,20 @@ func packRevoke(cases *casefile.Service) func(context.Context, core.Actor, int64
 	}
 }
 
-func cpsAdvice(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.CPSAction, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.CPSAction, error) {
+func cpsAdvice(cases *casefile.Service) func(context.Context, core.Actor, int64, textRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r textRequest) (casefile.CPSAction, error) {
 		return cases.RecordAdvice(ctx, who, id, r.Text)
 	}
 }
 
-func cpsDecision(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, decisionRequest) (casefile.CPSAction, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r decisionRequest) (casefile.CPSAction, error) {
+func cpsDecision(cases *casefile.Service) func(context.Context, core.Actor, int64, decisionRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r decisionRequest) (casefile.CPSAction, error) {
 		return cases.RecordDecision(ctx, who, id, casefile.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T})
 	}
 }
 
-func cpsAction(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, actionRequest) (casefile.CPSAction, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r actionRequest) (casefile.CPSAction, error) {
+func cpsAction(cases *casefile.Service) func(context.Context, core.Actor, int64, actionRequest) (casefile.CPSAction, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r actionRequest) (casefile.CPSAction, error) {
 		return cases.RaiseAction(ctx, who, id, casefile.ActionInput{Text: r.Text, DueOn: r.DueOn.T, ItemID: r.ItemID})
 	}
 }
@@ -581,8 +416,8 @@ func cpsAnswer(cases *casefile.Service) func(context.Context, core.Actor, int64,
 	}
 }
 
-func cpsFinalise(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.CaseView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64, r textRequest) (casefile.CaseView, error) {
+func cpsFinalise(cases *casefile.Service) func(context.Context, core.Actor, int64, textRequest) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r textRequest) (casefile.CaseView, error) {
 		if err := cases.Finalise(ctx, who, id, r.Reason); err != nil {
 			return casefile.CaseView{}, err
 		}
@@ -590,8 +425,8 @@ func cpsFinalise(cases *casefile.Service) func(context.Context, core.Actor, int6
 	}
 }
 
-func caseClose(cases *casefile.Service) func(context.Context, core.Actor, int64, int64) (casefile.CaseView, error) {
-	return func(ctx context.Context, who core.Actor, id, _ int64) (casefile.CaseView, error) {
+func caseClose(cases *casefile.Service) func(context.Context, core.Actor, int64) (casefile.CaseView, error) {
+	return func(ctx context.Context, who core.Actor, id int64) (casefile.CaseView, error) {
 		if err := cases.Close(ctx, who, id); err != nil {
 			return casefile.CaseView{}, err
 		}

@@ -72,49 +72,26 @@ func handleGuidanceSearch(g *guidance.Service) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceCategories(g *guidance.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		cats, err := g.Categories(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"categories": cats})
+func guidanceCategories(g *guidance.Service) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		cats, err := g.Categories(ctx, who)
+		return gin.H{"categories": cats}, err
 	}
 }
 
-func handleGuidanceOutstanding(g *guidance.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		docs, err := g.Outstanding(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
+func guidanceOutstanding(g *guidance.Service) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		docs, err := g.Outstanding(ctx, who)
 		if docs == nil {
 			docs = []guidance.GuidanceDocument{}
 		}
-		c.JSON(http.StatusOK, gin.H{"documents": docs})
-	}
-}
-
-func handleGuidanceCreate(g *guidance.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in guidance.GuidanceInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := g.Create(c.Request.Context(), actorOf(c), in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, v)
+		return gin.H{"documents": docs}, err
 	}
 }
 
 func handleGuidanceDiff(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -133,25 +110,13 @@ func handleGuidanceDiff(g *guidance.Service) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceReturn(g *guidance.Service) gin.HandlerFunc {
-	type request struct {
-		Comment string `json:"comment"`
-	}
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req request
-		if !bindJSON(c, &req) {
-			return
-		}
-		v, err := g.Return(c.Request.Context(), actorOf(c), id, req.Comment)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
+type commentRequest struct {
+	Comment string `json:"comment"`
+}
+
+func guidanceReturn(g *guidance.Service) func(context.Context, core.Actor, int64, commentRequest) (guidance.GuidanceVersion, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req commentRequest) (guidance.GuidanceVersion, error) {
+		return g.Return(ctx, who, id, req.Comment)
 	}
 }
 
@@ -160,7 +125,7 @@ func handleGuidanceReview(g *guidance.Service) gin.HandlerFunc {
 		NextReview string `json:"next_review"` // YYYY-MM-DD; twelve months from today when empty
 	}
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -212,7 +177,7 @@ func (u *GuidanceUploads) Next() (core.Upload, error) {
 
 func handleGuidanceAttach(g *guidance.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -225,25 +190,11 @@ func handleGuidanceAttach(g *guidance.Service, limit int64) gin.HandlerFunc {
 	}
 }
 
-func handleGuidanceRemoveAttachment(g *guidance.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		if _, err := g.RemoveAttachment(c.Request.Context(), actorOf(c), id); err != nil {
-			writeError(c, err)
-			return
-		}
-		c.Status(http.StatusNoContent)
-	}
-}
-
 // handleGuidanceAttachment streams an attachment as a download named with its protective
 // marking. Pages and the API share it.
 func handleGuidanceAttachment(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -284,17 +235,5 @@ func acknowledgementsOf(g *guidance.Service) func(context.Context, core.Actor, i
 	return func(ctx context.Context, who core.Actor, id int64) (guidance.GuidanceAckDocument, error) {
 		d, _, err := g.AcknowledgementsOf(ctx, who, id)
 		return d, err
-	}
-}
-
-// handleGuidanceFor answers with what an operation on the actor alone returns.
-func handleGuidanceFor[T any](op func(ctx context.Context, who core.Actor) (T, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		out, err := op(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, out)
 	}
 }

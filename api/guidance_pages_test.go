@@ -181,7 +181,7 @@ func TestGuidanceListPagesEmptyAndPaged(t *testing.T) {
 	for path, says := range map[string]string{
 		"/guidance/search?after=garbage":                                   "go back to the first page",
 		"/guidance/search?q=marigold&page=99":                              "narrow the search",
-		"/guidance/search?since-day=31&since-month=2&since-year=2026":      "Enter a real date",
+		"/guidance/search?since-day=31&since-month=2&since-year=2026":      "must be a real date",
 		"/guidance/search?q=" + url.QueryEscape(strings.Repeat("x ", 150)): "200 characters or fewer",
 	} {
 		w := ob.Get(t, path)

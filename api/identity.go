@@ -11,30 +11,6 @@ import (
 	"github.com/msptp/msphub/models/identity"
 )
 
-// pathID reads a positive integer path parameter; anything else is not found.
-func pathID(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(c, core.NotFound("There is nothing at this address."))
-		return 0, false
-	}
-	return id, true
-}
-
-// bindJSON decodes the request body into v, answering 422 when it is not the expected JSON
-// and 413 when it is over the route's limit.
-func bindJSON(c *gin.Context, v any) bool {
-	if err := c.ShouldBindJSON(v); err != nil {
-		if IsTooLarge(err) {
-			writeError(c, core.TooLarge("The request body is too large."))
-		} else {
-			writeError(c, core.Invalid("body", "The request body must be JSON of the documented shape"))
-		}
-		return false
-	}
-	return true
-}
-
 // me is the signed-in actor as the API shows it.
 type me struct {
 	ID             int64      `json:"id"`
@@ -74,45 +50,19 @@ func handleOrganisationList(orgs *identity.Organisations) gin.HandlerFunc {
 	}
 }
 
-func handleOrganisationCreate(orgs *identity.Organisations) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in identity.OrganisationInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		org, err := orgs.Create(c.Request.Context(), actorOf(c), in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, org)
-	}
+type organisationRequest struct {
+	identity.OrganisationInput
+	Active *bool `json:"active"`
 }
 
-func handleOrganisationUpdate(orgs *identity.Organisations) gin.HandlerFunc {
-	type request struct {
-		identity.OrganisationInput
-		Active *bool `json:"active"`
-	}
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req request
-		if !bindJSON(c, &req) {
-			return
-		}
-		ctx, who := c.Request.Context(), actorOf(c)
+// organisationUpdate changes an organisation, and its being active when the request says.
+func organisationUpdate(orgs *identity.Organisations) func(context.Context, core.Actor, int64, organisationRequest) (core.Organisation, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req organisationRequest) (core.Organisation, error) {
 		org, err := orgs.Update(ctx, who, id, req.OrganisationInput)
 		if err == nil && req.Active != nil {
 			org, err = orgs.SetActive(ctx, who, id, *req.Active)
 		}
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, org)
+		return org, err
 	}
 }
 
@@ -167,71 +117,39 @@ func (r userRequest) input() (identity.UserInput, error) {
 	return in, nil
 }
 
-func handleUserCreate(users *identity.Users) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req userRequest
-		if !bindJSON(c, &req) {
-			return
-		}
+func userCreate(users *identity.Users) func(context.Context, core.Actor, userRequest) (identity.UserView, error) {
+	return func(ctx context.Context, who core.Actor, req userRequest) (identity.UserView, error) {
 		in, err := req.input()
-		if err == nil {
-			var u identity.UserView
-			if u, err = users.Create(c.Request.Context(), actorOf(c), in); err == nil {
-				c.JSON(http.StatusCreated, u)
-				return
-			}
-		}
-		writeError(c, err)
-	}
-}
-
-func handleUserUpdate(users *identity.Users) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req userRequest
-		if !bindJSON(c, &req) {
-			return
-		}
-		in, err := req.input()
-		if err == nil {
-			var u identity.UserView
-			if u, err = users.Update(c.Request.Context(), actorOf(c), id, in); err == nil {
-				c.JSON(http.StatusOK, u)
-				return
-			}
-		}
-		writeError(c, err)
-	}
-}
-
-func handleUserRoles(users *identity.Users) gin.HandlerFunc {
-	type request struct {
-		Roles []string `json:"roles"`
-	}
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req request
-		if !bindJSON(c, &req) {
-			return
-		}
-		u, err := users.SetRoles(c.Request.Context(), actorOf(c), id, req.Roles)
 		if err != nil {
-			writeError(c, err)
-			return
+			return identity.UserView{}, err
 		}
-		c.JSON(http.StatusOK, u)
+		return users.Create(ctx, who, in)
+	}
+}
+
+func userUpdate(users *identity.Users) func(context.Context, core.Actor, int64, userRequest) (identity.UserView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req userRequest) (identity.UserView, error) {
+		in, err := req.input()
+		if err != nil {
+			return identity.UserView{}, err
+		}
+		return users.Update(ctx, who, id, in)
+	}
+}
+
+type rolesRequest struct {
+	Roles []string `json:"roles"`
+}
+
+func userRoles(users *identity.Users) func(context.Context, core.Actor, int64, rolesRequest) (identity.UserView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req rolesRequest) (identity.UserView, error) {
+		return users.SetRoles(ctx, who, id, req.Roles)
 	}
 }
 
 func handleUserSetPasswordLink(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -248,42 +166,22 @@ func handleUserSetPasswordLink(users *identity.Users) gin.HandlerFunc {
 	}
 }
 
-func handleTokenList(tokens *identity.Tokens) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := tokens.List(c.Request.Context(), actorOf(c))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"tokens": list})
+func tokenList(tokens *identity.Tokens) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		list, err := tokens.List(ctx, who)
+		return gin.H{"tokens": list}, err
 	}
 }
 
-func handleTokenCreate(tokens *identity.Tokens) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in identity.NewToken
-		if !bindJSON(c, &in) {
-			return
-		}
-		secret, tok, err := tokens.Create(c.Request.Context(), actorOf(c), in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"token": secret, "details": tok})
+func tokenCreate(tokens *identity.Tokens) func(context.Context, core.Actor, identity.NewToken) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor, in identity.NewToken) (gin.H, error) {
+		secret, tok, err := tokens.Create(ctx, who, in)
+		return gin.H{"token": secret, "details": tok}, err
 	}
 }
 
-func handleTokenRevoke(tokens *identity.Tokens) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		if err := tokens.Revoke(c.Request.Context(), actorOf(c), id); err != nil {
-			writeError(c, err)
-			return
-		}
-		c.Status(http.StatusNoContent)
+func tokenRevoke(tokens *identity.Tokens) func(context.Context, core.Actor, int64) (struct{}, error) {
+	return func(ctx context.Context, who core.Actor, id int64) (struct{}, error) {
+		return struct{}{}, tokens.Revoke(ctx, who, id)
 	}
 }

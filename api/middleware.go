@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,7 +130,7 @@ func securityHeaders(https bool) gin.HandlerFunc {
 func bodyLimit(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit {
-			writeError(c, core.TooLarge("The request is larger than the "+formatBytes(limit)+" allowed here."))
+			writeError(c, core.TooLarge("The request is larger than the "+core.HumanBytes(limit)+" allowed here."))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -156,22 +155,4 @@ func bodyLimitByType(form, upload int64) gin.HandlerFunc {
 func IsTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
-}
-
-// formatBytes prints a limit the way people read it.
-func formatBytes(n int64) string {
-	const (
-		kib = 1 << 10
-		mib = 1 << 20
-		gib = 1 << 30
-	)
-	switch {
-	case n >= gib && n%gib == 0:
-		return strconv.FormatInt(n/gib, 10) + " GiB"
-	case n >= mib && n%mib == 0:
-		return strconv.FormatInt(n/mib, 10) + " MiB"
-	case n >= kib && n%kib == 0:
-		return strconv.FormatInt(n/kib, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }

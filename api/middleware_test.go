@@ -48,8 +48,8 @@ func TestBodyLimit(t *testing.T) {
 			t.Errorf("%s: %d, want %d", tc.name, w.Code, tc.want)
 		}
 	}
-	if got := formatBytes(100 << 20); got != "100 MiB" {
-		t.Errorf("formatBytes = %q", got)
+	if got := core.HumanBytes(100 << 20); got != "100 MB" {
+		t.Errorf("HumanBytes = %q", got)
 	}
 }
 

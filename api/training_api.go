@@ -30,70 +30,13 @@ func handleCourseList(t *training.Service) gin.HandlerFunc {
 	}
 }
 
-func handleCourseCreate(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in training.CourseInput
-		if !bindJSON(c, &in) {
-			return
-		}
-		v, err := t.CreateCourse(c.Request.Context(), actorOf(c), in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, v)
-	}
+type trainerRequest struct {
+	Email string `json:"email"`
 }
 
-func handleCourseTrainerAdd(t *training.Service) gin.HandlerFunc {
-	type request struct {
-		Email string `json:"email"`
-	}
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req request
-		if !bindJSON(c, &req) {
-			return
-		}
-		v, err := t.AddTrainer(c.Request.Context(), actorOf(c), id, req.Email)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
-}
-
-func handleCourseSessions(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		list, err := t.ListSessions(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"sessions": list})
-	}
-}
-
-func handleMaterialList(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		list, err := t.Materials(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"materials": list})
+func courseTrainerAdd(t *training.Service) func(context.Context, core.Actor, int64, trainerRequest) (training.CourseView, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req trainerRequest) (training.CourseView, error) {
+		return t.AddTrainer(ctx, who, id, req.Email)
 	}
 }
 
@@ -130,7 +73,7 @@ func ReadMaterialUpload(c *gin.Context, t *training.Service, courseID, limit int
 
 func handleMaterialUpload(t *training.Service, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -147,38 +90,22 @@ func handleMaterialUpload(t *training.Service, limit int64) gin.HandlerFunc {
 	}
 }
 
-func handleMaterialPublish(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		mid, ok := pathID(c, "material")
-		if !ok {
-			return
-		}
-		version, ok := pathID(c, "version")
-		if !ok {
-			return
-		}
-		v, err := t.PublishMaterial(c.Request.Context(), actorOf(c), id, mid, int(version))
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
-	}
+// materialPublish publishes a version of a course's material: the path names all three.
+func materialPublish(t *training.Service) gin.HandlerFunc {
+	return serve(http.StatusOK, []string{"id", "material", "version"}, func(ctx context.Context, who core.Actor, ids []int64, _ noBody) (training.MaterialView, error) {
+		return t.PublishMaterial(ctx, who, ids[0], ids[1], int(ids[2]))
+	})
 }
 
 // HandleMaterialDownload streams a material file: the current published version, or for its
 // trainers the version in ?version=. The pages use it too.
 func HandleMaterialDownload(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
-		mid, ok := pathID(c, "material")
+		mid, ok := PathID(c, "material")
 		if !ok {
 			return
 		}
@@ -211,21 +138,6 @@ func withReason[T any](op func(ctx context.Context, who core.Actor, id int64, re
 	}
 }
 
-func handleEnrolmentRequest(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := t.Request(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, v)
-	}
-}
-
 // ReadBulkUpload streams the CSV file of a bulk enrolment form into BulkEnrol. The pages use it
 // too.
 func ReadBulkUpload(c *gin.Context, t *training.Service, sessionID int64) (training.BulkReport, error) {
@@ -245,7 +157,7 @@ func ReadBulkUpload(c *gin.Context, t *training.Service, sessionID int64) (train
 
 func handleBulkEnrol(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -262,50 +174,22 @@ func handleBulkEnrol(t *training.Service) gin.HandlerFunc {
 	}
 }
 
-func handleRegisterGet(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		r, err := t.GetRegister(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
+type registerRequest struct {
+	Day   int               `json:"day"`
+	Marks map[string]string `json:"marks"` // enrolment id: attended, partial or absent
 }
 
-func handleRegisterMark(t *training.Service) gin.HandlerFunc {
-	type request struct {
-		Day   int               `json:"day"`
-		Marks map[string]string `json:"marks"` // enrolment id: attended, partial or absent
-	}
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		var req request
-		if !bindJSON(c, &req) {
-			return
-		}
+func registerMark(t *training.Service) func(context.Context, core.Actor, int64, registerRequest) (training.Register, error) {
+	return func(ctx context.Context, who core.Actor, id int64, req registerRequest) (training.Register, error) {
 		marks := map[int64]string{}
 		for k, v := range req.Marks {
 			eid, err := strconv.ParseInt(k, 10, 64)
 			if err != nil {
-				writeError(c, core.Invalid("marks", "marks must map enrolment ids to attended, partial or absent"))
-				return
+				return training.Register{}, core.Invalid("marks", "marks must map enrolment ids to attended, partial or absent")
 			}
 			marks[eid] = v
 		}
-		r, err := t.MarkAttendance(c.Request.Context(), actorOf(c), id, req.Day, marks)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
+		return t.MarkAttendance(ctx, who, id, req.Day, marks)
 	}
 }
 
@@ -366,21 +250,17 @@ func handleCertificateList(t *training.Service) gin.HandlerFunc {
 	}
 }
 
-func handleCertificatesDue(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		st, err := t.StaffRecords(c.Request.Context(), actorOf(c), "", "", 1)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"due_for_renewal": st.Due, "window_days": training.RenewalWindow})
+func certificatesDue(t *training.Service) func(context.Context, core.Actor) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor) (gin.H, error) {
+		st, err := t.StaffRecords(ctx, who, "", "", 1)
+		return gin.H{"due_for_renewal": st.Due, "window_days": training.RenewalWindow}, err
 	}
 }
 
 // HandleCertificatePDF sends a certificate as a PDF download. The pages use it too.
 func HandleCertificatePDF(t *training.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
+		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -439,20 +319,5 @@ func handleNotificationList(n *core.Notifications) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, page)
-	}
-}
-
-func handleNotificationRead(n *core.Notifications) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := pathID(c, "id")
-		if !ok {
-			return
-		}
-		v, err := n.MarkRead(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
 	}
 }

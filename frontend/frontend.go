@@ -139,6 +139,10 @@ func (e formErrors) Summary() []map[string]string {
 		case "vetting_expires_on", "from", "to":
 			anchor += "-day"
 		}
+		if anchor == "" {
+			out = append(out, map[string]string{"text": fe.Message})
+			continue
+		}
 		out = append(out, map[string]string{"text": fe.Message, "href": "#" + anchor})
 	}
 	return out
@@ -301,32 +305,41 @@ func (p *Pages) renderFailure(c *gin.Context, err error) {
 		[]byte("Sorry, there is a problem with the service (reference "+api.RequestID(c)+")."))
 }
 
-// formFailed shows a form again with what was wrong, when err is about the input (a field, a
-// conflict, a throttle); any other error gets its error page. An error that names no field is
-// linked from the summary to defaultField.
-func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, defaultField string) {
+// refill shows a form again with what was wrong, when err is about the input: invalid, a
+// conflict, a throttle, a refused sign-in or too large. It calls show with the error's status,
+// the form as posted (form, or else the request's posted form; without its CSRF token) and the
+// errors: an EINVALID error with a field is an inline error on that field and a summary link to
+// it; any other is in the summary only. Any other error gets its error page.
+func refill(c *gin.Context, err error, form url.Values, show func(status int, form url.Values, errs formErrors)) {
 	var me *core.Error
 	if !errors.As(err, &me) {
 		api.WriteError(c, err)
 		return
 	}
 	switch me.Code {
-	case core.EINVALID, core.ECONFLICT, core.ETOOMANY, core.EUNAUTHENTICATED:
+	case core.EINVALID, core.ECONFLICT, core.ETOOMANY, core.EUNAUTHENTICATED, core.ETOOLARGE:
 	default:
 		api.WriteError(c, err)
 		return
 	}
-	field := me.Field
-	if field == "" {
-		field = defaultField
+	fe := formError{Message: me.Message}
+	if me.Code == core.EINVALID {
+		fe.Field = me.Field
 	}
-	data.Errors = append(formErrors{{Field: field, Message: me.Message}}, data.Errors...)
-	if data.Form == nil {
+	if form == nil {
 		_ = c.Request.ParseForm()
-		data.Form = c.Request.PostForm
+		form = c.Request.PostForm
 	}
-	data.Form.Del("csrf_token")
-	p.render(c, api.StatusOf(me.Code), view, data)
+	form.Del("csrf_token")
+	show(api.StatusOf(me.Code), form, formErrors{fe})
+}
+
+// formFailed is refill for a form page rendered from view and data.
+func (p *Pages) formFailed(c *gin.Context, err error, view string, data page) {
+	refill(c, err, data.Form, func(status int, form url.Values, errs formErrors) {
+		data.Form, data.Errors = form, append(errs, data.Errors...)
+		p.render(c, status, view, data)
+	})
 }
 
 // viewFuncs are the template functions of the views (components add their own).

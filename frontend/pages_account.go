@@ -3,6 +3,7 @@ package frontend
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,7 @@ func (p *Pages) Password() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := p.s.Accounts.ChangePassword(c.Request.Context(), actor(c), c.PostForm("current_password"), c.PostForm("new_password"))
 		if err != nil {
-			p.formFailed(c, err, "account_password", page{Title: "Change your password", Form: map[string][]string{}}, "new_password")
+			p.formFailed(c, err, "account_password", page{Title: "Change your password", Form: map[string][]string{}})
 			return
 		}
 		p.app.SetSession(c, token)
@@ -111,11 +112,7 @@ func (p *Pages) MFAConfirm() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		codes, token, err := p.s.Accounts.ConfirmMFA(c.Request.Context(), actor(c), c.PostForm("code"))
 		if err != nil {
-			if core.ErrorCode(err) != core.EINVALID {
-				api.WriteError(c, err)
-				return
-			}
-			p.mfaPage(c, http.StatusUnprocessableEntity, page{Errors: formErrors{{Field: "code", Message: core.ErrorMessage(err)}}})
+			refill(c, err, url.Values{}, func(status int, _ url.Values, errs formErrors) { p.mfaPage(c, status, page{Errors: errs}) })
 			return
 		}
 		p.app.SetSession(c, token)
@@ -165,17 +162,9 @@ func (p *Pages) TokenCreate() gin.HandlerFunc {
 		in := identity.NewToken{Name: c.PostForm("name"), Scope: c.PostForm("scope"), ExpiresIn: days}
 		secret, _, err := p.s.Tokens.Create(c.Request.Context(), actor(c), in)
 		if err != nil {
-			if core.ErrorCode(err) != core.EINVALID {
-				api.WriteError(c, err)
-				return
-			}
-			_ = c.Request.ParseForm()
-			me := core.ErrorMessage(err)
-			field := "name"
-			if e, ok := err.(*core.Error); ok && e.Field != "" {
-				field = e.Field
-			}
-			p.tokensPage(c, http.StatusUnprocessableEntity, page{Form: c.Request.PostForm, Errors: formErrors{{Field: field, Message: me}}}, "")
+			refill(c, err, nil, func(status int, form url.Values, errs formErrors) {
+				p.tokensPage(c, status, page{Form: form, Errors: errs}, "")
+			})
 			return
 		}
 		p.tokensPage(c, http.StatusCreated, page{Form: map[string][]string{"scope": {identity.ScopeRead}, "expires_in_days": {"30"}}}, secret)
@@ -185,9 +174,8 @@ func (p *Pages) TokenCreate() gin.HandlerFunc {
 // TokenRevoke serves POST /account/tokens/:id/revoke.
 func (p *Pages) TokenRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil {
-			api.WriteError(c, core.NotFound("Token not found"))
+		id, ok := api.PathID(c, "id")
+		if !ok {
 			return
 		}
 		if err := p.s.Tokens.Revoke(c.Request.Context(), actor(c), id); err != nil {

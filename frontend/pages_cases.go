@@ -19,16 +19,6 @@ import (
 // Pages of case files and CPS evidence packs. Every page calls one models operation, which
 // decides access: a case the actor may not see is "Page not found" on every page.
 
-// caseParam reads a positive integer path parameter; anything else is not found.
-func caseParam(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Page not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 func casePath(id int64, suffix string) string {
 	return "/casefiles/" + strconv.FormatInt(id, 10) + suffix
 }
@@ -93,10 +83,6 @@ func dateFields(form url.Values, name string, d *time.Time) {
 	form.Set(name+"-day", strconv.Itoa(d.Day()))
 	form.Set(name+"-month", strconv.Itoa(int(d.Month())))
 	form.Set(name+"-year", strconv.Itoa(d.Year()))
-}
-
-func postedDate(c *gin.Context, name string) (*time.Time, error) {
-	return api.FormDate(c.PostForm, name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,7 +219,7 @@ func (p *Pages) CaseCreate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}}, "urn")
+			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}})
 			return
 		}
 		p.app.SetFlash(c, "case-created")
@@ -244,7 +230,7 @@ func (p *Pages) CaseCreate() gin.HandlerFunc {
 // CaseEditForm serves GET /casefiles/:id/edit.
 func (p *Pages) CaseEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -279,7 +265,7 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 // CaseUpdate serves POST /casefiles/:id/edit.
 func (p *Pages) CaseUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -295,7 +281,7 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
+			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}})
 			return
 		}
 		p.app.SetFlash(c, "case-updated")
@@ -348,7 +334,7 @@ func (v caseTab) SubNav() govuk.SubNavigation {
 
 // caseTab loads the case for a tab (an audited read).
 func (p *Pages) caseTab(c *gin.Context, tab string) (caseTab, int64, bool) {
-	id, ok := caseParam(c, "id")
+	id, ok := api.PathID(c, "id")
 	if !ok {
 		return caseTab{}, 0, false
 	}
@@ -553,7 +539,7 @@ func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formE
 	if !ok {
 		return
 	}
-	itemID, ok := caseParam(c, "item")
+	itemID, ok := api.PathID(c, "item")
 	if !ok {
 		return
 	}
@@ -593,29 +579,18 @@ func (p *Pages) CaseItem() gin.HandlerFunc {
 }
 
 // itemFailed shows the item page again with what was wrong.
-func (p *Pages) itemFailed(c *gin.Context, err error, field string) {
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-		api.WriteError(c, err)
-		return
-	}
-	if me.Field != "" {
-		field = me.Field
-	}
-	_ = c.Request.ParseForm()
-	form := c.Request.PostForm
-	form.Del("csrf_token")
-	p.itemPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+func (p *Pages) itemFailed(c *gin.Context, err error) {
+	refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.itemPage(c, status, form, errs) })
 }
 
 // CaseItemUpdate serves POST /casefiles/:id/items/:item.
 func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		itemID, ok := caseParam(c, "item")
+		itemID, ok := api.PathID(c, "item")
 		if !ok {
 			return
 		}
@@ -626,13 +601,13 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 				in.EvidenceIDs = append(in.EvidenceIDs, n)
 			}
 		}
-		due, err := postedDate(c, "due_on")
+		due, err := api.DateInput(c.PostForm, "due_on", "Due date")
 		if err == nil {
 			in.DueOn = due
 			_, err = p.s.CaseFiles.UpdateItem(c.Request.Context(), actor(c), id, itemID, in)
 		}
 		if err != nil {
-			p.itemFailed(c, renameFields(err, map[string]string{"due_on": "due_on-day", "evidence_ids": "evidence_ids"}), "status")
+			p.itemFailed(c, renameFields(err, map[string]string{"due_on": "due_on-day", "evidence_ids": "evidence_ids"}))
 			return
 		}
 		p.app.SetFlash(c, "item-updated")
@@ -643,22 +618,22 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 // CaseItemReview serves POST /casefiles/:id/items/:item/review: the CPS liaison's verdict.
 func (p *Pages) CaseItemReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		itemID, ok := caseParam(c, "item")
+		itemID, ok := api.PathID(c, "item")
 		if !ok {
 			return
 		}
 		in := casefile.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
-		due, err := postedDate(c, "action_due_on")
+		due, err := api.DateInput(c.PostForm, "action_due_on", "Action due date")
 		if err == nil {
 			in.ActionDue = due
 			_, err = p.s.CaseFiles.ReviewItem(c.Request.Context(), actor(c), id, itemID, in)
 		}
 		if err != nil {
-			p.itemFailed(c, renameFields(err, map[string]string{"reason": "review_reason", "action_due_on": "action_due_on-day"}), "verdict")
+			p.itemFailed(c, renameFields(err, map[string]string{"reason": "review_reason", "action_due_on": "action_due_on-day"}))
 			return
 		}
 		if in.Verdict == "accept" {
@@ -710,7 +685,11 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		api.WriteError(c, err)
 		return
 	}
-	fv := evidenceFormView{caseTab: v, Items: items, MaxSize: humanSize(p.app.Cfg.MaxEvidenceBytes)}
+	limit := p.app.Cfg.MaxEvidenceBytes
+	if limit <= 0 {
+		limit = casefile.DefaultMaxEvidenceBytes
+	}
+	fv := evidenceFormView{caseTab: v, Items: items, MaxSize: core.HumanBytes(limit)}
 	if form == nil {
 		form = c.Request.URL.Query()
 		if item := form.Get("item"); item != "" {
@@ -737,19 +716,6 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 	p.render(c, status, view, page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
 }
 
-// humanSize prints a size limit for people.
-func humanSize(n int64) string {
-	switch {
-	case n <= 0:
-		return "5 GiB"
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
-
 // CaseEvidenceForm serves GET /casefiles/:id/evidence/new (?item= preselects a checklist item,
 // ?supersedes= corrects an exhibit).
 func (p *Pages) CaseEvidenceForm() gin.HandlerFunc {
@@ -760,18 +726,9 @@ func (p *Pages) CaseEvidenceForm() gin.HandlerFunc {
 
 // evidenceFailed shows an evidence form again with what was wrong; anything but bad input or a
 // conflict gets its error page.
-func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values, field string) {
+func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, form url.Values) {
 	err = renameFields(err, map[string]string{"produced_on": "produced_on-day", "item_ids": "item_ids"})
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT && me.Code != core.ETOOLARGE) {
-		api.WriteError(c, err)
-		return
-	}
-	if me.Field != "" {
-		field = me.Field
-	}
-	form.Del("csrf_token")
-	p.evidenceForm(c, view, title, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+	refill(c, err, form, func(status int, form url.Values, errs formErrors) { p.evidenceForm(c, view, title, status, form, errs) })
 }
 
 // CaseEvidenceUpload serves POST /casefiles/:id/evidence/new: the fields, then the file,
@@ -779,7 +736,7 @@ func (p *Pages) evidenceFailed(c *gin.Context, err error, view, title string, fo
 // so it can show progress; without it the browser is redirected.
 func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -789,7 +746,7 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 		}
 		form, err := api.OpenUpload(c)
 		if err != nil {
-			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", url.Values{}, "file")
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", url.Values{})
 			return
 		}
 		in, err := api.EvidenceFields(form.Fields)
@@ -803,7 +760,7 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 			}
 		}
 		if err != nil {
-			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", form.Fields, "file")
+			p.evidenceFailed(c, err, "case_evidence_form", "Upload evidence", form.Fields)
 			return
 		}
 		p.app.SetFlash(c, "evidence-added")
@@ -829,7 +786,7 @@ func (p *Pages) CaseReferenceForm() gin.HandlerFunc {
 // CaseReferenceCreate serves POST /casefiles/:id/evidence/reference.
 func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -841,7 +798,7 @@ func (p *Pages) CaseReferenceCreate() gin.HandlerFunc {
 				System: form.Get("system"), ExternalID: form.Get("external_id"), HashAlgorithm: form.Get("hash_algorithm"), Hash: form.Get("hash")})
 		}
 		if err != nil {
-			p.evidenceFailed(c, err, "case_reference_form", "Reference media in a force evidence system", form, "exhibit_ref")
+			p.evidenceFailed(c, err, "case_reference_form", "Reference media in a force evidence system", form)
 			return
 		}
 		p.app.SetFlash(c, "evidence-referenced")
@@ -863,7 +820,7 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		evID, ok := caseParam(c, "ev")
+		evID, ok := api.PathID(c, "ev")
 		if !ok {
 			return
 		}
@@ -932,19 +889,7 @@ func entryInput(c *gin.Context) casefile.EntryInput {
 }
 
 func (p *Pages) entryFailed(c *gin.Context, err error, entryID int64) {
-	var me *core.Error
-	if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-		api.WriteError(c, err)
-		return
-	}
-	field := me.Field
-	if field == "" {
-		field = "description"
-	}
-	_ = c.Request.ParseForm()
-	form := c.Request.PostForm
-	form.Del("csrf_token")
-	p.entryForm(c, entryID, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+	refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.entryForm(c, entryID, status, form, errs) })
 }
 
 // CaseEntryForm serves GET /casefiles/:id/disclosure/new.
@@ -955,7 +900,7 @@ func (p *Pages) CaseEntryForm() gin.HandlerFunc {
 // CaseEntryCreate serves POST /casefiles/:id/disclosure/new.
 func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -971,7 +916,7 @@ func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
 // CaseEntryEditForm serves GET /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		entryID, ok := caseParam(c, "entry")
+		entryID, ok := api.PathID(c, "entry")
 		if !ok {
 			return
 		}
@@ -982,11 +927,11 @@ func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 // CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		entryID, ok := caseParam(c, "entry")
+		entryID, ok := api.PathID(c, "entry")
 		if !ok {
 			return
 		}
@@ -1096,7 +1041,7 @@ func (p *Pages) CasePack() gin.HandlerFunc {
 // the field's id on the page, since several forms share names).
 func (p *Pages) packAction(flash, defaultField string, names map[string]string, do func(c *gin.Context, id int64) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1108,18 +1053,11 @@ func (p *Pages) packAction(flash, defaultField string, names map[string]string, 
 		}
 		err = renameFields(err, names)
 		var me *core.Error
-		if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-			api.WriteError(c, err)
-			return
+		if errors.As(err, &me) && me.Field != "" && !slices.Contains(mapValues(names), me.Field) {
+			// A field the pack page does not have: the error belongs to the action's own field.
+			err = &core.Error{Code: me.Code, Field: defaultField, Message: me.Message}
 		}
-		field := me.Field
-		if field == "" || !slices.Contains(mapValues(names), field) {
-			field = defaultField
-		}
-		_ = c.Request.ParseForm()
-		form := c.Request.PostForm
-		form.Del("csrf_token")
-		p.packPage(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+		refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.packPage(c, status, form, errs) })
 	}
 }
 
@@ -1158,7 +1096,7 @@ func (p *Pages) CaseReturn() gin.HandlerFunc {
 // CaseShare serves POST /casefiles/:id/shares.
 func (p *Pages) CaseShare() gin.HandlerFunc {
 	return p.packAction("pack-shared", "liaison_id", map[string]string{"liaison_id": "liaison_id", "expires_on": "expires_on-day"}, func(c *gin.Context, id int64) error {
-		day, err := postedDate(c, "expires_on")
+		day, err := api.DateInput(c.PostForm, "expires_on", "Last day of the share")
 		if err != nil {
 			return err
 		}
@@ -1171,9 +1109,9 @@ func (p *Pages) CaseShare() gin.HandlerFunc {
 // CaseShareRevoke serves POST /casefiles/:id/shares/:share/revoke.
 func (p *Pages) CaseShareRevoke() gin.HandlerFunc {
 	return p.packAction("share-revoked", "liaison_id", map[string]string{}, func(c *gin.Context, id int64) error {
-		share, err := strconv.ParseInt(c.Param("share"), 10, 64)
+		share, err := api.ParsePathID(c, "share")
 		if err != nil {
-			return core.NotFound("Share not found")
+			return err
 		}
 		return p.s.CaseFiles.RevokeShare(c.Request.Context(), actor(c), id, share)
 	})
@@ -1190,7 +1128,7 @@ func (p *Pages) CaseAdvice() gin.HandlerFunc {
 // CaseDecision serves POST /casefiles/:id/decision.
 func (p *Pages) CaseDecision() gin.HandlerFunc {
 	return p.packAction("decision-recorded", "decision", map[string]string{"decision": "decision", "reasons": "reasons", "action": "decision-action", "due_on": "decision_due_on-day", "action_due_on": "decision_due_on-day"}, func(c *gin.Context, id int64) error {
-		due, err := postedDate(c, "decision_due_on")
+		due, err := api.DateInput(c.PostForm, "decision_due_on", "Action due date")
 		if err != nil {
 			return renameFields(err, map[string]string{"decision_due_on": "action_due_on"})
 		}
@@ -1203,7 +1141,7 @@ func (p *Pages) CaseDecision() gin.HandlerFunc {
 // CaseAction serves POST /casefiles/:id/actions.
 func (p *Pages) CaseAction() gin.HandlerFunc {
 	return p.packAction("action-raised", "action-text", map[string]string{"text": "action-text", "due_on": "due_on-day", "item_id": "item_id"}, func(c *gin.Context, id int64) error {
-		due, err := postedDate(c, "due_on")
+		due, err := api.DateInput(c.PostForm, "due_on", "Due date")
 		if err != nil {
 			return err
 		}
@@ -1218,9 +1156,9 @@ func (p *Pages) CaseActionAnswer() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		action := c.Param("action")
 		p.packAction("action-answered", "response-"+action, map[string]string{"response": "response-" + action}, func(c *gin.Context, id int64) error {
-			actionID, err := strconv.ParseInt(action, 10, 64)
+			actionID, err := api.ParsePathID(c, "action")
 			if err != nil {
-				return core.NotFound("CPS action not found")
+				return err
 			}
 			_, err = p.s.CaseFiles.AnswerAction(c.Request.Context(), actor(c), id, actionID, c.PostForm("response"))
 			return err
@@ -1248,30 +1186,18 @@ func (p *Pages) CaseClose() gin.HandlerFunc {
 // CaseMemberAdd serves POST /casefiles/:id/team.
 func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
 		_, err := p.s.CaseFiles.AddMember(c.Request.Context(), actor(c), id, casefile.MemberInput{Email: c.PostForm("email"),
 			LegalBasis: casefile.LegalBasis(c.PostForm("legal_basis")), BasisDetail: c.PostForm("basis_detail")})
 		if err != nil {
-			var me *core.Error
-			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-				api.WriteError(c, err)
-				return
-			}
-			v, _, ok := p.caseTab(c, "team")
-			if !ok {
-				return
-			}
-			field := me.Field
-			if field == "" {
-				field = "email"
-			}
-			_ = c.Request.ParseForm()
-			form := c.Request.PostForm
-			form.Del("csrf_token")
-			p.teamPage(c, v, id, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			refill(c, err, nil, func(status int, form url.Values, errs formErrors) {
+				if v, _, ok := p.caseTab(c, "team"); ok {
+					p.teamPage(c, v, id, status, form, errs)
+				}
+			})
 			return
 		}
 		p.app.SetFlash(c, "member-added")
@@ -1282,11 +1208,11 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 // CaseMemberRemove serves POST /casefiles/:id/team/:member/remove.
 func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := caseParam(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		member, ok := caseParam(c, "member")
+		member, ok := api.PathID(c, "member")
 		if !ok {
 			return
 		}
@@ -1419,17 +1345,7 @@ func (p *Pages) CaseTemplateSave() gin.HandlerFunc {
 			in.Items = append(in.Items, casefile.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: casefile.Stage(f("stage")), Required: f("required") == "yes"})
 		}
 		if _, err := p.s.CaseFiles.NewTemplateVersion(c.Request.Context(), actor(c), code, in); err != nil {
-			var me *core.Error
-			if !errors.As(err, &me) || (me.Code != core.EINVALID && me.Code != core.ECONFLICT) {
-				api.WriteError(c, err)
-				return
-			}
-			field := me.Field
-			if field == "" {
-				field = "change_note"
-			}
-			form.Del("csrf_token")
-			p.templateForm(c, api.StatusOf(me.Code), form, formErrors{{Field: field, Message: me.Message}})
+			refill(c, err, form, func(status int, form url.Values, errs formErrors) { p.templateForm(c, status, form, errs) })
 			return
 		}
 		p.app.SetFlash(c, "template-saved")

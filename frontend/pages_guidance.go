@@ -32,16 +32,6 @@ func highest(markings ...string) string {
 	return level.String()
 }
 
-// guidanceID reads :id; anything else is not found.
-func guidanceID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Guidance not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // guidanceField points an error at the field of the page's form the error summary links to: a
 // date's first box; the search box for a page link that is no good (the page number or cursor
 // of the address, which the reader changes by searching again).
@@ -56,15 +46,6 @@ func guidanceField(err error) error {
 		}
 	}
 	return err
-}
-
-// inputError is err as the one error of a form, when it is a field error.
-func inputError(err error) (formErrors, bool) {
-	var me *core.Error
-	if errors.As(err, &me) && me.Code == core.EINVALID && me.Field != "" {
-		return formErrors{{Field: me.Field, Message: me.Message}}, true
-	}
-	return nil, false
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,8 +140,8 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		v.Organisations = orgs
 		data := page{Title: "Search guidance", Form: q, Data: &v}
 		// The page's form uses a GOV.UK date input; the filter takes YYYY-MM-DD.
-		if d, ok := parseDate(q.Get("since-day"), q.Get("since-month"), q.Get("since-year")); !ok {
-			p.formFailed(c, core.Invalid("since-day", "Enter a real date, like 22 11 2026"), "guidance_search", data, "q")
+		if d, err := api.DateInput(q.Get, "since", "Updated since date"); err != nil {
+			p.formFailed(c, guidanceField(err), "guidance_search", data)
 			return
 		} else if d != nil {
 			q.Set("since", d.Format(time.DateOnly))
@@ -168,7 +149,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		c.Request.URL.RawQuery = q.Encode()
 		f, err := api.GuidanceFilter(c)
 		if err != nil {
-			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+			p.formFailed(c, guidanceField(err), "guidance_search", data)
 			return
 		}
 		var marks []string
@@ -176,7 +157,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 			n, _ := strconv.Atoi(q.Get("page"))
 			res, err := p.s.Guidance.Search(ctx, a, v.Query, f, max(n, 1))
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+				p.formFailed(c, guidanceField(err), "guidance_search", data)
 				return
 			}
 			v.Searched, v.Results, v.Capped = true, res.Results, res.Capped
@@ -194,7 +175,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		} else {
 			list, err := p.s.Guidance.List(ctx, a, f, q.Get("after"), 20)
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
+				p.formFailed(c, guidanceField(err), "guidance_search", data)
 				return
 			}
 			v.Documents = list.Documents
@@ -263,7 +244,7 @@ func (p *Pages) audienceText(c *gin.Context, a guidance.GuidanceAudience) string
 // GuidanceDocument serves GET /guidance/documents/:id.
 func (p *Pages) GuidanceDocument() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -313,7 +294,7 @@ func (v guidanceVersionView) Working() bool {
 // GuidanceVersion serves GET /guidance/versions/:id.
 func (p *Pages) GuidanceVersion() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -342,7 +323,7 @@ func (p *Pages) versionPage(c *gin.Context, id int64, status int, errs formError
 // GuidanceHistory serves GET /guidance/documents/:id/history: every version the reader may see.
 func (p *Pages) GuidanceHistory() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -439,7 +420,7 @@ func statusLabel(s string) string {
 // GuidanceDiff serves GET /guidance/documents/:id/diff?from=&to=: what changed in the body.
 func (p *Pages) GuidanceDiff() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -471,7 +452,7 @@ func (p *Pages) GuidanceAcknowledge() gin.HandlerFunc {
 // message.
 func (p *Pages) guidanceAction(do func(c *gin.Context, id int64) (string, error), flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -635,7 +616,7 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 				return
 			}
 			// What was typed is shown again: marked as its author chose to mark it.
-			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f}, "title")
+			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f})
 			return
 		}
 		p.app.SetFlash(c, "guidance-created")
@@ -646,7 +627,7 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 // GuidanceEditForm serves GET /guidance/versions/:id/edit.
 func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -668,7 +649,7 @@ func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 // GuidanceUpdate serves POST /guidance/versions/:id/edit.
 func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -685,7 +666,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
+				Classification: highest(v.Classification, c.PostForm("classification")), Data: f})
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")
@@ -697,7 +678,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 // upload form to the blob store.
 func (p *Pages) GuidanceAttach() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -743,16 +724,12 @@ func (p *Pages) GuidancePublish() gin.HandlerFunc {
 // GuidanceReturn serves POST /guidance/versions/:id/return: a comment is required.
 func (p *Pages) GuidanceReturn() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
 		if _, err := p.s.Guidance.Return(c.Request.Context(), actor(c), id, c.PostForm("comment")); err != nil {
-			if fe, ok := inputError(err); ok {
-				p.versionPage(c, id, http.StatusUnprocessableEntity, fe)
-				return
-			}
-			api.WriteError(c, err)
+			refill(c, err, nil, func(status int, _ url.Values, errs formErrors) { p.versionPage(c, id, status, errs) })
 			return
 		}
 		p.app.SetFlash(c, "guidance-returned")
@@ -772,23 +749,16 @@ func (p *Pages) GuidanceStartVersion() gin.HandlerFunc {
 // review date (twelve months from today when left empty).
 func (p *Pages) GuidanceReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		next, ok := parseDate(c.PostForm("next_review-day"), c.PostForm("next_review-month"), c.PostForm("next_review-year"))
-		var err error
-		if !ok {
-			err = core.Invalid("next_review", "Enter a real date, like 22 11 2027, or leave it empty")
-		} else {
+		next, err := api.DateInput(c.PostForm, "next_review", "Next review date")
+		if err == nil {
 			_, err = p.s.Guidance.Review(c.Request.Context(), actor(c), id, next)
 		}
 		if err != nil {
-			if fe, ok := inputError(guidanceField(err)); ok {
-				p.documentPage(c, id, http.StatusUnprocessableEntity, fe)
-				return
-			}
-			api.WriteError(c, err)
+			refill(c, guidanceField(err), nil, func(status int, _ url.Values, errs formErrors) { p.documentPage(c, id, status, errs) })
 			return
 		}
 		p.app.SetFlash(c, "guidance-reviewed")
@@ -847,7 +817,7 @@ func (p *Pages) GuidanceAcknowledgements() gin.HandlerFunc {
 // GuidanceAcknowledgementsOf serves GET /guidance/acknowledgements/:id.
 func (p *Pages) GuidanceAcknowledgementsOf() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := guidanceID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}

@@ -162,7 +162,7 @@ func oidcTitle(org core.Organisation) string { return "Single sign-on for " + or
 // OIDCSettingsForm serves GET /organisations/:id/single-sign-on.
 func (p *Pages) OIDCSettingsForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -184,7 +184,7 @@ func (p *Pages) OIDCSettingsForm() gin.HandlerFunc {
 // OIDCSettings serves POST /organisations/:id/single-sign-on.
 func (p *Pages) OIDCSettings() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -216,6 +216,6 @@ func (p *Pages) OIDCSettings() gin.HandlerFunc {
 				form[k] = v
 			}
 		}
-		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(org), Form: form, Data: oidcSettingsView{Organisation: org, Settings: s}}, "issuer_url")
+		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(org), Form: form, Data: oidcSettingsView{Organisation: org, Settings: s}})
 	}
 }

@@ -49,16 +49,6 @@ func (p *Pages) trainingSub(c *gin.Context, current string) govuk.SubNavigation 
 	return govuk.SubNavigation{Label: "Training", Items: items}
 }
 
-// trainingID reads a positive path parameter; anything else is not found.
-func trainingID(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("There is nothing at this address."))
-		return 0, false
-	}
-	return id, true
-}
-
 // refused shows err on a page as an alert when it is a refusal of the action (ECONFLICT: a
 // booking rule, a decision that came too late), by calling show with the message; any other
 // error gets its error page.
@@ -202,7 +192,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
 		page1, err := p.s.Training.ListCourses(ctx, a, f, q.Get("after"), 20)
 		if err != nil {
-			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
+			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}})
 			return
 		}
 		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1, CanCreate: p.s.Training.MayCreateCourse(ctx, a) == nil}
@@ -304,7 +294,7 @@ func fileSize(n int64) string {
 // Course serves GET /courses/:id.
 func (p *Pages) Course() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -461,7 +451,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f}, "code")
+			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f})
 			return
 		}
 		p.app.SetFlash(c, "course-created")
@@ -472,7 +462,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 // CourseEditForm serves GET /courses/:id/edit.
 func (p *Pages) CourseEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -500,7 +490,7 @@ func (p *Pages) CourseEditForm() gin.HandlerFunc {
 // CourseUpdate serves POST /courses/:id/edit.
 func (p *Pages) CourseUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -524,7 +514,7 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
+			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f})
 			return
 		}
 		p.app.SetFlash(c, "course-updated")
@@ -535,7 +525,7 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 // CoursePublish serves POST /courses/:id/publish.
 func (p *Pages) CoursePublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -561,7 +551,7 @@ func (p *Pages) courseAlert(c *gin.Context, id int64, msg string) {
 // CourseTrainerAdd serves POST /courses/:id/trainers.
 func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -571,7 +561,7 @@ func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v}, "email")
+			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "trainer-added")
@@ -620,7 +610,7 @@ func (p *Pages) materialsData(c *gin.Context, id int64) (materialsView, error) {
 // CourseMaterials serves GET /courses/:id/materials: the trainer's material page.
 func (p *Pages) CourseMaterials() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -637,7 +627,7 @@ func (p *Pages) CourseMaterials() gin.HandlerFunc {
 // MaterialUpload serves POST /courses/:id/materials: a multipart form streamed to storage.
 func (p *Pages) MaterialUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -659,7 +649,7 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v}, "file")
+			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "material-uploaded")
@@ -670,15 +660,15 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 // MaterialPublish serves POST /courses/:id/materials/:material/versions/:version/publish.
 func (p *Pages) MaterialPublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		mid, ok := trainingID(c, "material")
+		mid, ok := api.PathID(c, "material")
 		if !ok {
 			return
 		}
-		version, ok := trainingID(c, "version")
+		version, ok := api.PathID(c, "version")
 		if !ok {
 			return
 		}
@@ -791,14 +781,11 @@ func sessionInput(c *gin.Context) (training.SessionInput, error) {
 		return in, core.Invalid("min_learners", "Minimum numbers must be a whole number, like 8")
 	}
 	date := func(name, what string) (*time.Time, error) {
-		d, ok := parseDate(c.PostForm(name+"-day"), c.PostForm(name+"-month"), c.PostForm(name+"-year"))
-		switch {
-		case !ok:
-			return nil, core.Invalid(name+"-day", what+" must be a real date, like 2 3 2026")
-		case d == nil:
-			return nil, core.Invalid(name+"-day", "Enter "+strings.ToLower(what[:1])+what[1:])
+		d, err := api.DateInput(c.PostForm, name, what)
+		if err == nil && d == nil {
+			err = core.Invalid(name, "Enter "+strings.ToLower(what[:1])+what[1:])
 		}
-		return d, nil
+		return d, err
 	}
 	first, err := date("starts_on", "The first day")
 	if err != nil {
@@ -869,7 +856,7 @@ func sessionForm(s training.CourseSessionView) url.Values {
 // SessionNewForm serves GET /courses/:id/sessions/new.
 func (p *Pages) SessionNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -888,7 +875,7 @@ func (p *Pages) SessionNewForm() gin.HandlerFunc {
 // SessionCreate serves POST /courses/:id/sessions/new.
 func (p *Pages) SessionCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -909,7 +896,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Schedule a session of " + cv.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}}, "starts_on-day")
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}})
 			return
 		}
 		p.app.SetFlash(c, "session-created")
@@ -920,7 +907,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 // SessionEditForm serves GET /sessions/:id/edit.
 func (p *Pages) SessionEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -937,7 +924,7 @@ func (p *Pages) SessionEditForm() gin.HandlerFunc {
 // SessionUpdate serves POST /sessions/:id/edit.
 func (p *Pages) SessionUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -957,7 +944,7 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Change the session of " + sv.Course.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}}, "starts_on-day")
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}})
 			return
 		}
 		p.app.SetFlash(c, "session-updated")
@@ -1024,7 +1011,7 @@ func (p *Pages) sessionPage(c *gin.Context, id int64, status int, alert string) 
 // Session serves GET /sessions/:id.
 func (p *Pages) Session() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1035,7 +1022,7 @@ func (p *Pages) Session() gin.HandlerFunc {
 // SessionRequest serves POST /sessions/:id/request: the actor asks for a place.
 func (p *Pages) SessionRequest() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1068,7 +1055,7 @@ func (p *Pages) reasonPage(c *gin.Context, status int, v reasonView, form url.Va
 // SessionCancelForm serves GET /sessions/:id/cancel.
 func (p *Pages) SessionCancelForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1094,7 +1081,7 @@ func (p *Pages) sessionCancelView(c *gin.Context, id int64) (reasonView, error) 
 // SessionCancel serves POST /sessions/:id/cancel.
 func (p *Pages) SessionCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1104,7 +1091,7 @@ func (p *Pages) SessionCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "session-cancelled")
@@ -1124,7 +1111,7 @@ func (p *Pages) SessionLearners() gin.HandlerFunc {
 		When      string
 	}
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1225,7 +1212,7 @@ func (p *Pages) registerPage(c *gin.Context, id int64, day int, status int, form
 // Register serves GET /sessions/:id/register?day=N.
 func (p *Pages) Register() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1237,7 +1224,7 @@ func (p *Pages) Register() gin.HandlerFunc {
 // RegisterMark serves POST /sessions/:id/register: the marks of one day.
 func (p *Pages) RegisterMark() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1298,7 +1285,7 @@ func (p *Pages) RegisterMark() gin.HandlerFunc {
 // SessionComplete serves POST /sessions/:id/complete: certificates for those who attended.
 func (p *Pages) SessionComplete() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1343,7 +1330,7 @@ func (p *Pages) bulkData(c *gin.Context, id int64) (bulkView, error) {
 // BulkForm serves GET /sessions/:id/bulk.
 func (p *Pages) BulkForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1359,7 +1346,7 @@ func (p *Pages) BulkForm() gin.HandlerFunc {
 // BulkUpload serves POST /sessions/:id/bulk and shows the outcome of each row.
 func (p *Pages) BulkUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1373,7 +1360,7 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v}, "file")
+			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v})
 			return
 		}
 		v.Report = &report
@@ -1386,7 +1373,7 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 // EnrolmentWithdraw serves POST /enrolments/:id/withdraw: back to the session's page.
 func (p *Pages) EnrolmentWithdraw() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1437,7 +1424,7 @@ func (p *Pages) Approvals() gin.HandlerFunc {
 // EnrolmentApprove serves POST /enrolments/:id/approve.
 func (p *Pages) EnrolmentApprove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1468,7 +1455,7 @@ func (p *Pages) declineView(c *gin.Context, id int64) (reasonView, error) {
 // EnrolmentDeclineForm serves GET /enrolments/:id/decline.
 func (p *Pages) EnrolmentDeclineForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1484,7 +1471,7 @@ func (p *Pages) EnrolmentDeclineForm() gin.HandlerFunc {
 // EnrolmentDecline serves POST /enrolments/:id/decline.
 func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1498,7 +1485,7 @@ func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "enrolment-declined")
@@ -1519,7 +1506,7 @@ func (p *Pages) cancelView(c *gin.Context, id int64) (reasonView, error) {
 // EnrolmentCancelForm serves GET /enrolments/:id/cancel.
 func (p *Pages) EnrolmentCancelForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1535,7 +1522,7 @@ func (p *Pages) EnrolmentCancelForm() gin.HandlerFunc {
 // EnrolmentCancel serves POST /enrolments/:id/cancel.
 func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1550,7 +1537,7 @@ func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
 			return
 		}
 		p.app.SetFlash(c, "enrolment-cancelled")
@@ -1615,7 +1602,7 @@ func (p *Pages) CalendarRotate() gin.HandlerFunc {
 // StaffRecord serves GET /staff-training/:id: a staff member's learning record.
 func (p *Pages) StaffRecord() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1644,7 +1631,7 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		st, err := p.s.Training.StaffRecords(c.Request.Context(), actor(c), q.Get("q"), q.Get("after"), 50)
 		if err != nil {
-			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}}, "q")
+			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}})
 			return
 		}
 		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: training.RenewalWindow}
@@ -1671,7 +1658,7 @@ func (certificateView) Hours(h float64) string { return hours(h) }
 // Certificate serves GET /certificates/:id.
 func (p *Pages) Certificate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -1753,7 +1740,7 @@ func (p *Pages) Notifications() gin.HandlerFunc {
 // NotificationOpen serves POST /notifications/:id/read: marks it read and follows its link.
 func (p *Pages) NotificationOpen() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := trainingID(c, "id")
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}

@@ -112,12 +112,9 @@ func userInput(c *gin.Context) (identity.UserInput, error) {
 	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
 	in := identity.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
 		Roles: c.PostFormArray("roles"), VettingLevel: core.Vetting(c.PostForm("vetting_level"))}
-	exp, ok := parseDate(c.PostForm("vetting_expires_on-day"), c.PostForm("vetting_expires_on-month"), c.PostForm("vetting_expires_on-year"))
-	if !ok {
-		return in, core.Invalid("vetting_expires_on", "Vetting expiry must be a real date, like 31 3 2027")
-	}
+	exp, err := api.DateInput(c.PostForm, "vetting_expires_on", "Vetting expiry")
 	in.VettingExpiresOn = exp
-	return in, nil
+	return in, err
 }
 
 // UserNewForm serves GET /users/new.
@@ -152,7 +149,7 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
+			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f})
 			return
 		}
 		flash := "user-created"
@@ -173,20 +170,10 @@ type userView struct {
 	EmailOn   bool   // set-password links go by email, never to the administrator
 }
 
-// userID reads :id; anything else is not found.
-func userID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("User not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // User serves GET /users/:id.
 func (p *Pages) User() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -207,7 +194,7 @@ func (p *Pages) userPage(c *gin.Context, id int64, link string) {
 // UserEditForm serves GET /users/:id/edit.
 func (p *Pages) UserEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -235,7 +222,7 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 // UserUpdate serves POST /users/:id/edit.
 func (p *Pages) UserUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -255,7 +242,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
+			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f})
 			return
 		}
 		p.app.SetFlash(c, "user-updated")
@@ -267,7 +254,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 // page again with a message.
 func (p *Pages) userAction(do func(c *gin.Context, id int64) error, flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -308,7 +295,7 @@ func (p *Pages) UserResetMFA() gin.HandlerFunc {
 // email on, says it was emailed.
 func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := userID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -379,7 +366,7 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := p.s.Organisations.Create(c.Request.Context(), actor(c), orgInput(c)); err != nil {
-			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}}, "name")
+			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}})
 			return
 		}
 		p.app.SetFlash(c, "org-created")
@@ -387,19 +374,10 @@ func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	}
 }
 
-func orgID(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		api.WriteError(c, core.NotFound("Organisation not found"))
-		return 0, false
-	}
-	return id, true
-}
-
 // OrganisationEditForm serves GET /organisations/:id/edit.
 func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -421,7 +399,7 @@ func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 // OrganisationUpdate serves POST /organisations/:id/edit.
 func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -432,7 +410,7 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}}, "name")
+			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}})
 			return
 		}
 		p.app.SetFlash(c, "org-updated")
@@ -442,7 +420,7 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 
 func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := orgID(c)
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
@@ -475,25 +453,27 @@ func (p *Pages) Audit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		q := c.Request.URL.Query()
 		// The page's form uses GOV.UK date inputs; the filter takes YYYY-MM-DD.
-		for _, name := range []string{"from", "to"} {
-			if d, ok := parseDate(q.Get(name+"-day"), q.Get(name+"-month"), q.Get(name+"-year")); ok && d != nil {
-				q.Set(name, d.Format("2006-01-02"))
-			} else if !ok {
-				p.render(c, http.StatusUnprocessableEntity, "audit", page{Title: "Audit log", Form: q,
-					Errors: formErrors{{Field: name, Message: "Enter a real date, like 22 11 2026"}}, Data: auditView{}})
+		for _, f := range [][2]string{{"from", "From date"}, {"to", "To date"}} {
+			name := f[0]
+			d, err := api.DateInput(q.Get, name, f[1])
+			if err != nil {
+				p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
 				return
+			}
+			if d != nil {
+				q.Set(name, d.Format("2006-01-02"))
 			}
 		}
 		c.Request.URL.RawQuery = q.Encode()
 		f, err := api.AuditFilter(c)
 		if err != nil {
-			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
 			return
 		}
 		before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 		res, err := p.s.Audit.List(c.Request.Context(), actor(c), f, before, 50)
 		if err != nil {
-			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
 			return
 		}
 		v := auditView{Page: res}

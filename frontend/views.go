@@ -65,25 +65,6 @@ func timeOf(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// parseDate reads a GOV.UK date input (day, month and year fields); empty fields mean no date.
-func parseDate(day, month, year string) (*time.Time, bool) {
-	day, month, year = strings.TrimSpace(day), strings.TrimSpace(month), strings.TrimSpace(year)
-	if day == "" && month == "" && year == "" {
-		return nil, true
-	}
-	d, err1 := strconv.Atoi(day)
-	m, err2 := strconv.Atoi(month)
-	y, err3 := strconv.Atoi(year)
-	if err1 != nil || err2 != nil || err3 != nil || y < 1900 || y > 2200 {
-		return nil, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d || int(t.Month()) != m {
-		return nil, false
-	}
-	return &t, true
-}
-
 // item is one choice of a radios, checkboxes or select component, as its macro options name it.
 type item = map[string]any
 

@@ -159,7 +159,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fmt.Fprintf(stdout, "backup written to %s (%s): the database (schema version %d, %s) and %d stored files (%s)\n",
-		archive, humanSize(info.Size()), schema, humanSize(tail.DatabaseBytes), tail.Objects, humanSize(tail.ObjectBytes))
+		archive, core.HumanBytes(info.Size()), schema, core.HumanBytes(tail.DatabaseBytes), tail.Objects, core.HumanBytes(tail.ObjectBytes))
 	if keyFile != "" {
 		fmt.Fprintf(stdout, "The archive holds the master key file (%s), as this data directory uses it: whoever has the\n"+
 			"archive can read every file in it. Keep it as safe as the data, and off this machine.\n", keyFile)
@@ -323,7 +323,7 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("restore failed: %w", err)
 	}
 	fmt.Fprintf(stdout, "restored the backup of %s (msphub %s) into %s: the database (schema version %d) and %d stored files (%s)\n",
-		r.head.CreatedAt.Format(time.RFC3339), r.head.Version, dataDir, r.head.SchemaVersion, r.tail.Objects, humanSize(r.tail.ObjectBytes))
+		r.head.CreatedAt.Format(time.RFC3339), r.head.Version, dataDir, r.head.SchemaVersion, r.tail.Objects, core.HumanBytes(r.tail.ObjectBytes))
 	if r.head.MasterKeyFile {
 		fmt.Fprintln(stdout, "The master key file is restored too.")
 	} else {

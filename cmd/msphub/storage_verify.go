@@ -86,21 +86,8 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(stdout, "storage BROKEN: %d of %d files are missing or altered (listed above)\n", rep.Problems, rep.Files)
 		return fmt.Errorf("storage broken: %d of %d files are missing or altered", rep.Problems, rep.Files)
 	}
-	fmt.Fprintf(stdout, "storage intact: %d files, %s, each present with its recorded size and SHA-256\n", rep.Files, humanSize(rep.Bytes))
+	fmt.Fprintf(stdout, "storage intact: %d files, %s, each present with its recorded size and SHA-256\n", rep.Files, core.HumanBytes(rep.Bytes))
 	return nil
-}
-
-// humanSize prints a byte count the way people read it.
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // embeddedDatabaseExists refuses a data directory without a database, which opening would

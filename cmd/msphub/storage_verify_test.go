@@ -99,7 +99,7 @@ func TestStorageVerifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verify of a good store: %v\n%s", err, out)
 	}
-	if !regexp.MustCompile(`^storage intact: 3 files, \d+\.\d KiB, each present with its recorded size and SHA-256\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^storage intact: 3 files, \d+(\.\d)? KB, each present with its recorded size and SHA-256\n$`).MatchString(out) {
 		t.Errorf("verify printed %q", out)
 	}
 

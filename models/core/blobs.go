@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,16 +205,20 @@ func uploadError(err error, rules FileRules) error {
 	return Internal(err)
 }
 
+// HumanBytes writes a size as GOV.UK writes sizes: "58 KB", "1.2 MB", "5 GB", "300 bytes"
+// (1 KB is 1,024 bytes). Whole numbers have no decimal; the rest have one decimal place.
 func HumanBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KiB", n>>10)
+	if n < 1<<10 {
+		return strconv.FormatInt(n, 10) + " bytes"
 	}
-	return fmt.Sprintf("%d bytes", n)
+	units := []string{"KB", "MB", "GB", "TB"}
+	v, u := float64(n)/(1<<10), 0
+	// Round before choosing the unit, so 1,048,575 bytes is "1 MB", not "1024 KB".
+	for u < len(units)-1 && math.Round(v*10)/10 >= 1<<10 {
+		v, u = v/(1<<10), u+1
+	}
+	v = math.Round(v*10) / 10
+	return strconv.FormatFloat(v, 'f', -1, 64) + " " + units[u]
 }
 
 // loadBlob reads a blob row.
