@@ -153,10 +153,9 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("upload: %d\n%s", r.Code, cfText(r.Body.String()))
 	}
-	// The same exhibit reference again is refused in the error summary (a conflict, not a field
-	// error), and nothing is stored.
+	// The same exhibit reference again is refused at its field, and nothing is stored.
 	r = w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"js/1"}, "description": {"Another"}, "producer": {"DC Jo Smith"}}, "other.txt", "other")
-	if r.Code != http.StatusConflict || !strings.Contains(cfText(r.Body.String()), "is already used in this case") {
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), `href="#exhibit_ref"`) || !strings.Contains(cfText(r.Body.String()), "is already used in this case") {
 		t.Errorf("duplicate exhibit reference: %d", r.Code)
 	}
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/items/%d", id, travel.ID), url.Values{"status": {"provided"}, "evidence_ids": {strconv.FormatInt(w.evidence(t, id, "JS/1").ID, 10)}}, http.StatusSeeOther)

@@ -308,8 +308,9 @@ func (p *Pages) renderFailure(c *gin.Context, err error) {
 // refill shows a form again with what was wrong, when err is about the input: invalid, a
 // conflict, a throttle, a refused sign-in or too large. It calls show with the error's status,
 // the form as posted (form, or else the request's posted form; without its CSRF token) and the
-// errors: an EINVALID error with a field is an inline error on that field and a summary link to
-// it; any other is in the summary only. Any other error gets its error page.
+// errors: an error that names a field (invalid input, or a conflict such as a reference already
+// used) is an inline error on that field and a summary link to it; any other is in the summary
+// only. Any other error gets its error page.
 func refill(c *gin.Context, err error, form url.Values, show func(status int, form url.Values, errs formErrors)) {
 	var me *core.Error
 	if !errors.As(err, &me) {
@@ -322,10 +323,7 @@ func refill(c *gin.Context, err error, form url.Values, show func(status int, fo
 		api.WriteError(c, err)
 		return
 	}
-	fe := formError{Message: me.Message}
-	if me.Code == core.EINVALID {
-		fe.Field = me.Field
-	}
+	fe := formError{Message: me.Message, Field: me.Field} // inline at its field, when it names one
 	if form == nil {
 		_ = c.Request.ParseForm()
 		form = c.Request.PostForm
