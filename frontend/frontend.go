@@ -310,7 +310,7 @@ func (p *Pages) renderFailure(c *gin.Context, err error) {
 // the form as posted (form, or else the request's posted form; without its CSRF token) and the
 // errors: an error that names a field (invalid input, or a conflict such as a reference already
 // used) is an inline error on that field and a summary link to it; any other is in the summary
-// only. Any other error gets its error page.
+// only (formFailed gives such errors a field). Any other error gets its error page.
 func refill(c *gin.Context, err error, form url.Values, show func(status int, form url.Values, errs formErrors)) {
 	var me *core.Error
 	if !errors.As(err, &me) {
@@ -332,9 +332,22 @@ func refill(c *gin.Context, err error, form url.Values, show func(status int, fo
 	show(api.StatusOf(me.Code), form, formErrors{fe})
 }
 
-// formFailed is refill for a form page rendered from view and data.
-func (p *Pages) formFailed(c *gin.Context, err error, view string, data page) {
-	refill(c, err, data.Form, func(status int, form url.Values, errs formErrors) {
+// atField is err shown at field when it names no field of its own.
+func atField(err error, field string) error {
+	var me *core.Error
+	if field == "" || !errors.As(err, &me) || me.Field != "" {
+		return err
+	}
+	at := *me
+	at.Field = field
+	return &at
+}
+
+// formFailed is refill for a form page rendered from view and data; an error that names no field
+// is shown at field, the one the person most likely needs to change (GOV.UK: every message in
+// the summary links to a field).
+func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, field string) {
+	refill(c, atField(err, field), data.Form, func(status int, form url.Values, errs formErrors) {
 		data.Form, data.Errors = form, append(errs, data.Errors...)
 		p.render(c, status, view, data)
 	})

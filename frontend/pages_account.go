@@ -59,7 +59,7 @@ func (p *Pages) Password() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := p.s.Accounts.ChangePassword(c.Request.Context(), actor(c), c.PostForm("current_password"), c.PostForm("new_password"))
 		if err != nil {
-			p.formFailed(c, err, "account_password", page{Title: "Change your password", Form: map[string][]string{}})
+			p.formFailed(c, err, "account_password", page{Title: "Change your password", Form: map[string][]string{}}, "new_password")
 			return
 		}
 		p.app.SetSession(c, token)

@@ -57,7 +57,7 @@ func (p *Pages) SignIn() gin.HandlerFunc {
 			_ = c.Request.ParseForm()
 			data.Form = c.Request.PostForm
 			data.Form.Del("password")
-			p.formFailed(c, err, "sign_in", data)
+			p.formFailed(c, err, "sign_in", data, "email")
 			return
 		}
 		p.afterSignIn(c, s, c.PostForm("next"))
@@ -84,7 +84,7 @@ func (p *Pages) MFA() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := p.s.Sessions.VerifyMFA(c.Request.Context(), p.app.SessionToken(c), c.PostForm("code"))
 		if err != nil {
-			p.formFailed(c, err, "sign_in_mfa", page{Title: "Enter your security code"})
+			p.formFailed(c, err, "sign_in_mfa", page{Title: "Enter your security code"}, "code")
 			return
 		}
 		p.afterSignIn(c, s, c.PostForm("next"))
@@ -127,7 +127,7 @@ func (p *Pages) Setup() gin.HandlerFunc {
 			_ = c.Request.ParseForm()
 			data.Form = c.Request.PostForm
 			data.Form.Del("password")
-			p.formFailed(c, err, "setup", data)
+			p.formFailed(c, err, "setup", data, "name")
 			return
 		}
 		p.app.SetSession(c, s.Token)
@@ -159,7 +159,7 @@ func (p *Pages) SetPassword() gin.HandlerFunc {
 				api.WriteError(c, lookupErr)
 				return
 			}
-			p.formFailed(c, err, "set_password", page{Title: "Set your password", Data: u, Form: map[string][]string{}})
+			p.formFailed(c, err, "set_password", page{Title: "Set your password", Data: u, Form: map[string][]string{}}, "password")
 			return
 		}
 		p.app.ClearSession(c)

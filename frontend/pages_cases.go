@@ -219,7 +219,7 @@ func (p *Pages) CaseCreate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}})
+			p.formFailed(c, err, "case_form", page{Title: "Open a case file", Data: caseFormView{Supervisors: sups}}, "urn")
 			return
 		}
 		p.app.SetFlash(c, "case-created")
@@ -281,7 +281,7 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 				api.WriteError(c, serr)
 				return
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}})
+			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
 			return
 		}
 		p.app.SetFlash(c, "case-updated")

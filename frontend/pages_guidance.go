@@ -141,7 +141,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		data := page{Title: "Search guidance", Form: q, Data: &v}
 		// The page's form uses a GOV.UK date input; the filter takes YYYY-MM-DD.
 		if d, err := api.DateInput(q.Get, "since", "Updated since date"); err != nil {
-			p.formFailed(c, guidanceField(err), "guidance_search", data)
+			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
 			return
 		} else if d != nil {
 			q.Set("since", d.Format(time.DateOnly))
@@ -149,7 +149,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		c.Request.URL.RawQuery = q.Encode()
 		f, err := api.GuidanceFilter(c)
 		if err != nil {
-			p.formFailed(c, guidanceField(err), "guidance_search", data)
+			p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
 			return
 		}
 		var marks []string
@@ -157,7 +157,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 			n, _ := strconv.Atoi(q.Get("page"))
 			res, err := p.s.Guidance.Search(ctx, a, v.Query, f, max(n, 1))
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data)
+				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
 				return
 			}
 			v.Searched, v.Results, v.Capped = true, res.Results, res.Capped
@@ -175,7 +175,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 		} else {
 			list, err := p.s.Guidance.List(ctx, a, f, q.Get("after"), 20)
 			if err != nil {
-				p.formFailed(c, guidanceField(err), "guidance_search", data)
+				p.formFailed(c, guidanceField(err), "guidance_search", data, "q")
 				return
 			}
 			v.Documents = list.Documents
@@ -616,7 +616,7 @@ func (p *Pages) GuidanceCreate() gin.HandlerFunc {
 				return
 			}
 			// What was typed is shown again: marked as its author chose to mark it.
-			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f})
+			p.formFailed(c, err, "guidance_form", page{Title: "Draft new guidance", Classification: highest(c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-created")
@@ -666,7 +666,7 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: highest(v.Classification, c.PostForm("classification")), Data: f})
+				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")

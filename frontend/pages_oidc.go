@@ -216,6 +216,6 @@ func (p *Pages) OIDCSettings() gin.HandlerFunc {
 				form[k] = v
 			}
 		}
-		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(org), Form: form, Data: oidcSettingsView{Organisation: org, Settings: s}})
+		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(org), Form: form, Data: oidcSettingsView{Organisation: org, Settings: s}}, "issuer_url")
 	}
 }

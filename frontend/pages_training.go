@@ -192,7 +192,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
 		page1, err := p.s.Training.ListCourses(ctx, a, f, q.Get("after"), 20)
 		if err != nil {
-			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}})
+			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
 			return
 		}
 		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1, CanCreate: p.s.Training.MayCreateCourse(ctx, a) == nil}
@@ -451,7 +451,7 @@ func (p *Pages) CourseCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f})
+			p.formFailed(c, err, "training_course_form", page{Title: "Create a course", Data: f}, "code")
 			return
 		}
 		p.app.SetFlash(c, "course-created")
@@ -514,7 +514,7 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f})
+			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
 			return
 		}
 		p.app.SetFlash(c, "course-updated")
@@ -561,7 +561,7 @@ func (p *Pages) CourseTrainerAdd() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v})
+			p.formFailed(c, err, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v}, "email")
 			return
 		}
 		p.app.SetFlash(c, "trainer-added")
@@ -649,7 +649,7 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v})
+			p.formFailed(c, err, "training_materials", page{Title: "Material of " + v.Course.Code, Form: form, Data: v}, "file")
 			return
 		}
 		p.app.SetFlash(c, "material-uploaded")
@@ -896,7 +896,7 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Schedule a session of " + cv.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}})
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: training.CourseRef{ID: cv.ID, Code: cv.Code, Title: cv.Title}, Trainers: cv.Trainers}}, "starts_on-day")
 			return
 		}
 		p.app.SetFlash(c, "session-created")
@@ -944,7 +944,7 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 				return
 			}
 			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Change the session of " + sv.Course.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}})
+				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}}, "starts_on-day")
 			return
 		}
 		p.app.SetFlash(c, "session-updated")
@@ -1091,7 +1091,7 @@ func (p *Pages) SessionCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
 			return
 		}
 		p.app.SetFlash(c, "session-cancelled")
@@ -1360,7 +1360,7 @@ func (p *Pages) BulkUpload() gin.HandlerFunc {
 			if core.ErrorCode(err) == core.ETOOLARGE {
 				err = &core.Error{Code: core.EINVALID, Field: "file", Message: core.ErrorMessage(err)}
 			}
-			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v})
+			p.formFailed(c, err, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Form: url.Values{}, Data: v}, "file")
 			return
 		}
 		v.Report = &report
@@ -1485,7 +1485,7 @@ func (p *Pages) EnrolmentDecline() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
 			return
 		}
 		p.app.SetFlash(c, "enrolment-declined")
@@ -1537,7 +1537,7 @@ func (p *Pages) EnrolmentCancel() gin.HandlerFunc {
 				api.WriteError(c, verr)
 				return
 			}
-			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v})
+			p.formFailed(c, err, "training_reason", page{Title: v.Heading, Data: v}, "reason")
 			return
 		}
 		p.app.SetFlash(c, "enrolment-cancelled")
@@ -1631,7 +1631,7 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 		q := c.Request.URL.Query()
 		st, err := p.s.Training.StaffRecords(c.Request.Context(), actor(c), q.Get("q"), q.Get("after"), 50)
 		if err != nil {
-			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}})
+			p.formFailed(c, err, "training_staff", page{Title: "Staff training", Form: q, Data: staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Window: training.RenewalWindow}}, "q")
 			return
 		}
 		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: training.RenewalWindow}

@@ -149,7 +149,7 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f})
+			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
 			return
 		}
 		flash := "user-created"
@@ -242,7 +242,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f})
+			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			return
 		}
 		p.app.SetFlash(c, "user-updated")
@@ -366,7 +366,7 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := p.s.Organisations.Create(c.Request.Context(), actor(c), orgInput(c)); err != nil {
-			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}})
+			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-created")
@@ -410,7 +410,7 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}})
+			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-updated")
@@ -457,7 +457,7 @@ func (p *Pages) Audit() gin.HandlerFunc {
 			name := f[0]
 			d, err := api.DateInput(q.Get, name, f[1])
 			if err != nil {
-				p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
+				p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
 				return
 			}
 			if d != nil {
@@ -467,13 +467,13 @@ func (p *Pages) Audit() gin.HandlerFunc {
 		c.Request.URL.RawQuery = q.Encode()
 		f, err := api.AuditFilter(c)
 		if err != nil {
-			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
 			return
 		}
 		before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 		res, err := p.s.Audit.List(c.Request.Context(), actor(c), f, before, 50)
 		if err != nil {
-			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}})
+			p.formFailed(c, err, "audit", page{Title: "Audit log", Form: q, Data: auditView{}}, "action")
 			return
 		}
 		v := auditView{Page: res}
