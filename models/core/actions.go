@@ -13,7 +13,9 @@ type Actions struct {
 	AddEvidence  bool `json:"add_evidence,omitempty"`  // case: add an exhibit
 	Advise       bool `json:"advise,omitempty"`        // case: CPS gives advice
 	Approve      bool `json:"approve,omitempty"`       // case: sign off the pack
+	AssignRole   bool `json:"assign_role,omitempty"`   // user: change their roles
 	Bulk         bool `json:"bulk,omitempty"`          // training session: enrol staff in bulk
+	Cancel       bool `json:"cancel,omitempty"`        // training session: cancel it
 	Close        bool `json:"close,omitempty"`         // case: close the case file
 	Create       bool `json:"create,omitempty"`        // a list: add one
 	Decide       bool `json:"decide,omitempty"`        // case: CPS charging decision
@@ -21,8 +23,11 @@ type Actions struct {
 	Edit         bool `json:"edit,omitempty"`          // guidance version: change it
 	Export       bool `json:"export,omitempty"`        // case: export the pack
 	Finalise     bool `json:"finalise,omitempty"`      // case: CPS finalises
+	Join         bool `json:"join,omitempty"`          // training session: see the joining details
 	ManageTeam   bool `json:"manage_team,omitempty"`   // case: change the team
 	Publish      bool `json:"publish,omitempty"`       // guidance version: publish it
+	Register     bool `json:"register,omitempty"`      // training session: keep the register, see the learners
+	Request      bool `json:"request,omitempty"`       // training session: book a place
 	Respond      bool `json:"respond,omitempty"`       // case: answer CPS actions
 	Return       bool `json:"return,omitempty"`        // case pack or guidance version: send back
 	Review       bool `json:"review,omitempty"`        // case: review items; guidance: record a review
@@ -31,4 +36,5 @@ type Actions struct {
 	StartVersion bool `json:"start_version,omitempty"` // guidance document: start a new version
 	Submit       bool `json:"submit,omitempty"`        // case pack or guidance version: submit
 	Update       bool `json:"update,omitempty"`        // change it
+	Withdraw     bool `json:"withdraw,omitempty"`      // training session: withdraw from one's booking
 }
