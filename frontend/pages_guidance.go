@@ -524,12 +524,7 @@ func (v guidanceFormView) OrgItems(form url.Values) []item {
 
 // RoleItems are the roles to narrow the audience to.
 func (guidanceFormView) RoleItems(form url.Values) []item {
-	roles := policies.Roles()
-	labels := make([]string, len(roles))
-	for i, r := range roles {
-		labels[i] = roleLabel(r)
-	}
-	return choiceItems(roles, labels, form["audience_roles"])
+	return roleItems(core.Roles(), form["audience_roles"])
 }
 
 // OptionItems are the acknowledgement and major-change checkboxes.
