@@ -675,7 +675,10 @@ type CaseView struct {
 	SupervisorName string           `json:"supervisor"`
 	Readiness      []StageReadiness `json:"readiness,omitempty"`
 	Actions        core.Actions     `json:"actions"` // what the actor may do to the case now
-	Access         CaseAccess       `json:"access"`  // Deprecated: Actions, every field present, for API clients
+	// SubmittedIt is set when the actor may not approve the pack only because they submitted it
+	// (four eyes): the page says so.
+	SubmittedIt bool       `json:"-"`
+	Access      CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
 }
 
 // Supervisor is a person who may be chosen to sign off packs, or a CPS liaison to share with.
@@ -822,6 +825,11 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 		v.Actions.Share = approved != nil
 	}
 	v.Access = caseAccess(v.Actions)
+	if _, ok := next(cf.Status, cf.CPSPurpose, moveApprove); ok && !v.Actions.Approve {
+		o := obj
+		o.Type = "casefile"
+		v.SubmittedIt = s.submittedIt(ctx, who, policies.ActApprove, o)
+	}
 	names, err := s.userNames(ctx, cf.LeadInvestigatorID, cf.SupervisorID)
 	if err != nil {
 		return v, err

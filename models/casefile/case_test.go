@@ -505,8 +505,8 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "another supervisor must approve it") {
 		t.Errorf("approving one's own pack: %v, want the four-eyes explanation", err)
 	}
-	if view, err := f.cases.Get(ctx, both, cv.ID); err != nil || view.Actions.Approve {
-		t.Errorf("the submitter is offered to approve their own pack: %+v, %v", view.Actions, err)
+	if view, err := f.cases.Get(ctx, both, cv.ID); err != nil || view.Actions.Approve || !view.Actions.Return || !view.SubmittedIt {
+		t.Errorf("the submitter may return but not approve their own pack, and is told why: %+v, submitted it %v, %v", view.Actions, view.SubmittedIt, err)
 	}
 	if queue, err := f.cases.List(ctx, both, casefile.CaseFilter{Queue: "supervisor"}, "", 0); err != nil || len(queue.Cases) != 0 {
 		t.Errorf("the submitter's approval queue holds their own pack: %+v, %v", queue.Cases, err)
