@@ -96,13 +96,13 @@ type caseRow struct {
 
 // caseListView is my cases, the supervisor queue or the CPS queue.
 type caseListView struct {
-	Heading   string
-	Intro     string
-	Rows      []caseRow
-	NextURL   string
-	CanCreate bool
-	Queue     string
-	Action    string // the list's own address, for the search form
+	Heading string
+	Intro   string
+	Rows    []caseRow
+	NextURL string
+	Actions core.Actions // create: open a case file (offered on the actor's own list)
+	Queue   string
+	Action  string // the list's own address, for the search form
 }
 
 func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
@@ -113,7 +113,7 @@ func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
 		api.WriteError(c, err)
 		return
 	}
-	v := caseListView{Heading: title, Intro: intro, Queue: queue, Action: c.Request.URL.Path, CanCreate: queue == "" && p.s.CaseFiles.MayCreate(ctx, a) == nil}
+	v := caseListView{Heading: title, Intro: intro, Queue: queue, Action: c.Request.URL.Path, Actions: res.Actions}
 	for _, r := range res.Cases {
 		v.Rows = append(v.Rows, caseRow{CaseSummary: r, Tag: statusTag(r.Status)})
 	}

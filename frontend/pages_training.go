@@ -179,10 +179,9 @@ func hours(h float64) string {
 
 type coursesView struct {
 	trainingChrome
-	Page      training.CoursePage
-	NextURL   string
-	CanCreate bool
-	Teaching  bool
+	Page     training.CoursePage
+	NextURL  string
+	Teaching bool
 }
 
 // Hours prints CPD hours.
@@ -199,7 +198,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}})
 			return
 		}
-		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1, CanCreate: p.s.Training.MayCreateCourse(ctx, a) == nil}
+		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1}
 		if page1.Next != "" {
 			nq := c.Request.URL.Query()
 			nq.Set("after", page1.Next)

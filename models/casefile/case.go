@@ -1037,6 +1037,8 @@ type CaseSummary struct {
 type CasePage struct {
 	Cases []CaseSummary `json:"cases"`
 	Next  string        `json:"next,omitempty"`
+	// What the actor may do with the list: create (open a case file).
+	Actions core.Actions `json:"actions"`
 }
 
 // List returns the case files the actor may read, most recently changed first, through the
@@ -1095,7 +1097,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 	if err := q.Order("cf.updated_at DESC, cf.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return CasePage{}, core.DbError(err)
 	}
-	page := CasePage{Cases: []CaseSummary{}}
+	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]

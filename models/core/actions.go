@@ -26,6 +26,7 @@ type Actions struct {
 	Join         bool `json:"join,omitempty"`          // training session: see the joining details
 	ManageTeam   bool `json:"manage_team,omitempty"`   // case: change the team
 	Publish      bool `json:"publish,omitempty"`       // guidance version: publish it
+	Report       bool `json:"report,omitempty"`        // guidance: see who has acknowledged it
 	Register     bool `json:"register,omitempty"`      // training session: keep the register, see the learners
 	Request      bool `json:"request,omitempty"`       // training session: book a place
 	Respond      bool `json:"respond,omitempty"`       // case: answer CPS actions
