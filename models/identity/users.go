@@ -33,7 +33,7 @@ type UserView struct {
 	MFARequired  bool     `json:"mfa_required"`
 	// What the actor may do to the account (update, disable, assign_role): set on one user's
 	// view (Get), not in lists.
-	Actions core.Actions `json:"actions"`
+	Actions core.Actions `json:"actions,omitzero"`
 }
 
 // mfaRequired says whether holding roles obliges a user to use a second factor: every role
