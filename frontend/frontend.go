@@ -21,7 +21,6 @@ import (
 	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
-	"github.com/msptp/msphub/policies"
 )
 
 //go:embed templates/*.html
@@ -148,8 +147,8 @@ func (e formErrors) Summary() []map[string]string {
 	return out
 }
 
-// navFor is the service navigation of a signed-in actor: what their roles let them reach.
-func navFor(a *core.Actor, current string) []govuk.NavItem {
+// navFor is the service navigation of a signed-in actor: the sections models says they reach.
+func navFor(a *core.Actor, reach models.Reach, current string) []govuk.NavItem {
 	if a == nil || !a.MFAPassed {
 		return nil
 	}
@@ -163,20 +162,26 @@ func navFor(a *core.Actor, current string) []govuk.NavItem {
 		items = append(items, govuk.NavItem{Text: text, Href: href, Current: href == current, Active: active})
 	}
 	add("Home", "/")
-	add("Guidance", "/guidance")
-	add("Training", "/courses", "/sessions", "/teaching", "/approvals", "/my-training", "/staff-training", "/certificates")
-	if a.Has(policies.RoleInvestigator) || a.Has(policies.RoleSupervisor) || a.Has(policies.RoleCPSLiaison) {
+	if reach.Guidance {
+		add("Guidance", "/guidance")
+	}
+	if reach.Training {
+		add("Training", "/courses", "/sessions", "/teaching", "/approvals", "/my-training", "/staff-training", "/certificates")
+	}
+	if reach.CaseFiles {
 		add("Case files", "/casefiles")
 	}
 	add("Notifications", "/notifications")
-	if a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin) || a.Has(policies.RoleSupervisor) {
+	if reach.People {
 		add("People", "/users")
 	}
-	if a.Has(policies.RoleAdmin) {
+	if reach.Organisations {
 		add("Organisations", "/organisations")
+	}
+	if reach.Jobs {
 		add("Jobs", "/admin/jobs")
 	}
-	if a.Has(policies.RoleAuditor) {
+	if reach.Audit {
 		add("Audit log", "/audit")
 	}
 	add("Your account", "/account")
@@ -280,8 +285,8 @@ func (p *Pages) render(c *gin.Context, status int, view string, data page) {
 	if a, ok := api.Actor(c); ok {
 		data.Actor = &a
 	}
-	if data.Nav == nil {
-		data.Nav = navFor(data.Actor, c.Request.URL.Path)
+	if data.Nav == nil && data.Actor != nil && data.Actor.MFAPassed {
+		data.Nav = navFor(data.Actor, p.s.Reach(c.Request.Context(), *data.Actor), c.Request.URL.Path)
 	}
 	data.CSRF = p.app.CSRFToken(c)
 	if data.Flash == "" {

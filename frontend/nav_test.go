@@ -4,37 +4,43 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
 )
 
-// The navigation offers each role the sections it works in, and marks the section of the
-// page being shown.
-func TestNavigationFollowsRoles(t *testing.T) {
-	hrefs := func(roles ...string) []string {
+// The navigation offers the sections models says the actor reaches, and marks the section of
+// the page being shown. (Which roles reach what is the policy's: models.TestReachFollowsThePolicy.)
+func TestNavigationFollowsReach(t *testing.T) {
+	signedIn := &core.Actor{MFAPassed: true}
+	hrefs := func(r models.Reach) []string {
 		var out []string
-		for _, item := range navFor(&core.Actor{Roles: roles, MFAPassed: true}, "/") {
+		for _, item := range navFor(signedIn, r, "/") {
 			out = append(out, item.Href)
 		}
 		return out
 	}
-	everyone := []string{"/", "/guidance", "/courses", "/notifications", "/account"}
-	cases := map[string][]string{
-		"officer":      everyone,
-		"investigator": {"/", "/guidance", "/courses", "/casefiles", "/notifications", "/account"},
-		"cps_liaison":  {"/", "/guidance", "/courses", "/casefiles", "/notifications", "/account"},
-		"supervisor":   {"/", "/guidance", "/courses", "/casefiles", "/notifications", "/users", "/account"},
-		"auditor":      {"/", "/guidance", "/courses", "/notifications", "/audit", "/account"},
+	everyone := models.Reach{Guidance: true, Training: true}
+	cases := map[string]struct {
+		reach models.Reach
+		want  []string
+	}{
+		"officer":      {everyone, []string{"/", "/guidance", "/courses", "/notifications", "/account"}},
+		"investigator": {models.Reach{Guidance: true, Training: true, CaseFiles: true}, []string{"/", "/guidance", "/courses", "/casefiles", "/notifications", "/account"}},
+		"supervisor":   {models.Reach{Guidance: true, Training: true, CaseFiles: true, People: true}, []string{"/", "/guidance", "/courses", "/casefiles", "/notifications", "/users", "/account"}},
+		"admin":        {models.Reach{Guidance: true, Training: true, People: true, Organisations: true, Jobs: true}, []string{"/", "/guidance", "/courses", "/notifications", "/users", "/organisations", "/admin/jobs", "/account"}},
+		"auditor":      {models.Reach{Guidance: true, Training: true, Audit: true}, []string{"/", "/guidance", "/courses", "/notifications", "/audit", "/account"}},
 	}
-	for role, want := range cases {
-		if got := hrefs(role); !slices.Equal(got, want) {
-			t.Errorf("%s: navigation %v, want %v", role, got, want)
+	for name, tc := range cases {
+		if got := hrefs(tc.reach); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: navigation %v, want %v", name, got, tc.want)
 		}
 	}
-	if got := navFor(&core.Actor{Roles: []string{"officer"}}, "/"); got != nil {
+	if got := navFor(&core.Actor{}, everyone, "/"); got != nil {
 		t.Errorf("before the second factor the navigation offers %v", got)
 	}
+	reach := models.Reach{Guidance: true, Training: true, CaseFiles: true}
 	for path, section := range map[string]string{"/sessions/4/register": "/courses", "/my-training": "/courses", "/guidance/documents/3": "/guidance", "/casefiles/9/evidence": "/casefiles"} {
-		for _, item := range navFor(&core.Actor{Roles: []string{"investigator"}, MFAPassed: true}, path) {
+		for _, item := range navFor(signedIn, reach, path) {
 			if active := item.Active || item.Current; active != (item.Href == section) {
 				t.Errorf("on %s, %s active = %v", path, item.Href, active)
 			}

@@ -96,13 +96,13 @@ type caseRow struct {
 
 // caseListView is my cases, the supervisor queue or the CPS queue.
 type caseListView struct {
-	Heading   string
-	Intro     string
-	Rows      []caseRow
-	NextURL   string
-	CanCreate bool
-	Queue     string
-	Action    string // the list's own address, for the search form
+	Heading string
+	Intro   string
+	Rows    []caseRow
+	NextURL string
+	Actions core.Actions // create: open a case file (offered on the actor's own list)
+	Queue   string
+	Action  string // the list's own address, for the search form
 }
 
 func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
@@ -113,7 +113,7 @@ func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
 		api.WriteError(c, err)
 		return
 	}
-	v := caseListView{Heading: title, Intro: intro, Queue: queue, Action: c.Request.URL.Path, CanCreate: queue == "" && p.s.CaseFiles.MayCreate(ctx, a) == nil}
+	v := caseListView{Heading: title, Intro: intro, Queue: queue, Action: c.Request.URL.Path, Actions: res.Actions}
 	for _, r := range res.Cases {
 		v.Rows = append(v.Rows, caseRow{CaseSummary: r, Tag: statusTag(r.Status)})
 	}
@@ -236,7 +236,7 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 		}
 		ctx, a := c.Request.Context(), actor(c)
 		cv, err := p.s.CaseFiles.Get(ctx, a, id)
-		if err == nil && !cv.Access.Update {
+		if err == nil && !cv.Actions.Update {
 			err = core.Forbidden("Only the case team can change this case file, and only while it is not with the supervisor or the CPS.")
 		}
 		if err != nil {
@@ -550,7 +550,7 @@ func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formE
 		return
 	}
 	iv := itemView{caseTab: v, Item: itemRow{ItemView: it, Tag: itemTag(it.Status)}}
-	if v.Case.Access.Update {
+	if v.Case.Actions.Update {
 		if iv.Team, err = p.s.CaseFiles.Team(ctx, a, id); err != nil {
 			api.WriteError(c, err)
 			return
@@ -676,7 +676,7 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		return
 	}
 	ctx, a := c.Request.Context(), actor(c)
-	if !v.Case.Access.AddEvidence {
+	if !v.Case.Actions.AddEvidence {
 		api.WriteError(c, core.Forbidden("Only the case team can add evidence, and only while the file is not with the supervisor or the CPS."))
 		return
 	}
@@ -872,7 +872,7 @@ func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Va
 			}
 		}
 	}
-	if !v.Case.Access.Update {
+	if !v.Case.Actions.Update {
 		api.WriteError(c, core.Forbidden("Only the case team can change the schedules, and only while the file is not with the supervisor or the CPS."))
 		return
 	}
@@ -1015,12 +1015,12 @@ func (p *Pages) packPage(c *gin.Context, status int, form url.Values, errs formE
 	var err error
 	if pv.Submissions, err = p.s.CaseFiles.Submissions(ctx, a, id); err == nil {
 		if pv.Shares, err = p.s.CaseFiles.Shares(ctx, a, id); err == nil {
-			if pv.Actions, err = p.s.CaseFiles.Actions(ctx, a, id); err == nil && v.Case.Access.Action {
+			if pv.Actions, err = p.s.CaseFiles.Actions(ctx, a, id); err == nil && v.Case.Actions.Action {
 				pv.Items, err = p.s.CaseFiles.Checklist(ctx, a, id)
 			}
 		}
 	}
-	if err == nil && v.Case.Access.Share {
+	if err == nil && v.Case.Actions.Share {
 		pv.Liaisons, err = p.s.CaseFiles.Liaisons(ctx, a)
 	}
 	if err != nil {

@@ -57,9 +57,7 @@ type guidanceHomeView struct {
 	Categories  []guidance.GuidanceCategoryCount
 	New         []guidance.GuidanceDocument
 	Outstanding []guidance.GuidanceDocument
-	CanDraft    bool
-	CanManage   bool
-	CanReport   bool
+	Actions     core.Actions // create, review (manage), report
 }
 
 // GuidanceHome serves GET /guidance: search, categories, what's new and what the reader still
@@ -84,7 +82,7 @@ func (p *Pages) GuidanceHome() gin.HandlerFunc {
 			return
 		}
 		v := guidanceHomeView{Categories: cats, New: latest.Documents, Outstanding: outstanding,
-			CanDraft: g.MayDraft(ctx, a) == nil, CanManage: g.MayManage(ctx, a) == nil, CanReport: g.MayReport(ctx, a) == nil}
+			Actions: g.LibraryActions(ctx, a)}
 		var marks []string
 		for _, d := range append(slices.Clone(v.New), v.Outstanding...) {
 			marks = append(marks, d.Classification)
@@ -524,12 +522,7 @@ func (v guidanceFormView) OrgItems(form url.Values) []item {
 
 // RoleItems are the roles to narrow the audience to.
 func (guidanceFormView) RoleItems(form url.Values) []item {
-	roles := policies.Roles()
-	labels := make([]string, len(roles))
-	for i, r := range roles {
-		labels[i] = roleLabel(r)
-	}
-	return choiceItems(roles, labels, form["audience_roles"])
+	return roleItems(core.Roles(), form["audience_roles"])
 }
 
 // OptionItems are the acknowledgement and major-change checkboxes.
@@ -773,7 +766,7 @@ func (p *Pages) GuidanceReview() gin.HandlerFunc {
 type guidanceDashboardView struct {
 	guidanceText
 	Dashboard guidance.GuidanceDashboard
-	CanDraft  bool
+	Actions   core.Actions // create: draft new guidance
 }
 
 // Decide are the submitted versions the actor may decide on.
@@ -797,7 +790,7 @@ func (p *Pages) GuidanceDashboard() gin.HandlerFunc {
 			return
 		}
 		p.render(c, http.StatusOK, "guidance_dashboard", page{Title: "Your organisation's guidance", Classification: d.Classification,
-			Data: guidanceDashboardView{Dashboard: d, CanDraft: p.s.Guidance.MayDraft(ctx, a) == nil}})
+			Data: guidanceDashboardView{Dashboard: d, Actions: p.s.Guidance.LibraryActions(ctx, a)}})
 	}
 }
 

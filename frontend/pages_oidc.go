@@ -4,14 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
-	"github.com/msptp/msphub/policies"
 )
 
 // oidcChooseView is the page where a person chooses the organisation they sign in through.
@@ -99,11 +97,6 @@ func (p *Pages) oidcFailed(c *gin.Context, err error) {
 	p.render(c, api.StatusOf(me.Code), "oidc_error", page{Title: title, ErrorTitle: title, ErrorAdvice: []string{me.Message}})
 }
 
-// oidcRoles are the roles a provider's claims may give: all but administrator and auditor.
-func oidcRoles() []string {
-	return slices.DeleteFunc(policies.Roles(), func(r string) bool { return r == policies.RoleAdmin || r == policies.RoleAuditor })
-}
-
 // oidcSettingsView is the single sign-on settings page of one organisation.
 type oidcSettingsView struct {
 	Organisation core.Organisation
@@ -113,8 +106,8 @@ type oidcSettingsView struct {
 // Roles are the roles whose claim values the page asks for, each with its field.
 func (oidcSettingsView) Roles() []oidcRoleField {
 	var out []oidcRoleField
-	for _, r := range oidcRoles() {
-		out = append(out, oidcRoleField{Role: r, Field: "role-" + r, Label: roleLabel(r)})
+	for _, r := range identity.ProviderRoles() {
+		out = append(out, oidcRoleField{Role: r.Name, Field: "role-" + r.Name, Label: r.Label})
 	}
 	return out
 }
@@ -146,10 +139,10 @@ func oidcInput(c *gin.Context) identity.OIDCInput {
 	in := identity.OIDCInput{Enabled: c.PostForm("enabled") == "yes", IssuerURL: c.PostForm("issuer_url"), ClientID: c.PostForm("client_id"),
 		ClientSecret: c.PostForm("client_secret"), Scopes: []string{c.PostForm("scopes")}, EmailClaim: c.PostForm("email_claim"),
 		RoleClaim: c.PostForm("role_claim"), RoleMappings: map[string][]string{}}
-	for _, r := range oidcRoles() {
-		for _, v := range strings.Split(c.PostForm("role-"+r), "\n") {
+	for _, r := range identity.ProviderRoles() {
+		for _, v := range strings.Split(c.PostForm("role-"+r.Name), "\n") {
 			if v = strings.TrimSpace(v); v != "" {
-				in.RoleMappings[r] = append(in.RoleMappings[r], v)
+				in.RoleMappings[r.Name] = append(in.RoleMappings[r.Name], v)
 			}
 		}
 	}

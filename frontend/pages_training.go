@@ -31,12 +31,16 @@ type trainingChrome struct {
 // trainingSub is the training area's sub navigation for the actor, current marking the page.
 func (p *Pages) trainingSub(c *gin.Context, current string) govuk.SubNavigation {
 	a := actor(c)
+	reach := p.s.Reach(c.Request.Context(), a)
 	items := []govuk.SubNavItem{{Text: "Courses", Href: "/courses"}, {Text: "My training", Href: "/my-training"}}
-	if a.Has(policies.RoleTrainer) {
+	if reach.Teaching {
 		items = append(items, govuk.SubNavItem{Text: "Teaching", Href: "/teaching"})
 	}
-	if a.Has(policies.RoleSupervisor) {
-		items = append(items, govuk.SubNavItem{Text: "Approvals", Href: "/approvals"}, govuk.SubNavItem{Text: "Staff training", Href: "/staff-training"})
+	if reach.Approvals {
+		items = append(items, govuk.SubNavItem{Text: "Approvals", Href: "/approvals"})
+	}
+	if reach.StaffTraining {
+		items = append(items, govuk.SubNavItem{Text: "Staff training", Href: "/staff-training"})
 	}
 	notes := "Notifications"
 	if n, err := p.s.Notifications.Unread(c.Request.Context(), a); err == nil && n > 0 {
@@ -175,10 +179,9 @@ func hours(h float64) string {
 
 type coursesView struct {
 	trainingChrome
-	Page      training.CoursePage
-	NextURL   string
-	CanCreate bool
-	Teaching  bool
+	Page     training.CoursePage
+	NextURL  string
+	Teaching bool
 }
 
 // Hours prints CPD hours.
@@ -195,7 +198,7 @@ func (p *Pages) Courses() gin.HandlerFunc {
 			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
 			return
 		}
-		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1, CanCreate: p.s.Training.MayCreateCourse(ctx, a) == nil}
+		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1}
 		if page1.Next != "" {
 			nq := c.Request.URL.Query()
 			nq.Set("after", page1.Next)
@@ -333,12 +336,7 @@ type courseForm struct {
 
 // RoleItems are the eligible role checkboxes.
 func (f courseForm) RoleItems(form url.Values) []item {
-	roles := policies.Roles()
-	labels := make([]string, len(roles))
-	for i, r := range roles {
-		labels[i] = roleLabel(r)
-	}
-	return choiceItems(roles, labels, form["eligible_roles"])
+	return roleItems(core.Roles(), form["eligible_roles"])
 }
 
 // KindItems are the eligible organisation kind checkboxes.
@@ -956,7 +954,6 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 type sessionPage struct {
 	trainingChrome
 	Session training.CourseSessionView
-	MayBulk bool
 }
 
 // DayLines are the session's days, one line each.
@@ -987,12 +984,6 @@ func (v sessionPage) MineTag() string {
 	return stateTag(v.Session.Mine.State)
 }
 
-// MayRequest says whether the page offers to book: booking is open and the actor has no live
-// booking on it.
-func (v sessionPage) MayRequest() bool {
-	return v.Session.BookingOpen && (v.Session.Mine == nil || !v.Session.Mine.Live())
-}
-
 // JoiningLines splits the joining details into lines.
 func (v sessionPage) JoiningLines() []string { return strings.Split(v.Session.JoiningDetails, "\n") }
 
@@ -1003,8 +994,7 @@ func (p *Pages) sessionPage(c *gin.Context, id int64, status int, alert string) 
 		api.WriteError(c, err)
 		return
 	}
-	v := sessionPage{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses"), Alert: alert}, Session: sv,
-		MayBulk: a.Has(policies.RoleSupervisor) || a.Has(policies.RoleOrgAdmin)}
+	v := sessionPage{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses"), Alert: alert}, Session: sv}
 	p.render(c, status, "training_session", page{Title: "Session of " + sv.Course.Code + " " + sv.Course.Title, Data: v})
 }
 

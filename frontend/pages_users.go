@@ -10,25 +10,18 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
-	"github.com/msptp/msphub/policies"
 )
 
 // usersView is the people list.
 type usersView struct {
 	Page          identity.UserPage
 	Organisations []core.Organisation // the organisation filter, for administrators
-	CanAdd        bool
 	NextURL       string
 }
 
 // OrgItems are the organisation filter's choices.
 func (v usersView) OrgItems(form url.Values) []item {
 	return orgOptions(v.Organisations, "All organisations", form.Get("organisation"))
-}
-
-// manager reports whether the actor manages people (buttons only: models decides).
-func manager(a core.Actor) bool {
-	return a.Has(policies.RoleAdmin) || a.Has(policies.RoleOrgAdmin)
 }
 
 // Users serves GET /users: people the actor may see, filtered, a page at a time.
@@ -42,8 +35,8 @@ func (p *Pages) Users() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		v := usersView{Page: page1, CanAdd: manager(a)}
-		if a.Has(policies.RoleAdmin) {
+		v := usersView{Page: page1}
+		if page1.Everywhere {
 			if v.Organisations, err = p.s.Organisations.List(ctx, a, true); err != nil {
 				api.WriteError(c, err)
 				return
@@ -62,7 +55,7 @@ func (p *Pages) Users() gin.HandlerFunc {
 type userForm struct {
 	User          *identity.UserView
 	Organisations []core.Organisation
-	Roles         []string
+	Roles         []core.Role
 	Vetting       []core.Vetting
 	Self          bool // editing oneself: roles are not offered
 }
@@ -74,11 +67,7 @@ func (f userForm) OrgItems(form url.Values) []item {
 
 // RoleItems are the role checkboxes, with the posted ones ticked.
 func (f userForm) RoleItems(form url.Values) []item {
-	labels := make([]string, len(f.Roles))
-	for i, r := range f.Roles {
-		labels[i] = roleLabel(r)
-	}
-	return choiceItems(f.Roles, labels, form["roles"])
+	return roleItems(f.Roles, form["roles"])
 }
 
 // VettingItems are the vetting radios, with the posted one checked.
@@ -92,17 +81,13 @@ func (f userForm) VettingItems(form url.Values) []item {
 
 func (p *Pages) userForm(c *gin.Context, u *identity.UserView) (userForm, error) {
 	a := actor(c)
-	f := userForm{User: u, Roles: policies.Roles(), Vetting: core.VettingLevels(), Self: u != nil && u.ID == a.UserID}
-	if !a.Has(policies.RoleAdmin) {
-		f.Roles = slices.DeleteFunc(slices.Clone(f.Roles), func(r string) bool { return r == policies.RoleAdmin || r == policies.RoleAuditor })
-	}
-	orgs, err := p.s.Organisations.List(c.Request.Context(), a, false)
+	ctx := c.Request.Context()
+	f := userForm{User: u, Roles: p.s.Users.AssignableRoles(ctx, a), Vetting: core.VettingLevels(), Self: u != nil && u.ID == a.UserID}
+	orgs, err := p.s.Organisations.List(ctx, a, false)
 	if err != nil {
 		return f, err
 	}
-	if !a.Has(policies.RoleAdmin) {
-		orgs = slices.DeleteFunc(orgs, func(o core.Organisation) bool { return o.ID != a.OrgID })
-	}
+	orgs = slices.DeleteFunc(orgs, func(o core.Organisation) bool { return p.s.Users.MayCreateIn(ctx, a, o.ID) != nil })
 	f.Organisations = orgs
 	return f, nil
 }
@@ -130,7 +115,7 @@ func (p *Pages) UserNewForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {policies.RoleOfficer}}
+		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {identity.DefaultRole}}
 		p.render(c, http.StatusOK, "user_form", page{Title: "Add a person", Form: form, Data: f})
 	}
 }
@@ -163,11 +148,10 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 
 // userView is one person's page.
 type userView struct {
-	User      identity.UserView
-	CanManage bool
-	Self      bool
-	Link      string // a set-password link just issued, shown once
-	EmailOn   bool   // set-password links go by email, never to the administrator
+	User    identity.UserView
+	Self    bool
+	Link    string // a set-password link just issued, shown once
+	EmailOn bool   // set-password links go by email, never to the administrator
 }
 
 // User serves GET /users/:id.
@@ -188,7 +172,7 @@ func (p *Pages) userPage(c *gin.Context, id int64, link string) {
 		api.WriteError(c, err)
 		return
 	}
-	p.render(c, http.StatusOK, "user", page{Title: u.Name, Data: userView{User: u, CanManage: manager(a), Self: u.ID == a.UserID, Link: link, EmailOn: p.s.Mail != nil}})
+	p.render(c, http.StatusOK, "user", page{Title: u.Name, Data: userView{User: u, Self: u.ID == a.UserID, Link: link, EmailOn: p.s.Mail != nil}})
 }
 
 // UserEditForm serves GET /users/:id/edit.
@@ -316,7 +300,7 @@ func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 // organisationsView is the organisations list.
 type organisationsView struct {
 	Organisations []core.Organisation
-	CanManage     bool
+	Actions       core.Actions // create: add an organisation; update: change one
 }
 
 // Organisations serves GET /organisations.
@@ -328,7 +312,7 @@ func (p *Pages) Organisations() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "organisations", page{Title: "Organisations", Data: organisationsView{Organisations: list, CanManage: a.Has(policies.RoleAdmin)}})
+		p.render(c, http.StatusOK, "organisations", page{Title: "Organisations", Data: organisationsView{Organisations: list, Actions: p.s.Organisations.Actions(c.Request.Context(), a)}})
 	}
 }
 

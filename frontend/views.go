@@ -8,30 +8,18 @@ import (
 	_ "time/tzdata" // UK time on machines without a zoneinfo database
 
 	"github.com/msptp/msphub/models/core"
-
-	"github.com/msptp/msphub/policies"
 )
 
-// roleLabels name the roles as people read them.
-var roleLabels = map[string]string{
-	policies.RoleOfficer:          "Officer",
-	policies.RoleInvestigator:     "Investigator",
-	policies.RoleSupervisor:       "Supervisor",
-	policies.RoleCPSLiaison:       "CPS liaison",
-	policies.RoleTrainer:          "Trainer",
-	policies.RoleGuidanceEditor:   "Guidance editor",
-	policies.RoleGuidanceApprover: "Guidance approver",
-	policies.RoleAnalyst:          "Analyst",
-	policies.RoleOrgAdmin:         "Organisation administrator",
-	policies.RoleAdmin:            "Administrator",
-	policies.RoleAuditor:          "Auditor",
-}
+// roleLabel is how people read a role's name.
+func roleLabel(role string) string { return core.RoleLabel(role) }
 
-func roleLabel(role string) string {
-	if l, ok := roleLabels[role]; ok {
-		return l
+// roleItems are checkboxes of roles, with the picked ones ticked.
+func roleItems(roles []core.Role, picked []string) []item {
+	values, labels := make([]string, len(roles)), make([]string, len(roles))
+	for i, r := range roles {
+		values[i], labels[i] = r.Name, r.Label
 	}
-	return role
+	return choiceItems(values, labels, picked)
 }
 
 // formatDate prints a date the GOV.UK way: 22 November 2026.

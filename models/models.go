@@ -10,6 +10,7 @@ import (
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/mail"
 	"github.com/msptp/msphub/models/training"
+	"github.com/msptp/msphub/policies"
 	"log/slog"
 )
 
@@ -25,6 +26,8 @@ type Services struct {
 	Monitor       *core.Monitor
 	Jobs          *core.Jobs
 	Mail          *mail.Service // nil when no mail relay is configured
+
+	authz *policies.Authorizer // for Reach
 }
 
 // New builds the operations from their dependencies and registers every domain's jobs.
@@ -45,6 +48,7 @@ func New(d core.Deps) *Services {
 		Monitor:       core.NewMonitor(d),
 		Jobs:          core.NewJobs(d, audit),
 		Mail:          mail.New(d, id.Users.EmailComposers()),
+		authz:         d.Authz,
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.

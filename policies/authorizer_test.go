@@ -31,6 +31,7 @@ var (
 	caseOnMyTeam      = policies.Object{Type: "casefile", Org: home, Classification: policies.Official, Rel: policies.RelTeam}
 	caseILead         = policies.Object{Type: "casefile", Org: home, Classification: policies.Official, Rel: policies.RelTeam | policies.RelLead}
 	caseOfMyForce     = policies.Object{Type: "casefile", Org: home, Classification: policies.Official}
+	packISubmitted    = policies.Object{Type: "casefile", Org: home, Classification: policies.Official, Rel: policies.RelTeam | policies.RelSubmitter}
 	caseSharedWithMe  = policies.Object{Type: "casefile", Org: other, Classification: policies.Official, Rel: policies.RelShare}
 	caseElsewhere     = policies.Object{Type: "casefile", Org: other, Classification: policies.Official}
 	newCaseHere       = policies.Object{Type: "casefile", Org: home, Classification: policies.Official}
@@ -100,6 +101,7 @@ var nobody = []rule{
 	do(policies.ActRead, evidenceShared, "evidence... only CPS via a share"),
 	do(policies.ActUpdate, userElsewhere, "a user of another organisation"),
 	do(policies.ActPublish, draftIWrote, "their own draft (four eyes)"),
+	do(policies.ActApprove, packISubmitted, "a pack they submitted (four eyes)"),
 	do(policies.ActDecide, otherEnrolment, "another organisation's enrolment"),
 	do(policies.ActReport, acksElsewhere, "another organisation's acknowledgements"),
 }
@@ -136,6 +138,7 @@ func TestRolePermissions(t *testing.T) {
 				do(policies.ActRead, staffCertificate, "their staff's certificate"), do(policies.ActRead, userHere, "their staff"),
 				do(policies.ActReport, acksOfMyOrg, "their organisation's acknowledgements")},
 			mayNot: []rule{do(policies.ActCreate, newCaseHere, "a case"), do(policies.ActUpdate, caseOfMyForce, "case contents"),
+				do(policies.ActApprove, packISubmitted, "a pack they submitted, even of their force (four eyes)"),
 				do(policies.ActRead, userElsewhere, "staff of another organisation")}},
 		{role: policies.RoleCPSLiaison,
 			may: []rule{do(policies.ActRead, caseSharedWithMe, "a case shared with them"), do(policies.ActAdvise, caseSharedWithMe, "a case shared with them"),

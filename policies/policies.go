@@ -116,6 +116,7 @@ const (
 	RelTrainer                         // the actor is a trainer of the course
 	RelAuthor                          // the actor wrote this version
 	RelPrivileged                      // the user acted on holds the admin or auditor role
+	RelSubmitter                       // the actor submitted the pack now awaiting a decision
 )
 
 // relationNames maps the words used in policy rows to facts. "any" and "org" are handled apart.
@@ -139,6 +140,8 @@ func relationByName(name string) (Relation, bool) {
 		return RelAuthor, true
 	case "privileged":
 		return RelPrivileged, true
+	case "submitter":
+		return RelSubmitter, true
 	}
 	return 0, false
 }

@@ -438,7 +438,7 @@ type Service struct {
 
 // caseObject is the case as the policy sees it from the point of view of who, with the
 // relationship facts read from the database: on the team, lead investigator, holding a live
-// CPS share.
+// CPS share, submitter of the pack waiting for sign-off.
 func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, typ string) (policies.Object, error) {
 	obj := policies.Object{Type: typ, Org: policies.OrgDomain(cf.OrganisationID), Classification: cf.Classification}
 	db := s.d.DB.Conn(ctx)
@@ -457,6 +457,15 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 	}
 	if n > 0 {
 		obj.Rel |= policies.RelShare
+	}
+	if cf.Status == StatusWithSupervisor {
+		// Four eyes: the policy refuses the approval to whoever submitted the pack.
+		if err := db.Table("pack_submissions").Where("case_id = ? AND status = ? AND submitted_by = ?", cf.ID, SubmissionSubmitted, who.UserID).Count(&n).Error; err != nil {
+			return obj, core.DbError(err)
+		}
+		if n > 0 {
+			obj.Rel |= policies.RelSubmitter
+		}
 	}
 	return obj, nil
 }
@@ -511,6 +520,9 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 		if msg == "" {
 			msg = "You cannot do that to this case file."
 		}
+		if s.submittedIt(ctx, who, act, obj) {
+			msg = "You submitted this pack: another supervisor must approve it."
+		}
 		if err := core.Can(ctx, s.d.Authz, who, act, obj, msg); err != nil {
 			if typ == "evidence" && act == policies.ActRead {
 				return nil, obj, core.NotFound("Evidence not found")
@@ -519,6 +531,16 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 		}
 	}
 	return &cf, obj, nil
+}
+
+// submittedIt reports whether the policy refuses who act on obj only because they submitted the
+// pack (four eyes): what explains the refusal to them.
+func (s *Service) submittedIt(ctx context.Context, who core.Actor, act policies.Action, obj policies.Object) bool {
+	if !obj.Has(policies.RelSubmitter) || s.d.Authz.Can(ctx, who.Subject(), act, obj) == nil {
+		return false
+	}
+	obj.Rel &^= policies.RelSubmitter
+	return s.d.Authz.Can(ctx, who.Subject(), act, obj) == nil
 }
 
 // caseScope compiles the policy rows that let who do act to a case file into SQL over
@@ -558,6 +580,9 @@ func (s *Service) caseScope(who core.Actor, act policies.Action) (string, []any,
 			case "share":
 				cond = "cf.id IN (SELECT sh.case_id FROM case_shares sh WHERE sh.liaison_id = ? AND sh.revoked_at IS NULL AND sh.expires_at > ?)"
 				args = append(args, who.UserID, now)
+			case "submitter":
+				cond = "cf.status = ? AND cf.id IN (SELECT ps.case_id FROM pack_submissions ps WHERE ps.status = ? AND ps.submitted_by = ?)"
+				args = append(args, StatusWithSupervisor, SubmissionSubmitted, who.UserID)
 			default:
 				// self, audience, enrolled, trainer, author, privileged: never facts of a case.
 				cond = "1 = 0"
@@ -577,8 +602,8 @@ func (s *Service) caseScope(who core.Actor, act policies.Action) (string, []any,
 	return "(" + strings.Join(ors, " OR ") + ") AND cf.classification <= ?", append(args, int(who.Clearance)), nil
 }
 
-// CaseAccess says what the actor may do to a case file now: the policy and the status machine
-// together. Pages use it to offer buttons; every operation decides again.
+// CaseAccess is the "access" object of the API's case view: the same decisions as its
+// Actions, every field present. Deprecated: kept for API clients; read Actions.
 type CaseAccess struct {
 	Update      bool `json:"update"`
 	Submit      bool `json:"submit"`
@@ -598,11 +623,19 @@ type CaseAccess struct {
 	AddEvidence bool `json:"add_evidence"`
 }
 
-func (s *Service) access(who core.Actor, cf *CaseFile, obj policies.Object) CaseAccess {
+func caseAccess(a core.Actions) CaseAccess {
+	return CaseAccess{Update: a.Update, Submit: a.Submit, Approve: a.Approve, Return: a.Return, Share: a.Share,
+		Revoke: a.Revoke, Advise: a.Advise, Decide: a.Decide, Action: a.Action, Review: a.Review, Finalise: a.Finalise,
+		Respond: a.Respond, Export: a.Export, ManageTeam: a.ManageTeam, Close: a.Close, AddEvidence: a.AddEvidence}
+}
+
+// caseActions says what the actor may do to a case file now: the policy and the status machine
+// together. Pages use it to offer buttons; every operation decides again.
+func (s *Service) caseActions(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object) core.Actions {
 	may := func(typ string, act policies.Action, m move) bool {
 		o := obj
 		o.Type = typ
-		if s.d.Authz.Can(context.Background(), who.Subject(), act, o) != nil {
+		if s.d.Authz.Can(ctx, who.Subject(), act, o) != nil {
 			return false
 		}
 		if m == "" {
@@ -611,7 +644,7 @@ func (s *Service) access(who core.Actor, cf *CaseFile, obj policies.Object) Case
 		_, ok := next(cf.Status, cf.CPSPurpose, m)
 		return ok
 	}
-	return CaseAccess{
+	return core.Actions{
 		Update:      may("casefile", policies.ActUpdate, moveEdit),
 		Submit:      may("casefile", policies.ActSubmit, moveSubmit),
 		Approve:     may("casefile", policies.ActApprove, moveApprove),
@@ -641,7 +674,11 @@ type CaseView struct {
 	LeadName       string           `json:"lead_investigator"`
 	SupervisorName string           `json:"supervisor"`
 	Readiness      []StageReadiness `json:"readiness,omitempty"`
-	Access         CaseAccess       `json:"access"`
+	Actions        core.Actions     `json:"actions"` // what the actor may do to the case now
+	// SubmittedIt is set when the actor may not approve the pack only because they submitted it
+	// (four eyes): the page says so.
+	SubmittedIt bool       `json:"-"`
+	Access      CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
 }
 
 // Supervisor is a person who may be chosen to sign off packs, or a CPS liaison to share with.
@@ -778,14 +815,20 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 
 // view adds names, labels and access to a loaded case.
 func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object) (CaseView, error) {
-	v := CaseView{CaseFile: *cf, Marking: cf.Marking(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Access: s.access(who, cf, obj)}
-	if v.Access.Share {
+	v := CaseView{CaseFile: *cf, Marking: cf.Marking(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Actions: s.caseActions(ctx, who, cf, obj)}
+	if v.Actions.Share {
 		// Only an approved pack can be shared: not one whose approval a change voided.
 		approved, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
 		if err != nil {
 			return v, err
 		}
-		v.Access.Share = approved != nil
+		v.Actions.Share = approved != nil
+	}
+	v.Access = caseAccess(v.Actions)
+	if _, ok := next(cf.Status, cf.CPSPurpose, moveApprove); ok && !v.Actions.Approve {
+		o := obj
+		o.Type = "casefile"
+		v.SubmittedIt = s.submittedIt(ctx, who, policies.ActApprove, o)
 	}
 	names, err := s.userNames(ctx, cf.LeadInvestigatorID, cf.SupervisorID)
 	if err != nil {
@@ -994,6 +1037,8 @@ type CaseSummary struct {
 type CasePage struct {
 	Cases []CaseSummary `json:"cases"`
 	Next  string        `json:"next,omitempty"`
+	// What the actor may do with the list: create (open a case file).
+	Actions core.Actions `json:"actions"`
 }
 
 // List returns the case files the actor may read, most recently changed first, through the
@@ -1052,7 +1097,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 	if err := q.Order("cf.updated_at DESC, cf.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return CasePage{}, core.DbError(err)
 	}
-	page := CasePage{Cases: []CaseSummary{}}
+	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]

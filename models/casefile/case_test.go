@@ -502,6 +502,18 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
 	cfWant(t, "approving one's own pack", err, core.EFORBIDDEN)
+	if err == nil || !strings.Contains(err.Error(), "another supervisor must approve it") {
+		t.Errorf("approving one's own pack: %v, want the four-eyes explanation", err)
+	}
+	if view, err := f.cases.Get(ctx, both, cv.ID); err != nil || view.Actions.Approve || !view.Actions.Return || !view.SubmittedIt {
+		t.Errorf("the submitter may return but not approve their own pack, and is told why: %+v, submitted it %v, %v", view.Actions, view.SubmittedIt, err)
+	}
+	if queue, err := f.cases.List(ctx, both, casefile.CaseFilter{Queue: "supervisor"}, "", 0); err != nil || len(queue.Cases) != 0 {
+		t.Errorf("the submitter's approval queue holds their own pack: %+v, %v", queue.Cases, err)
+	}
+	if queue, err := f.cases.List(ctx, f.sup, casefile.CaseFilter{Queue: "supervisor"}, "", 0); err != nil || len(queue.Cases) != 1 {
+		t.Errorf("another supervisor's approval queue: %+v, %v; want the pack", queue.Cases, err)
+	}
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
 }

@@ -57,11 +57,19 @@ type GuidanceVersion struct {
 	ReturnComment  string               `json:"return_comment,omitempty"`
 	Attachments    []GuidanceAttachment `json:"attachments"`
 
-	// What the actor may do with this version: for buttons; the operations decide again.
+	// What the actor may do with this version (edit, submit, publish, return): for buttons;
+	// the operations decide again.
+	Actions core.Actions `json:"actions"`
+	// WroteIt is set when the actor is an approver who may not decide on this version only
+	// because they wrote part of it (four eyes): the page says so.
+	WroteIt bool `json:"-"`
+	// Can is Actions and WroteIt as the API returned them before Actions. Deprecated: read
+	// actions.
 	Can GuidanceVersionActions `json:"can"`
 }
 
-// GuidanceVersionActions says what the actor may do with a version.
+// GuidanceVersionActions is the "can" object of a version in the API. Deprecated: kept for API
+// clients; GuidanceVersion.Actions says the same.
 type GuidanceVersionActions struct {
 	Edit    bool `json:"edit"`
 	Submit  bool `json:"submit"`
@@ -103,12 +111,16 @@ type GuidanceDocumentView struct {
 	ReviewedAt     *time.Time       `json:"reviewed_at,omitempty"`
 	// Acknowledged is when the actor acknowledged the current version (or one since the last
 	// major version); nil when they have not. MustAcknowledge says they still have to.
-	Acknowledged    *time.Time              `json:"acknowledged_at,omitempty"`
-	MustAcknowledge bool                    `json:"must_acknowledge"`
-	Can             GuidanceDocumentActions `json:"can"`
+	Acknowledged    *time.Time `json:"acknowledged_at,omitempty"`
+	MustAcknowledge bool       `json:"must_acknowledge"`
+	// What the actor may do with the document (start_version, review, acknowledge).
+	Actions core.Actions `json:"actions"`
+	// Can is Actions as the API returned them before Actions. Deprecated: read actions.
+	Can GuidanceDocumentActions `json:"can"`
 }
 
-// GuidanceDocumentActions says what the actor may do with a document.
+// GuidanceDocumentActions is the "can" object of a document in the API. Deprecated: kept for
+// API clients; GuidanceDocumentView.Actions says the same.
 type GuidanceDocumentActions struct {
 	StartVersion bool `json:"start_version"`
 	Review       bool `json:"review"`
@@ -178,17 +190,19 @@ func (g *Service) view(ctx context.Context, who core.Actor, l *loadedVersion, ob
 		out.ReturnedAt, out.ReturnedBy, out.ReturnComment = nil, nil, ""
 	}
 	if versionEditable(v.Status) {
-		out.Can.Edit = may(policies.ActEdit)
-		out.Can.Submit = out.Can.Edit
+		out.Actions.Edit = may(policies.ActEdit)
+		out.Actions.Submit = out.Actions.Edit
 	}
 	if v.Status == GuidanceSubmitted {
-		out.Can.Publish, out.Can.Return = may(policies.ActPublish), may(policies.ActReturn)
-		if !out.Can.Publish && obj.Has(policies.RelAuthor) {
+		out.Actions.Publish, out.Actions.Return = may(policies.ActPublish), may(policies.ActReturn)
+		if !out.Actions.Publish && obj.Has(policies.RelAuthor) {
 			noAuthor := obj
 			noAuthor.Rel &^= policies.RelAuthor
-			out.Can.WroteIt = g.d.Authz.Can(ctx, who.Subject(), policies.ActPublish, noAuthor) == nil
+			out.WroteIt = g.d.Authz.Can(ctx, who.Subject(), policies.ActPublish, noAuthor) == nil
 		}
 	}
+	out.Can = GuidanceVersionActions{Edit: out.Actions.Edit, Submit: out.Actions.Submit, Publish: out.Actions.Publish,
+		Return: out.Actions.Return, WroteIt: out.WroteIt}
 	return out, nil
 }
 
@@ -241,10 +255,10 @@ func (g *Service) Document(ctx context.Context, who core.Actor, id int64) (Guida
 		}
 	}
 	if l.v.Status == GuidancePublished {
-		out.Can.StartVersion = openID == 0 && may(policies.ActEdit, docObj)
-		out.Can.Review = may(policies.ActReview, docObj)
+		out.Actions.StartVersion = openID == 0 && may(policies.ActEdit, docObj)
+		out.Actions.Review = may(policies.ActReview, docObj)
 		if l.v.RequiresAck && obj.Has(policies.RelAudience) && may(policies.ActAcknowledge, obj) {
-			out.Can.Acknowledge = true
+			out.Actions.Acknowledge = true
 			at, err := g.acknowledgedAt(ctx, who.UserID, l.doc)
 			if err != nil {
 				return out, err
@@ -253,6 +267,7 @@ func (g *Service) Document(ctx context.Context, who core.Actor, id int64) (Guida
 			out.MustAcknowledge = at == nil
 		}
 	}
+	out.Can = GuidanceDocumentActions{StartVersion: out.Actions.StartVersion, Review: out.Actions.Review, Acknowledge: out.Actions.Acknowledge}
 	return out, nil
 }
 

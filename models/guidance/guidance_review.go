@@ -170,6 +170,13 @@ func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, 
 	return g.Document(ctx, who, documentID)
 }
 
+// LibraryActions says what who may do with their organisation's guidance: create (draft new
+// guidance, MayDraft), review (look after it, MayManage), report (see who has acknowledged it,
+// MayReport). Pages offer links from it. Who: anyone signed in.
+func (g *Service) LibraryActions(ctx context.Context, who core.Actor) core.Actions {
+	return core.Actions{Create: g.MayDraft(ctx, who) == nil, Review: g.MayManage(ctx, who) == nil, Report: g.MayReport(ctx, who) == nil}
+}
+
 // MayDraft says whether who may draft guidance for their own organisation (what the library
 // offers). Who: anyone signed in. Errors: EFORBIDDEN.
 func (g *Service) MayDraft(ctx context.Context, who core.Actor) error {

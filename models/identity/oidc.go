@@ -430,3 +430,9 @@ func (o *OIDC) Organisations(ctx context.Context) ([]core.Organisation, error) {
 		Order("name").Find(&out).Error
 	return out, core.DbError(err)
 }
+
+// ProviderRoles are the roles a provider's claims may give: every role but administrator and
+// auditor, which are granted in MSP Hub only.
+func ProviderRoles() []core.Role {
+	return core.RolesNamed(slices.DeleteFunc(policies.Roles(), systemRole))
+}

@@ -73,6 +73,15 @@ func (o *Organisations) Get(ctx context.Context, who core.Actor, id int64) (core
 
 // MayManage says whether the actor may add and change organisations (what the add and edit
 // pages offer). Errors: EFORBIDDEN.
+// Actions says what the actor may do with the organisations: create (add one), update (change
+// or deactivate one). Pages offer buttons from it; the operations decide again.
+func (o *Organisations) Actions(ctx context.Context, who core.Actor) core.Actions {
+	may := func(act policies.Action) bool {
+		return o.d.Authz.Can(ctx, who.Subject(), act, policies.Object{Type: "organisation"}) == nil
+	}
+	return core.Actions{Create: may(policies.ActCreate), Update: may(policies.ActUpdate)}
+}
+
 func (o *Organisations) MayManage(ctx context.Context, who core.Actor) error {
 	return core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can add or change organisations.")
 }

@@ -31,6 +31,9 @@ type UserView struct {
 	Organisation string   `json:"organisation"`
 	Roles        []string `json:"roles"`
 	MFARequired  bool     `json:"mfa_required"`
+	// What the actor may do to the account (update, disable, assign_role): set on one user's
+	// view (Get), not in lists.
+	Actions core.Actions `json:"actions,omitzero"`
 }
 
 // mfaRequired says whether holding roles obliges a user to use a second factor: every role
@@ -115,6 +118,10 @@ type UserFilter struct {
 type UserPage struct {
 	Users []UserView `json:"users"`
 	Next  string     `json:"next,omitempty"`
+	// Everywhere says the actor sees people of every organisation, so a page may filter by one.
+	Everywhere bool `json:"all_organisations,omitempty"`
+	// What the actor may do with the list: create (add a person to their organisation).
+	Actions core.Actions `json:"actions"`
 }
 
 // List returns the users the actor may see, in name order: administrators see everyone,
@@ -157,7 +164,7 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 	if err := q.Order("name, id").Limit(limit + 1).Find(&users).Error; err != nil {
 		return UserPage{}, core.DbError(err)
 	}
-	page := UserPage{}
+	page := UserPage{Everywhere: everywhere, Actions: core.Actions{Create: u.MayCreate(ctx, who) == nil}}
 	if len(users) > limit {
 		users = users[:limit]
 		last := users[limit-1]
@@ -171,7 +178,14 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 // Get returns one user, if the actor may see them. Errors: ENOTFOUND.
 func (u *Users) Get(ctx context.Context, who core.Actor, id int64) (UserView, error) {
 	user, err := u.load(ctx, who, id, policies.ActRead)
-	return u.view(ctx, user, err)
+	v, err := u.view(ctx, user, err)
+	if err != nil {
+		return v, err
+	}
+	obj := userObject(user, who, v.Roles)
+	may := func(act policies.Action) bool { return u.d.Authz.Can(ctx, who.Subject(), act, obj) == nil }
+	v.Actions = core.Actions{Update: may(policies.ActUpdate), Disable: may(policies.ActDisable), AssignRole: may(policies.ActAssignRole)}
+	return v, nil
 }
 
 // GetForEdit returns a user the actor may change, for the edit page. Errors: ENOTFOUND,
@@ -312,8 +326,25 @@ func (u *Users) create(ctx context.Context, who *core.Actor, in UserInput, detai
 // MayCreate says whether the actor may add people to their own organisation (what the add page
 // offers). Errors: EFORBIDDEN.
 func (u *Users) MayCreate(ctx context.Context, who core.Actor) error {
-	target := core.User{OrganisationID: who.OrgID}
+	return u.MayCreateIn(ctx, who, who.OrgID)
+}
+
+// MayCreateIn says whether the actor may add people to organisation org (the organisations the
+// add and edit forms offer). Errors: EFORBIDDEN.
+func (u *Users) MayCreateIn(ctx context.Context, who core.Actor, org int64) error {
+	target := core.User{OrganisationID: org}
 	return core.Can(ctx, u.d.Authz, who, policies.ActCreate, userObject(target, who, nil), "Only administrators and organisation administrators can add people.")
+}
+
+// DefaultRole is the role a new account starts with on the add form.
+const DefaultRole = policies.RoleOfficer
+
+// AssignableRoles are the roles the actor may give people: the administrator and auditor roles
+// only to those the policy lets grant them.
+func (u *Users) AssignableRoles(ctx context.Context, who core.Actor) []core.Role {
+	grants := u.d.Authz.Can(ctx, who.Subject(), policies.ActGrantSystemRole, policies.Object{Type: "user", Org: policies.OrgDomain(who.OrgID)}) == nil
+	roles := slices.DeleteFunc(policies.Roles(), func(r string) bool { return systemRole(r) && !grants })
+	return core.RolesNamed(roles)
 }
 
 // Update changes a user's name, email address and vetting. Errors: EFORBIDDEN, ENOTFOUND,

@@ -641,6 +641,8 @@ type CourseSummary struct {
 type CoursePage struct {
 	Courses []CourseSummary `json:"courses"`
 	Next    string          `json:"next,omitempty"`
+	// What the actor may do with the catalogue: create (a course).
+	Actions core.Actions `json:"actions"`
 }
 
 // ListCourses returns the catalogue the actor may see, in title order: published courses, and
@@ -703,7 +705,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	if err := q.Order("title, id").Limit(limit + 1).Find(&courses).Error; err != nil {
 		return CoursePage{}, core.DbError(err)
 	}
-	page := CoursePage{Courses: []CourseSummary{}}
+	page := CoursePage{Courses: []CourseSummary{}, Actions: core.Actions{Create: t.MayCreateCourse(ctx, who) == nil}}
 	if len(courses) > limit {
 		courses = courses[:limit]
 		last := courses[limit-1]

@@ -83,6 +83,9 @@ type CourseSessionView struct {
 	Mine        *Enrolment `json:"my_enrolment,omitempty"`
 	BookingOpen bool       `json:"booking_open"`
 	MayWithdraw bool       `json:"may_withdraw"`
+	// What the actor may do with the session: join, request, withdraw, register, update,
+	// cancel, bulk.
+	Actions core.Actions `json:"actions"`
 }
 
 // DayInput is one day of a session: when it starts and ends.
@@ -275,6 +278,20 @@ func (t *Service) sessionView(ctx context.Context, who core.Actor, c Course, s C
 		case EnrolmentEnrolled:
 			v.MayWithdraw = now.Before(s.CancellationCutoffAt)
 		}
+	}
+	may := func(act policies.Action, obj policies.Object) bool {
+		return t.d.Authz.Can(ctx, who.Subject(), act, obj) == nil
+	}
+	own := policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID), Rel: policies.RelSelf}
+	scheduled := s.Status == SessionScheduled
+	v.Actions = core.Actions{
+		Join:     v.MayJoin,
+		Request:  v.BookingOpen && (v.Mine == nil || !v.Mine.Live()) && may(policies.ActRequest, own),
+		Withdraw: v.MayWithdraw && may(policies.ActWithdraw, own),
+		Register: may(policies.ActRegister, obj),
+		Update:   scheduled && may(policies.ActUpdate, obj),
+		Cancel:   scheduled && may(policies.ActCancel, obj),
+		Bulk:     may(policies.ActBulk, policies.Object{Type: "enrolment", Org: policies.OrgDomain(who.OrgID)}),
 	}
 	return v, nil
 }
