@@ -30,20 +30,7 @@ type storeFixture struct {
 
 func newStoreFixture(t *testing.T) *storeFixture {
 	t.Helper()
-	f := &storeFixture{db: modelstest.OpenDB(t)}
-	if modelstest.Backend() == "postgres" {
-		s3, err := storage.NewS3(context.Background(), modelstest.S3Config(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.raw = s3
-	} else {
-		d, err := storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.raw = d
-	}
+	f := &storeFixture{db: modelstest.OpenDB(t), raw: modelstest.BlobBackend(t)}
 	k, err := storage.ParseMasterKey(modelstest.MasterKey(t))
 	if err != nil {
 		t.Fatal(err)
