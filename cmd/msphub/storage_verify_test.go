@@ -147,11 +147,7 @@ func TestStorageVerifyCommand(t *testing.T) {
 
 func TestStorageCommandHelpAndMistakes(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct {
-		args    []string
-		wantErr string // empty: success
-		wantOut string
-	}{
+	for _, tc := range []commandCase{
 		{args: []string{"--help"}, wantOut: "msphub storage verify [flags]"},
 		{args: []string{"storage", "--help"}, wantOut: "Usage: msphub storage verify [flags]"},
 		{args: []string{"storage", "verify", "--help"}, wantOut: "--s3-endpoint, MSPHUB_S3_ENDPOINT"},
@@ -162,18 +158,6 @@ func TestStorageCommandHelpAndMistakes(t *testing.T) {
 		{args: []string{"storage", "verify", "--s3-endpoint", "localhost:9000"}, wantErr: "is required when MSPHUB_S3_ENDPOINT is set"},
 		{args: []string{"storage", "verify", "--workers", "0"}, wantErr: "--workers"},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var out, logs bytes.Buffer
-			err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &logs)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("error %v, want success", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
-			}
-			if !strings.Contains(out.String(), tc.wantOut) {
-				t.Errorf("printed %q, want %q in it", out.String(), tc.wantOut)
-			}
-		})
+		t.Run(strings.Join(tc.args, " "), tc.run)
 	}
 }
