@@ -5,6 +5,8 @@
 package apitest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +15,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -447,4 +451,41 @@ func (u *User) Actor(t testing.TB) core.Actor {
 		t.Fatalf("%s is not signed in: %v", u.Email, err)
 	}
 	return who
+}
+
+// Unzip extracts a ZIP (an exported pack) into a temporary directory, refusing paths that leave
+// it, and returns the directory with the names of the files it holds.
+func Unzip(t testing.TB, b []byte) (string, []string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	dir := t.TempDir()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		path := filepath.Join(dir, f.Name)
+		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
+			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(out, rc)
+		rc.Close()
+		out.Close()
+		if err != nil {
+			t.Fatalf("extract %s: %v", f.Name, err)
+		}
+	}
+	return dir, names
 }
