@@ -10,10 +10,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
@@ -35,44 +31,6 @@ func (b *tab) caseChooseFile(id, path string) {
 	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(chromedp.ID(id), []string{path})); err != nil {
 		b.t.Fatalf("choose a file for %s: %v", id, err)
 	}
-}
-
-// caseDownload clicks the link labelled label and returns what the browser saved.
-func (b *tab) caseDownload(label string) []byte {
-	b.t.Helper()
-	dir := b.t.TempDir()
-	events := true
-	if _, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &events,
-		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
-	}); err != nil {
-		b.t.Fatalf("allow downloads: %v", err)
-	}
-	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
-	if err := chromedp.Do(b.ctx, chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%q]`, label))); err != nil {
-		b.t.Fatalf("click %q: %v", label, err)
-	}
-	for ev, err := range progress {
-		if err != nil {
-			b.t.Fatalf("download %q: %v", label, err)
-		}
-		switch ev.State {
-		case cdpbrowser.DownloadProgressStateCanceled:
-			b.t.Fatalf("download %q was cancelled", label)
-		case cdpbrowser.DownloadProgressStateCompleted:
-			entries, err := os.ReadDir(dir)
-			if err != nil || len(entries) != 1 {
-				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
-			}
-			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
-			if err != nil {
-				b.t.Fatal(err)
-			}
-			return body
-		}
-	}
-	b.t.Fatalf("download %q: it never completed", label)
-	return nil
 }
 
 // caseClick clicks the first element matching a CSS selector and waits for the page it leads to.
@@ -113,7 +71,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The investigator opens an s2 case, a mistake first.
 		b := newTab(t, s.base, js)
-		b.signIn(inv.Email, inv.Password, totpCode(t, inv.Secret, time.Now()))
+		b.signInAs(inv)
 		b.checkPage("case files", b.visit("/casefiles"), ok, "Case files")
 		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
 		b.fill("urn", "45AB123")
@@ -208,7 +166,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The supervisor approves it from the queue and shares it with the CPS liaison.
 		sv := newTab(t, s.base, js)
-		sv.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sv.signInAs(sup)
 		sv.checkPage("packs to sign off", sv.visit("/casefiles/review"), ok, "Packs to sign off")
 		sv.expectText("packs to sign off", "main table", "Assigned to you")
 		sv.checkPage("supervisor: checklist", sv.press("45AB1234526"), ok, "Checklist")
@@ -228,7 +186,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The CPS liaison rejects the suspect's-act item with an action.
 		cp := newTab(t, s.base, js)
-		cp.signIn(cps.Email, cps.Password, totpCode(t, cps.Secret, time.Now()))
+		cp.signInAs(cps)
 		cp.checkPage("packs shared with you", cp.visit("/casefiles/cps"), ok, "Packs shared with you")
 		cp.checkPage("liaison: checklist", cp.press("45AB1234526"), ok, "Checklist")
 		const act = "Suspect's act: recruit, transport, harbour, receive, transfer control"
@@ -269,8 +227,8 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The investigator exports the pack; sha256sum -c passes on the unzipped pack.
 		b.checkPage("checklist, before export", b.visit(casePath), ok, "Checklist")
-		pack := b.caseDownload("Export the pack")
-		dir, files := caseUnzip(t, pack)
+		_, pack := b.download("Export the pack")
+		dir, files := apitest.Unzip(t, pack)
 		// The recipient's check, exactly as index.html and manifest.json tell them to run it:
 		// every file of the pack but SHA256SUMS itself must be listed and say OK.
 		cmd := exec.Command("sha256sum", "-c", "SHA256SUMS")
@@ -311,7 +269,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The administrator manages templates but sees no case.
 		ad := newTab(t, s.base, js)
-		ad.signIn(adm.Email, adm.Password, totpCode(t, adm.Secret, time.Now()))
+		ad.signInAs(adm)
 		ad.checkPage("admin: the case", ad.visit(casePath), http.StatusNotFound, "Page not found")
 		ad.checkPage("checklist templates", ad.visit("/casefiles/templates"), ok, "Checklist templates")
 		ad.checkPage("template T2", ad.press("T2 s2 human trafficking"), ok, "T2 s2 human trafficking")
@@ -326,41 +284,4 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		ad.expectText("template T2, version 2", "main", "Version 2")
 		ad.done()
 	})
-}
-
-// caseUnzip extracts a ZIP into a temporary directory and returns it with the names of the
-// files it holds.
-func caseUnzip(t *testing.T, b []byte) (string, []string) {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the export is not a ZIP: %v", err)
-	}
-	dir := t.TempDir()
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		path := filepath.Join(dir, f.Name)
-		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
-			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = io.Copy(out, rc)
-		rc.Close()
-		out.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, names
 }

@@ -10,18 +10,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
@@ -45,15 +45,7 @@ type identitySite struct {
 
 func newIdentitySite(t *testing.T) *identitySite {
 	t.Helper()
-	cfg, err := loadServeConfig(nil, env(backendEnv(t)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(context.Background(), &cfg, newLogger(&syncBuffer{}, "info"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.close)
+	a := buildApp(t, backendEnv(t))
 	srv := httptest.NewServer(a.engine)
 	t.Cleanup(srv.Close)
 	return &identitySite{base: srv.URL, app: a}
@@ -144,6 +136,47 @@ func newTab(t *testing.T, base string, js bool) *tab {
 	return &tab{browser: newBrowser(t, base, js), failed: map[int]int{}, checked: map[string]bool{}}
 }
 
+// download clicks the link whose text is label and waits for the browser to save the file; it
+// returns the saved file's name and contents.
+func (b *tab) download(label string) (string, []byte) {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	allow := true
+	_, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &allow,
+		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+	})
+	if err != nil {
+		b.t.Fatalf("allow downloads: %v", err)
+	}
+	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
+	sel := fmt.Sprintf(`//a[normalize-space()=%q]`, label)
+	if err := chromedp.Do(b.ctx, chromedp.Click(sel)); err != nil {
+		b.t.Fatalf("click %q: %v", label, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("download %q: %v", label, err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCanceled:
+			b.t.Fatalf("download %q was cancelled", label)
+		case cdpbrowser.DownloadProgressStateCompleted:
+			entries, err := os.ReadDir(dir)
+			if err != nil || len(entries) != 1 {
+				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
+			}
+			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
+			if err != nil {
+				b.t.Fatal(err)
+			}
+			return entries[0].Name(), body
+		}
+	}
+	b.t.Fatalf("download %q: no completion", label)
+	return "", nil
+}
+
 // freshTab opens a tab in a new browser context of the same Chromium, sharing no cookie with
 // b: another person's browser. It watches for problems as newBrowser does.
 func (b *tab) freshTab() *tab {
@@ -151,27 +184,8 @@ func (b *tab) freshTab() *tab {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
 	nb := &browser{t: b.t, ctx: ctx, base: b.base, axe: b.axe, js: b.js}
-	err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			nb.problem(fmt.Sprintf("uncaught exception: %s %v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				nb.problem(fmt.Sprintf("console.error: %v", ev.Args))
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError && !strings.Contains(ev.Entry.Text, "status of 404") && !strings.Contains(ev.Entry.Text, "status of 500") {
-				nb.problem("browser log: " + ev.Entry.Text)
-			}
-		}
-	})
-	if err != nil {
+	if err := nb.watch(); err != nil {
 		b.t.Fatalf("open a tab: %v", err)
-	}
-	for _, enable := range []cdp.Command[cdp.Empty, cdp.Empty]{log.Enable, runtime.Enable} {
-		if _, err := chromedp.Call(ctx, enable, cdp.Empty{}); err != nil {
-			b.t.Fatalf("open a tab: %v", err)
-		}
 	}
 	nb.scripts(b.js)
 	return &tab{browser: nb, failed: map[int]int{}, checked: map[string]bool{}}
@@ -357,6 +371,16 @@ func (b *tab) expectText(page, sel, want string) {
 	if got := b.text(sel); !strings.Contains(got, want) {
 		b.t.Errorf("%s: %s says %q, want it to contain %q", page, sel, got, want)
 	}
+}
+
+// signInAs signs p in with their password and, when they have a second factor, its current code.
+func (b *tab) signInAs(p *person) int {
+	b.t.Helper()
+	code := ""
+	if p.Secret != "" {
+		code = totpCode(b.t, p.Secret, time.Now())
+	}
+	return b.signIn(p.Email, p.Password, code)
 }
 
 // signIn signs in on the sign-in page with a password, then gives the second factor (a TOTP
@@ -648,7 +672,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 
 		// Journey 4: an auditor, in the same browser, filters the audit log, then gives a date
 		// that does not exist.
-		b.signIn(aud.Email, aud.Password, totpCode(t, aud.Secret, time.Now()))
+		b.signInAs(aud)
 		b.checkPage("audit log", b.press("Audit log"), http.StatusOK, "Audit log")
 		if rows := b.texts(".govuk-table__body .govuk-table__row"); len(rows) == 0 {
 			t.Error("audit log: no events")

@@ -8,8 +8,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -34,15 +32,7 @@ func newSSOSite(t *testing.T, secret string) (*identitySite, *oidctest.Provider)
 	base := "http://" + ln.Addr().String()
 	vars := backendEnv(t)
 	vars["MSPHUB_PUBLIC_URL"] = base
-	cfg, err := loadServeConfig(nil, env(vars), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(context.Background(), &cfg, newLogger(&syncBuffer{}, "info"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.close)
+	a := buildApp(t, vars)
 	srv := httptest.NewUnstartedServer(a.engine)
 	srv.Listener.Close()
 	srv.Listener = ln
@@ -63,7 +53,7 @@ func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
 			s, op := newSSOSite(t, secret)
 			admin := s.newPerson(t, "Ada Admin", "ada.admin@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAdmin)
 			b := newTab(t, s.base, js)
-			b.signIn(admin.Email, admin.Password, totpCode(t, admin.Secret, time.Now()))
+			b.signInAs(admin)
 
 			// The administrator sets up Kent Police's single sign-on: a mapping without the
 			// claim that carries it first.

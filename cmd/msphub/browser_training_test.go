@@ -117,7 +117,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The trainer creates a course: a mistake first.
 		tb := newTab(t, s.base, js)
-		tb.checkPage("trainer signed in", tb.signIn(trainer.Email, trainer.Password, ""), http.StatusOK, "MSP Hub")
+		tb.checkPage("trainer signed in", tb.signInAs(trainer), http.StatusOK, "MSP Hub")
 		tb.checkPage("catalogue", tb.visit("/courses"), http.StatusOK, "Training courses")
 		tb.checkPage("create a course", tb.press("Create a course"), http.StatusOK, "Create a course")
 		tb.fill("title", "Modern slavery investigators")
@@ -167,7 +167,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The officer asks for a place.
 		ob := tb.freshTab()
-		ob.checkPage("officer signed in", ob.signIn(officer.Email, officer.Password, ""), http.StatusOK, "MSP Hub")
+		ob.checkPage("officer signed in", ob.signInAs(officer), http.StatusOK, "MSP Hub")
 		ob.checkPage("catalogue, officer", ob.visit("/courses?q=investigators&eligible=yes"), http.StatusOK, "Training courses")
 		ob.checkPage("course, officer", ob.press("MSI-4D Modern slavery investigators"), http.StatusOK, "Modern slavery investigators")
 		if ob.has(`a[href$="/download"]`) {
@@ -181,7 +181,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The supervisor approves, and looks at their staff's training.
 		sb := tb.freshTab()
-		sb.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sb.signInAs(sup)
 		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
 		sb.checkPage("approvals, approved", sb.press("Approve Owen Officer’s request for MSI-4D"), http.StatusOK, "Training requests to decide")
 		sb.expectText("approvals, approved", ".govuk-notification-banner", "they have a place")
@@ -318,7 +318,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		coursePath, sessionPath := fmt.Sprintf("/courses/%d", c.ID), fmt.Sprintf("/sessions/%d", session.ID)
 
 		tb := newTab(t, s.base, js)
-		tb.checkPage("trainer signed in", tb.signIn(trainer.Email, trainer.Password, ""), http.StatusOK, "MSP Hub")
+		tb.checkPage("trainer signed in", tb.signInAs(trainer), http.StatusOK, "MSP Hub")
 		tb.checkPage("course", tb.visit(coursePath), http.StatusOK, "Interviewing victims")
 		tb.checkPage("change the course", tb.press("Change the course"), http.StatusOK, "Change VIC-2D")
 		tb.fill("cpd_hours", "fourteen")
@@ -332,7 +332,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		tb.done()
 
 		sb := tb.freshTab()
-		sb.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sb.signInAs(sup)
 		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
 		sb.checkPage("decline?", sb.press("Decline Olive Officer’s request for VIC-2D"), http.StatusOK, "Decline Olive Officer’s request")
 		f = sb.checkPage("decline, no reason", sb.press("Decline the request"), http.StatusUnprocessableEntity, "Decline Olive Officer’s request")
@@ -345,7 +345,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		sb.done()
 
 		ob := tb.freshTab()
-		ob.checkPage("officer signed in", ob.signIn(officer.Email, officer.Password, ""), http.StatusOK, "MSP Hub")
+		ob.checkPage("officer signed in", ob.signInAs(officer), http.StatusOK, "MSP Hub")
 		ob.checkPage("session, declined", ob.visit(sessionPath), http.StatusOK, ob.text("h1"))
 		ob.expectText("session, declined", "main", "Operation Kestrel needs you that week")
 		ob.done()
