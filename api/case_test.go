@@ -475,7 +475,6 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 // the export off mid-stream, on a real HTTP connection; both failures are audited and on the
 // exhibit's continuity record.
 func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
-	ctx := context.Background()
 	backend, store := cfStore(t)
 	w := newCFWorld(t, apitest.Blobs(store))
 	id := w.openCase(t)
@@ -488,16 +487,8 @@ func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
 	if err := w.a.DB.Gorm().Table("blobs").Select("object_key").Where("sha256 = ?", ev.SHA256).Scan(&key).Error; err != nil || key == "" {
 		t.Fatalf("object key: %v", err)
 	}
-	rc, err := backend.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, _ := io.ReadAll(rc)
-	rc.Close()
-	obj[len(obj)-100] ^= 0xff // late in the object: the failure comes after the first bytes
-	if err := backend.Put(ctx, key, bytes.NewReader(obj), int64(len(obj))); err != nil {
-		t.Fatal(err)
-	}
+	// Late in the object: the failure comes after the first bytes.
+	modelstest.Rewrite(t, backend, key, func(obj []byte) []byte { obj[len(obj)-100] ^= 0xff; return obj })
 
 	srv := httptest.NewServer(w.a.Engine)
 	defer srv.Close()

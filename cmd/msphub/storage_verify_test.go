@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -63,20 +63,7 @@ func blobRows(t *testing.T, vars map[string]string) (ids []int64, keys []string)
 // tamper flips one byte in the middle of the stored object.
 func tamper(t *testing.T, b storage.Backend, key string) {
 	t.Helper()
-	ctx := context.Background()
-	rc, err := b.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw[len(raw)/2] ^= 0x01
-	if err := b.Put(ctx, key, bytes.NewReader(raw), int64(len(raw))); err != nil {
-		t.Fatal(err)
-	}
+	modelstest.Rewrite(t, b, key, func(raw []byte) []byte { raw[len(raw)/2] ^= 0x01; return raw })
 }
 
 // msphub storage verify passes on a good store, and on one where an object was deleted and

@@ -1030,16 +1030,9 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 // itself.
 func cfTamper(t testing.TB, f *caseFixture, ev casefile.EvidenceView) {
 	t.Helper()
-	ctx := context.Background()
 	var key string
 	cfMust(t, f.db.Gorm().Table("blobs").Select("object_key").Where("id = ?", *ev.BlobID).Scan(&key).Error)
-	rc, err := f.backend.Get(ctx, key)
-	cfMust(t, err)
-	b, err := io.ReadAll(rc)
-	rc.Close()
-	cfMust(t, err)
-	b[len(b)/2] ^= 0x01
-	cfMust(t, f.backend.Put(ctx, key, bytes.NewReader(b), int64(len(b))))
+	modelstest.Rewrite(t, f.backend, key, func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b })
 }
 
 // The disclosure schedules number entries per schedule, and prompt when a description is too

@@ -4,11 +4,13 @@
 package modelstest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -170,6 +172,26 @@ func Keyring(t testing.TB) *storage.Keyring {
 		t.Fatal(err)
 	}
 	return storage.NewKeyring(k)
+}
+
+// Rewrite replaces the stored object at key in the raw backend with change of its bytes, as an
+// attacker with storage access would.
+func Rewrite(t testing.TB, b storage.Backend, key string, change func([]byte) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = change(raw)
+	if err := b.Put(ctx, key, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // SeedOrganisations loads the reference organisations into db.
