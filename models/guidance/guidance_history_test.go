@@ -18,11 +18,11 @@ import (
 func TestGuidanceVersionHistory(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	second := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	otherApprover := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	second := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	otherApprover := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
 
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f.clock.Set(t0)

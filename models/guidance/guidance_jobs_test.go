@@ -19,10 +19,10 @@ import (
 func TestJobRemindGuidanceReviews(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceEditor)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	officer := f.cleared(t, policies.RoleOfficer)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	open := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
 	in := draft("Covert deployment", "Details of the tactic.")
