@@ -110,6 +110,11 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 // bothModes runs journey in a browser with the page's JavaScript on and in one with it off, on
 // a fresh site each, side by side.
 func bothModes(t *testing.T, journey func(t *testing.T, s *identitySite, js bool)) {
+	eachMode(t, func(t *testing.T, js bool) { journey(t, newIdentitySite(t), js) })
+}
+
+// eachMode runs test with the page's JavaScript on and with it off, side by side.
+func eachMode(t *testing.T, test func(t *testing.T, js bool)) {
 	for _, js := range []bool{true, false} {
 		// Short names: Chromium's socket path, under the test's temporary directory, must fit
 		// in 107 bytes.
@@ -119,7 +124,7 @@ func bothModes(t *testing.T, journey func(t *testing.T, s *identitySite, js bool
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			journey(t, newIdentitySite(t), js)
+			test(t, js)
 		})
 	}
 }
