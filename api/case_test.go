@@ -545,15 +545,7 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	inv, sup, liaison := w.inv.Token(t, identity.ScopeReadWrite), w.sup.Token(t, identity.ScopeReadWrite), w.liaison.Token(t, identity.ScopeReadWrite)
 	call := func(token, method, path, body string, want int, out any) {
 		t.Helper()
-		r := w.a.Bearer(t, token, method, path, body)
-		if r.Code != want {
-			t.Fatalf("%s %s: %d, want %d\n%s", method, path, r.Code, want, r.Body.String())
-		}
-		if out != nil {
-			if err := json.Unmarshal(r.Body.Bytes(), out); err != nil {
-				t.Fatal(err)
-			}
-		}
+		apitest.Want(t, w.a.Bearer(t, token, method, path, body), method+" "+path, want, out)
 	}
 	// A URN that is not a police URN is refused at its field, and nothing is opened.
 	for _, bad := range []string{"45AB123", "4XAB1234523", "45AB12345234", "45A!1234523", ""} {

@@ -8,6 +8,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -339,6 +340,20 @@ func (a *App) Bearer(t testing.TB, token, method, path, body string) *httptest.R
 	req := jsonRequest(method, path, body)
 	req.Header.Set("Authorization", "Bearer "+token)
 	return a.serve(req)
+}
+
+// Want fails the test unless the answer to the request what (say "GET /api/v1/courses") has the
+// status want, then decodes its JSON body into out unless out is nil.
+func Want(t testing.TB, w *httptest.ResponseRecorder, what string, want int, out any) {
+	t.Helper()
+	if w.Code != want {
+		t.Fatalf("%s: %d, want %d\n%s", what, w.Code, want, w.Body.String())
+	}
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, w.Body.String())
+		}
+	}
 }
 
 // jsonRequest is a request with body as JSON, or with no body when it is empty.
