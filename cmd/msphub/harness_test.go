@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -193,6 +194,18 @@ func binary(t *testing.T) string {
 		t.Fatalf("build msphub: %v", buildErr)
 	}
 	return path
+}
+
+// send sends req and returns the status and body of the answer.
+func send(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // httpRequest sends a request with a bearer token.
