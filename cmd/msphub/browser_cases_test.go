@@ -76,9 +76,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
 		b.fill("urn", "45AB123")
 		f := b.checkPage("open a case file, bad URN", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file")
-		if len(f.Links) != 1 || f.Links[0].Href != "#urn" {
-			t.Errorf("bad URN: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad URN", "urn")
 		b.fill("urn", "45 AB 12345 26", "operation", "Operation Kestrel", "supervisor_id", strconv.FormatInt(sup.ID, 10))
 		b.choose("offences", "msa_s2")
 		b.checkPage("checklist", b.press("Open the case file"), ok, "Checklist")
@@ -114,18 +112,14 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.fill("exhibit_ref", "JS/3", "description", "Body-worn video of the search of 14 Mill Lane", "producer", "PC Lee", "system", "DEMS", "external_id", "BWV-0042", "hash", "xyz")
 		b.choose("hash_algorithm", "SHA-256")
 		f = b.checkPage("reference form, bad hash", b.press("Record the reference"), http.StatusUnprocessableEntity, "Reference media in a force evidence system")
-		if len(f.Links) != 1 || f.Links[0].Href != "#hash" {
-			t.Errorf("bad hash: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad hash", "hash")
 		b.fill("hash", strings.Repeat("9f", 32))
 		b.checkPage("evidence, referenced", b.press("Record the reference"), ok, "Evidence")
 		b.checkPage("disclosure", b.visit(casePath+"/disclosure"), ok, "Disclosure")
 		b.checkPage("add unused material", b.press("Add unused material"), ok, "Add unused material")
 		b.fill("description", "Misc papers", "location", "Exeter property store", "officer_view", "Does not undermine or assist")
 		f = b.checkPage("add unused material, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Add unused material")
-		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
-			t.Errorf("generic description: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "generic description", "description")
 		b.expectText("add unused material, generic", ".govuk-error-summary", "too generic")
 		b.choose("accept_generic", "yes")
 		b.checkPage("disclosure, added", b.press("Save the entry"), ok, "Disclosure")
@@ -139,26 +133,20 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.choose("accept_generic", "yes")
 		b.fill("description", "Various documents")
 		f = b.checkPage("change an entry, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Change MG6C entry 1")
-		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
-			t.Errorf("generic description on change: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "generic description on change", "description")
 		b.fill("description", "Daily till rolls of the car wash, 1 to 31 May 2025, seized from the office")
 		b.checkPage("disclosure, changed", b.press("Save the entry"), ok, "Disclosure")
 		b.expectText("disclosure, changed", "main table", "Daily till rolls of the car wash")
 		b.checkPage("team", b.visit(casePath+"/team"), ok, "Team")
 		b.fill("email", "nobody@example.police.uk")
 		f = b.checkPage("team, unknown person", b.press("Add to the team"), http.StatusUnprocessableEntity, "Team")
-		if len(f.Links) != 1 || f.Links[0].Href != "#email" {
-			t.Errorf("unknown person: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "unknown person", "email")
 		b.checkPage("change case details", b.visit(casePath+"/edit"), ok, "Change case details")
 
 		// Submit for early advice.
 		b.checkPage("sign-off", b.visit(casePath+"/pack"), ok, "Sign-off and CPS")
 		f = b.checkPage("sign-off, no purpose", b.press("Submit to the supervisor"), http.StatusUnprocessableEntity, "Sign-off and CPS")
-		if len(f.Links) != 1 || f.Links[0].Href != "#purpose" {
-			t.Errorf("no purpose: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "no purpose", "purpose")
 		b.choose("purpose", "early_advice")
 		b.checkPage("sign-off, submitted", b.press("Submit to the supervisor"), ok, "Sign-off and CPS")
 		b.expectText("sign-off, submitted", ".govuk-notification-banner", "frozen and sent to the supervisor")
@@ -176,9 +164,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		until := time.Now().AddDate(0, 0, 30)
 		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", "31", "expires_on-month", "2", "expires_on-year", strconv.Itoa(until.Year()))
 		f = sv.checkPage("supervisor: bad expiry", sv.press("Share the pack"), http.StatusUnprocessableEntity, "Sign-off and CPS")
-		if len(f.Links) != 1 || f.Links[0].Href != "#expires_on-day" {
-			t.Errorf("bad expiry: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad expiry", "expires_on-day")
 		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", strconv.Itoa(until.Day()), "expires_on-month", strconv.Itoa(int(until.Month())), "expires_on-year", strconv.Itoa(until.Year()))
 		sv.checkPage("supervisor: shared", sv.press("Share the pack"), ok, "Sign-off and CPS")
 		sv.expectText("supervisor: shared", "main", "Amir Khan")
@@ -194,9 +180,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		itemPath := cp.location()
 		cp.choose("verdict", "reject")
 		f = cp.checkPage("liaison: reject without a reason", cp.press("Record the review"), http.StatusUnprocessableEntity, act)
-		if len(f.Links) != 1 || f.Links[0].Href != "#review_reason" {
-			t.Errorf("reject without reason: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "reject without reason", "review_reason")
 		cp.choose("verdict", "reject")
 		cp.fill("review_reason", "Provide the suspect's messages arranging the travel")
 		cp.checkPage("liaison: rejected", cp.press("Record the review"), ok, act)
@@ -275,9 +259,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		ad.checkPage("template T2", ad.press("T2 s2 human trafficking"), ok, "T2 s2 human trafficking")
 		ad.checkPage("new template version", ad.press("Save a new version"), ok, "New version of T2")
 		f = ad.checkPage("new template version, no note", ad.press("Save the new version"), http.StatusUnprocessableEntity, "New version of T2")
-		if len(f.Links) != 1 || f.Links[0].Href != "#change_note" {
-			t.Errorf("no change note: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "no change note", "change_note")
 		ad.fill("change_note", "Adds the labour-exploitation variant from the regional review", "items-8-text", "Labour-exploitation variant: payroll and agency records",
 			"items-8-why", "Purpose", "items-8-form", "MG11 PC", "items-8-stage", "PC")
 		ad.checkPage("template T2, version 2", ad.press("Save the new version"), ok, "T2 s2 human trafficking")

@@ -252,6 +252,15 @@ const pageFactsJS = `(() => {
 	};
 })()`
 
+// wantOneErrorAt fails the test unless the page's error summary holds exactly one error, and
+// it links to the field with id.
+func (f pageFacts) wantOneErrorAt(t *testing.T, page, id string) {
+	t.Helper()
+	if len(f.Links) != 1 || f.Links[0].Href != "#"+id {
+		t.Errorf("%s: error summary %+v, want one error at #%s", page, f.Links, id)
+	}
+}
+
 // checkPage checks the page now shown: its status, its h1, a title that starts "Error: " exactly
 // when the error summary shows, and summary links that each lead to a field. axe checks it too,
 // unless it has already checked the same route in the same state (the same banners, summary,
@@ -433,9 +442,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.checkPage("set-up", b.visit(linkPath(t, link)), http.StatusOK, "Set up MSP Hub")
 		b.fill("name", "Ada Lovelace", "email", "ada.lovelace@msp.example.gov.uk", "password", weakPassword)
 		f := b.checkPage("set-up, weak password", b.press("Create administrator account"), http.StatusUnprocessableEntity, "Set up MSP Hub")
-		if len(f.Links) != 1 || f.Links[0].Href != "#password" {
-			t.Errorf("set-up, weak password: error summary %+v, want one error at #password", f.Links)
-		}
+		f.wantOneErrorAt(t, "set-up, weak password", "password")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("email"))); got != "ada.lovelace@msp.example.gov.uk" {
 			t.Errorf("set-up, weak password: the email address was not kept: %q", got)
 		}
@@ -456,9 +463,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		}
 		b.fill("code", "12345")
 		f = b.checkPage("second factor set-up, bad code", b.press("Confirm"), http.StatusUnprocessableEntity, "Set up your second factor")
-		if len(f.Links) != 1 || f.Links[0].Href != "#code" {
-			t.Errorf("second factor set-up, bad code: error summary %+v, want one error at #code", f.Links)
-		}
+		f.wantOneErrorAt(t, "second factor set-up, bad code", "code")
 		if again := b.text("code.app-secret"); again != secret {
 			t.Errorf("second factor set-up: the key changed after a wrong code: %q, then %q", secret, again)
 		}
@@ -479,9 +484,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.checkPage("add an organisation", b.press("Add an organisation"), http.StatusOK, "Add an organisation")
 		b.fill("region", "South West")
 		f = b.checkPage("add an organisation, no name", b.press("Save"), http.StatusUnprocessableEntity, "Add an organisation")
-		if len(f.Links) != 1 || f.Links[0].Href != "#name" {
-			t.Errorf("add an organisation, no name: error summary %+v, want one error at #name", f.Links)
-		}
+		f.wantOneErrorAt(t, "add an organisation, no name", "name")
 		b.fill("name", "Test Regional Organised Crime Unit")
 		b.choose("kind", string(core.KindROCU))
 		b.checkPage("organisations, added", b.press("Save"), http.StatusOK, "Organisations")
@@ -505,9 +508,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.choose("roles", policies.RoleInvestigator)
 		b.choose("vetting_level", string(core.VettingMV))
 		f = b.checkPage("add a person, bad date", b.press("Save"), http.StatusUnprocessableEntity, "Add a person")
-		if len(f.Links) != 1 || f.Links[0].Href != "#vetting_expires_on-day" {
-			t.Errorf("add a person, bad date: error summary %+v, want one error at #vetting_expires_on-day", f.Links)
-		}
+		f.wantOneErrorAt(t, "add a person, bad date", "vetting_expires_on-day")
 		checked, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 			`Array.from(document.querySelectorAll('input[name=roles]:checked, input[name=vetting_level]:checked')).map(e => e.value)`))
 		if err != nil {
@@ -547,9 +548,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		p.expectText("set password", "main", "priya.shah@msp.example.gov.uk")
 		p.fill("password", weakPassword)
 		f = p.checkPage("set password, weak", p.press("Set password"), http.StatusUnprocessableEntity, "Set your password")
-		if len(f.Links) != 1 || f.Links[0].Href != "#password" {
-			t.Errorf("set password, weak: error summary %+v, want one error at #password", f.Links)
-		}
+		f.wantOneErrorAt(t, "set password, weak", "password")
 		p.fill("password", strongPassword)
 		p.checkPage("sign in, password set", p.press("Set password"), http.StatusOK, "Sign in to MSP Hub")
 		p.expectText("sign in, password set", ".govuk-notification-banner", "Your password is set")
@@ -592,9 +591,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		}
 		b.fill("email", inv.Email, "password", "not my password at all")
 		f = b.checkPage("sign-in, wrong password", b.press("Sign in"), http.StatusUnauthorized, "Sign in to MSP Hub")
-		if len(f.Links) != 1 || f.Links[0].Href != "#email" {
-			t.Errorf("sign-in, wrong password: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "sign-in, wrong password", "email")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("password"))); got != "" {
 			t.Error("sign-in, wrong password: the password was sent back into the form")
 		}
@@ -606,9 +603,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.expectPath("second factor", "/sign-in/mfa?next=%2Faccount")
 		b.fill("code", "12345")
 		f = b.checkPage("second factor, wrong code", b.press("Continue"), http.StatusUnprocessableEntity, "Enter your security code")
-		if len(f.Links) != 1 || f.Links[0].Href != "#code" {
-			t.Errorf("second factor, wrong code: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "second factor, wrong code", "code")
 		b.fill("code", totpCode(t, inv.Secret, time.Now()))
 		b.checkPage("account after sign-in", b.press("Continue"), http.StatusOK, "Your account")
 		b.expectPath("account after sign-in", "/account")
@@ -623,9 +618,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.checkPage("change password", b.press("Change your password"), http.StatusOK, "Change your password")
 		b.fill("current_password", "not my password at all", "new_password", newPassword)
 		f = b.checkPage("change password, wrong current", b.press("Change password"), http.StatusUnprocessableEntity, "Change your password")
-		if len(f.Links) != 1 || f.Links[0].Href != "#current_password" {
-			t.Errorf("change password, wrong current: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "change password, wrong current", "current_password")
 		b.fill("current_password", inv.Password, "new_password", newPassword)
 		b.checkPage("account, password changed", b.press("Change password"), http.StatusOK, "Your account")
 		b.expectText("account, password changed", ".govuk-notification-banner", "Your password has been changed")
@@ -634,9 +627,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.expectText("API tokens", "main", "You have no API tokens")
 		b.choose("scope", identity.ScopeReadWrite)
 		f = b.checkPage("API tokens, no name", b.press("Create token"), http.StatusUnprocessableEntity, "API tokens")
-		if len(f.Links) != 1 || f.Links[0].Href != "#name" {
-			t.Errorf("API tokens, no name: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "API tokens, no name", "name")
 		b.fill("name", "Nightly training export", "expires_in_days", "7")
 		b.checkPage("API tokens, created", b.press("Create token"), http.StatusCreated, "API tokens")
 		secret := b.text("code.app-secret")
@@ -697,9 +688,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		}
 		b.fill("from-day", "31", "from-month", "2", "from-year", "2026")
 		f = b.checkPage("audit log, bad date", b.press("Filter"), http.StatusUnprocessableEntity, "Audit log")
-		if len(f.Links) != 1 || f.Links[0].Href != "#from-day" {
-			t.Errorf("audit log, bad date: error summary %+v, want one error at #from-day", f.Links)
-		}
+		f.wantOneErrorAt(t, "audit log, bad date", "from-day")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("from-day"))); got != "31" {
 			t.Errorf("audit log, bad date: day %q not kept", got)
 		}

@@ -58,9 +58,7 @@ func TestBrowserOIDCSettingsAndSignIn(t *testing.T) {
 		b.choose("enabled", "yes")
 		b.fill("issuer_url", op.URL, "client_id", "msphub", "client_secret", secret, "role-investigator", "msp-investigators")
 		f := b.checkPage("single sign-on, no role claim", b.press("Save single sign-on settings"), http.StatusUnprocessableEntity, "Single sign-on")
-		if len(f.Links) != 1 || f.Links[0].Href != "#role_claim" {
-			t.Errorf("single sign-on, no role claim: error summary %+v, want one error at #role_claim", f.Links)
-		}
+		f.wantOneErrorAt(t, "single sign-on, no role claim", "role_claim")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("client_secret"))); got != "" {
 			t.Error("single sign-on, no role claim: the client secret was sent back into the form")
 		}
