@@ -227,18 +227,12 @@ func newPackBenchSite(b *testing.B, store *storage.Store) (*httptest.Server, str
 	b.Helper()
 	ctx := context.Background()
 	db := modelstest.OpenDB(b)
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		b.Fatal(err)
-	}
-	key, _ := storage.ParseMasterKey(modelstest.MasterKey(b))
+	modelstest.SeedOrganisations(b, db)
 	log := slog.New(slog.DiscardHandler)
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: store, Secrets: storage.NewKeyring(key), Log: log})
+	s := models.New(core.Deps{DB: db, Authz: modelstest.Authorizer(b, db), Blobs: store, Secrets: modelstest.Keyring(b), Log: log})
 	app := &api.App{Cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 4, MaxAttachmentBytes: 10 << 20, MaxMaterialBytes: 10 << 20,
 		MaxEvidenceBytes: casefile.DefaultMaxEvidenceBytes}, Log: log, Health: core.NewHealth(db, store), Services: s}
+	var err error
 	if app.Pages, err = frontend.New(log, app); err != nil {
 		b.Fatal(err)
 	}

@@ -221,7 +221,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	if ex.Code != http.StatusOK || ex.Header().Get("Content-Type") != "application/zip" || !strings.Contains(ex.Header().Get("Content-Disposition"), "OFFICIAL_45AB1234523_pack.zip") {
 		t.Fatalf("export: %d %s %s", ex.Code, ex.Header().Get("Content-Type"), ex.Header().Get("Content-Disposition"))
 	}
-	dir := cfUnzip(t, ex.Body.Bytes())
+	dir, _ := apitest.Unzip(t, ex.Body.Bytes())
 	cfSHA256SumsCheck(t, dir)
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	for _, want := range []string{"Ferry manifest &lt;script&gt;alert(1)&lt;/script&gt;", "Accepted by CPS", "JS/2", js2.SHA256, "OFFICIAL"} {
@@ -299,39 +299,6 @@ func cfSum(b []byte) string {
 	return fmt.Sprintf("%x", sum)
 }
 
-// cfUnzip extracts a ZIP into a temporary directory, refusing paths that leave it.
-func cfUnzip(t *testing.T, b []byte) string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the export is not a ZIP: %v", err)
-	}
-	dir := t.TempDir()
-	for _, f := range zr.File {
-		path := filepath.Join(dir, f.Name)
-		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
-			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(out, rc); err != nil {
-			t.Fatalf("extract %s: %v", f.Name, err)
-		}
-		rc.Close()
-		out.Close()
-	}
-	return dir
-}
-
 // cfSHA256SumsCheck runs coreutils' `sha256sum -c SHA256SUMS` in dir, as a recipient would.
 func cfSHA256SumsCheck(t *testing.T, dir string) {
 	t.Helper()
@@ -350,6 +317,45 @@ func cfSHA256SumsCheck(t *testing.T, dir string) {
 			t.Errorf("sha256sum: %s", l)
 		}
 	}
+}
+
+// fullCase opens a case with something behind every one of its routes: an item, an exhibit, an
+// MG6C entry, approved for early advice and shared for five days with liaison, who raised an
+// action on it. It returns the case, its exhibit and every page and API route of it.
+func (w *cfWorld) fullCase(t *testing.T, liaison *apitest.User) (int64, casefile.EvidenceView, []struct{ method, path string }) {
+	t.Helper()
+	ctx := context.Background()
+	cs := w.a.Services.CaseFiles
+	id := w.openCase(t)
+	it := w.item(t, id, "Travel proof")
+	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	ev := w.evidence(t, id, "JS/1")
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
+		t.Fatal(err)
+	}
+	day := w.a.Clock.Now().AddDate(0, 0, 5)
+	sh, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := cs.RaiseAction(ctx, liaison.Actor(t), id, casefile.ActionInput{Text: "Get the ANPR data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := cs.Team(ctx, w.inv.Actor(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, ev, cfCaseRoutes(t, w.a, id, it.ID, ev.ID, entry.ID, sh.ID, act.ID, team[0].ID)
 }
 
 // cfCaseRoutes are every registered route that acts on one case, with a concrete path for the
@@ -408,38 +414,9 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	w := newCFWorld(t)
 	ctx := context.Background()
 	cs := w.a.Services.CaseFiles
-	id := w.openCase(t)
-	it := w.item(t, id, "Travel proof")
-	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
-		t.Fatalf("upload: %d", r.Code)
-	}
-	ev := w.evidence(t, id, "JS/1")
-	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice)
-	if err == nil {
-		_, err = cs.Approve(ctx, w.sup.Actor(t), id)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := w.a.Clock.Now().AddDate(0, 0, 5)
 	// A share with another liaison gives the routes a share and an action to name.
-	sh, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := cs.RaiseAction(ctx, w.liaison2.Actor(t), id, casefile.ActionInput{Text: "Get the ANPR data"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	team, err := cs.Team(ctx, w.inv.Actor(t), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	routes := cfCaseRoutes(t, w.a, id, it.ID, ev.ID, entry.ID, sh.ID, act.ID, team[0].ID)
+	id, _, routes := w.fullCase(t, w.liaison2)
+	day := w.a.Clock.Now().AddDate(0, 0, 5)
 	before := w.status(t, id)
 
 	hidden := func(when string, who ...*apitest.User) {
@@ -498,7 +475,6 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 // the export off mid-stream, on a real HTTP connection; both failures are audited and on the
 // exhibit's continuity record.
 func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
-	ctx := context.Background()
 	backend, store := cfStore(t)
 	w := newCFWorld(t, apitest.Blobs(store))
 	id := w.openCase(t)
@@ -511,16 +487,8 @@ func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
 	if err := w.a.DB.Gorm().Table("blobs").Select("object_key").Where("sha256 = ?", ev.SHA256).Scan(&key).Error; err != nil || key == "" {
 		t.Fatalf("object key: %v", err)
 	}
-	rc, err := backend.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, _ := io.ReadAll(rc)
-	rc.Close()
-	obj[len(obj)-100] ^= 0xff // late in the object: the failure comes after the first bytes
-	if err := backend.Put(ctx, key, bytes.NewReader(obj), int64(len(obj))); err != nil {
-		t.Fatal(err)
-	}
+	// Late in the object: the failure comes after the first bytes.
+	modelstest.Rewrite(t, backend, key, func(obj []byte) []byte { obj[len(obj)-100] ^= 0xff; return obj })
 
 	srv := httptest.NewServer(w.a.Engine)
 	defer srv.Close()
@@ -566,21 +534,8 @@ func TestTamperedEvidenceFailsDownloadAndExport(t *testing.T) {
 // cfStore is a blob store of the backend under test with its raw backend, for tampering.
 func cfStore(t *testing.T) (storage.Backend, *storage.Store) {
 	t.Helper()
-	var backend storage.Backend
-	var err error
-	if modelstest.Backend() == "postgres" {
-		backend, err = storage.NewS3(context.Background(), modelstest.S3Config(t))
-	} else {
-		backend, err = storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return backend, storage.New(backend, storage.NewKeyring(key))
+	backend := modelstest.BlobBackend(t)
+	return backend, storage.New(backend, modelstest.Keyring(t))
 }
 
 // The API covers the same journey for a client with a token: JSON in and out, the upload as a
@@ -590,15 +545,7 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	inv, sup, liaison := w.inv.Token(t, identity.ScopeReadWrite), w.sup.Token(t, identity.ScopeReadWrite), w.liaison.Token(t, identity.ScopeReadWrite)
 	call := func(token, method, path, body string, want int, out any) {
 		t.Helper()
-		r := w.a.Bearer(t, token, method, path, body)
-		if r.Code != want {
-			t.Fatalf("%s %s: %d, want %d\n%s", method, path, r.Code, want, r.Body.String())
-		}
-		if out != nil {
-			if err := json.Unmarshal(r.Body.Bytes(), out); err != nil {
-				t.Fatal(err)
-			}
-		}
+		apitest.Want(t, w.a.Bearer(t, token, method, path, body), method+" "+path, want, out)
 	}
 	// A URN that is not a police URN is refused at its field, and nothing is opened.
 	for _, bad := range []string{"45AB123", "4XAB1234523", "45AB12345234", "45A!1234523", ""} {
@@ -661,7 +608,7 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	if export.Code != http.StatusOK {
 		t.Fatalf("export: %d", export.Code)
 	}
-	dir := cfUnzip(t, export.Body.Bytes())
+	dir, _ := apitest.Unzip(t, export.Body.Bytes())
 	cfSHA256SumsCheck(t, dir)
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	if !strings.Contains(string(index), "BWV-0042") || !strings.Contains(string(index), "OFFICIAL-SENSITIVE") {
@@ -697,11 +644,7 @@ func TestEveryEvidenceViewIsACustodyEvent(t *testing.T) {
 		}
 		return out
 	}
-	audited := func(action string) int64 {
-		var n int64
-		w.a.DB.Gorm().Table("audit_events").Where("action = ?", action).Count(&n)
-		return n
-	}
+	audited := func(action string) int64 { return modelstest.AuditCount(t, w.a.DB, action, "") }
 	if got := record(); len(got) != 1 || got[0] != (entry{"uploaded", w.inv.ID, w.inv.OrganisationID}) {
 		t.Fatalf("after the upload: %+v", got)
 	}
@@ -772,37 +715,7 @@ func TestEveryEvidenceViewIsACustodyEvent(t *testing.T) {
 // under the person who read it: nothing of a case is seen unaudited.
 func TestEveryCaseReadIsAudited(t *testing.T) {
 	w := newCFWorld(t)
-	ctx := context.Background()
-	cs := w.a.Services.CaseFiles
-	id := w.openCase(t)
-	it := w.item(t, id, "Travel proof")
-	if r := w.upload(t, w.inv, id, url.Values{"exhibit_ref": {"JS/1"}, "description": {"Ferry manifest"}, "producer": {"DC Smith"}}, "m.txt", "manifest"); r.Code != http.StatusSeeOther {
-		t.Fatalf("upload: %d", r.Code)
-	}
-	ev := w.evidence(t, id, "JS/1")
-	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
-		t.Fatal(err)
-	}
-	day := w.a.Clock.Now().AddDate(0, 0, 5)
-	sh, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day})
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, casefile.ActionInput{Text: "Get the ANPR data"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	team, err := cs.Team(ctx, w.inv.Actor(t), id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, ev, routes := w.fullCase(t, w.liaison)
 	audited := func(u *apitest.User) int64 {
 		var n int64
 		w.a.DB.Gorm().Table("audit_events").Where("actor_id = ? AND outcome = 'success' AND (object_type = 'casefile' AND object_id = ? OR object_type = 'evidence' AND object_id = ?)",
@@ -810,7 +723,7 @@ func TestEveryCaseReadIsAudited(t *testing.T) {
 		return n
 	}
 	reads := 0
-	for _, r := range cfCaseRoutes(t, w.a, id, it.ID, ev.ID, entry.ID, sh.ID, act.ID, team[0].ID) {
+	for _, r := range routes {
 		if r.method != "GET" {
 			continue
 		}

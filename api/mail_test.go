@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,43 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/frontend"
-	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/mailtest"
-	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
-	"github.com/msptp/msphub/storage"
 )
 
-// mailApp is the whole app, as apitest builds it, with email going to relay: its operations
-// are built over the same database with the relay configured.
+// mailApp is the whole app, as apitest builds it, with email going to relay.
 func mailApp(t *testing.T, relay *mailtest.Server) *apitest.App {
 	t.Helper()
-	base := apitest.New(t)
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	blobs := modelstest.Blobs(t)
-	s := models.New(core.Deps{DB: base.DB, Authz: base.Authz, Blobs: blobs, Secrets: storage.NewKeyring(key), SMTP: relay.Config(),
-		Log: log, Clock: base.Clock.Now, Config: core.Config{PublicURL: "http://msphub.test"}})
-	if s.Mail == nil {
-		t.Fatal("no Mail service with SMTP configured")
-	}
-	a := &api.App{Cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 2, MaxAttachmentBytes: 1 << 20, MaxMaterialBytes: 1 << 20, MaxEvidenceBytes: 1 << 20},
-		Log: log, Health: core.NewHealth(base.DB, blobs), Services: s}
-	if a.Pages, err = frontend.New(log, a); err != nil {
-		t.Fatal(err)
-	}
-	e, err := api.NewEngine(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apitest.App{Engine: e, Services: s, DB: base.DB, Authz: base.Authz, Clock: base.Clock, Logs: &strings.Builder{}}
+	return apitest.New(t, apitest.SMTP(relay.Config()))
 }
 
 var emailedLink = regexp.MustCompile(`http://msphub\.test(/set-password/[A-Za-z0-9_-]{43})`)

@@ -22,14 +22,7 @@ import (
 func trainingCall(t testing.TB, a *apitest.App, u *apitest.User, method, path, body string, want int, out any) *httptest.ResponseRecorder {
 	t.Helper()
 	w := a.API(t, u, method, path, body)
-	if w.Code != want {
-		t.Fatalf("%s %s: %d, want %d\n%s", method, path, w.Code, want, w.Body.String())
-	}
-	if out != nil {
-		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
-			t.Fatalf("%s %s: %v\n%s", method, path, err, w.Body.String())
-		}
-	}
+	apitest.Want(t, w, method+" "+path, want, out)
 	return w
 }
 
@@ -183,15 +176,7 @@ func newTrainingLearners(t testing.TB, a *apitest.App, n int, org string, roles 
 // bearer sends a JSON request with a trLearner's token, failing unless the status is want.
 func trainingBearer(t testing.TB, a *apitest.App, l trLearner, method, path, body string, want int, out any) {
 	t.Helper()
-	w := a.Bearer(t, l.Token, method, path, body)
-	if w.Code != want {
-		t.Fatalf("%s %s as %s: %d, want %d\n%s", method, path, l.Email, w.Code, want, w.Body.String())
-	}
-	if out != nil {
-		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
+	apitest.Want(t, a.Bearer(t, l.Token, method, path, body), method+" "+path+" as "+l.Email, want, out)
 }
 
 // trainingProblem reads the detail of a problem+json answer.

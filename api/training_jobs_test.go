@@ -10,6 +10,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
@@ -109,9 +110,7 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 		if told != 1 {
 			t.Errorf("learner %d told %d times of the expiry, want once", got.UserID, told)
 		}
-		var audited int64
-		a.DB.Gorm().Table("audit_events").Where("action = ? AND object_id = ?", "enrolment.expire", itoa(e.ID)).Count(&audited)
-		if audited != 1 {
+		if audited := modelstest.AuditCount(t, a.DB, "enrolment.expire", itoa(e.ID)); audited != 1 {
 			t.Errorf("enrolment %d: %d expiry audit events, want 1", e.ID, audited)
 		}
 	}

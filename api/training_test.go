@@ -17,6 +17,7 @@ import (
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
@@ -210,9 +211,7 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 	if w := a.API(t, sup, "POST", "/api/v1/enrolments/"+itoa(e.ID)+"/approve", ""); w.Code != http.StatusForbidden {
 		t.Errorf("approving one's own request: %d, want 403", w.Code)
 	}
-	var audit int64
-	a.DB.Gorm().Table("audit_events").Where("action = ? AND object_id = ?", "enrolment.expire", itoa(late.ID)).Count(&audit)
-	if audit != 1 {
+	if audit := modelstest.AuditCount(t, a.DB, "enrolment.expire", itoa(late.ID)); audit != 1 {
 		t.Errorf("%d audit events for the expiry, want 1", audit)
 	}
 }
@@ -524,9 +523,7 @@ func TestTrainingMaterialVisibility(t *testing.T) {
 		t.Errorf("sensitive material after vetting expired: %d, want 404", w.Code)
 	}
 
-	var downloads int64
-	a.DB.Gorm().Table("audit_events").Where("action = ?", "material.download").Count(&downloads)
-	if downloads != 6 {
+	if downloads := modelstest.AuditCount(t, a.DB, "material.download", ""); downloads != 6 {
 		t.Errorf("%d downloads audited, want 6", downloads)
 	}
 }
@@ -656,9 +653,7 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 	if certs.Certificates[0].Status != training.CertificateExpired {
 		t.Errorf("status after a year: %s", certs.Certificates[0].Status)
 	}
-	var checks int64
-	a.DB.Gorm().Table("audit_events").Where("action = ?", "certificate.verify").Count(&checks)
-	if checks != 3 {
+	if checks := modelstest.AuditCount(t, a.DB, "certificate.verify", ""); checks != 3 {
 		t.Errorf("%d verifications audited, want 3", checks)
 	}
 }

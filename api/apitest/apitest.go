@@ -5,7 +5,10 @@
 package apitest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +16,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -67,6 +72,7 @@ type App struct {
 type options struct {
 	cfg   api.Config
 	blobs *storage.Store
+	smtp  *core.SMTPConfig
 }
 
 // Option changes the app before it is built.
@@ -78,23 +84,16 @@ func HTTPS(o *options) { o.cfg.HTTPS = true }
 // Blobs builds the app over this blob store instead of a fresh one of the test backend.
 func Blobs(s *storage.Store) Option { return func(o *options) { o.blobs = s } }
 
+// SMTP builds the app sending email through this relay.
+func SMTP(c *core.SMTPConfig) Option { return func(o *options) { o.smtp = c } }
+
 // New builds the app on a fresh database of the test backend, with the reference organisations
 // loaded.
 func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
-	ctx := context.Background()
 	db := modelstest.OpenDB(t)
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	modelstest.SeedOrganisations(t, db)
+	authz := modelstest.Authorizer(t, db)
 	clock := &Clock{now: time.Now().UTC()}
 	logs := &strings.Builder{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
@@ -107,9 +106,13 @@ func New(t testing.TB, opts ...Option) *App {
 	if blobs == nil {
 		blobs = modelstest.Blobs(t)
 	}
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: blobs, Secrets: storage.NewKeyring(key), Log: log, Clock: clock.Now,
+	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: blobs, Secrets: modelstest.Keyring(t), SMTP: o.smtp, Log: log, Clock: clock.Now,
 		Config: core.Config{PublicURL: "http://msphub.test"}})
+	if o.smtp != nil && s.Mail == nil {
+		t.Fatal("no Mail service with SMTP configured")
+	}
 	a := &api.App{Cfg: o.cfg, Log: log, Health: core.NewHealth(db, blobs), Services: s}
+	var err error
 	if a.Pages, err = frontend.New(log, a); err != nil {
 		t.Fatal(err)
 	}
@@ -323,26 +326,38 @@ func (b *Browser) Submit(t testing.TB, path string, form url.Values) *httptest.R
 // a nil user.
 func (a *App) API(t testing.TB, u *User, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := jsonRequest(method, path, body)
 	if u != nil {
 		req.AddCookie(&http.Cookie{Name: "msphub_session", Value: u.Cookie})
 		req.Header.Set("X-CSRF-Token", u.CSRF)
 	}
-	w := httptest.NewRecorder()
-	a.Engine.ServeHTTP(w, req)
-	return w
+	return a.serve(req)
 }
 
 // Bearer sends a JSON API request with an API token.
 func (a *App) Bearer(t testing.TB, token, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	req := jsonRequest(method, path, body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return a.serve(req)
+}
+
+// Want fails the test unless the answer to the request what (say "GET /api/v1/courses") has the
+// status want, then decodes its JSON body into out unless out is nil.
+func Want(t testing.TB, w *httptest.ResponseRecorder, what string, want int, out any) {
+	t.Helper()
+	if w.Code != want {
+		t.Fatalf("%s: %d, want %d\n%s", what, w.Code, want, w.Body.String())
+	}
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, w.Body.String())
+		}
+	}
+}
+
+// jsonRequest is a request with body as JSON, or with no body when it is empty.
+func jsonRequest(method, path, body string) *http.Request {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -351,7 +366,11 @@ func (a *App) Bearer(t testing.TB, token, method, path, body string) *httptest.R
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	return req
+}
+
+// serve sends req through the engine, with no cookie jar.
+func (a *App) serve(req *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	a.Engine.ServeHTTP(w, req)
 	return w
@@ -422,9 +441,7 @@ func (a *App) UploadAPI(t testing.TB, token, path string, fields url.Values, fil
 	req := httptest.NewRequest(http.MethodPost, path, body)
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Authorization", "Bearer "+token)
-	w := httptest.NewRecorder()
-	a.Engine.ServeHTTP(w, req)
-	return w
+	return a.serve(req)
 }
 
 // Token creates an API token of scope for u and returns its secret.
@@ -449,4 +466,41 @@ func (u *User) Actor(t testing.TB) core.Actor {
 		t.Fatalf("%s is not signed in: %v", u.Email, err)
 	}
 	return who
+}
+
+// Unzip extracts a ZIP (an exported pack) into a temporary directory, refusing paths that leave
+// it, and returns the directory with the names of the files it holds.
+func Unzip(t testing.TB, b []byte) (string, []string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	dir := t.TempDir()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		path := filepath.Join(dir, f.Name)
+		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
+			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(out, rc)
+		rc.Close()
+		out.Close()
+		if err != nil {
+			t.Fatalf("extract %s: %v", f.Name, err)
+		}
+	}
+	return dir, names
 }

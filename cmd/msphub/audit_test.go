@@ -100,11 +100,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 }
 
 func TestAuditCommandHelpAndMistakes(t *testing.T) {
-	for _, tc := range []struct {
-		args    []string
-		wantErr string // empty: success
-		wantOut string
-	}{
+	for _, tc := range []commandCase{
 		{args: []string{"--help"}, wantOut: "msphub audit verify [flags]"},
 		{args: []string{"audit", "--help"}, wantOut: "Usage: msphub audit verify [flags]"},
 		{args: []string{"audit", "verify", "--help"}, wantOut: "--database-url, MSPHUB_DATABASE_URL"},
@@ -113,18 +109,6 @@ func TestAuditCommandHelpAndMistakes(t *testing.T) {
 		{args: []string{"audit", "verify", "--log-level", "loud"}, wantErr: "MSPHUB_LOG_LEVEL"},
 		{args: []string{"audit", "verify", "--database-url", "mysql://x"}, wantErr: "MSPHUB_DATABASE_URL"},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var out, logs bytes.Buffer
-			err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &logs)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("error %v, want success", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
-			}
-			if !strings.Contains(out.String(), tc.wantOut) {
-				t.Errorf("printed %q, want %q in it", out.String(), tc.wantOut)
-			}
-		})
+		t.Run(strings.Join(tc.args, " "), tc.run)
 	}
 }

@@ -10,10 +10,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
 )
@@ -35,44 +31,6 @@ func (b *tab) caseChooseFile(id, path string) {
 	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(chromedp.ID(id), []string{path})); err != nil {
 		b.t.Fatalf("choose a file for %s: %v", id, err)
 	}
-}
-
-// caseDownload clicks the link labelled label and returns what the browser saved.
-func (b *tab) caseDownload(label string) []byte {
-	b.t.Helper()
-	dir := b.t.TempDir()
-	events := true
-	if _, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &events,
-		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
-	}); err != nil {
-		b.t.Fatalf("allow downloads: %v", err)
-	}
-	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
-	if err := chromedp.Do(b.ctx, chromedp.Click(fmt.Sprintf(`//a[normalize-space()=%q]`, label))); err != nil {
-		b.t.Fatalf("click %q: %v", label, err)
-	}
-	for ev, err := range progress {
-		if err != nil {
-			b.t.Fatalf("download %q: %v", label, err)
-		}
-		switch ev.State {
-		case cdpbrowser.DownloadProgressStateCanceled:
-			b.t.Fatalf("download %q was cancelled", label)
-		case cdpbrowser.DownloadProgressStateCompleted:
-			entries, err := os.ReadDir(dir)
-			if err != nil || len(entries) != 1 {
-				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
-			}
-			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
-			if err != nil {
-				b.t.Fatal(err)
-			}
-			return body
-		}
-	}
-	b.t.Fatalf("download %q: it never completed", label)
-	return nil
 }
 
 // caseClick clicks the first element matching a CSS selector and waits for the page it leads to.
@@ -113,14 +71,12 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The investigator opens an s2 case, a mistake first.
 		b := newTab(t, s.base, js)
-		b.signIn(inv.Email, inv.Password, totpCode(t, inv.Secret, time.Now()))
+		b.signInAs(inv)
 		b.checkPage("case files", b.visit("/casefiles"), ok, "Case files")
 		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
 		b.fill("urn", "45AB123")
 		f := b.checkPage("open a case file, bad URN", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file")
-		if len(f.Links) != 1 || f.Links[0].Href != "#urn" {
-			t.Errorf("bad URN: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad URN", "urn")
 		b.fill("urn", "45 AB 12345 26", "operation", "Operation Kestrel", "supervisor_id", strconv.FormatInt(sup.ID, 10))
 		b.choose("offences", "msa_s2")
 		b.checkPage("checklist", b.press("Open the case file"), ok, "Checklist")
@@ -156,18 +112,14 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.fill("exhibit_ref", "JS/3", "description", "Body-worn video of the search of 14 Mill Lane", "producer", "PC Lee", "system", "DEMS", "external_id", "BWV-0042", "hash", "xyz")
 		b.choose("hash_algorithm", "SHA-256")
 		f = b.checkPage("reference form, bad hash", b.press("Record the reference"), http.StatusUnprocessableEntity, "Reference media in a force evidence system")
-		if len(f.Links) != 1 || f.Links[0].Href != "#hash" {
-			t.Errorf("bad hash: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad hash", "hash")
 		b.fill("hash", strings.Repeat("9f", 32))
 		b.checkPage("evidence, referenced", b.press("Record the reference"), ok, "Evidence")
 		b.checkPage("disclosure", b.visit(casePath+"/disclosure"), ok, "Disclosure")
 		b.checkPage("add unused material", b.press("Add unused material"), ok, "Add unused material")
 		b.fill("description", "Misc papers", "location", "Exeter property store", "officer_view", "Does not undermine or assist")
 		f = b.checkPage("add unused material, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Add unused material")
-		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
-			t.Errorf("generic description: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "generic description", "description")
 		b.expectText("add unused material, generic", ".govuk-error-summary", "too generic")
 		b.choose("accept_generic", "yes")
 		b.checkPage("disclosure, added", b.press("Save the entry"), ok, "Disclosure")
@@ -181,26 +133,20 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.choose("accept_generic", "yes")
 		b.fill("description", "Various documents")
 		f = b.checkPage("change an entry, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Change MG6C entry 1")
-		if len(f.Links) != 1 || f.Links[0].Href != "#description" {
-			t.Errorf("generic description on change: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "generic description on change", "description")
 		b.fill("description", "Daily till rolls of the car wash, 1 to 31 May 2025, seized from the office")
 		b.checkPage("disclosure, changed", b.press("Save the entry"), ok, "Disclosure")
 		b.expectText("disclosure, changed", "main table", "Daily till rolls of the car wash")
 		b.checkPage("team", b.visit(casePath+"/team"), ok, "Team")
 		b.fill("email", "nobody@example.police.uk")
 		f = b.checkPage("team, unknown person", b.press("Add to the team"), http.StatusUnprocessableEntity, "Team")
-		if len(f.Links) != 1 || f.Links[0].Href != "#email" {
-			t.Errorf("unknown person: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "unknown person", "email")
 		b.checkPage("change case details", b.visit(casePath+"/edit"), ok, "Change case details")
 
 		// Submit for early advice.
 		b.checkPage("sign-off", b.visit(casePath+"/pack"), ok, "Sign-off and CPS")
 		f = b.checkPage("sign-off, no purpose", b.press("Submit to the supervisor"), http.StatusUnprocessableEntity, "Sign-off and CPS")
-		if len(f.Links) != 1 || f.Links[0].Href != "#purpose" {
-			t.Errorf("no purpose: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "no purpose", "purpose")
 		b.choose("purpose", "early_advice")
 		b.checkPage("sign-off, submitted", b.press("Submit to the supervisor"), ok, "Sign-off and CPS")
 		b.expectText("sign-off, submitted", ".govuk-notification-banner", "frozen and sent to the supervisor")
@@ -208,7 +154,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The supervisor approves it from the queue and shares it with the CPS liaison.
 		sv := newTab(t, s.base, js)
-		sv.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sv.signInAs(sup)
 		sv.checkPage("packs to sign off", sv.visit("/casefiles/review"), ok, "Packs to sign off")
 		sv.expectText("packs to sign off", "main table", "Assigned to you")
 		sv.checkPage("supervisor: checklist", sv.press("45AB1234526"), ok, "Checklist")
@@ -218,9 +164,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		until := time.Now().AddDate(0, 0, 30)
 		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", "31", "expires_on-month", "2", "expires_on-year", strconv.Itoa(until.Year()))
 		f = sv.checkPage("supervisor: bad expiry", sv.press("Share the pack"), http.StatusUnprocessableEntity, "Sign-off and CPS")
-		if len(f.Links) != 1 || f.Links[0].Href != "#expires_on-day" {
-			t.Errorf("bad expiry: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "bad expiry", "expires_on-day")
 		sv.fill("liaison_id", strconv.FormatInt(cps.ID, 10), "expires_on-day", strconv.Itoa(until.Day()), "expires_on-month", strconv.Itoa(int(until.Month())), "expires_on-year", strconv.Itoa(until.Year()))
 		sv.checkPage("supervisor: shared", sv.press("Share the pack"), ok, "Sign-off and CPS")
 		sv.expectText("supervisor: shared", "main", "Amir Khan")
@@ -228,7 +172,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The CPS liaison rejects the suspect's-act item with an action.
 		cp := newTab(t, s.base, js)
-		cp.signIn(cps.Email, cps.Password, totpCode(t, cps.Secret, time.Now()))
+		cp.signInAs(cps)
 		cp.checkPage("packs shared with you", cp.visit("/casefiles/cps"), ok, "Packs shared with you")
 		cp.checkPage("liaison: checklist", cp.press("45AB1234526"), ok, "Checklist")
 		const act = "Suspect's act: recruit, transport, harbour, receive, transfer control"
@@ -236,9 +180,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		itemPath := cp.location()
 		cp.choose("verdict", "reject")
 		f = cp.checkPage("liaison: reject without a reason", cp.press("Record the review"), http.StatusUnprocessableEntity, act)
-		if len(f.Links) != 1 || f.Links[0].Href != "#review_reason" {
-			t.Errorf("reject without reason: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "reject without reason", "review_reason")
 		cp.choose("verdict", "reject")
 		cp.fill("review_reason", "Provide the suspect's messages arranging the travel")
 		cp.checkPage("liaison: rejected", cp.press("Record the review"), ok, act)
@@ -269,8 +211,8 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The investigator exports the pack; sha256sum -c passes on the unzipped pack.
 		b.checkPage("checklist, before export", b.visit(casePath), ok, "Checklist")
-		pack := b.caseDownload("Export the pack")
-		dir, files := caseUnzip(t, pack)
+		_, pack := b.download("Export the pack")
+		dir, files := apitest.Unzip(t, pack)
 		// The recipient's check, exactly as index.html and manifest.json tell them to run it:
 		// every file of the pack but SHA256SUMS itself must be listed and say OK.
 		cmd := exec.Command("sha256sum", "-c", "SHA256SUMS")
@@ -311,56 +253,17 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The administrator manages templates but sees no case.
 		ad := newTab(t, s.base, js)
-		ad.signIn(adm.Email, adm.Password, totpCode(t, adm.Secret, time.Now()))
+		ad.signInAs(adm)
 		ad.checkPage("admin: the case", ad.visit(casePath), http.StatusNotFound, "Page not found")
 		ad.checkPage("checklist templates", ad.visit("/casefiles/templates"), ok, "Checklist templates")
 		ad.checkPage("template T2", ad.press("T2 s2 human trafficking"), ok, "T2 s2 human trafficking")
 		ad.checkPage("new template version", ad.press("Save a new version"), ok, "New version of T2")
 		f = ad.checkPage("new template version, no note", ad.press("Save the new version"), http.StatusUnprocessableEntity, "New version of T2")
-		if len(f.Links) != 1 || f.Links[0].Href != "#change_note" {
-			t.Errorf("no change note: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "no change note", "change_note")
 		ad.fill("change_note", "Adds the labour-exploitation variant from the regional review", "items-8-text", "Labour-exploitation variant: payroll and agency records",
 			"items-8-why", "Purpose", "items-8-form", "MG11 PC", "items-8-stage", "PC")
 		ad.checkPage("template T2, version 2", ad.press("Save the new version"), ok, "T2 s2 human trafficking")
 		ad.expectText("template T2, version 2", "main", "Version 2")
 		ad.done()
 	})
-}
-
-// caseUnzip extracts a ZIP into a temporary directory and returns it with the names of the
-// files it holds.
-func caseUnzip(t *testing.T, b []byte) (string, []string) {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the export is not a ZIP: %v", err)
-	}
-	dir := t.TempDir()
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		path := filepath.Join(dir, f.Name)
-		if !strings.HasPrefix(path, dir+string(os.PathSeparator)) {
-			t.Fatalf("ZIP entry %q leaves the folder", f.Name)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = io.Copy(out, rc)
-		rc.Close()
-		out.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, names
 }

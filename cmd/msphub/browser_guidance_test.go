@@ -10,7 +10,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,56 +17,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/policies"
 )
 
 // guidancePDF passes the type check as a PDF.
 var guidancePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-
-// download clicks the link whose text is label and waits for the browser to save the file; it
-// returns the saved file's name and contents.
-func (b *tab) download(label string) (string, []byte) {
-	b.t.Helper()
-	dir := b.t.TempDir()
-	allow := true
-	_, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &allow,
-		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
-	})
-	if err != nil {
-		b.t.Fatalf("allow downloads: %v", err)
-	}
-	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
-	sel := fmt.Sprintf(`//a[normalize-space()=%q]`, label)
-	if err := chromedp.Do(b.ctx, chromedp.Click(sel)); err != nil {
-		b.t.Fatalf("click %q: %v", label, err)
-	}
-	for ev, err := range progress {
-		if err != nil {
-			b.t.Fatalf("download %q: %v", label, err)
-		}
-		switch ev.State {
-		case cdpbrowser.DownloadProgressStateCanceled:
-			b.t.Fatalf("download %q was cancelled", label)
-		case cdpbrowser.DownloadProgressStateCompleted:
-			entries, err := os.ReadDir(dir)
-			if err != nil || len(entries) != 1 {
-				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
-			}
-			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
-			if err != nil {
-				b.t.Fatal(err)
-			}
-			return entries[0].Name(), body
-		}
-	}
-	b.t.Fatalf("download %q: no completion", label)
-	return "", nil
-}
 
 // upload chooses a file for the file input with id.
 func (b *tab) upload(id, path string) {
@@ -103,7 +59,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The editor drafts, with a mistake first, attaches a file and sends it for approval.
 		e := newTab(t, s.base, js)
-		e.signIn(ed.Email, ed.Password, totpCode(t, ed.Secret, time.Now()))
+		e.signInAs(ed)
 		e.checkPage("library home, editor", e.visit("/guidance"), http.StatusOK, "Guidance library")
 		e.checkPage("draft form", e.press("Draft new guidance"), http.StatusOK, "Draft new guidance")
 		f := e.checkPage("draft form, empty", e.press("Save draft"), http.StatusUnprocessableEntity, "Draft new guidance")
@@ -134,7 +90,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The approver returns it without a comment (refused), then publishes it.
 		a := e.freshTab()
-		a.signIn(ap.Email, ap.Password, totpCode(t, ap.Secret, time.Now()))
+		a.signInAs(ap)
 		a.checkPage("dashboard, approver", a.visit("/guidance/manage"), http.StatusOK, "Your organisation's guidance")
 		a.expectText("dashboard, approver", "main", "Waiting for your decision")
 		a.checkPage("version to decide", a.press(title+", version 1"), http.StatusOK, title)
@@ -152,7 +108,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The officer finds it by a word of its text, reads it, downloads the file, acknowledges.
 		o := e.freshTab()
-		o.checkPage("start page, officer", o.signIn(of.Email, of.Password, ""), http.StatusOK, "MSP Hub")
+		o.checkPage("start page, officer", o.signInAs(of), http.StatusOK, "MSP Hub")
 		o.checkPage("library home, officer", o.visit("/guidance"), http.StatusOK, "Guidance library")
 		o.expectText("library home, officer", "#outstanding + p + ul", title)
 		o.fill("q", "interpreter")
@@ -206,7 +162,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The supervisor sees who has acknowledged.
 		sp := e.freshTab()
-		sp.signIn(su.Email, su.Password, totpCode(t, su.Secret, time.Now()))
+		sp.signInAs(su)
 		sp.checkPage("acknowledgements", sp.visit("/guidance/acknowledgements"), http.StatusOK, "Who has acknowledged guidance")
 		sp.checkPage("acknowledgements of one", sp.press(title), http.StatusOK, title)
 		sp.expectText("acknowledgements of one", ".govuk-table__body", "Olu Okoro")

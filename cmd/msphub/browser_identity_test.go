@@ -10,18 +10,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
@@ -45,15 +45,7 @@ type identitySite struct {
 
 func newIdentitySite(t *testing.T) *identitySite {
 	t.Helper()
-	cfg, err := loadServeConfig(nil, env(backendEnv(t)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(context.Background(), &cfg, newLogger(&syncBuffer{}, "info"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.close)
+	a := buildApp(t, backendEnv(t))
 	srv := httptest.NewServer(a.engine)
 	t.Cleanup(srv.Close)
 	return &identitySite{base: srv.URL, app: a}
@@ -118,6 +110,11 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 // bothModes runs journey in a browser with the page's JavaScript on and in one with it off, on
 // a fresh site each, side by side.
 func bothModes(t *testing.T, journey func(t *testing.T, s *identitySite, js bool)) {
+	eachMode(t, func(t *testing.T, js bool) { journey(t, newIdentitySite(t), js) })
+}
+
+// eachMode runs test with the page's JavaScript on and with it off, side by side.
+func eachMode(t *testing.T, test func(t *testing.T, js bool)) {
 	for _, js := range []bool{true, false} {
 		// Short names: Chromium's socket path, under the test's temporary directory, must fit
 		// in 107 bytes.
@@ -127,7 +124,7 @@ func bothModes(t *testing.T, journey func(t *testing.T, s *identitySite, js bool
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			journey(t, newIdentitySite(t), js)
+			test(t, js)
 		})
 	}
 }
@@ -144,6 +141,47 @@ func newTab(t *testing.T, base string, js bool) *tab {
 	return &tab{browser: newBrowser(t, base, js), failed: map[int]int{}, checked: map[string]bool{}}
 }
 
+// download clicks the link whose text is label and waits for the browser to save the file; it
+// returns the saved file's name and contents.
+func (b *tab) download(label string) (string, []byte) {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	allow := true
+	_, err := chromedp.Call(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &allow,
+		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+	})
+	if err != nil {
+		b.t.Fatalf("allow downloads: %v", err)
+	}
+	progress := chromedp.Events(b.ctx, cdpbrowser.DownloadProgress)
+	sel := fmt.Sprintf(`//a[normalize-space()=%q]`, label)
+	if err := chromedp.Do(b.ctx, chromedp.Click(sel)); err != nil {
+		b.t.Fatalf("click %q: %v", label, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("download %q: %v", label, err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCanceled:
+			b.t.Fatalf("download %q was cancelled", label)
+		case cdpbrowser.DownloadProgressStateCompleted:
+			entries, err := os.ReadDir(dir)
+			if err != nil || len(entries) != 1 {
+				b.t.Fatalf("download %q: %d files saved (%v)", label, len(entries), err)
+			}
+			body, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
+			if err != nil {
+				b.t.Fatal(err)
+			}
+			return entries[0].Name(), body
+		}
+	}
+	b.t.Fatalf("download %q: no completion", label)
+	return "", nil
+}
+
 // freshTab opens a tab in a new browser context of the same Chromium, sharing no cookie with
 // b: another person's browser. It watches for problems as newBrowser does.
 func (b *tab) freshTab() *tab {
@@ -151,27 +189,8 @@ func (b *tab) freshTab() *tab {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
 	nb := &browser{t: b.t, ctx: ctx, base: b.base, axe: b.axe, js: b.js}
-	err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			nb.problem(fmt.Sprintf("uncaught exception: %s %v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				nb.problem(fmt.Sprintf("console.error: %v", ev.Args))
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError && !strings.Contains(ev.Entry.Text, "status of 404") && !strings.Contains(ev.Entry.Text, "status of 500") {
-				nb.problem("browser log: " + ev.Entry.Text)
-			}
-		}
-	})
-	if err != nil {
+	if err := nb.watch(); err != nil {
 		b.t.Fatalf("open a tab: %v", err)
-	}
-	for _, enable := range []cdp.Command[cdp.Empty, cdp.Empty]{log.Enable, runtime.Enable} {
-		if _, err := chromedp.Call(ctx, enable, cdp.Empty{}); err != nil {
-			b.t.Fatalf("open a tab: %v", err)
-		}
 	}
 	nb.scripts(b.js)
 	return &tab{browser: nb, failed: map[int]int{}, checked: map[string]bool{}}
@@ -232,6 +251,15 @@ const pageFactsJS = `(() => {
 		links,
 	};
 })()`
+
+// wantOneErrorAt fails the test unless the page's error summary holds exactly one error, and
+// it links to the field with id.
+func (f pageFacts) wantOneErrorAt(t *testing.T, page, id string) {
+	t.Helper()
+	if len(f.Links) != 1 || f.Links[0].Href != "#"+id {
+		t.Errorf("%s: error summary %+v, want one error at #%s", page, f.Links, id)
+	}
+}
 
 // checkPage checks the page now shown: its status, its h1, a title that starts "Error: " exactly
 // when the error summary shows, and summary links that each lead to a field. axe checks it too,
@@ -359,6 +387,16 @@ func (b *tab) expectText(page, sel, want string) {
 	}
 }
 
+// signInAs signs p in with their password and, when they have a second factor, its current code.
+func (b *tab) signInAs(p *person) int {
+	b.t.Helper()
+	code := ""
+	if p.Secret != "" {
+		code = totpCode(b.t, p.Secret, time.Now())
+	}
+	return b.signIn(p.Email, p.Password, code)
+}
+
 // signIn signs in on the sign-in page with a password, then gives the second factor (a TOTP
 // code or a recovery code) on its page, checking both pages. Without a code it stops after the
 // password and returns the status of the page that follows.
@@ -404,9 +442,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.checkPage("set-up", b.visit(linkPath(t, link)), http.StatusOK, "Set up MSP Hub")
 		b.fill("name", "Ada Lovelace", "email", "ada.lovelace@msp.example.gov.uk", "password", weakPassword)
 		f := b.checkPage("set-up, weak password", b.press("Create administrator account"), http.StatusUnprocessableEntity, "Set up MSP Hub")
-		if len(f.Links) != 1 || f.Links[0].Href != "#password" {
-			t.Errorf("set-up, weak password: error summary %+v, want one error at #password", f.Links)
-		}
+		f.wantOneErrorAt(t, "set-up, weak password", "password")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("email"))); got != "ada.lovelace@msp.example.gov.uk" {
 			t.Errorf("set-up, weak password: the email address was not kept: %q", got)
 		}
@@ -427,9 +463,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		}
 		b.fill("code", "12345")
 		f = b.checkPage("second factor set-up, bad code", b.press("Confirm"), http.StatusUnprocessableEntity, "Set up your second factor")
-		if len(f.Links) != 1 || f.Links[0].Href != "#code" {
-			t.Errorf("second factor set-up, bad code: error summary %+v, want one error at #code", f.Links)
-		}
+		f.wantOneErrorAt(t, "second factor set-up, bad code", "code")
 		if again := b.text("code.app-secret"); again != secret {
 			t.Errorf("second factor set-up: the key changed after a wrong code: %q, then %q", secret, again)
 		}
@@ -450,9 +484,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.checkPage("add an organisation", b.press("Add an organisation"), http.StatusOK, "Add an organisation")
 		b.fill("region", "South West")
 		f = b.checkPage("add an organisation, no name", b.press("Save"), http.StatusUnprocessableEntity, "Add an organisation")
-		if len(f.Links) != 1 || f.Links[0].Href != "#name" {
-			t.Errorf("add an organisation, no name: error summary %+v, want one error at #name", f.Links)
-		}
+		f.wantOneErrorAt(t, "add an organisation, no name", "name")
 		b.fill("name", "Test Regional Organised Crime Unit")
 		b.choose("kind", string(core.KindROCU))
 		b.checkPage("organisations, added", b.press("Save"), http.StatusOK, "Organisations")
@@ -476,9 +508,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.choose("roles", policies.RoleInvestigator)
 		b.choose("vetting_level", string(core.VettingMV))
 		f = b.checkPage("add a person, bad date", b.press("Save"), http.StatusUnprocessableEntity, "Add a person")
-		if len(f.Links) != 1 || f.Links[0].Href != "#vetting_expires_on-day" {
-			t.Errorf("add a person, bad date: error summary %+v, want one error at #vetting_expires_on-day", f.Links)
-		}
+		f.wantOneErrorAt(t, "add a person, bad date", "vetting_expires_on-day")
 		checked, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 			`Array.from(document.querySelectorAll('input[name=roles]:checked, input[name=vetting_level]:checked')).map(e => e.value)`))
 		if err != nil {
@@ -518,9 +548,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		p.expectText("set password", "main", "priya.shah@msp.example.gov.uk")
 		p.fill("password", weakPassword)
 		f = p.checkPage("set password, weak", p.press("Set password"), http.StatusUnprocessableEntity, "Set your password")
-		if len(f.Links) != 1 || f.Links[0].Href != "#password" {
-			t.Errorf("set password, weak: error summary %+v, want one error at #password", f.Links)
-		}
+		f.wantOneErrorAt(t, "set password, weak", "password")
 		p.fill("password", strongPassword)
 		p.checkPage("sign in, password set", p.press("Set password"), http.StatusOK, "Sign in to MSP Hub")
 		p.expectText("sign in, password set", ".govuk-notification-banner", "Your password is set")
@@ -563,9 +591,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		}
 		b.fill("email", inv.Email, "password", "not my password at all")
 		f = b.checkPage("sign-in, wrong password", b.press("Sign in"), http.StatusUnauthorized, "Sign in to MSP Hub")
-		if len(f.Links) != 1 || f.Links[0].Href != "#email" {
-			t.Errorf("sign-in, wrong password: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "sign-in, wrong password", "email")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("password"))); got != "" {
 			t.Error("sign-in, wrong password: the password was sent back into the form")
 		}
@@ -577,9 +603,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.expectPath("second factor", "/sign-in/mfa?next=%2Faccount")
 		b.fill("code", "12345")
 		f = b.checkPage("second factor, wrong code", b.press("Continue"), http.StatusUnprocessableEntity, "Enter your security code")
-		if len(f.Links) != 1 || f.Links[0].Href != "#code" {
-			t.Errorf("second factor, wrong code: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "second factor, wrong code", "code")
 		b.fill("code", totpCode(t, inv.Secret, time.Now()))
 		b.checkPage("account after sign-in", b.press("Continue"), http.StatusOK, "Your account")
 		b.expectPath("account after sign-in", "/account")
@@ -594,9 +618,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.checkPage("change password", b.press("Change your password"), http.StatusOK, "Change your password")
 		b.fill("current_password", "not my password at all", "new_password", newPassword)
 		f = b.checkPage("change password, wrong current", b.press("Change password"), http.StatusUnprocessableEntity, "Change your password")
-		if len(f.Links) != 1 || f.Links[0].Href != "#current_password" {
-			t.Errorf("change password, wrong current: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "change password, wrong current", "current_password")
 		b.fill("current_password", inv.Password, "new_password", newPassword)
 		b.checkPage("account, password changed", b.press("Change password"), http.StatusOK, "Your account")
 		b.expectText("account, password changed", ".govuk-notification-banner", "Your password has been changed")
@@ -605,9 +627,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		b.expectText("API tokens", "main", "You have no API tokens")
 		b.choose("scope", identity.ScopeReadWrite)
 		f = b.checkPage("API tokens, no name", b.press("Create token"), http.StatusUnprocessableEntity, "API tokens")
-		if len(f.Links) != 1 || f.Links[0].Href != "#name" {
-			t.Errorf("API tokens, no name: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "API tokens, no name", "name")
 		b.fill("name", "Nightly training export", "expires_in_days", "7")
 		b.checkPage("API tokens, created", b.press("Create token"), http.StatusCreated, "API tokens")
 		secret := b.text("code.app-secret")
@@ -648,7 +668,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 
 		// Journey 4: an auditor, in the same browser, filters the audit log, then gives a date
 		// that does not exist.
-		b.signIn(aud.Email, aud.Password, totpCode(t, aud.Secret, time.Now()))
+		b.signInAs(aud)
 		b.checkPage("audit log", b.press("Audit log"), http.StatusOK, "Audit log")
 		if rows := b.texts(".govuk-table__body .govuk-table__row"); len(rows) == 0 {
 			t.Error("audit log: no events")
@@ -668,9 +688,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		}
 		b.fill("from-day", "31", "from-month", "2", "from-year", "2026")
 		f = b.checkPage("audit log, bad date", b.press("Filter"), http.StatusUnprocessableEntity, "Audit log")
-		if len(f.Links) != 1 || f.Links[0].Href != "#from-day" {
-			t.Errorf("audit log, bad date: error summary %+v, want one error at #from-day", f.Links)
-		}
+		f.wantOneErrorAt(t, "audit log, bad date", "from-day")
 		if got, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("from-day"))); got != "31" {
 			t.Errorf("audit log, bad date: day %q not kept", got)
 		}

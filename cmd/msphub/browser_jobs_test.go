@@ -27,7 +27,7 @@ func TestBrowserJobsPage(t *testing.T) {
 		aud := s.newPerson(t, "Grace Hopper", "grace.hopper@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAuditor)
 
 		b := newTab(t, s.base, js)
-		b.signIn(adm.Email, adm.Password, totpCode(t, adm.Secret, time.Now()))
+		b.signInAs(adm)
 		b.checkPage("background jobs, none run", b.press("Jobs"), http.StatusOK, "Background jobs")
 		b.expectPath("background jobs, none run", "/admin/jobs")
 		if got := b.texts("tbody .govuk-tag"); len(got) < 9 || strings.Join(got, "") != strings.Repeat("Not run yet", len(got)) {
@@ -59,7 +59,7 @@ func TestBrowserJobsPage(t *testing.T) {
 
 		// An auditor is not offered the page, and is refused it.
 		c := b.freshTab()
-		c.signIn(aud.Email, aud.Password, totpCode(t, aud.Secret, time.Now()))
+		c.signInAs(aud)
 		if c.has(`.govuk-service-navigation a[href="/admin/jobs"]`) {
 			t.Error("the navigation offers the jobs page to an auditor")
 		}

@@ -67,7 +67,16 @@ func newBrowser(t *testing.T, base string, js bool) *browser {
 	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
 
 	b := &browser{t: t, ctx: ctx, base: base, axe: string(axe), js: js}
-	err = chromedp.Listen(ctx, func(ev any) {
+	if err := b.watch(); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	b.scripts(js)
+	return b
+}
+
+// watch records the tab's console errors, CSP violations and uncaught exceptions as problems.
+func (b *browser) watch() error {
+	err := chromedp.Listen(b.ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.problem(fmt.Sprintf("uncaught exception: %s %v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
@@ -82,15 +91,14 @@ func newBrowser(t *testing.T, base string, js bool) *browser {
 		}
 	})
 	if err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		return err
 	}
 	for _, enable := range []cdp.Command[cdp.Empty, cdp.Empty]{log.Enable, runtime.Enable} {
-		if _, err := chromedp.Call(ctx, enable, cdp.Empty{}); err != nil {
-			t.Fatalf("start Chromium: %v", err)
+		if _, err := chromedp.Call(b.ctx, enable, cdp.Empty{}); err != nil {
+			return err
 		}
 	}
-	b.scripts(js)
-	return b
+	return nil
 }
 
 func (b *browser) problem(p string) {
@@ -177,7 +185,17 @@ func (b *browser) noProblems() {
 // so the 500 page can be seen in the browser.
 func testSite(t *testing.T) string {
 	t.Helper()
-	vars := backendEnv(t)
+	a := buildApp(t, backendEnv(t))
+	a.engine.GET("/test-failure", func(*gin.Context) { panic("deliberate failure for the 500 page") })
+	srv := httptest.NewServer(a.engine)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// buildApp builds MSP Hub from the configuration in vars as serve builds it, closed when the test
+// ends.
+func buildApp(t *testing.T, vars map[string]string) *app {
+	t.Helper()
 	cfg, err := loadServeConfig(nil, env(vars), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -187,10 +205,7 @@ func testSite(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.close)
-	a.engine.GET("/test-failure", func(*gin.Context) { panic("deliberate failure for the 500 page") })
-	srv := httptest.NewServer(a.engine)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return a
 }
 
 func TestBrowserErrorAndStartPages(t *testing.T) {

@@ -117,14 +117,12 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The trainer creates a course: a mistake first.
 		tb := newTab(t, s.base, js)
-		tb.checkPage("trainer signed in", tb.signIn(trainer.Email, trainer.Password, ""), http.StatusOK, "MSP Hub")
+		tb.checkPage("trainer signed in", tb.signInAs(trainer), http.StatusOK, "MSP Hub")
 		tb.checkPage("catalogue", tb.visit("/courses"), http.StatusOK, "Training courses")
 		tb.checkPage("create a course", tb.press("Create a course"), http.StatusOK, "Create a course")
 		tb.fill("title", "Modern slavery investigators")
 		f := tb.checkPage("create a course, no code", tb.press("Save"), http.StatusUnprocessableEntity, "Create a course")
-		if len(f.Links) != 1 || f.Links[0].Href != "#code" {
-			t.Errorf("create a course, no code: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "create a course, no code", "code")
 		tb.fill("code", "msi-4d", "description", "The four-day College-accredited course.\n\nFor PIP2 investigators.", "cpd_hours", "28", "validity_months", "36")
 		tb.choose("eligible_roles", policies.RoleOfficer)
 		tb.choose("approval_required", "yes")
@@ -150,9 +148,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 			"booking_closes-day", day, "booking_closes-month", month, "booking_closes-year", year, "booking_closes_time", "23:59",
 			"cancellation_cutoff-day", day, "cancellation_cutoff-month", month, "cancellation_cutoff-year", year, "cancellation_cutoff_time", "00:00")
 		f = tb.checkPage("schedule a session, bad year", tb.press("Save session"), http.StatusUnprocessableEntity, "Schedule a session")
-		if len(f.Links) != 1 || f.Links[0].Href != "#starts_on-day" {
-			t.Errorf("schedule a session, bad year: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "schedule a session, bad year", "starts_on-day")
 		tb.fill("starts_on-year", year)
 		h1 := "Session: " + today.Format("Monday 2 January 2006") + ", 12:00am to 11:59pm"
 		tb.checkPage("session, created", tb.press("Save session"), http.StatusOK, h1)
@@ -167,7 +163,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The officer asks for a place.
 		ob := tb.freshTab()
-		ob.checkPage("officer signed in", ob.signIn(officer.Email, officer.Password, ""), http.StatusOK, "MSP Hub")
+		ob.checkPage("officer signed in", ob.signInAs(officer), http.StatusOK, "MSP Hub")
 		ob.checkPage("catalogue, officer", ob.visit("/courses?q=investigators&eligible=yes"), http.StatusOK, "Training courses")
 		ob.checkPage("course, officer", ob.press("MSI-4D Modern slavery investigators"), http.StatusOK, "Modern slavery investigators")
 		if ob.has(`a[href$="/download"]`) {
@@ -181,7 +177,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The supervisor approves, and looks at their staff's training.
 		sb := tb.freshTab()
-		sb.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sb.signInAs(sup)
 		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
 		sb.checkPage("approvals, approved", sb.press("Approve Owen Officer’s request for MSI-4D"), http.StatusOK, "Training requests to decide")
 		sb.expectText("approvals, approved", ".govuk-notification-banner", "they have a place")
@@ -318,34 +314,30 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		coursePath, sessionPath := fmt.Sprintf("/courses/%d", c.ID), fmt.Sprintf("/sessions/%d", session.ID)
 
 		tb := newTab(t, s.base, js)
-		tb.checkPage("trainer signed in", tb.signIn(trainer.Email, trainer.Password, ""), http.StatusOK, "MSP Hub")
+		tb.checkPage("trainer signed in", tb.signInAs(trainer), http.StatusOK, "MSP Hub")
 		tb.checkPage("course", tb.visit(coursePath), http.StatusOK, "Interviewing victims")
 		tb.checkPage("change the course", tb.press("Change the course"), http.StatusOK, "Change VIC-2D")
 		tb.fill("cpd_hours", "fourteen")
 		f := tb.checkPage("change the course, bad hours", tb.press("Save"), http.StatusUnprocessableEntity, "Change VIC-2D")
-		if len(f.Links) != 1 || f.Links[0].Href != "#cpd_hours" {
-			t.Errorf("change the course, bad hours: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "change the course, bad hours", "cpd_hours")
 		tb.fill("title", "Interviewing victims of modern slavery", "cpd_hours", "14.5")
 		tb.checkPage("course, changed", tb.press("Save"), http.StatusOK, "Interviewing victims of modern slavery")
 		tb.expectText("course, changed", "main", "14.5")
 		tb.done()
 
 		sb := tb.freshTab()
-		sb.signIn(sup.Email, sup.Password, totpCode(t, sup.Secret, time.Now()))
+		sb.signInAs(sup)
 		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
 		sb.checkPage("decline?", sb.press("Decline Olive Officer’s request for VIC-2D"), http.StatusOK, "Decline Olive Officer’s request")
 		f = sb.checkPage("decline, no reason", sb.press("Decline the request"), http.StatusUnprocessableEntity, "Decline Olive Officer’s request")
-		if len(f.Links) != 1 || f.Links[0].Href != "#reason" {
-			t.Errorf("decline, no reason: error summary %+v", f.Links)
-		}
+		f.wantOneErrorAt(t, "decline, no reason", "reason")
 		sb.fill("reason", "Operation Kestrel needs you that week")
 		sb.checkPage("approvals, declined", sb.press("Decline the request"), http.StatusOK, "Training requests to decide")
 		sb.expectText("approvals, declined", "main", "No requests are waiting for your decision.")
 		sb.done()
 
 		ob := tb.freshTab()
-		ob.checkPage("officer signed in", ob.signIn(officer.Email, officer.Password, ""), http.StatusOK, "MSP Hub")
+		ob.checkPage("officer signed in", ob.signInAs(officer), http.StatusOK, "MSP Hub")
 		ob.checkPage("session, declined", ob.visit(sessionPath), http.StatusOK, ob.text("h1"))
 		ob.expectText("session, declined", "main", "Operation Kestrel needs you that week")
 		ob.done()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,27 @@ import (
 
 	"github.com/msptp/msphub/models/modelstest"
 )
+
+// commandCase is a command line and what it should do, run without a server.
+type commandCase struct {
+	args    []string
+	wantErr string // empty: success
+	wantOut string
+}
+
+func (tc commandCase) run(t *testing.T) {
+	var out, logs bytes.Buffer
+	err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &logs)
+	switch {
+	case tc.wantErr == "" && err != nil:
+		t.Errorf("error %v, want success", err)
+	case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+		t.Errorf("error %v, want one containing %q", err, tc.wantErr)
+	}
+	if !strings.Contains(out.String(), tc.wantOut) {
+		t.Errorf("printed %q, want %q in it", out.String(), tc.wantOut)
+	}
+}
 
 // syncBuffer collects a server's log lines while tests read them.
 type syncBuffer struct {
@@ -172,6 +194,18 @@ func binary(t *testing.T) string {
 		t.Fatalf("build msphub: %v", buildErr)
 	}
 	return path
+}
+
+// send sends req and returns the status and body of the answer.
+func send(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // httpRequest sends a request with a bearer token.

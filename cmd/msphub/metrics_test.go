@@ -14,13 +14,7 @@ func scrapeServer(t *testing.T, url string, header http.Header) (int, string) {
 		t.Fatal(err)
 	}
 	req.Header = header
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, req)
 }
 
 // The real server serves /metrics to loopback by default; configured with another range and a

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -63,20 +63,7 @@ func blobRows(t *testing.T, vars map[string]string) (ids []int64, keys []string)
 // tamper flips one byte in the middle of the stored object.
 func tamper(t *testing.T, b storage.Backend, key string) {
 	t.Helper()
-	ctx := context.Background()
-	rc, err := b.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw[len(raw)/2] ^= 0x01
-	if err := b.Put(ctx, key, bytes.NewReader(raw), int64(len(raw))); err != nil {
-		t.Fatal(err)
-	}
+	modelstest.Rewrite(t, b, key, func(raw []byte) []byte { raw[len(raw)/2] ^= 0x01; return raw })
 }
 
 // msphub storage verify passes on a good store, and on one where an object was deleted and
@@ -147,11 +134,7 @@ func TestStorageVerifyCommand(t *testing.T) {
 
 func TestStorageCommandHelpAndMistakes(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct {
-		args    []string
-		wantErr string // empty: success
-		wantOut string
-	}{
+	for _, tc := range []commandCase{
 		{args: []string{"--help"}, wantOut: "msphub storage verify [flags]"},
 		{args: []string{"storage", "--help"}, wantOut: "Usage: msphub storage verify [flags]"},
 		{args: []string{"storage", "verify", "--help"}, wantOut: "--s3-endpoint, MSPHUB_S3_ENDPOINT"},
@@ -162,18 +145,6 @@ func TestStorageCommandHelpAndMistakes(t *testing.T) {
 		{args: []string{"storage", "verify", "--s3-endpoint", "localhost:9000"}, wantErr: "is required when MSPHUB_S3_ENDPOINT is set"},
 		{args: []string{"storage", "verify", "--workers", "0"}, wantErr: "--workers"},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var out, logs bytes.Buffer
-			err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &logs)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("error %v, want success", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
-			}
-			if !strings.Contains(out.String(), tc.wantOut) {
-				t.Errorf("printed %q, want %q in it", out.String(), tc.wantOut)
-			}
-		})
+		t.Run(strings.Join(tc.args, " "), tc.run)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -275,22 +276,10 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 // liaison and supervisor told, once, whatever the number of runs.
 func TestJobExpireCPSShares(t *testing.T) {
 	f := newCaseFixture(t)
-	ctx := context.Background()
 	_, sh := f.sharedCase(t, 1)
 	run := func(at time.Time) core.JobRun {
 		t.Helper()
-		f.clock.Set(at)
-		if _, err := f.s.Jobs.RunDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var r core.JobRun
-		if err := f.db.Gorm().Where("job = ?", casefile.JobExpireCPSShares).Order("id DESC").Take(&r).Error; err != nil {
-			t.Fatal(err)
-		}
-		if r.Outcome != core.JobSucceeded {
-			t.Fatalf("run at %v: %+v", at, r)
-		}
-		return r
+		return modelstest.RunJobAt(t, f.s.Jobs, f.db, f.clock, at, casefile.JobExpireCPSShares)
 	}
 	if r := run(sh.ExpiresAt.Add(-time.Minute)); r.Summary != "no CPS shares expired" {
 		t.Errorf("before the end of the share: %q", r.Summary)

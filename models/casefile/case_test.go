@@ -10,11 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,7 +35,7 @@ type caseFixture struct {
 	authz   *policies.Authorizer
 	clock   *modelstest.Clock
 	backend storage.Backend
-	n       atomic.Int64
+	people  modelstest.People
 
 	inv, sup, sup2, liaison core.Actor // the lead investigator, two supervisors and a CPS liaison
 }
@@ -46,31 +44,14 @@ const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
-	ctx := context.Background()
 	db := modelstest.OpenDB(t)
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var backend storage.Backend
-	if modelstest.Backend() == "postgres" {
-		if backend, err = storage.NewS3(ctx, modelstest.S3Config(t)); err != nil {
-			t.Fatal(err)
-		}
-	} else if backend, err = storage.NewDisk(filepath.Join(t.TempDir(), "blobs")); err != nil {
-		t.Fatal(err)
-	}
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &modelstest.Clock{}
-	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, storage.NewKeyring(key)), Clock: clock.Now})
-	f := &caseFixture{db: db, s: s, cases: s.CaseFiles, authz: authz, clock: clock, backend: backend}
+	modelstest.SeedOrganisations(t, db)
+	authz := modelstest.Authorizer(t, db)
+	backend := modelstest.BlobBackend(t)
+	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, modelstest.Keyring(t)), Clock: clock.Now})
+	f := &caseFixture{db: db, s: s, cases: s.CaseFiles, authz: authz, clock: clock, backend: backend,
+		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "case", Name: "Case Person"}}
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)
 	f.sup2 = f.person(t, caseHome, policies.RoleSupervisor)
@@ -87,29 +68,7 @@ func (f *caseFixture) person(t testing.TB, org string, roles ...string) core.Act
 
 func (f *caseFixture) vetted(t testing.TB, org string, vetting core.Vetting, roles ...string) core.Actor {
 	t.Helper()
-	ctx := context.Background()
-	o, err := f.s.Operator.OrganisationBySlug(ctx, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var expires *time.Time
-	if vetting != core.VettingNone {
-		e := f.clock.Now().AddDate(2, 0, 0)
-		expires = &e
-	}
-	n := f.n.Add(1)
-	u, _, err := f.s.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: o.ID, Email: fmt.Sprintf("case%d@example.police.uk", n),
-		Name: fmt.Sprintf("Case Person %d", n), Roles: roles, VettingLevel: vetting, VettingExpiresOn: expires}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clearance, vetted := policies.Official, false
-	switch vetting {
-	case core.VettingRV, core.VettingMV, core.VettingNPPV2, core.VettingNPPV3:
-		clearance, vetted = policies.OfficialSensitive, true
-	}
-	return core.Actor{UserID: u.ID, OrgID: o.ID, Name: u.Name, Email: u.Email, Roles: u.Roles, Vetting: vetting,
-		Clearance: clearance, Vetted: vetted, MFAPassed: true}
+	return f.people.Vetted(t, org, vetting, roles...)
 }
 
 // newCase opens an s2 case led by f.inv, signed off by f.sup.
@@ -1083,16 +1042,9 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 // itself.
 func cfTamper(t testing.TB, f *caseFixture, ev casefile.EvidenceView) {
 	t.Helper()
-	ctx := context.Background()
 	var key string
 	cfMust(t, f.db.Gorm().Table("blobs").Select("object_key").Where("id = ?", *ev.BlobID).Scan(&key).Error)
-	rc, err := f.backend.Get(ctx, key)
-	cfMust(t, err)
-	b, err := io.ReadAll(rc)
-	rc.Close()
-	cfMust(t, err)
-	b[len(b)/2] ^= 0x01
-	cfMust(t, f.backend.Put(ctx, key, bytes.NewReader(b), int64(len(b))))
+	modelstest.Rewrite(t, f.backend, key, func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b })
 }
 
 // The disclosure schedules number entries per schedule, and prompt when a description is too

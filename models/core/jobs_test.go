@@ -42,34 +42,10 @@ func newJobsFixture(t testing.TB) *jobsFixture {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	raw := jobsBackend(t)
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &modelstest.Clock{}
-	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	return &jobsFixture{cfg: cfg, db: db, blobs: storage.New(raw, storage.NewKeyring(key)), raw: raw, clock: clock}
-}
-
-// jobsBackend is the raw backend of the test: local disk or a fresh MinIO bucket.
-func jobsBackend(t testing.TB) storage.Backend {
-	t.Helper()
-	if modelstest.Backend() == "postgres" {
-		s3, err := storage.NewS3(context.Background(), modelstest.S3Config(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s3
-	}
-	d, err := storage.NewDisk(t.TempDir() + "/blobs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	modelstest.SeedOrganisations(t, db)
+	raw := modelstest.BlobBackend(t)
+	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	return &jobsFixture{cfg: cfg, db: db, blobs: storage.New(raw, modelstest.Keyring(t)), raw: raw, clock: clock}
 }
 
 // replica opens another connection pool on the fixture's database and builds the services on
@@ -82,11 +58,7 @@ func (f *jobsFixture) replica(t testing.TB) *models.Services {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return models.New(core.Deps{DB: db, Authz: authz, Blobs: f.blobs, Clock: f.clock.Now})
+	return models.New(core.Deps{DB: db, Authz: modelstest.Authorizer(t, db), Blobs: f.blobs, Clock: f.clock.Now})
 }
 
 func (f *jobsFixture) advance(d time.Duration) { f.clock.Set(f.clock.Now().Add(d)) }

@@ -1,12 +1,10 @@
 package core_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,20 +28,7 @@ type storeFixture struct {
 
 func newStoreFixture(t *testing.T) *storeFixture {
 	t.Helper()
-	f := &storeFixture{db: modelstest.OpenDB(t)}
-	if modelstest.Backend() == "postgres" {
-		s3, err := storage.NewS3(context.Background(), modelstest.S3Config(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.raw = s3
-	} else {
-		d, err := storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.raw = d
-	}
+	f := &storeFixture{db: modelstest.OpenDB(t), raw: modelstest.BlobBackend(t)}
 	k, err := storage.ParseMasterKey(modelstest.MasterKey(t))
 	if err != nil {
 		t.Fatal(err)
@@ -72,24 +57,6 @@ func (f *storeFixture) put(t *testing.T, store *storage.Store, key, content stri
 	return id
 }
 
-func (f *storeFixture) rewrite(t *testing.T, key string, change func([]byte) []byte) {
-	t.Helper()
-	ctx := context.Background()
-	rc, err := f.raw.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = change(raw)
-	if err := f.raw.Put(ctx, key, bytes.NewReader(raw), int64(len(raw))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // VerifyStorage reads every file back and names each one that is missing, altered (its bytes,
 // its length, or its row's figures) or sealed under a key that is not configured, and only
 // those; an empty file and a file of many encryption packages pass.
@@ -115,8 +82,8 @@ func TestVerifyStorageNamesEachBrokenFile(t *testing.T) {
 	if err := f.raw.Delete(ctx, "blobs/test/deleted"); err != nil {
 		t.Fatal(err)
 	}
-	f.rewrite(t, "blobs/test/flipped", func(b []byte) []byte { b[len(b)-100] ^= 0x80; return b })
-	f.rewrite(t, "blobs/test/cut", func(b []byte) []byte { return b[:len(b)-(64<<10)-32] }) // one whole package gone
+	modelstest.Rewrite(t, f.raw, "blobs/test/flipped", func(b []byte) []byte { b[len(b)-100] ^= 0x80; return b })
+	modelstest.Rewrite(t, f.raw, "blobs/test/cut", func(b []byte) []byte { return b[:len(b)-(64<<10)-32] }) // one whole package gone
 	if err := f.db.Gorm().Exec("UPDATE blobs SET size = size + 1 WHERE id = ?", ids["row-altered"]).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,8 @@ func (f *guidanceFixture) attachTo(t *testing.T, editor core.Actor, versionID in
 func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
 
 	// Downgraded: version 1 OFFICIAL-SENSITIVE with a file, version 2 OFFICIAL.
 	in := draft("Port operations lantern", "Version one names the ports.")
@@ -99,7 +99,7 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 
 	t.Run("reader of a downgraded document", func(t *testing.T) {
 		unvetted := f.person(t, home, core.VettingNone, policies.RoleOfficer)
-		cleared := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+		cleared := f.cleared(t, policies.RoleOfficer)
 		d, err := f.s.Guidance.Document(ctx, unvetted, doc)
 		if err != nil || d.Version.ID != v2.ID || d.Version.Classification != "OFFICIAL" {
 			t.Fatalf("the OFFICIAL current version: %+v, %v", d.Version.ID, err)
@@ -173,7 +173,7 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 		if !errors.As(err, &me) || me.Code != core.EINVALID || me.Field != "classification" {
 			t.Errorf("editor without clearance drafts OFFICIAL-SENSITIVE: %v", err)
 		}
-		cleared := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
+		cleared := f.cleared(t, policies.RoleGuidanceEditor)
 		if _, err := f.s.Guidance.Version(ctx, cleared, sensDraft.ID); err != nil {
 			t.Errorf("a cleared editor opens the OFFICIAL-SENSITIVE draft: %v", err)
 		}
@@ -191,8 +191,8 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 		}{
 			"supervisor without clearance": {f.person(t, home, core.VettingNone, policies.RoleSupervisor), false, "OFFICIAL"},
 			"org admin without clearance":  {f.person(t, home, core.VettingNone, policies.RoleOrgAdmin), false, "OFFICIAL"},
-			"supervisor with clearance":    {f.person(t, home, core.VettingRV, policies.RoleSupervisor), true, "OFFICIAL-SENSITIVE"},
-			"org admin with clearance":     {f.person(t, home, core.VettingRV, policies.RoleOrgAdmin), true, "OFFICIAL-SENSITIVE"},
+			"supervisor with clearance":    {f.cleared(t, policies.RoleSupervisor), true, "OFFICIAL-SENSITIVE"},
+			"org admin with clearance":     {f.cleared(t, policies.RoleOrgAdmin), true, "OFFICIAL-SENSITIVE"},
 		} {
 			r, err := f.s.Guidance.AcknowledgementReport(ctx, c.who)
 			if err != nil {
@@ -222,7 +222,7 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 			}
 		}
 		// Someone without clearance is not in the audience of OFFICIAL-SENSITIVE guidance.
-		sup := f.person(t, home, core.VettingRV, policies.RoleSupervisor)
+		sup := f.cleared(t, policies.RoleSupervisor)
 		d, _, err := f.s.Guidance.AcknowledgementsOf(ctx, sup, sens.DocumentID)
 		if err != nil {
 			t.Fatal(err)

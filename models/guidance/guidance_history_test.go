@@ -8,6 +8,7 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -17,11 +18,11 @@ import (
 func TestGuidanceVersionHistory(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	second := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	otherApprover := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	second := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	otherApprover := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
 
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f.clock.Set(t0)
@@ -129,9 +130,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 
 	// The audit log holds each step, with the version it concerned.
 	for action, n := range map[string]int64{"guidance.create": 2, "guidance.version_start": 1, "guidance.submit": 4, "guidance.return": 1, "guidance.publish": 3} {
-		var got int64
-		f.db.Gorm().Table("audit_events").Where("action = ?", action).Count(&got)
-		if got != n {
+		if got := modelstest.AuditCount(t, f.db, action, ""); got != n {
 			t.Errorf("%d %s events, want %d", got, action, n)
 		}
 	}

@@ -19,10 +19,10 @@ import (
 func TestJobRemindGuidanceReviews(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceEditor)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	officer := f.cleared(t, policies.RoleOfficer)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	open := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
 	in := draft("Covert deployment", "Details of the tactic.")
@@ -40,18 +40,7 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 	}
 	run := func(at time.Time) core.JobRun {
 		t.Helper()
-		f.clock.Set(at)
-		if _, err := f.s.Jobs.RunDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var r core.JobRun
-		if err := f.db.Gorm().Where("job = ?", guidance.JobRemindGuidanceReviews).Order("id DESC").Take(&r).Error; err != nil {
-			t.Fatal(err)
-		}
-		if r.Outcome != core.JobSucceeded {
-			t.Fatalf("run at %v: %+v", at, r)
-		}
-		return r
+		return modelstest.RunJobAt(t, f.s.Jobs, f.db, f.clock, at, guidance.JobRemindGuidanceReviews)
 	}
 	// Both were published on 2 March 2026: their review falls due on 2 March 2027.
 	if r := run(time.Date(2027, 1, 30, 9, 0, 0, 0, time.UTC)); !strings.HasPrefix(r.Summary, "0 reminders") {

@@ -19,9 +19,9 @@ import (
 func TestGuidanceListPages(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
 
 	start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	var newestFirst []int64 // document IDs, newest publication first

@@ -199,11 +199,11 @@ func TestSQLiteHasFTS5(t *testing.T) {
 func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
-	colleague := f.person(t, home, core.VettingRV, policies.RoleOfficer)
-	supervisor := f.person(t, home, core.VettingRV, policies.RoleSupervisor)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
+	colleague := f.cleared(t, policies.RoleOfficer)
+	supervisor := f.cleared(t, policies.RoleSupervisor)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
 
 	in := draft("=HYPERLINK(\"https://evil.example\") Safeguarding duty", "Notify the Home Office.")
@@ -334,9 +334,9 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 func TestGuidanceReviewDue(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
 	v := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
 
 	state := func() (string, []int64, []int64) {
@@ -422,9 +422,9 @@ func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 func TestGuidanceSearch(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
-	officer := f.person(t, home, core.VettingRV, policies.RoleOfficer)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
+	officer := f.cleared(t, policies.RoleOfficer)
 
 	body := f.publish(t, editor, approver, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
 	title := f.publish(t, editor, approver, draft("Trafficking indicators", "Look for signs."))

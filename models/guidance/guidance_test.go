@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
-	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
@@ -20,56 +18,35 @@ import (
 // guidanceFixture is the guidance library on a fresh database and blob store of the backend
 // under test, with the reference organisations and a clock the test moves.
 type guidanceFixture struct {
-	db    *core.DB
-	s     *models.Services
-	authz *policies.Authorizer
-	clock *modelstest.Clock
-	n     atomic.Int64
+	db     *core.DB
+	s      *models.Services
+	authz  *policies.Authorizer
+	clock  *modelstest.Clock
+	people modelstest.People
 }
 
 func newGuidanceFixture(t testing.TB) *guidanceFixture {
 	t.Helper()
-	ctx := context.Background()
 	db := modelstest.OpenDB(t)
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &modelstest.Clock{}
-	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	modelstest.SeedOrganisations(t, db)
+	authz := modelstest.Authorizer(t, db)
+	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now})
-	return &guidanceFixture{db: db, s: s, authz: authz, clock: clock}
+	return &guidanceFixture{db: db, s: s, authz: authz, clock: clock,
+		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "person", Name: "Person"}}
 }
 
 // person creates a user in the organisation with slug, holding roles, and returns them as the
 // actor a signed-in request would carry.
 func (f *guidanceFixture) person(t testing.TB, org string, vetting core.Vetting, roles ...string) core.Actor {
 	t.Helper()
-	ctx := context.Background()
-	o, err := f.s.Operator.OrganisationBySlug(ctx, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var expires *time.Time
-	if vetting != core.VettingNone {
-		e := f.clock.Now().AddDate(2, 0, 0)
-		expires = &e
-	}
-	n := f.n.Add(1)
-	u, _, err := f.s.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: o.ID, Email: fmt.Sprintf("person%d@example.police.uk", n),
-		Name: fmt.Sprintf("Person %d", n), Roles: roles, VettingLevel: vetting, VettingExpiresOn: expires}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clearance := policies.Official
-	if vetting == core.VettingRV || vetting == core.VettingMV || vetting == core.VettingNPPV2 || vetting == core.VettingNPPV3 {
-		clearance = policies.OfficialSensitive
-	}
-	return core.Actor{UserID: u.ID, OrgID: o.ID, Name: u.Name, Roles: u.Roles, Vetting: vetting, Clearance: clearance,
-		Vetted: clearance == policies.OfficialSensitive, MFAPassed: true}
+	return f.people.Vetted(t, org, vetting, roles...)
+}
+
+// cleared creates an RV-vetted person of the home force holding roles.
+func (f *guidanceFixture) cleared(t testing.TB, roles ...string) core.Actor {
+	t.Helper()
+	return f.person(t, home, core.VettingRV, roles...)
 }
 
 const home = "devon-and-cornwall-police"
@@ -109,9 +86,9 @@ func wantCode(t *testing.T, what string, err error, code core.Code) {
 func TestGuidanceFourEyes(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	both := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
+	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	otherApprover := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceApprover)
 
 	v, err := f.s.Guidance.Create(ctx, both, draft("Interviewing suspected victims", "Use an interpreter."))
@@ -190,8 +167,8 @@ func TestGuidanceFourEyes(t *testing.T) {
 func TestGuidanceVisibility(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor)
-	approver := f.person(t, home, core.VettingRV, policies.RoleGuidanceApprover)
+	editor := f.cleared(t, policies.RoleGuidanceEditor)
+	approver := f.cleared(t, policies.RoleGuidanceApprover)
 
 	type doc struct {
 		name string
@@ -247,13 +224,13 @@ func TestGuidanceVisibility(t *testing.T) {
 		who  core.Actor
 		sees []string // published documents
 	}{
-		"home officer":            {f.person(t, home, core.VettingRV, policies.RoleOfficer), []string{"everyone", "police", "sensitive"}},
-		"home investigator":       {f.person(t, home, core.VettingRV, policies.RoleInvestigator), []string{"everyone", "police", "investigators", "sensitive"}},
+		"home officer":            {f.cleared(t, policies.RoleOfficer), []string{"everyone", "police", "sensitive"}},
+		"home investigator":       {f.cleared(t, policies.RoleInvestigator), []string{"everyone", "police", "investigators", "sensitive"}},
 		"officer without vetting": {f.person(t, home, core.VettingNone, policies.RoleOfficer), []string{"everyone", "police"}},
 		"Kent officer":            {f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer), []string{"everyone", "police", "kent", "sensitive"}},
 		"CPS lawyer":              {f.person(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison), []string{"cps"}},
 		"NCA officer":             {f.person(t, "national-crime-agency", core.VettingRV, policies.RoleOfficer), []string{"sensitive"}},
-		"home editor":             {f.person(t, home, core.VettingRV, policies.RoleGuidanceEditor), []string{"everyone", "police", "cps", "kent", "investigators", "sensitive"}},
+		"home editor":             {f.cleared(t, policies.RoleGuidanceEditor), []string{"everyone", "police", "cps", "kent", "investigators", "sensitive"}},
 		"Kent editor":             {f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceEditor), []string{"everyone", "police", "kent", "sensitive"}},
 	}
 	for name, r := range readers {

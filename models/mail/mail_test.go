@@ -22,7 +22,6 @@ import (
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
-	"github.com/msptp/msphub/storage"
 )
 
 // mailFixture is MSP Hub's operations on a fresh database of the backend under test, with email
@@ -46,28 +45,16 @@ func newMailFixture(t testing.TB, mode mailtest.Mode) *mailFixture {
 
 // mailClock is a test clock standing at a fixed time.
 func mailClock() *modelstest.Clock {
-	c := &modelstest.Clock{}
-	c.Set(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
-	return c
+	return modelstest.ClockAt(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
 }
 
 // mailFixtureOn builds the operations over db: two fixtures on two pools of one database are
 // two replicas.
 func mailFixtureOn(t testing.TB, db *core.DB, relay *mailtest.Server, clock *modelstest.Clock, n *atomic.Int64) *mailFixture {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := identity.SeedOrganisations(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := storage.ParseMasterKey(modelstest.MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := core.Deps{DB: db, Authz: authz, Secrets: storage.NewKeyring(key), SMTP: relay.Config(), Clock: clock.Now,
+	modelstest.SeedOrganisations(t, db)
+	authz := modelstest.Authorizer(t, db)
+	d := core.Deps{DB: db, Authz: authz, Secrets: modelstest.Keyring(t), SMTP: relay.Config(), Clock: clock.Now,
 		Config: core.Config{PublicURL: mailPublicURL}}
 	return &mailFixture{db: db, deps: d, s: models.New(d), relay: relay, clock: clock, n: n}
 }

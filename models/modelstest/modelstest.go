@@ -4,14 +4,18 @@
 package modelstest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +23,8 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -136,25 +142,74 @@ func MasterKey(t testing.TB) string {
 // MinIO bucket.
 func Blobs(t testing.TB) *storage.Store {
 	t.Helper()
-	k, err := storage.ParseMasterKey(MasterKey(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b storage.Backend
+	return storage.New(BlobBackend(t), Keyring(t))
+}
+
+// BlobBackend is the raw, unencrypted backend of the test: local disk in a temp dir, or a fresh
+// MinIO bucket. A test holding it can tamper with stored objects as an attacker with storage
+// access would.
+func BlobBackend(t testing.TB) storage.Backend {
+	t.Helper()
 	if Backend() == "postgres" {
 		s3, err := storage.NewS3(context.Background(), S3Config(t))
 		if err != nil {
 			t.Fatalf("connect test S3: %v", err)
 		}
-		b = s3
-	} else {
-		d, err := storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = d
+		return s3
 	}
-	return storage.New(b, storage.NewKeyring(k))
+	d, err := storage.NewDisk(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Keyring holds a fresh random master key, for a blob store or a Deps' Secrets.
+func Keyring(t testing.TB) *storage.Keyring {
+	t.Helper()
+	k, err := storage.ParseMasterKey(MasterKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storage.NewKeyring(k)
+}
+
+// Rewrite replaces the stored object at key in the raw backend with change of its bytes, as an
+// attacker with storage access would.
+func Rewrite(t testing.TB, b storage.Backend, key string, change func([]byte) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = change(raw)
+	if err := b.Put(ctx, key, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SeedOrganisations loads the reference organisations into db.
+func SeedOrganisations(t testing.TB, db *core.DB) {
+	t.Helper()
+	if _, err := identity.SeedOrganisations(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Authorizer is the authorizer over db's policy.
+func Authorizer(t testing.TB, db *core.DB) *policies.Authorizer {
+	t.Helper()
+	authz, err := policies.New(context.Background(), db.Gorm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return authz
 }
 
 func randomHex(n int) string {
@@ -167,6 +222,13 @@ func randomHex(n int) string {
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time
+}
+
+// ClockAt is a clock standing at t.
+func ClockAt(t time.Time) *Clock {
+	c := &Clock{}
+	c.Set(t)
+	return c
 }
 
 // Now is the time the test set, or the real time before any.
@@ -198,4 +260,61 @@ func AuditCount(t testing.TB, db *core.DB, action, objectID string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// People creates users for model tests through the operator, each with a fresh address: with
+// Prefix "case" and Name "Case Person" the first is case1@example.police.uk, "Case Person 1".
+type People struct {
+	Operator *identity.Operator
+	Clock    *Clock
+	Prefix   string
+	Name     string
+	n        atomic.Int64
+}
+
+// Vetted creates a user in the organisation with slug, holding roles, vetted at vetting until
+// two years from the clock's time, and returns them as the actor a signed-in request would carry.
+func (p *People) Vetted(t testing.TB, org string, vetting core.Vetting, roles ...string) core.Actor {
+	t.Helper()
+	ctx := context.Background()
+	o, err := p.Operator.OrganisationBySlug(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expires *time.Time
+	if vetting != core.VettingNone {
+		e := p.Clock.Now().AddDate(2, 0, 0)
+		expires = &e
+	}
+	n := p.n.Add(1)
+	u, _, err := p.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: o.ID, Email: fmt.Sprintf("%s%d@example.police.uk", p.Prefix, n),
+		Name: fmt.Sprintf("%s %d", p.Name, n), Roles: roles, VettingLevel: vetting, VettingExpiresOn: expires}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearance, vetted := policies.Official, false
+	switch vetting {
+	case core.VettingRV, core.VettingMV, core.VettingNPPV2, core.VettingNPPV3:
+		clearance, vetted = policies.OfficialSensitive, true
+	}
+	return core.Actor{UserID: u.ID, OrgID: o.ID, Name: u.Name, Email: u.Email, Roles: u.Roles, Vetting: vetting,
+		Clearance: clearance, Vetted: vetted, MFAPassed: true}
+}
+
+// RunJobAt moves the clock to at, runs the jobs that are due and returns the latest run of job,
+// failing the test unless it succeeded.
+func RunJobAt(t testing.TB, jobs *core.Jobs, db *core.DB, clock *Clock, at time.Time, job string) core.JobRun {
+	t.Helper()
+	clock.Set(at)
+	if _, err := jobs.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var r core.JobRun
+	if err := db.Gorm().Where("job = ?", job).Order("id DESC").Take(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != core.JobSucceeded {
+		t.Fatalf("run at %v: %+v", at, r)
+	}
+	return r
 }
