@@ -60,11 +60,7 @@ func (l RegisterLine) Mark(dayID int64) string { return l.Marks[dayID] }
 
 // sessionForRegister loads a session whose register the actor keeps.
 func (t *Service) sessionForRegister(ctx context.Context, who core.Actor, id int64, lock bool) (CourseSession, Course, policies.Object, error) {
-	s, c, obj, err := t.loadSession(ctx, who, id, lock)
-	if err != nil {
-		return s, c, obj, err
-	}
-	return s, c, obj, core.Can(ctx, t.d.Authz, who, policies.ActRegister, obj, "Only the session's trainers keep its register.")
+	return t.sessionFor(ctx, who, id, lock, policies.ActRegister, "Only the session's trainers keep its register.")
 }
 
 // GetRegister returns the register of a session. Its trainers may. Errors: ENOTFOUND,
