@@ -707,10 +707,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	if len(courses) == 0 {
 		return page, nil
 	}
-	ids := make([]int64, len(courses))
-	for i, c := range courses {
-		ids[i] = c.ID
-	}
+	ids := core.IDsOf(courses, func(c Course) int64 { return c.ID })
 	var open []struct {
 		CourseID int64
 		N        int

@@ -84,10 +84,7 @@ func (t *Service) GetRegister(ctx context.Context, who core.Actor, sessionID int
 	if err != nil {
 		return r, err
 	}
-	ids := make([]int64, len(list))
-	for i, e := range list {
-		ids[i] = e.ID
-	}
+	ids := core.IDsOf(list, func(e Enrolment) int64 { return e.ID })
 	var marks []attendanceMark
 	var certs []Certificate
 	if len(ids) > 0 {
@@ -239,10 +236,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		if err := db.Where("session_id = ? AND state = ?", s.ID, EnrolmentEnrolled).Order("id").Find(&list).Error; err != nil {
 			return core.DbError(err)
 		}
-		ids := make([]int64, len(list))
-		for i, e := range list {
-			ids[i] = e.ID
-		}
+		ids := core.IDsOf(list, func(e Enrolment) int64 { return e.ID })
 		var marks []attendanceMark
 		if len(ids) > 0 {
 			if err := db.Where("enrolment_id IN ?", ids).Find(&marks).Error; err != nil {

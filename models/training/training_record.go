@@ -203,10 +203,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	if len(people) == 0 {
 		return out, nil
 	}
-	pids := make([]int64, len(people))
-	for i, p := range people {
-		pids[i] = p.ID
-	}
+	pids := core.IDsOf(people, func(p core.User) int64 { return p.ID })
 	var certs []Certificate
 	if err := db.Select("user_id, course_id, expires_on, id").Where("user_id IN ?", pids).Order("id").Find(&certs).Error; err != nil {
 		return out, core.DbError(err)
