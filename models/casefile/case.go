@@ -1046,9 +1046,7 @@ type CasePage struct {
 // approve that wait for sign-off; the CPS queue those shared with the actor. Anyone signed in
 // may call it; most see nothing. Errors: EINVALID (bad cursor or filter).
 func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after string, limit int) (CasePage, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = core.PageLimit(limit, 200, 50)
 	act := policies.ActRead
 	switch f.Queue {
 	case "":
@@ -1098,11 +1096,9 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 		return CasePage{}, core.DbError(err)
 	}
 	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.Next = core.EncodeCursor(last.UpdatedAt.UTC().Format(time.RFC3339Nano), last.ID)
-	}
+	rows, page.Next = core.CutPage(rows, limit, func(r CaseSummary) string {
+		return core.EncodeCursor(r.UpdatedAt.UTC().Format(time.RFC3339Nano), r.ID)
+	})
 	for i := range rows {
 		rows[i].StatusLabel = rows[i].Status.Label()
 		rows[i].Marking = rows[i].Classification.String()

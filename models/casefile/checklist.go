@@ -467,6 +467,20 @@ func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, err
 	return ItemView{}, core.NotFound("Checklist item not found")
 }
 
+// itemFor loads, locked, a case the actor may act on and one of its checklist items, and checks
+// that the case's status allows move. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+func (s *Service) itemFor(ctx context.Context, who core.Actor, id, itemID int64, act policies.Action, m move) (*CaseFile, ItemView, error) {
+	cf, err := s.load(ctx, who, id, act, true)
+	if err != nil {
+		return nil, ItemView{}, err
+	}
+	it, err := s.item(ctx, cf.ID, itemID)
+	if err != nil {
+		return nil, ItemView{}, err
+	}
+	return cf, it, s.checkMove(cf, m)
+}
+
 // ItemInput is the team's update of a checklist item.
 type ItemInput struct {
 	Status      ItemStatus `json:"status"`
@@ -484,15 +498,8 @@ type ItemInput struct {
 func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int64, in ItemInput) (ItemView, error) {
 	var out ItemView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, policies.ActUpdate, true)
+		cf, before, err := s.itemFor(ctx, who, id, itemID, policies.ActUpdate, moveEdit)
 		if err != nil {
-			return err
-		}
-		before, err := s.item(ctx, cf.ID, itemID)
-		if err != nil {
-			return err
-		}
-		if err := s.checkMove(cf, moveEdit); err != nil {
 			return err
 		}
 		if !slices.Contains(TeamItemStatuses(), in.Status) {
@@ -594,15 +601,8 @@ type ReviewInput struct {
 func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int64, in ReviewInput) (ItemView, error) {
 	var out ItemView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
+		cf, it, err := s.itemFor(ctx, who, id, itemID, policies.ActAdvise, moveReview)
 		if err != nil {
-			return err
-		}
-		it, err := s.item(ctx, cf.ID, itemID)
-		if err != nil {
-			return err
-		}
-		if err := s.checkMove(cf, moveReview); err != nil {
 			return err
 		}
 		if in.Verdict != "accept" && in.Verdict != "reject" {

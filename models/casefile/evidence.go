@@ -472,11 +472,9 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 		record []CustodyEvent
 	)
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
-		if err != nil {
-			return err
-		}
-		if v, err = s.evidenceView(ctx, cf.ID, evID); err != nil {
+		var cf *CaseFile
+		var err error
+		if cf, v, err = s.readEvidence(ctx, who, id, evID); err != nil {
 			return err
 		}
 		if err := s.custody(ctx, who, v.ID, cf.ID, "viewed", ""); err != nil {
@@ -496,6 +494,17 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 	return v, record, err
 }
 
+// readEvidence loads a case whose evidence the actor may read, and its exhibit evID.
+// Errors: ENOTFOUND.
+func (s *Service) readEvidence(ctx context.Context, who core.Actor, id, evID int64) (*CaseFile, EvidenceView, error) {
+	cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
+	if err != nil {
+		return nil, EvidenceView{}, err
+	}
+	v, err := s.evidenceView(ctx, cf.ID, evID)
+	return cf, v, err
+}
+
 // OpenEvidence opens an uploaded exhibit's file for download: a custody event, audited. A file
 // whose stored bytes fail their check is EINTEGRITY, at once or as an error of Read, and the
 // failure is recorded on the exhibit's continuity record and in the audit log. Anyone who may
@@ -506,11 +515,9 @@ func (s *Service) OpenEvidence(ctx context.Context, who core.Actor, id, evID int
 		b core.Blob
 	)
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
-		if err != nil {
-			return err
-		}
-		if v, err = s.evidenceView(ctx, cf.ID, evID); err != nil {
+		var cf *CaseFile
+		var err error
+		if cf, v, err = s.readEvidence(ctx, who, id, evID); err != nil {
 			return err
 		}
 		if v.Kind != EvidenceFile || v.BlobID == nil {

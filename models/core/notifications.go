@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -111,14 +110,12 @@ func (n *Notifications) List(ctx context.Context, who Actor, after string, limit
 	if err := Can(ctx, n.d.Authz, who, policies.ActRead, ownNotifications, "You cannot see notifications."); err != nil {
 		return NotificationPage{}, err
 	}
-	if limit <= 0 || limit > 100 {
-		limit = 25
-	}
+	limit = PageLimit(limit, 100, 25)
 	q := n.d.DB.Conn(ctx).Where("user_id = ?", who.UserID)
 	if after != "" {
-		id, err := strconv.ParseInt(after, 10, 64)
-		if err != nil || id <= 0 {
-			return NotificationPage{}, Invalid("after", "The page link is not valid: go back to the first page")
+		id, err := DecodeIDCursor(after)
+		if err != nil {
+			return NotificationPage{}, err
 		}
 		q = q.Where("id < ?", id)
 	}
@@ -126,11 +123,8 @@ func (n *Notifications) List(ctx context.Context, who Actor, after string, limit
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&list).Error; err != nil {
 		return NotificationPage{}, DbError(err)
 	}
-	page := NotificationPage{Notifications: list}
-	if len(list) > limit {
-		page.Notifications = list[:limit]
-		page.Next = IdString(list[limit-1].ID)
-	}
+	var page NotificationPage
+	page.Notifications, page.Next = CutPage(list, limit, func(n Notification) string { return IdString(n.ID) })
 	if page.Notifications == nil {
 		page.Notifications = []Notification{}
 	}

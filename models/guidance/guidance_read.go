@@ -556,11 +556,7 @@ func (g *Service) List(ctx context.Context, who core.Actor, f GuidanceFilter, af
 		return GuidancePage{}, core.DbError(err)
 	}
 	page := GuidancePage{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.Next = encodeGuidanceCursor(*last.PublishedAt, last.VersionID)
-	}
+	rows, page.Next = core.CutPage(rows, limit, func(r guidanceDocRow) string { return encodeGuidanceCursor(*r.PublishedAt, r.VersionID) })
 	page.Documents, err = g.documents(ctx, rows)
 	return page, err
 }

@@ -235,10 +235,7 @@ func (g *Service) Search(ctx context.Context, who core.Actor, query string, f Gu
 	if len(hits) > searchPageSize {
 		hits, out.More = hits[:searchPageSize], true
 	}
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		ids[i] = h.Doc.ID
-	}
+	ids := core.IDsOf(hits, func(h hit) int64 { return h.Doc.ID })
 	snippets, err := g.snippets(ctx, match, ids)
 	if err != nil {
 		return out, err

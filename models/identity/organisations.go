@@ -121,17 +121,23 @@ func (o *Organisations) Create(ctx context.Context, who core.Actor, in Organisat
 	return org, err
 }
 
+// getForChange loads an organisation for an administrator to change. Errors: EFORBIDDEN,
+// ENOTFOUND.
+func (o *Organisations) getForChange(ctx context.Context, who core.Actor, id int64) (core.Organisation, error) {
+	if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
+		return core.Organisation{}, err
+	}
+	return o.get(ctx, id)
+}
+
 // Update renames an organisation or changes its kind or region; its slug, which links and
 // exports use, stays. Only administrators may. Errors: EFORBIDDEN, ENOTFOUND, EINVALID,
 // ECONFLICT.
 func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in OrganisationInput) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
-			return err
-		}
 		var err error
-		if org, err = o.get(ctx, id); err != nil {
+		if org, err = o.getForChange(ctx, who, id); err != nil {
 			return err
 		}
 		if err := in.validate(); err != nil {
@@ -167,11 +173,8 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64, active bool) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
-			return err
-		}
 		var err error
-		if org, err = o.get(ctx, id); err != nil {
+		if org, err = o.getForChange(ctx, who, id); err != nil {
 			return err
 		}
 		if !active && org.ID == who.OrgID {

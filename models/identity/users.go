@@ -139,9 +139,7 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 		}
 		f.OrganisationID = who.OrgID
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = core.PageLimit(limit, 200, 50)
 	q := u.d.DB.Conn(ctx).Model(&core.User{})
 	if f.OrganisationID != 0 {
 		q = q.Where("organisation_id = ?", f.OrganisationID)
@@ -154,22 +152,17 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 		q = q.Where("disabled_at IS NULL")
 	}
 	if after != "" {
-		name, id, err := core.DecodeCursor(after)
-		if err != nil {
+		var err error
+		if q, err = core.AfterKey(q, "name", after); err != nil {
 			return UserPage{}, err
 		}
-		q = q.Where("(name > ? OR (name = ? AND id > ?))", name, name, id)
 	}
 	var users []core.User
 	if err := q.Order("name, id").Limit(limit + 1).Find(&users).Error; err != nil {
 		return UserPage{}, core.DbError(err)
 	}
 	page := UserPage{Everywhere: everywhere, Actions: core.Actions{Create: u.MayCreate(ctx, who) == nil}}
-	if len(users) > limit {
-		users = users[:limit]
-		last := users[limit-1]
-		page.Next = core.EncodeCursor(last.Name, last.ID)
-	}
+	users, page.Next = core.CutPage(users, limit, func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
 	views, err := u.views(ctx, users)
 	page.Users = views
 	return page, err

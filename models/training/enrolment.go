@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -924,16 +923,13 @@ func (t *Service) Approvals(ctx context.Context, who core.Actor, after string, l
 		"Only supervisors decide training requests."); err != nil {
 		return ApprovalPage{}, err
 	}
-	if limit <= 0 || limit > 100 {
-		limit = 50
-	}
+	limit = core.PageLimit(limit, 100, 50)
 	var from int64
 	if after != "" {
-		id, err := strconv.ParseInt(after, 10, 64)
-		if err != nil || id <= 0 {
-			return ApprovalPage{}, core.Invalid("after", "The page link is not valid: go back to the first page")
+		var err error
+		if from, err = core.DecodeIDCursor(after); err != nil {
+			return ApprovalPage{}, err
 		}
-		from = id
 	}
 	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
 		return ApprovalPage{}, err
@@ -945,10 +941,7 @@ func (t *Service) Approvals(ctx context.Context, who core.Actor, after string, l
 		return ApprovalPage{}, core.DbError(err)
 	}
 	var page ApprovalPage
-	if len(list) > limit {
-		list = list[:limit]
-		page.Next = core.IdString(list[limit-1].ID)
-	}
+	list, page.Next = core.CutPage(list, limit, func(e Enrolment) string { return core.IdString(e.ID) })
 	views, err := t.enrolmentViews(ctx, list)
 	page.Enrolments = views
 	return page, err

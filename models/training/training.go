@@ -651,9 +651,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
 		return CoursePage{}, err
 	}
-	if limit <= 0 || limit > 100 {
-		limit = 20
-	}
+	limit = core.PageLimit(limit, 100, 20)
 	db := t.d.DB.Conn(ctx)
 	q := db.Model(&Course{})
 	// Drafts are read_draft: the trainers of the course. Ask the policy whether the actor's roles
@@ -695,29 +693,21 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 			SessionScheduled, now)
 	}
 	if after != "" {
-		title, id, err := core.DecodeCursor(after)
-		if err != nil {
+		var err error
+		if q, err = core.AfterKey(q, "title", after); err != nil {
 			return CoursePage{}, err
 		}
-		q = q.Where("(title > ? OR (title = ? AND id > ?))", title, title, id)
 	}
 	var courses []Course
 	if err := q.Order("title, id").Limit(limit + 1).Find(&courses).Error; err != nil {
 		return CoursePage{}, core.DbError(err)
 	}
 	page := CoursePage{Courses: []CourseSummary{}, Actions: core.Actions{Create: t.MayCreateCourse(ctx, who) == nil}}
-	if len(courses) > limit {
-		courses = courses[:limit]
-		last := courses[limit-1]
-		page.Next = core.EncodeCursor(last.Title, last.ID)
-	}
+	courses, page.Next = core.CutPage(courses, limit, func(c Course) string { return core.EncodeCursor(c.Title, c.ID) })
 	if len(courses) == 0 {
 		return page, nil
 	}
-	ids := make([]int64, len(courses))
-	for i, c := range courses {
-		ids[i] = c.ID
-	}
+	ids := core.IDsOf(courses, func(c Course) int64 { return c.ID })
 	var open []struct {
 		CourseID int64
 		N        int

@@ -60,11 +60,7 @@ func (l RegisterLine) Mark(dayID int64) string { return l.Marks[dayID] }
 
 // sessionForRegister loads a session whose register the actor keeps.
 func (t *Service) sessionForRegister(ctx context.Context, who core.Actor, id int64, lock bool) (CourseSession, Course, policies.Object, error) {
-	s, c, obj, err := t.loadSession(ctx, who, id, lock)
-	if err != nil {
-		return s, c, obj, err
-	}
-	return s, c, obj, core.Can(ctx, t.d.Authz, who, policies.ActRegister, obj, "Only the session's trainers keep its register.")
+	return t.sessionFor(ctx, who, id, lock, policies.ActRegister, "Only the session's trainers keep its register.")
 }
 
 // GetRegister returns the register of a session. Its trainers may. Errors: ENOTFOUND,
@@ -88,10 +84,7 @@ func (t *Service) GetRegister(ctx context.Context, who core.Actor, sessionID int
 	if err != nil {
 		return r, err
 	}
-	ids := make([]int64, len(list))
-	for i, e := range list {
-		ids[i] = e.ID
-	}
+	ids := core.IDsOf(list, func(e Enrolment) int64 { return e.ID })
 	var marks []attendanceMark
 	var certs []Certificate
 	if len(ids) > 0 {
@@ -243,10 +236,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		if err := db.Where("session_id = ? AND state = ?", s.ID, EnrolmentEnrolled).Order("id").Find(&list).Error; err != nil {
 			return core.DbError(err)
 		}
-		ids := make([]int64, len(list))
-		for i, e := range list {
-			ids[i] = e.ID
-		}
+		ids := core.IDsOf(list, func(e Enrolment) int64 { return e.ID })
 		var marks []attendanceMark
 		if len(ids) > 0 {
 			if err := db.Where("enrolment_id IN ?", ids).Find(&marks).Error; err != nil {

@@ -92,10 +92,7 @@ func (t *Service) Materials(ctx context.Context, who core.Actor, courseID int64)
 	if len(ms) == 0 {
 		return out, nil
 	}
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
-	}
+	ids := core.IDsOf(ms, func(m CourseMaterial) int64 { return m.ID })
 	var vs []MaterialVersion
 	if err := db.Where("material_id IN ?", ids).Order("material_id, version DESC").Find(&vs).Error; err != nil {
 		return nil, core.DbError(err)
@@ -137,10 +134,7 @@ func (t *Service) sizeVersions(ctx context.Context, vs []MaterialVersion) error 
 	if len(vs) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(vs))
-	for i, v := range vs {
-		ids[i] = v.BlobID
-	}
+	ids := core.IDsOf(vs, func(v MaterialVersion) int64 { return v.BlobID })
 	var blobs []core.Blob
 	if err := t.d.DB.Conn(ctx).Select("id, size, content_type").Where("id IN ?", ids).Find(&blobs).Error; err != nil {
 		return core.DbError(err)

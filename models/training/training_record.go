@@ -141,9 +141,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	if err := t.expireDue(ctx, "organisation_id = ?", who.OrgID); err != nil {
 		return out, err
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = core.PageLimit(limit, 200, 50)
 	db := t.d.DB.Conn(ctx)
 	now := t.d.Now()
 	horizon := trainingDayStart(now).AddDate(0, 0, RenewalWindow+1)
@@ -191,28 +189,21 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, like, like)
 	}
 	if after != "" {
-		name, id, err := core.DecodeCursor(after)
-		if err != nil {
+		var err error
+		if q, err = core.AfterKey(q, "name", after); err != nil {
 			return out, err
 		}
-		q = q.Where("(name > ? OR (name = ? AND id > ?))", name, name, id)
 	}
 	var people []core.User
 	if err := q.Order("name, id").Limit(limit + 1).Find(&people).Error; err != nil {
 		return out, core.DbError(err)
 	}
-	if len(people) > limit {
-		people = people[:limit]
-		out.Next = core.EncodeCursor(people[limit-1].Name, people[limit-1].ID)
-	}
+	people, out.Next = core.CutPage(people, limit, func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
 	out.People = []StaffLine{}
 	if len(people) == 0 {
 		return out, nil
 	}
-	pids := make([]int64, len(people))
-	for i, p := range people {
-		pids[i] = p.ID
-	}
+	pids := core.IDsOf(people, func(p core.User) int64 { return p.ID })
 	var certs []Certificate
 	if err := db.Select("user_id, course_id, expires_on, id").Where("user_id IN ?", pids).Order("id").Find(&certs).Error; err != nil {
 		return out, core.DbError(err)

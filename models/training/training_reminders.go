@@ -186,10 +186,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 		// find out: the unique key still decides, should another run be sending it now.
 		sent := map[string]bool{}
 		if len(list) > 0 {
-			ids := make([]int64, len(list))
-			for i, c := range list {
-				ids[i] = c.ID
-			}
+			ids := core.IDsOf(list, func(c Certificate) int64 { return c.ID })
 			var rows []struct {
 				Kind     string
 				ObjectID int64

@@ -219,6 +219,29 @@ func (t *Service) loadSession(ctx context.Context, who core.Actor, id int64, loc
 	return s, c, obj, nil
 }
 
+// sessionFor loads a session on which the policy lets the actor act, refusing with deny
+// (EFORBIDDEN) when it does not.
+func (t *Service) sessionFor(ctx context.Context, who core.Actor, id int64, lock bool, act policies.Action, deny string) (CourseSession, Course, policies.Object, error) {
+	s, c, obj, err := t.loadSession(ctx, who, id, lock)
+	if err != nil {
+		return s, c, obj, err
+	}
+	return s, c, obj, core.Can(ctx, t.d.Authz, who, act, obj, deny)
+}
+
+// sessionForEdit loads a session the actor may change: one of its trainers, while it is still
+// scheduled. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+func (t *Service) sessionForEdit(ctx context.Context, who core.Actor, id int64, lock bool) (CourseSession, Course, policies.Object, error) {
+	s, c, obj, err := t.sessionFor(ctx, who, id, lock, policies.ActUpdate, "Only the trainers of this course can change its sessions.")
+	if err != nil {
+		return s, c, obj, err
+	}
+	if s.Status != SessionScheduled {
+		return s, c, obj, core.Conflict("This session is " + s.Status + ": it can no longer be changed.")
+	}
+	return s, c, obj, nil
+}
+
 func (t *Service) sessionDays(ctx context.Context, ids ...int64) (map[int64][]SessionDay, error) {
 	var days []SessionDay
 	if err := t.d.DB.Conn(ctx).Where("session_id IN ?", ids).Order("session_id, day_number").Find(&days).Error; err != nil {
@@ -474,15 +497,9 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 		return CourseSessionView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		s, c, obj, err := t.loadSession(ctx, who, id, true)
+		s, c, _, err := t.sessionForEdit(ctx, who, id, true)
 		if err != nil {
 			return err
-		}
-		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change its sessions."); err != nil {
-			return err
-		}
-		if s.Status != SessionScheduled {
-			return core.Conflict("This session is " + s.Status + ": it can no longer be changed.")
 		}
 		now := t.d.Now()
 		if err := in.validate(now, false); err != nil {
@@ -570,15 +587,9 @@ func (t *Service) SessionForEdit(ctx context.Context, who core.Actor, id int64) 
 	var v CourseSessionView
 	var trainers []PersonRef
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		s, c, obj, err := t.loadSession(ctx, who, id, false)
+		s, c, obj, err := t.sessionForEdit(ctx, who, id, false)
 		if err != nil {
 			return err
-		}
-		if err := core.Can(ctx, t.d.Authz, who, policies.ActUpdate, obj, "Only the trainers of this course can change its sessions."); err != nil {
-			return err
-		}
-		if s.Status != SessionScheduled {
-			return core.Conflict("This session is " + s.Status + ": it can no longer be changed.")
 		}
 		if v, err = t.sessionView(ctx, who, c, s, obj); err != nil {
 			return err
@@ -602,11 +613,8 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 		return CourseSessionView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		s, c, obj, err := t.loadSession(ctx, who, id, true)
+		s, c, _, err := t.sessionFor(ctx, who, id, true, policies.ActCancel, "Only the trainers of this course can cancel its sessions.")
 		if err != nil {
-			return err
-		}
-		if err := core.Can(ctx, t.d.Authz, who, policies.ActCancel, obj, "Only the trainers of this course can cancel its sessions."); err != nil {
 			return err
 		}
 		reason = strings.TrimSpace(reason)
