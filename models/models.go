@@ -1,6 +1,8 @@
-// Package models holds MSP Hub's domain: its entities, the operations on them with their
-// business rules, and database access. Every operation authorizes through policies, validates,
-// writes in one transaction with its audit event, and returns *Error values. It imports no HTTP.
+// Package models wires MSP Hub's domains together: it builds every domain's operations over the
+// core (New), holds them as Services, says which sections an actor reaches, and registers every
+// domain's background jobs. The domains live in the packages below it: each operation
+// authorizes through policies, validates, writes in one transaction with its audit event, and
+// returns *core.Error values. Nothing here imports HTTP.
 package models
 
 import (

@@ -46,7 +46,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	res, err := core.NewAuditLog(core.Deps{DB: db}).Verify(ctx)
+	res, err := core.NewAudit(core.Deps{DB: db}).Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
 	}

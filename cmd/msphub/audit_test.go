@@ -40,7 +40,7 @@ func auditedDatabase(t *testing.T, n int) ([]string, *core.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := core.NewAuditLog(core.Deps{DB: db})
+	log := core.NewAudit(core.Deps{DB: db})
 	for i := 1; i <= n; i++ {
 		if err := log.Record(ctx, nil, core.Event{Action: "session.sign_in", ObjectType: "session",
 			ObjectID: strconv.Itoa(i), Outcome: core.OutcomeFailure}); err != nil {

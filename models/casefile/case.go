@@ -1,3 +1,6 @@
+// Package casefile holds CPS case files: offence-specific checklists and their templates,
+// evidence and its custody, disclosure schedules, packs with supervisor sign-off, CPS shares,
+// advice and actions.
 package casefile
 
 import (
@@ -444,7 +447,7 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 	db := s.d.DB.Conn(ctx)
 	var n int64
 	if err := db.Table("case_members").Where("case_id = ? AND user_id = ? AND removed_at IS NULL", cf.ID, who.UserID).Count(&n).Error; err != nil {
-		return obj, core.DbError(err)
+		return obj, core.DBError(err)
 	}
 	if n > 0 {
 		obj.Rel |= policies.RelTeam
@@ -453,7 +456,7 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 		obj.Rel |= policies.RelLead
 	}
 	if err := db.Table("case_shares").Where("case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?", cf.ID, who.UserID, s.d.Now()).Count(&n).Error; err != nil {
-		return obj, core.DbError(err)
+		return obj, core.DBError(err)
 	}
 	if n > 0 {
 		obj.Rel |= policies.RelShare
@@ -461,7 +464,7 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 	if cf.Status == StatusWithSupervisor {
 		// Four eyes: the policy refuses the approval to whoever submitted the pack.
 		if err := db.Table("pack_submissions").Where("case_id = ? AND status = ? AND submitted_by = ?", cf.ID, SubmissionSubmitted, who.UserID).Count(&n).Error; err != nil {
-			return obj, core.DbError(err)
+			return obj, core.DBError(err)
 		}
 		if n > 0 {
 			obj.Rel |= policies.RelSubmitter
@@ -505,7 +508,7 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 		return nil, policies.Object{}, core.NotFound("Case file not found")
 	}
 	if err != nil {
-		return nil, policies.Object{}, core.DbError(err)
+		return nil, policies.Object{}, core.DBError(err)
 	}
 	obj, err := s.caseObject(ctx, who, &cf, "casefile")
 	if err != nil {
@@ -704,7 +707,7 @@ func (s *Service) peopleWithRole(ctx context.Context, role string, kind core.Org
 	}
 	var out []Person
 	if err := q.Order("o.name, u.name, u.id").Scan(&out).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return out, nil
 }
@@ -755,12 +758,12 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in CaseInput) (Cas
 			OrdersSought: in.OrdersSought, LeadInvestigatorID: who.UserID, SupervisorID: in.SupervisorID,
 			CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := s.d.DB.Conn(ctx).Create(&cf).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		id = cf.ID
 		member := caseMember{CaseID: cf.ID, UserID: who.UserID, Role: "lead", GrantedBy: &who.UserID, GrantedAt: now}
 		if err := s.d.DB.Conn(ctx).Create(&member).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		added, err := s.addTemplates(ctx, &cf)
 		if err != nil {
@@ -769,7 +772,7 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in CaseInput) (Cas
 		if err := s.event(ctx, who, cf.ID, "created", "Case file opened", "Checklists: "+strings.Join(added, ", ")); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.create", ObjectType: "casefile", ObjectID: core.IdString(cf.ID),
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.create", ObjectType: "casefile", ObjectID: core.IDString(cf.ID),
 			Outcome: core.OutcomeSuccess, Details: map[string]string{"urn": cf.URN, "classification": cf.Marking(), "offences": cf.OffenceCodes}})
 	})
 	if err != nil {
@@ -808,7 +811,7 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 			return err
 		}
 		v.Readiness = Readiness(items)
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
 	})
 	return v, err
 }
@@ -836,7 +839,7 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 	}
 	v.LeadName, v.SupervisorName = names[cf.LeadInvestigatorID], names[cf.SupervisorID]
 	if err := s.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", cf.OrganisationID).Scan(&v.Organisation).Error; err != nil {
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	return v, nil
 }
@@ -858,7 +861,7 @@ func (s *Service) userNames(ctx context.Context, ids ...int64) (map[int64]string
 		Name string
 	}
 	if err := s.d.DB.Conn(ctx).Table("users").Select("id, name").Where("id IN ?", want).Scan(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range rows {
 		out[r.ID] = r.Name
@@ -907,7 +910,7 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseI
 			details["orders_sought"] = strconv.FormatBool(in.OrdersSought)
 		}
 		if cf.SupervisorID != in.SupervisorID {
-			details["supervisor"] = core.IdString(cf.SupervisorID) + " → " + core.IdString(in.SupervisorID)
+			details["supervisor"] = core.IDString(cf.SupervisorID) + " → " + core.IDString(in.SupervisorID)
 		}
 		if len(details) == 0 {
 			return nil
@@ -915,7 +918,7 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseI
 		cf.URN, cf.Operation, cf.OffenceCodes, cf.Classification = in.URN, in.Operation, offenceCodes(in.Offences), level
 		cf.SuspectMayBeVictim, cf.OrdersSought, cf.SupervisorID = in.SuspectMayBeVictim, in.OrdersSought, in.SupervisorID
 		if err := s.d.DB.Conn(ctx).Model(cf).Select("urn", "operation", "offences", "classification", "suspect_may_be_victim", "orders_sought", "supervisor_id").Updates(cf).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		added, err := s.addTemplates(ctx, cf)
 		if err != nil {
@@ -928,7 +931,7 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseI
 		if err := s.changed(ctx, who, cf, summary); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.update", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.update", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess, Details: details})
 	})
 	if err != nil {
 		return CaseView{}, err
@@ -953,7 +956,7 @@ func (s *Service) setStatus(ctx context.Context, who core.Actor, cf *CaseFile, m
 	from := cf.Status
 	cf.Status, cf.UpdatedAt = to, s.d.Now()
 	if err := s.d.DB.Conn(ctx).Model(cf).Select("status", "cps_purpose", "updated_at").Updates(cf).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if from != to {
 		if details != "" {
@@ -977,22 +980,22 @@ func (s *Service) changed(ctx context.Context, who core.Actor, cf *CaseFile, sum
 	now := s.d.Now()
 	var approved []PackSubmission
 	if err := s.d.DB.Conn(ctx).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).Order("number").Find(&approved).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if err := s.event(ctx, who, cf.ID, "changed", summary, ""); err != nil {
 		return err
 	}
 	if len(approved) == 0 {
 		cf.UpdatedAt = now
-		return core.DbError(s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error)
+		return core.DBError(s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error)
 	}
 	err := s.d.DB.Conn(ctx).Model(&PackSubmission{}).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).
 		Updates(map[string]any{"status": SubmissionVoided, "voided_at": now, "void_reason": core.Clip(summary, 300)}).Error
 	if err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	last := approved[len(approved)-1]
-	title := "Approval of pack " + core.IdString(int64(last.Number)) + " voided by a change"
+	title := "Approval of pack " + core.IDString(int64(last.Number)) + " voided by a change"
 	if cf.Status == StatusApproved {
 		if err := s.setStatus(ctx, who, cf, moveEdit, title, "The pack changed after the supervisor approved it: submit it again."); err != nil {
 			return err
@@ -1003,11 +1006,11 @@ func (s *Service) changed(ctx context.Context, who core.Actor, cf *CaseFile, sum
 		}
 		cf.UpdatedAt = now
 		if err := s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
-	return s.audit.Record(ctx, &who, core.Event{Action: "casefile.approval_void", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-		Details: map[string]string{"change": summary, "submission": core.IdString(int64(last.Number)), "manifest_sha256": last.ManifestSHA256}})
+	return s.audit.Record(ctx, &who, core.Event{Action: "casefile.approval_void", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+		Details: map[string]string{"change": summary, "submission": core.IDString(int64(last.Number)), "manifest_sha256": last.ManifestSHA256}})
 }
 
 // CaseFilter narrows a case list.
@@ -1093,7 +1096,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 	}
 	var rows []CaseSummary
 	if err := q.Order("cf.updated_at DESC, cf.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
-		return CasePage{}, core.DbError(err)
+		return CasePage{}, core.DBError(err)
 	}
 	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
 	rows, page.Next = core.CutPage(rows, limit, func(r CaseSummary) string {
@@ -1190,7 +1193,7 @@ func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part s
 		if err := read(ctx, cf, obj); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"part": part}})
 	})
 }
@@ -1217,7 +1220,7 @@ func (s *Service) team(ctx context.Context, cf *CaseFile) ([]TeamMember, error) 
 		Where("m.case_id = ? AND m.removed_at IS NULL", cf.ID).
 		Order("CASE WHEN m.role = 'lead' THEN 0 ELSE 1 END, u.name, m.id").Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	out := make([]TeamMember, 0, len(rows))
 	for _, r := range rows {
@@ -1263,7 +1266,7 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 			return core.Invalid("email", "No active MSP Hub account has this email address. Check it, or ask their organisation administrator to create one")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if !slices.Contains(s.d.Authz.RolesIn(policies.UserPrincipal(u.ID), policies.OrgDomain(u.OrganisationID)), policies.RoleInvestigator) {
 			return core.Invalid("email", u.Name+" is not an investigator in MSP Hub: only investigators work on a case team")
@@ -1284,14 +1287,14 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 		}
 		var n int64
 		if err := s.d.DB.Conn(ctx).Model(&caseMember{}).Where("case_id = ? AND user_id = ? AND removed_at IS NULL", cf.ID, u.ID).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return &core.Error{Code: core.ECONFLICT, Field: "email", Message: u.Name + " is already on the team"}
 		}
 		m := caseMember{CaseID: cf.ID, UserID: u.ID, Role: "member", LegalBasis: string(basis), BasisDetail: detail, GrantedBy: &who.UserID, GrantedAt: s.d.Now()}
 		if err := s.d.DB.Conn(ctx).Create(&m).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		summary := u.Name + " added to the team"
 		details := ""
@@ -1310,11 +1313,11 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 				added = t
 			}
 		}
-		d := map[string]string{"user": core.IdString(u.ID)}
+		d := map[string]string{"user": core.IDString(u.ID)}
 		if basis != "" {
 			d["legal_basis"], d["basis_detail"] = string(basis), detail
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.member_add", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess, Details: d})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.member_add", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess, Details: d})
 	})
 	return added, err
 }
@@ -1334,14 +1337,14 @@ func (s *Service) RemoveMember(ctx context.Context, who core.Actor, id, memberID
 			return core.NotFound("Team member not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if m.Role == "lead" || m.UserID == cf.LeadInvestigatorID {
 			return core.Conflict("The lead investigator stays on the team.")
 		}
 		now := s.d.Now()
 		if err := s.d.DB.Conn(ctx).Model(&m).Updates(map[string]any{"removed_at": now, "removed_by": who.UserID}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		names, err := s.userNames(ctx, m.UserID)
 		if err != nil {
@@ -1350,7 +1353,7 @@ func (s *Service) RemoveMember(ctx context.Context, who core.Actor, id, memberID
 		if err := s.event(ctx, who, cf.ID, "team", names[m.UserID]+" removed from the team", ""); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.member_remove", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"user": core.IdString(m.UserID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.member_remove", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"user": core.IDString(m.UserID)}})
 	})
 }
 
@@ -1373,7 +1376,7 @@ func (s *Service) event(ctx context.Context, who core.Actor, caseID int64, kind,
 	if who.UserID != 0 {
 		e.ActorID = &who.UserID
 	}
-	return core.DbError(s.d.DB.Conn(ctx).Create(&e).Error)
+	return core.DBError(s.d.DB.Conn(ctx).Create(&e).Error)
 }
 
 // TimelineEntry is one event of a case's timeline as pages show it.
@@ -1391,7 +1394,7 @@ type TimelineEntry struct {
 func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]TimelineEntry, error) {
 	var out []TimelineEntry
 	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		return core.DbError(s.d.DB.Conn(ctx).Table("case_events e").
+		return core.DBError(s.d.DB.Conn(ctx).Table("case_events e").
 			Select("e.id, e.occurred_at, e.kind, e.summary, e.details, COALESCE(u.name, '') AS actor").
 			Joins("LEFT JOIN users u ON u.id = e.actor_id").
 			Where("e.case_id = ?", cf.ID).Order("e.id DESC").Scan(&out).Error)

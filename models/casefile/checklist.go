@@ -146,7 +146,7 @@ func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTem
 	err := s.d.DB.Conn(ctx).Where("version = (SELECT MAX(version) FROM checklist_templates t2 WHERE t2.code = checklist_templates.code)").
 		Order("code").Find(&out).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return out, s.fillItems(ctx, out)
 }
@@ -154,7 +154,7 @@ func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTem
 func (s *Service) fillItems(ctx context.Context, ts []ChecklistTemplate) error {
 	for i := range ts {
 		if err := s.d.DB.Conn(ctx).Where("template_id = ?", ts[i].ID).Order("position").Find(&ts[i].Items).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -168,7 +168,7 @@ func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code str
 	}
 	var out []ChecklistTemplate
 	if err := s.d.DB.Conn(ctx).Where("code = ?", code).Order("version DESC").Find(&out).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	if len(out) == 0 {
 		return nil, core.NotFound("Checklist template not found")
@@ -214,7 +214,7 @@ func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code s
 			return core.NotFound("Checklist template not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := caseText("title", &in.Title, 200, true, "Enter the template's title", "Title"); err != nil {
 			return err
@@ -224,12 +224,12 @@ func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code s
 		}
 		var items []TemplateItemInput
 		for i, it := range in.Items {
-			field := "items-" + core.IdString(int64(i)) + "-"
+			field := "items-" + core.IDString(int64(i)) + "-"
 			it.Text, it.Why, it.Form = strings.TrimSpace(it.Text), strings.TrimSpace(it.Why), strings.TrimSpace(it.Form)
 			if it.Text == "" && it.Why == "" && it.Form == "" {
 				continue // an empty row of the form
 			}
-			if err := caseText(field+"text", &it.Text, 500, true, "Enter what item "+core.IdString(int64(i+1))+" asks for", "An item"); err != nil {
+			if err := caseText(field+"text", &it.Text, 500, true, "Enter what item "+core.IDString(int64(i+1))+" asks for", "An item"); err != nil {
 				return err
 			}
 			if err := caseText(field+"why", &it.Why, 300, false, "", "Why"); err != nil {
@@ -239,7 +239,7 @@ func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code s
 				return err
 			}
 			if !slices.Contains(Stages(), it.Stage) {
-				return core.Invalid(field+"stage", "Select the stage item "+core.IdString(int64(i+1))+" is needed at")
+				return core.Invalid(field+"stage", "Select the stage item "+core.IDString(int64(i+1))+" is needed at")
 			}
 			items = append(items, it)
 		}
@@ -252,17 +252,17 @@ func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code s
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return core.Conflict("Someone saved another version of this template at the same moment. Reload it and try again.")
 			}
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		for i, it := range items {
 			ti := TemplateItem{TemplateID: t.ID, Position: i + 1, Text: it.Text, Why: it.Why, Form: it.Form, Stage: it.Stage, Required: it.Required}
 			if err := s.d.DB.Conn(ctx).Create(&ti).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			t.Items = append(t.Items, ti)
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "template.version", ObjectType: "template", ObjectID: t.Code, Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"version": core.IdString(int64(t.Version)), "items": core.IdString(int64(len(items)))}})
+			Details: map[string]string{"version": core.IDString(int64(t.Version)), "items": core.IDString(int64(len(items)))}})
 	})
 	return t, err
 }
@@ -274,7 +274,7 @@ func (s *Service) addTemplates(ctx context.Context, cf *CaseFile) ([]string, err
 	var have []string
 	if err := db.Table("case_templates ct").Select("t.code").Joins("JOIN checklist_templates t ON t.id = ct.template_id").
 		Where("ct.case_id = ?", cf.ID).Scan(&have).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var added []string
 	now := s.d.Now()
@@ -287,19 +287,19 @@ func (s *Service) addTemplates(ctx context.Context, cf *CaseFile) ([]string, err
 			return nil, core.Internal(errors.New("checklist template " + code + " is missing: " + err.Error()))
 		}
 		if err := db.Exec("INSERT INTO case_templates (case_id, template_id) VALUES (?, ?)", cf.ID, t.ID).Error; err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		var items []TemplateItem
 		if err := db.Where("template_id = ?", t.ID).Order("position").Find(&items).Error; err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		for _, it := range items {
 			ci := ChecklistItem{CaseID: cf.ID, TemplateItemID: it.ID, Status: ItemOutstanding, UpdatedAt: now}
 			if err := db.Create(&ci).Error; err != nil {
-				return nil, core.DbError(err)
+				return nil, core.DBError(err)
 			}
 		}
-		added = append(added, code+" v"+core.IdString(int64(t.Version)))
+		added = append(added, code+" v"+core.IDString(int64(t.Version)))
 	}
 	return added, nil
 }
@@ -370,7 +370,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 		Joins("LEFT JOIN users u ON u.id = ci.owner_id").
 		Where("ci.case_id = ?", caseID).Order("t.code, ti.position").Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var links []struct {
 		ItemID     int64
@@ -380,7 +380,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 	err = s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.item_id, ie.evidence_id, e.exhibit_ref").
 		Joins("JOIN evidence_items e ON e.id = ie.evidence_id").Where("e.case_id = ?", caseID).Order("e.id").Scan(&links).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	byItem := map[int64][]EvidenceRef{}
 	for _, l := range links {
@@ -392,7 +392,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 		if ev == nil {
 			ev = []EvidenceRef{}
 		}
-		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: r.Code + " v" + core.IdString(int64(r.Version)), Code: r.Code,
+		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: r.Code + " v" + core.IDString(int64(r.Version)), Code: r.Code,
 			Position: r.Position, Text: r.Text, Why: r.Why, Form: r.Form, Stage: r.Stage, Required: r.Required,
 			StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
 	}
@@ -522,7 +522,7 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		if in.OwnerID != 0 {
 			var n int64
 			if err := s.d.DB.Conn(ctx).Model(&caseMember{}).Where("case_id = ? AND user_id = ? AND removed_at IS NULL", cf.ID, in.OwnerID).Count(&n).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			if n == 0 {
 				return core.Invalid("owner_id", "Select someone on the case team as the owner")
@@ -537,7 +537,7 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		if len(evidence) > 0 {
 			var n int64
 			if err := s.d.DB.Conn(ctx).Table("evidence_items").Where("case_id = ? AND id IN ?", cf.ID, evidence).Count(&n).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			if int(n) != len(evidence) {
 				return core.Invalid("evidence_ids", "Select exhibits of this case")
@@ -550,7 +550,7 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 			updates["cps_reason"], updates["cps_decided_by"], updates["cps_decided_at"] = "", nil, nil
 		}
 		if err := s.d.DB.Conn(ctx).Model(&ChecklistItem{}).Where("id = ?", itemID).Updates(updates).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		had := make([]int64, 0, len(before.Evidence))
 		for _, e := range before.Evidence {
@@ -559,14 +559,14 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		for _, e := range had {
 			if !slices.Contains(evidence, e) {
 				if err := s.d.DB.Conn(ctx).Exec("DELETE FROM item_evidence WHERE item_id = ? AND evidence_id = ?", itemID, e).Error; err != nil {
-					return core.DbError(err)
+					return core.DBError(err)
 				}
 			}
 		}
 		for _, e := range evidence {
 			if !slices.Contains(had, e) {
 				if err := s.d.DB.Conn(ctx).Exec("INSERT INTO item_evidence (item_id, evidence_id, linked_by, linked_at) VALUES (?, ?, ?, ?)", itemID, e, who.UserID, now).Error; err != nil {
-					return core.DbError(err)
+					return core.DBError(err)
 				}
 			}
 		}
@@ -580,8 +580,8 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		if out, err = s.item(ctx, cf.ID, itemID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.update", ObjectType: "checklist_item", ObjectID: core.IdString(itemID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID), "status": string(in.Status)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.update", ObjectType: "checklist_item", ObjectID: core.IDString(itemID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID), "status": string(in.Status)}})
 	})
 	return out, err
 }
@@ -627,7 +627,7 @@ func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int
 		err = s.d.DB.Conn(ctx).Model(&ChecklistItem{}).Where("id = ?", itemID).Updates(map[string]any{"status": status,
 			"cps_reason": in.Reason, "cps_decided_by": who.UserID, "cps_decided_at": now}).Error
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		summary := "CPS " + verdict + " checklist item: " + core.Clip(it.Text, 80)
 		if err := s.event(ctx, who, cf.ID, "review", summary, in.Reason); err != nil {
@@ -640,14 +640,14 @@ func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int
 		} else {
 			cf.UpdatedAt = now
 			if err := s.d.DB.Conn(ctx).Model(cf).Update("updated_at", now).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		if out, err = s.item(ctx, cf.ID, itemID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.review", ObjectType: "checklist_item", ObjectID: core.IdString(itemID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID), "verdict": verdict}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.review", ObjectType: "checklist_item", ObjectID: core.IDString(itemID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID), "verdict": verdict}})
 	})
 	return out, err
 }

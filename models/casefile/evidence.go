@@ -180,7 +180,7 @@ func (in *ReferenceInput) validate(now time.Time) error {
 	}
 	in.Hash = strings.ToLower(strings.TrimSpace(in.Hash))
 	if _, err := hex.DecodeString(in.Hash); err != nil || len(in.Hash) != n {
-		return core.Invalid("hash", "Enter the "+in.HashAlgorithm+" hash as "+core.IdString(int64(n))+" hexadecimal characters")
+		return core.Invalid("hash", "Enter the "+in.HashAlgorithm+" hash as "+core.IDString(int64(n))+" hexadecimal characters")
 	}
 	return nil
 }
@@ -194,14 +194,14 @@ func (s *Service) checkEvidence(ctx context.Context, cf *CaseFile, in EvidenceIn
 	db := s.d.DB.Conn(ctx)
 	var n int64
 	if err := db.Model(&EvidenceItem{}).Where("case_id = ? AND exhibit_key = ?", cf.ID, exhibitKey(in.ExhibitRef)).Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if n > 0 {
 		return &core.Error{Code: core.ECONFLICT, Field: "exhibit_ref", Message: "Exhibit reference " + in.ExhibitRef + " is already used in this case: give this exhibit its own reference"}
 	}
 	if len(in.ItemIDs) > 0 {
 		if err := db.Model(&ChecklistItem{}).Where("case_id = ? AND id IN ?", cf.ID, in.ItemIDs).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if int(n) != len(in.ItemIDs) {
 			return core.Invalid("item_ids", "Select checklist items of this case")
@@ -209,13 +209,13 @@ func (s *Service) checkEvidence(ctx context.Context, cf *CaseFile, in EvidenceIn
 	}
 	if in.Supersedes != 0 {
 		if err := db.Model(&EvidenceItem{}).Where("case_id = ? AND id = ?", cf.ID, in.Supersedes).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n == 0 {
 			return core.Invalid("supersedes", "Select an exhibit of this case to correct")
 		}
 		if err := db.Model(&EvidenceItem{}).Where("supersedes_id = ?", in.Supersedes).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return core.Conflict("That exhibit has already been corrected: correct the newer exhibit instead.")
@@ -321,33 +321,33 @@ func (s *Service) addEvidence(ctx context.Context, who core.Actor, id int64, in 
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return 0, &core.Error{Code: core.ECONFLICT, Field: "exhibit_ref", Message: "Exhibit reference " + in.ExhibitRef + " is already used in this case: give this exhibit its own reference"}
 		}
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	for _, item := range in.ItemIDs {
 		if err := s.d.DB.Conn(ctx).Exec("INSERT INTO item_evidence (item_id, evidence_id, linked_by, linked_at) VALUES (?, ?, ?, ?)", item, ev.ID, who.UserID, now).Error; err != nil {
-			return 0, core.DbError(err)
+			return 0, core.DBError(err)
 		}
 	}
 	if err := s.custody(ctx, who, ev.ID, cf.ID, custody, details); err != nil {
 		return 0, err
 	}
 	summary := "Exhibit " + ev.ExhibitRef + " added"
-	auditDetails := map[string]string{"case": core.IdString(cf.ID), "exhibit_ref": ev.ExhibitRef, "kind": string(ev.Kind)}
+	auditDetails := map[string]string{"case": core.IDString(cf.ID), "exhibit_ref": ev.ExhibitRef, "kind": string(ev.Kind)}
 	if in.Supersedes != 0 {
 		var old EvidenceItem
 		if err := s.d.DB.Conn(ctx).Take(&old, in.Supersedes).Error; err != nil {
-			return 0, core.DbError(err)
+			return 0, core.DBError(err)
 		}
 		summary = "Exhibit " + ev.ExhibitRef + " supersedes " + old.ExhibitRef
 		if err := s.custody(ctx, who, old.ID, cf.ID, "superseded", "Superseded by "+ev.ExhibitRef+": "+in.CorrectionReason); err != nil {
 			return 0, err
 		}
-		auditDetails["supersedes"] = core.IdString(old.ID)
+		auditDetails["supersedes"] = core.IDString(old.ID)
 	}
 	if err := s.changed(ctx, who, cf, summary); err != nil {
 		return 0, err
 	}
-	return ev.ID, s.audit.Record(ctx, &who, core.Event{Action: "evidence.add", ObjectType: "evidence", ObjectID: core.IdString(ev.ID), Outcome: core.OutcomeSuccess, Details: auditDetails})
+	return ev.ID, s.audit.Record(ctx, &who, core.Event{Action: "evidence.add", ObjectType: "evidence", ObjectID: core.IDString(ev.ID), Outcome: core.OutcomeSuccess, Details: auditDetails})
 }
 
 // CustodyEvent is one entry of an exhibit's continuity record.
@@ -376,7 +376,7 @@ func (s *Service) custody(ctx context.Context, who core.Actor, evidenceID, caseI
 	if who.OrgID != 0 {
 		e.ActorOrgID = &who.OrgID
 	}
-	return core.DbError(s.d.DB.Conn(ctx).Omit("Actor", "Organisation").Create(&e).Error)
+	return core.DBError(s.d.DB.Conn(ctx).Omit("Actor", "Organisation").Create(&e).Error)
 }
 
 // evidenceViews reads a case's exhibits (or one, when only is not 0) with their figures.
@@ -403,7 +403,7 @@ func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]Evid
 		q = q.Where("e.id = ?", only)
 	}
 	if err := q.Order("e.id").Scan(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var links []struct {
 		EvidenceID int64
@@ -415,7 +415,7 @@ func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]Evid
 		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
 		Where("ci.case_id = ?", caseID).Order("ie.item_id").Scan(&links).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	out := make([]EvidenceView, 0, len(rows))
 	for _, r := range rows {
@@ -457,8 +457,8 @@ func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]Evi
 		if out, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"exhibits": core.IdString(int64(len(out)))}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"exhibits": core.IDString(int64(len(out)))}})
 	})
 	return out, err
 }
@@ -486,10 +486,10 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 			Joins("LEFT JOIN organisations o ON o.id = c.actor_org_id").
 			Where("c.evidence_id = ?", v.ID).Order("c.id").Scan(&record).Error
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.view", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.view", ObjectType: "evidence", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID)}})
 	})
 	return v, record, err
 }
@@ -529,8 +529,8 @@ func (s *Service) OpenEvidence(ctx context.Context, who core.Actor, id, evID int
 		if err := s.custody(ctx, who, v.ID, cf.ID, "downloaded", ""); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.download", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID), "sha256": b.SHA256}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.download", ObjectType: "evidence", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID), "sha256": b.SHA256}})
 	})
 	if err != nil {
 		return core.File{}, err
@@ -577,8 +577,8 @@ func (s *Service) integrityFailure(ctx context.Context, who core.Actor, v Eviden
 		if err := s.custody(ctx, who, v.ID, v.CaseID, "integrity_failure", "The stored file failed its integrity check during "+during+": nothing altered was served"); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.integrity_failure", ObjectType: "evidence", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeFailure,
-			Details: map[string]string{"case": core.IdString(v.CaseID), "during": during, "sha256": v.SHA256}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.integrity_failure", ObjectType: "evidence", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeFailure,
+			Details: map[string]string{"case": core.IDString(v.CaseID), "during": during, "sha256": v.SHA256}})
 	})
 	if err != nil {
 		s.d.Log.ErrorContext(ctx, "could not record an evidence integrity failure", "evidence", v.ID, "error", err.Error())

@@ -161,7 +161,7 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 	}
 	var org string
 	if err := s.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", cf.OrganisationID).Scan(&org).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	snap := packSnapshot{Format: "msphub-pack-snapshot/1", Number: number, Purpose: purpose,
 		SubmittedBy: snapPerson{ID: who.UserID, Name: who.Name}, SubmittedAt: at.UTC().Format(time.RFC3339Nano),
@@ -235,7 +235,7 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 				}
 			}
 			if len(missing) > 0 {
-				msg := core.IdString(int64(len(missing))) + " required early-advice or pre-charge items are not done, and a charging decision needs them all: " + strings.Join(missing[:min(3, len(missing))], "; ")
+				msg := core.IDString(int64(len(missing))) + " required early-advice or pre-charge items are not done, and a charging decision needs them all: " + strings.Join(missing[:min(3, len(missing))], "; ")
 				if len(missing) > 3 {
 					msg += "; …"
 				}
@@ -244,7 +244,7 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 		}
 		var last int
 		if err := s.d.DB.Conn(ctx).Model(&PackSubmission{}).Select("COALESCE(MAX(number), 0)").Where("case_id = ?", cf.ID).Scan(&last).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		now := s.d.Now()
 		snap, err := s.snapshot(ctx, cf, last+1, purpose, who, now)
@@ -259,14 +259,14 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return core.Conflict("Someone submitted this pack at the same moment.")
 			}
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		if err := s.setStatus(ctx, who, cf, moveSubmit, "Pack "+core.IdString(int64(sub.Number))+" submitted for "+strings.ToLower(purpose.Label()),
+		if err := s.setStatus(ctx, who, cf, moveSubmit, "Pack "+core.IDString(int64(sub.Number))+" submitted for "+strings.ToLower(purpose.Label()),
 			"Manifest SHA-256 "+sub.ManifestSHA256); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.submit", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"submission": core.IdString(int64(sub.Number)), "purpose": string(purpose), "manifest_sha256": sub.ManifestSHA256}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.submit", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"submission": core.IDString(int64(sub.Number)), "purpose": string(purpose), "manifest_sha256": sub.ManifestSHA256}})
 	})
 	if err != nil {
 		return SubmissionView{}, err
@@ -295,7 +295,7 @@ func (s *Service) latestSubmission(ctx context.Context, caseID int64, statuses .
 		return nil, nil
 	}
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return &sub, nil
 }
@@ -333,23 +333,23 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 		if sub == nil {
 			return core.Conflict("There is no submitted pack to decide on.")
 		}
-		status, summary := SubmissionApproved, "Pack "+core.IdString(int64(sub.Number))+" approved by the supervisor"
+		status, summary := SubmissionApproved, "Pack "+core.IDString(int64(sub.Number))+" approved by the supervisor"
 		if m == moveReturn {
 			if err := caseText("reason", &reason, 4000, true, "Say why the pack is returned and what the team must do", "The reason"); err != nil {
 				return err
 			}
-			status, summary = SubmissionReturned, "Pack "+core.IdString(int64(sub.Number))+" returned by the supervisor"
+			status, summary = SubmissionReturned, "Pack "+core.IDString(int64(sub.Number))+" returned by the supervisor"
 		}
 		now := s.d.Now()
 		sub.Status, sub.DecidedBy, sub.DecidedAt, sub.DecisionReason = status, &who.UserID, &now, reason
 		if err := s.d.DB.Conn(ctx).Model(sub).Select("status", "decided_by", "decided_at", "decision_reason").Updates(sub).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, m, summary, reason); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile." + string(m), ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"submission": core.IdString(int64(sub.Number)), "manifest_sha256": sub.ManifestSHA256}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile." + string(m), ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"submission": core.IDString(int64(sub.Number)), "manifest_sha256": sub.ManifestSHA256}})
 	})
 	if err != nil {
 		return SubmissionView{}, err
@@ -362,7 +362,7 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]SubmissionView, error) {
 	var subs []PackSubmission
 	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		return core.DbError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
+		return core.DBError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
 	})
 	if err != nil {
 		return nil, err
@@ -382,12 +382,12 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 // Anyone who may read the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) SubmissionSnapshot(ctx context.Context, who core.Actor, id int64, number int) (SubmissionView, []byte, error) {
 	var sub PackSubmission
-	err := s.readPart(ctx, who, id, "submission "+core.IdString(int64(number)), func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
+	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
 		err := s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return core.NotFound("Submission not found")
 		}
-		return core.DbError(err)
+		return core.DBError(err)
 	})
 	if err != nil {
 		return SubmissionView{}, nil, err
@@ -459,7 +459,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 			if voided, err := s.latestSubmission(ctx, cf.ID, SubmissionVoided); err != nil {
 				return err
 			} else if voided != nil {
-				return core.Conflict("The file changed after pack " + core.IdString(int64(voided.Number)) + " was approved, so that approval is void: submit the pack again and have it approved before sharing it.")
+				return core.Conflict("The file changed after pack " + core.IDString(int64(voided.Number)) + " was approved, so that approval is void: submit the pack again and have it approved before sharing it.")
 			}
 			return core.Conflict("There is no approved pack to share.")
 		}
@@ -488,19 +488,19 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		expires := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, core.London).AddDate(0, 0, 1).UTC()
 		var org int64
 		if err := s.d.DB.Conn(ctx).Table("users").Select("organisation_id").Where("id = ?", liaison.ID).Scan(&org).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		err = s.d.DB.Conn(ctx).Model(&caseShare{}).Where("case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?", cf.ID, liaison.ID, now).
 			Updates(map[string]any{"revoked_at": now, "revoked_by": who.UserID}).Error
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		sh := caseShare{CaseID: cf.ID, SubmissionID: sub.ID, LiaisonID: liaison.ID, LiaisonOrgID: org, SharedBy: who.UserID, SharedAt: now, ExpiresAt: expires}
 		if err := s.d.DB.Conn(ctx).Create(&sh).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		shareID = sh.ID
-		summary := "Pack " + core.IdString(int64(sub.Number)) + " shared with " + liaison.Name + " (" + liaison.Organisation + ")"
+		summary := "Pack " + core.IDString(int64(sub.Number)) + " shared with " + liaison.Name + " (" + liaison.Organisation + ")"
 		if err := s.setStatus(ctx, who, cf, moveShare, summary, "Until the end of "+day.Format("2 January 2006")); err != nil {
 			return err
 		}
@@ -510,13 +510,13 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		}
 		for _, e := range evidence {
 			if e.Current() {
-				if err := s.custody(ctx, who, e.ID, cf.ID, "shared", "Shared with "+liaison.Name+" ("+liaison.Organisation+") in pack "+core.IdString(int64(sub.Number))); err != nil {
+				if err := s.custody(ctx, who, e.ID, cf.ID, "shared", "Shared with "+liaison.Name+" ("+liaison.Organisation+") in pack "+core.IDString(int64(sub.Number))); err != nil {
 					return err
 				}
 			}
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.share", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"liaison": core.IdString(liaison.ID), "submission": core.IdString(int64(sub.Number)), "expires_at": expires.Format(time.RFC3339)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.share", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"liaison": core.IDString(liaison.ID), "submission": core.IDString(int64(sub.Number)), "expires_at": expires.Format(time.RFC3339)}})
 	})
 	if err != nil {
 		return ShareView{}, err
@@ -547,14 +547,14 @@ func (s *Service) RevokeShare(ctx context.Context, who core.Actor, id, shareID i
 			return core.NotFound("Share not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if sh.RevokedAt != nil {
 			return core.Conflict("This share has already been revoked.")
 		}
 		now := s.d.Now()
 		if err := s.d.DB.Conn(ctx).Model(&sh).Updates(map[string]any{"revoked_at": now, "revoked_by": who.UserID}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		names, err := s.userNames(ctx, sh.LiaisonID)
 		if err != nil {
@@ -563,8 +563,8 @@ func (s *Service) RevokeShare(ctx context.Context, who core.Actor, id, shareID i
 		if err := s.event(ctx, who, cf.ID, "share", "Share with "+names[sh.LiaisonID]+" revoked", ""); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.share_revoke", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"share": core.IdString(sh.ID), "liaison": core.IdString(sh.LiaisonID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.share_revoke", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"share": core.IDString(sh.ID), "liaison": core.IDString(sh.LiaisonID)}})
 	})
 }
 
@@ -609,7 +609,7 @@ func (s *Service) shares(ctx context.Context, caseID, liaison int64) ([]ShareVie
 		q = q.Where("sh.liaison_id = ?", liaison)
 	}
 	if err := q.Order("sh.id DESC").Scan(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	now := s.d.Now()
 	out := make([]ShareView, 0, len(rows))
@@ -727,7 +727,7 @@ func (s *Service) raiseAction(ctx context.Context, who core.Actor, cf *CaseFile,
 		a.ItemID = &in.ItemID
 	}
 	if err := s.d.DB.Conn(ctx).Create(&a).Error; err != nil {
-		return CPSAction{}, core.DbError(err)
+		return CPSAction{}, core.DBError(err)
 	}
 	details := a.Text
 	if a.DueOn != nil {
@@ -749,8 +749,8 @@ func (s *Service) RaiseAction(ctx context.Context, who core.Actor, id int64, in 
 		if a, err = s.raiseAction(ctx, who, cf, in); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.action", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"action": core.IdString(a.ID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.action", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"action": core.IDString(a.ID)}})
 	})
 	return a, err
 }
@@ -773,12 +773,12 @@ func (s *Service) RecordAdvice(ctx context.Context, who core.Actor, id int64, te
 		}
 		a = CPSAction{CaseID: cf.ID, Kind: KindAdvice, Text: text, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
 		if err := s.d.DB.Conn(ctx).Create(&a).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, moveAdvise, "CPS early advice returned", text); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.advise", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.advise", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
 	})
 	return a, err
 }
@@ -817,7 +817,7 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 		}
 		a = CPSAction{CaseID: cf.ID, Kind: KindDecision, Decision: in.Decision, Text: in.Reasons, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
 		if err := s.d.DB.Conn(ctx).Create(&a).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if m == moveFurther {
 			if err := s.event(ctx, who, cf.ID, "decision", "CPS decision: further evidence needed", in.Reasons); err != nil {
@@ -829,7 +829,7 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 		} else if err := s.setStatus(ctx, who, cf, m, "CPS charging decision: "+in.Decision.Label(), in.Reasons); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.decide", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.decide", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"decision": string(in.Decision)}})
 	})
 	return a, err
@@ -852,12 +852,12 @@ func (s *Service) Finalise(ctx context.Context, who core.Actor, id int64, reason
 		}
 		a := CPSAction{CaseID: cf.ID, Kind: KindDecision, Decision: DecisionFinalised, Text: reason, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
 		if err := s.d.DB.Conn(ctx).Create(&a).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, moveFinalise, "CPS administratively finalised the case", reason); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.finalise", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.finalise", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
 	})
 }
 
@@ -879,7 +879,7 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 			return core.NotFound("CPS action not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if a.RespondedAt != nil {
 			return core.Conflict("This action has already been answered.")
@@ -890,17 +890,17 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 		now := s.d.Now()
 		a.Response, a.RespondedBy, a.RespondedAt = response, &who.UserID, &now
 		if err := s.d.DB.Conn(ctx).Model(&a).Select("response", "responded_by", "responded_at").Updates(&a).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		cf.UpdatedAt = now
 		if err := s.d.DB.Conn(ctx).Model(cf).Update("updated_at", now).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := s.event(ctx, who, cf.ID, "answer", "CPS action answered", response); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.respond", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"action": core.IdString(a.ID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.respond", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"action": core.IDString(a.ID)}})
 	})
 	return a, err
 }
@@ -931,7 +931,7 @@ func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, erro
 		Joins("LEFT JOIN template_items ti ON ti.id = ci.template_item_id").
 		Where("a.case_id = ?", caseID).Order("a.id DESC").Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	today := dateOnly(s.d.Now())
 	out := make([]ActionView, 0, len(rows))
@@ -958,6 +958,6 @@ func (s *Service) Close(ctx context.Context, who core.Actor, id int64) error {
 		if err := s.setStatus(ctx, who, cf, moveClose, "Case file closed", ""); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.close", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.close", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
 	})
 }

@@ -98,8 +98,8 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 		if err := s.event(ctx, who, cf.ID, "export", "Pack exported", fmt.Sprintf("%d files, %s", p.Files, core.HumanBytes(p.Bytes))); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IdString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"files": core.IdString(int64(p.Files)), "bytes": core.IdString(p.Bytes)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"files": core.IDString(int64(p.Files)), "bytes": core.IDString(p.Bytes)}})
 	})
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func safeName(s string) string {
 
 // evidencePath is where an exhibit's file lies in the pack: unique by the exhibit's id.
 func evidencePath(e EvidenceView) string {
-	return "evidence/" + core.IdString(e.ID) + "_" + safeName(e.ExhibitRef) + "_" + safeName(e.FileName)
+	return "evidence/" + core.IDString(e.ID) + "_" + safeName(e.ExhibitRef) + "_" + safeName(e.FileName)
 }
 
 // packFile is one file of the pack with its figures.
@@ -208,7 +208,7 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 	}
 	var subFile string
 	if p.submission != nil {
-		subFile = "submission-" + core.IdString(int64(p.submission.Number)) + ".json"
+		subFile = "submission-" + core.IDString(int64(p.submission.Number)) + ".json"
 		add(subFile, p.snapshot)
 	}
 	index, err := p.index(subFile)
@@ -312,7 +312,7 @@ func scheduleCSV(entries []DisclosureEntry, sch Schedule) ([]byte, error) {
 		if e.Schedule != sch {
 			continue
 		}
-		if err := w.Write([]string{core.IdString(int64(e.Number)), core.CsvSafe(e.Description), core.CsvSafe(e.Location), core.CsvSafe(e.OfficerView)}); err != nil {
+		if err := w.Write([]string{core.IDString(int64(e.Number)), core.CSVSafe(e.Description), core.CSVSafe(e.Location), core.CSVSafe(e.OfficerView)}); err != nil {
 			return nil, err
 		}
 	}

@@ -46,7 +46,7 @@ func (v Vetting) Label() string {
 	return "Not vetted"
 }
 
-// access turns vetting into what the policy reads: the highest classification the user may see
+// Access turns vetting into what the policy reads: the highest classification the user may see
 // and whether they may see case material at all. Current RV, MV, NPPV2 and NPPV3 give
 // OFFICIAL-SENSITIVE and case material; NPPV1 (premises only), no vetting or expired vetting give
 // OFFICIAL guidance and training only (DOMAIN.md §C2: block case data for NPPV1 or expired
@@ -85,7 +85,7 @@ type Actor struct {
 // Has reports whether the actor holds role in their organisation.
 func (a Actor) Has(role string) bool { return slices.Contains(a.Roles, role) }
 
-// subject is the actor as the policy sees it.
+// Subject is the actor as the policy sees it.
 func (a Actor) Subject() policies.Subject {
 	return policies.Subject{
 		Principal: policies.UserPrincipal(a.UserID),

@@ -87,10 +87,12 @@ const auditColumns = "id, occurred_at, actor_id, actor_org_id, action, object_ty
 // that needs the head (Rows and Head of Verify) checkpointed outside the table (DESIGN.md §9).
 type Audit struct {
 	db    *DB
-	authz authorizer // nil when built by NewAuditLog without one: reads then fail closed
+	authz authorizer // nil when built by NewAudit without one: reads then fail closed
 	now   func() time.Time
 }
 
+// NewAudit builds the audit log from d. `msphub audit verify` passes only DB: Record and Verify
+// need nothing else; List, Export and VerifyAs also need Authz and fail with EINTERNAL without it.
 func NewAudit(d Deps) *Audit {
 	a := &Audit{db: d.DB, now: d.Now}
 	// A nil *policies.Authorizer in an interface is not a nil interface: keep it truly nil so
@@ -100,11 +102,6 @@ func NewAudit(d Deps) *Audit {
 	}
 	return a
 }
-
-// NewAuditLog builds the audit log from d for code that needs it without the rest of the
-// services: `msphub audit verify` passes only DB (Record and Verify need nothing else); List,
-// Export and VerifyAs also need Authz and fail with EINTERNAL without it.
-func NewAuditLog(d Deps) *Audit { return NewAudit(d) }
 
 // AuditEvent is one row of the audit log, as pages, the API and CSV exports show it.
 type AuditEvent struct {
@@ -194,7 +191,7 @@ func (a *Audit) append(ctx context.Context, e *AuditEvent) error {
 		// Without the lock two writers read the same head; the primary key would then refuse the
 		// second insert, failing the operation it records. Waiting is better than failing.
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditChainLock).Error; err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
 	}
 	var (
@@ -206,7 +203,7 @@ func (a *Audit) append(ctx context.Context, e *AuditEvent) error {
 	case errors.Is(err, sql.ErrNoRows):
 		headHash = genesisHash
 	case err != nil:
-		return DbError(err)
+		return DBError(err)
 	}
 	e.ID = headID + 1
 	e.PrevHash = headHash
@@ -216,7 +213,7 @@ func (a *Audit) append(ctx context.Context, e *AuditEvent) error {
 	err = tx.Exec("INSERT INTO audit_events ("+auditColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		e.ID, e.OccurredAt, e.ActorID, e.ActorOrgID, e.Action, e.ObjectType, e.ObjectID, e.Outcome,
 		e.ClientIP, e.UserAgent, e.RequestID, e.Details, e.PrevHash, e.Hash).Error
-	return DbError(err)
+	return DBError(err)
 }
 
 // sum is the hash e should carry, from its prev_hash and other fields (see Audit).
@@ -250,7 +247,7 @@ func (e *AuditEvent) sum() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// clip makes s storable and bounded: invalid UTF-8 and NUL bytes (which PostgreSQL refuses in
+// Clip makes s storable and bounded: invalid UTF-8 and NUL bytes (which PostgreSQL refuses in
 // text, and which would turn a hostile user agent into a failed operation) become U+FFFD, and
 // the result is cut to at most n characters.
 func Clip(s string, n int) string {
@@ -378,7 +375,7 @@ func (a *Audit) List(ctx context.Context, who Actor, f AuditFilter, before int64
 	// One row more than asked says whether there is a next page without counting.
 	rows, err := q.Limit(limit + 1).Rows()
 	if err != nil {
-		return AuditPage{}, DbError(err)
+		return AuditPage{}, DBError(err)
 	}
 	defer rows.Close()
 	var page AuditPage
@@ -390,7 +387,7 @@ func (a *Audit) List(ctx context.Context, who Actor, f AuditFilter, before int64
 		page.Events = append(page.Events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return AuditPage{}, DbError(err)
+		return AuditPage{}, DBError(err)
 	}
 	if len(page.Events) > limit {
 		page.Events = page.Events[:limit]
@@ -438,7 +435,7 @@ func (a *Audit) Export(ctx context.Context, who Actor, f AuditFilter, w io.Write
 func (a *Audit) writeCSV(ctx context.Context, f AuditFilter, w io.Writer) (int64, error) {
 	rows, err := a.query(ctx, f).Rows()
 	if err != nil {
-		return 0, DbError(err)
+		return 0, DBError(err)
 	}
 	defer rows.Close()
 	cw := csv.NewWriter(w) // buffers a few KiB, then writes through: memory stays bounded
@@ -457,7 +454,7 @@ func (a *Audit) writeCSV(ctx context.Context, f AuditFilter, w io.Writer) (int64
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, DbError(err)
+		return n, DBError(err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -477,14 +474,14 @@ func (e *AuditEvent) csvRecord() []string {
 		optional(e.ActorID), optional(e.ActorOrgID), e.Action, e.ObjectType, e.ObjectID, e.Outcome,
 		e.ClientIP, e.UserAgent, e.RequestID, e.Details, e.PrevHash, e.Hash}
 	for i, s := range rec {
-		rec[i] = CsvSafe(s)
+		rec[i] = CSVSafe(s)
 	}
 	return rec
 }
 
-// csvSafe stops a spreadsheet from running a cell as a formula (OWASP CSV injection): user
+// CSVSafe stops a spreadsheet from running a cell as a formula (OWASP CSV injection): user
 // agents, object IDs and details are attacker-controlled.
-func CsvSafe(s string) string {
+func CSVSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -517,7 +514,7 @@ func (a *Audit) Verify(ctx context.Context) (VerifyResult, error) {
 	// One statement is one snapshot: rows appended meanwhile are simply not seen.
 	rows, err := a.db.Conn(ctx).Raw("SELECT " + auditColumns + " FROM audit_events ORDER BY id").Rows()
 	if err != nil {
-		return VerifyResult{}, DbError(err)
+		return VerifyResult{}, DBError(err)
 	}
 	defer rows.Close()
 	res := VerifyResult{Head: genesisHash}
@@ -534,7 +531,7 @@ func (a *Audit) Verify(ctx context.Context) (VerifyResult, error) {
 		res.Head = e.Hash
 	}
 	if err := rows.Err(); err != nil {
-		return VerifyResult{}, DbError(err)
+		return VerifyResult{}, DBError(err)
 	}
 	return res, nil
 }
@@ -615,7 +612,7 @@ func scanAuditEvent(rows *sql.Rows) (AuditEvent, error) {
 	err := rows.Scan(&e.ID, &e.OccurredAt, &actor, &org, &e.Action, &e.ObjectType, &e.ObjectID, &e.Outcome,
 		&e.ClientIP, &e.UserAgent, &e.RequestID, &e.Details, &e.PrevHash, &e.Hash)
 	if err != nil {
-		return AuditEvent{}, DbError(err)
+		return AuditEvent{}, DBError(err)
 	}
 	e.OccurredAt = e.OccurredAt.UTC()
 	if actor.Valid {

@@ -51,7 +51,7 @@ func newAuditFixture(t testing.TB) *auditFixture {
 			t.Fatal(err)
 		}
 	}
-	f.log = core.NewAuditLog(core.Deps{DB: db, Authz: authz, Clock: f.clock.Now})
+	f.log = core.NewAudit(core.Deps{DB: db, Authz: authz, Clock: f.clock.Now})
 	return f
 }
 
@@ -434,7 +434,7 @@ func TestAuditIsForAuditorsOnly(t *testing.T) {
 	}
 
 	// Built without an authorizer (as the command builds it), reads fail closed.
-	bare := core.NewAuditLog(core.Deps{DB: f.db})
+	bare := core.NewAudit(core.Deps{DB: f.db})
 	if _, err := bare.List(ctx, f.auditor, core.AuditFilter{}, 0, 0); core.ErrorCode(err) != core.EINTERNAL {
 		t.Errorf("list without an authorizer: %v, want EINTERNAL", err)
 	}

@@ -12,7 +12,7 @@ type authorizer interface {
 	Can(ctx context.Context, sub policies.Subject, act policies.Action, obj policies.Object) error
 }
 
-// can asks the policy whether who may act on obj. A denial is EFORBIDDEN with message; a policy
+// Can asks the policy whether who may act on obj. A denial is EFORBIDDEN with message; a policy
 // that cannot decide is EINTERNAL, never a silent allow or deny.
 func Can(ctx context.Context, authz authorizer, who Actor, act policies.Action, obj policies.Object, message string) error {
 	err := authz.Can(ctx, who.Subject(), act, obj)
@@ -25,7 +25,7 @@ func Can(ctx context.Context, authz authorizer, who Actor, act policies.Action, 
 	return Internal(err)
 }
 
-// canSee is can for things whose existence must not leak: a denial reads as not found.
+// CanSee is can for things whose existence must not leak: a denial reads as not found.
 func CanSee(ctx context.Context, authz authorizer, who Actor, act policies.Action, obj policies.Object, what string) error {
 	err := authz.Can(ctx, who.Subject(), act, obj)
 	switch {

@@ -108,19 +108,19 @@ func cleanFileName(name string) string {
 	return name
 }
 
-// pendingBlob is a file whose bytes are stored but whose row is not yet recorded.
-type pendingBlob struct {
+// PendingBlob is a file whose bytes are stored but whose row is not yet recorded.
+type PendingBlob struct {
 	Blob
 	Name string // the person's file name, cleaned
 	d    Deps
 }
 
-// putBlob streams up into the blob store under a new key of ours, checking its type from its
+// PutBlob streams up into the blob store under a new key of ours, checking its type from its
 // first bytes and its size as it goes. It runs outside any transaction: a long upload must not
 // hold the database (SQLite has one writer). The caller then records the blob inside its
 // transaction, and discards it if that transaction fails. Errors: EINVALID (empty, or a type the
 // rules refuse), ETOOLARGE, EUNAVAILABLE (the store is down), EINTERNAL.
-func PutBlob(ctx context.Context, d Deps, who *Actor, up Upload, rules FileRules) (*pendingBlob, error) {
+func PutBlob(ctx context.Context, d Deps, who *Actor, up Upload, rules FileRules) (*PendingBlob, error) {
 	if _, inTx := ctx.Value(txKey{}).(*txState); inTx {
 		return nil, Internal(errors.New("putBlob inside a transaction"))
 	}
@@ -148,20 +148,20 @@ func PutBlob(ctx context.Context, d Deps, who *Actor, up Upload, rules FileRules
 	if who != nil {
 		uid = &who.UserID
 	}
-	return &pendingBlob{d: d, Name: name, Blob: Blob{ObjectKey: key, KeyID: env.KeyID,
+	return &PendingBlob{d: d, Name: name, Blob: Blob{ObjectKey: key, KeyID: env.KeyID,
 		WrappedKey: base64.StdEncoding.EncodeToString(env.WrappedKey), Size: env.Size, SHA256: env.SHA256,
 		ContentType: mt.String(), CreatedBy: uid, CreatedAt: d.Now()}}, nil
 }
 
-// record inserts the blob's row in the transaction in ctx.
-func (p *pendingBlob) Record(ctx context.Context) (Blob, error) {
+// Record inserts the blob's row in the transaction in ctx.
+func (p *PendingBlob) Record(ctx context.Context) (Blob, error) {
 	b := p.Blob
-	return b, DbError(p.d.DB.Conn(ctx).Create(&b).Error)
+	return b, DBError(p.d.DB.Conn(ctx).Create(&b).Error)
 }
 
-// discard deletes the stored bytes of a blob whose row did not commit. A failure is left to the
+// Discard deletes the stored bytes of a blob whose row did not commit. A failure is left to the
 // orphan sweep.
-func (p *pendingBlob) Discard(ctx context.Context) {
+func (p *PendingBlob) Discard(ctx context.Context) {
 	if err := p.d.Blobs.Delete(context.WithoutCancel(ctx), p.ObjectKey); err != nil {
 		p.d.Log.Warn("could not remove the object of an upload that was not recorded; the orphan sweep will", "key", p.ObjectKey, "error", err)
 	}
@@ -221,14 +221,14 @@ func HumanBytes(n int64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + " " + units[u]
 }
 
-// loadBlob reads a blob row.
+// LoadBlob reads a blob row.
 func LoadBlob(ctx context.Context, d Deps, id int64) (Blob, error) {
 	var b Blob
 	err := d.DB.Conn(ctx).Take(&b, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Blob{}, NotFound("File not found")
 	}
-	return b, DbError(err)
+	return b, DBError(err)
 }
 
 // File is a stored file opened for reading, with what a download needs to describe it.
@@ -240,7 +240,7 @@ type File struct {
 	SHA256      string
 }
 
-// openBlob opens a stored file for streaming. A file whose stored bytes fail their check is
+// OpenBlob opens a stored file for streaming. A file whose stored bytes fail their check is
 // EINTEGRITY (before any byte is read, or as an error of Read later); the store being down is
 // EUNAVAILABLE.
 func OpenBlob(ctx context.Context, d Deps, b Blob, name string) (File, error) {
@@ -307,7 +307,7 @@ func sweepOrphanedBlobs(d Deps, audit *Audit) JobFunc {
 			}
 			var known []string
 			if err := d.DB.Conn(ctx).Model(&Blob{}).Where("object_key IN ?", keys).Pluck("object_key", &known).Error; err != nil {
-				return DbError(err)
+				return DBError(err)
 			}
 			for _, o := range old {
 				if !slices.Contains(known, o.key) {
@@ -363,7 +363,7 @@ func storeError(err error) error {
 	return Internal(err)
 }
 
-// plural is "1 thing" or "n things".
+// Plural is "1 thing" or "n things".
 func Plural(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -374,7 +374,7 @@ func Plural(n int64, one, many string) string {
 // JobSweepOrphanedBlobs removes stored objects that no row refers to.
 const JobSweepOrphanedBlobs = "sweep-orphaned-blobs"
 
-// blobJobs are the background jobs of the file store.
+// BlobJobs are the background jobs of the file store.
 func BlobJobs(d Deps, audit *Audit) []Job {
 	return []Job{{Name: JobSweepOrphanedBlobs, Every: 6 * time.Hour, Run: sweepOrphanedBlobs(d, audit)}}
 }

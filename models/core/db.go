@@ -191,7 +191,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 		return fn(context.WithValue(ctx, txKey{}, st))
 	})
 	if err != nil {
-		return DbError(err)
+		return DBError(err)
 	}
 	for _, f := range st.after {
 		f()
@@ -199,7 +199,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	return nil
 }
 
-// afterCommit runs f once the transaction in ctx has committed (at once when there is none):
+// AfterCommit runs f once the transaction in ctx has committed (at once when there is none):
 // for effects outside the database, such as updating the in-memory policy, that must not happen
 // if the transaction rolls back.
 func AfterCommit(ctx context.Context, f func()) {
@@ -210,7 +210,7 @@ func AfterCommit(ctx context.Context, f func()) {
 	f()
 }
 
-// conn returns the transaction in ctx, or the pool bound to ctx.
+// Conn returns the transaction in ctx, or the pool bound to ctx.
 func (db *DB) Conn(ctx context.Context) *gorm.DB {
 	if st, ok := ctx.Value(txKey{}).(*txState); ok {
 		return st.tx
@@ -218,9 +218,9 @@ func (db *DB) Conn(ctx context.Context) *gorm.DB {
 	return db.gorm.WithContext(ctx)
 }
 
-// dbError turns a database failure into our error type: a lost or refused connection is
+// DBError turns a database failure into our error type: a lost or refused connection is
 // EUNAVAILABLE (the user may try again), our own errors pass through, anything else is internal.
-func DbError(err error) error {
+func DBError(err error) error {
 	if err == nil {
 		return nil
 	}

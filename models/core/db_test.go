@@ -97,7 +97,7 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 	if _, err := Open(context.Background(), DBConfig{URL: "postgres://u:p@127.0.0.1:1/db?sslmode=disable&connect_timeout=1"}); err == nil {
 		t.Fatal("want an error for a refused connection")
 	}
-	if got := ErrorCode(DbError(errors.Join(errors.New("x"), &Error{Code: ENOTFOUND}))); got != ENOTFOUND {
+	if got := ErrorCode(DBError(errors.Join(errors.New("x"), &Error{Code: ENOTFOUND}))); got != ENOTFOUND {
 		t.Errorf("our own errors pass through dbError: got %q", got)
 	}
 }

@@ -1,3 +1,7 @@
+// Package core is what MSP Hub's domains share: the Actor and its clearance, the one error type,
+// the database with the transaction travelling in the context, Can and CanSee over the
+// authorizer, the audit log, stored files, notifications and their outbox, one-time links, the
+// job runner, ids, cursors and pages, and UK time. It imports no domain.
 package core
 
 import (
@@ -38,7 +42,7 @@ type Deps struct {
 	Config  Config
 }
 
-// now is the clock every operation reads, in UTC and at the microsecond precision both
+// Now is the clock every operation reads, in UTC and at the microsecond precision both
 // databases store.
 func (d Deps) Now() time.Time {
 	c := d.Clock

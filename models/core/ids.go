@@ -1,5 +1,14 @@
 package core
 
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+)
+
 // IDsOf lists the ids that id reads from each of list, in order, for a query "id IN ?".
 func IDsOf[T any](list []T, id func(T) int64) []int64 {
 	ids := make([]int64, len(list))
@@ -7,4 +16,39 @@ func IDsOf[T any](list []T, id func(T) int64) []int64 {
 		ids[i] = id(v)
 	}
 	return ids
+}
+
+// IDString is an id as URLs, audit events and cursors write it.
+func IDString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// EncodeCursor makes an opaque keyset cursor of a sort key and an id.
+func EncodeCursor(key string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(IDString(id) + "|" + key))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; a damaged one is EINVALID on "after".
+func DecodeCursor(c string) (string, int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if idPart, key, ok := strings.Cut(string(b), "|"); ok {
+			if id, err := strconv.ParseInt(idPart, 10, 64); err == nil {
+				return key, id, nil
+			}
+		}
+	}
+	return "", 0, Invalid("after", "The page link is not valid: go back to the first page")
+}
+
+// NewToken makes a 256-bit random secret for a cookie, link or API token, and its hash: only
+// the hash is stored.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand since Go 1.24)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, TokenHash(token)
+}
+
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }

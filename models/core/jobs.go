@@ -222,7 +222,7 @@ func (j *Jobs) due(ctx context.Context) ([]*jobEntry, error) {
 	var names []string
 	err := j.d.DB.Conn(ctx).Model(&jobRow{}).Where("next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)", now, now).Pluck("name", &names).Error
 	if err != nil {
-		return nil, DbError(err)
+		return nil, DBError(err)
 	}
 	return slices.DeleteFunc(jobs, func(jb *jobEntry) bool { return !slices.Contains(names, jb.name) }), nil
 }
@@ -238,12 +238,12 @@ func (j *Jobs) ensure(ctx context.Context, jb *jobEntry) error {
 	db := j.d.DB.Conn(ctx)
 	if err := db.Exec("INSERT INTO jobs (name, every_seconds, next_run_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
 		jb.name, secs, now, now).Error; err != nil {
-		return DbError(err)
+		return DBError(err)
 	}
 	soonest := now.Add(jb.every)
 	if err := db.Exec("UPDATE jobs SET every_seconds = ?, next_run_at = CASE WHEN next_run_at > ? THEN ? ELSE next_run_at END, updated_at = ? "+
 		"WHERE name = ? AND every_seconds <> ?", secs, soonest, soonest, now, jb.name, secs).Error; err != nil {
-		return DbError(err)
+		return DBError(err)
 	}
 	jb.ensured.Store(true)
 	return nil
@@ -260,7 +260,7 @@ func (j *Jobs) runOne(ctx context.Context, jb *jobEntry) (bool, error) {
 			"WHERE name = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)",
 			started.Add(JobLease), runID, started, jb.name, started, started)
 		if res.Error != nil || res.RowsAffected != 1 {
-			return DbError(res.Error)
+			return DBError(res.Error)
 		}
 		claimed = true
 		// A run still marked running lost its replica: this claim is only possible once its
@@ -268,9 +268,9 @@ func (j *Jobs) runOne(ctx context.Context, jb *jobEntry) (bool, error) {
 		if err := j.d.DB.Conn(ctx).Model(&JobRun{}).Where("job = ? AND outcome = ?", jb.name, JobRunning).
 			Updates(map[string]any{"outcome": JobAbandoned, "finished_at": started,
 				"error": "Its replica stopped before the run finished, so the job ran again on another."}).Error; err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
-		return DbError(j.d.DB.Conn(ctx).Create(&JobRun{Job: jb.name, RunID: runID, Replica: j.replica, StartedAt: started, Outcome: JobRunning}).Error)
+		return DBError(j.d.DB.Conn(ctx).Create(&JobRun{Job: jb.name, RunID: runID, Replica: j.replica, StartedAt: started, Outcome: JobRunning}).Error)
 	})
 	if err != nil || !claimed {
 		return false, err
@@ -319,14 +319,14 @@ func (j *Jobs) runOne(ctx context.Context, jb *jobEntry) (bool, error) {
 		db := j.d.DB.Conn(ctx)
 		if err := db.Model(&JobRun{}).Where("run_id = ? AND outcome = ?", runID, JobRunning).Updates(map[string]any{
 			"finished_at": finished, "outcome": outcome, "summary": Clip(summary, jobSummaryLen), "error": message}).Error; err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
 		if err := db.Exec("UPDATE jobs SET lease_until = NULL, run_id = NULL, next_run_at = ?, updated_at = ? WHERE name = ? AND run_id = ?",
 			next, finished, jb.name, runID).Error; err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
 		// Keep the latest runs only.
-		return DbError(db.Exec("DELETE FROM job_runs WHERE job = ? AND id <= (SELECT id FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+		return DBError(db.Exec("DELETE FROM job_runs WHERE job = ? AND id <= (SELECT id FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
 			jb.name, jb.name, jobHistory).Error)
 	})
 	return true, err
@@ -385,11 +385,11 @@ func (j *Jobs) List(ctx context.Context, who Actor) ([]JobStatus, error) {
 	db := j.d.DB.Conn(ctx)
 	var rows []jobRow
 	if err := db.Find(&rows).Error; err != nil {
-		return nil, DbError(err)
+		return nil, DBError(err)
 	}
 	var runs []JobRun
 	if err := db.Where("id IN (SELECT MAX(id) FROM job_runs GROUP BY job)").Find(&runs).Error; err != nil {
-		return nil, DbError(err)
+		return nil, DBError(err)
 	}
 	now := j.d.Now()
 	out := []JobStatus{}

@@ -37,7 +37,7 @@ func linkPath(purpose string) string {
 	return "/set-password/"
 }
 
-// issueLink stores a new link for purpose and returns its URL; earlier unused links of the same
+// IssueLink stores a new link for purpose and returns its URL; earlier unused links of the same
 // purpose for the same user stop working.
 func IssueLink(ctx context.Context, d Deps, purpose string, userID, createdBy *int64, ttl time.Duration) (string, error) {
 	now := d.Now()
@@ -47,31 +47,31 @@ func IssueLink(ctx context.Context, d Deps, purpose string, userID, createdBy *i
 	token, hash := NewToken()
 	l := oneTimeLink{Purpose: purpose, UserID: userID, TokenHash: hash, ExpiresAt: now.Add(ttl), CreatedBy: createdBy, CreatedAt: now}
 	if err := d.DB.Conn(ctx).Create(&l).Error; err != nil {
-		return "", DbError(err)
+		return "", DBError(err)
 	}
 	return strings.TrimRight(d.Config.PublicURL, "/") + linkPath(purpose) + token, nil
 }
 
-// expireLinks ends the unused links of purpose (for the user, when userID is set).
+// ExpireLinks ends the unused links of purpose (for the user, when userID is set).
 func ExpireLinks(ctx context.Context, d Deps, purpose string, userID *int64) error {
 	q := d.DB.Conn(ctx).Model(&oneTimeLink{}).Where("purpose = ? AND used_at IS NULL", purpose)
 	if userID != nil {
 		q = q.Where("user_id = ?", *userID)
 	}
-	return DbError(q.Update("expires_at", d.Now()).Error)
+	return DBError(q.Update("expires_at", d.Now()).Error)
 }
 
-// checkLink finds the live link for token (unused, unexpired) without using it.
+// CheckLink finds the live link for token (unused, unexpired) without using it.
 func CheckLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, error) {
 	var l oneTimeLink
 	err := d.DB.Conn(ctx).Take(&l, "token_hash = ? AND purpose = ?", TokenHash(token), purpose).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (l.UsedAt != nil || !d.Now().Before(l.ExpiresAt))) {
 		return oneTimeLink{}, NotFound("This link has expired or has already been used. Ask your administrator for a new one.")
 	}
-	return l, DbError(err)
+	return l, DBError(err)
 }
 
-// useLink marks the live link for token used, once: two requests racing with the same link
+// UseLink marks the live link for token used, once: two requests racing with the same link
 // cannot both succeed.
 func UseLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, error) {
 	l, err := CheckLink(ctx, d, purpose, token)
@@ -81,7 +81,7 @@ func UseLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, e
 	now := d.Now()
 	res := d.DB.Conn(ctx).Model(&oneTimeLink{}).Where("id = ? AND used_at IS NULL", l.ID).Update("used_at", now)
 	if res.Error != nil {
-		return l, DbError(res.Error)
+		return l, DBError(res.Error)
 	}
 	if res.RowsAffected != 1 {
 		return l, NotFound("This link has expired or has already been used. Ask your administrator for a new one.")

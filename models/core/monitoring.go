@@ -77,5 +77,5 @@ func (m *Monitor) Jobs(ctx context.Context) ([]JobFigures, error) {
 	return out, nil
 }
 
-// newMonitor builds the figures' reader.
+// NewMonitor builds the figures' reader.
 func NewMonitor(d Deps) *Monitor { return &Monitor{d: d} }

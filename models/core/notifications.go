@@ -64,7 +64,7 @@ const (
 	notificationLinkLen = 500
 )
 
-// notify writes a notification for user, with its email outbox row, in the transaction in ctx.
+// Notify writes a notification for user, with its email outbox row, in the transaction in ctx.
 // link is a path inside MSP Hub ("/sessions/12"). Any operation may call it for a change it has
 // authorized; the text must say what changed without case material.
 func Notify(ctx context.Context, d Deps, userID int64, kind, text, link string) error {
@@ -81,10 +81,10 @@ func NotifyAbout(ctx context.Context, d Deps, userID int64, kind, text, link, to
 		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen),
 			MailTopic: Clip(topic, notificationTextLen), CreatedAt: now}
 		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
 		o := outboxEntry{NotificationID: n.ID, Channel: ChannelEmail, NextAttemptAt: now, CreatedAt: now}
-		return DbError(d.DB.Conn(ctx).Create(&o).Error)
+		return DBError(d.DB.Conn(ctx).Create(&o).Error)
 	})
 }
 
@@ -121,10 +121,10 @@ func (n *Notifications) List(ctx context.Context, who Actor, after string, limit
 	}
 	var list []Notification
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&list).Error; err != nil {
-		return NotificationPage{}, DbError(err)
+		return NotificationPage{}, DBError(err)
 	}
 	var page NotificationPage
-	page.Notifications, page.Next = CutPage(list, limit, func(n Notification) string { return IdString(n.ID) })
+	page.Notifications, page.Next = CutPage(list, limit, func(n Notification) string { return IDString(n.ID) })
 	if page.Notifications == nil {
 		page.Notifications = []Notification{}
 	}
@@ -140,7 +140,7 @@ func (n *Notifications) Unread(ctx context.Context, who Actor) (int64, error) {
 	}
 	var c int64
 	err := n.d.DB.Conn(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", who.UserID).Count(&c).Error
-	return c, DbError(err)
+	return c, DBError(err)
 }
 
 // MarkRead marks one of the actor's notifications read and returns it (its link is where the
@@ -156,14 +156,14 @@ func (n *Notifications) MarkRead(ctx context.Context, who Actor, id int64) (Noti
 			return NotFound("Notification not found")
 		}
 		if err != nil {
-			return DbError(err)
+			return DBError(err)
 		}
 		if out.ReadAt != nil {
 			return nil
 		}
 		now := n.d.Now()
 		out.ReadAt = &now
-		return DbError(n.d.DB.Conn(ctx).Model(&out).Update("read_at", now).Error)
+		return DBError(n.d.DB.Conn(ctx).Model(&out).Update("read_at", now).Error)
 	})
 	return out, err
 }
@@ -174,7 +174,7 @@ func (n *Notifications) MarkAllRead(ctx context.Context, who Actor) error {
 		return err
 	}
 	err := n.d.DB.Conn(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", who.UserID).Update("read_at", n.d.Now()).Error
-	return DbError(err)
+	return DBError(err)
 }
 
 // LocalLink reports whether link is a path inside MSP Hub, safe to redirect to.
@@ -196,5 +196,5 @@ type Email struct {
 // mail. It runs outside any transaction of the change that notified.
 type EmailComposer func(ctx context.Context, n Notification, to User) (Email, error)
 
-// newNotifications builds the operations on a person's own notifications.
+// NewNotifications builds the operations on a person's own notifications.
 func NewNotifications(d Deps, audit *Audit) *Notifications { return &Notifications{d: d, audit: audit} }

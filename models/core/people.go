@@ -2,12 +2,7 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 
@@ -45,46 +40,13 @@ func NormaliseEmail(s string) (string, error) {
 	return s, nil
 }
 
-func IdString(id int64) string { return strconv.FormatInt(id, 10) }
-
-// encodeCursor makes an opaque keyset cursor of a sort key and an id.
-func EncodeCursor(key string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(IdString(id) + "|" + key))
-}
-
-func DecodeCursor(c string) (string, int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if idPart, key, ok := strings.Cut(string(b), "|"); ok {
-			if id, err := strconv.ParseInt(idPart, 10, 64); err == nil {
-				return key, id, nil
-			}
-		}
-	}
-	return "", 0, Invalid("after", "The page link is not valid: go back to the first page")
-}
-
-// newToken makes a 256-bit random secret for a cookie, link or API token, and its hash: only
-// the hash is stored.
-func NewToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand since Go 1.24)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, TokenHash(token)
-}
-
-func TokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// orgActive reports whether the organisation is active: people of an inactive one cannot sign in.
+// OrgActive reports whether the organisation is active: people of an inactive one cannot sign in.
 func OrgActive(ctx context.Context, d Deps, orgID int64) bool {
 	var org Organisation
 	return d.DB.Conn(ctx).Select("active").Take(&org, orgID).Error == nil && org.Active
 }
 
-// actorOf builds the Actor of a user as of now: roles from the policy, clearance from vetting.
+// ActorOf builds the Actor of a user as of now: roles from the policy, clearance from vetting.
 func ActorOf(d Deps, u User, now time.Time) Actor {
 	clearance, vetted := Access(u.VettingLevel, u.VettingExpiresOn, now)
 	return Actor{

@@ -107,7 +107,7 @@ func VerifyStorage(ctx context.Context, db *DB, blobs *storage.Store, workers in
 		return out, err
 	}
 	if listErr != nil {
-		return out, fmt.Errorf("read the blob rows: %w", DbError(listErr))
+		return out, fmt.Errorf("read the blob rows: %w", DBError(listErr))
 	}
 	return out, nil
 }

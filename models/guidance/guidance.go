@@ -1,3 +1,5 @@
+// Package guidance holds the guidance library: documents and their versions, four-eyes
+// approval, audiences and classification, acknowledgement, search and review dates.
 package guidance
 
 import (
@@ -354,7 +356,7 @@ func (g *Service) readerOf(ctx context.Context, who core.Actor) (guidanceReader,
 	var kind string
 	err := g.d.DB.Conn(ctx).Table("organisations").Select("kind").Where("id = ?", who.OrgID).Scan(&kind).Error
 	if err != nil {
-		return guidanceReader{}, core.DbError(err)
+		return guidanceReader{}, core.DBError(err)
 	}
 	return guidanceReader{OrgID: who.OrgID, Kind: core.OrgKind(kind), Roles: who.Roles}, nil
 }
@@ -392,10 +394,10 @@ func (g *Service) loadVersion(ctx context.Context, id int64) (*loadedVersion, er
 		return nil, core.NotFound("Guidance not found")
 	}
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	if err := db.Take(&l.doc, l.v.DocumentID).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	aud, err := g.audiences(ctx, []guidanceVersion{l.v})
 	if err != nil {
@@ -408,7 +410,7 @@ func (g *Service) loadVersion(ctx context.Context, id int64) (*loadedVersion, er
 	}
 	l.tags = tags[l.v.ID]
 	if err := db.Table("guidance_version_contributors").Where("version_id = ?", id).Pluck("user_id", &l.contributors).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return &l, nil
 }
@@ -430,7 +432,7 @@ func (g *Service) audiences(ctx context.Context, vs []guidanceVersion) (map[int6
 		Kind      string
 	}
 	if err := db.Table("guidance_audience_kinds").Where("version_id IN ?", ids).Order("kind").Find(&kinds).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, k := range kinds {
 		a := out[k.VersionID]
@@ -439,7 +441,7 @@ func (g *Service) audiences(ctx context.Context, vs []guidanceVersion) (map[int6
 	}
 	var orgs []struct{ VersionID, OrganisationID int64 }
 	if err := db.Table("guidance_audience_organisations").Where("version_id IN ?", ids).Order("organisation_id").Find(&orgs).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, o := range orgs {
 		a := out[o.VersionID]
@@ -451,7 +453,7 @@ func (g *Service) audiences(ctx context.Context, vs []guidanceVersion) (map[int6
 		Role      string
 	}
 	if err := db.Table("guidance_audience_roles").Where("version_id IN ?", ids).Order("role").Find(&roles).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range roles {
 		a := out[r.VersionID]
@@ -472,7 +474,7 @@ func (g *Service) tagsOf(ctx context.Context, ids []int64) (map[int64][]string, 
 		Tag       string
 	}
 	if err := g.d.DB.Conn(ctx).Table("guidance_version_tags").Where("version_id IN ?", ids).Order("tag").Find(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range rows {
 		out[r.VersionID] = append(out[r.VersionID], r.Tag)
@@ -550,7 +552,7 @@ func (g *Service) seeDocument(ctx context.Context, who core.Actor, id int64) (*l
 		return nil, policies.Object{}, core.NotFound("Guidance not found")
 	}
 	if err != nil {
-		return nil, policies.Object{}, core.DbError(err)
+		return nil, policies.Object{}, core.DBError(err)
 	}
 	if doc.CurrentVersionID != nil {
 		l, obj, err := g.seeVersion(ctx, who, *doc.CurrentVersionID)
@@ -560,7 +562,7 @@ func (g *Service) seeDocument(ctx context.Context, who core.Actor, id int64) (*l
 	}
 	var newest int64
 	if err := g.d.DB.Conn(ctx).Table("guidance_versions").Select("MAX(id)").Where("document_id = ?", id).Scan(&newest).Error; err != nil {
-		return nil, policies.Object{}, core.DbError(err)
+		return nil, policies.Object{}, core.DBError(err)
 	}
 	if newest == 0 {
 		return nil, policies.Object{}, core.NotFound("Guidance not found")
@@ -627,34 +629,34 @@ func (g *Service) saveVersionDetails(ctx context.Context, versionID int64, in Gu
 	db := g.d.DB.Conn(ctx)
 	for _, table := range []string{"guidance_audience_kinds", "guidance_audience_organisations", "guidance_audience_roles", "guidance_version_tags"} {
 		if err := db.Exec("DELETE FROM "+table+" WHERE version_id = ?", versionID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	for _, k := range in.Audience.Kinds {
 		if err := db.Exec("INSERT INTO guidance_audience_kinds (version_id, kind) VALUES (?, ?)", versionID, string(k)).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	for _, o := range in.Audience.Organisations {
 		var n int64
 		if err := db.Table("organisations").Where("id = ?", o).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n == 0 {
 			return core.Invalid("audience_organisations", "Select organisations from the list")
 		}
 		if err := db.Exec("INSERT INTO guidance_audience_organisations (version_id, organisation_id) VALUES (?, ?)", versionID, o).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	for _, r := range in.Audience.Roles {
 		if err := db.Exec("INSERT INTO guidance_audience_roles (version_id, role) VALUES (?, ?)", versionID, r).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	for _, t := range in.Tags {
 		if err := db.Exec("INSERT INTO guidance_version_tags (version_id, tag) VALUES (?, ?)", versionID, t).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -665,12 +667,12 @@ func (g *Service) addContributor(ctx context.Context, versionID, userID int64) e
 	db := g.d.DB.Conn(ctx)
 	var n int64
 	if err := db.Table("guidance_version_contributors").Where("version_id = ? AND user_id = ?", versionID, userID).Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if n > 0 {
 		return nil
 	}
-	return core.DbError(db.Exec("INSERT INTO guidance_version_contributors (version_id, user_id) VALUES (?, ?)", versionID, userID).Error)
+	return core.DBError(db.Exec("INSERT INTO guidance_version_contributors (version_id, user_id) VALUES (?, ?)", versionID, userID).Error)
 }
 
 // guidanceEvent is the audit event of an action on a version.
@@ -679,7 +681,7 @@ func guidanceEvent(action string, v guidanceVersion, details map[string]string) 
 	for k, val := range details {
 		d[k] = val
 	}
-	return core.Event{Action: action, ObjectType: "guidance_version", ObjectID: core.IdString(v.ID), Outcome: core.OutcomeSuccess, Details: d}
+	return core.Event{Action: action, ObjectType: "guidance_version", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess, Details: d}
 }
 
 // guidanceDay is t's calendar day, at midnight UTC.

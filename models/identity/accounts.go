@@ -35,7 +35,7 @@ func (a *Accounts) user(ctx context.Context, id int64) (core.User, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return core.User{}, core.NotFound("User not found")
 	}
-	return u, core.DbError(err)
+	return u, core.DBError(err)
 }
 
 // passwordInputs are the words a password must not be built from: the user's name and email.
@@ -72,7 +72,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, who core.Actor, current, 
 				return err
 			}
 			failure = core.Invalid("current_password", "Your current password is not right")
-			return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_change", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeFailure})
+			return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_change", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeFailure})
 		}
 		if err := a.setPassword(ctx, &u, next, "new_password"); err != nil {
 			return err
@@ -83,7 +83,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, who core.Actor, current, 
 		if token, err = startSession(ctx, a.d, u.ID, true); err != nil {
 			return err
 		}
-		return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_change", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess})
+		return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_change", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess})
 	})
 	if err != nil {
 		return "", err
@@ -106,7 +106,7 @@ func (a *Accounts) setPassword(ctx context.Context, u *core.User, password, fiel
 	}
 	now := a.d.Now()
 	u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt = hash, &now, now
-	return core.DbError(a.d.DB.Conn(ctx).Model(u).Updates(map[string]any{"password_hash": hash, "password_changed_at": now, "updated_at": now}).Error)
+	return core.DBError(a.d.DB.Conn(ctx).Model(u).Updates(map[string]any{"password_hash": hash, "password_changed_at": now, "updated_at": now}).Error)
 }
 
 // SetPasswordLinkOwner says whose live set-password link token is, for the page that asks for
@@ -145,7 +145,7 @@ func (a *Accounts) SetPasswordWithLink(ctx context.Context, token, password stri
 			return err
 		}
 		who := core.Actor{UserID: u.ID, OrgID: u.OrganisationID}
-		return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_set", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"via": "link"}})
+		return a.audit.Record(ctx, &who, core.Event{Action: "auth.password_set", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"via": "link"}})
 	})
 }
 
@@ -183,7 +183,7 @@ func (a *Accounts) BeginMFA(ctx context.Context, who core.Actor) (MFAEnrolment, 
 		if err != nil {
 			return core.Internal(err)
 		}
-		return core.DbError(a.d.DB.Conn(ctx).Model(&u).Updates(map[string]any{"mfa_secret": sealed, "mfa_last_step": 0}).Error)
+		return core.DBError(a.d.DB.Conn(ctx).Model(&u).Updates(map[string]any{"mfa_secret": sealed, "mfa_last_step": 0}).Error)
 	})
 	return out, err
 }
@@ -211,11 +211,11 @@ func (a *Accounts) ConfirmMFA(ctx context.Context, who core.Actor, code string) 
 		step, ok := VerifyTOTP(string(secret), code, a.d.Now(), u.MFALastStep)
 		if !ok {
 			failure = core.Invalid("code", "The code is not right. Enter the 6-digit code your authenticator app shows now")
-			return a.audit.Record(ctx, &who, core.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeFailure})
+			return a.audit.Record(ctx, &who, core.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeFailure})
 		}
 		now := a.d.Now()
 		if err := a.d.DB.Conn(ctx).Model(&u).Updates(map[string]any{"mfa_enabled_at": now, "mfa_last_step": step, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if codes, err = a.replaceRecoveryCodes(ctx, u.ID); err != nil {
 			return err
@@ -226,7 +226,7 @@ func (a *Accounts) ConfirmMFA(ctx context.Context, who core.Actor, code string) 
 		if token, err = startSession(ctx, a.d, u.ID, true); err != nil {
 			return err
 		}
-		return a.audit.Record(ctx, &who, core.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess})
+		return a.audit.Record(ctx, &who, core.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess})
 	})
 	if err != nil {
 		return nil, "", err
@@ -252,7 +252,7 @@ func (a *Accounts) NewRecoveryCodes(ctx context.Context, who core.Actor) ([]stri
 		if codes, err = a.replaceRecoveryCodes(ctx, u.ID); err != nil {
 			return err
 		}
-		return a.audit.Record(ctx, &who, core.Event{Action: "mfa.recovery_codes", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess})
+		return a.audit.Record(ctx, &who, core.Event{Action: "mfa.recovery_codes", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess})
 	})
 	return codes, err
 }
@@ -261,12 +261,12 @@ func (a *Accounts) NewRecoveryCodes(ctx context.Context, who core.Actor) ([]stri
 func (a *Accounts) RecoveryCodesLeft(ctx context.Context, who core.Actor) (int64, error) {
 	var n int64
 	err := a.d.DB.Conn(ctx).Model(&recoveryCode{}).Where("user_id = ? AND used_at IS NULL", who.UserID).Count(&n).Error
-	return n, core.DbError(err)
+	return n, core.DBError(err)
 }
 
 func (a *Accounts) replaceRecoveryCodes(ctx context.Context, userID int64) ([]string, error) {
 	if err := a.d.DB.Conn(ctx).Where("user_id = ?", userID).Delete(&recoveryCode{}).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	codes, hashes := NewRecoveryCodes()
 	now := a.d.Now()
@@ -274,7 +274,7 @@ func (a *Accounts) replaceRecoveryCodes(ctx context.Context, userID int64) ([]st
 	for _, h := range hashes {
 		rows = append(rows, recoveryCode{UserID: userID, CodeHash: h, CreatedAt: now})
 	}
-	return codes, core.DbError(a.d.DB.Conn(ctx).Create(&rows).Error)
+	return codes, core.DBError(a.d.DB.Conn(ctx).Create(&rows).Error)
 }
 
 // SetupLink returns a fresh single-use link, valid for an hour, with which the first
@@ -285,7 +285,7 @@ func (a *Accounts) SetupLink(ctx context.Context) (string, error) {
 	err := a.d.DB.InTx(ctx, func(ctx context.Context) error {
 		var n int64
 		if err := a.d.DB.Conn(ctx).Model(&core.User{}).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return nil
@@ -316,7 +316,7 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 	err := a.d.DB.InTx(ctx, func(ctx context.Context) error {
 		if a.d.DB.Dialect() == core.DialectPostgres {
 			if err := a.d.DB.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.setup'))").Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		if _, err := core.CheckLink(ctx, a.d, core.LinkSetup, token); err != nil {
@@ -324,14 +324,14 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 		}
 		var n int64
 		if err := a.d.DB.Conn(ctx).Model(&core.User{}).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return core.Conflict("MSP Hub is already set up. Sign in instead.")
 		}
 		var org core.Organisation
 		if err := a.d.DB.Conn(ctx).Take(&org, "slug = ?", ProgrammeUnitSlug).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		input := UserInput{OrganisationID: org.ID, Email: in.Email, Name: in.Name, Roles: []string{policies.RoleAdmin}}
 		if err := input.validate(a.d.Now(), true); err != nil {
@@ -346,7 +346,7 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 			return err
 		}
 		if err := a.d.DB.Conn(ctx).Create(&u).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := a.setPassword(ctx, &u, in.Password, "password"); err != nil {
 			return err
@@ -362,8 +362,8 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 		})
 		who := core.Actor{UserID: u.ID, OrgID: org.ID}
 		for _, ev := range []core.Event{
-			{Action: "user.create", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"via": "set-up link", "organisation": org.Slug}},
-			{Action: "role.grant", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": policies.RoleAdmin}},
+			{Action: "user.create", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"via": "set-up link", "organisation": org.Slug}},
+			{Action: "role.grant", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": policies.RoleAdmin}},
 		} {
 			if err := a.audit.Record(ctx, &who, ev); err != nil {
 				return err

@@ -1,3 +1,6 @@
+// Package identity holds who people are and how they get in: organisations, users and their
+// roles, passwords and second factors, sessions, API tokens, single sign-on, sign-in throttling
+// and the operator's commands.
 package identity
 
 import "github.com/msptp/msphub/models/core"
@@ -28,5 +31,5 @@ func New(d core.Deps, audit *core.Audit) *Services {
 	}
 }
 
-// jobs are identity's background jobs.
+// Jobs are identity's background jobs.
 func (s *Services) Jobs() []core.Job { return s.Sessions.jobs() }

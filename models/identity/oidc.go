@@ -281,13 +281,13 @@ func (o *OIDC) config(ctx context.Context, orgID int64) (cfg oidcConfig, found b
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return oidcConfig{}, false, nil
 	}
-	return cfg, err == nil, core.DbError(err)
+	return cfg, err == nil, core.DBError(err)
 }
 
 func (o *OIDC) mappings(ctx context.Context, orgID int64) ([]oidcRoleMapping, error) {
 	var rows []oidcRoleMapping
 	err := o.d.DB.Conn(ctx).Where("organisation_id = ?", orgID).Order("role, claim_value").Find(&rows).Error
-	return rows, core.DbError(err)
+	return rows, core.DBError(err)
 }
 
 // settings shows stored settings (or the defaults) of org.
@@ -379,10 +379,10 @@ func (o *OIDC) Save(ctx context.Context, who core.Actor, orgID int64, in OIDCInp
 			write = o.d.DB.Conn(ctx).Create
 		}
 		if err := write(&cfg).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := o.d.DB.Conn(ctx).Where("organisation_id = ?", orgID).Delete(&oidcRoleMapping{}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		var rows []oidcRoleMapping
 		var described []string
@@ -394,16 +394,16 @@ func (o *OIDC) Save(ctx context.Context, who core.Actor, orgID int64, in OIDCInp
 		}
 		if len(rows) > 0 {
 			if err := o.d.DB.Conn(ctx).Create(&rows).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		if found && prev.Enabled && (!cfg.Enabled || prev.IssuerURL != cfg.IssuerURL) {
 			if err := o.d.DB.Conn(ctx).Exec("DELETE FROM sessions WHERE sign_in_method = ? AND user_id IN (SELECT id FROM users WHERE organisation_id = ?)",
 				SignInOIDC, orgID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
-		return o.audit.Record(ctx, &who, core.Event{Action: "oidc.update", ObjectType: "organisation", ObjectID: core.IdString(orgID), Outcome: core.OutcomeSuccess,
+		return o.audit.Record(ctx, &who, core.Event{Action: "oidc.update", ObjectType: "organisation", ObjectID: core.IDString(orgID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"organisation": org.Slug, "enabled": boolWord(cfg.Enabled), "issuer": cfg.IssuerURL, "client_id": cfg.ClientID,
 				"client_secret": secret, "scopes": cfg.Scopes, "email_claim": cfg.EmailClaim, "role_claim": cfg.RoleClaim,
 				"role_mappings": strings.Join(described, ", ")}})
@@ -428,7 +428,7 @@ func (o *OIDC) Organisations(ctx context.Context) ([]core.Organisation, error) {
 	var out []core.Organisation
 	err := o.d.DB.Conn(ctx).Where("active = ? AND id IN (SELECT organisation_id FROM oidc_configs WHERE enabled = ?)", true, true).
 		Order("name").Find(&out).Error
-	return out, core.DbError(err)
+	return out, core.DBError(err)
 }
 
 // ProviderRoles are the roles a provider's claims may give: every role but administrator and

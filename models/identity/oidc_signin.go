@@ -81,7 +81,7 @@ func (o *OIDC) Begin(ctx context.Context, slug, browser, next string) (OIDCStart
 		return OIDCStart{}, core.NotFound(oidcNotSetUp)
 	}
 	if err != nil {
-		return OIDCStart{}, core.DbError(err)
+		return OIDCStart{}, core.DBError(err)
 	}
 	cfg, found, err := o.config(ctx, org.ID)
 	if err != nil {
@@ -109,9 +109,9 @@ func (o *OIDC) Begin(ctx context.Context, slug, browser, next string) (OIDCStart
 	err = o.d.DB.InTx(ctx, func(ctx context.Context) error {
 		// Attempts nobody came back from are kept no longer than they could be used.
 		if err := o.d.DB.Conn(ctx).Where("expires_at < ?", now).Delete(&oidcAttempt{}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return core.DbError(o.d.DB.Conn(ctx).Create(&oidcAttempt{StateHash: stateHash, OrganisationID: org.ID, BrowserHash: core.TokenHash(browser),
+		return core.DBError(o.d.DB.Conn(ctx).Create(&oidcAttempt{StateHash: stateHash, OrganisationID: org.ID, BrowserHash: core.TokenHash(browser),
 			Nonce: nonce, CodeVerifier: sealed, NextPath: safeNext(next), CreatedAt: now, ExpiresAt: now.Add(oidcAttemptTTL)}).Error)
 	})
 	if err != nil {
@@ -212,13 +212,13 @@ func (o *OIDC) Finish(ctx context.Context, cb OIDCCallback) (OIDCSignedIn, error
 		}
 		now := o.d.Now()
 		if err := o.d.DB.Conn(ctx).Model(&core.User{}).Where("id = ?", user.ID).Update("last_sign_in_at", now).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if out.Token, err = startSession(ctx, o.d, user.ID, true); err != nil {
 			return err
 		}
 		if err := o.d.DB.Conn(ctx).Model(&Session{}).Where("id = ?", core.TokenHash(out.Token)).Update("sign_in_method", SignInOIDC).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		out.Next, out.SignedIn.Next = att.NextPath, StepDone
 		who := core.Actor{UserID: user.ID, OrgID: org.ID}
@@ -227,7 +227,7 @@ func (o *OIDC) Finish(ctx context.Context, cb OIDCCallback) (OIDCSignedIn, error
 		if len(person.AMR) > 0 {
 			details["amr"] = strings.Join(person.AMR, " ")
 		}
-		return o.audit.Record(ctx, &who, core.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return o.audit.Record(ctx, &who, core.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
 	})
 	if err != nil {
 		return OIDCSignedIn{}, err
@@ -251,13 +251,13 @@ func (o *OIDC) useAttempt(ctx context.Context, cb OIDCCallback) (oidcAttempt, er
 		return att, o.refuse(ctx, core.Organisation{}, nil, "unknown state", core.Unauthenticated(oidcStale))
 	}
 	if err != nil {
-		return att, core.DbError(err)
+		return att, core.DBError(err)
 	}
 	org, _ := (&Organisations{d: o.d}).get(ctx, att.OrganisationID)
 	now := o.d.Now()
 	res := o.d.DB.Conn(ctx).Model(&oidcAttempt{}).Where("state_hash = ? AND used_at IS NULL", hash).Update("used_at", now)
 	if res.Error != nil {
-		return att, core.DbError(res.Error)
+		return att, core.DBError(res.Error)
 	}
 	switch {
 	case res.RowsAffected != 1:
@@ -427,13 +427,13 @@ func (o *OIDC) provision(ctx context.Context, org core.Organisation, cfg oidcCon
 	switch {
 	case err == nil:
 		if err := db.Take(&user, link.UserID).Error; err != nil {
-			return core.User{}, "", core.DbError(err)
+			return core.User{}, "", core.DBError(err)
 		}
 		if link.OrganisationID != org.ID || user.OrganisationID != org.ID {
 			return user, "identity belongs to another organisation", nil
 		}
 		if err := db.Model(&link).Update("last_sign_in_at", now).Error; err != nil {
-			return core.User{}, "", core.DbError(err)
+			return core.User{}, "", core.DBError(err)
 		}
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		err := db.Take(&user, "email = ?", p.Email).Error
@@ -451,11 +451,11 @@ func (o *OIDC) provision(ctx context.Context, org core.Organisation, cfg oidcCon
 				return user, "account already linked to another identity", nil
 			case err == nil:
 				if err := db.Delete(&prior).Error; err != nil {
-					return core.User{}, "", core.DbError(err)
+					return core.User{}, "", core.DBError(err)
 				}
 				replaced = prior.Issuer
 			case !errors.Is(err, gorm.ErrRecordNotFound):
-				return core.User{}, "", core.DbError(err)
+				return core.User{}, "", core.DBError(err)
 			}
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			in := UserInput{OrganisationID: org.ID, Email: p.Email, Name: p.Name, VettingLevel: core.VettingNone}
@@ -464,28 +464,28 @@ func (o *OIDC) provision(ctx context.Context, org core.Organisation, cfg oidcCon
 			}
 			user = core.User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: core.VettingNone, CreatedAt: now, UpdatedAt: now}
 			if err := db.Create(&user).Error; err != nil {
-				return core.User{}, "", core.DbError(err)
+				return core.User{}, "", core.DBError(err)
 			}
-			if err := o.audit.Record(ctx, who(user), core.Event{Action: "user.create", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess,
+			if err := o.audit.Record(ctx, who(user), core.Event{Action: "user.create", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess,
 				Details: map[string]string{"via": "single sign-on", "organisation": org.Slug, "issuer": cfg.IssuerURL, "vetting": string(core.VettingNone)}}); err != nil {
 				return core.User{}, "", err
 			}
 		default:
-			return core.User{}, "", core.DbError(err)
+			return core.User{}, "", core.DBError(err)
 		}
 		if err := db.Create(&oidcIdentity{UserID: user.ID, OrganisationID: org.ID, Issuer: cfg.IssuerURL, Subject: p.Subject, CreatedAt: now, LastSignInAt: now}).Error; err != nil {
-			return core.User{}, "", core.DbError(err)
+			return core.User{}, "", core.DBError(err)
 		}
 		details := map[string]string{"issuer": cfg.IssuerURL, "subject": p.Subject}
 		if replaced != "" {
 			details["replaces"] = replaced
 		}
-		if err := o.audit.Record(ctx, who(user), core.Event{Action: "oidc.link", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess,
+		if err := o.audit.Record(ctx, who(user), core.Event{Action: "oidc.link", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess,
 			Details: details}); err != nil {
 			return core.User{}, "", err
 		}
 	default:
-		return core.User{}, "", core.DbError(err)
+		return core.User{}, "", core.DBError(err)
 	}
 	if user.DisabledAt != nil {
 		return user, "account disabled", nil
@@ -504,7 +504,7 @@ func (o *OIDC) refreshDetails(ctx context.Context, user *core.User, p oidcPerson
 	if user.Email != p.Email {
 		var taken int64
 		if err := o.d.DB.Conn(ctx).Model(&core.User{}).Where("email = ? AND id <> ?", p.Email, user.ID).Count(&taken).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if taken == 0 {
 			updates["email"], details["email"] = p.Email, user.Email+" → "+p.Email
@@ -515,10 +515,10 @@ func (o *OIDC) refreshDetails(ctx context.Context, user *core.User, p oidcPerson
 	}
 	updates["updated_at"] = o.d.Now()
 	if err := o.d.DB.Conn(ctx).Model(&core.User{}).Where("id = ?", user.ID).Updates(updates).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	who := core.Actor{UserID: user.ID, OrgID: user.OrganisationID}
-	return o.audit.Record(ctx, &who, core.Event{Action: "user.update", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
+	return o.audit.Record(ctx, &who, core.Event{Action: "user.update", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
 }
 
 // syncRoles grants and revokes the roles the organisation's mappings manage so that they match
@@ -545,7 +545,7 @@ func (o *OIDC) syncRoles(ctx context.Context, org core.Organisation, cfg oidcCon
 	var holds []string
 	record := func(action, role string) error {
 		changed = true
-		return o.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess,
+		return o.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"role": role, "via": "single sign-on", "claim": cfg.RoleClaim}})
 	}
 	for _, r := range had {
@@ -608,12 +608,12 @@ func (o *OIDC) recordRefusal(ctx context.Context, org core.Organisation, user co
 	ev := core.Event{Action: "auth.sign_in", Outcome: core.OutcomeFailure, Details: details}
 	if org.ID != 0 {
 		details["organisation"] = org.Slug
-		ev.ObjectType, ev.ObjectID = "organisation", core.IdString(org.ID)
+		ev.ObjectType, ev.ObjectID = "organisation", core.IDString(org.ID)
 	}
 	var who *core.Actor
 	if user.ID != 0 {
 		who = &core.Actor{UserID: user.ID, OrgID: user.OrganisationID}
-		ev.ObjectType, ev.ObjectID = "user", core.IdString(user.ID)
+		ev.ObjectType, ev.ObjectID = "user", core.IDString(user.ID)
 	}
 	return o.audit.Record(ctx, who, ev)
 }

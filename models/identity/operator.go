@@ -56,13 +56,13 @@ func (o *Operator) CreateToken(ctx context.Context, email string, in NewToken) (
 		if err := o.d.DB.Conn(ctx).Take(&u, "email = ?", addr).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return core.NotFound("No user has the email address " + addr)
 		} else if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if secret, tok, err = createToken(ctx, o.d, u.ID, in); err != nil {
 			return err
 		}
-		return o.audit.Record(ctx, nil, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IdString(tok.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"via": "command line", "user": core.IdString(u.ID), "name": tok.Name, "scope": tok.Scope}})
+		return o.audit.Record(ctx, nil, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IDString(tok.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"via": "command line", "user": core.IDString(u.ID), "name": tok.Name, "scope": tok.Scope}})
 	})
 	return secret, tok, err
 }
@@ -74,5 +74,5 @@ func (o *Operator) OrganisationBySlug(ctx context.Context, slug string) (core.Or
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return core.Organisation{}, core.NotFound("No organisation has the slug " + slug)
 	}
-	return org, core.DbError(err)
+	return org, core.DBError(err)
 }

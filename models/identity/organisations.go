@@ -56,7 +56,7 @@ func (o *Organisations) List(ctx context.Context, who core.Actor, includeInactiv
 	}
 	var out []core.Organisation
 	if err := q.Find(&out).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	kindOrder := func(k core.OrgKind) int { return slices.Index(core.OrgKinds(), k) }
 	slices.SortStableFunc(out, func(a, b core.Organisation) int { return kindOrder(a.Kind) - kindOrder(b.Kind) })
@@ -92,7 +92,7 @@ func (o *Organisations) get(ctx context.Context, id int64) (core.Organisation, e
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return core.Organisation{}, core.NotFound("Organisation not found")
 	}
-	return org, core.DbError(err)
+	return org, core.DBError(err)
 }
 
 // Create adds an organisation. Only administrators may. Errors: EFORBIDDEN, EINVALID,
@@ -112,7 +112,7 @@ func (o *Organisations) Create(ctx context.Context, who core.Actor, in Organisat
 			return err
 		}
 		if err := o.d.DB.Conn(ctx).Create(&org).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		return o.audit.Record(ctx, &who, core.Event{Action: "organisation.create", ObjectType: "organisation",
 			ObjectID: strconv.FormatInt(org.ID, 10), Outcome: core.OutcomeSuccess,
@@ -158,7 +158,7 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 		}
 		org.Name, org.Kind, org.Region, org.UpdatedAt = in.Name, in.Kind, in.Region, o.d.Now()
 		if err := o.d.DB.Conn(ctx).Save(&org).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		return o.audit.Record(ctx, &who, core.Event{Action: "organisation.update", ObjectType: "organisation",
 			ObjectID: strconv.FormatInt(org.ID, 10), Outcome: core.OutcomeSuccess, Details: details})
@@ -185,13 +185,13 @@ func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64,
 		}
 		org.Active, org.UpdatedAt = active, o.d.Now()
 		if err := o.d.DB.Conn(ctx).Save(&org).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		action := "organisation.reactivate"
 		if !active {
 			action = "organisation.deactivate"
 			if err := o.d.DB.Conn(ctx).Exec("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE organisation_id = ?)", org.ID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		return o.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "organisation",
@@ -209,7 +209,7 @@ func (o *Organisations) uniqueName(ctx context.Context, name, slug string, excep
 		q = q.Where("LOWER(name) = ?", strings.ToLower(name))
 	}
 	if err := q.Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if n > 0 {
 		return &core.Error{Code: core.ECONFLICT, Field: "name", Message: "An organisation with this name already exists"}
@@ -286,12 +286,12 @@ func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 	err := db.InTx(ctx, func(ctx context.Context) error {
 		if db.Dialect() == core.DialectPostgres {
 			if err := db.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.seed.organisations'))").Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		var n int64
 		if err := db.Conn(ctx).Model(&core.Organisation{}).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return nil
@@ -302,7 +302,7 @@ func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 			orgs = append(orgs, core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, Active: true, CreatedAt: now, UpdatedAt: now})
 		}
 		added = len(orgs)
-		return core.DbError(db.Conn(ctx).CreateInBatches(orgs, 100).Error)
+		return core.DBError(db.Conn(ctx).CreateInBatches(orgs, 100).Error)
 	})
 	return added, err
 }

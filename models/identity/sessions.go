@@ -64,14 +64,14 @@ func startSession(ctx context.Context, d core.Deps, userID int64, mfaPassed bool
 	s := Session{ID: id, UserID: userID, CSRFToken: csrf, MFAPassed: mfaPassed, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(d.Config.WithDefaults().SessionAbsoluteTimeout), ClientIP: truncate(ri.ClientIP, 64), UserAgent: truncate(ri.UserAgent, 512)}
 	if err := d.DB.Conn(ctx).Create(&s).Error; err != nil {
-		return "", core.DbError(err)
+		return "", core.DBError(err)
 	}
 	return token, nil
 }
 
 // endSessions deletes every session of the user except keep (a session ID, or "").
 func endSessions(ctx context.Context, db *core.DB, userID int64, keep string) error {
-	return core.DbError(db.Conn(ctx).Where("user_id = ? AND id <> ?", userID, keep).Delete(&Session{}).Error)
+	return core.DBError(db.Conn(ctx).Where("user_id = ? AND id <> ?", userID, keep).Delete(&Session{}).Error)
 }
 
 func truncate(s string, n int) string {
@@ -111,7 +111,7 @@ func (s *Sessions) SignIn(ctx context.Context, email, password string) (SignedIn
 		var user core.User
 		err := s.d.DB.Conn(ctx).Where("email = ?", email).Take(&user).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		// Verify even without an account, against nothing, so the time taken does not tell.
 		ok, rehash, err := VerifyPassword(user.PasswordHash, password)
@@ -144,7 +144,7 @@ func (s *Sessions) SignIn(ctx context.Context, email, password string) (SignedIn
 			}
 		}
 		if err := s.d.DB.Conn(ctx).Model(&user).Updates(updates).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		roles := s.d.Authz.RolesIn(policies.UserPrincipal(user.ID), policies.OrgDomain(user.OrganisationID))
 		out.Next = StepDone
@@ -158,7 +158,7 @@ func (s *Sessions) SignIn(ctx context.Context, email, password string) (SignedIn
 			return err
 		}
 		who := core.Actor{UserID: user.ID, OrgID: user.OrganisationID}
-		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: core.IdString(user.ID),
+		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: core.IDString(user.ID),
 			Outcome: core.OutcomeSuccess, Details: map[string]string{"next": string(out.Next)}})
 	})
 	if err != nil {
@@ -171,7 +171,7 @@ func idStringOrEmpty(id int64) string {
 	if id == 0 {
 		return ""
 	}
-	return core.IdString(id)
+	return core.IDString(id)
 }
 
 // Authenticate turns a session cookie into the Actor it signed in, with roles and clearance as
@@ -185,7 +185,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 		return core.Actor{}, Session{}, core.Unauthenticated("Sign in to continue")
 	}
 	if err != nil {
-		return core.Actor{}, Session{}, core.DbError(err)
+		return core.Actor{}, Session{}, core.DBError(err)
 	}
 	now := s.d.Now()
 	cfg := s.d.Config.WithDefaults()
@@ -199,7 +199,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 	var user core.User
 	if ended == "" {
 		if err := s.d.DB.Conn(ctx).Take(&user, sess.UserID).Error; err != nil {
-			return core.Actor{}, Session{}, core.DbError(err)
+			return core.Actor{}, Session{}, core.DBError(err)
 		}
 		if user.DisabledAt != nil || !core.OrgActive(ctx, s.d, user.OrganisationID) {
 			ended = "account disabled"
@@ -208,10 +208,10 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 	if ended != "" {
 		err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 			if err := s.d.DB.Conn(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			who := core.Actor{UserID: sess.UserID}
-			return s.audit.Record(ctx, &who, core.Event{Action: "auth.session_end", ObjectType: "user", ObjectID: core.IdString(sess.UserID),
+			return s.audit.Record(ctx, &who, core.Event{Action: "auth.session_end", ObjectType: "user", ObjectID: core.IDString(sess.UserID),
 				Outcome: core.OutcomeSuccess, Details: map[string]string{"reason": ended}})
 		})
 		if err != nil {
@@ -222,7 +222,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 	// Touch at most once a minute: enough for a 30-minute idle time-out, far fewer writes.
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
 		if err := s.d.DB.Conn(ctx).Model(&sess).Update("last_seen_at", now).Error; err != nil {
-			return core.Actor{}, Session{}, core.DbError(err)
+			return core.Actor{}, Session{}, core.DBError(err)
 		}
 	}
 	a := core.ActorOf(s.d, user, now)
@@ -250,17 +250,17 @@ func (s *Sessions) VerifyMFA(ctx context.Context, token, code string) (SignedIn,
 		}
 		var user core.User
 		if err := s.d.DB.Conn(ctx).Take(&user, who.UserID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if user.MFAEnabledAt == nil {
 			return core.Conflict("Set up your second factor first")
 		}
-		keys := []string{throttleKey("mfa", core.IdString(user.ID))}
+		keys := []string{throttleKey("mfa", core.IDString(user.ID))}
 		if wait, err := throttled(ctx, s.d, keys); err != nil {
 			return err
 		} else if wait > 0 {
 			failure = tooMany(wait)
-			return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeDenied, Details: map[string]string{"reason": "throttled"}})
+			return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeDenied, Details: map[string]string{"reason": "throttled"}})
 		}
 		method, err := checkSecondFactor(ctx, s.d, &user, code)
 		if err != nil {
@@ -271,19 +271,19 @@ func (s *Sessions) VerifyMFA(ctx context.Context, token, code string) (SignedIn,
 				return err
 			}
 			failure = core.Invalid("code", "The code is not right. Enter the current 6-digit code from your authenticator app, or a recovery code")
-			return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeFailure})
+			return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeFailure})
 		}
 		if err := clearThrottle(ctx, s.d, keys[0]); err != nil {
 			return err
 		}
 		if err := s.d.DB.Conn(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if out.Token, err = startSession(ctx, s.d, user.ID, true); err != nil {
 			return err
 		}
 		out.Next = StepDone
-		return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"method": method}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "auth.mfa", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"method": method}})
 	})
 	if err != nil {
 		return SignedIn{}, err
@@ -300,13 +300,13 @@ func checkSecondFactor(ctx context.Context, d core.Deps, user *core.User, code s
 	}
 	if step, ok := VerifyTOTP(string(secret), code, d.Now(), user.MFALastStep); ok {
 		user.MFALastStep = step
-		return "totp", core.DbError(d.DB.Conn(ctx).Model(user).Update("mfa_last_step", step).Error)
+		return "totp", core.DBError(d.DB.Conn(ctx).Model(user).Update("mfa_last_step", step).Error)
 	}
 	res := d.DB.Conn(ctx).Model(&recoveryCode{}).
 		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", user.ID, RecoveryCodeHash(code)).
 		Update("used_at", d.Now())
 	if res.Error != nil {
-		return "", core.DbError(res.Error)
+		return "", core.DBError(res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return "recovery_code", nil
@@ -318,9 +318,9 @@ func checkSecondFactor(ctx context.Context, d core.Deps, user *core.User, code s
 func (s *Sessions) SignOut(ctx context.Context, who core.Actor) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.d.DB.Conn(ctx).Delete(&Session{}, "id = ?", who.SessionID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_out", ObjectType: "user", ObjectID: core.IdString(who.UserID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_out", ObjectType: "user", ObjectID: core.IDString(who.UserID), Outcome: core.OutcomeSuccess})
 	})
 }
 
@@ -330,7 +330,7 @@ func (s *Sessions) SignOutEverywhere(ctx context.Context, who core.Actor) error 
 		if err := endSessions(ctx, s.d.DB, who.UserID, ""); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_out_everywhere", ObjectType: "user", ObjectID: core.IdString(who.UserID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "auth.sign_out_everywhere", ObjectType: "user", ObjectID: core.IDString(who.UserID), Outcome: core.OutcomeSuccess})
 	})
 }
 
@@ -345,7 +345,7 @@ type SessionView struct {
 func (s *Sessions) List(ctx context.Context, who core.Actor) ([]SessionView, error) {
 	var rows []Session
 	if err := s.d.DB.Conn(ctx).Where("user_id = ?", who.UserID).Order("created_at DESC").Find(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	out := make([]SessionView, 0, len(rows))
 	for _, r := range rows {
@@ -372,9 +372,9 @@ func (s *Sessions) Revoke(ctx context.Context, who core.Actor, ref string) error
 				continue
 			}
 			if err := s.d.DB.Conn(ctx).Delete(&Session{}, "id = ?", v.ID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
-			return s.audit.Record(ctx, &who, core.Event{Action: "auth.session_revoke", ObjectType: "user", ObjectID: core.IdString(who.UserID), Outcome: core.OutcomeSuccess})
+			return s.audit.Record(ctx, &who, core.Event{Action: "auth.session_revoke", ObjectType: "user", ObjectID: core.IDString(who.UserID), Outcome: core.OutcomeSuccess})
 		}
 		return core.NotFound("Session not found")
 	})
@@ -391,7 +391,7 @@ func expireSessions(d core.Deps, audit *core.Audit) core.JobFunc {
 		err := d.DB.InTx(ctx, func(ctx context.Context) error {
 			res := d.DB.Conn(ctx).Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-cfg.SessionIdleTimeout)).Delete(&Session{})
 			if res.Error != nil {
-				return core.DbError(res.Error)
+				return core.DBError(res.Error)
 			}
 			if n = res.RowsAffected; n == 0 {
 				return nil

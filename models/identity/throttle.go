@@ -67,7 +67,7 @@ func kindOf(key string) string {
 func throttled(ctx context.Context, d core.Deps, keys []string) (time.Duration, error) {
 	var rows []signInThrottle
 	if err := d.DB.Conn(ctx).Where("key IN ?", keys).Find(&rows).Error; err != nil {
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	now := d.Now()
 	var wait time.Duration
@@ -90,7 +90,7 @@ func recordFailure(ctx context.Context, d core.Deps, keys []string) error {
 		var r signInThrottle
 		err := d.DB.Conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Take(&r, "key = ?", key).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if r.Key == "" || now.Sub(r.WindowStartedAt) >= throttleWindow {
 			r = signInThrottle{Key: key, WindowStartedAt: now, LockedUntil: r.LockedUntil}
@@ -108,7 +108,7 @@ func recordFailure(ctx context.Context, d core.Deps, keys []string) error {
 			r.Failures, r.WindowStartedAt = 0, now
 		}
 		if err := d.DB.Conn(ctx).Save(&r).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -116,7 +116,7 @@ func recordFailure(ctx context.Context, d core.Deps, keys []string) error {
 
 // clearThrottle forgets the failures under key after a success.
 func clearThrottle(ctx context.Context, d core.Deps, key string) error {
-	return core.DbError(d.DB.Conn(ctx).Delete(&signInThrottle{}, "key = ?", key).Error)
+	return core.DBError(d.DB.Conn(ctx).Delete(&signInThrottle{}, "key = ?", key).Error)
 }
 
 // tooMany is the answer to a throttled attempt, saying how long to wait in whole minutes or

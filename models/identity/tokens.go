@@ -71,7 +71,7 @@ func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (strin
 		if err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IdString(tok.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IDString(tok.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"name": tok.Name, "scope": tok.Scope, "expires": tok.ExpiresAt.Format(time.DateOnly)}})
 	})
 	return secret, tok, err
@@ -95,7 +95,7 @@ func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (s
 	tok := APIToken{UserID: userID, Name: in.Name, Prefix: secret[:len(tokenPrefix)+6], TokenHash: hash, Scope: in.Scope,
 		ExpiresAt: now.Add(time.Duration(in.ExpiresIn) * 24 * time.Hour), CreatedAt: now}
 	if err := d.DB.Conn(ctx).Create(&tok).Error; err != nil {
-		return "", APIToken{}, core.DbError(err)
+		return "", APIToken{}, core.DBError(err)
 	}
 	return secret, tok, nil
 }
@@ -107,7 +107,7 @@ func (t *Tokens) List(ctx context.Context, who core.Actor) ([]APIToken, error) {
 	}
 	var out []APIToken
 	err := t.d.DB.Conn(ctx).Where("user_id = ?", who.UserID).Order("created_at DESC, id DESC").Find(&out).Error
-	return out, core.DbError(err)
+	return out, core.DBError(err)
 }
 
 // Revoke stops one of the actor's tokens working at once. Errors: ENOTFOUND.
@@ -122,15 +122,15 @@ func (t *Tokens) Revoke(ctx context.Context, who core.Actor, id int64) error {
 			return core.NotFound("Token not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if tok.RevokedAt != nil {
 			return nil
 		}
 		if err := t.d.DB.Conn(ctx).Model(&tok).Update("revoked_at", t.d.Now()).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "token.revoke", ObjectType: "token", ObjectID: core.IdString(tok.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"name": tok.Name}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "token.revoke", ObjectType: "token", ObjectID: core.IDString(tok.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"name": tok.Name}})
 	})
 }
 
@@ -147,7 +147,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (core.Actor, e
 		return core.Actor{}, fail
 	}
 	if err != nil {
-		return core.Actor{}, core.DbError(err)
+		return core.Actor{}, core.DBError(err)
 	}
 	now := t.d.Now()
 	if !tok.Live(now) {
@@ -155,14 +155,14 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (core.Actor, e
 	}
 	var u core.User
 	if err := t.d.DB.Conn(ctx).Take(&u, tok.UserID).Error; err != nil {
-		return core.Actor{}, core.DbError(err)
+		return core.Actor{}, core.DBError(err)
 	}
 	if u.DisabledAt != nil || !core.OrgActive(ctx, t.d, u.OrganisationID) {
 		return core.Actor{}, fail
 	}
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
 		if err := t.d.DB.Conn(ctx).Model(&tok).Update("last_used_at", now).Error; err != nil {
-			return core.Actor{}, core.DbError(err)
+			return core.Actor{}, core.DBError(err)
 		}
 	}
 	a := core.ActorOf(t.d, u, now)

@@ -159,7 +159,7 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 	}
 	var users []core.User
 	if err := q.Order("name, id").Limit(limit + 1).Find(&users).Error; err != nil {
-		return UserPage{}, core.DbError(err)
+		return UserPage{}, core.DBError(err)
 	}
 	page := UserPage{Everywhere: everywhere, Actions: core.Actions{Create: u.MayCreate(ctx, who) == nil}}
 	users, page.Next = core.CutPage(users, limit, func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
@@ -208,7 +208,7 @@ func (u *Users) load(ctx context.Context, who core.Actor, id int64, act policies
 		return core.User{}, core.NotFound("User not found")
 	}
 	if err != nil {
-		return core.User{}, core.DbError(err)
+		return core.User{}, core.DBError(err)
 	}
 	obj := userObject(user, who, u.roles(user))
 	if err := core.CanSee(ctx, u.d.Authz, who, policies.ActRead, obj, "User"); err != nil {
@@ -239,7 +239,7 @@ func (u *Users) views(ctx context.Context, users []core.User) ([]UserView, error
 	if len(ids) > 0 {
 		var orgs []core.Organisation
 		if err := u.d.DB.Conn(ctx).Where("id IN ?", ids).Find(&orgs).Error; err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		for _, o := range orgs {
 			names[o.ID] = o.Name
@@ -304,13 +304,13 @@ func (u *Users) create(ctx context.Context, who *core.Actor, in UserInput, detai
 	user := core.User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
 		VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
 	if err := u.d.DB.Conn(ctx).Create(&user).Error; err != nil {
-		return core.User{}, core.DbError(err)
+		return core.User{}, core.DBError(err)
 	}
 	d := map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}
 	for k, v := range details {
 		d[k] = v
 	}
-	if err := u.audit.Record(ctx, who, core.Event{Action: "user.create", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: d}); err != nil {
+	if err := u.audit.Record(ctx, who, core.Event{Action: "user.create", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: d}); err != nil {
 		return core.User{}, err
 	}
 	return user, u.setRoles(ctx, who, user, in.Roles)
@@ -370,9 +370,9 @@ func (u *Users) Update(ctx context.Context, who core.Actor, id int64, in UserInp
 		}
 		user.Name, user.Email, user.VettingLevel, user.VettingExpiresOn, user.UpdatedAt = in.Name, in.Email, in.VettingLevel, in.VettingExpiresOn, u.d.Now()
 		if err := u.d.DB.Conn(ctx).Save(&user).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return u.audit.Record(ctx, &who, core.Event{Action: "user.update", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return u.audit.Record(ctx, &who, core.Event{Action: "user.update", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: details})
 	})
 	if err != nil {
 		return UserView{}, err
@@ -455,7 +455,7 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 			return core.Internal(err)
 		}
 		changed = true
-		if err := u.audit.Record(ctx, who, core.Event{Action: "role.revoke", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
+		if err := u.audit.Record(ctx, who, core.Event{Action: "role.revoke", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
 			return err
 		}
 	}
@@ -467,7 +467,7 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 			return core.Internal(err)
 		}
 		changed = true
-		if err := u.audit.Record(ctx, who, core.Event{Action: "role.grant", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
+		if err := u.audit.Record(ctx, who, core.Event{Action: "role.grant", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess, Details: map[string]string{"role": r}}); err != nil {
 			return err
 		}
 	}
@@ -510,9 +510,9 @@ func (u *Users) SetDisabled(ctx context.Context, who core.Actor, id int64, disab
 		}
 		user.UpdatedAt = now
 		if err := u.d.DB.Conn(ctx).Save(&user).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return u.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess})
+		return u.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess})
 	})
 	if err != nil {
 		return UserView{}, err
@@ -532,15 +532,15 @@ func (u *Users) ResetMFA(ctx context.Context, who core.Actor, id int64) (UserVie
 			return core.Conflict("Reset your own second factor from your account page.")
 		}
 		if err := u.d.DB.Conn(ctx).Model(&user).Updates(map[string]any{"mfa_secret": "", "mfa_enabled_at": nil, "mfa_last_step": 0, "updated_at": u.d.Now()}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := u.d.DB.Conn(ctx).Where("user_id = ?", user.ID).Delete(&recoveryCode{}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := endSessions(ctx, u.d.DB, user.ID, ""); err != nil {
 			return err
 		}
-		return u.audit.Record(ctx, &who, core.Event{Action: "mfa.reset", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess})
+		return u.audit.Record(ctx, &who, core.Event{Action: "mfa.reset", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess})
 	})
 	if err != nil {
 		return UserView{}, err
@@ -573,7 +573,7 @@ func (u *Users) SetPasswordLink(ctx context.Context, who core.Actor, id int64) (
 				return err
 			}
 		}
-		return u.audit.Record(ctx, &who, core.Event{Action: "user.set_password_link", ObjectType: "user", ObjectID: core.IdString(user.ID), Outcome: core.OutcomeSuccess,
+		return u.audit.Record(ctx, &who, core.Event{Action: "user.set_password_link", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"delivery": delivery}})
 	})
 	return link, err
@@ -582,7 +582,7 @@ func (u *Users) SetPasswordLink(ctx context.Context, who core.Actor, id int64) (
 func (u *Users) emailFree(ctx context.Context, email string, except int64) error {
 	var n int64
 	if err := u.d.DB.Conn(ctx).Model(&core.User{}).Where("email = ? AND id <> ?", email, except).Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if n > 0 {
 		return &core.Error{Code: core.ECONFLICT, Field: "email", Message: "Another account already uses this email address"}
@@ -660,7 +660,7 @@ func (u *Users) passwordEmail(ctx context.Context, n core.Notification, to core.
 	return passwordMail(n.Kind, to.Name, link), err
 }
 
-// emailComposers are identity's emails that carry more than the generic text.
+// EmailComposers are identity's emails that carry more than the generic text.
 func (u *Users) EmailComposers() map[string]core.EmailComposer {
 	return map[string]core.EmailComposer{NoticeInvitation: u.passwordEmail, NoticePasswordLink: u.passwordEmail}
 }

@@ -1,3 +1,5 @@
+// Package mail sends the email outbox over SMTP and decides what an email may say: never case
+// material, only what a notification's kind and stored topic allow.
 package mail
 
 import (
@@ -210,7 +212,7 @@ func (m *Service) claim(ctx context.Context, r *deliveryReport) (mailRow, bool, 
 			return mailRow{}, false, nil
 		}
 		if err != nil {
-			return mailRow{}, false, core.DbError(err)
+			return mailRow{}, false, core.DBError(err)
 		}
 		if row.ClaimedUntil != nil {
 			why := "Not sent: the sender stopped during delivery, so the message may have gone; it is not sent again."
@@ -218,7 +220,7 @@ func (m *Service) claim(ctx context.Context, r *deliveryReport) (mailRow, bool, 
 				Where("claimed_until IS NULL OR claimed_until <= ?", now).
 				Updates(map[string]any{"failed_at": now, "claimed_until": nil, "claim_token": "", "last_error": why})
 			if res.Error != nil {
-				return mailRow{}, false, core.DbError(res.Error)
+				return mailRow{}, false, core.DBError(res.Error)
 			}
 			if res.RowsAffected == 1 {
 				r.failed++
@@ -231,7 +233,7 @@ func (m *Service) claim(ctx context.Context, r *deliveryReport) (mailRow, bool, 
 		res := db.Model(&mailRow{}).Where("id = ? AND claimed_until IS NULL AND delivered_at IS NULL AND failed_at IS NULL", row.ID).
 			Updates(map[string]any{"claimed_until": until, "claim_token": token, "attempts": gorm.Expr("attempts + 1")})
 		if res.Error != nil {
-			return mailRow{}, false, core.DbError(res.Error)
+			return mailRow{}, false, core.DBError(res.Error)
 		}
 		if res.RowsAffected == 1 {
 			row.ClaimedUntil, row.ClaimToken, row.Attempts = &until, token, row.Attempts+1
@@ -249,7 +251,7 @@ func (m *Service) expireOld(ctx context.Context) (int, error) {
 	res := m.d.DB.Conn(ctx).Model(&mailRow{}).
 		Where("channel = ? AND delivered_at IS NULL AND failed_at IS NULL AND claimed_until IS NULL AND created_at < ?", core.ChannelEmail, now.Add(-mailMaxAge)).
 		Updates(map[string]any{"failed_at": now, "last_error": "Not sent: it waited more than 72 hours (was email switched off?)."})
-	return int(res.RowsAffected), core.DbError(res.Error)
+	return int(res.RowsAffected), core.DBError(res.Error)
 }
 
 // settle records the outcome of a claimed row, only while the claim is still this sender's.
@@ -257,7 +259,7 @@ func (m *Service) settle(ctx context.Context, row mailRow, set map[string]any) e
 	set["claimed_until"], set["claim_token"] = nil, ""
 	res := m.d.DB.Conn(ctx).Model(&mailRow{}).Where("id = ? AND claim_token = ?", row.ID, row.ClaimToken).Updates(set)
 	if res.Error != nil {
-		return core.DbError(res.Error)
+		return core.DBError(res.Error)
 	}
 	if res.RowsAffected != 1 {
 		m.d.Log.WarnContext(ctx, "email claim lost before its outcome was recorded", slog.Int64("outbox_id", row.ID))
@@ -305,7 +307,7 @@ func (m *Service) compose(ctx context.Context, row mailRow) ([]byte, string, err
 	db := m.d.DB.Conn(ctx)
 	var n core.Notification
 	if err := db.Take(&n, row.NotificationID).Error; err != nil {
-		return nil, "", core.DbError(err)
+		return nil, "", core.DBError(err)
 	}
 	var u core.User
 	err := db.Take(&u, n.UserID).Error
@@ -313,7 +315,7 @@ func (m *Service) compose(ctx context.Context, row mailRow) ([]byte, string, err
 		return nil, "", &permanentError{"Not sent: the account no longer exists."}
 	}
 	if err != nil {
-		return nil, "", core.DbError(err)
+		return nil, "", core.DBError(err)
 	}
 	if u.DisabledAt != nil {
 		return nil, "", &permanentError{"Not sent: the account is disabled."}
@@ -469,7 +471,7 @@ func outcome(err error) sendOutcome {
 // JobDeliverOutbox sends the email outbox; it exists only when a mail relay is configured.
 const JobDeliverOutbox = "deliver-outbox"
 
-// jobs are email's background jobs.
+// Jobs are email's background jobs.
 func (m *Service) Jobs() []core.Job {
 	return []core.Job{{Name: JobDeliverOutbox, Every: time.Minute, Run: m.DeliverOutbox}}
 }

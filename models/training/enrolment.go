@@ -103,7 +103,7 @@ func (t *Service) loadEnrolment(ctx context.Context, who core.Actor, id int64) (
 		return e, policies.Object{}, core.NotFound("Booking not found")
 	}
 	if err != nil {
-		return e, policies.Object{}, core.DbError(err)
+		return e, policies.Object{}, core.DBError(err)
 	}
 	obj, err := t.enrolmentObject(ctx, who, e)
 	if err != nil {
@@ -135,7 +135,7 @@ func (t *Service) lockSessionRow(ctx context.Context, id int64) (CourseSession, 
 		return s, Course{}, err
 	}
 	var c Course
-	return s, c, core.DbError(t.d.DB.Conn(ctx).Take(&c, s.CourseID).Error)
+	return s, c, core.DBError(t.d.DB.Conn(ctx).Take(&c, s.CourseID).Error)
 }
 
 // lockSession locks a session's row for the rest of the transaction and reads it: the seats
@@ -147,7 +147,7 @@ func (t *Service) lockSession(ctx context.Context, id int64) (CourseSession, err
 	if t.d.DB.Dialect() == core.DialectPostgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	return s, core.DbError(q.Take(&s, id).Error)
+	return s, core.DBError(q.Take(&s, id).Error)
 }
 
 // lockLearners holds the learners' rows for the transaction (in id order, so two transactions
@@ -158,7 +158,7 @@ func (t *Service) lockLearners(ctx context.Context, ids ...int64) error {
 		return nil // SQLite's immediate transactions already run one at a time
 	}
 	var got []int64
-	return core.DbError(t.d.DB.Conn(ctx).Raw("SELECT id FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE", ids).Scan(&got).Error)
+	return core.DBError(t.d.DB.Conn(ctx).Raw("SELECT id FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE", ids).Scan(&got).Error)
 }
 
 // voice phrases refusals for the learner themselves or, in bulk, for the person named.
@@ -183,7 +183,7 @@ func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, r
 	}
 	var org core.Organisation
 	if err := t.d.DB.Conn(ctx).Take(&org, learner.OrganisationID).Error; err != nil {
-		return Enrolment{}, core.DbError(err)
+		return Enrolment{}, core.DBError(err)
 	}
 	if reason := notEligible(c, roles, org.Kind); reason != "" {
 		return Enrolment{}, core.Conflict(reason)
@@ -196,7 +196,7 @@ func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, r
 			EnrolmentWaitlisted: "are already on the waiting list"}[existing.State]
 		return Enrolment{}, core.Conflict(v.they + " " + what + " on this session.")
 	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return Enrolment{}, core.DbError(err)
+		return Enrolment{}, core.DBError(err)
 	}
 	if err := t.checkPrerequisites(ctx, learner.ID, c, s.StartsAt, v); err != nil {
 		return Enrolment{}, err
@@ -219,7 +219,7 @@ func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, r
 		e.State = EnrolmentRequested
 		exp := now.AddDate(0, 0, c.ApprovalDays)
 		e.ExpiresAt = &exp
-		return e, core.DbError(t.d.DB.Conn(ctx).Create(&e).Error)
+		return e, core.DBError(t.d.DB.Conn(ctx).Create(&e).Error)
 	}
 	if approved && c.ApprovalRequired {
 		e.DecidedBy, e.DecidedAt = &by.UserID, &now
@@ -227,7 +227,7 @@ func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, r
 	if err := t.place(ctx, s, &e); err != nil {
 		return e, err
 	}
-	return e, core.DbError(t.d.DB.Conn(ctx).Create(&e).Error)
+	return e, core.DBError(t.d.DB.Conn(ctx).Create(&e).Error)
 }
 
 // bookable refuses a request on a session that is not open for booking at now.
@@ -254,7 +254,7 @@ func (t *Service) place(ctx context.Context, s *CourseSession, e *Enrolment) err
 	e.PlacedAt, e.UpdatedAt, e.ExpiresAt = &now, now, nil
 	res := db.Exec("UPDATE course_sessions SET seats_taken = seats_taken + 1, updated_at = ? WHERE id = ? AND seats_taken < capacity", now, s.ID)
 	if res.Error != nil {
-		return core.DbError(res.Error)
+		return core.DBError(res.Error)
 	}
 	if res.RowsAffected == 1 {
 		s.SeatsTaken++
@@ -262,7 +262,7 @@ func (t *Service) place(ctx context.Context, s *CourseSession, e *Enrolment) err
 		return nil
 	}
 	if err := db.Exec("UPDATE course_sessions SET waiting = waiting + 1, updated_at = ? WHERE id = ?", now, s.ID).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	s.Waiting++
 	pos := s.Waiting
@@ -282,13 +282,13 @@ func (t *Service) promoteFirst(ctx context.Context, s *CourseSession, c Course) 
 	}
 	res := db.Exec("UPDATE course_sessions SET seats_taken = seats_taken + 1, waiting = waiting - 1, updated_at = ? WHERE id = ? AND seats_taken < capacity AND waiting > 0", now, s.ID)
 	if res.Error != nil {
-		return nil, core.DbError(res.Error)
+		return nil, core.DBError(res.Error)
 	}
 	if res.RowsAffected != 1 {
 		return nil, core.Internal(fmt.Errorf("session %d: no free place to promote into", s.ID))
 	}
 	if err := db.Model(&first).Updates(map[string]any{"state": EnrolmentEnrolled, "position": nil, "enrolled_at": now, "updated_at": now}).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	first.State, first.Position, first.EnrolledAt = EnrolmentEnrolled, nil, &now
 	s.SeatsTaken++
@@ -299,8 +299,8 @@ func (t *Service) promoteFirst(ctx context.Context, s *CourseSession, c Course) 
 	if err := t.notify(ctx, c, first.UserID, core.NoticePromotion, fmt.Sprintf("A place came free on %s %s starting %s: it is yours.", c.Code, c.Title, trainingDate(s.StartsAt)), sessionLink(s.ID)); err != nil {
 		return nil, err
 	}
-	return &first, t.audit.Record(ctx, nil, core.Event{Action: "enrolment.promote", ObjectType: "enrolment", ObjectID: core.IdString(first.ID), Outcome: core.OutcomeSuccess,
-		Details: map[string]string{"session": core.IdString(s.ID)}})
+	return &first, t.audit.Record(ctx, nil, core.Event{Action: "enrolment.promote", ObjectType: "enrolment", ObjectID: core.IDString(first.ID), Outcome: core.OutcomeSuccess,
+		Details: map[string]string{"session": core.IDString(s.ID)}})
 }
 
 // closeGap moves everyone waiting behind position pos up one, so positions stay 1..n with no
@@ -308,9 +308,9 @@ func (t *Service) promoteFirst(ctx context.Context, s *CourseSession, c Course) 
 func (t *Service) closeGap(ctx context.Context, sessionID int64, pos int) error {
 	db := t.d.DB.Conn(ctx)
 	if err := db.Exec("UPDATE enrolments SET position = -position WHERE session_id = ? AND state = ? AND position > ?", sessionID, EnrolmentWaitlisted, pos).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
-	return core.DbError(db.Exec("UPDATE enrolments SET position = -position - 1 WHERE session_id = ? AND state = ? AND position < 0", sessionID, EnrolmentWaitlisted).Error)
+	return core.DBError(db.Exec("UPDATE enrolments SET position = -position - 1 WHERE session_id = ? AND state = ? AND position < 0", sessionID, EnrolmentWaitlisted).Error)
 }
 
 // release ends e's hold on its session, in state (withdrawn or cancelled): a place goes at once
@@ -320,14 +320,14 @@ func (t *Service) release(ctx context.Context, s *CourseSession, c Course, e *En
 	now := t.d.Now()
 	was, pos := e.State, e.Position
 	if err := db.Model(e).Updates(map[string]any{"state": state, "position": nil, "reason": reason, "ended_at": now, "updated_at": now}).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	e.State, e.Position, e.Reason, e.EndedAt = state, nil, reason, &now
 	switch was {
 	case EnrolmentEnrolled:
 		res := db.Exec("UPDATE course_sessions SET seats_taken = seats_taken - 1, updated_at = ? WHERE id = ? AND seats_taken > 0", now, s.ID)
 		if res.Error != nil {
-			return nil, core.DbError(res.Error)
+			return nil, core.DBError(res.Error)
 		}
 		if res.RowsAffected != 1 {
 			return nil, core.Internal(fmt.Errorf("session %d: releasing a place none of which is taken", s.ID))
@@ -338,7 +338,7 @@ func (t *Service) release(ctx context.Context, s *CourseSession, c Course, e *En
 		}
 	case EnrolmentWaitlisted:
 		if err := db.Exec("UPDATE course_sessions SET waiting = waiting - 1, updated_at = ? WHERE id = ? AND waiting > 0", now, s.ID).Error; err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		s.Waiting--
 		return nil, t.closeGap(ctx, s.ID, *pos)
@@ -356,7 +356,7 @@ func (t *Service) checkPrerequisites(ctx context.Context, userID int64, c Course
 		Where(`NOT EXISTS (SELECT 1 FROM certificates x WHERE x.course_id = courses.id AND x.user_id = ? AND (x.expires_on IS NULL OR x.expires_on > ?))`, userID, day).
 		Order("courses.code").Scan(&missing).Error
 	if err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if len(missing) == 0 {
 		return nil
@@ -384,7 +384,7 @@ func (t *Service) checkOverlap(ctx context.Context, userID, sessionID int64, v v
 		              WHERE a.session_id = ? AND b.session_id = e.session_id)
 		ORDER BY s.starts_at LIMIT 1`, userID, liveStates(), sessionID, sessionID).Scan(&clash).Error
 	if err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if len(clash) == 0 {
 		return nil
@@ -424,7 +424,7 @@ func (t *Service) Request(ctx context.Context, who core.Actor, sessionID int64) 
 		}
 		var learner core.User
 		if err := t.d.DB.Conn(ctx).Take(&learner, who.UserID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		e, err := t.admit(ctx, who, learner, who.Roles, &s, c, false, youVoice)
 		if err != nil {
@@ -436,8 +436,8 @@ func (t *Service) Request(ctx context.Context, who core.Actor, sessionID int64) 
 		if err := t.announce(ctx, e, s, c, false); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.request", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"session": core.IdString(s.ID), "state": e.State}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.request", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"session": core.IDString(s.ID), "state": e.State}})
 	})
 	if err != nil {
 		return EnrolmentView{}, err
@@ -473,7 +473,7 @@ func (t *Service) announce(ctx context.Context, e Enrolment, s CourseSession, c 
 	}
 	var learner core.User
 	if err := t.d.DB.Conn(ctx).Take(&learner, e.UserID).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	for _, sup := range supervisors {
 		if sup == e.UserID {
@@ -492,7 +492,7 @@ func (t *Service) supervisorsOf(ctx context.Context, orgID int64) ([]int64, erro
 	var principals []string
 	if err := t.d.DB.Conn(ctx).Table("casbin_rule").Where("ptype = ? AND v1 = ? AND v2 = ?", "g", policies.RoleSupervisor, policies.OrgDomain(orgID)).
 		Pluck("v0", &principals).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var ids []int64
 	for _, p := range principals {
@@ -506,7 +506,7 @@ func (t *Service) supervisorsOf(ctx context.Context, orgID int64) ([]int64, erro
 	}
 	var active []int64
 	err := t.d.DB.Conn(ctx).Model(&core.User{}).Where("id IN ? AND disabled_at IS NULL AND organisation_id = ?", ids, orgID).Order("id").Pluck("id", &active).Error
-	return active, core.DbError(err)
+	return active, core.DBError(err)
 }
 
 // onEnrolment runs op on enrolment id in one transaction, with the enrolment, its session and
@@ -551,11 +551,11 @@ func givenReason(reason, missing string) (string, error) {
 
 // releaseEvent records that e gave up its place or position, and who was promoted into it.
 func (t *Service) releaseEvent(ctx context.Context, who core.Actor, action string, e Enrolment, details map[string]string, promoted *Enrolment) error {
-	details["session"] = core.IdString(e.SessionID)
+	details["session"] = core.IDString(e.SessionID)
 	if promoted != nil {
-		details["promoted"] = core.IdString(promoted.ID)
+		details["promoted"] = core.IDString(promoted.ID)
 	}
-	return t.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess, Details: details})
+	return t.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess, Details: details})
 }
 
 // Withdraw gives up the actor's own request, place or waiting-list position. A place goes at
@@ -627,13 +627,13 @@ func (t *Service) Approve(ctx context.Context, who core.Actor, id int64) (Enrolm
 			return err
 		}
 		if err := t.d.DB.Conn(ctx).Model(e).Select("state", "position", "decided_by", "decided_at", "placed_at", "enrolled_at", "expires_at", "updated_at").Updates(e).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.announceDecision(ctx, *e, *s, c); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.approve", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"session": core.IdString(s.ID), "state": e.State}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.approve", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"session": core.IDString(s.ID), "state": e.State}})
 	})
 }
 
@@ -691,7 +691,7 @@ func (t *Service) ForDecision(ctx context.Context, who core.Actor, id int64) (En
 	return t.forPage(ctx, who, id, func(e Enrolment, obj policies.Object) error {
 		var s CourseSession
 		if err := t.d.DB.Conn(ctx).Take(&s, e.SessionID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		return t.decidable(ctx, who, e, obj, s)
 	})
@@ -717,14 +717,14 @@ func (t *Service) Decline(ctx context.Context, who core.Actor, id int64, reason 
 		now := t.d.Now()
 		if err := t.d.DB.Conn(ctx).Model(e).Updates(map[string]any{"state": EnrolmentDeclined, "reason": reason, "decided_by": who.UserID,
 			"decided_at": now, "ended_at": now, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.notify(ctx, c, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your supervisor declined your request for %s %s starting %s: %s",
 			c.Code, c.Title, trainingDate(s.StartsAt), reason), sessionLink(s.ID)); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.decline", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"session": core.IdString(s.ID)}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.decline", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"session": core.IDString(s.ID)}})
 	})
 }
 
@@ -763,7 +763,7 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 	var due []int64
 	if err := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where(where, args...).Where("state = ? AND expires_at <= ?", EnrolmentRequested, now).
 		Order("id").Limit(expiryBatch).Pluck("id", &due).Error; err != nil {
-		return 0, false, core.DbError(err)
+		return 0, false, core.DBError(err)
 	}
 	if len(due) == 0 {
 		return 0, false, nil
@@ -775,7 +775,7 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 		// lock before the request's row: expiring never waits in a circle with them.
 		var sessions []int64
 		if err := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where("id IN ?", due).Distinct().Order("session_id").Pluck("session_id", &sessions).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		for _, sid := range sessions {
 			if _, _, err := t.lockSessionRow(ctx, sid); err != nil {
@@ -784,14 +784,14 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 		}
 		var list []Enrolment
 		if err := t.d.DB.Conn(ctx).Where("id IN ? AND state = ? AND expires_at <= ?", due, EnrolmentRequested, now).Order("id").Find(&list).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		courses := map[int64]Course{}
 		for _, e := range list {
 			res := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where("id = ? AND state = ?", e.ID, EnrolmentRequested).
 				Updates(map[string]any{"state": EnrolmentExpired, "ended_at": *e.ExpiresAt, "updated_at": now})
 			if res.Error != nil {
-				return core.DbError(res.Error)
+				return core.DBError(res.Error)
 			}
 			if res.RowsAffected == 0 {
 				continue // decided meanwhile
@@ -800,7 +800,7 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 			c, ok := courses[e.CourseID]
 			if !ok {
 				if err := t.d.DB.Conn(ctx).Take(&c, e.CourseID).Error; err != nil {
-					return core.DbError(err)
+					return core.DBError(err)
 				}
 				courses[e.CourseID] = c
 			}
@@ -808,8 +808,8 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 				c.Code, c.Title, trainingDate(*e.ExpiresAt)), sessionLink(e.SessionID)); err != nil {
 				return err
 			}
-			if err := t.audit.Record(ctx, nil, core.Event{Action: "enrolment.expire", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-				Details: map[string]string{"session": core.IdString(e.SessionID)}}); err != nil {
+			if err := t.audit.Record(ctx, nil, core.Event{Action: "enrolment.expire", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+				Details: map[string]string{"session": core.IDString(e.SessionID)}}); err != nil {
 				return err
 			}
 		}
@@ -860,13 +860,13 @@ func (t *Service) enrolmentViews(ctx context.Context, list []Enrolment) ([]Enrol
 	var ss []CourseSession
 	var cs []Course
 	if err := db.Select("id, name, email, organisation_id").Where("id IN ?", uids).Find(&us).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	if err := db.Where("id IN ?", sids).Find(&ss).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	if err := db.Where("id IN ?", cids).Find(&cs).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, u := range us {
 		users[u.ID] = u
@@ -902,7 +902,7 @@ func (t *Service) enrolmentsOf(ctx context.Context, userID int64) ([]EnrolmentVi
 	err := t.d.DB.Conn(ctx).Joins("JOIN course_sessions s ON s.id = enrolments.session_id").Where("enrolments.user_id = ?", userID).
 		Order("s.starts_at DESC, enrolments.id DESC").Limit(500).Find(&list).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return t.enrolmentViews(ctx, list)
 }
@@ -938,10 +938,10 @@ func (t *Service) Approvals(ctx context.Context, who core.Actor, after string, l
 	// Ids grow with the time of the request: id order is the order they were made in.
 	var list []Enrolment
 	if err := q.Order("id").Limit(limit + 1).Find(&list).Error; err != nil {
-		return ApprovalPage{}, core.DbError(err)
+		return ApprovalPage{}, core.DBError(err)
 	}
 	var page ApprovalPage
-	list, page.Next = core.CutPage(list, limit, func(e Enrolment) string { return core.IdString(e.ID) })
+	list, page.Next = core.CutPage(list, limit, func(e Enrolment) string { return core.IDString(e.ID) })
 	views, err := t.enrolmentViews(ctx, list)
 	page.Enrolments = views
 	return page, err
@@ -976,7 +976,7 @@ func (t *Service) Learners(ctx context.Context, who core.Actor, sessionID int64)
 	}
 	var list []Enrolment
 	if err := t.d.DB.Conn(ctx).Where("session_id = ?", s.ID).Order("position, requested_at, id").Find(&list).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	views, err := t.enrolmentViews(ctx, list)
 	if err != nil {

@@ -95,7 +95,7 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 		if len(emails) > 0 {
 			var us []core.User
 			if err := t.d.DB.Conn(ctx).Where("organisation_id = ? AND email IN ? AND disabled_at IS NULL", who.OrgID, emails).Find(&us).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			for _, u := range us {
 				people[u.Email] = u
@@ -152,8 +152,8 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 					if err := t.announce(ctx, e, s, c, true); err != nil {
 						return err
 					}
-					if err := t.audit.Record(ctx, &who, core.Event{Action: "enrolment.request", ObjectType: "enrolment", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-						Details: map[string]string{"session": core.IdString(s.ID), "state": e.State, "via": "bulk", "learner": core.IdString(u.ID)}}); err != nil {
+					if err := t.audit.Record(ctx, &who, core.Event{Action: "enrolment.request", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+						Details: map[string]string{"session": core.IDString(s.ID), "state": e.State, "via": "bulk", "learner": core.IDString(u.ID)}}); err != nil {
 						return err
 					}
 				}
@@ -170,7 +170,7 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 			}
 			report.Rows = append(report.Rows, row)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.bulk", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.bulk", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"rows": fmt.Sprint(len(lines)), "enrolled": fmt.Sprint(report.Enrolled), "waitlisted": fmt.Sprint(report.Waitlisted),
 				"awaiting": fmt.Sprint(report.Awaiting), "not_eligible": fmt.Sprint(report.NotEligible)}})
 	})

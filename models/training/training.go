@@ -1,3 +1,5 @@
+// Package training holds courses, sessions, enrolment with approvals and fair waiting lists,
+// material, attendance, certificates, recertification reminders and learning records.
 package training
 
 import (
@@ -249,13 +251,13 @@ func (t *Service) relations(ctx context.Context, userID, courseID, sessionID int
 		EXISTS (SELECT 1 FROM enrolments WHERE course_id = ? AND user_id = ? AND state IN ?) AS c,
 		EXISTS (SELECT 1 FROM enrolments WHERE session_id = ? AND user_id = ? AND state IN ?) AS d`,
 		courseID, userID, sessionID, userID, courseID, userID, places, sessionID, userID, places).Scan(&row).Error
-	return trainingRelations{teachesCourse: row.A, teachesSession: row.B, placeOnCourse: row.C, placeOnSession: row.D}, core.DbError(err)
+	return trainingRelations{teachesCourse: row.A, teachesSession: row.B, placeOnCourse: row.C, placeOnSession: row.D}, core.DBError(err)
 }
 
 func (t *Service) teaches(ctx context.Context, userID, courseID int64) (bool, error) {
 	var n int64
 	err := t.d.DB.Conn(ctx).Model(&courseTrainer{}).Where("course_id = ? AND user_id = ?", courseID, userID).Count(&n).Error
-	return n > 0, core.DbError(err)
+	return n > 0, core.DBError(err)
 }
 
 // loadCourse reads a course the actor may see: a draft only by its trainers. Anything else is
@@ -267,7 +269,7 @@ func (t *Service) loadCourse(ctx context.Context, who core.Actor, id int64) (Cou
 		return Course{}, policies.Object{}, core.NotFound("Course not found")
 	}
 	if err != nil {
-		return Course{}, policies.Object{}, core.DbError(err)
+		return Course{}, policies.Object{}, core.DBError(err)
 	}
 	obj, err := t.courseObject(ctx, who, c)
 	if err != nil {
@@ -306,15 +308,15 @@ func (t *Service) courseView(ctx context.Context, who core.Actor, c Course, obj 
 	if err := db.Table("courses").Select("courses.id, courses.code, courses.title").
 		Joins("JOIN course_prerequisites p ON p.prerequisite_id = courses.id").Where("p.course_id = ?", c.ID).
 		Order("courses.code").Scan(&v.Prerequisites).Error; err != nil {
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	if err := db.Table("users").Select("users.id, users.name").Joins("JOIN course_trainers ct ON ct.user_id = users.id").
 		Where("ct.course_id = ?", c.ID).Order("users.name, users.id").Scan(&v.Trainers).Error; err != nil {
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	var org core.Organisation
 	if err := db.Take(&org, who.OrgID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	if reason := notEligible(c, who.Roles, org.Kind); reason != "" {
 		v.NotEligible = reason
@@ -380,16 +382,16 @@ func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInp
 			ApprovalRequired: in.ApprovalRequired, ApprovalDays: in.ApprovalDays, CPDHours: in.CPDHours, ValidityMonths: in.ValidityMonths,
 			Classification: in.Classification, CreatedBy: &who.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := t.d.DB.Conn(ctx).Create(&c).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		id = c.ID
 		if err := t.d.DB.Conn(ctx).Create(&courseTrainer{CourseID: c.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.setPrerequisites(ctx, who, c.ID, in.Prerequisites); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "course.create", ObjectType: "course", ObjectID: core.IdString(c.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "course.create", ObjectType: "course", ObjectID: core.IDString(c.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"code": c.Code, "title": c.Title}})
 	})
 	if err != nil {
@@ -401,7 +403,7 @@ func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInp
 func (t *Service) codeFree(ctx context.Context, code string, except int64) error {
 	var n int64
 	if err := t.d.DB.Conn(ctx).Model(&Course{}).Where("code = ? AND id <> ?", code, except).Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if n > 0 {
 		return &core.Error{Code: core.ECONFLICT, Field: "code", Message: "Another course already uses the code " + code}
@@ -433,11 +435,11 @@ func (t *Service) setPrerequisites(ctx context.Context, who core.Actor, id int64
 		}
 	}
 	if err := db.Where("course_id = ?", id).Delete(&coursePrerequisite{}).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	for _, p := range ids {
 		if err := db.Create(&coursePrerequisite{CourseID: id, PrerequisiteID: p}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -450,7 +452,7 @@ func (t *Service) needs(ctx context.Context, from, target int64) (bool, error) {
 	for len(queue) > 0 {
 		var next []int64
 		if err := t.d.DB.Conn(ctx).Model(&coursePrerequisite{}).Where("course_id IN ?", queue).Pluck("prerequisite_id", &next).Error; err != nil {
-			return false, core.DbError(err)
+			return false, core.DBError(err)
 		}
 		queue = nil
 		for _, n := range next {
@@ -504,11 +506,11 @@ func (t *Service) UpdateCourse(ctx context.Context, who core.Actor, id int64, in
 		c.ApprovalRequired, c.ApprovalDays, c.CPDHours, c.ValidityMonths, c.Classification = in.ApprovalRequired, in.ApprovalDays, in.CPDHours, in.ValidityMonths, in.Classification
 		c.UpdatedAt = t.d.Now()
 		if err := t.d.DB.Conn(ctx).Save(&c).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		var had []int64
 		if err := t.d.DB.Conn(ctx).Model(&coursePrerequisite{}).Where("course_id = ?", c.ID).Order("prerequisite_id").Pluck("prerequisite_id", &had).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if !slices.Equal(had, in.Prerequisites) {
 			changed["prerequisites"] = "changed"
@@ -519,7 +521,7 @@ func (t *Service) UpdateCourse(ctx context.Context, who core.Actor, id int64, in
 		if len(changed) == 0 {
 			return nil
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "course.update", ObjectType: "course", ObjectID: core.IdString(c.ID), Outcome: core.OutcomeSuccess, Details: changed})
+		return t.audit.Record(ctx, &who, core.Event{Action: "course.update", ObjectType: "course", ObjectID: core.IDString(c.ID), Outcome: core.OutcomeSuccess, Details: changed})
 	})
 	if err != nil {
 		return CourseView{}, err
@@ -556,9 +558,9 @@ func (t *Service) PublishCourse(ctx context.Context, who core.Actor, id int64) (
 		}
 		now := t.d.Now()
 		if err := t.d.DB.Conn(ctx).Model(&c).Updates(map[string]any{"status": CoursePublished, "published_at": now, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "course.publish", ObjectType: "course", ObjectID: core.IdString(c.ID), Outcome: core.OutcomeSuccess})
+		return t.audit.Record(ctx, &who, core.Event{Action: "course.publish", ObjectType: "course", ObjectID: core.IDString(c.ID), Outcome: core.OutcomeSuccess})
 	})
 	if err != nil {
 		return CourseView{}, err
@@ -589,7 +591,7 @@ func (t *Service) AddTrainer(ctx context.Context, who core.Actor, courseID int64
 			return core.Invalid("email", "No trainer has that email address. Ask their organisation administrator to give them the trainer role.")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		already, err := t.teaches(ctx, u.ID, c.ID)
 		if err != nil {
@@ -599,13 +601,13 @@ func (t *Service) AddTrainer(ctx context.Context, who core.Actor, courseID int64
 			return &core.Error{Code: core.ECONFLICT, Field: "email", Message: u.Name + " is already a trainer of this course"}
 		}
 		if err := t.d.DB.Conn(ctx).Create(&courseTrainer{CourseID: c.ID, UserID: u.ID, AddedBy: &who.UserID, AddedAt: t.d.Now()}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.notify(ctx, c, u.ID, core.NoticeTrainer, fmt.Sprintf("You are now a trainer of %s %s.", c.Code, c.Title), courseLink(c.ID)); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "course.add_trainer", ObjectType: "course", ObjectID: core.IdString(c.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"trainer": core.IdString(u.ID)}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "course.add_trainer", ObjectType: "course", ObjectID: core.IDString(c.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"trainer": core.IDString(u.ID)}})
 	})
 	if err != nil {
 		return CourseView{}, err
@@ -618,8 +620,8 @@ func (t *Service) rolesOf(u core.User) []string {
 	return t.d.Authz.RolesIn(policies.UserPrincipal(u.ID), policies.OrgDomain(u.OrganisationID))
 }
 
-func courseLink(id int64) string  { return "/courses/" + core.IdString(id) }
-func sessionLink(id int64) string { return "/sessions/" + core.IdString(id) }
+func courseLink(id int64) string  { return "/courses/" + core.IDString(id) }
+func sessionLink(id int64) string { return "/sessions/" + core.IDString(id) }
 
 // CourseFilter narrows the catalogue.
 type CourseFilter struct {
@@ -678,7 +680,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	if f.ForMe {
 		var org core.Organisation
 		if err := db.Take(&org, who.OrgID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return CoursePage{}, core.DbError(err)
+			return CoursePage{}, core.DBError(err)
 		}
 		roleClause, args := "eligible_roles = ''", []any{}
 		for _, r := range who.Roles {
@@ -700,7 +702,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	}
 	var courses []Course
 	if err := q.Order("title, id").Limit(limit + 1).Find(&courses).Error; err != nil {
-		return CoursePage{}, core.DbError(err)
+		return CoursePage{}, core.DBError(err)
 	}
 	page := CoursePage{Courses: []CourseSummary{}, Actions: core.Actions{Create: t.MayCreateCourse(ctx, who) == nil}}
 	courses, page.Next = core.CutPage(courses, limit, func(c Course) string { return core.EncodeCursor(c.Title, c.ID) })
@@ -717,7 +719,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 	if err := db.Table("course_sessions").Select("course_id, COUNT(*) AS n, SUM(capacity - seats_taken) AS free, MIN(starts_at) AS first").
 		Where("course_id IN ? AND status = ? AND booking_closes_at > ?", ids, SessionScheduled, now).
 		Group("course_id").Scan(&open).Error; err != nil {
-		return CoursePage{}, core.DbError(err)
+		return CoursePage{}, core.DBError(err)
 	}
 	byCourse := map[int64]int{}
 	for i, o := range open {
@@ -755,7 +757,7 @@ func (t *Service) CourseChoices(ctx context.Context, who core.Actor) ([]CourseRe
 	}
 	var out []CourseRef
 	err := t.d.DB.Conn(ctx).Model(&Course{}).Select("id, code, title").Where("status = ?", CoursePublished).Order("code").Scan(&out).Error
-	return out, core.DbError(err)
+	return out, core.DBError(err)
 }
 
 // newTraining builds training's operations.

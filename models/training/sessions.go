@@ -203,7 +203,7 @@ func (t *Service) loadSession(ctx context.Context, who core.Actor, id int64, loc
 		return s, Course{}, policies.Object{}, core.NotFound("Session not found")
 	}
 	if err != nil {
-		return s, Course{}, policies.Object{}, core.DbError(err)
+		return s, Course{}, policies.Object{}, core.DBError(err)
 	}
 	c, _, err := t.loadCourse(ctx, who, s.CourseID)
 	if err != nil {
@@ -245,7 +245,7 @@ func (t *Service) sessionForEdit(ctx context.Context, who core.Actor, id int64, 
 func (t *Service) sessionDays(ctx context.Context, ids ...int64) (map[int64][]SessionDay, error) {
 	var days []SessionDay
 	if err := t.d.DB.Conn(ctx).Where("session_id IN ?", ids).Order("session_id, day_number").Find(&days).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	out := map[int64][]SessionDay{}
 	for _, d := range days {
@@ -282,7 +282,7 @@ func (t *Service) sessionView(ctx context.Context, who core.Actor, c Course, s C
 	if err := t.d.DB.Conn(ctx).Table("users").Select("users.id, users.name").
 		Where("users.id IN (SELECT user_id FROM session_trainers WHERE session_id = ?)", s.ID).
 		Order("users.name, users.id").Scan(&v.Trainers).Error; err != nil {
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	var mine Enrolment
 	err = t.d.DB.Conn(ctx).Where("session_id = ? AND user_id = ?", s.ID, who.UserID).Order("id DESC").Take(&mine).Error
@@ -290,7 +290,7 @@ func (t *Service) sessionView(ctx context.Context, who core.Actor, c Course, s C
 	case err == nil:
 		v.Mine = &mine
 	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return v, core.DbError(err)
+		return v, core.DBError(err)
 	}
 	now := t.d.Now()
 	v.BookingOpen = s.Status == SessionScheduled && now.Before(s.BookingClosesAt) && c.Published()
@@ -339,7 +339,7 @@ func (t *Service) ListSessions(ctx context.Context, who core.Actor, courseID int
 	}
 	var list []CourseSession
 	if err := q.Order("starts_at, id").Limit(200).Find(&list).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return t.summaries(ctx, list, map[int64]Course{c.ID: c})
 }
@@ -360,7 +360,7 @@ func (t *Service) summaries(ctx context.Context, list []CourseSession, courses m
 	if len(missing) > 0 {
 		var cs []Course
 		if err := t.d.DB.Conn(ctx).Where("id IN ?", missing).Find(&cs).Error; err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		for _, c := range cs {
 			courses[c.ID] = c
@@ -389,7 +389,7 @@ func (t *Service) TeachingSessions(ctx context.Context, who core.Actor) ([]Cours
 		Where(`(course_id IN (SELECT course_id FROM course_trainers WHERE user_id = ?) OR id IN (SELECT session_id FROM session_trainers WHERE user_id = ?))`, who.UserID, who.UserID).
 		Where("status = ?", SessionScheduled).Order("starts_at, id").Limit(200).Find(&list).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return t.summaries(ctx, list, map[int64]Course{})
 }
@@ -430,7 +430,7 @@ func (t *Service) CreateSession(ctx context.Context, who core.Actor, courseID in
 			Capacity: in.Capacity, MinLearners: in.MinLearners, StartsAt: in.Days[0].StartsAt, EndsAt: in.Days[len(in.Days)-1].EndsAt,
 			BookingClosesAt: in.BookingClosesAt, CancellationCutoffAt: in.CancellationCutoffAt, CreatedBy: &who.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := t.d.DB.Conn(ctx).Create(&s).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		id = s.ID
 		if err := t.writeDays(ctx, s.ID, in.Days); err != nil {
@@ -439,8 +439,8 @@ func (t *Service) CreateSession(ctx context.Context, who core.Actor, courseID in
 		if err := t.writeSessionTrainers(ctx, s.ID, in.Trainers); err != nil {
 			return err
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "session.create", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"course": core.IdString(c.ID), "starts": s.StartsAt.Format(time.RFC3339), "capacity": fmt.Sprint(s.Capacity)}})
+		return t.audit.Record(ctx, &who, core.Event{Action: "session.create", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"course": core.IDString(c.ID), "starts": s.StartsAt.Format(time.RFC3339), "capacity": fmt.Sprint(s.Capacity)}})
 	})
 	if err != nil {
 		return CourseSessionView{}, err
@@ -454,7 +454,7 @@ func (t *Service) checkSessionTrainers(ctx context.Context, courseID int64, ids 
 	}
 	var n int64
 	if err := t.d.DB.Conn(ctx).Model(&courseTrainer{}).Where("course_id = ? AND user_id IN ?", courseID, ids).Count(&n).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	if int(n) != len(ids) {
 		return core.Invalid("trainers", "Select the session's trainers from the trainers of the course")
@@ -465,11 +465,11 @@ func (t *Service) checkSessionTrainers(ctx context.Context, courseID int64, ids 
 func (t *Service) writeDays(ctx context.Context, sessionID int64, days []DayInput) error {
 	db := t.d.DB.Conn(ctx)
 	if err := db.Where("session_id = ?", sessionID).Delete(&SessionDay{}).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	for i, d := range days {
 		if err := db.Create(&SessionDay{SessionID: sessionID, DayNumber: i + 1, StartsAt: d.StartsAt, EndsAt: d.EndsAt}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -478,11 +478,11 @@ func (t *Service) writeDays(ctx context.Context, sessionID int64, days []DayInpu
 func (t *Service) writeSessionTrainers(ctx context.Context, sessionID int64, ids []int64) error {
 	db := t.d.DB.Conn(ctx)
 	if err := db.Where("session_id = ?", sessionID).Delete(&sessionTrainer{}).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	for _, u := range ids {
 		if err := db.Create(&sessionTrainer{SessionID: sessionID, UserID: u}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 	}
 	return nil
@@ -539,7 +539,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 		s.BookingClosesAt, s.CancellationCutoffAt, s.UpdatedAt = in.BookingClosesAt, in.CancellationCutoffAt, now
 		if err := t.d.DB.Conn(ctx).Model(&s).Select("venue", "joining_details", "capacity", "min_learners", "starts_at", "ends_at",
 			"booking_closes_at", "cancellation_cutoff_at", "updated_at").Updates(&s).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if daysChanged {
 			if err := t.writeDays(ctx, s.ID, in.Days); err != nil {
@@ -558,7 +558,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 		if daysChanged || placeChanged {
 			var learners []int64
 			if err := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where("session_id = ? AND state IN ?", s.ID, liveStates()).Pluck("user_id", &learners).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			what := "The dates or times"
 			switch {
@@ -573,7 +573,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 				}
 			}
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "session.update", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess, Details: details})
+		return t.audit.Record(ctx, &who, core.Event{Action: "session.update", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess, Details: details})
 	})
 	if err != nil {
 		return CourseSessionView{}, err
@@ -629,15 +629,15 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 		now := t.d.Now()
 		var learners []Enrolment
 		if err := t.d.DB.Conn(ctx).Where("session_id = ? AND state IN ?", s.ID, liveStates()).Find(&learners).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where("session_id = ? AND state IN ?", s.ID, liveStates()).
 			Updates(map[string]any{"state": EnrolmentCancelled, "position": nil, "reason": reason, "ended_at": now, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := t.d.DB.Conn(ctx).Model(&s).Updates(map[string]any{"status": SessionCancelled, "cancel_reason": reason, "cancelled_at": now,
 			"seats_taken": 0, "waiting": 0, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		for _, e := range learners {
 			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has been cancelled: %s",
@@ -645,7 +645,7 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 				return err
 			}
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "session.cancel", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "session.cancel", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"learners": fmt.Sprint(len(learners))}})
 	})
 	if err != nil {

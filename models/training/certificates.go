@@ -78,7 +78,7 @@ func (t *Service) GetRegister(ctx context.Context, who core.Actor, sessionID int
 	db := t.d.DB.Conn(ctx)
 	if err := db.Where("session_id = ? AND state IN ?", s.ID, []string{EnrolmentEnrolled, EnrolmentCompleted, EnrolmentNotCompleted}).
 		Order("enrolled_at, id").Find(&list).Error; err != nil {
-		return r, core.DbError(err)
+		return r, core.DBError(err)
 	}
 	views, err := t.enrolmentViews(ctx, list)
 	if err != nil {
@@ -89,10 +89,10 @@ func (t *Service) GetRegister(ctx context.Context, who core.Actor, sessionID int
 	var certs []Certificate
 	if len(ids) > 0 {
 		if err := db.Where("enrolment_id IN ?", ids).Find(&marks).Error; err != nil {
-			return r, core.DbError(err)
+			return r, core.DBError(err)
 		}
 		if err := db.Where("enrolment_id IN ?", ids).Find(&certs).Error; err != nil {
-			return r, core.DbError(err)
+			return r, core.DBError(err)
 		}
 	}
 	byEnrolment := map[int64]map[int64]string{}
@@ -148,7 +148,7 @@ func (t *Service) MarkAttendance(ctx context.Context, who core.Actor, sessionID 
 			return core.Invalid("day", "Select a day of the session")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		now := t.d.Now()
 		if now.Before(d.StartsAt) {
@@ -159,7 +159,7 @@ func (t *Service) MarkAttendance(ctx context.Context, who core.Actor, sessionID 
 		}
 		var enrolled []int64
 		if err := t.d.DB.Conn(ctx).Model(&Enrolment{}).Where("session_id = ? AND state = ?", s.ID, EnrolmentEnrolled).Pluck("id", &enrolled).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		on := map[int64]bool{}
 		for _, id := range enrolled {
@@ -181,10 +181,10 @@ func (t *Service) MarkAttendance(ctx context.Context, who core.Actor, sessionID 
 				Columns:   []clause.Column{{Name: "enrolment_id"}, {Name: "day_id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"status", "recorded_by", "recorded_at"}),
 			}).Create(&m).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "attendance.record", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "attendance.record", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"day": fmt.Sprint(d.DayNumber), "attended": fmt.Sprint(counts[AttendanceAttended]),
 				"partial": fmt.Sprint(counts[AttendancePartial]), "absent": fmt.Sprint(counts[AttendanceAbsent])}})
 	})
@@ -234,13 +234,13 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		db := t.d.DB.Conn(ctx)
 		var list []Enrolment
 		if err := db.Where("session_id = ? AND state = ?", s.ID, EnrolmentEnrolled).Order("id").Find(&list).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		ids := core.IDsOf(list, func(e Enrolment) int64 { return e.ID })
 		var marks []attendanceMark
 		if len(ids) > 0 {
 			if err := db.Where("enrolment_id IN ?", ids).Find(&marks).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		attended := map[int64]int{}
@@ -262,12 +262,12 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		for _, e := range list {
 			var u core.User
 			if err := db.Take(&u, e.UserID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			if attended[e.ID] < len(ds) {
 				out.NotCompleted++
 				if err := db.Model(&e).Updates(map[string]any{"state": EnrolmentNotCompleted, "ended_at": now, "updated_at": now}).Error; err != nil {
-					return core.DbError(err)
+					return core.DBError(err)
 				}
 				if err := t.notify(ctx, c, e.UserID, core.NoticeCertificate, fmt.Sprintf("The register of %s %s is closed. You did not attend every day, so no certificate was issued: ask the trainer about the next session.",
 					c.Code, c.Title), sessionLink(s.ID)); err != nil {
@@ -277,7 +277,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 			}
 			out.Completed++
 			if err := db.Model(&e).Updates(map[string]any{"state": EnrolmentCompleted, "ended_at": now, "updated_at": now}).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			cert, err := t.issue(ctx, who, e, u, c, s, completedOn)
 			if err != nil {
@@ -291,12 +291,12 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		// Whoever is still waiting or asking did not get a place on a session that has now run.
 		var open []Enrolment
 		if err := db.Where("session_id = ? AND state IN ?", s.ID, []string{EnrolmentRequested, EnrolmentWaitlisted}).Find(&open).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		for _, e := range open {
 			if err := db.Model(&e).Updates(map[string]any{"state": EnrolmentCancelled, "position": nil, "reason": "The session has taken place.",
 				"ended_at": now, "updated_at": now}).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			out.Released++
 			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has taken place without a place for you. Book another session from the course page.",
@@ -305,9 +305,9 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 			}
 		}
 		if err := db.Model(&s).Updates(map[string]any{"status": SessionCompleted, "completed_at": now, "waiting": 0, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "session.complete", ObjectType: "session", ObjectID: core.IdString(s.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "session.complete", ObjectType: "session", ObjectID: core.IDString(s.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"completed": fmt.Sprint(out.Completed), "not_completed": fmt.Sprint(out.NotCompleted), "released": fmt.Sprint(out.Released)}})
 	})
 	return out, err
@@ -357,7 +357,7 @@ func (c Certificate) DueWithin(now time.Time, days int) bool {
 	return c.ExpiresOn != nil && c.ExpiresOn.Before(trainingDayStart(now).AddDate(0, 0, days+1))
 }
 
-func certificateLink(id int64) string { return "/certificates/" + core.IdString(id) }
+func certificateLink(id int64) string { return "/certificates/" + core.IDString(id) }
 
 // verificationAlphabet is Crockford's base 32: no I, L, O or U to misread.
 const verificationAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -414,14 +414,14 @@ func (t *Service) issue(ctx context.Context, who core.Actor, e Enrolment, u core
 	cert.Number = "PENDING-" + cert.Code // unique until the id is known
 	db := t.d.DB.Conn(ctx)
 	if err := db.Create(&cert).Error; err != nil {
-		return cert, core.DbError(err)
+		return cert, core.DBError(err)
 	}
 	cert.Number = fmt.Sprintf("MSPC-%d-%06d", completedOn.In(core.London).Year(), cert.ID)
 	if err := db.Model(&cert).Update("number", cert.Number).Error; err != nil {
-		return cert, core.DbError(err)
+		return cert, core.DBError(err)
 	}
-	return cert, t.audit.Record(ctx, &who, core.Event{Action: "certificate.issue", ObjectType: "certificate", ObjectID: core.IdString(cert.ID), Outcome: core.OutcomeSuccess,
-		Details: map[string]string{"number": cert.Number, "learner": core.IdString(u.ID), "course": c.Code}})
+	return cert, t.audit.Record(ctx, &who, core.Event{Action: "certificate.issue", ObjectType: "certificate", ObjectID: core.IDString(cert.ID), Outcome: core.OutcomeSuccess,
+		Details: map[string]string{"number": cert.Number, "learner": core.IDString(u.ID), "course": c.Code}})
 }
 
 // certificateObject is the certificate as the policy sees it: the learner's own, in the
@@ -443,14 +443,14 @@ func (t *Service) GetCertificate(ctx context.Context, who core.Actor, id int64) 
 		return CertificateLine{}, core.NotFound("Certificate not found")
 	}
 	if err != nil {
-		return CertificateLine{}, core.DbError(err)
+		return CertificateLine{}, core.DBError(err)
 	}
 	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, certificateObject(who, c), "Certificate"); err != nil {
 		return CertificateLine{}, err
 	}
 	var newer int64
 	if err := t.d.DB.Conn(ctx).Model(&Certificate{}).Where("user_id = ? AND course_id = ? AND id > ?", c.UserID, c.CourseID, c.ID).Count(&newer).Error; err != nil {
-		return CertificateLine{}, core.DbError(err)
+		return CertificateLine{}, core.DBError(err)
 	}
 	now := t.d.Now()
 	line := CertificateLine{Certificate: c, Status: c.StatusOn(now), Latest: newer == 0}
@@ -472,7 +472,7 @@ func (t *Service) CertificatePDF(ctx context.Context, who core.Actor, id int64) 
 		if out, err = cert.pdf(t.d.Config.PublicURL); err != nil {
 			return core.Internal(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "certificate.download", ObjectType: "certificate", ObjectID: core.IdString(cert.ID), Outcome: core.OutcomeSuccess})
+		return t.audit.Record(ctx, &who, core.Event{Action: "certificate.download", ObjectType: "certificate", ObjectID: core.IDString(cert.ID), Outcome: core.OutcomeSuccess})
 	})
 	return out, cert, err
 }
@@ -562,9 +562,9 @@ func (t *Service) VerifyCertificate(ctx context.Context, code string) (Verificat
 			switch {
 			case err == nil:
 				v = Verification{Status: c.StatusOn(t.d.Now())}
-				outcome, id = core.OutcomeSuccess, core.IdString(c.ID)
+				outcome, id = core.OutcomeSuccess, core.IDString(c.ID)
 			case !errors.Is(err, gorm.ErrRecordNotFound):
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		return t.audit.Record(ctx, nil, core.Event{Action: "certificate.verify", ObjectType: "certificate", ObjectID: id, Outcome: outcome,

@@ -38,7 +38,7 @@ func (t *Service) CalendarStatus(ctx context.Context, who core.Actor) (*time.Tim
 		return nil, nil
 	}
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return &f.CreatedAt, nil
 }
@@ -55,10 +55,10 @@ func (t *Service) RotateCalendar(ctx context.Context, who core.Actor) (string, e
 		f := calendarFeed{UserID: who.UserID, TokenHash: hash, CreatedAt: t.d.Now()}
 		if err := t.d.DB.Conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"token_hash", "created_at", "last_used_at"})}).Create(&f).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		url = strings.TrimRight(t.d.Config.PublicURL, "/") + CalendarFeedPath(token)
-		return t.audit.Record(ctx, &who, core.Event{Action: "calendar.rotate", ObjectType: "user", ObjectID: core.IdString(who.UserID), Outcome: core.OutcomeSuccess})
+		return t.audit.Record(ctx, &who, core.Event{Action: "calendar.rotate", ObjectType: "user", ObjectID: core.IDString(who.UserID), Outcome: core.OutcomeSuccess})
 	})
 	return url, err
 }
@@ -78,11 +78,11 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 			return core.NotFound("Calendar not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		var u core.User
 		if err := t.d.DB.Conn(ctx).Take(&u, f.UserID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if u.DisabledAt != nil || !core.OrgActive(ctx, t.d, u.OrganisationID) {
 			return core.NotFound("Calendar not found")
@@ -109,7 +109,7 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 			WHERE e.user_id = ? AND (e.state IN ? OR (e.state = ? AND s.status = ?)) AND s.ends_at > ?
 			ORDER BY d.starts_at`, u.ID, placeHolding(), EnrolmentCancelled, SessionCancelled, now.AddDate(-1, 0, 0)).Scan(&rows).Error
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		var b strings.Builder
 		line := func(name, value string) { icalLine(&b, name+":"+value) }
@@ -149,11 +149,11 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 		out = []byte(b.String())
 		if f.LastUsedAt == nil || now.Sub(*f.LastUsedAt) >= time.Minute {
 			if err := t.d.DB.Conn(ctx).Model(&f).Where("user_id = ?", f.UserID).Update("last_used_at", now).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		who := core.Actor{UserID: u.ID, OrgID: u.OrganisationID}
-		return t.audit.Record(ctx, &who, core.Event{Action: "calendar.read", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "calendar.read", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"events": fmt.Sprint(len(rows))}})
 	})
 	return out, err

@@ -144,7 +144,7 @@ func (g *Service) people(ctx context.Context, ids ...*int64) (map[int64]string, 
 		Name string
 	}
 	if err := g.d.DB.Conn(ctx).Table("users").Select("id, name").Where("id IN ?", want).Find(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range rows {
 		out[r.ID] = r.Name
@@ -212,7 +212,7 @@ func (g *Service) attachments(ctx context.Context, versionID int64) ([]GuidanceA
 	err := g.d.DB.Conn(ctx).Table("guidance_attachments a").
 		Select("a.id, a.version_id, a.name, b.size, b.content_type, b.sha256, a.created_at").
 		Joins("JOIN blobs b ON b.id = a.blob_id").Where("a.version_id = ?", versionID).Order("a.id").Scan(&out).Error
-	return out, core.DbError(err)
+	return out, core.DBError(err)
 }
 
 // Document returns a document's page: its current published version for readers in its
@@ -241,7 +241,7 @@ func (g *Service) Document(ctx context.Context, who core.Actor, id int64) (Guida
 	var openID int64
 	if err := g.d.DB.Conn(ctx).Table("guidance_versions").Select("id").
 		Where("document_id = ? AND status IN ?", id, []string{GuidanceDraft, GuidanceSubmitted, GuidanceReturned}).Scan(&openID).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	if openID != 0 && openID != v.ID {
 		if ol, oobj, err := g.seeVersion(ctx, who, openID); err == nil {
@@ -274,7 +274,7 @@ func (g *Service) Document(ctx context.Context, who core.Actor, id int64) (Guida
 func (g *Service) orgName(ctx context.Context, id int64) (string, error) {
 	var name string
 	err := g.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", id).Scan(&name).Error
-	return name, core.DbError(err)
+	return name, core.DBError(err)
 }
 
 // Version returns one version of a document. Readers in the audience see published and
@@ -335,7 +335,7 @@ func (g *Service) History(ctx context.Context, who core.Actor, id int64) (Guidan
 	}
 	var ids []int64
 	if err := g.d.DB.Conn(ctx).Table("guidance_versions").Where("document_id = ?", id).Order("number DESC").Pluck("id", &ids).Error; err != nil {
-		return GuidanceHistory{}, core.DbError(err)
+		return GuidanceHistory{}, core.DBError(err)
 	}
 	out := GuidanceHistory{DocumentID: id, Title: first.v.Title, Versions: []GuidanceVersionSummary{}}
 	level := policies.Unmarked
@@ -553,7 +553,7 @@ func (g *Service) List(ctx context.Context, who core.Actor, f GuidanceFilter, af
 	args = append(args, limit+1)
 	var rows []guidanceDocRow
 	if err := g.d.DB.Conn(ctx).Raw(q.String(), args...).Scan(&rows).Error; err != nil {
-		return GuidancePage{}, core.DbError(err)
+		return GuidancePage{}, core.DBError(err)
 	}
 	page := GuidancePage{}
 	rows, page.Next = core.CutPage(rows, limit, func(r guidanceDocRow) string { return encodeGuidanceCursor(*r.PublishedAt, r.VersionID) })
@@ -563,7 +563,7 @@ func (g *Service) List(ctx context.Context, who core.Actor, f GuidanceFilter, af
 
 // encodeGuidanceCursor makes an opaque keyset cursor of a time and an id.
 func encodeGuidanceCursor(t time.Time, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(core.IdString(id) + "|" + t.UTC().Format(time.RFC3339Nano)))
+	return base64.RawURLEncoding.EncodeToString([]byte(core.IDString(id) + "|" + t.UTC().Format(time.RFC3339Nano)))
 }
 
 func decodeGuidanceCursor(c string) (time.Time, int64, error) {
@@ -600,7 +600,7 @@ func (g *Service) Categories(ctx context.Context, who core.Actor) ([]GuidanceCat
 	err = g.d.DB.Conn(ctx).Raw("SELECT v.category, COUNT(*) AS n FROM "+guidanceCurrent+" WHERE "+
 		scope+" GROUP BY v.category", args...).Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	counts := map[string]int64{}
 	for _, r := range rows {

@@ -43,7 +43,7 @@ func (t *Service) sendOnce(ctx context.Context, kind string, objectID int64, due
 		res := t.d.DB.Conn(ctx).Exec("INSERT INTO reminders_sent (kind, object_id, due_on, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			kind, objectID, due, t.d.Now())
 		if res.Error != nil {
-			return core.DbError(res.Error)
+			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return nil // already sent
@@ -80,7 +80,7 @@ func (t *Service) RemindExpiringApprovals(ctx context.Context) (string, error) {
 			Where("NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.kind = ? AND r.object_id = enrolments.id)", ReminderApprovalExpiring).
 			Order("id").Limit(reminderBatch).Find(&list).Error
 		if err != nil {
-			return remindersSent(total), core.DbError(err)
+			return remindersSent(total), core.DBError(err)
 		}
 		for _, e := range list {
 			after = e.ID
@@ -108,7 +108,7 @@ func (t *Service) remindSupervisors(ctx context.Context, e Enrolment) (int, erro
 	db := t.d.DB.Conn(ctx)
 	var cur Enrolment
 	if err := db.Take(&cur, e.ID).Error; err != nil {
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	if cur.State != EnrolmentRequested {
 		return 0, nil
@@ -117,13 +117,13 @@ func (t *Service) remindSupervisors(ctx context.Context, e Enrolment) (int, erro
 	var c Course
 	var s CourseSession
 	if err := db.Take(&learner, e.UserID).Error; err != nil {
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	if err := db.Take(&c, e.CourseID).Error; err != nil {
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	if err := db.Take(&s, e.SessionID).Error; err != nil {
-		return 0, core.DbError(err)
+		return 0, core.DBError(err)
 	}
 	supervisors, err := t.supervisorsOf(ctx, e.OrganisationID)
 	if err != nil {
@@ -180,7 +180,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 			Where("NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = certificates.user_id AND e.course_id = certificates.course_id AND e.state IN ?)", liveStates()).
 			Order("id").Limit(reminderBatch).Find(&list).Error
 		if err != nil {
-			return remindersSent(total), core.DbError(err)
+			return remindersSent(total), core.DBError(err)
 		}
 		// What was sent already, so that a run does not open a transaction per certificate to
 		// find out: the unique key still decides, should another run be sending it now.
@@ -194,7 +194,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 			}
 			if err := t.d.DB.Conn(ctx).Table("reminders_sent").Select("kind, object_id, due_on").
 				Where("object_id IN ? AND kind LIKE ?", ids, reminderRenewalPrefix+"%").Scan(&rows).Error; err != nil {
-				return remindersSent(total), core.DbError(err)
+				return remindersSent(total), core.DBError(err)
 			}
 			for _, r := range rows {
 				sent[fmt.Sprintf("%s/%d/%s", r.Kind, r.ObjectID, r.DueOn)] = true
@@ -218,7 +218,7 @@ func (t *Service) RemindCertificateRenewals(ctx context.Context) (string, error)
 			c, ok := courses[cert.CourseID]
 			if !ok {
 				if err := t.d.DB.Conn(ctx).Select("id, code, title, classification").Take(&c, cert.CourseID).Error; err != nil {
-					return remindersSent(total), core.DbError(err)
+					return remindersSent(total), core.DBError(err)
 				}
 				courses[cert.CourseID] = c
 			}
@@ -243,7 +243,7 @@ const (
 	JobRemindCertificates      = "remind-certificate-renewals"
 )
 
-// jobs are training's background jobs.
+// Jobs are training's background jobs.
 func (t *Service) Jobs() []core.Job {
 	return []core.Job{
 		{Name: JobExpireTrainingRequests, Every: 15 * time.Minute, Run: func(ctx context.Context) (string, error) {

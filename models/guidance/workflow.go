@@ -54,12 +54,12 @@ func (g *Service) Create(ctx context.Context, who core.Actor, in GuidanceInput) 
 		now := g.d.Now()
 		doc := guidanceDocument{OrganisationID: in.OrganisationID, CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := g.d.DB.Conn(ctx).Create(&doc).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		v := guidanceVersion{DocumentID: doc.ID, Number: 1, Status: GuidanceDraft, AuthorID: who.UserID, CreatedAt: now, UpdatedAt: now}
 		v.apply(in, level)
 		if err := g.d.DB.Conn(ctx).Create(&v).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		id = v.ID
 		if err := g.saveVersionDetails(ctx, v.ID, in); err != nil {
@@ -113,7 +113,7 @@ func (g *Service) StartVersion(ctx context.Context, who core.Actor, documentID i
 		var open int64
 		if err := g.d.DB.Conn(ctx).Table("guidance_versions").Where("document_id = ? AND status IN ?", documentID,
 			[]string{GuidanceDraft, GuidanceSubmitted, GuidanceReturned}).Count(&open).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if open > 0 {
 			return core.Conflict("A new version of this guidance is already being worked on: change that one instead.")
@@ -125,14 +125,14 @@ func (g *Service) StartVersion(ctx context.Context, who core.Actor, documentID i
 		v.apply(in, cur.v.level())
 		var last int
 		if err := g.d.DB.Conn(ctx).Table("guidance_versions").Select("MAX(number)").Where("document_id = ?", documentID).Scan(&last).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		v.Number = last + 1
 		if err := g.d.DB.Conn(ctx).Create(&v).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return core.Conflict("A new version of this guidance is already being worked on: change that one instead.")
 			}
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		id = v.ID
 		if err := g.saveVersionDetails(ctx, v.ID, in); err != nil {
@@ -140,7 +140,7 @@ func (g *Service) StartVersion(ctx context.Context, who core.Actor, documentID i
 		}
 		if err := g.d.DB.Conn(ctx).Exec("INSERT INTO guidance_attachments (version_id, blob_id, name, created_by, created_at) "+
 			"SELECT ?, blob_id, name, created_by, created_at FROM guidance_attachments WHERE version_id = ? ORDER BY id", v.ID, cur.v.ID).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := g.addContributor(ctx, v.ID, who.UserID); err != nil {
 			return err
@@ -205,7 +205,7 @@ func (g *Service) UpdateDraft(ctx context.Context, who core.Actor, id int64, in 
 				"classification": v.Classification, "audience_scope": v.AudienceScope, "audience_by_role": v.AudienceByRole,
 				"requires_ack": v.RequiresAck, "major": v.Major, "change_note": v.ChangeNote, "updated_at": v.UpdatedAt})
 		if res.Error != nil {
-			return core.DbError(res.Error)
+			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return core.Conflict("This version changed while you were editing it: reload it and make your changes again.")
@@ -264,7 +264,7 @@ func (g *Service) Submit(ctx context.Context, who core.Actor, id int64) (Guidanc
 		res := g.d.DB.Conn(ctx).Model(&guidanceVersion{}).Where("id = ? AND status IN ?", id, []string{GuidanceDraft, GuidanceReturned}).
 			Updates(map[string]any{"status": GuidanceSubmitted, "submitted_at": now, "submitted_by": who.UserID, "updated_at": now})
 		if res.Error != nil {
-			return core.DbError(res.Error)
+			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return versionConflict(l.v.Number, GuidanceSubmitted)
@@ -329,13 +329,13 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 		if g.d.DB.Dialect() == core.DialectPostgres {
 			// Publishing moves the document's current version: one at a time per document.
 			if err := db.Exec("SELECT id FROM guidance_documents WHERE id = ? FOR UPDATE", l.doc.ID).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		}
 		res := db.Model(&guidanceVersion{}).Where("id = ? AND status = ?", id, GuidanceSubmitted).
 			Updates(map[string]any{"status": GuidancePublished, "approver_id": who.UserID, "published_at": now, "updated_at": now})
 		if res.Error != nil {
-			return core.DbError(res.Error)
+			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return core.Conflict("This version was decided on by someone else a moment ago: reload it.")
@@ -346,12 +346,12 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 		if prev := l.doc.CurrentVersionID; prev != nil {
 			var p guidanceVersion
 			if err := db.Take(&p, *prev).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			prevAck = p.RequiresAck
 			if err := db.Model(&guidanceVersion{}).Where("id = ?", p.ID).
 				Updates(map[string]any{"status": GuidanceSuperseded, "superseded_at": now, "updated_at": now}).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			details["supersedes"] = strconv.Itoa(p.Number)
 		}
@@ -361,7 +361,7 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 		due := guidanceDay(now).AddDate(0, guidanceReviewMonths, 0)
 		if err := db.Model(&guidanceDocument{}).Where("id = ?", l.doc.ID).Updates(map[string]any{
 			"current_version_id": id, "ack_from_number": ackFrom, "review_due_on": due, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		details["review_due_on"] = due.Format("2006-01-02")
 		if err := g.index(ctx, l.doc.ID, l.v, l.tags); err != nil {
@@ -398,7 +398,7 @@ func (g *Service) Return(ctx context.Context, who core.Actor, id int64, comment 
 		res := g.d.DB.Conn(ctx).Model(&guidanceVersion{}).Where("id = ? AND status = ?", id, GuidanceSubmitted).
 			Updates(map[string]any{"status": GuidanceReturned, "returned_at": now, "returned_by": who.UserID, "return_comment": comment, "updated_at": now})
 		if res.Error != nil {
-			return core.DbError(res.Error)
+			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return core.Conflict("This version was decided on by someone else a moment ago: reload it.")
@@ -451,7 +451,7 @@ func (g *Service) AddAttachments(ctx context.Context, who core.Actor, versionID,
 			}
 			var n int64
 			if err := g.d.DB.Conn(ctx).Table("guidance_attachments").Where("version_id = ?", versionID).Count(&n).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			if n >= guidanceMaxAttachments {
 				return core.Conflict(fmt.Sprintf("A version can have at most %d attachments: remove one first.", guidanceMaxAttachments))
@@ -462,14 +462,14 @@ func (g *Service) AddAttachments(ctx context.Context, who core.Actor, versionID,
 			}
 			row := guidanceAttachment{VersionID: versionID, BlobID: b.ID, Name: p.Name, CreatedBy: who.UserID, CreatedAt: g.d.Now()}
 			if err := g.d.DB.Conn(ctx).Create(&row).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 			a = GuidanceAttachment{ID: row.ID, VersionID: versionID, Name: p.Name, Size: b.Size, ContentType: b.ContentType, SHA256: b.SHA256, CreatedAt: row.CreatedAt}
 			if err := g.addContributor(ctx, versionID, who.UserID); err != nil {
 				return err
 			}
 			return g.audit.Record(ctx, &who, guidanceEvent("guidance.attachment_add", l.v, map[string]string{
-				"attachment": core.IdString(a.ID), "name": a.Name, "sha256": b.SHA256, "size": strconv.FormatInt(b.Size, 10), "type": b.ContentType}))
+				"attachment": core.IDString(a.ID), "name": a.Name, "sha256": b.SHA256, "size": strconv.FormatInt(b.Size, 10), "type": b.ContentType}))
 		})
 		if err != nil {
 			p.Discard(ctx)
@@ -501,7 +501,7 @@ func (g *Service) attachment(ctx context.Context, id int64) (guidanceAttachment,
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return a, core.NotFound("Attachment not found")
 	}
-	return a, core.DbError(err)
+	return a, core.DBError(err)
 }
 
 // RemoveAttachment takes a file off a draft. The stored file stays while any version refers to
@@ -523,12 +523,12 @@ func (g *Service) RemoveAttachment(ctx context.Context, who core.Actor, id int64
 			return err
 		}
 		if err := g.d.DB.Conn(ctx).Exec("DELETE FROM guidance_attachments WHERE id = ?", id).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if err := g.addContributor(ctx, a.VersionID, who.UserID); err != nil {
 			return err
 		}
-		return g.audit.Record(ctx, &who, guidanceEvent("guidance.attachment_remove", l.v, map[string]string{"attachment": core.IdString(id), "name": a.Name}))
+		return g.audit.Record(ctx, &who, guidanceEvent("guidance.attachment_remove", l.v, map[string]string{"attachment": core.IDString(id), "name": a.Name}))
 	})
 	if err != nil {
 		return GuidanceVersion{}, err
@@ -558,8 +558,8 @@ func (g *Service) OpenAttachment(ctx context.Context, who core.Actor, id int64) 
 		return core.File{}, err
 	}
 	if err := g.audit.Record(ctx, &who, core.Event{Action: "guidance.attachment_download", ObjectType: "guidance_attachment",
-		ObjectID: core.IdString(id), Outcome: core.OutcomeSuccess, Details: map[string]string{
-			"document": core.IdString(l.v.DocumentID), "version": strconv.Itoa(l.v.Number), "name": a.Name, "sha256": b.SHA256}}); err != nil {
+		ObjectID: core.IDString(id), Outcome: core.OutcomeSuccess, Details: map[string]string{
+			"document": core.IDString(l.v.DocumentID), "version": strconv.Itoa(l.v.Number), "name": a.Name, "sha256": b.SHA256}}); err != nil {
 		f.Close()
 		return core.File{}, err
 	}

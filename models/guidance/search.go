@@ -56,14 +56,14 @@ func (g *Service) index(ctx context.Context, documentID int64, v guidanceVersion
 	title, summary, tagText := searchableText(v.Title), searchableText(v.Summary), searchableText(strings.Join(tags, " "))
 	db := g.d.DB.Conn(ctx)
 	if g.d.DB.Dialect() == core.DialectPostgres {
-		return core.DbError(db.Exec(`INSERT INTO guidance_search (document_id, title, summary, tags, body) VALUES (?, ?, ?, ?, ?)
+		return core.DBError(db.Exec(`INSERT INTO guidance_search (document_id, title, summary, tags, body) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, summary = EXCLUDED.summary, tags = EXCLUDED.tags, body = EXCLUDED.body`,
 			documentID, title, summary, tagText, body).Error)
 	}
 	if err := db.Exec("DELETE FROM guidance_search WHERE rowid = ?", documentID).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
-	return core.DbError(db.Exec("INSERT INTO guidance_search (rowid, document_id, title, summary, tags, body) VALUES (?, ?, ?, ?, ?, ?)",
+	return core.DBError(db.Exec("INSERT INTO guidance_search (rowid, document_id, title, summary, tags, body) VALUES (?, ?, ?, ?, ?, ?)",
 		documentID, documentID, title, summary, tagText, body).Error)
 }
 
@@ -219,12 +219,12 @@ func (g *Service) Search(ctx context.Context, who core.Actor, query string, f Gu
 			if err := g.d.DB.Conn(ctx).Exec("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), " +
 				"set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true), " +
 				"set_config('enable_seqscan', 'off', true)").Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
-			return core.DbError(g.d.DB.Conn(ctx).Raw(q, all...).Scan(&hits).Error)
+			return core.DBError(g.d.DB.Conn(ctx).Raw(q, all...).Scan(&hits).Error)
 		})
 	} else {
-		err = core.DbError(g.d.DB.Conn(ctx).Raw(q, all...).Scan(&hits).Error)
+		err = core.DBError(g.d.DB.Conn(ctx).Raw(q, all...).Scan(&hits).Error)
 	}
 	if err != nil {
 		return out, err
@@ -274,7 +274,7 @@ func (g *Service) snippets(ctx context.Context, match string, ids []int64) (map[
 		err := g.d.DB.Conn(ctx).Raw("SELECT document_id, ts_headline('english', summary || ' ' || body, plainto_tsquery('english', ?), ?) AS snippet "+
 			"FROM guidance_search WHERE document_id IN ?", match, opts, ids).Scan(&rows).Error
 		if err != nil {
-			return nil, core.DbError(err)
+			return nil, core.DBError(err)
 		}
 		for _, r := range rows {
 			out[r.DocumentID] = r.Snippet
@@ -286,7 +286,7 @@ func (g *Service) snippets(ctx context.Context, match string, ids []int64) (map[
 	q := "SELECT rowid AS document_id, snippet(guidance_search, %d, char(1), char(2), ' … ', 24) AS snippet " +
 		"FROM guidance_search WHERE guidance_search MATCH ? AND rowid IN ?"
 	if err := g.d.DB.Conn(ctx).Raw(fmt.Sprintf(q, 4), match, ids).Scan(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var rest []int64
 	for _, r := range rows {
@@ -301,7 +301,7 @@ func (g *Service) snippets(ctx context.Context, match string, ids []int64) (map[
 	}
 	rows = nil
 	if err := g.d.DB.Conn(ctx).Raw(fmt.Sprintf(q, 2), match, rest).Scan(&rows).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range rows {
 		out[r.DocumentID] = r.Snippet

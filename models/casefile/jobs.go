@@ -43,7 +43,7 @@ func (s *Service) ExpireShares(ctx context.Context) (string, error) {
 		err := s.d.DB.Conn(ctx).Where("id > ? AND revoked_at IS NULL AND expiry_recorded_at IS NULL AND expires_at <= ?", lastID, now).
 			Order("id").Limit(jobBatch).Find(&batch).Error
 		if err != nil {
-			return summarise(recorded, "CPS share", "expired"), core.DbError(err)
+			return summarise(recorded, "CPS share", "expired"), core.DBError(err)
 		}
 		for _, sh := range batch {
 			lastID = sh.ID
@@ -68,7 +68,7 @@ func (s *Service) expireShare(ctx context.Context, sh caseShare, now time.Time) 
 		claim := s.d.DB.Conn(ctx).Model(&caseShare{}).Where("id = ? AND revoked_at IS NULL AND expiry_recorded_at IS NULL AND expires_at <= ?", sh.ID, now).
 			Update("expiry_recorded_at", now)
 		if claim.Error != nil {
-			return core.DbError(claim.Error)
+			return core.DBError(claim.Error)
 		}
 		if claim.RowsAffected == 0 {
 			return nil // another run recorded it, or it was revoked meanwhile
@@ -76,26 +76,26 @@ func (s *Service) expireShare(ctx context.Context, sh caseShare, now time.Time) 
 		done = true
 		var number int
 		if err := s.d.DB.Conn(ctx).Table("pack_submissions").Select("number").Where("id = ?", sh.SubmissionID).Scan(&number).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		names, err := s.userNames(ctx, sh.LiaisonID)
 		if err != nil {
 			return err
 		}
 		ended := sh.ExpiresAt.In(core.London).Add(-time.Second).Format("2 January 2006")
-		if err := s.event(ctx, core.Actor{}, sh.CaseID, "share", "Share of pack "+core.IdString(int64(number))+" with "+names[sh.LiaisonID]+" expired",
+		if err := s.event(ctx, core.Actor{}, sh.CaseID, "share", "Share of pack "+core.IDString(int64(number))+" with "+names[sh.LiaisonID]+" expired",
 			"The share lasted until the end of "+ended+". A supervisor can share the pack again if the CPS still needs it."); err != nil {
 			return err
 		}
 		var renewed int64
 		if err := s.d.DB.Conn(ctx).Model(&caseShare{}).Where("case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?", sh.CaseID, sh.LiaisonID, now).
 			Count(&renewed).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if renewed == 0 {
 			// The texts name no case material: the link leads to the case for those who may see it.
 			if err := core.Notify(ctx, s.d, sh.SharedBy, NoticeCaseShare, "A case file pack you shared with the CPS is no longer shared: the share ended on "+ended+". Share it again if the CPS still needs it.",
-				"/casefiles/"+core.IdString(sh.CaseID)+"/pack"); err != nil {
+				"/casefiles/"+core.IDString(sh.CaseID)+"/pack"); err != nil {
 				return err
 			}
 			if err := core.Notify(ctx, s.d, sh.LiaisonID, NoticeCaseShare, "A case file pack shared with you has expired ("+ended+"): ask the police supervisor if you still need it.",
@@ -103,8 +103,8 @@ func (s *Service) expireShare(ctx context.Context, sh caseShare, now time.Time) 
 				return err
 			}
 		}
-		return s.audit.Record(ctx, nil, core.Event{Action: "casefile.share_expire", ObjectType: "casefile", ObjectID: core.IdString(sh.CaseID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"share": core.IdString(sh.ID), "liaison": core.IdString(sh.LiaisonID), "expires_at": sh.ExpiresAt.UTC().Format(time.RFC3339)}})
+		return s.audit.Record(ctx, nil, core.Event{Action: "casefile.share_expire", ObjectType: "casefile", ObjectID: core.IDString(sh.CaseID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"share": core.IDString(sh.ID), "liaison": core.IDString(sh.LiaisonID), "expires_at": sh.ExpiresAt.UTC().Format(time.RFC3339)}})
 	})
 	return done, err
 }
@@ -135,7 +135,7 @@ func (s *Service) RemindDueActions(ctx context.Context) (string, error) {
 			Where("cf.status IN ?", []CaseStatus{StatusAdviceReturned, StatusActionPlan, StatusCharged}).
 			Order("a.id").Limit(jobBatch).Scan(&batch).Error
 		if err != nil {
-			return sum(), core.DbError(err)
+			return sum(), core.DBError(err)
 		}
 		for _, a := range batch {
 			lastID = a.ID
@@ -155,7 +155,7 @@ func (s *Service) RemindDueActions(ctx context.Context) (string, error) {
 			if a.Owner != nil && !slices.Contains(people, *a.Owner) {
 				people = append(people, *a.Owner)
 			}
-			sent, err := s.remindAction(ctx, a.ID, column, text, "/casefiles/"+core.IdString(a.CaseID)+"/pack", people)
+			sent, err := s.remindAction(ctx, a.ID, column, text, "/casefiles/"+core.IDString(a.CaseID)+"/pack", people)
 			if err != nil {
 				return sum(), err
 			}
@@ -183,7 +183,7 @@ func (s *Service) remindAction(ctx context.Context, actionID int64, column, text
 		}
 		claim := s.d.DB.Conn(ctx).Model(&CPSAction{}).Where("id = ? AND responded_at IS NULL AND "+column+" IS NULL", actionID).Updates(updates)
 		if claim.Error != nil {
-			return core.DbError(claim.Error)
+			return core.DBError(claim.Error)
 		}
 		if claim.RowsAffected == 0 {
 			return nil
@@ -191,7 +191,7 @@ func (s *Service) remindAction(ctx context.Context, actionID int64, column, text
 		sent = true
 		var active []int64
 		if err := s.d.DB.Conn(ctx).Table("users").Where("id IN ? AND disabled_at IS NULL", people).Order("id").Pluck("id", &active).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		for _, u := range active {
 			if err := core.Notify(ctx, s.d, u, NoticeCaseAction, text, link); err != nil {
@@ -220,7 +220,7 @@ const (
 	JobRemindCPSActions = "remind-cps-actions"
 )
 
-// jobs are the case files' background jobs.
+// Jobs are the case files' background jobs.
 func (s *Service) Jobs() []core.Job {
 	return []core.Job{
 		{Name: JobExpireCPSShares, Every: 15 * time.Minute, Run: s.ExpireShares},

@@ -71,7 +71,7 @@ func (g *Service) Dashboard(ctx context.Context, who core.Actor) (GuidanceDashbo
 			[]string{GuidanceDraft, GuidanceSubmitted, GuidanceReturned}, int(who.Clearance)).
 		Order("v.updated_at DESC, v.id DESC").Find(&working).Error
 	if err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	level := policies.Unmarked
 	var authors []*int64
@@ -106,7 +106,7 @@ func (g *Service) Dashboard(ctx context.Context, who core.Actor) (GuidanceDashbo
 		"JOIN organisations o ON o.id = d.organisation_id WHERE d.organisation_id = ? AND v.classification <= ? AND d.review_due_on < ? "+
 		"ORDER BY d.review_due_on, d.id", who.OrgID, int(who.Clearance), soon).Scan(&rows).Error
 	if err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	docs, err := g.documents(ctx, rows)
 	if err != nil {
@@ -158,10 +158,10 @@ func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, 
 		}
 		if err := g.d.DB.Conn(ctx).Model(&guidanceDocument{}).Where("id = ?", documentID).Updates(map[string]any{
 			"review_due_on": due, "reviewed_at": now, "reviewed_by": who.UserID, "updated_at": now}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return g.audit.Record(ctx, &who, core.Event{Action: "guidance.review", ObjectType: "guidance_document", ObjectID: core.IdString(documentID),
-			Outcome: core.OutcomeSuccess, Details: map[string]string{"outcome": "no change", "version": core.IdString(int64(l.v.Number)),
+		return g.audit.Record(ctx, &who, core.Event{Action: "guidance.review", ObjectType: "guidance_document", ObjectID: core.IDString(documentID),
+			Outcome: core.OutcomeSuccess, Details: map[string]string{"outcome": "no change", "version": core.IDString(int64(l.v.Number)),
 				"previous_due": previous, "next_due": due.Format(time.DateOnly)}})
 	})
 	if err != nil {

@@ -26,7 +26,7 @@ func claimReminder(ctx context.Context, d core.Deps, kind string, objectID int64
 	res := d.DB.Conn(ctx).Exec("INSERT INTO reminders_sent (kind, object_id, due_on, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		kind, objectID, due.UTC().Format(time.DateOnly), d.Now())
 	if res.Error != nil {
-		return false, core.DbError(res.Error)
+		return false, core.DBError(res.Error)
 	}
 	return res.RowsAffected == 1, nil
 }
@@ -51,7 +51,7 @@ func (g *Service) remindReviews(ctx context.Context) (string, error) {
 		Where("v.status = ? AND d.review_due_on IS NOT NULL AND d.review_due_on < ?", GuidancePublished, today.Add(guidanceDueSoon)).
 		Order("d.id").Scan(&docs).Error
 	if err != nil {
-		return "", core.DbError(err)
+		return "", core.DBError(err)
 	}
 	sent, told := 0, 0
 	for _, doc := range docs {
@@ -78,13 +78,13 @@ func (g *Service) remindReviews(ctx context.Context) (string, error) {
 				return err
 			}
 			for _, id := range people {
-				if err := core.Notify(ctx, g.d, id, NoticeReviewDue, what+" "+when+".", "/guidance/documents/"+core.IdString(doc.ID)); err != nil {
+				if err := core.Notify(ctx, g.d, id, NoticeReviewDue, what+" "+when+".", "/guidance/documents/"+core.IDString(doc.ID)); err != nil {
 					return err
 				}
 			}
 			sent++
 			told += len(people)
-			return g.audit.Record(ctx, nil, core.Event{Action: "guidance.review_remind", ObjectType: "guidance_document", ObjectID: core.IdString(doc.ID),
+			return g.audit.Record(ctx, nil, core.Event{Action: "guidance.review_remind", ObjectType: "guidance_document", ObjectID: core.IDString(doc.ID),
 				Outcome: core.OutcomeSuccess, Details: map[string]string{"kind": kind, "review_due_on": due.Format(time.DateOnly), "recipients": strconv.Itoa(len(people))}})
 		})
 		if err != nil {
@@ -103,7 +103,7 @@ func (g *Service) reviewersOf(ctx context.Context, documentID, orgID int64, now 
 		orgID, []string{policies.RoleGuidanceEditor, policies.RoleGuidanceApprover}, policies.OrgDomain(orgID)).
 		Order("id").Find(&users).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var out []int64
 	for _, u := range users {
@@ -125,7 +125,7 @@ func (g *Service) reviewersOf(ctx context.Context, documentID, orgID int64, now 
 // JobRemindGuidanceReviews tells owners that a document's review is due.
 const JobRemindGuidanceReviews = "remind-guidance-reviews"
 
-// jobs are guidance's background jobs.
+// Jobs are guidance's background jobs.
 func (g *Service) Jobs() []core.Job {
 	return []core.Job{{Name: JobRemindGuidanceReviews, Every: time.Hour, Run: g.remindReviews}}
 }

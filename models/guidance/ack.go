@@ -27,7 +27,7 @@ func (g *Service) acknowledgedAt(ctx context.Context, userID int64, doc guidance
 	err := g.d.DB.Conn(ctx).Table("guidance_acknowledgements").Where("document_id = ? AND user_id = ? AND version_number >= ?",
 		doc.ID, userID, doc.AckFromNumber).Order("version_number DESC").Limit(1).Pluck("acknowledged_at", &at).Error
 	if err != nil || len(at) == 0 {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	t := at[0].UTC()
 	return &t, nil
@@ -54,7 +54,7 @@ func (g *Service) Acknowledge(ctx context.Context, who core.Actor, documentID in
 		}
 		var n int64
 		if err := g.d.DB.Conn(ctx).Table("guidance_acknowledgements").Where("version_id = ? AND user_id = ?", l.v.ID, who.UserID).Count(&n).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if n > 0 {
 			return nil
@@ -64,7 +64,7 @@ func (g *Service) Acknowledge(ctx context.Context, who core.Actor, documentID in
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return nil // a double click: the first one counted
 			}
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		return g.audit.Record(ctx, &who, guidanceEvent("guidance.acknowledge", l.v, nil))
 	})
@@ -88,7 +88,7 @@ func (g *Service) Outstanding(ctx context.Context, who core.Actor) ([]GuidanceDo
 		" AND NOT EXISTS (SELECT 1 FROM guidance_acknowledgements a WHERE a.document_id = d.id AND a.user_id = ? AND a.version_number >= d.ack_from_number)"+
 		" ORDER BY v.published_at, d.id", append([]any{true}, args...)...).Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	return g.documents(ctx, rows)
 }
@@ -157,7 +157,7 @@ func (g *Service) ackReport(ctx context.Context, who core.Actor, documentID int6
 		AckFromNumber int
 	}
 	if err := g.d.DB.Conn(ctx).Raw(q+" ORDER BY v.published_at DESC, d.id DESC", args...).Scan(&rows).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	if documentID != 0 && len(rows) == 0 {
 		return out, core.NotFound("Guidance not found")
@@ -174,7 +174,7 @@ func (g *Service) ackReport(ctx context.Context, who core.Actor, documentID int6
 	}
 	var versions []guidanceVersion
 	if err := g.d.DB.Conn(ctx).Where("id IN ?", ids).Find(&versions).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	audiences, err := g.audiences(ctx, versions)
 	if err != nil {
@@ -222,11 +222,11 @@ func (g *Service) ackReport(ctx context.Context, who core.Actor, documentID int6
 func (g *Service) members(ctx context.Context, orgID int64) ([]ackMember, error) {
 	var kind string
 	if err := g.d.DB.Conn(ctx).Table("organisations").Select("kind").Where("id = ?", orgID).Scan(&kind).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	var users []core.User
 	if err := g.d.DB.Conn(ctx).Where("organisation_id = ? AND disabled_at IS NULL", orgID).Order("name, id").Find(&users).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	now := g.d.Now()
 	out := make([]ackMember, 0, len(users))
@@ -262,7 +262,7 @@ func (g *Service) orgAcks(ctx context.Context, orgID int64, docs []struct {
 		"WHERE a.document_id IN ? AND u.organisation_id = ? AND a.version_number >= d.ack_from_number",
 		ids, orgID).Scan(&rows).Error
 	if err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for _, r := range rows {
 		k := [2]int64{r.DocumentID, r.UserID}
@@ -306,7 +306,7 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 	cw := csv.NewWriter(w)
 	write := func(rec []string) error {
 		for i, s := range rec {
-			rec[i] = core.CsvSafe(s)
+			rec[i] = core.CSVSafe(s)
 		}
 		return cw.Write(rec)
 	}
@@ -321,7 +321,7 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 			if p.Acknowledged != nil {
 				status, at = "acknowledged", p.Acknowledged.Format(time.RFC3339)
 			}
-			werr = write([]string{core.IdString(d.ID), d.Title, strconv.Itoa(d.Number), d.Classification, r.Organisation, p.Name, p.Email, status, at})
+			werr = write([]string{core.IDString(d.ID), d.Title, strconv.Itoa(d.Number), d.Classification, r.Organisation, p.Name, p.Email, status, at})
 			rows++
 		}
 	}
@@ -334,7 +334,7 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 		outcome = core.OutcomeFailure
 	}
 	if err := g.audit.Record(context.WithoutCancel(ctx), &who, core.Event{Action: "guidance.acknowledgements_export", ObjectType: "organisation",
-		ObjectID: core.IdString(who.OrgID), Outcome: outcome, Details: map[string]string{"rows": strconv.FormatInt(rows, 10)}}); err != nil {
+		ObjectID: core.IDString(who.OrgID), Outcome: outcome, Details: map[string]string{"rows": strconv.FormatInt(rows, 10)}}); err != nil {
 		return err
 	}
 	if werr != nil {

@@ -55,7 +55,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 		return rec, core.NotFound("Learning record not found")
 	}
 	if err != nil {
-		return rec, core.DbError(err)
+		return rec, core.DBError(err)
 	}
 	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, recordObject(who, u), "Learning record"); err != nil {
 		return rec, err
@@ -66,7 +66,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 	rec.Person = PersonRef{ID: u.ID, Name: u.Name, Email: u.Email}
 	var org core.Organisation
 	if err := t.d.DB.Conn(ctx).Take(&org, u.OrganisationID).Error; err != nil {
-		return rec, core.DbError(err)
+		return rec, core.DBError(err)
 	}
 	rec.Organisation = org.Name
 	all, err := t.enrolmentsOf(ctx, u.ID)
@@ -85,7 +85,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 	}
 	var certs []Certificate
 	if err := t.d.DB.Conn(ctx).Where("user_id = ?", u.ID).Order("completed_on DESC, id DESC").Find(&certs).Error; err != nil {
-		return rec, core.DbError(err)
+		return rec, core.DBError(err)
 	}
 	now := t.d.Now()
 	rec.Certificates, rec.Due = []CertificateLine{}, []CertificateLine{}
@@ -100,7 +100,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 		}
 	}
 	if u.ID != who.UserID {
-		err := t.audit.Record(ctx, &who, core.Event{Action: "record.read", ObjectType: "user", ObjectID: core.IdString(u.ID), Outcome: core.OutcomeSuccess})
+		err := t.audit.Record(ctx, &who, core.Event{Action: "record.read", ObjectType: "user", ObjectID: core.IDString(u.ID), Outcome: core.OutcomeSuccess})
 		if err != nil {
 			return rec, err
 		}
@@ -150,12 +150,12 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 		AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.user_id = certificates.user_id AND n.course_id = certificates.course_id AND n.id > certificates.id)
 		AND user_id IN (SELECT id FROM users WHERE organisation_id = ? AND disabled_at IS NULL)`, who.OrgID, horizon, who.OrgID).
 		Order("expires_on, id").Limit(500).Find(&due).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	booked := map[[2]int64]bool{}
 	var live []Enrolment
 	if err := db.Select("user_id, course_id").Where("organisation_id = ? AND state IN ?", who.OrgID, liveStates()).Find(&live).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	for _, e := range live {
 		booked[[2]int64{e.UserID, e.CourseID}] = true
@@ -168,7 +168,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	if len(ids) > 0 {
 		var us []core.User
 		if err := db.Select("id, name, email").Where("id IN ?", ids).Find(&us).Error; err != nil {
-			return out, core.DbError(err)
+			return out, core.DBError(err)
 		}
 		for _, u := range us {
 			names[u.ID] = u
@@ -196,7 +196,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	}
 	var people []core.User
 	if err := q.Order("name, id").Limit(limit + 1).Find(&people).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	people, out.Next = core.CutPage(people, limit, func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
 	out.People = []StaffLine{}
@@ -206,7 +206,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	pids := core.IDsOf(people, func(p core.User) int64 { return p.ID })
 	var certs []Certificate
 	if err := db.Select("user_id, course_id, expires_on, id").Where("user_id IN ?", pids).Order("id").Find(&certs).Error; err != nil {
-		return out, core.DbError(err)
+		return out, core.DBError(err)
 	}
 	counts, next := map[int64]int{}, map[int64]*time.Time{}
 	for _, c := range certs {
@@ -243,7 +243,7 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	now := t.d.Now()
 	var people []core.User
 	if err := db.Select("id, name, email").Where("organisation_id = ?", who.OrgID).Order("name, id").Find(&people).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	byID := map[int64]core.User{}
 	for _, p := range people {
@@ -251,11 +251,11 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	}
 	var certs []Certificate
 	if err := db.Where("organisation_id = ?", who.OrgID).Order("user_id, completed_on, id").Find(&certs).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	var live []Enrolment
 	if err := db.Where("organisation_id = ? AND state IN ?", who.OrgID, liveStates()).Order("user_id, id").Find(&live).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	views, err := t.enrolmentViews(ctx, live)
 	if err != nil {
@@ -268,7 +268,7 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) error {
 		for i := range rec {
-			rec[i] = core.CsvSafe(rec[i])
+			rec[i] = core.CSVSafe(rec[i])
 		}
 		return cw.Write(rec)
 	}
@@ -305,7 +305,7 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 		return core.Internal(err)
 	}
 	return t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		return t.audit.Record(ctx, &who, core.Event{Action: "record.export", ObjectType: "organisation", ObjectID: core.IdString(who.OrgID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "record.export", ObjectType: "organisation", ObjectID: core.IDString(who.OrgID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"rows": fmt.Sprint(rows)}})
 	})
 }

@@ -86,7 +86,7 @@ func (t *Service) Materials(ctx context.Context, who core.Actor, courseID int64)
 	var ms []CourseMaterial
 	db := t.d.DB.Conn(ctx)
 	if err := db.Where("course_id = ?", c.ID).Order("title, id").Find(&ms).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	out := []MaterialView{}
 	if len(ms) == 0 {
@@ -95,7 +95,7 @@ func (t *Service) Materials(ctx context.Context, who core.Actor, courseID int64)
 	ids := core.IDsOf(ms, func(m CourseMaterial) int64 { return m.ID })
 	var vs []MaterialVersion
 	if err := db.Where("material_id IN ?", ids).Order("material_id, version DESC").Find(&vs).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	if err := t.sizeVersions(ctx, vs); err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (t *Service) sizeVersions(ctx context.Context, vs []MaterialVersion) error 
 	ids := core.IDsOf(vs, func(v MaterialVersion) int64 { return v.BlobID })
 	var blobs []core.Blob
 	if err := t.d.DB.Conn(ctx).Select("id, size, content_type").Where("id IN ?", ids).Find(&blobs).Error; err != nil {
-		return core.DbError(err)
+		return core.DBError(err)
 	}
 	for i := range vs {
 		for _, b := range blobs {
@@ -165,7 +165,7 @@ func (t *Service) materialForUpload(ctx context.Context, who core.Actor, courseI
 			return c, m, core.NotFound("Material not found")
 		}
 		if err != nil {
-			return c, m, core.DbError(err)
+			return c, m, core.DBError(err)
 		}
 	} else {
 		if m.Classification == "" {
@@ -233,10 +233,10 @@ func (t *Service) UploadMaterial(ctx context.Context, who core.Actor, courseID i
 		if m.ID == 0 {
 			m.CreatedBy, m.CreatedAt, m.UpdatedAt = &who.UserID, now, now
 			if err := db.Create(&m).Error; err != nil {
-				return core.DbError(err)
+				return core.DBError(err)
 			}
 		} else if err := db.Model(&m).Update("updated_at", now).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		materialID = m.ID
 		blob, err := pending.Record(ctx)
@@ -245,14 +245,14 @@ func (t *Service) UploadMaterial(ctx context.Context, who core.Actor, courseID i
 		}
 		var last int
 		if err := db.Model(&MaterialVersion{}).Where("material_id = ?", m.ID).Select("COALESCE(MAX(version), 0)").Scan(&last).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		v := MaterialVersion{MaterialID: m.ID, Version: last + 1, BlobID: blob.ID, FileName: pending.Name, Note: in.Note, UploadedBy: &who.UserID, UploadedAt: now}
 		if err := db.Create(&v).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "material.upload", ObjectType: "material", ObjectID: core.IdString(m.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"course": core.IdString(courseID), "version": fmt.Sprint(v.Version), "sha256": blob.SHA256, "size": fmt.Sprint(blob.Size),
+		return t.audit.Record(ctx, &who, core.Event{Action: "material.upload", ObjectType: "material", ObjectID: core.IDString(m.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"course": core.IDString(courseID), "version": fmt.Sprint(v.Version), "sha256": blob.SHA256, "size": fmt.Sprint(blob.Size),
 				"classification": m.Classification}})
 	})
 	if err != nil {
@@ -287,7 +287,7 @@ func (t *Service) loadMaterial(ctx context.Context, who core.Actor, courseID, ma
 		return c, m, policies.Object{}, core.NotFound("Material not found")
 	}
 	if err != nil {
-		return c, m, policies.Object{}, core.DbError(err)
+		return c, m, policies.Object{}, core.DBError(err)
 	}
 	obj := materialObject(c, cobj, m)
 	return c, m, obj, core.CanSee(ctx, t.d.Authz, who, policies.ActRead, obj, "Material")
@@ -310,23 +310,23 @@ func (t *Service) PublishMaterial(ctx context.Context, who core.Actor, courseID,
 			return core.NotFound("Version not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if v.PublishedAt != nil {
 			return core.Conflict(fmt.Sprintf("Version %d is already published.", version))
 		}
 		var newer int64
 		if err := t.d.DB.Conn(ctx).Model(&MaterialVersion{}).Where("material_id = ? AND version > ? AND published_at IS NOT NULL", m.ID, version).Count(&newer).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		if newer > 0 {
 			return core.Conflict("A later version is already published: publish a new upload instead.")
 		}
 		now := t.d.Now()
 		if err := t.d.DB.Conn(ctx).Model(&v).Updates(map[string]any{"published_at": now, "published_by": who.UserID}).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
-		return t.audit.Record(ctx, &who, core.Event{Action: "material.publish", ObjectType: "material", ObjectID: core.IdString(m.ID), Outcome: core.OutcomeSuccess,
+		return t.audit.Record(ctx, &who, core.Event{Action: "material.publish", ObjectType: "material", ObjectID: core.IDString(m.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"version": fmt.Sprint(version)}})
 	})
 	if err != nil {
@@ -364,7 +364,7 @@ func (t *Service) OpenMaterial(ctx context.Context, who core.Actor, courseID, ma
 			return core.NotFound("Material not found")
 		}
 		if err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		b, err := core.LoadBlob(ctx, t.d, v.BlobID)
 		if err != nil {
@@ -373,8 +373,8 @@ func (t *Service) OpenMaterial(ctx context.Context, who core.Actor, courseID, ma
 		if f, err = core.OpenBlob(ctx, t.d, b, v.FileName); err != nil {
 			return err
 		}
-		if err := t.audit.Record(ctx, &who, core.Event{Action: "material.download", ObjectType: "material", ObjectID: core.IdString(m.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"course": core.IdString(courseID), "version": fmt.Sprint(v.Version), "classification": m.Classification}}); err != nil {
+		if err := t.audit.Record(ctx, &who, core.Event{Action: "material.download", ObjectType: "material", ObjectID: core.IDString(m.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"course": core.IDString(courseID), "version": fmt.Sprint(v.Version), "classification": m.Classification}}); err != nil {
 			f.Close()
 			return err
 		}

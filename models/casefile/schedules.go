@@ -135,7 +135,7 @@ func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64)
 func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry, error) {
 	out := []DisclosureEntry{}
 	if err := s.d.DB.Conn(ctx).Where("case_id = ?", caseID).Order("schedule, number").Find(&out).Error; err != nil {
-		return nil, core.DbError(err)
+		return nil, core.DBError(err)
 	}
 	for i := range out {
 		out[i].Generic = GenericDescription(out[i].Description)
@@ -161,7 +161,7 @@ func (s *Service) entry(ctx context.Context, caseID, entryID int64) (DisclosureE
 		return e, core.NotFound("Schedule entry not found")
 	}
 	e.Generic = GenericDescription(e.Description)
-	return e, core.DbError(err)
+	return e, core.DBError(err)
 }
 
 // AddScheduleEntry adds an item of unused material to a schedule, numbered next on that
@@ -183,7 +183,7 @@ func (s *Service) AddScheduleEntry(ctx context.Context, who core.Actor, id int64
 		}
 		var last int
 		if err := s.d.DB.Conn(ctx).Model(&DisclosureEntry{}).Select("COALESCE(MAX(number), 0)").Where("case_id = ? AND schedule = ?", cf.ID, in.Schedule).Scan(&last).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		now := s.d.Now()
 		e = DisclosureEntry{CaseID: cf.ID, Schedule: in.Schedule, Number: last + 1, Description: in.Description, Location: in.Location,
@@ -192,14 +192,14 @@ func (s *Service) AddScheduleEntry(ctx context.Context, who core.Actor, id int64
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return core.Conflict("Someone added an entry to this schedule at the same moment. Try again.")
 			}
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		e.Generic = GenericDescription(e.Description)
-		if err := s.changed(ctx, who, cf, string(in.Schedule)+" entry "+core.IdString(int64(e.Number))+" added"); err != nil {
+		if err := s.changed(ctx, who, cf, string(in.Schedule)+" entry "+core.IDString(int64(e.Number))+" added"); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.add", ObjectType: "schedule_entry", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID), "schedule": string(in.Schedule), "number": core.IdString(int64(e.Number))}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.add", ObjectType: "schedule_entry", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID), "schedule": string(in.Schedule), "number": core.IDString(int64(e.Number))}})
 	})
 	return e, err
 }
@@ -225,14 +225,14 @@ func (s *Service) UpdateScheduleEntry(ctx context.Context, who core.Actor, id, e
 		}
 		e.Description, e.Location, e.OfficerView, e.UpdatedBy, e.UpdatedAt = in.Description, in.Location, in.OfficerView, &who.UserID, s.d.Now()
 		if err := s.d.DB.Conn(ctx).Model(&e).Select("description", "location", "officer_view", "updated_by", "updated_at").Updates(&e).Error; err != nil {
-			return core.DbError(err)
+			return core.DBError(err)
 		}
 		e.Generic = GenericDescription(e.Description)
-		if err := s.changed(ctx, who, cf, string(e.Schedule)+" entry "+core.IdString(int64(e.Number))+" changed"); err != nil {
+		if err := s.changed(ctx, who, cf, string(e.Schedule)+" entry "+core.IDString(int64(e.Number))+" changed"); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.update", ObjectType: "schedule_entry", ObjectID: core.IdString(e.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"case": core.IdString(cf.ID)}})
+		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.update", ObjectType: "schedule_entry", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"case": core.IDString(cf.ID)}})
 	})
 	return e, err
 }
