@@ -504,11 +504,7 @@ func (guidanceFormView) ScopeItems(form url.Values) []item {
 
 // KindItems are the kinds of organisation to choose.
 func (guidanceFormView) KindItems(form url.Values) []item {
-	var values, labels []string
-	for _, k := range core.OrgKinds() {
-		values, labels = append(values, string(k)), append(labels, k.Label())
-	}
-	return choiceItems(values, labels, form["audience_kinds"])
+	return orgKindItems(form["audience_kinds"])
 }
 
 // OrgItems are the organisations to choose.

@@ -341,11 +341,7 @@ func (f courseForm) RoleItems(form url.Values) []item {
 
 // KindItems are the eligible organisation kind checkboxes.
 func (f courseForm) KindItems(form url.Values) []item {
-	var values, labels []string
-	for _, k := range core.OrgKinds() {
-		values, labels = append(values, string(k)), append(labels, k.Label())
-	}
-	return choiceItems(values, labels, form["eligible_organisation_kinds"])
+	return orgKindItems(form["eligible_organisation_kinds"])
 }
 
 // PrerequisiteItems are the prerequisite checkboxes: published courses other than this one.
