@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -352,16 +353,7 @@ func (p *Pages) renderTab(c *gin.Context, status int, view, title string, v case
 
 // Case serves GET /casefiles/:id: the checklist by stage, with readiness.
 func (p *Pages) Case() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "checklist")
-		if !ok {
-			return
-		}
-		items, err := p.s.CaseFiles.Checklist(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "checklist", "case_checklist", "Checklist", p.s.CaseFiles.Checklist, func(v *caseTab, items []casefile.ItemView) {
 		var templates []string
 		for _, r := range v.Case.Readiness {
 			s := stageItems{Readiness: r}
@@ -378,42 +370,39 @@ func (p *Pages) Case() gin.HandlerFunc {
 			}
 		}
 		v.Templates = strings.Join(templates, ", ")
-		p.renderTab(c, http.StatusOK, "case_checklist", "Checklist", v, nil, nil)
+	})
+}
+
+// caseListTab serves a tab of a case that shows one list of the case: load reads it, show puts
+// it on the tab.
+func caseListTab[T any](p *Pages, tab, view, title string, load func(context.Context, core.Actor, int64) (T, error), show func(*caseTab, T)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, tab)
+		if !ok {
+			return
+		}
+		list, err := load(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		show(&v, list)
+		p.renderTab(c, http.StatusOK, view, title, v, nil, nil)
 	}
 }
 
 // CaseEvidence serves GET /casefiles/:id/evidence.
 func (p *Pages) CaseEvidence() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "evidence")
-		if !ok {
-			return
-		}
-		list, err := p.s.CaseFiles.Evidence(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "evidence", "case_evidence", "Evidence", p.s.CaseFiles.Evidence, func(v *caseTab, list []casefile.EvidenceView) {
 		v.Evidence = list
-		p.renderTab(c, http.StatusOK, "case_evidence", "Evidence", v, nil, nil)
-	}
+	})
 }
 
 // CaseSchedules serves GET /casefiles/:id/disclosure.
 func (p *Pages) CaseSchedules() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "disclosure")
-		if !ok {
-			return
-		}
-		entries, err := p.s.CaseFiles.ScheduleEntries(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "disclosure", "case_schedules", "Disclosure", p.s.CaseFiles.ScheduleEntries, func(v *caseTab, entries []casefile.DisclosureEntry) {
 		v.Entries = entries
-		p.renderTab(c, http.StatusOK, "case_schedules", "Disclosure", v, nil, nil)
-	}
+	})
 }
 
 // MG6C and MG6D split the entries by schedule.
@@ -468,16 +457,7 @@ func (v caseTab) BasisItems(form url.Values) []item {
 
 // CaseTimeline serves GET /casefiles/:id/timeline.
 func (p *Pages) CaseTimeline() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "timeline")
-		if !ok {
-			return
-		}
-		events, err := p.s.CaseFiles.Timeline(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "timeline", "case_timeline", "Timeline", p.s.CaseFiles.Timeline, func(v *caseTab, events []casefile.TimelineEntry) {
 		v.Timeline = govuk.Timeline{HeadingLevel: "2"}
 		for _, e := range events {
 			it := govuk.TimelineItem{Label: govuk.Content{Text: e.Summary}, Text: e.Details,
@@ -487,8 +467,7 @@ func (p *Pages) CaseTimeline() gin.HandlerFunc {
 			}
 			v.Timeline.Items = append(v.Timeline.Items, it)
 		}
-		p.renderTab(c, http.StatusOK, "case_timeline", "Timeline", v, nil, nil)
-	}
+	})
 }
 
 // ---------------------------------------------------------------------------------------------
