@@ -264,7 +264,7 @@ type bufferedBody struct {
 // custody event, and a file that fails its integrity check is never served.
 func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, []string{"id", "ev"})
+		ids, ok := PathIDs(c, "id", "ev")
 		if !ok {
 			return
 		}
@@ -309,7 +309,7 @@ func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 // can be checked against the manifest hash.
 func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, []string{"id", "number"})
+		ids, ok := PathIDs(c, "id", "number")
 		if !ok {
 			return
 		}

@@ -36,8 +36,9 @@ func PathID(c *gin.Context, name string) (id int64, ok bool) {
 	return id, true
 }
 
-// pathIDs reads the named path parameters with PathID, in order.
-func pathIDs(c *gin.Context, names []string) ([]int64, bool) {
+// PathIDs reads the named path parameters with PathID, in order, stopping at the first that is
+// not an ID.
+func PathIDs(c *gin.Context, names ...string) ([]int64, bool) {
 	ids := make([]int64, len(names))
 	for i, name := range names {
 		id, ok := PathID(c, name)
@@ -79,7 +80,7 @@ type noBody struct{}
 // (nothing for 204), or with the operation's error.
 func serve[In, T any](status int, names []string, op func(ctx context.Context, who core.Actor, ids []int64, in In) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, names)
+		ids, ok := PathIDs(c, names...)
 		if !ok {
 			return
 		}

@@ -565,14 +565,11 @@ func (p *Pages) itemFailed(c *gin.Context, err error) {
 // CaseItemUpdate serves POST /casefiles/:id/items/:item.
 func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "item")
 		if !ok {
 			return
 		}
-		itemID, ok := api.PathID(c, "item")
-		if !ok {
-			return
-		}
+		id, itemID := ids[0], ids[1]
 		in := casefile.ItemInput{Status: casefile.ItemStatus(c.PostForm("status")), NAReason: c.PostForm("na_reason"), Notes: c.PostForm("notes")}
 		in.OwnerID, _ = strconv.ParseInt(c.PostForm("owner_id"), 10, 64)
 		for _, e := range c.PostFormArray("evidence_ids") {
@@ -597,14 +594,11 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 // CaseItemReview serves POST /casefiles/:id/items/:item/review: the CPS liaison's verdict.
 func (p *Pages) CaseItemReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "item")
 		if !ok {
 			return
 		}
-		itemID, ok := api.PathID(c, "item")
-		if !ok {
-			return
-		}
+		id, itemID := ids[0], ids[1]
 		in := casefile.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
 		due, err := api.DateInput(c.PostForm, "action_due_on", "Action due date")
 		if err == nil {
@@ -906,14 +900,11 @@ func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 // CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "entry")
 		if !ok {
 			return
 		}
-		entryID, ok := api.PathID(c, "entry")
-		if !ok {
-			return
-		}
+		id, entryID := ids[0], ids[1]
 		if _, err := p.s.CaseFiles.UpdateScheduleEntry(c.Request.Context(), actor(c), id, entryID, entryInput(c)); err != nil {
 			p.entryFailed(c, err, entryID)
 			return
@@ -1187,14 +1178,11 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 // CaseMemberRemove serves POST /casefiles/:id/team/:member/remove.
 func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "member")
 		if !ok {
 			return
 		}
-		member, ok := api.PathID(c, "member")
-		if !ok {
-			return
-		}
+		id, member := ids[0], ids[1]
 		if err := p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member); err != nil {
 			api.WriteError(c, err)
 			return

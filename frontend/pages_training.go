@@ -654,18 +654,11 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 // MaterialPublish serves POST /courses/:id/materials/:material/versions/:version/publish.
 func (p *Pages) MaterialPublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "material", "version")
 		if !ok {
 			return
 		}
-		mid, ok := api.PathID(c, "material")
-		if !ok {
-			return
-		}
-		version, ok := api.PathID(c, "version")
-		if !ok {
-			return
-		}
+		id, mid, version := ids[0], ids[1], ids[2]
 		if _, err := p.s.Training.PublishMaterial(c.Request.Context(), actor(c), id, mid, int(version)); err != nil {
 			refused(c, err, func(msg string) {
 				v, gerr := p.materialsData(c, id)
