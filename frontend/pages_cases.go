@@ -244,23 +244,33 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		sups, err := p.s.CaseFiles.Supervisors(ctx, a)
-		if err != nil {
-			api.WriteError(c, err)
+		pg, ok := p.caseChangePage(c, cv)
+		if !ok {
 			return
 		}
-		form := url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
+		pg.Form = url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
 		for _, o := range cv.OffenceList {
-			form.Add("offences", string(o))
+			pg.Form.Add("offences", string(o))
 		}
 		if cv.SuspectMayBeVictim {
-			form.Set("suspect_may_be_victim", "yes")
+			pg.Form.Set("suspect_may_be_victim", "yes")
 		}
 		if cv.OrdersSought {
-			form.Set("orders_sought", "yes")
+			pg.Form.Set("orders_sought", "yes")
 		}
-		p.render(c, http.StatusOK, "case_form", page{Title: "Change case details", Classification: cv.Marking, Form: form, Data: caseFormView{Case: &cv, Supervisors: sups}})
+		p.render(c, http.StatusOK, "case_form", pg)
 	}
+}
+
+// caseChangePage is the change-details page of cv, without its form values: it reads the
+// supervisors to choose from, answering the error itself when ok is false.
+func (p *Pages) caseChangePage(c *gin.Context, cv casefile.CaseView) (pg page, ok bool) {
+	sups, err := p.s.CaseFiles.Supervisors(c.Request.Context(), actor(c))
+	if err != nil {
+		api.WriteError(c, err)
+		return page{}, false
+	}
+	return page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, true
 }
 
 // CaseUpdate serves POST /casefiles/:id/edit.
@@ -277,12 +287,9 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			sups, serr := p.s.CaseFiles.Supervisors(ctx, a)
-			if serr != nil {
-				api.WriteError(c, serr)
-				return
+			if pg, ok := p.caseChangePage(c, cv); ok {
+				p.formFailed(c, err, "case_form", pg, "urn")
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
 			return
 		}
 		p.app.SetFlash(c, "case-updated")
