@@ -358,6 +358,16 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 	})
 }
 
+// done answers a form's action: the page of its error, or the flash and a redirect to next.
+func (p *Pages) done(c *gin.Context, err error, flash, next string) {
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	p.app.SetFlash(c, flash)
+	api.Redirect(c, next)
+}
+
 // viewFuncs are the template functions of the views (components add their own).
 func viewFuncs() template.FuncMap {
 	return template.FuncMap{

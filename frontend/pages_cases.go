@@ -1190,12 +1190,7 @@ func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 			return
 		}
 		id, member := ids[0], ids[1]
-		if err := p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "member-removed")
-		api.Redirect(c, casePath(id, "/team"))
+		p.done(c, p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member), "member-removed", casePath(id, "/team"))
 	}
 }
 

@@ -1739,11 +1739,6 @@ func (p *Pages) NotificationOpen() gin.HandlerFunc {
 // NotificationsReadAll serves POST /notifications/read-all.
 func (p *Pages) NotificationsReadAll() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Notifications.MarkAllRead(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "notifications-read")
-		api.Redirect(c, "/notifications")
+		p.done(c, p.s.Notifications.MarkAllRead(c.Request.Context(), actor(c)), "notifications-read", "/notifications")
 	}
 }

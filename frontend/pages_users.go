@@ -242,12 +242,7 @@ func (p *Pages) userAction(do func(c *gin.Context, id int64) error, flash string
 		if !ok {
 			return
 		}
-		if err := do(c, id); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, "/users/"+strconv.FormatInt(id, 10))
+		p.done(c, do(c, id), flash, "/users/"+strconv.FormatInt(id, 10))
 	}
 }
 
@@ -408,12 +403,8 @@ func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if _, err := p.s.Organisations.SetActive(c.Request.Context(), actor(c), id, active); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, "/organisations")
+		_, err := p.s.Organisations.SetActive(c.Request.Context(), actor(c), id, active)
+		p.done(c, err, flash, "/organisations")
 	}
 }
 
