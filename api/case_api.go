@@ -282,13 +282,8 @@ func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 // connection, so a pack with altered evidence is never delivered as if whole.
 func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
+		p, ok := pathObject(c, cases.Export)
 		if !ok {
-			return
-		}
-		p, err := cases.Export(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
 			return
 		}
 		h := c.Writer.Header()

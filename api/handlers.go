@@ -50,6 +50,21 @@ func PathIDs(c *gin.Context, names ...string) ([]int64, bool) {
 	return ids, true
 }
 
+// pathObject reads the path's id and calls op with it: what a handler on one object starts
+// with. A bad id or op's error is answered here (ok is false).
+func pathObject[T any](c *gin.Context, op func(ctx context.Context, who core.Actor, id int64) (T, error)) (v T, ok bool) {
+	id, ok := PathID(c, "id")
+	if !ok {
+		return v, false
+	}
+	v, err := op(c.Request.Context(), actorOf(c), id)
+	if err != nil {
+		writeError(c, err)
+		return v, false
+	}
+	return v, true
+}
+
 // bindJSON decodes the request body into v. It answers 413 when the body is over the route's
 // limit and 422 when it is not the expected JSON, naming the field of the wrong type or saying
 // how dates are written.
