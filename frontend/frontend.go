@@ -5,6 +5,7 @@ package frontend
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -356,6 +357,21 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 		data.Form, data.Errors = form, append(errs, data.Errors...)
 		p.render(c, status, view, data)
 	})
+}
+
+// editForm reads object id with load, then the choices of its form with form: what an edit page
+// shows, and shows again when a change is refused. It answers either error itself (ok false).
+func editForm[T, F any](c *gin.Context, id int64, load func(context.Context, core.Actor, int64) (T, error), form func(*gin.Context, *T) (F, error)) (obj T, f F, ok bool) {
+	obj, err := load(c.Request.Context(), actor(c), id)
+	if err != nil {
+		api.WriteError(c, err)
+		return obj, f, false
+	}
+	if f, err = form(c, &obj); err != nil {
+		api.WriteError(c, err)
+		return obj, f, false
+	}
+	return obj, f, true
 }
 
 // done answers a form's action: the page of its error, or the flash and a redirect to next.

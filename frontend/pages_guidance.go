@@ -620,14 +620,8 @@ func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		v, err := p.s.Guidance.VersionForEdit(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.guidanceForm(c, &v)
-		if err != nil {
-			api.WriteError(c, err)
+		v, f, ok := editForm(c, id, p.s.Guidance.VersionForEdit, p.guidanceForm)
+		if !ok {
 			return
 		}
 		p.render(c, http.StatusOK, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
@@ -642,20 +636,11 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx, a := c.Request.Context(), actor(c)
-		if _, err := p.s.Guidance.UpdateDraft(ctx, a, id, guidanceInput(c)); err != nil {
-			v, gerr := p.s.Guidance.Version(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+		if _, err := p.s.Guidance.UpdateDraft(c.Request.Context(), actor(c), id, guidanceInput(c)); err != nil {
+			if v, f, ok := editForm(c, id, p.s.Guidance.Version, p.guidanceForm); ok {
+				p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
+					Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			}
-			f, ferr := p.guidanceForm(c, &v)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")

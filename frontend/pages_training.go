@@ -460,14 +460,8 @@ func (p *Pages) CourseEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		cv, err := p.s.Training.MayUpdateCourse(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.courseForm(c, &cv)
-		if err != nil {
-			api.WriteError(c, err)
+		cv, f, ok := editForm(c, id, p.s.Training.MayUpdateCourse, p.courseForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"code": {cv.Code}, "title": {cv.Title}, "description": {cv.Description}, "eligible_roles": cv.EligibleRoleList,
@@ -498,17 +492,9 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 			_, err = p.s.Training.UpdateCourse(ctx, a, id, in)
 		}
 		if err != nil {
-			cv, gerr := p.s.Training.MayUpdateCourse(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+			if cv, f, ok := editForm(c, id, p.s.Training.MayUpdateCourse, p.courseForm); ok {
+				p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
 			}
-			f, ferr := p.courseForm(c, &cv)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
 			return
 		}
 		p.app.SetFlash(c, "course-updated")

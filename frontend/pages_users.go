@@ -182,14 +182,8 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		u, err := p.s.Users.GetForEdit(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.userForm(c, &u)
-		if err != nil {
-			api.WriteError(c, err)
+		u, f, ok := editForm(c, id, p.s.Users.GetForEdit, p.userForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"name": {u.Name}, "email": {u.Email}, "organisation_id": {strconv.FormatInt(u.OrganisationID, 10)},
@@ -216,17 +210,9 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 			_, err = p.s.Users.Edit(ctx, a, id, in)
 		}
 		if err != nil {
-			u, gerr := p.s.Users.GetForEdit(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+			if u, f, ok := editForm(c, id, p.s.Users.GetForEdit, p.userForm); ok {
+				p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			}
-			f, ferr := p.userForm(c, &u)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			return
 		}
 		p.app.SetFlash(c, "user-updated")
