@@ -359,6 +359,21 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 	})
 }
 
+// newForm checks with may that the actor may create an object, then reads the choices of its
+// form with form: what a new-object page shows. It answers either error itself (ok false).
+func newForm[T, F any](c *gin.Context, may func(context.Context, core.Actor) error, form func(*gin.Context, *T) (F, error)) (f F, ok bool) {
+	if err := may(c.Request.Context(), actor(c)); err != nil {
+		api.WriteError(c, err)
+		return f, false
+	}
+	f, err := form(c, nil)
+	if err != nil {
+		api.WriteError(c, err)
+		return f, false
+	}
+	return f, true
+}
+
 // editForm reads object id with load, then the choices of its form with form: what an edit page
 // shows, and shows again when a change is refused. It answers either error itself (ok false).
 func editForm[T, F any](c *gin.Context, id int64, load func(context.Context, core.Actor, int64) (T, error), form func(*gin.Context, *T) (F, error)) (obj T, f F, ok bool) {

@@ -580,13 +580,8 @@ func (p *Pages) guidanceForm(c *gin.Context, v *guidance.GuidanceVersion) (guida
 // GuidanceNewForm serves GET /guidance/new.
 func (p *Pages) GuidanceNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Guidance.MayDraft(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.guidanceForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Guidance.MayDraft, p.guidanceForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"classification": {"OFFICIAL"}, "audience_scope": {guidance.GuidanceAudienceEveryone}}

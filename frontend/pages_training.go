@@ -413,13 +413,8 @@ func intField(s string, def int) (int, error) {
 // CourseNewForm serves GET /courses/new.
 func (p *Pages) CourseNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Training.MayCreateCourse(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.courseForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Training.MayCreateCourse, p.courseForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"classification": {policies.Official.String()}, "approval_required": {"yes"}, "approval_days": {"14"}, "validity_months": {"0"}, "cpd_hours": {"0"}}

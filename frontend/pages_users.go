@@ -105,17 +105,11 @@ func userInput(c *gin.Context) (identity.UserInput, error) {
 // UserNewForm serves GET /users/new.
 func (p *Pages) UserNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		a := actor(c)
-		if err := p.s.Users.MayCreate(c.Request.Context(), a); err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Users.MayCreate, p.userForm)
+		if !ok {
 			return
 		}
-		f, err := p.userForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {identity.DefaultRole}}
+		form := url.Values{"organisation_id": {strconv.FormatInt(actor(c).OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {identity.DefaultRole}}
 		p.render(c, http.StatusOK, "user_form", page{Title: "Add a person", Form: form, Data: f})
 	}
 }
