@@ -264,7 +264,7 @@ type bufferedBody struct {
 // custody event, and a file that fails its integrity check is never served.
 func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, []string{"id", "ev"})
+		ids, ok := PathIDs(c, "id", "ev")
 		if !ok {
 			return
 		}
@@ -282,13 +282,8 @@ func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 // connection, so a pack with altered evidence is never delivered as if whole.
 func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
+		p, ok := pathObject(c, cases.Export)
 		if !ok {
-			return
-		}
-		p, err := cases.Export(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
 			return
 		}
 		h := c.Writer.Header()
@@ -309,7 +304,7 @@ func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
 // can be checked against the manifest hash.
 func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, []string{"id", "number"})
+		ids, ok := PathIDs(c, "id", "number")
 		if !ok {
 			return
 		}

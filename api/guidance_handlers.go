@@ -194,13 +194,8 @@ func handleGuidanceAttach(g *guidance.Service, limit int64) gin.HandlerFunc {
 // marking. Pages and the API share it.
 func handleGuidanceAttachment(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
+		f, ok := pathObject(c, g.OpenAttachment)
 		if !ok {
-			return
-		}
-		f, err := g.OpenAttachment(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
 			return
 		}
 		SendFile(c, f, f.Name)

@@ -36,8 +36,9 @@ func PathID(c *gin.Context, name string) (id int64, ok bool) {
 	return id, true
 }
 
-// pathIDs reads the named path parameters with PathID, in order.
-func pathIDs(c *gin.Context, names []string) ([]int64, bool) {
+// PathIDs reads the named path parameters with PathID, in order, stopping at the first that is
+// not an ID.
+func PathIDs(c *gin.Context, names ...string) ([]int64, bool) {
 	ids := make([]int64, len(names))
 	for i, name := range names {
 		id, ok := PathID(c, name)
@@ -47,6 +48,21 @@ func pathIDs(c *gin.Context, names []string) ([]int64, bool) {
 		ids[i] = id
 	}
 	return ids, true
+}
+
+// pathObject reads the path's id and calls op with it: what a handler on one object starts
+// with. A bad id or op's error is answered here (ok is false).
+func pathObject[T any](c *gin.Context, op func(ctx context.Context, who core.Actor, id int64) (T, error)) (v T, ok bool) {
+	id, ok := PathID(c, "id")
+	if !ok {
+		return v, false
+	}
+	v, err := op(c.Request.Context(), actorOf(c), id)
+	if err != nil {
+		writeError(c, err)
+		return v, false
+	}
+	return v, true
 }
 
 // bindJSON decodes the request body into v. It answers 413 when the body is over the route's
@@ -79,7 +95,7 @@ type noBody struct{}
 // (nothing for 204), or with the operation's error.
 func serve[In, T any](status int, names []string, op func(ctx context.Context, who core.Actor, ids []int64, in In) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ids, ok := pathIDs(c, names)
+		ids, ok := PathIDs(c, names...)
 		if !ok {
 			return
 		}

@@ -149,13 +149,8 @@ func userRoles(users *identity.Users) func(context.Context, core.Actor, int64, r
 
 func handleUserSetPasswordLink(users *identity.Users) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
+		link, ok := pathObject(c, users.SetPasswordLink)
 		if !ok {
-			return
-		}
-		link, err := users.SetPasswordLink(c.Request.Context(), actorOf(c), id)
-		if err != nil {
-			writeError(c, err)
 			return
 		}
 		if link == "" { // email is on: the link went to the person, never through the API

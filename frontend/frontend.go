@@ -5,6 +5,7 @@ package frontend
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -356,6 +357,46 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 		data.Form, data.Errors = form, append(errs, data.Errors...)
 		p.render(c, status, view, data)
 	})
+}
+
+// newForm checks with may that the actor may create an object, then reads the choices of its
+// form with form: what a new-object page shows. It answers either error itself (ok false).
+func newForm[T, F any](c *gin.Context, may func(context.Context, core.Actor) error, form func(*gin.Context, *T) (F, error)) (f F, ok bool) {
+	if err := may(c.Request.Context(), actor(c)); err != nil {
+		api.WriteError(c, err)
+		return f, false
+	}
+	f, err := form(c, nil)
+	if err != nil {
+		api.WriteError(c, err)
+		return f, false
+	}
+	return f, true
+}
+
+// editForm reads object id with load, then the choices of its form with form: what an edit page
+// shows, and shows again when a change is refused. It answers either error itself (ok false).
+func editForm[T, F any](c *gin.Context, id int64, load func(context.Context, core.Actor, int64) (T, error), form func(*gin.Context, *T) (F, error)) (obj T, f F, ok bool) {
+	obj, err := load(c.Request.Context(), actor(c), id)
+	if err != nil {
+		api.WriteError(c, err)
+		return obj, f, false
+	}
+	if f, err = form(c, &obj); err != nil {
+		api.WriteError(c, err)
+		return obj, f, false
+	}
+	return obj, f, true
+}
+
+// done answers a form's action: the page of its error, or the flash and a redirect to next.
+func (p *Pages) done(c *gin.Context, err error, flash, next string) {
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	p.app.SetFlash(c, flash)
+	api.Redirect(c, next)
 }
 
 // viewFuncs are the template functions of the views (components add their own).

@@ -178,12 +178,7 @@ func (p *Pages) TokenRevoke() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if err := p.s.Tokens.Revoke(c.Request.Context(), actor(c), id); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "token-revoked")
-		api.Redirect(c, "/account/tokens")
+		p.done(c, p.s.Tokens.Revoke(c.Request.Context(), actor(c), id), "token-revoked", "/account/tokens")
 	}
 }
 
@@ -202,12 +197,7 @@ func (p *Pages) Sessions() gin.HandlerFunc {
 // SessionRevoke serves POST /account/sessions/:ref/revoke.
 func (p *Pages) SessionRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Sessions.Revoke(c.Request.Context(), actor(c), c.Param("ref")); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "session-revoked")
-		api.Redirect(c, "/account/sessions")
+		p.done(c, p.s.Sessions.Revoke(c.Request.Context(), actor(c), c.Param("ref")), "session-revoked", "/account/sessions")
 	}
 }
 

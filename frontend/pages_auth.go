@@ -53,11 +53,7 @@ func (p *Pages) SignIn() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := p.s.Sessions.SignIn(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
 		if err != nil {
-			data := page{Title: "Sign in"}
-			_ = c.Request.ParseForm()
-			data.Form = c.Request.PostForm
-			data.Form.Del("password")
-			p.formFailed(c, err, "sign_in", data, "email")
+			p.formFailed(c, err, "sign_in", page{Title: "Sign in", Form: postedWithoutPassword(c)}, "email")
 			return
 		}
 		p.afterSignIn(c, s, c.PostForm("next"))
@@ -123,11 +119,7 @@ func (p *Pages) Setup() gin.HandlerFunc {
 		in := identity.FirstAdmin{Name: c.PostForm("name"), Email: c.PostForm("email"), Password: c.PostForm("password")}
 		s, err := p.s.Accounts.CreateFirstAdmin(c.Request.Context(), c.Param("token"), in)
 		if err != nil {
-			data := page{Title: "Set up MSP Hub"}
-			_ = c.Request.ParseForm()
-			data.Form = c.Request.PostForm
-			data.Form.Del("password")
-			p.formFailed(c, err, "setup", data, "name")
+			p.formFailed(c, err, "setup", page{Title: "Set up MSP Hub", Form: postedWithoutPassword(c)}, "name")
 			return
 		}
 		p.app.SetSession(c, s.Token)
@@ -166,4 +158,12 @@ func (p *Pages) SetPassword() gin.HandlerFunc {
 		p.app.SetFlash(c, "password-set")
 		api.Redirect(c, "/sign-in")
 	}
+}
+
+// postedWithoutPassword is the posted form to show again, without the password typed.
+func postedWithoutPassword(c *gin.Context) url.Values {
+	_ = c.Request.ParseForm()
+	form := c.Request.PostForm
+	form.Del("password")
+	return form
 }

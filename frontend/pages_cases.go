@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -243,23 +244,33 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		sups, err := p.s.CaseFiles.Supervisors(ctx, a)
-		if err != nil {
-			api.WriteError(c, err)
+		pg, ok := p.caseChangePage(c, cv)
+		if !ok {
 			return
 		}
-		form := url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
+		pg.Form = url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
 		for _, o := range cv.OffenceList {
-			form.Add("offences", string(o))
+			pg.Form.Add("offences", string(o))
 		}
 		if cv.SuspectMayBeVictim {
-			form.Set("suspect_may_be_victim", "yes")
+			pg.Form.Set("suspect_may_be_victim", "yes")
 		}
 		if cv.OrdersSought {
-			form.Set("orders_sought", "yes")
+			pg.Form.Set("orders_sought", "yes")
 		}
-		p.render(c, http.StatusOK, "case_form", page{Title: "Change case details", Classification: cv.Marking, Form: form, Data: caseFormView{Case: &cv, Supervisors: sups}})
+		p.render(c, http.StatusOK, "case_form", pg)
 	}
+}
+
+// caseChangePage is the change-details page of cv, without its form values: it reads the
+// supervisors to choose from, answering the error itself when ok is false.
+func (p *Pages) caseChangePage(c *gin.Context, cv casefile.CaseView) (pg page, ok bool) {
+	sups, err := p.s.CaseFiles.Supervisors(c.Request.Context(), actor(c))
+	if err != nil {
+		api.WriteError(c, err)
+		return page{}, false
+	}
+	return page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, true
 }
 
 // CaseUpdate serves POST /casefiles/:id/edit.
@@ -276,12 +287,9 @@ func (p *Pages) CaseUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			sups, serr := p.s.CaseFiles.Supervisors(ctx, a)
-			if serr != nil {
-				api.WriteError(c, serr)
-				return
+			if pg, ok := p.caseChangePage(c, cv); ok {
+				p.formFailed(c, err, "case_form", pg, "urn")
 			}
-			p.formFailed(c, err, "case_form", page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, "urn")
 			return
 		}
 		p.app.SetFlash(c, "case-updated")
@@ -352,16 +360,7 @@ func (p *Pages) renderTab(c *gin.Context, status int, view, title string, v case
 
 // Case serves GET /casefiles/:id: the checklist by stage, with readiness.
 func (p *Pages) Case() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "checklist")
-		if !ok {
-			return
-		}
-		items, err := p.s.CaseFiles.Checklist(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "checklist", "case_checklist", "Checklist", p.s.CaseFiles.Checklist, func(v *caseTab, items []casefile.ItemView) {
 		var templates []string
 		for _, r := range v.Case.Readiness {
 			s := stageItems{Readiness: r}
@@ -378,42 +377,39 @@ func (p *Pages) Case() gin.HandlerFunc {
 			}
 		}
 		v.Templates = strings.Join(templates, ", ")
-		p.renderTab(c, http.StatusOK, "case_checklist", "Checklist", v, nil, nil)
+	})
+}
+
+// caseListTab serves a tab of a case that shows one list of the case: load reads it, show puts
+// it on the tab.
+func caseListTab[T any](p *Pages, tab, view, title string, load func(context.Context, core.Actor, int64) (T, error), show func(*caseTab, T)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, tab)
+		if !ok {
+			return
+		}
+		list, err := load(c.Request.Context(), actor(c), id)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		show(&v, list)
+		p.renderTab(c, http.StatusOK, view, title, v, nil, nil)
 	}
 }
 
 // CaseEvidence serves GET /casefiles/:id/evidence.
 func (p *Pages) CaseEvidence() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "evidence")
-		if !ok {
-			return
-		}
-		list, err := p.s.CaseFiles.Evidence(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "evidence", "case_evidence", "Evidence", p.s.CaseFiles.Evidence, func(v *caseTab, list []casefile.EvidenceView) {
 		v.Evidence = list
-		p.renderTab(c, http.StatusOK, "case_evidence", "Evidence", v, nil, nil)
-	}
+	})
 }
 
 // CaseSchedules serves GET /casefiles/:id/disclosure.
 func (p *Pages) CaseSchedules() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "disclosure")
-		if !ok {
-			return
-		}
-		entries, err := p.s.CaseFiles.ScheduleEntries(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "disclosure", "case_schedules", "Disclosure", p.s.CaseFiles.ScheduleEntries, func(v *caseTab, entries []casefile.DisclosureEntry) {
 		v.Entries = entries
-		p.renderTab(c, http.StatusOK, "case_schedules", "Disclosure", v, nil, nil)
-	}
+	})
 }
 
 // MG6C and MG6D split the entries by schedule.
@@ -468,16 +464,7 @@ func (v caseTab) BasisItems(form url.Values) []item {
 
 // CaseTimeline serves GET /casefiles/:id/timeline.
 func (p *Pages) CaseTimeline() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, "timeline")
-		if !ok {
-			return
-		}
-		events, err := p.s.CaseFiles.Timeline(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
+	return caseListTab(p, "timeline", "case_timeline", "Timeline", p.s.CaseFiles.Timeline, func(v *caseTab, events []casefile.TimelineEntry) {
 		v.Timeline = govuk.Timeline{HeadingLevel: "2"}
 		for _, e := range events {
 			it := govuk.TimelineItem{Label: govuk.Content{Text: e.Summary}, Text: e.Details,
@@ -487,8 +474,7 @@ func (p *Pages) CaseTimeline() gin.HandlerFunc {
 			}
 			v.Timeline.Items = append(v.Timeline.Items, it)
 		}
-		p.renderTab(c, http.StatusOK, "case_timeline", "Timeline", v, nil, nil)
-	}
+	})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,14 +572,11 @@ func (p *Pages) itemFailed(c *gin.Context, err error) {
 // CaseItemUpdate serves POST /casefiles/:id/items/:item.
 func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "item")
 		if !ok {
 			return
 		}
-		itemID, ok := api.PathID(c, "item")
-		if !ok {
-			return
-		}
+		id, itemID := ids[0], ids[1]
 		in := casefile.ItemInput{Status: casefile.ItemStatus(c.PostForm("status")), NAReason: c.PostForm("na_reason"), Notes: c.PostForm("notes")}
 		in.OwnerID, _ = strconv.ParseInt(c.PostForm("owner_id"), 10, 64)
 		for _, e := range c.PostFormArray("evidence_ids") {
@@ -618,14 +601,11 @@ func (p *Pages) CaseItemUpdate() gin.HandlerFunc {
 // CaseItemReview serves POST /casefiles/:id/items/:item/review: the CPS liaison's verdict.
 func (p *Pages) CaseItemReview() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "item")
 		if !ok {
 			return
 		}
-		itemID, ok := api.PathID(c, "item")
-		if !ok {
-			return
-		}
+		id, itemID := ids[0], ids[1]
 		in := casefile.ReviewInput{Verdict: c.PostForm("verdict"), Reason: c.PostForm("review_reason")}
 		due, err := api.DateInput(c.PostForm, "action_due_on", "Action due date")
 		if err == nil {
@@ -927,14 +907,11 @@ func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
 // CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
 func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "entry")
 		if !ok {
 			return
 		}
-		entryID, ok := api.PathID(c, "entry")
-		if !ok {
-			return
-		}
+		id, entryID := ids[0], ids[1]
 		if _, err := p.s.CaseFiles.UpdateScheduleEntry(c.Request.Context(), actor(c), id, entryID, entryInput(c)); err != nil {
 			p.entryFailed(c, err, entryID)
 			return
@@ -1208,20 +1185,12 @@ func (p *Pages) CaseMemberAdd() gin.HandlerFunc {
 // CaseMemberRemove serves POST /casefiles/:id/team/:member/remove.
 func (p *Pages) CaseMemberRemove() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "member")
 		if !ok {
 			return
 		}
-		member, ok := api.PathID(c, "member")
-		if !ok {
-			return
-		}
-		if err := p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "member-removed")
-		api.Redirect(c, casePath(id, "/team"))
+		id, member := ids[0], ids[1]
+		p.done(c, p.s.CaseFiles.RemoveMember(c.Request.Context(), actor(c), id, member), "member-removed", casePath(id, "/team"))
 	}
 }
 

@@ -504,11 +504,7 @@ func (guidanceFormView) ScopeItems(form url.Values) []item {
 
 // KindItems are the kinds of organisation to choose.
 func (guidanceFormView) KindItems(form url.Values) []item {
-	var values, labels []string
-	for _, k := range core.OrgKinds() {
-		values, labels = append(values, string(k)), append(labels, k.Label())
-	}
-	return choiceItems(values, labels, form["audience_kinds"])
+	return orgKindItems(form["audience_kinds"])
 }
 
 // OrgItems are the organisations to choose.
@@ -584,13 +580,8 @@ func (p *Pages) guidanceForm(c *gin.Context, v *guidance.GuidanceVersion) (guida
 // GuidanceNewForm serves GET /guidance/new.
 func (p *Pages) GuidanceNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Guidance.MayDraft(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.guidanceForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Guidance.MayDraft, p.guidanceForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"classification": {"OFFICIAL"}, "audience_scope": {guidance.GuidanceAudienceEveryone}}
@@ -624,14 +615,8 @@ func (p *Pages) GuidanceEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		v, err := p.s.Guidance.VersionForEdit(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.guidanceForm(c, &v)
-		if err != nil {
-			api.WriteError(c, err)
+		v, f, ok := editForm(c, id, p.s.Guidance.VersionForEdit, p.guidanceForm)
+		if !ok {
 			return
 		}
 		p.render(c, http.StatusOK, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
@@ -646,20 +631,11 @@ func (p *Pages) GuidanceUpdate() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx, a := c.Request.Context(), actor(c)
-		if _, err := p.s.Guidance.UpdateDraft(ctx, a, id, guidanceInput(c)); err != nil {
-			v, gerr := p.s.Guidance.Version(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+		if _, err := p.s.Guidance.UpdateDraft(c.Request.Context(), actor(c), id, guidanceInput(c)); err != nil {
+			if v, f, ok := editForm(c, id, p.s.Guidance.Version, p.guidanceForm); ok {
+				p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
+					Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			}
-			f, ferr := p.guidanceForm(c, &v)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "guidance_form", page{Title: "Change version " + strconv.Itoa(v.Number) + " of " + v.Title,
-				Classification: highest(v.Classification, c.PostForm("classification")), Data: f}, "title")
 			return
 		}
 		p.app.SetFlash(c, "guidance-updated")

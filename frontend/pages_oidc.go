@@ -159,19 +159,29 @@ func (p *Pages) OIDCSettingsForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx, a := c.Request.Context(), actor(c)
-		s, err := p.s.OIDC.Settings(ctx, a, id)
-		if err != nil {
-			api.WriteError(c, err)
+		v, ok := p.oidcSettings(c, id)
+		if !ok {
 			return
 		}
-		org, err := p.s.Organisations.Get(ctx, a, id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.render(c, http.StatusOK, "oidc_settings", page{Title: oidcTitle(org), Form: oidcForm(s), Data: oidcSettingsView{Organisation: org, Settings: s}})
+		p.render(c, http.StatusOK, "oidc_settings", page{Title: oidcTitle(v.Organisation), Form: oidcForm(v.Settings), Data: v})
 	}
+}
+
+// oidcSettings reads what the single sign-on settings page of organisation id shows: the
+// settings, then the organisation. It answers the error itself when ok is false.
+func (p *Pages) oidcSettings(c *gin.Context, id int64) (v oidcSettingsView, ok bool) {
+	ctx, a := c.Request.Context(), actor(c)
+	s, err := p.s.OIDC.Settings(ctx, a, id)
+	if err != nil {
+		api.WriteError(c, err)
+		return v, false
+	}
+	org, err := p.s.Organisations.Get(ctx, a, id)
+	if err != nil {
+		api.WriteError(c, err)
+		return v, false
+	}
+	return oidcSettingsView{Organisation: org, Settings: s}, true
 }
 
 // OIDCSettings serves POST /organisations/:id/single-sign-on.
@@ -181,8 +191,7 @@ func (p *Pages) OIDCSettings() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx, a := c.Request.Context(), actor(c)
-		_, err := p.s.OIDC.Save(ctx, a, id, oidcInput(c))
+		_, err := p.s.OIDC.Save(c.Request.Context(), actor(c), id, oidcInput(c))
 		if err == nil {
 			p.app.SetFlash(c, "oidc-saved")
 			api.Redirect(c, c.Request.URL.Path)
@@ -192,23 +201,17 @@ func (p *Pages) OIDCSettings() gin.HandlerFunc {
 		if errors.As(err, &me) && strings.HasPrefix(me.Field, "role_mappings.") {
 			me.Field = "role-" + strings.TrimPrefix(me.Field, "role_mappings.")
 		}
-		s, serr := p.s.OIDC.Settings(ctx, a, id)
-		if serr != nil {
-			api.WriteError(c, serr)
-			return
-		}
-		org, oerr := p.s.Organisations.Get(ctx, a, id)
-		if oerr != nil {
-			api.WriteError(c, oerr)
+		v, ok := p.oidcSettings(c, id)
+		if !ok {
 			return
 		}
 		_ = c.Request.ParseForm()
 		form := url.Values{}
-		for k, v := range c.Request.PostForm {
+		for k, vs := range c.Request.PostForm {
 			if k != "client_secret" && k != "csrf_token" {
-				form[k] = v
+				form[k] = vs
 			}
 		}
-		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(org), Form: form, Data: oidcSettingsView{Organisation: org, Settings: s}}, "issuer_url")
+		p.formFailed(c, err, "oidc_settings", page{Title: oidcTitle(v.Organisation), Form: form, Data: v}, "issuer_url")
 	}
 }

@@ -341,11 +341,7 @@ func (f courseForm) RoleItems(form url.Values) []item {
 
 // KindItems are the eligible organisation kind checkboxes.
 func (f courseForm) KindItems(form url.Values) []item {
-	var values, labels []string
-	for _, k := range core.OrgKinds() {
-		values, labels = append(values, string(k)), append(labels, k.Label())
-	}
-	return choiceItems(values, labels, form["eligible_organisation_kinds"])
+	return orgKindItems(form["eligible_organisation_kinds"])
 }
 
 // PrerequisiteItems are the prerequisite checkboxes: published courses other than this one.
@@ -417,13 +413,8 @@ func intField(s string, def int) (int, error) {
 // CourseNewForm serves GET /courses/new.
 func (p *Pages) CourseNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Training.MayCreateCourse(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.courseForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Training.MayCreateCourse, p.courseForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"classification": {policies.Official.String()}, "approval_required": {"yes"}, "approval_days": {"14"}, "validity_months": {"0"}, "cpd_hours": {"0"}}
@@ -464,14 +455,8 @@ func (p *Pages) CourseEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		cv, err := p.s.Training.MayUpdateCourse(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.courseForm(c, &cv)
-		if err != nil {
-			api.WriteError(c, err)
+		cv, f, ok := editForm(c, id, p.s.Training.MayUpdateCourse, p.courseForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"code": {cv.Code}, "title": {cv.Title}, "description": {cv.Description}, "eligible_roles": cv.EligibleRoleList,
@@ -502,17 +487,9 @@ func (p *Pages) CourseUpdate() gin.HandlerFunc {
 			_, err = p.s.Training.UpdateCourse(ctx, a, id, in)
 		}
 		if err != nil {
-			cv, gerr := p.s.Training.MayUpdateCourse(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+			if cv, f, ok := editForm(c, id, p.s.Training.MayUpdateCourse, p.courseForm); ok {
+				p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
 			}
-			f, ferr := p.courseForm(c, &cv)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "training_course_form", page{Title: "Change " + cv.Code, Data: f}, "code")
 			return
 		}
 		p.app.SetFlash(c, "course-updated")
@@ -658,18 +635,11 @@ func (p *Pages) MaterialUpload() gin.HandlerFunc {
 // MaterialPublish serves POST /courses/:id/materials/:material/versions/:version/publish.
 func (p *Pages) MaterialPublish() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		ids, ok := api.PathIDs(c, "id", "material", "version")
 		if !ok {
 			return
 		}
-		mid, ok := api.PathID(c, "material")
-		if !ok {
-			return
-		}
-		version, ok := api.PathID(c, "version")
-		if !ok {
-			return
-		}
+		id, mid, version := ids[0], ids[1], ids[2]
 		if _, err := p.s.Training.PublishMaterial(c.Request.Context(), actor(c), id, mid, int(version)); err != nil {
 			refused(c, err, func(msg string) {
 				v, gerr := p.materialsData(c, id)
@@ -1750,11 +1720,6 @@ func (p *Pages) NotificationOpen() gin.HandlerFunc {
 // NotificationsReadAll serves POST /notifications/read-all.
 func (p *Pages) NotificationsReadAll() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := p.s.Notifications.MarkAllRead(c.Request.Context(), actor(c)); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, "notifications-read")
-		api.Redirect(c, "/notifications")
+		p.done(c, p.s.Notifications.MarkAllRead(c.Request.Context(), actor(c)), "notifications-read", "/notifications")
 	}
 }

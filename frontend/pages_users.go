@@ -105,17 +105,11 @@ func userInput(c *gin.Context) (identity.UserInput, error) {
 // UserNewForm serves GET /users/new.
 func (p *Pages) UserNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		a := actor(c)
-		if err := p.s.Users.MayCreate(c.Request.Context(), a); err != nil {
-			api.WriteError(c, err)
+		f, ok := newForm(c, p.s.Users.MayCreate, p.userForm)
+		if !ok {
 			return
 		}
-		f, err := p.userForm(c, nil)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		form := url.Values{"organisation_id": {strconv.FormatInt(a.OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {identity.DefaultRole}}
+		form := url.Values{"organisation_id": {strconv.FormatInt(actor(c).OrgID, 10)}, "vetting_level": {string(core.VettingRV)}, "roles": {identity.DefaultRole}}
 		p.render(c, http.StatusOK, "user_form", page{Title: "Add a person", Form: form, Data: f})
 	}
 }
@@ -182,14 +176,8 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		u, err := p.s.Users.GetForEdit(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		f, err := p.userForm(c, &u)
-		if err != nil {
-			api.WriteError(c, err)
+		u, f, ok := editForm(c, id, p.s.Users.GetForEdit, p.userForm)
+		if !ok {
 			return
 		}
 		form := url.Values{"name": {u.Name}, "email": {u.Email}, "organisation_id": {strconv.FormatInt(u.OrganisationID, 10)},
@@ -216,17 +204,9 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 			_, err = p.s.Users.Edit(ctx, a, id, in)
 		}
 		if err != nil {
-			u, gerr := p.s.Users.GetForEdit(ctx, a, id)
-			if gerr != nil {
-				api.WriteError(c, gerr)
-				return
+			if u, f, ok := editForm(c, id, p.s.Users.GetForEdit, p.userForm); ok {
+				p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			}
-			f, ferr := p.userForm(c, &u)
-			if ferr != nil {
-				api.WriteError(c, ferr)
-				return
-			}
-			p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			return
 		}
 		p.app.SetFlash(c, "user-updated")
@@ -242,12 +222,7 @@ func (p *Pages) userAction(do func(c *gin.Context, id int64) error, flash string
 		if !ok {
 			return
 		}
-		if err := do(c, id); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, "/users/"+strconv.FormatInt(id, 10))
+		p.done(c, do(c, id), flash, "/users/"+strconv.FormatInt(id, 10))
 	}
 }
 
@@ -408,12 +383,8 @@ func (p *Pages) orgActive(active bool, flash string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if _, err := p.s.Organisations.SetActive(c.Request.Context(), actor(c), id, active); err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, "/organisations")
+		_, err := p.s.Organisations.SetActive(c.Request.Context(), actor(c), id, active)
+		p.done(c, err, flash, "/organisations")
 	}
 }
 

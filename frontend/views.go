@@ -22,6 +22,15 @@ func roleItems(roles []core.Role, picked []string) []item {
 	return choiceItems(values, labels, picked)
 }
 
+// orgKindItems are checkboxes of the kinds of organisation, with the picked ones ticked.
+func orgKindItems(picked []string) []item {
+	var values, labels []string
+	for _, k := range core.OrgKinds() {
+		values, labels = append(values, string(k)), append(labels, k.Label())
+	}
+	return choiceItems(values, labels, picked)
+}
+
 // formatDate prints a date the GOV.UK way: 22 November 2026.
 func formatDate(v any) string {
 	t, ok := timeOf(v)

@@ -83,10 +83,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&expires, "vetting-expires", "", "vetting expiry date, YYYY-MM-DD")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input; otherwise print a set-password link")
 	summary := "Usage: msphub admin create-user --email ADDRESS --name NAME [flags]\n\nAdds a user. Without --password-stdin it prints a single-use set-password link valid for 24 hours."
-	if err := parseCommand(fs, summary, args, getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
 		return err
 	}
 	in := identity.UserInput{Email: email, Name: name, VettingLevel: core.Vetting(vetting)}
@@ -146,10 +143,7 @@ func runCreateToken(ctx context.Context, args []string, getenv func(string) stri
 	fs.StringVar(&scope, "scope", identity.ScopeRead, "read or read-write")
 	fs.IntVar(&days, "expires-in", 30, "days until the token expires, 1 to 90")
 	summary := "Usage: msphub admin create-token --user ADDRESS --name NAME [flags]\n\nCreates an API token and prints it once; only its hash is stored."
-	if err := parseCommand(fs, summary, args, getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
 		return err
 	}
 	s, db, err := adminServices(ctx, &cfg, stderr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,29 +16,19 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		"verify walks the whole audit log, recomputing every hash, and says whether the chain is\n" +
 		"intact or names the first broken row (exit status 1). Compare the printed event count and\n" +
 		"head with your last checkpoint: a chain cannot show that its newest rows were cut off."
-	if len(args) == 0 || isHelp(args[0]) {
-		fmt.Fprintln(stdout, summary)
-		if len(args) == 0 {
-			return errors.New("audit needs verify")
-		}
-		return nil
-	}
-	if args[0] != "verify" {
-		return fmt.Errorf("unknown audit action %q: use verify", args[0])
+	if done, err := commandAction("audit", summary, args, stdout, "verify"); done {
+		return err
 	}
 	var cfg config
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	databaseFlags(fs, &cfg)
-	if err := parseCommand(fs, summary, args[1:], getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, summary, args[1:], getenv, stdout); done {
 		return err
 	}
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return settingError("log-level", err)
+	log, err := commandLogger(&cfg, stderr)
+	if err != nil {
+		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
 	// No migration: verifying must not change the database it is checking.
 	db, err := openDatabase(ctx, &cfg, log, false)
 	if err != nil {

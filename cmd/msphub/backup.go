@@ -78,14 +78,12 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	databaseFlags(fs, &cfg)
 	blobStoreFlags(fs, &cfg)
 	fs.StringVar(&archive, "archive", "", "archive to write; it must not exist yet (default msphub-backup-YYYYMMDD-HHMMSS.tar.gz here)")
-	if err := parseCommand(fs, backupSummary, args, getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, backupSummary, args, getenv, stdout); done {
 		return err
 	}
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return settingError("log-level", err)
+	log, err := commandLogger(&cfg, stderr)
+	if err != nil {
+		return err
 	}
 	if cfg.DatabaseURL != "" || cfg.S3Endpoint != "" {
 		return errors.New(backupElsewhere)
@@ -107,7 +105,6 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("--archive: %s exists already; give a new file name", archive)
 	}
 
-	log := newLogger(stderr, cfg.LogLevel)
 	db, err := openDatabase(ctx, &cfg, log, false)
 	if err != nil {
 		return err
@@ -285,10 +282,7 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	databaseFlags(flags, &cfg)
 	flags.StringVar(&archive, "archive", "", "backup archive to restore (required)")
 	flags.BoolVar(&force, "force", false, "restore into a data directory that is not empty, replacing its database and key file")
-	if err := parseCommand(flags, restoreSummary, args, getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(flags, restoreSummary, args, getenv, stdout); done {
 		return err
 	}
 	if archive == "" {

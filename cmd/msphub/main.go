@@ -8,8 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -82,6 +85,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// commandAction checks that a command's first argument names one of its actions. With no
+// argument, or one asking for help, it prints the summary. done is true when the command should
+// return err now: no action or an unknown one was named, or help was asked for (err nil).
+func commandAction(command, summary string, args []string, stdout io.Writer, actions ...string) (done bool, err error) {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprintln(stdout, summary)
+		if len(args) == 0 {
+			return true, fmt.Errorf("%s needs %s", command, strings.Join(actions, " or "))
+		}
+		return true, nil
+	}
+	if !slices.Contains(actions, args[0]) {
+		return true, fmt.Errorf("unknown %s action %q: use %s", command, args[0], strings.Join(actions, " or "))
+	}
+	return false, nil
+}
+
+// parseFlagsOrHelp parses a command's flags with parseCommand. done is true when the command
+// should return err now: the flags were wrong, or help was asked for (err nil).
+func parseFlagsOrHelp(fs *flag.FlagSet, summary string, args []string, getenv func(string) string, stdout io.Writer) (done bool, err error) {
+	err = parseCommand(fs, summary, args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return true, nil
+	}
+	return err != nil, err
+}
+
+// commandLogger checks the log-level setting and makes a command's logger.
+func commandLogger(cfg *config, stderr io.Writer) (*slog.Logger, error) {
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		return nil, settingError("log-level", err)
+	}
+	return newLogger(stderr, cfg.LogLevel), nil
 }
 
 // parseCommand parses a command's flags; on --help it prints the usage and the flags with their

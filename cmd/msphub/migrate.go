@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,30 +13,20 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	const summary = "Usage: msphub migrate up|status [flags]\n\n" +
 		"up applies every pending migration (serve does this too, at start-up);\n" +
 		"status lists the migrations and whether each is applied."
-	if len(args) == 0 || isHelp(args[0]) {
-		fmt.Fprintln(stdout, summary)
-		if len(args) == 0 {
-			return errors.New("migrate needs up or status")
-		}
-		return nil
+	if done, err := commandAction("migrate", summary, args, stdout, "up", "status"); done {
+		return err
 	}
 	action := args[0]
-	if action != "up" && action != "status" {
-		return fmt.Errorf("unknown migrate action %q: use up or status", action)
-	}
 	var cfg config
 	fs := flag.NewFlagSet("migrate "+action, flag.ContinueOnError)
 	databaseFlags(fs, &cfg)
-	if err := parseCommand(fs, summary, args[1:], getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, summary, args[1:], getenv, stdout); done {
 		return err
 	}
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return settingError("log-level", err)
+	log, err := commandLogger(&cfg, stderr)
+	if err != nil {
+		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
 	db, err := openDatabase(ctx, &cfg, log, action == "up")
 	if err != nil {
 		return err

@@ -21,15 +21,8 @@ const storageSummary = "Usage: msphub storage verify [flags]\n\n" +
 
 // runStorage runs the blob store's administrative tasks: verify.
 func runStorage(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		fmt.Fprintln(stdout, storageSummary)
-		if len(args) == 0 {
-			return errors.New("storage needs verify")
-		}
-		return nil
-	}
-	if args[0] != "verify" {
-		return fmt.Errorf("unknown storage action %q: use verify", args[0])
+	if done, err := commandAction("storage", storageSummary, args, stdout, "verify"); done {
+		return err
 	}
 	var cfg config
 	var workers int
@@ -37,14 +30,12 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 	databaseFlags(fs, &cfg)
 	blobStoreFlags(fs, &cfg)
 	fs.IntVar(&workers, "workers", 4, "files read at once")
-	if err := parseCommand(fs, storageSummary, args[1:], getenv, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if done, err := parseFlagsOrHelp(fs, storageSummary, args[1:], getenv, stdout); done {
 		return err
 	}
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return settingError("log-level", err)
+	log, err := commandLogger(&cfg, stderr)
+	if err != nil {
+		return err
 	}
 	if err := cfg.validateBlobStore(); err != nil {
 		return err
@@ -62,7 +53,6 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 	if err := embeddedDatabaseExists(&cfg); err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
 	db, err := openDatabase(ctx, &cfg, log, false) // checking must not change what it checks
 	if err != nil {
 		return err

@@ -140,14 +140,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // execCommand implements `testenv exec`: it runs argv inside a fresh
 // environment and always tears the environment down afterwards.
 func execCommand(ctx context.Context, argv []string, stdout, stderr io.Writer) (err error) {
-	// Registered for the whole run, so that from here on a stop signal is
-	// never fatal to testenv itself: it is forwarded, then we clean up.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, stopSignals()...)
-	defer signal.Stop(sigs)
-	prepareProcessControl(stderr)
-
-	env, err := startUnlessInterrupted(ctx, sigs, stderr)
+	env, sigs, release, err := startCatchingSignals(ctx, stderr)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -173,12 +167,8 @@ func execCommand(ctx context.Context, argv []string, stdout, stderr io.Writer) (
 // up implements `testenv up`: start, print the variables, wait for a stop
 // signal, clean up.
 func up(ctx context.Context, stdout, stderr io.Writer) (err error) {
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, stopSignals()...)
-	defer signal.Stop(sigs)
-	prepareProcessControl(stderr)
-
-	env, err := startUnlessInterrupted(ctx, sigs, stderr)
+	env, sigs, release, err := startCatchingSignals(ctx, stderr)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -195,6 +185,19 @@ func up(ctx context.Context, stdout, stderr io.Writer) (err error) {
 	}
 	fmt.Fprintln(stderr, "testenv: stopping")
 	return nil
+}
+
+// startCatchingSignals starts the environment with the stop signals caught
+// for the whole run (on sigs), so that from here on a stop signal is never
+// fatal to testenv itself: it is forwarded or ends the wait, then we clean
+// up. The caller defers release, whatever err, and finishes env.
+func startCatchingSignals(ctx context.Context, stderr io.Writer) (env *testEnv, sigs chan os.Signal, release func(), err error) {
+	sigs = make(chan os.Signal, 8)
+	signal.Notify(sigs, stopSignals()...)
+	release = func() { signal.Stop(sigs) }
+	prepareProcessControl(stderr)
+	env, err = startUnlessInterrupted(ctx, sigs, stderr)
+	return env, sigs, release, err
 }
 
 // startUnlessInterrupted starts the environment but gives up as soon as a
