@@ -23,7 +23,8 @@ func addRoutes(e *gin.Engine, app *App) {
 
 	// Everything else knows who is asking and refuses forged form posts. Bodies are limited to
 	// the form size, or for uploads to the largest upload; upload routes set their own limit.
-	r := e.Group("", bodyLimitByType(app.Cfg.MaxFormBytes, app.Cfg.maxUploadBytes()), app.authenticate(), app.csrf())
+	// Query parameters (search terms, filters) are limited to MaxQueryValue characters.
+	r := e.Group("", bodyLimitByType(app.Cfg.MaxFormBytes, app.Cfg.maxUploadBytes()), app.authenticate(), app.csrf(), queryLimit())
 
 	// Pages anyone may open.
 	r.GET("/", p.Start())
