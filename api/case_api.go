@@ -226,7 +226,7 @@ func handleEvidenceUpload(cases *casefile.Service, limit int64) gin.HandlerFunc 
 			writeError(c, err)
 			return
 		}
-		up, _, err := form.NextFile()
+		up, err := form.OnlyFile()
 		if errors.Is(err, io.EOF) {
 			writeError(c, core.Invalid("file", "Select the exhibit's file, after the other fields"))
 			return
