@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -492,5 +493,33 @@ func TestTokenNeedsSecondFactor(t *testing.T) {
 	who.MFAPassed = false
 	if _, _, err := a.Services.Tokens.Create(context.Background(), who, identity.NewToken{Name: "x", Scope: identity.ScopeRead, ExpiresIn: 1}); core.ErrorCode(err) != core.EFORBIDDEN {
 		t.Errorf("a session without its second factor creates a token: %v", err)
+	}
+}
+
+// A throttled sign-in answers 429 with Retry-After: the whole seconds to wait.
+func TestThrottledSignInSaysRetryAfter(t *testing.T) {
+	a := apitest.New(t)
+	u := a.As(t, policies.RoleOfficer)
+	attempt := func(password string) *httptest.ResponseRecorder {
+		b := a.Browser()
+		b.Get(t, "/sign-in")
+		return b.Submit(t, "/sign-in", url.Values{"email": {u.Email}, "password": {password}})
+	}
+	for i := 0; i < 4; i++ {
+		attempt("wrong password entirely")
+	}
+	w := attempt(u.Password)
+	secs, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != http.StatusTooManyRequests || err != nil || secs < 1 || secs > 60 {
+		t.Errorf("throttled sign-in: %d, Retry-After %q; want 429 and 1 to 60 seconds", w.Code, w.Header().Get("Retry-After"))
+	}
+	for i := 0; i < 6; i++ {
+		a.Clock.Advance(time.Minute)
+		attempt("still wrong")
+	}
+	w = attempt(u.Password)
+	secs, err = strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != http.StatusTooManyRequests || err != nil || secs < 60 || secs > 15*60+1 {
+		t.Errorf("locked sign-in: %d, Retry-After %q; want 429 and up to 15 minutes", w.Code, w.Header().Get("Retry-After"))
 	}
 }
