@@ -284,6 +284,7 @@ func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 // Every case route answers 404 to anyone who may not see the case, whatever they ask.
 func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	p, cs := app.Pages, app.Services.CaseFiles
+	in, v1 = in.Group("", auditRefusals(cs, app.Log)), v1.Group("", auditRefusals(cs, app.Log))
 	upload := []gin.HandlerFunc{app.uploads, bodyLimit(app.Cfg.MaxEvidenceBytes + uploadSlack)}
 
 	in.GET("/casefiles", p.Cases())
