@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -226,7 +227,7 @@ func handleEvidenceUpload(cases *casefile.Service, limit int64) gin.HandlerFunc 
 			writeError(c, err)
 			return
 		}
-		up, _, err := form.NextFile()
+		up, err := form.OnlyFile()
 		if errors.Is(err, io.EOF) {
 			writeError(c, core.Invalid("file", "Select the exhibit's file, after the other fields"))
 			return
@@ -426,5 +427,23 @@ func caseClose(cases *casefile.Service) func(context.Context, core.Actor, int64)
 			return casefile.CaseView{}, err
 		}
 		return cases.Get(ctx, who, id)
+	}
+}
+
+// auditRefusals audits the 404 that a case route gives to someone who may not see the case (or
+// the part of it asked for) as a denied attempt; AuditRefusal limits how often.
+func auditRefusals(cs *casefile.Service, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if !strings.Contains(c.FullPath(), "/casefiles/:id") || len(c.Errors) == 0 || core.ErrorCode(c.Errors.Last().Err) != core.ENOTFOUND {
+			return
+		}
+		who, ok := Actor(c)
+		if !ok {
+			return
+		}
+		if err := cs.AuditRefusal(c.Request.Context(), who, c.Request.Method+" "+c.FullPath(), c.Param("id")); err != nil {
+			log.ErrorContext(c.Request.Context(), "audit of a refused case route failed", slog.String("request_id", RequestID(c)), slog.String("error", err.Error()))
+		}
 	}
 }

@@ -747,3 +747,37 @@ func TestEveryCaseReadIsAudited(t *testing.T) {
 		t.Errorf("only %d reads tried", reads)
 	}
 }
+
+// Someone refused a case (the 404 an outsider gets) is audited as a denied attempt, at most
+// once a minute per person and route, so a scan cannot flood the log.
+func TestCaseRefusalsAudited(t *testing.T) {
+	w := newCFWorld(t)
+	id := w.openCase(t)
+	denied := func(u *apitest.User) int64 {
+		return auditCount(t, w.a, "action = 'casefile.access_denied' AND outcome = 'denied' AND actor_id = ? AND object_id = ?", u.ID, strconv.FormatInt(id, 10))
+	}
+	api := fmt.Sprintf("/api/v1/casefiles/%d", id)
+	for i := 0; i < 5; i++ {
+		if r := w.a.API(t, w.outsider, "GET", api, ""); r.Code != http.StatusNotFound {
+			t.Fatalf("outsider: %d, want 404", r.Code)
+		}
+	}
+	if n := denied(w.outsider); n != 1 {
+		t.Errorf("five refusals in a minute: %d denied events, want 1", n)
+	}
+	if r := w.outsider.Browser().Get(t, fmt.Sprintf("/casefiles/%d/evidence", id)); r.Code != http.StatusNotFound {
+		t.Fatalf("outsider page: %d, want 404", r.Code)
+	}
+	if n := denied(w.outsider); n != 2 {
+		t.Errorf("another route: %d denied events, want 2", n)
+	}
+	w.a.Clock.Advance(61 * time.Second)
+	w.a.API(t, w.outsider, "GET", api, "")
+	if n := denied(w.outsider); n != 3 {
+		t.Errorf("a minute later: %d denied events, want 3", n)
+	}
+	apitest.Want(t, w.a.API(t, w.inv, "GET", api, ""), "team member", http.StatusOK, nil)
+	if n := denied(w.inv); n != 0 {
+		t.Errorf("the team member's read is audited as denied %d times", n)
+	}
+}

@@ -94,11 +94,18 @@ func (a *App) renderError(c *gin.Context, err error) {
 	var me *core.Error
 	if errors.As(err, &me) {
 		field = me.Field
-		if me.RetryAfter > 0 {
-			c.Header("Retry-After", strconv.Itoa(int(me.RetryAfter.Seconds())+1))
-		}
 	}
+	SetRetryAfter(c, err)
 	a.renderStatus(c, status, string(code), message, field)
+}
+
+// SetRetryAfter tells a throttled client, in whole seconds rounded up, how long to wait before
+// trying again, when err says so. The pages use it too, for the forms they show again.
+func SetRetryAfter(c *gin.Context, err error) {
+	var me *core.Error
+	if errors.As(err, &me) && me.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(me.RetryAfter.Seconds())+1))
+	}
 }
 
 // renderStatus writes an error response with a status that is not one of our codes' (405).

@@ -52,6 +52,7 @@ type UploadForm struct {
 	size   int64
 	next   *multipart.Part
 	meter  *transferMeter // counts the files' bytes for the metrics
+	single bool           // the form takes one file: a second is an error
 }
 
 // OpenUpload starts reading an upload form, up to its first file. Errors: EINVALID (not a
@@ -111,6 +112,18 @@ func (u *UploadForm) NextFile() (core.Upload, string, error) {
 	return core.Upload{Name: part.FileName(), Body: &partReader{part: part, form: u}}, part.FormName(), nil
 }
 
+// OnlyFile returns the one file of a form that takes exactly one (an exhibit, a material, a
+// CSV): io.EOF when there is none, and if another file follows it, reading the file ends in
+// EINVALID instead of its end, so the operation reading it stores nothing.
+func (u *UploadForm) OnlyFile() (core.Upload, error) {
+	u.single = true
+	up, _, err := u.NextFile()
+	return up, err
+}
+
+// errSecondFile refuses a second file where one is taken.
+var errSecondFile = core.Invalid("file", "Send one file only: this upload takes exactly one file")
+
 // partReader reads one file part; at its end it reads on to the next file, so the form's
 // fields between files land in Fields.
 type partReader struct {
@@ -126,6 +139,9 @@ func (p *partReader) Read(b []byte) (int, error) {
 		p.done = true
 		if ferr := p.form.readFields(); ferr != nil {
 			return n, ferr
+		}
+		if p.form.single && p.form.next != nil {
+			return n, errSecondFile
 		}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {

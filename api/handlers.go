@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,13 +67,26 @@ func pathObject[T any](c *gin.Context, op func(ctx context.Context, who core.Act
 	return v, true
 }
 
-// bindJSON decodes the request body into v. It answers 413 when the body is over the route's
-// limit and 422 when it is not the expected JSON, naming the field of the wrong type or saying
-// how dates are written.
+// bindJSON decodes the request body into v. The body must be sent as application/json and be
+// one JSON value with only the fields v has. It answers 413 when the body is over the route's
+// limit and 422 when it is not the expected JSON, saying what to send: naming the unknown field
+// or the field of the wrong type, or saying how dates are written.
 func bindJSON(c *gin.Context, v any) bool {
-	err := json.NewDecoder(c.Request.Body).Decode(v)
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		writeError(c, core.Invalid("body", "Send the request body as JSON, with the header Content-Type: application/json"))
+		return false
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
 	if err == nil {
-		return true
+		if _, err = dec.Token(); errors.Is(err, io.EOF) {
+			return true
+		}
+		if err == nil || !IsTooLarge(err) {
+			writeError(c, core.Invalid("body", "The request body must be one JSON value, with nothing after it"))
+			return false
+		}
 	}
 	var ute *json.UnmarshalTypeError
 	switch {
@@ -79,6 +94,9 @@ func bindJSON(c *gin.Context, v any) bool {
 		writeError(c, core.TooLarge("The request body is too large."))
 	case errors.As(err, &ute) && ute.Field != "":
 		writeError(c, core.Invalid(ute.Field, ute.Field+" has the wrong type"))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		writeError(c, core.Invalid(field, "Unknown field \""+field+"\": send only the documented fields"))
 	case strings.Contains(err.Error(), "YYYY-MM-DD"):
 		writeError(c, core.Invalid("body", "Dates must be written as YYYY-MM-DD"))
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -435,3 +436,90 @@ func TestOrgAdminStaysInTheirOrganisation(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A token cannot make tokens: only a signed-in browser session that passed its second factor
+// can (or the operator CLI). Revoking a token revokes that token alone, and is audited.
+func TestTokenCannotCreateTokens(t *testing.T) {
+	a := apitest.New(t)
+	u := a.As(t, policies.RoleOrgAdmin)
+	write, read := u.Token(t, identity.ScopeReadWrite), u.Token(t, identity.ScopeRead)
+	other := u.Token(t, identity.ScopeRead)
+	for name, token := range map[string]string{"read-write": write, "read": read} {
+		w := a.Bearer(t, token, "POST", "/api/v1/tokens", `{"name":"child","scope":"read-write","expires_in_days":90}`)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("a %s token creates a token: %d, want 403\n%s", name, w.Code, w.Body.String())
+		}
+	}
+	if n := auditCount(t, a, "action = 'token.create' AND details LIKE ?", "%child%"); n != 0 {
+		t.Errorf("%d tokens made by tokens", n)
+	}
+	// The browser session still can.
+	apitest.Want(t, a.API(t, u, "POST", "/api/v1/tokens", `{"name":"from the browser","scope":"read","expires_in_days":90}`), "session creates", http.StatusCreated, nil)
+
+	// Revoking the read-write token with itself stops it, and only it, and is audited.
+	var list struct {
+		Tokens []identity.APIToken `json:"tokens"`
+	}
+	w := a.API(t, u, "GET", "/api/v1/tokens", "")
+	apitest.Want(t, w, "token list", http.StatusOK, &list)
+	var writeID int64
+	for _, tok := range list.Tokens {
+		if strings.HasPrefix(write, tok.Prefix) {
+			writeID = tok.ID
+		}
+	}
+	if writeID == 0 {
+		t.Fatalf("the read-write token is not listed: %s", w.Body.String())
+	}
+	apitest.Want(t, a.Bearer(t, write, "DELETE", "/api/v1/tokens/"+itoa(writeID), ""), "revoke", http.StatusNoContent, nil)
+	if w := a.Bearer(t, write, "GET", "/api/v1/me", ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d, want 401", w.Code)
+	}
+	for _, token := range []string{read, other} {
+		if w := a.Bearer(t, token, "GET", "/api/v1/me", ""); w.Code != http.StatusOK {
+			t.Errorf("another token after the revocation: %d, want 200", w.Code)
+		}
+	}
+	if n := auditCount(t, a, "action = 'token.revoke' AND object_id = ?", strconv.FormatInt(writeID, 10)); n != 1 {
+		t.Errorf("revocation audited %d times, want 1", n)
+	}
+}
+
+// A session that has not passed its second factor cannot create a token.
+func TestTokenNeedsSecondFactor(t *testing.T) {
+	a := apitest.New(t)
+	u := a.As(t, policies.RoleOrgAdmin)
+	who := u.Actor(t)
+	who.MFAPassed = false
+	if _, _, err := a.Services.Tokens.Create(context.Background(), who, identity.NewToken{Name: "x", Scope: identity.ScopeRead, ExpiresIn: 1}); core.ErrorCode(err) != core.EFORBIDDEN {
+		t.Errorf("a session without its second factor creates a token: %v", err)
+	}
+}
+
+// A throttled sign-in answers 429 with Retry-After: the whole seconds to wait.
+func TestThrottledSignInSaysRetryAfter(t *testing.T) {
+	a := apitest.New(t)
+	u := a.As(t, policies.RoleOfficer)
+	attempt := func(password string) *httptest.ResponseRecorder {
+		b := a.Browser()
+		b.Get(t, "/sign-in")
+		return b.Submit(t, "/sign-in", url.Values{"email": {u.Email}, "password": {password}})
+	}
+	for i := 0; i < 4; i++ {
+		attempt("wrong password entirely")
+	}
+	w := attempt(u.Password)
+	secs, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != http.StatusTooManyRequests || err != nil || secs < 1 || secs > 60 {
+		t.Errorf("throttled sign-in: %d, Retry-After %q; want 429 and 1 to 60 seconds", w.Code, w.Header().Get("Retry-After"))
+	}
+	for i := 0; i < 6; i++ {
+		a.Clock.Advance(time.Minute)
+		attempt("still wrong")
+	}
+	w = attempt(u.Password)
+	secs, err = strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != http.StatusTooManyRequests || err != nil || secs < 60 || secs > 15*60+1 {
+		t.Errorf("locked sign-in: %d, Retry-After %q; want 429 and up to 15 minutes", w.Code, w.Header().Get("Retry-After"))
+	}
+}

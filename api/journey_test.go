@@ -331,3 +331,24 @@ func nextOf(path string) string {
 	u, _ := url.Parse(path)
 	return u.Query().Get("next")
 }
+
+// Once anyone has an account, set-up is done: a set-up link that is still live no longer shows
+// the first administrator's page, nor takes its form.
+func TestSetUpPageGoneOnceSetUp(t *testing.T) {
+	a := apitest.New(t)
+	link, err := a.Services.Accounts.SetupLink(context.Background())
+	if err != nil || link == "" {
+		t.Fatalf("set-up link %q, %v", link, err)
+	}
+	path := strings.TrimPrefix(link, "http://msphub.test")
+	a.As(t, policies.RoleAdmin) // set up another way (the operator CLI)
+	b := a.Browser()
+	if w := b.Get(t, path); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), `name="password"`) {
+		t.Errorf("set-up page after set-up: %d, want 404 without the form", w.Code)
+	}
+	b.Get(t, "/sign-in") // for a CSRF token
+	w := b.Submit(t, path, url.Values{"name": {"Mallory"}, "email": {"mallory@msp.police.uk"}, "password": {apitest.Password}})
+	if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), `name="password"`) {
+		t.Errorf("set-up form after set-up: %d, want 404 without the form", w.Code)
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/core"
@@ -155,4 +157,40 @@ func bodyLimitByType(form, upload int64) gin.HandlerFunc {
 func IsTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
+}
+
+// MaxQueryValue is the longest value a query parameter may have: search terms and filters are
+// free text, and a database refuses a LIKE pattern much longer than this.
+const MaxQueryValue = 200
+
+// longQueryValues are the parameters that are not free text and may be longer: a page cursor
+// (it holds a title), the page to return to after signing in, and what an OpenID provider sends
+// back.
+var longQueryValues = map[string]int{"after": 1024, "next": 2048, "code": 2048, "state": 2048, "error_description": 2048}
+
+// checkedInForm are the pages that check a parameter's length themselves, to show the error at
+// the form's field rather than on an error page: route → parameter.
+var checkedInForm = map[string]string{"/guidance/search": "q"}
+
+// queryLimit refuses a request with a query parameter longer than MaxQueryValue (or its own
+// limit in longQueryValues) with 422, before any handler reads it.
+func queryLimit() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for name, values := range c.Request.URL.Query() {
+			if checkedInForm[c.FullPath()] == name {
+				continue
+			}
+			limit, message := MaxQueryValue, "Search terms must be "+strconv.Itoa(MaxQueryValue)+" characters or fewer"
+			if n, ok := longQueryValues[name]; ok {
+				limit, message = n, "The address is too long"
+			}
+			for _, v := range values {
+				if utf8.RuneCountInString(v) > limit {
+					writeError(c, core.Invalid(name, message))
+					return
+				}
+			}
+		}
+		c.Next()
+	}
 }

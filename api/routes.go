@@ -23,7 +23,8 @@ func addRoutes(e *gin.Engine, app *App) {
 
 	// Everything else knows who is asking and refuses forged form posts. Bodies are limited to
 	// the form size, or for uploads to the largest upload; upload routes set their own limit.
-	r := e.Group("", bodyLimitByType(app.Cfg.MaxFormBytes, app.Cfg.maxUploadBytes()), app.authenticate(), app.csrf())
+	// Query parameters (search terms, filters) are limited to MaxQueryValue characters.
+	r := e.Group("", bodyLimitByType(app.Cfg.MaxFormBytes, app.Cfg.maxUploadBytes()), app.authenticate(), app.csrf(), queryLimit())
 
 	// Pages anyone may open.
 	r.GET("/", p.Start())
@@ -283,6 +284,7 @@ func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 // Every case route answers 404 to anyone who may not see the case, whatever they ask.
 func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	p, cs := app.Pages, app.Services.CaseFiles
+	in, v1 = in.Group("", auditRefusals(cs, app.Log)), v1.Group("", auditRefusals(cs, app.Log))
 	upload := []gin.HandlerFunc{app.uploads, bodyLimit(app.Cfg.MaxEvidenceBytes + uploadSlack)}
 
 	in.GET("/casefiles", p.Cases())

@@ -59,7 +59,7 @@ func ReadMaterialUpload(c *gin.Context, t *training.Service, courseID, limit int
 	if err != nil {
 		return training.MaterialView{}, training.MaterialInput{}, err
 	}
-	up, _, err := form.NextFile()
+	up, err := form.OnlyFile()
 	in := MaterialInput(form.Fields)
 	if errors.Is(err, io.EOF) {
 		return training.MaterialView{}, in, core.Invalid("file", "Select a file to upload")
@@ -145,7 +145,7 @@ func ReadBulkUpload(c *gin.Context, t *training.Service, sessionID int64) (train
 	if err != nil {
 		return training.BulkReport{}, err
 	}
-	up, _, err := form.NextFile()
+	up, err := form.OnlyFile()
 	if errors.Is(err, io.EOF) {
 		return training.BulkReport{}, core.Invalid("file", "Select a CSV file of email addresses")
 	}

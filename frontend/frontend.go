@@ -335,6 +335,7 @@ func refill(c *gin.Context, err error, form url.Values, show func(status int, fo
 		form = c.Request.PostForm
 	}
 	form.Del("csrf_token")
+	api.SetRetryAfter(c, err)
 	show(api.StatusOf(me.Code), form, formErrors{fe})
 }
 

@@ -732,7 +732,7 @@ func (p *Pages) CaseEvidenceUpload() gin.HandlerFunc {
 		in, err := api.EvidenceFields(form.Fields)
 		if err == nil {
 			var up core.Upload
-			up, _, err = form.NextFile()
+			up, err = form.OnlyFile()
 			if err != nil || up.Name == "" {
 				err = core.Invalid("file", "Select the exhibit's file")
 			} else {

@@ -435,8 +435,9 @@ func offenceCodes(os []Offence) string {
 // CaseFiles holds the operations on case files and CPS evidence packs: the case, its team,
 // checklist, evidence, disclosure schedules, sign-off, CPS review and export.
 type Service struct {
-	d     core.Deps
-	audit *core.Audit
+	d       core.Deps
+	audit   *core.Audit
+	refused refusals // when refusals were last audited, per person and route
 }
 
 // caseObject is the case as the policy sees it from the point of view of who, with the

@@ -132,7 +132,7 @@ func (g *Service) Search(ctx context.Context, who core.Actor, query string, f Gu
 	terms, stop := guidanceSearchTerms(query)
 	switch {
 	case utf8.RuneCountInString(query) > searchQueryLen:
-		return out, core.Invalid("q", "Search for 200 characters or fewer")
+		return out, core.Invalid("q", "Search terms must be 200 characters or fewer")
 	case len(terms) == 0 && stop:
 		return out, core.Invalid("q", "Search for words that say what the guidance is about: common words like “the”, “of” and “for” are not searched")
 	case len(terms) == 0:

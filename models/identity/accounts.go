@@ -297,10 +297,25 @@ func (a *Accounts) SetupLink(ctx context.Context) (string, error) {
 	return link, err
 }
 
-// CheckSetupLink says whether token is a live set-up link. Errors: ENOTFOUND.
+// CheckSetupLink says whether token is a live set-up link while MSP Hub is not yet set up (no
+// user exists): once it is, no set-up link works. Errors: ENOTFOUND.
 func (a *Accounts) CheckSetupLink(ctx context.Context, token string) error {
-	_, err := core.CheckLink(ctx, a.d, core.LinkSetup, token)
-	return err
+	if _, err := core.CheckLink(ctx, a.d, core.LinkSetup, token); err != nil {
+		return err
+	}
+	return a.notSetUp(ctx)
+}
+
+// notSetUp is ENOTFOUND once any user exists.
+func (a *Accounts) notSetUp(ctx context.Context) error {
+	var n int64
+	if err := a.d.DB.Conn(ctx).Model(&core.User{}).Count(&n).Error; err != nil {
+		return core.DBError(err)
+	}
+	if n > 0 {
+		return core.NotFound("MSP Hub is already set up. Sign in instead.")
+	}
+	return nil
 }
 
 // FirstAdmin is what the first administrator gives on the set-up page.
@@ -310,7 +325,7 @@ type FirstAdmin struct {
 
 // CreateFirstAdmin uses the set-up link to create the first administrator in the programme's
 // own unit and signs them in; they must then set up their second factor. It works once, while
-// no user exists. Errors: ENOTFOUND (bad link), EINVALID, ECONFLICT (someone already did it).
+// no user exists. Errors: ENOTFOUND (bad link, or set-up already done), EINVALID.
 func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstAdmin) (SignedIn, error) {
 	var out SignedIn
 	err := a.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -319,15 +334,8 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 				return core.DBError(err)
 			}
 		}
-		if _, err := core.CheckLink(ctx, a.d, core.LinkSetup, token); err != nil {
+		if err := a.CheckSetupLink(ctx, token); err != nil {
 			return err
-		}
-		var n int64
-		if err := a.d.DB.Conn(ctx).Model(&core.User{}).Count(&n).Error; err != nil {
-			return core.DBError(err)
-		}
-		if n > 0 {
-			return core.Conflict("MSP Hub is already set up. Sign in instead.")
 		}
 		var org core.Organisation
 		if err := a.d.DB.Conn(ctx).Take(&org, "slug = ?", ProgrammeUnitSlug).Error; err != nil {

@@ -58,11 +58,17 @@ type NewToken struct {
 	ExpiresIn int    `json:"expires_in_days"` // 1 to 90
 }
 
-// Create makes a token for the actor and returns its secret, shown this once. Errors: EINVALID.
+// Create makes a token for the actor and returns its secret, shown this once. Only a browser
+// session that passed its second factor may: a token made by a token would outlive the
+// revocation of its maker (the operator CLI makes tokens through Operator instead).
+// Errors: EFORBIDDEN (an API token, or a session without its second factor), EINVALID.
 func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (string, APIToken, error) {
 	var secret string
 	var tok APIToken
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if who.TokenID != 0 || who.SessionID == "" || !who.MFAPassed {
+			return core.Forbidden("API tokens can be created only from a signed-in browser session, not with an API token.")
+		}
 		if err := core.Can(ctx, t.d.Authz, who, policies.ActCreate, ownTokens, "You cannot create API tokens."); err != nil {
 			return err
 		}

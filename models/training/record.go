@@ -183,7 +183,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 	q := db.Model(&core.User{}).Select("id, name, email").Where("organisation_id = ? AND disabled_at IS NULL", who.OrgID)
 	if s := strings.ToLower(strings.TrimSpace(query)); s != "" {
 		if len(s) > 200 {
-			return out, core.Invalid("q", "Search for 200 characters or fewer")
+			return out, core.Invalid("q", "Search terms must be 200 characters or fewer")
 		}
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, like, like)
