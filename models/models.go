@@ -6,6 +6,8 @@
 package models
 
 import (
+	"log/slog"
+
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
@@ -13,7 +15,6 @@ import (
 	"github.com/msptp/msphub/models/mail"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
-	"log/slog"
 )
 
 // Services are the operations of MSP Hub, built once by New: identity's, promoted from the

@@ -3,12 +3,13 @@ package guidance
 import (
 	"context"
 	"fmt"
-	"github.com/msptp/msphub/models/core"
 	"html"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/msptp/msphub/models/core"
 )
 
 // The search index holds the current published version of every published document as plain
