@@ -231,8 +231,7 @@ func flatten(err error) string {
 	var lines []string
 	var walk func(error, string)
 	walk = func(err error, prefix string) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
+		if me, ok := err.(openapi3.MultiError); ok {
 			for _, e := range me {
 				walk(e, prefix)
 			}
