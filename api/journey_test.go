@@ -352,3 +352,48 @@ func TestSetUpPageGoneOnceSetUp(t *testing.T) {
 		t.Errorf("set-up form after set-up: %d, want 404 without the form", w.Code)
 	}
 }
+
+// The audit list answers in the document's shape: snake_case fields, [] for an empty page, no
+// actor on an anonymous event.
+func TestAuditListJSON(t *testing.T) {
+	a := apitest.New(t)
+	au := a.As(t, policies.RoleAuditor)
+	b := a.Browser() // an anonymous, failed sign-in: an event without an actor
+	b.Get(t, "/sign-in")
+	b.Submit(t, "/sign-in", url.Values{"email": {"nobody@example.police.uk"}, "password": {"wrong password entirely"}})
+
+	var page map[string]any
+	apitest.Want(t, a.API(t, au, "GET", "/api/v1/audit?limit=200", ""), "GET /api/v1/audit", 200, &page)
+	events, ok := page["events"].([]any)
+	if !ok || len(events) == 0 {
+		t.Fatalf("events = %#v, want a list of events", page["events"])
+	}
+	if _, ok := page["next"]; !ok {
+		t.Errorf("no next in %v", page)
+	}
+	anonymous := false
+	for _, e := range events {
+		ev := e.(map[string]any)
+		for _, k := range []string{"id", "occurred_at", "action", "object_type", "object_id", "outcome", "client_ip", "user_agent", "request_id", "details", "prev_hash", "hash"} {
+			if _, ok := ev[k]; !ok {
+				t.Errorf("event %v has no %s", ev["id"], k)
+			}
+		}
+		for k := range ev {
+			if strings.ToLower(k) != k {
+				t.Errorf("event field %q is not snake_case", k)
+			}
+		}
+		if _, ok := ev["actor_id"]; !ok {
+			anonymous = true
+		}
+	}
+	if !anonymous {
+		t.Error("the failed anonymous sign-in shows an actor")
+	}
+
+	w := a.API(t, au, "GET", "/api/v1/audit?action=no.such.action", "")
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"events":[],"next":0}` {
+		t.Errorf("an empty page: %d %s, want {\"events\":[],\"next\":0}", w.Code, w.Body.String())
+	}
+}

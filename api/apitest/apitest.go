@@ -289,8 +289,7 @@ func (b *Browser) Do(t testing.TB, req *http.Request) *httptest.ResponseRecorder
 	for k, v := range b.Cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
-	w := httptest.NewRecorder()
-	b.app.Engine.ServeHTTP(w, req)
+	w := checked(t, b.app.Engine, req)
 	for _, c := range w.Result().Cookies() {
 		if c.MaxAge < 0 || c.Value == "" {
 			delete(b.Cookies, c.Name)
@@ -331,7 +330,7 @@ func (a *App) API(t testing.TB, u *User, method, path, body string) *httptest.Re
 		req.AddCookie(&http.Cookie{Name: "msphub_session", Value: u.Cookie})
 		req.Header.Set("X-CSRF-Token", u.CSRF)
 	}
-	return a.serve(req)
+	return a.serve(t, req)
 }
 
 // Bearer sends a JSON API request with an API token.
@@ -339,7 +338,7 @@ func (a *App) Bearer(t testing.TB, token, method, path, body string) *httptest.R
 	t.Helper()
 	req := jsonRequest(method, path, body)
 	req.Header.Set("Authorization", "Bearer "+token)
-	return a.serve(req)
+	return a.serve(t, req)
 }
 
 // Want fails the test unless the answer to the request what (say "GET /api/v1/courses") has the
@@ -369,11 +368,11 @@ func jsonRequest(method, path, body string) *http.Request {
 	return req
 }
 
-// serve sends req through the engine, with no cookie jar.
-func (a *App) serve(req *http.Request) *httptest.ResponseRecorder {
-	w := httptest.NewRecorder()
-	a.Engine.ServeHTTP(w, req)
-	return w
+// serve sends req through the engine, with no cookie jar, checking an API request and its
+// answer against the OpenAPI document.
+func (a *App) serve(t testing.TB, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	return checked(t, a.Engine, req)
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -441,7 +440,7 @@ func (a *App) UploadAPI(t testing.TB, token, path string, fields url.Values, fil
 	req := httptest.NewRequest(http.MethodPost, path, body)
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Authorization", "Bearer "+token)
-	return a.serve(req)
+	return a.serve(t, req)
 }
 
 // Token creates an API token of scope for u and returns its secret.

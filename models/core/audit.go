@@ -105,20 +105,20 @@ func NewAudit(d Deps) *Audit {
 
 // AuditEvent is one row of the audit log, as pages, the API and CSV exports show it.
 type AuditEvent struct {
-	ID         int64 // position in the chain: 1, 2, 3, ... without gaps
-	OccurredAt time.Time
-	ActorID    *int64 // nil for an anonymous request (a failed sign-in)
-	ActorOrgID *int64
-	Action     string // "user.create", "casefile.read", ...
-	ObjectType string
-	ObjectID   string
-	Outcome    string // OutcomeSuccess, OutcomeFailure or OutcomeDenied
-	ClientIP   string
-	UserAgent  string
-	RequestID  string
-	Details    string // a JSON object with sorted keys, or empty
-	PrevHash   string
-	Hash       string
+	ID         int64     `json:"id"` // position in the chain: 1, 2, 3, ... without gaps
+	OccurredAt time.Time `json:"occurred_at"`
+	ActorID    *int64    `json:"actor_id,omitempty"` // nil for an anonymous request (a failed sign-in)
+	ActorOrgID *int64    `json:"actor_org_id,omitempty"`
+	Action     string    `json:"action"` // "user.create", "casefile.read", ...
+	ObjectType string    `json:"object_type"`
+	ObjectID   string    `json:"object_id"`
+	Outcome    string    `json:"outcome"` // OutcomeSuccess, OutcomeFailure or OutcomeDenied
+	ClientIP   string    `json:"client_ip"`
+	UserAgent  string    `json:"user_agent"`
+	RequestID  string    `json:"request_id"`
+	Details    string    `json:"details"` // a JSON object with sorted keys, or empty
+	PrevHash   string    `json:"prev_hash"`
+	Hash       string    `json:"hash"`
 }
 
 // Event is what an operation records about itself.
@@ -346,8 +346,8 @@ func (a *Audit) query(ctx context.Context, f AuditFilter) *gorm.DB {
 
 // AuditPage is one page of a listing, newest first.
 type AuditPage struct {
-	Events []AuditEvent
-	Next   int64 // pass as before for the next page; 0 when there is no more
+	Events []AuditEvent `json:"events"` // never nil: an empty page is []
+	Next   int64        `json:"next"`   // pass as before for the next page; 0 when there is no more
 }
 
 // List returns up to limit events matching f with an ID below before (0: from the newest),
@@ -378,7 +378,7 @@ func (a *Audit) List(ctx context.Context, who Actor, f AuditFilter, before int64
 		return AuditPage{}, DBError(err)
 	}
 	defer rows.Close()
-	var page AuditPage
+	page := AuditPage{Events: []AuditEvent{}}
 	for rows.Next() {
 		e, err := scanAuditEvent(rows)
 		if err != nil {
