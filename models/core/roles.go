@@ -1,6 +1,10 @@
 package core
 
-import "github.com/msptp/msphub/policies"
+import (
+	"strings"
+
+	"github.com/msptp/msphub/policies"
+)
 
 // Role is a role as pages offer it: its name in the policy and how people read it.
 type Role struct {
@@ -29,6 +33,19 @@ func RoleLabel(name string) string {
 		return l
 	}
 	return name
+}
+
+// ParseRole reads a role as people write it: its name in the policy ("cps_liaison") or its label
+// as pages show it ("CPS liaison"), in any case and with any spacing. It returns the policy name,
+// or false if s names no role.
+func ParseRole(s string) (string, bool) {
+	key := strings.ToLower(strings.Join(strings.Fields(s), " "))
+	for _, name := range policies.Roles() {
+		if key == name || key == strings.ToLower(RoleLabel(name)) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // Roles lists every role, in the order of DESIGN.md §1: what a list of all roles offers (a
