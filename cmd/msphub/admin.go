@@ -8,16 +8,19 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/policies"
 )
 
 const adminUsage = `Usage:
   msphub admin create-user [flags]   add a user with roles and vetting
   msphub admin create-token [flags]  create an API token for a user and print it once
+  msphub admin orgs [flags]          list the organisations: the slugs create-user --org takes
 
 For scripted set-ups by whoever runs MSP Hub: they hold the database and the master key already,
 so these commands need no sign-in. Every step is recorded in the audit log as done from the
@@ -28,7 +31,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprintln(stdout, adminUsage)
 		if len(args) == 0 {
-			return errors.New("admin needs create-user or create-token")
+			return errors.New("admin needs create-user, create-token or orgs")
 		}
 		return nil
 	}
@@ -37,8 +40,10 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return runCreateUser(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "create-token":
 		return runCreateToken(ctx, args[1:], getenv, stdout, stderr)
+	case "orgs":
+		return runOrgs(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown admin command %q: use create-user or create-token", args[0])
+	return fmt.Errorf("unknown admin command %q: use create-user, create-token or orgs", args[0])
 }
 
 // adminServices opens what the admin commands work on: the migrated database, the master keys
@@ -78,7 +83,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&email, "email", "", "the user's email address (required)")
 	fs.StringVar(&name, "name", "", "the user's full name (required)")
 	fs.StringVar(&org, "org", identity.ProgrammeUnitSlug, "slug of the user's organisation, e.g. devon-and-cornwall-police")
-	fs.StringVar(&roles, "roles", "", "comma-separated roles, e.g. investigator,supervisor")
+	fs.StringVar(&roles, "roles", "", `comma-separated roles, by name or as pages show them, e.g. "investigator,CPS liaison"`)
 	fs.StringVar(&vetting, "vetting", "none", "vetting level: none, RV, MV, NPPV1, NPPV2 or NPPV3")
 	fs.StringVar(&expires, "vetting-expires", "", "vetting expiry date, YYYY-MM-DD")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input; otherwise print a set-password link")
@@ -86,11 +91,13 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
 		return err
 	}
-	in := identity.UserInput{Email: email, Name: name, VettingLevel: core.Vetting(vetting)}
-	for _, r := range strings.Split(roles, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			in.Roles = append(in.Roles, r)
-		}
+	in := identity.UserInput{Email: email, Name: name}
+	var err error
+	if in.VettingLevel, err = parseVetting(vetting); err != nil {
+		return err
+	}
+	if in.Roles, err = parseRoles(roles); err != nil {
+		return err
 	}
 	if expires != "" {
 		d, err := time.Parse(time.DateOnly, expires)
@@ -115,7 +122,9 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	}
 	defer db.Close()
 	o, err := s.Operator.OrganisationBySlug(ctx, org)
-	if err != nil {
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return unknownOrg(ctx, s.Operator, org)
+	} else if err != nil {
 		return fmt.Errorf("--org: %s", core.ErrorMessage(err))
 	}
 	in.OrganisationID = o.ID
@@ -158,6 +167,124 @@ func runCreateToken(ctx context.Context, args []string, getenv func(string) stri
 	fmt.Fprintf(stderr, "created token %q (%s), expires %s; it is shown only this once:\n", tok.Name, tok.Scope, tok.ExpiresAt.Format(time.DateOnly))
 	fmt.Fprintln(stdout, secret)
 	return nil
+}
+
+// parseRoles reads the comma-separated --roles list; each role by its name or its label.
+func parseRoles(list string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(list, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		name, ok := core.ParseRole(r)
+		if !ok {
+			return nil, fmt.Errorf("--roles: no role is called %q; the roles are %s (or as pages show them, e.g. \"CPS liaison\")",
+				r, strings.Join(policies.Roles(), ", "))
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// parseVetting reads --vetting, in any case.
+func parseVetting(s string) (core.Vetting, error) {
+	var levels []string
+	for _, v := range core.VettingLevels() {
+		if strings.EqualFold(s, string(v)) {
+			return v, nil
+		}
+		levels = append(levels, string(v))
+	}
+	return "", fmt.Errorf("--vetting: no vetting level is called %q; the levels are %s", s, strings.Join(levels, ", "))
+}
+
+// unknownOrg is the error for an --org slug that names no organisation: it points to `admin
+// orgs`, and names the slugs that look like the one given, or all of them if there are few.
+func unknownOrg(ctx context.Context, op *identity.Operator, slug string) error {
+	msg := fmt.Sprintf("--org: no organisation has the slug %q", slug)
+	const list = `run "msphub admin orgs" to list them`
+	orgs, err := op.Organisations(ctx)
+	if err != nil {
+		return fmt.Errorf("%s; %s", msg, list)
+	}
+	var near, all []string
+	for _, o := range orgs {
+		all = append(all, o.Slug)
+		if nearSlug(strings.ToLower(strings.TrimSpace(slug)), o.Slug) {
+			near = append(near, o.Slug)
+		}
+	}
+	switch {
+	case len(near) > 0 && len(near) <= 5:
+		return fmt.Errorf("%s; did you mean %s? (%s)", msg, strings.Join(near, " or "), list)
+	case len(all) > 0 && len(all) <= 8:
+		return fmt.Errorf("%s; the slugs are %s (%s)", msg, strings.Join(all, ", "), list)
+	}
+	return fmt.Errorf("%s; %s", msg, list)
+}
+
+// nearSlug says whether slug looks like a mistyping or a part of the real slug s: one holds the
+// other, or they are a few edits apart.
+func nearSlug(slug, s string) bool {
+	if slug == "" {
+		return false
+	}
+	if len(slug) >= 3 && (strings.Contains(s, slug) || strings.Contains(slug, s)) {
+		return true
+	}
+	return editDistance(slug, s) <= max(1, len(s)/5)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes (slugs are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func runOrgs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("admin orgs", flag.ContinueOnError)
+	adminFlags(fs, &cfg)
+	summary := "Usage: msphub admin orgs [flags]\n\nLists the organisations, one a line: the slug (what create-user --org takes), the name and the kind."
+	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin orgs takes no arguments, not %q", fs.Arg(0))
+	}
+	s, db, err := adminServices(ctx, &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orgs, err := s.Operator.Organisations(ctx)
+	if err != nil {
+		return describe(err)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, o := range orgs {
+		kind := o.Kind.Label()
+		if !o.Active {
+			kind += " (deactivated)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", o.Slug, o.Name, kind)
+	}
+	return w.Flush()
 }
 
 // describe turns an operation's error into one line for the console.

@@ -95,6 +95,71 @@ func TestAdminCommands(t *testing.T) {
 	}
 }
 
+// admin orgs lists the slugs create-user's --org takes, one aligned line each; create-user takes
+// roles as pages show them, and its errors name the values it would take.
+func TestAdminOrgsAndHelpfulErrors(t *testing.T) {
+	vars := backendEnv(t)
+	admin := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"admin"}, args...), env(vars), strings.NewReader(""), &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := admin("orgs")
+	if err != nil {
+		t.Fatalf("orgs: %v", err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) < 2 || !regexp.MustCompile(`(?m)^kent-police +Kent Police +Police force$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^modern-slavery-and-organised-immigration-crime-unit +\S`).MatchString(out) {
+		t.Errorf("orgs output:\n%s", out)
+	}
+	nameAt := -1
+	for _, l := range lines {
+		slug, rest, _ := strings.Cut(l, " ")
+		at := len(l) - len(strings.TrimLeft(rest, " "))
+		if slug == "" || (nameAt != -1 && at != nameAt) {
+			t.Errorf("orgs: the names are not aligned:\n%s", out)
+			break
+		}
+		nameAt = at
+	}
+
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--roles", "investigator,chief"}, []string{`"chief"`, "officer", "cps_liaison", "org_admin", "CPS liaison"}},
+		{[]string{"--org", "atlantis-police"}, []string{`"atlantis-police"`, `msphub admin orgs`}},
+		{[]string{"--org", "kent-polise"}, []string{`"kent-polise"`, `msphub admin orgs`, "did you mean kent-police?"}},
+		{[]string{"--org", "kent"}, []string{"did you mean kent-police?", `msphub admin orgs`}},
+		{[]string{"--vetting", "SC"}, []string{`"SC"`, "none, RV, MV, NPPV1, NPPV2, NPPV3"}},
+	} {
+		args := append([]string{"create-user", "--email", "x@y.police.uk", "--name", "X Y"}, c.args...)
+		_, err := admin(args...)
+		if err == nil {
+			t.Errorf("admin %v succeeded", args)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("admin %v: error is not one line: %q", args, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("admin %v: error %q does not say %q", args, err, w)
+			}
+		}
+	}
+
+	out, err = admin("create-user", "--email", "cleo@kent.police.uk", "--name", "Cleo Liaison", "--org", "kent-police",
+		"--roles", "CPS Liaison, investigator", "--vetting", "rv", "--vetting-expires", "2031-01-31")
+	if err != nil {
+		t.Fatalf("create-user with roles as pages show them: %v", err)
+	}
+	if !strings.Contains(out, "cps_liaison") || !strings.Contains(out, "investigator") {
+		t.Errorf("create-user output:\n%s", out)
+	}
+}
+
 func dbConfigOf(t *testing.T, vars map[string]string) core.DBConfig {
 	if modelstest.Backend() == "postgres" {
 		return core.DBConfig{URL: vars["MSPHUB_DATABASE_URL"]}

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/msptp/msphub/models/core"
@@ -75,4 +76,16 @@ func (o *Operator) OrganisationBySlug(ctx context.Context, slug string) (core.Or
 		return core.Organisation{}, core.NotFound("No organisation has the slug " + slug)
 	}
 	return org, core.DBError(err)
+}
+
+// Organisations lists every organisation, deactivated ones too, ordered by kind and name: what
+// the command line offers for --org.
+func (o *Operator) Organisations(ctx context.Context) ([]core.Organisation, error) {
+	var out []core.Organisation
+	if err := o.d.DB.Conn(ctx).Order("kind, name").Find(&out).Error; err != nil {
+		return nil, core.DBError(err)
+	}
+	kindOrder := func(k core.OrgKind) int { return slices.Index(core.OrgKinds(), k) }
+	slices.SortStableFunc(out, func(a, b core.Organisation) int { return kindOrder(a.Kind) - kindOrder(b.Kind) })
+	return out, nil
 }
