@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -521,5 +522,29 @@ func TestThrottledSignInSaysRetryAfter(t *testing.T) {
 	secs, err = strconv.Atoi(w.Header().Get("Retry-After"))
 	if w.Code != http.StatusTooManyRequests || err != nil || secs < 60 || secs > 15*60+1 {
 		t.Errorf("locked sign-in: %d, Retry-After %q; want 429 and up to 15 minutes", w.Code, w.Header().Get("Retry-After"))
+	}
+}
+
+// The Organisations page shows each organisation's slug beside its name (what `msphub admin
+// create-user --org` takes), with the table in a region that scrolls sideways on a narrow screen.
+func TestOrganisationsPageShowsSlugs(t *testing.T) {
+	a := apitest.New(t)
+	admin := a.As(t, policies.RoleAdmin)
+	w := admin.Browser().Get(t, "/organisations")
+	if w.Code != http.StatusOK {
+		t.Fatalf("organisations page: %d", w.Code)
+	}
+	body := w.Body.String()
+	if !strings.Contains(body, `<th scope="col" class="govuk-table__header">Slug</th>`) {
+		t.Error("the organisations table has no Slug column")
+	}
+	for name, slug := range map[string]string{"Kent Police": "kent-police", "Devon and Cornwall Police": "devon-and-cornwall-police"} {
+		row := regexp.MustCompile(`<td class="govuk-table__cell">` + regexp.QuoteMeta(name) + `</td>\s*<td class="govuk-table__cell"><code class="app-slug">` + regexp.QuoteMeta(slug) + `</code></td>`)
+		if !row.MatchString(body) {
+			t.Errorf("the row of %s does not show the slug %s", name, slug)
+		}
+	}
+	if !regexp.MustCompile(`<div class="app-table-scroll" role="region" aria-label="Organisations" tabindex="0">\s*<table class="govuk-table">`).MatchString(body) {
+		t.Error("the organisations table is not in a scrolling region")
 	}
 }
