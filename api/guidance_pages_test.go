@@ -398,3 +398,23 @@ func TestGuidanceReviewThroughPages(t *testing.T) {
 		t.Errorf("%d review events by the approver, want 1", n)
 	}
 }
+
+// A reader asked to acknowledge guidance meets the button after the guidance, not before it.
+func TestGuidanceAcknowledgeButtonComesAfterTheText(t *testing.T) {
+	a := apitest.New(t)
+	editor := a.As(t, policies.RoleGuidanceEditor)
+	approver := a.As(t, policies.RoleGuidanceApprover)
+	officer := a.As(t, policies.RoleOfficer)
+	in := guidanceIn("Handling seized phones", "Bag every phone in a Faraday pouch.")
+	in.RequiresAck = true
+	v := publishVia(t, a, editor, approver, in)
+
+	page := mainOf(officer.Browser().Get(t, fmt.Sprintf("/guidance/documents/%d", v.DocumentID)).Body.String())
+	text, button := strings.Index(page, "Faraday pouch"), strings.Index(page, "I have read this guidance")
+	if text < 0 || button < 0 {
+		t.Fatalf("text at %d, button at %d:\n%s", text, button, page)
+	}
+	if button < text {
+		t.Errorf("the button comes before the guidance it confirms:\n%s", page)
+	}
+}
