@@ -781,3 +781,23 @@ func TestCaseRefusalsAudited(t *testing.T) {
 		t.Errorf("the team member's read is audited as denied %d times", n)
 	}
 }
+
+// An operation named "Operation Kestrel" is shown as "Operation Kestrel", not "Operation
+// Operation Kestrel"; one named "Lantern" is shown as "Operation Lantern".
+func TestOperationNameShownOnce(t *testing.T) {
+	w := newCFWorld(t)
+	id := w.openCase(t) // named "Operation Kestrel"
+	page := cfText(w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d", id)).Body.String())
+	if !strings.Contains(page, "Operation Kestrel") || strings.Contains(page, "Operation Operation") {
+		t.Errorf("case page names the operation wrongly:\n%s", page)
+	}
+	if page := cfText(w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d/edit", id)).Body.String()); strings.Contains(page, "Operation Operation") {
+		t.Errorf("change page names the operation twice:\n%s", page)
+	}
+	if got, want := casefile.OperationTitle("Lantern"), "Operation Lantern"; got != want {
+		t.Errorf("OperationTitle(Lantern) = %q, want %q", got, want)
+	}
+	if got, want := casefile.OperationTitle("operation lantern"), "operation lantern"; got != want {
+		t.Errorf("OperationTitle(operation lantern) = %q, want %q", got, want)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models"
+	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
 )
 
@@ -408,5 +409,6 @@ func viewFuncs() template.FuncMap {
 		"vettingLabel": func(v core.Vetting) string { return v.Label() },
 		"date":         formatDate,
 		"dateTime":     formatDateTime,
+		"operation":    casefile.OperationTitle,
 	}
 }

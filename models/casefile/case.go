@@ -381,6 +381,16 @@ type CaseInput struct {
 	SupervisorID       int64     `json:"supervisor_id"`
 }
 
+// OperationTitle is how an operation is named to people: "Operation Lantern". A name stored
+// with the word already in it ("Operation Lantern", "operation lantern") is shown as it is,
+// so the word is never doubled.
+func OperationTitle(name string) string {
+	if strings.HasPrefix(strings.ToLower(name), "operation ") {
+		return name
+	}
+	return "Operation " + name
+}
+
 func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
 	urn, err := NormaliseURN(in.URN)
 	if err != nil {

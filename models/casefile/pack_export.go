@@ -376,13 +376,14 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 		}
 		return t.Format("2 January 2006")
 	},
-	"bytes": core.HumanBytes,
-	"path":  evidencePath,
+	"bytes":     core.HumanBytes,
+	"path":      evidencePath,
+	"operation": OperationTitle,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{{.Case.Marking}} – Case file pack {{.Case.URN}} – Operation {{.Case.Operation}}</title>
+<title>{{.Case.Marking}} – Case file pack {{.Case.URN}} – {{operation .Case.Operation}}</title>
 <style>
 body { font-family: arial, sans-serif; margin: 2em; color: #0b0c0c; }
 .marking { text-align: center; font-weight: bold; padding: .5em; border: 2px solid #0b0c0c; }
