@@ -22,6 +22,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
@@ -799,5 +800,18 @@ func TestOperationNameShownOnce(t *testing.T) {
 	}
 	if got, want := casefile.OperationTitle("operation lantern"), "operation lantern"; got != want {
 		t.Errorf("OperationTitle(operation lantern) = %q, want %q", got, want)
+	}
+}
+
+// A share's last day is shown as that day ("until the end of 1 March 2027"), not as midnight
+// at the start of the next one.
+func TestShareShowsItsLastDay(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := w.fullCase(t, w.liaison) // shared for five days
+	last := w.a.Clock.Now().AddDate(0, 0, 5).In(core.London).Format("2 January 2006")
+	after := w.a.Clock.Now().AddDate(0, 0, 6).In(core.London).Format("2 January 2006")
+	page := cfText(w.sup.Browser().Get(t, fmt.Sprintf("/casefiles/%d/pack", id)).Body.String())
+	if !strings.Contains(page, "until the end of "+last) || strings.Contains(page, after) || strings.Contains(page, "12:00am") {
+		t.Errorf("the share should last until the end of %s:\n%s", last, page)
 	}
 }

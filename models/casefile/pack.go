@@ -429,6 +429,12 @@ type ShareView struct {
 	Live         bool       `json:"live"`
 }
 
+// LastDay is the last day the liaison may see the pack, in UK time: the share ends at the end
+// of it (ExpiresAt is the midnight that follows).
+func (v ShareView) LastDay() time.Time {
+	return v.ExpiresAt.In(core.London).Add(-time.Nanosecond)
+}
+
 // ShareInput chooses the CPS liaison and the last day the share lasts.
 type ShareInput struct {
 	LiaisonID int64      `json:"liaison_id"`
