@@ -544,13 +544,20 @@ func (c Certificate) pdf(publicURL string) ([]byte, error) {
 }
 
 // Verification is all the public verification page says about a code: whether it is a valid
-// certificate. It names nobody and no course: whoever holds the certificate shows the rest.
+// certificate and, for one that exists, whose it is, for which course, when it was issued and
+// when it expires, so that someone holding a doctored copy with a real code sees it does not
+// match. Nothing else: no certificate number, organisation or hours.
 type Verification struct {
-	Status string `json:"status"` // valid, expired or not_found
+	Status    string     `json:"status"` // valid, expired or not_found
+	Holder    string     `json:"holder,omitempty"`
+	Course    string     `json:"course,omitempty"` // code and title, as the certificate prints them
+	IssuedOn  *time.Time `json:"issued_on,omitempty"`
+	ExpiresOn *time.Time `json:"expires_on,omitempty"` // absent for a certificate that does not expire
 }
 
 // VerifyCertificate checks a certificate's public code, for anyone, signed in or not. Each
-// check is recorded. The answer carries no personal data.
+// check is recorded. The answer names the holder, the course and the dates, as the certificate
+// itself does, and nothing more.
 func (t *Service) VerifyCertificate(ctx context.Context, code string) (Verification, error) {
 	v := Verification{Status: CertificateNotFound}
 	norm := NormaliseVerificationCode(code)
@@ -561,7 +568,12 @@ func (t *Service) VerifyCertificate(ctx context.Context, code string) (Verificat
 			err := t.d.DB.Conn(ctx).Take(&c, "code = ?", norm).Error
 			switch {
 			case err == nil:
-				v = Verification{Status: c.StatusOn(t.d.Now())}
+				issued := c.IssuedAt.In(core.London)
+				v = Verification{Status: c.StatusOn(t.d.Now()), Holder: c.LearnerName, Course: strings.TrimSpace(c.CourseCode + " " + c.CourseTitle), IssuedOn: &issued}
+				if c.ExpiresOn != nil {
+					expires := c.ExpiresOn.In(core.London)
+					v.ExpiresOn = &expires
+				}
 				outcome, id = core.OutcomeSuccess, core.IDString(c.ID)
 			case !errors.Is(err, gorm.ErrRecordNotFound):
 				return core.DBError(err)
