@@ -212,3 +212,27 @@ func TestTrainingEmptyStates(t *testing.T) {
 	check(trainer, "/sessions/"+itoa(s.ID)+"/register", "Nobody has a place on this session.")
 	check(officer, "/sessions/"+itoa(s.ID), "You have not booked this session.")
 }
+
+// A supervisor deciding a request sees how full the session is: places taken of the capacity
+// and how many are waiting, so they know whether approving gives a place or a waiting-list spot.
+func TestApprovalsShowHowFullTheSessionIs(t *testing.T) {
+	a := apitest.New(t)
+	trainer := a.As(t, policies.RoleTrainer)
+	sup := a.As(t, policies.RoleSupervisor)
+	c := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired = true })
+	s := newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: 2})
+	ls := newTrainingLearners(t, a, 4, "")
+	for i, l := range ls {
+		code, msg, e := requestPlace(t, a, l, s)
+		if code != http.StatusCreated {
+			t.Fatalf("request %d: %d %s", i, code, msg)
+		}
+		if i < 3 { // two places and one on the waiting list
+			trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(e.ID)+"/approve", "", 200, nil)
+		}
+	}
+	page := cfText(sup.Browser().Get(t, "/approvals").Body.String())
+	if !strings.Contains(page, "2 of 2 places taken") || !strings.Contains(page, "1 on the waiting list") {
+		t.Errorf("the approvals page does not say how full the session is:\n%s", page)
+	}
+}

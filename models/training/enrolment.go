@@ -76,6 +76,11 @@ type EnrolmentView struct {
 	SessionEndsAt   time.Time `json:"session_ends_at"`
 	SessionStatus   string    `json:"session_status"`
 	Venue           string    `json:"venue"`
+	// How full the session is, for whoever decides a request: places, places taken and people
+	// on its waiting list.
+	SessionCapacity    int `json:"session_capacity"`
+	SessionPlacesTaken int `json:"session_places_taken"`
+	SessionWaiting     int `json:"session_waiting"`
 }
 
 // enrolmentObject is the enrolment as the policy sees it: the learner's own, in the learner's
@@ -881,7 +886,7 @@ func (t *Service) enrolmentViews(ctx context.Context, list []Enrolment) ([]Enrol
 		u, s, c := users[e.UserID], sessions[e.SessionID], courses[e.CourseID]
 		out = append(out, EnrolmentView{Enrolment: e, Learner: PersonRef{ID: u.ID, Name: u.Name, Email: u.Email},
 			Course: CourseRef{ID: c.ID, Code: c.Code, Title: c.Title}, SessionStartsAt: s.StartsAt, SessionEndsAt: s.EndsAt,
-			SessionStatus: s.Status, Venue: s.Venue})
+			SessionStatus: s.Status, Venue: s.Venue, SessionCapacity: s.Capacity, SessionPlacesTaken: s.SeatsTaken, SessionWaiting: s.Waiting})
 	}
 	return out, nil
 }
