@@ -637,3 +637,23 @@ func TestOIDCSettings(t *testing.T) {
 		t.Error("a client secret is in the audit log")
 	}
 }
+
+// The sign-in page offers "Sign in with your organisation" only while some organisation has
+// single sign-on turned on, both on the form and when the form comes back with an error.
+func TestSignInOffersSingleSignOnOnlyWhenSomeOrganisationHasIt(t *testing.T) {
+	s := newSSO(t)
+	link := `href="/sign-in/oidc`
+	offered := func() (bool, bool) {
+		b := s.a.Browser()
+		form := b.Get(t, "/sign-in").Body.String()
+		failed := b.Submit(t, "/sign-in", url.Values{"email": {"nobody@example.police.uk"}, "password": {"wrong password 123"}}).Body.String()
+		return strings.Contains(form, link), strings.Contains(failed, link)
+	}
+	if form, failed := offered(); !form || !failed {
+		t.Errorf("with Kent's single sign-on on: offered on the form %t, after an error %t", form, failed)
+	}
+	s.configure(t, false, ssoSecret)
+	if form, failed := offered(); form || failed {
+		t.Errorf("with no single sign-on: offered on the form %t, after an error %t", form, failed)
+	}
+}

@@ -43,9 +43,24 @@ func (p *Pages) SignInForm() gin.HandlerFunc {
 			api.Redirect(c, localPath(c.Query("next")))
 			return
 		}
-		form := map[string][]string{"next": {c.Query("next")}}
-		p.render(c, http.StatusOK, "sign_in", page{Title: "Sign in", Form: form})
+		pg, err := p.signInPage(c, url.Values{"next": {c.Query("next")}})
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "sign_in", pg)
 	}
+}
+
+// signInView says whether the sign-in page offers single sign-on.
+type signInView struct {
+	SingleSignOn bool
+}
+
+// signInPage is the sign-in page holding form.
+func (p *Pages) signInPage(c *gin.Context, form url.Values) (page, error) {
+	sso, err := p.s.OIDC.Offered(c.Request.Context())
+	return page{Title: "Sign in", Form: form, Data: signInView{SingleSignOn: sso}}, err
 }
 
 // SignIn serves POST /sign-in.
@@ -53,7 +68,12 @@ func (p *Pages) SignIn() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := p.s.Sessions.SignIn(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
 		if err != nil {
-			p.formFailed(c, err, "sign_in", page{Title: "Sign in", Form: postedWithoutPassword(c)}, "email")
+			pg, perr := p.signInPage(c, postedWithoutPassword(c))
+			if perr != nil {
+				api.WriteError(c, perr)
+				return
+			}
+			p.formFailed(c, err, "sign_in", pg, "email")
 			return
 		}
 		p.afterSignIn(c, s, c.PostForm("next"))

@@ -431,6 +431,15 @@ func (o *OIDC) Organisations(ctx context.Context) ([]core.Organisation, error) {
 	return out, core.DBError(err)
 }
 
+// Offered says whether the sign-in page offers single sign-on: whether any active
+// organisation has it turned on. Anyone may call it, as Organisations.
+func (o *OIDC) Offered(ctx context.Context) (bool, error) {
+	var n int64
+	err := o.d.DB.Conn(ctx).Model(&core.Organisation{}).Where("active = ? AND id IN (SELECT organisation_id FROM oidc_configs WHERE enabled = ?)", true, true).
+		Limit(1).Count(&n).Error
+	return n > 0, core.DBError(err)
+}
+
 // ProviderRoles are the roles a provider's claims may give: every role but administrator and
 // auditor, which are granted in MSP Hub only.
 func ProviderRoles() []core.Role {
