@@ -548,3 +548,35 @@ func TestOrganisationsPageShowsSlugs(t *testing.T) {
 		t.Error("the organisations table is not in a scrolling region")
 	}
 }
+
+// Someone whose roles need a second factor and who has none is sent to set one up with an
+// important notice, not a green "success" banner: nothing has succeeded yet.
+func TestSecondFactorNeededIsNotShownAsSuccess(t *testing.T) {
+	a := apitest.New(t)
+	exp := a.Clock.Now().AddDate(1, 0, 0)
+	uv, _, err := a.Services.Operator.CreateUser(context.Background(), identity.UserInput{OrganisationID: a.Org(t, apitest.HomeOrg),
+		Email: "needs.mfa@example.police.uk", Name: "Needs Factor", Roles: []string{policies.RoleSupervisor},
+		VettingLevel: core.VettingRV, VettingExpiresOn: &exp}, apitest.Password)
+	if err != nil || !uv.MFARequired {
+		t.Fatalf("create user: %v (second factor required %t)", err, uv.MFARequired)
+	}
+	b := a.Browser()
+	b.Get(t, "/sign-in")
+	w := b.Submit(t, "/sign-in", url.Values{"email": {uv.Email}, "password": {apitest.Password}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/account/mfa" {
+		t.Fatalf("sign in: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	page := b.Get(t, "/account/mfa").Body.String()
+	i := strings.Index(page, "Your roles need a second factor")
+	if i < 0 {
+		t.Fatalf("the page does not say a second factor is needed:\n%s", page)
+	}
+	head := strings.LastIndex(page[:i], `<div class="govuk-notification-banner__header`)
+	if head < 0 {
+		t.Fatalf("the notice is not in a notification banner:\n%s", page)
+	}
+	banner := page[strings.LastIndex(page[:head], "<div"):i]
+	if strings.Contains(banner, "govuk-notification-banner--success") || strings.Contains(banner, "Success") {
+		t.Errorf("a second factor is needed, shown as a success:\n%s", banner)
+	}
+}

@@ -83,6 +83,7 @@ type page struct {
 	Actor          *core.Actor // the signed-in user, if any
 	CSRF           string      // the token every form of the page carries
 	Flash          string      // a success message left by the previous request
+	Notice         string      // something the person must do, left by the previous request
 	Errors         formErrors  // what was wrong with the form just posted
 	Form           url.Values  // what was posted, to fill the form again
 	ErrorTitle     string
@@ -210,7 +211,6 @@ var flashes = map[string]string{
 	"oidc-saved":        "The single sign-on settings are saved.",
 	"mfa-set-up":        "Your second factor is set up.",
 	"setup-signed-in":   "Your administrator account is created. Now set up your second factor.",
-	"mfa-required":      "Your roles need a second factor. Set one up to continue.",
 	"session-ended":     "Your session has ended. Sign in again.",
 	"recovery-codes-ok": "New recovery codes are shown below. The old ones no longer work.",
 	// training
@@ -276,6 +276,12 @@ var flashes = map[string]string{
 	"password-link-emailed": "A set-password link is on its way to their email address. It works once, within 24 hours, and earlier links no longer work.",
 }
 
+// notices are what a redirect can leave that is not a success but something the person must
+// do: shown in an "Important" banner, not a green one. Keys, never text from a request.
+var notices = map[string]string{
+	"mfa-required": "Your roles need a second factor. Set one up to continue.",
+}
+
 // render fills in what every page shows (navigation, CSRF token, flash) and executes view into a
 // buffer first, so a template failure becomes a clean error page rather than half a page.
 func (p *Pages) render(c *gin.Context, status int, view string, data page) {
@@ -291,8 +297,9 @@ func (p *Pages) render(c *gin.Context, status int, view string, data page) {
 		data.Nav = navFor(data.Actor, p.s.Reach(c.Request.Context(), *data.Actor), c.Request.URL.Path)
 	}
 	data.CSRF = p.app.CSRFToken(c)
-	if data.Flash == "" {
-		data.Flash = flashes[p.app.TakeFlash(c)]
+	if data.Flash == "" && data.Notice == "" {
+		key := p.app.TakeFlash(c)
+		data.Flash, data.Notice = flashes[key], notices[key]
 	}
 	if data.Form == nil {
 		data.Form = url.Values{}
