@@ -196,15 +196,27 @@ func TestPeopleAndOrganisationPages(t *testing.T) {
 	}
 	form.Set("email", "pat.investigator@dc.police.uk")
 	w = b.Submit(t, "/users/new", form)
-	if w.Code != http.StatusSeeOther {
-		t.Fatalf("add: %d %s", w.Code, w.Body.String())
+	// With email off, the page after adding the person shows their set-password link at once.
+	page := w.Body.String()
+	link := regexp.MustCompile(`<code class="app-secret">[^<]*(/set-password/[^<]+)</code>`).FindStringSubmatch(page)
+	if w.Code != http.StatusOK || link == nil {
+		t.Fatalf("add: %d, no set-password link shown:\n%s", w.Code, page)
 	}
-	userPage := w.Header().Get("Location")
-	page := b.Get(t, userPage).Body.String()
+	if r := a.Browser().Get(t, link[1]); r.Code != http.StatusOK {
+		t.Errorf("the set-password link shown after adding: %d", r.Code)
+	}
+	m := regexp.MustCompile(`href="(/users/\d+)/edit"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no link to change the person:\n%s", page)
+	}
+	userPage := m[1]
 	for _, want := range []string{"Pat Investigator", "Investigator, Officer", "Recruitment vetting (RV), expires 28 February 2030", "The account has been created"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("user page lacks %q", want)
 		}
+	}
+	if page := b.Get(t, userPage).Body.String(); strings.Contains(page, "/set-password/") {
+		t.Error("the set-password link is shown again")
 	}
 	form.Set("name", "Pat Investigator-Smith")
 	form.Del("roles")

@@ -199,7 +199,7 @@ var flashes = map[string]string{
 	"password-changed":  "Your password has been changed. Other sessions have been signed out.",
 	"token-revoked":     "The API token has been revoked.",
 	"session-revoked":   "The session has been signed out.",
-	"user-created":      "The account has been created. Send the person a set-password link.",
+	"user-created":      "The account has been created. Send the person their set-password link.",
 	"user-updated":      "The account has been updated.",
 	"user-disabled":     "The account has been disabled and its sessions ended.",
 	"user-enabled":      "The account has been enabled.",

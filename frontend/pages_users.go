@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -131,12 +132,22 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
 			return
 		}
-		flash := "user-created"
 		if p.s.Mail != nil {
-			flash = "user-invited" // Create emailed them a set-password link
+			p.app.SetFlash(c, "user-invited") // Create emailed them a set-password link
+			api.Redirect(c, "/users/"+strconv.FormatInt(u.ID, 10))
+			return
 		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, "/users/"+strconv.FormatInt(u.ID, 10))
+		// Email is off: issue their set-password link now and show it once, as UserPasswordLink
+		// does, rather than leave the administrator to find the button for it.
+		link, err := p.s.Users.SetPasswordLink(c.Request.Context(), actor(c), u.ID)
+		if err != nil { // the person is added: they get a link from the button on their page
+			p.log.ErrorContext(c.Request.Context(), "set-password link after adding a person", slog.String("request_id", api.RequestID(c)), slog.String("error", err.Error()))
+			p.app.SetFlash(c, "user-created")
+			api.Redirect(c, "/users/"+strconv.FormatInt(u.ID, 10))
+			return
+		}
+		p.render(c, http.StatusOK, "user", page{Title: u.Name, Flash: flashes["user-created"],
+			Data: userView{User: u, Self: u.ID == actor(c).UserID, Link: link}})
 	}
 }
 
