@@ -55,11 +55,6 @@ const (
 	ItemRejected      ItemStatus = "rejected"
 )
 
-// ItemStatuses lists every status; TeamItemStatuses those the team sets.
-func ItemStatuses() []ItemStatus {
-	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable, ItemAccepted, ItemRejected}
-}
-
 // TeamItemStatuses are the statuses the case team may give an item.
 func TeamItemStatuses() []ItemStatus {
 	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable}

@@ -103,8 +103,3 @@ type Organisation struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
-
-// object is the organisation as the policy sees it.
-func (o Organisation) object() policies.Object {
-	return policies.Object{Type: "organisation", Org: policies.OrgDomain(o.ID)}
-}

@@ -43,11 +43,6 @@ const (
 	GuidanceSuperseded = "superseded" // an earlier published version, kept in the history
 )
 
-// guidanceOpen reports whether a version with status s is still being worked on.
-func guidanceOpen(s string) bool {
-	return s == GuidanceDraft || s == GuidanceSubmitted || s == GuidanceReturned
-}
-
 // versionEditable reports whether a version with status s may still be changed.
 func versionEditable(s string) bool { return s == GuidanceDraft || s == GuidanceReturned }
 
