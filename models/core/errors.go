@@ -29,6 +29,9 @@ type Error struct {
 	Code    Code
 	Message string // safe to show to the user
 	Field   string // for EINVALID, the offending field
+	// Fields, for EINVALID from Problems, lists every problem of the input (Field and Message
+	// are the first of them).
+	Fields []FieldError
 	// RetryAfter, for ETOOMANY, is how long to wait before trying again.
 	RetryAfter time.Duration
 	cause      error
