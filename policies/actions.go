@@ -17,6 +17,7 @@ const (
 	ActEdit            Action = "edit"
 	ActExport          Action = "export"
 	ActGrantSystemRole Action = "grant_system_role"
+	ActImport          Action = "import"
 	ActIssue           Action = "issue"
 	ActJoin            Action = "join"
 	ActManageTeam      Action = "manage_team"
@@ -41,6 +42,6 @@ const (
 // Actions lists every action the policy may name.
 func Actions() []Action {
 	return []Action{
-		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
+		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActImport, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
 	}
 }

@@ -203,7 +203,7 @@ func holds(sub Subject, obj Object, rel string) (bool, error) {
 // Rule is one permission row: in every organisation, Role may do Act to objects of Type when
 // Rel holds.
 type Rule struct {
-	Family string // casbin section: "p", "p2", "p3" or "p4"
+	Family string // casbin section: "p", "p2", "p3", "p4" or "p5"
 	Role   string
 	Type   string
 	Act    string
@@ -217,7 +217,7 @@ func (r Rule) String() string {
 }
 
 // families are the casbin sections that hold permission rows, in model order.
-func families() []string { return []string{"p", "p2", "p3", "p4"} }
+func families() []string { return []string{"p", "p2", "p3", "p4", "p5"} }
 
 // DefaultRules parses the embedded default policy.
 func DefaultRules() ([]Rule, error) { return parseRules(defaultPolicy) }
