@@ -39,12 +39,15 @@ func StatusOf(code core.Code) int {
 
 // problem is an RFC 9457 problem detail, with the request ID for support calls.
 type problem struct {
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail,omitempty"`
-	Field     string `json:"field,omitempty"`
-	RequestID string `json:"request_id"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Field  string `json:"field,omitempty"`
+	// Errors lists every problem of the input when there were several (Field and Detail are
+	// the first of them).
+	Errors    []core.FieldError `json:"errors,omitempty"`
+	RequestID string            `json:"request_id"`
 }
 
 // ErrorPages renders errors as HTML pages; frontend provides it. API routes answer with
@@ -90,13 +93,13 @@ func (a *App) renderError(c *gin.Context, err error) {
 	if code == core.EINTERNAL {
 		message = "Something went wrong (reference " + RequestID(c) + ")"
 	}
-	field := ""
+	p := problem{Type: "urn:msphub:problem:" + string(code), Detail: message}
 	var me *core.Error
 	if errors.As(err, &me) {
-		field = me.Field
+		p.Field, p.Errors = me.Field, me.Fields
 	}
 	SetRetryAfter(c, err)
-	a.renderStatus(c, status, string(code), message, field)
+	a.renderProblem(c, status, p)
 }
 
 // SetRetryAfter tells a throttled client, in whole seconds rounded up, how long to wait before
@@ -109,19 +112,17 @@ func SetRetryAfter(c *gin.Context, err error) {
 }
 
 // renderStatus writes an error response with a status that is not one of our codes' (405).
-func (a *App) renderStatus(c *gin.Context, status int, kind, message, field string) {
+func (a *App) renderStatus(c *gin.Context, status int, kind, message string) {
+	a.renderProblem(c, status, problem{Type: "urn:msphub:problem:" + kind, Detail: message})
+}
+
+// renderProblem answers with p as problem+json, or as an HTML error page to a browser.
+func (a *App) renderProblem(c *gin.Context, status int, p problem) {
 	if a.Pages != nil && wantsPage(c) {
-		a.Pages.RenderError(c, status, message)
+		a.Pages.RenderError(c, status, p.Detail)
 		return
 	}
-	p := problem{
-		Type:      "urn:msphub:problem:" + kind,
-		Title:     http.StatusText(status),
-		Status:    status,
-		Detail:    message,
-		Field:     field,
-		RequestID: RequestID(c),
-	}
+	p.Title, p.Status, p.RequestID = http.StatusText(status), status, RequestID(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.Status(status)
 	body, _ := json.Marshal(p)

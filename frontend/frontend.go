@@ -337,14 +337,20 @@ func refill(c *gin.Context, err error, form url.Values, show func(status int, fo
 		api.WriteError(c, err)
 		return
 	}
-	fe := formError{Message: me.Message, Field: me.Field} // inline at its field, when it names one
+	errs := formErrors{{Message: me.Message, Field: me.Field}} // inline at its field, when it names one
+	if len(me.Fields) > 0 {
+		errs = errs[:0]
+		for _, f := range me.Fields {
+			errs = append(errs, formError{Field: f.Field, Message: f.Message})
+		}
+	}
 	if form == nil {
 		_ = c.Request.ParseForm()
 		form = c.Request.PostForm
 	}
 	form.Del("csrf_token")
 	api.SetRetryAfter(c, err)
-	show(api.StatusOf(me.Code), form, formErrors{fe})
+	show(api.StatusOf(me.Code), form, errs)
 }
 
 // atField is err shown at field when it names no field of its own.

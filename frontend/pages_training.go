@@ -68,13 +68,23 @@ func refused(c *gin.Context, err error, show func(message string)) {
 // error summary leads to a field.
 func dateFieldErrors(err error) error {
 	var me *core.Error
-	if errors.As(err, &me) {
-		switch me.Field {
-		case "starts_on", "booking_closes", "cancellation_cutoff":
-			return &core.Error{Code: me.Code, Field: me.Field + "-day", Message: me.Message}
-		}
+	if !errors.As(err, &me) {
+		return err
 	}
-	return err
+	day := func(field string) string {
+		switch field {
+		case "starts_on", "booking_closes", "cancellation_cutoff":
+			return field + "-day"
+		}
+		return field
+	}
+	out := *me
+	out.Field = day(me.Field)
+	out.Fields = nil
+	for _, f := range me.Fields {
+		out.Fields = append(out.Fields, core.FieldError{Field: day(f.Field), Message: f.Message})
+	}
+	return &out
 }
 
 // ----------------------------------------------------------------------------------- dates
@@ -377,29 +387,34 @@ func courseInput(c *gin.Context) (training.CourseInput, error) {
 	in := training.CourseInput{Code: c.PostForm("code"), Title: c.PostForm("title"), Description: c.PostForm("description"),
 		EligibleRoles: c.PostFormArray("eligible_roles"), EligibleKinds: c.PostFormArray("eligible_organisation_kinds"),
 		ApprovalRequired: c.PostForm("approval_required") == "yes", Classification: c.PostForm("classification")}
+	var p core.Problems
 	if c.PostForm("approval_required") == "" {
-		return in, core.Invalid("approval_required", "Select whether a supervisor must approve each request")
+		p.Add("approval_required", "Select whether a supervisor must approve each request")
 	}
 	for _, s := range c.PostFormArray("prerequisites") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return in, core.Invalid("prerequisites", "Select prerequisites from the listed courses")
+			p.Add("prerequisites", "Select prerequisites from the listed courses")
+			continue
 		}
 		in.Prerequisites = append(in.Prerequisites, id)
 	}
 	var err error
 	if in.ApprovalDays, err = intField(c.PostForm("approval_days"), 0); err != nil {
-		return in, core.Invalid("approval_days", "Days to decide a request must be a whole number, like 14")
+		p.Add("approval_days", "Days to decide a request must be a whole number, like 14")
 	}
 	if v := strings.TrimSpace(c.PostForm("cpd_hours")); v != "" {
 		if in.CPDHours, err = strconv.ParseFloat(v, 64); err != nil {
-			return in, core.Invalid("cpd_hours", "CPD hours must be a number, like 7.5")
+			p.Add("cpd_hours", "CPD hours must be a number, like 7.5")
 		}
 	}
 	if in.ValidityMonths, err = intField(c.PostForm("validity_months"), 0); err != nil {
-		return in, core.Invalid("validity_months", "Certificate validity must be a whole number of months, like 36")
+		p.Add("validity_months", "Certificate validity must be a whole number of months, like 36")
 	}
-	return in, nil
+	if p.Len() > 0 {
+		p.Check(in.Check()) // and what else is wrong with what could be read
+	}
+	return in, p.Err()
 }
 
 func intField(s string, def int) (int, error) {
@@ -734,66 +749,76 @@ func at(d time.Time, h, m int) time.Time {
 // times, and the deadlines. What is not a date or a time is a field error.
 func sessionInput(c *gin.Context) (training.SessionInput, error) {
 	in := training.SessionInput{Venue: c.PostForm("venue"), JoiningDetails: c.PostForm("joining_details")}
+	var p core.Problems
 	for _, s := range c.PostFormArray("trainers") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return in, core.Invalid("trainers", "Select the session's trainers from the list")
+			p.Add("trainers", "Select the session's trainers from the list")
+			continue
 		}
 		in.Trainers = append(in.Trainers, id)
 	}
 	var err error
 	if in.Capacity, err = intField(c.PostForm("capacity"), 0); err != nil {
-		return in, core.Invalid("capacity", "Places must be a whole number, like 20")
+		p.Add("capacity", "Places must be a whole number, like 20")
 	}
 	if in.MinLearners, err = intField(c.PostForm("min_learners"), 0); err != nil {
-		return in, core.Invalid("min_learners", "Minimum numbers must be a whole number, like 8")
+		p.Add("min_learners", "Minimum numbers must be a whole number, like 8")
 	}
-	date := func(name, what string) (*time.Time, error) {
+	date := func(name, what string) *time.Time {
 		d, err := api.DateInput(c.PostForm, name, what)
 		if err == nil && d == nil {
 			err = core.Invalid(name, "Enter "+strings.ToLower(what[:1])+what[1:])
 		}
-		return d, err
+		p.Check(err)
+		return d
 	}
-	first, err := date("starts_on", "The first day")
-	if err != nil {
-		return in, err
+	clockAt := func(d *time.Time, name, message string) time.Time {
+		h, m, ok := parseClock(c.PostForm(name))
+		if !ok {
+			p.Add(name, message)
+		}
+		if d == nil || !ok {
+			return time.Time{}
+		}
+		return at(*d, h, m)
 	}
+	first := date("starts_on", "The first day")
 	days, err := intField(c.PostForm("days"), 1)
 	if err != nil || days < 1 || days > 20 {
-		return in, core.Invalid("days", "Number of days must be a whole number from 1 to 20")
+		p.Add("days", "Number of days must be a whole number from 1 to 20")
+		days = 0
 	}
-	sh, sm, ok := parseClock(c.PostForm("start_time"))
-	if !ok {
-		return in, core.Invalid("start_time", "Enter the start time, like 9:30 or 14:00")
+	sh, sm, okStart := parseClock(c.PostForm("start_time"))
+	if !okStart {
+		p.Add("start_time", "Enter the start time, like 9:30 or 14:00")
 	}
-	eh, em, ok := parseClock(c.PostForm("end_time"))
-	if !ok {
-		return in, core.Invalid("end_time", "Enter the end time, like 16:30")
+	eh, em, okEnd := parseClock(c.PostForm("end_time"))
+	if !okEnd {
+		p.Add("end_time", "Enter the end time, like 16:30")
 	}
-	for i := range days {
-		d := first.AddDate(0, 0, i)
-		in.Days = append(in.Days, training.DayInput{StartsAt: at(d, sh, sm), EndsAt: at(d, eh, em)})
+	if first != nil && okStart && okEnd {
+		for i := range days {
+			d := first.AddDate(0, 0, i)
+			in.Days = append(in.Days, training.DayInput{StartsAt: at(d, sh, sm), EndsAt: at(d, eh, em)})
+		}
 	}
-	closes, err := date("booking_closes", "The date booking closes")
-	if err != nil {
-		return in, err
+	in.BookingClosesAt = clockAt(date("booking_closes", "The date booking closes"), "booking_closes_time", "Enter the time booking closes, like 17:00")
+	in.CancellationCutoffAt = clockAt(date("cancellation_cutoff", "The cancellation cut-off date"), "cancellation_cutoff_time", "Enter the time of the cancellation cut-off, like 17:00")
+	if p.Len() == 0 {
+		return in, nil
 	}
-	ch, cm, ok := parseClock(c.PostForm("booking_closes_time"))
-	if !ok {
-		return in, core.Invalid("booking_closes_time", "Enter the time booking closes, like 17:00")
+	// Say at once what else is wrong with what could be read; days that could not be read are
+	// already reported at their own fields.
+	var me *core.Error
+	if errors.As(in.Check(time.Now(), false), &me) {
+		for _, f := range me.Fields {
+			if f.Field != "days" || in.Days != nil {
+				p.Add(f.Field, f.Message)
+			}
+		}
 	}
-	in.BookingClosesAt = at(*closes, ch, cm)
-	cutoff, err := date("cancellation_cutoff", "The cancellation cut-off date")
-	if err != nil {
-		return in, err
-	}
-	xh, xm, ok := parseClock(c.PostForm("cancellation_cutoff_time"))
-	if !ok {
-		return in, core.Invalid("cancellation_cutoff_time", "Enter the time of the cancellation cut-off, like 17:00")
-	}
-	in.CancellationCutoffAt = at(*cutoff, xh, xm)
-	return in, nil
+	return in, p.Err()
 }
 
 // sessionForm fills the session form from a session.

@@ -237,36 +237,44 @@ func (in *GuidanceInput) validate() (policies.Level, error) {
 	in.ChangeNote = strings.TrimSpace(in.ChangeNote)
 	in.Body = strings.ReplaceAll(in.Body, "\r\n", "\n")
 	level, lerr := policies.ParseLevel(in.Classification)
+	var p core.Problems
 	switch {
 	case in.Title == "":
-		return 0, core.Invalid("title", "Enter a title")
+		p.Add("title", "Enter a title")
 	case utf8.RuneCountInString(in.Title) > guidanceTitleLen:
-		return 0, core.Invalid("title", fmt.Sprintf("Title must be %d characters or fewer", guidanceTitleLen))
+		p.Add("title", fmt.Sprintf("Title must be %d characters or fewer", guidanceTitleLen))
+	}
+	switch {
 	case in.Summary == "":
-		return 0, core.Invalid("summary", "Enter a summary of what the guidance says and who it is for")
+		p.Add("summary", "Enter a summary of what the guidance says and who it is for")
 	case utf8.RuneCountInString(in.Summary) > guidanceSummaryLen:
-		return 0, core.Invalid("summary", fmt.Sprintf("Summary must be %d characters or fewer", guidanceSummaryLen))
+		p.Add("summary", fmt.Sprintf("Summary must be %d characters or fewer", guidanceSummaryLen))
+	}
+	switch {
 	case strings.TrimSpace(in.Body) == "":
-		return 0, core.Invalid("body", "Enter the guidance")
+		p.Add("body", "Enter the guidance")
 	case utf8.RuneCountInString(in.Body) > guidanceBodyLen:
-		return 0, core.Invalid("body", fmt.Sprintf("The guidance must be %d characters or fewer: split it into several documents, or attach it as a file", guidanceBodyLen))
-	case !validGuidanceCategory(in.Category):
-		return 0, core.Invalid("category", "Select a category")
-	case lerr != nil:
-		return 0, core.Invalid("classification", "Select OFFICIAL or OFFICIAL-SENSITIVE")
-	case utf8.RuneCountInString(in.ChangeNote) > guidanceChangeNoteLen:
-		return 0, core.Invalid("change_note", fmt.Sprintf("Change note must be %d characters or fewer", guidanceChangeNoteLen))
+		p.Add("body", fmt.Sprintf("The guidance must be %d characters or fewer: split it into several documents, or attach it as a file", guidanceBodyLen))
+	}
+	if !validGuidanceCategory(in.Category) {
+		p.Add("category", "Select a category")
+	}
+	if lerr != nil {
+		p.Add("classification", "Select OFFICIAL or OFFICIAL-SENSITIVE")
+	}
+	if utf8.RuneCountInString(in.ChangeNote) > guidanceChangeNoteLen {
+		p.Add("change_note", fmt.Sprintf("Change note must be %d characters or fewer", guidanceChangeNoteLen))
+	}
+	tags, err := normaliseGuidanceTags(in.Tags)
+	if p.Check(err) {
+		in.Tags = tags
+	}
+	p.Check(in.Audience.validate())
+	if err := p.Err(); err != nil {
+		return 0, err
 	}
 	for _, s := range []*string{&in.Title, &in.Summary, &in.Body, &in.ChangeNote} {
 		*s = core.Clip(*s, guidanceBodyLen) // invalid UTF-8 and NUL bytes cannot be stored
-	}
-	tags, err := normaliseGuidanceTags(in.Tags)
-	if err != nil {
-		return 0, err
-	}
-	in.Tags = tags
-	if err := in.Audience.validate(); err != nil {
-		return 0, err
 	}
 	return level, nil
 }

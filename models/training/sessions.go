@@ -112,11 +112,66 @@ const maxSessionDays = 20
 func (in *SessionInput) validate(now time.Time, creating bool) error {
 	in.Venue = strings.TrimSpace(in.Venue)
 	in.JoiningDetails = strings.TrimSpace(in.JoiningDetails)
+	in.BookingClosesAt = in.BookingClosesAt.UTC().Truncate(time.Minute)
+	in.CancellationCutoffAt = in.CancellationCutoffAt.UTC().Truncate(time.Minute)
+	var p core.Problems
+	in.checkDays(&p, now, creating)
+	if in.Venue == "" && in.JoiningDetails == "" {
+		p.Add("venue", "Enter the venue, or the online joining details, or both")
+	}
+	if len(in.Venue) > 500 {
+		p.Add("venue", "Venue must be 500 characters or fewer")
+	}
+	if len(in.JoiningDetails) > 2000 {
+		p.Add("joining_details", "Joining details must be 2,000 characters or fewer")
+	}
+	if in.Capacity < 1 || in.Capacity > 1000 {
+		p.Add("capacity", "Places must be a number from 1 to 1,000")
+	}
+	if in.MinLearners < 0 || in.MinLearners > max(in.Capacity, 0) {
+		p.Add("min_learners", "Minimum numbers must be from 0 to the number of places")
+	}
+	var last time.Time
+	if len(in.Days) > 0 {
+		last = in.Days[len(in.Days)-1].EndsAt
+	}
+	if in.BookingClosesAt.IsZero() {
+		p.Add("booking_closes", "Enter when booking closes")
+	}
+	if !last.IsZero() && in.BookingClosesAt.After(last) {
+		p.Add("booking_closes", "Booking must close before the session ends")
+	}
+	if in.CancellationCutoffAt.IsZero() {
+		p.Add("cancellation_cutoff", "Enter the cancellation cut-off")
+	}
+	if !last.IsZero() && in.CancellationCutoffAt.After(last) {
+		p.Add("cancellation_cutoff", "The cancellation cut-off must be before the session ends")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	slices.Sort(in.Trainers)
+	in.Trainers = slices.Compact(in.Trainers)
+	return nil
+}
+
+// Check reports every problem of the input, as creating (creating) or changing a session would,
+// without saving anything: the pages use it to list what else is wrong alongside what could
+// not be read.
+func (in SessionInput) Check(now time.Time, creating bool) error {
+	in.Days = slices.Clone(in.Days)
+	return in.validate(now, creating)
+}
+
+// checkDays sorts the days of a session and adds to p what is wrong with them.
+func (in *SessionInput) checkDays(p *core.Problems, now time.Time, creating bool) {
 	switch {
 	case len(in.Days) == 0:
-		return core.Invalid("days", "Enter the date and times of the session")
+		p.Add("days", "Enter the date and times of the session")
+		return
 	case len(in.Days) > maxSessionDays:
-		return core.Invalid("days", fmt.Sprintf("A session can have at most %d days", maxSessionDays))
+		p.Add("days", fmt.Sprintf("A session can have at most %d days", maxSessionDays))
+		return
 	}
 	slices.SortFunc(in.Days, func(a, b DayInput) int { return a.StartsAt.Compare(b.StartsAt) })
 	today := trainingDayStart(now)
@@ -125,43 +180,17 @@ func (in *SessionInput) validate(now time.Time, creating bool) error {
 		d.StartsAt, d.EndsAt = d.StartsAt.UTC().Truncate(time.Minute), d.EndsAt.UTC().Truncate(time.Minute)
 		switch {
 		case d.StartsAt.IsZero() || d.EndsAt.IsZero():
-			return core.Invalid("days", "Enter the start and end time of every day")
+			p.Add("days", "Enter the start and end time of every day")
 		case !d.EndsAt.After(d.StartsAt):
-			return core.Invalid("end_time", "The end time must be after the start time")
+			p.Add("end_time", "The end time must be after the start time")
 		case d.EndsAt.Sub(d.StartsAt) > 24*time.Hour:
-			return core.Invalid("end_time", "A day of a session must be 24 hours or shorter")
+			p.Add("end_time", "A day of a session must be 24 hours or shorter")
 		case creating && d.StartsAt.Before(today):
-			return core.Invalid("starts_on", "The session must start today or later")
+			p.Add("starts_on", "The session must start today or later")
 		case i > 0 && d.StartsAt.Before(in.Days[i-1].EndsAt):
-			return core.Invalid("days", "The days of a session must not overlap")
+			p.Add("days", "The days of a session must not overlap")
 		}
 	}
-	last := in.Days[len(in.Days)-1].EndsAt
-	in.BookingClosesAt = in.BookingClosesAt.UTC().Truncate(time.Minute)
-	in.CancellationCutoffAt = in.CancellationCutoffAt.UTC().Truncate(time.Minute)
-	switch {
-	case in.Venue == "" && in.JoiningDetails == "":
-		return core.Invalid("venue", "Enter the venue, or the online joining details, or both")
-	case len(in.Venue) > 500:
-		return core.Invalid("venue", "Venue must be 500 characters or fewer")
-	case len(in.JoiningDetails) > 2000:
-		return core.Invalid("joining_details", "Joining details must be 2,000 characters or fewer")
-	case in.Capacity < 1 || in.Capacity > 1000:
-		return core.Invalid("capacity", "Places must be a number from 1 to 1,000")
-	case in.MinLearners < 0 || in.MinLearners > in.Capacity:
-		return core.Invalid("min_learners", "Minimum numbers must be from 0 to the number of places")
-	case in.BookingClosesAt.IsZero():
-		return core.Invalid("booking_closes", "Enter when booking closes")
-	case in.BookingClosesAt.After(last):
-		return core.Invalid("booking_closes", "Booking must close before the session ends")
-	case in.CancellationCutoffAt.IsZero():
-		return core.Invalid("cancellation_cutoff", "Enter the cancellation cut-off")
-	case in.CancellationCutoffAt.After(last):
-		return core.Invalid("cancellation_cutoff", "The cancellation cut-off must be before the session ends")
-	}
-	slices.Sort(in.Trainers)
-	in.Trainers = slices.Compact(in.Trainers)
-	return nil
 }
 
 // trainingDayStart is midnight UK time of the day t falls on, in UTC.

@@ -151,6 +151,13 @@ var courseCodePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,19}$`)
 // defaultApprovalDays is how long a supervisor has to decide a request unless the course says.
 const defaultApprovalDays = 14
 
+// Check reports every problem of the input without saving anything: the pages use it to list
+// what else is wrong alongside what could not be read.
+func (in CourseInput) Check() error {
+	in.EligibleRoles, in.EligibleKinds = slices.Clone(in.EligibleRoles), slices.Clone(in.EligibleKinds)
+	return in.validate()
+}
+
 func (in *CourseInput) validate() error {
 	in.Code = strings.ToUpper(strings.TrimSpace(in.Code))
 	in.Title = strings.TrimSpace(in.Title)
@@ -162,39 +169,52 @@ func (in *CourseInput) validate() error {
 	if in.ApprovalDays == 0 {
 		in.ApprovalDays = defaultApprovalDays
 	}
-	switch {
-	case in.Code == "":
-		return core.Invalid("code", "Enter a course code, like MSI-4D")
-	case !courseCodePattern.MatchString(in.Code):
-		return core.Invalid("code", "Course code must be 2 to 20 letters, digits or hyphens, like MSI-4D")
-	case in.Title == "":
-		return core.Invalid("title", "Enter the course title")
-	case len(in.Title) > 200:
-		return core.Invalid("title", "Title must be 200 characters or fewer")
-	case len(in.Description) > 10000:
-		return core.Invalid("description", "Description must be 10,000 characters or fewer")
-	case in.ApprovalDays < 1 || in.ApprovalDays > 90:
-		return core.Invalid("approval_days", "Days to decide a request must be between 1 and 90")
-	case math.IsNaN(in.CPDHours) || in.CPDHours < 0 || in.CPDHours > 999:
-		return core.Invalid("cpd_hours", "CPD hours must be a number from 0 to 999")
-	case math.Abs(in.CPDHours*10-math.Round(in.CPDHours*10)) > 1e-9:
-		return core.Invalid("cpd_hours", "CPD hours can have at most one decimal place, like 7.5")
-	case in.ValidityMonths < 0 || in.ValidityMonths > 120:
-		return core.Invalid("validity_months", "Certificate validity must be from 0 (does not expire) to 120 months")
-	case !slices.Contains(CourseClassifications(), in.Classification):
-		return core.Invalid("classification", "Select the classification of the course material")
-	case len(in.Prerequisites) > 20:
-		return core.Invalid("prerequisites", "A course can have at most 20 prerequisites")
+	var p core.Problems
+	if in.Code == "" {
+		p.Add("code", "Enter a course code, like MSI-4D")
+	}
+	if !courseCodePattern.MatchString(in.Code) {
+		p.Add("code", "Course code must be 2 to 20 letters, digits or hyphens, like MSI-4D")
+	}
+	if in.Title == "" {
+		p.Add("title", "Enter the course title")
+	}
+	if len(in.Title) > 200 {
+		p.Add("title", "Title must be 200 characters or fewer")
+	}
+	if len(in.Description) > 10000 {
+		p.Add("description", "Description must be 10,000 characters or fewer")
+	}
+	if in.ApprovalDays < 1 || in.ApprovalDays > 90 {
+		p.Add("approval_days", "Days to decide a request must be between 1 and 90")
+	}
+	if math.IsNaN(in.CPDHours) || in.CPDHours < 0 || in.CPDHours > 999 {
+		p.Add("cpd_hours", "CPD hours must be a number from 0 to 999")
+	}
+	if math.Abs(in.CPDHours*10-math.Round(in.CPDHours*10)) > 1e-9 {
+		p.Add("cpd_hours", "CPD hours can have at most one decimal place, like 7.5")
+	}
+	if in.ValidityMonths < 0 || in.ValidityMonths > 120 {
+		p.Add("validity_months", "Certificate validity must be from 0 (does not expire) to 120 months")
+	}
+	if !slices.Contains(CourseClassifications(), in.Classification) {
+		p.Add("classification", "Select the classification of the course material")
+	}
+	if len(in.Prerequisites) > 20 {
+		p.Add("prerequisites", "A course can have at most 20 prerequisites")
 	}
 	for _, r := range in.EligibleRoles {
 		if !policies.IsRole(r) {
-			return core.Invalid("eligible_roles", "Unknown role: "+r)
+			p.Add("eligible_roles", "Unknown role: "+r)
 		}
 	}
 	for _, k := range in.EligibleKinds {
 		if !slices.Contains(core.OrgKinds(), core.OrgKind(k)) {
-			return core.Invalid("eligible_organisation_kinds", "Unknown kind of organisation: "+k)
+			p.Add("eligible_organisation_kinds", "Unknown kind of organisation: "+k)
 		}
+	}
+	if err := p.Err(); err != nil {
+		return err
 	}
 	in.EligibleRoles = trainingOrdered(in.EligibleRoles, policies.Roles())
 	kinds := make([]string, 0, len(core.OrgKinds()))

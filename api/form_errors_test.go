@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/policies"
+)
+
+// A form reports every one of its errors at once, each linked from the error summary to its
+// field (GOV.UK), rather than one per submit: an empty guidance form, course form and session
+// form each answer with all of theirs in one response. The API lists them too.
+func TestEveryFormErrorAtOnce(t *testing.T) {
+	a := apitest.New(t)
+	editor := a.As(t, policies.RoleGuidanceEditor)
+	trainer := a.As(t, policies.RoleTrainer)
+
+	eb := editor.Browser()
+	eb.Get(t, "/guidance/new")
+	wantAll(t, "empty guidance form", eb.Submit(t, "/guidance/new", url.Values{}),
+		"title", "summary", "body", "category", "classification", "audience_scope")
+
+	tb := trainer.Browser()
+	tb.Get(t, "/courses/new")
+	wantAll(t, "empty course form", tb.Submit(t, "/courses/new", url.Values{}), "code", "title", "approval_required")
+	wantAll(t, "course form with words for numbers", tb.Submit(t, "/courses/new", url.Values{"approval_days": {"two"}, "cpd_hours": {"seven"}}),
+		"code", "title", "approval_required", "approval_days", "cpd_hours")
+
+	c := newTrainingCourse(t, a, trainer, nil)
+	sessions := fmt.Sprintf("/courses/%d/sessions/new", c.ID)
+	tb.Get(t, sessions)
+	wantAll(t, "empty session form", tb.Submit(t, sessions, url.Values{}),
+		"starts_on-day", "start_time", "end_time", "venue", "capacity", "booking_closes-day", "cancellation_cutoff-day")
+
+	w := a.API(t, trainer, "POST", "/api/v1/courses", `{}`)
+	var p struct {
+		Field  string `json:"field"`
+		Errors []struct{ Field, Message string }
+	}
+	if w.Code != http.StatusUnprocessableEntity || json.Unmarshal(w.Body.Bytes(), &p) != nil {
+		t.Fatalf("API course without anything: %d %s", w.Code, w.Body.String())
+	}
+	var fields []string
+	for _, e := range p.Errors {
+		if e.Message == "" {
+			t.Errorf("error at %s has no message", e.Field)
+		}
+		fields = append(fields, e.Field)
+	}
+	if p.Field != "code" || strings.Join(fields, ",") != "code,title" {
+		t.Errorf("API problem: field %q, errors %v; want code first, then code and title", p.Field, fields)
+	}
+}
+
+// wantAll checks that w is the form again (422) with an error summary linking to each field.
+func wantAll(t *testing.T, what string, w *httptest.ResponseRecorder, fields ...string) {
+	t.Helper()
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("%s: %d, want 422", what, w.Code)
+	}
+	for _, f := range fields {
+		if !strings.Contains(w.Body.String(), `href="#`+f+`"`) {
+			t.Errorf("%s: the error summary has no error for %s", what, f)
+		}
+	}
+}
