@@ -70,3 +70,25 @@ func wantAll(t *testing.T, what string, w *httptest.ResponseRecorder, fields ...
 		}
 	}
 }
+
+// Reloading or going back to the address of an action (a form's POST) never shows "Method Not
+// Allowed": a GET there leads to the page the action belongs to. The API still answers 405.
+func TestGetOnAnActionLeadsToItsPage(t *testing.T) {
+	a := apitest.New(t)
+	officer := a.As(t, policies.RoleOfficer)
+	b := officer.Browser()
+	for path, want := range map[string]string{
+		"/account/tokens/5/revoke":    "/account/tokens",
+		"/account/mfa/recovery-codes": "/account/mfa",
+		"/sign-out":                   "/",
+		"/guidance/versions/9/submit": "/guidance/versions/9",
+	} {
+		w := b.Get(t, path)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Errorf("GET %s: %d to %q, want 303 to %s", path, w.Code, w.Header().Get("Location"), want)
+		}
+	}
+	if w := a.API(t, officer, "GET", "/api/v1/audit/verify", ""); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET on an API action: %d, want 405", w.Code)
+	}
+}

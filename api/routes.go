@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/core"
@@ -110,8 +111,48 @@ func addRoutes(e *gin.Engine, app *App) {
 
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))
 	e.NoMethod(func(c *gin.Context) {
+		// A page reloaded or gone back to after a failed form post asks for the action's
+		// address with GET: lead the person to the page the action belongs to instead.
+		if m := c.Request.Method; (m == http.MethodGet || m == http.MethodHead) && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			if to := pageOf(e.Routes(), c.Request.URL.Path); to != "" {
+				c.Redirect(http.StatusSeeOther, to)
+				return
+			}
+		}
 		app.renderStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept that method.")
 	})
+}
+
+// pageOf is the nearest address above path (path without its last segments) that a page
+// answers with GET: where an action's form lives. "" when there is none.
+func pageOf(routes gin.RoutesInfo, path string) string {
+	for p := strings.TrimRight(path, "/"); strings.Contains(p, "/"); {
+		p = p[:strings.LastIndex(p, "/")]
+		at := p
+		if at == "" {
+			at = "/"
+		}
+		for _, r := range routes {
+			if r.Method == http.MethodGet && routeMatches(r.Path, at) {
+				return at
+			}
+		}
+	}
+	return ""
+}
+
+// routeMatches reports whether a gin route pattern (with :param segments) matches path.
+func routeMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) || strings.Contains(pattern, "*") {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != xs[i] && !(strings.HasPrefix(ps[i], ":") && xs[i] != "") {
+			return false
+		}
+	}
+	return true
 }
 
 // addOIDCRoutes lists the routes of single sign-on: signing in through an organisation's
