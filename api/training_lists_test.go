@@ -14,7 +14,23 @@ import (
 	"github.com/msptp/msphub/policies"
 )
 
-var trNextLink = regexp.MustCompile(`href="([^"]+)" rel="next"`)
+var (
+	trNextLink = regexp.MustCompile(`href="([^"]+)" rel="next"`)
+	trPrevLink = regexp.MustCompile(`href="([^"]+)" rel="prev"`)
+	tableRows  = regexp.MustCompile(`(?s)<tbody.*</tbody>`)
+)
+
+// trPrev is the page's Previous link ("" when there is none), unescaped.
+func trPrev(page string) string {
+	m := trPrevLink.FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// mainRows is the body of the page's table.
+func mainRows(page string) string { return tableRows.FindString(page) }
 
 // trNext is the page's link to its next page ("" when it has none).
 func trNext(body string) string {
@@ -81,9 +97,19 @@ func TestTrainingPagination(t *testing.T) {
 	if strings.Count(first, `<tr class="govuk-table__row">`) != 21 || !strings.HasPrefix(link, "/courses?after=") {
 		t.Fatalf("catalogue page 1: next %q", link)
 	}
+	if !strings.Contains(first, "Showing 1 to 20 of 25 results") || trPrev(first) != "" {
+		t.Errorf("catalogue page 1: no count, or a Previous link %q", trPrev(first))
+	}
 	second := b.Get(t, link).Body.String()
 	if strings.Count(second, `<tr class="govuk-table__row">`) != 6 || trNext(second) != "" {
 		t.Errorf("catalogue page 2 has %d rows", strings.Count(second, `<tr class="govuk-table__row">`)-1)
+	}
+	if !strings.Contains(second, "Showing 21 to 25 of 25 results") || trPrev(second) == "" {
+		t.Errorf("catalogue page 2: no count, or no Previous link")
+	}
+	// Previous leads back to the first page, as it was.
+	if back := b.Get(t, trPrev(second)).Body.String(); mainRows(back) != mainRows(first) || !strings.Contains(back, "Showing 1 to 20 of 25 results") {
+		t.Errorf("Previous from page 2 is not page 1")
 	}
 
 	// The approvals queue: 53 requests, oldest first, 50 a page on the page.

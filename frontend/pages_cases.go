@@ -100,7 +100,7 @@ type caseListView struct {
 	Heading string
 	Intro   string
 	Rows    []caseRow
-	NextURL string
+	Pager   pager
 	Actions core.Actions // create: open a case file (offered on the actor's own list)
 	Queue   string
 	Action  string // the list's own address, for the search form
@@ -108,7 +108,7 @@ type caseListView struct {
 
 func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
 	ctx, a := c.Request.Context(), actor(c)
-	f := casefile.CaseFilter{Queue: queue, Query: c.Query("q")}
+	f := casefile.CaseFilter{Queue: queue, Query: c.Query("q"), Count: true}
 	res, err := p.s.CaseFiles.List(ctx, a, f, c.Query("after"), 50)
 	if err != nil {
 		api.WriteError(c, err)
@@ -118,11 +118,7 @@ func (p *Pages) caseList(c *gin.Context, queue, title, intro string) {
 	for _, r := range res.Cases {
 		v.Rows = append(v.Rows, caseRow{CaseSummary: r, Tag: statusTag(r.Status)})
 	}
-	if res.Next != "" {
-		q := c.Request.URL.Query()
-		q.Set("after", res.Next)
-		v.NextURL = c.Request.URL.Path + "?" + q.Encode()
-	}
+	v.Pager = newPager(c, len(res.Cases), 50, res.Next, res.Prev, res.Total, "case files")
 	p.render(c, http.StatusOK, "case_list", page{Title: title, Form: c.Request.URL.Query(), Data: v})
 }
 

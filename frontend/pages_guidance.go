@@ -100,8 +100,7 @@ type guidanceSearchView struct {
 	Results       []guidance.GuidanceSearchResult
 	Documents     []guidance.GuidanceDocument
 	Organisations []core.Organisation
-	NextURL       string
-	PrevURL       string
+	Pager         pager
 }
 
 // CategoryItems are the category filter's choices.
@@ -164,11 +163,11 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 			}
 			if res.More {
 				q.Set("page", strconv.Itoa(res.Page+1))
-				v.NextURL = "/guidance/search?" + q.Encode()
+				v.Pager.NextURL = "/guidance/search?" + q.Encode()
 			}
 			if res.Page > 1 {
 				q.Set("page", strconv.Itoa(res.Page-1))
-				v.PrevURL = "/guidance/search?" + q.Encode()
+				v.Pager.PrevURL = "/guidance/search?" + q.Encode()
 			}
 		} else {
 			list, err := p.s.Guidance.List(ctx, a, f, q.Get("after"), 20)
@@ -180,10 +179,7 @@ func (p *Pages) GuidanceSearch() gin.HandlerFunc {
 			for _, d := range list.Documents {
 				marks = append(marks, d.Classification)
 			}
-			if list.Next != "" {
-				q.Set("after", list.Next)
-				v.NextURL = "/guidance/search?" + q.Encode()
-			}
+			v.Pager = linkTo("/guidance/search", q, list.Next)
 			data.Title = "Browse guidance"
 		}
 		data.Classification = highest(marks...)

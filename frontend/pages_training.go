@@ -190,7 +190,7 @@ func hours(h float64) string {
 type coursesView struct {
 	trainingChrome
 	Page     training.CoursePage
-	NextURL  string
+	Pager    pager
 	Teaching bool
 }
 
@@ -202,18 +202,14 @@ func (p *Pages) Courses() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, a := c.Request.Context(), actor(c)
 		q := c.Request.URL.Query()
-		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes"}
+		f := training.CourseFilter{Query: q.Get("q"), ForMe: q.Get("eligible") == "yes", Available: q.Get("available") == "yes", Count: true}
 		page1, err := p.s.Training.ListCourses(ctx, a, f, q.Get("after"), 20)
 		if err != nil {
 			p.formFailed(c, err, "training_courses", page{Title: "Training courses", Form: q, Data: coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}}}, "q")
 			return
 		}
 		v := coursesView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/courses")}, Page: page1}
-		if page1.Next != "" {
-			nq := c.Request.URL.Query()
-			nq.Set("after", page1.Next)
-			v.NextURL = "/courses?" + nq.Encode()
-		}
+		v.Pager = newPager(c, len(page1.Courses), 20, page1.Next, page1.Prev, page1.Total, "courses")
 		p.render(c, http.StatusOK, "training_courses", page{Title: "Training courses", Form: q, Data: v})
 	}
 }
@@ -1383,7 +1379,7 @@ func (p *Pages) EnrolmentWithdraw() gin.HandlerFunc {
 type approvalsView struct {
 	trainingChrome
 	Requests []enrolmentLine
-	NextURL  string
+	Pager    pager
 }
 
 // approvalsPage shows the supervisor's queue a page at a time (?after= is the cursor), with an
@@ -1395,9 +1391,7 @@ func (p *Pages) approvalsPage(c *gin.Context, status int, alert string) {
 		return
 	}
 	v := approvalsView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/approvals"), Alert: alert}, Requests: enrolmentLines(res.Enrolments)}
-	if res.Next != "" {
-		v.NextURL = "/approvals?after=" + url.QueryEscape(res.Next)
-	}
+	v.Pager = linkTo("/approvals", url.Values{}, res.Next)
 	p.render(c, status, "training_approvals", page{Title: "Training requests to decide", Data: v})
 }
 
@@ -1598,7 +1592,7 @@ func (p *Pages) StaffRecord() gin.HandlerFunc {
 type staffView struct {
 	trainingChrome
 	Staff   training.StaffTraining
-	NextURL string
+	Pager   pager
 	Window  int
 }
 
@@ -1620,11 +1614,7 @@ func (p *Pages) StaffTraining() gin.HandlerFunc {
 			return
 		}
 		v := staffView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/staff-training")}, Staff: st, Window: training.RenewalWindow}
-		if st.Next != "" {
-			nq := c.Request.URL.Query()
-			nq.Set("after", st.Next)
-			v.NextURL = "/staff-training?" + nq.Encode()
-		}
+		v.Pager = linkTo("/staff-training", c.Request.URL.Query(), st.Next)
 		p.render(c, http.StatusOK, "training_staff", page{Title: "Staff training", Form: q, Data: v})
 	}
 }
@@ -1703,7 +1693,7 @@ func (p *Pages) verify(c *gin.Context, code string) {
 type notificationsView struct {
 	trainingChrome
 	Page    core.NotificationPage
-	NextURL string
+	Pager   pager
 }
 
 // Notifications serves GET /notifications.
@@ -1715,9 +1705,7 @@ func (p *Pages) Notifications() gin.HandlerFunc {
 			return
 		}
 		v := notificationsView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/notifications")}, Page: res}
-		if res.Next != "" {
-			v.NextURL = "/notifications?after=" + url.QueryEscape(res.Next)
-		}
+		v.Pager = linkTo("/notifications", url.Values{}, res.Next)
 		p.render(c, http.StatusOK, "training_notifications", page{Title: "Notifications", Data: v})
 	}
 }

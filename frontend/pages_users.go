@@ -17,7 +17,7 @@ import (
 type usersView struct {
 	Page          identity.UserPage
 	Organisations []core.Organisation // the organisation filter, for administrators
-	NextURL       string
+	Pager         pager
 }
 
 // OrgItems are the organisation filter's choices.
@@ -29,7 +29,7 @@ func (v usersView) OrgItems(form url.Values) []item {
 func (p *Pages) Users() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, a := c.Request.Context(), actor(c)
-		f := identity.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "yes"}
+		f := identity.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "yes", Count: true}
 		f.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 		page1, err := p.s.Users.List(ctx, a, f, c.Query("after"), 50)
 		if err != nil {
@@ -43,11 +43,7 @@ func (p *Pages) Users() gin.HandlerFunc {
 				return
 			}
 		}
-		if page1.Next != "" {
-			q := c.Request.URL.Query()
-			q.Set("after", page1.Next)
-			v.NextURL = "/users?" + q.Encode()
-		}
+		v.Pager = newPager(c, len(page1.Users), 50, page1.Next, page1.Prev, page1.Total, "people")
 		p.render(c, http.StatusOK, "users", page{Title: "People", Form: c.Request.URL.Query(), Data: v})
 	}
 }
@@ -410,7 +406,7 @@ func (p *Pages) OrganisationReactivate() gin.HandlerFunc { return p.orgActive(tr
 // auditView is the audit log page.
 type auditView struct {
 	Page      core.AuditPage
-	NextURL   string
+	Pager     pager
 	ExportURL string
 }
 
@@ -452,7 +448,7 @@ func (p *Pages) Audit() gin.HandlerFunc {
 		v.ExportURL = "/audit/export.csv?" + export.Encode()
 		if res.Next != 0 {
 			q.Set("before", strconv.FormatInt(res.Next, 10))
-			v.NextURL = "/audit?" + q.Encode()
+			v.Pager.NextURL = "/audit?" + q.Encode()
 		}
 		p.render(c, http.StatusOK, "audit", page{Title: "Audit log", Form: q, Data: v})
 	}

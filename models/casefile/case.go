@@ -1029,6 +1029,7 @@ type CaseFilter struct {
 	Queue  string       // "": every case the actor may read; "supervisor": packs awaiting their sign-off; "cps": packs shared with them
 	Status []CaseStatus // any of these; all when empty
 	Query  string       // part of the URN or operation name
+	Count  bool         // count every case the filter matches (Total), as pages show it
 }
 
 // CaseSummary is one row of a case list.
@@ -1051,6 +1052,8 @@ type CaseSummary struct {
 type CasePage struct {
 	Cases []CaseSummary `json:"cases"`
 	Next  string        `json:"next,omitempty"`
+	Prev  string        `json:"-"`
+	Total int64         `json:"-"` // with CaseFilter.Count
 	// What the actor may do with the list: create (open a case file).
 	Actions core.Actions `json:"actions"`
 }
@@ -1092,25 +1095,24 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(term) + "%"
 		q = q.Where(`(cf.urn LIKE ? ESCAPE '\' OR UPPER(cf.operation) LIKE ? ESCAPE '\')`, like, like)
 	}
-	if after != "" {
-		key, id, err := core.DecodeCursor(after)
-		if err != nil {
-			return CasePage{}, err
+	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
+	if f.Count {
+		if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+			return CasePage{}, core.DBError(err)
 		}
-		t, err := time.Parse(time.RFC3339Nano, key)
-		if err != nil {
-			return CasePage{}, core.Invalid("after", "The page link is not valid: go back to the first page")
-		}
-		// A row comparison, which both databases use as a range of the (…, updated_at, id)
-		// indexes: a page deep in the list costs what the first one does.
-		q = q.Where("(cf.updated_at, cf.id) < (?, ?)", t.UTC(), id)
+	}
+	q, backward, err := core.Keyset(q, "cf.updated_at", "cf.id", true, after, func(k string) (any, error) {
+		t, err := time.Parse(time.RFC3339Nano, k)
+		return t.UTC(), err
+	})
+	if err != nil {
+		return CasePage{}, err
 	}
 	var rows []CaseSummary
-	if err := q.Order("cf.updated_at DESC, cf.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+	if err := q.Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return CasePage{}, core.DBError(err)
 	}
-	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
-	rows, page.Next = core.CutPage(rows, limit, func(r CaseSummary) string {
+	rows, page.Next, page.Prev = core.CutPages(rows, limit, backward, after != "", func(r CaseSummary) string {
 		return core.EncodeCursor(r.UpdatedAt.UTC().Format(time.RFC3339Nano), r.ID)
 	})
 	for i := range rows {

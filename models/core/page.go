@@ -1,14 +1,18 @@
 package core
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 )
 
 // Lists are read a page at a time by keyset: a page is read with Limit(limit+1), CutPage keeps
 // limit rows and makes the cursor of the next page from the last one kept, and the next call
-// narrows its query to the rows after that cursor (AfterKey, DecodeIDCursor).
+// narrows its query to the rows after that cursor (AfterKey, DecodeIDCursor). Lists that pages
+// show with Previous and Next links read through Keyset and CutPages instead: a cursor that
+// starts with "~" asks for the page before the row it names.
 
 // PageLimit is the size of a page asked for with limit: limit itself when it lies in 1..most,
 // def otherwise.
@@ -48,4 +52,80 @@ func CutPage[T any](rows []T, limit int, cursor func(T) string) ([]T, string) {
 	}
 	rows = rows[:limit]
 	return rows, cursor(rows[limit-1])
+}
+
+// back marks a cursor that asks for the page before the row it names.
+const back = "~"
+
+// Keyset narrows q to the page that cursor asks for, over a list ordered by key (a column or
+// expression; "" for lists ordered by id alone) and then idCol, descending when desc, and orders
+// q for reading it: cursor "" is the first page, one made by CutPages the page after or (with
+// "~") before a row. parse reads the key part of a cursor into the value compared with key.
+// It returns whether the rows come back in reverse order (a page before), for CutPages.
+// Errors: EINVALID on "after" for a damaged cursor.
+func Keyset(q *gorm.DB, key, idCol string, desc bool, cursor string, parse func(string) (any, error)) (*gorm.DB, bool, error) {
+	backward := strings.HasPrefix(cursor, back)
+	cursor = strings.TrimPrefix(cursor, back)
+	cols, dir := idCol, " ASC"
+	if key != "" {
+		cols = key + ", " + idCol
+	}
+	if desc != backward {
+		dir = " DESC"
+	}
+	if cursor != "" {
+		k, id, err := DecodeCursor(cursor)
+		if err != nil {
+			return q, false, err
+		}
+		cmp := ">"
+		if desc != backward {
+			cmp = "<"
+		}
+		if key == "" {
+			q = q.Where(idCol+" "+cmp+" ?", id)
+		} else {
+			v, err := parse(k)
+			if err != nil {
+				return q, false, Invalid("after", "The page link is not valid: go back to the first page")
+			}
+			// A row comparison, which both databases use as a range of a (key, id) index.
+			q = q.Where("("+cols+") "+cmp+" (?, ?)", v, id)
+		}
+	}
+	order := strings.ReplaceAll(cols, ", ", dir+", ") + dir
+	return q.Order(order), backward, nil
+}
+
+// CutPages is CutPage for a list read through Keyset: it keeps limit of rows (read with
+// Limit(limit+1), in reverse when backward), in list order, and returns them with the cursors
+// of the next and previous pages ("" when there is none). cursor makes the key and id of a row
+// into a cursor (EncodeCursor); came says whether this page was asked for with a cursor.
+func CutPages[T any](rows []T, limit int, backward, came bool, cursor func(T) string) (page []T, next, prev string) {
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	if backward {
+		slices.Reverse(rows)
+	}
+	if len(rows) == 0 {
+		return rows, "", ""
+	}
+	first, last := cursor(rows[0]), cursor(rows[len(rows)-1])
+	switch {
+	case backward:
+		next = last
+		if more {
+			prev = back + first
+		}
+	default:
+		if more {
+			next = last
+		}
+		if came {
+			prev = back + first
+		}
+	}
+	return rows, next, prev
 }

@@ -112,12 +112,16 @@ type UserFilter struct {
 	OrganisationID  int64  // 0: every organisation the actor may see
 	Query           string // part of a name or email address
 	IncludeDisabled bool
+	Count           bool // count every user the filter matches (Total), as pages show it
 }
 
-// UserPage is one page of users in name order, with the cursor of the next page ("" = none).
+// UserPage is one page of users in name order, with the cursors of the next and previous
+// pages ("" = none).
 type UserPage struct {
 	Users []UserView `json:"users"`
 	Next  string     `json:"next,omitempty"`
+	Prev  string     `json:"-"`
+	Total int64      `json:"-"` // with UserFilter.Count
 	// Everywhere says the actor sees people of every organisation, so a page may filter by one.
 	Everywhere bool `json:"all_organisations,omitempty"`
 	// What the actor may do with the list: create (add a person to their organisation).
@@ -151,18 +155,21 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 	if !f.IncludeDisabled {
 		q = q.Where("disabled_at IS NULL")
 	}
-	if after != "" {
-		var err error
-		if q, err = core.AfterKey(q, "name", after); err != nil {
-			return UserPage{}, err
+	page := UserPage{Everywhere: everywhere, Actions: core.Actions{Create: u.MayCreate(ctx, who) == nil}}
+	if f.Count {
+		if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+			return UserPage{}, core.DBError(err)
 		}
 	}
+	q, backward, err := core.Keyset(q, "name", "id", false, after, func(k string) (any, error) { return k, nil })
+	if err != nil {
+		return UserPage{}, err
+	}
 	var users []core.User
-	if err := q.Order("name, id").Limit(limit + 1).Find(&users).Error; err != nil {
+	if err := q.Limit(limit + 1).Find(&users).Error; err != nil {
 		return UserPage{}, core.DBError(err)
 	}
-	page := UserPage{Everywhere: everywhere, Actions: core.Actions{Create: u.MayCreate(ctx, who) == nil}}
-	users, page.Next = core.CutPage(users, limit, func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
+	users, page.Next, page.Prev = core.CutPages(users, limit, backward, after != "", func(u core.User) string { return core.EncodeCursor(u.Name, u.ID) })
 	views, err := u.views(ctx, users)
 	page.Users = views
 	return page, err

@@ -649,6 +649,7 @@ type CourseFilter struct {
 	ForMe     bool   // only courses the actor is eligible for
 	Available bool   // only courses with a session open for booking that has a free place
 	Teaching  bool   // only courses the actor teaches (drafts included)
+	Count     bool   // count every course the filter matches (Total), as pages show it
 }
 
 // CourseSummary is one course of the catalogue, with its next bookable session.
@@ -663,6 +664,8 @@ type CourseSummary struct {
 type CoursePage struct {
 	Courses []CourseSummary `json:"courses"`
 	Next    string          `json:"next,omitempty"`
+	Prev    string          `json:"-"`
+	Total   int64           `json:"-"` // with CourseFilter.Count
 	// What the actor may do with the catalogue: create (a course).
 	Actions core.Actions `json:"actions"`
 }
@@ -714,18 +717,21 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 		q = q.Where(`EXISTS (SELECT 1 FROM course_sessions s WHERE s.course_id = courses.id AND s.status = ? AND s.booking_closes_at > ? AND s.seats_taken < s.capacity)`,
 			SessionScheduled, now)
 	}
-	if after != "" {
-		var err error
-		if q, err = core.AfterKey(q, "title", after); err != nil {
-			return CoursePage{}, err
+	page := CoursePage{Courses: []CourseSummary{}, Actions: core.Actions{Create: t.MayCreateCourse(ctx, who) == nil}}
+	if f.Count {
+		if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+			return CoursePage{}, core.DBError(err)
 		}
 	}
+	q, backward, err := core.Keyset(q, "title", "id", false, after, func(k string) (any, error) { return k, nil })
+	if err != nil {
+		return CoursePage{}, err
+	}
 	var courses []Course
-	if err := q.Order("title, id").Limit(limit + 1).Find(&courses).Error; err != nil {
+	if err := q.Limit(limit + 1).Find(&courses).Error; err != nil {
 		return CoursePage{}, core.DBError(err)
 	}
-	page := CoursePage{Courses: []CourseSummary{}, Actions: core.Actions{Create: t.MayCreateCourse(ctx, who) == nil}}
-	courses, page.Next = core.CutPage(courses, limit, func(c Course) string { return core.EncodeCursor(c.Title, c.ID) })
+	courses, page.Next, page.Prev = core.CutPages(courses, limit, backward, after != "", func(c Course) string { return core.EncodeCursor(c.Title, c.ID) })
 	if len(courses) == 0 {
 		return page, nil
 	}
