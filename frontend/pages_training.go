@@ -1591,9 +1591,9 @@ func (p *Pages) StaffRecord() gin.HandlerFunc {
 
 type staffView struct {
 	trainingChrome
-	Staff   training.StaffTraining
-	Pager   pager
-	Window  int
+	Staff  training.StaffTraining
+	Pager  pager
+	Window int
 }
 
 // Status labels a due certificate.
@@ -1692,8 +1692,8 @@ func (p *Pages) verify(c *gin.Context, code string) {
 
 type notificationsView struct {
 	trainingChrome
-	Page    core.NotificationPage
-	Pager   pager
+	Page  core.NotificationPage
+	Pager pager
 }
 
 // Notifications serves GET /notifications.
