@@ -52,6 +52,9 @@ type IdentityPages interface {
 	Asset() gin.HandlerFunc
 	NotFound() gin.HandlerFunc
 	Start() gin.HandlerFunc
+	// Confirm asks before an action that cannot be undone (kind names it), and passes the
+	// request on once the person has said yes.
+	Confirm(kind string) gin.HandlerFunc
 
 	// Signing in and out, set-up and set-password links.
 	SignInForm() gin.HandlerFunc

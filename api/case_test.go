@@ -172,7 +172,11 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	if q := w.sup.Browser().Get(t, "/casefiles/review").Body.String(); !strings.Contains(q, "45AB1234523") || !strings.Contains(q, "Assigned to you") {
 		t.Error("the supervisor's queue does not show the pack assigned to them")
 	}
-	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/approve", id), nil, http.StatusSeeOther)
+	confirm := cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/approve", id), nil, http.StatusOK).Body.String()
+	if !strings.Contains(confirm, "Are you sure you want to approve the pack?") || !strings.Contains(confirm, `name="confirmed" value="yes"`) {
+		t.Fatalf("approving does not ask first:\n%s", cfText(confirm))
+	}
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/approve", id), url.Values{"confirmed": {"yes"}}, http.StatusSeeOther)
 	if q := w.liaison.Browser().Get(t, "/casefiles/cps").Body.String(); strings.Contains(q, "45AB1234523") {
 		t.Error("the liaison's queue shows a pack not yet shared")
 	}
@@ -454,7 +458,7 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	if page := w.sup.Browser().Get(t, fmt.Sprintf("/casefiles/%d/pack", id)).Body.String(); !strings.Contains(page, fmt.Sprintf(`action="/casefiles/%d/shares/%d/revoke"`, id, mine.ID)) {
 		t.Error("the sign-off page offers no revoke button for the live share")
 	}
-	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), nil, http.StatusSeeOther)
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), url.Values{"confirmed": {"yes"}}, http.StatusSeeOther)
 	hidden("after revoke", w.liaison)
 
 	if _, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {

@@ -228,7 +228,14 @@ func TestPeopleAndOrganisationPages(t *testing.T) {
 	if !strings.Contains(page, "Pat Investigator-Smith") || !strings.Contains(page, "Supervisor") || strings.Contains(page, "Investigator, Officer") {
 		t.Error("the edit did not change the name and roles")
 	}
-	if w := b.Submit(t, userPage+"/disable", nil); w.Code != http.StatusSeeOther {
+	// Disabling asks first; until the person says yes nothing changes.
+	if w := b.Submit(t, userPage+"/disable", nil); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Are you sure you want to disable this account?") {
+		t.Fatalf("disable without confirming: %d", w.Code)
+	}
+	if strings.Contains(b.Get(t, userPage).Body.String(), "Disabled") {
+		t.Fatal("the account was disabled before the person confirmed")
+	}
+	if w := b.Submit(t, userPage+"/disable", url.Values{"confirmed": {"yes"}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("disable: %d", w.Code)
 	}
 	if !strings.Contains(b.Get(t, userPage).Body.String(), "Disabled") {

@@ -266,7 +266,13 @@ func call(t *testing.T, a *apitest.App, u *apitest.User, r row, path string) int
 	if r.method != http.MethodPost {
 		t.Fatalf("pages only GET and POST: %s %s", r.method, path)
 	}
-	return b.Submit(t, path, r.form).Code
+	// An action that asks first (frontend Confirm) is called as confirmed: the matrix is about
+	// who may take it.
+	form := url.Values{"confirmed": {"yes"}}
+	for k, v := range r.form {
+		form[k] = v
+	}
+	return b.Submit(t, path, form).Code
 }
 
 func callerName(u *apitest.User) string {

@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -424,4 +425,27 @@ func viewFuncs() template.FuncMap {
 		"dateTime":     formatDateTime,
 		"operation":    casefile.OperationTitle,
 	}
+}
+
+// inFormOrder puts the problems of an EINVALID err in the order of fields, the order in which
+// the form shows its fields, so that the error summary reads down the page (GOV.UK). Fields not
+// named keep their place after the named ones.
+func inFormOrder(err error, fields ...string) error {
+	var me *core.Error
+	if !errors.As(err, &me) || len(me.Fields) < 2 {
+		return err
+	}
+	rank := func(f string) int {
+		for i, name := range fields {
+			if f == name || strings.HasPrefix(f, name+"-") {
+				return i
+			}
+		}
+		return len(fields)
+	}
+	out := *me
+	out.Fields = slices.Clone(me.Fields)
+	slices.SortStableFunc(out.Fields, func(a, b core.FieldError) int { return rank(a.Field) - rank(b.Field) })
+	out.Field, out.Message = out.Fields[0].Field, out.Fields[0].Message
+	return &out
 }

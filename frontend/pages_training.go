@@ -410,7 +410,8 @@ func courseInput(c *gin.Context) (training.CourseInput, error) {
 	if p.Len() > 0 {
 		p.Check(in.Check()) // and what else is wrong with what could be read
 	}
-	return in, p.Err()
+	return in, inFormOrder(p.Err(), "code", "title", "description", "eligible_roles", "eligible_organisation_kinds",
+		"prerequisites", "approval_required", "approval_days", "cpd_hours", "validity_months", "classification")
 }
 
 func intField(s string, def int) (int, error) {
@@ -814,7 +815,8 @@ func sessionInput(c *gin.Context) (training.SessionInput, error) {
 			}
 		}
 	}
-	return in, p.Err()
+	return in, inFormOrder(p.Err(), "starts_on", "days", "start_time", "end_time", "venue", "joining_details", "capacity",
+		"min_learners", "booking_closes", "booking_closes_time", "cancellation_cutoff", "cancellation_cutoff_time", "trainers")
 }
 
 // sessionForm fills the session form from a session.

@@ -261,6 +261,19 @@ func (f pageFacts) wantOneErrorAt(t *testing.T, page, id string) {
 	}
 }
 
+// wantErrorsAt fails the test unless the page's error summary holds exactly one error for each
+// of the fields with ids, in that order: every error of the form at once.
+func (f pageFacts) wantErrorsAt(t *testing.T, page string, ids ...string) {
+	t.Helper()
+	var got []string
+	for _, l := range f.Links {
+		got = append(got, strings.TrimPrefix(l.Href, "#"))
+	}
+	if !slices.Equal(got, ids) {
+		t.Errorf("%s: error summary at %q, want %q", page, got, ids)
+	}
+}
+
 // checkPage checks the page now shown: its status, its h1, a title that starts "Error: " exactly
 // when the error summary shows, and summary links that each lead to a field. axe checks it too,
 // unless it has already checked the same route in the same state (the same banners, summary,

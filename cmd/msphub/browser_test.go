@@ -150,6 +150,7 @@ func (b *browser) checkAccessibility(page string) {
 		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`
 	// A page loaded without JavaScript keeps its no-JavaScript DOM: turning scripts on now runs
 	// none of the page's own, only lets axe's promises and timers work.
+	b.checkReflow(page)
 	if !b.js {
 		b.scripts(true)
 		defer b.scripts(false)
@@ -167,6 +168,36 @@ func (b *browser) checkAccessibility(page string) {
 	}
 	for _, v := range vs {
 		b.t.Errorf("%s: axe %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+}
+
+// checkReflow fails when the page scrolls sideways in a window 320 CSS pixels wide (WCAG 1.4.10
+// reflow): wide tables must scroll inside their own region instead.
+func (b *browser) checkReflow(page string) {
+	b.t.Helper()
+	const measure = `(() => {
+		const client = document.documentElement.clientWidth;
+		const wide = Array.from(document.querySelectorAll('body *'))
+			.filter(e => e.getBoundingClientRect().right > client + 1 && (!e.closest('.app-table-scroll') || getComputedStyle(e).position === 'absolute'))
+			.slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '') + ' "' + e.textContent.trim().slice(0, 30) + '"');
+		return {scroll: document.documentElement.scrollWidth, client, wide};
+	})()`
+	type widths struct {
+		Scroll, Client int
+		Wide           []string
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 320, Height: 640, DeviceScaleFactor: 1}); err != nil {
+		b.t.Fatalf("narrow the window for %s: %v", page, err)
+	}
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[widths](measure))
+	if _, cerr := chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		b.t.Fatalf("measure %s at 320 px: %v", page, err)
+	}
+	if got.Scroll > got.Client {
+		b.t.Errorf("%s: scrolls sideways at 320 px (%d px wide in a %d px window; too wide: %v)", page, got.Scroll, got.Client, got.Wide)
 	}
 }
 

@@ -120,8 +120,13 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		tb.checkPage("trainer signed in", tb.signInAs(trainer), http.StatusOK, "MSP Hub")
 		tb.checkPage("catalogue", tb.visit("/courses"), http.StatusOK, "Training courses")
 		tb.checkPage("create a course", tb.press("Create a course"), http.StatusOK, "Create a course")
+		// An empty form shows all its errors at once; going to its address again after the
+		// failed post shows the form, not "Method Not Allowed".
+		f := tb.checkPage("create a course, empty", tb.press("Save"), http.StatusUnprocessableEntity, "Create a course")
+		f.wantErrorsAt(t, "create a course, empty", "code", "title")
+		tb.checkPage("create a course, again", tb.visit(tb.location()), http.StatusOK, "Create a course")
 		tb.fill("title", "Modern slavery investigators")
-		f := tb.checkPage("create a course, no code", tb.press("Save"), http.StatusUnprocessableEntity, "Create a course")
+		f = tb.checkPage("create a course, no code", tb.press("Save"), http.StatusUnprocessableEntity, "Create a course")
 		f.wantOneErrorAt(t, "create a course, no code", "code")
 		tb.fill("code", "msi-4d", "description", "The four-day College-accredited course.\n\nFor PIP2 investigators.", "cpd_hours", "28", "validity_months", "36")
 		tb.choose("eligible_roles", policies.RoleOfficer)
@@ -217,7 +222,8 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		tb.choose(fmt.Sprintf("mark-%s", trainingEnrolmentOf(t, s, officer.ID, sessionID)), training.AttendanceAttended)
 		tb.checkPage("register, saved", tb.press("Save the register"), http.StatusOK, "Attendance register")
 		tb.expectText("register, saved", ".govuk-notification-banner", "The register has been saved")
-		tb.checkPage("register, completed", tb.press("Complete and issue certificates"), http.StatusOK, "Attendance register")
+		tb.checkPage("register, are you sure", tb.press("Complete and issue certificates"), http.StatusOK, "Are you sure you want to complete the session and issue certificates?")
+		tb.checkPage("register, completed", tb.press("Yes, complete and issue certificates"), http.StatusOK, "Attendance register")
 		tb.expectText("register, completed", ".govuk-table__body", "Certificate MSPC-")
 		tb.done()
 
@@ -336,6 +342,8 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		sb.checkPage("decline?", sb.press("Decline Olive Officer’s request for VIC-2D"), http.StatusOK, "Decline Olive Officer’s request")
 		f = sb.checkPage("decline, no reason", sb.press("Decline the request"), http.StatusUnprocessableEntity, "Decline Olive Officer’s request")
 		f.wantOneErrorAt(t, "decline, no reason", "reason")
+		declined := sb.location()
+		sb.checkPage("decline, again", sb.visit(declined), http.StatusOK, "Decline Olive Officer’s request")
 		sb.fill("reason", "Operation Kestrel needs you that week")
 		sb.checkPage("approvals, declined", sb.press("Decline the request"), http.StatusOK, "Training requests to decide")
 		sb.expectText("approvals, declined", "main", "No requests are waiting for your decision.")
