@@ -458,6 +458,13 @@ func TestCaseIsNotFoundForOutsidersEverywhere(t *testing.T) {
 	if page := w.sup.Browser().Get(t, fmt.Sprintf("/casefiles/%d/pack", id)).Body.String(); !strings.Contains(page, fmt.Sprintf(`action="/casefiles/%d/shares/%d/revoke"`, id, mine.ID)) {
 		t.Error("the sign-off page offers no revoke button for the live share")
 	}
+	// It asks first, and until the supervisor says yes the liaison keeps the pack.
+	if page := cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), nil, http.StatusOK).Body.String(); !strings.Contains(page, "Are you sure you want to stop sharing the pack with the CPS?") {
+		t.Errorf("revoking does not ask first:\n%s", cfText(page))
+	}
+	if got := cfCall(t, w.a, w.liaison, "GET", fmt.Sprintf("/casefiles/%d", id)); got != http.StatusOK {
+		t.Fatalf("the share ended before the supervisor confirmed: %d", got)
+	}
 	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares/%d/revoke", id, mine.ID), url.Values{"confirmed": {"yes"}}, http.StatusSeeOther)
 	hidden("after revoke", w.liaison)
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -90,5 +92,51 @@ func TestGetOnAnActionLeadsToItsPage(t *testing.T) {
 	}
 	if w := a.API(t, officer, "GET", "/api/v1/audit/verify", ""); w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("GET on an API action: %d, want 405", w.Code)
+	}
+}
+
+// Returning a pack and withdrawing from a session ask first; nothing changes until the person
+// says yes, and the reasons given travel with the question. (Approving, revoking a share,
+// disabling an account and completing a session are asked in their own journeys.)
+func TestIrreversibleActionsAskFirst(t *testing.T) {
+	w := newCFWorld(t)
+	id := w.openCase(t)
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/submit", id), url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
+	ret := fmt.Sprintf("/casefiles/%d/return", id)
+	page := cfSubmit(t, w.sup, ret, url.Values{"reason": {"The MG6C is missing"}}, http.StatusOK).Body.String()
+	for _, want := range []string{"Are you sure you want to return the pack to the team?", "Your reasons: The MG6C is missing", `name="reason" value="The MG6C is missing"`, `name="confirmed" value="yes"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("returning a pack asks without %q", want)
+		}
+	}
+	if got := w.status(t, id); got != casefile.StatusWithSupervisor {
+		t.Fatalf("the pack changed before the supervisor confirmed: %s", got)
+	}
+	cfSubmit(t, w.sup, ret, url.Values{"reason": {"The MG6C is missing"}, "confirmed": {"yes"}}, http.StatusSeeOther)
+	if got := w.status(t, id); got == casefile.StatusWithSupervisor {
+		t.Errorf("the confirmed return left the pack with the supervisor")
+	}
+
+	a := w.a
+	trainer := a.As(t, policies.RoleTrainer)
+	course := newTrainingCourse(t, a, trainer, nil)
+	s := newTrainingSession(t, a, trainer, course, trSessionSpec{capacity: 10})
+	officer := a.As(t, policies.RoleOfficer)
+	var e trEnrolment
+	trainingCall(t, a, officer, "POST", fmt.Sprintf("/api/v1/sessions/%d/enrolments", s.ID), "", http.StatusCreated, &e)
+	b := officer.Browser()
+	b.Get(t, fmt.Sprintf("/sessions/%d", s.ID))
+	withdraw := fmt.Sprintf("/enrolments/%d/withdraw", e.ID)
+	if w := b.Submit(t, withdraw, nil); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Are you sure you want to withdraw from this session?") {
+		t.Fatalf("withdrawing does not ask first: %d", w.Code)
+	}
+	if got := trainingEnrolments(t, a, s.ID); len(got) != 1 || got[0].State != training.EnrolmentEnrolled {
+		t.Fatalf("the place changed before the learner confirmed: %+v", got)
+	}
+	if w := b.Submit(t, withdraw, url.Values{"confirmed": {"yes"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw, confirmed: %d", w.Code)
+	}
+	if got := trainingEnrolments(t, a, s.ID); len(got) != 1 || got[0].State == training.EnrolmentEnrolled {
+		t.Errorf("the confirmed withdrawal kept the place: %+v", got)
 	}
 }
