@@ -101,6 +101,9 @@ func (s *Service) LinkCase(ctx context.Context, who core.Actor, opID, caseID int
 		if err != nil {
 			return err
 		}
+		if caseID <= 0 {
+			return core.Invalid("case_id", "Select the case file to link")
+		}
 		if err := s.cases.Allow(ctx, who, caseID, policies.ActUpdate); err != nil {
 			return asField(err, "case_id")
 		}
@@ -188,6 +191,9 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 		op, _, err := s.load(ctx, who, opID, policies.ActUpdate, true)
 		if err != nil {
 			return err
+		}
+		if caseID < 0 {
+			return core.Invalid("case_id", "Select a case file of this operation")
 		}
 		var value any
 		if caseID != 0 {
