@@ -410,12 +410,10 @@ func (p *Pages) OperationCaseLink() gin.HandlerFunc {
 		}
 		caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
 		err := p.s.Operations.LinkCase(c.Request.Context(), actor(c), id, caseID)
-		if core.ErrorCode(err) == core.ENOTFOUND && caseID > 0 {
-			// The operation was found (or LinkCase would not have looked at the case): the case
-			// is what the actor may not see.
-			if _, gerr := p.s.Operations.Get(c.Request.Context(), actor(c), id); gerr == nil {
-				err = core.Invalid("case_id", "Select a case file you work on")
-			}
+		if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
+			// The operation is theirs; the case file is one they may not change: a choice to
+			// make again, not a missing page.
+			err = core.Invalid("case_id", "Select a case file you work on: only its team can link it to an operation")
 		}
 		p.operationAction(c, id, err, "case_id", "operation-case-linked")
 	}

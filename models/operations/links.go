@@ -128,11 +128,11 @@ func (s *Service) LinkCase(ctx context.Context, who core.Actor, opID, caseID int
 	})
 }
 
-// asField names the field of an invalid or not-found case reference in a form.
+// asField names the field of a case file that is not found or not the actor's to change.
 func asField(err error, field string) error {
 	var e *core.Error
-	if errors.As(err, &e) && e.Code == core.ENOTFOUND {
-		return &core.Error{Code: core.ENOTFOUND, Field: field, Message: e.Message}
+	if errors.As(err, &e) && (e.Code == core.ENOTFOUND || e.Code == core.EFORBIDDEN) {
+		return &core.Error{Code: e.Code, Field: field, Message: e.Message}
 	}
 	return err
 }
