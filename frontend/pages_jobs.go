@@ -56,6 +56,7 @@ var jobLabels = map[string]string{
 	training.JobRemindCertificates:      "Remind learners of certificates due for renewal",
 	casefile.JobExpireCPSShares:         "Record CPS shares that have ended",
 	casefile.JobRemindCPSActions:        "Remind case teams of CPS actions due",
+	casefile.JobRemindCPSShares:         "Remind supervisors and CPS liaisons of shares about to end",
 	mail.JobDeliverOutbox:               "Send notifications by email",
 }
 
