@@ -18,7 +18,9 @@ import (
 // Kinds of notification of the hand-overs of a pack.
 const (
 	NoticeCasePack = "case_pack" // a pack waits for sign-off, or was approved or returned
-	NoticeCaseCPS  = "case_cps"  // a pack was shared with the CPS, or the CPS recorded advice, a decision or an action, or the team answered one
+	NoticeCaseCPS  = "case_cps"  // a pack was shared with the CPS, or the CPS recorded advice, a decision or an action, or the team answered one (or its answer is due)
+	// NoticeCaseShareEnding: a share ends within ShareDueSoonDays (RemindExpiringShares).
+	NoticeCaseShareEnding = "case_share_ending"
 )
 
 // ShareDueSoonDays is how many days before a share ends the supervisor who shared it and the

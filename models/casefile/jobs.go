@@ -213,7 +213,7 @@ func (s *Service) remindAction(ctx context.Context, a CPSAction, column, text, l
 		if column == "overdue_reminded_at" {
 			ltext = "An action you raised on a case file shared with you was due on " + due + " and is still unanswered."
 		}
-		return s.notifyEach(ctx, liaisons, 0, NoticeCaseAction, ltext, "/casefiles/"+core.IDString(a.CaseID), "")
+		return s.notifyEach(ctx, liaisons, 0, NoticeCaseCPS, ltext, "/casefiles/"+core.IDString(a.CaseID), "")
 	})
 	return sent, err
 }
@@ -279,7 +279,7 @@ func (s *Service) remindShare(ctx context.Context, sh caseShare) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.notifyEach(ctx, people, 0, NoticeCaseShare, "A case file pack you shared with the CPS stops being shared at the end of "+last+". Renew the share if the CPS still needs it.",
+		if err := s.notifyEach(ctx, people, 0, NoticeCaseShareEnding, "A case file pack you shared with the CPS stops being shared at the end of "+last+". Renew the share if the CPS still needs it.",
 			packLink(sh.CaseID), ""); err != nil {
 			return err
 		}
@@ -287,7 +287,7 @@ func (s *Service) remindShare(ctx context.Context, sh caseShare) (bool, error) {
 		if err != nil {
 			return err
 		}
-		return s.notifyEach(ctx, people, 0, NoticeCaseShare, "A police case file pack shared with you stops being shared at the end of "+last+": ask the police supervisor to renew it if you still need it.",
+		return s.notifyEach(ctx, people, 0, NoticeCaseShareEnding, "A police case file pack shared with you stops being shared at the end of "+last+": ask the police supervisor to renew it if you still need it.",
 			"/casefiles/"+core.IDString(sh.CaseID), "")
 	})
 	return sent, err
