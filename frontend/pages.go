@@ -4,13 +4,31 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models/core"
 )
 
 // Start serves the start page.
 func (p *Pages) Start() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p.render(c, http.StatusOK, "start", page{})
+		a, ok := api.Actor(c)
+		if !ok || !a.MFAPassed {
+			p.render(c, http.StatusOK, "start", page{})
+			return
+		}
+		// Signed in: the work that waits on them, as models decides it.
+		todo, err := p.s.ToDo(c.Request.Context(), a)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "start", page{Data: startView{ToDo: todo}})
 	}
+}
+
+// startView is the home page of someone signed in: "Things for you to do".
+type startView struct {
+	ToDo []core.ToDo
 }
 
 // NotFound serves the 404 page for any address that has no route.

@@ -48,15 +48,17 @@ type jobView struct {
 
 // jobLabels say what each job of MSP Hub does; a job missing here shows its name only.
 var jobLabels = map[string]string{
-	identity.JobExpireSessions:          "Remove expired sessions",
-	core.JobSweepOrphanedBlobs:          "Remove stored files that nothing refers to",
-	guidance.JobRemindGuidanceReviews:   "Remind owners of guidance reviews due",
-	training.JobExpireTrainingRequests:  "Expire training requests nobody decided",
-	training.JobRemindTrainingApprovals: "Remind supervisors of training requests about to expire",
-	training.JobRemindCertificates:      "Remind learners of certificates due for renewal",
-	casefile.JobExpireCPSShares:         "Record CPS shares that have ended",
-	casefile.JobRemindCPSActions:        "Remind case teams of CPS actions due",
-	mail.JobDeliverOutbox:               "Send notifications by email",
+	identity.JobExpireSessions:                   "Remove expired sessions",
+	core.JobSweepOrphanedBlobs:                   "Remove stored files that nothing refers to",
+	guidance.JobRemindGuidanceReviews:            "Remind owners of guidance reviews due",
+	guidance.JobAnnounceGuidanceAcknowledgements: "Ask the audience of new guidance to acknowledge it",
+	training.JobExpireTrainingRequests:           "Expire training requests nobody decided",
+	training.JobRemindTrainingApprovals:          "Remind supervisors of training requests about to expire",
+	training.JobRemindCertificates:               "Remind learners of certificates due for renewal",
+	casefile.JobExpireCPSShares:                  "Record CPS shares that have ended",
+	casefile.JobRemindCPSActions:                 "Remind case teams of CPS actions due",
+	casefile.JobRemindCPSShares:                  "Remind supervisors and CPS liaisons of shares about to end",
+	mail.JobDeliverOutbox:                        "Send notifications by email",
 }
 
 // Label says what the job does.

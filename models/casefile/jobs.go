@@ -92,6 +92,9 @@ func (s *Service) expireShare(ctx context.Context, sh caseShare, now time.Time) 
 			Count(&renewed).Error; err != nil {
 			return core.DBError(err)
 		}
+		if err := core.CloseSubject(ctx, s.d, core.Subject(core.SubjectShare, sh.ID), 0); err != nil {
+			return err
+		}
 		if renewed == 0 {
 			// The texts name no case material: the link leads to the case for those who may see it.
 			if err := core.Notify(ctx, s.d, sh.SharedBy, NoticeCaseShare, "A case file pack you shared with the CPS is no longer shared: the share ended on "+ended+". Share it again if the CPS still needs it.",
@@ -155,7 +158,7 @@ func (s *Service) RemindDueActions(ctx context.Context) (string, error) {
 			if a.Owner != nil && !slices.Contains(people, *a.Owner) {
 				people = append(people, *a.Owner)
 			}
-			sent, err := s.remindAction(ctx, a.ID, column, text, "/casefiles/"+core.IDString(a.CaseID)+"/pack", people)
+			sent, err := s.remindAction(ctx, a.CPSAction, column, text, "/casefiles/"+core.IDString(a.CaseID)+"/pack", people)
 			if err != nil {
 				return sum(), err
 			}
@@ -173,7 +176,8 @@ func (s *Service) RemindDueActions(ctx context.Context) (string, error) {
 
 // remindAction claims one reminder of an action (column still empty, the action still open)
 // and notifies people who are still active, in one transaction.
-func (s *Service) remindAction(ctx context.Context, actionID int64, column, text, link string, people []int64) (bool, error) {
+func (s *Service) remindAction(ctx context.Context, a CPSAction, column, text, link string, people []int64) (bool, error) {
+	actionID := a.ID
 	sent := false
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		now := s.d.Now()
@@ -193,12 +197,98 @@ func (s *Service) remindAction(ctx context.Context, actionID int64, column, text
 		if err := s.d.DB.Conn(ctx).Table("users").Where("id IN ? AND disabled_at IS NULL", people).Order("id").Pluck("id", &active).Error; err != nil {
 			return core.DBError(err)
 		}
+		// The team's reminder closes when the action is answered (AnswerAction).
 		for _, u := range active {
-			if err := core.Notify(ctx, s.d, u, NoticeCaseAction, text, link); err != nil {
+			if err := core.NotifySubject(ctx, s.d, u, NoticeCaseAction, text, link, core.Subject(core.SubjectCPSAction, actionID)); err != nil {
 				return err
 			}
 		}
-		return nil
+		// The liaison who waits for the answer is told too.
+		liaisons, err := s.liaisonsOf(ctx, a.CaseID)
+		if err != nil {
+			return err
+		}
+		due := dateOnly(*a.DueOn).Format("2 January 2006")
+		ltext := "An action you raised on a case file shared with you is due on " + due + " and not answered yet."
+		if column == "overdue_reminded_at" {
+			ltext = "An action you raised on a case file shared with you was due on " + due + " and is still unanswered."
+		}
+		return s.notifyEach(ctx, liaisons, 0, NoticeCaseCPS, ltext, "/casefiles/"+core.IDString(a.CaseID), "")
+	})
+	return sent, err
+}
+
+// ReminderShareExpiring is the reminders_sent kind of the reminder that a share ends soon
+// (object: the share; due: its last day).
+const ReminderShareExpiring = "cps-share-expiring"
+
+// RemindExpiringShares reminds, once per share, the supervisor who shared a pack and the
+// liaison it is shared with that the share ends within ShareDueSoonDays, so that it is renewed
+// before the CPS loses access if the CPS still needs it. A share renewed meanwhile (a newer live
+// share of the same case with the same liaison ending later) is not reminded of. Each reminder
+// is sent once, whatever the number of runs or replicas. Errors: EUNAVAILABLE, EINTERNAL.
+func (s *Service) RemindExpiringShares(ctx context.Context) (string, error) {
+	var sent, lastID int64
+	for {
+		now := s.d.Now()
+		var batch []caseShare
+		err := s.d.DB.Conn(ctx).Where("id > ? AND revoked_at IS NULL AND expires_at > ? AND expires_at <= ?", lastID, now, now.AddDate(0, 0, ShareDueSoonDays)).
+			Where("NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.kind = ? AND r.object_id = case_shares.id)", ReminderShareExpiring).
+			Order("id").Limit(jobBatch).Find(&batch).Error
+		if err != nil {
+			return summarise(sent, "CPS share", "reminded of its end"), core.DBError(err)
+		}
+		for _, sh := range batch {
+			lastID = sh.ID
+			ok, err := s.remindShare(ctx, sh)
+			if err != nil {
+				return summarise(sent, "CPS share", "reminded of its end"), err
+			}
+			if ok {
+				sent++
+			}
+		}
+		if len(batch) < jobBatch {
+			return summarise(sent, "CPS share", "reminded of its end"), nil
+		}
+	}
+}
+
+// remindShare claims and sends the reminder of one share in one transaction.
+func (s *Service) remindShare(ctx context.Context, sh caseShare) (bool, error) {
+	sent := false
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		last := shareLastDay(sh.ExpiresAt)
+		res := s.d.DB.Conn(ctx).Exec("INSERT INTO reminders_sent (kind, object_id, due_on, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			ReminderShareExpiring, sh.ID, sh.ExpiresAt.In(core.London).Add(-time.Second).Format(time.DateOnly), s.d.Now())
+		if res.Error != nil {
+			return core.DBError(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		var cur caseShare
+		if err := s.d.DB.Conn(ctx).Take(&cur, sh.ID).Error; err != nil {
+			return core.DBError(err)
+		}
+		if cur.RevokedAt != nil {
+			return nil
+		}
+		sent = true
+		people, err := s.active(ctx, []int64{sh.SharedBy})
+		if err != nil {
+			return err
+		}
+		if err := s.notifyEach(ctx, people, 0, NoticeCaseShareEnding, "A case file pack you shared with the CPS stops being shared at the end of "+last+". Renew the share if the CPS still needs it.",
+			packLink(sh.CaseID), ""); err != nil {
+			return err
+		}
+		people, err = s.active(ctx, []int64{sh.LiaisonID})
+		if err != nil {
+			return err
+		}
+		return s.notifyEach(ctx, people, 0, NoticeCaseShareEnding, "A police case file pack shared with you stops being shared at the end of "+last+": ask the police supervisor to renew it if you still need it.",
+			"/casefiles/"+core.IDString(sh.CaseID), "")
 	})
 	return sent, err
 }
@@ -218,6 +308,7 @@ func summarise(n int64, thing, did string) string {
 const (
 	JobExpireCPSShares  = "expire-cps-shares"
 	JobRemindCPSActions = "remind-cps-actions"
+	JobRemindCPSShares  = "remind-cps-shares"
 )
 
 // Jobs are the case files' background jobs.
@@ -225,5 +316,6 @@ func (s *Service) Jobs() []core.Job {
 	return []core.Job{
 		{Name: JobExpireCPSShares, Every: 15 * time.Minute, Run: s.ExpireShares},
 		{Name: JobRemindCPSActions, Every: time.Hour, Run: s.RemindDueActions},
+		{Name: JobRemindCPSShares, Every: time.Hour, Run: s.RemindExpiringShares},
 	}
 }

@@ -265,6 +265,14 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 			"Manifest SHA-256 "+sub.ManifestSHA256); err != nil {
 			return err
 		}
+		approvers, err := s.approversOf(ctx, cf)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyEach(ctx, approvers, who.UserID, NoticeCasePack, "A case file pack is waiting for your sign-off.", packLink(cf.ID),
+			core.Subject(core.SubjectPack, sub.ID)); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.submit", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"submission": core.IDString(int64(sub.Number)), "purpose": string(purpose), "manifest_sha256": sub.ManifestSHA256}})
 	})
@@ -346,6 +354,17 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, m, summary, reason); err != nil {
+			return err
+		}
+		// The sign-off asked of every supervisor is done, whoever decided.
+		if err := core.CloseSubject(ctx, s.d, core.Subject(core.SubjectPack, sub.ID), who.UserID); err != nil {
+			return err
+		}
+		text := "A case file pack you work on was approved by the supervisor: it can now be shared with the CPS."
+		if m == moveReturn {
+			text = "A case file pack you work on was returned by the supervisor: read the reasons on the pack page, then submit it again."
+		}
+		if err := s.tellTeam(ctx, who, cf, NoticeCasePack, text, ""); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile." + string(m), ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
@@ -501,11 +520,18 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		if err != nil {
 			return core.DBError(err)
 		}
+		if err := s.closeSharesOf(ctx, cf.ID, liaison.ID, who.UserID); err != nil { // a renewal replaces them
+			return err
+		}
 		sh := caseShare{CaseID: cf.ID, SubmissionID: sub.ID, LiaisonID: liaison.ID, LiaisonOrgID: org, SharedBy: who.UserID, SharedAt: now, ExpiresAt: expires}
 		if err := s.d.DB.Conn(ctx).Create(&sh).Error; err != nil {
 			return core.DBError(err)
 		}
 		shareID = sh.ID
+		if err := core.NotifySubject(ctx, s.d, liaison.ID, NoticeCaseCPS, "A police case file pack has been shared with you until the end of "+day.Format("2 January 2006")+".",
+			"/casefiles/"+core.IDString(cf.ID), core.Subject(core.SubjectShare, sh.ID)); err != nil {
+			return err
+		}
 		summary := "Pack " + core.IDString(int64(sub.Number)) + " shared with " + liaison.Name + " (" + liaison.Organisation + ")"
 		if err := s.setStatus(ctx, who, cf, moveShare, summary, "Until the end of "+day.Format("2 January 2006")); err != nil {
 			return err
@@ -567,6 +593,9 @@ func (s *Service) RevokeShare(ctx context.Context, who core.Actor, id, shareID i
 			return err
 		}
 		if err := s.event(ctx, who, cf.ID, "share", "Share with "+names[sh.LiaisonID]+" revoked", ""); err != nil {
+			return err
+		}
+		if err := core.CloseSubject(ctx, s.d, core.Subject(core.SubjectShare, sh.ID), who.UserID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.share_revoke", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
@@ -736,8 +765,16 @@ func (s *Service) raiseAction(ctx context.Context, who core.Actor, cf *CaseFile,
 		return CPSAction{}, core.DBError(err)
 	}
 	details := a.Text
+	text := "The CPS raised an action on a case file you work on: answer it on the pack page."
 	if a.DueOn != nil {
 		details += "\nDue " + a.DueOn.Format("2 January 2006")
+		text = "The CPS raised an action on a case file you work on, due on " + a.DueOn.Format("2 January 2006") + ": answer it on the pack page."
+	}
+	if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, text, core.Subject(core.SubjectCPSAction, a.ID)); err != nil {
+		return CPSAction{}, err
+	}
+	if err := s.closeSharesOf(ctx, cf.ID, who.UserID, who.UserID); err != nil {
+		return CPSAction{}, err
 	}
 	return a, s.setStatus(ctx, who, cf, moveAction, "CPS action raised", details)
 }
@@ -782,6 +819,12 @@ func (s *Service) RecordAdvice(ctx context.Context, who core.Actor, id int64, te
 			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, moveAdvise, "CPS early advice returned", text); err != nil {
+			return err
+		}
+		if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, "The CPS recorded early advice on a case file you work on.", ""); err != nil {
+			return err
+		}
+		if err := s.closeSharesOf(ctx, cf.ID, who.UserID, who.UserID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.advise", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
@@ -835,6 +878,12 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 		} else if err := s.setStatus(ctx, who, cf, m, "CPS charging decision: "+in.Decision.Label(), in.Reasons); err != nil {
 			return err
 		}
+		if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, "The CPS recorded a charging decision on a case file you work on.", ""); err != nil {
+			return err
+		}
+		if err := s.closeSharesOf(ctx, cf.ID, who.UserID, who.UserID); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.decide", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"decision": string(in.Decision)}})
 	})
@@ -861,6 +910,12 @@ func (s *Service) Finalise(ctx context.Context, who core.Actor, id int64, reason
 			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, moveFinalise, "CPS administratively finalised the case", reason); err != nil {
+			return err
+		}
+		if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, "The CPS administratively finalised a case file you work on.", ""); err != nil {
+			return err
+		}
+		if err := s.closeSharesOf(ctx, cf.ID, who.UserID, who.UserID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.finalise", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
@@ -903,6 +958,17 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 			return core.DBError(err)
 		}
 		if err := s.event(ctx, who, cf.ID, "answer", "CPS action answered", response); err != nil {
+			return err
+		}
+		if err := core.CloseSubject(ctx, s.d, core.Subject(core.SubjectCPSAction, a.ID), who.UserID); err != nil {
+			return err
+		}
+		liaisons, err := s.liaisonsOf(ctx, cf.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyEach(ctx, liaisons, who.UserID, NoticeCaseCPS, "The police team answered a CPS action on a case file shared with you.",
+			"/casefiles/"+core.IDString(cf.ID), ""); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.respond", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,

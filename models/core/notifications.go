@@ -22,6 +22,14 @@ type Notification struct {
 	MailTopic string     `json:"-"` // what its email may name; see NotifyAbout
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
+	// Subject names the thing a hand-over is about ("pack:12"): NotifySubject writes it and
+	// CloseSubject marks every open notification of it done once the work is decided.
+	Subject string     `json:"subject,omitempty"`
+	DoneAt  *time.Time `json:"done_at,omitempty"`
+	DoneBy  *int64     `json:"-"`
+	// DoneNote says, on a done notification, who finished the work: "Done: decided by someone
+	// else", or "Done" when it was the person themselves or a background job.
+	DoneNote string `json:"done_note,omitempty" gorm:"-"`
 }
 
 // outboxEntry is one delivery of a notification still to make on a channel other than the
@@ -76,10 +84,75 @@ func Notify(ctx context.Context, d Deps, userID int64, kind, text, link string) 
 // for the kinds on its allow-list. The caller passes a topic only for something marked OFFICIAL;
 // with "" the email is the generic one.
 func NotifyAbout(ctx context.Context, d Deps, userID int64, kind, text, link, topic string) error {
+	return notify(ctx, d, userID, kind, text, link, topic, "")
+}
+
+// NotifySubject is Notify for a hand-over: subject (see Subject) names the thing the person is
+// asked to act on, so that CloseSubject can mark the notification done once it is decided.
+// The text must name no case material; the email is the generic one unless mail's allow-list
+// says otherwise for kind.
+func NotifySubject(ctx context.Context, d Deps, userID int64, kind, text, link, subject string) error {
+	return notify(ctx, d, userID, kind, text, link, "", subject)
+}
+
+// Subject is the subject key of a thing of a type: Subject("pack", 12) is "pack:12".
+func Subject(typ string, id int64) string { return typ + ":" + IDString(id) }
+
+// Subject types of the hand-overs.
+const (
+	SubjectPack            = "pack"             // a submitted case file pack (pack_submissions.id)
+	SubjectShare           = "share"            // a share of a pack with a CPS liaison (case_shares.id)
+	SubjectCPSAction       = "cps_action"       // a CPS action-plan item (cps_actions.id)
+	SubjectGuidanceVersion = "guidance_version" // a guidance version sent for approval
+	SubjectGuidanceAck     = "guidance_ack"     // a guidance version its audience must acknowledge
+	SubjectGuidanceReview  = "guidance_review"  // a guidance document due for review
+	SubjectEnrolment       = "enrolment"        // a training request waiting for a decision
+)
+
+// notificationSubjectLen is the column size of subject.
+const notificationSubjectLen = 100
+
+// CloseSubject marks every open notification of subject done, as decided by by (0: by the
+// system), in the transaction in ctx: call it in the transaction of the decision, whoever makes
+// it, so that the notifications close exactly when the work is done.
+func CloseSubject(ctx context.Context, d Deps, subject string, by int64) error {
+	return closeSubject(ctx, d, subject, 0, by)
+}
+
+// CloseSubjectFor is CloseSubject for one person's notifications only: work each person does
+// for themselves, such as acknowledging guidance.
+func CloseSubjectFor(ctx context.Context, d Deps, subject string, userID, by int64) error {
+	return closeSubject(ctx, d, subject, userID, by)
+}
+
+func closeSubject(ctx context.Context, d Deps, subject string, userID, by int64) error {
+	if subject == "" {
+		return nil
+	}
+	q := d.DB.Conn(ctx).Model(&Notification{}).Where("subject = ? AND done_at IS NULL", subject)
+	if userID != 0 {
+		q = q.Where("user_id = ?", userID)
+	}
+	updates := map[string]any{"done_at": d.Now()}
+	if by != 0 {
+		updates["done_by"] = by
+	}
+	return DBError(q.Updates(updates).Error)
+}
+
+// Notified reports whether userID already has a notification of subject: what a job that fans
+// out in batches checks to notify each person once.
+func Notified(ctx context.Context, d Deps, userID int64, subject string) (bool, error) {
+	var n int64
+	err := d.DB.Conn(ctx).Model(&Notification{}).Where("subject = ? AND user_id = ?", subject, userID).Count(&n).Error
+	return n > 0, DBError(err)
+}
+
+func notify(ctx context.Context, d Deps, userID int64, kind, text, link, topic, subject string) error {
 	return d.DB.InTx(ctx, func(ctx context.Context) error {
 		now := d.Now()
 		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen),
-			MailTopic: Clip(topic, notificationTextLen), CreatedAt: now}
+			MailTopic: Clip(topic, notificationTextLen), Subject: Clip(subject, notificationSubjectLen), CreatedAt: now}
 		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
 			return DBError(err)
 		}
@@ -128,9 +201,23 @@ func (n *Notifications) List(ctx context.Context, who Actor, after string, limit
 	if page.Notifications == nil {
 		page.Notifications = []Notification{}
 	}
+	for i := range page.Notifications {
+		page.Notifications[i].DoneNote = doneNote(page.Notifications[i])
+	}
 	unread, err := n.Unread(ctx, who)
 	page.Unread = unread
 	return page, err
+}
+
+// doneNote says who finished the work a done notification asked for.
+func doneNote(n Notification) string {
+	switch {
+	case n.DoneAt == nil:
+		return ""
+	case n.DoneBy != nil && *n.DoneBy != n.UserID:
+		return "Done: decided by someone else"
+	}
+	return "Done"
 }
 
 // Unread counts the actor's unread notifications.

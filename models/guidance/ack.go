@@ -56,6 +56,9 @@ func (g *Service) Acknowledge(ctx context.Context, who core.Actor, documentID in
 		if err := g.d.DB.Conn(ctx).Table("guidance_acknowledgements").Where("version_id = ? AND user_id = ?", l.v.ID, who.UserID).Count(&n).Error; err != nil {
 			return core.DBError(err)
 		}
+		if err := g.closeAcks(ctx, documentID, who.UserID); err != nil {
+			return err
+		}
 		if n > 0 {
 			return nil
 		}

@@ -78,7 +78,8 @@ func (g *Service) remindReviews(ctx context.Context) (string, error) {
 				return err
 			}
 			for _, id := range people {
-				if err := core.Notify(ctx, g.d, id, NoticeReviewDue, what+" "+when+".", "/guidance/documents/"+core.IDString(doc.ID)); err != nil {
+				if err := core.NotifySubject(ctx, g.d, id, NoticeReviewDue, what+" "+when+".", "/guidance/documents/"+core.IDString(doc.ID),
+					core.Subject(core.SubjectGuidanceReview, doc.ID)); err != nil {
 					return err
 				}
 			}
@@ -125,7 +126,12 @@ func (g *Service) reviewersOf(ctx context.Context, documentID, orgID int64, now 
 // JobRemindGuidanceReviews tells owners that a document's review is due.
 const JobRemindGuidanceReviews = "remind-guidance-reviews"
 
+// JobAnnounceGuidanceAcknowledgements tells the audience of newly published guidance that asks
+// to be acknowledged.
+const JobAnnounceGuidanceAcknowledgements = "announce-guidance-acknowledgements"
+
 // Jobs are guidance's background jobs.
 func (g *Service) Jobs() []core.Job {
-	return []core.Job{{Name: JobRemindGuidanceReviews, Every: time.Hour, Run: g.remindReviews}}
+	return []core.Job{{Name: JobRemindGuidanceReviews, Every: time.Hour, Run: g.remindReviews},
+		{Name: JobAnnounceGuidanceAcknowledgements, Every: 5 * time.Minute, Run: g.AnnounceAcknowledgements}}
 }

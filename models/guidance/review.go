@@ -160,6 +160,9 @@ func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, 
 			"review_due_on": due, "reviewed_at": now, "reviewed_by": who.UserID, "updated_at": now}).Error; err != nil {
 			return core.DBError(err)
 		}
+		if err := core.CloseSubject(ctx, g.d, core.Subject(core.SubjectGuidanceReview, documentID), who.UserID); err != nil {
+			return err
+		}
 		return g.audit.Record(ctx, &who, core.Event{Action: "guidance.review", ObjectType: "guidance_document", ObjectID: core.IDString(documentID),
 			Outcome: core.OutcomeSuccess, Details: map[string]string{"outcome": "no change", "version": core.IDString(int64(l.v.Number)),
 				"previous_due": previous, "next_due": due.Format(time.DateOnly)}})

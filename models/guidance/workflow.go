@@ -272,6 +272,9 @@ func (g *Service) Submit(ctx context.Context, who core.Actor, id int64) (Guidanc
 		if err := g.addContributor(ctx, id, who.UserID); err != nil {
 			return err
 		}
+		if err := g.askApprovers(ctx, l); err != nil {
+			return err
+		}
 		return g.audit.Record(ctx, &who, guidanceEvent("guidance.submit", l.v, nil))
 	})
 	if err != nil {
@@ -367,6 +370,13 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 		if err := g.index(ctx, l.doc.ID, l.v, l.tags); err != nil {
 			return err
 		}
+		if err := g.tellAuthors(ctx, who, l, true); err != nil {
+			return err
+		}
+		// A new version restarts the review clock: a review reminder is answered.
+		if err := core.CloseSubject(ctx, g.d, core.Subject(core.SubjectGuidanceReview, l.doc.ID), who.UserID); err != nil {
+			return err
+		}
 		return g.audit.Record(ctx, &who, guidanceEvent("guidance.publish", l.v, details))
 	})
 	if err != nil {
@@ -402,6 +412,9 @@ func (g *Service) Return(ctx context.Context, who core.Actor, id int64, comment 
 		}
 		if res.RowsAffected == 0 {
 			return core.Conflict("This version was decided on by someone else a moment ago: reload it.")
+		}
+		if err := g.tellAuthors(ctx, who, l, false); err != nil {
+			return err
 		}
 		return g.audit.Record(ctx, &who, guidanceEvent("guidance.return", l.v, map[string]string{"comment": comment}))
 	})

@@ -298,6 +298,9 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 				"ended_at": now, "updated_at": now}).Error; err != nil {
 				return core.DBError(err)
 			}
+			if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), 0); err != nil {
+				return err
+			}
 			out.Released++
 			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has taken place without a place for you. Book another session from the course page.",
 				c.Code, c.Title, trainingDate(s.StartsAt)), courseLink(c.ID)); err != nil {

@@ -328,6 +328,12 @@ func (t *Service) release(ctx context.Context, s *CourseSession, c Course, e *En
 		return nil, core.DBError(err)
 	}
 	e.State, e.Position, e.Reason, e.EndedAt = state, nil, reason, &now
+	if was == EnrolmentRequested {
+		// Nothing is left for a supervisor to decide.
+		if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), 0); err != nil {
+			return nil, err
+		}
+	}
 	switch was {
 	case EnrolmentEnrolled:
 		res := db.Exec("UPDATE course_sessions SET seats_taken = seats_taken - 1, updated_at = ? WHERE id = ? AND seats_taken > 0", now, s.ID)
@@ -484,12 +490,17 @@ func (t *Service) announce(ctx context.Context, e Enrolment, s CourseSession, c 
 		if sup == e.UserID {
 			continue // nobody decides their own request
 		}
-		if err := core.Notify(ctx, t.d, sup, core.NoticeApproval, learner.Name+" asks for a place on "+name+". Decide by "+trainingDate(*e.ExpiresAt)+".", "/approvals"); err != nil {
+		if err := core.NotifySubject(ctx, t.d, sup, core.NoticeApproval, learner.Name+" asks for a place on "+name+". Decide by "+trainingDate(*e.ExpiresAt)+".", "/approvals",
+			requestSubject(e.ID)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// requestSubject is the subject of the notifications asking supervisors to decide request id:
+// they close when it is decided, by anyone, or ends undecided.
+func requestSubject(id int64) string { return core.Subject(core.SubjectEnrolment, id) }
 
 // supervisorsOf lists the active users holding the supervisor role in the organisation. Role
 // assignments live in the policy's grouping rows (casbin_rule, ptype g), read here as stored.
@@ -637,6 +648,9 @@ func (t *Service) Approve(ctx context.Context, who core.Actor, id int64) (Enrolm
 		if err := t.announceDecision(ctx, *e, *s, c); err != nil {
 			return err
 		}
+		if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), who.UserID); err != nil {
+			return err
+		}
 		return t.audit.Record(ctx, &who, core.Event{Action: "enrolment.approve", ObjectType: "enrolment", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"session": core.IDString(s.ID), "state": e.State}})
 	})
@@ -724,6 +738,9 @@ func (t *Service) Decline(ctx context.Context, who core.Actor, id int64, reason 
 			"decided_at": now, "ended_at": now, "updated_at": now}).Error; err != nil {
 			return core.DBError(err)
 		}
+		if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), who.UserID); err != nil {
+			return err
+		}
 		if err := t.notify(ctx, c, e.UserID, core.NoticeEnrolment, fmt.Sprintf("Your supervisor declined your request for %s %s starting %s: %s",
 			c.Code, c.Title, trainingDate(s.StartsAt), reason), sessionLink(s.ID)); err != nil {
 			return err
@@ -802,6 +819,9 @@ func (t *Service) expireRequests(ctx context.Context, where string, args ...any)
 				continue // decided meanwhile
 			}
 			expired++
+			if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), 0); err != nil {
+				return err
+			}
 			c, ok := courses[e.CourseID]
 			if !ok {
 				if err := t.d.DB.Conn(ctx).Take(&c, e.CourseID).Error; err != nil {

@@ -136,7 +136,7 @@ func (t *Service) remindSupervisors(ctx context.Context, e Enrolment) (int, erro
 		if sup == e.UserID {
 			continue // nobody decides their own request
 		}
-		if err := core.Notify(ctx, t.d, sup, core.NoticeApprovalReminder, text, "/approvals"); err != nil {
+		if err := core.NotifySubject(ctx, t.d, sup, core.NoticeApprovalReminder, text, "/approvals", requestSubject(e.ID)); err != nil {
 			return n, err
 		}
 		n++

@@ -669,6 +669,11 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 			return core.DBError(err)
 		}
 		for _, e := range learners {
+			if e.State == EnrolmentRequested {
+				if err := core.CloseSubject(ctx, t.d, requestSubject(e.ID), 0); err != nil {
+					return err
+				}
+			}
 			if err := t.notify(ctx, c, e.UserID, core.NoticeCancellation, fmt.Sprintf("The session of %s %s starting %s has been cancelled: %s",
 				c.Code, c.Title, s.StartsAt.In(core.London).Format("2 January 2006"), reason), sessionLink(s.ID)); err != nil {
 				return err
