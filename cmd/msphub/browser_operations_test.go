@@ -1,0 +1,134 @@
+//go:build browser
+
+// Browser test of the national picture's records (issue 12): a force investigator records an
+// operation (every mistake of an empty form shown at once), links its case file, adds a
+// potential victim and a suspect with a charge; the CPS liaison records the charge's outcome on
+// the shared case file, and the outcome shows on the suspect's record in the operation. Every
+// page is checked on the way (h1, error summary, axe-core's WCAG 2.2 A and AA rules, no sideways
+// scrolling at 320 px), with the page's JavaScript on and off.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/policies"
+)
+
+// sharedCase opens a case file as inv, submits it for early advice, has sup approve it and share
+// it with cps: where a case stands when the CPS can record on it.
+func sharedCase(t *testing.T, s *identitySite, inv, sup, cps *person, urn string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	cs := s.app.services.CaseFiles
+	iv, sv := signedInActor(t, s, inv), signedInActor(t, s, sup)
+	c, err := cs.Create(ctx, iv, casefile.CaseInput{URN: urn, Operation: "Kestrel", Offences: []casefile.Offence{"msa_s2"}, Classification: "OFFICIAL", SupervisorID: sup.ID})
+	if err != nil {
+		t.Fatalf("open the case: %v", err)
+	}
+	if _, err := cs.Submit(ctx, iv, c.ID, casefile.PurposeEarlyAdvice); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if _, err := cs.Approve(ctx, sv, c.ID); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	until := time.Now().AddDate(0, 0, 30)
+	if _, err := cs.Share(ctx, sv, c.ID, casefile.ShareInput{LiaisonID: cps.ID, ExpiresOn: &until}); err != nil {
+		t.Fatalf("share: %v", err)
+	}
+	return c.ID
+}
+
+func TestBrowserOperationsJourney(t *testing.T) {
+	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
+		const home = "devon-and-cornwall-police"
+		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
+		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
+		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+		caseID := sharedCase(t, s, inv, sup, cps, "45AB1234526")
+		ok := http.StatusOK
+		today := time.Now().In(core.London)
+		day, month, year := strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
+
+		// The investigator records an operation: an empty form first.
+		b := newTab(t, s.base, js)
+		b.signInAs(inv)
+		b.checkPage("operations", b.visit("/operations"), ok, "Operations")
+		b.checkPage("record an operation", b.press("Record an operation"), ok, "Record an operation")
+		f := b.checkPage("record an operation, empty", b.press("Record the operation"), http.StatusUnprocessableEntity, "Record an operation")
+		if len(f.Links) < 4 {
+			t.Errorf("record an operation, empty: %d errors in the summary, want every one at once (reference, name, start, exploitation)", len(f.Links))
+		}
+		b.checkPage("record an operation, again", b.visit(b.location()), ok, "Record an operation")
+		b.fill("reference", "DC/MS/2026/014", "name", "Kestrel", "lead_officer", inv.Email,
+			"started_on-day", day, "started_on-month", month, "started_on-year", year)
+		b.choose("exploitation", "labour")
+		b.checkPage("operation", b.press("Record the operation"), ok, "Operation Kestrel")
+		b.expectText("operation", ".govuk-notification-banner", "The operation is recorded")
+		opPath := b.location()
+
+		// Its case file, then a potential victim and a suspect in that case, with a charge.
+		b.fill("case_id", strconv.FormatInt(caseID, 10))
+		b.checkPage("operation, case linked", b.press("Link the case file"), ok, "Operation Kestrel")
+		b.expectText("operation, case linked", "#main-content", "45AB1234526")
+		b.checkPage("add a potential victim", b.press("Add a potential victim"), ok, "Add a potential victim")
+		b.fill("reference", "V-001", "age_band", "16-17", "nationality", "VN", "case_id", strconv.FormatInt(caseID, 10),
+			"nrm_referred_on-day", day, "nrm_referred_on-month", month, "nrm_referred_on-year", year, "first_responder", "police")
+		b.choose("sex", "female")
+		b.choose("exploitation", "criminal_county_lines")
+		b.checkPage("operation, victim added", b.press("Save the potential victim"), ok, "Operation Kestrel")
+		b.expectText("operation, victim added", "#main-content", "V-001")
+		b.checkPage("add a suspect", b.press("Add a suspect"), ok, "Add a suspect")
+		b.fill("reference", "S-001", "age_band", "25-34", "nationality", "GB", "role", "controller", "case_id", strconv.FormatInt(caseID, 10),
+			"arrested_on-day", day, "arrested_on-month", month, "arrested_on-year", year)
+		b.choose("sex", "male")
+		b.choose("exploitation", "criminal_county_lines")
+		b.checkPage("suspect added", b.press("Save the suspect"), ok, "Change suspect S-001")
+		b.checkPage("add a charge", b.press("Add a charge"), ok, "Add a charge")
+		b.choose("offence", "msa_s2")
+		b.fill("charged_on-day", day, "charged_on-month", month, "charged_on-year", year)
+		f = b.checkPage("charge added", b.press("Save the charge"), ok, "Change suspect S-001")
+		if len(f.Links) > 0 {
+			t.Fatalf("charge: %v", b.texts(".govuk-error-summary li"))
+		}
+		b.checkPage("operation, charged", b.visit(opPath), ok, "Operation Kestrel")
+		b.expectText("operation, charged", "#suspects + .app-table-scroll", "Pending")
+		b.done()
+
+		// The CPS liaison records the outcome of the charge on the shared case file.
+		c := b.freshTab()
+		c.signInAs(cps)
+		casePath := fmt.Sprintf("/casefiles/%d", caseID)
+		c.checkPage("case file, CPS", c.visit(casePath), ok, "Checklist")
+		c.expectText("case file, CPS", "#main-content", "Suspect S-001")
+		chargeID := c.attr(`select[name^="outcome_"]`, "name")[len("outcome_"):]
+		c.fill("outcome_"+chargeID, "convicted_plea", "outcome_on_"+chargeID+"-day", day, "outcome_on_"+chargeID+"-month", month, "outcome_on_"+chargeID+"-year", year)
+		c.checkPage("case file, outcome recorded", c.press("Record the outcome"), ok, "Checklist")
+		c.expectText("case file, outcome recorded", ".govuk-notification-banner", "The outcome is recorded on the suspect's record")
+		c.done()
+
+		// The same record, seen from the operation.
+		o := b.freshTab()
+		o.signInAs(inv)
+		o.checkPage("operation, outcome", o.visit(opPath), ok, "Operation Kestrel")
+		o.expectText("operation, outcome", "#suspects + .app-table-scroll", "Convicted on a guilty plea")
+		o.done()
+	})
+}
+
+// attr returns the attribute name of the first element matching the CSS selector.
+func (b *tab) attr(sel, name string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).getAttribute(%q) || ''`, sel, name)))
+	if err != nil || v == "" {
+		b.t.Fatalf("attribute %s of %s: %q %v", name, sel, v, err)
+	}
+	return v
+}
