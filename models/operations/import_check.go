@@ -2,13 +2,14 @@ package operations
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/msptp/msphub/models/core"
-	"github.com/msptp/msphub/policies"
 	"github.com/msptp/msphub/models/terms"
+	"github.com/msptp/msphub/policies"
 )
 
 // inChunk is how many values one IN (...) list holds: well under both databases' limits on
@@ -35,7 +36,9 @@ func chunks[T any](list []T, fn func([]T) error) error {
 func (im *Importer) resolve(ctx context.Context, who core.Actor, b *importBatch) error {
 	db := im.d.DB.Conn(ctx)
 	late := map[*core.Problems][]core.FieldError{} // database problems, added after the shared checks
-	flag := func(p *core.Problems, field, msg string) { late[p] = append(late[p], core.FieldError{Field: field, Message: msg}) }
+	flag := func(p *core.Problems, field, msg string) {
+		late[p] = append(late[p], core.FieldError{Field: field, Message: msg})
+	}
 
 	// The file's operations, each reference once.
 	for _, o := range b.ops {
@@ -339,9 +342,66 @@ func (im *Importer) resolve(ctx context.Context, who core.Actor, b *importBatch)
 		s.in.Charges = in.Charges
 		in.CheckOn(&s.p, b.today)
 	}
+	// A recorded suspect whose charges only the file gives: their recorded sentence and orders
+	// must still follow a conviction among the new charges.
+	if err := im.checkOutsideSuspects(ctx, b); err != nil {
+		return err
+	}
 	for p, list := range late {
 		for _, f := range list {
 			p.Add(f.Field, f.Message)
+		}
+	}
+	return nil
+}
+
+// checkOutsideSuspects checks the recorded sentence and orders of the suspects that only the
+// Charges sheet names against the charges that will replace theirs, reporting a problem on the
+// suspect's first charge row.
+func (im *Importer) checkOutsideSuspects(ctx context.Context, b *importBatch) error {
+	ids := make([]int64, 0, len(b.outsideSuspects))
+	for _, o := range b.outsideSuspects {
+		ids = append(ids, o.id)
+	}
+	type recorded struct {
+		ID                 int64
+		AgeBand            string
+		Sex                string
+		SentenceMonths     *int
+		STPO               bool `gorm:"column:stpo"`
+		ReparationOrder    bool
+		ConfiscationPounds int64
+	}
+	byID := map[int64]recorded{}
+	if err := chunks(ids, func(part []int64) error {
+		var got []recorded
+		err := im.d.DB.Conn(ctx).Table("suspects").Select("id, age_band, sex, sentence_months, stpo, reparation_order, confiscation_pounds").
+			Where("id IN ?", part).Scan(&got).Error
+		for _, r := range got {
+			byID[r.ID] = r
+		}
+		return err
+	}); err != nil {
+		return core.DBError(err)
+	}
+	for k, o := range b.outsideSuspects {
+		r := byID[o.id]
+		in := SuspectInput{PersonInput: PersonInput{Reference: k.ref, AgeBand: terms.AgeBand(r.AgeBand), Sex: terms.Sex(r.Sex)},
+			SentenceMonths: r.SentenceMonths, STPO: r.STPO, ReparationOrder: r.ReparationOrder, ConfiscationPounds: r.ConfiscationPounds}
+		for _, c := range o.charges {
+			in.Charges = append(in.Charges, c.in)
+		}
+		var p core.Problems
+		in.CheckOn(&p, b.today)
+		var e *core.Error
+		if !errors.As(p.Err(), &e) {
+			continue
+		}
+		for _, f := range e.Fields {
+			switch f.Field {
+			case FieldSentence, FieldSTPO, FieldReparation, FieldConfiscation:
+				o.charges[0].p.Add(FieldOutcome, "The suspect's recorded sentence or orders need a conviction among their charges: "+f.Message)
+			}
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func columnsOf(k ImportKind) []importColumn {
 			{name: colOrganisedCrime, values: yesNo, help: "yes or no: an organised crime group is involved."},
 			{name: colCrossBorder, values: yesNo, help: "yes or no: international or cross-border."},
 			{name: colCovert, values: yesNo, help: "yes or no: a covert operation, counted only nationally while live."},
-			{name: FieldPartners, multi: true, help: "The other organisations involved (a joint operation), by their short name (slug), separated by ; (for example national-crime-agency;glaa)."},
+			{name: FieldPartners, multi: true, help: "The other organisations involved (a joint operation), by their short name (slug), separated by ; (for example national-crime-agency;dorset-police)."},
 		}
 	case ImportVictims:
 		return append(append([]importColumn{
@@ -106,6 +106,9 @@ func columnsOf(k ImportKind) []importColumn {
 	}
 	return nil
 }
+
+// ImportColumns names the columns of a kind's sheet (and CSV file) in the template's order.
+func ImportColumns(k ImportKind) []string { return columnNames(k) }
 
 // importFile is an uploaded file read into its sheets: one for a CSV file, up to four for a
 // workbook.

@@ -320,10 +320,12 @@ func exploitationCodes() []string   { return codes(terms.Exploitations()) }
 func ageBandCodes() []string        { return codes(terms.AgeBands()) }
 func sexCodes() []string            { return codes(terms.Sexes()) }
 func firstResponderCodes() []string { return codes(terms.FirstResponders()) }
-func decisionCodes() []string       { return []string{string(terms.DecisionPositive), string(terms.DecisionNegative)} }
-func roleCodes() []string           { return codes(terms.SuspectRoles()) }
-func offenceCodes() []string        { return codes(terms.Offences()) }
-func outcomeCodes() []string        { return codes(terms.Outcomes()) }
+func decisionCodes() []string {
+	return []string{string(terms.DecisionPositive), string(terms.DecisionNegative)}
+}
+func roleCodes() []string    { return codes(terms.SuspectRoles()) }
+func offenceCodes() []string { return codes(terms.Offences()) }
+func outcomeCodes() []string { return codes(terms.Outcomes()) }
 
 func statusLabel(s string) string         { return terms.Status(s).Label() }
 func ageBandLabel(s string) string        { return terms.AgeBand(s).Label() }
