@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/models/training"
 )
 
@@ -105,6 +106,31 @@ func addRoutes(e *gin.Engine, app *App) {
 	addGuidanceRoutes(r, in, v1, app)
 	addTrainingRoutes(r, in, v1, app)
 	addCaseRoutes(r, in, v1, app)
+
+	// Operations (issue 12): the national operations database. Every route on one operation
+	// answers 404 to anyone who may not see it (administrators and analysts included).
+	ops := s.Operations
+	v1.GET("/operations", handleOperationList(ops))
+	v1.POST("/operations", withBody(http.StatusCreated, operationCreate(ops)))
+	v1.GET("/operations/partners", forActor(partnerChoices(ops)))
+	v1.GET("/operations/:id", byID(http.StatusOK, ops.Get))
+	v1.PUT("/operations/:id", byIDWith(http.StatusOK, operationUpdate(ops)))
+	v1.POST("/operations/:id/members", byIDWith(http.StatusCreated, operationMemberAdd(ops)))
+	v1.DELETE("/operations/:id/members/:member", byIDs("member", http.StatusNoContent, operationMemberRemove(ops)))
+	v1.POST("/operations/:id/cases", byIDWith(http.StatusCreated, caseLink(ops)))
+	v1.DELETE("/operations/:id/cases/:case", byIDs("case", http.StatusNoContent, caseUnlink(ops)))
+	v1.POST("/operations/:id/victims", byIDWith(http.StatusCreated, victimAdd(ops)))
+	v1.GET("/operations/:id/victims/:victim", byIDs("victim", http.StatusOK, ops.Victim))
+	v1.PUT("/operations/:id/victims/:victim", byIDsWith("victim", http.StatusOK, victimUpdate(ops)))
+	v1.PUT("/operations/:id/victims/:victim/case", byIDsWith("victim", http.StatusOK, personCase(ops, operations.KindVictim)))
+	v1.POST("/operations/:id/suspects", byIDWith(http.StatusCreated, suspectAdd(ops)))
+	v1.GET("/operations/:id/suspects/:suspect", byIDs("suspect", http.StatusOK, ops.Suspect))
+	v1.PUT("/operations/:id/suspects/:suspect", byIDsWith("suspect", http.StatusOK, suspectUpdate(ops)))
+	v1.PUT("/operations/:id/suspects/:suspect/case", byIDsWith("suspect", http.StatusOK, personCase(ops, operations.KindSuspect)))
+	v1.POST("/operations/:id/suspects/:suspect/charges", byIDsWith("suspect", http.StatusCreated, chargeAdd(ops)))
+	v1.PUT("/operations/:id/suspects/:suspect/charges/:charge", handleChargeUpdate(ops))
+	v1.GET("/casefiles/:id/operation", byID(http.StatusOK, caseOperation(ops)))
+	v1.POST("/casefiles/:id/charges/:charge/outcome", byIDsWith("charge", http.StatusOK, outcomeRecord(ops)))
 	addJobRoutes(in, v1, app)
 	addOIDCRoutes(r, in, v1, app)
 

@@ -27,6 +27,7 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
+	Operations    *operations.Service
 	Monitor       *core.Monitor
 	Jobs          *core.Jobs
 	Mail          *mail.Service // nil when no mail relay is configured
@@ -44,13 +45,15 @@ func New(d core.Deps) *Services {
 	}
 	audit := core.NewAudit(d)
 	id := identity.New(d, audit)
+	cases := casefile.New(d, audit)
 	s := &Services{
 		Services:         id,
 		Audit:            audit,
 		Guidance:         guidance.New(d, audit),
 		Training:         training.New(d, audit),
 		Notifications:    core.NewNotifications(d, audit),
-		CaseFiles:        casefile.New(d, audit),
+		CaseFiles:        cases,
+		Operations:       operations.New(d, audit, cases),
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),
 		Mail:             mail.New(d, id.Users.EmailComposers()),

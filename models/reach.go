@@ -17,6 +17,7 @@ type Reach struct {
 	Approvals     bool `json:"approvals,omitempty"`      // decide their staff's requests (Training.Approvals)
 	StaffTraining bool `json:"staff_training,omitempty"` // their staff's records (Training.StaffRecords)
 	CaseFiles     bool `json:"case_files,omitempty"`     // open, work on, oversee or advise on case files (CaseFiles.List, Create)
+	Operations    bool `json:"operations,omitempty"`     // record or read operations (Operations.List, Create)
 	People        bool `json:"people,omitempty"`         // see other people's accounts (Users.List)
 	Organisations bool `json:"organisations,omitempty"`  // add and change organisations (Organisations.MayManage)
 	Jobs          bool `json:"jobs,omitempty"`           // the background jobs (Jobs.List)
@@ -30,6 +31,10 @@ func (s *Services) Reach(ctx context.Context, who core.Actor) Reach {
 	// A case file of the actor's organisation with every relationship a case can have: the
 	// policy allows reading it when any row lets the actor's roles read some case file.
 	anyCase := policies.Object{Type: "casefile", Org: own, Rel: policies.RelTeam | policies.RelLead | policies.RelShare}
+	// Operations: whoever may record them, or oversee their organisation's. Only people who may
+	// record operations can be named on one, so a relationship row ("team") decides nothing
+	// here: it would offer the section to anyone vetted, administrators and analysts included.
+	anyOperation := policies.Object{Type: "operation", Org: own, Classification: policies.OfficialSensitive}
 	return Reach{
 		Guidance:      may(policies.ActRead, policies.Object{Type: "document", Org: own, Rel: policies.RelAudience}),
 		Training:      may(policies.ActRead, policies.Object{Type: "course"}),
@@ -37,6 +42,7 @@ func (s *Services) Reach(ctx context.Context, who core.Actor) Reach {
 		Approvals:     may(policies.ActDecide, policies.Object{Type: "enrolment", Org: own}),
 		StaffTraining: may(policies.ActRead, policies.Object{Type: "record", Org: own}),
 		CaseFiles:     may(policies.ActRead, anyCase) || may(policies.ActCreate, policies.Object{Type: "casefile", Org: own}),
+		Operations:    may(policies.ActCreate, anyOperation) || may(policies.ActRead, anyOperation),
 		People:        may(policies.ActRead, policies.Object{Type: "user", Org: own}) || may(policies.ActRead, policies.Object{Type: "user"}),
 		Organisations: may(policies.ActUpdate, policies.Object{Type: "organisation"}),
 		Jobs:          may(policies.ActRead, policies.Object{Type: "job"}),

@@ -20,10 +20,12 @@ func TestReachFollowsThePolicy(t *testing.T) {
 	everyone := Reach{Guidance: true, Training: true}
 	with := func(f func(r *Reach)) Reach { r := everyone; f(&r); return r }
 	want := map[string]Reach{
-		policies.RoleOfficer:          everyone,
-		policies.RoleInvestigator:     with(func(r *Reach) { r.CaseFiles = true }),
-		policies.RoleCPSLiaison:       with(func(r *Reach) { r.CaseFiles = true }),
-		policies.RoleSupervisor:       with(func(r *Reach) { r.CaseFiles, r.People, r.Approvals, r.StaffTraining = true, true, true, true }),
+		policies.RoleOfficer:      with(func(r *Reach) { r.Operations = true }),
+		policies.RoleInvestigator: with(func(r *Reach) { r.CaseFiles, r.Operations = true, true }),
+		policies.RoleCPSLiaison:   with(func(r *Reach) { r.CaseFiles = true }),
+		policies.RoleSupervisor: with(func(r *Reach) {
+			r.CaseFiles, r.People, r.Approvals, r.StaffTraining, r.Operations = true, true, true, true, true
+		}),
 		policies.RoleTrainer:          with(func(r *Reach) { r.Teaching = true }),
 		policies.RoleGuidanceEditor:   everyone,
 		policies.RoleGuidanceApprover: everyone,

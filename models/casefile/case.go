@@ -1432,3 +1432,11 @@ func caseText(field string, v *string, max int, required bool, enter, name strin
 
 // newCaseFiles builds the case files' operations.
 func New(d core.Deps, audit *core.Audit) *Service { return &Service{d: d, audit: audit} }
+
+// Allow says whether who may act on case file id by the case files' own rules, for the other
+// domains that attach things to a case (operations): a case they may not read is ENOTFOUND,
+// one they may read but not act on EFORBIDDEN. It changes and records nothing.
+func (s *Service) Allow(ctx context.Context, who core.Actor, id int64, act policies.Action) error {
+	_, _, err := s.loadObject(ctx, who, id, "casefile", act, false)
+	return err
+}

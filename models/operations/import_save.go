@@ -3,7 +3,6 @@ package operations
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/msptp/msphub/models/core"
 	"gorm.io/gorm"
@@ -182,14 +181,6 @@ func setOf(m map[int64]bool) []int64 {
 		out = append(out, id)
 	}
 	return out
-}
-
-func dayPtr(t *time.Time) *time.Time {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	d := Day(*t)
-	return &d
 }
 
 // maxParams bounds the parameters of one statement: SQLite allows 32,766, PostgreSQL 65,535.

@@ -1,0 +1,586 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
+	"github.com/msptp/msphub/policies"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// CaseAccess is what operations asks of the case files: whether who may act on a case file,
+// by the case files' own rules. A case who may not read is ENOTFOUND; one they may read but
+// not act on is EFORBIDDEN. casefile.Service implements it.
+type CaseAccess interface {
+	Allow(ctx context.Context, who core.Actor, caseID int64, act policies.Action) error
+}
+
+// Service holds the operations on the national operations database: operations, their team,
+// partners and case files, and their potential victims and suspects.
+type Service struct {
+	d     core.Deps
+	audit *core.Audit
+	cases CaseAccess
+}
+
+// New builds the operations' operations.
+func New(d core.Deps, audit *core.Audit, cases CaseAccess) *Service {
+	return &Service{d: d, audit: audit, cases: cases}
+}
+
+// NoticeOperationMember is the kind of notification a person gets when added to an operation.
+const NoticeOperationMember = "operation_member"
+
+// classification is the marking of every operation record: operational material.
+const classification = policies.OfficialSensitive
+
+// operationalRoles are the roles whose holders may lead or be named on an operation. Nobody
+// holding only administrative or analytical roles is: they see no record.
+var operationalRoles = []string{policies.RoleOfficer, policies.RoleInvestigator, policies.RoleSupervisor}
+
+// Operation is an operation's row.
+type Operation struct {
+	ID                  int64          `json:"id"`
+	OrganisationID      int64          `json:"organisation_id"`
+	Reference           string         `json:"reference"`
+	Name                string         `json:"name"`
+	LeadOfficerID       int64          `json:"lead_officer_id"`
+	Classification      policies.Level `json:"-"`
+	Status              terms.Status   `json:"status"`
+	StartedOn           time.Time      `json:"started_on"`
+	EndedOn             *time.Time     `json:"ended_on,omitempty"`
+	ChildrenInvolved    bool           `json:"children_involved"`
+	OrganisedCrimeGroup bool           `json:"organised_crime_group"`
+	CrossBorder         bool           `json:"cross_border"`
+	Covert              bool           `json:"covert"`
+	CreatedBy           int64          `json:"-"`
+	CreatedAt           time.Time      `json:"created_at"`
+	UpdatedAt           time.Time      `json:"updated_at"`
+}
+
+// TableName is the table of operations.
+func (Operation) TableName() string { return "operations" }
+
+// Title is how the operation is named to people: "Operation Lantern", never "Operation
+// Operation Lantern".
+func (o Operation) Title() string { return Title(o.Name) }
+
+// Title names an operation as people read it.
+func Title(name string) string {
+	if strings.HasPrefix(strings.ToLower(name), "operation ") {
+		return name
+	}
+	return "Operation " + name
+}
+
+type opType struct {
+	OperationID int64
+	Type        terms.Exploitation
+}
+
+func (opType) TableName() string { return "operation_exploitation" }
+
+type opPartner struct {
+	OperationID    int64
+	OrganisationID int64
+}
+
+func (opPartner) TableName() string { return "operation_partners" }
+
+type opMember struct {
+	ID          int64
+	OperationID int64
+	UserID      int64
+	AddedBy     *int64
+	AddedAt     time.Time
+	RemovedBy   *int64
+	RemovedAt   *time.Time
+}
+
+func (opMember) TableName() string { return "operation_members" }
+
+type opCase struct {
+	CaseID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	OperationID int64
+	LinkedBy    *int64
+	LinkedAt    time.Time
+}
+
+func (opCase) TableName() string { return "operation_cases" }
+
+// object is the operation as the policy sees it from who's point of view: on the team (an
+// active member or the lead officer), the lead officer.
+func (s *Service) object(ctx context.Context, who core.Actor, op *Operation) (policies.Object, error) {
+	obj := policies.Object{Type: "operation", Org: policies.OrgDomain(op.OrganisationID), Classification: op.Classification}
+	var n int64
+	if err := s.d.DB.Conn(ctx).Model(&opMember{}).Where("operation_id = ? AND user_id = ? AND removed_at IS NULL", op.ID, who.UserID).Count(&n).Error; err != nil {
+		return obj, core.DBError(err)
+	}
+	if n > 0 || op.LeadOfficerID == who.UserID {
+		obj.Rel |= policies.RelTeam
+	}
+	if op.LeadOfficerID == who.UserID {
+		obj.Rel |= policies.RelLead
+	}
+	return obj, nil
+}
+
+var forbidden = map[policies.Action]string{
+	policies.ActUpdate:     "Only the people named on this operation and its organisation's supervisors can change it.",
+	policies.ActManageTeam: "Only the lead officer or a supervisor of the owning organisation can change who is named on the operation.",
+}
+
+// load reads operation id and checks who may act on it: one they may not read is not found,
+// whatever the reason; one they may read but not act on is forbidden.
+func (s *Service) load(ctx context.Context, who core.Actor, id int64, act policies.Action, lock bool) (*Operation, policies.Object, error) {
+	var op Operation
+	q := s.d.DB.Conn(ctx)
+	if lock && s.d.DB.Dialect() == core.DialectPostgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Take(&op, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, policies.Object{}, core.NotFound("Operation not found")
+	}
+	if err != nil {
+		return nil, policies.Object{}, core.DBError(err)
+	}
+	obj, err := s.object(ctx, who, &op)
+	if err != nil {
+		return nil, obj, err
+	}
+	if err := core.CanSee(ctx, s.d.Authz, who, policies.ActRead, obj, "Operation"); err != nil {
+		return nil, obj, err
+	}
+	if act != policies.ActRead {
+		msg := forbidden[act]
+		if msg == "" {
+			msg = "You cannot do that to this operation."
+		}
+		if err := core.Can(ctx, s.d.Authz, who, act, obj, msg); err != nil {
+			return nil, obj, err
+		}
+	}
+	return &op, obj, nil
+}
+
+// scope compiles the policy rows that let who do act to an operation into SQL over operations
+// (alias op): the same rows, relationships, clearance and vetting rule as Can, so "may read X"
+// and "X is listed" never disagree.
+func (s *Service) scope(who core.Actor, act policies.Action) (string, []any, error) {
+	if !who.Vetted {
+		return "1 = 0", nil, nil
+	}
+	rules, err := s.d.Authz.Rules()
+	if err != nil {
+		return "", nil, core.Internal(err)
+	}
+	var ors []string
+	var args []any
+	for _, r := range rules {
+		if r.Type != "operation" || r.Act != string(act) || (r.Role != "*" && !who.Has(r.Role)) {
+			continue
+		}
+		var ands []string
+		for _, word := range strings.Fields(r.Rel) {
+			name, negate := strings.CutPrefix(word, "!")
+			var cond string
+			switch name {
+			case "any":
+				cond = "1 = 1"
+			case "org":
+				cond = "op.organisation_id = ?"
+				args = append(args, who.OrgID)
+			case "team":
+				cond = "(op.lead_officer_id = ? OR op.id IN (SELECT m.operation_id FROM operation_members m WHERE m.user_id = ? AND m.removed_at IS NULL))"
+				args = append(args, who.UserID, who.UserID)
+			case "lead":
+				cond = "op.lead_officer_id = ?"
+				args = append(args, who.UserID)
+			default:
+				cond = "1 = 0" // no other fact holds of an operation
+			}
+			if negate {
+				cond = "NOT (" + cond + ")"
+			}
+			ands = append(ands, cond)
+		}
+		if len(ands) > 0 {
+			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+		}
+	}
+	if len(ors) == 0 {
+		return "1 = 0", nil, nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ") AND op.classification <= ?", append(args, int(who.Clearance)), nil
+}
+
+// MayCreate says whether who may record operations of their organisation. Errors: EFORBIDDEN.
+func (s *Service) MayCreate(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, s.d.Authz, who, policies.ActCreate, policies.Object{Type: "operation", Org: policies.OrgDomain(who.OrgID), Classification: classification},
+		"Only officers, investigators and supervisors with current vetting can record operations.")
+}
+
+// today is the date in London by the service's clock.
+func (s *Service) today() time.Time { return Today(s.d.Now()) }
+
+// operationalUser finds the active user with email in one of orgs holding an operational role.
+func (s *Service) operationalUser(ctx context.Context, email string, orgs []int64) (*core.User, error) {
+	var u core.User
+	err := s.d.DB.Conn(ctx).Table("users u").Select("u.*").Joins("JOIN organisations o ON o.id = u.organisation_id").
+		Where("u.email = ? AND u.disabled_at IS NULL AND o.active = ? AND u.organisation_id IN ?", strings.ToLower(strings.TrimSpace(email)), true, orgs).
+		Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, core.DBError(err)
+	}
+	roles := s.d.Authz.RolesIn(policies.UserPrincipal(u.ID), policies.OrgDomain(u.OrganisationID))
+	for _, r := range operationalRoles {
+		if slices.Contains(roles, r) {
+			return &u, nil
+		}
+	}
+	return nil, nil
+}
+
+// partnerIDs resolves partner slugs to active organisations other than the owner.
+func (s *Service) partnerIDs(ctx context.Context, p *core.Problems, owner int64, slugs []string) ([]int64, error) {
+	var ids []int64
+	for _, slug := range slugs {
+		slug = strings.TrimSpace(slug)
+		if slug == "" {
+			continue
+		}
+		var o core.Organisation
+		err := s.d.DB.Conn(ctx).Where("slug = ? AND active = ?", slug, true).Take(&o).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			p.Add(FieldPartners, "Select the other organisations involved from the list")
+			continue
+		}
+		if err != nil {
+			return nil, core.DBError(err)
+		}
+		if o.ID == owner {
+			p.Add(FieldPartners, "Select only other organisations as partners: the owning organisation leads the operation")
+			continue
+		}
+		if !slices.Contains(ids, o.ID) {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids, nil
+}
+
+// checkOperation validates in for an operation of org (id 0 for a new one), with what needs
+// the database, reporting every problem at once. It returns the lead officer and partners.
+func (s *Service) checkOperation(ctx context.Context, org, id int64, in *OperationInput) (int64, []int64, error) {
+	var p core.Problems
+	in.Reference, in.Name = strings.TrimSpace(in.Reference), strings.TrimSpace(in.Name)
+	if !in.StartedOn.IsZero() {
+		in.StartedOn = Day(in.StartedOn)
+	}
+	if in.EndedOn != nil && !in.EndedOn.IsZero() {
+		e := Day(*in.EndedOn)
+		in.EndedOn = &e
+	} else {
+		in.EndedOn = nil
+	}
+	in.CheckOn(&p, s.today())
+	var lead int64
+	if strings.TrimSpace(in.LeadOfficer) != "" {
+		u, err := s.operationalUser(ctx, in.LeadOfficer, []int64{org})
+		if err != nil {
+			return 0, nil, err
+		}
+		if u == nil {
+			p.Add(FieldLeadOfficer, "Enter the email address of an officer, investigator or supervisor of the owning organisation with an active MSP Hub account")
+		} else {
+			lead = u.ID
+		}
+	}
+	partners, err := s.partnerIDs(ctx, &p, org, in.Partners)
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.Reference != "" {
+		var n int64
+		if err := s.d.DB.Conn(ctx).Model(&Operation{}).Where("organisation_id = ? AND reference = ? AND id <> ?", org, in.Reference, id).Count(&n).Error; err != nil {
+			return 0, nil, core.DBError(err)
+		}
+		if n > 0 {
+			p.Add(FieldReference, "Your organisation already has an operation with this reference: enter a different reference")
+		}
+	}
+	return lead, partners, p.Err()
+}
+
+// writeSets replaces an operation's exploitation types and partners.
+func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploitation, partners []int64) error {
+	db := s.d.DB.Conn(ctx)
+	if err := db.Where("operation_id = ?", id).Delete(&opType{}).Error; err != nil {
+		return core.DBError(err)
+	}
+	if err := db.Where("operation_id = ?", id).Delete(&opPartner{}).Error; err != nil {
+		return core.DBError(err)
+	}
+	seen := map[terms.Exploitation]bool{}
+	for _, t := range types {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if err := db.Create(&opType{OperationID: id, Type: t}).Error; err != nil {
+			return core.DBError(err)
+		}
+	}
+	for _, o := range partners {
+		if err := db.Create(&opPartner{OperationID: id, OrganisationID: o}).Error; err != nil {
+			return core.DBError(err)
+		}
+	}
+	return nil
+}
+
+// Create records an operation of the actor's organisation; the actor is named on it.
+// Officers, investigators and supervisors may call it. Errors: EFORBIDDEN, EINVALID (every
+// problem at once).
+func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput) (OperationView, error) {
+	var id int64
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.MayCreate(ctx, who); err != nil {
+			return err
+		}
+		lead, partners, err := s.checkOperation(ctx, who.OrgID, 0, &in)
+		if err != nil {
+			return err
+		}
+		now := s.d.Now()
+		op := Operation{OrganisationID: who.OrgID, Reference: in.Reference, Name: in.Name, LeadOfficerID: lead, Classification: classification,
+			Status: in.Status, StartedOn: in.StartedOn, EndedOn: in.EndedOn, ChildrenInvolved: in.Children, OrganisedCrimeGroup: in.OrganisedCrime,
+			CrossBorder: in.CrossBorder, Covert: in.Covert, CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
+		if err := s.d.DB.Conn(ctx).Create(&op).Error; err != nil {
+			return core.DBError(err)
+		}
+		id = op.ID
+		if err := s.writeSets(ctx, op.ID, in.Exploitation, partners); err != nil {
+			return err
+		}
+		if err := s.d.DB.Conn(ctx).Create(&opMember{OperationID: op.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
+			return core.DBError(err)
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "operation.create", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"reference": op.Reference, "status": string(op.Status)}})
+	})
+	if err != nil {
+		return OperationView{}, err
+	}
+	return s.Get(ctx, who, id)
+}
+
+// Update changes an operation's details, exploitation types and partners. A partner taken off
+// takes its people off the operation (their grants stay on record). The people named on it and
+// the owning organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
+func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in OperationInput) (OperationView, error) {
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		op, _, err := s.load(ctx, who, id, policies.ActUpdate, true)
+		if err != nil {
+			return err
+		}
+		lead, partners, err := s.checkOperation(ctx, op.OrganisationID, op.ID, &in)
+		if err != nil {
+			return err
+		}
+		details := map[string]string{}
+		if op.Reference != in.Reference {
+			details["reference"] = op.Reference + " → " + in.Reference
+		}
+		if op.Status != in.Status {
+			details["status"] = string(op.Status) + " → " + string(in.Status)
+		}
+		if op.LeadOfficerID != lead {
+			details["lead_officer"] = core.IDString(op.LeadOfficerID) + " → " + core.IDString(lead)
+		}
+		now := s.d.Now()
+		op.Reference, op.Name, op.LeadOfficerID, op.Status, op.StartedOn, op.EndedOn = in.Reference, in.Name, lead, in.Status, in.StartedOn, in.EndedOn
+		op.ChildrenInvolved, op.OrganisedCrimeGroup, op.CrossBorder, op.Covert, op.UpdatedAt = in.Children, in.OrganisedCrime, in.CrossBorder, in.Covert, now
+		if err := s.d.DB.Conn(ctx).Model(op).Select("reference", "name", "lead_officer_id", "status", "started_on", "ended_on", "children_involved",
+			"organised_crime_group", "cross_border", "covert", "updated_at").Updates(op).Error; err != nil {
+			return core.DBError(err)
+		}
+		if err := s.writeSets(ctx, op.ID, in.Exploitation, partners); err != nil {
+			return err
+		}
+		orgs := append([]int64{op.OrganisationID}, partners...)
+		res := s.d.DB.Conn(ctx).Model(&opMember{}).
+			Where("operation_id = ? AND removed_at IS NULL AND user_id IN (SELECT id FROM users WHERE organisation_id NOT IN ?)", op.ID, orgs).
+			Updates(map[string]any{"removed_at": now, "removed_by": who.UserID})
+		if res.Error != nil {
+			return core.DBError(res.Error)
+		}
+		if res.RowsAffected > 0 {
+			details["members_removed"] = core.IDString(res.RowsAffected)
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "operation.update", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess, Details: details})
+	})
+	if err != nil {
+		return OperationView{}, err
+	}
+	return s.Get(ctx, who, id)
+}
+
+// touch marks an operation as changed now.
+func (s *Service) touch(ctx context.Context, id int64) error {
+	return core.DBError(s.d.DB.Conn(ctx).Model(&Operation{}).Where("id = ?", id).Update("updated_at", s.d.Now()).Error)
+}
+
+// Get returns an operation with its partners, members, case files, potential victims and
+// suspects, and what the actor may do to it; the read is in the audit log. The people named on
+// it and the owning organisation's supervisors may call it. Errors: ENOTFOUND.
+func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (OperationView, error) {
+	var v OperationView
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		op, obj, err := s.load(ctx, who, id, policies.ActRead, false)
+		if err != nil {
+			return err
+		}
+		if v, err = s.view(ctx, who, op, obj); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess})
+	})
+	return v, err
+}
+
+// readPart runs read on operation id once who may read it, with its audit event.
+func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part string, read func(ctx context.Context, op *Operation) error) error {
+	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		op, _, err := s.load(ctx, who, id, policies.ActRead, false)
+		if err != nil {
+			return err
+		}
+		if err := read(ctx, op); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"part": part}})
+	})
+}
+
+// Filter narrows a list of operations.
+type Filter struct {
+	Status []terms.Status // any of these; all when empty
+	Query  string         // part of the name or reference
+}
+
+// Summary is one row of a list of operations.
+type Summary struct {
+	ID           int64        `json:"id"`
+	Reference    string       `json:"reference"`
+	Name         string       `json:"name"`
+	Title        string       `json:"title"`
+	Organisation string       `json:"organisation"`
+	Status       terms.Status `json:"status"`
+	StatusLabel  string       `json:"status_label"`
+	StartedOn    time.Time    `json:"started_on"`
+	EndedOn      *time.Time   `json:"ended_on,omitempty"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+// Page is one page of operations, most recently changed first, with the cursor of the next
+// ("" = none) and what the actor may do with the list (create).
+type Page struct {
+	Operations []Summary    `json:"operations"`
+	Next       string       `json:"next,omitempty"`
+	Actions    core.Actions `json:"actions"`
+}
+
+// List returns the operations the actor may read, most recently changed first: those they are
+// named on or lead, and all of their organisation's for its supervisors. Anyone signed in may
+// call it; administrators and analysts see none. Errors: EINVALID (bad cursor or filter).
+func (s *Service) List(ctx context.Context, who core.Actor, f Filter, after string, limit int) (Page, error) {
+	limit = core.PageLimit(limit, 200, 50)
+	for _, st := range f.Status {
+		if !validStatus(st) {
+			return Page{}, core.Invalid("status", "Select live, suspended or closed")
+		}
+	}
+	where, args, err := s.scope(who, policies.ActRead)
+	if err != nil {
+		return Page{}, err
+	}
+	q := s.d.DB.Conn(ctx).Table("operations op").
+		Select("op.id, op.reference, op.name, op.status, op.started_on, op.ended_on, op.updated_at, o.name AS organisation").
+		Joins("JOIN organisations o ON o.id = op.organisation_id").
+		Where(where, args...)
+	if len(f.Status) > 0 {
+		q = q.Where("op.status IN ?", f.Status)
+	}
+	if term := strings.ToUpper(strings.TrimSpace(f.Query)); term != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(term) + "%"
+		q = q.Where(`(UPPER(op.reference) LIKE ? ESCAPE '\' OR UPPER(op.name) LIKE ? ESCAPE '\')`, like, like)
+	}
+	if after != "" {
+		key, id, err := core.DecodeCursor(after)
+		if err != nil {
+			return Page{}, err
+		}
+		t, err := time.Parse(time.RFC3339Nano, key)
+		if err != nil {
+			return Page{}, core.Invalid("after", "The page link is not valid: go back to the first page")
+		}
+		q = q.Where("(op.updated_at < ? OR (op.updated_at = ? AND op.id < ?))", t.UTC(), t.UTC(), id)
+	}
+	var rows []Summary
+	if err := q.Order("op.updated_at DESC, op.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return Page{}, core.DBError(err)
+	}
+	page := Page{Operations: []Summary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}
+	rows, page.Next = core.CutPage(rows, limit, func(r Summary) string {
+		return core.EncodeCursor(r.UpdatedAt.UTC().Format(time.RFC3339Nano), r.ID)
+	})
+	for i := range rows {
+		rows[i].Title = Title(rows[i].Name)
+		rows[i].StatusLabel = rows[i].Status.Label()
+	}
+	page.Operations = append(page.Operations, rows...)
+	return page, nil
+}
+
+// Partner is an organisation an operation may name as a partner.
+type Partner struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// PartnerChoices lists the active organisations that an operation may name as partners
+// (forces, regional units and agencies other than the owner), by name: for a new operation
+// (id 0) of the actor's organisation, which anyone who may record operations may ask, or for
+// operation id, which anyone who may change it may ask. Errors: EFORBIDDEN, ENOTFOUND.
+func (s *Service) PartnerChoices(ctx context.Context, who core.Actor, id int64) ([]Partner, error) {
+	owner := who.OrgID
+	if id == 0 {
+		if err := s.MayCreate(ctx, who); err != nil {
+			return nil, err
+		}
+	} else {
+		op, _, err := s.load(ctx, who, id, policies.ActUpdate, false)
+		if err != nil {
+			return nil, err
+		}
+		owner = op.OrganisationID
+	}
+	out := []Partner{}
+	err := s.d.DB.Conn(ctx).Table("organisations").Select("id, slug, name").
+		Where("active = ? AND id <> ? AND kind IN ?", true, owner, []core.OrgKind{core.KindPoliceForce, core.KindROCU, core.KindAgency}).
+		Order("name, id").Scan(&out).Error
+	return out, core.DBError(err)
+}

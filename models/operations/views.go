@@ -1,0 +1,250 @@
+package operations
+
+import (
+	"context"
+	"time"
+
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
+	"github.com/msptp/msphub/policies"
+)
+
+// OperationView is an operation as pages and the API show it.
+type OperationView struct {
+	Operation
+	Title            string               `json:"title"`
+	Organisation     string               `json:"organisation"`
+	LeadOfficer      string               `json:"lead_officer"`
+	LeadOfficerEmail string               `json:"lead_officer_email"`
+	StatusLabel      string               `json:"status_label"`
+	Marking          string               `json:"classification"`
+	Exploitation     []terms.Exploitation `json:"exploitation"`
+	Joint            bool                 `json:"joint"` // another organisation is involved
+	Partners         []Partner            `json:"partners"`
+	Members          []Member             `json:"members"`
+	Cases            []LinkedCase         `json:"cases"`
+	Victims          []VictimView         `json:"victims"`
+	Suspects         []SuspectView        `json:"suspects"`
+	// What the actor may do: update (the operation, its victims, suspects and case files),
+	// manage_team (name and remove people).
+	Actions core.Actions `json:"actions"`
+}
+
+// Input is the operation as a form to change it starts from.
+func (v OperationView) Input() OperationInput {
+	in := OperationInput{Reference: v.Reference, Name: v.Name, LeadOfficer: v.LeadOfficerEmail, Status: v.Status, StartedOn: v.StartedOn,
+		EndedOn: v.EndedOn, Exploitation: v.Exploitation, Children: v.ChildrenInvolved, OrganisedCrime: v.OrganisedCrimeGroup,
+		CrossBorder: v.CrossBorder, Covert: v.Covert}
+	for _, p := range v.Partners {
+		in.Partners = append(in.Partners, p.Slug)
+	}
+	return in
+}
+
+// Member is a person named on an operation.
+type Member struct {
+	ID           int64     `json:"id"`
+	UserID       int64     `json:"user_id"`
+	Name         string    `json:"name"`
+	Email        string    `json:"email"`
+	Organisation string    `json:"organisation"`
+	OtherOrg     bool      `json:"other_organisation"` // of a partner organisation
+	AddedBy      string    `json:"added_by"`
+	AddedAt      time.Time `json:"added_at"`
+}
+
+// LinkedCase is a case file of an operation.
+type LinkedCase struct {
+	CaseID   int64     `json:"case_id"`
+	URN      string    `json:"urn"`
+	LinkedAt time.Time `json:"linked_at"`
+}
+
+// VictimView is a potential victim as pages and the API show them.
+type VictimView struct {
+	ID              int64                `json:"id"`
+	OperationID     int64                `json:"operation_id"`
+	Reference       string               `json:"reference"`
+	AgeBand         terms.AgeBand        `json:"age_band"`
+	AgeBandLabel    string               `json:"age_band_label"`
+	Child           bool                 `json:"child"`
+	Sex             terms.Sex            `json:"sex"`
+	SexLabel        string               `json:"sex_label"`
+	Nationality     string               `json:"nationality"`
+	NationalityName string               `json:"nationality_name"`
+	Exploitation    []terms.Exploitation `json:"exploitation"`
+	NRMReferredOn   *time.Time           `json:"nrm_referred_on,omitempty"`
+	FirstResponder  terms.FirstResponder `json:"first_responder"`
+	RGDecidedOn     *time.Time           `json:"rg_decided_on,omitempty"`
+	RGOutcome       terms.Decision       `json:"rg_outcome"`
+	CGDecidedOn     *time.Time           `json:"cg_decided_on,omitempty"`
+	CGOutcome       terms.Decision       `json:"cg_outcome"`
+	DutyToNotify    bool                 `json:"duty_to_notify"`
+	Safeguarding    bool                 `json:"safeguarding"`
+	SupportAccepted bool                 `json:"support_accepted"`
+	CaseID          *int64               `json:"case_id,omitempty"`
+	UpdatedAt       time.Time            `json:"updated_at"`
+}
+
+// Input is the victim as a form to change them starts from.
+func (v VictimView) Input() VictimInput {
+	return VictimInput{PersonInput: PersonInput{Reference: v.Reference, AgeBand: v.AgeBand, Sex: v.Sex, Nationality: v.Nationality, Exploitation: v.Exploitation},
+		NRMReferredOn: v.NRMReferredOn, FirstResponder: v.FirstResponder, RGDecidedOn: v.RGDecidedOn, RGOutcome: v.RGOutcome,
+		CGDecidedOn: v.CGDecidedOn, CGOutcome: v.CGOutcome, DutyToNotify: v.DutyToNotify, Safeguarding: v.Safeguarding, SupportAccepted: v.SupportAccepted}
+}
+
+// SuspectView is a suspect as pages and the API show them, with their charges.
+type SuspectView struct {
+	ID                 int64                `json:"id"`
+	OperationID        int64                `json:"operation_id"`
+	Reference          string               `json:"reference"`
+	AgeBand            terms.AgeBand        `json:"age_band"`
+	AgeBandLabel       string               `json:"age_band_label"`
+	Child              bool                 `json:"child"`
+	Sex                terms.Sex            `json:"sex"`
+	SexLabel           string               `json:"sex_label"`
+	Nationality        string               `json:"nationality"`
+	NationalityName    string               `json:"nationality_name"`
+	Exploitation       []terms.Exploitation `json:"exploitation"`
+	Role               terms.SuspectRole    `json:"role"`
+	RoleLabel          string               `json:"role_label"`
+	ArrestedOn         *time.Time           `json:"arrested_on,omitempty"`
+	S45Raised          bool                 `json:"s45_raised"`
+	SentenceMonths     *int                 `json:"sentence_months,omitempty"`
+	STPO               bool                 `json:"stpo"`
+	ReparationOrder    bool                 `json:"reparation_order"`
+	ConfiscationPounds int64                `json:"confiscation_pounds"`
+	CaseID             *int64               `json:"case_id,omitempty"`
+	Charges            []ChargeView         `json:"charges"`
+	UpdatedAt          time.Time            `json:"updated_at"`
+}
+
+// Input is the suspect, with their charges, as a form to change them starts from.
+func (v SuspectView) Input() SuspectInput {
+	in := SuspectInput{PersonInput: PersonInput{Reference: v.Reference, AgeBand: v.AgeBand, Sex: v.Sex, Nationality: v.Nationality, Exploitation: v.Exploitation},
+		Role: v.Role, ArrestedOn: v.ArrestedOn, S45Raised: v.S45Raised, SentenceMonths: v.SentenceMonths, STPO: v.STPO,
+		ReparationOrder: v.ReparationOrder, ConfiscationPounds: v.ConfiscationPounds, Charges: []ChargeInput{}}
+	for _, c := range v.Charges {
+		in.Charges = append(in.Charges, c.Input())
+	}
+	return in
+}
+
+// ChargeView is one charge of a suspect and its outcome.
+type ChargeView struct {
+	ID           int64         `json:"id"`
+	SuspectID    int64         `json:"suspect_id"`
+	Offence      terms.Offence `json:"offence"`
+	OffenceLabel string        `json:"offence_label"`
+	ChargedOn    time.Time     `json:"charged_on"`
+	Outcome      terms.Outcome `json:"outcome"`
+	OutcomeLabel string        `json:"outcome_label"`
+	OutcomeOn    *time.Time    `json:"outcome_on,omitempty"`
+}
+
+// Input is the charge as a form to change it starts from.
+func (c ChargeView) Input() ChargeInput {
+	return ChargeInput{Offence: c.Offence, ChargedOn: c.ChargedOn, Outcome: c.Outcome, OutcomeOn: c.OutcomeOn}
+}
+
+// actions says what who may do to an operation now.
+func (s *Service) actions(ctx context.Context, who core.Actor, obj policies.Object) core.Actions {
+	may := func(act policies.Action) bool { return s.d.Authz.Can(ctx, who.Subject(), act, obj) == nil }
+	return core.Actions{Update: may(policies.ActUpdate), ManageTeam: may(policies.ActManageTeam)}
+}
+
+// view adds names, sets, people and records to a loaded operation.
+func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj policies.Object) (OperationView, error) {
+	v := OperationView{Operation: *op, Title: op.Title(), StatusLabel: op.Status.Label(), Marking: op.Classification.String(),
+		Exploitation: []terms.Exploitation{}, Partners: []Partner{}, Members: []Member{}, Cases: []LinkedCase{},
+		Actions: s.actions(ctx, who, obj)}
+	db := s.d.DB.Conn(ctx)
+	if err := db.Table("organisations").Select("name").Where("id = ?", op.OrganisationID).Scan(&v.Organisation).Error; err != nil {
+		return v, core.DBError(err)
+	}
+	var lead struct{ Name, Email string }
+	if err := db.Table("users").Select("name, email").Where("id = ?", op.LeadOfficerID).Scan(&lead).Error; err != nil {
+		return v, core.DBError(err)
+	}
+	v.LeadOfficer, v.LeadOfficerEmail = lead.Name, lead.Email
+	types, err := s.types(ctx, "operation_exploitation", "operation_id", []int64{op.ID})
+	if err != nil {
+		return v, err
+	}
+	v.Exploitation = orderTypes(types[op.ID])
+	if err := db.Table("operation_partners p").Select("o.id, o.slug, o.name").Joins("JOIN organisations o ON o.id = p.organisation_id").
+		Where("p.operation_id = ?", op.ID).Order("o.name").Scan(&v.Partners).Error; err != nil {
+		return v, core.DBError(err)
+	}
+	v.Joint = len(v.Partners) > 0
+	if v.Members, err = s.members(ctx, op); err != nil {
+		return v, err
+	}
+	if err := db.Table("operation_cases c").Select("c.case_id, cf.urn, c.linked_at").Joins("JOIN case_files cf ON cf.id = c.case_id").
+		Where("c.operation_id = ?", op.ID).Order("c.linked_at, c.case_id").Scan(&v.Cases).Error; err != nil {
+		return v, core.DBError(err)
+	}
+	if v.Victims, err = s.victims(ctx, "operation_id = ?", op.ID); err != nil {
+		return v, err
+	}
+	if v.Suspects, err = s.suspects(ctx, "operation_id = ?", op.ID); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func (s *Service) members(ctx context.Context, op *Operation) ([]Member, error) {
+	var rows []struct {
+		Member
+		OrgID int64
+	}
+	err := s.d.DB.Conn(ctx).Table("operation_members m").
+		Select("m.id, m.user_id, u.name, u.email, o.name AS organisation, o.id AS org_id, COALESCE(a.name, '') AS added_by, m.added_at").
+		Joins("JOIN users u ON u.id = m.user_id").
+		Joins("JOIN organisations o ON o.id = u.organisation_id").
+		Joins("LEFT JOIN users a ON a.id = m.added_by").
+		Where("m.operation_id = ? AND m.removed_at IS NULL", op.ID).Order("u.name, m.id").Scan(&rows).Error
+	if err != nil {
+		return nil, core.DBError(err)
+	}
+	out := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		m := r.Member
+		m.OtherOrg = r.OrgID != op.OrganisationID
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// types reads the exploitation types of the rows of table whose column is one of ids.
+func (s *Service) types(ctx context.Context, table, column string, ids []int64) (map[int64][]terms.Exploitation, error) {
+	out := map[int64][]terms.Exploitation{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID   int64
+		Type terms.Exploitation
+	}
+	if err := s.d.DB.Conn(ctx).Table(table).Select(column+" AS id, type").Where(column+" IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, core.DBError(err)
+	}
+	for _, r := range rows {
+		out[r.ID] = append(out[r.ID], r.Type)
+	}
+	return out, nil
+}
+
+// orderTypes puts exploitation types in the order of terms.Exploitations, never nil.
+func orderTypes(types []terms.Exploitation) []terms.Exploitation {
+	out := []terms.Exploitation{}
+	for _, t := range terms.Exploitations() {
+		for _, x := range types {
+			if x == t {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
