@@ -104,6 +104,8 @@ type ImportResult struct {
 	Suspects   ImportCount   `json:"suspects"`
 	Charges    ChargeCount   `json:"charges"`
 	Errors     []ImportError `json:"errors"`
+
+	membersRemoved int64 // partners' people taken off operations whose partners changed
 }
 
 // Valid reports whether the file had no problem.
@@ -130,12 +132,8 @@ func NewImporter(d core.Deps, audit *core.Audit) *Importer { return &Importer{d:
 
 // importObject is what the policy judges an import by: operations of the actor's organisation.
 func importObject(who core.Actor) policies.Object {
-	return policies.Object{Type: "operation", Org: policies.OrgDomain(who.OrgID), Classification: operationClassification}
+	return policies.Object{Type: "operation", Org: policies.OrgDomain(who.OrgID), Classification: classification}
 }
-
-// operationClassification is the marking of an imported operation: operational material is
-// OFFICIAL-SENSITIVE.
-const operationClassification = policies.OfficialSensitive
 
 // MayImport says whether the actor may import operations (what the pages offer).
 // Errors: EFORBIDDEN.
@@ -202,6 +200,7 @@ func importEvent(r ImportResult) core.Event {
 		"victims_added": n(r.Victims.Added), "victims_updated": n(r.Victims.Updated),
 		"suspects_added": n(r.Suspects.Added), "suspects_updated": n(r.Suspects.Updated),
 		"charges_added": n(r.Charges.Added), "charges_removed": n(r.Charges.Removed),
+		"members_removed": strconv.FormatInt(r.membersRemoved, 10),
 	}}
 }
 

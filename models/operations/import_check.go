@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,7 +169,11 @@ func (im *Importer) resolve(ctx context.Context, who core.Actor, b *importBatch)
 		}
 		err := db.Table("users").Select("id, email").Where("organisation_id = ? AND disabled_at IS NULL AND email IN ?", who.OrgID, part).Scan(&got).Error
 		for _, u := range got {
-			leads[u.Email] = u.ID
+			// Only an officer, investigator or supervisor leads an operation.
+			roles := im.d.Authz.RolesIn(policies.UserPrincipal(u.ID), policies.OrgDomain(who.OrgID))
+			if slices.ContainsFunc(operationalRoles, func(r string) bool { return slices.Contains(roles, r) }) {
+				leads[u.Email] = u.ID
+			}
 		}
 		return err
 	}); err != nil {
@@ -200,7 +205,7 @@ func (im *Importer) resolve(ctx context.Context, who core.Actor, b *importBatch)
 			if e, err := core.NormaliseEmail(o.in.LeadOfficer); err != nil {
 				flag(&o.p, FieldLeadOfficer, "Enter the lead officer's email address in the correct format, like name@force.police.uk")
 			} else if id, ok := leads[e]; !ok {
-				flag(&o.p, FieldLeadOfficer, "No active user of your organisation has this email address: the lead officer must be one")
+				flag(&o.p, FieldLeadOfficer, "Enter the email address of an officer, investigator or supervisor of your organisation with an active MSP Hub account")
 			} else {
 				o.leadID = id
 			}

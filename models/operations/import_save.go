@@ -23,7 +23,7 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 	opRows := make([][]any, 0, len(b.ops))
 	for _, o := range b.ops {
 		in := o.in
-		opRows = append(opRows, []any{who.OrgID, in.Reference, strings.TrimSpace(in.Name), o.leadID, int(operationClassification), string(in.Status),
+		opRows = append(opRows, []any{who.OrgID, in.Reference, strings.TrimSpace(in.Name), o.leadID, int(classification), string(in.Status),
 			Day(in.StartedOn), dayPtr(in.EndedOn), in.Children, in.OrganisedCrime, in.CrossBorder, in.Covert, who.UserID, now, now})
 	}
 	if err := upsert(db, "operations", opCols, []string{"organisation_id", "reference"}, opRows,
@@ -67,8 +67,8 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 		for _, p := range o.partnerIDs {
 			partners = append(partners, []any{t.id, p})
 		}
-		// The importer joins the team of what they import (the lead officer is on it as lead).
-		if o.leadID != who.UserID && (t.existing == nil || !t.existing.Member) {
+		// The importer joins the team of what they import, as the one who records an operation does.
+		if t.existing == nil || !t.existing.Member {
 			members = append(members, []any{t.id, who.UserID, who.UserID, now})
 		}
 	}
@@ -80,6 +80,25 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 	}
 	if err := insertRows(db, "operation_members", []string{"operation_id", "user_id", "added_by", "added_at"}, members); err != nil {
 		return err
+	}
+	// A partner taken off an updated operation takes its people off it (their grants stay on
+	// record), as an update through the form does.
+	var updated []int64
+	for _, o := range b.ops {
+		if t := b.targets[o.in.Reference]; t.existing != nil {
+			updated = append(updated, t.id)
+		}
+	}
+	if err := chunks(updated, func(part []int64) error {
+		r := db.Exec(`UPDATE operation_members SET removed_at = ?, removed_by = ?
+			WHERE removed_at IS NULL AND operation_id IN ?
+			AND user_id IN (SELECT u.id FROM users u WHERE u.organisation_id <> ?)
+			AND NOT EXISTS (SELECT 1 FROM operation_partners p JOIN users u ON u.organisation_id = p.organisation_id
+				WHERE p.operation_id = operation_members.operation_id AND u.id = operation_members.user_id)`, now, who.UserID, part, who.OrgID)
+		res.membersRemoved += r.RowsAffected
+		return r.Error
+	}); err != nil {
+		return core.DBError(err)
 	}
 
 	// Potential victims, upserted on (operation, reference); a victim's case stays as it was.

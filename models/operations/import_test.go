@@ -222,8 +222,29 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 		t.Fatalf("audit details hold counts only: %s", details)
 	}
 
+	// The operations service reads what was imported as it reads what its forms record.
+	var opID int64
+	if err := f.db.Gorm().Table("operations").Where("reference = ?", "DP/OP/1").Pluck("id", &opID).Error; err != nil {
+		t.Fatal(err)
+	}
+	view, err := f.s.Operations.Get(context.Background(), f.inv, opID)
+	if err != nil {
+		t.Fatalf("the importer cannot read what they imported: %v", err)
+	}
+	if view.Name != "Operation Kestrel" || len(view.Exploitation) != 2 || len(view.Partners) != 1 || len(view.Victims) != 2 ||
+		len(view.Suspects) != 1 || len(view.Suspects[0].Charges) != 2 || view.StartedOn.Format(time.DateOnly) != "2025-06-01" || !view.Actions.Update {
+		t.Fatalf("imported operation as the service shows it: %+v", view)
+	}
+	// A member from the partner organisation, taken off when the re-import drops the partner.
+	nca := f.people.Vetted(t, "national-crime-agency", core.VettingRV, policies.RoleInvestigator)
+	if _, err := f.s.Operations.AddMember(context.Background(), f.lead, opID, nca.Email); err != nil {
+		t.Fatal(err)
+	}
+	before["operation_members"]++
+
 	// The same file again, with changes: everything updated, nothing duplicated.
 	ops := sheets[operations.ImportOperations]
+	ops[1][slices.Index(ops[0], "partners")] = ""
 	ops[1][slices.Index(ops[0], "name")] = "Operation Kestrel II"
 	ops[1][slices.Index(ops[0], "exploitation")] = "labour"
 	vs := sheets[operations.ImportVictims]
@@ -240,6 +261,8 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 		switch tb {
 		case "operation_exploitation":
 			want-- // labour;sexual became labour
+		case "operation_partners":
+			want-- // the NCA is no longer a partner
 		case "suspect_charges":
 			want--
 		case "operation_members":
@@ -254,6 +277,11 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 	f.db.Gorm().Table("victims").Where("reference = ?", "V2").Pluck("nationality", &nat)
 	if name != "Operation Kestrel II" || nat != "VN" {
 		t.Fatalf("re-import did not update: name %q, nationality %q", name, nat)
+	}
+	var active int64
+	f.db.Gorm().Table("operation_members").Where("user_id = ? AND removed_at IS NULL", nca.UserID).Count(&active)
+	if active != 0 {
+		t.Fatal("the partner's member stayed on the operation after the partner was dropped")
 	}
 }
 
