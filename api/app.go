@@ -42,9 +42,38 @@ type Pages interface {
 	GuidancePages
 	TrainingPages
 	CasePages
+	OperationPages
 	JobsPages
 	OIDCPages
 	OperationsImportPages
+}
+
+// OperationPages are the pages of the operations database (issue 12), and the outcome of a
+// charge recorded from the case page.
+type OperationPages interface {
+	Operations() gin.HandlerFunc
+	OperationNewForm() gin.HandlerFunc
+	OperationCreate() gin.HandlerFunc
+	Operation() gin.HandlerFunc
+	OperationEditForm() gin.HandlerFunc
+	OperationUpdate() gin.HandlerFunc
+	OperationMemberAdd() gin.HandlerFunc
+	OperationMemberRemove() gin.HandlerFunc
+	OperationCaseLink() gin.HandlerFunc
+	OperationCaseUnlink() gin.HandlerFunc
+	VictimNewForm() gin.HandlerFunc
+	VictimCreate() gin.HandlerFunc
+	VictimEditForm() gin.HandlerFunc
+	VictimUpdate() gin.HandlerFunc
+	SuspectNewForm() gin.HandlerFunc
+	SuspectCreate() gin.HandlerFunc
+	SuspectEditForm() gin.HandlerFunc
+	SuspectUpdate() gin.HandlerFunc
+	ChargeNewForm() gin.HandlerFunc
+	ChargeCreate() gin.HandlerFunc
+	ChargeEditForm() gin.HandlerFunc
+	ChargeUpdate() gin.HandlerFunc
+	CaseChargeOutcome() gin.HandlerFunc
 }
 
 // IdentityPages are the pages of the start, signing in, the account, people, organisations and

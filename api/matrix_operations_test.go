@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
@@ -75,8 +74,33 @@ func operationRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) 
 	leads := func(status, officer int) map[who]int { return merge(may(status, inv_, sup_), may(officer, off_)) }
 	caseReaders := func(status int) map[who]int { return may(status, inv_, sup_) }
 	none := url.Values{}
-	_ = none
+	outcome := url.Values{"outcome_" + id(charge): {"convicted_plea"}} // no date: refused
+	CH := S + "/charges/" + id(charge)
 	return []row{
+		{method: "GET", route: "/operations", def: 200, anon: 303},
+		{method: "GET", route: "/operations/new", want: recorders(200), def: 403, anon: 303},
+		{method: "POST", route: "/operations/new", form: none, want: recorders(422), def: 403, anon: 303},
+		{method: "GET", route: "/operations/:id", concrete: path(O), want: seers(200), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/edit", concrete: path(O + "/edit"), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/edit", concrete: path(O + "/edit"), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/members", concrete: path(O + "/members"), form: none, want: leads(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/members/:member/remove", concrete: path(O + "/members/999999/remove"), form: none, want: leads(404, 403), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/cases", concrete: path(O + "/cases"), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/cases/:case/unlink", concrete: path(O + "/cases/" + id(caseD) + "/unlink"), form: none, want: may(403, sup_), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/victims/new", concrete: path(O + "/victims/new"), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/victims/new", concrete: path(O + "/victims/new"), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/victims/:victim", concrete: path(V), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/victims/:victim", concrete: path(V), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/suspects/new", concrete: path(O + "/suspects/new"), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/suspects/new", concrete: path(O + "/suspects/new"), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/suspects/:suspect", concrete: path(S), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/suspects/:suspect", concrete: path(S), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/suspects/:suspect/charges/new", concrete: path(S + "/charges/new"), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/suspects/:suspect/charges/new", concrete: path(S + "/charges/new"), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "GET", route: "/operations/:id/suspects/:suspect/charges/:charge", concrete: path(CH), want: seers(200), def: 404, anon: 303},
+		{method: "POST", route: "/operations/:id/suspects/:suspect/charges/:charge", concrete: path(CH), form: none, want: seers(422), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/charges/:charge/outcome", concrete: path(C + "/charges/" + id(charge) + "/outcome"), form: outcome, want: merge(may(422, inv_), may(403, sup_)), def: 404, anon: 303},
+
 		{method: "GET", route: "/api/v1/operations", def: 200, anon: 401},
 		{method: "POST", route: "/api/v1/operations", json: `{}`, want: recorders(422), def: 403, anon: 401},
 		{method: "GET", route: "/api/v1/operations/partners", want: recorders(200), def: 403, anon: 401},
@@ -101,5 +125,3 @@ func operationRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) 
 			json: `{"outcome":"convicted_plea"}`, want: merge(may(422, inv_), may(403, sup_)), def: 404, anon: 401},
 	}
 }
-
-var _ = time.Now

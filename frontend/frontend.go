@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -141,6 +142,9 @@ func (e formErrors) Summary() []map[string]string {
 		case "vetting_expires_on", "from", "to":
 			anchor += "-day"
 		}
+		if slices.Contains(operationDates, anchor) || strings.HasPrefix(anchor, "outcome_on_") {
+			anchor += "-day"
+		}
 		if anchor == "" {
 			out = append(out, map[string]string{"text": fe.Message})
 			continue
@@ -173,6 +177,9 @@ func navFor(a *core.Actor, reach models.Reach, current string) []govuk.NavItem {
 	}
 	if reach.CaseFiles {
 		add("Case files", "/casefiles")
+	}
+	if reach.Operations {
+		add("Operations", "/operations")
 	}
 	add("Notifications", "/notifications")
 	if reach.People {
@@ -271,6 +278,18 @@ var flashes = map[string]string{
 	"member-removed":      "The person has been removed from the team. Their grant stays on record.",
 	"template-saved":      "The new version is saved. Cases opened from now on get it; open cases keep theirs.",
 
+	// Operations.
+	"operation-created":        "The operation is recorded. Add its potential victims and suspects, and link its case files.",
+	"operation-updated":        "The operation has been changed.",
+	"operation-member-added":   "The person has been named on the operation and told.",
+	"operation-member-removed": "The person has been taken off the operation. Their grant stays on record.",
+	"operation-case-linked":    "The case file is linked to the operation.",
+	"operation-case-unlinked":  "The case file is no longer linked to the operation. Its victims and suspects stay on the operation.",
+	"victim-saved":             "The potential victim has been saved.",
+	"suspect-saved":            "The suspect has been saved.",
+	"charge-saved":             "The charge has been saved.",
+	"outcome-recorded":         "The outcome is recorded on the suspect's record.",
+
 	// Email.
 	"user-invited":          "The account has been created, and a link to set a password is on its way to the person's email address.",
 	"password-link-emailed": "A set-password link is on its way to their email address. It works once, within 24 hours, and earlier links no longer work.",
@@ -337,14 +356,21 @@ func refill(c *gin.Context, err error, form url.Values, show func(status int, fo
 		api.WriteError(c, err)
 		return
 	}
-	fe := formError{Message: me.Message, Field: me.Field} // inline at its field, when it names one
+	errs := formErrors{{Message: me.Message, Field: me.Field}} // inline at its field, when it names one
+	if len(me.Fields) > 0 {
+		// Every problem of the input at once (core.Problems), each at its own field.
+		errs = nil
+		for _, f := range me.Fields {
+			errs = append(errs, formError{Field: f.Field, Message: f.Message})
+		}
+	}
 	if form == nil {
 		_ = c.Request.ParseForm()
 		form = c.Request.PostForm
 	}
 	form.Del("csrf_token")
 	api.SetRetryAfter(c, err)
-	show(api.StatusOf(me.Code), form, formErrors{fe})
+	show(api.StatusOf(me.Code), form, errs)
 }
 
 // atField is err shown at field when it names no field of its own.

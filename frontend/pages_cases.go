@@ -15,6 +15,7 @@ import (
 	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/operations"
 )
 
 // Pages of case files and CPS evidence packs. Every page calls one models operation, which
@@ -312,7 +313,8 @@ type caseTab struct {
 	Team      []casefile.TeamMember
 	Timeline  govuk.Timeline
 	Pack      *packView
-	Templates string // the checklists the case has, "T0 v1, T2 v1"
+	Templates string                    // the checklists the case has, "T0 v1, T2 v1"
+	Operation *operations.CaseOperation // the case's operation, victims and suspects (checklist tab)
 }
 
 // stageItems are the checklist items of one stage, with the stage's readiness.
@@ -358,26 +360,45 @@ func (p *Pages) renderTab(c *gin.Context, status int, view, title string, v case
 	p.render(c, status, view, page{Title: title + " – " + v.Case.URN, Classification: v.Case.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// Case serves GET /casefiles/:id: the checklist by stage, with readiness.
+// Case serves GET /casefiles/:id: the checklist by stage, with readiness, and the case's
+// operation with its potential victims and suspects.
 func (p *Pages) Case() gin.HandlerFunc {
-	return caseListTab(p, "checklist", "case_checklist", "Checklist", p.s.CaseFiles.Checklist, func(v *caseTab, items []casefile.ItemView) {
-		var templates []string
-		for _, r := range v.Case.Readiness {
-			s := stageItems{Readiness: r}
-			for _, it := range items {
-				if it.Stage == r.Stage {
-					s.Items = append(s.Items, itemRow{ItemView: it, Tag: itemTag(it.Status)})
-				}
-				if !slices.Contains(templates, it.Template) {
-					templates = append(templates, it.Template)
-				}
+	return func(c *gin.Context) { p.caseChecklist(c, http.StatusOK, nil, nil) }
+}
+
+// caseChecklist renders the case page, with a form of it posted and refused when errs (the
+// outcome of a charge).
+func (p *Pages) caseChecklist(c *gin.Context, status int, form url.Values, errs formErrors) {
+	v, id, ok := p.caseTab(c, "checklist")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	items, err := p.s.CaseFiles.Checklist(ctx, a, id)
+	if err == nil {
+		v.Operation, err = p.s.Operations.ForCase(ctx, a, id)
+	}
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	var templates []string
+	for _, r := range v.Case.Readiness {
+		s := stageItems{Readiness: r}
+		for _, it := range items {
+			if it.Stage == r.Stage {
+				s.Items = append(s.Items, itemRow{ItemView: it, Tag: itemTag(it.Status)})
 			}
-			if len(s.Items) > 0 {
-				v.Stages = append(v.Stages, s)
+			if !slices.Contains(templates, it.Template) {
+				templates = append(templates, it.Template)
 			}
 		}
-		v.Templates = strings.Join(templates, ", ")
-	})
+		if len(s.Items) > 0 {
+			v.Stages = append(v.Stages, s)
+		}
+	}
+	v.Templates = strings.Join(templates, ", ")
+	p.renderTab(c, status, "case_checklist", "Checklist", v, form, errs)
 }
 
 // caseListTab serves a tab of a case that shows one list of the case: load reads it, show puts

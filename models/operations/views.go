@@ -93,6 +93,22 @@ func (v VictimView) Input() VictimInput {
 		CGDecidedOn: v.CGDecidedOn, CGOutcome: v.CGOutcome, DutyToNotify: v.DutyToNotify, Safeguarding: v.Safeguarding, SupportAccepted: v.SupportAccepted}
 }
 
+// RGLabel is the reasonable grounds decision as pages show it.
+func (v VictimView) RGLabel() string { return decisionLabel(v.RGOutcome) }
+
+// CGLabel is the conclusive grounds decision as pages show it.
+func (v VictimView) CGLabel() string { return decisionLabel(v.CGOutcome) }
+
+func decisionLabel(d terms.Decision) string {
+	switch d {
+	case terms.DecisionPositive:
+		return "Positive"
+	case terms.DecisionNegative:
+		return "Negative"
+	}
+	return "No decision"
+}
+
 // SuspectView is a suspect as pages and the API show them, with their charges.
 type SuspectView struct {
 	ID                 int64                `json:"id"`

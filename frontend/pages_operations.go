@@ -1,0 +1,1066 @@
+package frontend
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/api"
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/terms"
+)
+
+// Pages of the operations database (issue 12). Every page calls one models operation, which
+// decides access: an operation the actor may not see is "Page not found" on every page.
+
+func operationPath(id int64, suffix string) string {
+	return "/operations/" + strconv.FormatInt(id, 10) + suffix
+}
+
+// operationTag is the GOV.UK tag colour of an operation's status.
+func operationTag(s terms.Status) string {
+	switch s {
+	case terms.StatusLive:
+		return "govuk-tag--green"
+	case terms.StatusSuspended:
+		return "govuk-tag--yellow"
+	}
+	return "govuk-tag--grey"
+}
+
+// operationDates are the date fields of the operations' forms: their error summary links go to
+// the day box.
+var operationDates = []string{operations.FieldStartedOn, operations.FieldEndedOn, operations.FieldNRMReferredOn, operations.FieldRGDecidedOn,
+	operations.FieldCGDecidedOn, operations.FieldArrestedOn, operations.FieldChargedOn, operations.FieldOutcomeOn}
+
+// formDay reads the GOV.UK date input name, adding a problem when it is no real date.
+func formDay(c *gin.Context, p *core.Problems, name, label string) *time.Time {
+	d, err := api.DateInput(c.PostForm, name, label)
+	if err != nil {
+		p.Check(err)
+		return nil
+	}
+	return d
+}
+
+// today is today in London, for the checks a page runs itself when a date could not be read.
+func today() time.Time { return operations.Today(time.Now()) }
+
+func exploitationItems(form url.Values) []item {
+	var values, labels []string
+	for _, e := range terms.Exploitations() {
+		values, labels = append(values, string(e)), append(labels, e.Label())
+	}
+	return choiceItems(values, labels, form["exploitation"])
+}
+
+func exploitations(c *gin.Context) []terms.Exploitation {
+	var out []terms.Exploitation
+	for _, e := range c.PostFormArray("exploitation") {
+		out = append(out, terms.Exploitation(e))
+	}
+	return out
+}
+
+func yes(c *gin.Context, name string) bool { return c.PostForm(name) == "yes" }
+
+func setYes(form url.Values, name string, on bool) {
+	if on {
+		form.Set(name, "yes")
+	}
+}
+
+func flagItem(form url.Values, name, text string) item {
+	return item{"value": "yes", "text": text, "checked": form.Get(name) == "yes", "name": name, "id": name}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+type operationRow struct {
+	operations.Summary
+	Tag string
+}
+
+type operationListView struct {
+	Rows    []operationRow
+	NextURL string
+	Actions core.Actions
+	Status  string
+}
+
+// StatusItems are the status filter's options.
+func (v operationListView) StatusItems() []item {
+	values, labels := []string{""}, []string{"Any status"}
+	for _, s := range terms.Statuses() {
+		values, labels = append(values, string(s)), append(labels, s.Label())
+	}
+	return optionItems(values, labels, v.Status)
+}
+
+// Operations serves GET /operations: the operations the actor may see, most recently changed first.
+func (p *Pages) Operations() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f := operations.Filter{Query: c.Query("q")}
+		if st := c.Query("status"); st != "" {
+			f.Status = []terms.Status{terms.Status(st)}
+		}
+		res, err := p.s.Operations.List(c.Request.Context(), actor(c), f, c.Query("after"), 50)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		v := operationListView{Actions: res.Actions, Status: c.Query("status")}
+		for _, r := range res.Operations {
+			v.Rows = append(v.Rows, operationRow{Summary: r, Tag: operationTag(r.Status)})
+		}
+		if res.Next != "" {
+			q := c.Request.URL.Query()
+			q.Set("after", res.Next)
+			v.NextURL = "/operations?" + q.Encode()
+		}
+		p.render(c, http.StatusOK, "operations", page{Title: "Operations", Form: c.Request.URL.Query(), Data: v})
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording and changing an operation
+
+type operationFormView struct {
+	Operation *operations.OperationView
+	Partners  []operations.Partner
+}
+
+// StatusItems are the status radios.
+func (v operationFormView) StatusItems(form url.Values) []item {
+	var values, labels []string
+	for _, s := range terms.Statuses() {
+		values, labels = append(values, string(s)), append(labels, s.Label())
+	}
+	return choiceItems(values, labels, []string{form.Get("status")})
+}
+
+// ExploitationItems are the exploitation checkboxes.
+func (v operationFormView) ExploitationItems(form url.Values) []item { return exploitationItems(form) }
+
+// FlagItems are the operation's flags.
+func (v operationFormView) FlagItems(form url.Values) []item {
+	return []item{
+		flagItem(form, "children_involved", "Children are involved"),
+		flagItem(form, "organised_crime_group", "An organised crime group is involved"),
+		flagItem(form, "cross_border", "International or cross-border"),
+		flagItem(form, "covert", "Covert (counted only nationally, never in force figures, until it is closed)"),
+	}
+}
+
+// PartnerItems are the partner organisations' checkboxes.
+func (v operationFormView) PartnerItems(form url.Values) []item {
+	var values, labels []string
+	for _, o := range v.Partners {
+		values, labels = append(values, o.Slug), append(labels, o.Name)
+	}
+	return choiceItems(values, labels, form["partners"])
+}
+
+// operationForm reads the operation form, with the problems of dates that are not real dates.
+func operationForm(c *gin.Context) (operations.OperationInput, core.Problems) {
+	var p core.Problems
+	in := operations.OperationInput{Reference: c.PostForm("reference"), Name: c.PostForm("name"), LeadOfficer: c.PostForm("lead_officer"),
+		Status: terms.Status(c.PostForm("status")), Exploitation: exploitations(c), Children: yes(c, "children_involved"),
+		OrganisedCrime: yes(c, "organised_crime_group"), CrossBorder: yes(c, "cross_border"), Covert: yes(c, "covert"), Partners: c.PostFormArray("partners")}
+	if d := formDay(c, &p, operations.FieldStartedOn, "The date the operation started"); d != nil {
+		in.StartedOn = *d
+	}
+	in.EndedOn = formDay(c, &p, operations.FieldEndedOn, "The date the operation ended")
+	return in, p
+}
+
+func operationFormValues(in operations.OperationInput) url.Values {
+	form := url.Values{"reference": {in.Reference}, "name": {in.Name}, "lead_officer": {in.LeadOfficer}, "status": {string(in.Status)}, "partners": in.Partners}
+	for _, e := range in.Exploitation {
+		form.Add("exploitation", string(e))
+	}
+	if !in.StartedOn.IsZero() {
+		dateFields(form, operations.FieldStartedOn, &in.StartedOn)
+	}
+	dateFields(form, operations.FieldEndedOn, in.EndedOn)
+	setYes(form, "children_involved", in.Children)
+	setYes(form, "organised_crime_group", in.OrganisedCrime)
+	setYes(form, "cross_border", in.CrossBorder)
+	setYes(form, "covert", in.Covert)
+	return form
+}
+
+// OperationNewForm serves GET /operations/new.
+func (p *Pages) OperationNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		partners, err := p.s.Operations.PartnerChoices(c.Request.Context(), actor(c), 0)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		a := actor(c)
+		p.render(c, http.StatusOK, "operation_form", page{Title: "Record an operation", Form: url.Values{"lead_officer": {a.Email}, "status": {string(terms.StatusLive)}},
+			Data: operationFormView{Partners: partners}})
+	}
+}
+
+// OperationCreate serves POST /operations/new.
+func (p *Pages) OperationCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, a := c.Request.Context(), actor(c)
+		in, problems := operationForm(c)
+		var err error
+		var v operations.OperationView
+		if problems.Len() > 0 {
+			in.CheckOn(&problems, today())
+			err = problems.Err()
+		} else {
+			v, err = p.s.Operations.Create(ctx, a, in)
+		}
+		if err != nil {
+			partners, perr := p.s.Operations.PartnerChoices(ctx, a, 0)
+			if perr != nil {
+				api.WriteError(c, perr)
+				return
+			}
+			p.formFailed(c, err, "operation_form", page{Title: "Record an operation", Data: operationFormView{Partners: partners}}, "reference")
+			return
+		}
+		p.done(c, nil, "operation-created", operationPath(v.ID, ""))
+	}
+}
+
+// OperationEditForm serves GET /operations/:id/edit.
+func (p *Pages) OperationEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		v, pg, ok := p.operationEditPage(c, id)
+		if !ok {
+			return
+		}
+		pg.Form = operationFormValues(v.Input())
+		p.render(c, http.StatusOK, "operation_form", pg)
+	}
+}
+
+// operationEditPage is the change page of operation id without its values; it answers errors
+// itself (ok false).
+func (p *Pages) operationEditPage(c *gin.Context, id int64) (operations.OperationView, page, bool) {
+	ctx, a := c.Request.Context(), actor(c)
+	v, err := p.s.Operations.Get(ctx, a, id)
+	if err == nil && !v.Actions.Update {
+		err = core.Forbidden("Only the people named on this operation and its organisation's supervisors can change it.")
+	}
+	var partners []operations.Partner
+	if err == nil {
+		partners, err = p.s.Operations.PartnerChoices(ctx, a, id)
+	}
+	if err != nil {
+		api.WriteError(c, err)
+		return v, page{}, false
+	}
+	return v, page{Title: "Change the operation", Classification: v.Marking, Data: operationFormView{Operation: &v, Partners: partners}}, true
+}
+
+// OperationUpdate serves POST /operations/:id/edit.
+func (p *Pages) OperationUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		in, problems := operationForm(c)
+		var err error
+		if problems.Len() > 0 {
+			in.CheckOn(&problems, today())
+			err = problems.Err()
+		} else {
+			_, err = p.s.Operations.Update(c.Request.Context(), actor(c), id, in)
+		}
+		if err != nil {
+			if _, pg, ok := p.operationEditPage(c, id); ok {
+				p.formFailed(c, err, "operation_form", pg, "reference")
+			}
+			return
+		}
+		p.done(c, nil, "operation-updated", operationPath(id, ""))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operation page
+
+type operationPageView struct {
+	Op          operations.OperationView
+	Tag         string
+	CaseChoices []casefile.CaseSummary // case files the actor may link
+}
+
+// CaseItems are the case files the actor may link, as select options.
+func (v operationPageView) CaseItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Choose a case file"}
+	for _, cs := range v.CaseChoices {
+		values, labels = append(values, strconv.FormatInt(cs.ID, 10)), append(labels, cs.URN+" ("+casefile.OperationTitle(cs.Operation)+")")
+	}
+	return optionItems(values, labels, form.Get("case_id"))
+}
+
+// CaseURN is the URN of a linked case file.
+func (v operationPageView) CaseURN(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	for _, cs := range v.Op.Cases {
+		if cs.CaseID == *id {
+			return cs.URN
+		}
+	}
+	return ""
+}
+
+// Operation serves GET /operations/:id.
+func (p *Pages) Operation() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		p.operationPage(c, id, http.StatusOK, nil, nil)
+	}
+}
+
+// operationPage renders the operation page, with a form of it posted and refused when errs.
+func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Values, errs formErrors) {
+	ctx, a := c.Request.Context(), actor(c)
+	v, err := p.s.Operations.Get(ctx, a, id)
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	pv := operationPageView{Op: v, Tag: operationTag(v.Status)}
+	if v.Actions.Update {
+		cases, err := p.s.CaseFiles.List(ctx, a, casefile.CaseFilter{}, "", 200)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		linked := map[int64]bool{}
+		for _, lc := range v.Cases {
+			linked[lc.CaseID] = true
+		}
+		for _, cs := range cases.Cases {
+			if !linked[cs.ID] {
+				pv.CaseChoices = append(pv.CaseChoices, cs)
+			}
+		}
+	}
+	p.render(c, status, "operation", page{Title: v.Title, Classification: v.Marking, Form: form, Errors: errs, Data: pv})
+}
+
+// operationAction answers a form posted on the operation page: the page again with the error at
+// field, or the flash and the operation page.
+func (p *Pages) operationAction(c *gin.Context, id int64, err error, field, flash string) {
+	if err != nil {
+		refill(c, atField(err, field), nil, func(status int, form url.Values, errs formErrors) {
+			p.operationPage(c, id, status, form, errs)
+		})
+		return
+	}
+	p.done(c, nil, flash, operationPath(id, ""))
+}
+
+// OperationMemberAdd serves POST /operations/:id/members.
+func (p *Pages) OperationMemberAdd() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		_, err := p.s.Operations.AddMember(c.Request.Context(), actor(c), id, c.PostForm("email"))
+		p.operationAction(c, id, err, "email", "operation-member-added")
+	}
+}
+
+// OperationMemberRemove serves POST /operations/:id/members/:member/remove.
+func (p *Pages) OperationMemberRemove() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "member")
+		if !ok {
+			return
+		}
+		p.done(c, p.s.Operations.RemoveMember(c.Request.Context(), actor(c), ids[0], ids[1]), "operation-member-removed", operationPath(ids[0], ""))
+	}
+}
+
+// OperationCaseLink serves POST /operations/:id/cases.
+func (p *Pages) OperationCaseLink() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
+		err := p.s.Operations.LinkCase(c.Request.Context(), actor(c), id, caseID)
+		if core.ErrorCode(err) == core.ENOTFOUND && caseID > 0 {
+			// The operation was found (or LinkCase would not have looked at the case): the case
+			// is what the actor may not see.
+			if _, gerr := p.s.Operations.Get(c.Request.Context(), actor(c), id); gerr == nil {
+				err = core.Invalid("case_id", "Select a case file you work on")
+			}
+		}
+		p.operationAction(c, id, err, "case_id", "operation-case-linked")
+	}
+}
+
+// OperationCaseUnlink serves POST /operations/:id/cases/:case/unlink.
+func (p *Pages) OperationCaseUnlink() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "case")
+		if !ok {
+			return
+		}
+		p.done(c, p.s.Operations.UnlinkCase(c.Request.Context(), actor(c), ids[0], ids[1]), "operation-case-unlinked", operationPath(ids[0], ""))
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Potential victims and suspects
+
+// personFormView is the form of a potential victim or a suspect of an operation.
+type personFormView struct {
+	Op      operations.OperationView
+	Victim  *operations.VictimView
+	Suspect *operations.SuspectView
+	Action  string
+}
+
+func (v personFormView) AgeBandItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Choose an age band"}
+	for _, a := range terms.AgeBands() {
+		values, labels = append(values, string(a)), append(labels, a.Label())
+	}
+	return optionItems(values, labels, form.Get("age_band"))
+}
+
+func (v personFormView) SexItems(form url.Values) []item {
+	var values, labels []string
+	for _, s := range terms.Sexes() {
+		values, labels = append(values, string(s)), append(labels, s.Label())
+	}
+	return choiceItems(values, labels, []string{form.Get("sex")})
+}
+
+func (v personFormView) NationalityItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Not known"}
+	for _, n := range terms.Nationalities() {
+		values, labels = append(values, n.Code), append(labels, n.Name)
+	}
+	return optionItems(values, labels, strings.ToUpper(form.Get("nationality")))
+}
+
+func (v personFormView) ExploitationItems(form url.Values) []item { return exploitationItems(form) }
+
+func (v personFormView) FirstResponderItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"No NRM referral"}
+	for _, f := range terms.FirstResponders() {
+		values, labels = append(values, string(f)), append(labels, f.Label())
+	}
+	return optionItems(values, labels, form.Get("first_responder"))
+}
+
+// DecisionItems are the radios of an NRM decision (rg_outcome or cg_outcome).
+func (v personFormView) DecisionItems(form url.Values, name string) []item {
+	return choiceItems([]string{"", string(terms.DecisionPositive), string(terms.DecisionNegative)}, []string{"No decision yet", "Positive", "Negative"}, []string{form.Get(name)})
+}
+
+func (v personFormView) VictimFlagItems(form url.Values) []item {
+	return []item{
+		flagItem(form, "duty_to_notify", "Duty to Notify: an adult who did not consent to an NRM referral was notified to the Home Office (MS1)"),
+		flagItem(form, "safeguarding", "Safeguarding in place"),
+		flagItem(form, "support_accepted", "Support accepted"),
+	}
+}
+
+func (v personFormView) RoleItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"Choose a role"}
+	for _, r := range terms.SuspectRoles() {
+		values, labels = append(values, string(r)), append(labels, r.Label())
+	}
+	return optionItems(values, labels, form.Get("role"))
+}
+
+func (v personFormView) SuspectFlagItems(form url.Values) []item {
+	return []item{
+		flagItem(form, "s45_raised", "The s45 defence has been raised"),
+		flagItem(form, "stpo", "Slavery and trafficking prevention order made on conviction"),
+		flagItem(form, "reparation_order", "Reparation order made on conviction"),
+	}
+}
+
+// CaseItems are the operation's case files, for attaching the person to one.
+func (v personFormView) CaseItems(form url.Values) []item {
+	values, labels := []string{"0"}, []string{"None"}
+	for _, cs := range v.Op.Cases {
+		values, labels = append(values, strconv.FormatInt(cs.CaseID, 10)), append(labels, cs.URN)
+	}
+	return optionItems(values, labels, form.Get("case_id"))
+}
+
+func personForm(c *gin.Context, p *core.Problems) operations.PersonInput {
+	return operations.PersonInput{Reference: c.PostForm("reference"), AgeBand: terms.AgeBand(c.PostForm("age_band")), Sex: terms.Sex(c.PostForm("sex")),
+		Nationality: c.PostForm("nationality"), Exploitation: exploitations(c)}
+}
+
+func personValues(in operations.PersonInput, caseID *int64) url.Values {
+	form := url.Values{"reference": {in.Reference}, "age_band": {string(in.AgeBand)}, "sex": {string(in.Sex)}, "nationality": {in.Nationality}, "case_id": {"0"}}
+	for _, e := range in.Exploitation {
+		form.Add("exploitation", string(e))
+	}
+	if caseID != nil {
+		form.Set("case_id", strconv.FormatInt(*caseID, 10))
+	}
+	return form
+}
+
+func victimForm(c *gin.Context) (operations.VictimInput, core.Problems) {
+	var p core.Problems
+	in := operations.VictimInput{PersonInput: personForm(c, &p), FirstResponder: terms.FirstResponder(c.PostForm("first_responder")),
+		RGOutcome: terms.Decision(c.PostForm("rg_outcome")), CGOutcome: terms.Decision(c.PostForm("cg_outcome")),
+		DutyToNotify: yes(c, "duty_to_notify"), Safeguarding: yes(c, "safeguarding"), SupportAccepted: yes(c, "support_accepted")}
+	in.NRMReferredOn = formDay(c, &p, operations.FieldNRMReferredOn, "The date of the NRM referral")
+	in.RGDecidedOn = formDay(c, &p, operations.FieldRGDecidedOn, "The date of the reasonable grounds decision")
+	in.CGDecidedOn = formDay(c, &p, operations.FieldCGDecidedOn, "The date of the conclusive grounds decision")
+	return in, p
+}
+
+func victimValues(v operations.VictimView) url.Values {
+	in := v.Input()
+	form := personValues(in.PersonInput, v.CaseID)
+	form.Set("first_responder", string(in.FirstResponder))
+	form.Set("rg_outcome", string(in.RGOutcome))
+	form.Set("cg_outcome", string(in.CGOutcome))
+	dateFields(form, operations.FieldNRMReferredOn, in.NRMReferredOn)
+	dateFields(form, operations.FieldRGDecidedOn, in.RGDecidedOn)
+	dateFields(form, operations.FieldCGDecidedOn, in.CGDecidedOn)
+	setYes(form, "duty_to_notify", in.DutyToNotify)
+	setYes(form, "safeguarding", in.Safeguarding)
+	setYes(form, "support_accepted", in.SupportAccepted)
+	return form
+}
+
+func suspectForm(c *gin.Context) (operations.SuspectInput, core.Problems) {
+	var p core.Problems
+	in := operations.SuspectInput{PersonInput: personForm(c, &p), Role: terms.SuspectRole(c.PostForm("role")), S45Raised: yes(c, "s45_raised"),
+		STPO: yes(c, "stpo"), ReparationOrder: yes(c, "reparation_order")}
+	in.ArrestedOn = formDay(c, &p, operations.FieldArrestedOn, "The date of arrest")
+	if s := strings.TrimSpace(c.PostForm("sentence_months")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			p.Add(operations.FieldSentence, "Enter the sentence as a whole number of months, like 18")
+		} else {
+			in.SentenceMonths = &n
+		}
+	}
+	if s := strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(c.PostForm("confiscation_pounds"), ",", ""), "£")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			p.Add(operations.FieldConfiscation, "Enter the confiscation order as a whole number of pounds, like 25000")
+		} else {
+			in.ConfiscationPounds = n
+		}
+	}
+	return in, p
+}
+
+func suspectValues(v operations.SuspectView) url.Values {
+	in := v.Input()
+	form := personValues(in.PersonInput, v.CaseID)
+	form.Set("role", string(in.Role))
+	dateFields(form, operations.FieldArrestedOn, in.ArrestedOn)
+	if in.SentenceMonths != nil {
+		form.Set("sentence_months", strconv.Itoa(*in.SentenceMonths))
+	}
+	if in.ConfiscationPounds != 0 {
+		form.Set("confiscation_pounds", strconv.FormatInt(in.ConfiscationPounds, 10))
+	}
+	setYes(form, "s45_raised", in.S45Raised)
+	setYes(form, "stpo", in.STPO)
+	setYes(form, "reparation_order", in.ReparationOrder)
+	return form
+}
+
+// operationForUpdate reads operation id for a form that changes it: refused unless the actor
+// may change it. It answers errors itself (ok false).
+func (p *Pages) operationForUpdate(c *gin.Context, id int64) (operations.OperationView, bool) {
+	v, err := p.s.Operations.Get(c.Request.Context(), actor(c), id)
+	if err == nil && !v.Actions.Update {
+		err = core.Forbidden("Only the people named on this operation and its organisation's supervisors can change it.")
+	}
+	if err != nil {
+		api.WriteError(c, err)
+		return v, false
+	}
+	return v, true
+}
+
+// personPage renders a victim or suspect form of operation id.
+func (p *Pages) personPage(c *gin.Context, id int64, view, title string, v personFormView, status int, form url.Values, errs formErrors) {
+	op, ok := p.operationForUpdate(c, id)
+	if !ok {
+		return
+	}
+	v.Op = op
+	p.render(c, status, view, page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
+}
+
+// attach puts the person on the case file the form chose, when it changed.
+func (p *Pages) attach(c *gin.Context, id int64, kind string, personID int64, was *int64) error {
+	caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
+	if (was == nil && caseID == 0) || (was != nil && *was == caseID) {
+		return nil
+	}
+	return p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+}
+
+// VictimNewForm serves GET /operations/:id/victims/new.
+func (p *Pages) VictimNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		p.personPage(c, id, "operation_victim_form", "Add a potential victim", personFormView{Action: operationPath(id, "/victims/new")}, http.StatusOK, url.Values{"case_id": {"0"}}, nil)
+	}
+}
+
+// VictimCreate serves POST /operations/:id/victims/new.
+func (p *Pages) VictimCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.victimSave(c, 0)
+	}
+}
+
+// VictimEditForm serves GET /operations/:id/victims/:victim.
+func (p *Pages) VictimEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "victim")
+		if !ok {
+			return
+		}
+		v, err := p.s.Operations.Victim(c.Request.Context(), actor(c), ids[0], ids[1])
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.personPage(c, ids[0], "operation_victim_form", "Change potential victim "+v.Reference,
+			personFormView{Victim: &v, Action: operationPath(ids[0], "/victims/"+strconv.FormatInt(v.ID, 10))}, http.StatusOK, victimValues(v), nil)
+	}
+}
+
+// VictimUpdate serves POST /operations/:id/victims/:victim.
+func (p *Pages) VictimUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		victimID, ok := api.PathID(c, "victim")
+		if !ok {
+			return
+		}
+		p.victimSave(c, victimID)
+	}
+}
+
+func (p *Pages) victimSave(c *gin.Context, victimID int64) {
+	id, ok := api.PathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	title, view := "Add a potential victim", personFormView{Action: operationPath(id, "/victims/new")}
+	var was *int64
+	if victimID != 0 {
+		old, err := p.s.Operations.Victim(ctx, a, id, victimID)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		was, title = old.CaseID, "Change potential victim "+old.Reference
+		view = personFormView{Victim: &old, Action: operationPath(id, "/victims/"+strconv.FormatInt(victimID, 10))}
+	}
+	in, problems := victimForm(c)
+	var err error
+	if problems.Len() > 0 {
+		in.CheckOn(&problems, today())
+		err = problems.Err()
+	} else {
+		var v operations.VictimView
+		if victimID == 0 {
+			v, err = p.s.Operations.AddVictim(ctx, a, id, in)
+		} else {
+			v, err = p.s.Operations.UpdateVictim(ctx, a, id, victimID, in)
+		}
+		if err == nil {
+			err = p.attach(c, id, operations.KindVictim, v.ID, was)
+		}
+	}
+	if err != nil {
+		refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {
+			p.personPage(c, id, "operation_victim_form", title, view, status, form, errs)
+		})
+		return
+	}
+	p.done(c, nil, "victim-saved", operationPath(id, "#victims"))
+}
+
+// SuspectNewForm serves GET /operations/:id/suspects/new.
+func (p *Pages) SuspectNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := api.PathID(c, "id")
+		if !ok {
+			return
+		}
+		p.personPage(c, id, "operation_suspect_form", "Add a suspect", personFormView{Action: operationPath(id, "/suspects/new")}, http.StatusOK, url.Values{"case_id": {"0"}}, nil)
+	}
+}
+
+// SuspectCreate serves POST /operations/:id/suspects/new.
+func (p *Pages) SuspectCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p.suspectSave(c, 0)
+	}
+}
+
+// SuspectEditForm serves GET /operations/:id/suspects/:suspect.
+func (p *Pages) SuspectEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "suspect")
+		if !ok {
+			return
+		}
+		s, err := p.s.Operations.Suspect(c.Request.Context(), actor(c), ids[0], ids[1])
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.personPage(c, ids[0], "operation_suspect_form", "Change suspect "+s.Reference,
+			personFormView{Suspect: &s, Action: operationPath(ids[0], "/suspects/"+strconv.FormatInt(s.ID, 10))}, http.StatusOK, suspectValues(s), nil)
+	}
+}
+
+// SuspectUpdate serves POST /operations/:id/suspects/:suspect.
+func (p *Pages) SuspectUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		suspectID, ok := api.PathID(c, "suspect")
+		if !ok {
+			return
+		}
+		p.suspectSave(c, suspectID)
+	}
+}
+
+func (p *Pages) suspectSave(c *gin.Context, suspectID int64) {
+	id, ok := api.PathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	title, view := "Add a suspect", personFormView{Action: operationPath(id, "/suspects/new")}
+	var was *int64
+	if suspectID != 0 {
+		old, err := p.s.Operations.Suspect(ctx, a, id, suspectID)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		was, title = old.CaseID, "Change suspect "+old.Reference
+		view = personFormView{Suspect: &old, Action: operationPath(id, "/suspects/"+strconv.FormatInt(suspectID, 10))}
+	}
+	in, problems := suspectForm(c)
+	var err error
+	if problems.Len() > 0 {
+		if view.Suspect != nil {
+			in.Charges = view.Suspect.Input().Charges
+		}
+		in.CheckOn(&problems, today())
+		err = problems.Err()
+	} else {
+		var s operations.SuspectView
+		if suspectID == 0 {
+			s, err = p.s.Operations.AddSuspect(ctx, a, id, in)
+		} else {
+			s, err = p.s.Operations.UpdateSuspect(ctx, a, id, suspectID, in) // nil charges: kept
+		}
+		if err == nil {
+			err = p.attach(c, id, operations.KindSuspect, s.ID, was)
+		}
+		if err == nil && suspectID == 0 {
+			p.done(c, nil, "suspect-saved", operationPath(id, "/suspects/"+strconv.FormatInt(s.ID, 10)))
+			return
+		}
+	}
+	if err != nil {
+		refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {
+			p.personPage(c, id, "operation_suspect_form", title, view, status, form, errs)
+		})
+		return
+	}
+	p.done(c, nil, "suspect-saved", operationPath(id, "#suspects"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charges
+
+type chargeFormView struct {
+	Op      operations.OperationView
+	Suspect operations.SuspectView
+	Charge  *operations.ChargeView
+	Action  string
+}
+
+func (v chargeFormView) OffenceItems(form url.Values) []item {
+	var values, labels []string
+	for _, o := range terms.Offences() {
+		values, labels = append(values, string(o)), append(labels, o.Label())
+	}
+	return choiceItems(values, labels, []string{form.Get("offence")})
+}
+
+func (v chargeFormView) OutcomeItems(form url.Values) []item {
+	return outcomeItems(form.Get("outcome"))
+}
+
+func outcomeItems(picked string) []item {
+	values, labels := []string{""}, []string{terms.OutcomePending.Label()}
+	for _, o := range terms.Outcomes() {
+		values, labels = append(values, string(o)), append(labels, o.Label())
+	}
+	return optionItems(values, labels, picked)
+}
+
+// chargeFields keeps a charge form's errors on its own fields; a problem of the suspect's other
+// fields (a sentence without a conviction) is in the summary only.
+func chargeFields(err error) error {
+	me, ok := err.(*core.Error)
+	if !ok || me.Code != core.EINVALID {
+		return err
+	}
+	var p core.Problems
+	for _, f := range append([]core.FieldError{{Field: me.Field, Message: me.Message}}, me.Fields...) {
+		switch f.Field {
+		case operations.FieldOffence, operations.FieldChargedOn, operations.FieldOutcome, operations.FieldOutcomeOn:
+			p.Add(f.Field, f.Message)
+		default:
+			p.Add("", f.Message)
+		}
+	}
+	return p.Err()
+}
+
+func (p *Pages) chargePage(c *gin.Context, ids []int64, title string, status int, form url.Values, errs formErrors) {
+	op, ok := p.operationForUpdate(c, ids[0])
+	if !ok {
+		return
+	}
+	s, err := p.s.Operations.Suspect(c.Request.Context(), actor(c), ids[0], ids[1])
+	if err != nil {
+		api.WriteError(c, err)
+		return
+	}
+	v := chargeFormView{Op: op, Suspect: s, Action: operationPath(ids[0], "/suspects/"+strconv.FormatInt(s.ID, 10)+"/charges/new")}
+	if len(ids) > 2 {
+		for _, ch := range s.Charges {
+			if ch.ID == ids[2] {
+				v.Charge = &ch
+			}
+		}
+		if v.Charge == nil {
+			api.WriteError(c, core.NotFound("Charge not found"))
+			return
+		}
+		v.Action = operationPath(ids[0], "/suspects/"+strconv.FormatInt(s.ID, 10)+"/charges/"+strconv.FormatInt(ids[2], 10))
+		if form == nil {
+			form = url.Values{"offence": {string(v.Charge.Offence)}, "outcome": {string(v.Charge.Outcome)}}
+			dateFields(form, operations.FieldChargedOn, &v.Charge.ChargedOn)
+			dateFields(form, operations.FieldOutcomeOn, v.Charge.OutcomeOn)
+		}
+	}
+	p.render(c, status, "operation_charge_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
+}
+
+// ChargeNewForm serves GET /operations/:id/suspects/:suspect/charges/new.
+func (p *Pages) ChargeNewForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "suspect")
+		if !ok {
+			return
+		}
+		p.chargePage(c, ids, "Add a charge", http.StatusOK, nil, nil)
+	}
+}
+
+// ChargeEditForm serves GET /operations/:id/suspects/:suspect/charges/:charge.
+func (p *Pages) ChargeEditForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "suspect", "charge")
+		if !ok {
+			return
+		}
+		p.chargePage(c, ids, "Change a charge", http.StatusOK, nil, nil)
+	}
+}
+
+// ChargeCreate serves POST /operations/:id/suspects/:suspect/charges/new.
+func (p *Pages) ChargeCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "suspect")
+		if !ok {
+			return
+		}
+		p.chargeSave(c, ids, "Add a charge")
+	}
+}
+
+// ChargeUpdate serves POST /operations/:id/suspects/:suspect/charges/:charge.
+func (p *Pages) ChargeUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "suspect", "charge")
+		if !ok {
+			return
+		}
+		p.chargeSave(c, ids, "Change a charge")
+	}
+}
+
+func (p *Pages) chargeSave(c *gin.Context, ids []int64, title string) {
+	var problems core.Problems
+	in := operations.ChargeInput{Offence: terms.Offence(c.PostForm("offence")), Outcome: terms.Outcome(c.PostForm("outcome"))}
+	if d := formDay(c, &problems, operations.FieldChargedOn, "The date of charge"); d != nil {
+		in.ChargedOn = *d
+	}
+	in.OutcomeOn = formDay(c, &problems, operations.FieldOutcomeOn, "The date of the outcome")
+	var err error
+	if problems.Len() > 0 {
+		var checks core.Problems
+		in.CheckCharge(&checks, 0, today())
+		err = renameCharge(problems.Err(), checks.Err())
+	} else if len(ids) > 2 {
+		_, err = p.s.Operations.UpdateCharge(c.Request.Context(), actor(c), ids[0], ids[1], ids[2], in)
+	} else {
+		_, err = p.s.Operations.AddCharge(c.Request.Context(), actor(c), ids[0], ids[1], in)
+	}
+	if err != nil {
+		refill(c, atField(chargeFields(err), operations.FieldOffence), nil, func(status int, form url.Values, errs formErrors) {
+			p.chargePage(c, ids, title, status, form, errs)
+		})
+		return
+	}
+	p.done(c, nil, "charge-saved", operationPath(ids[0], "/suspects/"+strconv.FormatInt(ids[1], 10)))
+}
+
+// problemFields are the fields of an EINVALID error.
+func problemFields(err error) []core.FieldError {
+	me, ok := err.(*core.Error)
+	if !ok {
+		return nil
+	}
+	if len(me.Fields) > 0 {
+		return me.Fields
+	}
+	return []core.FieldError{{Field: me.Field, Message: me.Message}}
+}
+
+// renameCharge joins the date problems of a charge form (first) with the checks of the charge
+// named as the first of a suspect's, under the charge form's own field names.
+func renameCharge(dates, checks error) error {
+	var p core.Problems
+	for _, f := range problemFields(dates) {
+		p.Add(f.Field, f.Message)
+	}
+	for _, f := range problemFields(checks) {
+		p.Add(strings.TrimPrefix(f.Field, operations.ChargeField(0, "")), f.Message)
+	}
+	return p.Err()
+}
+
+// ---------------------------------------------------------------------------------------------
+// On the case page
+
+// caseOutcomeField is the name of a field of the outcome form of a charge on the case page: each
+// charge has its own.
+func caseOutcomeField(chargeID int64, field string) string {
+	return field + "_" + strconv.FormatInt(chargeID, 10)
+}
+
+// CaseChargeOutcome serves POST /casefiles/:id/charges/:charge/outcome: the case team or the
+// CPS liaison records the outcome of a charge, which is the suspect's record.
+func (p *Pages) CaseChargeOutcome() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids, ok := api.PathIDs(c, "id", "charge")
+		if !ok {
+			return
+		}
+		outcomeName, dateName := caseOutcomeField(ids[1], "outcome"), caseOutcomeField(ids[1], "outcome_on")
+		var problems core.Problems
+		in := operations.OutcomeInput{Outcome: terms.Outcome(c.PostForm(outcomeName))}
+		in.OutcomeOn = formDay(c, &problems, dateName, "The date of the outcome")
+		err := problems.Err()
+		if err == nil {
+			_, err = p.s.Operations.RecordOutcome(c.Request.Context(), actor(c), ids[0], ids[1], in)
+		}
+		if err != nil {
+			var renamed core.Problems
+			for _, f := range problemFields(err) {
+				switch f.Field {
+				case operations.FieldOutcome:
+					f.Field = outcomeName
+				case operations.FieldOutcomeOn:
+					f.Field = dateName
+				case outcomeName, dateName:
+				default:
+					f.Field = ""
+				}
+				renamed.Add(f.Field, f.Message)
+			}
+			if core.ErrorCode(err) == core.EINVALID {
+				err = renamed.Err()
+			}
+			refill(c, atField(err, outcomeName), nil, func(status int, form url.Values, errs formErrors) {
+				p.caseChecklist(c, status, form, errs)
+			})
+			return
+		}
+		p.done(c, nil, "outcome-recorded", casePath(ids[0], "#operation"))
+	}
+}
+
+// caseOutcomeView is one charge's outcome form on the case page.
+type caseOutcomeView struct {
+	Charge  operations.ChargeView
+	Outcome string // field names
+	Date    string
+}
+
+// OutcomeForms are the charges of a suspect of the case with the names of their outcome forms.
+func (v caseTab) OutcomeForms(s operations.SuspectView) []caseOutcomeView {
+	var out []caseOutcomeView
+	for _, ch := range s.Charges {
+		out = append(out, caseOutcomeView{Charge: ch, Outcome: caseOutcomeField(ch.ID, "outcome"), Date: caseOutcomeField(ch.ID, "outcome_on")})
+	}
+	return out
+}
+
+// OutcomeItems are the outcome options of a charge's form on the case page.
+func (v caseTab) OutcomeItems(form url.Values, name string, current terms.Outcome) []item {
+	picked := form.Get(name)
+	if _, posted := form[name]; !posted {
+		picked = string(current)
+	}
+	return outcomeItems(picked)
+}
