@@ -161,6 +161,9 @@ func (im *Importer) Import(ctx context.Context, who core.Actor, up core.Upload, 
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if file.rows() == 0 && !file.headerProblems() {
+		return ImportResult{}, core.Invalid("file", "The file has no records: put one on each row under the row of column names")
+	}
 	b := newBatch(file, Today(im.d.Now()))
 	b.parse()
 	res := ImportResult{Format: file.format, DryRun: opts.DryRun, Rows: file.rows()}

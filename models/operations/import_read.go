@@ -125,6 +125,16 @@ func (f *importFile) rows() int {
 	return n
 }
 
+// headerProblems reports whether a sheet's row of column names has a problem.
+func (f *importFile) headerProblems() bool {
+	for _, s := range f.sheets {
+		if len(s.errors) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // importSheet is one sheet's rows, each a map from column name to the cell's text, and the
 // problems of its header row.
 type importSheet struct {
