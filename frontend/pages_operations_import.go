@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,13 +17,10 @@ import (
 // last upload.
 type operationsImportView struct {
 	Limit  string
-	Rows   int
+	Rows   string
 	Kinds  []operations.ImportKind
 	Result *operations.ImportResult
 }
-
-// ErrorID is the anchor of the i-th error in the table of errors, where the summary links.
-func (operationsImportView) ErrorID(i int) string { return fmt.Sprintf("import-error-%d", i+1) }
 
 // KindLabel names a kind of record in a sentence: "potential victims".
 func (operationsImportView) KindLabel(k operations.ImportKind) string {
@@ -32,11 +30,8 @@ func (operationsImportView) KindLabel(k operations.ImportKind) string {
 	return strings.ToLower(k.Sheet())
 }
 
-// summaryLimit is how many errors the error summary lists; the table below lists them all.
-const summaryLimit = 25
-
 func (p *Pages) operationsImportView() operationsImportView {
-	return operationsImportView{Limit: fileSize(p.app.Cfg.MaxAttachmentBytes), Rows: operations.MaxImportRows, Kinds: operations.ImportKinds()}
+	return operationsImportView{Limit: fileSize(p.app.Cfg.MaxAttachmentBytes), Rows: thousands(operations.MaxImportRows), Kinds: operations.ImportKinds()}
 }
 
 // OperationsImportForm serves GET /operations/import.
@@ -70,15 +65,23 @@ func (p *Pages) OperationsImport() gin.HandlerFunc {
 		if !res.Valid() {
 			status = http.StatusUnprocessableEntity
 			data.Title = "Error: Import operations"
-			for i, e := range res.Errors {
-				if i == summaryLimit {
-					data.Errors = append(data.Errors, formError{Field: "import-errors",
-						Message: fmt.Sprintf("And %d more problems, listed in the table below", len(res.Errors)-summaryLimit)})
-					break
-				}
-				data.Errors = append(data.Errors, formError{Field: v.ErrorID(i), Message: e.String()})
+			// The summary links to the file field, as every summary links to a field; the table
+			// under it lists every problem by sheet, row and column.
+			problems := "1 problem"
+			if n := len(res.Errors); n != 1 {
+				problems = fmt.Sprintf("%d problems", n)
 			}
+			data.Errors = formErrors{{Field: "file", Message: "The file has " + problems + ", listed below. Nothing has been saved: correct your spreadsheet and check it again"}}
 		}
 		p.render(c, status, "operations_import", data)
 	}
+}
+
+// thousands writes n with commas: 20,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -157,7 +157,7 @@ func (im *Importer) Import(ctx context.Context, who core.Actor, up core.Upload, 
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultImportBytes
 	}
-	file, err := readImportFile(up.Body, opts.MaxBytes)
+	file, err := readImportFile(up.Body, opts.MaxBytes, up.Name)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -239,6 +239,22 @@ func (r ImportResult) Summary() string {
 	return verb(r.Operations.Added, r.Operations.Updated, "operation", "operations") + "; " +
 		verb(r.Victims.Added, r.Victims.Updated, "potential victim", "potential victims") + "; " +
 		verb(r.Suspects.Added, r.Suspects.Updated, "suspect", "suspects") + "; " + charges
+}
+
+// RowsText is the number of rows read, in words: "1 row", "12 rows".
+func (r ImportResult) RowsText() string { return plural(r.Rows, "row", "rows") }
+
+// ChargesSentence says what happens to charges: "3 charges written, replacing 2 recorded ones."
+func (r ImportResult) ChargesSentence() string {
+	verb := "written"
+	if !r.Saved {
+		verb = "to write"
+	}
+	s := plural(r.Charges.Added, "charge", "charges") + " " + verb
+	if r.Charges.Removed > 0 {
+		s += ", replacing " + plural(r.Charges.Removed, "recorded charge", "recorded charges")
+	}
+	return s + "."
 }
 
 // plural is "1 operation" or "3 operations".

@@ -148,8 +148,9 @@ type rawRow struct {
 	cells map[string]string
 }
 
-// readImportFile reads a CSV or XLSX file of at most limit bytes.
-func readImportFile(r io.Reader, limit int64) (*importFile, error) {
+// readImportFile reads a CSV or XLSX file of at most limit bytes; name is the file's name, which
+// tells a CSV file's kind when its header alone does not.
+func readImportFile(r io.Reader, limit int64, name string) (*importFile, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		var me *core.Error
@@ -168,7 +169,7 @@ func readImportFile(r io.Reader, limit int64) (*importFile, error) {
 	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
 		f, err = readWorkbook(b, limit)
 	} else {
-		f, err = readCSV(b)
+		f, err = readCSV(b, name)
 	}
 	if err != nil {
 		return nil, err
@@ -233,8 +234,9 @@ func readWorkbook(b []byte, limit int64) (*importFile, error) {
 	return f, nil
 }
 
-// readCSV reads a UTF-8 CSV file of one kind, told by its header row.
-func readCSV(b []byte) (*importFile, error) {
+// readCSV reads a UTF-8 CSV file of one kind, told by its header row (or, when the header fits
+// two kinds, by the file's name).
+func readCSV(b []byte, name string) (*importFile, error) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return nil, core.Invalid("file", "The file must be a CSV file saved as UTF-8 text, or an Excel workbook (.xlsx)")
@@ -268,17 +270,34 @@ func readCSV(b []byte) (*importFile, error) {
 	if len(records) == 0 {
 		return nil, core.Invalid("file", "The selected file is empty")
 	}
-	kind, ok := kindOfHeader(records[0])
-	if !ok {
-		return nil, core.Invalid("file", "The first row of the file must name its columns, as in one of the CSV templates (operations, victims, suspects or charges)")
+	kinds := kindsOfHeader(records[0])
+	if len(kinds) > 1 {
+		var named []ImportKind
+		for _, k := range kinds {
+			if strings.Contains(strings.ToLower(name), strings.TrimSuffix(string(k), "s")) {
+				named = append(named, k)
+			}
+		}
+		if len(named) == 1 {
+			kinds = named
+		}
 	}
+	switch {
+	case len(kinds) == 0:
+		return nil, core.Invalid("file", "The first row of the file must name its columns, as in one of the CSV templates (operations, victims, suspects or charges)")
+	case len(kinds) > 1:
+		return nil, core.Invalid("file", fmt.Sprintf("The columns fit both the %s and the %s templates: add the columns of the template you mean, or put %q or %q in the file's name",
+			kinds[0], kinds[1], kinds[0], kinds[1]))
+	}
+	kind := kinds[0]
 	return &importFile{format: "csv", sheets: map[ImportKind]*importSheet{kind: readSheet(kind, records, lines)}}, nil
 }
 
-// kindOfHeader tells which kind of CSV file a header row belongs to: the kind whose columns it
-// names most of, when that kind is alone in naming that many.
-func kindOfHeader(header []string) (ImportKind, bool) {
-	best, bestN, tie := ImportKind(""), 0, false
+// kindsOfHeader tells which kind of CSV file a header row belongs to: the kinds whose columns
+// it names most of (several when they tie).
+func kindsOfHeader(header []string) []ImportKind {
+	var best []ImportKind
+	bestN := 0
 	for _, k := range ImportKinds() {
 		n := 0
 		for _, h := range header {
@@ -288,12 +307,12 @@ func kindOfHeader(header []string) (ImportKind, bool) {
 		}
 		switch {
 		case n > bestN:
-			best, bestN, tie = k, n, false
+			best, bestN = []ImportKind{k}, n
 		case n == bestN && n > 0:
-			tie = true
+			best = append(best, k)
 		}
 	}
-	return best, bestN > 0 && !tie
+	return best
 }
 
 // normaliseHeader lets a header be written as "Lead officer", "lead-officer" or "LEAD_OFFICER".

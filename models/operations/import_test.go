@@ -424,6 +424,15 @@ func TestImportCSVOfEachKind(t *testing.T) {
 	if len(res.Errors) != 1 || res.Errors[0].String() != res.Errors[0].Sheet+" row 2, age_band: "+res.Errors[0].Message || res.Errors[0].Sheet != "Victims" {
 		t.Fatalf("CSV errors: %+v", res.Errors)
 	}
+	// A header with only the columns victims and suspects share: the file's name tells.
+	shared := "operation_reference,reference,age_band,sex\nDP/OP/1,V9,25-34,male\n"
+	if _, err := f.im.Import(context.Background(), f.inv, core.Upload{Name: "people.csv", Body: strings.NewReader(shared)}, operations.ImportOptions{DryRun: true}); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("ambiguous header: %v", err)
+	}
+	res, err := f.im.Import(context.Background(), f.inv, core.Upload{Name: "Victims 2026.csv", Body: strings.NewReader(shared)}, operations.ImportOptions{DryRun: true})
+	if err != nil || !res.Valid() || res.Victims.Added != 1 {
+		t.Fatalf("victims told by the file's name: %v %+v", err, res)
+	}
 	// A header that names no kind, and an unknown column.
 	if _, err := f.im.Import(context.Background(), f.inv, core.Upload{Body: strings.NewReader("colour,size\nred,big\n")}, operations.ImportOptions{}); core.ErrorCode(err) != core.EINVALID {
 		t.Fatalf("unknown header: %v", err)
