@@ -142,6 +142,12 @@ func TestOperationPages(t *testing.T) {
 	if got, _ = submit(t, b, loc+"/cases", url.Values{"case_id": {""}}, http.StatusUnprocessableEntity); !strings.Contains(got, "Select the case file to link") {
 		t.Errorf("no case chosen: %s", got)
 	}
+	// The supervisor may change the operation and read the case file, but only its team links it.
+	sb := sup.Browser()
+	pageText(t, sb, loc, http.StatusOK)
+	if got, _ = submit(t, sb, loc+"/cases", url.Values{"case_id": {strconv.FormatInt(cv.ID, 10)}}, http.StatusUnprocessableEntity); !strings.Contains(got, "only its team can link it") {
+		t.Errorf("the supervisor links the case:\n%s", got)
+	}
 	submit(t, b, loc+"/cases", url.Values{"case_id": {strconv.FormatInt(cv.ID, 10)}}, http.StatusSeeOther)
 	suspect.Set("case_id", strconv.FormatInt(cv.ID, 10))
 	submit(t, b, sloc, suspect, http.StatusSeeOther)

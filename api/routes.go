@@ -132,7 +132,10 @@ func addRoutes(e *gin.Engine, app *App) {
 	in.POST("/operations/:id/suspects/:suspect/charges/new", p.ChargeCreate())
 	in.GET("/operations/:id/suspects/:suspect/charges/:charge", p.ChargeEditForm())
 	in.POST("/operations/:id/suspects/:suspect/charges/:charge", p.ChargeUpdate())
-	in.POST("/casefiles/:id/charges/:charge/outcome", p.CaseChargeOutcome())
+	// A case file's operation and charge outcomes: case routes, whose refusals are audited as
+	// every case route's are.
+	caseIn, caseV1 := in.Group("", auditRefusals(s.CaseFiles, app.Log)), v1.Group("", auditRefusals(s.CaseFiles, app.Log))
+	caseIn.POST("/casefiles/:id/charges/:charge/outcome", p.CaseChargeOutcome())
 	v1.GET("/operations", handleOperationList(ops))
 	v1.POST("/operations", withBody(http.StatusCreated, operationCreate(ops)))
 	v1.GET("/operations/partners", forActor(partnerChoices(ops)))
@@ -152,8 +155,9 @@ func addRoutes(e *gin.Engine, app *App) {
 	v1.PUT("/operations/:id/suspects/:suspect/case", byIDsWith("suspect", http.StatusOK, personCase(ops, operations.KindSuspect)))
 	v1.POST("/operations/:id/suspects/:suspect/charges", byIDsWith("suspect", http.StatusCreated, chargeAdd(ops)))
 	v1.PUT("/operations/:id/suspects/:suspect/charges/:charge", handleChargeUpdate(ops))
-	v1.GET("/casefiles/:id/operation", byID(http.StatusOK, caseOperation(ops)))
-	v1.POST("/casefiles/:id/charges/:charge/outcome", byIDsWith("charge", http.StatusOK, outcomeRecord(ops)))
+	caseV1.GET("/casefiles/:id/operation", byID(http.StatusOK, caseOperation(ops)))
+	caseV1.POST("/casefiles/:id/charges/:charge/outcome", byIDsWith("charge", http.StatusOK, outcomeRecord(ops)))
+
 	addJobRoutes(in, v1, app)
 	addOIDCRoutes(r, in, v1, app)
 

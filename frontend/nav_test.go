@@ -24,8 +24,9 @@ func TestNavigationFollowsReach(t *testing.T) {
 		reach models.Reach
 		want  []string
 	}{
-		"officer":      {everyone, []string{"/", "/guidance", "/courses", "/notifications", "/account"}},
-		"investigator": {models.Reach{Guidance: true, Training: true, CaseFiles: true}, []string{"/", "/guidance", "/courses", "/casefiles", "/notifications", "/account"}},
+		"officer":      {models.Reach{Guidance: true, Training: true, Operations: true}, []string{"/", "/guidance", "/courses", "/operations", "/notifications", "/account"}},
+		"investigator": {models.Reach{Guidance: true, Training: true, CaseFiles: true, Operations: true}, []string{"/", "/guidance", "/courses", "/casefiles", "/operations", "/notifications", "/account"}},
+		"analyst":      {everyone, []string{"/", "/guidance", "/courses", "/notifications", "/account"}},
 		"supervisor":   {models.Reach{Guidance: true, Training: true, CaseFiles: true, People: true}, []string{"/", "/guidance", "/courses", "/casefiles", "/notifications", "/users", "/account"}},
 		"admin":        {models.Reach{Guidance: true, Training: true, People: true, Organisations: true, Jobs: true}, []string{"/", "/guidance", "/courses", "/notifications", "/users", "/organisations", "/admin/jobs", "/account"}},
 		"auditor":      {models.Reach{Guidance: true, Training: true, Audit: true}, []string{"/", "/guidance", "/courses", "/notifications", "/audit", "/account"}},

@@ -410,12 +410,10 @@ func (p *Pages) OperationCaseLink() gin.HandlerFunc {
 		}
 		caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
 		err := p.s.Operations.LinkCase(c.Request.Context(), actor(c), id, caseID)
-		if core.ErrorCode(err) == core.ENOTFOUND && caseID > 0 {
-			// The operation was found (or LinkCase would not have looked at the case): the case
-			// is what the actor may not see.
-			if _, gerr := p.s.Operations.Get(c.Request.Context(), actor(c), id); gerr == nil {
-				err = core.Invalid("case_id", "Select a case file you work on")
-			}
+		if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
+			// The operation is theirs; the case file is one they may not change: a choice to
+			// make again, not a missing page.
+			err = core.Invalid("case_id", "Select a case file you work on: only its team can link it to an operation")
 		}
 		p.operationAction(c, id, err, "case_id", "operation-case-linked")
 	}
@@ -515,7 +513,7 @@ func (v personFormView) CaseItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("case_id"))
 }
 
-func personForm(c *gin.Context, p *core.Problems) operations.PersonInput {
+func personForm(c *gin.Context) operations.PersonInput {
 	return operations.PersonInput{Reference: c.PostForm("reference"), AgeBand: terms.AgeBand(c.PostForm("age_band")), Sex: terms.Sex(c.PostForm("sex")),
 		Nationality: c.PostForm("nationality"), Exploitation: exploitations(c)}
 }
@@ -533,7 +531,7 @@ func personValues(in operations.PersonInput, caseID *int64) url.Values {
 
 func victimForm(c *gin.Context) (operations.VictimInput, core.Problems) {
 	var p core.Problems
-	in := operations.VictimInput{PersonInput: personForm(c, &p), FirstResponder: terms.FirstResponder(c.PostForm("first_responder")),
+	in := operations.VictimInput{PersonInput: personForm(c), FirstResponder: terms.FirstResponder(c.PostForm("first_responder")),
 		RGOutcome: terms.Decision(c.PostForm("rg_outcome")), CGOutcome: terms.Decision(c.PostForm("cg_outcome")),
 		DutyToNotify: yes(c, "duty_to_notify"), Safeguarding: yes(c, "safeguarding"), SupportAccepted: yes(c, "support_accepted")}
 	in.NRMReferredOn = formDay(c, &p, operations.FieldNRMReferredOn, "The date of the NRM referral")
@@ -559,7 +557,7 @@ func victimValues(v operations.VictimView) url.Values {
 
 func suspectForm(c *gin.Context) (operations.SuspectInput, core.Problems) {
 	var p core.Problems
-	in := operations.SuspectInput{PersonInput: personForm(c, &p), Role: terms.SuspectRole(c.PostForm("role")), S45Raised: yes(c, "s45_raised"),
+	in := operations.SuspectInput{PersonInput: personForm(c), Role: terms.SuspectRole(c.PostForm("role")), S45Raised: yes(c, "s45_raised"),
 		STPO: yes(c, "stpo"), ReparationOrder: yes(c, "reparation_order")}
 	in.ArrestedOn = formDay(c, &p, operations.FieldArrestedOn, "The date of arrest")
 	if s := strings.TrimSpace(c.PostForm("sentence_months")); s != "" {

@@ -128,11 +128,11 @@ func (s *Service) LinkCase(ctx context.Context, who core.Actor, opID, caseID int
 	})
 }
 
-// asField names the field of an invalid or not-found case reference in a form.
+// asField names the field of a case file that is not found or not the actor's to change.
 func asField(err error, field string) error {
 	var e *core.Error
-	if errors.As(err, &e) && e.Code == core.ENOTFOUND {
-		return &core.Error{Code: core.ENOTFOUND, Field: field, Message: e.Message}
+	if errors.As(err, &e) && (e.Code == core.ENOTFOUND || e.Code == core.EFORBIDDEN) {
+		return &core.Error{Code: e.Code, Field: field, Message: e.Message}
 	}
 	return err
 }
@@ -256,10 +256,16 @@ func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*C
 		if err := s.cases.Allow(ctx, who, caseID, policies.ActRead); err != nil {
 			return err
 		}
+		// The read is of the case file's material: recorded under the case, as every read of
+		// a case is, whether or not it belongs to an operation (at the end: see Audit.Record).
+		caseRead := func() error {
+			return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(caseID), Outcome: core.OutcomeSuccess,
+				Details: map[string]string{"part": "operation"}})
+		}
 		var link opCase
 		err := s.d.DB.Conn(ctx).Where("case_id = ?", caseID).Take(&link).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+			return caseRead()
 		}
 		if err != nil {
 			return core.DBError(err)
@@ -286,6 +292,9 @@ func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*C
 		}
 		co.Actions.OpenOperation = s.d.Authz.Can(ctx, who.Subject(), policies.ActRead, obj) == nil
 		out = &co
+		if err := caseRead(); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"part": "case", "case": core.IDString(caseID)}})
 	})

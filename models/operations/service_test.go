@@ -441,3 +441,39 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	}
 	cfMust(t, f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID))
 }
+
+// The CPS liaison a case file is shared with sees its operation's records through the case and
+// records the outcome of a charge (advise), but cannot open the operation itself.
+func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	cs := f.newCase(t, "45AB1234523")
+	cfMust(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
+		Charges: []operations.ChargeInput{{Offence: terms.OffenceS1, ChargedOn: *day("2026-04-01")}}}))
+	cfMust(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	in := operations.OutcomeInput{Outcome: terms.OutcomeConvictedPlea, OutcomeOn: day("2026-06-10")}
+	_, err := f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in)
+	wantCode(t, "before the case is shared", err, core.ENOTFOUND)
+
+	must[casefile.SubmissionView](t)(f.s.CaseFiles.Submit(ctx, f.inv, cs.ID, casefile.PurposeEarlyAdvice))
+	must[casefile.SubmissionView](t)(f.s.CaseFiles.Approve(ctx, f.sup, cs.ID))
+	until := f.clock.Now().AddDate(0, 1, 0)
+	must[casefile.ShareView](t)(f.s.CaseFiles.Share(ctx, f.sup, cs.ID, casefile.ShareInput{LiaisonID: f.cps.UserID, ExpiresOn: &until}))
+
+	co := must[*operations.CaseOperation](t)(f.ops.ForCase(ctx, f.cps, cs.ID))
+	if co == nil || len(co.Suspects) != 1 || !co.Actions.RecordOutcome || co.Actions.OpenOperation {
+		t.Fatalf("the liaison's view through the case: %+v", co)
+	}
+	_, err = f.ops.Get(ctx, f.cps, op.ID)
+	wantCode(t, "the liaison opens the operation", err, core.ENOTFOUND)
+	got := must[operations.SuspectView](t)(f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in))
+	if got.Charges[0].Outcome != terms.OutcomeConvictedPlea {
+		t.Errorf("after the liaison's outcome: %+v", got.Charges[0])
+	}
+	view := must[operations.OperationView](t)(f.ops.Get(ctx, f.nca, op.ID))
+	if view.Suspects[0].Charges[0].Outcome != terms.OutcomeConvictedPlea {
+		t.Errorf("the operation's suspect does not show the CPS outcome: %+v", view.Suspects[0].Charges)
+	}
+}
