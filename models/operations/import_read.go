@@ -206,16 +206,24 @@ func readWorkbook(b []byte, limit int64) (*importFile, error) {
 		if err != nil {
 			return nil, core.Invalid("file", "The sheet "+kind.Sheet()+" cannot be read: save the workbook again from your spreadsheet program")
 		}
-		var records [][]string
-		for rows.Next() {
+		// Row 1 (the column names) and every row that is not blank, with its number: a sheet
+		// with a stray cell far down holds no million empty rows in memory.
+		var (
+			records [][]string
+			nums    []int
+		)
+		for n := 1; rows.Next(); n++ {
 			rec, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {
 				rows.Close()
 				return nil, core.Invalid("file", "The sheet "+kind.Sheet()+" cannot be read: save the workbook again from your spreadsheet program")
 			}
-			records = append(records, rec)
-			if !blank(rec) {
-				if total++; total > MaxImportRows+4 {
+			if n > 1 && blank(rec) {
+				continue
+			}
+			records, nums = append(records, rec), append(nums, n)
+			if n > 1 {
+				if total++; total > MaxImportRows {
 					rows.Close()
 					return nil, core.Invalid("file", fmt.Sprintf("The file has more than %d rows: split it into several files", MaxImportRows))
 				}
@@ -226,7 +234,7 @@ func readWorkbook(b []byte, limit int64) (*importFile, error) {
 		if err != nil {
 			return nil, core.Invalid("file", "The sheet "+kind.Sheet()+" cannot be read: save the workbook again from your spreadsheet program")
 		}
-		f.sheets[kind] = readSheet(kind, records, nil)
+		f.sheets[kind] = readSheet(kind, records, nums)
 	}
 	if len(f.sheets) == 0 {
 		return nil, core.Invalid("file", "The workbook has no sheet named Operations, Victims, Suspects or Charges: start from the template")
@@ -332,7 +340,7 @@ func columnOf(k ImportKind, header string) *importColumn {
 }
 
 // readSheet turns a sheet's records into rows by its header row, reporting unknown, repeated and
-// missing columns against row 1. lines, when given, are the CSV line numbers of the records.
+// missing columns against row 1. lines are the records' row numbers (a CSV file's line numbers).
 func readSheet(kind ImportKind, records [][]string, lines []int) *importSheet {
 	s := &importSheet{kind: kind}
 	if len(records) == 0 || blank(records[0]) {
@@ -367,11 +375,7 @@ func readSheet(kind ImportKind, records [][]string, lines []int) *importSheet {
 		if blank(rec) {
 			continue
 		}
-		num := i + 2
-		if lines != nil {
-			num = lines[i+1]
-		}
-		row := rawRow{num: num, cells: make(map[string]string, len(rec))}
+		row := rawRow{num: lines[i+1], cells: make(map[string]string, len(rec))}
 		for j, v := range rec {
 			if j < len(names) && names[j] != "" {
 				row.cells[names[j]] = strings.TrimSpace(v)

@@ -604,6 +604,40 @@ func TestImportLimits(t *testing.T) {
 	if core.ErrorCode(err) != core.EINVALID || !strings.Contains(core.ErrorMessage(err), "more than 20000 rows") {
 		t.Fatalf("too many rows: %v", err)
 	}
+	// A stray row far down a sheet is read with its own row number, blank rows skipped.
+	wb := excelize.NewFile()
+	if err := wb.SetSheetName("Sheet1", "Victims"); err != nil {
+		t.Fatal(err)
+	}
+	header := sheetOf(operations.ImportVictims)[0]
+	stray := sheetOf(operations.ImportVictims, rec{"operation_reference": "NOPE", "reference": "V1", "age_band": "25-34", "sex": "male"})[1]
+	sw, err := wb.NewStreamWriter("Victims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		row  int
+		vals []string
+	}{{1, header}, {900001, stray}} {
+		cells := make([]any, len(r.vals))
+		for i, v := range r.vals {
+			cells[i] = v
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", r.row), cells); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var farFile bytes.Buffer
+	if _, err := wb.WriteTo(&farFile); err != nil {
+		t.Fatal(err)
+	}
+	res := f.run(t, f.inv, farFile.Bytes(), true)
+	if res.Rows != 1 || len(res.Errors) != 1 || res.Errors[0].Row != 900001 || res.Errors[0].Column != "operation_reference" {
+		t.Fatalf("a row far down: %+v", res)
+	}
 	for _, body := range []string{"", "PK\x03\x04not a zip", "\xff\xfe\x00b"} {
 		if _, err := f.im.Import(ctx, f.inv, core.Upload{Body: strings.NewReader(body)}, operations.ImportOptions{}); core.ErrorCode(err) != core.EINVALID {
 			t.Errorf("%q: %v", body, err)
