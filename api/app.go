@@ -45,6 +45,7 @@ type Pages interface {
 	OperationPages
 	JobsPages
 	OIDCPages
+	OperationsImportPages
 }
 
 // OperationPages are the pages of the operations database (issue 12), and the outcome of a

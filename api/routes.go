@@ -162,6 +162,15 @@ func addRoutes(e *gin.Engine, app *App) {
 	addJobRoutes(in, v1, app)
 	addOIDCRoutes(r, in, v1, app)
 
+	// Operations import (issue 12): a spreadsheet of operations, victims, suspects and charges,
+	// checked (a dry run) or imported whole; its templates. Files within the document upload limit.
+	importUpload := []gin.HandlerFunc{app.uploads, bodyLimit(app.Cfg.MaxAttachmentBytes + uploadSlack)}
+	in.GET("/operations/import", p.OperationsImportForm())
+	in.POST("/operations/import", append(importUpload, p.OperationsImport())...)
+	in.GET("/operations/import/:file", HandleOperationsImportFile(s.OperationsImport))
+	v1.POST("/operations/import", append(importUpload, handleOperationsImport(s.OperationsImport, app.Cfg.MaxAttachmentBytes))...)
+	v1.GET("/operations/import/template.xlsx", HandleOperationsImportTemplate(s.OperationsImport))
+
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))
 	e.NoMethod(func(c *gin.Context) {
 		// A page reloaded or gone back to after a failed form post asks for the action's

@@ -31,6 +31,8 @@ type Services struct {
 	Monitor       *core.Monitor
 	Jobs          *core.Jobs
 	Mail          *mail.Service // nil when no mail relay is configured
+	// OperationsImport imports operations, victims and suspects from spreadsheets (issue 12).
+	OperationsImport *operations.Importer
 
 	authz *policies.Authorizer // for Reach
 }
@@ -45,17 +47,18 @@ func New(d core.Deps) *Services {
 	id := identity.New(d, audit)
 	cases := casefile.New(d, audit)
 	s := &Services{
-		Services:      id,
-		Audit:         audit,
-		Guidance:      guidance.New(d, audit),
-		Training:      training.New(d, audit),
-		Notifications: core.NewNotifications(d, audit),
-		CaseFiles:     cases,
-		Operations:    operations.New(d, audit, cases),
-		Monitor:       core.NewMonitor(d),
-		Jobs:          core.NewJobs(d, audit),
-		Mail:          mail.New(d, id.Users.EmailComposers()),
-		authz:         d.Authz,
+		Services:         id,
+		Audit:            audit,
+		Guidance:         guidance.New(d, audit),
+		Training:         training.New(d, audit),
+		Notifications:    core.NewNotifications(d, audit),
+		CaseFiles:        cases,
+		Operations:       operations.New(d, audit, cases),
+		Monitor:          core.NewMonitor(d),
+		Jobs:             core.NewJobs(d, audit),
+		Mail:             mail.New(d, id.Users.EmailComposers()),
+		OperationsImport: operations.NewImporter(d, audit),
+		authz:            d.Authz,
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
