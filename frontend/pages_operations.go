@@ -88,10 +88,11 @@ type operationRow struct {
 }
 
 type operationListView struct {
-	Rows    []operationRow
-	NextURL string
-	Actions core.Actions
-	Status  string
+	Rows      []operationRow
+	Pager     pager
+	Actions   core.Actions
+	MayImport bool // may import operations from a spreadsheet
+	Status    string
 }
 
 // StatusItems are the status filter's options.
@@ -115,15 +116,11 @@ func (p *Pages) Operations() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		v := operationListView{Actions: res.Actions, Status: c.Query("status")}
+		v := operationListView{Actions: res.Actions, Status: c.Query("status"), MayImport: p.s.OperationsImport.MayImport(c.Request.Context(), actor(c)) == nil}
 		for _, r := range res.Operations {
 			v.Rows = append(v.Rows, operationRow{Summary: r, Tag: operationTag(r.Status)})
 		}
-		if res.Next != "" {
-			q := c.Request.URL.Query()
-			q.Set("after", res.Next)
-			v.NextURL = "/operations?" + q.Encode()
-		}
+		v.Pager = linkTo("/operations", c.Request.URL.Query(), res.Next)
 		p.render(c, http.StatusOK, "operations", page{Title: "Operations", Form: c.Request.URL.Query(), Data: v})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +30,7 @@ func (operationsImportView) KindLabel(k operations.ImportKind) string {
 }
 
 func (p *Pages) operationsImportView() operationsImportView {
-	return operationsImportView{Limit: fileSize(p.app.Cfg.MaxAttachmentBytes), Rows: thousands(operations.MaxImportRows), Kinds: operations.ImportKinds()}
+	return operationsImportView{Limit: fileSize(p.app.Cfg.MaxAttachmentBytes), Rows: thousands(int64(operations.MaxImportRows)), Kinds: operations.ImportKinds()}
 }
 
 // OperationsImportForm serves GET /operations/import.
@@ -77,11 +76,3 @@ func (p *Pages) OperationsImport() gin.HandlerFunc {
 	}
 }
 
-// thousands writes n with commas: 20,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
