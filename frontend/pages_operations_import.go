@@ -75,4 +75,3 @@ func (p *Pages) OperationsImport() gin.HandlerFunc {
 		p.render(c, status, "operations_import", data)
 	}
 }
-
