@@ -13,6 +13,7 @@ import (
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/mail"
+	"github.com/msptp/msphub/models/statistics"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
@@ -26,6 +27,7 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
+	Statistics    *statistics.Service
 	Monitor       *core.Monitor
 	Jobs          *core.Jobs
 	Mail          *mail.Service // nil when no mail relay is configured
@@ -48,6 +50,7 @@ func New(d core.Deps) *Services {
 		Training:      training.New(d, audit),
 		Notifications: core.NewNotifications(d, audit),
 		CaseFiles:     casefile.New(d, audit),
+		Statistics:    statistics.New(d, audit, d.Config.StatsThreshold),
 		Monitor:       core.NewMonitor(d),
 		Jobs:          core.NewJobs(d, audit),
 		Mail:          mail.New(d, id.Users.EmailComposers()),
@@ -55,7 +58,7 @@ func New(d core.Deps) *Services {
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Statistics.Jobs()}
 	if s.Mail != nil {
 		jobs = append(jobs, s.Mail.Jobs())
 	}
