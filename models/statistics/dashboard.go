@@ -526,4 +526,3 @@ var countries = map[string]string{
 	"ET": "Ethiopian", "EG": "Egyptian", "KW": "Kuwaiti", "SY": "Syrian", "PH": "Filipino", "BD": "Bangladeshi",
 	"GH": "Ghanaian", "HU": "Hungarian", "LV": "Latvian", "MA": "Moroccan", "TR": "Turkish",
 }
-

@@ -221,7 +221,7 @@ func slug(s string) string {
 
 // Jobs are the national picture's background jobs.
 func (s *Service) Jobs() []core.Job {
-	return []core.Job{{Name: "statistics.monthly-reports", Every: time.Hour, Run: s.MonthlyReports}}
+	return []core.Job{{Name: "statistics-monthly-reports", Every: time.Hour, Run: s.MonthlyReports}}
 }
 
 // MonthlyReports makes, from the first of each month, the reports of the month before: the

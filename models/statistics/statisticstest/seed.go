@@ -4,6 +4,7 @@
 package statisticstest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/xuri/excelize/v2"
 )
 
 // Charge is a charge of a suspect and its outcome ("" while pending).
@@ -209,4 +211,42 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 		}
 	}
 	flush("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)")
+}
+
+// Seeded is every reference, name and free-text value the seeders write: none may appear in
+// anything the national picture returns.
+func Seeded() []string {
+	return []string{"DC-OPEN-", "DC-V-", "DC-S-", "DC-COVERT-", "COVERT-V-", "AS-0", "AS-1", "DP-0", "DP-1", "Operation Plover", "Operation Kestrel", "Operation Nightjar", "Operation Heron",
+		"BULK-", "Operation Bulk", "V-0", "S-0"}
+}
+
+// NoRecord fails when out holds any seeded reference or name.
+func NoRecord(t testing.TB, what, out string) {
+	t.Helper()
+	for _, s := range Seeded() {
+		if strings.Contains(out, s) {
+			t.Errorf("%s holds %q, a record's reference or name", what, s)
+		}
+	}
+}
+
+// XLSXText is every cell of every sheet of a workbook, as text.
+func XLSXText(t testing.TB, b []byte) string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var out strings.Builder
+	for _, sh := range x.GetSheetList() {
+		rows, err := x.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			out.WriteString(strings.Join(r, "\t") + "\n")
+		}
+	}
+	return out.String()
 }
