@@ -44,6 +44,7 @@ type Pages interface {
 	CasePages
 	JobsPages
 	OIDCPages
+	StatisticsPages
 }
 
 // IdentityPages are the pages of the start, signing in, the account, people, organisations and

@@ -526,3 +526,13 @@ var countries = map[string]string{
 	"ET": "Ethiopian", "EG": "Egyptian", "KW": "Kuwaiti", "SY": "Syrian", "PH": "Filipino", "BD": "Bangladeshi",
 	"GH": "Ghanaian", "HU": "Hungarian", "LV": "Latvian", "MA": "Moroccan", "TR": "Turkish",
 }
+
+// FilterOptions are the choices of the filter form in who's scope, for a form shown again with
+// its errors. Who: analysts. Errors: EFORBIDDEN, EINTERNAL.
+func (s *Service) FilterOptions(ctx context.Context, who core.Actor) (Options, error) {
+	sc, orgs, err := s.scope(ctx, who)
+	if err != nil {
+		return Options{}, err
+	}
+	return options(sc, orgs, s.d.Now().In(core.London)), nil
+}
