@@ -486,7 +486,7 @@ func quarters(from, to time.Time) []quarter {
 
 // options are the filter's choices in the scope.
 func options(sc Scope, orgs []org, now time.Time) Options {
-	var o Options
+	o := Options{Regions: []string{}, Forces: []Option{}}
 	q := quarterStart(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
 	for i := 0; i < 8; i++ {
 		o.Quarters = append(o.Quarters, quarterLabel(q))

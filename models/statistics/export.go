@@ -64,8 +64,14 @@ func (s *Service) Export(ctx context.Context, who core.Actor, f Filter, table, f
 // WriteCSV writes table t of d as CSV: the marking and notes first, then the table.
 func (d Dashboard) WriteCSV(w io.Writer, t Table) error {
 	cw := csv.NewWriter(w)
+	width := 1 + len(t.Columns)
+	line := func(s string) []string { // every record as wide as the table, for strict readers
+		rec := make([]string, width)
+		rec[0] = core.CSVSafe(s)
+		return rec
+	}
 	for _, l := range d.heading(t.Caption) {
-		if err := cw.Write([]string{core.CSVSafe(l)}); err != nil {
+		if err := cw.Write(line(l)); err != nil {
 			return err
 		}
 	}
@@ -85,7 +91,7 @@ func (d Dashboard) WriteCSV(w io.Writer, t Table) error {
 			return err
 		}
 	}
-	if err := cw.Write([]string{Marking}); err != nil {
+	if err := cw.Write(line(Marking)); err != nil {
 		return err
 	}
 	cw.Flush()
