@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -85,6 +86,15 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 		f := api.StatisticsFilter(c)
 		d, err := p.s.Statistics.Dashboard(c.Request.Context(), actor(c), f)
 		if err != nil {
+			var me *core.Error
+			if errors.As(err, &me) && me.Code == core.EINVALID && len(me.Fields) > 0 {
+				// Every problem of the filter at once, each at its field.
+				for _, fe := range me.Fields {
+					data.Errors = append(data.Errors, formError{Field: fe.Field, Message: fe.Message})
+				}
+				p.render(c, http.StatusUnprocessableEntity, "statistics", data)
+				return
+			}
 			p.formFailed(c, err, "statistics", data, "quarter")
 			return
 		}
