@@ -18,13 +18,24 @@ CREATE TABLE statistics_reports (
 CREATE UNIQUE INDEX ux_statistics_reports_monthly ON statistics_reports (month, scope_key) WHERE origin = 'monthly';
 CREATE INDEX idx_statistics_reports_scope ON statistics_reports (scope_key, month, id);
 
--- The dashboard's aggregates group people by their operation and count by date.
-CREATE INDEX idx_victims_operation_dates ON victims (operation_id, nrm_referred_on, rg_decided_on, cg_decided_on);
-CREATE INDEX idx_suspects_operation_arrest ON suspects (operation_id, arrested_on);
-CREATE INDEX idx_suspect_charges_dates ON suspect_charges (charged_on, outcome_on);
+-- The dashboard's aggregates: the people of each operation counted in one pass over a covering
+-- index in operation order, and the events of a period found through an index on their date.
+CREATE INDEX idx_victims_operation_nrm ON victims (operation_id, nrm_referred_on, rg_decided_on, rg_outcome, cg_decided_on, cg_outcome, duty_to_notify);
+CREATE INDEX idx_victims_operation_profile ON victims (operation_id, age_band, sex, nationality);
+CREATE INDEX idx_victims_referred ON victims (nrm_referred_on, operation_id);
+CREATE INDEX idx_victims_rg ON victims (rg_decided_on, nrm_referred_on, operation_id);
+CREATE INDEX idx_victims_cg ON victims (cg_decided_on, rg_decided_on, operation_id);
+CREATE INDEX idx_suspects_arrested ON suspects (arrested_on, operation_id);
+CREATE INDEX idx_suspect_charges_charged ON suspect_charges (charged_on, suspect_id);
+CREATE INDEX idx_suspect_charges_outcome ON suspect_charges (outcome_on, outcome, suspect_id);
 
 -- +goose Down
-DROP INDEX idx_suspect_charges_dates;
-DROP INDEX idx_suspects_operation_arrest;
-DROP INDEX idx_victims_operation_dates;
+DROP INDEX idx_suspect_charges_outcome;
+DROP INDEX idx_suspect_charges_charged;
+DROP INDEX idx_suspects_arrested;
+DROP INDEX idx_victims_cg;
+DROP INDEX idx_victims_rg;
+DROP INDEX idx_victims_referred;
+DROP INDEX idx_victims_operation_profile;
+DROP INDEX idx_victims_operation_nrm;
 DROP TABLE statistics_reports;

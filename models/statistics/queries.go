@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msptp/msphub/models/core"
@@ -18,6 +19,7 @@ const heldKey int64 = 0
 // [from, toNext) against 'YYYY-MM-DD' strings, which both backends order correctly whatever
 // the time part a driver stored.
 type queries struct {
+	mu           *sync.Mutex // serializes the row callbacks of concurrent queries
 	db           *core.DB
 	national     bool
 	orgIDs       []int64
@@ -219,11 +221,47 @@ func (q queries) scan(ctx context.Context, sql string, args []any, fn func(scan 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
+		q.mu.Lock()
+		err := fn(rows.Scan)
+		q.mu.Unlock()
+		if err != nil {
 			return core.DBError(err)
 		}
 	}
 	return core.DBError(rows.Err())
+}
+
+// queryConcurrency is how many of a dashboard's queries run at once, each on its own
+// connection: SQLite in WAL mode and PostgreSQL both serve readers side by side.
+const queryConcurrency = 4
+
+// tasks runs a dashboard's queries concurrently; Wait returns the first error.
+type tasks struct {
+	q   queries
+	wg  sync.WaitGroup
+	sem chan struct{}
+	mu  sync.Mutex
+	err error
+	ctx context.Context
+}
+
+func (t *tasks) add(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) {
+	t.wg.Go(func() {
+		t.sem <- struct{}{}
+		defer func() { <-t.sem }()
+		if err := t.q.scan(ctx, sql, args, fn); err != nil {
+			t.mu.Lock()
+			if t.err == nil {
+				t.err = err
+			}
+			t.mu.Unlock()
+		}
+	})
+}
+
+func (t *tasks) wait() error {
+	t.wg.Wait()
+	return t.err
 }
 
 func (q queries) run(ctx context.Context) (*facts, error) {
@@ -231,6 +269,8 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		opsByType: map[string][3]int64{}, age: map[string]int64{}, sex: map[string]int64{}, nationality: map[string]int64{},
 		victimsByType: map[string]int64{}, outcomes: map[string]int64{}, medians: map[string]histogram{}, months: map[string]monthly{},
 		certificates: map[[2]int64]int64{}, people: map[int64]int64{}, acks: map[int64]int64{}}
+	q.mu = &sync.Mutex{}
+	t := &tasks{q: q, sem: make(chan struct{}, queryConcurrency)}
 	w, wargs := q.where()
 	key := func(org int64, h int) int64 {
 		if h == 1 {
@@ -251,7 +291,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	opsSel := "COUNT(CASE WHEN o.started_on < ? AND (o.ended_on IS NULL OR o.ended_on >= ?) THEN 1 END), " +
 		"COUNT(CASE WHEN " + in("o.started_on") + " THEN 1 END), COUNT(CASE WHEN " + in("o.ended_on") + " THEN 1 END)"
 	opsArgs := cat([]any{q.toNext, q.toNext}, q.period(), q.period())
-	err := q.scan(ctx, "SELECT o.organisation_id, "+held+", "+opsSel+" FROM operations o WHERE "+w+" GROUP BY o.organisation_id, "+held,
+	t.add(ctx, "SELECT o.organisation_id, "+held+", "+opsSel+" FROM operations o WHERE "+w+" GROUP BY o.organisation_id, "+held,
 		cat(opsArgs, wargs), func(scan func(...any) error) error {
 			var org, live, nw, closed int64
 			var h int
@@ -261,10 +301,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			add(f.ops, key(org, h), 3, live, nw, closed)
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
-	err = q.scan(ctx, "SELECT x.type, "+opsSel+" FROM operations o JOIN operation_exploitation x ON x.operation_id = o.id WHERE "+w+" GROUP BY x.type",
+	t.add(ctx, "SELECT x.type, "+opsSel+" FROM operations o JOIN operation_exploitation x ON x.operation_id = o.id WHERE "+w+" GROUP BY x.type",
 		cat(opsArgs, wargs), func(scan func(...any) error) error {
 			var t string
 			var v [3]int64
@@ -274,19 +311,21 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.opsByType[t] = v
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
 
-	// Victims, NRM referrals and decisions, Duty to Notify, by organisation.
-	err = q.scan(ctx, "SELECT o.organisation_id, "+held+", COUNT(CASE WHEN "+active+" THEN 1 END), "+
-		"COUNT(CASE WHEN "+in("v.nrm_referred_on")+" THEN 1 END), COUNT(CASE WHEN "+active+" AND v.duty_to_notify THEN 1 END), "+
-		"COUNT(CASE WHEN "+in("v.rg_decided_on")+" AND v.rg_outcome = 'positive' THEN 1 END), "+
-		"COUNT(CASE WHEN "+in("v.rg_decided_on")+" AND v.rg_outcome = 'negative' THEN 1 END), "+
-		"COUNT(CASE WHEN "+in("v.cg_decided_on")+" AND v.cg_outcome = 'positive' THEN 1 END), "+
-		"COUNT(CASE WHEN "+in("v.cg_decided_on")+" AND v.cg_outcome = 'negative' THEN 1 END) "+
-		"FROM victims v JOIN operations o ON o.id = v.operation_id WHERE "+w+" GROUP BY o.organisation_id, "+held,
-		cat(q.activeArgs(), q.period(), q.activeArgs(), q.period(), q.period(), q.period(), q.period(), wargs), func(scan func(...any) error) error {
+	// Victims, NRM referrals and decisions, Duty to Notify, by organisation: counted per
+	// operation first (one pass over a covering index, in its order), then per organisation.
+	vs := "(SELECT v.operation_id, COUNT(*) AS n, COUNT(CASE WHEN " + in("v.nrm_referred_on") + " THEN 1 END) AS ref, " +
+		"COUNT(CASE WHEN v.duty_to_notify THEN 1 END) AS dtn, " +
+		"COUNT(CASE WHEN " + in("v.rg_decided_on") + " AND v.rg_outcome = 'positive' THEN 1 END) AS rgp, " +
+		"COUNT(CASE WHEN " + in("v.rg_decided_on") + " AND v.rg_outcome = 'negative' THEN 1 END) AS rgn, " +
+		"COUNT(CASE WHEN " + in("v.cg_decided_on") + " AND v.cg_outcome = 'positive' THEN 1 END) AS cgp, " +
+		"COUNT(CASE WHEN " + in("v.cg_decided_on") + " AND v.cg_outcome = 'negative' THEN 1 END) AS cgn " +
+		"FROM victims v GROUP BY v.operation_id) vs"
+	sum := func(e string) string { return "CAST(SUM(" + e + ") AS BIGINT)" }
+	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("CASE WHEN "+active+" THEN vs.n ELSE 0 END")+", "+sum("vs.ref")+", "+
+		sum("CASE WHEN "+active+" THEN vs.dtn ELSE 0 END")+", "+sum("vs.rgp")+", "+sum("vs.rgn")+", "+sum("vs.cgp")+", "+sum("vs.cgn")+
+		" FROM operations o JOIN "+vs+" ON vs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
+		cat(q.activeArgs(), q.activeArgs(), q.period(), q.period(), q.period(), q.period(), q.period(), wargs), func(scan func(...any) error) error {
 			var org, n, ref, dtn, rp, rn, cp, cn int64
 			var h int
 			if err := scan(&org, &h, &n, &ref, &dtn, &rp, &rn, &cp, &cn); err != nil {
@@ -299,11 +338,24 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.decisions.cgNeg += cn
 			return nil
 		})
-	if err != nil {
-		return nil, err
+	// Operations in the filter (and, for the victims counted, open in the period): the people
+	// queries below test membership of this set rather than joining every person's operation.
+	ops := "SELECT o.id FROM operations o WHERE " + w
+	// inOps is "col is an operation in the filter": nothing to test when the filter takes every
+	// operation (national, any type).
+	inOps := func(col string) string {
+		if q.national && q.exploitation == "" {
+			return "1 = 1"
+		}
+		return col + " IN (" + ops + ")"
 	}
-	err = q.scan(ctx, "SELECT v.age_band, v.sex, v.nationality, COUNT(*) FROM victims v JOIN operations o ON o.id = v.operation_id WHERE "+w+" AND "+active+
-		" GROUP BY v.age_band, v.sex, v.nationality", cat(wargs, q.activeArgs()), func(scan func(...any) error) error {
+	opsArgs2 := wargs
+	if q.national && q.exploitation == "" {
+		opsArgs2 = nil
+	}
+	activeOps, activeOpsArgs := ops+" AND "+active, cat(wargs, q.activeArgs())
+	t.add(ctx, "SELECT v.age_band, v.sex, v.nationality, COUNT(*) FROM victims v WHERE v.operation_id IN ("+activeOps+
+		") GROUP BY v.age_band, v.sex, v.nationality", activeOpsArgs, func(scan func(...any) error) error {
 		var a, s, nat string
 		var n int64
 		if err := scan(&a, &s, &nat, &n); err != nil {
@@ -314,11 +366,8 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		f.nationality[strings.ToUpper(nat)] += n
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	err = q.scan(ctx, "SELECT x.type, COUNT(*) FROM victims v JOIN operations o ON o.id = v.operation_id JOIN victim_exploitation x ON x.victim_id = v.id WHERE "+w+" AND "+active+
-		" GROUP BY x.type", cat(wargs, q.activeArgs()), func(scan func(...any) error) error {
+	t.add(ctx, "SELECT x.type, COUNT(*) FROM victim_exploitation x JOIN victims v ON v.id = x.victim_id WHERE v.operation_id IN ("+activeOps+
+		") GROUP BY x.type", activeOpsArgs, func(scan func(...any) error) error {
 		var t string
 		var n int64
 		if err := scan(&t, &n); err != nil {
@@ -327,16 +376,15 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		f.victimsByType[t] = n
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 
-	// Suspects: arrests, and orders on a conviction in the period.
+	// Suspects: arrests, and orders on a conviction in the period, counted per operation first.
 	conv := "(SELECT suspect_id FROM suspect_charges WHERE outcome IN ('convicted_plea', 'convicted_trial') AND " + in("outcome_on") + " GROUP BY suspect_id)"
-	err = q.scan(ctx, "SELECT o.organisation_id, "+held+", COUNT(CASE WHEN "+in("s.arrested_on")+" THEN 1 END), "+
-		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.stpo THEN 1 END), COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.reparation_order THEN 1 END), "+
-		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.confiscation_pounds > 0 THEN 1 END) "+
-		"FROM suspects s JOIN operations o ON o.id = s.operation_id LEFT JOIN "+conv+" cv ON cv.suspect_id = s.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
+	ss := "(SELECT s.operation_id, COUNT(CASE WHEN " + in("s.arrested_on") + " THEN 1 END) AS arr, " +
+		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.stpo THEN 1 END) AS stpo, COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.reparation_order THEN 1 END) AS rep, " +
+		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.confiscation_pounds > 0 THEN 1 END) AS conf " +
+		"FROM suspects s LEFT JOIN " + conv + " cv ON cv.suspect_id = s.id GROUP BY s.operation_id) ss"
+	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("ss.arr")+", "+sum("ss.stpo")+", "+sum("ss.rep")+", "+sum("ss.conf")+
+		" FROM operations o JOIN "+ss+" ON ss.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
 		cat(q.period(), q.period(), wargs), func(scan func(...any) error) error {
 			var org, arr, stpo, rep, conf int64
 			var h int
@@ -349,14 +397,12 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.orders[2] += conf
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
-	// Charges in the period, and outcomes decided in it.
-	err = q.scan(ctx, "SELECT o.organisation_id, "+held+", c.outcome, COUNT(CASE WHEN "+in("c.charged_on")+" THEN 1 END), COUNT(CASE WHEN "+in("c.outcome_on")+" THEN 1 END) "+
-		"FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id JOIN operations o ON o.id = s.operation_id WHERE "+w+
-		" AND ("+in("c.charged_on")+" OR "+in("c.outcome_on")+") GROUP BY o.organisation_id, "+held+", c.outcome",
-		cat(q.period(), q.period(), wargs, q.period(), q.period()), func(scan func(...any) error) error {
+	// Charges in the period, and outcomes decided in it, counted per operation first.
+	cs := "(SELECT s.operation_id, c.outcome, COUNT(CASE WHEN " + in("c.charged_on") + " THEN 1 END) AS charged, COUNT(CASE WHEN " + in("c.outcome_on") + " THEN 1 END) AS decided " +
+		"FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " OR " + in("c.outcome_on") + " GROUP BY s.operation_id, c.outcome) cs"
+	t.add(ctx, "SELECT o.organisation_id, "+held+", cs.outcome, "+sum("cs.charged")+", "+sum("cs.decided")+
+		" FROM operations o JOIN "+cs+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held+", cs.outcome",
+		cat(q.period(), q.period(), q.period(), q.period(), wargs), func(scan func(...any) error) error {
 			var org, charged, decided int64
 			var h int
 			var outcome string
@@ -373,21 +419,22 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			}
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
 
-	// Medians: histograms of whole days between events.
-	firstRef := "(SELECT operation_id, MIN(nrm_referred_on) AS first_ref FROM victims WHERE nrm_referred_on IS NOT NULL GROUP BY operation_id)"
+	// Medians: histograms of whole days between events, over the events in the period only
+	// (each found through an index on its date).
 	rg, cg := q.days("v.nrm_referred_on", "v.rg_decided_on"), q.days("v.rg_decided_on", "v.cg_decided_on")
-	ch, oc := q.days("r.first_ref", "c.charged_on"), q.days("r.first_ref", "c.outcome_on")
-	chargeFrom := " FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id JOIN operations o ON o.id = s.operation_id JOIN " + firstRef + " r ON r.operation_id = o.id WHERE " + w
-	err = q.scan(ctx,
-		"SELECT 'rg', "+rg+", COUNT(*) FROM victims v JOIN operations o ON o.id = v.operation_id WHERE "+w+" AND "+in("v.rg_decided_on")+" AND v.nrm_referred_on IS NOT NULL GROUP BY "+rg+
-			" UNION ALL SELECT 'cg', "+cg+", COUNT(*) FROM victims v JOIN operations o ON o.id = v.operation_id WHERE "+w+" AND "+in("v.cg_decided_on")+" AND v.rg_decided_on IS NOT NULL GROUP BY "+cg+
-			" UNION ALL SELECT 'charge', "+ch+", COUNT(*)"+chargeFrom+" AND "+in("c.charged_on")+" AND r.first_ref <= c.charged_on GROUP BY "+ch+
-			" UNION ALL SELECT 'outcome', "+oc+", COUNT(*)"+chargeFrom+" AND c.outcome <> '' AND "+in("c.outcome_on")+" AND r.first_ref <= c.outcome_on GROUP BY "+oc,
-		cat(wargs, q.period(), wargs, q.period(), wargs, q.period(), wargs, q.period()), func(scan func(...any) error) error {
+	firstRef := "(SELECT MIN(fv.nrm_referred_on) FROM victims fv WHERE fv.operation_id = s.operation_id)"
+	charged := "(SELECT c.charged_on AS on_day, " + firstRef + " AS first_ref FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " +
+		in("c.charged_on") + " AND " + inOps("s.operation_id") + ") f"
+	decided := "(SELECT c.outcome_on AS on_day, " + firstRef + " AS first_ref FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE c.outcome <> '' AND " +
+		in("c.outcome_on") + " AND " + inOps("s.operation_id") + ") f"
+	fd := q.days("f.first_ref", "f.on_day")
+	t.add(ctx,
+		"SELECT 'rg', "+rg+", COUNT(*) FROM victims v WHERE "+in("v.rg_decided_on")+" AND v.nrm_referred_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+rg+
+			" UNION ALL SELECT 'cg', "+cg+", COUNT(*) FROM victims v WHERE "+in("v.cg_decided_on")+" AND v.rg_decided_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+cg+
+			" UNION ALL SELECT 'charge', "+fd+", COUNT(*) FROM "+charged+" WHERE f.first_ref <= f.on_day GROUP BY "+fd+
+			" UNION ALL SELECT 'outcome', "+fd+", COUNT(*) FROM "+decided+" WHERE f.first_ref <= f.on_day GROUP BY "+fd,
+		cat(q.period(), opsArgs2, q.period(), opsArgs2, q.period(), opsArgs2, q.period(), opsArgs2), func(scan func(...any) error) error {
 			var k string
 			var d, n int64
 			if err := scan(&k, &d, &n); err != nil {
@@ -399,46 +446,53 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.medians[k][d] += n
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
 
 	// Month counts for the trends: operations started and ended up to the period's end (live at
-	// a quarter's end needs all of them), referrals, arrests and charges in the period.
-	victimsFrom := " FROM victims v JOIN operations o ON o.id = v.operation_id WHERE " + w
-	suspectsFrom := " FROM suspects s JOIN operations o ON o.id = s.operation_id WHERE " + w
-	chargesFrom := " FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id JOIN operations o ON o.id = s.operation_id WHERE " + w
-	err = q.scan(ctx,
-		"SELECT 'start', "+q.ym("o.started_on")+", COUNT(*) FROM operations o WHERE "+w+" AND o.started_on < ? GROUP BY "+q.ym("o.started_on")+
-			" UNION ALL SELECT 'end', "+q.ym("o.ended_on")+", COUNT(*) FROM operations o WHERE "+w+" AND o.ended_on < ? GROUP BY "+q.ym("o.ended_on")+
-			" UNION ALL SELECT 'new', "+q.ym("o.started_on")+", COUNT(*) FROM operations o WHERE "+w+" AND "+in("o.started_on")+" GROUP BY "+q.ym("o.started_on")+
-			" UNION ALL SELECT 'closed', "+q.ym("o.ended_on")+", COUNT(*) FROM operations o WHERE "+w+" AND "+in("o.ended_on")+" GROUP BY "+q.ym("o.ended_on")+
-			" UNION ALL SELECT 'referral', "+q.ym("v.nrm_referred_on")+", COUNT(*)"+victimsFrom+" AND "+in("v.nrm_referred_on")+" GROUP BY "+q.ym("v.nrm_referred_on")+
-			" UNION ALL SELECT 'arrest', "+q.ym("s.arrested_on")+", COUNT(*)"+suspectsFrom+" AND "+in("s.arrested_on")+" GROUP BY "+q.ym("s.arrested_on")+
-			" UNION ALL SELECT 'charge', "+q.ym("c.charged_on")+", COUNT(*)"+chargesFrom+" AND "+in("c.charged_on")+" GROUP BY "+q.ym("c.charged_on"),
-		cat(wargs, []any{q.toNext}, wargs, []any{q.toNext}, wargs, q.period(), wargs, q.period(), wargs, q.period(), wargs, q.period(), wargs, q.period()), func(scan func(...any) error) error {
-			var k, m string
-			var n int64
-			if err := scan(&k, &m, &n); err != nil {
-				return err
-			}
-			if f.months[k] == nil {
-				f.months[k] = monthly{}
-			}
-			f.months[k][m] += n
-			return nil
-		})
-	if err != nil {
-		return nil, err
+	// a quarter's end needs all of them), started and ended in the period, and referrals,
+	// arrests and charges in the period (each found through an index on its date).
+	month := func(k, col, from string, args []any) (string, []any) {
+		return "SELECT '" + k + "', " + q.ym(col) + ", COUNT(*) FROM " + from + " GROUP BY " + q.ym(col), args
 	}
-	// Every count summed by quarter has the period's edges in its query, so the quarters of a
-	// period add up to its total even when it starts or ends within a month.
+	parts := [][2]any{}
+	for _, m := range []struct {
+		k, col, from string
+		args         []any
+	}{
+		{"start", "o.started_on", "operations o WHERE " + w + " AND o.started_on < ?", cat(wargs, []any{q.toNext})},
+		{"end", "o.ended_on", "operations o WHERE " + w + " AND o.ended_on < ?", cat(wargs, []any{q.toNext})},
+		{"new", "o.started_on", "operations o WHERE " + w + " AND " + in("o.started_on"), cat(wargs, q.period())},
+		{"closed", "o.ended_on", "operations o WHERE " + w + " AND " + in("o.ended_on"), cat(wargs, q.period())},
+		{"referral", "v.nrm_referred_on", "victims v WHERE " + in("v.nrm_referred_on") + " AND " + inOps("v.operation_id"), cat(q.period(), opsArgs2)},
+		{"arrest", "s.arrested_on", "suspects s WHERE " + in("s.arrested_on") + " AND " + inOps("s.operation_id"), cat(q.period(), opsArgs2)},
+		{"charge", "c.charged_on", "suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " AND " + inOps("s.operation_id"), cat(q.period(), opsArgs2)},
+	} {
+		sql, args := month(m.k, m.col, m.from, m.args)
+		parts = append(parts, [2]any{sql, args})
+	}
+	var unionSQL []string
+	var unionArgs []any
+	for _, p := range parts {
+		unionSQL = append(unionSQL, p[0].(string))
+		unionArgs = append(unionArgs, p[1].([]any)...)
+	}
+	t.add(ctx, strings.Join(unionSQL, " UNION ALL "), unionArgs, func(scan func(...any) error) error {
+		var k, m string
+		var n int64
+		if err := scan(&k, &m, &n); err != nil {
+			return err
+		}
+		if f.months[k] == nil {
+			f.months[k] = monthly{}
+		}
+		f.months[k][m] += n
+		return nil
+	})
 
 	// Training coverage: people holding a current certificate at the period's end, per course.
 	if err := q.db.Conn(ctx).Raw("SELECT id, code, title FROM courses WHERE status = 'published' OR id IN (SELECT course_id FROM certificates) ORDER BY code").Scan(&f.courses).Error; err != nil {
 		return nil, core.DBError(err)
 	}
-	err = q.scan(ctx, "SELECT organisation_id, course_id, COUNT(DISTINCT user_id) FROM certificates WHERE completed_on < ? AND (expires_on IS NULL OR expires_on >= ?) GROUP BY organisation_id, course_id",
+	t.add(ctx, "SELECT organisation_id, course_id, COUNT(DISTINCT user_id) FROM certificates WHERE completed_on < ? AND (expires_on IS NULL OR expires_on >= ?) GROUP BY organisation_id, course_id",
 		[]any{q.toNext, q.toNext}, func(scan func(...any) error) error {
 			var org, c, n int64
 			if err := scan(&org, &c, &n); err != nil {
@@ -447,12 +501,9 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.certificates[[2]int64{org, c}] = n
 			return nil
 		})
-	if err != nil {
-		return nil, err
-	}
 	// Guidance: people with an account, and acknowledgements of the current versions that ask
 	// for one.
-	err = q.scan(ctx, "SELECT organisation_id, COUNT(*) FROM users WHERE disabled_at IS NULL AND created_at < ? GROUP BY organisation_id", []any{q.toNext}, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT organisation_id, COUNT(*) FROM users WHERE disabled_at IS NULL AND created_at < ? GROUP BY organisation_id", []any{q.toNext}, func(scan func(...any) error) error {
 		var org, n int64
 		if err := scan(&org, &n); err != nil {
 			return err
@@ -460,10 +511,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		f.people[org] = n
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	err = q.scan(ctx, "SELECT u.organisation_id, COUNT(*) FROM guidance_acknowledgements a JOIN guidance_documents d ON d.current_version_id = a.version_id "+
+	t.add(ctx, "SELECT u.organisation_id, COUNT(*) FROM guidance_acknowledgements a JOIN guidance_documents d ON d.current_version_id = a.version_id "+
 		"JOIN guidance_versions gv ON gv.id = a.version_id JOIN users u ON u.id = a.user_id WHERE gv.requires_ack AND a.acknowledged_at < ? GROUP BY u.organisation_id",
 		[]any{q.toNext}, func(scan func(...any) error) error {
 			var org, n int64
@@ -473,7 +521,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.acks[org] = n
 			return nil
 		})
-	if err != nil {
+	if err := t.wait(); err != nil {
 		return nil, err
 	}
 	return f, nil
