@@ -397,26 +397,32 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			f.orders[2] += conf
 			return nil
 		})
-	// Charges in the period, and outcomes decided in it, counted per operation first.
-	cs := "(SELECT s.operation_id, c.outcome, COUNT(CASE WHEN " + in("c.charged_on") + " THEN 1 END) AS charged, COUNT(CASE WHEN " + in("c.outcome_on") + " THEN 1 END) AS decided " +
-		"FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " OR " + in("c.outcome_on") + " GROUP BY s.operation_id, c.outcome) cs"
-	t.add(ctx, "SELECT o.organisation_id, "+held+", cs.outcome, "+sum("cs.charged")+", "+sum("cs.decided")+
-		" FROM operations o JOIN "+cs+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held+", cs.outcome",
-		cat(q.period(), q.period(), q.period(), q.period(), wargs), func(scan func(...any) error) error {
-			var org, charged, decided int64
+	// Charges in the period, and outcomes decided in it, counted per operation first: each
+	// found through the index on its date, which covers what is counted.
+	charges := "(SELECT s.operation_id, COUNT(*) AS n FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " GROUP BY s.operation_id) cs"
+	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("cs.n")+" FROM operations o JOIN "+charges+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
+		cat(q.period(), wargs), func(scan func(...any) error) error {
+			var org, n int64
 			var h int
-			var outcome string
-			if err := scan(&org, &h, &outcome, &charged, &decided); err != nil {
+			if err := scan(&org, &h, &n); err != nil {
 				return err
 			}
-			var convicted int64
+			add(f.justice, key(org, h), 3, 0, n, 0)
+			return nil
+		})
+	outcomes := "(SELECT s.operation_id, c.outcome, COUNT(*) AS n FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.outcome_on") + " AND c.outcome <> '' GROUP BY s.operation_id, c.outcome) cs"
+	t.add(ctx, "SELECT o.organisation_id, "+held+", cs.outcome, "+sum("cs.n")+" FROM operations o JOIN "+outcomes+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held+", cs.outcome",
+		cat(q.period(), wargs), func(scan func(...any) error) error {
+			var org, n int64
+			var h int
+			var outcome string
+			if err := scan(&org, &h, &outcome, &n); err != nil {
+				return err
+			}
 			if outcome == "convicted_plea" || outcome == "convicted_trial" {
-				convicted = decided
+				add(f.justice, key(org, h), 3, 0, 0, n)
 			}
-			add(f.justice, key(org, h), 3, 0, charged, convicted)
-			if outcome != "" {
-				f.outcomes[outcome] += decided
-			}
+			f.outcomes[outcome] += n
 			return nil
 		})
 
@@ -429,12 +435,23 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	decided := "(SELECT c.outcome_on AS on_day, " + firstRef + " AS first_ref FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE c.outcome <> '' AND " +
 		in("c.outcome_on") + " AND " + inOps("s.operation_id") + ") f"
 	fd := q.days("f.first_ref", "f.on_day")
-	t.add(ctx,
-		"SELECT 'rg', "+rg+", COUNT(*) FROM victims v WHERE "+in("v.rg_decided_on")+" AND v.nrm_referred_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+rg+
-			" UNION ALL SELECT 'cg', "+cg+", COUNT(*) FROM victims v WHERE "+in("v.cg_decided_on")+" AND v.rg_decided_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+cg+
-			" UNION ALL SELECT 'charge', "+fd+", COUNT(*) FROM "+charged+" WHERE f.first_ref <= f.on_day GROUP BY "+fd+
-			" UNION ALL SELECT 'outcome', "+fd+", COUNT(*) FROM "+decided+" WHERE f.first_ref <= f.on_day GROUP BY "+fd,
-		cat(q.period(), opsArgs2, q.period(), opsArgs2, q.period(), opsArgs2, q.period(), opsArgs2), func(scan func(...any) error) error {
+	medianFn := func(scan func(...any) error) error {
+		var k string
+		var d, n int64
+		if err := scan(&k, &d, &n); err != nil {
+			return err
+		}
+		if f.medians[k] == nil {
+			f.medians[k] = histogram{}
+		}
+		f.medians[k][d] += n
+		return nil
+	}
+	t.add(ctx, "SELECT 'rg', "+rg+", COUNT(*) FROM victims v WHERE "+in("v.rg_decided_on")+" AND v.nrm_referred_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+rg, cat(q.period(), opsArgs2), medianFn)
+	t.add(ctx, "SELECT 'cg', "+cg+", COUNT(*) FROM victims v WHERE "+in("v.cg_decided_on")+" AND v.rg_decided_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+cg, cat(q.period(), opsArgs2), medianFn)
+	t.add(ctx, "SELECT 'charge', "+fd+", COUNT(*) FROM "+charged+" WHERE f.first_ref <= f.on_day GROUP BY "+fd, cat(q.period(), opsArgs2), medianFn)
+	t.add(ctx, "SELECT 'outcome', "+fd+", COUNT(*) FROM "+decided+" WHERE f.first_ref <= f.on_day GROUP BY "+fd,
+		cat(q.period(), opsArgs2), func(scan func(...any) error) error {
 			var k string
 			var d, n int64
 			if err := scan(&k, &d, &n); err != nil {
