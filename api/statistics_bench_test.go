@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func BenchmarkNationalDashboard(b *testing.B) {
 	national := a.SignedIn(b, apitest.UserSpec{Org: "modern-slavery-and-organised-immigration-crime-unit", Roles: []string{"analyst"}})
 
 	var took []time.Duration
+	cpu0 := cpuTime()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/statistics", nil)
 		req.AddCookie(&http.Cookie{Name: "msphub_session", Value: national.Cookie})
@@ -50,9 +52,22 @@ func BenchmarkNationalDashboard(b *testing.B) {
 			b.Fatalf("dashboard: %d %.300s", w.Code, w.Body.String())
 		}
 	}
+	// CPU time per request (all goroutines: the queries run side by side) says what a request
+	// costs whatever else the machine is doing; wall-clock percentiles are the target.
+	cpu := float64((cpuTime() - cpu0).Microseconds()) / 1000 / float64(len(took))
 	slices.Sort(took)
 	pct := func(p float64) float64 { return float64(took[int(p*float64(len(took)-1))].Microseconds()) / 1000 }
-	b.Logf("p50 %.1f ms, p95 %.1f ms, slowest %.1f ms over %d requests", pct(0.5), pct(0.95), pct(1), len(took))
+	b.Logf("p50 %.1f ms, p95 %.1f ms, slowest %.1f ms over %d requests; %.1f ms of CPU per request", pct(0.5), pct(0.95), pct(1), len(took), cpu)
+	b.ReportMetric(cpu, "cpu-ms/op")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
+}
+
+// cpuTime is the CPU time this process (and, on SQLite, its embedded database) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

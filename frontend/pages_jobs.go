@@ -12,6 +12,7 @@ import (
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/mail"
+	"github.com/msptp/msphub/models/statistics"
 	"github.com/msptp/msphub/models/training"
 )
 
@@ -57,6 +58,7 @@ var jobLabels = map[string]string{
 	casefile.JobExpireCPSShares:         "Record CPS shares that have ended",
 	casefile.JobRemindCPSActions:        "Remind case teams of CPS actions due",
 	mail.JobDeliverOutbox:               "Send notifications by email",
+	statistics.JobMonthlyReports:        "Make the monthly national picture reports",
 }
 
 // Label says what the job does.

@@ -219,9 +219,12 @@ func slug(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
+// JobMonthlyReports names the job that makes the monthly reports.
+const JobMonthlyReports = "statistics-monthly-reports"
+
 // Jobs are the national picture's background jobs.
 func (s *Service) Jobs() []core.Job {
-	return []core.Job{{Name: "statistics-monthly-reports", Every: time.Hour, Run: s.MonthlyReports}}
+	return []core.Job{{Name: JobMonthlyReports, Every: time.Hour, Run: s.MonthlyReports}}
 }
 
 // MonthlyReports makes, from the first of each month, the reports of the month before: the
