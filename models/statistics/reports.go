@@ -229,11 +229,20 @@ func (s *Service) Jobs() []core.Job {
 
 // MonthlyReports makes, from the first of each month, the reports of the month before: the
 // national one and one per region (each ROCU's). It makes only those missing, so it is safe to
-// run again and on several replicas (the unique index keeps one per month and scope).
+// run again and on several replicas (the unique index keeps one per month and scope). Before any
+// operation is recorded it makes none.
 func (s *Service) MonthlyReports(ctx context.Context) (string, error) {
 	now := s.d.Now().In(core.London)
 	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	month := start.Format("2006-01")
+	// Until the first operation is recorded there is no picture to report.
+	var any []int64
+	if err := s.d.DB.Conn(ctx).Raw("SELECT id FROM operations LIMIT 1").Scan(&any).Error; err != nil {
+		return "", core.DBError(err)
+	}
+	if len(any) == 0 {
+		return "no operations recorded yet: no reports made", nil
+	}
 	var orgs []org
 	if err := s.d.DB.Conn(ctx).Raw("SELECT id, name, kind, region FROM organisations ORDER BY name, id").Scan(&orgs).Error; err != nil {
 		return "", core.DBError(err)
