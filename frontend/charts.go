@@ -79,12 +79,37 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-var svgOpen = regexp.MustCompile(`<svg\b[^>]*>`)
+var (
+	svgOpen  = regexp.MustCompile(`<svg\b[^>]*>`)
+	svgStyle = regexp.MustCompile(`style="([^"]*)"`)
+	cssProp  = regexp.MustCompile(`^[a-z-]+$`)
+)
+
+// presentation turns the library's inline style attributes into SVG presentation attributes
+// (stroke="…", fill="…"), which the Content-Security-Policy (style-src 'self') allows.
+func presentation(svg string) string {
+	return svgStyle.ReplaceAllStringFunc(svg, func(m string) string {
+		decls := svgStyle.FindStringSubmatch(m)[1]
+		var attrs []string
+		for _, d := range strings.Split(decls, ";") {
+			k, v, ok := strings.Cut(d, ":")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || !cssProp.MatchString(k) || strings.ContainsAny(v, `"<>&`) {
+				continue
+			}
+			if k == "font-family" {
+				v = "arial, sans-serif"
+			}
+			attrs = append(attrs, k+`="`+v+`"`)
+		}
+		return strings.Join(attrs, " ")
+	})
+}
 
 // accessibleSVG gives the library's SVG an accessible name and description, escapes both, and
 // drops anything but the drawing (the XML prolog).
 func accessibleSVG(svg []byte, id, title, desc string) template.HTML {
-	s := string(svg)
+	s := presentation(string(svg))
 	if i := strings.Index(s, "<svg"); i > 0 {
 		s = s[i:]
 	}
