@@ -60,6 +60,7 @@ bench-suites:
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'CaseList100k' -benchtime 200x -timeout 60m ./models/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkGuidanceLibrary$$' -benchtime 200x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkImport5000Rows$$' -benchtime 1x -timeout 60m ./models/operations/
+	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkNationalDashboard$$' -benchtime 50x -timeout 60m ./api/
 	@echo "== Benchmarks on PostgreSQL + MinIO"
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
@@ -70,6 +71,7 @@ bench-suites:
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'CaseList100k' -benchtime 200x -timeout 60m ./models/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkGuidanceLibrary$$' -benchtime 200x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkImport5000Rows$$' -benchtime 1x -timeout 60m ./models/operations/
+	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkNationalDashboard$$' -benchtime 50x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'ListPageThroughReplicas' -benchtime 4000x -timeout 60m ./cmd/msphub/
 
 clean:

@@ -46,6 +46,7 @@ type Pages interface {
 	JobsPages
 	OIDCPages
 	OperationsImportPages
+	StatisticsPages
 }
 
 // OperationPages are the pages of the operations database (issue 12), and the outcome of a

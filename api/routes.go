@@ -171,6 +171,23 @@ func addRoutes(e *gin.Engine, app *App) {
 	v1.POST("/operations/import", append(importUpload, handleOperationsImport(s.OperationsImport, app.Cfg.MaxAttachmentBytes))...)
 	v1.GET("/operations/import/template.xlsx", HandleOperationsImportTemplate(s.OperationsImport))
 
+	// National picture (issue 12): analysts' counts with disclosure control, its downloads and
+	// the monthly reports. Pages and API share the download handlers.
+	st := s.Statistics
+	in.GET("/statistics", p.Statistics())
+	in.GET("/statistics/definitions", p.StatisticsDefinitions())
+	in.GET("/statistics/download.xlsx", HandleStatisticsXLSX(st))
+	in.GET("/statistics/tables/:table/download.csv", HandleStatisticsCSV(st))
+	in.GET("/statistics/reports", p.StatisticsReports())
+	in.POST("/statistics/reports", p.StatisticsReportCreate())
+	in.GET("/statistics/reports/:id/download", HandleStatisticsReport(st))
+	v1.GET("/statistics", handleStatistics(st))
+	v1.GET("/statistics/download.xlsx", HandleStatisticsXLSX(st))
+	v1.GET("/statistics/tables/:table/download.csv", HandleStatisticsCSV(st))
+	v1.GET("/statistics/reports", forActor(st.Reports))
+	v1.POST("/statistics/reports", withBody(http.StatusCreated, reportCreate(st)))
+	v1.GET("/statistics/reports/:id/download", HandleStatisticsReport(st))
+
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))
 	e.NoMethod(func(c *gin.Context) {
 		// A page reloaded or gone back to after a failed form post asks for the action's

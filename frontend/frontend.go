@@ -188,6 +188,9 @@ func navFor(a *core.Actor, reach models.Reach, current string) []govuk.NavItem {
 	if reach.Organisations {
 		add("Organisations", "/organisations")
 	}
+	if reach.Statistics {
+		add("National picture", "/statistics")
+	}
 	if reach.Jobs {
 		add("Jobs", "/admin/jobs")
 	}
@@ -200,6 +203,7 @@ func navFor(a *core.Actor, reach models.Reach, current string) []govuk.NavItem {
 
 // flashes are the success messages a redirect can leave: keys, never text from a request.
 var flashes = map[string]string{
+	"report-made":       "The report has been made. It is at the top of the list.",
 	"signed-out":        "You have signed out.",
 	"signed-out-all":    "You have signed out of every session.",
 	"password-set":      "Your password is set. Sign in with it now.",
@@ -443,6 +447,7 @@ func viewFuncs() template.FuncMap {
 		"date":         formatDate,
 		"dateTime":     formatDateTime,
 		"operation":    casefile.OperationTitle,
+		"humanBytes":   core.HumanBytes,
 	}
 }
 

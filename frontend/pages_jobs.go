@@ -12,6 +12,7 @@ import (
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/mail"
+	"github.com/msptp/msphub/models/statistics"
 	"github.com/msptp/msphub/models/training"
 )
 
@@ -59,6 +60,7 @@ var jobLabels = map[string]string{
 	casefile.JobRemindCPSActions:                 "Remind case teams of CPS actions due",
 	casefile.JobRemindCPSShares:                  "Remind supervisors and CPS liaisons of shares about to end",
 	mail.JobDeliverOutbox:                        "Send notifications by email",
+	statistics.JobMonthlyReports:                 "Make the monthly national picture reports",
 }
 
 // Label says what the job does.

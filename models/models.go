@@ -14,6 +14,7 @@ import (
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/mail"
 	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/statistics"
 	"github.com/msptp/msphub/models/training"
 	"github.com/msptp/msphub/policies"
 )
@@ -28,6 +29,7 @@ type Services struct {
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
 	Operations    *operations.Service
+	Statistics    *statistics.Service
 	Monitor       *core.Monitor
 	Jobs          *core.Jobs
 	Mail          *mail.Service // nil when no mail relay is configured
@@ -58,11 +60,12 @@ func New(d core.Deps) *Services {
 		Jobs:             core.NewJobs(d, audit),
 		Mail:             mail.New(d, id.Users.EmailComposers()),
 		OperationsImport: operations.NewImporter(d, audit),
+		Statistics:       statistics.New(d, audit, d.Config.StatsThreshold),
 		authz:            d.Authz,
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Statistics.Jobs()}
 	if s.Mail != nil {
 		jobs = append(jobs, s.Mail.Jobs())
 	}

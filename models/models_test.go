@@ -12,7 +12,7 @@ import (
 // defines a small interface and the wiring in this package passes the implementation in.
 func TestDomainsImportNoOtherDomain(t *testing.T) {
 	const models = "github.com/msptp/msphub/models/"
-	domains := []string{"identity", "guidance", "training", "casefile", "mail", "operations"}
+	domains := []string{"identity", "guidance", "training", "casefile", "mail", "operations", "statistics"}
 	for _, d := range domains {
 		out, err := exec.Command("go", "list", "-deps", models+d).CombinedOutput()
 		if err != nil {

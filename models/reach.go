@@ -22,6 +22,7 @@ type Reach struct {
 	Organisations bool `json:"organisations,omitempty"`  // add and change organisations (Organisations.MayManage)
 	Jobs          bool `json:"jobs,omitempty"`           // the background jobs (Jobs.List)
 	Audit         bool `json:"audit,omitempty"`          // the audit log (Audit.List)
+	Statistics    bool `json:"statistics,omitempty"`     // the national picture (Statistics.Dashboard, as Statistics.MayRead asks)
 }
 
 // Reach says which sections who can reach. Anyone signed in may call it.
@@ -47,5 +48,6 @@ func (s *Services) Reach(ctx context.Context, who core.Actor) Reach {
 		Organisations: may(policies.ActUpdate, policies.Object{Type: "organisation"}),
 		Jobs:          may(policies.ActRead, policies.Object{Type: "job"}),
 		Audit:         may(policies.ActRead, policies.Object{Type: "audit"}),
+		Statistics:    may(policies.ActRead, policies.Object{Type: "statistics", Org: own, Classification: policies.OfficialSensitive}),
 	}
 }

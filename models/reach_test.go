@@ -29,7 +29,7 @@ func TestReachFollowsThePolicy(t *testing.T) {
 		policies.RoleTrainer:          with(func(r *Reach) { r.Teaching = true }),
 		policies.RoleGuidanceEditor:   everyone,
 		policies.RoleGuidanceApprover: everyone,
-		policies.RoleAnalyst:          everyone,
+		policies.RoleAnalyst:          with(func(r *Reach) { r.Statistics = true }),
 		policies.RoleOrgAdmin:         with(func(r *Reach) { r.People = true }),
 		policies.RoleAdmin:            with(func(r *Reach) { r.People, r.Organisations, r.Jobs = true, true, true }),
 		policies.RoleAuditor:          with(func(r *Reach) { r.Audit = true }),

@@ -43,6 +43,7 @@ type config struct {
 	MaxMaterialBytes   byteSize
 	MaxEvidenceBytes   byteSize
 	MaxUploads         int
+	StatsThreshold     int
 	ShutdownTimeout    time.Duration
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
@@ -93,6 +94,7 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	c.MaxEvidenceBytes = 5 << 30
 	fs.Var(&c.MaxEvidenceBytes, "max-evidence-bytes", "largest evidence file")
 	fs.IntVar(&c.MaxUploads, "max-uploads", 8, "uploads streamed at once; more wait their turn")
+	fs.IntVar(&c.StatsThreshold, "stats-threshold", 5, "national picture: counts from 1 to this minus one are suppressed ([c])")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 30*time.Minute, "a session unused this long ends")
 	fs.DurationVar(&c.SessionMaxAge, "session-max-age", 12*time.Hour, "a session ends this long after sign-in, however busy")
@@ -168,6 +170,9 @@ func (c *config) validate() error {
 		if n <= 0 {
 			return settingError(name, errors.New("must be more than zero"))
 		}
+	}
+	if c.StatsThreshold < 2 || c.StatsThreshold > 100 {
+		return settingError("stats-threshold", errors.New("must be from 2 to 100"))
 	}
 	if c.MaxUploads < 1 {
 		return settingError("max-uploads", errors.New("must be at least 1"))

@@ -192,6 +192,7 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *core.D
 		Config: core.Config{
 			PublicURL:              cfg.PublicURL,
 			SessionIdleTimeout:     cfg.SessionIdleTimeout,
+			StatsThreshold:         cfg.StatsThreshold,
 			SessionAbsoluteTimeout: cfg.SessionMaxAge,
 		},
 	}), authz, nil

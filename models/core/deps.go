@@ -18,6 +18,7 @@ type Config struct {
 	SessionIdleTimeout     time.Duration // a session unused this long ends; default 30 minutes
 	SessionAbsoluteTimeout time.Duration // a session ends this long after sign-in; default 12 hours
 	PublicURL              string        // base of links handed out (setup, set-password)
+	StatsThreshold         int           // disclosure threshold of the national picture: counts under it show as [c]; default 5
 }
 
 func (c Config) WithDefaults() Config {
@@ -26,6 +27,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.SessionAbsoluteTimeout == 0 {
 		c.SessionAbsoluteTimeout = 12 * time.Hour
+	}
+	if c.StatsThreshold == 0 {
+		c.StatsThreshold = 5
 	}
 	return c
 }

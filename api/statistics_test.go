@@ -1,0 +1,174 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/models/statistics"
+	"github.com/msptp/msphub/models/statistics/statisticstest"
+)
+
+// statsResponses collects every statistics response a test sees, to scan them all for records.
+type statsResponses struct {
+	bodies map[string]string
+}
+
+func (r *statsResponses) keep(what string, w *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+	if r.bodies == nil {
+		r.bodies = map[string]string{}
+	}
+	body := w.Body.String()
+	if strings.Contains(w.Header().Get("Content-Type"), "spreadsheetml") {
+		body = "" // scanned as text below
+	}
+	r.bodies[what] = body
+	return w
+}
+
+// scan fails when any kept response holds a seeded reference or name.
+func (r *statsResponses) scan(t *testing.T) {
+	t.Helper()
+	if len(r.bodies) < 5 {
+		t.Fatalf("only %d responses kept: the scan proves little", len(r.bodies))
+	}
+	for what, body := range r.bodies {
+		statisticstest.NoRecord(t, what, body)
+	}
+}
+
+// seedPicture puts operations of Devon and Cornwall (ten, two victims each), of Dorset (three)
+// and five covert live ones of Devon and Cornwall straight into the tables, in 2026 Q1.
+func seedPicture(t *testing.T, a *apitest.App) {
+	t.Helper()
+	lead := a.NewUser(t, apitest.UserSpec{Roles: []string{"officer"}})
+	s := statisticstest.Seeder{DB: a.DB, User: lead.ID}
+	devon, dorset := a.Org(t, "devon-and-cornwall-police"), a.Org(t, "dorset-police")
+	for i := range 10 {
+		s.Insert(t, statisticstest.Operation{Org: devon, Ref: fmt.Sprintf("DC-OPEN-%d", i), Name: fmt.Sprintf("Operation Kestrel %d", i), Started: "2026-01-10", Types: []string{"labour"},
+			Victims: []statisticstest.Victim{
+				{Ref: fmt.Sprintf("DC-V-%d-a", i), Age: "25-34", Sex: "male", Nationality: "AL", Referred: "2026-01-20", RGOn: "2026-02-01", RG: "positive"},
+				{Ref: fmt.Sprintf("DC-V-%d-b", i), Age: "18-24", Sex: "female", Nationality: "VN", Referred: "2026-01-25"},
+			},
+			Suspects: []statisticstest.Suspect{{Ref: fmt.Sprintf("DC-S-%d", i), Arrested: "2026-02-10", Charges: []statisticstest.Charge{{On: "2026-03-01", Outcome: "convicted_plea", OutcomeOn: "2026-03-20"}}}},
+		})
+	}
+	for i := range 3 {
+		s.Insert(t, statisticstest.Operation{Org: dorset, Ref: fmt.Sprintf("DP-%d", i), Name: fmt.Sprintf("Operation Plover %d", i), Started: "2026-01-15", Types: []string{"sexual"}})
+	}
+	for i := range 5 {
+		s.Insert(t, statisticstest.Operation{Org: devon, Ref: fmt.Sprintf("DC-COVERT-%d", i), Name: fmt.Sprintf("Operation Nightjar %d", i), Started: "2026-02-01", Covert: true, Types: []string{"sexual"},
+			Victims: []statisticstest.Victim{{Ref: fmt.Sprintf("COVERT-V-%d", i), Age: "35-44", Sex: "female", Nationality: "RO"}}})
+	}
+}
+
+func rowCells(t *testing.T, d statistics.Dashboard, table, label string) []statistics.Cell {
+	t.Helper()
+	tb, ok := d.Table(table)
+	if !ok {
+		t.Fatalf("no table %s", table)
+	}
+	for _, r := range tb.Rows {
+		if r.Label == label {
+			return r.Cells
+		}
+	}
+	t.Fatalf("table %s: no row %q", table, label)
+	return nil
+}
+
+// A regional analyst sees the region's chart and table, and downloads them; a national analyst
+// downloads the monthly PDF. Nothing any of them receives names a record.
+func TestNationalPictureJourney(t *testing.T) {
+	a := apitest.New(t)
+	seedPicture(t, a)
+	var kept statsResponses
+	regional := a.SignedIn(t, apitest.UserSpec{Org: "south-west-regional-organised-crime-unit", Roles: []string{"analyst"}})
+	national := a.SignedIn(t, apitest.UserSpec{Org: "modern-slavery-and-organised-immigration-crime-unit", Roles: []string{"analyst"}})
+
+	// The API: counts of the region, the covert operations nowhere, Dorset's 3 withheld.
+	var d statistics.Dashboard
+	apitest.Want(t, kept.keep("api regional", a.API(t, regional, "GET", "/api/v1/statistics?quarter=2026-Q1", "")), "GET /api/v1/statistics", 200, &d)
+	if d.Scope.Level != statistics.LevelRegion || d.Scope.Name != "South West" {
+		t.Fatalf("scope = %+v", d.Scope)
+	}
+	if c := rowCells(t, d, "operations-by-force", "Total"); c[1].Value != 13 || c[1].Suppressed {
+		t.Fatalf("new operations in the region = %+v, want 13", c[1])
+	}
+	if c := rowCells(t, d, "operations-by-force", "Dorset Police"); !c[1].Suppressed {
+		t.Fatalf("Dorset = %+v, want suppressed", c[1])
+	}
+	if !strings.Contains(kept.bodies["api regional"], `{"suppressed":true}`) || strings.Contains(kept.bodies["api regional"], "Not attributed") {
+		t.Fatal("the JSON shows suppression wrongly, or a held-back row to a regional analyst")
+	}
+
+	// The page: a chart as an accessible SVG and the same figures in a table.
+	b := regional.Browser()
+	page := kept.keep("page regional", b.Get(t, "/statistics?quarter=2026-Q1")).Body.String()
+	for _, want := range []string{`<svg role="img"`, `<title id="chart-operations-by-force-title">`, `<desc id="chart-operations-by-force-desc">`,
+		`<th scope="row" class="govuk-table__header app-table__header--plain">Dorset Police</th>`, `<abbr title="suppressed">[c]</abbr>`,
+		`href="/statistics/definitions#operations-new"`, `National picture`, "OFFICIAL-SENSITIVE", "not drawn"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the dashboard page lacks %q", want)
+		}
+	}
+	// Downloads: XLSX of every table and CSV of one, marked, suppressed.
+	x := b.Get(t, "/statistics/download.xlsx?quarter=2026-Q1")
+	if x.Code != 200 {
+		t.Fatalf("xlsx: %d", x.Code)
+	}
+	xlsx := statisticstest.XLSXText(t, x.Body.Bytes())
+	kept.bodies["xlsx regional"] = xlsx
+	if !strings.Contains(xlsx, "OFFICIAL-SENSITIVE") || !strings.Contains(xlsx, "Dorset Police\t[c]") {
+		t.Fatalf("the workbook is not marked or not suppressed:\n%.800s", xlsx)
+	}
+	csv := kept.keep("csv regional", b.Get(t, "/statistics/tables/operations-by-force/download.csv?quarter=2026-Q1"))
+	if csv.Code != 200 || !strings.HasPrefix(csv.Body.String(), "OFFICIAL-SENSITIVE") || !strings.Contains(csv.Body.String(), "Dorset Police,[c],[c],0") {
+		t.Fatalf("csv: %d\n%s", csv.Code, csv.Body.String())
+	}
+	kept.keep("definitions", b.Get(t, "/statistics/definitions"))
+	// A bad filter is every problem at once, in the error summary.
+	bad := kept.keep("page bad filter", b.Get(t, "/statistics?quarter=soon&exploitation=piracy&force=abc"))
+	if bad.Code != 422 || !strings.Contains(bad.Body.String(), "govuk-error-summary") || !strings.Contains(bad.Body.String(), "Enter a quarter like 2026-Q3") ||
+		!strings.Contains(bad.Body.String(), "Choose a type of exploitation from the list") {
+		t.Fatalf("bad filter: %d\n%s", bad.Code, bad.Body.String()[strings.Index(bad.Body.String(), "main-content\""):])
+	}
+	kept.keep("api bad filter", a.API(t, regional, "GET", "/api/v1/statistics?force=1&region=London", ""))
+
+	// The national analyst: the monthly job makes the reports; the PDF downloads, marked.
+	if _, err := a.Services.Statistics.MonthlyReports(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var list statistics.ReportList
+	apitest.Want(t, kept.keep("api reports", a.API(t, national, "GET", "/api/v1/statistics/reports", "")), "GET reports", 200, &list)
+	if len(list.Reports) != 11 {
+		t.Fatalf("reports = %d, want 11 (national and ten regions)", len(list.Reports))
+	}
+	nb := national.Browser()
+	reports := kept.keep("page reports", nb.Get(t, "/statistics/reports")).Body.String()
+	link := fmt.Sprintf("/statistics/reports/%d/download", list.Reports[len(list.Reports)-1].ID)
+	if !strings.Contains(reports, link) {
+		t.Fatalf("the reports page lacks %s", link)
+	}
+	pdf := kept.keep("pdf", nb.Get(t, link))
+	if pdf.Code != 200 || pdf.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body.String(), "%PDF") {
+		t.Fatalf("pdf: %d %s", pdf.Code, pdf.Header().Get("Content-Type"))
+	}
+	// A report made on demand, through the page.
+	made := nb.Submit(t, "/statistics/reports", url.Values{"month": {list.Months[1]}})
+	if made.Code != 303 {
+		t.Fatalf("make a report: %d\n%s", made.Code, made.Body.String())
+	}
+	regionalList := kept.keep("api regional reports", a.API(t, regional, "GET", "/api/v1/statistics/reports", "")).Body.String()
+	if strings.Count(regionalList, `"id":`) != 1 {
+		t.Fatalf("a regional analyst sees other areas' reports: %s", regionalList)
+	}
+	if w := a.API(t, regional, "GET", "/api/v1/statistics/reports/"+fmt.Sprint(list.Reports[0].ID)+"/download", ""); list.Reports[0].Scope != "South West" && w.Code != 404 {
+		t.Fatalf("another area's report: %d, want 404", w.Code)
+	}
+	kept.keep("api national", a.API(t, national, "GET", "/api/v1/statistics?quarter=2026-Q1", ""))
+	kept.scan(t)
+}

@@ -1,0 +1,96 @@
+//go:build browser
+
+// Browser journey of the national picture: a regional analyst finds it in the navigation, sees
+// the region's charts and tables, filters them (a bad filter shows its errors), reads how the
+// figures are made and downloads the workbook; a national analyst makes a report and downloads
+// the monthly PDF. Every page passes axe, with JavaScript on and off; an officer is refused.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/statistics/statisticstest"
+	"github.com/msptp/msphub/policies"
+)
+
+func TestBrowserNationalPicture(t *testing.T) {
+	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
+		ctx := context.Background()
+		lead := s.newPerson(t, "Lee Lead", "lee.lead@devon.example.police.uk", "devon-and-cornwall-police", policies.RoleOfficer)
+		var devon, dorset int64
+		s.app.db.Gorm().Table("organisations").Select("id").Where("slug = ?", "devon-and-cornwall-police").Scan(&devon)
+		s.app.db.Gorm().Table("organisations").Select("id").Where("slug = ?", "dorset-police").Scan(&dorset)
+		seed := statisticstest.Seeder{DB: s.app.db, User: lead.ID}
+		for i := range 8 {
+			seed.Insert(t, statisticstest.Operation{Org: devon, Ref: fmt.Sprintf("DC-OPEN-%d", i), Name: fmt.Sprintf("Operation Kestrel %d", i), Started: "2026-10-05", Types: []string{"labour"},
+				Victims: []statisticstest.Victim{{Ref: fmt.Sprintf("DC-V-%d", i), Age: "25-34", Sex: "male", Nationality: "AL", Referred: "2026-10-10"}}})
+		}
+		for i := range 2 {
+			seed.Insert(t, statisticstest.Operation{Org: dorset, Ref: fmt.Sprintf("DP-%d", i), Name: fmt.Sprintf("Operation Plover %d", i), Started: "2026-10-07", Types: []string{"sexual"}})
+		}
+		regional := s.newPerson(t, "Rita Region", "rita.region@rocu.example.police.uk", "south-west-regional-organised-crime-unit", policies.RoleAnalyst)
+		national := s.newPerson(t, "Nia Nation", "nia.nation@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAnalyst)
+		officer := s.newPerson(t, "Olu Officer", "olu.officer@devon.example.police.uk", "devon-and-cornwall-police", policies.RoleOfficer)
+
+		b := newTab(t, s.base, js)
+		b.signInAs(regional)
+		b.checkPage("national picture", b.press("National picture"), http.StatusOK, "The national picture")
+		b.expectPath("national picture", "/statistics")
+		if !b.has(`svg[role="img"] title`) || !b.has(`table.govuk-table caption`) {
+			t.Error("the dashboard has no accessible chart or table")
+		}
+		b.expectText("national picture", "#main-content", "Dorset Police")
+		b.expectText("national picture", "#main-content", "[c]")
+		b.checkPage("national picture, bad filter", b.visit("/statistics?quarter=soon&exploitation=piracy"), http.StatusUnprocessableEntity, "The national picture")
+		b.checkPage("how these figures are made", b.visit("/statistics/definitions"), http.StatusOK, "How these figures are made")
+		b.checkPage("national picture, filtered", b.visit("/statistics?exploitation=labour"), http.StatusOK, "The national picture")
+		name, body := b.download("Download every table as a spreadsheet (XLSX, OFFICIAL-SENSITIVE)")
+		if !strings.HasSuffix(name, ".xlsx") || !bytes.HasPrefix(body, []byte("PK")) {
+			t.Errorf("the workbook: %s, %d bytes", name, len(body))
+		}
+		statisticstest.NoRecord(t, "workbook", statisticstest.XLSXText(t, body))
+		b.checkPage("reports, regional", b.visit("/statistics/reports"), http.StatusOK, "National picture reports")
+		b.done()
+
+		// The national analyst: the monthly job has made the reports; one is made on request.
+		if _, err := s.app.services.Statistics.MonthlyReports(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n := b.freshTab()
+		n.signInAs(national)
+		n.checkPage("reports", n.visit("/statistics/reports"), http.StatusOK, "National picture reports")
+		n.checkPage("reports, one made", n.press("Make a report for your area"), http.StatusOK, "National picture reports")
+		labels := n.texts(`a[href$="/download"]`)
+		var label string
+		for _, l := range labels {
+			if strings.Contains(l, "England and Wales") {
+				label = l
+				break
+			}
+		}
+		if label == "" {
+			t.Fatalf("no national report to download among %q", labels)
+		}
+		name, body = n.download(label)
+		if !strings.HasSuffix(name, ".pdf") || !bytes.HasPrefix(body, []byte("%PDF")) || !bytes.Contains(body, []byte("OFFICIAL-SENSITIVE")) {
+			t.Errorf("the report: %s, %d bytes", name, len(body))
+		}
+		statisticstest.NoRecord(t, "report", string(body))
+		n.done()
+
+		// An officer is not offered the national picture, and is refused it.
+		o := b.freshTab()
+		o.signInAs(officer)
+		if o.has(`.govuk-service-navigation a[href="/statistics"]`) {
+			t.Error("the navigation offers the national picture to an officer")
+		}
+		o.checkPage("national picture, as an officer", o.visit("/statistics"), http.StatusForbidden, "Forbidden")
+		o.done()
+	})
+}
