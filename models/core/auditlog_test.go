@@ -303,14 +303,18 @@ func TestAuditVerifyNamesTampering(t *testing.T) {
 	}{
 		{name: "untouched", tamper: func(*testing.T, *auditFixture) {}},
 		{
-			name:   "an event edited",
-			tamper: func(t *testing.T, f *auditFixture) { f.tamper(t, "UPDATE audit_events SET object_id = '999' WHERE seq = 3") },
-			kind:   core.AuditEdited, first: "edited: event 3 (id ",
+			name: "an event edited",
+			tamper: func(t *testing.T, f *auditFixture) {
+				f.tamper(t, "UPDATE audit_events SET object_id = '999' WHERE seq = 3")
+			},
+			kind: core.AuditEdited, first: "edited: event 3 (id ",
 		},
 		{
-			name:   "an actor erased",
-			tamper: func(t *testing.T, f *auditFixture) { f.tamper(t, "UPDATE audit_events SET actor_id = NULL WHERE seq = 4") },
-			kind:   core.AuditEdited, first: "edited: event 4 (id ",
+			name: "an actor erased",
+			tamper: func(t *testing.T, f *auditFixture) {
+				f.tamper(t, "UPDATE audit_events SET actor_id = NULL WHERE seq = 4")
+			},
+			kind: core.AuditEdited, first: "edited: event 4 (id ",
 		},
 		{
 			// The forger recomputes the leaf hash: the event is self-consistent, but the next
