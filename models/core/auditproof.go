@@ -231,3 +231,12 @@ func ParseHash(s string) (tlog.Hash, error) {
 	copy(h[:], b)
 	return h, nil
 }
+
+// PublicKey is the verifier key auditors check checkpoints with (note format), or "" when the
+// log has no key.
+func (a *Audit) PublicKey() string {
+	if a.key == nil {
+		return ""
+	}
+	return a.key.Public()
+}
