@@ -72,14 +72,17 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
 	}
-	if res.Note != "" {
-		fmt.Fprintf(stdout, "note: %s\n", res.Note)
+	note := func() {
+		if res.Note != "" {
+			fmt.Fprintf(stdout, "note: %s\n", res.Note)
+		}
 	}
 	if !res.Intact() {
 		fmt.Fprintf(stdout, "audit log BROKEN: %d problems\n", len(res.Problems))
 		for _, p := range res.Problems {
 			fmt.Fprintf(stdout, "  %s\n", p)
 		}
+		note()
 		return fmt.Errorf("audit log broken: %s", res.Problem)
 	}
 	head := res.Head
@@ -91,6 +94,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, " (latest: number %d, %d events)", res.Latest.Number, res.Latest.TreeSize)
 	}
 	fmt.Fprintf(stdout, ", %d events waiting for the sequencer\n", res.Waiting)
+	note()
 	return nil
 }
 
