@@ -89,7 +89,7 @@ func TestBadConfigurationNamesTheSetting(t *testing.T) {
 			want string
 		}{"wrong S3 credentials", base(map[string]string{"MSPHUB_S3_ENDPOINT": s3.Endpoint, "MSPHUB_S3_BUCKET": s3.Bucket,
 			"MSPHUB_S3_ACCESS_KEY": s3.AccessKey, "MSPHUB_S3_SECRET_KEY": "wrong-secret", "MSPHUB_S3_TLS": "false",
-			"MSPHUB_MASTER_KEY": modelstest.MasterKey(t)}), "MSPHUB_S3_ACCESS_KEY (--s3-access-key): the S3 store refused"})
+			"MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t)}), "MSPHUB_S3_ACCESS_KEY (--s3-access-key): the S3 store refused"})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
