@@ -54,6 +54,7 @@ bench-suites:
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench . -benchtime 100000x -timeout 60m ./policies/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'Password|CheckPassword' -benchtime 20x -timeout 60m ./models/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
+	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'AuditSequence' -benchtime 1x -timeout 60m ./models/core/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'EnrolmentContention' -benchtime 3x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'Catalogue16Readers' -benchtime 2000x -timeout 60m ./api/
@@ -64,6 +65,7 @@ bench-suites:
 	@echo "== Benchmarks on PostgreSQL + MinIO"
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
+	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditSequence' -benchtime 1x -timeout 60m ./models/core/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'EnrolmentContention' -benchtime 3x -timeout 60m ./api/
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'Catalogue16Readers' -benchtime 2000x -timeout 60m ./api/

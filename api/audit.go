@@ -81,6 +81,82 @@ func handleAuditVerify(audit *core.Audit) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"intact": res.Intact(), "rows": res.Rows, "head": res.Head, "broken_at": res.BrokenAt, "problem": res.Problem})
+		problems := res.Problems
+		if problems == nil {
+			problems = []core.AuditProblem{}
+		}
+		c.JSON(http.StatusOK, gin.H{"intact": res.Intact(), "rows": res.Rows, "head": res.Head, "broken_at": res.BrokenAt, "problem": res.Problem,
+			"problems": problems, "checkpoints": res.Checkpoints, "waiting": res.Waiting})
+	}
+}
+
+// handleAuditProof serves an inclusion proof of one event: against the latest signed
+// checkpoint by default, or the tree of ?tree_size= events.
+func handleAuditProof(audit *core.Audit) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			writeError(c, core.NotFound("There is no such audit event."))
+			return
+		}
+		var size int64
+		if v := c.Query("tree_size"); v != "" {
+			if size, err = strconv.ParseInt(v, 10, 64); err != nil || size <= 0 {
+				writeError(c, core.Invalid("tree_size", "The tree size must be a whole number of events."))
+				return
+			}
+		}
+		p, err := audit.ProveInclusion(c.Request.Context(), actorOf(c), id, size)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, p)
+	}
+}
+
+// handleAuditConsistency serves a consistency proof between two tree sizes (to defaults to the
+// latest checkpoint's).
+func handleAuditConsistency(audit *core.Audit) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var sizes [2]int64
+		for i, name := range []string{"from", "to"} {
+			v := c.Query(name)
+			if v == "" && name == "to" {
+				continue
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				writeError(c, core.Invalid(name, "Give a tree size: a whole number of events."))
+				return
+			}
+			sizes[i] = n
+		}
+		p, err := audit.ProveConsistency(c.Request.Context(), actorOf(c), sizes[0], sizes[1])
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, p)
+	}
+}
+
+// handleAuditCheckpoint serves a signed checkpoint, by number or "latest", as stored.
+func handleAuditCheckpoint(audit *core.Audit) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var n int64
+		if v := c.Param("number"); v != "latest" {
+			var err error
+			if n, err = strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+				writeError(c, core.NotFound("There is no such checkpoint."))
+				return
+			}
+		}
+		cp, err := audit.CheckpointAs(c.Request.Context(), actorOf(c), n)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, cp)
 	}
 }

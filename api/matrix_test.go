@@ -42,7 +42,7 @@ type fx struct {
 type rowSet func(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 
 // rowSets are the areas of MSP Hub; each lists its own routes.
-var rowSets = []rowSet{identityRows, guidanceRows, trainingRows, caseRows, operationRows, metricsRows, oidcRows, jobRows, statisticsRows}
+var rowSets = []rowSet{identityRows, guidanceRows, trainingRows, caseRows, operationRows, metricsRows, oidcRows, jobRows, statisticsRows, auditLogRows}
 
 func userPath(suffix string) func(*fx) string {
 	return func(f *fx) string { return "/users/" + itoa(f.target.ID) + suffix }

@@ -289,7 +289,7 @@ type stateCollector struct {
 	mon *core.Monitor
 
 	poolMax, poolOpen, poolInUse, poolIdle, poolWaits, poolWaited, poolClosed *prometheus.Desc
-	auditLength                                                               *prometheus.Desc
+	auditLength, auditWaiting, auditStale, auditOldest                        *prometheus.Desc
 	jobNext, jobStarted, jobSucceeded, jobFailed, jobRunning, jobRecent       *prometheus.Desc
 }
 
@@ -298,15 +298,18 @@ func newStateCollector(mon *core.Monitor) *stateCollector {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
 	return &stateCollector{
-		mon:         mon,
-		poolMax:     d("msphub_db_connections_max", "Most connections this process opens to the database."),
-		poolOpen:    d("msphub_db_connections_open", "Connections open to the database, in use or idle."),
-		poolInUse:   d("msphub_db_connections_in_use", "Connections serving a query or transaction now."),
-		poolIdle:    d("msphub_db_connections_idle", "Connections open and idle."),
-		poolWaits:   d("msphub_db_connection_waits_total", "Times a request waited for a free connection: the pool was exhausted."),
-		poolWaited:  d("msphub_db_connection_wait_seconds_total", "Time requests spent waiting for a free connection."),
-		poolClosed:  d("msphub_db_connections_closed_total", "Connections closed by the pool, by reason.", "reason"),
-		auditLength: d("msphub_audit_chain_length", "Events in the audit log's hash chain; it only grows (compare with your checkpoints)."),
+		mon:          mon,
+		poolMax:      d("msphub_db_connections_max", "Most connections this process opens to the database."),
+		poolOpen:     d("msphub_db_connections_open", "Connections open to the database, in use or idle."),
+		poolInUse:    d("msphub_db_connections_in_use", "Connections serving a query or transaction now."),
+		poolIdle:     d("msphub_db_connections_idle", "Connections open and idle."),
+		poolWaits:    d("msphub_db_connection_waits_total", "Times a request waited for a free connection: the pool was exhausted."),
+		poolWaited:   d("msphub_db_connection_wait_seconds_total", "Time requests spent waiting for a free connection."),
+		poolClosed:   d("msphub_db_connections_closed_total", "Connections closed by the pool, by reason.", "reason"),
+		auditLength:  d("msphub_audit_chain_length", "Events sequenced into the audit log's Merkle tree (its size); it only grows (compare with the signed checkpoints)."),
+		auditWaiting: d("msphub_audit_unsequenced_events", "Audit events committed and waiting for the sequencer to give them their place in the log."),
+		auditStale:   d("msphub_audit_unsequenced_stale_events", "Audit events waiting for the sequencer longer than a minute: above 0, the sequencer is not running or failing."),
+		auditOldest:  d("msphub_audit_oldest_unsequenced_age_seconds", "How long the oldest waiting audit event has waited for the sequencer (0 when none waits)."),
 
 		jobNext:      d("msphub_job_next_run_timestamp_seconds", "When the background job is due next (Unix time); far in the past means no replica runs jobs.", "job"),
 		jobStarted:   d("msphub_job_last_run_timestamp_seconds", "When the job's latest run started (Unix time).", "job"),
@@ -319,6 +322,7 @@ func newStateCollector(mon *core.Monitor) *stateCollector {
 
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{s.poolMax, s.poolOpen, s.poolInUse, s.poolIdle, s.poolWaits, s.poolWaited, s.poolClosed, s.auditLength,
+		s.auditWaiting, s.auditStale, s.auditOldest,
 		s.jobNext, s.jobStarted, s.jobSucceeded, s.jobFailed, s.jobRunning, s.jobRecent} {
 		ch <- d
 	}
@@ -348,6 +352,17 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(s.auditLength, fmt.Errorf("audit chain length: %w", err))
 	} else {
 		gauge(s.auditLength, float64(n))
+	}
+	if w, err := s.mon.AuditWaiting(ctx); err != nil {
+		ch <- prometheus.NewInvalidMetric(s.auditWaiting, fmt.Errorf("audit waiting: %w", err))
+	} else {
+		gauge(s.auditWaiting, float64(w.Count))
+		gauge(s.auditStale, float64(w.Stale))
+		age := 0.0
+		if w.Count > 0 {
+			age = max(0, s.mon.Now().Sub(w.OldestAt).Seconds())
+		}
+		gauge(s.auditOldest, age)
 	}
 	jobs, err := s.mon.Jobs(ctx)
 	if err != nil {

@@ -103,6 +103,9 @@ func addRoutes(e *gin.Engine, app *App) {
 	v1.GET("/audit", handleAuditList(s.Audit))
 	v1.GET("/audit/export", handleAuditExport(s.Audit))
 	v1.POST("/audit/verify", handleAuditVerify(s.Audit))
+	v1.GET("/audit/events/:id/proof", handleAuditProof(s.Audit))
+	v1.GET("/audit/consistency", handleAuditConsistency(s.Audit))
+	v1.GET("/audit/checkpoints/:number", handleAuditCheckpoint(s.Audit))
 
 	addGuidanceRoutes(r, in, v1, app)
 	addTrainingRoutes(r, in, v1, app)

@@ -106,13 +106,16 @@ func New(t testing.TB, opts ...Option) *App {
 	if blobs == nil {
 		blobs = modelstest.Blobs(t)
 	}
+	auditKey, err := core.ParseAuditKey(modelstest.AuditKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: blobs, Secrets: modelstest.Keyring(t), SMTP: o.smtp, Log: log, Clock: clock.Now,
-		Config: core.Config{PublicURL: "http://msphub.test"}})
+		AuditKey: auditKey, Config: core.Config{PublicURL: "http://msphub.test"}})
 	if o.smtp != nil && s.Mail == nil {
 		t.Fatal("no Mail service with SMTP configured")
 	}
 	a := &api.App{Cfg: o.cfg, Log: log, Health: core.NewHealth(db, blobs), Services: s}
-	var err error
 	if a.Pages, err = frontend.New(log, a); err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func adminServices(ctx context.Context, cfg *config, stderr io.Writer) (*models.
 		db.Close()
 		return nil, nil, err
 	}
-	s, _, err := openServices(ctx, cfg, log, db, keys, nil)
+	s, _, err := openServices(ctx, cfg, log, db, keys, nil, nil)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

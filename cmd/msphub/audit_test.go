@@ -13,22 +13,39 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
+	"github.com/msptp/msphub/storage"
 )
 
-// auditedDatabase is a migrated database of the backend under test holding n audit events. It
-// returns the flags that point msphub at it and the database itself, for tampering.
+// auditedDatabase is a migrated database of the backend under test holding n audit events,
+// sequenced and checkpointed with a fresh audit key in the blob store of the backend. It returns
+// the flags that point msphub at them (the public key only) and the database, for tampering.
 func auditedDatabase(t *testing.T, n int) ([]string, *core.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var (
-		flags []string
-		dbCfg core.DBConfig
+		flags     []string
+		dbCfg     core.DBConfig
+		blobs     *storage.Store
+		blobFlags []string
 	)
+	dir := t.TempDir()
 	if modelstest.Backend() == "postgres" {
 		url := modelstest.NewPostgresDatabase(t)
-		flags, dbCfg = []string{"--database-url", url}, core.DBConfig{URL: url}
+		s3 := modelstest.S3Config(t)
+		backend, err := storage.NewS3(ctx, s3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = storage.New(backend, modelstest.Keyring(t))
+		flags, dbCfg = []string{"--database-url", url, "--data-dir", dir}, core.DBConfig{URL: url}
+		blobFlags = []string{"--s3-endpoint", s3.Endpoint, "--s3-bucket", s3.Bucket,
+			"--s3-access-key", s3.AccessKey, "--s3-secret-key", s3.SecretKey, "--s3-tls=false", "--master-key", modelstest.MasterKey(t)}
 	} else {
-		dir := t.TempDir()
+		disk, err := storage.NewDisk(filepath.Join(dir, "blobs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = storage.New(disk, modelstest.Keyring(t))
 		flags, dbCfg = []string{"--data-dir", dir}, core.DBConfig{Path: filepath.Join(dir, "msphub.db")}
 	}
 	var out, logs bytes.Buffer
@@ -40,14 +57,24 @@ func auditedDatabase(t *testing.T, n int) ([]string, *core.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := core.NewAudit(core.Deps{DB: db})
+	key, _, err := core.GenerateAuditKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := core.NewAudit(core.Deps{DB: db, Blobs: blobs, AuditKey: key})
 	for i := 1; i <= n; i++ {
 		if err := log.Record(ctx, nil, core.Event{Action: "session.sign_in", ObjectType: "session",
 			ObjectID: strconv.Itoa(i), Outcome: core.OutcomeFailure}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return flags, db
+	if _, err := log.Sequence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return append(append(flags, blobFlags...), "--audit-key", key.Public()), db
 }
 
 // tamperWith changes audit_events behind the application's back, as someone with database access
@@ -72,17 +99,17 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err := run(context.Background(), verify, env(nil), strings.NewReader(""), &out, &logs); err != nil {
 		t.Fatalf("verify of an untouched log: %v\n%s", err, logs.String())
 	}
-	if !regexp.MustCompile(`^audit log intact: 3 events, head [0-9a-f]{64}\n$`).MatchString(out.String()) {
+	if !regexp.MustCompile(`^audit log intact: 3 events, root [0-9a-f]{64}, 1 checkpoints checked \(latest: number 1, 3 events\), 0 events waiting for the sequencer\n$`).MatchString(out.String()) {
 		t.Errorf("verify printed %q", out.String())
 	}
 
-	tamperWith(t, db, "UPDATE audit_events SET outcome = 'success' WHERE id = 2")
+	tamperWith(t, db, "UPDATE audit_events SET outcome = 'success' WHERE seq = 2")
 	out.Reset()
 	err := run(context.Background(), verify, env(nil), strings.NewReader(""), &out, &logs)
-	if err == nil || !strings.Contains(err.Error(), "audit log broken: row 2: hash does not match its contents") {
-		t.Fatalf("verify of a tampered log returned %v, want it to name row 2", err)
+	if err == nil || !strings.Contains(err.Error(), "audit log broken: edited: event 2 (id 2): its contents do not match its leaf hash") {
+		t.Fatalf("verify of a tampered log returned %v, want it to name event 2", err)
 	}
-	if !strings.Contains(out.String(), "audit log BROKEN: row 2") || !strings.Contains(out.String(), "the 1 events before it are intact") {
+	if !strings.Contains(out.String(), "audit log BROKEN: ") || !strings.Contains(out.String(), "  rewritten: events 1 to 3 do not hash to the root signed in checkpoint 1") {
 		t.Errorf("verify printed %q", out.String())
 	}
 
@@ -94,7 +121,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("msphub audit verify on a broken log: %v, want exit status 1\n%s", err, stderr)
 	}
-	if !strings.Contains(string(stderr), "msphub: audit log broken: row 2") {
+	if !strings.Contains(string(stderr), "msphub: audit log broken: edited: event 2") {
 		t.Errorf("the binary said %q", stderr)
 	}
 }
@@ -104,7 +131,9 @@ func TestAuditCommandHelpAndMistakes(t *testing.T) {
 		{args: []string{"--help"}, wantOut: "msphub audit verify [flags]"},
 		{args: []string{"audit", "--help"}, wantOut: "Usage: msphub audit verify [flags]"},
 		{args: []string{"audit", "verify", "--help"}, wantOut: "--database-url, MSPHUB_DATABASE_URL"},
-		{args: []string{"audit"}, wantErr: "audit needs verify", wantOut: "Usage: msphub audit verify"},
+		{args: []string{"audit"}, wantErr: "audit needs verify or keygen", wantOut: "Usage: msphub audit verify"},
+		{args: []string{"audit", "keygen"}, wantOut: "MSPHUB_AUDIT_KEY=PRIVATE+KEY+msphub-audit-log+"},
+		{args: []string{"audit", "verify", "--audit-key", "nonsense"}, wantErr: "MSPHUB_AUDIT_KEY (--audit-key)"},
 		{args: []string{"audit", "repair"}, wantErr: `unknown audit action "repair"`},
 		{args: []string{"audit", "verify", "--log-level", "loud"}, wantErr: "MSPHUB_LOG_LEVEL"},
 		{args: []string{"audit", "verify", "--database-url", "mysql://x"}, wantErr: "MSPHUB_DATABASE_URL"},

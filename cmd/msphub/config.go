@@ -36,6 +36,7 @@ type config struct {
 
 	MasterKey     string
 	OldMasterKeys string
+	AuditKey      string
 
 	TrustedProxies     string
 	MaxFormBytes       byteSize
@@ -114,6 +115,7 @@ func blobStoreFlags(fs *flag.FlagSet, c *config) {
 	fs.BoolVar(&c.S3TLS, "s3-tls", true, "connect to S3 over TLS")
 	fs.StringVar(&c.MasterKey, "master-key", "", "master key wrapping every blob's data key: 32 random bytes in base64 (openssl rand -base64 32); empty = key file in the data directory")
 	fs.StringVar(&c.OldMasterKeys, "old-master-keys", "", "earlier master keys, comma-separated, still accepted for reading during a rotation")
+	fs.StringVar(&c.AuditKey, "audit-key", "", "Ed25519 key signing the audit log's checkpoints, in note format (PRIVATE+KEY+msphub-audit-log+...; `msphub audit keygen` makes one); audit verify also takes the public key; empty = key file audit.key in the data directory")
 }
 
 // parseFlags reads args, then fills every flag not given on the command line from its
@@ -155,6 +157,10 @@ func (c *config) validate() error {
 	}
 	if err := c.validateBlobStore(); err != nil {
 		return err
+	}
+	if c.S3Endpoint != "" && c.AuditKey == "" {
+		// Replicas share the checkpoints in the bucket: they must sign them with one key.
+		return settingError("audit-key", errors.New("is required with S3: every replica must sign the audit log's checkpoints with the same key (msphub audit keygen)"))
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return settingError("trusted-proxies", err)

@@ -101,6 +101,7 @@ func backendEnv(t testing.TB) map[string]string {
 		vars["MSPHUB_S3_SECRET_KEY"] = s3.SecretKey
 		vars["MSPHUB_S3_TLS"] = "false"
 		vars["MSPHUB_MASTER_KEY"] = modelstest.MasterKey(t)
+		vars["MSPHUB_AUDIT_KEY"] = modelstest.AuditKey(t)
 	}
 	return vars
 }

@@ -34,7 +34,8 @@ Usage:
   msphub serve [flags]           start the web application
   msphub migrate up [flags]      apply pending database migrations
   msphub migrate status [flags]  list migrations and whether each is applied
-  msphub audit verify [flags]    check the audit log's hash chain
+  msphub audit verify [flags]    check the audit log against its Merkle tree and signed checkpoints
+  msphub audit keygen            print a new audit checkpoint signing key
   msphub storage verify [flags]  check every stored file is there and intact
   msphub backup [flags]          write a backup of the embedded default while it serves
   msphub restore [flags]         restore a backup into an empty data directory

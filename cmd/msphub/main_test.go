@@ -71,7 +71,9 @@ func TestBadConfigurationNamesTheSetting(t *testing.T) {
 		{"short master key", base(map[string]string{"MSPHUB_MASTER_KEY": "c2hvcnQ="}), "MSPHUB_MASTER_KEY (--master-key):"},
 		{"S3 endpoint with a scheme", base(map[string]string{"MSPHUB_S3_ENDPOINT": "https://s3.example:443"}), "MSPHUB_S3_ENDPOINT (--s3-endpoint): give host:port without a scheme"},
 		{"S3 without a master key", base(map[string]string{"MSPHUB_S3_ENDPOINT": "127.0.0.1:9000", "MSPHUB_S3_ACCESS_KEY": "a", "MSPHUB_S3_SECRET_KEY": "b"}), "MSPHUB_MASTER_KEY (--master-key): is required with S3"},
-		{"unreachable S3", base(map[string]string{"MSPHUB_S3_ENDPOINT": "127.0.0.1:1", "MSPHUB_S3_ACCESS_KEY": "a", "MSPHUB_S3_SECRET_KEY": "b", "MSPHUB_S3_TLS": "false", "MSPHUB_MASTER_KEY": modelstest.MasterKey(t)}), "MSPHUB_S3_ENDPOINT (--s3-endpoint):"},
+		{"unreachable S3", base(map[string]string{"MSPHUB_S3_ENDPOINT": "127.0.0.1:1", "MSPHUB_S3_ACCESS_KEY": "a", "MSPHUB_S3_SECRET_KEY": "b", "MSPHUB_S3_TLS": "false", "MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t)}), "MSPHUB_S3_ENDPOINT (--s3-endpoint):"},
+		{"S3 without an audit key", base(map[string]string{"MSPHUB_S3_ENDPOINT": "127.0.0.1:9000", "MSPHUB_S3_ACCESS_KEY": "a", "MSPHUB_S3_SECRET_KEY": "b", "MSPHUB_MASTER_KEY": modelstest.MasterKey(t)}), "MSPHUB_AUDIT_KEY (--audit-key): is required with S3"},
+		{"malformed audit key", base(map[string]string{"MSPHUB_AUDIT_KEY": "not-a-key"}), "MSPHUB_AUDIT_KEY (--audit-key):"},
 		{"size without a number", base(map[string]string{"MSPHUB_MAX_EVIDENCE_BYTES": "lots"}), "MSPHUB_MAX_EVIDENCE_BYTES (--max-evidence-bytes): \"lots\" is not a size"},
 		{"unknown log level", base(map[string]string{"MSPHUB_LOG_LEVEL": "chatty"}), "MSPHUB_LOG_LEVEL (--log-level): must be debug, info, warn or error"},
 		{"public URL without a scheme", base(map[string]string{"MSPHUB_PUBLIC_URL": "msphub.police.uk"}), "MSPHUB_PUBLIC_URL (--public-url)"},
@@ -87,7 +89,7 @@ func TestBadConfigurationNamesTheSetting(t *testing.T) {
 			want string
 		}{"wrong S3 credentials", base(map[string]string{"MSPHUB_S3_ENDPOINT": s3.Endpoint, "MSPHUB_S3_BUCKET": s3.Bucket,
 			"MSPHUB_S3_ACCESS_KEY": s3.AccessKey, "MSPHUB_S3_SECRET_KEY": "wrong-secret", "MSPHUB_S3_TLS": "false",
-			"MSPHUB_MASTER_KEY": modelstest.MasterKey(t)}), "MSPHUB_S3_ACCESS_KEY (--s3-access-key): the S3 store refused"})
+			"MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t)}), "MSPHUB_S3_ACCESS_KEY (--s3-access-key): the S3 store refused"})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/msptp/msphub/models/core"
 	"io"
 	"text/tabwriter"
 	"time"
@@ -33,7 +34,16 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer db.Close()
 	if action == "up" {
+		// The first sequencing after migration 13 checks the old hash chain and carries its
+		// events into the Merkle log; a broken chain is named here and its events left waiting.
+		n, err := core.NewAudit(core.Deps{DB: db, Log: log}).Sequence(ctx)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
 		fmt.Fprintln(stdout, "database is up to date")
+		if n > 0 {
+			fmt.Fprintf(stdout, "audit log: %d waiting events sequenced\n", n)
+		}
 		return nil
 	}
 	st, err := db.MigrationStatus(ctx)

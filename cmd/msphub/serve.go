@@ -79,10 +79,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		defer close(jobsDone)
 		app.services.Jobs.Run(jctx, jobTick)
 	}()
+	// The audit sequencer runs on every replica too; one at a time does the work (see
+	// core.Audit.Sequence).
+	sequencerDone := make(chan struct{})
+	go func() {
+		defer close(sequencerDone)
+		app.services.Audit.RunSequencer(jctx)
+	}()
 	err = serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
 	stopWatcher() // after the requests in flight, before the database closes
 	stopJobs()
 	<-jobsDone // a run cut off here is run again by another replica once its lease ends
+	<-sequencerDone
+	// Events of the last requests are sequenced now rather than by the next replica to start.
+	if _, err := app.services.Audit.Sequence(context.WithoutCancel(ctx)); err != nil {
+		log.Warn("audit sequencer: events left waiting at shutdown; the next sequencer takes them", slog.String("error", err.Error()))
+	}
 	return err
 }
 
@@ -135,7 +147,11 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
-	services, authz, err := openServices(ctx, cfg, log, db, keys, blobs)
+	auditKey, err := auditSigningKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	services, authz, err := openServices(ctx, cfg, log, db, keys, blobs, auditKey)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +186,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 }
 
 // openServices loads the policy and the reference organisations and builds the operations.
-func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *core.DB, keys *storage.Keyring, blobs *storage.Store) (*models.Services, *policies.Authorizer, error) {
+func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *core.DB, keys *storage.Keyring, blobs *storage.Store, auditKey *core.AuditKey) (*models.Services, *policies.Authorizer, error) {
 	authz, err := policies.New(ctx, db.Gorm())
 	if err != nil {
 		return nil, nil, fmt.Errorf("access policy: %w", err)
@@ -188,7 +204,7 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger, db *core.D
 		log.Info("email on", slog.String("relay", smtp.Addr), slog.String("tls", smtp.TLS))
 	}
 	return models.New(core.Deps{
-		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log, SMTP: smtp,
+		DB: db, Authz: authz, Blobs: blobs, Secrets: keys, Log: log, SMTP: smtp, AuditKey: auditKey,
 		Config: core.Config{
 			PublicURL:              cfg.PublicURL,
 			SessionIdleTimeout:     cfg.SessionIdleTimeout,
@@ -281,6 +297,31 @@ func openBlobs(ctx context.Context, cfg *config, keys *storage.Keyring) (*storag
 
 // masterKeys reads the master key (and any older ones kept for a rotation); without one, the
 // embedded default keeps a key file in the data directory and says so.
+// auditSigningKey is the key that signs the audit log's checkpoints: MSPHUB_AUDIT_KEY, or the
+// key file in the data directory, created on first start like the master key's.
+func auditSigningKey(cfg *config, log *slog.Logger) (*core.AuditKey, error) {
+	if cfg.AuditKey != "" {
+		k, err := core.ParseAuditKey(cfg.AuditKey)
+		if err != nil {
+			return nil, settingError("audit-key", err)
+		}
+		if !k.CanSign() {
+			return nil, settingError("audit-key", errors.New("is a public key: serve needs the signing key (PRIVATE+KEY+...)"))
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, "audit.key")
+	k, created, err := core.LoadOrCreateAuditKeyFile(path)
+	if err != nil {
+		return nil, settingError("audit-key", err)
+	}
+	if created {
+		log.Warn("created a new audit signing key file: back it up, and give auditors its public key to check checkpoints with",
+			slog.String("path", path), slog.String("public_key", k.Public()))
+	}
+	return k, nil
+}
+
 func masterKeys(cfg *config, log *slog.Logger) (*storage.Keyring, error) {
 	var older []storage.MasterKey
 	for _, s := range strings.Split(cfg.OldMasterKeys, ",") {

@@ -11,12 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/policies"
+	"github.com/msptp/msphub/storage"
 	"gorm.io/gorm"
 )
 
@@ -32,14 +34,16 @@ const (
 	ActionAuditList   = "audit.list"   // recorded only when refused: browsing is not logged
 	ActionAuditExport = "audit.export" // every export, with how many rows left the system
 	ActionAuditVerify = "audit.verify" // every verification run by a user (not by the command)
+	// ActionAuditCarryOver records that the sequencer brought the old hash chain into the
+	// Merkle log, with the chain's length and head.
+	ActionAuditCarryOver = "audit.carry_over"
+	// ActionAuditProve is recorded only when refused, like browsing: proofs and checkpoints
+	// show hashes, not events.
+	ActionAuditProve = "audit.prove"
 )
 
-// genesisHash is the prev_hash of row 1: there is nothing before it.
+// genesisHash is the prev_hash of the first event: there is nothing before it.
 const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
-
-// auditChainLock is the PostgreSQL advisory lock key that serializes appends ("mspaudit" in
-// ASCII), distinct from goose's migration lock.
-const auditChainLock int64 = 0x6d73706175646974
 
 // Column sizes of audit_events (migrations/postgres/00002_identity.sql), in characters as
 // PostgreSQL's VARCHAR(n) counts them. Values are clipped to these before hashing, so what is
@@ -70,31 +74,33 @@ const auditTimeFormat = "2006-01-02T15:04:05.000000Z"
 
 // auditColumns are read in this order by scanAuditEvent.
 const auditColumns = "id, occurred_at, actor_id, actor_org_id, action, object_type, object_id, outcome, " +
-	"client_ip, user_agent, request_id, details, prev_hash, hash"
+	"client_ip, user_agent, request_id, details, prev_hash, hash, seq"
 
-// Audit is the append-only, hash-chained audit log.
+// Audit is the append-only audit log, kept as a transparency log (RFC 6962): see auditlog.go
+// for how events are sequenced into a Merkle tree and checkpointed, and auditverify.go for how
+// the whole is checked.
 //
-// Each row's hash is hex(SHA-256(enc(prev_hash) || enc(id) || enc(occurred_at) || enc(actor_id)
-// || enc(actor_org_id) || enc(action) || enc(object_type) || enc(object_id) || enc(outcome) ||
-// enc(client_ip) || enc(user_agent) || enc(request_id) || enc(details))), where enc(s) is the
-// byte length of s as an 8-byte big-endian integer followed by the bytes of s; ids are decimal,
-// a NULL actor is the empty string, occurred_at is auditTimeFormat. Length prefixes make the
-// encoding unambiguous (no field can borrow bytes from its neighbour), and the format is simple
-// enough for an auditor to re-implement outside MSP Hub. prev_hash of row 1 is 64 zeros.
-//
-// The chain shows that no row was altered, removed or moved, except at its end: cutting off the
-// newest rows, or re-hashing every row after a forgery, leaves a chain that verifies. Catching
-// that needs the head (Rows and Head of Verify) checkpointed outside the table (DESIGN.md §9).
+// Events recorded before the Merkle log (migration 13) were hash-chained: each row's hash was
+// hex(SHA-256(enc(prev_hash) || enc(id) || enc(occurred_at) || ... || enc(details))) (see sum);
+// the sequencer checks that chain before it carries those events into the tree.
 type Audit struct {
 	db    *DB
 	authz authorizer // nil when built by NewAudit without one: reads then fail closed
 	now   func() time.Time
+	blobs *storage.Store // where checkpoints go; nil: none are written or checked
+	key   *AuditKey      // signs and verifies checkpoints; nil: none
+	log   *slog.Logger
+	wake  chan struct{} // a commit in this process wakes the sequencer
 }
 
-// NewAudit builds the audit log from d. `msphub audit verify` passes only DB: Record and Verify
-// need nothing else; List, Export and VerifyAs also need Authz and fail with EINTERNAL without it.
+// NewAudit builds the audit log from d. `msphub audit verify` passes DB, and Blobs and AuditKey
+// to check the checkpoints: Record, Sequence and Verify need nothing else; List, Export and
+// VerifyAs also need Authz and fail with EINTERNAL without it.
 func NewAudit(d Deps) *Audit {
-	a := &Audit{db: d.DB, now: d.Now}
+	a := &Audit{db: d.DB, now: d.Now, blobs: d.Blobs, key: d.AuditKey, log: d.Log, wake: make(chan struct{}, 1)}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
 	// A nil *policies.Authorizer in an interface is not a nil interface: keep it truly nil so
 	// authorize can refuse instead of panicking.
 	if d.Authz != nil {
@@ -105,7 +111,7 @@ func NewAudit(d Deps) *Audit {
 
 // AuditEvent is one row of the audit log, as pages, the API and CSV exports show it.
 type AuditEvent struct {
-	ID         int64     `json:"id"` // position in the chain: 1, 2, 3, ... without gaps
+	ID         int64     `json:"id"` // in the order events were recorded; not gapless (a rolled-back operation takes its number with it)
 	OccurredAt time.Time `json:"occurred_at"`
 	ActorID    *int64    `json:"actor_id,omitempty"` // nil for an anonymous request (a failed sign-in)
 	ActorOrgID *int64    `json:"actor_org_id,omitempty"`
@@ -116,9 +122,10 @@ type AuditEvent struct {
 	ClientIP   string    `json:"client_ip"`
 	UserAgent  string    `json:"user_agent"`
 	RequestID  string    `json:"request_id"`
-	Details    string    `json:"details"` // a JSON object with sorted keys, or empty
-	PrevHash   string    `json:"prev_hash"`
-	Hash       string    `json:"hash"`
+	Details    string    `json:"details"`       // a JSON object with sorted keys, or empty
+	PrevHash   string    `json:"prev_hash"`     // leaf hash of the event before it in the log; empty until sequenced
+	Hash       string    `json:"hash"`          // its RFC 6962 leaf hash; empty until sequenced
+	Seq        *int64    `json:"seq,omitempty"` // its place in the log: 1, 2, 3, ... without gaps; nil until sequenced (within a second)
 }
 
 // Event is what an operation records about itself.
@@ -133,16 +140,26 @@ type Event struct {
 	Details map[string]string
 }
 
-// Record appends ev, done by who (nil for an anonymous request such as a failed sign-in), to the
+// Record adds ev, done by who (nil for an anonymous request such as a failed sign-in), to the
 // audit log, in the transaction travelling in ctx: the event commits or rolls back with the
 // change it records. The client address, user agent and request ID come from WithRequestInfo.
 //
-// Appends are serialized (an advisory lock on PostgreSQL, the immediate write transaction on
-// SQLite) and the lock is held until the transaction ends, so callers record at the end of their
-// transaction, after the slow work. Any operation may call it; it authorizes nothing.
-// Errors: EINTERNAL (an event without an action or with an unknown outcome: a bug in the caller),
-// EUNAVAILABLE or EINTERNAL from the database.
+// It inserts one row and takes no lock that other writers wait on: the sequencer gives the event
+// its place in the log within a second of the commit. Any operation may call it; it authorizes
+// nothing. Errors: EINTERNAL (an event without an action or with an unknown outcome: a bug in
+// the caller), EUNAVAILABLE or EINTERNAL from the database.
 func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
+	return a.db.InTx(ctx, func(ctx context.Context) error {
+		if err := a.insert(ctx, who, ev); err != nil {
+			return err
+		}
+		AfterCommit(ctx, a.wakeSequencer)
+		return nil
+	})
+}
+
+// insert writes ev as a waiting event in the transaction in ctx.
+func (a *Audit) insert(ctx context.Context, who *Actor, ev Event) error {
 	if ev.Action == "" {
 		return Internal(errors.New("audit event without an action"))
 	}
@@ -153,6 +170,7 @@ func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
 	}
 	ri := RequestInfoOf(ctx)
 	e := AuditEvent{
+		OccurredAt: a.now().UTC().Truncate(time.Microsecond),
 		Action:     Clip(ev.Action, auditActionLen),
 		ObjectType: Clip(ev.ObjectType, auditObjectTypeLen),
 		ObjectID:   Clip(ev.ObjectID, auditObjectIDLen),
@@ -181,42 +199,17 @@ func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
 		}
 		e.Details = string(b)
 	}
-	return a.db.InTx(ctx, func(ctx context.Context) error { return a.append(ctx, &e) })
-}
-
-// append links e to the head of the chain and inserts it. It runs inside a transaction.
-func (a *Audit) append(ctx context.Context, e *AuditEvent) error {
-	tx := a.db.Conn(ctx)
-	if a.db.dialect == DialectPostgres {
-		// Without the lock two writers read the same head; the primary key would then refuse the
-		// second insert, failing the operation it records. Waiting is better than failing.
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditChainLock).Error; err != nil {
-			return DBError(err)
-		}
-	}
-	var (
-		headID   int64
-		headHash string
-	)
-	err := tx.Raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").Row().Scan(&headID, &headHash)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		headHash = genesisHash
-	case err != nil:
-		return DBError(err)
-	}
-	e.ID = headID + 1
-	e.PrevHash = headHash
-	// Read the clock under the lock, so occurred_at never goes backwards along the chain.
-	e.OccurredAt = a.now().UTC().Truncate(time.Microsecond)
-	e.Hash = e.sum()
-	err = tx.Exec("INSERT INTO audit_events ("+auditColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		e.ID, e.OccurredAt, e.ActorID, e.ActorOrgID, e.Action, e.ObjectType, e.ObjectID, e.Outcome,
-		e.ClientIP, e.UserAgent, e.RequestID, e.Details, e.PrevHash, e.Hash).Error
+	// The id comes from the table (a sequence on PostgreSQL, the rowid on SQLite): writers do
+	// not read each other's rows, so none waits for another.
+	err := a.db.Conn(ctx).Exec("INSERT INTO audit_events (occurred_at, actor_id, actor_org_id, action, object_type, object_id, outcome, "+
+		"client_ip, user_agent, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')",
+		e.OccurredAt, e.ActorID, e.ActorOrgID, e.Action, e.ObjectType, e.ObjectID, e.Outcome,
+		e.ClientIP, e.UserAgent, e.RequestID, e.Details).Error
 	return DBError(err)
 }
 
-// sum is the hash e should carry, from its prev_hash and other fields (see Audit).
+// sum is the hash e carried in the old hash chain, from its prev_hash and other fields (see
+// Audit): the sequencer checks it before carrying those events over.
 func (e *AuditEvent) sum() string {
 	h := sha256.New()
 	var n [8]byte
@@ -488,55 +481,7 @@ func CSVSafe(s string) string {
 	return s
 }
 
-// VerifyResult says whether the chain is intact and, if not, where it first breaks.
-type VerifyResult struct {
-	Rows     int64  // rows found intact, from row 1 up to the break (all of them when intact)
-	Head     string // hash of the last intact row; 64 zeros for an empty log
-	BrokenAt int64  // the first row that fails a check; 0 when the chain is intact
-	Problem  string // what is wrong with row BrokenAt, for people
-}
-
-// Intact reports whether every row passed.
-func (r VerifyResult) Intact() bool { return r.BrokenAt == 0 }
-
-// Verify walks the whole chain in id order, streaming, and recomputes every hash. It stops at
-// the first row that fails a check and names it:
-//   - a row whose fields were altered: that row ("row 17: hash does not match its contents");
-//   - a removed row: the missing id ("row 18 is missing (ids jump from 17 to 19)");
-//   - rows moved or swapped: the first row out of place ("row 12: prev_hash does not match row 11");
-//   - a forged row whose hash was recomputed: it is self-consistent, so the row AFTER it is named
-//     ("row 18: prev_hash does not match row 17"): either row 17 or row 18 was tampered with.
-//
-// A forgery of the newest row, or rows cut off the end, pass: compare Rows and Head with a
-// checkpoint. It authorizes nothing: `msphub audit verify` runs it with database access; users
-// go through VerifyAs. Errors: EUNAVAILABLE or EINTERNAL from the database.
-func (a *Audit) Verify(ctx context.Context) (VerifyResult, error) {
-	// One statement is one snapshot: rows appended meanwhile are simply not seen.
-	rows, err := a.db.Conn(ctx).Raw("SELECT " + auditColumns + " FROM audit_events ORDER BY id").Rows()
-	if err != nil {
-		return VerifyResult{}, DBError(err)
-	}
-	defer rows.Close()
-	res := VerifyResult{Head: genesisHash}
-	for rows.Next() {
-		e, err := scanAuditEvent(rows)
-		if err != nil {
-			return VerifyResult{}, err
-		}
-		if at, problem := check(&e, res.Rows+1, res.Head); at != 0 {
-			res.BrokenAt, res.Problem = at, problem
-			return res, nil
-		}
-		res.Rows++
-		res.Head = e.Hash
-	}
-	if err := rows.Err(); err != nil {
-		return VerifyResult{}, DBError(err)
-	}
-	return res, nil
-}
-
-// check compares e, found where row want should be, with the chain before it (whose last hash
+// check compares e, an event of the old hash chain found where row want should be, with the chain before it (whose last hash
 // is prev). It returns the first broken row and what is wrong with it, or 0 when e is in place.
 func check(e *AuditEvent, want int64, prev string) (int64, string) {
 	switch {
@@ -606,11 +551,11 @@ func (a *Audit) authorize(ctx context.Context, who Actor, act policies.Action, a
 // scanAuditEvent reads one row selected with auditColumns.
 func scanAuditEvent(rows *sql.Rows) (AuditEvent, error) {
 	var (
-		e          AuditEvent
-		actor, org sql.NullInt64
+		e               AuditEvent
+		actor, org, seq sql.NullInt64
 	)
 	err := rows.Scan(&e.ID, &e.OccurredAt, &actor, &org, &e.Action, &e.ObjectType, &e.ObjectID, &e.Outcome,
-		&e.ClientIP, &e.UserAgent, &e.RequestID, &e.Details, &e.PrevHash, &e.Hash)
+		&e.ClientIP, &e.UserAgent, &e.RequestID, &e.Details, &e.PrevHash, &e.Hash, &seq)
 	if err != nil {
 		return AuditEvent{}, DBError(err)
 	}
@@ -620,6 +565,9 @@ func scanAuditEvent(rows *sql.Rows) (AuditEvent, error) {
 	}
 	if org.Valid {
 		e.ActorOrgID = &org.Int64
+	}
+	if seq.Valid {
+		e.Seq = &seq.Int64
 	}
 	return e, nil
 }

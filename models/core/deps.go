@@ -41,9 +41,12 @@ type Deps struct {
 	Blobs   *storage.Store
 	Secrets *storage.Keyring // seals small secrets (TOTP keys) at rest
 	SMTP    *SMTPConfig      // the mail relay; nil = no email
-	Log     *slog.Logger
-	Clock   func() time.Time
-	Config  Config
+	// AuditKey signs the audit log's checkpoints (and verifies them); nil = the sequencer
+	// writes no checkpoints, and verification cannot check the log's tail.
+	AuditKey *AuditKey
+	Log      *slog.Logger
+	Clock    func() time.Time
+	Config   Config
 }
 
 // Now is the clock every operation reads, in UTC and at the microsecond precision both

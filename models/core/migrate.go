@@ -58,6 +58,19 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	return applied, nil
 }
 
+// MigrateTo applies the pending migrations up to and including version: for tests that build a
+// database as an earlier release left it.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.migrator()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate to %d: %w", version, err)
+	}
+	return nil
+}
+
 // MigrationStatus lists every known migration and whether it has been applied.
 func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := db.migrator()

@@ -18,14 +18,21 @@ func (m *Monitor) Pool() sql.DBStats { return m.d.DB.sql.Stats() }
 // Dialect names the database: sqlite or postgres.
 func (m *Monitor) Dialect() string { return m.d.DB.dialect }
 
-// AuditChainLength is the number of events in the audit log. Events are numbered 1, 2, 3, …
-// without gaps (the chain's verification checks that), so the highest number is the length, read
-// from the primary key's index instead of counting every row.
+// AuditChainLength is the number of events sequenced into the audit log: the size of its
+// Merkle tree, read from the tree's one head row.
 func (m *Monitor) AuditChainLength(ctx context.Context) (int64, error) {
 	var n int64
-	err := m.d.DB.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM audit_events").Scan(&n)
+	err := m.d.DB.sql.QueryRowContext(ctx, "SELECT size FROM audit_tree WHERE id = 1").Scan(&n)
 	return n, err
 }
+
+// AuditWaiting sums up the audit events waiting for the sequencer (see Audit.Waiting).
+func (m *Monitor) AuditWaiting(ctx context.Context) (AuditWaiting, error) {
+	return NewAudit(Deps{DB: m.d.DB, Clock: m.d.Clock}).Waiting(ctx)
+}
+
+// Now is the clock the figures are read against.
+func (m *Monitor) Now() time.Time { return m.d.Now() }
 
 // JobFigures sum up one background job for the metrics, from its schedule and the runs job_runs
 // keeps (the latest few dozen of each job: counts over them are recent, not totals).

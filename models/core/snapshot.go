@@ -83,7 +83,13 @@ func (db *DB) snapshotContents(ctx context.Context) (int64, []StoredObject, erro
 	if err != nil {
 		return 0, nil, fmt.Errorf("read the schema version: %w (is this an MSP Hub database?)", err)
 	}
-	rows, err := db.sql.QueryContext(ctx, "SELECT object_key, size FROM blobs ORDER BY id")
+	q := "SELECT object_key, size FROM blobs ORDER BY id"
+	if version >= 13 {
+		// The audit log's signed checkpoints are objects too (unencrypted, sized as stored):
+		// without them a restored log could not be checked against them.
+		q = "SELECT object_key, size FROM blobs UNION ALL SELECT object_key, 0 FROM audit_checkpoints"
+	}
+	rows, err := db.sql.QueryContext(ctx, q)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read the blob rows: %w", err)
 	}

@@ -179,13 +179,13 @@ func idStringOrEmpty(id int64) string {
 // ended; so has the session of a disabled user or a deactivated organisation. Errors:
 // EUNAUTHENTICATED.
 func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, Session, error) {
-	var sess Session
-	err := s.d.DB.Conn(ctx).Take(&sess, "id = ?", core.TokenHash(token)).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.Actor{}, Session{}, core.Unauthenticated("Sign in to continue")
-	}
+	// One query: the session joined to its user and organisation (principal.go).
+	sess, p, found, err := sessionPrincipal(ctx, s.d, core.TokenHash(token))
 	if err != nil {
-		return core.Actor{}, Session{}, core.DBError(err)
+		return core.Actor{}, Session{}, err
+	}
+	if !found {
+		return core.Actor{}, Session{}, core.Unauthenticated("Sign in to continue")
 	}
 	now := s.d.Now()
 	cfg := s.d.Config.WithDefaults()
@@ -195,16 +195,10 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 		ended = "absolute time-out"
 	case now.Sub(sess.LastSeenAt) >= cfg.SessionIdleTimeout:
 		ended = "idle time-out"
+	case !p.usable():
+		ended = "account disabled"
 	}
-	var user core.User
-	if ended == "" {
-		if err := s.d.DB.Conn(ctx).Take(&user, sess.UserID).Error; err != nil {
-			return core.Actor{}, Session{}, core.DBError(err)
-		}
-		if user.DisabledAt != nil || !core.OrgActive(ctx, s.d, user.OrganisationID) {
-			ended = "account disabled"
-		}
-	}
+	user := p.user
 	if ended != "" {
 		err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 			if err := s.d.DB.Conn(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
@@ -221,7 +215,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (core.Actor, 
 	}
 	// Touch at most once a minute: enough for a 30-minute idle time-out, far fewer writes.
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
-		if err := s.d.DB.Conn(ctx).Model(&sess).Update("last_seen_at", now).Error; err != nil {
+		if err := s.d.DB.Conn(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
 			return core.Actor{}, Session{}, core.DBError(err)
 		}
 	}

@@ -147,27 +147,21 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (core.Actor, e
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return core.Actor{}, fail
 	}
-	var tok APIToken
-	err := t.d.DB.Conn(ctx).Take(&tok, "token_hash = ?", core.TokenHash(strings.TrimPrefix(secret, tokenPrefix))).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.Actor{}, fail
-	}
+	// One query: the token joined to its user and organisation (principal.go).
+	tok, p, found, err := tokenPrincipal(ctx, t.d, core.TokenHash(strings.TrimPrefix(secret, tokenPrefix)))
 	if err != nil {
-		return core.Actor{}, core.DBError(err)
+		return core.Actor{}, err
+	}
+	if !found {
+		return core.Actor{}, fail
 	}
 	now := t.d.Now()
-	if !tok.Live(now) {
+	if !tok.Live(now) || !p.usable() {
 		return core.Actor{}, fail
 	}
-	var u core.User
-	if err := t.d.DB.Conn(ctx).Take(&u, tok.UserID).Error; err != nil {
-		return core.Actor{}, core.DBError(err)
-	}
-	if u.DisabledAt != nil || !core.OrgActive(ctx, t.d, u.OrganisationID) {
-		return core.Actor{}, fail
-	}
+	u := p.user
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
-		if err := t.d.DB.Conn(ctx).Model(&tok).Update("last_used_at", now).Error; err != nil {
+		if err := t.d.DB.Conn(ctx).Model(&APIToken{}).Where("id = ?", tok.ID).Update("last_used_at", now).Error; err != nil {
 			return core.Actor{}, core.DBError(err)
 		}
 	}

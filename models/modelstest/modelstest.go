@@ -140,6 +140,16 @@ func MasterKey(t testing.TB) string {
 
 // Blobs is an encrypted blob store of the test backend: local disk in a temp dir, or a fresh
 // MinIO bucket.
+// AuditKey is a fresh audit signing key, in the note format MSPHUB_AUDIT_KEY takes.
+func AuditKey(t testing.TB) string {
+	t.Helper()
+	_, skey, err := core.GenerateAuditKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return skey
+}
+
 func Blobs(t testing.TB) *storage.Store {
 	t.Helper()
 	return storage.New(BlobBackend(t), Keyring(t))
