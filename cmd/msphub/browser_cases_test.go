@@ -74,11 +74,15 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.signInAs(inv)
 		b.checkPage("case files", b.visit("/casefiles"), ok, "Case files")
 		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
-		b.fill("urn", "45AB123")
+		// An empty form shows all its errors at once.
+		if f := b.checkPage("open a case file, empty", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file"); len(f.Links) < 3 {
+			t.Errorf("open a case file, empty: %d errors in the summary, want the URN, operation and offences at once", len(f.Links))
+		}
+		b.fill("urn", "45AB123", "operation", "Operation Kestrel", "supervisor_id", strconv.FormatInt(sup.ID, 10))
+		b.choose("offences", "msa_s2")
 		f := b.checkPage("open a case file, bad URN", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file")
 		f.wantOneErrorAt(t, "bad URN", "urn")
-		b.fill("urn", "45 AB 12345 26", "operation", "Operation Kestrel", "supervisor_id", strconv.FormatInt(sup.ID, 10))
-		b.choose("offences", "msa_s2")
+		b.fill("urn", "45 AB 12345 26")
 		b.checkPage("checklist", b.press("Open the case file"), ok, "Checklist")
 		b.expectText("checklist", ".govuk-notification-banner", "The case file is open")
 		b.expectText("checklist", ".app-classification", "OFFICIAL")

@@ -403,27 +403,28 @@ func (b *tab) expectText(page, sel, want string) {
 // signInAs signs p in with their password and, when they have a second factor, its current code.
 func (b *tab) signInAs(p *person) int {
 	b.t.Helper()
-	code := ""
-	if p.Secret != "" {
-		code = totpCode(b.t, p.Secret, time.Now())
+	if p.Secret == "" {
+		return b.signIn(p.Email, p.Password, nil)
 	}
-	return b.signIn(p.Email, p.Password, code)
+	// The code is made when the second-factor page is up, not before: on a busy machine the
+	// password step can take longer than a code lives.
+	return b.signIn(p.Email, p.Password, func() string { return totpCode(b.t, p.Secret, time.Now()) })
 }
 
 // signIn signs in on the sign-in page with a password, then gives the second factor (a TOTP
-// code or a recovery code) on its page, checking both pages. Without a code it stops after the
-// password and returns the status of the page that follows.
-func (b *tab) signIn(email, password, code string) int {
+// code or a recovery code, made by code when that page is up) on its page, checking both pages.
+// Without code (nil) it stops after the password and returns the status of the page that follows.
+func (b *tab) signIn(email, password string, code func() string) int {
 	b.t.Helper()
 	b.checkPage("sign-in", b.visit("/sign-in"), http.StatusOK, "Sign in to MSP Hub")
 	b.fill("email", email, "password", password)
 	status := b.press("Sign in")
-	if code == "" {
+	if code == nil {
 		return status
 	}
 	b.checkPage("second factor", status, http.StatusOK, "Enter your security code")
 	b.expectPath("second factor", "/sign-in/mfa")
-	b.fill("code", code)
+	b.fill("code", code())
 	b.checkPage("start page, signed in", b.press("Continue"), http.StatusOK, "MSP Hub")
 	b.expectPath("start page, signed in", "/")
 	return http.StatusOK
@@ -574,7 +575,7 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		}
 		p.checkPage("used set-password link", http.StatusNotFound, http.StatusNotFound, "Page not found")
 
-		p.checkPage("second factor required", p.signIn("priya.shah@msp.example.gov.uk", strongPassword, ""), http.StatusOK, "Set up your second factor")
+		p.checkPage("second factor required", p.signIn("priya.shah@msp.example.gov.uk", strongPassword, nil), http.StatusOK, "Set up your second factor")
 		p.expectPath("second factor required", "/account/mfa")
 		p.expectText("second factor required", ".govuk-notification-banner", "Your roles need a second factor")
 		p.fill("code", totpCode(t, p.text("code.app-secret"), time.Now()))
@@ -674,7 +675,7 @@ func TestBrowserIdentitySignIn(t *testing.T) {
 		}
 
 		// Signing in again with the new password and a recovery code.
-		b.signIn(inv.Email, newPassword, inv.Recovery[0])
+		b.signIn(inv.Email, newPassword, func() string { return inv.Recovery[0] })
 		b.expectText("start page, recovery code", ".app-account-bar", "Signed in as Sam Okafor")
 		b.checkPage("account, recovery code used", b.visit("/account"), http.StatusOK, "Your account")
 		b.expectText("account, recovery code used", ".govuk-summary-list", "9 recovery codes left")

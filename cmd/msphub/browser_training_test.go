@@ -148,6 +148,10 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		tb.checkPage("course", tb.visit(coursePath), http.StatusOK, "Modern slavery investigators")
 		tb.checkPage("course, published", tb.press("Publish the course"), http.StatusOK, "Modern slavery investigators")
 		tb.checkPage("schedule a session", tb.press("Schedule a session"), http.StatusOK, "Schedule a session")
+		f = tb.checkPage("schedule a session, empty", tb.press("Save session"), http.StatusUnprocessableEntity, "Schedule a session")
+		if len(f.Links) < 5 {
+			t.Errorf("schedule a session, empty: %d errors in the summary, want every one at once", len(f.Links))
+		}
 		tb.fill("starts_on-day", day, "starts_on-month", month, "starts_on-year", "26",
 			"start_time", "00:00", "end_time", "23:59", "venue", "Middlemoor, Exeter", "capacity", "12", "min_learners", "4",
 			"booking_closes-day", day, "booking_closes-month", month, "booking_closes-year", year, "booking_closes_time", "23:59",

@@ -392,25 +392,26 @@ func OperationTitle(name string) string {
 }
 
 func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
-	urn, err := NormaliseURN(in.URN)
-	if err != nil {
-		return 0, err
+	var p core.Problems
+	if urn, err := NormaliseURN(in.URN); p.Check(err) {
+		in.URN = urn
 	}
-	in.URN = urn
 	in.Operation = strings.TrimSpace(in.Operation)
 	switch {
 	case in.Operation == "":
-		return 0, core.Invalid("operation", "Enter the operation name")
+		p.Add("operation", "Enter the operation name")
 	case utf8.RuneCountInString(in.Operation) > 100:
-		return 0, core.Invalid("operation", "Operation name must be 100 characters or fewer")
-	case len(in.Offences) == 0:
-		return 0, core.Invalid("offences", "Select at least one offence")
+		p.Add("operation", "Operation name must be 100 characters or fewer")
+	}
+	if len(in.Offences) == 0 {
+		p.Add("offences", "Select at least one offence")
 	}
 	seen := map[Offence]bool{}
 	var offences []Offence
 	for _, o := range in.Offences {
 		if !slices.Contains(Offences(), o) {
-			return 0, core.Invalid("offences", "Select offences from the list")
+			p.Add("offences", "Select offences from the list")
+			continue
 		}
 		if !seen[o] {
 			seen[o] = true
@@ -418,20 +419,19 @@ func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
 		}
 	}
 	in.Offences = offences
-	if strings.TrimSpace(in.Classification) == "" {
-		return 0, core.Invalid("classification", "Select the protective marking")
-	}
 	level, err := policies.ParseLevel(in.Classification)
-	if err != nil {
-		return 0, core.Invalid("classification", "Select OFFICIAL or OFFICIAL-SENSITIVE")
-	}
-	if level > who.Clearance {
-		return 0, core.Invalid("classification", "Your clearance does not cover "+level.String()+": choose a marking you may see")
+	switch {
+	case strings.TrimSpace(in.Classification) == "":
+		p.Add("classification", "Select the protective marking")
+	case err != nil:
+		p.Add("classification", "Select OFFICIAL or OFFICIAL-SENSITIVE")
+	case level > who.Clearance:
+		p.Add("classification", "Your clearance does not cover "+level.String()+": choose a marking you may see")
 	}
 	if in.SupervisorID == 0 {
-		return 0, core.Invalid("supervisor_id", "Select the supervisor who will sign off the pack")
+		p.Add("supervisor_id", "Select the supervisor who will sign off the pack")
 	}
-	return level, nil
+	return level, p.Err()
 }
 
 func offenceCodes(os []Offence) string {
