@@ -586,6 +586,16 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 			t.Errorf("an investigator's navigation offers People: %q", nav)
 		}
 		p.done()
+
+		// The administrator disables her account: asked first, then done.
+		b.checkPage("people, Priya again", b.visit("/users?q=priya"), http.StatusOK, "People")
+		b.checkPage("person, to disable", b.press("Priya K Shah"), http.StatusOK, "Priya K Shah")
+		b.checkPage("disable, are you sure", b.press("Disable account"), http.StatusOK, "Are you sure you want to disable this account?")
+		b.checkPage("person, not yet disabled", b.press("No, go back"), http.StatusOK, "Priya K Shah")
+		b.checkPage("disable, asked again", b.press("Disable account"), http.StatusOK, "Are you sure you want to disable this account?")
+		b.checkPage("person, disabled", b.press("Yes, disable the account"), http.StatusOK, "Priya K Shah")
+		b.expectText("person, disabled", ".govuk-summary-list", "Disabled")
+		b.done()
 	})
 }
 

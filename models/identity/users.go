@@ -59,25 +59,30 @@ type UserInput struct {
 
 func (in *UserInput) validate(now time.Time, creating bool) error {
 	in.Name = strings.TrimSpace(in.Name)
-	email, err := core.NormaliseEmail(in.Email)
-	if err != nil {
-		return err
+	var p core.Problems
+	switch {
+	case in.Name == "":
+		p.Add("name", "Enter the person's full name")
+	case len(in.Name) > 200:
+		p.Add("name", "Name must be 200 characters or fewer")
 	}
-	in.Email = email
+	if email, err := core.NormaliseEmail(in.Email); p.Check(err) {
+		in.Email = email
+	}
 	if in.VettingLevel == "" {
 		in.VettingLevel = core.VettingNone
 	}
 	switch {
-	case in.Name == "":
-		return core.Invalid("name", "Enter the person's full name")
-	case len(in.Name) > 200:
-		return core.Invalid("name", "Name must be 200 characters or fewer")
 	case !in.VettingLevel.Valid():
-		return core.Invalid("vetting_level", "Select a vetting level")
+		p.Add("vetting_level", "Select a vetting level")
 	case in.VettingLevel != core.VettingNone && in.VettingExpiresOn == nil:
-		return core.Invalid("vetting_expires_on", "Enter the date the vetting expires")
+		p.Add("vetting_expires_on", "Enter the date the vetting expires")
 	case creating && in.VettingExpiresOn != nil && in.VettingExpiresOn.Before(now.Truncate(24*time.Hour)):
-		return core.Invalid("vetting_expires_on", "Vetting expiry must be today or in the future")
+		p.Add("vetting_expires_on", "Vetting expiry must be today or in the future")
+	}
+	p.Check(checkRoles(in.Roles))
+	if err := p.Err(); err != nil {
+		return err
 	}
 	if in.VettingLevel == core.VettingNone {
 		in.VettingExpiresOn = nil
@@ -86,7 +91,7 @@ func (in *UserInput) validate(now time.Time, creating bool) error {
 		d := time.Date(in.VettingExpiresOn.Year(), in.VettingExpiresOn.Month(), in.VettingExpiresOn.Day(), 0, 0, 0, 0, time.UTC)
 		in.VettingExpiresOn = &d
 	}
-	return checkRoles(in.Roles)
+	return nil
 }
 
 func checkRoles(roles []string) error {
