@@ -256,6 +256,15 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		}
 		b.done()
 
+		// The supervisor stops sharing: asked first, then done.
+		sr := newTab(t, s.base, js)
+		sr.signInAs(sup)
+		sr.checkPage("supervisor: sign-off again", sr.visit(casePath+"/pack"), ok, "Sign-off and CPS")
+		sr.checkPage("revoke, are you sure", sr.press("Revoke the share with Amir Khan"), ok, "Are you sure you want to stop sharing the pack with the CPS?")
+		sr.checkPage("supervisor: revoked", sr.press("Yes, stop sharing"), ok, "Sign-off and CPS")
+		sr.expectText("supervisor: revoked", "main table", "Revoked")
+		sr.done()
+
 		// The administrator manages templates but sees no case.
 		ad := newTab(t, s.base, js)
 		ad.signInAs(adm)
