@@ -326,6 +326,11 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		if _, err := tr.Request(ctx, signedInActor(t, s, officer), session.ID); err != nil {
 			t.Fatal(err)
 		}
+		// Another force's officer asks too, and withdraws at the end.
+		other := s.newPerson(t, "Wes Walker", "wes.walker@kent.police.example.uk", "kent-police", policies.RoleOfficer)
+		if _, err := tr.Request(ctx, signedInActor(t, s, other), session.ID); err != nil {
+			t.Fatal(err)
+		}
 		coursePath, sessionPath := fmt.Sprintf("/courses/%d", c.ID), fmt.Sprintf("/sessions/%d", session.ID)
 
 		tb := newTab(t, s.base, js)
@@ -358,5 +363,16 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		ob.checkPage("session, declined", ob.visit(sessionPath), http.StatusOK, ob.text("h1"))
 		ob.expectText("session, declined", "main", "Operation Kestrel needs you that week")
 		ob.done()
+
+		wb := tb.freshTab()
+		wb.checkPage("other officer signed in", wb.signInAs(other), http.StatusOK, "MSP Hub")
+		h1 := wb.text("h1")
+		wb.checkPage("session, requested", wb.visit(sessionPath), http.StatusOK, wb.text("h1"))
+		wb.checkPage("withdraw, are you sure", wb.press("Withdraw from this session"), http.StatusOK, "Are you sure you want to withdraw from this session?")
+		wb.checkPage("session, withdrawn", wb.press("Yes, withdraw"), http.StatusOK, wb.text("h1"))
+		if got := wb.text("h1"); got == h1 || !strings.HasPrefix(got, "Session: ") {
+			t.Errorf("after withdrawing: h1 %q, want the session page", got)
+		}
+		wb.done()
 	})
 }
