@@ -182,7 +182,7 @@ func FuzzDateInput(f *testing.F) {
 }
 
 // multipartOracle reads body with the standard library: its text fields, and its file parts'
-// names and contents, up to the first error.
+// names (each as soon as its header is read) and contents, up to the first error.
 func multipartOracle(body []byte, boundary string) (fields url.Values, files []string, contents [][]byte, err error) {
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	fields = url.Values{}
@@ -194,12 +194,15 @@ func multipartOracle(body []byte, boundary string) (fields url.Values, files []s
 		if err != nil {
 			return fields, files, contents, err
 		}
+		if p.FileName() != "" { // a file part counts once its header is read, whole or not
+			files = append(files, p.FileName())
+		}
 		b, err := io.ReadAll(p)
 		if err != nil {
 			return fields, files, contents, err
 		}
 		if p.FileName() != "" {
-			files, contents = append(files, p.FileName()), append(contents, b)
+			contents = append(contents, b)
 		} else {
 			fields.Add(p.FormName(), string(b))
 		}
