@@ -10,9 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -504,6 +507,83 @@ func TestFaultMSPHubKilledMidUpload(t *testing.T) {
 		t.Error("no upload was accepted before the kill")
 	}
 	checkInvariants(t, vars, c, course, &l, unanswered)
+	if ctx.Err() != nil {
+		t.Error("the scenario took over 60 s")
+	}
+}
+
+// startHubOnSmallDisk runs the msphub binary with its blob store on a tmpfs of size bytes that
+// exists only for it: the process runs in its own mount namespace (a user namespace too when
+// the test is not root), where the tmpfs is mounted over the data directory's blobs folder.
+func startHubOnSmallDisk(t *testing.T, vars map[string]string, size int64) *hubProcess {
+	t.Helper()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatal("the disk-full scenario needs unshare (util-linux) to mount its small disk")
+	}
+	blobs := filepath.Join(vars["MSPHUB_DATA_DIR"], "blobs")
+	if err := os.MkdirAll(blobs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--mount"}
+	if os.Geteuid() != 0 {
+		args = append(args, "--user", "--map-root-user")
+	}
+	args = append(args, "sh", "-c", `mount -t tmpfs -o size="$1" msphub-test "$2" && exec "$3" serve`, "sh", strconv.FormatInt(size, 10), blobs, binary(t))
+	cmd := exec.Command(unshare, args...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	h := &hubProcess{cmd: cmd, logs: &syncBuffer{}}
+	cmd.Stderr, cmd.Stdout = h.logs, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.kill)
+	deadline := time.Now().Add(30 * time.Second)
+	for listeningAddr(h.logs.String()) == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("msphub on a small disk not listening within 30 s:\n%s", h.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return h
+}
+
+// The embedded default's disk full (a 4 MB tmpfs under the blob store): an upload that does not
+// fit is refused with a clear message and leaves nothing behind (no row, and its partial file is
+// gone: the space is free again for a smaller upload), and what was stored before is intact.
+func TestFaultDiskFull(t *testing.T) {
+	if modelstest.Backend() != "sqlite" {
+		t.Log("the disk-full scenario is the embedded default's: it runs with MSPHUB_TEST_BACKEND=sqlite")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	vars := backendEnv(t)
+	c := newTrainerClient(t, vars)
+	h := startHubOnSmallDisk(t, vars, 4<<20)
+	c.base = "http://" + listeningAddr(h.logs.String())
+	course := c.course(t)
+
+	first := c.upload(t, course, strings.Repeat("A statement that fits on the disk.\n", 30000)) // about 1 MB
+	code, body, err := c.streamUpload(ctx, course, strings.Repeat(fileContent(2), 40))          // about 6 MB
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "The file store is full, so the file was not saved") {
+		t.Errorf("upload onto a full disk: %d %s, want 503 saying the file store is full", code, body)
+	}
+	second := c.upload(t, course, strings.Repeat(fileContent(3), 17)) // about 2.5 MB
+	for _, f := range []storedFile{first, second} {
+		if b := c.do(t, "GET", f.download, "", nil, http.StatusOK); string(b) != f.content {
+			t.Errorf("%s came back different", f.download)
+		}
+	}
+	if ids, _ := blobRows(t, vars); len(ids) != 2 {
+		t.Errorf("%d blob rows, want 2: the refused upload left a row", len(ids))
+	}
 	if ctx.Err() != nil {
 		t.Error("the scenario took over 60 s")
 	}
