@@ -7,7 +7,7 @@ BIN     := bin/msphub
 TESTENV := bin/testenv
 CHROMIUM = $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: run build assets test test-suites bench bench-suites clean
+.PHONY: run build assets test test-suites bench bench-suites fuzz clean
 
 ## run: build the front-end assets and the binary, serve on http://localhost:8080 (SQLite + ./data)
 run: build
@@ -32,6 +32,11 @@ test: assets
 	$(GO) build -o $(TESTENV) ./cmd/testenv
 	$(TESTENV) exec -- $(MAKE) --no-print-directory test-suites
 
+# SECOND_S3_TESTS are the storage contract suite and the API's upload and export tests, which the
+# suites run a third time against the second S3 server that testenv serves. TestS3RefusesBadConfiguration
+# stays MinIO's alone: the second server does not check request signatures.
+SECOND_S3_TESTS := -run 'TestS3$$|TestUploadTakesExactlyOneFile|TestTamperedEvidenceFailsDownloadAndExport|TestEveryEvidenceViewIsACustodyEvent|TestGuidanceAttachmentTypeFromContent|TestGuidanceAcknowledgementExport|TestTrainingMaterialVisibility' ./storage/ ./api/
+
 # test-suites runs inside testenv, which provides MSPHUB_TEST_POSTGRES_URL and MSPHUB_TEST_S3_*.
 test-suites:
 	$(GO) vet ./...
@@ -39,8 +44,33 @@ test-suites:
 	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -timeout 40m ./...
 	@echo "== Go suite on PostgreSQL + MinIO"
 	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -timeout 40m ./...
+	@echo "== Storage contract, upload and export tests on PostgreSQL + a second S3 server ($$MSPHUB_TEST_S3B_SERVER)"
+	MSPHUB_TEST_BACKEND=postgres MSPHUB_TEST_S3_ENDPOINT="$$MSPHUB_TEST_S3B_ENDPOINT" \
+		MSPHUB_TEST_S3_ACCESS_KEY="$$MSPHUB_TEST_S3B_ACCESS_KEY" MSPHUB_TEST_S3_SECRET_KEY="$$MSPHUB_TEST_S3B_SECRET_KEY" \
+		$(GO) test -count=1 -timeout 20m $(SECOND_S3_TESTS)
 	@echo "== Browser tests in headless Chromium"
 	MSPHUB_TEST_CHROMIUM="$(CHROMIUM)" $(GO) test -count=1 -timeout 20m -tags browser -run Browser ./cmd/msphub/
+
+## fuzz: run each fuzz target for FUZZTIME (default 60s), one after another. `make test` runs
+## only their seed corpus (testdata/fuzz and the f.Add seeds), as ordinary tests.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./models/casefile/:FuzzNormaliseURN \
+	./models/casefile/:FuzzExhibitReference \
+	./models/casefile/:FuzzScheduleDescription \
+	./models/guidance/:FuzzRenderGuidanceMarkdown \
+	./api/:FuzzBindJSON \
+	./api/:FuzzDateJSON \
+	./api/:FuzzDateInput \
+	./api/:FuzzUploadForm \
+	./api/:FuzzContentDisposition
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
+	done
 
 ## bench: the benchmarks on both backends (throughput, memory, decisions per second)
 bench: assets

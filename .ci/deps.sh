@@ -8,6 +8,11 @@
 set -euo pipefail
 
 # MINIO_VERSION is pinned so every machine tests against the same server.
+# The second S3 server the suites also run against (gofakes3, pinned in go.mod) is served by
+# cmd/testenv itself and needs nothing here. SeaweedFS's S3 gateway was tried first:
+# `go install github.com/seaweedfs/seaweedfs/weed@v0.0.0-20261109003541-7506e5f91cd6` refuses to
+# build (its go.mod has replace directives), and building it from its module source had not
+# finished after 15 minutes on a 2-core machine.
 readonly MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 cache_dir="${MSPHUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/msphub}"

@@ -23,6 +23,7 @@ type testEnv struct {
 	dir      string
 	postgres *postgresServer
 	minio    *minioServer
+	s3b      *secondS3 // a second S3 implementation (see seconds3.go)
 }
 
 // startEnv creates the temporary directory and starts PostgreSQL and MinIO
@@ -73,7 +74,13 @@ func startEnv(ctx context.Context, stderr io.Writer) (*testEnv, error) {
 			errs = append(errs, err)
 		}
 	}
-	if pgErr != nil || minioErr != nil {
+	if pgErr == nil && minioErr == nil {
+		var err error
+		if env.s3b, err = startSecondS3(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if pgErr != nil || minioErr != nil || env.s3b == nil {
 		if err := env.stop(stderr); err != nil {
 			errs = append(errs, fmt.Errorf("cleanup: %w", err))
 		}
@@ -84,7 +91,7 @@ func startEnv(ctx context.Context, stderr io.Writer) (*testEnv, error) {
 
 // vars returns the KEY=value pairs that tell tests where the servers are.
 func (e *testEnv) vars() []string {
-	return append(e.postgres.vars(), e.minio.vars()...)
+	return append(append(e.postgres.vars(), e.minio.vars()...), e.s3b.vars()...)
 }
 
 // stop stops MinIO, then PostgreSQL, then any process left over that
@@ -92,6 +99,9 @@ func (e *testEnv) vars() []string {
 // directory. It tolerates servers that never started. Servers that had to
 // be killed are reported but are not an error: they are gone either way.
 func (e *testEnv) stop(stderr io.Writer) error {
+	if e.s3b != nil {
+		e.s3b.stop(stderr)
+	}
 	if e.minio != nil {
 		e.minio.stop(stderr)
 	}

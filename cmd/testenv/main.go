@@ -46,6 +46,10 @@ Variables given to CMD (and printed by "up"):
   MSPHUB_TEST_S3_ACCESS_KEY  MinIO root user
   MSPHUB_TEST_S3_SECRET_KEY  MinIO root password
   MSPHUB_TEST_MINIO_BIN      path of the minio binary
+  MSPHUB_TEST_S3B_ENDPOINT   127.0.0.1:PORT of a second S3 server (gofakes3, served by
+                             testenv itself, objects in memory, signatures not checked)
+  MSPHUB_TEST_S3B_ACCESS_KEY, MSPHUB_TEST_S3B_SECRET_KEY  its credentials
+  MSPHUB_TEST_S3B_SERVER     which implementation it is
 
 Configuration:
   MSPHUB_PG_BIN     PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -53,6 +54,7 @@ func probe() int {
 	for _, name := range []string{
 		"MSPHUB_TEST_POSTGRES_URL", "MSPHUB_TEST_POSTGRES_BIN", "MSPHUB_TEST_S3_ENDPOINT",
 		"MSPHUB_TEST_S3_ACCESS_KEY", "MSPHUB_TEST_S3_SECRET_KEY", "MSPHUB_TEST_MINIO_BIN",
+		"MSPHUB_TEST_S3B_ENDPOINT", "MSPHUB_TEST_S3B_ACCESS_KEY", "MSPHUB_TEST_S3B_SECRET_KEY", "MSPHUB_TEST_S3B_SERVER",
 	} {
 		if os.Getenv(name) == "" {
 			return fail("%s is not set", name)
@@ -71,6 +73,16 @@ func probe() int {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fail("minio: %s", resp.Status)
+	}
+	// The second S3 server answers a ListBuckets with its XML result.
+	resp, err = http.Get("http://" + os.Getenv("MSPHUB_TEST_S3B_ENDPOINT") + "/")
+	if err != nil {
+		return fail("second S3 server: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("ListAllMyBucketsResult")) {
+		return fail("second S3 server: %s %q", resp.Status, body)
 	}
 	if err := writeAtomically(os.Getenv(reportEnv), bytes.TrimSpace(out)); err != nil {
 		return fail("report: %v", err)

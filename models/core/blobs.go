@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -201,6 +202,8 @@ func uploadError(err error, rules FileRules) error {
 		return Unavailable("The file store is not answering, so the file was not saved. Try again in a few minutes.", err)
 	case errors.Is(err, context.Canceled):
 		return Invalid("file", "The upload was interrupted. Try again.")
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return Unavailable("The file store is full, so the file was not saved. Tell your system administrator.", err)
 	}
 	return Internal(err)
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -240,6 +241,9 @@ func isConnectionError(err error) bool {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.As(err, &opErr), errors.As(err, &connErr):
+		return true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The connection was cut mid-query (the database restarting): pgx says only this.
 		return true
 	case errors.As(err, &pgErr):
 		// Class 08: connection exception; 57P01-57P03: the server is shutting down or starting.

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,6 +98,11 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), DBConfig{URL: "postgres://u:p@127.0.0.1:1/db?sslmode=disable&connect_timeout=1"}); err == nil {
 		t.Fatal("want an error for a refused connection")
+	}
+	// A connection cut mid-query, as pgx reports it when PostgreSQL restarts (found by
+	// cmd/msphub TestFaultPostgresRestartedUnderLoad, which answered 500).
+	if got := ErrorCode(DBError(fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF))); got != EUNAVAILABLE {
+		t.Errorf("a connection cut mid-query: code %q, want unavailable", got)
 	}
 	if got := ErrorCode(DBError(errors.Join(errors.New("x"), &Error{Code: ENOTFOUND}))); got != ENOTFOUND {
 		t.Errorf("our own errors pass through dbError: got %q", got)

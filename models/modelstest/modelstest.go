@@ -121,7 +121,7 @@ func S3Config(t testing.TB) storage.S3Config {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := mc.RemoveBucketWithOptions(ctx, cfg.Bucket, minio.RemoveBucketOptions{ForceDelete: true}); err != nil {
+		if err := RemoveBucket(ctx, mc, cfg.Bucket); err != nil {
 			t.Errorf("remove test bucket: %v", err)
 		}
 	})
@@ -327,4 +327,27 @@ func RunJobAt(t testing.TB, jobs *core.Jobs, db *core.DB, clock *Clock, at time.
 		t.Fatalf("run at %v: %+v", at, r)
 	}
 	return r
+}
+
+// RemoveBucket empties a bucket with plain S3 calls (its unfinished multipart uploads, then
+// its objects) and removes it, so that it works on any S3 server: MinIO's force-delete is an
+// extension of MinIO's own.
+func RemoveBucket(ctx context.Context, mc *minio.Client, bucket string) error {
+	for u := range mc.ListIncompleteUploads(ctx, bucket, "", true) {
+		if minio.ToErrorResponse(u.Err).Code == "NoSuchUpload" {
+			break // gofakes3's answer for a bucket that never had a multipart upload
+		}
+		if u.Err != nil {
+			return u.Err
+		}
+		if err := mc.RemoveIncompleteUpload(ctx, bucket, u.Key); err != nil {
+			return err
+		}
+	}
+	for e := range mc.RemoveObjects(ctx, bucket, mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}), minio.RemoveObjectsOptions{}) {
+		if e.Err != nil {
+			return e.Err
+		}
+	}
+	return mc.RemoveBucket(ctx, bucket)
 }
