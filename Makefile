@@ -63,7 +63,8 @@ FUZZ_TARGETS := \
 	./api/:FuzzDateJSON \
 	./api/:FuzzDateInput \
 	./api/:FuzzUploadForm \
-	./api/:FuzzContentDisposition
+	./api/:FuzzContentDisposition \
+	./models/operations/:FuzzImportFile
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
