@@ -53,6 +53,16 @@ func TestBrowserOperationsJourney(t *testing.T) {
 		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
 		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
 		caseID := sharedCase(t, s, inv, sup, cps, "45AB1234526")
+		// A second case waits for the supervisor's sign-off; they will return it.
+		ctx := context.Background()
+		iv := signedInActor(t, s, inv)
+		second, err := s.app.services.CaseFiles.Create(ctx, iv, casefile.CaseInput{URN: "45AB7654326", Operation: "Heron", Offences: []casefile.Offence{"msa_s1"}, Classification: "OFFICIAL", SupervisorID: sup.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.app.services.CaseFiles.Submit(ctx, iv, second.ID, casefile.PurposeEarlyAdvice); err != nil {
+			t.Fatal(err)
+		}
 		ok := http.StatusOK
 		today := time.Now().In(core.London)
 		day, month, year := strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
@@ -114,12 +124,22 @@ func TestBrowserOperationsJourney(t *testing.T) {
 		c.expectText("case file, outcome recorded", ".govuk-notification-banner", "The outcome is recorded on the suspect's record")
 		c.done()
 
-		// The same record, seen from the operation.
-		o := b.freshTab()
-		o.signInAs(inv)
-		o.checkPage("operation, outcome", o.visit(opPath), ok, "Operation Kestrel")
-		o.expectText("operation, outcome", "#suspects + .app-table-scroll", "Convicted on a guilty plea")
-		o.done()
+		// The supervisor returns the other pack: asked first, with the reasons shown.
+		r := b.freshTab()
+		r.signInAs(sup)
+		r.checkPage("sign-off, second case", r.visit(fmt.Sprintf("/casefiles/%d/pack", second.ID)), ok, "Sign-off and CPS")
+		r.fill("return-reason", "The MG6C is missing")
+		r.checkPage("return, are you sure", r.press("Return to the team"), ok, "Are you sure you want to return the pack to the team?")
+		r.expectText("return, are you sure", "main", "Your reasons: The MG6C is missing")
+		r.checkPage("returned", r.press("Yes, return the pack"), ok, "Sign-off and CPS")
+		r.expectText("returned", ".govuk-notification-banner", "return")
+		r.done()
+
+		// The same record, seen from the operation, in the investigator's browser (still signed
+		// in: a second sign-in within 30 seconds would reuse a spent code).
+		b.checkPage("operation, outcome", b.visit(opPath), ok, "Operation Kestrel")
+		b.expectText("operation, outcome", "#suspects + .app-table-scroll", "Convicted on a guilty plea")
+		b.done()
 	})
 }
 
