@@ -258,7 +258,7 @@ func TestFaultMinIOKilledMidUpload(t *testing.T) {
 		"MSPHUB_DATABASE_URL": modelstest.NewPostgresDatabase(t),
 		"MSPHUB_S3_ENDPOINT":  m.addr, "MSPHUB_S3_BUCKET": "msphub", "MSPHUB_S3_TLS": "false",
 		"MSPHUB_S3_ACCESS_KEY": minioUser, "MSPHUB_S3_SECRET_KEY": minioPassword,
-		"MSPHUB_MASTER_KEY": modelstest.MasterKey(t),
+		"MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t),
 	}
 	c := newTrainerClient(t, vars)
 	c.base = startServer(t, vars).URL
