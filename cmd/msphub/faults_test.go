@@ -74,8 +74,17 @@ func (c *apiClient) streamUpload(ctx context.Context, course int64, content stri
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		_ = mw.WriteField("title", "Material under load")
-		fw, _ := mw.CreateFormFile("file", "material.txt")
+		// The server may answer (and stop reading) before the body is written: every write
+		// can fail, and the pipe is closed with the failure.
+		if err := mw.WriteField("title", "Material under load"); err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		fw, err := mw.CreateFormFile("file", "material.txt")
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
 		if _, err := io.Copy(fw, slowBody(content)); err != nil {
 			pw.CloseWithError(err)
 			return
