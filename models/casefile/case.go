@@ -564,56 +564,23 @@ func (s *Service) caseScope(who core.Actor, act policies.Action) (string, []any,
 	if !who.Vetted {
 		return "1 = 0", nil, nil
 	}
-	rules, err := s.d.Authz.Rules()
-	if err != nil {
-		return "", nil, core.Internal(err)
-	}
 	now := s.d.Now()
-	var ors []string
-	var args []any
-	for _, r := range rules {
-		if r.Type != "casefile" || r.Act != string(act) || (r.Role != "*" && !who.Has(r.Role)) {
-			continue
+	return core.PolicyScope(s.d.Authz, who, "casefile", act, "cf.classification", func(rel string) (string, []any, bool) {
+		switch rel {
+		case "org":
+			return "cf.organisation_id = ?", []any{who.OrgID}, true
+		case "team":
+			return "cf.id IN (SELECT m.case_id FROM case_members m WHERE m.user_id = ? AND m.removed_at IS NULL)", []any{who.UserID}, true
+		case "lead":
+			return "cf.lead_investigator_id = ?", []any{who.UserID}, true
+		case "share":
+			return "cf.id IN (SELECT sh.case_id FROM case_shares sh WHERE sh.liaison_id = ? AND sh.revoked_at IS NULL AND sh.expires_at > ?)", []any{who.UserID, now}, true
+		case "submitter":
+			return "cf.status = ? AND cf.id IN (SELECT ps.case_id FROM pack_submissions ps WHERE ps.status = ? AND ps.submitted_by = ?)",
+				[]any{StatusWithSupervisor, SubmissionSubmitted, who.UserID}, true
 		}
-		var ands []string
-		for _, word := range strings.Fields(r.Rel) {
-			name, negate := strings.CutPrefix(word, "!")
-			var cond string
-			switch name {
-			case "any":
-				cond = "1 = 1"
-			case "org":
-				cond = "cf.organisation_id = ?"
-				args = append(args, who.OrgID)
-			case "team":
-				cond = "cf.id IN (SELECT m.case_id FROM case_members m WHERE m.user_id = ? AND m.removed_at IS NULL)"
-				args = append(args, who.UserID)
-			case "lead":
-				cond = "cf.lead_investigator_id = ?"
-				args = append(args, who.UserID)
-			case "share":
-				cond = "cf.id IN (SELECT sh.case_id FROM case_shares sh WHERE sh.liaison_id = ? AND sh.revoked_at IS NULL AND sh.expires_at > ?)"
-				args = append(args, who.UserID, now)
-			case "submitter":
-				cond = "cf.status = ? AND cf.id IN (SELECT ps.case_id FROM pack_submissions ps WHERE ps.status = ? AND ps.submitted_by = ?)"
-				args = append(args, StatusWithSupervisor, SubmissionSubmitted, who.UserID)
-			default:
-				// self, audience, enrolled, trainer, author, privileged: never facts of a case.
-				cond = "1 = 0"
-			}
-			if negate {
-				cond = "NOT (" + cond + ")"
-			}
-			ands = append(ands, cond)
-		}
-		if len(ands) > 0 {
-			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-		}
-	}
-	if len(ors) == 0 {
-		return "1 = 0", nil, nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ") AND cf.classification <= ?", append(args, int(who.Clearance)), nil
+		return "", nil, false // self, audience, enrolled, trainer, author, privileged: never facts of a case
+	})
 }
 
 // CaseAccess is the "access" object of the API's case view: the same decisions as its

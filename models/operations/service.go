@@ -177,48 +177,17 @@ func (s *Service) scope(who core.Actor, act policies.Action) (string, []any, err
 	if !who.Vetted {
 		return "1 = 0", nil, nil
 	}
-	rules, err := s.d.Authz.Rules()
-	if err != nil {
-		return "", nil, core.Internal(err)
-	}
-	var ors []string
-	var args []any
-	for _, r := range rules {
-		if r.Type != "operation" || r.Act != string(act) || (r.Role != "*" && !who.Has(r.Role)) {
-			continue
+	return core.PolicyScope(s.d.Authz, who, "operation", act, "op.classification", func(rel string) (string, []any, bool) {
+		switch rel {
+		case "org":
+			return "op.organisation_id = ?", []any{who.OrgID}, true
+		case "team":
+			return "(op.lead_officer_id = ? OR op.id IN (SELECT m.operation_id FROM operation_members m WHERE m.user_id = ? AND m.removed_at IS NULL))", []any{who.UserID, who.UserID}, true
+		case "lead":
+			return "op.lead_officer_id = ?", []any{who.UserID}, true
 		}
-		var ands []string
-		for _, word := range strings.Fields(r.Rel) {
-			name, negate := strings.CutPrefix(word, "!")
-			var cond string
-			switch name {
-			case "any":
-				cond = "1 = 1"
-			case "org":
-				cond = "op.organisation_id = ?"
-				args = append(args, who.OrgID)
-			case "team":
-				cond = "(op.lead_officer_id = ? OR op.id IN (SELECT m.operation_id FROM operation_members m WHERE m.user_id = ? AND m.removed_at IS NULL))"
-				args = append(args, who.UserID, who.UserID)
-			case "lead":
-				cond = "op.lead_officer_id = ?"
-				args = append(args, who.UserID)
-			default:
-				cond = "1 = 0" // no other fact holds of an operation
-			}
-			if negate {
-				cond = "NOT (" + cond + ")"
-			}
-			ands = append(ands, cond)
-		}
-		if len(ands) > 0 {
-			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-		}
-	}
-	if len(ors) == 0 {
-		return "1 = 0", nil, nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ") AND op.classification <= ?", append(args, int(who.Clearance)), nil
+		return "", nil, false // no other fact holds of an operation
+	})
 }
 
 // MayCreate says whether who may record operations of their organisation. Errors: EFORBIDDEN.
