@@ -2,6 +2,8 @@ package statistics
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,8 +16,9 @@ import (
 // national totals count and no organisation's figure does.
 const heldKey int64 = 0
 
-// queries reads the aggregates of one filter: a handful of GROUP BY queries, each returning
-// counts per group and never a row of its own. Dates are compared as half-open ranges
+// queries reads the aggregates of one filter. It reads the numeric ids of operations and
+// suspects to fold counts together in memory, and no reference, free text or other field of a
+// record: only counts leave it. Dates are compared as half-open ranges
 // [from, toNext) against 'YYYY-MM-DD' strings, which both backends order correctly whatever
 // the time part a driver stored.
 type queries struct {
@@ -157,20 +160,12 @@ func (f *facts) topNationalities(k int) ([]natCount, int64, int64) {
 
 func (q queries) pg() bool { return q.db.Dialect() == "postgres" }
 
-// ym is the month of a date column, "YYYY-MM".
-func (q queries) ym(col string) string {
+// day is a date column as 'YYYY-MM-DD' (NULL stays NULL).
+func (q queries) day(col string) string {
 	if q.pg() {
-		return "to_char(" + col + ", 'YYYY-MM')"
+		return "to_char(" + col + ", 'YYYY-MM-DD')"
 	}
-	return "substr(" + col + ", 1, 7)"
-}
-
-// days is the whole number of days from date column a to date column b.
-func (q queries) days(a, b string) string {
-	if q.pg() {
-		return "(" + b + " - " + a + ")"
-	}
-	return "CAST(ROUND(julianday(substr(" + b + ", 1, 10)) - julianday(substr(" + a + ", 1, 10))) AS INTEGER)"
+	return "substr(" + col + ", 1, 10)"
 }
 
 const held = "(CASE WHEN o.covert AND o.status <> 'closed' THEN 1 ELSE 0 END)"
@@ -195,15 +190,32 @@ func (q queries) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// in is "col in the period".
-func in(col string) string { return "(" + col + " >= ? AND " + col + " < ?)" }
+// in is "col in the period", with its arguments.
+func (q queries) in(col string) (string, []any) {
+	return "(" + col + " >= ? AND " + col + " < ?)", []any{q.from, q.toNext}
+}
 
-func (q queries) period() []any { return []any{q.from, q.toNext} }
+// inPeriod is whether a 'YYYY-MM-DD' date is in the period.
+func (q queries) inPeriod(d string) bool { return d != "" && d >= q.from && d < q.toNext }
 
-// active is "the operation was open at some time in the period".
-const active = "(o.started_on < ? AND (o.ended_on IS NULL OR o.ended_on >= ?))"
+// open is whether the operation was open at some time in the period.
+func (q queries) open(o *operation) bool {
+	return o.started < q.toNext && (o.ended == "" || o.ended >= q.from)
+}
 
-func (q queries) activeArgs() []any { return []any{q.toNext, q.from} }
+// openVictims is "victim v belongs to an operation in the filter that was open in the period"
+// and "victim_exploitation x is of such a victim", with their arguments. The national figure over
+// every type of exploitation names the few operations not open instead of the many that are.
+func (q queries) openVictims(w string, wargs []any) (victim, exploitation string, args []any) {
+	const open = "(o.started_on < ? AND (o.ended_on IS NULL OR o.ended_on >= ?))"
+	args = []any{q.toNext, q.from}
+	if q.national && q.exploitation == "" {
+		closed := "SELECT o.id FROM operations o WHERE NOT " + open
+		return "v.operation_id NOT IN (" + closed + ")", "x.victim_id NOT IN (SELECT v.id FROM victims v WHERE v.operation_id IN (" + closed + "))", args
+	}
+	ops := "SELECT o.id FROM operations o WHERE " + w + " AND " + open
+	return "v.operation_id IN (" + ops + ")", "x.victim_id IN (SELECT v.id FROM victims v WHERE v.operation_id IN (" + ops + "))", append(slices.Clone(wargs), args...)
+}
 
 func cat(parts ...[]any) []any {
 	var out []any
@@ -211,6 +223,60 @@ func cat(parts ...[]any) []any {
 		out = append(out, p...)
 	}
 	return out
+}
+
+// measures are an operation's own figures: live at the period's end, new in it, closed in it.
+func (q queries) measures(o *operation) [3]int64 {
+	var m [3]int64
+	if o.started < q.toNext && (o.ended == "" || o.ended >= q.toNext) {
+		m[0] = 1
+	}
+	if q.inPeriod(o.started) {
+		m[1] = 1
+	}
+	if q.inPeriod(o.ended) {
+		m[2] = 1
+	}
+	return m
+}
+
+// operation is what the figures need of an operation in the filter.
+type operation struct {
+	key            int64  // its organisation, or heldKey
+	started, ended string // 'YYYY-MM-DD'; ended is "" while it is open
+	firstReferral  string // its victims' earliest NRM referral, "" if none
+}
+
+// event is a charge or an outcome in the period, kept until every operation's first referral
+// is known.
+type event struct {
+	median string
+	op     int64
+	on     string
+}
+
+// days numbers 'YYYY-MM-DD' dates, parsing each distinct date once.
+type days map[string]int64
+
+func (d days) between(from, to string) (int64, error) {
+	a, err := d.number(from)
+	if err != nil {
+		return 0, err
+	}
+	b, err := d.number(to)
+	return b - a, err
+}
+
+func (d days) number(s string) (int64, error) {
+	if n, ok := d[s]; ok {
+		return n, nil
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return 0, err
+	}
+	d[s] = t.Unix() / 86400
+	return d[s], nil
 }
 
 // scan runs a query and hands each row's scanner to fn.
@@ -264,246 +330,237 @@ func (t *tasks) wait() error {
 	return t.err
 }
 
+// run reads the aggregates of the filter. The operations in the filter are read once; the
+// people and events of the period are then read by date or per operation, through indexes that
+// cover what is counted, and folded here by organisation, by whether their operation was open
+// in the period and by whether it is held back. Joining every person to its operation in SQL
+// costs a lookup per person, which on the embedded SQLite was most of a dashboard's time.
 func (q queries) run(ctx context.Context) (*facts, error) {
 	f := &facts{ops: map[int64][]int64{}, victims: map[int64][]int64{}, justice: map[int64][]int64{},
 		opsByType: map[string][3]int64{}, age: map[string]int64{}, sex: map[string]int64{}, nationality: map[string]int64{},
 		victimsByType: map[string]int64{}, outcomes: map[string]int64{}, medians: map[string]histogram{}, months: map[string]monthly{},
 		certificates: map[[2]int64]int64{}, people: map[int64]int64{}, acks: map[int64]int64{}}
 	q.mu = &sync.Mutex{}
-	t := &tasks{q: q, sem: make(chan struct{}, queryConcurrency)}
 	w, wargs := q.where()
-	key := func(org int64, h int) int64 {
-		if h == 1 {
-			return heldKey
-		}
-		return org
-	}
-	add := func(m map[int64][]int64, k int64, n int, vs ...int64) {
+	add := func(m map[int64][]int64, k int64, vs ...int64) {
 		if m[k] == nil {
-			m[k] = make([]int64, n)
+			m[k] = make([]int64, 3)
 		}
 		for i, v := range vs {
 			m[k][i] += v
 		}
 	}
-
-	// Operations: live at the end, new and closed, by organisation and by type.
-	opsSel := "COUNT(CASE WHEN o.started_on < ? AND (o.ended_on IS NULL OR o.ended_on >= ?) THEN 1 END), " +
-		"COUNT(CASE WHEN " + in("o.started_on") + " THEN 1 END), COUNT(CASE WHEN " + in("o.ended_on") + " THEN 1 END)"
-	opsArgs := cat([]any{q.toNext, q.toNext}, q.period(), q.period())
-	t.add(ctx, "SELECT o.organisation_id, "+held+", "+opsSel+" FROM operations o WHERE "+w+" GROUP BY o.organisation_id, "+held,
-		cat(opsArgs, wargs), func(scan func(...any) error) error {
-			var org, live, nw, closed int64
-			var h int
-			if err := scan(&org, &h, &live, &nw, &closed); err != nil {
-				return err
-			}
-			add(f.ops, key(org, h), 3, live, nw, closed)
-			return nil
-		})
-	t.add(ctx, "SELECT x.type, "+opsSel+" FROM operations o JOIN operation_exploitation x ON x.operation_id = o.id WHERE "+w+" GROUP BY x.type",
-		cat(opsArgs, wargs), func(scan func(...any) error) error {
-			var t string
-			var v [3]int64
-			if err := scan(&t, &v[0], &v[1], &v[2]); err != nil {
-				return err
-			}
-			f.opsByType[t] = v
-			return nil
-		})
-
-	// Victims, NRM referrals and decisions, Duty to Notify, by organisation: counted per
-	// operation first (one pass over a covering index, in its order), then per organisation.
-	vs := "(SELECT v.operation_id, COUNT(*) AS n, COUNT(CASE WHEN " + in("v.nrm_referred_on") + " THEN 1 END) AS ref, " +
-		"COUNT(CASE WHEN v.duty_to_notify THEN 1 END) AS dtn, " +
-		"COUNT(CASE WHEN " + in("v.rg_decided_on") + " AND v.rg_outcome = 'positive' THEN 1 END) AS rgp, " +
-		"COUNT(CASE WHEN " + in("v.rg_decided_on") + " AND v.rg_outcome = 'negative' THEN 1 END) AS rgn, " +
-		"COUNT(CASE WHEN " + in("v.cg_decided_on") + " AND v.cg_outcome = 'positive' THEN 1 END) AS cgp, " +
-		"COUNT(CASE WHEN " + in("v.cg_decided_on") + " AND v.cg_outcome = 'negative' THEN 1 END) AS cgn " +
-		"FROM victims v GROUP BY v.operation_id) vs"
-	sum := func(e string) string { return "CAST(SUM(" + e + ") AS BIGINT)" }
-	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("CASE WHEN "+active+" THEN vs.n ELSE 0 END")+", "+sum("vs.ref")+", "+
-		sum("CASE WHEN "+active+" THEN vs.dtn ELSE 0 END")+", "+sum("vs.rgp")+", "+sum("vs.rgn")+", "+sum("vs.cgp")+", "+sum("vs.cgn")+
-		" FROM operations o JOIN "+vs+" ON vs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
-		cat(q.activeArgs(), q.activeArgs(), q.period(), q.period(), q.period(), q.period(), q.period(), wargs), func(scan func(...any) error) error {
-			var org, n, ref, dtn, rp, rn, cp, cn int64
-			var h int
-			if err := scan(&org, &h, &n, &ref, &dtn, &rp, &rn, &cp, &cn); err != nil {
-				return err
-			}
-			add(f.victims, key(org, h), 3, n, ref, dtn)
-			f.decisions.rgPos += rp
-			f.decisions.rgNeg += rn
-			f.decisions.cgPos += cp
-			f.decisions.cgNeg += cn
-			return nil
-		})
-	// Operations in the filter (and, for the victims counted, open in the period): the people
-	// queries below test membership of this set rather than joining every person's operation.
-	ops := "SELECT o.id FROM operations o WHERE " + w
-	// inOps is "col is an operation in the filter": nothing to test when the filter takes every
-	// operation (national, any type).
-	inOps := func(col string) string {
-		if q.national && q.exploitation == "" {
-			return "1 = 1"
+	count := func(cond bool) int64 {
+		if cond {
+			return 1
 		}
-		return col + " IN (" + ops + ")"
+		return 0
 	}
-	opsArgs2 := wargs
-	if q.national && q.exploitation == "" {
-		opsArgs2 = nil
+	month := func(k, d string) {
+		if f.months[k] == nil {
+			f.months[k] = monthly{}
+		}
+		f.months[k][d[:7]]++
 	}
-	activeOps, activeOpsArgs := ops+" AND "+active, cat(wargs, q.activeArgs())
-	t.add(ctx, "SELECT v.age_band, v.sex, v.nationality, COUNT(*) FROM victims v WHERE v.operation_id IN ("+activeOps+
-		") GROUP BY v.age_band, v.sex, v.nationality", activeOpsArgs, func(scan func(...any) error) error {
-		var a, s, nat string
-		var n int64
-		if err := scan(&a, &s, &nat, &n); err != nil {
-			return err
-		}
-		f.age[a] += n
-		f.sex[s] += n
-		f.nationality[strings.ToUpper(nat)] += n
-		return nil
-	})
-	t.add(ctx, "SELECT x.type, COUNT(*) FROM victim_exploitation x JOIN victims v ON v.id = x.victim_id WHERE v.operation_id IN ("+activeOps+
-		") GROUP BY x.type", activeOpsArgs, func(scan func(...any) error) error {
-		var t string
-		var n int64
-		if err := scan(&t, &n); err != nil {
-			return err
-		}
-		f.victimsByType[t] = n
-		return nil
-	})
-
-	// Suspects: arrests, and orders on a conviction in the period, counted per operation first.
-	conv := "(SELECT suspect_id FROM suspect_charges WHERE outcome IN ('convicted_plea', 'convicted_trial') AND " + in("outcome_on") + " GROUP BY suspect_id)"
-	ss := "(SELECT s.operation_id, COUNT(CASE WHEN " + in("s.arrested_on") + " THEN 1 END) AS arr, " +
-		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.stpo THEN 1 END) AS stpo, COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.reparation_order THEN 1 END) AS rep, " +
-		"COUNT(CASE WHEN cv.suspect_id IS NOT NULL AND s.confiscation_pounds > 0 THEN 1 END) AS conf " +
-		"FROM suspects s LEFT JOIN " + conv + " cv ON cv.suspect_id = s.id GROUP BY s.operation_id) ss"
-	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("ss.arr")+", "+sum("ss.stpo")+", "+sum("ss.rep")+", "+sum("ss.conf")+
-		" FROM operations o JOIN "+ss+" ON ss.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
-		cat(q.period(), q.period(), wargs), func(scan func(...any) error) error {
-			var org, arr, stpo, rep, conf int64
-			var h int
-			if err := scan(&org, &h, &arr, &stpo, &rep, &conf); err != nil {
-				return err
-			}
-			add(f.justice, key(org, h), 3, arr, 0, 0)
-			f.orders[0] += stpo
-			f.orders[1] += rep
-			f.orders[2] += conf
-			return nil
-		})
-	// Charges in the period, and outcomes decided in it, counted per operation first: each
-	// found through the index on its date, which covers what is counted.
-	charges := "(SELECT s.operation_id, COUNT(*) AS n FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " GROUP BY s.operation_id) cs"
-	t.add(ctx, "SELECT o.organisation_id, "+held+", "+sum("cs.n")+" FROM operations o JOIN "+charges+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held,
-		cat(q.period(), wargs), func(scan func(...any) error) error {
-			var org, n int64
-			var h int
-			if err := scan(&org, &h, &n); err != nil {
-				return err
-			}
-			add(f.justice, key(org, h), 3, 0, n, 0)
-			return nil
-		})
-	outcomes := "(SELECT s.operation_id, c.outcome, COUNT(*) AS n FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.outcome_on") + " AND c.outcome <> '' GROUP BY s.operation_id, c.outcome) cs"
-	t.add(ctx, "SELECT o.organisation_id, "+held+", cs.outcome, "+sum("cs.n")+" FROM operations o JOIN "+outcomes+" ON cs.operation_id = o.id WHERE "+w+" GROUP BY o.organisation_id, "+held+", cs.outcome",
-		cat(q.period(), wargs), func(scan func(...any) error) error {
-			var org, n int64
-			var h int
-			var outcome string
-			if err := scan(&org, &h, &outcome, &n); err != nil {
-				return err
-			}
-			if outcome == "convicted_plea" || outcome == "convicted_trial" {
-				add(f.justice, key(org, h), 3, 0, 0, n)
-			}
-			f.outcomes[outcome] += n
-			return nil
-		})
-
-	// Medians: histograms of whole days between events, over the events in the period only
-	// (each found through an index on its date).
-	rg, cg := q.days("v.nrm_referred_on", "v.rg_decided_on"), q.days("v.rg_decided_on", "v.cg_decided_on")
-	firstRef := "(SELECT MIN(fv.nrm_referred_on) FROM victims fv WHERE fv.operation_id = s.operation_id)"
-	charged := "(SELECT c.charged_on AS on_day, " + firstRef + " AS first_ref FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " +
-		in("c.charged_on") + " AND " + inOps("s.operation_id") + ") f"
-	decided := "(SELECT c.outcome_on AS on_day, " + firstRef + " AS first_ref FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE c.outcome <> '' AND " +
-		in("c.outcome_on") + " AND " + inOps("s.operation_id") + ") f"
-	fd := q.days("f.first_ref", "f.on_day")
-	medianFn := func(scan func(...any) error) error {
-		var k string
-		var d, n int64
-		if err := scan(&k, &d, &n); err != nil {
+	dayNo := days{}
+	median := func(k string, from, to string) error {
+		n, err := dayNo.between(from, to)
+		if err != nil {
 			return err
 		}
 		if f.medians[k] == nil {
 			f.medians[k] = histogram{}
 		}
-		f.medians[k][d] += n
+		f.medians[k][n]++
 		return nil
 	}
-	t.add(ctx, "SELECT 'rg', "+rg+", COUNT(*) FROM victims v WHERE "+in("v.rg_decided_on")+" AND v.nrm_referred_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+rg, cat(q.period(), opsArgs2), medianFn)
-	t.add(ctx, "SELECT 'cg', "+cg+", COUNT(*) FROM victims v WHERE "+in("v.cg_decided_on")+" AND v.rg_decided_on IS NOT NULL AND "+inOps("v.operation_id")+" GROUP BY "+cg, cat(q.period(), opsArgs2), medianFn)
-	t.add(ctx, "SELECT 'charge', "+fd+", COUNT(*) FROM "+charged+" WHERE f.first_ref <= f.on_day GROUP BY "+fd, cat(q.period(), opsArgs2), medianFn)
-	t.add(ctx, "SELECT 'outcome', "+fd+", COUNT(*) FROM "+decided+" WHERE f.first_ref <= f.on_day GROUP BY "+fd,
-		cat(q.period(), opsArgs2), func(scan func(...any) error) error {
-			var k string
-			var d, n int64
-			if err := scan(&k, &d, &n); err != nil {
+
+	// The operations in the filter, and their own figures: live at the end, new and closed, by
+	// organisation, and the months they started and ended in.
+	ops := map[int64]*operation{}
+	err := q.scan(ctx, "SELECT o.id, o.organisation_id, "+held+", "+q.day("o.started_on")+", "+q.day("o.ended_on")+" FROM operations o WHERE "+w, wargs,
+		func(scan func(...any) error) error {
+			var id, org int64
+			var h int
+			var started string
+			var ended sql.NullString
+			if err := scan(&id, &org, &h, &started, &ended); err != nil {
 				return err
 			}
-			if f.medians[k] == nil {
-				f.medians[k] = histogram{}
+			o := &operation{key: org, started: started, ended: ended.String}
+			if h == 1 {
+				o.key = heldKey
 			}
-			f.medians[k][d] += n
+			ops[id] = o
+			m := q.measures(o)
+			add(f.ops, o.key, m[:]...)
+			if o.started < q.toNext {
+				month("start", o.started)
+			}
+			if o.ended != "" && o.ended < q.toNext {
+				month("end", o.ended)
+			}
+			if q.inPeriod(o.started) {
+				month("new", o.started)
+			}
+			if q.inPeriod(o.ended) {
+				month("closed", o.ended)
+			}
 			return nil
 		})
+	if err != nil {
+		return nil, err
+	}
 
-	// Month counts for the trends: operations started and ended up to the period's end (live at
-	// a quarter's end needs all of them), started and ended in the period, and referrals,
-	// arrests and charges in the period (each found through an index on its date).
-	month := func(k, col, from string, args []any) (string, []any) {
-		return "SELECT '" + k + "', " + q.ym(col) + ", COUNT(*) FROM " + from + " GROUP BY " + q.ym(col), args
-	}
-	parts := [][2]any{}
-	for _, m := range []struct {
-		k, col, from string
-		args         []any
-	}{
-		{"start", "o.started_on", "operations o WHERE " + w + " AND o.started_on < ?", cat(wargs, []any{q.toNext})},
-		{"end", "o.ended_on", "operations o WHERE " + w + " AND o.ended_on < ?", cat(wargs, []any{q.toNext})},
-		{"new", "o.started_on", "operations o WHERE " + w + " AND " + in("o.started_on"), cat(wargs, q.period())},
-		{"closed", "o.ended_on", "operations o WHERE " + w + " AND " + in("o.ended_on"), cat(wargs, q.period())},
-		{"referral", "v.nrm_referred_on", "victims v WHERE " + in("v.nrm_referred_on") + " AND " + inOps("v.operation_id"), cat(q.period(), opsArgs2)},
-		{"arrest", "s.arrested_on", "suspects s WHERE " + in("s.arrested_on") + " AND " + inOps("s.operation_id"), cat(q.period(), opsArgs2)},
-		{"charge", "c.charged_on", "suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE " + in("c.charged_on") + " AND " + inOps("s.operation_id"), cat(q.period(), opsArgs2)},
-	} {
-		sql, args := month(m.k, m.col, m.from, m.args)
-		parts = append(parts, [2]any{sql, args})
-	}
-	var unionSQL []string
-	var unionArgs []any
-	for _, p := range parts {
-		unionSQL = append(unionSQL, p[0].(string))
-		unionArgs = append(unionArgs, p[1].([]any)...)
-	}
-	t.add(ctx, strings.Join(unionSQL, " UNION ALL "), unionArgs, func(scan func(...any) error) error {
-		var k, m string
-		var n int64
-		if err := scan(&k, &m, &n); err != nil {
+	t := &tasks{q: q, sem: make(chan struct{}, queryConcurrency)}
+	t.add(ctx, "SELECT x.operation_id, x.type FROM operation_exploitation x", nil, func(scan func(...any) error) error {
+		var id int64
+		var typ string
+		if err := scan(&id, &typ); err != nil {
 			return err
 		}
-		if f.months[k] == nil {
-			f.months[k] = monthly{}
+		if o := ops[id]; o != nil {
+			v, m := f.opsByType[typ], q.measures(o)
+			for i := range v {
+				v[i] += m[i]
+			}
+			f.opsByType[typ] = v
 		}
-		f.months[k][m] += n
 		return nil
 	})
+
+	// Potential victims and Duty to Notify reports of the operations open in the period, and
+	// each operation's first NRM referral, in one pass over the index on operation.
+	t.add(ctx, "SELECT v.operation_id, COUNT(*), COUNT(CASE WHEN v.duty_to_notify THEN 1 END), "+q.day("MIN(v.nrm_referred_on)")+
+		" FROM victims v GROUP BY v.operation_id", nil, func(scan func(...any) error) error {
+		var id, n, dtn int64
+		var first sql.NullString
+		if err := scan(&id, &n, &dtn, &first); err != nil {
+			return err
+		}
+		if o := ops[id]; o != nil {
+			o.firstReferral = first.String
+			if q.open(o) {
+				add(f.victims, o.key, n, 0, dtn)
+			}
+		}
+		return nil
+	})
+	// NRM referrals, and reasonable and conclusive grounds decisions with the days they took,
+	// each found through the index on its date.
+	ref, refArgs := q.in("v.nrm_referred_on")
+	t.add(ctx, "SELECT v.operation_id, "+q.day("v.nrm_referred_on")+" FROM victims v WHERE "+ref, refArgs, func(scan func(...any) error) error {
+		var id int64
+		var on string
+		if err := scan(&id, &on); err != nil {
+			return err
+		}
+		if o := ops[id]; o != nil {
+			add(f.victims, o.key, 0, 1, 0)
+			month("referral", on)
+		}
+		return nil
+	})
+	for _, d := range []struct {
+		key, outcome, since, on string
+		pos, neg                *int64
+	}{
+		{"rg", "v.rg_outcome", "v.nrm_referred_on", "v.rg_decided_on", &f.decisions.rgPos, &f.decisions.rgNeg},
+		{"cg", "v.cg_outcome", "v.rg_decided_on", "v.cg_decided_on", &f.decisions.cgPos, &f.decisions.cgNeg},
+	} {
+		cond, args := q.in(d.on)
+		t.add(ctx, "SELECT v.operation_id, "+d.outcome+", "+q.day(d.since)+", "+q.day(d.on)+" FROM victims v WHERE "+cond, args, func(scan func(...any) error) error {
+			var id int64
+			var outcome, on string
+			var since sql.NullString
+			if err := scan(&id, &outcome, &since, &on); err != nil {
+				return err
+			}
+			if ops[id] == nil {
+				return nil
+			}
+			*d.pos += count(outcome == "positive")
+			*d.neg += count(outcome == "negative")
+			if since.Valid {
+				return median(d.key, since.String, on)
+			}
+			return nil
+		})
+	}
+	// Age band, sex, nationality and type of exploitation of the victims of operations open in
+	// the period: counted by the database, each through an index in the order it groups by.
+	open, openTypes, openArgs := q.openVictims(w, wargs)
+	t.add(ctx, "SELECT v.age_band, v.sex, v.nationality, COUNT(*) FROM victims v WHERE "+open+" GROUP BY v.age_band, v.sex, v.nationality",
+		openArgs, func(scan func(...any) error) error {
+			var a, s, nat string
+			var n int64
+			if err := scan(&a, &s, &nat, &n); err != nil {
+				return err
+			}
+			f.age[a] += n
+			f.sex[s] += n
+			f.nationality[strings.ToUpper(nat)] += n
+			return nil
+		})
+	t.add(ctx, "SELECT x.type, COUNT(*) FROM victim_exploitation x WHERE "+openTypes+" GROUP BY x.type", openArgs, func(scan func(...any) error) error {
+		var typ string
+		var n int64
+		if err := scan(&typ, &n); err != nil {
+			return err
+		}
+		f.victimsByType[typ] = n
+		return nil
+	})
+
+	// Arrests in the period, through the index on their date.
+	arr, arrArgs := q.in("s.arrested_on")
+	t.add(ctx, "SELECT s.operation_id, "+q.day("s.arrested_on")+" FROM suspects s WHERE "+arr, arrArgs, func(scan func(...any) error) error {
+		var id int64
+		var on string
+		if err := scan(&id, &on); err != nil {
+			return err
+		}
+		if o := ops[id]; o != nil {
+			add(f.justice, o.key, 1, 0, 0)
+			month("arrest", on)
+		}
+		return nil
+	})
+	// Charges in the period and outcomes decided in it; the orders of each suspect convicted in
+	// it. The days from the operation's first referral wait for the victims' pass.
+	var events []event
+	convicted := map[int64][3]bool{}
+	charged, chargedArgs := q.in("c.charged_on")
+	decided, decidedArgs := q.in("c.outcome_on")
+	t.add(ctx, "SELECT s.operation_id, c.suspect_id, "+q.day("c.charged_on")+", c.outcome, "+q.day("c.outcome_on")+
+		", s.stpo, s.reparation_order, s.confiscation_pounds FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE "+charged+" OR "+decided,
+		cat(chargedArgs, decidedArgs), func(scan func(...any) error) error {
+			var id, suspect, pounds int64
+			var chargedOn, outcome string
+			var decidedOn sql.NullString
+			var stpo, reparation bool
+			if err := scan(&id, &suspect, &chargedOn, &outcome, &decidedOn, &stpo, &reparation, &pounds); err != nil {
+				return err
+			}
+			o := ops[id]
+			if o == nil {
+				return nil
+			}
+			if q.inPeriod(chargedOn) {
+				add(f.justice, o.key, 0, 1, 0)
+				month("charge", chargedOn)
+				events = append(events, event{"charge", id, chargedOn})
+			}
+			if outcome != "" && q.inPeriod(decidedOn.String) {
+				f.outcomes[outcome]++
+				if outcome == "convicted_plea" || outcome == "convicted_trial" {
+					add(f.justice, o.key, 0, 0, 1)
+					convicted[suspect] = [3]bool{stpo, reparation, pounds > 0}
+				}
+				events = append(events, event{"outcome", id, decidedOn.String})
+			}
+			return nil
+		})
 
 	// Training coverage: people holding a current certificate at the period's end, per course.
 	if err := q.db.Conn(ctx).Raw("SELECT id, code, title FROM courses WHERE status = 'published' OR id IN (SELECT course_id FROM certificates) ORDER BY code").Scan(&f.courses).Error; err != nil {
@@ -540,6 +597,19 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		})
 	if err := t.wait(); err != nil {
 		return nil, err
+	}
+
+	for _, o := range convicted {
+		for i, yes := range o {
+			f.orders[i] += count(yes)
+		}
+	}
+	for _, e := range events {
+		if first := ops[e.op].firstReferral; first != "" && first <= e.on {
+			if err := median(e.median, first, e.on); err != nil {
+				return nil, core.DBError(err)
+			}
+		}
 	}
 	return f, nil
 }

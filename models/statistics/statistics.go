@@ -4,8 +4,9 @@
 // the package. It reads the operations, organisations, training and guidance tables with its own
 // SQL and imports no other domain.
 //
-// Analysts see counts only: no record, reference, free text or identifier of an operation, a
-// victim or a suspect is ever selected by these queries, let alone returned.
+// Analysts see counts only: no reference, free text or other field of an operation, a victim or
+// a suspect is ever selected by these queries; the numeric row ids they read to fold counts
+// together never leave the package.
 package statistics
 
 import (
