@@ -120,24 +120,8 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
-    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
-CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
-{{else}}
--- +goose StatementBegin
-CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN
-    SELECT RAISE(ABORT, 'audit_events is append-only');
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-BEGIN
-    SELECT RAISE(ABORT, 'audit_events is append-only');
-END;
--- +goose StatementEnd
 {{end}}
+{{APPEND_ONLY "audit_events" "audit_events_append_only" "audit_events is append-only"}}
 
 -- +goose Down
 DROP TABLE audit_events;

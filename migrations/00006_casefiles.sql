@@ -126,25 +126,7 @@ CREATE TABLE evidence_items (
 CREATE UNIQUE INDEX idx_evidence_exhibit ON evidence_items (case_id, exhibit_key);
 CREATE UNIQUE INDEX idx_evidence_supersedes ON evidence_items (supersedes_id);
 
-{{if postgres}}
-CREATE TRIGGER evidence_items_no_change BEFORE UPDATE OR DELETE ON evidence_items
-    FOR EACH ROW EXECUTE FUNCTION case_material_append_only();
-CREATE TRIGGER evidence_items_no_truncate BEFORE TRUNCATE ON evidence_items
-    FOR EACH STATEMENT EXECUTE FUNCTION case_material_append_only();
-{{else}}
--- +goose StatementBegin
-CREATE TRIGGER evidence_items_no_update BEFORE UPDATE ON evidence_items
-BEGIN
-    SELECT RAISE(ABORT, 'evidence_items is immutable: a correction supersedes');
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER evidence_items_no_delete BEFORE DELETE ON evidence_items
-BEGIN
-    SELECT RAISE(ABORT, 'evidence_items is immutable: a correction supersedes');
-END;
--- +goose StatementEnd
-{{end}}
+{{APPEND_ONLY "evidence_items" "case_material_append_only" "evidence_items is immutable: a correction supersedes"}}
 
 CREATE TABLE item_evidence (
     item_id     {{BIGINT}}      NOT NULL REFERENCES checklist_items (id),
@@ -168,25 +150,7 @@ CREATE TABLE custody_events (
 );
 CREATE INDEX idx_custody_events_evidence ON custody_events (evidence_id, id);
 
-{{if postgres}}
-CREATE TRIGGER custody_events_no_change BEFORE UPDATE OR DELETE ON custody_events
-    FOR EACH ROW EXECUTE FUNCTION case_material_append_only();
-CREATE TRIGGER custody_events_no_truncate BEFORE TRUNCATE ON custody_events
-    FOR EACH STATEMENT EXECUTE FUNCTION case_material_append_only();
-{{else}}
--- +goose StatementBegin
-CREATE TRIGGER custody_events_no_update BEFORE UPDATE ON custody_events
-BEGIN
-    SELECT RAISE(ABORT, 'custody_events is append-only');
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER custody_events_no_delete BEFORE DELETE ON custody_events
-BEGIN
-    SELECT RAISE(ABORT, 'custody_events is append-only');
-END;
--- +goose StatementEnd
-{{end}}
+{{APPEND_ONLY "custody_events" "case_material_append_only" "custody_events is append-only"}}
 
 CREATE TABLE disclosure_entries (
     id           {{SERIAL}},

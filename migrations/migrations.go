@@ -3,8 +3,9 @@
 // for both databases: FS renders it into the PostgreSQL or the SQLite goose file.
 //
 // A version is written in PostgreSQL, with each word that SQLite spells otherwise in braces
-// (Go text/template; the words are the table below):
+// (Go text/template):
 //
+//	word             PostgreSQL               SQLite
 //	{{SERIAL}}       BIGSERIAL PRIMARY KEY    INTEGER PRIMARY KEY AUTOINCREMENT
 //	{{BIGINT}}       BIGINT                   INTEGER
 //	{{SMALLINT}}     SMALLINT                 INTEGER
@@ -15,6 +16,11 @@
 //	{{TRUE}}         TRUE                     1
 //	{{FALSE}}        FALSE                    0
 //	{{NOW}}          now()                    CURRENT_TIMESTAMP
+//
+// and one word for a pattern three tables share: {{APPEND_ONLY "table" "function" "message"}}
+// writes the triggers that refuse to change or delete the table's rows, calling the function
+// (defined in the version) on PostgreSQL, which also refuses TRUNCATE, and raising the message
+// on SQLite.
 //
 // Where the databases really differ (triggers, full-text search, a sequence), a block says so:
 // {{if postgres}} ... {{else}} ... {{end}}, or {{if sqlite}} ... {{end}}. A word FS does not
@@ -31,6 +37,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 	"testing/fstest"
 	"text/template"
 )
@@ -50,6 +57,27 @@ var words = map[string]spelling{
 	"TRUE":        {"TRUE", "1"},
 	"FALSE":       {"FALSE", "0"},
 	"NOW":         {"now()", "CURRENT_TIMESTAMP"},
+}
+
+// appendOnly is APPEND_ONLY's SQL: %[1]s is the table, %[2]s the PostgreSQL trigger function,
+// %[3]s the message SQLite raises.
+var appendOnly = spelling{
+	postgres: `CREATE TRIGGER %[1]s_no_change BEFORE UPDATE OR DELETE ON %[1]s
+    FOR EACH ROW EXECUTE FUNCTION %[2]s();
+CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s
+    FOR EACH STATEMENT EXECUTE FUNCTION %[2]s();`,
+	sqlite: `-- +goose StatementBegin
+CREATE TRIGGER %[1]s_no_update BEFORE UPDATE ON %[1]s
+BEGIN
+    SELECT RAISE(ABORT, '%[3]s');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER %[1]s_no_delete BEFORE DELETE ON %[1]s
+BEGIN
+    SELECT RAISE(ABORT, '%[3]s');
+END;
+-- +goose StatementEnd`,
 }
 
 // FS returns the migrations of one dialect, "postgres" or "sqlite", as goose SQL files.
@@ -79,6 +107,12 @@ func FS(dialect string) (fs.FS, error) {
 // render writes one version's source in the SQL of dialect.
 func render(name, src, dialect string) ([]byte, error) {
 	postgres := dialect == "postgres"
+	in := func(s spelling) string {
+		if postgres {
+			return s.postgres
+		}
+		return s.sqlite
+	}
 	funcs := template.FuncMap{
 		"postgres": func() bool { return postgres },
 		"sqlite":   func() bool { return !postgres },
@@ -94,15 +128,12 @@ func render(name, src, dialect string) ([]byte, error) {
 			}
 			return "REAL"
 		},
+		"APPEND_ONLY": func(table, function, message string) string {
+			return fmt.Sprintf(in(appendOnly), table, function, strings.ReplaceAll(message, "'", "''"))
+		},
 	}
 	for w, s := range words {
-		s := s
-		funcs[w] = func() string {
-			if postgres {
-				return s.postgres
-			}
-			return s.sqlite
-		}
+		funcs[w] = func() string { return in(s) }
 	}
 	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
 	if err != nil {

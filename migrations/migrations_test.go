@@ -37,6 +37,36 @@ DROP TRIGGER x; -- only SQLite`,
 	}
 }
 
+func TestRenderAppendOnly(t *testing.T) {
+	src := `{{APPEND_ONLY "notes" "notes_frozen" "notes can't change"}}`
+	for dialect, want := range map[string]string{
+		"postgres": `CREATE TRIGGER notes_no_change BEFORE UPDATE OR DELETE ON notes
+    FOR EACH ROW EXECUTE FUNCTION notes_frozen();
+CREATE TRIGGER notes_no_truncate BEFORE TRUNCATE ON notes
+    FOR EACH STATEMENT EXECUTE FUNCTION notes_frozen();`,
+		"sqlite": `-- +goose StatementBegin
+CREATE TRIGGER notes_no_update BEFORE UPDATE ON notes
+BEGIN
+    SELECT RAISE(ABORT, 'notes can''t change');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER notes_no_delete BEFORE DELETE ON notes
+BEGIN
+    SELECT RAISE(ABORT, 'notes can''t change');
+END;
+-- +goose StatementEnd`,
+	} {
+		got, err := render("00099_t.sql", src, dialect)
+		if err != nil {
+			t.Fatalf("%s: %v", dialect, err)
+		}
+		if string(got) != want {
+			t.Errorf("%s renders\n%s\nwant\n%s", dialect, got, want)
+		}
+	}
+}
+
 func TestRenderNamesAnUnknownWord(t *testing.T) {
 	for _, src := range []string{"id {{BIGSERIAL}}", "x {{.Text}}"} {
 		_, err := render("00099_t.sql", src, "sqlite")
