@@ -13,7 +13,7 @@ func TestRenderSpellsEachWordInItsDialect(t *testing.T) {
     at {{TIMESTAMPTZ}} DEFAULT {{NOW}}, b {{BYTEA}}, y BOOLEAN DEFAULT {{TRUE}}, z BOOLEAN DEFAULT {{FALSE}}
 );
 {{if postgres}}CREATE SEQUENCE s;{{else}}DROP TRIGGER x;{{end}}{{if sqlite}} -- only SQLite{{end}}`
-	for dialect, want := range map[string]string{
+	assertRenders(t, src, map[string]string{
 		"postgres": `CREATE TABLE t (
     id BIGSERIAL PRIMARY KEY,
     n BIGINT NOT NULL, s SMALLINT, v VARCHAR(64), h NUMERIC(5,1),
@@ -26,20 +26,12 @@ CREATE SEQUENCE s;`,
     at DATETIME DEFAULT CURRENT_TIMESTAMP, b BLOB, y BOOLEAN DEFAULT 1, z BOOLEAN DEFAULT 0
 );
 DROP TRIGGER x; -- only SQLite`,
-	} {
-		got, err := render("00099_t.sql", src, dialect)
-		if err != nil {
-			t.Fatalf("%s: %v", dialect, err)
-		}
-		if string(got) != want {
-			t.Errorf("%s renders\n%s\nwant\n%s", dialect, got, want)
-		}
-	}
+	})
 }
 
 func TestRenderAppendOnly(t *testing.T) {
 	src := `{{APPEND_ONLY "notes" "notes_frozen" "notes can't change"}}`
-	for dialect, want := range map[string]string{
+	assertRenders(t, src, map[string]string{
 		"postgres": `CREATE TRIGGER notes_no_change BEFORE UPDATE OR DELETE ON notes
     FOR EACH ROW EXECUTE FUNCTION notes_frozen();
 CREATE TRIGGER notes_no_truncate BEFORE TRUNCATE ON notes
@@ -56,13 +48,19 @@ BEGIN
     SELECT RAISE(ABORT, 'notes can''t change');
 END;
 -- +goose StatementEnd`,
-	} {
+	})
+}
+
+// assertRenders checks what src renders to in each dialect.
+func assertRenders(t *testing.T, src string, want map[string]string) {
+	t.Helper()
+	for dialect, w := range want {
 		got, err := render("00099_t.sql", src, dialect)
 		if err != nil {
 			t.Fatalf("%s: %v", dialect, err)
 		}
-		if string(got) != want {
-			t.Errorf("%s renders\n%s\nwant\n%s", dialect, got, want)
+		if string(got) != w {
+			t.Errorf("%s renders\n%s\nwant\n%s", dialect, got, w)
 		}
 	}
 }
