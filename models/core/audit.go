@@ -45,7 +45,7 @@ const (
 // genesisHash is the prev_hash of the first event: there is nothing before it.
 const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// Column sizes of audit_events (migrations/postgres/00002_identity.sql), in characters as
+// Column sizes of audit_events (migrations/00002_identity.sql), in characters as
 // PostgreSQL's VARCHAR(n) counts them. Values are clipped to these before hashing, so what is
 // hashed is exactly what is stored, on both databases.
 const (

@@ -6,14 +6,14 @@
 -- 'monthly' (made by the job on the first of the month, at most one per month and scope) or
 -- 'on_demand' (made by an analyst).
 CREATE TABLE statistics_reports (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    month      TEXT        NOT NULL,
-    scope_key  TEXT        NOT NULL,
-    scope_name TEXT        NOT NULL,
-    origin     TEXT        NOT NULL,
-    blob_id    INTEGER     NOT NULL REFERENCES blobs (id),
-    created_by INTEGER     REFERENCES users (id),
-    created_at DATETIME    NOT NULL
+    id         {{SERIAL}},
+    month      TEXT            NOT NULL,
+    scope_key  TEXT            NOT NULL,
+    scope_name TEXT            NOT NULL,
+    origin     TEXT            NOT NULL,
+    blob_id    {{BIGINT}}      NOT NULL REFERENCES blobs (id),
+    created_by {{BIGINT}}      REFERENCES users (id),
+    created_at {{TIMESTAMPTZ}} NOT NULL
 );
 CREATE UNIQUE INDEX ux_statistics_reports_monthly ON statistics_reports (month, scope_key) WHERE origin = 'monthly';
 CREATE INDEX idx_statistics_reports_scope ON statistics_reports (scope_key, month, id);

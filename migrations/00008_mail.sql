@@ -3,9 +3,9 @@
 -- a row that keeps failing, or whose outcome is unknown, ends with failed_at set.
 
 -- +goose Up
-ALTER TABLE outbox ADD COLUMN claimed_until DATETIME;
-ALTER TABLE outbox ADD COLUMN claim_token TEXT NOT NULL DEFAULT '';
-ALTER TABLE outbox ADD COLUMN failed_at DATETIME;
+ALTER TABLE outbox ADD COLUMN claimed_until {{TIMESTAMPTZ}};
+ALTER TABLE outbox ADD COLUMN claim_token {{VARCHAR 64}} NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN failed_at {{TIMESTAMPTZ}};
 DROP INDEX idx_outbox_pending;
 CREATE INDEX idx_outbox_pending ON outbox (channel, next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;
 

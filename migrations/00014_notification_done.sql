@@ -6,9 +6,9 @@
 -- list shows it as done and nobody acts on work that is finished.
 
 -- +goose Up
-ALTER TABLE notifications ADD COLUMN subject TEXT NOT NULL DEFAULT '';
-ALTER TABLE notifications ADD COLUMN done_at DATETIME;
-ALTER TABLE notifications ADD COLUMN done_by INTEGER;
+ALTER TABLE notifications ADD COLUMN subject {{VARCHAR 100}} NOT NULL DEFAULT '';
+ALTER TABLE notifications ADD COLUMN done_at {{TIMESTAMPTZ}};
+ALTER TABLE notifications ADD COLUMN done_by {{BIGINT}};
 CREATE INDEX idx_notifications_open_subject ON notifications (subject, user_id) WHERE done_at IS NULL AND subject <> '';
 
 -- +goose Down

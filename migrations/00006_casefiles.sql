@@ -3,6 +3,7 @@
 -- disclosure schedules, pack submissions, CPS shares and CPS actions, and the case timeline.
 
 -- +goose Up
+{{if postgres}}
 -- +goose StatementBegin
 CREATE FUNCTION case_material_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -10,47 +11,48 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+{{end}}
 
 CREATE TABLE checklist_templates (
-    id          BIGSERIAL PRIMARY KEY,
-    code        TEXT     NOT NULL,
-    version     INTEGER  NOT NULL,
-    title       TEXT     NOT NULL,
-    applies_to  TEXT     NOT NULL,
-    change_note TEXT     NOT NULL DEFAULT '',
-    created_by  BIGINT   REFERENCES users (id),
-    created_at  TIMESTAMPTZ NOT NULL,
+    id          {{SERIAL}},
+    code        TEXT            NOT NULL,
+    version     INTEGER         NOT NULL,
+    title       TEXT            NOT NULL,
+    applies_to  TEXT            NOT NULL,
+    change_note TEXT            NOT NULL DEFAULT '',
+    created_by  {{BIGINT}}      REFERENCES users (id),
+    created_at  {{TIMESTAMPTZ}} NOT NULL,
     UNIQUE (code, version)
 );
 
 CREATE TABLE template_items (
-    id          BIGSERIAL PRIMARY KEY,
-    template_id BIGINT  NOT NULL REFERENCES checklist_templates (id),
-    position    INTEGER NOT NULL,
-    text        TEXT    NOT NULL,
-    why         TEXT    NOT NULL DEFAULT '',
-    form        TEXT    NOT NULL DEFAULT '',
-    stage       TEXT    NOT NULL,
-    required    BOOLEAN NOT NULL DEFAULT TRUE,
+    id          {{SERIAL}},
+    template_id {{BIGINT}} NOT NULL REFERENCES checklist_templates (id),
+    position    INTEGER    NOT NULL,
+    text        TEXT       NOT NULL,
+    why         TEXT       NOT NULL DEFAULT '',
+    form        TEXT       NOT NULL DEFAULT '',
+    stage       TEXT       NOT NULL,
+    required    BOOLEAN    NOT NULL DEFAULT {{TRUE}},
     UNIQUE (template_id, position)
 );
 
 CREATE TABLE case_files (
-    id                    BIGSERIAL PRIMARY KEY,
-    urn                   TEXT     NOT NULL,
-    operation             TEXT     NOT NULL,
-    organisation_id       BIGINT   NOT NULL REFERENCES organisations (id),
-    classification        INTEGER  NOT NULL,
-    status                TEXT     NOT NULL,
-    cps_purpose           TEXT     NOT NULL DEFAULT '',
-    offences              TEXT     NOT NULL,
-    suspect_may_be_victim BOOLEAN  NOT NULL DEFAULT FALSE,
-    orders_sought         BOOLEAN  NOT NULL DEFAULT FALSE,
-    lead_investigator_id  BIGINT   NOT NULL REFERENCES users (id),
-    supervisor_id         BIGINT   NOT NULL REFERENCES users (id),
-    created_by            BIGINT   NOT NULL REFERENCES users (id),
-    created_at            TIMESTAMPTZ NOT NULL,
-    updated_at            TIMESTAMPTZ NOT NULL
+    id                    {{SERIAL}},
+    urn                   TEXT            NOT NULL,
+    operation             TEXT            NOT NULL,
+    organisation_id       {{BIGINT}}      NOT NULL REFERENCES organisations (id),
+    classification        INTEGER         NOT NULL,
+    status                TEXT            NOT NULL,
+    cps_purpose           TEXT            NOT NULL DEFAULT '',
+    offences              TEXT            NOT NULL,
+    suspect_may_be_victim BOOLEAN         NOT NULL DEFAULT {{FALSE}},
+    orders_sought         BOOLEAN         NOT NULL DEFAULT {{FALSE}},
+    lead_investigator_id  {{BIGINT}}      NOT NULL REFERENCES users (id),
+    supervisor_id         {{BIGINT}}      NOT NULL REFERENCES users (id),
+    created_by            {{BIGINT}}      NOT NULL REFERENCES users (id),
+    created_at            {{TIMESTAMPTZ}} NOT NULL,
+    updated_at            {{TIMESTAMPTZ}} NOT NULL
 );
 CREATE INDEX idx_case_files_org ON case_files (organisation_id, updated_at, id);
 CREATE INDEX idx_case_files_updated ON case_files (updated_at, id);
@@ -59,41 +61,41 @@ CREATE INDEX idx_case_files_urn ON case_files (urn);
 -- The team: who granted each membership and, for people of another organisation, on what legal
 -- basis. A removed member keeps their row (removed_at) as the record of the grant.
 CREATE TABLE case_members (
-    id           BIGSERIAL PRIMARY KEY,
-    case_id      BIGINT   NOT NULL REFERENCES case_files (id),
-    user_id      BIGINT   NOT NULL REFERENCES users (id),
-    role         TEXT     NOT NULL,
-    legal_basis  TEXT     NOT NULL DEFAULT '',
-    basis_detail TEXT     NOT NULL DEFAULT '',
-    granted_by   BIGINT   REFERENCES users (id),
-    granted_at   TIMESTAMPTZ NOT NULL,
-    removed_by   BIGINT   REFERENCES users (id),
-    removed_at   TIMESTAMPTZ
+    id           {{SERIAL}},
+    case_id      {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    user_id      {{BIGINT}}      NOT NULL REFERENCES users (id),
+    role         TEXT            NOT NULL,
+    legal_basis  TEXT            NOT NULL DEFAULT '',
+    basis_detail TEXT            NOT NULL DEFAULT '',
+    granted_by   {{BIGINT}}      REFERENCES users (id),
+    granted_at   {{TIMESTAMPTZ}} NOT NULL,
+    removed_by   {{BIGINT}}      REFERENCES users (id),
+    removed_at   {{TIMESTAMPTZ}}
 );
 CREATE UNIQUE INDEX idx_case_members_active ON case_members (case_id, user_id) WHERE removed_at IS NULL;
 CREATE INDEX idx_case_members_user ON case_members (user_id, case_id) WHERE removed_at IS NULL;
 
 -- The template versions a case started with.
 CREATE TABLE case_templates (
-    case_id     BIGINT  NOT NULL REFERENCES case_files (id),
-    template_id BIGINT  NOT NULL REFERENCES checklist_templates (id),
+    case_id     {{BIGINT}} NOT NULL REFERENCES case_files (id),
+    template_id {{BIGINT}} NOT NULL REFERENCES checklist_templates (id),
     PRIMARY KEY (case_id, template_id)
 );
 
 CREATE TABLE checklist_items (
-    id               BIGSERIAL PRIMARY KEY,
-    case_id          BIGINT   NOT NULL REFERENCES case_files (id),
-    template_item_id BIGINT   NOT NULL REFERENCES template_items (id),
-    status           TEXT     NOT NULL,
-    na_reason        TEXT     NOT NULL DEFAULT '',
-    owner_id         BIGINT   REFERENCES users (id),
+    id               {{SERIAL}},
+    case_id          {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    template_item_id {{BIGINT}}      NOT NULL REFERENCES template_items (id),
+    status           TEXT            NOT NULL,
+    na_reason        TEXT            NOT NULL DEFAULT '',
+    owner_id         {{BIGINT}}      REFERENCES users (id),
     due_on           DATE,
-    notes            TEXT     NOT NULL DEFAULT '',
-    cps_reason       TEXT     NOT NULL DEFAULT '',
-    cps_decided_by   BIGINT   REFERENCES users (id),
-    cps_decided_at   TIMESTAMPTZ,
-    updated_by       BIGINT   REFERENCES users (id),
-    updated_at       TIMESTAMPTZ NOT NULL,
+    notes            TEXT            NOT NULL DEFAULT '',
+    cps_reason       TEXT            NOT NULL DEFAULT '',
+    cps_decided_by   {{BIGINT}}      REFERENCES users (id),
+    cps_decided_at   {{TIMESTAMPTZ}},
+    updated_by       {{BIGINT}}      REFERENCES users (id),
+    updated_at       {{TIMESTAMPTZ}} NOT NULL,
     UNIQUE (case_id, template_item_id)
 );
 
@@ -101,108 +103,102 @@ CREATE TABLE checklist_items (
 -- correction per item). Exhibit references are unique in a case, compared without case and
 -- spacing (exhibit_key).
 CREATE TABLE evidence_items (
-    id                BIGSERIAL PRIMARY KEY,
-    case_id           BIGINT   NOT NULL REFERENCES case_files (id),
-    exhibit_ref       TEXT     NOT NULL,
-    exhibit_key       TEXT     NOT NULL,
-    description       TEXT     NOT NULL,
-    producer          TEXT     NOT NULL,
+    id                {{SERIAL}},
+    case_id           {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    exhibit_ref       TEXT            NOT NULL,
+    exhibit_key       TEXT            NOT NULL,
+    description       TEXT            NOT NULL,
+    producer          TEXT            NOT NULL,
     produced_on       DATE,
-    source            TEXT     NOT NULL DEFAULT '',
-    kind              TEXT     NOT NULL,
-    blob_id           BIGINT   REFERENCES blobs (id),
-    file_name         TEXT     NOT NULL DEFAULT '',
-    external_system   TEXT     NOT NULL DEFAULT '',
-    external_id       TEXT     NOT NULL DEFAULT '',
-    hash_algorithm    TEXT     NOT NULL DEFAULT '',
-    external_hash     TEXT     NOT NULL DEFAULT '',
-    supersedes_id     BIGINT   REFERENCES evidence_items (id),
-    correction_reason TEXT     NOT NULL DEFAULT '',
-    created_by        BIGINT   NOT NULL REFERENCES users (id),
-    created_at        TIMESTAMPTZ NOT NULL
+    source            TEXT            NOT NULL DEFAULT '',
+    kind              TEXT            NOT NULL,
+    blob_id           {{BIGINT}}      REFERENCES blobs (id),
+    file_name         TEXT            NOT NULL DEFAULT '',
+    external_system   TEXT            NOT NULL DEFAULT '',
+    external_id       TEXT            NOT NULL DEFAULT '',
+    hash_algorithm    TEXT            NOT NULL DEFAULT '',
+    external_hash     TEXT            NOT NULL DEFAULT '',
+    supersedes_id     {{BIGINT}}      REFERENCES evidence_items (id),
+    correction_reason TEXT            NOT NULL DEFAULT '',
+    created_by        {{BIGINT}}      NOT NULL REFERENCES users (id),
+    created_at        {{TIMESTAMPTZ}} NOT NULL
 );
 CREATE UNIQUE INDEX idx_evidence_exhibit ON evidence_items (case_id, exhibit_key);
 CREATE UNIQUE INDEX idx_evidence_supersedes ON evidence_items (supersedes_id);
 
-CREATE TRIGGER evidence_items_no_change BEFORE UPDATE OR DELETE ON evidence_items
-    FOR EACH ROW EXECUTE FUNCTION case_material_append_only();
-CREATE TRIGGER evidence_items_no_truncate BEFORE TRUNCATE ON evidence_items
-    FOR EACH STATEMENT EXECUTE FUNCTION case_material_append_only();
+{{APPEND_ONLY "evidence_items" "case_material_append_only" "evidence_items is immutable: a correction supersedes"}}
 
 CREATE TABLE item_evidence (
-    item_id     BIGINT   NOT NULL REFERENCES checklist_items (id),
-    evidence_id BIGINT   NOT NULL REFERENCES evidence_items (id),
-    linked_by   BIGINT   REFERENCES users (id),
-    linked_at   TIMESTAMPTZ NOT NULL,
+    item_id     {{BIGINT}}      NOT NULL REFERENCES checklist_items (id),
+    evidence_id {{BIGINT}}      NOT NULL REFERENCES evidence_items (id),
+    linked_by   {{BIGINT}}      REFERENCES users (id),
+    linked_at   {{TIMESTAMPTZ}} NOT NULL,
     PRIMARY KEY (item_id, evidence_id)
 );
 CREATE INDEX idx_item_evidence_evidence ON item_evidence (evidence_id);
 
 -- The continuity record of each exhibit: every upload, view, download, export and share.
 CREATE TABLE custody_events (
-    id           BIGSERIAL PRIMARY KEY,
-    evidence_id  BIGINT   NOT NULL REFERENCES evidence_items (id),
-    case_id      BIGINT   NOT NULL REFERENCES case_files (id),
-    action       TEXT     NOT NULL,
-    actor_id     BIGINT   REFERENCES users (id),
-    actor_org_id BIGINT   REFERENCES organisations (id),
-    occurred_at  TIMESTAMPTZ NOT NULL,
-    details      TEXT     NOT NULL DEFAULT ''
+    id           {{SERIAL}},
+    evidence_id  {{BIGINT}}      NOT NULL REFERENCES evidence_items (id),
+    case_id      {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    action       TEXT            NOT NULL,
+    actor_id     {{BIGINT}}      REFERENCES users (id),
+    actor_org_id {{BIGINT}}      REFERENCES organisations (id),
+    occurred_at  {{TIMESTAMPTZ}} NOT NULL,
+    details      TEXT            NOT NULL DEFAULT ''
 );
 CREATE INDEX idx_custody_events_evidence ON custody_events (evidence_id, id);
 
-CREATE TRIGGER custody_events_no_change BEFORE UPDATE OR DELETE ON custody_events
-    FOR EACH ROW EXECUTE FUNCTION case_material_append_only();
-CREATE TRIGGER custody_events_no_truncate BEFORE TRUNCATE ON custody_events
-    FOR EACH STATEMENT EXECUTE FUNCTION case_material_append_only();
+{{APPEND_ONLY "custody_events" "case_material_append_only" "custody_events is append-only"}}
 
 CREATE TABLE disclosure_entries (
-    id           BIGSERIAL PRIMARY KEY,
-    case_id      BIGINT   NOT NULL REFERENCES case_files (id),
-    schedule     TEXT     NOT NULL,
-    number       INTEGER  NOT NULL,
-    description  TEXT     NOT NULL,
-    location     TEXT     NOT NULL,
-    officer_view TEXT     NOT NULL DEFAULT '',
-    created_by   BIGINT   NOT NULL REFERENCES users (id),
-    created_at   TIMESTAMPTZ NOT NULL,
-    updated_by   BIGINT   REFERENCES users (id),
-    updated_at   TIMESTAMPTZ NOT NULL,
+    id           {{SERIAL}},
+    case_id      {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    schedule     TEXT            NOT NULL,
+    number       INTEGER         NOT NULL,
+    description  TEXT            NOT NULL,
+    location     TEXT            NOT NULL,
+    officer_view TEXT            NOT NULL DEFAULT '',
+    created_by   {{BIGINT}}      NOT NULL REFERENCES users (id),
+    created_at   {{TIMESTAMPTZ}} NOT NULL,
+    updated_by   {{BIGINT}}      REFERENCES users (id),
+    updated_at   {{TIMESTAMPTZ}} NOT NULL,
     UNIQUE (case_id, schedule, number)
 );
 
 -- A submitted pack: a frozen snapshot (JSON) with its own SHA-256, numbered per case.
 CREATE TABLE pack_submissions (
-    id              BIGSERIAL PRIMARY KEY,
-    case_id         BIGINT   NOT NULL REFERENCES case_files (id),
-    number          INTEGER  NOT NULL,
-    purpose         TEXT     NOT NULL,
-    snapshot        TEXT     NOT NULL,
-    manifest_sha256 TEXT     NOT NULL,
-    status          TEXT     NOT NULL,
-    submitted_by    BIGINT   NOT NULL REFERENCES users (id),
-    submitted_at    TIMESTAMPTZ NOT NULL,
-    decided_by      BIGINT   REFERENCES users (id),
-    decided_at      TIMESTAMPTZ,
-    decision_reason TEXT     NOT NULL DEFAULT '',
-    voided_at       TIMESTAMPTZ,
-    void_reason     TEXT     NOT NULL DEFAULT '',
+    id              {{SERIAL}},
+    case_id         {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    number          INTEGER         NOT NULL,
+    purpose         TEXT            NOT NULL,
+    snapshot        TEXT            NOT NULL,
+    manifest_sha256 TEXT            NOT NULL,
+    status          TEXT            NOT NULL,
+    submitted_by    {{BIGINT}}      NOT NULL REFERENCES users (id),
+    submitted_at    {{TIMESTAMPTZ}} NOT NULL,
+    decided_by      {{BIGINT}}      REFERENCES users (id),
+    decided_at      {{TIMESTAMPTZ}},
+    decision_reason TEXT            NOT NULL DEFAULT '',
+    voided_at       {{TIMESTAMPTZ}},
+    void_reason     TEXT            NOT NULL DEFAULT '',
     UNIQUE (case_id, number)
 );
 
 CREATE TABLE case_shares (
-    id             BIGSERIAL PRIMARY KEY,
-    case_id        BIGINT   NOT NULL REFERENCES case_files (id),
-    submission_id  BIGINT   NOT NULL REFERENCES pack_submissions (id),
-    liaison_id     BIGINT   NOT NULL REFERENCES users (id),
-    liaison_org_id BIGINT   NOT NULL REFERENCES organisations (id),
-    shared_by      BIGINT   NOT NULL REFERENCES users (id),
-    shared_at      TIMESTAMPTZ NOT NULL,
-    expires_at     TIMESTAMPTZ NOT NULL,
-    revoked_by     BIGINT   REFERENCES users (id),
-    revoked_at     TIMESTAMPTZ,
+    id                 {{SERIAL}},
+    case_id            {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    submission_id      {{BIGINT}}      NOT NULL REFERENCES pack_submissions (id),
+    liaison_id         {{BIGINT}}      NOT NULL REFERENCES users (id),
+    liaison_org_id     {{BIGINT}}      NOT NULL REFERENCES organisations (id),
+    shared_by          {{BIGINT}}      NOT NULL REFERENCES users (id),
+    shared_at          {{TIMESTAMPTZ}} NOT NULL,
+    expires_at         {{TIMESTAMPTZ}} NOT NULL,
+    revoked_by         {{BIGINT}}      REFERENCES users (id),
+    revoked_at         {{TIMESTAMPTZ}},
     -- when the share-expiry job recorded that the share ran out (once per share)
-    expiry_recorded_at TIMESTAMPTZ
+    expiry_recorded_at {{TIMESTAMPTZ}}
 );
 CREATE INDEX idx_case_shares_liaison ON case_shares (liaison_id, case_id);
 CREATE INDEX idx_case_shares_case ON case_shares (case_id);
@@ -210,34 +206,34 @@ CREATE INDEX idx_case_shares_expiry ON case_shares (expires_at) WHERE revoked_at
 
 -- CPS advice, charging decisions and action-plan items, with the investigators' answers.
 CREATE TABLE cps_actions (
-    id           BIGSERIAL PRIMARY KEY,
-    case_id      BIGINT   NOT NULL REFERENCES case_files (id),
-    kind         TEXT     NOT NULL,
-    decision     TEXT     NOT NULL DEFAULT '',
-    text         TEXT     NOT NULL,
-    due_on       DATE,
-    item_id      BIGINT   REFERENCES checklist_items (id),
-    created_by   BIGINT   NOT NULL REFERENCES users (id),
-    created_at   TIMESTAMPTZ NOT NULL,
-    response     TEXT     NOT NULL DEFAULT '',
-    responded_by BIGINT   REFERENCES users (id),
-    responded_at TIMESTAMPTZ,
+    id                  {{SERIAL}},
+    case_id             {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    kind                TEXT            NOT NULL,
+    decision            TEXT            NOT NULL DEFAULT '',
+    text                TEXT            NOT NULL,
+    due_on              DATE,
+    item_id             {{BIGINT}}      REFERENCES checklist_items (id),
+    created_by          {{BIGINT}}      NOT NULL REFERENCES users (id),
+    created_at          {{TIMESTAMPTZ}} NOT NULL,
+    response            TEXT            NOT NULL DEFAULT '',
+    responded_by        {{BIGINT}}      REFERENCES users (id),
+    responded_at        {{TIMESTAMPTZ}},
     -- when the team was reminded that the item falls due, and that it is overdue (once each)
-    due_reminded_at     TIMESTAMPTZ,
-    overdue_reminded_at TIMESTAMPTZ
+    due_reminded_at     {{TIMESTAMPTZ}},
+    overdue_reminded_at {{TIMESTAMPTZ}}
 );
 CREATE INDEX idx_cps_actions_case ON cps_actions (case_id, id);
 CREATE INDEX idx_cps_actions_open ON cps_actions (case_id) WHERE kind = 'action' AND responded_at IS NULL AND due_on IS NOT NULL;
 
 -- The case timeline: every status move and every step of sign-off and CPS review.
 CREATE TABLE case_events (
-    id          BIGSERIAL PRIMARY KEY,
-    case_id     BIGINT   NOT NULL REFERENCES case_files (id),
-    occurred_at TIMESTAMPTZ NOT NULL,
-    actor_id    BIGINT   REFERENCES users (id),
-    kind        TEXT     NOT NULL,
-    summary     TEXT     NOT NULL,
-    details     TEXT     NOT NULL DEFAULT ''
+    id          {{SERIAL}},
+    case_id     {{BIGINT}}      NOT NULL REFERENCES case_files (id),
+    occurred_at {{TIMESTAMPTZ}} NOT NULL,
+    actor_id    {{BIGINT}}      REFERENCES users (id),
+    kind        TEXT            NOT NULL,
+    summary     TEXT            NOT NULL,
+    details     TEXT            NOT NULL DEFAULT ''
 );
 CREATE INDEX idx_case_events_case ON case_events (case_id, id);
 
@@ -254,7 +250,7 @@ INSERT INTO checklist_templates (code, version, title, applies_to, change_note, 
     ('T5', 1, 'STPO/STRO and financial orders', 'orders', 'Default from DOMAIN.md §B7', CURRENT_TIMESTAMP);
 
 INSERT INTO template_items (template_id, position, text, why, form, stage, required)
-SELECT t.id, v.position, v.text, v.why, v.form, v.stage, v.required = 1
+SELECT t.id, v.position, v.text, v.why, v.form, v.stage, v.required{{if postgres}} = 1{{end}}
 FROM checklist_templates t JOIN (
     SELECT 'T0' AS code, 1 AS position, 'Points-to-prove matrix mapped to evidence' AS text, 'Code test; basis of MG5' AS why, 'MG3 PC; MG5 FF' AS form, 'PC' AS stage, 1 AS required
     UNION ALL SELECT 'T0', 2, 'Suspect profile: antecedents, vulnerability, interpreter, bail/RUI, PACE clock', 'NFS suspect section', 'MG3 PC', 'PC', 1
@@ -315,4 +311,6 @@ DROP TABLE case_members;
 DROP TABLE case_files;
 DROP TABLE template_items;
 DROP TABLE checklist_templates;
+{{if postgres}}
 DROP FUNCTION case_material_append_only();
+{{end}}
