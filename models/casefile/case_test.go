@@ -44,13 +44,11 @@ const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	backend := modelstest.BlobBackend(t)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, modelstest.Keyring(t)), Clock: clock.Now})
-	f := &caseFixture{db: db, s: s, cases: s.CaseFiles, authz: authz, clock: clock, backend: backend,
+	d := modelstest.Deps(t, backend, clock)
+	s := models.New(d)
+	f := &caseFixture{db: d.DB, s: s, cases: s.CaseFiles, authz: d.Authz, clock: clock, backend: backend,
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "case", Name: "Case Person"}}
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)

@@ -27,12 +27,10 @@ type guidanceFixture struct {
 
 func newGuidanceFixture(t testing.TB) *guidanceFixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now})
-	return &guidanceFixture{db: db, s: s, authz: authz, clock: clock,
+	d := modelstest.Deps(t, modelstest.BlobBackend(t), clock)
+	s := models.New(d)
+	return &guidanceFixture{db: d.DB, s: s, authz: d.Authz, clock: clock,
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "person", Name: "Person"}}
 }
 
