@@ -29,26 +29,24 @@ func (f *guidanceFixture) open(t testing.TB, subject string) []int64 {
 func TestGuidanceApprovalHandOvers(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
 	editor2 := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	approver2 := f.cleared(t, policies.RoleGuidanceApprover)
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceApprover)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceApprover)
 	_ = elsewhere // exists, and must not be asked
 
-	v, err := f.s.Guidance.Create(ctx, editor, draft("Reparation orders", "Consider one after every conviction."))
+	v, err := f.s.Guidance.Create(ctx, f.editor, draft("Reparation orders", "Consider one after every conviction."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	subject := core.Subject(core.SubjectGuidanceVersion, v.ID)
 	m := modelstest.NoticeMark(t, f.db)
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	got := modelstest.NoticesSince(t, f.db, m)
-	if w := modelstest.UserIDs(approver, approver2, both, uncleared); !slices.Equal(modelstest.Recipients(got, ""), w) {
+	if w := modelstest.UserIDs(f.approver, approver2, both, uncleared); !slices.Equal(modelstest.Recipients(got, ""), w) {
 		t.Errorf("submitted: asked %v, want %v", modelstest.Recipients(got, ""), w)
 	}
 	for _, n := range got {
@@ -59,11 +57,11 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 
 	// Returned: the requests close; the author is told.
 	m = modelstest.NoticeMark(t, f.db)
-	if _, err := f.s.Guidance.Return(ctx, approver, v.ID, "Add the legal basis"); err != nil {
+	if _, err := f.s.Guidance.Return(ctx, f.approver, v.ID, "Add the legal basis"); err != nil {
 		t.Fatal(err)
 	}
 	got = modelstest.NoticesSince(t, f.db, m)
-	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(editor)) || !strings.Contains(got[0].Text, "returned") {
+	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(f.editor)) || !strings.Contains(got[0].Text, "returned") {
 		t.Errorf("returned: %+v, want the author told", got)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
@@ -79,7 +77,7 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 	if _, err := f.s.Guidance.UpdateDraft(ctx, editor2, v.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	m = modelstest.NoticeMark(t, f.db)
@@ -87,7 +85,7 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = modelstest.NoticesSince(t, f.db, m)
-	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(editor, editor2)) || !strings.Contains(got[0].Text, "was published") {
+	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(f.editor, editor2)) || !strings.Contains(got[0].Text, "was published") {
 		t.Errorf("published: %+v, want both writers told", got)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
@@ -98,16 +96,16 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 	// stays out of the notification.
 	os := draft("Covert deployment", "Details of the tactic.")
 	os.Classification = "OFFICIAL-SENSITIVE"
-	v2, err := f.s.Guidance.Create(ctx, editor, os)
+	v2, err := f.s.Guidance.Create(ctx, f.editor, os)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m = modelstest.NoticeMark(t, f.db)
-	if _, err := f.s.Guidance.Submit(ctx, editor, v2.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v2.ID); err != nil {
 		t.Fatal(err)
 	}
 	got = modelstest.NoticesSince(t, f.db, m)
-	if w := modelstest.UserIDs(approver, approver2, both); !slices.Equal(modelstest.Recipients(got, ""), w) {
+	if w := modelstest.UserIDs(f.approver, approver2, both); !slices.Equal(modelstest.Recipients(got, ""), w) {
 		t.Errorf("sensitive submitted: asked %v, want %v", modelstest.Recipients(got, ""), w)
 	}
 	for _, n := range got {
@@ -124,8 +122,6 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	officer := f.cleared(t, policies.RoleOfficer)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
 	cps := f.person(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison)
@@ -134,7 +130,7 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	in.Audience = guidance.GuidanceAudience{Scope: guidance.GuidanceAudiencePolice}
 	in.RequiresAck = true
 	m := modelstest.NoticeMark(t, f.db)
-	v := f.publish(t, editor, approver, in)
+	v := f.publish(t, in)
 	subject := core.Subject(core.SubjectGuidanceAck, v.ID)
 	if n := len(f.open(t, subject)); n != 0 {
 		t.Errorf("%d told in the publish transaction, want none before the job", n)
@@ -143,7 +139,7 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audience := modelstest.UserIDs(editor, approver, officer, kent)
+	audience := modelstest.UserIDs(f.editor, f.approver, officer, kent)
 	if sum != "1 guidance version announced, to 4 people" {
 		t.Errorf("summary %q", sum)
 	}
@@ -169,24 +165,24 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	if note := modelstest.DoneNote(t, f.s.Notifications, officer, subject); note != "Done" {
 		t.Errorf("the acknowledged notice says %q", note)
 	}
-	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(editor, approver, kent)) {
+	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(f.editor, f.approver, kent)) {
 		t.Errorf("open after one acknowledgement: %v", open)
 	}
 
 	next := func(major bool) guidance.GuidanceVersion {
 		t.Helper()
-		nv, err := f.s.Guidance.StartVersion(ctx, editor, v.DocumentID)
+		nv, err := f.s.Guidance.StartVersion(ctx, f.editor, v.DocumentID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in.Major, in.ChangeNote = major, "Updated"
-		if _, err := f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, in); err != nil {
+		if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Submit(ctx, editor, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Submit(ctx, f.editor, nv.ID); err != nil {
 			t.Fatal(err)
 		}
-		nv, err = f.s.Guidance.Publish(ctx, approver, nv.ID)
+		nv, err = f.s.Guidance.Publish(ctx, f.approver, nv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,24 +205,22 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 func TestGuidanceReviewReminderClosesOnReview(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	v := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
+	v := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 	f.clock.Set(time.Date(2027, 2, 2, 9, 0, 0, 0, time.UTC))
 	if _, err := f.s.Jobs.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	subject := core.Subject(core.SubjectGuidanceReview, v.DocumentID)
-	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(editor, approver)) {
+	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(f.editor, f.approver)) {
 		t.Fatalf("reminded %v, want the editor and the approver", open)
 	}
-	if _, err := f.s.Guidance.Review(ctx, approver, v.DocumentID, nil); err != nil {
+	if _, err := f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
 		t.Errorf("still open after the review: %v", open)
 	}
-	if note := modelstest.DoneNote(t, f.s.Notifications, editor, subject); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.editor, subject); note != "Done: decided by someone else" {
 		t.Errorf("the editor's reminder says %q", note)
 	}
 }
@@ -235,12 +229,10 @@ func TestGuidanceReviewReminderClosesOnReview(t *testing.T) {
 func TestGuidanceToDo(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	officer := f.cleared(t, policies.RoleOfficer)
 	todo := modelstest.ToDo(f.s.ToDo)
-	for _, p := range []core.Actor{editor, approver, both, officer} {
+	for _, p := range []core.Actor{f.editor, f.approver, both, officer} {
 		todo.Want(t, p, p.Name+" at the start", map[string]int64{})
 	}
 	in := draft("Victim care", "Refer every victim to the NRM first responder.")
@@ -252,20 +244,20 @@ func TestGuidanceToDo(t *testing.T) {
 	if _, err := f.s.Guidance.Submit(ctx, both, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	todo.Want(t, approver, "approver, a version submitted", map[string]int64{guidance.ToDoApprove: 1})
+	todo.Want(t, f.approver, "approver, a version submitted", map[string]int64{guidance.ToDoApprove: 1})
 	todo.Want(t, both, "the approver who wrote it", map[string]int64{})
-	todo.Want(t, editor, "an editor", map[string]int64{})
-	if _, err := f.s.Guidance.Publish(ctx, approver, v.ID); err != nil {
+	todo.Want(t, f.editor, "an editor", map[string]int64{})
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	ack := map[string]int64{guidance.ToDoAcknowledge: 1}
 	todo.Want(t, officer, "officer, mandatory guidance published", ack)
-	todo.Want(t, approver, "approver, mandatory guidance published", ack)
+	todo.Want(t, f.approver, "approver, mandatory guidance published", ack)
 	if _, err := f.s.Guidance.Acknowledge(ctx, officer, v.DocumentID); err != nil {
 		t.Fatal(err)
 	}
 	todo.Want(t, officer, "officer, acknowledged", map[string]int64{})
 	f.clock.Set(time.Date(2027, 2, 10, 9, 0, 0, 0, time.UTC))
-	todo.Want(t, editor, "editor, review due soon", map[string]int64{guidance.ToDoAcknowledge: 1, guidance.ToDoReview: 1})
+	todo.Want(t, f.editor, "editor, review due soon", map[string]int64{guidance.ToDoAcknowledge: 1, guidance.ToDoReview: 1})
 	todo.Want(t, officer, "officer, review due soon", map[string]int64{})
 }

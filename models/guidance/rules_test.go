@@ -120,8 +120,6 @@ func TestSQLiteHasFTS5(t *testing.T) {
 func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	officer := f.cleared(t, policies.RoleOfficer)
 	colleague := f.cleared(t, policies.RoleOfficer)
 	supervisor := f.cleared(t, policies.RoleSupervisor)
@@ -129,7 +127,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 
 	in := draft("=HYPERLINK(\"https://evil.example\") Safeguarding duty", "Notify the Home Office.")
 	in.RequiresAck = true
-	v1 := f.publish(t, editor, approver, in)
+	v1 := f.publish(t, in)
 	doc := v1.DocumentID
 
 	outstanding := func(who core.Actor) []int64 {
@@ -160,7 +158,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	if got := outstanding(officer); len(got) != 0 {
 		t.Errorf("outstanding after acknowledging: %v", got)
 	}
-	_, err = f.s.Guidance.Acknowledge(ctx, editor, doc)
+	_, err = f.s.Guidance.Acknowledge(ctx, f.editor, doc)
 	if err != nil {
 		t.Errorf("the editor is in the audience too: %v", err)
 	}
@@ -189,18 +187,18 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	// A minor version: acknowledgements stand.
 	next := func(major bool, body string) {
 		t.Helper()
-		nv, err := f.s.Guidance.StartVersion(ctx, editor, doc)
+		nv, err := f.s.Guidance.StartVersion(ctx, f.editor, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in.Body, in.Major = body, major
-		if _, err := f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, in); err != nil {
+		if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Submit(ctx, editor, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Submit(ctx, f.editor, nv.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Publish(ctx, f.approver, nv.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -255,18 +253,16 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 func TestGuidanceReviewDue(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	officer := f.cleared(t, policies.RoleOfficer)
-	v := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
+	v := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 
 	state := func() (string, []int64, []int64) {
 		t.Helper()
-		d, err := f.s.Guidance.Document(ctx, editor, v.DocumentID)
+		d, err := f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dash, err := f.s.Guidance.Dashboard(ctx, editor)
+		dash, err := f.s.Guidance.Dashboard(ctx, f.editor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +275,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 		}
 		return guidance.GuidanceReviewState(d.ReviewDueOn, f.clock.Now()), over, soon
 	}
-	d, _ := f.s.Guidance.Document(ctx, editor, v.DocumentID)
+	d, _ := f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 	if want := time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC); d.ReviewDueOn == nil || !d.ReviewDueOn.Equal(want) {
 		t.Fatalf("review due %v, want %v", d.ReviewDueOn, want)
 	}
@@ -303,9 +299,9 @@ func TestGuidanceReviewDue(t *testing.T) {
 	_, err := f.s.Guidance.Review(ctx, officer, v.DocumentID, nil)
 	wantCode(t, "an officer reviews", err, core.EFORBIDDEN)
 	bad := f.clock.Now().AddDate(-1, 0, 0)
-	_, err = f.s.Guidance.Review(ctx, editor, v.DocumentID, &bad)
+	_, err = f.s.Guidance.Review(ctx, f.editor, v.DocumentID, &bad)
 	wantCode(t, "a review date in the past", err, core.EINVALID)
-	d, err = f.s.Guidance.Review(ctx, approver, v.DocumentID, nil)
+	d, err = f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,21 +312,21 @@ func TestGuidanceReviewDue(t *testing.T) {
 		t.Errorf("after review: %s, overdue %v, due soon %v", st, over, soon)
 	}
 	var n int64
-	f.db.Gorm().Table("audit_events").Where("action = ? AND object_id = ? AND actor_id = ?", "guidance.review", idStr(v.DocumentID), approver.UserID).Count(&n)
+	f.db.Gorm().Table("audit_events").Where("action = ? AND object_id = ? AND actor_id = ?", "guidance.review", idStr(v.DocumentID), f.approver.UserID).Count(&n)
 	if n != 1 {
 		t.Errorf("%d review events, want 1", n)
 	}
 	// Or a new version: publishing it sets a new date too.
-	nv, err := f.s.Guidance.StartVersion(ctx, editor, v.DocumentID)
+	nv, err := f.s.Guidance.StartVersion(ctx, f.editor, v.DocumentID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.s.Guidance.Submit(ctx, editor, nv.ID)
+	f.s.Guidance.Submit(ctx, f.editor, nv.ID)
 	f.clock.Set(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, nv.ID); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = f.s.Guidance.Document(ctx, editor, v.DocumentID)
+	d, _ = f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 	if want := time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC); d.ReviewDueOn == nil || !d.ReviewDueOn.Equal(want) {
 		t.Errorf("after a new version, due %v, want %v", d.ReviewDueOn, want)
 	}
@@ -343,15 +339,13 @@ func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 func TestGuidanceSearch(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	officer := f.cleared(t, policies.RoleOfficer)
 
-	body := f.publish(t, editor, approver, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
-	title := f.publish(t, editor, approver, draft("Trafficking indicators", "Look for signs."))
+	body := f.publish(t, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
+	title := f.publish(t, draft("Trafficking indicators", "Look for signs."))
 	other := draft("Financial strategy", "Seize the proceeds of trafficking early.")
 	other.Category, other.Tags = "financial", []string{"poca"}
-	fin := f.publish(t, editor, approver, other)
+	fin := f.publish(t, other)
 
 	res, err := f.s.Guidance.Search(ctx, officer, "trafficking", guidance.GuidanceFilter{}, 1)
 	if err != nil {
@@ -394,12 +388,12 @@ func TestGuidanceSearch(t *testing.T) {
 		}
 	}
 	// A new version's draft is not searchable until it is published; then the old text goes.
-	nv, err := f.s.Guidance.StartVersion(ctx, editor, fin.DocumentID)
+	nv, err := f.s.Guidance.StartVersion(ctx, f.editor, fin.DocumentID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.Body = "Restrain assets with a freezing order."
-	f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, other)
+	f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, other)
 	count := func(q string) int {
 		res, err := f.s.Guidance.Search(ctx, officer, q, guidance.GuidanceFilter{}, 1)
 		if err != nil {
@@ -410,8 +404,8 @@ func TestGuidanceSearch(t *testing.T) {
 	if count("freezing") != 0 || count("proceeds") != 1 {
 		t.Error("a draft reached the search index")
 	}
-	f.s.Guidance.Submit(ctx, editor, nv.ID)
-	f.s.Guidance.Publish(ctx, approver, nv.ID)
+	f.s.Guidance.Submit(ctx, f.editor, nv.ID)
+	f.s.Guidance.Publish(ctx, f.approver, nv.ID)
 	if count("freezing") != 1 || count("proceeds") != 0 {
 		t.Error("the index does not follow the published version")
 	}
