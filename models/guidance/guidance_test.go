@@ -16,8 +16,8 @@ import (
 )
 
 // guidanceFixture is the guidance library on a fresh database and blob store of the backend
-// under test, with the reference organisations, a clock the test moves, and a guidance editor
-// and a guidance approver of the home force.
+// under test, with the reference organisations, a clock the test moves, and a guidance editor,
+// a guidance approver and an officer of the home force.
 type guidanceFixture struct {
 	db     *core.DB
 	s      *models.Services
@@ -25,7 +25,7 @@ type guidanceFixture struct {
 	clock  *modelstest.Clock
 	people modelstest.People
 
-	editor, approver core.Actor // RV vetted, so cleared for OFFICIAL-SENSITIVE guidance
+	editor, approver, officer core.Actor // RV vetted, so cleared for OFFICIAL-SENSITIVE guidance
 }
 
 func newGuidanceFixture(t testing.TB) *guidanceFixture {
@@ -37,6 +37,7 @@ func newGuidanceFixture(t testing.TB) *guidanceFixture {
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "person", Name: "Person"}}
 	f.editor = f.cleared(t, policies.RoleGuidanceEditor)
 	f.approver = f.cleared(t, policies.RoleGuidanceApprover)
+	f.officer = f.cleared(t, policies.RoleOfficer)
 	return f
 }
 

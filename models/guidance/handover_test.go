@@ -122,7 +122,6 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	officer := f.cleared(t, policies.RoleOfficer)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
 	cps := f.person(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison)
 	_ = cps // outside a police-only audience
@@ -139,7 +138,7 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audience := modelstest.UserIDs(f.editor, f.approver, officer, kent)
+	audience := modelstest.UserIDs(f.editor, f.approver, f.officer, kent)
 	if sum != "1 guidance version announced, to 4 people" {
 		t.Errorf("summary %q", sum)
 	}
@@ -159,10 +158,10 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 		t.Errorf("second run: %q, %v", sum, err)
 	}
 
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, v.DocumentID); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, v.DocumentID); err != nil {
 		t.Fatal(err)
 	}
-	if note := modelstest.DoneNote(t, f.s.Notifications, officer, subject); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.officer, subject); note != "Done" {
 		t.Errorf("the acknowledged notice says %q", note)
 	}
 	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(f.editor, f.approver, kent)) {
@@ -230,9 +229,8 @@ func TestGuidanceToDo(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 	todo := modelstest.ToDo(f.s.ToDo)
-	for _, p := range []core.Actor{f.editor, f.approver, both, officer} {
+	for _, p := range []core.Actor{f.editor, f.approver, both, f.officer} {
 		todo.Want(t, p, p.Name+" at the start", map[string]int64{})
 	}
 	in := draft("Victim care", "Refer every victim to the NRM first responder.")
@@ -251,13 +249,13 @@ func TestGuidanceToDo(t *testing.T) {
 		t.Fatal(err)
 	}
 	ack := map[string]int64{guidance.ToDoAcknowledge: 1}
-	todo.Want(t, officer, "officer, mandatory guidance published", ack)
+	todo.Want(t, f.officer, "officer, mandatory guidance published", ack)
 	todo.Want(t, f.approver, "approver, mandatory guidance published", ack)
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, v.DocumentID); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, v.DocumentID); err != nil {
 		t.Fatal(err)
 	}
-	todo.Want(t, officer, "officer, acknowledged", map[string]int64{})
+	todo.Want(t, f.officer, "officer, acknowledged", map[string]int64{})
 	f.clock.Set(time.Date(2027, 2, 10, 9, 0, 0, 0, time.UTC))
 	todo.Want(t, f.editor, "editor, review due soon", map[string]int64{guidance.ToDoAcknowledge: 1, guidance.ToDoReview: 1})
-	todo.Want(t, officer, "officer, review due soon", map[string]int64{})
+	todo.Want(t, f.officer, "officer, review due soon", map[string]int64{})
 }

@@ -20,7 +20,6 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	ctx := context.Background()
 	second := f.cleared(t, policies.RoleGuidanceEditor)
 	otherApprover := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f.clock.Set(t0)
@@ -62,11 +61,11 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	}
 
 	// The document shows version 2; version 1 is superseded, still readable, with its people.
-	d, err := f.s.Guidance.Document(ctx, officer, doc)
+	d, err := f.s.Guidance.Document(ctx, f.officer, doc)
 	if err != nil || d.Version.ID != v2.ID {
 		t.Fatalf("document: version %d, %v", d.Version.ID, err)
 	}
-	old, err := f.s.Guidance.Version(ctx, officer, v1.ID)
+	old, err := f.s.Guidance.Version(ctx, f.officer, v1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +80,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 		t.Errorf("the editor does not see the approver's comments: %q, %v", byEditor.ReturnComment, err)
 	}
 
-	for name, who := range map[string]core.Actor{"officer": officer, "editor": f.editor} {
+	for name, who := range map[string]core.Actor{"officer": f.officer, "editor": f.editor} {
 		h, err := f.s.Guidance.History(ctx, who, doc)
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +106,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 		}
 	}
 
-	diff, err := f.s.Guidance.Diff(ctx, officer, doc, v1.ID, v2.ID)
+	diff, err := f.s.Guidance.Diff(ctx, f.officer, doc, v1.ID, v2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +120,9 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	}
 	// Versions of another document, or a document that does not hold them, are not found.
 	other := f.publish(t, draft("Another document", "Other text."))
-	_, err = f.s.Guidance.Diff(ctx, officer, doc, v1.ID, other.ID)
+	_, err = f.s.Guidance.Diff(ctx, f.officer, doc, v1.ID, other.ID)
 	wantCode(t, "diff with another document's version", err, core.ENOTFOUND)
-	_, err = f.s.Guidance.Diff(ctx, officer, other.DocumentID, v1.ID, v2.ID)
+	_, err = f.s.Guidance.Diff(ctx, f.officer, other.DocumentID, v1.ID, v2.ID)
 	wantCode(t, "diff under another document", err, core.ENOTFOUND)
 
 	// The audit log holds each step, with the version it concerned.

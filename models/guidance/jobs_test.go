@@ -20,7 +20,6 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceEditor)
-	officer := f.cleared(t, policies.RoleOfficer)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	open := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 	in := draft("Covert deployment", "Details of the tactic.")
@@ -67,7 +66,7 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 		{"editor", f.editor, []string{soon, soonOS, over, overOS}},
 		{"approver", f.approver, []string{soon, soonOS, over, overOS}},
 		{"editor without the clearance for the sensitive one", uncleared, []string{soon, over}},
-		{"officer", officer, nil},
+		{"officer", f.officer, nil},
 		{"editor and approver of another force", elsewhere, nil},
 	} {
 		if got := reminders(c.who); !slices.Equal(got, c.want) {

@@ -120,7 +120,6 @@ func TestSQLiteHasFTS5(t *testing.T) {
 func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	officer := f.cleared(t, policies.RoleOfficer)
 	colleague := f.cleared(t, policies.RoleOfficer)
 	supervisor := f.cleared(t, policies.RoleSupervisor)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
@@ -142,20 +141,20 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 		}
 		return ids
 	}
-	if got := outstanding(officer); !slices.Equal(got, []int64{doc}) {
+	if got := outstanding(f.officer); !slices.Equal(got, []int64{doc}) {
 		t.Fatalf("outstanding before acknowledging: %v", got)
 	}
-	view, err := f.s.Guidance.Acknowledge(ctx, officer, doc)
+	view, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if view.Acknowledged == nil || view.MustAcknowledge {
 		t.Errorf("after acknowledging: %+v", view)
 	}
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, doc); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc); err != nil {
 		t.Errorf("acknowledging twice: %v", err)
 	}
-	if got := outstanding(officer); len(got) != 0 {
+	if got := outstanding(f.officer); len(got) != 0 {
 		t.Errorf("outstanding after acknowledging: %v", got)
 	}
 	_, err = f.s.Guidance.Acknowledge(ctx, f.editor, doc)
@@ -181,7 +180,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 			t.Error("the report lists someone of another organisation")
 		}
 	}
-	_, err = f.s.Guidance.AcknowledgementReport(ctx, officer)
+	_, err = f.s.Guidance.AcknowledgementReport(ctx, f.officer)
 	wantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
 
 	// A minor version: acknowledgements stand.
@@ -203,7 +202,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 		}
 	}
 	next(false, "Notify the Home Office within a day.")
-	if got := outstanding(officer); len(got) != 0 {
+	if got := outstanding(f.officer); len(got) != 0 {
 		t.Errorf("a minor version asks again: %v", got)
 	}
 	if got := outstanding(colleague); !slices.Equal(got, []int64{doc}) {
@@ -211,7 +210,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	}
 	// A major version: everyone again.
 	next(true, "Notify the Home Office at once, on form MS1 if the adult declines.")
-	for _, who := range []core.Actor{officer, colleague} {
+	for _, who := range []core.Actor{f.officer, colleague} {
 		if got := outstanding(who); !slices.Equal(got, []int64{doc}) {
 			t.Errorf("after a major version, outstanding %v for user %d", got, who.UserID)
 		}
@@ -219,7 +218,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	if r := report(); r.Acknowledged != 0 || r.Outstanding != 5 {
 		t.Errorf("report after a major version: acknowledged %d, outstanding %d; want 0, 5", r.Acknowledged, r.Outstanding)
 	}
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, doc); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -253,7 +252,6 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 func TestGuidanceReviewDue(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	officer := f.cleared(t, policies.RoleOfficer)
 	v := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 
 	state := func() (string, []int64, []int64) {
@@ -296,7 +294,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 			t.Errorf("%s: state %s, overdue %v, due soon %v; want %s", s.at.Format(time.DateOnly), st, over, soon, s.want)
 		}
 	}
-	_, err := f.s.Guidance.Review(ctx, officer, v.DocumentID, nil)
+	_, err := f.s.Guidance.Review(ctx, f.officer, v.DocumentID, nil)
 	wantCode(t, "an officer reviews", err, core.EFORBIDDEN)
 	bad := f.clock.Now().AddDate(-1, 0, 0)
 	_, err = f.s.Guidance.Review(ctx, f.editor, v.DocumentID, &bad)
@@ -339,7 +337,6 @@ func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 func TestGuidanceSearch(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	officer := f.cleared(t, policies.RoleOfficer)
 
 	body := f.publish(t, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
 	title := f.publish(t, draft("Trafficking indicators", "Look for signs."))
@@ -347,7 +344,7 @@ func TestGuidanceSearch(t *testing.T) {
 	other.Category, other.Tags = "financial", []string{"poca"}
 	fin := f.publish(t, other)
 
-	res, err := f.s.Guidance.Search(ctx, officer, "trafficking", guidance.GuidanceFilter{}, 1)
+	res, err := f.s.Guidance.Search(ctx, f.officer, "trafficking", guidance.GuidanceFilter{}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +372,7 @@ func TestGuidanceSearch(t *testing.T) {
 		"organisation":  {guidance.GuidanceFilter{OrganisationID: f.org(t, "kent-police")}, nil},
 		"updated since": {guidance.GuidanceFilter{UpdatedSince: f.clock.Now().Add(time.Hour)}, nil},
 	} {
-		res, err := f.s.Guidance.Search(ctx, officer, "trafficking", c.f, 1)
+		res, err := f.s.Guidance.Search(ctx, f.officer, "trafficking", c.f, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +392,7 @@ func TestGuidanceSearch(t *testing.T) {
 	other.Body = "Restrain assets with a freezing order."
 	f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, other)
 	count := func(q string) int {
-		res, err := f.s.Guidance.Search(ctx, officer, q, guidance.GuidanceFilter{}, 1)
+		res, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +407,7 @@ func TestGuidanceSearch(t *testing.T) {
 		t.Error("the index does not follow the published version")
 	}
 	for _, q := range []string{"", "  ", "!!!"} {
-		_, err := f.s.Guidance.Search(ctx, officer, q, guidance.GuidanceFilter{}, 1)
+		_, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
 		wantCode(t, "search for "+q, err, core.EINVALID)
 	}
 	if n := count(`"trafficking" OR body:x NEAR(a b) *`); n != 0 {
@@ -421,7 +418,7 @@ func TestGuidanceSearch(t *testing.T) {
 	if n := count("the freezing of an order"); n != 1 {
 		t.Errorf("common words among others: %d results, want 1", n)
 	}
-	_, err = f.s.Guidance.Search(ctx, officer, "the of AND for", guidance.GuidanceFilter{}, 1)
+	_, err = f.s.Guidance.Search(ctx, f.officer, "the of AND for", guidance.GuidanceFilter{}, 1)
 	wantCode(t, "search for common words only", err, core.EINVALID)
 	if !strings.Contains(core.ErrorMessage(err), "common words") {
 		t.Errorf("refusal of common words says %q", core.ErrorMessage(err))
