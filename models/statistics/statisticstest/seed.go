@@ -155,8 +155,9 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 		}
 		return []any{orgs[i%len(orgs)], fmt.Sprintf("BULK-%06d", i), fmt.Sprintf("Operation Bulk %d", i), s.User, 2, status, day(start), ended, rng.IntN(20) == 0, s.User, now, now}
 	})
-	// link inserts rows of 500 at a time into table: each row's placeholders and arguments.
-	link := func(table, placeholders string, rows int, row func(i int) []any) {
+	// insertLinks inserts rows that hang off those above (their exploitation types, the suspects'
+	// charges) into table, 500 a statement: each row's placeholders, and its arguments from row.
+	insertLinks := func(table, placeholders string, rows int, row func(i int) []any) {
 		var ph []string
 		var args []any
 		for i := range rows {
@@ -169,7 +170,7 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 		}
 	}
 	exploitation := func(table string, ids []int64) {
-		link(table, "(?, ?)", len(ids), func(i int) []any { return []any{ids[i], types[i%len(types)]} })
+		insertLinks(table, "(?, ?)", len(ids), func(i int) []any { return []any{ids[i], types[i%len(types)]} })
 	}
 	exploitation("operation_exploitation (operation_id, type)", opIDs)
 	vIDs := insert("victims", "operation_id, reference, age_band, sex, nationality, nrm_referred_on, rg_decided_on, rg_outcome, cg_decided_on, cg_outcome, duty_to_notify, created_by, created_at, updated_at", victims, 14, func(i int) []any {
@@ -191,7 +192,7 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 			rng.IntN(8) == 0, rng.IntN(20) == 0, int64(rng.IntN(3) * 10000), s.User, now, now}
 	})
 	outcomes := []string{"", "convicted_plea", "convicted_trial", "acquitted", "discontinued", "no_evidence_offered"}
-	link("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)", "(?, 'msa_s1', ?, ?, ?, ?)", len(sIDs), func(i int) []any {
+	insertLinks("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)", "(?, 'msa_s1', ?, ?, ?, ?)", len(sIDs), func(i int) []any {
 		charged := rng.IntN(600)
 		o := outcomes[rng.IntN(len(outcomes))]
 		var on any
