@@ -12,10 +12,7 @@ import (
 // Each role reaches the sections it works in, as the policy decides: what the navigation offers.
 func TestReachFollowsThePolicy(t *testing.T) {
 	ctx := context.Background()
-	authz, err := policies.New(ctx, modelstest.OpenDB(t).Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
+	authz := modelstest.Authorizer(t, modelstest.OpenDB(t))
 	s := &Services{authz: authz}
 	everyone := Reach{Guidance: true, Training: true}
 	with := func(f func(r *Reach)) Reach { r := everyone; f(&r); return r }

@@ -44,13 +44,11 @@ const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	backend := modelstest.BlobBackend(t)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: storage.New(backend, modelstest.Keyring(t)), Clock: clock.Now})
-	f := &caseFixture{db: db, s: s, cases: s.CaseFiles, authz: authz, clock: clock, backend: backend,
+	d := modelstest.Deps(t, backend, clock)
+	s := models.New(d)
+	f := &caseFixture{db: d.DB, s: s, cases: s.CaseFiles, authz: d.Authz, clock: clock, backend: backend,
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "case", Name: "Case Person"}}
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)
@@ -87,6 +85,15 @@ func (f *caseFixture) upload(t testing.TB, who core.Actor, id int64, ref, conten
 	t.Helper()
 	return f.cases.Upload(context.Background(), who, id, casefile.EvidenceInput{ExhibitRef: ref, Description: "Statement of witness " + ref,
 		Producer: "DC Example", Source: "Seized at the scene", ItemIDs: items}, core.Upload{Name: ref + ".txt", Body: strings.NewReader(content)}, 0)
+}
+
+// exhibit uploads a small text exhibit as the lead investigator, failing the test if it is
+// refused.
+func (f *caseFixture) exhibit(t testing.TB, id int64, ref, content string, items ...int64) casefile.EvidenceView {
+	t.Helper()
+	ev, err := f.upload(t, f.inv, id, ref, content, items...)
+	cfMust(t, err)
+	return ev
 }
 
 // resolvePreCharge marks every required early-advice and pre-charge item not applicable, so a
@@ -531,9 +538,8 @@ func approvalChanges(t *testing.T) map[string]func(f *caseFixture, id int64) err
 func approvalCase(t *testing.T, f *caseFixture) casefile.CaseView {
 	ctx := context.Background()
 	cv := f.newCase(t)
-	_, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement")
-	cfMust(t, err)
-	_, err = f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
+	f.exhibit(t, cv.ID, "JS/1", "statement")
+	_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
 		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
 	cfMust(t, err)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
@@ -606,8 +612,7 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: other.UserID, ExpiresOn: &day})
 	cfMust(t, err)
 
-	_, err = f.upload(t, f.inv, cv.ID, "JS/2", "ANPR hits for the van")
-	cfMust(t, err)
+	f.exhibit(t, cv.ID, "JS/2", "ANPR hits for the van")
 	if got := f.status(t, cv.ID); got != casefile.StatusActionPlan {
 		t.Errorf("after a change during the action plan: %s, want the action plan still", got)
 	}
@@ -685,8 +690,7 @@ func TestSubmissionFreezesASnapshot(t *testing.T) {
 	cv := f.newCase(t)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
 	cfMust(t, err)
-	ev, err := f.upload(t, f.inv, cv.ID, "JS/1", "the witness statement", items[0].ID)
-	cfMust(t, err)
+	ev := f.exhibit(t, cv.ID, "JS/1", "the witness statement", items[0].ID)
 	sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
 	_, snap, err := f.cases.SubmissionSnapshot(ctx, f.sup, cv.ID, sub.Number)
@@ -707,8 +711,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
-	ev, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement")
-	cfMust(t, err)
+	ev := f.exhibit(t, cv.ID, "JS/1", "statement")
 	sees := func(who core.Actor) (bool, []error) {
 		var errs []error
 		_, err := f.cases.Get(ctx, who, cv.ID)
@@ -744,7 +747,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		}
 	}
 	hidden("before submission")
-	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
@@ -794,8 +797,7 @@ func TestCaseVisibility(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
-	ev, err := f.upload(t, f.inv, cv.ID, "JS/1", "statement")
-	cfMust(t, err)
+	ev := f.exhibit(t, cv.ID, "JS/1", "statement")
 	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
 	offTeam := f.person(t, caseHome, policies.RoleInvestigator)
 	otherSup := f.person(t, "kent-police", policies.RoleSupervisor)
@@ -823,7 +825,7 @@ func TestCaseVisibility(t *testing.T) {
 	}
 	// An NCA investigator joins with the legal basis recorded; an investigator of the same
 	// force needs none.
-	_, err = f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email})
+	_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email})
 	cfWant(t, "adding someone of another organisation without a legal basis", err, core.EINVALID)
 	m, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email, LegalBasis: casefile.BasisDPA2018Part3, BasisDetail: "Joint operation agreement JOA/2026/14"})
 	cfMust(t, err)
@@ -914,19 +916,17 @@ func TestExhibitReferencesUnique(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
-	_, err := f.upload(t, f.inv, cv.ID, "JS/1", "first")
-	cfMust(t, err)
+	f.exhibit(t, cv.ID, "JS/1", "first")
 	for _, dup := range []string{"JS/1", "js/1", " JS /1 "} {
 		_, err := f.upload(t, f.inv, cv.ID, dup, "again")
 		cfWant(t, "duplicate "+dup, err, core.ECONFLICT)
 	}
-	_, err = f.cases.Reference(ctx, f.inv, cv.ID, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: "js/1", Description: "BWV", Producer: "PC A"},
+	_, err := f.cases.Reference(ctx, f.inv, cv.ID, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: "js/1", Description: "BWV", Producer: "PC A"},
 		System: "DEMS", ExternalID: "X1", HashAlgorithm: "SHA-256", Hash: strings.Repeat("ab", 32)})
 	cfWant(t, "a reference reusing the exhibit reference", err, core.ECONFLICT)
 	// Another case may use the same reference.
 	other := f.newCase(t)
-	_, err = f.upload(t, f.inv, other.ID, "JS/1", "other case")
-	cfMust(t, err)
+	f.exhibit(t, other.ID, "JS/1", "other case")
 
 	for round := range 5 {
 		ref := fmt.Sprintf("RACE/%d", round)
@@ -967,15 +967,14 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
-	ev, err := f.upload(t, f.inv, cv.ID, "JS/1", "first version")
-	cfMust(t, err)
+	ev := f.exhibit(t, cv.ID, "JS/1", "first version")
 	for _, stmt := range []string{"UPDATE evidence_items SET description = 'changed'", "DELETE FROM evidence_items",
 		"UPDATE custody_events SET action = 'nothing'", "DELETE FROM custody_events"} {
 		if err := f.db.Gorm().Exec(stmt).Error; err == nil {
 			t.Errorf("%s was allowed", stmt)
 		}
 	}
-	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID},
+	_, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID},
 		core.Upload{Name: "fixed.txt", Body: strings.NewReader("second version")}, 0)
 	cfWant(t, "a correction without a reason", err, core.EINVALID)
 	fixed, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Wrong page scanned"},
@@ -1011,8 +1010,7 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
 	content := strings.Repeat("The witness saw the van at the farm gate. ", 5000) // several DARE packages
-	ev, err := f.upload(t, f.inv, cv.ID, "JS/1", content)
-	cfMust(t, err)
+	ev := f.exhibit(t, cv.ID, "JS/1", content)
 	cfTamper(t, f, ev)
 
 	file, err := f.cases.OpenEvidence(ctx, f.inv, cv.ID, ev.ID)

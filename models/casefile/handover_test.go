@@ -9,58 +9,12 @@ import (
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
-// handoverNotice is one notification as the hand-over tests look at it.
-type handoverNotice struct {
-	UserID  int64
-	Kind    string
-	Text    string
-	Link    string
-	Subject string
-	DoneAt  *time.Time
-}
-
-// since lists the notifications written after id mark, in order.
-func (f *caseFixture) since(t testing.TB, mark int64) []handoverNotice {
-	t.Helper()
-	var out []handoverNotice
-	cfMust(t, f.db.Gorm().Table("notifications").Select("user_id, kind, text, link, subject, done_at").Where("id > ?", mark).Order("id").Scan(&out).Error)
-	return out
-}
-
-// mark is the id of the newest notification: what since counts from.
-func (f *caseFixture) mark(t testing.TB) int64 {
-	t.Helper()
-	var id int64
-	cfMust(t, f.db.Gorm().Table("notifications").Select("COALESCE(MAX(id), 0)").Scan(&id).Error)
-	return id
-}
-
-// recipients are the people notified (of kind, when not ""), in id order.
-func recipients(ns []handoverNotice, kind string) []int64 {
-	var out []int64
-	for _, n := range ns {
-		if (kind == "" || n.Kind == kind) && !slices.Contains(out, n.UserID) {
-			out = append(out, n.UserID)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func people(as ...core.Actor) []int64 {
-	out := make([]int64, len(as))
-	for i, a := range as {
-		out[i] = a.UserID
-	}
-	slices.Sort(out)
-	return out
-}
-
 // noCaseMaterial fails when a notification names the case: its URN or operation.
-func noCaseMaterial(t testing.TB, ns []handoverNotice) {
+func noCaseMaterial(t testing.TB, ns []modelstest.Notice) {
 	t.Helper()
 	for _, n := range ns {
 		for _, secret := range []string{"45AB1234523", "Kestrel", "Modern Slavery Act"} {
@@ -69,20 +23,6 @@ func noCaseMaterial(t testing.TB, ns []handoverNotice) {
 			}
 		}
 	}
-}
-
-// doneNote is what the notification list says of user's notification of subject.
-func (f *caseFixture) doneNote(t testing.TB, who core.Actor, subject string) string {
-	t.Helper()
-	page, err := f.s.Notifications.List(context.Background(), who, "", 100)
-	cfMust(t, err)
-	for _, n := range page.Notifications {
-		if n.Subject == subject {
-			return n.DoneNote
-		}
-	}
-	t.Fatalf("%s has no notification of %s", who.Name, subject)
-	return ""
 }
 
 // Every hand-over of a pack tells the people who act next, and only them, with a link to the
@@ -101,7 +41,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 		_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: p.Email})
 		cfMust(t, err)
 	}
-	team := people(f.inv, member, both)
+	team := modelstest.UserIDs(f.inv, member, both)
 	subs := func() []casefile.SubmissionView {
 		s, err := f.cases.Submissions(ctx, f.inv, cv.ID)
 		cfMust(t, err)
@@ -110,13 +50,13 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 
 	// Submitted by the team member who is also a supervisor: the other supervisors who may sign
 	// it off are asked, never the submitter, nor a supervisor of another force.
-	m := f.mark(t)
+	m := modelstest.NoticeMark(t, f.db)
 	_, err := f.cases.Submit(ctx, both, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
 	pack1 := core.Subject(core.SubjectPack, subs()[0].ID)
-	got := f.since(t, m)
-	if r := recipients(got, ""); !slices.Equal(r, people(f.sup, f.sup2)) {
-		t.Errorf("submitted: notified %v, want the supervisors %v", r, people(f.sup, f.sup2))
+	got := modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.sup, f.sup2)) {
+		t.Errorf("submitted: notified %v, want the supervisors %v", r, modelstest.UserIDs(f.sup, f.sup2))
 	}
 	for _, n := range got {
 		if n.Subject != pack1 || n.Link != "/casefiles/"+core.IDString(cv.ID)+"/pack" || n.Text != "A case file pack is waiting for your sign-off." {
@@ -126,38 +66,38 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	noCaseMaterial(t, got)
 
 	// Returned by the second supervisor: both requests close; the team is told.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Return(ctx, f.sup2, cv.ID, "The MG5 is missing")
 	cfMust(t, err)
-	got = f.since(t, m)
-	if r := recipients(got, casefile.NoticeCasePack); !slices.Equal(r, team) || len(got) != 3 || !strings.Contains(got[0].Text, "returned") {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, casefile.NoticeCasePack); !slices.Equal(r, team) || len(got) != 3 || !strings.Contains(got[0].Text, "returned") {
 		t.Errorf("returned: notified %v (%+v), want the team %v", r, got, team)
 	}
 	noCaseMaterial(t, got)
 	if n := f.count(t, "SELECT COUNT(*) FROM notifications WHERE subject = ? AND done_at IS NULL", pack1); n != 0 {
 		t.Errorf("returned: %d sign-off requests still open", n)
 	}
-	if note := f.doneNote(t, f.sup, pack1); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.sup, pack1); note != "Done: decided by someone else" {
 		t.Errorf("the other supervisor's request says %q", note)
 	}
-	if note := f.doneNote(t, f.sup2, pack1); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.sup2, pack1); note != "Done" {
 		t.Errorf("the deciding supervisor's request says %q", note)
 	}
 
 	// Submitted again by the lead: now the supervisor on the team may sign it off too.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
 	pack2 := core.Subject(core.SubjectPack, subs()[0].ID)
-	if r := recipients(f.since(t, m), ""); !slices.Equal(r, people(f.sup, f.sup2, both)) {
-		t.Errorf("resubmitted: notified %v, want %v", r, people(f.sup, f.sup2, both))
+	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), ""); !slices.Equal(r, modelstest.UserIDs(f.sup, f.sup2, both)) {
+		t.Errorf("resubmitted: notified %v, want %v", r, modelstest.UserIDs(f.sup, f.sup2, both))
 	}
 	// Approved: the requests close, the team (not the approver) is told.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
 	cfMust(t, err)
-	got = f.since(t, m)
-	if r := recipients(got, ""); !slices.Equal(r, people(f.inv, member)) || !strings.Contains(got[0].Text, "approved") {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.inv, member)) || !strings.Contains(got[0].Text, "approved") {
 		t.Errorf("approved: notified %v (%+v), want the team but the approver", r, got)
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM notifications WHERE subject = ? AND done_at IS NULL", pack2); n != 0 {
@@ -165,43 +105,43 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	}
 
 	// Shared: the liaison only.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	sh := f.share(t, cv.ID)
-	got = f.since(t, m)
+	got = modelstest.NoticesSince(t, f.db, m)
 	shareSubject := core.Subject(core.SubjectShare, sh.ID)
-	if r := recipients(got, ""); !slices.Equal(r, people(f.liaison)) || got[0].Subject != shareSubject || got[0].Link != "/casefiles/"+core.IDString(cv.ID) {
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.liaison)) || got[0].Subject != shareSubject || got[0].Link != "/casefiles/"+core.IDString(cv.ID) {
 		t.Errorf("shared: %+v, want the liaison", got)
 	}
 	noCaseMaterial(t, got)
 
 	// Early advice: the team; the liaison's share notice is done.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RecordAdvice(ctx, f.liaison, cv.ID, "Obtain the bank statements")
 	cfMust(t, err)
-	if r := recipients(f.since(t, m), casefile.NoticeCaseCPS); !slices.Equal(r, team) {
+	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), casefile.NoticeCaseCPS); !slices.Equal(r, team) {
 		t.Errorf("advice: notified %v, want the team %v", r, team)
 	}
-	if note := f.doneNote(t, f.liaison, shareSubject); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, shareSubject); note != "Done" {
 		t.Errorf("the liaison's share notice says %q after the advice", note)
 	}
 
 	// An action: the team, with a notice that closes when someone answers it.
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Interview the landlord"})
 	cfMust(t, err)
-	got = f.since(t, m)
+	got = modelstest.NoticesSince(t, f.db, m)
 	actionSubject := core.Subject(core.SubjectCPSAction, a.ID)
-	if r := recipients(got, ""); !slices.Equal(r, team) || got[0].Subject != actionSubject {
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, team) || got[0].Subject != actionSubject {
 		t.Errorf("action: %+v, want the team", got)
 	}
 	noCaseMaterial(t, got)
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.AnswerAction(ctx, f.inv, cv.ID, a.ID, "MG11 of the landlord is exhibit JS/4")
 	cfMust(t, err)
-	if r := recipients(f.since(t, m), ""); !slices.Equal(r, people(f.liaison)) {
+	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), ""); !slices.Equal(r, modelstest.UserIDs(f.liaison)) {
 		t.Errorf("answered: notified %v, want the liaison", r)
 	}
-	if note := f.doneNote(t, member, actionSubject); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, member, actionSubject); note != "Done: decided by someone else" {
 		t.Errorf("a team member's action notice says %q after the lead answered", note)
 	}
 
@@ -212,25 +152,25 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
 	sh2 := f.share(t, cv.ID)
-	if note := f.doneNote(t, f.liaison, shareSubject); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, shareSubject); note != "Done" {
 		t.Errorf("the renewed share's notice says %q", note)
 	}
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "The tests are met"})
 	cfMust(t, err)
-	got = f.since(t, m)
-	if r := recipients(got, ""); !slices.Equal(r, team) || !strings.Contains(got[0].Text, "charging decision") {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, team) || !strings.Contains(got[0].Text, "charging decision") {
 		t.Errorf("decision: %+v, want the team", got)
 	}
 	noCaseMaterial(t, got)
-	if note := f.doneNote(t, f.liaison, core.Subject(core.SubjectShare, sh2.ID)); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, core.Subject(core.SubjectShare, sh2.ID)); note != "Done" {
 		t.Errorf("the share's notice says %q after the decision", note)
 	}
 
 	// Revoking a share closes its notice.
 	other, sh3 := f.sharedCase(t, 30)
 	cfMust(t, f.cases.RevokeShare(ctx, f.sup, other.ID, sh3.ID))
-	if note := f.doneNote(t, f.liaison, core.Subject(core.SubjectShare, sh3.ID)); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, core.Subject(core.SubjectShare, sh3.ID)); note != "Done: decided by someone else" {
 		t.Errorf("a revoked share's notice says %q", note)
 	}
 }
@@ -249,13 +189,13 @@ func TestSharesAndActionsDueSoonRemindBoth(t *testing.T) {
 			t.Errorf("on %s: %q, want %q", f.clock.Now().Format(time.DateOnly), got, want)
 		}
 	}
-	m := f.mark(t)
+	m := modelstest.NoticeMark(t, f.db)
 	run("no CPS shares reminded of its end")
 	f.clock.Set(f.clock.Now().AddDate(0, 0, 4))
 	run("1 CPS share reminded of its end")
 	run("no CPS shares reminded of its end")
-	got := f.since(t, m)
-	if r := recipients(got, casefile.NoticeCaseShareEnding); !slices.Equal(r, people(f.sup, f.liaison)) || len(got) != 2 {
+	got := modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, casefile.NoticeCaseShareEnding); !slices.Equal(r, modelstest.UserIDs(f.sup, f.liaison)) || len(got) != 2 {
 		t.Errorf("share ending: %+v, want the supervisor who shared it and the liaison", got)
 	}
 	noCaseMaterial(t, got)
@@ -268,11 +208,11 @@ func TestSharesAndActionsDueSoonRemindBoth(t *testing.T) {
 	tomorrow := f.clock.Now().AddDate(0, 0, 1)
 	a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the CCTV", DueOn: &tomorrow})
 	cfMust(t, err)
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RemindDueActions(ctx)
 	cfMust(t, err)
-	got = f.since(t, m)
-	if r := recipients(got, ""); !slices.Equal(r, people(f.inv, f.liaison)) {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.inv, f.liaison)) {
 		t.Errorf("action due: notified %v, want the lead and the liaison", r)
 	}
 	noCaseMaterial(t, got)
@@ -287,56 +227,29 @@ func TestSharesAndActionsDueSoonRemindBoth(t *testing.T) {
 func TestCaseToDo(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
-	todo := func(who core.Actor) map[string]int64 {
-		t.Helper()
-		list, err := f.s.ToDo(ctx, who)
-		cfMust(t, err)
-		out := map[string]int64{}
-		for _, d := range list {
-			out[d.Key] = d.Count
-		}
-		return out
-	}
-	want := func(who core.Actor, name string, w map[string]int64) {
-		t.Helper()
-		if got := todo(who); !mapsEqual(got, w) {
-			t.Errorf("%s: %v, want %v", name, got, w)
-		}
-	}
+	todo := modelstest.ToDo(f.s.ToDo)
 	none := map[string]int64{}
 	for _, p := range []core.Actor{f.inv, f.sup, f.liaison} {
-		want(p, p.Name+" at the start", none)
+		todo.Want(t, p, p.Name+" at the start", none)
 	}
 	cv := f.newCase(t)
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
-	want(f.sup, "supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
-	want(f.sup2, "other supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
-	want(f.inv, "investigator, a pack submitted", none)
-	want(f.person(t, "kent-police", policies.RoleSupervisor), "supervisor of another force", none)
+	todo.Want(t, f.sup, "supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
+	todo.Want(t, f.sup2, "other supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
+	todo.Want(t, f.inv, "investigator, a pack submitted", none)
+	todo.Want(t, f.person(t, "kent-police", policies.RoleSupervisor), "supervisor of another force", none)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
 	day := f.clock.Now().AddDate(0, 0, 5)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
 	cfMust(t, err)
-	want(f.sup, "supervisor, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
-	want(f.liaison, "liaison, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
+	todo.Want(t, f.sup, "supervisor, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
+	todo.Want(t, f.liaison, "liaison, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
 	_, err = f.cases.RecordAdvice(ctx, f.liaison, cv.ID, "Get the bank records")
 	cfMust(t, err)
 	_, err = f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the CCTV"})
 	cfMust(t, err)
-	want(f.inv, "investigator, an action raised", map[string]int64{casefile.ToDoActions: 1})
-	want(f.person(t, caseHome, policies.RoleInvestigator), "investigator not on the team", none)
-}
-
-func mapsEqual(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+	todo.Want(t, f.inv, "investigator, an action raised", map[string]int64{casefile.ToDoActions: 1})
+	todo.Want(t, f.person(t, caseHome, policies.RoleInvestigator), "investigator not on the team", none)
 }

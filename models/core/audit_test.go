@@ -37,10 +37,7 @@ func newAuditFixture(t testing.TB) *auditFixture {
 	t.Helper()
 	ctx := context.Background()
 	db := modelstest.OpenDB(t)
-	authz, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
+	authz := modelstest.Authorizer(t, db)
 	f := &auditFixture{
 		db:      db,
 		auditor: core.Actor{UserID: 1, OrgID: 1, Name: "Ada Auditor", Roles: []string{policies.RoleAuditor}},
@@ -55,6 +52,7 @@ func newAuditFixture(t testing.TB) *auditFixture {
 	}
 	f.backend = modelstest.BlobBackend(t)
 	f.blobs = storage.New(f.backend, modelstest.Keyring(t))
+	var err error
 	if f.key, _, err = core.GenerateAuditKey(); err != nil {
 		t.Fatal(err)
 	}

@@ -32,16 +32,8 @@ type jobsFixture struct {
 
 func newJobsFixture(t testing.TB) *jobsFixture {
 	t.Helper()
-	ctx := context.Background()
 	cfg := modelstest.DBConfig(t)
-	db, err := core.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := modelstest.OpenDBAt(t, cfg)
 	modelstest.SeedOrganisations(t, db)
 	raw := modelstest.BlobBackend(t)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))

@@ -43,57 +43,55 @@ func (f *guidanceFixture) attachTo(t *testing.T, editor core.Actor, versionID in
 func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 
 	// Downgraded: version 1 OFFICIAL-SENSITIVE with a file, version 2 OFFICIAL.
 	in := draft("Port operations lantern", "Version one names the ports.")
 	in.Classification = "OFFICIAL-SENSITIVE"
-	v1, err := f.s.Guidance.Create(ctx, editor, in)
+	v1, err := f.s.Guidance.Create(ctx, f.editor, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secretFile := f.attachTo(t, editor, v1.ID, "port list.pdf")
-	if _, err := f.s.Guidance.Submit(ctx, editor, v1.ID); err != nil {
+	secretFile := f.attachTo(t, f.editor, v1.ID, "port list.pdf")
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v1.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Publish(ctx, approver, v1.ID); err != nil {
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, v1.ID); err != nil {
 		t.Fatal(err)
 	}
 	doc := v1.DocumentID
-	v2, err := f.s.Guidance.StartVersion(ctx, editor, doc)
+	v2, err := f.s.Guidance.StartVersion(ctx, f.editor, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	down := in
 	down.Classification, down.Body, down.ChangeNote = "OFFICIAL", "Version two names no ports.", "Ports removed"
-	if _, err := f.s.Guidance.UpdateDraft(ctx, editor, v2.ID, down); err != nil {
+	if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, v2.ID, down); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.RemoveAttachment(ctx, editor, mustVersion(t, f, editor, v2.ID).Attachments[0].ID); err != nil {
+	if _, err := f.s.Guidance.RemoveAttachment(ctx, f.editor, mustVersion(t, f, f.editor, v2.ID).Attachments[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v2.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v2.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Publish(ctx, approver, v2.ID); err != nil {
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, v2.ID); err != nil {
 		t.Fatal(err)
 	}
 
 	// OFFICIAL-SENSITIVE guidance asking for acknowledgement, and an OFFICIAL-SENSITIVE draft.
 	mandatory := draft("Sensitive mandatory heron", "Read this.")
 	mandatory.Classification, mandatory.RequiresAck = "OFFICIAL-SENSITIVE", true
-	sens := f.publish(t, editor, approver, mandatory)
+	sens := f.publish(t, mandatory)
 	plain := draft("Plain mandatory wren", "Read this too.")
 	plain.RequiresAck = true
-	plainDoc := f.publish(t, editor, approver, plain)
+	plainDoc := f.publish(t, plain)
 	sensDraftIn := draft("Sensitive draft osprey", "Not yet.")
 	sensDraftIn.Classification = "OFFICIAL-SENSITIVE"
-	sensDraft, err := f.s.Guidance.Create(ctx, editor, sensDraftIn)
+	sensDraft, err := f.s.Guidance.Create(ctx, f.editor, sensDraftIn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, sensDraft.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, sensDraft.ID); err != nil {
 		t.Fatal(err)
 	}
 

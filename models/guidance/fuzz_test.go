@@ -9,6 +9,51 @@ import (
 	"golang.org/x/net/html"
 )
 
+// Markdown is rendered by a real Markdown library and then sanitised: no script, event handler,
+// javascript: link, style, frame or raw HTML reaches a reader, while ordinary formatting does.
+func TestGuidanceMarkdownIsNeutralised(t *testing.T) {
+	hostile := []string{
+		"<script>alert(1)</script>",
+		"[click me](javascript:alert(1))",
+		"[click me](JaVaScRiPt:alert(1))",
+		"[click me](  javascript:alert(1))",
+		"<a href=\"javascript:alert(1)\">x</a>",
+		"<img src=x onerror=alert(1)>",
+		"![x](javascript:alert(1))",
+		"<div onclick=\"alert(1)\">x</div>",
+		"<iframe src=\"https://evil.example\"></iframe>",
+		"<style>body{display:none}</style>",
+		"[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+		"<svg onload=alert(1)>",
+		"[x](vbscript:msgbox(1))",
+		"<form action=\"https://evil.example\"><input name=password></form>",
+		"[x](https://example.org \"title\" onmouseover=alert(1))",
+		"<scr<script>ipt>alert(1)</script>",
+	}
+	for _, src := range hostile {
+		out, err := RenderGuidanceMarkdown("Before\n\n" + src + "\n\nAfter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if problem := outsidePolicy(out); problem != "" {
+			t.Errorf("%q rendered as %q: %s", src, out, problem)
+		}
+		if !strings.Contains(out, "After") {
+			t.Errorf("%q swallowed the rest of the document: %q", src, out)
+		}
+	}
+	out, err := RenderGuidanceMarkdown("# Heading\n\nSome **bold** and a [link](https://www.gov.uk/).\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<h2 class="govuk-heading-l">Heading</h2>`, `<strong>bold</strong>`, `<a href="https://www.gov.uk/" class="govuk-link" rel="nofollow">link</a>`,
+		`<ul class="govuk-list govuk-list--bullet">`, `<table class="govuk-table">`, `<td class="govuk-table__cell">1</td>`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rendered Markdown lacks %s:\n%s", want, out)
+		}
+	}
+}
+
 // Whatever Markdown an author writes, the rendered HTML passes the sanitiser's policy: it is
 // unchanged by sanitising it again, and every element and attribute in it is one the policy
 // allows (links to http, https, mailto or relative addresses only, rel=nofollow, GOV.UK classes

@@ -16,24 +16,29 @@ import (
 )
 
 // guidanceFixture is the guidance library on a fresh database and blob store of the backend
-// under test, with the reference organisations and a clock the test moves.
+// under test, with the reference organisations, a clock the test moves, and a guidance editor,
+// a guidance approver and an officer of the home force.
 type guidanceFixture struct {
 	db     *core.DB
 	s      *models.Services
 	authz  *policies.Authorizer
 	clock  *modelstest.Clock
 	people modelstest.People
+
+	editor, approver, officer core.Actor // RV vetted, so cleared for OFFICIAL-SENSITIVE guidance
 }
 
 func newGuidanceFixture(t testing.TB) *guidanceFixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now})
-	return &guidanceFixture{db: db, s: s, authz: authz, clock: clock,
+	d := modelstest.Deps(t, modelstest.BlobBackend(t), clock)
+	s := models.New(d)
+	f := &guidanceFixture{db: d.DB, s: s, authz: d.Authz, clock: clock,
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "person", Name: "Person"}}
+	f.editor = f.cleared(t, policies.RoleGuidanceEditor)
+	f.approver = f.cleared(t, policies.RoleGuidanceApprover)
+	f.officer = f.cleared(t, policies.RoleOfficer)
+	return f
 }
 
 // person creates a user in the organisation with slug, holding roles, and returns them as the
@@ -56,18 +61,18 @@ func draft(title, body string) guidance.GuidanceInput {
 		Tags: []string{"county lines"}, Classification: "OFFICIAL", Audience: guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceEveryone}}
 }
 
-// publish takes in through the whole workflow: drafted by editor, published by approver.
-func (f *guidanceFixture) publish(t testing.TB, editor, approver core.Actor, in guidance.GuidanceInput) guidance.GuidanceVersion {
+// publish takes in through the whole workflow: drafted by f.editor, published by f.approver.
+func (f *guidanceFixture) publish(t testing.TB, in guidance.GuidanceInput) guidance.GuidanceVersion {
 	t.Helper()
 	ctx := context.Background()
-	v, err := f.s.Guidance.Create(ctx, editor, in)
+	v, err := f.s.Guidance.Create(ctx, f.editor, in)
 	if err != nil {
 		t.Fatalf("create %q: %v", in.Title, err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	v, err = f.s.Guidance.Publish(ctx, approver, v.ID)
+	v, err = f.s.Guidance.Publish(ctx, f.approver, v.ID)
 	if err != nil {
 		t.Fatalf("publish: %v", err)
 	}
@@ -87,8 +92,6 @@ func TestGuidanceFourEyes(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	otherApprover := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceApprover)
 
 	v, err := f.s.Guidance.Create(ctx, both, draft("Interviewing suspected victims", "Use an interpreter."))
@@ -114,41 +117,41 @@ func TestGuidanceFourEyes(t *testing.T) {
 	wantCode(t, "the author returns", err, core.EFORBIDDEN)
 	_, err = f.s.Guidance.Publish(ctx, otherApprover, v.ID)
 	wantCode(t, "an approver of another organisation publishes", err, core.ENOTFOUND)
-	_, err = f.s.Guidance.Publish(ctx, editor, v.ID)
+	_, err = f.s.Guidance.Publish(ctx, f.editor, v.ID)
 	wantCode(t, "an editor publishes", err, core.EFORBIDDEN)
 
 	// Returned with comments, changed by a second editor: now neither may approve it.
-	_, err = f.s.Guidance.Return(ctx, approver, v.ID, "  ")
+	_, err = f.s.Guidance.Return(ctx, f.approver, v.ID, "  ")
 	wantCode(t, "return without a comment", err, core.EINVALID)
-	if _, err := f.s.Guidance.Return(ctx, approver, v.ID, "Add the interpreter booking line."); err != nil {
+	if _, err := f.s.Guidance.Return(ctx, f.approver, v.ID, "Add the interpreter booking line."); err != nil {
 		t.Fatal(err)
 	}
 	in := draft("Interviewing suspected victims", "Use an interpreter.\nBook one through the force line.")
-	if _, err := f.s.Guidance.UpdateDraft(ctx, editor, v.ID, in); err != nil {
+	if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, v.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The approver who returned it wrote none of it and may decide; the editor may not, even
 	// given the approver role.
-	if err := f.authz.Grant(ctx, policies.UserPrincipal(editor.UserID), policies.RoleGuidanceApprover, policies.OrgDomain(editor.OrgID)); err != nil {
+	if err := f.authz.Grant(ctx, policies.UserPrincipal(f.editor.UserID), policies.RoleGuidanceApprover, policies.OrgDomain(f.editor.OrgID)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.s.Guidance.Publish(ctx, editor, v.ID)
+	_, err = f.s.Guidance.Publish(ctx, f.editor, v.ID)
 	wantCode(t, "the second editor, now an approver, publishes", err, core.EFORBIDDEN)
 	_, err = f.s.Guidance.Publish(ctx, both, v.ID)
 	wantCode(t, "the first author publishes the changed version", err, core.EFORBIDDEN)
-	pub, err := f.s.Guidance.Publish(ctx, approver, v.ID)
+	pub, err := f.s.Guidance.Publish(ctx, f.approver, v.ID)
 	if err != nil {
 		t.Fatalf("the approver who wrote none of it: %v", err)
 	}
-	if pub.Status != guidance.GuidancePublished || pub.Approver == nil || pub.Approver.ID != approver.UserID {
+	if pub.Status != guidance.GuidancePublished || pub.Approver == nil || pub.Approver.ID != f.approver.UserID {
 		t.Errorf("published version: status %s, approver %+v", pub.Status, pub.Approver)
 	}
-	_, err = f.s.Guidance.Publish(ctx, approver, v.ID)
+	_, err = f.s.Guidance.Publish(ctx, f.approver, v.ID)
 	wantCode(t, "publishing twice", err, core.ECONFLICT)
-	_, err = f.s.Guidance.UpdateDraft(ctx, editor, v.ID, in)
+	_, err = f.s.Guidance.UpdateDraft(ctx, f.editor, v.ID, in)
 	wantCode(t, "changing a published version", err, core.ECONFLICT)
 
 	var events int64
@@ -167,8 +170,6 @@ func TestGuidanceFourEyes(t *testing.T) {
 func TestGuidanceVisibility(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 
 	type doc struct {
 		name string
@@ -194,28 +195,28 @@ func TestGuidanceVisibility(t *testing.T) {
 		mk("sensitive", func(in *guidance.GuidanceInput) { in.Classification = "OFFICIAL-SENSITIVE" }),
 	}
 	for _, d := range docs {
-		v := f.publish(t, editor, approver, d.in)
+		v := f.publish(t, d.in)
 		d.id, d.vid = v.DocumentID, v.ID
 	}
 	// A second version of "everyone" narrowed to police: its first version goes too for the
 	// readers who are no longer in the audience.
 	everyone := docs[0]
-	nv, err := f.s.Guidance.StartVersion(ctx, editor, everyone.id)
+	nv, err := f.s.Guidance.StartVersion(ctx, f.editor, everyone.id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	narrowed := everyone.in
 	narrowed.Audience.Scope = guidance.GuidanceAudiencePolice
 	narrowed.Body += "\nPolice only from now on."
-	if _, err := f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, narrowed); err != nil {
+	if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, narrowed); err != nil {
 		t.Fatal(err)
 	}
-	f.s.Guidance.Submit(ctx, editor, nv.ID)
-	if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
+	f.s.Guidance.Submit(ctx, f.editor, nv.ID)
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, nv.ID); err != nil {
 		t.Fatal(err)
 	}
 	// A draft nobody outside the editors sees.
-	dv, err := f.s.Guidance.Create(ctx, editor, draft("draft only", "Gangmasters quarantine word draftonly."))
+	dv, err := f.s.Guidance.Create(ctx, f.editor, draft("draft only", "Gangmasters quarantine word draftonly."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,37 +9,11 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
-type guidanceNotice struct {
-	ID      int64
-	UserID  int64
-	Kind    string
-	Text    string
-	Link    string
-	Subject string
-	DoneAt  *time.Time
-}
-
-func (f *guidanceFixture) mark(t testing.TB) int64 {
-	t.Helper()
-	var id int64
-	if err := f.db.Gorm().Table("notifications").Select("COALESCE(MAX(id), 0)").Scan(&id).Error; err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-func (f *guidanceFixture) since(t testing.TB, mark int64) []guidanceNotice {
-	t.Helper()
-	var out []guidanceNotice
-	if err := f.db.Gorm().Table("notifications").Select("id, user_id, kind, text, link, subject, done_at").Where("id > ?", mark).Order("id").Scan(&out).Error; err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
+// open lists the people whose notification of subject is still open, by user ID.
 func (f *guidanceFixture) open(t testing.TB, subject string) []int64 {
 	t.Helper()
 	var ids []int64
@@ -49,68 +23,31 @@ func (f *guidanceFixture) open(t testing.TB, subject string) []int64 {
 	return ids
 }
 
-func (f *guidanceFixture) doneNote(t testing.TB, who core.Actor, subject string) string {
-	t.Helper()
-	page, err := f.s.Notifications.List(context.Background(), who, "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range page.Notifications {
-		if n.Subject == subject {
-			return n.DoneNote
-		}
-	}
-	t.Fatalf("%s has no notification of %s", who.Name, subject)
-	return ""
-}
-
-func notified(ns []guidanceNotice) []int64 {
-	var out []int64
-	for _, n := range ns {
-		if !slices.Contains(out, n.UserID) {
-			out = append(out, n.UserID)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func ids(as ...core.Actor) []int64 {
-	out := make([]int64, len(as))
-	for i, a := range as {
-		out[i] = a.UserID
-	}
-	slices.Sort(out)
-	return out
-}
-
 // A version sent for approval asks the approvers of the owning organisation who may decide on
 // it (clearance covering it, none of it written by them), and only them; the decision closes
 // every request, whoever made it, and tells the people who wrote the version.
 func TestGuidanceApprovalHandOvers(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
 	editor2 := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	approver2 := f.cleared(t, policies.RoleGuidanceApprover)
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceApprover)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceApprover)
 	_ = elsewhere // exists, and must not be asked
 
-	v, err := f.s.Guidance.Create(ctx, editor, draft("Reparation orders", "Consider one after every conviction."))
+	v, err := f.s.Guidance.Create(ctx, f.editor, draft("Reparation orders", "Consider one after every conviction."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	subject := core.Subject(core.SubjectGuidanceVersion, v.ID)
-	m := f.mark(t)
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	m := modelstest.NoticeMark(t, f.db)
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	got := f.since(t, m)
-	if w := ids(approver, approver2, both, uncleared); !slices.Equal(notified(got), w) {
-		t.Errorf("submitted: asked %v, want %v", notified(got), w)
+	got := modelstest.NoticesSince(t, f.db, m)
+	if w := modelstest.UserIDs(f.approver, approver2, both, uncleared); !slices.Equal(modelstest.Recipients(got, ""), w) {
+		t.Errorf("submitted: asked %v, want %v", modelstest.Recipients(got, ""), w)
 	}
 	for _, n := range got {
 		if n.Subject != subject || n.Link != "/guidance/versions/"+core.IDString(v.ID) || n.Text != `The guidance "Reparation orders" is waiting for your approval.` {
@@ -119,18 +56,18 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 	}
 
 	// Returned: the requests close; the author is told.
-	m = f.mark(t)
-	if _, err := f.s.Guidance.Return(ctx, approver, v.ID, "Add the legal basis"); err != nil {
+	m = modelstest.NoticeMark(t, f.db)
+	if _, err := f.s.Guidance.Return(ctx, f.approver, v.ID, "Add the legal basis"); err != nil {
 		t.Fatal(err)
 	}
-	got = f.since(t, m)
-	if !slices.Equal(notified(got), ids(editor)) || !strings.Contains(got[0].Text, "returned") {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(f.editor)) || !strings.Contains(got[0].Text, "returned") {
 		t.Errorf("returned: %+v, want the author told", got)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
 		t.Errorf("returned: requests still open for %v", open)
 	}
-	if note := f.doneNote(t, approver2, subject); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, approver2, subject); note != "Done: decided by someone else" {
 		t.Errorf("another approver's request says %q", note)
 	}
 
@@ -140,15 +77,15 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 	if _, err := f.s.Guidance.UpdateDraft(ctx, editor2, v.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	m = f.mark(t)
+	m = modelstest.NoticeMark(t, f.db)
 	if _, err := f.s.Guidance.Publish(ctx, approver2, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	got = f.since(t, m)
-	if !slices.Equal(notified(got), ids(editor, editor2)) || !strings.Contains(got[0].Text, "was published") {
+	got = modelstest.NoticesSince(t, f.db, m)
+	if !slices.Equal(modelstest.Recipients(got, ""), modelstest.UserIDs(f.editor, editor2)) || !strings.Contains(got[0].Text, "was published") {
 		t.Errorf("published: %+v, want both writers told", got)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
@@ -159,17 +96,17 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 	// stays out of the notification.
 	os := draft("Covert deployment", "Details of the tactic.")
 	os.Classification = "OFFICIAL-SENSITIVE"
-	v2, err := f.s.Guidance.Create(ctx, editor, os)
+	v2, err := f.s.Guidance.Create(ctx, f.editor, os)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m = f.mark(t)
-	if _, err := f.s.Guidance.Submit(ctx, editor, v2.ID); err != nil {
+	m = modelstest.NoticeMark(t, f.db)
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v2.ID); err != nil {
 		t.Fatal(err)
 	}
-	got = f.since(t, m)
-	if w := ids(approver, approver2, both); !slices.Equal(notified(got), w) {
-		t.Errorf("sensitive submitted: asked %v, want %v", notified(got), w)
+	got = modelstest.NoticesSince(t, f.db, m)
+	if w := modelstest.UserIDs(f.approver, approver2, both); !slices.Equal(modelstest.Recipients(got, ""), w) {
+		t.Errorf("sensitive submitted: asked %v, want %v", modelstest.Recipients(got, ""), w)
 	}
 	for _, n := range got {
 		if strings.Contains(n.Text, "Covert") {
@@ -185,17 +122,14 @@ func TestGuidanceApprovalHandOvers(t *testing.T) {
 func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
 	cps := f.person(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison)
 	_ = cps // outside a police-only audience
 	in := draft("Victim care", "Refer every victim to the NRM first responder.")
 	in.Audience = guidance.GuidanceAudience{Scope: guidance.GuidanceAudiencePolice}
 	in.RequiresAck = true
-	m := f.mark(t)
-	v := f.publish(t, editor, approver, in)
+	m := modelstest.NoticeMark(t, f.db)
+	v := f.publish(t, in)
 	subject := core.Subject(core.SubjectGuidanceAck, v.ID)
 	if n := len(f.open(t, subject)); n != 0 {
 		t.Errorf("%d told in the publish transaction, want none before the job", n)
@@ -204,18 +138,18 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audience := ids(editor, approver, officer, kent)
+	audience := modelstest.UserIDs(f.editor, f.approver, f.officer, kent)
 	if sum != "1 guidance version announced, to 4 people" {
 		t.Errorf("summary %q", sum)
 	}
-	var acks []guidanceNotice
-	for _, n := range f.since(t, m) {
+	var acks []modelstest.Notice
+	for _, n := range modelstest.NoticesSince(t, f.db, m) {
 		if n.Kind == guidance.NoticeGuidanceAck {
 			acks = append(acks, n)
 		}
 	}
-	if !slices.Equal(notified(acks), audience) || len(acks) != 4 {
-		t.Errorf("announced to %v (%d notices), want %v once each", notified(acks), len(acks), audience)
+	if !slices.Equal(modelstest.Recipients(acks, ""), audience) || len(acks) != 4 {
+		t.Errorf("announced to %v (%d notices), want %v once each", modelstest.Recipients(acks, ""), len(acks), audience)
 	}
 	if acks[0].Link != "/guidance/documents/"+core.IDString(v.DocumentID) || acks[0].Subject != subject {
 		t.Errorf("announcement: %+v", acks[0])
@@ -224,30 +158,30 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 		t.Errorf("second run: %q, %v", sum, err)
 	}
 
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, v.DocumentID); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, v.DocumentID); err != nil {
 		t.Fatal(err)
 	}
-	if note := f.doneNote(t, officer, subject); note != "Done" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.officer, subject); note != "Done" {
 		t.Errorf("the acknowledged notice says %q", note)
 	}
-	if open := f.open(t, subject); !slices.Equal(open, ids(editor, approver, kent)) {
+	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(f.editor, f.approver, kent)) {
 		t.Errorf("open after one acknowledgement: %v", open)
 	}
 
 	next := func(major bool) guidance.GuidanceVersion {
 		t.Helper()
-		nv, err := f.s.Guidance.StartVersion(ctx, editor, v.DocumentID)
+		nv, err := f.s.Guidance.StartVersion(ctx, f.editor, v.DocumentID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in.Major, in.ChangeNote = major, "Updated"
-		if _, err := f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, in); err != nil {
+		if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Submit(ctx, editor, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Submit(ctx, f.editor, nv.ID); err != nil {
 			t.Fatal(err)
 		}
-		nv, err = f.s.Guidance.Publish(ctx, approver, nv.ID)
+		nv, err = f.s.Guidance.Publish(ctx, f.approver, nv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,24 +204,22 @@ func TestGuidanceAcknowledgementAnnounced(t *testing.T) {
 func TestGuidanceReviewReminderClosesOnReview(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	v := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
+	v := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 	f.clock.Set(time.Date(2027, 2, 2, 9, 0, 0, 0, time.UTC))
 	if _, err := f.s.Jobs.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	subject := core.Subject(core.SubjectGuidanceReview, v.DocumentID)
-	if open := f.open(t, subject); !slices.Equal(open, ids(editor, approver)) {
+	if open := f.open(t, subject); !slices.Equal(open, modelstest.UserIDs(f.editor, f.approver)) {
 		t.Fatalf("reminded %v, want the editor and the approver", open)
 	}
-	if _, err := f.s.Guidance.Review(ctx, approver, v.DocumentID, nil); err != nil {
+	if _, err := f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if open := f.open(t, subject); len(open) != 0 {
 		t.Errorf("still open after the review: %v", open)
 	}
-	if note := f.doneNote(t, editor, subject); note != "Done: decided by someone else" {
+	if note := modelstest.DoneNote(t, f.s.Notifications, f.editor, subject); note != "Done: decided by someone else" {
 		t.Errorf("the editor's reminder says %q", note)
 	}
 }
@@ -296,37 +228,10 @@ func TestGuidanceReviewReminderClosesOnReview(t *testing.T) {
 func TestGuidanceToDo(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	both := f.cleared(t, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
-	todo := func(who core.Actor) map[string]int64 {
-		t.Helper()
-		list, err := f.s.ToDo(ctx, who)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]int64{}
-		for _, d := range list {
-			out[d.Key] = d.Count
-		}
-		return out
-	}
-	want := func(who core.Actor, name string, w map[string]int64) {
-		t.Helper()
-		got := todo(who)
-		if len(got) != len(w) {
-			t.Errorf("%s: %v, want %v", name, got, w)
-			return
-		}
-		for k, v := range w {
-			if got[k] != v {
-				t.Errorf("%s: %v, want %v", name, got, w)
-			}
-		}
-	}
-	for _, p := range []core.Actor{editor, approver, both, officer} {
-		want(p, p.Name+" at the start", map[string]int64{})
+	todo := modelstest.ToDo(f.s.ToDo)
+	for _, p := range []core.Actor{f.editor, f.approver, both, f.officer} {
+		todo.Want(t, p, p.Name+" at the start", map[string]int64{})
 	}
 	in := draft("Victim care", "Refer every victim to the NRM first responder.")
 	in.RequiresAck = true
@@ -337,20 +242,20 @@ func TestGuidanceToDo(t *testing.T) {
 	if _, err := f.s.Guidance.Submit(ctx, both, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	want(approver, "approver, a version submitted", map[string]int64{guidance.ToDoApprove: 1})
-	want(both, "the approver who wrote it", map[string]int64{})
-	want(editor, "an editor", map[string]int64{})
-	if _, err := f.s.Guidance.Publish(ctx, approver, v.ID); err != nil {
+	todo.Want(t, f.approver, "approver, a version submitted", map[string]int64{guidance.ToDoApprove: 1})
+	todo.Want(t, both, "the approver who wrote it", map[string]int64{})
+	todo.Want(t, f.editor, "an editor", map[string]int64{})
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, v.ID); err != nil {
 		t.Fatal(err)
 	}
 	ack := map[string]int64{guidance.ToDoAcknowledge: 1}
-	want(officer, "officer, mandatory guidance published", ack)
-	want(approver, "approver, mandatory guidance published", ack)
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, v.DocumentID); err != nil {
+	todo.Want(t, f.officer, "officer, mandatory guidance published", ack)
+	todo.Want(t, f.approver, "approver, mandatory guidance published", ack)
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, v.DocumentID); err != nil {
 		t.Fatal(err)
 	}
-	want(officer, "officer, acknowledged", map[string]int64{})
+	todo.Want(t, f.officer, "officer, acknowledged", map[string]int64{})
 	f.clock.Set(time.Date(2027, 2, 10, 9, 0, 0, 0, time.UTC))
-	want(editor, "editor, review due soon", map[string]int64{guidance.ToDoAcknowledge: 1, guidance.ToDoReview: 1})
-	want(officer, "officer, review due soon", map[string]int64{})
+	todo.Want(t, f.editor, "editor, review due soon", map[string]int64{guidance.ToDoAcknowledge: 1, guidance.ToDoReview: 1})
+	todo.Want(t, f.officer, "officer, review due soon", map[string]int64{})
 }

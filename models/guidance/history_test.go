@@ -18,28 +18,25 @@ import (
 func TestGuidanceVersionHistory(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
 	second := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	otherApprover := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f.clock.Set(t0)
 	in := draft("Victim navigators", "Offer a navigator.\nRecord the offer.\nReview weekly.")
-	v1, err := f.s.Guidance.Create(ctx, editor, in)
+	v1, err := f.s.Guidance.Create(ctx, f.editor, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.s.Guidance.Submit(ctx, editor, v1.ID)
-	if _, err := f.s.Guidance.Return(ctx, approver, v1.ID, "Name the navigator service in the source informant note."); err != nil {
+	f.s.Guidance.Submit(ctx, f.editor, v1.ID)
+	if _, err := f.s.Guidance.Return(ctx, f.approver, v1.ID, "Name the navigator service in the source informant note."); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Guidance.Submit(ctx, editor, v1.ID); err != nil {
+	if _, err := f.s.Guidance.Submit(ctx, f.editor, v1.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Set(t0.Add(time.Hour))
-	if _, err := f.s.Guidance.Publish(ctx, approver, v1.ID); err != nil {
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, v1.ID); err != nil {
 		t.Fatal(err)
 	}
 	doc := v1.DocumentID
@@ -64,26 +61,26 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	}
 
 	// The document shows version 2; version 1 is superseded, still readable, with its people.
-	d, err := f.s.Guidance.Document(ctx, officer, doc)
+	d, err := f.s.Guidance.Document(ctx, f.officer, doc)
 	if err != nil || d.Version.ID != v2.ID {
 		t.Fatalf("document: version %d, %v", d.Version.ID, err)
 	}
-	old, err := f.s.Guidance.Version(ctx, officer, v1.ID)
+	old, err := f.s.Guidance.Version(ctx, f.officer, v1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if old.Status != guidance.GuidanceSuperseded || old.SupersededAt == nil || !old.SupersededAt.Equal(t0.Add(25*time.Hour)) ||
-		old.Approver == nil || old.Approver.ID != approver.UserID || old.Author.ID != editor.UserID || old.Body != in.Body {
+		old.Approver == nil || old.Approver.ID != f.approver.UserID || old.Author.ID != f.editor.UserID || old.Body != in.Body {
 		t.Errorf("version 1 after version 2: %+v", old)
 	}
 	if old.ReturnComment != "" || old.ReturnedBy != nil {
 		t.Errorf("a reader sees the approver's comments on the draft: %q", old.ReturnComment)
 	}
-	if byEditor, err := f.s.Guidance.Version(ctx, editor, v1.ID); err != nil || byEditor.ReturnComment == "" {
+	if byEditor, err := f.s.Guidance.Version(ctx, f.editor, v1.ID); err != nil || byEditor.ReturnComment == "" {
 		t.Errorf("the editor does not see the approver's comments: %q, %v", byEditor.ReturnComment, err)
 	}
 
-	for name, who := range map[string]core.Actor{"officer": officer, "editor": editor} {
+	for name, who := range map[string]core.Actor{"officer": f.officer, "editor": f.editor} {
 		h, err := f.s.Guidance.History(ctx, who, doc)
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +97,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 			n2.ChangeNote != "Daily reviews" || n2.PublishedAt == nil || !n2.PublishedAt.Equal(t0.Add(25*time.Hour)) || n2.Status != guidance.GuidancePublished {
 			t.Errorf("%s: version 2 in the history: %+v", name, n2)
 		}
-		if n1.Author.ID != editor.UserID || n1.Approver == nil || n1.Approver.ID != approver.UserID || n1.Status != guidance.GuidanceSuperseded ||
+		if n1.Author.ID != f.editor.UserID || n1.Approver == nil || n1.Approver.ID != f.approver.UserID || n1.Status != guidance.GuidanceSuperseded ||
 			n1.PublishedAt == nil || !n1.PublishedAt.Equal(t0.Add(time.Hour)) || n1.SupersededAt == nil || !n1.CreatedAt.Equal(t0) {
 			t.Errorf("%s: version 1 in the history: %+v", name, n1)
 		}
@@ -109,7 +106,7 @@ func TestGuidanceVersionHistory(t *testing.T) {
 		}
 	}
 
-	diff, err := f.s.Guidance.Diff(ctx, officer, doc, v1.ID, v2.ID)
+	diff, err := f.s.Guidance.Diff(ctx, f.officer, doc, v1.ID, v2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +119,10 @@ func TestGuidanceVersionHistory(t *testing.T) {
 		t.Errorf("diff: %q (+%d -%d)", ops, diff.Added, diff.Removed)
 	}
 	// Versions of another document, or a document that does not hold them, are not found.
-	other := f.publish(t, editor, approver, draft("Another document", "Other text."))
-	_, err = f.s.Guidance.Diff(ctx, officer, doc, v1.ID, other.ID)
+	other := f.publish(t, draft("Another document", "Other text."))
+	_, err = f.s.Guidance.Diff(ctx, f.officer, doc, v1.ID, other.ID)
 	wantCode(t, "diff with another document's version", err, core.ENOTFOUND)
-	_, err = f.s.Guidance.Diff(ctx, officer, other.DocumentID, v1.ID, v2.ID)
+	_, err = f.s.Guidance.Diff(ctx, f.officer, other.DocumentID, v1.ID, v2.ID)
 	wantCode(t, "diff under another document", err, core.ENOTFOUND)
 
 	// The audit log holds each step, with the version it concerned.

@@ -19,15 +19,12 @@ import (
 func TestJobRemindGuidanceReviews(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
 	uncleared := f.person(t, home, core.VettingNone, policies.RoleGuidanceEditor)
-	officer := f.cleared(t, policies.RoleOfficer)
 	elsewhere := f.person(t, "kent-police", core.VettingRV, policies.RoleGuidanceEditor, policies.RoleGuidanceApprover)
-	open := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
+	open := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 	in := draft("Covert deployment", "Details of the tactic.")
 	in.Classification = "OFFICIAL-SENSITIVE"
-	sensitive := f.publish(t, editor, approver, in)
+	sensitive := f.publish(t, in)
 
 	reminders := func(who core.Actor) []string {
 		t.Helper()
@@ -66,10 +63,10 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 		who  core.Actor
 		want []string
 	}{
-		{"editor", editor, []string{soon, soonOS, over, overOS}},
-		{"approver", approver, []string{soon, soonOS, over, overOS}},
+		{"editor", f.editor, []string{soon, soonOS, over, overOS}},
+		{"approver", f.approver, []string{soon, soonOS, over, overOS}},
 		{"editor without the clearance for the sensitive one", uncleared, []string{soon, over}},
-		{"officer", officer, nil},
+		{"officer", f.officer, nil},
 		{"editor and approver of another force", elsewhere, nil},
 	} {
 		if got := reminders(c.who); !slices.Equal(got, c.want) {
@@ -77,7 +74,7 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 		}
 	}
 	var links []string
-	f.db.Gorm().Model(&core.Notification{}).Where("user_id = ? AND kind = ?", editor.UserID, guidance.NoticeReviewDue).Order("id").Pluck("link", &links)
+	f.db.Gorm().Model(&core.Notification{}).Where("user_id = ? AND kind = ?", f.editor.UserID, guidance.NoticeReviewDue).Order("id").Pluck("link", &links)
 	if want := "/guidance/documents/" + idStr(open.DocumentID); len(links) != 4 || links[0] != want {
 		t.Errorf("links %q, want the document's page %s first", links, want)
 	}
@@ -85,7 +82,7 @@ func TestJobRemindGuidanceReviews(t *testing.T) {
 		t.Errorf("%d audit events of reminders about the sensitive document, want 2", n)
 	}
 	// A review sets a new date: its reminders come in their turn.
-	if _, err := f.s.Guidance.Review(ctx, editor, open.DocumentID, nil); err != nil {
+	if _, err := f.s.Guidance.Review(ctx, f.editor, open.DocumentID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if r := run(time.Date(2027, 3, 5, 9, 0, 0, 0, time.UTC)); !strings.HasPrefix(r.Summary, "0 reminders") {

@@ -19,9 +19,6 @@ import (
 func TestGuidanceListPages(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 
 	start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	var newestFirst []int64 // document IDs, newest publication first
@@ -37,7 +34,7 @@ func TestGuidanceListPages(t *testing.T) {
 		if i%5 == 0 {
 			in.Category, in.Tags = "financial", []string{"poca"}
 		}
-		v := f.publish(t, editor, approver, in)
+		v := f.publish(t, in)
 		newestFirst = append([]int64{v.DocumentID}, newestFirst...)
 		published[v.DocumentID] = at
 	}
@@ -55,7 +52,7 @@ func TestGuidanceListPages(t *testing.T) {
 		var got []int64
 		after := ""
 		for range 30 {
-			page, err := f.s.Guidance.List(ctx, officer, filter, after, limit)
+			page, err := f.s.Guidance.List(ctx, f.officer, filter, after, limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +88,7 @@ func TestGuidanceListPages(t *testing.T) {
 		}
 	}
 	for _, id := range newestFirst {
-		d, err := f.s.Guidance.Document(ctx, officer, id)
+		d, err := f.s.Guidance.Document(ctx, f.officer, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +103,7 @@ func TestGuidanceListPages(t *testing.T) {
 		t.Helper()
 		var got []int64
 		for page := 1; ; page++ {
-			res, err := f.s.Guidance.Search(ctx, officer, "marigold", filter, page)
+			res, err := f.s.Guidance.Search(ctx, f.officer, "marigold", filter, page)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,15 +140,15 @@ func TestGuidanceListPages(t *testing.T) {
 		}
 	}
 	// Search results come 20 a page; the second page holds the rest, the third nothing.
-	one, err := f.s.Guidance.Search(ctx, officer, "marigold", guidance.GuidanceFilter{}, 1)
+	one, err := f.s.Guidance.Search(ctx, f.officer, "marigold", guidance.GuidanceFilter{}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	two, err := f.s.Guidance.Search(ctx, officer, "marigold", guidance.GuidanceFilter{}, 2)
+	two, err := f.s.Guidance.Search(ctx, f.officer, "marigold", guidance.GuidanceFilter{}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	three, err := f.s.Guidance.Search(ctx, officer, "marigold", guidance.GuidanceFilter{}, 3)
+	three, err := f.s.Guidance.Search(ctx, f.officer, "marigold", guidance.GuidanceFilter{}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,12 +158,12 @@ func TestGuidanceListPages(t *testing.T) {
 
 	// Page links and filters that are not ours are refused with what to do.
 	for _, after := range []string{"nonsense", "MTIz", "!!"} {
-		_, err := f.s.Guidance.List(ctx, officer, guidance.GuidanceFilter{}, after, 10)
+		_, err := f.s.Guidance.List(ctx, f.officer, guidance.GuidanceFilter{}, after, 10)
 		wantCode(t, "list after "+after, err, core.EINVALID)
 	}
-	_, err = f.s.Guidance.List(ctx, officer, guidance.GuidanceFilter{Category: "cooking"}, "", 10)
+	_, err = f.s.Guidance.List(ctx, f.officer, guidance.GuidanceFilter{Category: "cooking"}, "", 10)
 	wantCode(t, "an unknown category", err, core.EINVALID)
-	_, err = f.s.Guidance.Search(ctx, officer, "marigold", guidance.GuidanceFilter{}, 60)
+	_, err = f.s.Guidance.Search(ctx, f.officer, "marigold", guidance.GuidanceFilter{}, 60)
 	wantCode(t, "search page 60", err, core.EINVALID)
 
 	// Someone the library has nothing for gets empty lists, not nothing.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"math/rand/v2"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,85 +15,7 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/policies"
-	"golang.org/x/net/html"
 )
-
-// Markdown is rendered by a real Markdown library and then sanitised: no script, event handler,
-// javascript: link, style, frame or raw HTML reaches a reader, while ordinary formatting does.
-func TestGuidanceMarkdownIsNeutralised(t *testing.T) {
-	hostile := []string{
-		"<script>alert(1)</script>",
-		"[click me](javascript:alert(1))",
-		"[click me](JaVaScRiPt:alert(1))",
-		"[click me](  javascript:alert(1))",
-		"<a href=\"javascript:alert(1)\">x</a>",
-		"<img src=x onerror=alert(1)>",
-		"![x](javascript:alert(1))",
-		"<div onclick=\"alert(1)\">x</div>",
-		"<iframe src=\"https://evil.example\"></iframe>",
-		"<style>body{display:none}</style>",
-		"[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-		"<svg onload=alert(1)>",
-		"[x](vbscript:msgbox(1))",
-		"<form action=\"https://evil.example\"><input name=password></form>",
-		"[x](https://example.org \"title\" onmouseover=alert(1))",
-		"<scr<script>ipt>alert(1)</script>",
-	}
-	for _, src := range hostile {
-		out, err := guidance.RenderGuidanceMarkdown("Before\n\n" + src + "\n\nAfter")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if problem := unsafeHTML(out); problem != "" {
-			t.Errorf("%q rendered as %q: %s", src, out, problem)
-		}
-		if !strings.Contains(out, "After") {
-			t.Errorf("%q swallowed the rest of the document: %q", src, out)
-		}
-	}
-	out, err := guidance.RenderGuidanceMarkdown("# Heading\n\nSome **bold** and a [link](https://www.gov.uk/).\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`<h2 class="govuk-heading-l">Heading</h2>`, `<strong>bold</strong>`, `<a href="https://www.gov.uk/" class="govuk-link" rel="nofollow">link</a>`,
-		`<ul class="govuk-list govuk-list--bullet">`, `<table class="govuk-table">`, `<td class="govuk-table__cell">1</td>`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("rendered Markdown lacks %s:\n%s", want, out)
-		}
-	}
-}
-
-// unsafeHTML parses rendered HTML and names the first element, attribute or link that could run
-// script, load something or restyle the page; "" when there is none.
-func unsafeHTML(s string) string {
-	allowed := map[string]bool{"p": true, "br": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "strong": true,
-		"em": true, "del": true, "code": true, "pre": true, "blockquote": true, "ul": true, "ol": true, "li": true, "hr": true,
-		"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "a": true}
-	z := html.NewTokenizer(strings.NewReader(s))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ""
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			tok := z.Token()
-			if !allowed[tok.Data] {
-				return "element " + tok.Data
-			}
-			for _, a := range tok.Attr {
-				switch a.Key {
-				case "class", "rel", "align":
-				case "href":
-					u, err := url.Parse(a.Val)
-					if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") {
-						return "link " + a.Val
-					}
-				default:
-					return "attribute " + a.Key
-				}
-			}
-		}
-	}
-}
 
 // DiffLines gives a correct edit script (applying it to the old text gives the new one) that is
 // as short as the longest common subsequence allows.
@@ -199,16 +120,13 @@ func TestSQLiteHasFTS5(t *testing.T) {
 func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 	colleague := f.cleared(t, policies.RoleOfficer)
 	supervisor := f.cleared(t, policies.RoleSupervisor)
 	kent := f.person(t, "kent-police", core.VettingRV, policies.RoleOfficer)
 
 	in := draft("=HYPERLINK(\"https://evil.example\") Safeguarding duty", "Notify the Home Office.")
 	in.RequiresAck = true
-	v1 := f.publish(t, editor, approver, in)
+	v1 := f.publish(t, in)
 	doc := v1.DocumentID
 
 	outstanding := func(who core.Actor) []int64 {
@@ -223,23 +141,23 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 		}
 		return ids
 	}
-	if got := outstanding(officer); !slices.Equal(got, []int64{doc}) {
+	if got := outstanding(f.officer); !slices.Equal(got, []int64{doc}) {
 		t.Fatalf("outstanding before acknowledging: %v", got)
 	}
-	view, err := f.s.Guidance.Acknowledge(ctx, officer, doc)
+	view, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if view.Acknowledged == nil || view.MustAcknowledge {
 		t.Errorf("after acknowledging: %+v", view)
 	}
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, doc); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc); err != nil {
 		t.Errorf("acknowledging twice: %v", err)
 	}
-	if got := outstanding(officer); len(got) != 0 {
+	if got := outstanding(f.officer); len(got) != 0 {
 		t.Errorf("outstanding after acknowledging: %v", got)
 	}
-	_, err = f.s.Guidance.Acknowledge(ctx, editor, doc)
+	_, err = f.s.Guidance.Acknowledge(ctx, f.editor, doc)
 	if err != nil {
 		t.Errorf("the editor is in the audience too: %v", err)
 	}
@@ -262,29 +180,29 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 			t.Error("the report lists someone of another organisation")
 		}
 	}
-	_, err = f.s.Guidance.AcknowledgementReport(ctx, officer)
+	_, err = f.s.Guidance.AcknowledgementReport(ctx, f.officer)
 	wantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
 
 	// A minor version: acknowledgements stand.
 	next := func(major bool, body string) {
 		t.Helper()
-		nv, err := f.s.Guidance.StartVersion(ctx, editor, doc)
+		nv, err := f.s.Guidance.StartVersion(ctx, f.editor, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in.Body, in.Major = body, major
-		if _, err := f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, in); err != nil {
+		if _, err := f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, in); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Submit(ctx, editor, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Submit(ctx, f.editor, nv.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
+		if _, err := f.s.Guidance.Publish(ctx, f.approver, nv.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
 	next(false, "Notify the Home Office within a day.")
-	if got := outstanding(officer); len(got) != 0 {
+	if got := outstanding(f.officer); len(got) != 0 {
 		t.Errorf("a minor version asks again: %v", got)
 	}
 	if got := outstanding(colleague); !slices.Equal(got, []int64{doc}) {
@@ -292,7 +210,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	}
 	// A major version: everyone again.
 	next(true, "Notify the Home Office at once, on form MS1 if the adult declines.")
-	for _, who := range []core.Actor{officer, colleague} {
+	for _, who := range []core.Actor{f.officer, colleague} {
 		if got := outstanding(who); !slices.Equal(got, []int64{doc}) {
 			t.Errorf("after a major version, outstanding %v for user %d", got, who.UserID)
 		}
@@ -300,7 +218,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 	if r := report(); r.Acknowledged != 0 || r.Outstanding != 5 {
 		t.Errorf("report after a major version: acknowledged %d, outstanding %d; want 0, 5", r.Acknowledged, r.Outstanding)
 	}
-	if _, err := f.s.Guidance.Acknowledge(ctx, officer, doc); err != nil {
+	if _, err := f.s.Guidance.Acknowledge(ctx, f.officer, doc); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -334,18 +252,15 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 func TestGuidanceReviewDue(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
-	v := f.publish(t, editor, approver, draft("Reparation orders", "Consider one after every conviction."))
+	v := f.publish(t, draft("Reparation orders", "Consider one after every conviction."))
 
 	state := func() (string, []int64, []int64) {
 		t.Helper()
-		d, err := f.s.Guidance.Document(ctx, editor, v.DocumentID)
+		d, err := f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dash, err := f.s.Guidance.Dashboard(ctx, editor)
+		dash, err := f.s.Guidance.Dashboard(ctx, f.editor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,7 +273,7 @@ func TestGuidanceReviewDue(t *testing.T) {
 		}
 		return guidance.GuidanceReviewState(d.ReviewDueOn, f.clock.Now()), over, soon
 	}
-	d, _ := f.s.Guidance.Document(ctx, editor, v.DocumentID)
+	d, _ := f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 	if want := time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC); d.ReviewDueOn == nil || !d.ReviewDueOn.Equal(want) {
 		t.Fatalf("review due %v, want %v", d.ReviewDueOn, want)
 	}
@@ -379,12 +294,12 @@ func TestGuidanceReviewDue(t *testing.T) {
 			t.Errorf("%s: state %s, overdue %v, due soon %v; want %s", s.at.Format(time.DateOnly), st, over, soon, s.want)
 		}
 	}
-	_, err := f.s.Guidance.Review(ctx, officer, v.DocumentID, nil)
+	_, err := f.s.Guidance.Review(ctx, f.officer, v.DocumentID, nil)
 	wantCode(t, "an officer reviews", err, core.EFORBIDDEN)
 	bad := f.clock.Now().AddDate(-1, 0, 0)
-	_, err = f.s.Guidance.Review(ctx, editor, v.DocumentID, &bad)
+	_, err = f.s.Guidance.Review(ctx, f.editor, v.DocumentID, &bad)
 	wantCode(t, "a review date in the past", err, core.EINVALID)
-	d, err = f.s.Guidance.Review(ctx, approver, v.DocumentID, nil)
+	d, err = f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,21 +310,21 @@ func TestGuidanceReviewDue(t *testing.T) {
 		t.Errorf("after review: %s, overdue %v, due soon %v", st, over, soon)
 	}
 	var n int64
-	f.db.Gorm().Table("audit_events").Where("action = ? AND object_id = ? AND actor_id = ?", "guidance.review", idStr(v.DocumentID), approver.UserID).Count(&n)
+	f.db.Gorm().Table("audit_events").Where("action = ? AND object_id = ? AND actor_id = ?", "guidance.review", idStr(v.DocumentID), f.approver.UserID).Count(&n)
 	if n != 1 {
 		t.Errorf("%d review events, want 1", n)
 	}
 	// Or a new version: publishing it sets a new date too.
-	nv, err := f.s.Guidance.StartVersion(ctx, editor, v.DocumentID)
+	nv, err := f.s.Guidance.StartVersion(ctx, f.editor, v.DocumentID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.s.Guidance.Submit(ctx, editor, nv.ID)
+	f.s.Guidance.Submit(ctx, f.editor, nv.ID)
 	f.clock.Set(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	if _, err := f.s.Guidance.Publish(ctx, approver, nv.ID); err != nil {
+	if _, err := f.s.Guidance.Publish(ctx, f.approver, nv.ID); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = f.s.Guidance.Document(ctx, editor, v.DocumentID)
+	d, _ = f.s.Guidance.Document(ctx, f.editor, v.DocumentID)
 	if want := time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC); d.ReviewDueOn == nil || !d.ReviewDueOn.Equal(want) {
 		t.Errorf("after a new version, due %v, want %v", d.ReviewDueOn, want)
 	}
@@ -422,17 +337,14 @@ func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 func TestGuidanceSearch(t *testing.T) {
 	f := newGuidanceFixture(t)
 	ctx := context.Background()
-	editor := f.cleared(t, policies.RoleGuidanceEditor)
-	approver := f.cleared(t, policies.RoleGuidanceApprover)
-	officer := f.cleared(t, policies.RoleOfficer)
 
-	body := f.publish(t, editor, approver, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
-	title := f.publish(t, editor, approver, draft("Trafficking indicators", "Look for signs."))
+	body := f.publish(t, draft("Labour exploitation", "Workers in car washes are often trafficked. <script>alert('x')</script> & more."))
+	title := f.publish(t, draft("Trafficking indicators", "Look for signs."))
 	other := draft("Financial strategy", "Seize the proceeds of trafficking early.")
 	other.Category, other.Tags = "financial", []string{"poca"}
-	fin := f.publish(t, editor, approver, other)
+	fin := f.publish(t, other)
 
-	res, err := f.s.Guidance.Search(ctx, officer, "trafficking", guidance.GuidanceFilter{}, 1)
+	res, err := f.s.Guidance.Search(ctx, f.officer, "trafficking", guidance.GuidanceFilter{}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +372,7 @@ func TestGuidanceSearch(t *testing.T) {
 		"organisation":  {guidance.GuidanceFilter{OrganisationID: f.org(t, "kent-police")}, nil},
 		"updated since": {guidance.GuidanceFilter{UpdatedSince: f.clock.Now().Add(time.Hour)}, nil},
 	} {
-		res, err := f.s.Guidance.Search(ctx, officer, "trafficking", c.f, 1)
+		res, err := f.s.Guidance.Search(ctx, f.officer, "trafficking", c.f, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -473,14 +385,14 @@ func TestGuidanceSearch(t *testing.T) {
 		}
 	}
 	// A new version's draft is not searchable until it is published; then the old text goes.
-	nv, err := f.s.Guidance.StartVersion(ctx, editor, fin.DocumentID)
+	nv, err := f.s.Guidance.StartVersion(ctx, f.editor, fin.DocumentID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.Body = "Restrain assets with a freezing order."
-	f.s.Guidance.UpdateDraft(ctx, editor, nv.ID, other)
+	f.s.Guidance.UpdateDraft(ctx, f.editor, nv.ID, other)
 	count := func(q string) int {
-		res, err := f.s.Guidance.Search(ctx, officer, q, guidance.GuidanceFilter{}, 1)
+		res, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,13 +401,13 @@ func TestGuidanceSearch(t *testing.T) {
 	if count("freezing") != 0 || count("proceeds") != 1 {
 		t.Error("a draft reached the search index")
 	}
-	f.s.Guidance.Submit(ctx, editor, nv.ID)
-	f.s.Guidance.Publish(ctx, approver, nv.ID)
+	f.s.Guidance.Submit(ctx, f.editor, nv.ID)
+	f.s.Guidance.Publish(ctx, f.approver, nv.ID)
 	if count("freezing") != 1 || count("proceeds") != 0 {
 		t.Error("the index does not follow the published version")
 	}
 	for _, q := range []string{"", "  ", "!!!"} {
-		_, err := f.s.Guidance.Search(ctx, officer, q, guidance.GuidanceFilter{}, 1)
+		_, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
 		wantCode(t, "search for "+q, err, core.EINVALID)
 	}
 	if n := count(`"trafficking" OR body:x NEAR(a b) *`); n != 0 {
@@ -506,7 +418,7 @@ func TestGuidanceSearch(t *testing.T) {
 	if n := count("the freezing of an order"); n != 1 {
 		t.Errorf("common words among others: %d results, want 1", n)
 	}
-	_, err = f.s.Guidance.Search(ctx, officer, "the of AND for", guidance.GuidanceFilter{}, 1)
+	_, err = f.s.Guidance.Search(ctx, f.officer, "the of AND for", guidance.GuidanceFilter{}, 1)
 	wantCode(t, "search for common words only", err, core.EINVALID)
 	if !strings.Contains(core.ErrorMessage(err), "common words") {
 		t.Errorf("refusal of common words says %q", core.ErrorMessage(err))

@@ -90,7 +90,14 @@ func DBConfig(t testing.TB) core.DBConfig {
 // OpenDB opens a fresh database of the test backend with every migration applied.
 func OpenDB(t testing.TB) *core.DB {
 	t.Helper()
-	db, err := core.Open(context.Background(), DBConfig(t))
+	return OpenDBAt(t, DBConfig(t))
+}
+
+// OpenDBAt opens the database at cfg, closed when the test ends, and applies every migration:
+// for a test that opens the same database again, as another replica would.
+func OpenDBAt(t testing.TB, cfg core.DBConfig) *core.DB {
+	t.Helper()
+	db, err := core.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -138,8 +145,6 @@ func MasterKey(t testing.TB) string {
 	return k
 }
 
-// Blobs is an encrypted blob store of the test backend: local disk in a temp dir, or a fresh
-// MinIO bucket.
 // AuditKey is a fresh audit signing key, in the note format MSPHUB_AUDIT_KEY takes.
 func AuditKey(t testing.TB) string {
 	t.Helper()
@@ -150,6 +155,8 @@ func AuditKey(t testing.TB) string {
 	return skey
 }
 
+// Blobs is an encrypted blob store of the test backend: local disk in a temp dir, or a fresh
+// MinIO bucket.
 func Blobs(t testing.TB) *storage.Store {
 	t.Helper()
 	return storage.New(BlobBackend(t), Keyring(t))
@@ -210,6 +217,17 @@ func SeedOrganisations(t testing.TB, db *core.DB) {
 	if _, err := identity.SeedOrganisations(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Deps are what the services of a model test are built from: a fresh database of the test
+// backend with the reference organisations, the authorizer over its policy, an encrypted blob
+// store over backend (from BlobBackend, kept by a test that tampers with stored objects) and the
+// clock's time.
+func Deps(t testing.TB, backend storage.Backend, clock *Clock) core.Deps {
+	t.Helper()
+	db := OpenDB(t)
+	SeedOrganisations(t, db)
+	return core.Deps{DB: db, Authz: Authorizer(t, db), Blobs: storage.New(backend, Keyring(t)), Clock: clock.Now}
 }
 
 // Authorizer is the authorizer over db's policy.

@@ -35,13 +35,10 @@ const importHome = "dorset-police"
 
 func newImportFixture(t testing.TB) *importFixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	d := core.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now}
+	d := modelstest.Deps(t, modelstest.BlobBackend(t), clock)
 	s := models.New(d)
-	f := &importFixture{db: db, s: s, im: operations.NewImporter(d, s.Audit),
+	f := &importFixture{db: d.DB, s: s, im: operations.NewImporter(d, s.Audit),
 		people: &modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "imp", Name: "Import Person"}}
 	f.inv = f.people.Vetted(t, importHome, core.VettingRV, policies.RoleInvestigator)
 	f.lead = f.people.Vetted(t, importHome, core.VettingRV, policies.RoleInvestigator)

@@ -39,12 +39,10 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	modelstest.SeedOrganisations(t, db)
-	authz := modelstest.Authorizer(t, db)
 	clock := modelstest.ClockAt(time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC))
-	s := models.New(core.Deps{DB: db, Authz: authz, Blobs: modelstest.Blobs(t), Clock: clock.Now})
-	f := &fixture{db: db, s: s, ops: s.Operations, clock: clock, people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "op", Name: "Op Person"}}
+	d := modelstest.Deps(t, modelstest.BlobBackend(t), clock)
+	s := models.New(d)
+	f := &fixture{db: d.DB, s: s, ops: s.Operations, clock: clock, people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "op", Name: "Op Person"}}
 	p := func(org string, roles ...string) core.Actor { return f.people.Vetted(t, org, core.VettingRV, roles...) }
 	f.inv = p(home, policies.RoleInvestigator)
 	f.officer = p(home, policies.RoleOfficer)

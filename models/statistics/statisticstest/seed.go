@@ -155,22 +155,24 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 		}
 		return []any{orgs[i%len(orgs)], fmt.Sprintf("BULK-%06d", i), fmt.Sprintf("Operation Bulk %d", i), s.User, 2, status, day(start), ended, rng.IntN(20) == 0, s.User, now, now}
 	})
-	var ph []string
-	var args []any
-	flush := func(table string) {
-		if len(ph) > 0 {
-			must(t, g.Exec("INSERT INTO "+table+" VALUES "+strings.Join(ph, ", "), args...).Error)
+	// insertLinks inserts rows that hang off those above (their exploitation types, the suspects'
+	// charges) into table, 500 a statement: each row's placeholders, and its arguments from row.
+	insertLinks := func(table, placeholders string, rows int, row func(i int) []any) {
+		var ph []string
+		var args []any
+		for i := range rows {
+			ph = append(ph, placeholders)
+			args = append(args, row(i)...)
+			if len(ph) == 500 || i == rows-1 {
+				must(t, g.Exec("INSERT INTO "+table+" VALUES "+strings.Join(ph, ", "), args...).Error)
+				ph, args = nil, nil
+			}
 		}
-		ph, args = nil, nil
 	}
-	for i, id := range opIDs {
-		ph = append(ph, "(?, ?)")
-		args = append(args, id, types[i%len(types)])
-		if len(ph) == 500 {
-			flush("operation_exploitation (operation_id, type)")
-		}
+	exploitation := func(table string, ids []int64) {
+		insertLinks(table, "(?, ?)", len(ids), func(i int) []any { return []any{ids[i], types[i%len(types)]} })
 	}
-	flush("operation_exploitation (operation_id, type)")
+	exploitation("operation_exploitation (operation_id, type)", opIDs)
 	vIDs := insert("victims", "operation_id, reference, age_band, sex, nationality, nrm_referred_on, rg_decided_on, rg_outcome, cg_decided_on, cg_outcome, duty_to_notify, created_by, created_at, updated_at", victims, 14, func(i int) []any {
 		ref := rng.IntN(700)
 		var rgOn, cgOn any
@@ -184,33 +186,21 @@ func (s Seeder) Bulk(t testing.TB, orgs []int64, ops, victims, suspects int, unt
 		return []any{opIDs[rng.IntN(len(opIDs))], fmt.Sprintf("V-%07d", i), ages[rng.IntN(len(ages))], sexes[rng.IntN(len(sexes))], nats[rng.IntN(len(nats))],
 			day(ref), rgOn, rg, cgOn, cg, rng.IntN(10) == 0, s.User, now, now}
 	})
-	for i, id := range vIDs {
-		ph = append(ph, "(?, ?)")
-		args = append(args, id, types[i%len(types)])
-		if len(ph) == 500 {
-			flush("victim_exploitation (victim_id, type)")
-		}
-	}
-	flush("victim_exploitation (victim_id, type)")
+	exploitation("victim_exploitation (victim_id, type)", vIDs)
 	sIDs := insert("suspects", "operation_id, reference, age_band, sex, nationality, role, arrested_on, stpo, reparation_order, confiscation_pounds, created_by, created_at, updated_at", suspects, 13, func(i int) []any {
 		return []any{opIDs[rng.IntN(len(opIDs))], fmt.Sprintf("S-%07d", i), "25-34", "male", nats[rng.IntN(len(nats))], "organiser", day(rng.IntN(700)),
 			rng.IntN(8) == 0, rng.IntN(20) == 0, int64(rng.IntN(3) * 10000), s.User, now, now}
 	})
 	outcomes := []string{"", "convicted_plea", "convicted_trial", "acquitted", "discontinued", "no_evidence_offered"}
-	for _, id := range sIDs {
+	insertLinks("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)", "(?, 'msa_s1', ?, ?, ?, ?)", len(sIDs), func(i int) []any {
 		charged := rng.IntN(600)
 		o := outcomes[rng.IntN(len(outcomes))]
 		var on any
 		if o != "" {
 			on = day(max(charged-rng.IntN(300), 0))
 		}
-		ph = append(ph, "(?, 'msa_s1', ?, ?, ?, ?)")
-		args = append(args, id, day(charged), o, on, now)
-		if len(ph) == 500 {
-			flush("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)")
-		}
-	}
-	flush("suspect_charges (suspect_id, offence, charged_on, outcome, outcome_on, updated_at)")
+		return []any{sIDs[i], day(charged), o, on, now}
+	})
 }
 
 // Seeded is every reference, name and free-text value the seeders write: none may appear in
