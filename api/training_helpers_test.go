@@ -26,6 +26,21 @@ func trainingCall(t testing.TB, a *apitest.App, u *apitest.User, method, path, b
 	return w
 }
 
+// trainingPages GETs a list page by page as u, following its next cursors from path (which ends
+// in "after="): each gets the page decoded into P and returns its next cursor. It returns how
+// many pages there were.
+func trainingPages[P any](t testing.TB, a *apitest.App, u *apitest.User, path string, each func(P) (next string)) int {
+	t.Helper()
+	next := ""
+	for pages := 1; ; pages++ {
+		var p P
+		trainingCall(t, a, u, "GET", path+next, "", 200, &p)
+		if next = each(p); next == "" {
+			return pages
+		}
+	}
+}
+
 // trainingJSON encodes v for a request body.
 func trainingJSON(t testing.TB, v any) string {
 	t.Helper()
