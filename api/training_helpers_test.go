@@ -158,6 +158,15 @@ type trLearner struct {
 
 var trLearnerSeq atomic.Int64
 
+// newTrainerSession schedules a session of capacity places on a new course by a new trainer,
+// and returns the trainer and the session.
+func newTrainerSession(t testing.TB, a *apitest.App, capacity int) (*apitest.User, trSession) {
+	t.Helper()
+	trainer := a.As(t, policies.RoleTrainer)
+	c := newTrainingCourse(t, a, trainer, nil)
+	return trainer, newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: capacity})
+}
+
 // newTrainingLearners creates n users with roles in the organisation with slug, each with a read-write
 // API token, through the command-line operations.
 func newTrainingLearners(t testing.TB, a *apitest.App, n int, org string, roles ...string) []trLearner {
