@@ -20,13 +20,12 @@ import (
 type testApp struct {
 	*apitest.App
 	engine *gin.Engine
-	logs   *strings.Builder
 }
 
 func newTestApp(t *testing.T, opts ...apitest.Option) *testApp {
 	t.Helper()
 	a := apitest.New(t, opts...)
-	return &testApp{App: a, engine: a.Engine, logs: a.Logs}
+	return &testApp{App: a, engine: a.Engine}
 }
 
 func (a *testApp) do(t *testing.T, method, path string, header http.Header) *httptest.ResponseRecorder {
@@ -83,7 +82,7 @@ func TestRequestIDs(t *testing.T) {
 	if got := app.do(t, "GET", "/healthz", http.Header{"X-Request-Id": {"<script>alert(1)</script>"}}).Header().Get("X-Request-ID"); strings.Contains(got, "<") {
 		t.Errorf("a hostile incoming ID is replaced: got %q", got)
 	}
-	if !strings.Contains(app.logs.String(), `"request_id":"proxy-abc-123"`) {
+	if !strings.Contains(app.Logs.String(), `"request_id":"proxy-abc-123"`) {
 		t.Error("access log lacks the request ID")
 	}
 }
@@ -135,7 +134,7 @@ func TestPanicIsA500WithAReference(t *testing.T) {
 			t.Errorf("%s: %d, body %q", path, w.Code, body)
 		}
 	}
-	if !strings.Contains(app.logs.String(), "secret internal detail") {
+	if !strings.Contains(app.Logs.String(), "secret internal detail") {
 		t.Error("the panic is not in the log")
 	}
 }

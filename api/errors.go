@@ -12,28 +12,25 @@ import (
 	"github.com/msptp/msphub/models/core"
 )
 
+// statuses maps each error code to its HTTP status. EINTEGRITY and EINTERNAL are not in it:
+// the fault is ours.
+var statuses = map[core.Code]int{
+	core.EINVALID:         http.StatusUnprocessableEntity,
+	core.EUNAUTHENTICATED: http.StatusUnauthorized,
+	core.EFORBIDDEN:       http.StatusForbidden,
+	core.ENOTFOUND:        http.StatusNotFound,
+	core.ECONFLICT:        http.StatusConflict,
+	core.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	core.ETOOMANY:         http.StatusTooManyRequests,
+	core.EUNAVAILABLE:     http.StatusServiceUnavailable,
+}
+
 // StatusOf maps an error code to its HTTP status. This is the one place the mapping lives; the
 // pages use it too.
 func StatusOf(code core.Code) int {
-	switch code {
-	case core.EINVALID:
-		return http.StatusUnprocessableEntity
-	case core.EUNAUTHENTICATED:
-		return http.StatusUnauthorized
-	case core.EFORBIDDEN:
-		return http.StatusForbidden
-	case core.ENOTFOUND:
-		return http.StatusNotFound
-	case core.ECONFLICT:
-		return http.StatusConflict
-	case core.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case core.ETOOMANY:
-		return http.StatusTooManyRequests
-	case core.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
+	if status, ok := statuses[code]; ok {
+		return status
 	}
-	// EINTEGRITY and EINTERNAL: the fault is ours.
 	return http.StatusInternalServerError
 }
 

@@ -73,10 +73,7 @@ func documentIDs(page string) []string {
 // time with links to the next (and previous) page; a page link or date that is no good is an
 // error at the search form saying what to do.
 func TestGuidanceListPagesEmptyAndPaged(t *testing.T) {
-	a := apitest.New(t)
-	editor := a.As(t, policies.RoleGuidanceEditor)
-	approver := a.As(t, policies.RoleGuidanceApprover)
-	officer := a.As(t, policies.RoleOfficer)
+	a, editor, approver, officer := newGuidanceApp(t)
 	supervisor := a.As(t, policies.RoleSupervisor)
 	ob := officer.Browser()
 
@@ -204,10 +201,7 @@ func TestGuidanceListPagesEmptyAndPaged(t *testing.T) {
 // one line per person and document, neutralises every cell a spreadsheet would run as a
 // formula, leaves out what the person exporting may not read, and is audited.
 func TestGuidanceAcknowledgementExport(t *testing.T) {
-	a := apitest.New(t)
-	editor := a.As(t, policies.RoleGuidanceEditor)
-	approver := a.As(t, policies.RoleGuidanceApprover)
-	officer := a.As(t, policies.RoleOfficer)
+	a, editor, approver, officer := newGuidanceApp(t)
 	hostile := []string{`=HYPERLINK("evil.example","Click")`, "+SUM(1,2)", "-2+3 cmd", "@SUM(A1:A2)"}
 	var first guidance.GuidanceVersion
 	for i, title := range hostile {
@@ -401,10 +395,7 @@ func TestGuidanceReviewThroughPages(t *testing.T) {
 
 // A reader asked to acknowledge guidance meets the button after the guidance, not before it.
 func TestGuidanceAcknowledgeButtonComesAfterTheText(t *testing.T) {
-	a := apitest.New(t)
-	editor := a.As(t, policies.RoleGuidanceEditor)
-	approver := a.As(t, policies.RoleGuidanceApprover)
-	officer := a.As(t, policies.RoleOfficer)
+	a, editor, approver, officer := newGuidanceApp(t)
 	in := guidanceIn("Handling seized phones", "Bag every phone in a Faraday pouch.")
 	in.RequiresAck = true
 	v := publishVia(t, a, editor, approver, in)

@@ -31,6 +31,14 @@ func guidanceDraftForm(title, body string) url.Values {
 		"options": {"requires_ack"}}
 }
 
+// newGuidanceApp builds the app with guidance's four eyes and a reader: an editor who drafts, an
+// approver who publishes and an officer who reads.
+func newGuidanceApp(t *testing.T) (a *apitest.App, editor, approver, officer *apitest.User) {
+	t.Helper()
+	a = apitest.New(t)
+	return a, a.As(t, policies.RoleGuidanceEditor), a.As(t, policies.RoleGuidanceApprover), a.As(t, policies.RoleOfficer)
+}
+
 // idFrom reads the id at the end of a redirect to /guidance/versions/:id or /guidance/documents/:id.
 func idFrom(t *testing.T, w *httptest.ResponseRecorder) string {
 	t.Helper()
@@ -55,10 +63,7 @@ func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 // word of its text, reads it, downloads the attachment and acknowledges it; every step is
 // audited.
 func TestGuidanceJourneyThroughPages(t *testing.T) {
-	a := apitest.New(t)
-	editor := a.As(t, policies.RoleGuidanceEditor)
-	approver := a.As(t, policies.RoleGuidanceApprover)
-	officer := a.As(t, policies.RoleOfficer)
+	a, editor, approver, officer := newGuidanceApp(t)
 
 	eb := editor.Browser()
 	if w := eb.Get(t, "/guidance/new"); w.Code != 200 || !strings.Contains(w.Body.String(), "Draft new guidance") {

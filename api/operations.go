@@ -125,6 +125,31 @@ type outcomeRequest struct {
 	OutcomeOn Date          `json:"outcome_on"`
 }
 
+// inputRequest is a JSON request body that becomes the input type of an operation.
+type inputRequest[In any] interface{ input() In }
+
+// fromBody adapts an operation that takes its own input type to withBody, which decodes the
+// request R: the creates.
+func fromBody[R inputRequest[In], In, T any](op func(context.Context, core.Actor, In) (T, error)) func(context.Context, core.Actor, R) (T, error) {
+	return func(ctx context.Context, who core.Actor, r R) (T, error) {
+		return op(ctx, who, r.input())
+	}
+}
+
+// fromBodyOnID is fromBody for byIDWith: an operation on :id.
+func fromBodyOnID[R inputRequest[In], In, T any](op func(context.Context, core.Actor, int64, In) (T, error)) func(context.Context, core.Actor, int64, R) (T, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r R) (T, error) {
+		return op(ctx, who, id, r.input())
+	}
+}
+
+// fromBodyOnPart is fromBody for byIDsWith: an operation on a part of :id (a victim, a suspect).
+func fromBodyOnPart[R inputRequest[In], In, T any](op func(context.Context, core.Actor, int64, int64, In) (T, error)) func(context.Context, core.Actor, int64, int64, R) (T, error) {
+	return func(ctx context.Context, who core.Actor, id, part int64, r R) (T, error) {
+		return op(ctx, who, id, part, r.input())
+	}
+}
+
 func handleOperationList(ops *operations.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := operations.Filter{Query: c.Query("q")}
@@ -138,18 +163,6 @@ func handleOperationList(ops *operations.Service) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, page)
-	}
-}
-
-func operationCreate(ops *operations.Service) func(context.Context, core.Actor, operationRequest) (operations.OperationView, error) {
-	return func(ctx context.Context, who core.Actor, r operationRequest) (operations.OperationView, error) {
-		return ops.Create(ctx, who, r.input())
-	}
-}
-
-func operationUpdate(ops *operations.Service) func(context.Context, core.Actor, int64, operationRequest) (operations.OperationView, error) {
-	return func(ctx context.Context, who core.Actor, id int64, r operationRequest) (operations.OperationView, error) {
-		return ops.Update(ctx, who, id, r.input())
 	}
 }
 
@@ -169,36 +182,6 @@ func operationMemberAdd(ops *operations.Service) func(context.Context, core.Acto
 func operationMemberRemove(ops *operations.Service) func(context.Context, core.Actor, int64, int64) (struct{}, error) {
 	return func(ctx context.Context, who core.Actor, id, member int64) (struct{}, error) {
 		return struct{}{}, ops.RemoveMember(ctx, who, id, member)
-	}
-}
-
-func victimAdd(ops *operations.Service) func(context.Context, core.Actor, int64, victimRequest) (operations.VictimView, error) {
-	return func(ctx context.Context, who core.Actor, id int64, r victimRequest) (operations.VictimView, error) {
-		return ops.AddVictim(ctx, who, id, r.input())
-	}
-}
-
-func victimUpdate(ops *operations.Service) func(context.Context, core.Actor, int64, int64, victimRequest) (operations.VictimView, error) {
-	return func(ctx context.Context, who core.Actor, id, victim int64, r victimRequest) (operations.VictimView, error) {
-		return ops.UpdateVictim(ctx, who, id, victim, r.input())
-	}
-}
-
-func suspectAdd(ops *operations.Service) func(context.Context, core.Actor, int64, suspectRequest) (operations.SuspectView, error) {
-	return func(ctx context.Context, who core.Actor, id int64, r suspectRequest) (operations.SuspectView, error) {
-		return ops.AddSuspect(ctx, who, id, r.input())
-	}
-}
-
-func suspectUpdate(ops *operations.Service) func(context.Context, core.Actor, int64, int64, suspectRequest) (operations.SuspectView, error) {
-	return func(ctx context.Context, who core.Actor, id, suspect int64, r suspectRequest) (operations.SuspectView, error) {
-		return ops.UpdateSuspect(ctx, who, id, suspect, r.input())
-	}
-}
-
-func chargeAdd(ops *operations.Service) func(context.Context, core.Actor, int64, int64, chargeRequest) (operations.SuspectView, error) {
-	return func(ctx context.Context, who core.Actor, id, suspect int64, r chargeRequest) (operations.SuspectView, error) {
-		return ops.AddCharge(ctx, who, id, suspect, r.input())
 	}
 }
 

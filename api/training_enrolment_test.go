@@ -9,7 +9,6 @@ import (
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/training"
-	"github.com/msptp/msphub/policies"
 )
 
 // fireRequests sends one request for a place per learner, all at once, through the API, and
@@ -88,9 +87,7 @@ func checkWaitlist(t testing.TB, a *apitest.App, sessionID int64, seats, waiting
 // proves nothing (DESIGN.md §9): run it with -count=3 or more on each backend.
 func TestEnrolmentUnderContention(t *testing.T) {
 	a := apitest.New(t)
-	trainer := a.As(t, policies.RoleTrainer)
-	c := newTrainingCourse(t, a, trainer, nil)
-	s := newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: 20})
+	_, s := newTrainerSession(t, a, 20)
 	learners := newTrainingLearners(t, a, 500, "")
 
 	answers := fireRequests(t, a, learners, s.ID)

@@ -26,6 +26,21 @@ func trainingCall(t testing.TB, a *apitest.App, u *apitest.User, method, path, b
 	return w
 }
 
+// trainingPages GETs a list page by page as u, following its next cursors from path (which ends
+// in "after="): each gets the page decoded into P and returns its next cursor. It returns how
+// many pages there were.
+func trainingPages[P any](t testing.TB, a *apitest.App, u *apitest.User, path string, each func(P) (next string)) int {
+	t.Helper()
+	next := ""
+	for pages := 1; ; pages++ {
+		var p P
+		trainingCall(t, a, u, "GET", path+next, "", 200, &p)
+		if next = each(p); next == "" {
+			return pages
+		}
+	}
+}
+
 // trainingJSON encodes v for a request body.
 func trainingJSON(t testing.TB, v any) string {
 	t.Helper()
@@ -142,6 +157,15 @@ type trLearner struct {
 }
 
 var trLearnerSeq atomic.Int64
+
+// newTrainerSession schedules a session of capacity places on a new course by a new trainer,
+// and returns the trainer and the session.
+func newTrainerSession(t testing.TB, a *apitest.App, capacity int) (*apitest.User, trSession) {
+	t.Helper()
+	trainer := a.As(t, policies.RoleTrainer)
+	c := newTrainingCourse(t, a, trainer, nil)
+	return trainer, newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: capacity})
+}
 
 // newTrainingLearners creates n users with roles in the organisation with slug, each with a read-write
 // API token, through the command-line operations.

@@ -63,26 +63,22 @@ func TestTrainingPagination(t *testing.T) {
 	}
 	var seen []int64
 	var titles []string
-	next := ""
-	for pages := 0; ; pages++ {
-		var p struct {
-			Courses []struct {
-				ID    int64  `json:"id"`
-				Title string `json:"title"`
-			} `json:"courses"`
-			Next string `json:"next"`
-		}
-		trainingCall(t, a, sup, "GET", "/api/v1/courses?limit=7&after="+next, "", 200, &p)
+	type coursePage struct {
+		Courses []struct {
+			ID    int64  `json:"id"`
+			Title string `json:"title"`
+		} `json:"courses"`
+		Next string `json:"next"`
+	}
+	pages := trainingPages(t, a, sup, "/api/v1/courses?limit=7&after=", func(p coursePage) string {
 		for _, c := range p.Courses {
 			seen = append(seen, c.ID)
 			titles = append(titles, fmt.Sprintf("%s|%09d", c.Title, c.ID))
 		}
-		if next = p.Next; next == "" {
-			if pages != 3 {
-				t.Errorf("the catalogue came in %d pages of 7, want 4", pages+1)
-			}
-			break
-		}
+		return p.Next
+	})
+	if pages != 4 {
+		t.Errorf("the catalogue came in %d pages of 7, want 4", pages)
 	}
 	if len(seen) != 25 || !slices.IsSorted(titles) {
 		t.Errorf("catalogue pages: %d courses, in order %v", len(seen), slices.IsSorted(titles))
@@ -122,23 +118,19 @@ func TestTrainingPagination(t *testing.T) {
 		asked = append(asked, e.ID)
 	}
 	var queued []int64
-	next = ""
-	for {
-		var p struct {
-			Enrolments []trEnrolment `json:"enrolments"`
-			Next       string        `json:"next"`
-		}
-		trainingCall(t, a, sup, "GET", "/api/v1/enrolments?awaiting_decision=true&limit=20&after="+next, "", 200, &p)
+	type enrolmentPage struct {
+		Enrolments []trEnrolment `json:"enrolments"`
+		Next       string        `json:"next"`
+	}
+	trainingPages(t, a, sup, "/api/v1/enrolments?awaiting_decision=true&limit=20&after=", func(p enrolmentPage) string {
 		if len(p.Enrolments) > 20 {
 			t.Fatalf("a page of %d", len(p.Enrolments))
 		}
 		for _, e := range p.Enrolments {
 			queued = append(queued, e.ID)
 		}
-		if next = p.Next; next == "" {
-			break
-		}
-	}
+		return p.Next
+	})
 	if !slices.Equal(queued, asked) {
 		t.Errorf("approvals queue pages: %v, want %v", queued, asked)
 	}
@@ -169,22 +161,18 @@ func TestTrainingPagination(t *testing.T) {
 
 	// Notifications: the supervisor was told of each of the 53 requests.
 	var told []int64
-	next = ""
-	for {
-		var p struct {
-			Notifications []struct {
-				ID int64 `json:"id"`
-			} `json:"notifications"`
-			Next string `json:"next"`
-		}
-		trainingCall(t, a, sup, "GET", "/api/v1/notifications?limit=20&after="+next, "", 200, &p)
+	type notificationPage struct {
+		Notifications []struct {
+			ID int64 `json:"id"`
+		} `json:"notifications"`
+		Next string `json:"next"`
+	}
+	trainingPages(t, a, sup, "/api/v1/notifications?limit=20&after=", func(p notificationPage) string {
 		for _, n := range p.Notifications {
 			told = append(told, n.ID)
 		}
-		if next = p.Next; next == "" {
-			break
-		}
-	}
+		return p.Next
+	})
 	if len(told) != 53 || !slices.IsSortedFunc(told, func(x, y int64) int { return int(y - x) }) {
 		t.Errorf("notification pages: %d, newest first %v", len(told), told)
 	}

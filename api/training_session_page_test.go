@@ -7,16 +7,13 @@ import (
 	"testing"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/policies"
 )
 
 // A trainer opening a session they teach sees its bookings as they stand (booking open or
 // closed, places taken, the waiting list), not "You have not booked this session".
 func TestTrainerSeesTheSessionsBookingState(t *testing.T) {
 	a := apitest.New(t)
-	trainer := a.As(t, policies.RoleTrainer)
-	course := newTrainingCourse(t, a, trainer, nil)
-	s := newTrainingSession(t, a, trainer, course, trSessionSpec{capacity: 2})
+	trainer, s := newTrainerSession(t, a, 2)
 	for _, l := range newTrainingLearners(t, a, 3, "") {
 		if code, msg, _ := requestPlace(t, a, l, s); code != http.StatusCreated {
 			t.Fatalf("request a place: %d %s", code, msg)

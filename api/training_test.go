@@ -935,9 +935,7 @@ func TestTrainingPages(t *testing.T) {
 // taken is refused; cancelling the session ends every booking and tells each learner.
 func TestTrainingCapacityChangeAndCancellation(t *testing.T) {
 	a := apitest.New(t)
-	trainer := a.As(t, policies.RoleTrainer)
-	c := newTrainingCourse(t, a, trainer, nil)
-	s := newTrainingSession(t, a, trainer, c, trSessionSpec{capacity: 2})
+	trainer, s := newTrainerSession(t, a, 2)
 	ls := newTrainingLearners(t, a, 6, "")
 	for _, l := range ls {
 		requestPlace(t, a, l, s)

@@ -64,7 +64,7 @@ type App struct {
 	DB       *core.DB
 	Authz    *policies.Authorizer
 	Clock    *Clock
-	Logs     *strings.Builder
+	Logs     *SyncBuffer
 	users    atomic.Int64
 }
 
@@ -95,8 +95,8 @@ func New(t testing.TB, opts ...Option) *App {
 	modelstest.SeedOrganisations(t, db)
 	authz := modelstest.Authorizer(t, db)
 	clock := &Clock{now: time.Now().UTC()}
-	logs := &strings.Builder{}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
+	logs := &SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
 	o := options{cfg: api.Config{MaxFormBytes: 1 << 20, MaxUploads: 4,
 		MaxAttachmentBytes: 10 << 20, MaxMaterialBytes: 10 << 20, MaxEvidenceBytes: 64 << 20}}
 	for _, opt := range opts {
@@ -126,15 +126,22 @@ func New(t testing.TB, opts ...Option) *App {
 	return &App{Engine: e, Services: s, DB: db, Authz: authz, Clock: clock, Logs: logs}
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// SyncBuffer collects a server's log lines while a test reads them, from any goroutine.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Org returns the id of the reference organisation with slug.

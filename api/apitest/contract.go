@@ -230,6 +230,17 @@ func schemaError(err *openapi3.SchemaError) string {
 func flatten(err error) string {
 	var lines []string
 	var walk func(error, string)
+	// cause goes on into the error beneath the reason, or ends the line at the reason.
+	cause := func(p, reason string, err error) {
+		if err == nil {
+			lines = append(lines, p+reason)
+			return
+		}
+		if reason != "" {
+			p += reason + ": "
+		}
+		walk(err, p)
+	}
 	walk = func(err error, prefix string) {
 		if me, ok := err.(openapi3.MultiError); ok {
 			for _, e := range me {
@@ -245,25 +256,10 @@ func flatten(err error) string {
 			} else if e.RequestBody != nil {
 				p += "request body: "
 			}
-			if e.Err != nil {
-				if e.Reason != "" {
-					p += e.Reason + ": "
-				}
-				walk(e.Err, p)
-				return
-			}
-			lines = append(lines, p+e.Reason)
+			cause(p, e.Reason, e.Err)
 			return
 		case *openapi3filter.ResponseError:
-			p := prefix
-			if e.Err != nil {
-				if e.Reason != "" {
-					p += e.Reason + ": "
-				}
-				walk(e.Err, p)
-				return
-			}
-			lines = append(lines, p+e.Reason)
+			cause(prefix, e.Reason, e.Err)
 			return
 		}
 		lines = append(lines, prefix+err.Error())

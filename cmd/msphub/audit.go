@@ -53,21 +53,12 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	// No migration: verifying must not change the database it is checking.
-	db, err := openDatabase(ctx, &cfg, log, false)
+	// Checkpoints are stored unencrypted: a master key is needed only to build the store.
+	db, blobs, err := openToVerify(ctx, &cfg, log, masterKeysIfAny)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	// Checkpoints are stored unencrypted: a master key is needed only to build the store.
-	keys, err := masterKeysIfAny(&cfg, log)
-	if err != nil {
-		return err
-	}
-	blobs, err := openBlobs(ctx, &cfg, keys)
-	if err != nil {
-		return err
-	}
 	res, err := core.NewAudit(core.Deps{DB: db, Blobs: blobs, AuditKey: key}).Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
@@ -121,6 +112,27 @@ func auditVerifyingKey(cfg *config) (*core.AuditKey, error) {
 		return nil, settingError("audit-key", err)
 	}
 	return k, nil
+}
+
+// openToVerify opens what the verify commands check: the database, not migrated (checking must
+// not change what it checks), and the blob store under the master keys that keys gives. The
+// caller closes the database.
+func openToVerify(ctx context.Context, cfg *config, log *slog.Logger, keys func(*config, *slog.Logger) (*storage.Keyring, error)) (*core.DB, *storage.Store, error) {
+	db, err := openDatabase(ctx, cfg, log, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := keys(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	blobs, err := openBlobs(ctx, cfg, k)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, blobs, nil
 }
 
 // masterKeysIfAny is the configured master keys, or a throwaway key when there are none (the

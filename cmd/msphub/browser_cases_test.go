@@ -60,19 +60,26 @@ func caseFile(t *testing.T, name, content string) string {
 	return path
 }
 
+// newCaseTeam makes the people of a case file's journeys: an investigator and their supervisor
+// in Devon and Cornwall, and the CPS liaison of the south west.
+func newCaseTeam(t *testing.T, s *identitySite) (inv, sup, cps *person) {
+	t.Helper()
+	const home = "devon-and-cornwall-police"
+	inv = s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
+	sup = s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
+	cps = s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+	return inv, sup, cps
+}
+
 func TestBrowserCaseFileJourney(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
-		const home = "devon-and-cornwall-police"
-		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
-		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
-		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+		inv, sup, cps := newCaseTeam(t, s)
 		adm := s.newPerson(t, "Ada Lovelace", "ada.lovelace@msp.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleAdmin)
 		ok := http.StatusOK
 
 		// The investigator opens an s2 case, a mistake first.
 		b := newTab(t, s.base, js)
-		b.signInAs(inv)
-		b.checkPage("case files", b.visit("/casefiles"), ok, "Case files")
+		b.startAs(inv, "case files", "/casefiles", ok, "Case files")
 		b.checkPage("open a case file", b.press("Open a case file"), ok, "Open a case file")
 		// An empty form shows all its errors at once.
 		if f := b.checkPage("open a case file, empty", b.press("Open the case file"), http.StatusUnprocessableEntity, "Open a case file"); len(f.Links) < 3 {
@@ -158,8 +165,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The supervisor approves it from the queue and shares it with the CPS liaison.
 		sv := newTab(t, s.base, js)
-		sv.signInAs(sup)
-		sv.checkPage("packs to sign off", sv.visit("/casefiles/review"), ok, "Packs to sign off")
+		sv.startAs(sup, "packs to sign off", "/casefiles/review", ok, "Packs to sign off")
 		sv.expectText("packs to sign off", "main table", "Assigned to you")
 		sv.checkPage("supervisor: checklist", sv.press("45AB1234526"), ok, "Checklist")
 		sv.checkPage("supervisor: sign-off", sv.press("Sign-off and CPS"), ok, "Sign-off and CPS")
@@ -177,8 +183,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The CPS liaison rejects the suspect's-act item with an action.
 		cp := newTab(t, s.base, js)
-		cp.signInAs(cps)
-		cp.checkPage("packs shared with you", cp.visit("/casefiles/cps"), ok, "Packs shared with you")
+		cp.startAs(cps, "packs shared with you", "/casefiles/cps", ok, "Packs shared with you")
 		cp.checkPage("liaison: checklist", cp.press("45AB1234526"), ok, "Checklist")
 		const act = "Suspect's act: recruit, transport, harbour, receive, transfer control"
 		cp.checkPage("liaison: item", cp.press(act), ok, act)
@@ -266,8 +271,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 
 		// The administrator manages templates but sees no case.
 		ad := newTab(t, s.base, js)
-		ad.signInAs(adm)
-		ad.checkPage("admin: the case", ad.visit(casePath), http.StatusNotFound, "Page not found")
+		ad.startAs(adm, "admin: the case", casePath, http.StatusNotFound, "Page not found")
 		ad.checkPage("checklist templates", ad.visit("/casefiles/templates"), ok, "Checklist templates")
 		ad.checkPage("template T2", ad.press("T2 s2 human trafficking"), ok, "T2 s2 human trafficking")
 		ad.checkPage("new template version", ad.press("Save a new version"), ok, "New version of T2")

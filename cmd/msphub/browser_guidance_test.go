@@ -59,8 +59,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The editor drafts, with a mistake first, attaches a file and sends it for approval.
 		e := newTab(t, s.base, js)
-		e.signInAs(ed)
-		e.checkPage("library home, editor", e.visit("/guidance"), http.StatusOK, "Guidance library")
+		e.startAs(ed, "library home, editor", "/guidance", http.StatusOK, "Guidance library")
 		e.checkPage("draft form", e.press("Draft new guidance"), http.StatusOK, "Draft new guidance")
 		f := e.checkPage("draft form, empty", e.press("Save draft"), http.StatusUnprocessableEntity, "Draft new guidance")
 		// Every error of the form at once, in the order of the fields.
@@ -89,8 +88,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The approver returns it without a comment (refused), then publishes it.
 		a := e.freshTab()
-		a.signInAs(ap)
-		a.checkPage("dashboard, approver", a.visit("/guidance/manage"), http.StatusOK, "Your organisation's guidance")
+		a.startAs(ap, "dashboard, approver", "/guidance/manage", http.StatusOK, "Your organisation's guidance")
 		a.expectText("dashboard, approver", "main", "Waiting for your decision")
 		a.checkPage("version to decide", a.press(title+", version 1"), http.StatusOK, title)
 		f = a.checkPage("return without a comment", a.press("Return with comments"), http.StatusUnprocessableEntity, title)
@@ -161,8 +159,7 @@ func TestBrowserGuidanceJourney(t *testing.T) {
 
 		// The supervisor sees who has acknowledged.
 		sp := e.freshTab()
-		sp.signInAs(su)
-		sp.checkPage("acknowledgements", sp.visit("/guidance/acknowledgements"), http.StatusOK, "Who has acknowledged guidance")
+		sp.startAs(su, "acknowledgements", "/guidance/acknowledgements", http.StatusOK, "Who has acknowledged guidance")
 		sp.checkPage("acknowledgements of one", sp.press(title), http.StatusOK, title)
 		sp.expectText("acknowledgements of one", ".govuk-table__body", "Olu Okoro")
 		sp.done()

@@ -411,6 +411,14 @@ func (b *tab) signInAs(p *person) int {
 	return b.signIn(p.Email, p.Password, func() string { return totpCode(b.t, p.Secret, time.Now()) })
 }
 
+// startAs signs p in and checks the page at path (called page), where p's part of a journey
+// starts.
+func (b *tab) startAs(p *person, page, path string, wantStatus int, h1 string) pageFacts {
+	b.t.Helper()
+	b.signInAs(p)
+	return b.checkPage(page, b.visit(path), wantStatus, h1)
+}
+
 // signIn signs in on the sign-in page with a password, then gives the second factor (a TOTP
 // code or a recovery code, made by code when that page is up) on its page, checking both pages.
 // Without code (nil) it stops after the password and returns the status of the page that follows.

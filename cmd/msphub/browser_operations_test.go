@@ -19,7 +19,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
-	"github.com/msptp/msphub/policies"
 )
 
 // sharedCase opens a case file as inv, submits it for early advice, has sup approve it and share
@@ -48,10 +47,7 @@ func sharedCase(t *testing.T, s *identitySite, inv, sup, cps *person, urn string
 
 func TestBrowserOperationsJourney(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
-		const home = "devon-and-cornwall-police"
-		inv := s.newPerson(t, "Sam Okafor", "sam.okafor@dc.police.example.uk", home, policies.RoleInvestigator)
-		sup := s.newPerson(t, "Ruth Mensah", "ruth.mensah@dc.police.example.uk", home, policies.RoleSupervisor)
-		cps := s.newPerson(t, "Amir Khan", "amir.khan@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+		inv, sup, cps := newCaseTeam(t, s)
 		caseID := sharedCase(t, s, inv, sup, cps, "45AB1234526")
 		// A second case waits for the supervisor's sign-off; they will return it.
 		ctx := context.Background()
@@ -69,8 +65,7 @@ func TestBrowserOperationsJourney(t *testing.T) {
 
 		// The investigator records an operation: an empty form first.
 		b := newTab(t, s.base, js)
-		b.signInAs(inv)
-		b.checkPage("operations", b.visit("/operations"), ok, "Operations")
+		b.startAs(inv, "operations", "/operations", ok, "Operations")
 		b.checkPage("record an operation", b.press("Record an operation"), ok, "Record an operation")
 		f := b.checkPage("record an operation, empty", b.press("Record the operation"), http.StatusUnprocessableEntity, "Record an operation")
 		if len(f.Links) < 4 {
@@ -126,8 +121,7 @@ func TestBrowserOperationsJourney(t *testing.T) {
 
 		// The supervisor returns the other pack: asked first, with the reasons shown.
 		r := b.freshTab()
-		r.signInAs(sup)
-		r.checkPage("sign-off, second case", r.visit(fmt.Sprintf("/casefiles/%d/pack", second.ID)), ok, "Sign-off and CPS")
+		r.startAs(sup, "sign-off, second case", fmt.Sprintf("/casefiles/%d/pack", second.ID), ok, "Sign-off and CPS")
 		r.fill("return-reason", "The MG6C is missing")
 		r.checkPage("return, are you sure", r.press("Return to the team"), ok, "Are you sure you want to return the pack to the team?")
 		r.expectText("return, are you sure", "main", "Your reasons: The MG6C is missing")

@@ -63,8 +63,7 @@ func TestBrowserNationalPicture(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := b.freshTab()
-		n.signInAs(national)
-		n.checkPage("reports", n.visit("/statistics/reports"), http.StatusOK, "National picture reports")
+		n.startAs(national, "reports", "/statistics/reports", http.StatusOK, "National picture reports")
 		n.checkPage("reports, one made", n.press("Make a report for your area"), http.StatusOK, "National picture reports")
 		labels := n.texts(`a[href$="/download"]`)
 		var label string

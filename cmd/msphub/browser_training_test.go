@@ -103,7 +103,6 @@ func trainingPathID(t *testing.T, path string) string {
 
 func TestBrowserTrainingJourney(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
-		ctx := context.Background()
 		trainer := s.newPerson(t, "Tara Trainer", "tara.trainer@msptu.example.gov.uk", identity.ProgrammeUnitSlug, policies.RoleTrainer)
 		officer := s.newPerson(t, "Owen Officer", "owen.officer@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleOfficer)
 		sup := s.newPerson(t, "Sita Supervisor", "sita.supervisor@dc.police.example.uk", "devon-and-cornwall-police", policies.RoleSupervisor)
@@ -186,8 +185,7 @@ func TestBrowserTrainingJourney(t *testing.T) {
 
 		// The supervisor approves, and looks at their staff's training.
 		sb := tb.freshTab()
-		sb.signInAs(sup)
-		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
+		sb.startAs(sup, "approvals", "/approvals", http.StatusOK, "Training requests to decide")
 		sb.checkPage("approvals, approved", sb.press("Approve Owen Officer’s request for MSI-4D"), http.StatusOK, "Training requests to decide")
 		sb.expectText("approvals, approved", ".govuk-notification-banner", "they have a place")
 		sb.checkPage("staff training", sb.visit("/staff-training"), http.StatusOK, "Staff training")
@@ -269,7 +267,6 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		pb.checkPage("verify, not found", pb.press("Check"), http.StatusNotFound, "Check a training certificate")
 		pb.expectText("verify, not found", "main", "No certificate found")
 		pb.done()
-		_ = ctx
 	})
 }
 
@@ -346,8 +343,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		tb.done()
 
 		sb := tb.freshTab()
-		sb.signInAs(sup)
-		sb.checkPage("approvals", sb.visit("/approvals"), http.StatusOK, "Training requests to decide")
+		sb.startAs(sup, "approvals", "/approvals", http.StatusOK, "Training requests to decide")
 		sb.checkPage("decline?", sb.press("Decline Olive Officer’s request for VIC-2D"), http.StatusOK, "Decline Olive Officer’s request")
 		f = sb.checkPage("decline, no reason", sb.press("Decline the request"), http.StatusUnprocessableEntity, "Decline Olive Officer’s request")
 		f.wantOneErrorAt(t, "decline, no reason", "reason")

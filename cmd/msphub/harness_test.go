@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/modelstest"
 )
 
@@ -41,22 +42,7 @@ func (tc commandCase) run(t *testing.T) {
 }
 
 // syncBuffer collects a server's log lines while tests read them.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = apitest.SyncBuffer
 
 // listeningAddr finds the address in the "listening" log line, if it has been written.
 func listeningAddr(logs string) string {

@@ -53,19 +53,11 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 	if err := embeddedDatabaseExists(&cfg); err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, &cfg, log, false) // checking must not change what it checks
+	db, blobs, err := openToVerify(ctx, &cfg, log, masterKeys)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	keys, err := masterKeys(&cfg, log)
-	if err != nil {
-		return err
-	}
-	blobs, err := openBlobs(ctx, &cfg, keys)
-	if err != nil {
-		return err
-	}
 	rep, err := core.VerifyStorage(ctx, db, blobs, workers, func(p core.StorageProblem) {
 		fmt.Fprintln(stdout, p.String())
 	})
