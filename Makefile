@@ -79,33 +79,33 @@ bench: assets
 	$(GO) build -o $(TESTENV) ./cmd/testenv
 	$(TESTENV) exec -- $(MAKE) --no-print-directory bench-suites
 
+# BENCHES are package:pattern:benchtime, each run on both backends; SQLITE_BENCHES need no
+# server (policy decisions, password hashing), POSTGRES_BENCHES measure against MinIO and
+# PostgreSQL themselves (the 2 GiB pack beside raw PutObject, replicas sharing one database).
+BENCHES := \
+	./storage/:.:1x \
+	./models/core/:AuditSequence:1x \
+	./models/:AuditRecord:2000x \
+	./api/:SignIn:20x \
+	./api/:EnrolmentContention:3x \
+	./api/:Catalogue16Readers:2000x \
+	./models/:CaseList100k:200x \
+	./api/:^BenchmarkGuidanceLibrary$$:200x \
+	./models/operations/:^BenchmarkImport5000Rows$$:1x \
+	./api/:^BenchmarkNationalDashboard$$:50x
+SQLITE_BENCHES := ./policies/:.:100000x ./models/:Password|CheckPassword:20x
+POSTGRES_BENCHES := ./api/:EvidencePack2GiB:1x ./cmd/msphub/:ListPageThroughReplicas:4000x
+
 bench-suites:
-	@echo "== Benchmarks on SQLite + local disk"
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench . -benchtime 100000x -timeout 60m ./policies/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'Password|CheckPassword' -benchtime 20x -timeout 60m ./models/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'AuditSequence' -benchtime 1x -timeout 60m ./models/core/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'EnrolmentContention' -benchtime 3x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'Catalogue16Readers' -benchtime 2000x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench 'CaseList100k' -benchtime 200x -timeout 60m ./models/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkGuidanceLibrary$$' -benchtime 200x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkImport5000Rows$$' -benchtime 1x -timeout 60m ./models/operations/
-	MSPHUB_TEST_BACKEND=sqlite $(GO) test -count=1 -run '^$$' -bench '^BenchmarkNationalDashboard$$' -benchtime 50x -timeout 60m ./api/
-	@echo "== Benchmarks on PostgreSQL + MinIO"
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./storage/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditRecord' -benchtime 2000x -timeout 60m ./models/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'AuditSequence' -benchtime 1x -timeout 60m ./models/core/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'SignIn' -benchtime 20x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'EnrolmentContention' -benchtime 3x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'Catalogue16Readers' -benchtime 2000x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'EvidencePack2GiB' -benchtime 1x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'CaseList100k' -benchtime 200x -timeout 60m ./models/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkGuidanceLibrary$$' -benchtime 200x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkImport5000Rows$$' -benchtime 1x -timeout 60m ./models/operations/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench '^BenchmarkNationalDashboard$$' -benchtime 50x -timeout 60m ./api/
-	MSPHUB_TEST_BACKEND=postgres $(GO) test -count=1 -run '^$$' -bench 'ListPageThroughReplicas' -benchtime 4000x -timeout 60m ./cmd/msphub/
+	@set -e; for backend in sqlite postgres; do \
+		if [ $$backend = sqlite ]; then extra="$(SQLITE_BENCHES)"; echo "== Benchmarks on SQLite + local disk"; \
+		else extra="$(POSTGRES_BENCHES)"; echo "== Benchmarks on PostgreSQL + MinIO"; fi; \
+		for b in $(BENCHES) $$extra; do \
+			pkg=$${b%%:*}; rest=$${b#*:}; pattern=$${rest%:*}; times=$${rest##*:}; \
+			echo "MSPHUB_TEST_BACKEND=$$backend go test -bench '$$pattern' -benchtime $$times $$pkg"; \
+			MSPHUB_TEST_BACKEND=$$backend $(GO) test -count=1 -run '^$$' -bench "$$pattern" -benchtime $$times -timeout 60m $$pkg; \
+		done; \
+	done
 
 clean:
 	rm -rf bin frontend/node_modules
