@@ -25,6 +25,16 @@ func eventually(limit time.Duration, cond func() bool) bool {
 	return cond()
 }
 
+// authorizer is a policy authorizer of its own over db, as each server process has.
+func authorizer(t *testing.T, db *core.DB) *policies.Authorizer {
+	t.Helper()
+	a, err := policies.New(context.Background(), db.Gorm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // Two replicas on one PostgreSQL database: a role granted or revoked through one holds on the
 // other within two seconds, also after the watcher's connection was killed; a change made
 // behind the replicas' backs is caught by the periodic reload.
@@ -32,19 +42,8 @@ func TestPolicyChangesReachOtherReplicas(t *testing.T) {
 	url := modelstest.NewPostgresDatabase(t)
 	ctx := context.Background()
 	open := func() (*core.DB, *policies.Authorizer) {
-		db, err := core.Open(ctx, core.DBConfig{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		a, err := policies.New(ctx, db.Gorm())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db, a
+		db := modelstest.OpenDBAt(t, core.DBConfig{URL: url})
+		return db, authorizer(t, db)
 	}
 	dbA, one := open()
 	_, two := open()
@@ -103,19 +102,7 @@ func TestPeriodicReloadSeesAnotherProcessesChange(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/msphub.db"
 	open := func() *policies.Authorizer {
-		db, err := core.Open(ctx, core.DBConfig{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		a, err := policies.New(ctx, db.Gorm())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
+		return authorizer(t, modelstest.OpenDBAt(t, core.DBConfig{Path: path}))
 	}
 	server, command := open(), open()
 	rctx, stop := context.WithCancel(ctx)
