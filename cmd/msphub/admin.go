@@ -84,7 +84,7 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&name, "name", "", "the user's full name (required)")
 	fs.StringVar(&org, "org", identity.ProgrammeUnitSlug, "slug of the user's organisation, e.g. devon-and-cornwall-police")
 	fs.StringVar(&roles, "roles", "", `comma-separated roles, by name or as pages show them, e.g. "investigator,CPS liaison"`)
-	fs.StringVar(&vetting, "vetting", "none", "vetting level: none, RV, MV, NPPV1, NPPV2 or NPPV3")
+	fs.StringVar(&vetting, "vetting", "none", "vetting level: none, RV, MV, NPPV1, NPPV2A (abbreviated), NPPV2, NPPV3, BPSS, CTC, SC or DV")
 	fs.StringVar(&expires, "vetting-expires", "", "vetting expiry date, YYYY-MM-DD")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input; otherwise print a set-password link")
 	summary := "Usage: msphub admin create-user --email ADDRESS --name NAME [flags]\n\nAdds a user. Without --password-stdin it prints a single-use set-password link valid for 24 hours."

@@ -132,7 +132,7 @@ func TestAdminOrgsAndHelpfulErrors(t *testing.T) {
 		{[]string{"--org", "atlantis-police"}, []string{`"atlantis-police"`, `msphub admin orgs`}},
 		{[]string{"--org", "kent-polise"}, []string{`"kent-polise"`, `msphub admin orgs`, "did you mean kent-police?"}},
 		{[]string{"--org", "kent"}, []string{"did you mean kent-police?", `msphub admin orgs`}},
-		{[]string{"--vetting", "SC"}, []string{`"SC"`, "none, RV, MV, NPPV1, NPPV2, NPPV3"}},
+		{[]string{"--vetting", "NPPV4"}, []string{`"NPPV4"`, "none, RV, MV, NPPV1, NPPV2A, NPPV2, NPPV3, BPSS, CTC, SC, DV"}},
 	} {
 		args := append([]string{"create-user", "--email", "x@y.police.uk", "--name", "X Y"}, c.args...)
 		_, err := admin(args...)

@@ -802,9 +802,12 @@ func TestCaseVisibility(t *testing.T) {
 	offTeam := f.person(t, caseHome, policies.RoleInvestigator)
 	otherSup := f.person(t, "kent-police", policies.RoleSupervisor)
 	lapsed := f.vetted(t, caseHome, core.VettingNPPV1, policies.RoleSupervisor)
+	abbreviated := f.vetted(t, caseHome, core.VettingNPPV2A, policies.RoleSupervisor)
+	baseline := f.vetted(t, caseHome, core.VettingBPSS, policies.RoleSupervisor)
 	nca := f.person(t, "national-crime-agency", policies.RoleInvestigator)
 	for name, who := range map[string]core.Actor{"admin": admin, "investigator off the team": offTeam, "supervisor of another force": otherSup,
-		"supervisor without current vetting": lapsed, "NCA investigator before being added": nca} {
+		"supervisor without current vetting": lapsed, "supervisor with abbreviated NPPV2": abbreviated, "supervisor with BPSS only": baseline,
+		"NCA investigator before being added": nca} {
 		_, err := f.cases.Get(ctx, who, cv.ID)
 		cfWant(t, name+": get", err, core.ENOTFOUND)
 		_, err = f.cases.OpenEvidence(ctx, who, cv.ID, ev.ID)

@@ -320,11 +320,7 @@ func (p *People) Vetted(t testing.TB, org string, vetting core.Vetting, roles ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	clearance, vetted := policies.Official, false
-	switch vetting {
-	case core.VettingRV, core.VettingMV, core.VettingNPPV2, core.VettingNPPV3:
-		clearance, vetted = policies.OfficialSensitive, true
-	}
+	clearance, vetted := core.Access(vetting, nil, time.Time{})
 	return core.Actor{UserID: u.ID, OrgID: o.ID, Name: u.Name, Email: u.Email, Roles: u.Roles, Vetting: vetting,
 		Clearance: clearance, Vetted: vetted, MFAPassed: true}
 }
