@@ -168,7 +168,8 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 			MaxMaterialBytes:   int64(cfg.MaxMaterialBytes),
 			MaxEvidenceBytes:   int64(cfg.MaxEvidenceBytes),
 
-			Metrics: metrics,
+			Metrics:        metrics,
+			RequestTimeout: cfg.RequestTimeout,
 		},
 		Registry: prometheus.NewRegistry(),
 		Log:      log,
