@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -25,6 +27,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -310,12 +313,121 @@ func TestFaultMinIOKilledMidUpload(t *testing.T) {
 	if len(l.refused) == 0 {
 		t.Error("no upload was refused: the kill did not land during the load")
 	}
+	refusedByTheStore(t, l)
+	checkInvariants(t, vars, c, course, l, 0)
+}
+
+// refusedByTheStore checks that every upload refused while MinIO was down was answered 503 with
+// the file store's message.
+func refusedByTheStore(t *testing.T, l *faultLoad) {
+	t.Helper()
 	for _, r := range l.refused {
 		if !strings.HasPrefix(r, "503 ") || !strings.Contains(r, "The file store is not answering, so the file was not saved") {
 			t.Errorf("an upload in flight when MinIO died was answered %s, want 503 with the file store's message", r)
 		}
 	}
+}
+
+// MinIO SIGKILLed while a case's pack streams as a ZIP to a slow reader, under load: the export
+// fails loudly (the answer is cut short and what arrived is not a whole ZIP), never a pack cut
+// short passed off as complete. MinIO started again, the invariants hold and the pack exports
+// whole, every exhibit in it intact.
+func TestFaultMinIOKilledMidExport(t *testing.T) {
+	if !onBackend(t, "postgres") {
+		return
+	}
+	ctx := bounded(t)
+	m, vars := ownMinIOEnv(t)
+	const org = "devon-and-cornwall-police"
+	supervisor, _ := createUser(t, vars, org, "supervisor")
+	c := newClient(t, vars, org, "investigator,trainer")
+	c.base = startServer(t, vars).URL
+	course := c.course(t)
+	caseID := jsonID(string(c.do(t, "POST", "/api/v1/casefiles", "application/json", strings.NewReader(fmt.Sprintf(
+		`{"urn":"45AB1234523","operation":"Op Fault","offences":["msa_s2"],"classification":"OFFICIAL","supervisor_id":%d}`, supervisor)), http.StatusCreated)))
+	var exhibits []storedFile
+	for i := range 4 { // about 32 MB in all, so that the pack streams for seconds to a slow reader
+		content := strings.Repeat(fmt.Sprintf("Exhibit %d: a bank statement line, read back and agreed.\n", i), 150000)
+		code, body, err := c.streamForm(ctx, fmt.Sprintf("/api/v1/casefiles/%d/evidence", caseID), strings.NewReader(content),
+			"exhibit_ref", fmt.Sprintf("FT/%d", i), "description", "Bank statements", "producer", "DC Fault")
+		if err != nil || code != http.StatusCreated {
+			t.Fatalf("upload exhibit %d: %d %s %v", i, code, body, err)
+		}
+		exhibits = append(exhibits, storedFile{content: content, download: fmt.Sprintf("/api/v1/casefiles/%d/evidence/%d/content", caseID, jsonID(body))})
+	}
+	export := fmt.Sprintf("/api/v1/casefiles/%d/export", caseID)
+
+	l, stopLoad := startLoad(ctx, c, course)
+	l.add(func(l *faultLoad) { l.accepted = append(l.accepted, exhibits...) })
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+export, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %v %v", resp, err)
+	}
+	got := make(chan []byte)
+	var readErr error
+	go func() { // a reader on a slow line: 64 KiB every 10 ms, about 6 MB/s
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		for {
+			var n int64
+			n, readErr = io.CopyN(&b, resp.Body, 64<<10)
+			if n == 0 || readErr != nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		got <- b.Bytes()
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	m.stop() // SIGKILL to MinIO's process group, the pack streaming
+	var pack []byte
+	select {
+	case pack = <-got:
+	case <-ctx.Done():
+		t.Fatal("the export neither finished nor failed within the scenario's 60 s")
+	}
+	m.start(t) // only now: minio-go's retries must not carry the export over the outage
+	t.Logf("the export ended after %s: %v", core.HumanBytes(int64(len(pack))), readErr)
+	if readErr == nil || errors.Is(readErr, io.EOF) {
+		t.Errorf("the export ended cleanly after %d bytes, MinIO killed: a client would take the pack as whole", len(pack))
+	}
+	if _, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack))); err == nil {
+		t.Errorf("the %d bytes of the export cut short open as a whole ZIP", len(pack))
+	}
+	time.Sleep(2 * time.Second)
+	stopLoad(t)
+	t.Logf("%d uploads accepted, %d refused, %d courses created, %d downloads cut off", len(l.accepted), len(l.refused), len(l.courses), l.cut)
+	refusedByTheStore(t, l)
 	checkInvariants(t, vars, c, course, l, 0)
+
+	pack = c.do(t, "GET", export, "", nil, http.StatusOK)
+	zr, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack)))
+	if err != nil {
+		t.Fatalf("the export after MinIO came back is not a ZIP: %v", err)
+	}
+	var intact int
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "evidence/") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err == nil && slices.ContainsFunc(exhibits, func(e storedFile) bool { return e.content == string(b) }) {
+			intact++
+		}
+	}
+	if intact != len(exhibits) {
+		t.Errorf("the pack exported after MinIO came back holds %d of the %d exhibits intact", intact, len(exhibits))
+	}
 }
 
 // ownMinIOEnv is the configuration of a server on the backend under test but with a MinIO of
