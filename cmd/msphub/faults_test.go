@@ -25,8 +25,6 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -428,24 +426,6 @@ func TestFaultMinIOKilledMidExport(t *testing.T) {
 	if intact != len(exhibits) {
 		t.Errorf("the pack exported after MinIO came back holds %d of the %d exhibits intact", intact, len(exhibits))
 	}
-}
-
-// ownMinIOEnv is the configuration of a server on the backend under test but with a MinIO of
-// its own, with its bucket made, which the test may kill and start again.
-func ownMinIOEnv(t *testing.T) (*ownMinIO, map[string]string) {
-	t.Helper()
-	m := newOwnMinIO(t)
-	mc, err := minio.New(m.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPassword, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mc.MakeBucket(context.Background(), "msphub", minio.MakeBucketOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	vars := backendEnv(t)
-	vars["MSPHUB_S3_ENDPOINT"], vars["MSPHUB_S3_BUCKET"] = m.addr, "msphub"
-	vars["MSPHUB_S3_ACCESS_KEY"], vars["MSPHUB_S3_SECRET_KEY"] = minioUser, minioPassword
-	return m, vars
 }
 
 // newProxy is toxiproxy, in-process, between MSP Hub and upstream (host:port), on a loopback
