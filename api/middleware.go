@@ -210,6 +210,9 @@ func (w progressWriter) Write(buf []byte) (int, error) {
 	return n, err
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer, as gin's own does.
+func (w progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w progressWriter) WriteString(s string) (int, error) {
 	n, err := w.ResponseWriter.WriteString(s)
 	if n > 0 {

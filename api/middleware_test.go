@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,8 +57,8 @@ func TestBodyLimit(t *testing.T) {
 }
 
 // A request that waits on a dependency with nothing moving is ended after the request timeout
-// and answered 503, whatever error its handler makes of it; an upload or a download whose bytes
-// keep flowing runs past the timeout.
+// and answered 503, whatever error its handler makes of it, as is one waiting for its turn to
+// upload; an upload or a download whose bytes keep flowing runs past the timeout.
 func TestRequestDeadline(t *testing.T) {
 	const timeout = 200 * time.Millisecond
 	gin.SetMode(gin.ReleaseMode)
@@ -75,7 +76,9 @@ func TestRequestDeadline(t *testing.T) {
 		}
 		c.Status(http.StatusNoContent)
 	})
-	e.GET("/api/download", func(c *gin.Context) {
+	slots := uploadSlots(1)
+	e.POST("/api/queued", slots, func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	e.GET("/api/download", slots, func(c *gin.Context) {
 		for range 12 {
 			if c.Request.Context().Err() != nil {
 				return // cut short
@@ -109,6 +112,17 @@ func TestRequestDeadline(t *testing.T) {
 			t.Errorf("%s: %s, want the service's message", tc.name, w.Body.String())
 		}
 	}
+
+	// A request waiting for its turn behind a long one that keeps flowing is answered too.
+	var wg sync.WaitGroup
+	wg.Go(func() { e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/download", nil)) })
+	time.Sleep(timeout / 4)
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("POST", "/api/queued", nil))
+	if w.Code != 503 || !strings.Contains(w.Body.String(), "Too many files are being uploaded") {
+		t.Errorf("an upload waiting its turn past the timeout: %d %s, want 503 saying too many files are being uploaded", w.Code, w.Body.String())
+	}
+	wg.Wait()
 }
 
 // trickle is a body that gives one byte every so often, n times.
