@@ -5,6 +5,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models"
@@ -24,6 +25,10 @@ type Config struct {
 	MaxEvidenceBytes   int64 // largest evidence file
 
 	Metrics MetricsAccess // who may read /metrics: loopback only unless configured
+
+	// RequestTimeout ends a request that makes no progress this long (see requestDeadline);
+	// zero: no limit.
+	RequestTimeout time.Duration
 }
 
 // maxUploadBytes is the largest body any upload route accepts; each route sets its own below it.
@@ -173,6 +178,7 @@ func NewEngine(app *App) (*gin.Engine, error) {
 		m.observe(),
 		accessLog(app.Log),
 		app.recovery(),
+		requestDeadline(app.Cfg.RequestTimeout), // outside respond: errors render before the context ends
 		app.respond(),
 		securityHeaders(app.Cfg.HTTPS),
 	)

@@ -80,6 +80,11 @@ func (a *App) renderError(c *gin.Context, err error) {
 	if IsTooLarge(err) && core.ErrorCode(err) != core.ETOOLARGE {
 		err = core.TooLarge("The request is larger than this form accepts.")
 	}
+	if stalled(c) && core.ErrorCode(err) != core.EUNAVAILABLE {
+		// Whatever the handler made of its cancelled calls (an interrupted upload, a failed
+		// query), the cause is a dependency that stopped answering.
+		err = core.Unavailable(notResponding, err)
+	}
 	code := core.ErrorCode(err)
 	status := StatusOf(code)
 	if code == core.EINTERNAL || code == core.EUNAVAILABLE || code == core.EINTEGRITY {
@@ -98,6 +103,9 @@ func (a *App) renderError(c *gin.Context, err error) {
 	SetRetryAfter(c, err)
 	a.renderProblem(c, status, p)
 }
+
+// notResponding answers a request that timed out waiting on the database or the file store.
+const notResponding = "The service is not responding. Try again in a minute."
 
 // SetRetryAfter tells a throttled client, in whole seconds rounded up, how long to wait before
 // trying again, when err says so. The pages use it too, for the forms they show again.

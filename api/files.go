@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -162,7 +163,8 @@ func uploadReadError(err error) error {
 }
 
 // uploadSlots lets at most n uploads stream at once; more wait their turn (or give up when the
-// client does), so a burst of large files cannot exhaust memory or connections to the store.
+// client does, or after the request timeout), so a burst of large files cannot exhaust memory or
+// connections to the store.
 func uploadSlots(n int) gin.HandlerFunc {
 	if n <= 0 {
 		n = 8
@@ -172,7 +174,7 @@ func uploadSlots(n int) gin.HandlerFunc {
 		select {
 		case slots <- struct{}{}:
 		case <-c.Request.Context().Done():
-			c.Abort()
+			writeError(c, core.Unavailable("Too many files are being uploaded. Try again in a minute.", context.Cause(c.Request.Context())))
 			return
 		}
 		defer func() { <-slots }()

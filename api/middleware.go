@@ -1,15 +1,19 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -101,6 +105,120 @@ func (a *App) recovery() gin.HandlerFunc {
 		}()
 		c.Next()
 	}
+}
+
+// errStalled ends the context of a request that made no progress for the request timeout;
+// renderError answers such a request 503, whatever error its handler returned.
+var errStalled = errors.New("the request made no progress within the request timeout")
+
+// stalled reports whether this request's context was ended by requestDeadline.
+func stalled(c *gin.Context) bool {
+	return errors.Is(context.Cause(c.Request.Context()), errStalled)
+}
+
+// requestDeadline ends the context of a request that makes no progress for timeout: no byte of
+// its body read and no byte of its answer written, as when it waits on a database or a file
+// store that has stopped answering. The database and store calls take the request's context,
+// so they return at once and the request is answered 503 (renderError). The deadline is on
+// progress rather than on the whole request so that a 2 GiB evidence upload, or a pack export,
+// runs for as long as its bytes flow. Zero turns it off.
+func requestDeadline(timeout time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if timeout <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithCancelCause(c.Request.Context())
+		defer cancel(nil)
+		p := &progress{timeout: timeout, stall: func() { cancel(errStalled) }}
+		p.start()
+		defer p.stop()
+		c.Request = c.Request.WithContext(ctx)
+		if c.Request.Body != nil && c.Request.Body != http.NoBody {
+			c.Request.Body = progressBody{c.Request.Body, p}
+		}
+		c.Writer = progressWriter{c.Writer, p}
+		c.Next()
+	}
+}
+
+// progress calls stall once no byte has moved for timeout. Bytes only record the time; the
+// timer, when it fires, sets itself again for the rest of the timeout if bytes moved since.
+type progress struct {
+	timeout time.Duration
+	stall   func()
+	last    atomic.Int64 // UnixNano of the last byte moved
+	mu      sync.Mutex   // guards timer and stopped against the timer's own function
+	timer   *time.Timer
+	stopped bool
+}
+
+func (p *progress) moved() { p.last.Store(time.Now().UnixNano()) }
+
+func (p *progress) start() {
+	p.moved()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.timer = time.AfterFunc(p.timeout, p.check)
+}
+
+func (p *progress) check() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	if idle := time.Since(time.Unix(0, p.last.Load())); idle < p.timeout {
+		p.timer.Reset(p.timeout - idle)
+		return
+	}
+	p.stall()
+}
+
+func (p *progress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.timer.Stop()
+}
+
+// progressBody records progress as the request's body is read.
+type progressBody struct {
+	io.ReadCloser
+	p *progress
+}
+
+func (b progressBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if n > 0 {
+		b.p.moved()
+	}
+	return n, err
+}
+
+// progressWriter records progress as the answer is written.
+type progressWriter struct {
+	gin.ResponseWriter
+	p *progress
+}
+
+func (w progressWriter) Write(buf []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(buf)
+	if n > 0 {
+		w.p.moved()
+	}
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer, as gin's own does.
+func (w progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w progressWriter) WriteString(s string) (int, error) {
+	n, err := w.ResponseWriter.WriteString(s)
+	if n > 0 {
+		w.p.moved()
+	}
+	return n, err
 }
 
 // securityHeaders sets the headers every response carries. The Content-Security-Policy allows

@@ -46,6 +46,7 @@ type config struct {
 	MaxUploads         int
 	StatsThreshold     int
 	ShutdownTimeout    time.Duration
+	RequestTimeout     time.Duration
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
 
@@ -97,6 +98,7 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.IntVar(&c.MaxUploads, "max-uploads", 8, "uploads streamed at once; more wait their turn")
 	fs.IntVar(&c.StatsThreshold, "stats-threshold", 5, "national picture: counts from 1 to this minus one are suppressed ([c])")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "a request that makes no progress this long (waiting on the database or the file store, no byte received or sent) is answered 503; uploads and downloads last as long as their bytes flow")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 30*time.Minute, "a session unused this long ends")
 	fs.DurationVar(&c.SessionMaxAge, "session-max-age", 12*time.Hour, "a session ends this long after sign-in, however busy")
 	smtpFlags(fs, c)
@@ -182,6 +184,9 @@ func (c *config) validate() error {
 	}
 	if c.MaxUploads < 1 {
 		return settingError("max-uploads", errors.New("must be at least 1"))
+	}
+	if c.RequestTimeout < time.Second {
+		return settingError("request-timeout", errors.New("must be at least 1s"))
 	}
 	if c.SessionIdleTimeout < time.Minute {
 		return settingError("session-idle-timeout", errors.New("must be at least 1m"))

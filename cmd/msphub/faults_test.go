@@ -1,11 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -23,8 +25,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -34,6 +35,29 @@ import (
 // bounded load of reads, uploads and writes, and then check the invariants: no row points at a
 // missing object (storage verify), every accepted write is there and intact, the audit log
 // verifies, and the server recovered by itself. They belong to the PostgreSQL + MinIO run.
+
+// onBackend reports whether a fault scenario belongs to the backend under test, saying so when
+// it does not.
+func onBackend(t *testing.T, backend string) bool {
+	if modelstest.Backend() != backend {
+		t.Logf("this fault scenario runs with MSPHUB_TEST_BACKEND=%s", backend)
+		return false
+	}
+	return true
+}
+
+// bounded bounds a scenario to 60 s: the context it returns ends then, and the test fails if
+// it has ended by the time the test does.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(func() {
+		if ctx.Err() != nil {
+			t.Error("the scenario took over 60 s")
+		}
+		cancel()
+	})
+	return ctx
+}
 
 // faultLoad is what a load of uploads, downloads and writes saw: the uploads MSP Hub accepted,
 // and the answers to those it refused.
@@ -71,39 +95,40 @@ func slowBody(content string) io.Reader {
 // streamUpload uploads content as course material through a slow, streamed multipart body and
 // returns the status and body of the answer.
 func (c *apiClient) streamUpload(ctx context.Context, course int64, content string) (int, string, error) {
+	return c.streamForm(ctx, fmt.Sprintf("/api/v1/courses/%d/materials", course), slowBody(content), "title", "Material under load")
+}
+
+// streamForm posts a multipart form to path, streamed: the fields (name, value, ...), then a
+// file part read from file.
+func (c *apiClient) streamForm(ctx context.Context, path string, file io.Reader, fields ...string) (int, string, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
 		// The server may answer (and stop reading) before the body is written: every write
 		// can fail, and the pipe is closed with the failure.
-		if err := mw.WriteField("title", "Material under load"); err != nil {
-			pw.CloseWithError(err)
-			return
+		for i := 0; i+1 < len(fields); i += 2 {
+			if err := mw.WriteField(fields[i], fields[i+1]); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
 		}
 		fw, err := mw.CreateFormFile("file", "material.txt")
 		if err != nil {
 			pw.CloseWithError(err)
 			return
 		}
-		if _, err := io.Copy(fw, slowBody(content)); err != nil {
+		if _, err := io.Copy(fw, file); err != nil {
 			pw.CloseWithError(err)
 			return
 		}
 		pw.CloseWithError(mw.Close())
 	}()
-	req, err := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/api/v1/courses/%d/materials", c.base, course), pr)
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, pr)
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return c.roundTrip(req)
 }
 
 // runLoad runs uploaders, a reader and a writer against the server until ctx ends.
@@ -170,6 +195,23 @@ func runLoad(ctx context.Context, c *apiClient, course int64, l *faultLoad) {
 	wg.Wait()
 }
 
+// startLoad runs runLoad until the stop it returns is called; stop waits for the load to end.
+func startLoad(ctx context.Context, c *apiClient, course int64) (l *faultLoad, stop func(t *testing.T)) {
+	l = &faultLoad{}
+	loadCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { runLoad(loadCtx, c, course, l); close(done) }()
+	return l, func(t *testing.T) {
+		t.Helper()
+		cancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatal("the load did not finish within the scenario's 60 s")
+		}
+	}
+}
+
 // get downloads path whole, or returns the status and page of a refusal. A download cut off
 // after its headers (the store failing mid-file) is an error: the bytes were never whole.
 func (c *apiClient) get(path string) (int, string, error) {
@@ -177,14 +219,7 @@ func (c *apiClient) get(path string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return c.roundTrip(req)
 }
 
 // post sends a JSON body and returns the status and body of the answer.
@@ -193,8 +228,14 @@ func (c *apiClient) post(path, body string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
+	return c.roundTrip(req)
+}
+
+// roundTrip sends req with the client's token and returns the status and the whole body of the
+// answer; a body cut off is an error.
+func (c *apiClient) roundTrip(req *http.Request) (int, string, error) {
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -248,36 +289,16 @@ func checkInvariants(t *testing.T, vars map[string]string, c *apiClient, course 
 // in flight are refused with 503 and the store's message, and leave no row; every accepted
 // upload, read and write is intact; MSP Hub, never restarted, takes uploads again by itself.
 func TestFaultMinIOKilledMidUpload(t *testing.T) {
-	if modelstest.Backend() != "postgres" {
-		t.Log("fault scenarios run with MSPHUB_TEST_BACKEND=postgres")
+	if !onBackend(t, "postgres") {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	m := newOwnMinIO(t)
-	mc, err := minio.New(m.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPassword, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mc.MakeBucket(ctx, "msphub", minio.MakeBucketOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{
-		"MSPHUB_ADDR": "127.0.0.1:0", "MSPHUB_DATA_DIR": t.TempDir(),
-		"MSPHUB_DATABASE_URL": modelstest.NewPostgresDatabase(t),
-		"MSPHUB_S3_ENDPOINT":  m.addr, "MSPHUB_S3_BUCKET": "msphub", "MSPHUB_S3_TLS": "false",
-		"MSPHUB_S3_ACCESS_KEY": minioUser, "MSPHUB_S3_SECRET_KEY": minioPassword,
-		"MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t),
-	}
+	ctx := bounded(t)
+	m, vars := ownMinIOEnv(t)
 	c := newTrainerClient(t, vars)
 	c.base = startServer(t, vars).URL
 	course := c.course(t)
 
-	var l faultLoad
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	loadDone := make(chan struct{})
-	go func() { runLoad(loadCtx, c, course, &l); close(loadDone) }()
-
+	l, stopLoad := startLoad(ctx, c, course)
 	time.Sleep(3 * time.Second)
 	m.stop() // SIGKILL to MinIO's process group, uploads streaming
 	killed := time.Now()
@@ -285,44 +306,199 @@ func TestFaultMinIOKilledMidUpload(t *testing.T) {
 	m.start(t)
 	t.Logf("MinIO was down for %v", time.Since(killed).Round(time.Millisecond))
 	time.Sleep(4 * time.Second)
-	stopLoad()
-	select {
-	case <-loadDone:
-	case <-ctx.Done():
-		t.Fatal("the load did not finish within 60 s")
-	}
+	stopLoad(t)
 	t.Logf("%d uploads accepted, %d refused, %d courses created, %d downloads cut off", len(l.accepted), len(l.refused), len(l.courses), l.cut)
 	if len(l.refused) == 0 {
 		t.Error("no upload was refused: the kill did not land during the load")
 	}
+	refusedByTheStore(t, l)
+	checkInvariants(t, vars, c, course, l, 0)
+}
+
+// refusedByTheStore checks that every upload refused while MinIO was down was answered 503 with
+// the file store's message.
+func refusedByTheStore(t *testing.T, l *faultLoad) {
+	t.Helper()
 	for _, r := range l.refused {
 		if !strings.HasPrefix(r, "503 ") || !strings.Contains(r, "The file store is not answering, so the file was not saved") {
 			t.Errorf("an upload in flight when MinIO died was answered %s, want 503 with the file store's message", r)
 		}
 	}
-	checkInvariants(t, vars, c, course, &l, 0)
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Error("the scenario took over 60 s")
+}
+
+// MinIO SIGKILLed while a case's pack streams as a ZIP to a slow reader, under load: the export
+// fails loudly (the answer is cut short and what arrived is not a whole ZIP), never a pack cut
+// short passed off as complete. MinIO started again, the invariants hold and the pack exports
+// whole, every exhibit in it intact.
+func TestFaultMinIOKilledMidExport(t *testing.T) {
+	if !onBackend(t, "postgres") {
+		return
+	}
+	ctx := bounded(t)
+	m, vars := ownMinIOEnv(t)
+	const org = "devon-and-cornwall-police"
+	supervisor, _ := createUser(t, vars, org, "supervisor")
+	c := newClient(t, vars, org, "investigator,trainer")
+	c.base = startServer(t, vars).URL
+	course := c.course(t)
+	caseID := jsonID(string(c.do(t, "POST", "/api/v1/casefiles", "application/json", strings.NewReader(fmt.Sprintf(
+		`{"urn":"45AB1234523","operation":"Op Fault","offences":["msa_s2"],"classification":"OFFICIAL","supervisor_id":%d}`, supervisor)), http.StatusCreated)))
+	var exhibits []storedFile
+	for i := range 4 { // about 32 MB in all, so that the pack streams for seconds to a slow reader
+		content := strings.Repeat(fmt.Sprintf("Exhibit %d: a bank statement line, read back and agreed.\n", i), 150000)
+		code, body, err := c.streamForm(ctx, fmt.Sprintf("/api/v1/casefiles/%d/evidence", caseID), strings.NewReader(content),
+			"exhibit_ref", fmt.Sprintf("FT/%d", i), "description", "Bank statements", "producer", "DC Fault")
+		if err != nil || code != http.StatusCreated {
+			t.Fatalf("upload exhibit %d: %d %s %v", i, code, body, err)
+		}
+		exhibits = append(exhibits, storedFile{content: content, download: fmt.Sprintf("/api/v1/casefiles/%d/evidence/%d/content", caseID, jsonID(body))})
+	}
+	export := fmt.Sprintf("/api/v1/casefiles/%d/export", caseID)
+
+	l, stopLoad := startLoad(ctx, c, course)
+	l.add(func(l *faultLoad) { l.accepted = append(l.accepted, exhibits...) })
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+export, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %v %v", resp, err)
+	}
+	got := make(chan []byte)
+	var readErr error
+	go func() { // a reader on a slow line: 64 KiB every 10 ms, about 6 MB/s
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		for {
+			var n int64
+			n, readErr = io.CopyN(&b, resp.Body, 64<<10)
+			if n == 0 || readErr != nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		got <- b.Bytes()
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	m.stop() // SIGKILL to MinIO's process group, the pack streaming
+	var pack []byte
+	select {
+	case pack = <-got:
+	case <-ctx.Done():
+		t.Fatal("the export neither finished nor failed within the scenario's 60 s")
+	}
+	m.start(t) // only now: minio-go's retries must not carry the export over the outage
+	t.Logf("the export ended after %s: %v", core.HumanBytes(int64(len(pack))), readErr)
+	if readErr == nil || errors.Is(readErr, io.EOF) {
+		t.Errorf("the export ended cleanly after %d bytes, MinIO killed: a client would take the pack as whole", len(pack))
+	}
+	if _, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack))); err == nil {
+		t.Errorf("the %d bytes of the export cut short open as a whole ZIP", len(pack))
+	}
+	time.Sleep(2 * time.Second)
+	stopLoad(t)
+	t.Logf("%d uploads accepted, %d refused, %d courses created, %d downloads cut off", len(l.accepted), len(l.refused), len(l.courses), l.cut)
+	refusedByTheStore(t, l)
+	checkInvariants(t, vars, c, course, l, 0)
+
+	pack = c.do(t, "GET", export, "", nil, http.StatusOK)
+	zr, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack)))
+	if err != nil {
+		t.Fatalf("the export after MinIO came back is not a ZIP: %v", err)
+	}
+	var intact int
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "evidence/") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err == nil && slices.ContainsFunc(exhibits, func(e storedFile) bool { return e.content == string(b) }) {
+			intact++
+		}
+	}
+	if intact != len(exhibits) {
+		t.Errorf("the pack exported after MinIO came back holds %d of the %d exhibits intact", intact, len(exhibits))
 	}
 }
 
-// pgProxy is toxiproxy, in-process, between MSP Hub and the test PostgreSQL: stopping it cuts
-// every connection and refuses new ones, as a database restart does; starting it again on the
-// same port is the database back.
+// newProxy is toxiproxy, in-process, between MSP Hub and upstream (host:port), on a loopback
+// port of its own. Stopping it cuts every connection and refuses new ones, as a restart of the
+// server behind it does; starting it again on the same port is that server back. Toxics on it
+// slow or black-hole the connections.
+func newProxy(t *testing.T, name, upstream string) *toxiproxy.Proxy {
+	t.Helper()
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	proxy := toxiproxy.NewProxy(api, name, "127.0.0.1:0", upstream)
+	if err := proxy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Stop)
+	return proxy
+}
+
+// pgProxy puts a proxy between MSP Hub and the test PostgreSQL: dbURL reaches the database
+// through it.
 func pgProxy(t *testing.T, direct string) (dbURL string, proxy *toxiproxy.Proxy) {
 	t.Helper()
 	u, err := url.Parse(direct)
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	proxy = toxiproxy.NewProxy(api, "postgres", "127.0.0.1:0", u.Host)
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Stop)
+	proxy = newProxy(t, "postgres", u.Host)
 	u.Host = proxy.Listen
 	return u.String(), proxy
+}
+
+// logServerErrors logs the server's error lines if the test fails, to see why a request did.
+func logServerErrors(t *testing.T, srv *testServer) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, line := range strings.Split(srv.logs.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				t.Log(line)
+			}
+		}
+	})
+}
+
+// goroutines counts the goroutines of this process, where the server runs, but for the pools:
+// those of the proxies (the test's, about six for each connection through them) and those
+// that hold an idle HTTP connection open (MSP Hub's to the store; the client's are closed
+// first). A pool may end a fault larger than it began without anything leaking; a request,
+// query or timer left waiting still counts.
+func goroutines() int {
+	http.DefaultClient.CloseIdleConnections()
+	buf := make([]byte, 8<<20)
+	n := 0
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if !strings.Contains(g, "toxiproxy") && !strings.Contains(g, "created by net/http.(*Transport).dialConn") {
+			n++
+		}
+	}
+	return n
+}
+
+// checkNoLeak waits up to 10 s for the goroutines to settle back to before, within a small
+// margin, and fails with every goroutine's stack if they do not.
+func checkNoLeak(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for goroutines() > before+5 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if after := goroutines(); after > before+5 {
+		buf := make([]byte, 8<<20)
+		t.Errorf("%d goroutines after the fault, %d before: a leak\n%s", after, before, buf[:runtime.Stack(buf, true)])
+	}
 }
 
 // PostgreSQL gone for 3 s under a load of reads and writes (toxiproxy cuts every connection and
@@ -330,30 +506,19 @@ func pgProxy(t *testing.T, direct string) (dbURL string, proxy *toxiproxy.Proxy)
 // not restarted, answers again within 5 s of the database coming back; every write it accepted
 // is there; the audit log verifies; no goroutine is left behind.
 func TestFaultPostgresRestartedUnderLoad(t *testing.T) {
-	if modelstest.Backend() != "postgres" {
-		t.Log("fault scenarios run with MSPHUB_TEST_BACKEND=postgres")
+	if !onBackend(t, "postgres") {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := bounded(t)
 	vars := backendEnv(t)
 	var proxy *toxiproxy.Proxy
 	vars["MSPHUB_DATABASE_URL"], proxy = pgProxy(t, vars["MSPHUB_DATABASE_URL"])
 	c := newTrainerClient(t, vars)
 	srv := startServer(t, vars)
 	c.base = srv.URL
-	defer func() { // the server's errors, to see why a request failed
-		if t.Failed() {
-			for _, line := range strings.Split(srv.logs.String(), "\n") {
-				if strings.Contains(line, `"level":"ERROR"`) {
-					t.Log(line)
-				}
-			}
-		}
-	}()
+	logServerErrors(t, srv)
 	c.course(t)
-	http.DefaultClient.CloseIdleConnections()
-	before := runtime.NumGoroutine()
+	before := goroutines()
 
 	var mu sync.Mutex
 	var created []int64
@@ -394,17 +559,7 @@ func TestFaultPostgresRestartedUnderLoad(t *testing.T) {
 	if err := proxy.Start(); err != nil {
 		t.Fatal(err)
 	}
-	back := time.Now()
-	for {
-		if code, _, _ := c.get("/api/v1/courses?limit=1"); code == http.StatusOK {
-			break
-		}
-		if time.Since(back) > 5*time.Second {
-			t.Fatalf("MSP Hub did not answer within 5 s of the database coming back")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("recovered %v after the database came back", time.Since(back).Round(time.Millisecond))
+	recovered(t, c, "/api/v1/courses?limit=1")
 	time.Sleep(2 * time.Second)
 	stopLoad()
 	wg.Wait()
@@ -424,16 +579,111 @@ func TestFaultPostgresRestartedUnderLoad(t *testing.T) {
 	if err := run(context.Background(), []string{"audit", "verify"}, env(vars), strings.NewReader(""), &out, &logs); err != nil {
 		t.Errorf("audit verify after the outage: %v\n%s", err, out.String())
 	}
-	http.DefaultClient.CloseIdleConnections()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before+10 && time.Now().Before(deadline) {
+	checkNoLeak(t, before)
+}
+
+// toxics slow a proxy's connections (every answer 3 s late), then black-hole them (the
+// connection stays open, every byte is dropped, until the toxic goes).
+var toxics = []struct{ name, json string }{
+	{"slow", `{"name":"fault","type":"latency","stream":"downstream","attributes":{"latency":3000}}`},
+	{"black-holed", `{"name":"fault","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`},
+}
+
+// PostgreSQL slow, then black-holed, under load, with a request timeout of 2 s: a request that
+// needs it is answered 503 with the service's message within the timeout (and a margin);
+// MSP Hub answers again by itself within 5 s of the toxic going; the invariants hold and no
+// goroutine is left behind.
+func TestFaultPostgresSlowAndBlackHoled(t *testing.T) {
+	slowAndBlackHoled(t, "postgres")
+}
+
+// MinIO slow, then black-holed, under load: as for PostgreSQL, downloads and uploads waiting on
+// the store are answered 503 within the timeout.
+func TestFaultMinIOSlowAndBlackHoled(t *testing.T) {
+	slowAndBlackHoled(t, "minio")
+}
+
+func slowAndBlackHoled(t *testing.T, dependency string) {
+	if !onBackend(t, "postgres") {
+		return
+	}
+	ctx := bounded(t)
+	const timeout = 2 * time.Second
+	vars := backendEnv(t)
+	vars["MSPHUB_REQUEST_TIMEOUT"] = timeout.String()
+	var proxy *toxiproxy.Proxy
+	if dependency == "postgres" {
+		vars["MSPHUB_DATABASE_URL"], proxy = pgProxy(t, vars["MSPHUB_DATABASE_URL"])
+	} else {
+		proxy = newProxy(t, "minio", vars["MSPHUB_S3_ENDPOINT"])
+		vars["MSPHUB_S3_ENDPOINT"] = proxy.Listen
+	}
+	c := newTrainerClient(t, vars)
+	srv := startServer(t, vars)
+	c.base = srv.URL
+	logServerErrors(t, srv)
+	course := c.course(t)
+	probe := storedFile{download: "/api/v1/courses?limit=5"} // a read of the database
+	if dependency == "minio" {
+		probe = c.upload(t, course, fileContent(1)) // a read of the store
+	}
+	before := goroutines()
+
+	l, stopLoad := startLoad(ctx, c, course)
+	if dependency == "minio" {
+		l.add(func(l *faultLoad) { l.accepted = append(l.accepted, probe) })
+	}
+	for _, toxic := range toxics {
+		time.Sleep(time.Second)
+		if _, err := proxy.Toxics.AddToxicJson(strings.NewReader(toxic.json)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		code, body, err := c.get(probe.download)
+		took := time.Since(start)
+		t.Logf("%s %s: answered %d in %v", dependency, toxic.name, code, took.Round(time.Millisecond))
+		if err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, "The service is not responding. Try again in a minute.") {
+			t.Errorf("%s %s: %d %s %v, want 503 saying the service is not responding", dependency, toxic.name, code, body, err)
+		}
+		if took > timeout+1500*time.Millisecond {
+			t.Errorf("%s %s: answered in %v, want within the %v timeout", dependency, toxic.name, took, timeout)
+		}
+		time.Sleep(2 * time.Second) // the load meets the fault too
+		if err := proxy.Toxics.RemoveToxic(ctx, "fault"); err != nil {
+			t.Fatal(err)
+		}
+		recovered(t, c, probe.download)
+	}
+	stopLoad(t)
+	t.Logf("%d uploads accepted, %d refused, %d courses created, %d downloads cut off", len(l.accepted), len(l.refused), len(l.courses), l.cut)
+	// An upload that timed out waiting for the database's answer to its commit may have
+	// committed: its outcome is unknown, like an unanswered one's.
+	unknown := 0
+	for _, r := range l.refused {
+		switch {
+		case !strings.HasPrefix(r, "503 "):
+			t.Errorf("an upload during the fault was answered %s, want 503", r)
+		case dependency == "postgres":
+			unknown++
+		}
+	}
+	checkInvariants(t, vars, c, course, l, unknown)
+	checkNoLeak(t, before)
+}
+
+// recovered waits up to 5 s for path to answer 200 again, the fault gone.
+func recovered(t *testing.T, c *apiClient, path string) {
+	t.Helper()
+	back := time.Now()
+	for {
+		if code, _, _ := c.get(path); code == http.StatusOK {
+			t.Logf("recovered %v after the fault went", time.Since(back).Round(time.Millisecond))
+			return
+		}
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("MSP Hub did not answer %s within 5 s of the fault going", path)
+		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	if after := runtime.NumGoroutine(); after > before+10 {
-		t.Errorf("%d goroutines after the outage, %d before: a leak", after, before)
-	}
-	if ctx.Err() != nil {
-		t.Error("the scenario took over 60 s")
 	}
 }
 
@@ -446,12 +696,19 @@ type hubProcess struct {
 // startHub runs the msphub binary with vars on addr and waits until it listens.
 func startHub(t *testing.T, vars map[string]string, addr string) *hubProcess {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	vars = maps.Clone(vars)
+	vars["MSPHUB_ADDR"] = addr
+	return startProcess(t, exec.Command(binary(t), "serve"), vars)
+}
+
+// startProcess starts cmd, msphub serve or a command that execs it, with vars as its
+// environment beside PATH, and waits until it listens.
+func startProcess(t *testing.T, cmd *exec.Cmd, vars map[string]string) *hubProcess {
+	t.Helper()
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, "MSPHUB_ADDR="+addr)
 	h := &hubProcess{cmd: cmd, logs: &syncBuffer{}}
 	cmd.Stderr, cmd.Stdout = h.logs, io.Discard
 	if err := cmd.Start(); err != nil {
@@ -479,12 +736,10 @@ func (h *hubProcess) kill() {
 // upload and write it had accepted is there and intact, no blob row lacks its object (storage
 // verify), the audit log verifies, and the restarted server takes uploads.
 func TestFaultMSPHubKilledMidUpload(t *testing.T) {
-	if modelstest.Backend() != "postgres" {
-		t.Log("fault scenarios run with MSPHUB_TEST_BACKEND=postgres")
+	if !onBackend(t, "postgres") {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := bounded(t)
 	vars := backendEnv(t)
 	delete(vars, "MSPHUB_ADDR")
 	c := newTrainerClient(t, vars)
@@ -498,14 +753,10 @@ func TestFaultMSPHubKilledMidUpload(t *testing.T) {
 	c.base = "http://" + addr
 	course := c.course(t)
 
-	var l faultLoad
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	loadDone := make(chan struct{})
-	go func() { runLoad(loadCtx, c, course, &l); close(loadDone) }()
+	l, stopLoad := startLoad(ctx, c, course)
 	time.Sleep(3 * time.Second)
 	h.kill() // SIGKILL, uploads streaming and writes in flight
-	stopLoad()
-	<-loadDone
+	stopLoad(t)
 	// Uploads cut by the kill got no answer: they may or may not have committed.
 	n := len(l.failures)
 	l.failures = slices.DeleteFunc(l.failures, func(err error) bool { return strings.Contains(err.Error(), "no answer") })
@@ -515,10 +766,7 @@ func TestFaultMSPHubKilledMidUpload(t *testing.T) {
 	if len(l.accepted) == 0 {
 		t.Error("no upload was accepted before the kill")
 	}
-	checkInvariants(t, vars, c, course, &l, unanswered)
-	if ctx.Err() != nil {
-		t.Error("the scenario took over 60 s")
-	}
+	checkInvariants(t, vars, c, course, l, unanswered)
 }
 
 // startHubOnSmallDisk runs the msphub binary with its blob store on a tmpfs of size bytes that
@@ -539,37 +787,17 @@ func startHubOnSmallDisk(t *testing.T, vars map[string]string, size int64) *hubP
 		args = append(args, "--user", "--map-root-user")
 	}
 	args = append(args, "sh", "-c", `mount -t tmpfs -o size="$1" msphub-test "$2" && exec "$3" serve`, "sh", strconv.FormatInt(size, 10), blobs, binary(t))
-	cmd := exec.Command(unshare, args...)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	h := &hubProcess{cmd: cmd, logs: &syncBuffer{}}
-	cmd.Stderr, cmd.Stdout = h.logs, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.kill)
-	deadline := time.Now().Add(30 * time.Second)
-	for listeningAddr(h.logs.String()) == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("msphub on a small disk not listening within 30 s:\n%s", h.logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return h
+	return startProcess(t, exec.Command(unshare, args...), vars)
 }
 
 // The embedded default's disk full (a 4 MB tmpfs under the blob store): an upload that does not
 // fit is refused with a clear message and leaves nothing behind (no row, and its partial file is
 // gone: the space is free again for a smaller upload), and what was stored before is intact.
 func TestFaultDiskFull(t *testing.T) {
-	if modelstest.Backend() != "sqlite" {
-		t.Log("the disk-full scenario is the embedded default's: it runs with MSPHUB_TEST_BACKEND=sqlite")
+	if !onBackend(t, "sqlite") { // the embedded default's disk
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := bounded(t)
 	vars := backendEnv(t)
 	c := newTrainerClient(t, vars)
 	h := startHubOnSmallDisk(t, vars, 4<<20)
@@ -592,8 +820,5 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	if ids, _ := blobRows(t, vars); len(ids) != 2 {
 		t.Errorf("%d blob rows, want 2: the refused upload left a row", len(ids))
-	}
-	if ctx.Err() != nil {
-		t.Error("the scenario took over 60 s")
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/msptp/msphub/models/identity"
 )
 
 // apiClient calls a running server's JSON API with a bearer token, as a script would.
@@ -22,27 +24,45 @@ type apiClient struct {
 	token string
 }
 
-var trainerSeq atomic.Int64
+var userSeq atomic.Int64
 
 // newTrainerClient makes a trainer with the admin commands, as a scripted set-up would, and an
 // API token for them. Call it before starting the server: on SQLite a running server learns of
 // role assignments made by another process only when it restarts.
 func newTrainerClient(t *testing.T, vars map[string]string) *apiClient {
 	t.Helper()
-	email := fmt.Sprintf("trainer%d@example.police.uk", trainerSeq.Add(1))
+	return newClient(t, vars, identity.ProgrammeUnitSlug, "trainer")
+}
+
+// newClient makes a user of org with roles, and an API token for them (see newTrainerClient).
+func newClient(t *testing.T, vars map[string]string, org, roles string) *apiClient {
+	t.Helper()
+	_, email := createUser(t, vars, org, roles)
 	var out, logs bytes.Buffer
-	expires := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
-	args := []string{"admin", "create-user", "--email", email, "--name", "Test Trainer", "--roles", "trainer",
-		"--vetting", "NPPV2", "--vetting-expires", expires, "--password-stdin"}
-	if err := run(context.Background(), args, env(vars), strings.NewReader("umbrella kettle orbit lantern 47\n"), &out, &logs); err != nil {
-		t.Fatalf("create user: %v\n%s", err, logs.String())
-	}
-	out.Reset()
-	args = []string{"admin", "create-token", "--user", email, "--name", "files test", "--scope", "read-write"}
+	args := []string{"admin", "create-token", "--user", email, "--name", "files test", "--scope", "read-write"}
 	if err := run(context.Background(), args, env(vars), strings.NewReader(""), &out, &logs); err != nil {
 		t.Fatalf("create token: %v\n%s", err, logs.String())
 	}
 	return &apiClient{token: strings.TrimSpace(out.String())}
+}
+
+// createUser makes a vetted user of org with roles with the admin commands and returns their ID
+// and email address.
+func createUser(t *testing.T, vars map[string]string, org, roles string) (int64, string) {
+	t.Helper()
+	email := fmt.Sprintf("user%d@example.police.uk", userSeq.Add(1))
+	var out, logs bytes.Buffer
+	expires := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
+	args := []string{"admin", "create-user", "--email", email, "--name", "Test User", "--org", org, "--roles", roles,
+		"--vetting", "NPPV2", "--vetting-expires", expires, "--password-stdin"}
+	if err := run(context.Background(), args, env(vars), strings.NewReader("umbrella kettle orbit lantern 47\n"), &out, &logs); err != nil {
+		t.Fatalf("create user: %v\n%s", err, logs.String())
+	}
+	var id int64
+	if _, err := fmt.Sscanf(out.String(), "created user %d:", &id); err != nil {
+		t.Fatalf("create user printed %q: %v", out.String(), err)
+	}
+	return id, email
 }
 
 func (c *apiClient) do(t *testing.T, method, path, ctype string, body io.Reader, want int) []byte {

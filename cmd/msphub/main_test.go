@@ -78,6 +78,7 @@ func TestBadConfigurationNamesTheSetting(t *testing.T) {
 		{"unknown log level", base(map[string]string{"MSPHUB_LOG_LEVEL": "chatty"}), "MSPHUB_LOG_LEVEL (--log-level): must be debug, info, warn or error"},
 		{"public URL without a scheme", base(map[string]string{"MSPHUB_PUBLIC_URL": "msphub.police.uk"}), "MSPHUB_PUBLIC_URL (--public-url)"},
 		{"trusted proxy that is not an address", base(map[string]string{"MSPHUB_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}), "MSPHUB_TRUSTED_PROXIES (--trusted-proxies): \"proxy.local\""},
+		{"request timeout under a second", base(map[string]string{"MSPHUB_REQUEST_TIMEOUT": "100ms"}), "MSPHUB_REQUEST_TIMEOUT (--request-timeout): must be at least 1s"},
 		{"boolean that is not one", base(map[string]string{"MSPHUB_S3_TLS": "sometimes"}), "MSPHUB_S3_TLS (--s3-tls)"},
 	}
 	if modelstest.Backend() == "postgres" {

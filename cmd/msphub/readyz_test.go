@@ -76,9 +76,10 @@ func (m *ownMinIO) stop() {
 	m.cmd = nil
 }
 
-// With PostgreSQL and S3 configured, /readyz checks both: it answers 503 within 5 s of MinIO
-// going away and recovers when MinIO comes back, without restarting MSP Hub.
-func TestReadyzFollowsTheS3Store(t *testing.T) {
+// ownMinIOEnv is the configuration of a server on a fresh PostgreSQL database and a MinIO of its
+// own, with its bucket made, which the test may kill and start again.
+func ownMinIOEnv(t *testing.T) (*ownMinIO, map[string]string) {
+	t.Helper()
 	m := newOwnMinIO(t)
 	mc, err := minio.New(m.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPassword, "")})
 	if err != nil {
@@ -87,13 +88,20 @@ func TestReadyzFollowsTheS3Store(t *testing.T) {
 	if err := mc.MakeBucket(context.Background(), "msphub", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, map[string]string{
+	return m, map[string]string{
 		"MSPHUB_ADDR": "127.0.0.1:0", "MSPHUB_DATA_DIR": t.TempDir(),
 		"MSPHUB_DATABASE_URL": modelstest.NewPostgresDatabase(t),
 		"MSPHUB_S3_ENDPOINT":  m.addr, "MSPHUB_S3_BUCKET": "msphub", "MSPHUB_S3_TLS": "false",
 		"MSPHUB_S3_ACCESS_KEY": minioUser, "MSPHUB_S3_SECRET_KEY": minioPassword,
 		"MSPHUB_MASTER_KEY": modelstest.MasterKey(t), "MSPHUB_AUDIT_KEY": modelstest.AuditKey(t),
-	})
+	}
+}
+
+// With PostgreSQL and S3 configured, /readyz checks both: it answers 503 within 5 s of MinIO
+// going away and recovers when MinIO comes back, without restarting MSP Hub.
+func TestReadyzFollowsTheS3Store(t *testing.T) {
+	m, vars := ownMinIOEnv(t)
+	s := startServer(t, vars)
 	if code, body := s.get(t, "/readyz"); code != 200 {
 		t.Fatalf("readyz with MinIO up = %d %s", code, body)
 	}

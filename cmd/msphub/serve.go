@@ -168,7 +168,8 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (_ *app, err erro
 			MaxMaterialBytes:   int64(cfg.MaxMaterialBytes),
 			MaxEvidenceBytes:   int64(cfg.MaxEvidenceBytes),
 
-			Metrics: metrics,
+			Metrics:        metrics,
+			RequestTimeout: cfg.RequestTimeout,
 		},
 		Registry: prometheus.NewRegistry(),
 		Log:      log,
@@ -295,8 +296,6 @@ func openBlobs(ctx context.Context, cfg *config, keys *storage.Keyring) (*storag
 	return storage.New(s3, keys), nil
 }
 
-// masterKeys reads the master key (and any older ones kept for a rotation); without one, the
-// embedded default keeps a key file in the data directory and says so.
 // auditSigningKey is the key that signs the audit log's checkpoints: MSPHUB_AUDIT_KEY, or the
 // key file in the data directory, created on first start like the master key's.
 func auditSigningKey(cfg *config, log *slog.Logger) (*core.AuditKey, error) {
@@ -322,6 +321,8 @@ func auditSigningKey(cfg *config, log *slog.Logger) (*core.AuditKey, error) {
 	return k, nil
 }
 
+// masterKeys reads the master key (and any older ones kept for a rotation); without one, the
+// embedded default keeps a key file in the data directory and says so.
 func masterKeys(cfg *config, log *slog.Logger) (*storage.Keyring, error) {
 	var older []storage.MasterKey
 	for _, s := range strings.Split(cfg.OldMasterKeys, ",") {

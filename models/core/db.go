@@ -219,8 +219,9 @@ func (db *DB) Conn(ctx context.Context) *gorm.DB {
 	return db.gorm.WithContext(ctx)
 }
 
-// DBError turns a database failure into our error type: a lost or refused connection is
-// EUNAVAILABLE (the user may try again), our own errors pass through, anything else is internal.
+// DBError turns a database failure into our error type: a lost or refused connection, or a
+// database that did not answer within a deadline, is EUNAVAILABLE (the user may try again), our
+// own errors pass through, anything else is internal.
 func DBError(err error) error {
 	if err == nil {
 		return nil
@@ -229,7 +230,7 @@ func DBError(err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	if isConnectionError(err) {
+	if isConnectionError(err) || errors.Is(err, context.DeadlineExceeded) {
 		return Unavailable("The database is not answering. Try again in a moment.", err)
 	}
 	return Internal(err)
