@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/msptp/msphub/api/apitest"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -231,7 +232,7 @@ func buildApp(t *testing.T, vars map[string]string) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := build(context.Background(), &cfg, newLogger(&syncBuffer{}, "info"))
+	a, err := build(context.Background(), &cfg, newLogger(&apitest.SyncBuffer{}, "info"))
 	if err != nil {
 		t.Fatal(err)
 	}

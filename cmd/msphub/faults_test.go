@@ -25,6 +25,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -690,7 +691,7 @@ func recovered(t *testing.T, c *apiClient, path string) {
 // hubProcess is `msphub serve` as a real process, so that it can be SIGKILLed.
 type hubProcess struct {
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *apitest.SyncBuffer
 }
 
 // startHub runs the msphub binary with vars on addr and waits until it listens.
@@ -709,7 +710,7 @@ func startProcess(t *testing.T, cmd *exec.Cmd, vars map[string]string) *hubProce
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	h := &hubProcess{cmd: cmd, logs: &syncBuffer{}}
+	h := &hubProcess{cmd: cmd, logs: &apitest.SyncBuffer{}}
 	cmd.Stderr, cmd.Stdout = h.logs, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -41,9 +41,6 @@ func (tc commandCase) run(t *testing.T) {
 	}
 }
 
-// syncBuffer collects a server's log lines while tests read them.
-type syncBuffer = apitest.SyncBuffer
-
 // listeningAddr finds the address in the "listening" log line, if it has been written.
 func listeningAddr(logs string) string {
 	sc := bufio.NewScanner(strings.NewReader(logs))
@@ -62,8 +59,8 @@ func listeningAddr(logs string) string {
 // testServer is `msphub serve` running in-process through run, as main runs it.
 type testServer struct {
 	URL    string
-	out    *syncBuffer // what serve prints for a person (the set-up link)
-	logs   *syncBuffer
+	out    *apitest.SyncBuffer // what serve prints for a person (the set-up link)
+	logs   *apitest.SyncBuffer
 	stop   context.CancelFunc
 	result chan error
 }
@@ -97,7 +94,7 @@ func backendEnv(t testing.TB) map[string]string {
 func startServer(t testing.TB, vars map[string]string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &testServer{out: &syncBuffer{}, logs: &syncBuffer{}, stop: cancel, result: make(chan error, 1)}
+	s := &testServer{out: &apitest.SyncBuffer{}, logs: &apitest.SyncBuffer{}, stop: cancel, result: make(chan error, 1)}
 	go func() {
 		s.result <- run(ctx, []string{"serve"}, env(vars), strings.NewReader(""), s.out, s.logs)
 	}()

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 )
@@ -234,7 +235,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 
 func TestSIGTERMStopsTheProcessCleanly(t *testing.T) {
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
-	logs := &syncBuffer{}
+	logs := &apitest.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
