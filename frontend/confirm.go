@@ -90,27 +90,23 @@ func (p *Pages) Confirm(kind string) gin.HandlerFunc {
 func (p *Pages) seeing(kind string) func(context.Context, core.Actor, int64) error {
 	switch kind {
 	case "withdraw":
-		return func(ctx context.Context, a core.Actor, id int64) error {
-			_, err := p.s.Training.GetEnrolment(ctx, a, id)
-			return err
-		}
+		return seen(p.s.Training.GetEnrolment)
 	case "complete":
-		return func(ctx context.Context, a core.Actor, id int64) error {
-			_, err := p.s.Training.GetSession(ctx, a, id)
-			return err
-		}
+		return seen(p.s.Training.GetSession)
 	case "approve-pack", "return-pack", "revoke-share":
-		return func(ctx context.Context, a core.Actor, id int64) error {
-			_, err := p.s.CaseFiles.Get(ctx, a, id)
-			return err
-		}
+		return seen(p.s.CaseFiles.Get)
 	case "disable-user":
-		return func(ctx context.Context, a core.Actor, id int64) error {
-			_, err := p.s.Users.Get(ctx, a, id)
-			return err
-		}
+		return seen(p.s.Users.Get)
 	}
 	panic("frontend: no confirmation " + kind)
+}
+
+// seen is a read of one object as a check that the actor can see it.
+func seen[T any](get func(context.Context, core.Actor, int64) (T, error)) func(context.Context, core.Actor, int64) error {
+	return func(ctx context.Context, a core.Actor, id int64) error {
+		_, err := get(ctx, a, id)
+		return err
+	}
 }
 
 // backTo is where "No, go back" leads: the page the form was on, when the browser says so and it

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -432,10 +433,27 @@ func (p *Pages) OperationCaseUnlink() gin.HandlerFunc {
 
 // personFormView is the form of a potential victim or a suspect of an operation.
 type personFormView struct {
+	Kind    string // operations.KindVictim or KindSuspect
 	Op      operations.OperationView
 	Victim  *operations.VictimView
 	Suspect *operations.SuspectView
 	Action  string
+}
+
+// Who is what the form calls the person.
+func (v personFormView) Who() string {
+	if v.Kind == operations.KindVictim {
+		return "potential victim"
+	}
+	return "suspect"
+}
+
+// AgeLabel asks for the person's age when it matters: at the time of the exploitation or of the offences.
+func (v personFormView) AgeLabel() string {
+	if v.Kind == operations.KindVictim {
+		return "Age at the time of exploitation"
+	}
+	return "Age at the time of the offences"
 }
 
 func (v personFormView) AgeBandItems(form url.Values) []item {
@@ -608,13 +626,13 @@ func (p *Pages) operationForUpdate(c *gin.Context, id int64) (operations.Operati
 }
 
 // personPage renders a victim or suspect form of operation id.
-func (p *Pages) personPage(c *gin.Context, id int64, view, title string, v personFormView, status int, form url.Values, errs formErrors) {
+func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormView, status int, form url.Values, errs formErrors) {
 	op, ok := p.operationForUpdate(c, id)
 	if !ok {
 		return
 	}
 	v.Op = op
-	p.render(c, status, view, page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
+	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
 // attach puts the person on the case file the form chose, when it changed.
@@ -626,187 +644,192 @@ func (p *Pages) attach(c *gin.Context, id int64, kind string, personID int64, wa
 	return p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
 }
 
-// VictimNewForm serves GET /operations/:id/victims/new.
-func (p *Pages) VictimNewForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
-		if !ok {
-			return
-		}
-		p.personPage(c, id, "operation_victim_form", "Add a potential victim", personFormView{Action: operationPath(id, "/victims/new")}, http.StatusOK, url.Values{"case_id": {"0"}}, nil)
+// personInput is the form's input of a victim or a suspect, which checks itself.
+type personInput interface {
+	CheckOn(*core.Problems, time.Time)
+}
+
+// personKind is what the pages of potential victims and of suspects differ in; the handlers
+// below serve both. V is the person as models show them, In their form's input.
+type personKind[V any, In personInput] struct {
+	kind      string // operations.KindVictim or KindSuspect; also the route's parameter of one
+	path      string // where the operation's people of the kind are: "victims"
+	showAdded bool   // after adding one, go to its own page rather than back to the operation
+	get       func(ctx context.Context, who core.Actor, op, id int64) (V, error)
+	add       func(ctx context.Context, who core.Actor, op int64, in In) (V, error)
+	update    func(ctx context.Context, who core.Actor, op, id int64, in In) (V, error)
+	// read reads the posted form; old is the person it changes, nil for a new one.
+	read func(c *gin.Context, old *V) (In, core.Problems)
+	// shown is the person as their form shows them (without the form's action).
+	shown func(v V) person
+}
+
+// person is a saved victim or suspect as their form shows them.
+type person struct {
+	id        int64
+	reference string
+	caseID    *int64
+	form      url.Values
+	view      personFormView
+}
+
+// action is where the form of person id (0: a new one) of operation op posts to.
+func (k personKind[V, In]) action(op, id int64) string {
+	if id == 0 {
+		return operationPath(op, "/"+k.path+"/new")
+	}
+	return operationPath(op, "/"+k.path+"/"+strconv.FormatInt(id, 10))
+}
+
+// load reads person id of operation op, and them as their form shows them.
+func (k personKind[V, In]) load(c *gin.Context, op, id int64) (V, person, error) {
+	v, err := k.get(c.Request.Context(), actor(c), op, id)
+	if err != nil {
+		return v, person{}, err
+	}
+	shown := k.shown(v)
+	shown.view.Action = k.action(op, id)
+	return v, shown, nil
+}
+
+func (pr person) changeTitle() string { return "Change " + pr.view.Who() + " " + pr.reference }
+
+func (p *Pages) victims() personKind[operations.VictimView, operations.VictimInput] {
+	return personKind[operations.VictimView, operations.VictimInput]{kind: operations.KindVictim, path: "victims",
+		get: p.s.Operations.Victim, add: p.s.Operations.AddVictim, update: p.s.Operations.UpdateVictim,
+		read: func(c *gin.Context, _ *operations.VictimView) (operations.VictimInput, core.Problems) {
+			return victimForm(c)
+		},
+		shown: func(v operations.VictimView) person {
+			return person{id: v.ID, reference: v.Reference, caseID: v.CaseID, form: victimValues(v), view: personFormView{Kind: operations.KindVictim, Victim: &v}}
+		},
 	}
 }
+
+func (p *Pages) suspects() personKind[operations.SuspectView, operations.SuspectInput] {
+	return personKind[operations.SuspectView, operations.SuspectInput]{kind: operations.KindSuspect, path: "suspects",
+		showAdded: true, // to add the charges, which the suspect's own page does
+		get:       p.s.Operations.Suspect, add: p.s.Operations.AddSuspect,
+		update: p.s.Operations.UpdateSuspect, // nil charges: kept
+		read: func(c *gin.Context, old *operations.SuspectView) (operations.SuspectInput, core.Problems) {
+			in, problems := suspectForm(c)
+			if problems.Len() > 0 && old != nil {
+				in.Charges = old.Input().Charges // for the checks that look at them
+			}
+			return in, problems
+		},
+		shown: func(s operations.SuspectView) person {
+			return person{id: s.ID, reference: s.Reference, caseID: s.CaseID, form: suspectValues(s), view: personFormView{Kind: operations.KindSuspect, Suspect: &s}}
+		},
+	}
+}
+
+// VictimNewForm serves GET /operations/:id/victims/new.
+func (p *Pages) VictimNewForm() gin.HandlerFunc { return personNewForm(p, p.victims()) }
 
 // VictimCreate serves POST /operations/:id/victims/new.
-func (p *Pages) VictimCreate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		p.victimSave(c, 0)
-	}
-}
+func (p *Pages) VictimCreate() gin.HandlerFunc { return personSave(p, p.victims(), false) }
 
 // VictimEditForm serves GET /operations/:id/victims/:victim.
-func (p *Pages) VictimEditForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ids, ok := api.PathIDs(c, "id", "victim")
-		if !ok {
-			return
-		}
-		v, err := p.s.Operations.Victim(c.Request.Context(), actor(c), ids[0], ids[1])
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.personPage(c, ids[0], "operation_victim_form", "Change potential victim "+v.Reference,
-			personFormView{Victim: &v, Action: operationPath(ids[0], "/victims/"+strconv.FormatInt(v.ID, 10))}, http.StatusOK, victimValues(v), nil)
-	}
-}
+func (p *Pages) VictimEditForm() gin.HandlerFunc { return personEditForm(p, p.victims()) }
 
 // VictimUpdate serves POST /operations/:id/victims/:victim.
-func (p *Pages) VictimUpdate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		victimID, ok := api.PathID(c, "victim")
-		if !ok {
-			return
-		}
-		p.victimSave(c, victimID)
-	}
-}
-
-func (p *Pages) victimSave(c *gin.Context, victimID int64) {
-	id, ok := api.PathID(c, "id")
-	if !ok {
-		return
-	}
-	ctx, a := c.Request.Context(), actor(c)
-	title, view := "Add a potential victim", personFormView{Action: operationPath(id, "/victims/new")}
-	var was *int64
-	if victimID != 0 {
-		old, err := p.s.Operations.Victim(ctx, a, id, victimID)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		was, title = old.CaseID, "Change potential victim "+old.Reference
-		view = personFormView{Victim: &old, Action: operationPath(id, "/victims/"+strconv.FormatInt(victimID, 10))}
-	}
-	in, problems := victimForm(c)
-	var err error
-	if problems.Len() > 0 {
-		in.CheckOn(&problems, today())
-		err = problems.Err()
-	} else {
-		var v operations.VictimView
-		if victimID == 0 {
-			v, err = p.s.Operations.AddVictim(ctx, a, id, in)
-		} else {
-			v, err = p.s.Operations.UpdateVictim(ctx, a, id, victimID, in)
-		}
-		if err == nil {
-			err = p.attach(c, id, operations.KindVictim, v.ID, was)
-		}
-	}
-	if err != nil {
-		refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {
-			p.personPage(c, id, "operation_victim_form", title, view, status, form, errs)
-		})
-		return
-	}
-	p.done(c, nil, "victim-saved", operationPath(id, "#victims"))
-}
+func (p *Pages) VictimUpdate() gin.HandlerFunc { return personSave(p, p.victims(), true) }
 
 // SuspectNewForm serves GET /operations/:id/suspects/new.
-func (p *Pages) SuspectNewForm() gin.HandlerFunc {
+func (p *Pages) SuspectNewForm() gin.HandlerFunc { return personNewForm(p, p.suspects()) }
+
+// SuspectCreate serves POST /operations/:id/suspects/new.
+func (p *Pages) SuspectCreate() gin.HandlerFunc { return personSave(p, p.suspects(), false) }
+
+// SuspectEditForm serves GET /operations/:id/suspects/:suspect.
+func (p *Pages) SuspectEditForm() gin.HandlerFunc { return personEditForm(p, p.suspects()) }
+
+// SuspectUpdate serves POST /operations/:id/suspects/:suspect.
+func (p *Pages) SuspectUpdate() gin.HandlerFunc { return personSave(p, p.suspects(), true) }
+
+func personNewForm[V any, In personInput](p *Pages, k personKind[V, In]) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		p.personPage(c, id, "operation_suspect_form", "Add a suspect", personFormView{Action: operationPath(id, "/suspects/new")}, http.StatusOK, url.Values{"case_id": {"0"}}, nil)
+		v := personFormView{Kind: k.kind, Action: k.action(id, 0)}
+		p.personPage(c, id, "Add a "+v.Who(), v, http.StatusOK, url.Values{"case_id": {"0"}}, nil)
 	}
 }
 
-// SuspectCreate serves POST /operations/:id/suspects/new.
-func (p *Pages) SuspectCreate() gin.HandlerFunc {
+func personEditForm[V any, In personInput](p *Pages, k personKind[V, In]) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p.suspectSave(c, 0)
-	}
-}
-
-// SuspectEditForm serves GET /operations/:id/suspects/:suspect.
-func (p *Pages) SuspectEditForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ids, ok := api.PathIDs(c, "id", "suspect")
+		ids, ok := api.PathIDs(c, "id", k.kind)
 		if !ok {
 			return
 		}
-		s, err := p.s.Operations.Suspect(c.Request.Context(), actor(c), ids[0], ids[1])
+		_, old, err := k.load(c, ids[0], ids[1])
 		if err != nil {
 			api.WriteError(c, err)
 			return
 		}
-		p.personPage(c, ids[0], "operation_suspect_form", "Change suspect "+s.Reference,
-			personFormView{Suspect: &s, Action: operationPath(ids[0], "/suspects/"+strconv.FormatInt(s.ID, 10))}, http.StatusOK, suspectValues(s), nil)
+		p.personPage(c, ids[0], old.changeTitle(), old.view, http.StatusOK, old.form, nil)
 	}
 }
 
-// SuspectUpdate serves POST /operations/:id/suspects/:suspect.
-func (p *Pages) SuspectUpdate() gin.HandlerFunc {
+// personSave adds a person, or with update changes the one the path names, and puts them on the
+// case file the form chose.
+func personSave[V any, In personInput](p *Pages, k personKind[V, In], update bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		suspectID, ok := api.PathID(c, "suspect")
+		var personID int64
+		if update {
+			var ok bool
+			if personID, ok = api.PathID(c, k.kind); !ok {
+				return
+			}
+		}
+		id, ok := api.PathID(c, "id")
 		if !ok {
 			return
 		}
-		p.suspectSave(c, suspectID)
-	}
-}
-
-func (p *Pages) suspectSave(c *gin.Context, suspectID int64) {
-	id, ok := api.PathID(c, "id")
-	if !ok {
-		return
-	}
-	ctx, a := c.Request.Context(), actor(c)
-	title, view := "Add a suspect", personFormView{Action: operationPath(id, "/suspects/new")}
-	var was *int64
-	if suspectID != 0 {
-		old, err := p.s.Operations.Suspect(ctx, a, id, suspectID)
-		if err != nil {
-			api.WriteError(c, err)
-			return
+		ctx, a := c.Request.Context(), actor(c)
+		view := personFormView{Kind: k.kind, Action: k.action(id, 0)}
+		title := "Add a " + view.Who()
+		var was *int64
+		var old *V
+		if update {
+			v, shown, err := k.load(c, id, personID)
+			if err != nil {
+				api.WriteError(c, err)
+				return
+			}
+			old, was, title, view = &v, shown.caseID, shown.changeTitle(), shown.view
 		}
-		was, title = old.CaseID, "Change suspect "+old.Reference
-		view = personFormView{Suspect: &old, Action: operationPath(id, "/suspects/"+strconv.FormatInt(suspectID, 10))}
-	}
-	in, problems := suspectForm(c)
-	var err error
-	if problems.Len() > 0 {
-		if view.Suspect != nil {
-			in.Charges = view.Suspect.Input().Charges
+		in, problems := k.read(c, old)
+		var saved V
+		var err error
+		switch {
+		case problems.Len() > 0:
+			in.CheckOn(&problems, today())
+			err = problems.Err()
+		case update:
+			saved, err = k.update(ctx, a, id, personID, in)
+		default:
+			saved, err = k.add(ctx, a, id, in)
 		}
-		in.CheckOn(&problems, today())
-		err = problems.Err()
-	} else {
-		var s operations.SuspectView
-		if suspectID == 0 {
-			s, err = p.s.Operations.AddSuspect(ctx, a, id, in)
-		} else {
-			s, err = p.s.Operations.UpdateSuspect(ctx, a, id, suspectID, in) // nil charges: kept
-		}
+		savedID := k.shown(saved).id
 		if err == nil {
-			err = p.attach(c, id, operations.KindSuspect, s.ID, was)
+			err = p.attach(c, id, k.kind, savedID, was)
 		}
-		if err == nil && suspectID == 0 {
-			p.done(c, nil, "suspect-saved", operationPath(id, "/suspects/"+strconv.FormatInt(s.ID, 10)))
+		if err != nil {
+			refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {
+				p.personPage(c, id, title, view, status, form, errs)
+			})
 			return
 		}
+		next := operationPath(id, "#"+k.path)
+		if !update && k.showAdded {
+			next = k.action(id, savedID)
+		}
+		p.done(c, nil, k.kind+"-saved", next)
 	}
-	if err != nil {
-		refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {
-			p.personPage(c, id, "operation_suspect_form", title, view, status, form, errs)
-		})
-		return
-	}
-	p.done(c, nil, "suspect-saved", operationPath(id, "#suspects"))
 }
 
 // ---------------------------------------------------------------------------------------------
