@@ -289,16 +289,11 @@ func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploit
 	if err := s.writeTypes(ctx, "operation_exploitation", "operation_id", id, types); err != nil {
 		return err
 	}
-	db := s.d.DB.Conn(ctx)
-	if err := db.Where("operation_id = ?", id).Delete(&opPartner{}).Error; err != nil {
-		return core.DBError(err)
-	}
+	rows := make([]opPartner, 0, len(partners))
 	for _, o := range partners {
-		if err := db.Create(&opPartner{OperationID: id, OrganisationID: o}).Error; err != nil {
-			return core.DBError(err)
-		}
+		rows = append(rows, opPartner{OperationID: id, OrganisationID: o})
 	}
-	return nil
+	return core.ReplaceRows(ctx, s.d.DB, "operation_id", id, rows)
 }
 
 // Create records an operation of the actor's organisation; the actor is named on it.
