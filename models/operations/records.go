@@ -1,7 +1,6 @@
 package operations
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"maps"
@@ -177,10 +176,13 @@ var (
 
 // one reads record id of operation opID. Errors: ENOTFOUND.
 func (k recordKind[V]) one(ctx context.Context, s *Service, opID, id int64) (V, error) {
+	var zero V
 	vs, err := k.read(s, ctx, "id = ? AND operation_id = ?", id, opID)
-	if err != nil || len(vs) == 0 {
-		var zero V
-		return zero, cmp.Or(err, core.NotFound(k.notFound))
+	if err != nil {
+		return zero, err
+	}
+	if len(vs) == 0 {
+		return zero, core.NotFound(k.notFound)
 	}
 	return vs[0], nil
 }
