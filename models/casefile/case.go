@@ -1153,12 +1153,7 @@ type TeamMember struct {
 // Team lists a case's current team, lead first. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Team(ctx context.Context, who core.Actor, id int64) ([]TeamMember, error) {
-	var out []TeamMember
-	err := s.readPart(ctx, who, id, "team", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.team(ctx, cf)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "team", s.team)
 }
 
 // readPart runs read on case file id once who may read it, in one transaction with its audit
@@ -1176,6 +1171,16 @@ func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part s
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"part": part}})
 	})
+}
+
+// readValue is readPart for a part that one function of the case file reads.
+func readValue[T any](ctx context.Context, s *Service, who core.Actor, id int64, part string, read func(ctx context.Context, cf *CaseFile) (T, error)) (T, error) {
+	var out T
+	err := s.readPart(ctx, who, id, part, func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
+		out, err = read(ctx, cf)
+		return err
+	})
+	return out, err
 }
 
 func (s *Service) team(ctx context.Context, cf *CaseFile) ([]TeamMember, error) {

@@ -430,36 +430,18 @@ func Readiness(items []ItemView) []StageReadiness {
 // Checklist returns a case's checklist items. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]ItemView, error) {
-	var out []ItemView
-	err := s.readPart(ctx, who, id, "checklist", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.items(ctx, cf.ID)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "checklist", func(ctx context.Context, cf *CaseFile) ([]ItemView, error) { return s.items(ctx, cf.ID) })
 }
 
 // Item returns one checklist item of a case. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {
-	var out ItemView
-	err := s.readPart(ctx, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.item(ctx, cf.ID, itemID)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile) (ItemView, error) { return s.item(ctx, cf.ID, itemID) })
 }
 
 func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, error) {
 	items, err := s.items(ctx, caseID)
-	if err != nil {
-		return ItemView{}, err
-	}
-	for _, it := range items {
-		if it.ID == itemID {
-			return it, nil
-		}
-	}
-	return ItemView{}, core.NotFound("Checklist item not found")
+	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 
 // itemFor loads, locked, a case the actor may act on and one of its checklist items, and checks

@@ -980,12 +980,7 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 // Actions lists a case's CPS entries, newest first. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Actions(ctx context.Context, who core.Actor, id int64) ([]ActionView, error) {
-	var out []ActionView
-	err := s.readPart(ctx, who, id, "actions", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.actions(ctx, cf.ID)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "actions", func(ctx context.Context, cf *CaseFile) ([]ActionView, error) { return s.actions(ctx, cf.ID) })
 }
 
 func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, error) {

@@ -124,12 +124,7 @@ func (in *EntryInput) validate() error {
 // ScheduleEntries lists a case's schedule entries, by schedule and number. Anyone who may read
 // the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64) ([]DisclosureEntry, error) {
-	var out []DisclosureEntry
-	err := s.readPart(ctx, who, id, "schedules", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.entries(ctx, cf.ID)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "schedules", func(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) { return s.entries(ctx, cf.ID) })
 }
 
 func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry, error) {
@@ -146,12 +141,7 @@ func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry,
 // ScheduleEntry returns one schedule entry. Anyone who may read the case may call it (an audited
 // read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64) (DisclosureEntry, error) {
-	var out DisclosureEntry
-	err := s.readPart(ctx, who, id, "schedule_entry", func(ctx context.Context, cf *CaseFile, _ policies.Object) (err error) {
-		out, err = s.entry(ctx, cf.ID, entryID)
-		return err
-	})
-	return out, err
+	return readValue(ctx, s, who, id, "schedule_entry", func(ctx context.Context, cf *CaseFile) (DisclosureEntry, error) { return s.entry(ctx, cf.ID, entryID) })
 }
 
 func (s *Service) entry(ctx context.Context, caseID, entryID int64) (DisclosureEntry, error) {

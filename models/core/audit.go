@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -212,31 +211,8 @@ func (a *Audit) insert(ctx context.Context, who *Actor, ev Event) error {
 // Audit): the sequencer checks it before carrying those events over.
 func (e *AuditEvent) sum() string {
 	h := sha256.New()
-	var n [8]byte
-	field := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	optional := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
-	field(e.PrevHash)
-	field(strconv.FormatInt(e.ID, 10))
-	field(e.OccurredAt.UTC().Format(auditTimeFormat))
-	field(optional(e.ActorID))
-	field(optional(e.ActorOrgID))
-	field(e.Action)
-	field(e.ObjectType)
-	field(e.ObjectID)
-	field(e.Outcome)
-	field(e.ClientIP)
-	field(e.UserAgent)
-	field(e.RequestID)
-	field(e.Details)
+	h.Write(appendField(nil, e.PrevHash))
+	h.Write(e.leafData())
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -457,15 +433,7 @@ func (a *Audit) writeCSV(ctx context.Context, f AuditFilter, w io.Writer) (int64
 }
 
 func (e *AuditEvent) csvRecord() []string {
-	optional := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
-	rec := []string{strconv.FormatInt(e.ID, 10), e.OccurredAt.UTC().Format(auditTimeFormat),
-		optional(e.ActorID), optional(e.ActorOrgID), e.Action, e.ObjectType, e.ObjectID, e.Outcome,
-		e.ClientIP, e.UserAgent, e.RequestID, e.Details, e.PrevHash, e.Hash}
+	rec := append(e.fields(), e.PrevHash, e.Hash)
 	for i, s := range rec {
 		rec[i] = CSVSafe(s)
 	}

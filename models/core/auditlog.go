@@ -63,31 +63,30 @@ const (
 // SHA-256(0x00 || leafData) (RFC 6962 §2.1); the event's place is its seq, which the tree fixes.
 func (e *AuditEvent) leafData() []byte {
 	var b []byte
-	var n [8]byte
-	field := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		b = append(b, n[:]...)
-		b = append(b, s...)
+	for _, f := range e.fields() {
+		b = appendField(b, f)
 	}
+	return b
+}
+
+// fields are the event's contents in the order the hashes and the export take them: id,
+// occurred_at, actor_id, actor_org_id, action, object_type, object_id, outcome, client_ip,
+// user_agent, request_id, details.
+func (e *AuditEvent) fields() []string {
 	optional := func(p *int64) string {
 		if p == nil {
 			return ""
 		}
 		return strconv.FormatInt(*p, 10)
 	}
-	field(strconv.FormatInt(e.ID, 10))
-	field(e.OccurredAt.UTC().Format(auditTimeFormat))
-	field(optional(e.ActorID))
-	field(optional(e.ActorOrgID))
-	field(e.Action)
-	field(e.ObjectType)
-	field(e.ObjectID)
-	field(e.Outcome)
-	field(e.ClientIP)
-	field(e.UserAgent)
-	field(e.RequestID)
-	field(e.Details)
-	return b
+	return []string{strconv.FormatInt(e.ID, 10), e.OccurredAt.UTC().Format(auditTimeFormat), optional(e.ActorID), optional(e.ActorOrgID),
+		e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.ClientIP, e.UserAgent, e.RequestID, e.Details}
+}
+
+// appendField appends enc(s) to b: the byte length of s as an 8-byte big-endian integer, then s.
+func appendField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // LeafHash is the event's RFC 6962 leaf hash, recomputed from its contents.

@@ -25,6 +25,16 @@ func Can(ctx context.Context, authz authorizer, who Actor, act policies.Action, 
 	return Internal(err)
 }
 
+// PersonalObject is a thing of type typ in organisation orgID that belongs to person userID, as
+// the policy sees it from who's point of view: RelSelf when it is who's own.
+func PersonalObject(typ string, orgID, userID int64, who Actor) policies.Object {
+	obj := policies.Object{Type: typ, Org: policies.OrgDomain(orgID)}
+	if userID == who.UserID {
+		obj.Rel |= policies.RelSelf
+	}
+	return obj
+}
+
 // CanSee is can for things whose existence must not leak: a denial reads as not found.
 func CanSee(ctx context.Context, authz authorizer, who Actor, act policies.Action, obj policies.Object, what string) error {
 	err := authz.Can(ctx, who.Subject(), act, obj)

@@ -252,3 +252,17 @@ func isConnectionError(err error) bool {
 	}
 	return pgconn.SafeToRetry(err)
 }
+
+// ReplaceRows makes rows the rows of T whose column is id: the rows there are go and rows take
+// their place. It writes the set-valued parts of a thing: a session's days, a course's
+// prerequisites, an operation's partners.
+func ReplaceRows[T any](ctx context.Context, db *DB, column string, id int64, rows []T) error {
+	var zero T
+	if err := db.Conn(ctx).Where(column+" = ?", id).Delete(&zero).Error; err != nil {
+		return DBError(err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return DBError(db.Conn(ctx).Create(&rows).Error)
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -51,4 +52,17 @@ func NewToken() (token, hash string) {
 func TokenHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// Find is the first of list that match accepts. err is that of reading list, returned as it is
+// when not nil; ENOTFOUND with message notFound when nothing matches.
+func Find[T any](list []T, err error, match func(T) bool, notFound string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	if i := slices.IndexFunc(list, match); i >= 0 {
+		return list[i], nil
+	}
+	return zero, NotFound(notFound)
 }

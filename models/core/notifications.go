@@ -32,11 +32,12 @@ type Notification struct {
 	DoneNote string `json:"done_note,omitempty" gorm:"-"`
 }
 
-// outboxEntry is one delivery of a notification still to make on a channel other than the
+// OutboxEntry is one delivery of a notification still to make on a channel other than the
 // in-app list. A sender (email, issue 7) takes pending rows in next_attempt_at order, delivers,
 // and sets delivered_at, or counts the attempt, records the error and pushes next_attempt_at on.
-// A message carries the text and the link only: never case material.
-type outboxEntry struct {
+// A message carries the text and the link only: never case material. The mail sender reads
+// it with its claim (mail.mailRow).
+type OutboxEntry struct {
 	ID             int64
 	NotificationID int64
 	Channel        string
@@ -47,7 +48,7 @@ type outboxEntry struct {
 	CreatedAt      time.Time
 }
 
-func (outboxEntry) TableName() string { return "outbox" }
+func (OutboxEntry) TableName() string { return "outbox" }
 
 // ChannelEmail is the outbox channel of email delivery.
 const ChannelEmail = "email"
@@ -156,7 +157,7 @@ func notify(ctx context.Context, d Deps, userID int64, kind, text, link, topic, 
 		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
 			return DBError(err)
 		}
-		o := outboxEntry{NotificationID: n.ID, Channel: ChannelEmail, NextAttemptAt: now, CreatedAt: now}
+		o := OutboxEntry{NotificationID: n.ID, Channel: ChannelEmail, NextAttemptAt: now, CreatedAt: now}
 		return DBError(d.DB.Conn(ctx).Create(&o).Error)
 	})
 }

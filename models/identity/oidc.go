@@ -381,9 +381,6 @@ func (o *OIDC) Save(ctx context.Context, who core.Actor, orgID int64, in OIDCInp
 		if err := write(&cfg).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := o.d.DB.Conn(ctx).Where("organisation_id = ?", orgID).Delete(&oidcRoleMapping{}).Error; err != nil {
-			return core.DBError(err)
-		}
 		var rows []oidcRoleMapping
 		var described []string
 		for _, role := range sortedKeys(in.RoleMappings) {
@@ -392,10 +389,8 @@ func (o *OIDC) Save(ctx context.Context, who core.Actor, orgID int64, in OIDCInp
 				described = append(described, v+" → "+role)
 			}
 		}
-		if len(rows) > 0 {
-			if err := o.d.DB.Conn(ctx).Create(&rows).Error; err != nil {
-				return core.DBError(err)
-			}
+		if err := core.ReplaceRows(ctx, o.d.DB, "organisation_id", orgID, rows); err != nil {
+			return err
 		}
 		if found && prev.Enabled && (!cfg.Enabled || prev.IssuerURL != cfg.IssuerURL) {
 			if err := o.d.DB.Conn(ctx).Exec("DELETE FROM sessions WHERE sign_in_method = ? AND user_id IN (SELECT id FROM users WHERE organisation_id = ?)",

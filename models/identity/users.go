@@ -15,10 +15,7 @@ import (
 // userObject is the user as the policy sees it, from the point of view of who; roles are the
 // user's roles.
 func userObject(u core.User, who core.Actor, roles []string) policies.Object {
-	obj := policies.Object{Type: "user", Org: policies.OrgDomain(u.OrganisationID)}
-	if u.ID == who.UserID {
-		obj.Rel |= policies.RelSelf
-	}
+	obj := core.PersonalObject("user", u.OrganisationID, u.ID, who)
 	if slices.ContainsFunc(roles, systemRole) {
 		obj.Rel |= policies.RelPrivileged
 	}

@@ -36,17 +36,10 @@ const (
 
 // mailRow is an outbox row as the sender sees it, with its claim.
 type mailRow struct {
-	ID             int64
-	NotificationID int64
-	Channel        string
-	Attempts       int
-	NextAttemptAt  time.Time
-	LastError      string
-	DeliveredAt    *time.Time
-	ClaimedUntil   *time.Time
-	ClaimToken     string
-	FailedAt       *time.Time
-	CreatedAt      time.Time
+	core.OutboxEntry
+	ClaimedUntil *time.Time
+	ClaimToken   string
+	FailedAt     *time.Time
 }
 
 func (mailRow) TableName() string { return "outbox" }

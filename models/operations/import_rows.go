@@ -26,26 +26,26 @@ type opRow struct {
 	partnerIDs []int64 // resolved partners
 }
 
-type victimRow struct {
+// personRow is what the rows of victims and suspects share.
+type personRow struct {
 	num   int
 	opRef string
-	in    VictimInput
 	p     core.Problems
 
 	op       *importTarget
-	existing int64 // id of the victim already recorded, 0 when new
+	existing int64 // id of the person already recorded, 0 when new
+}
+
+type victimRow struct {
+	personRow
+	in VictimInput
 }
 
 type suspectRow struct {
-	num   int
-	opRef string
-	in    SuspectInput
-	p     core.Problems
-
-	op       *importTarget
-	existing int64
-	charges  []*chargeRow // the file's charges of this suspect
-	removed  int          // recorded charges the file's replace
+	personRow
+	in      SuspectInput
+	charges []*chargeRow // the file's charges of this suspect
+	removed int          // recorded charges the file's replace
 }
 
 type chargeRow struct {
@@ -125,9 +125,8 @@ func (b *importBatch) parse() {
 				}
 				b.ops = append(b.ops, o)
 			case ImportVictims:
-				v := &victimRow{num: r.num}
-				c.p = &v.p
-				v.opRef = c.text(colOperationReference)
+				v := &victimRow{}
+				c.start(r.num, &v.personRow)
 				v.in = VictimInput{PersonInput: c.person(),
 					NRMReferredOn: c.date(FieldNRMReferredOn), FirstResponder: terms.FirstResponder(c.enum(FieldFirstResponder, firstResponderCodes(), firstResponderLabel)),
 					RGDecidedOn: c.date(FieldRGDecidedOn), RGOutcome: terms.Decision(c.enum(FieldRGOutcome, decisionCodes(), nil)),
@@ -136,9 +135,8 @@ func (b *importBatch) parse() {
 				}
 				b.victims = append(b.victims, v)
 			case ImportSuspects:
-				sr := &suspectRow{num: r.num}
-				c.p = &sr.p
-				sr.opRef = c.text(colOperationReference)
+				sr := &suspectRow{}
+				c.start(r.num, &sr.personRow)
 				sr.in = SuspectInput{PersonInput: c.person(),
 					Role: terms.SuspectRole(c.enum(FieldRole, roleCodes(), roleLabel)), ArrestedOn: c.date(FieldArrestedOn), S45Raised: c.flag(colS45Raised),
 					SentenceMonths: c.number(FieldSentence), STPO: c.flag(FieldSTPO), ReparationOrder: c.flag(FieldReparation),
@@ -279,6 +277,12 @@ func (c cells) exploitation() []terms.Exploitation {
 		out = append(out, found)
 	}
 	return out
+}
+
+// start makes row number num of a victim or suspect the row that c reads, and the row's problems
+// those c notes.
+func (c *cells) start(num int, row *personRow) {
+	c.p, row.num, row.opRef = &row.p, num, c.text(colOperationReference)
 }
 
 func (c cells) person() PersonInput {

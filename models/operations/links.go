@@ -179,12 +179,8 @@ const (
 // detaches them. The people named on the operation and its organisation's supervisors may call
 // it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, kind string, personID, caseID int64) error {
-	table, what := "victims", "Potential victim"
-	switch kind {
-	case KindVictim:
-	case KindSuspect:
-		table, what = "suspects", "Suspect"
-	default:
+	t, ok := map[string]recordTable{KindVictim: victimKind.recordTable, KindSuspect: suspectKind.recordTable}[kind]
+	if !ok {
 		return core.Invalid("kind", "Say whether it is a potential victim or a suspect")
 	}
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -206,12 +202,12 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 			}
 			value = caseID
 		}
-		res := s.d.DB.Conn(ctx).Table(table).Where("id = ? AND operation_id = ?", personID, op.ID).Updates(map[string]any{"case_id": value, "updated_at": s.d.Now()})
+		res := s.d.DB.Conn(ctx).Table(t.table).Where("id = ? AND operation_id = ?", personID, op.ID).Updates(map[string]any{"case_id": value, "updated_at": s.d.Now()})
 		if res.Error != nil {
 			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return core.NotFound(what + " not found")
+			return core.NotFound(t.notFound)
 		}
 		if err := s.touch(ctx, op.ID); err != nil {
 			return err
@@ -224,17 +220,10 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 // CaseOperation is what a case file shows of its operation: a summary of the operation and the
 // case's own potential victims and suspects (the same records, no second copy).
 type CaseOperation struct {
-	OperationID  int64         `json:"operation_id"`
-	Reference    string        `json:"reference"`
-	Name         string        `json:"name"`
-	Title        string        `json:"title"`
-	Organisation string        `json:"organisation"`
-	Status       terms.Status  `json:"status"`
-	StatusLabel  string        `json:"status_label"`
-	StartedOn    time.Time     `json:"started_on"`
-	EndedOn      *time.Time    `json:"ended_on,omitempty"`
-	Victims      []VictimView  `json:"victims"`
-	Suspects     []SuspectView `json:"suspects"`
+	OperationID int64 `json:"operation_id"`
+	Heading
+	Victims  []VictimView  `json:"victims"`
+	Suspects []SuspectView `json:"suspects"`
 	// What the actor may do: update (record a charge outcome, from the case); read (open the
 	// operation's own page, which needs a right to the operation).
 	Actions CaseOperationActions `json:"actions"`
@@ -274,8 +263,8 @@ func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*C
 		if err := s.d.DB.Conn(ctx).Take(&op, link.OperationID).Error; err != nil {
 			return core.DBError(err)
 		}
-		co := CaseOperation{OperationID: op.ID, Reference: op.Reference, Name: op.Name, Title: op.Title(), Status: op.Status, StatusLabel: op.Status.Label(),
-			StartedOn: op.StartedOn, EndedOn: op.EndedOn}
+		co := CaseOperation{OperationID: op.ID, Heading: Heading{Reference: op.Reference, Name: op.Name, Status: op.Status, StartedOn: op.StartedOn, EndedOn: op.EndedOn}}
+		co.label()
 		if err := s.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", op.OrganisationID).Scan(&co.Organisation).Error; err != nil {
 			return core.DBError(err)
 		}

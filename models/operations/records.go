@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -13,15 +14,31 @@ import (
 	"gorm.io/gorm"
 )
 
+// person is what the rows of potential victims and suspects share.
+type person struct {
+	ID          int64
+	OperationID int64
+	Reference   string
+	AgeBand     terms.AgeBand
+	Child       bool
+	Sex         terms.Sex
+	Nationality string
+	CaseID      *int64
+	CreatedBy   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// view is the shared part of the record as pages show it, with its exploitation types.
+func (r person) view(types []terms.Exploitation) PersonView {
+	return PersonView{ID: r.ID, OperationID: r.OperationID, Reference: r.Reference, AgeBand: r.AgeBand, AgeBandLabel: r.AgeBand.Label(),
+		Child: r.Child, Sex: r.Sex, SexLabel: r.Sex.Label(), Nationality: r.Nationality, NationalityName: nationalityName(r.Nationality),
+		Exploitation: orderTypes(types)}
+}
+
 // victim is a potential victim's row.
 type victim struct {
-	ID              int64
-	OperationID     int64
-	Reference       string
-	AgeBand         terms.AgeBand
-	Child           bool
-	Sex             terms.Sex
-	Nationality     string
+	Person          person     `gorm:"embedded"` // exported: gorm maps no unexported field
 	NRMReferredOn   *time.Time `gorm:"column:nrm_referred_on"`
 	FirstResponder  terms.FirstResponder
 	RGDecidedOn     *time.Time     `gorm:"column:rg_decided_on"`
@@ -31,30 +48,15 @@ type victim struct {
 	DutyToNotify    bool
 	Safeguarding    bool
 	SupportAccepted bool
-	CaseID          *int64
-	CreatedBy       int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
 }
 
 func (victim) TableName() string { return "victims" }
 
-type victimType struct {
-	VictimID int64
-	Type     terms.Exploitation
-}
-
-func (victimType) TableName() string { return "victim_exploitation" }
+func (r *victim) base() *person { return &r.Person }
 
 // suspect is a suspect's row.
 type suspect struct {
-	ID                 int64
-	OperationID        int64
-	Reference          string
-	AgeBand            terms.AgeBand
-	Child              bool
-	Sex                terms.Sex
-	Nationality        string
+	Person             person `gorm:"embedded"`
 	Role               terms.SuspectRole
 	ArrestedOn         *time.Time
 	S45Raised          bool `gorm:"column:s45_raised"`
@@ -62,20 +64,11 @@ type suspect struct {
 	STPO               bool `gorm:"column:stpo"`
 	ReparationOrder    bool
 	ConfiscationPounds int64
-	CaseID             *int64
-	CreatedBy          int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
 }
 
 func (suspect) TableName() string { return "suspects" }
 
-type suspectType struct {
-	SuspectID int64
-	Type      terms.Exploitation
-}
-
-func (suspectType) TableName() string { return "suspect_exploitation" }
+func (r *suspect) base() *person { return &r.Person }
 
 // charge is one charge's row.
 type charge struct {
@@ -98,6 +91,8 @@ func dayPtr(t *time.Time) *time.Time {
 	d := Day(*t)
 	return &d
 }
+
+func (in *PersonInput) personInput() *PersonInput { return in }
 
 func (in *PersonInput) normalise() {
 	in.Reference = strings.TrimSpace(in.Reference)
@@ -139,7 +134,7 @@ func (s *Service) referenceTaken(ctx context.Context, p *core.Problems, table st
 	return nil
 }
 
-// writeTypes replaces the exploitation types of a victim or suspect.
+// writeTypes replaces the exploitation types of an operation, a victim or a suspect.
 func (s *Service) writeTypes(ctx context.Context, table, column string, id int64, types []terms.Exploitation) error {
 	db := s.d.DB.Conn(ctx)
 	if err := db.Table(table).Where(column+" = ?", id).Delete(nil).Error; err != nil {
@@ -158,105 +153,160 @@ func (s *Service) writeTypes(ctx context.Context, table, column string, id int64
 	return nil
 }
 
-// AddVictim records a potential victim of an operation. The people named on it and the owning
-// organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID (every problem
-// at once).
-func (s *Service) AddVictim(ctx context.Context, who core.Actor, opID int64, in VictimInput) (VictimView, error) {
-	return s.saveVictim(ctx, who, opID, 0, in)
+// recordTable is what tells the tables of potential victims and suspects apart.
+type recordTable struct {
+	name     string // KindVictim or KindSuspect: in audit events; types are in <name>_exploitation by <name>_id
+	table    string
+	label    string // how messages name one: "potential victim"
+	notFound string
 }
 
-// UpdateVictim changes a potential victim. Who may call it and errors: as AddVictim.
-func (s *Service) UpdateVictim(ctx context.Context, who core.Actor, opID, victimID int64, in VictimInput) (VictimView, error) {
-	return s.saveVictim(ctx, who, opID, victimID, in)
+// recordKind is a recordTable with the reader of its views.
+type recordKind[V any] struct {
+	recordTable
+	read func(s *Service, ctx context.Context, where string, args ...any) ([]V, error)
 }
 
-func (s *Service) saveVictim(ctx context.Context, who core.Actor, opID, id int64, in VictimInput) (VictimView, error) {
-	var out VictimView
+var (
+	victimKind = recordKind[VictimView]{recordTable{name: KindVictim, table: "victims", label: "potential victim", notFound: "Potential victim not found"},
+		(*Service).victims}
+	suspectKind = recordKind[SuspectView]{recordTable{name: KindSuspect, table: "suspects", label: "suspect", notFound: "Suspect not found"},
+		(*Service).suspects}
+)
+
+// one reads record id of operation opID. Errors: ENOTFOUND.
+func (k recordKind[V]) one(ctx context.Context, s *Service, opID, id int64) (V, error) {
+	var zero V
+	vs, err := k.read(s, ctx, "id = ? AND operation_id = ?", id, opID)
+	if err != nil {
+		return zero, err
+	}
+	if len(vs) == 0 {
+		return zero, core.NotFound(k.notFound)
+	}
+	return vs[0], nil
+}
+
+// recordRow is a victim's or suspect's row.
+type recordRow interface{ base() *person }
+
+// recordInput is a VictimInput or SuspectInput.
+type recordInput interface {
+	personInput() *PersonInput
+	normalise()
+	CheckOn(p *core.Problems, today time.Time)
+}
+
+// recordSave is what saving a victim and a suspect do differently, around saveRecord.
+type recordSave struct {
+	loaded  func(ctx context.Context) error                                            // after an existing row is read; may be nil
+	fill    func()                                                                     // copies the kind's own fields of the input into the row
+	written func(ctx context.Context, id int64) (details map[string]string, err error) // may be nil
+}
+
+// saveRecord adds (id 0) or changes a potential victim or suspect of operation opID in one
+// transaction: it loads the operation for update and any existing row into row, checks in,
+// writes the row and its exploitation types, touches the operation and audits the change.
+func saveRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id int64, k recordKind[V], in recordInput, row recordRow, do recordSave) (V, error) {
+	var out V
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		op, _, err := s.load(ctx, who, opID, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}
 		now := s.d.Now()
-		row := victim{OperationID: op.ID, CreatedBy: who.UserID, CreatedAt: now}
+		r := row.base()
+		*r = person{OperationID: op.ID, CreatedBy: who.UserID, CreatedAt: now}
 		if id != 0 {
-			if err := s.d.DB.Conn(ctx).Where("id = ? AND operation_id = ?", id, op.ID).Take(&row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-				return core.NotFound("Potential victim not found")
+			if err := s.d.DB.Conn(ctx).Where("id = ? AND operation_id = ?", id, op.ID).Take(row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+				return core.NotFound(k.notFound)
 			} else if err != nil {
 				return core.DBError(err)
 			}
+			if do.loaded != nil {
+				if err := do.loaded(ctx); err != nil {
+					return err
+				}
+			}
 		}
 		in.normalise()
+		pin := in.personInput()
 		var p core.Problems
 		in.CheckOn(&p, s.today())
-		if err := s.referenceTaken(ctx, &p, "victims", op.ID, id, in.Reference, "potential victim"); err != nil {
+		if err := s.referenceTaken(ctx, &p, k.table, op.ID, id, pin.Reference, k.label); err != nil {
 			return err
 		}
 		if err := p.Err(); err != nil {
 			return err
 		}
-		row.Reference, row.AgeBand, row.Child, row.Sex, row.Nationality = in.Reference, in.AgeBand, in.AgeBand.Child(), in.Sex, in.Nationality
-		row.NRMReferredOn, row.FirstResponder, row.RGDecidedOn, row.RGOutcome = in.NRMReferredOn, in.FirstResponder, in.RGDecidedOn, in.RGOutcome
-		row.CGDecidedOn, row.CGOutcome, row.DutyToNotify, row.Safeguarding, row.SupportAccepted = in.CGDecidedOn, in.CGOutcome, in.DutyToNotify, in.Safeguarding, in.SupportAccepted
-		row.UpdatedAt = now
-		action := "operation.victim_add"
+		r.Reference, r.AgeBand, r.Child, r.Sex, r.Nationality, r.UpdatedAt = pin.Reference, pin.AgeBand, pin.AgeBand.Child(), pin.Sex, pin.Nationality, now
+		do.fill()
+		action := "operation." + k.name + "_add"
 		if id == 0 {
-			err = s.d.DB.Conn(ctx).Create(&row).Error
+			err = s.d.DB.Conn(ctx).Create(row).Error
 		} else {
-			action = "operation.victim_update"
-			err = s.d.DB.Conn(ctx).Select("*").Omit("id", "operation_id", "case_id", "created_by", "created_at").Updates(&row).Error
+			action = "operation." + k.name + "_update"
+			err = s.d.DB.Conn(ctx).Select("*").Omit("id", "operation_id", "case_id", "created_by", "created_at").Updates(row).Error
 		}
 		if err != nil {
 			return core.DBError(err)
 		}
-		if err := s.writeTypes(ctx, "victim_exploitation", "victim_id", row.ID, in.Exploitation); err != nil {
+		if err := s.writeTypes(ctx, k.name+"_exploitation", k.name+"_id", r.ID, pin.Exploitation); err != nil {
 			return err
+		}
+		details := map[string]string{k.name: core.IDString(r.ID)}
+		if do.written != nil {
+			more, err := do.written(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			maps.Copy(details, more)
 		}
 		if err := s.touch(ctx, op.ID); err != nil {
 			return err
 		}
-		vs, err := s.victims(ctx, "id = ?", row.ID)
-		if err != nil {
+		if out, err = k.one(ctx, s, op.ID, r.ID); err != nil {
 			return err
 		}
-		out = vs[0]
 		return s.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"victim": core.IDString(row.ID)}})
+			Details: details})
 	})
 	return out, err
+}
+
+// AddVictim records a potential victim of an operation. The people named on it and the owning
+// organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID (every problem
+// at once).
+func (s *Service) AddVictim(ctx context.Context, who core.Actor, opID int64, in VictimInput) (VictimView, error) {
+	return s.UpdateVictim(ctx, who, opID, 0, in)
+}
+
+// UpdateVictim changes a potential victim (victimID 0 records a new one). Who may call it and
+// errors: as AddVictim.
+func (s *Service) UpdateVictim(ctx context.Context, who core.Actor, opID, victimID int64, in VictimInput) (VictimView, error) {
+	var row victim
+	return saveRecord(ctx, s, who, opID, victimID, victimKind, &in, &row, recordSave{fill: func() {
+		row.NRMReferredOn, row.FirstResponder, row.RGDecidedOn, row.RGOutcome = in.NRMReferredOn, in.FirstResponder, in.RGDecidedOn, in.RGOutcome
+		row.CGDecidedOn, row.CGOutcome, row.DutyToNotify, row.Safeguarding, row.SupportAccepted = in.CGDecidedOn, in.CGOutcome, in.DutyToNotify, in.Safeguarding, in.SupportAccepted
+	}})
 }
 
 // AddSuspect records a suspect of an operation with their charges. The people named on it and
 // the owning organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID
 // (every problem at once).
 func (s *Service) AddSuspect(ctx context.Context, who core.Actor, opID int64, in SuspectInput) (SuspectView, error) {
-	return s.saveSuspect(ctx, who, opID, 0, in)
+	return s.UpdateSuspect(ctx, who, opID, 0, in)
 }
 
-// UpdateSuspect changes a suspect. in.Charges, when not nil, are the suspect's charges in the
-// order they were recorded: the first len(existing) change the existing charges in place, more
-// are added, fewer remove the last. Nil keeps the charges as they are. Who may call it and
-// errors: as AddSuspect.
-func (s *Service) UpdateSuspect(ctx context.Context, who core.Actor, opID, suspectID int64, in SuspectInput) (SuspectView, error) {
-	return s.saveSuspect(ctx, who, opID, suspectID, in)
-}
-
-func (s *Service) saveSuspect(ctx context.Context, who core.Actor, opID, id int64, in SuspectInput) (SuspectView, error) {
-	var out SuspectView
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		op, _, err := s.load(ctx, who, opID, policies.ActUpdate, true)
-		if err != nil {
-			return err
-		}
-		now := s.d.Now()
-		row := suspect{OperationID: op.ID, CreatedBy: who.UserID, CreatedAt: now}
-		var existing []charge
-		if id != 0 {
-			if err := s.d.DB.Conn(ctx).Where("id = ? AND operation_id = ?", id, op.ID).Take(&row).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-				return core.NotFound("Suspect not found")
-			} else if err != nil {
-				return core.DBError(err)
-			}
+// UpdateSuspect changes a suspect (id 0 records a new one). in.Charges, when not nil, are the
+// suspect's charges in the order they were recorded: the first len(existing) change the
+// existing charges in place, more are added, fewer remove the last. Nil keeps the charges as
+// they are. Who may call it and errors: as AddSuspect.
+func (s *Service) UpdateSuspect(ctx context.Context, who core.Actor, opID, id int64, in SuspectInput) (SuspectView, error) {
+	var row suspect
+	var existing []charge
+	return saveRecord(ctx, s, who, opID, id, suspectKind, &in, &row, recordSave{
+		loaded: func(ctx context.Context) error {
 			if err := s.d.DB.Conn(ctx).Where("suspect_id = ?", id).Order("id").Find(&existing).Error; err != nil {
 				return core.DBError(err)
 			}
@@ -265,47 +315,16 @@ func (s *Service) saveSuspect(ctx context.Context, who core.Actor, opID, id int6
 					in.Charges = append(in.Charges, ChargeInput{Offence: c.Offence, ChargedOn: c.ChargedOn, Outcome: c.Outcome, OutcomeOn: c.OutcomeOn})
 				}
 			}
-		}
-		in.normalise()
-		var p core.Problems
-		in.CheckOn(&p, s.today())
-		if err := s.referenceTaken(ctx, &p, "suspects", op.ID, id, in.Reference, "suspect"); err != nil {
-			return err
-		}
-		if err := p.Err(); err != nil {
-			return err
-		}
-		row.Reference, row.AgeBand, row.Child, row.Sex, row.Nationality = in.Reference, in.AgeBand, in.AgeBand.Child(), in.Sex, in.Nationality
-		row.Role, row.ArrestedOn, row.S45Raised, row.SentenceMonths = in.Role, in.ArrestedOn, in.S45Raised, in.SentenceMonths
-		row.STPO, row.ReparationOrder, row.ConfiscationPounds, row.UpdatedAt = in.STPO, in.ReparationOrder, in.ConfiscationPounds, now
-		action := "operation.suspect_add"
-		if id == 0 {
-			err = s.d.DB.Conn(ctx).Create(&row).Error
-		} else {
-			action = "operation.suspect_update"
-			err = s.d.DB.Conn(ctx).Select("*").Omit("id", "operation_id", "case_id", "created_by", "created_at").Updates(&row).Error
-		}
-		if err != nil {
-			return core.DBError(err)
-		}
-		if err := s.writeTypes(ctx, "suspect_exploitation", "suspect_id", row.ID, in.Exploitation); err != nil {
-			return err
-		}
-		if err := s.syncCharges(ctx, who, row.ID, existing, in.Charges); err != nil {
-			return err
-		}
-		if err := s.touch(ctx, op.ID); err != nil {
-			return err
-		}
-		ss, err := s.suspects(ctx, "id = ?", row.ID)
-		if err != nil {
-			return err
-		}
-		out = ss[0]
-		return s.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"suspect": core.IDString(row.ID), "charges": strconv.Itoa(len(in.Charges))}})
+			return nil
+		},
+		fill: func() {
+			row.Role, row.ArrestedOn, row.S45Raised, row.SentenceMonths = in.Role, in.ArrestedOn, in.S45Raised, in.SentenceMonths
+			row.STPO, row.ReparationOrder, row.ConfiscationPounds = in.STPO, in.ReparationOrder, in.ConfiscationPounds
+		},
+		written: func(ctx context.Context, id int64) (map[string]string, error) {
+			return map[string]string{"charges": strconv.Itoa(len(in.Charges))}, s.syncCharges(ctx, who, id, existing, in.Charges)
+		},
 	})
-	return out, err
 }
 
 // syncCharges makes a suspect's charges want, by position.
@@ -365,18 +384,15 @@ func (s *Service) changeCharge(ctx context.Context, who core.Actor, opID, suspec
 		if _, _, err := s.load(ctx, who, opID, policies.ActUpdate, true); err != nil {
 			return err
 		}
-		ss, err := s.suspects(ctx, "id = ? AND operation_id = ?", suspectID, opID)
+		sv, err := suspectKind.one(ctx, s, opID, suspectID)
 		if err != nil {
 			return err
 		}
-		if len(ss) == 0 {
-			return core.NotFound("Suspect not found")
-		}
-		full := ss[0].Input()
+		full := sv.Input()
 		i := len(full.Charges)
 		if chargeID != 0 {
 			i = -1
-			for j, c := range ss[0].Charges {
+			for j, c := range sv.Charges {
 				if c.ID == chargeID {
 					i = j
 				}
@@ -388,7 +404,7 @@ func (s *Service) changeCharge(ctx context.Context, who core.Actor, opID, suspec
 		} else {
 			full.Charges = append(full.Charges, in)
 		}
-		v, err := s.saveSuspect(ctx, who, opID, suspectID, full)
+		v, err := s.UpdateSuspect(ctx, who, opID, suspectID, full)
 		out = v
 		return oneCharge(err, i)
 	})
@@ -415,35 +431,20 @@ func oneCharge(err error, i int) error {
 // Victim returns one potential victim of an operation (an audited read). The people named on
 // it and the owning organisation's supervisors may call it. Errors: ENOTFOUND.
 func (s *Service) Victim(ctx context.Context, who core.Actor, opID, victimID int64) (VictimView, error) {
-	var out VictimView
-	err := s.readPart(ctx, who, opID, "victim "+core.IDString(victimID), func(ctx context.Context, op *Operation) error {
-		vs, err := s.victims(ctx, "id = ? AND operation_id = ?", victimID, op.ID)
-		if err != nil {
-			return err
-		}
-		if len(vs) == 0 {
-			return core.NotFound("Potential victim not found")
-		}
-		out = vs[0]
-		return nil
-	})
-	return out, err
+	return readRecord(ctx, s, who, opID, victimID, victimKind)
 }
 
 // Suspect returns one suspect of an operation with their charges (an audited read). Who may
 // call it and errors: as Victim.
 func (s *Service) Suspect(ctx context.Context, who core.Actor, opID, suspectID int64) (SuspectView, error) {
-	var out SuspectView
-	err := s.readPart(ctx, who, opID, "suspect "+core.IDString(suspectID), func(ctx context.Context, op *Operation) error {
-		ss, err := s.suspects(ctx, "id = ? AND operation_id = ?", suspectID, op.ID)
-		if err != nil {
-			return err
-		}
-		if len(ss) == 0 {
-			return core.NotFound("Suspect not found")
-		}
-		out = ss[0]
-		return nil
+	return readRecord(ctx, s, who, opID, suspectID, suspectKind)
+}
+
+func readRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id int64, k recordKind[V]) (V, error) {
+	var out V
+	err := s.readPart(ctx, who, opID, k.name+" "+core.IDString(id), func(ctx context.Context, op *Operation) (err error) {
+		out, err = k.one(ctx, s, op.ID, id)
+		return err
 	})
 	return out, err
 }
@@ -455,38 +456,42 @@ func nationalityName(code string) string {
 	return "Not known"
 }
 
+// readRows reads the rows of kind (KindVictim or KindSuspect) matching where, by reference,
+// with their exploitation types by id.
+func readRows[R any, P interface {
+	*R
+	recordRow
+}](ctx context.Context, s *Service, kind string, where string, args ...any) ([]R, map[int64][]terms.Exploitation, error) {
+	var rows []R
+	if err := s.d.DB.Conn(ctx).Where(where, args...).Order("reference, id").Find(&rows).Error; err != nil {
+		return nil, nil, core.DBError(err)
+	}
+	types, err := s.types(ctx, kind+"_exploitation", kind+"_id", core.IDsOf(rows, func(r R) int64 { return P(&r).base().ID }))
+	return rows, types, err
+}
+
 // victims reads the potential victims matching where, by reference.
 func (s *Service) victims(ctx context.Context, where string, args ...any) ([]VictimView, error) {
-	var rows []victim
-	if err := s.d.DB.Conn(ctx).Where(where, args...).Order("reference, id").Find(&rows).Error; err != nil {
-		return nil, core.DBError(err)
-	}
-	types, err := s.types(ctx, "victim_exploitation", "victim_id", core.IDsOf(rows, func(r victim) int64 { return r.ID }))
+	rows, types, err := readRows[victim](ctx, s, KindVictim, where, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]VictimView, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, VictimView{ID: r.ID, OperationID: r.OperationID, Reference: r.Reference, AgeBand: r.AgeBand, AgeBandLabel: r.AgeBand.Label(),
-			Child: r.Child, Sex: r.Sex, SexLabel: r.Sex.Label(), Nationality: r.Nationality, NationalityName: nationalityName(r.Nationality),
-			Exploitation: orderTypes(types[r.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
+		out = append(out, VictimView{PersonView: r.Person.view(types[r.Person.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
 			RGOutcome: r.RGOutcome, CGDecidedOn: r.CGDecidedOn, CGOutcome: r.CGOutcome, DutyToNotify: r.DutyToNotify, Safeguarding: r.Safeguarding,
-			SupportAccepted: r.SupportAccepted, CaseID: r.CaseID, UpdatedAt: r.UpdatedAt})
+			SupportAccepted: r.SupportAccepted, CaseID: r.Person.CaseID, UpdatedAt: r.Person.UpdatedAt})
 	}
 	return out, nil
 }
 
 // suspects reads the suspects matching where, by reference, with their charges.
 func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]SuspectView, error) {
-	var rows []suspect
-	if err := s.d.DB.Conn(ctx).Where(where, args...).Order("reference, id").Find(&rows).Error; err != nil {
-		return nil, core.DBError(err)
-	}
-	ids := core.IDsOf(rows, func(r suspect) int64 { return r.ID })
-	types, err := s.types(ctx, "suspect_exploitation", "suspect_id", ids)
+	rows, types, err := readRows[suspect](ctx, s, KindSuspect, where, args...)
 	if err != nil {
 		return nil, err
 	}
+	ids := core.IDsOf(rows, func(r suspect) int64 { return r.Person.ID })
 	charges := map[int64][]ChargeView{}
 	if len(ids) > 0 {
 		var cs []charge
@@ -500,15 +505,13 @@ func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]Su
 	}
 	out := make([]SuspectView, 0, len(rows))
 	for _, r := range rows {
-		cs := charges[r.ID]
+		cs := charges[r.Person.ID]
 		if cs == nil {
 			cs = []ChargeView{}
 		}
-		out = append(out, SuspectView{ID: r.ID, OperationID: r.OperationID, Reference: r.Reference, AgeBand: r.AgeBand, AgeBandLabel: r.AgeBand.Label(),
-			Child: r.Child, Sex: r.Sex, SexLabel: r.Sex.Label(), Nationality: r.Nationality, NationalityName: nationalityName(r.Nationality),
-			Exploitation: orderTypes(types[r.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
+		out = append(out, SuspectView{PersonView: r.Person.view(types[r.Person.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
 			SentenceMonths: r.SentenceMonths, STPO: r.STPO, ReparationOrder: r.ReparationOrder, ConfiscationPounds: r.ConfiscationPounds,
-			CaseID: r.CaseID, Charges: cs, UpdatedAt: r.UpdatedAt})
+			CaseID: r.Person.CaseID, Charges: cs, UpdatedAt: r.Person.UpdatedAt})
 	}
 	return out, nil
 }

@@ -79,13 +79,6 @@ func Title(name string) string {
 	return "Operation " + name
 }
 
-type opType struct {
-	OperationID int64
-	Type        terms.Exploitation
-}
-
-func (opType) TableName() string { return "operation_exploitation" }
-
 type opPartner struct {
 	OperationID    int64
 	OrganisationID int64
@@ -293,29 +286,14 @@ func (s *Service) checkOperation(ctx context.Context, org, id int64, in *Operati
 
 // writeSets replaces an operation's exploitation types and partners.
 func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploitation, partners []int64) error {
-	db := s.d.DB.Conn(ctx)
-	if err := db.Where("operation_id = ?", id).Delete(&opType{}).Error; err != nil {
-		return core.DBError(err)
+	if err := s.writeTypes(ctx, "operation_exploitation", "operation_id", id, types); err != nil {
+		return err
 	}
-	if err := db.Where("operation_id = ?", id).Delete(&opPartner{}).Error; err != nil {
-		return core.DBError(err)
-	}
-	seen := map[terms.Exploitation]bool{}
-	for _, t := range types {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		if err := db.Create(&opType{OperationID: id, Type: t}).Error; err != nil {
-			return core.DBError(err)
-		}
-	}
+	rows := make([]opPartner, 0, len(partners))
 	for _, o := range partners {
-		if err := db.Create(&opPartner{OperationID: id, OrganisationID: o}).Error; err != nil {
-			return core.DBError(err)
-		}
+		rows = append(rows, opPartner{OperationID: id, OrganisationID: o})
 	}
-	return nil
+	return core.ReplaceRows(ctx, s.d.DB, "operation_id", id, rows)
 }
 
 // Create records an operation of the actor's organisation; the actor is named on it.
@@ -449,9 +427,8 @@ type Filter struct {
 	Query  string         // part of the name or reference
 }
 
-// Summary is one row of a list of operations.
-type Summary struct {
-	ID           int64        `json:"id"`
+// Heading is what a list of operations and a case file show of an operation.
+type Heading struct {
 	Reference    string       `json:"reference"`
 	Name         string       `json:"name"`
 	Title        string       `json:"title"`
@@ -460,7 +437,16 @@ type Summary struct {
 	StatusLabel  string       `json:"status_label"`
 	StartedOn    time.Time    `json:"started_on"`
 	EndedOn      *time.Time   `json:"ended_on,omitempty"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+// label fills the title and status label from the name and status.
+func (h *Heading) label() { h.Title, h.StatusLabel = Title(h.Name), h.Status.Label() }
+
+// Summary is one row of a list of operations.
+type Summary struct {
+	ID int64 `json:"id"`
+	Heading
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Page is one page of operations, most recently changed first, with the cursor of the next
@@ -516,8 +502,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f Filter, after stri
 		return core.EncodeCursor(r.UpdatedAt.UTC().Format(time.RFC3339Nano), r.ID)
 	})
 	for i := range rows {
-		rows[i].Title = Title(rows[i].Name)
-		rows[i].StatusLabel = rows[i].Status.Label()
+		rows[i].label()
 	}
 	page.Operations = append(page.Operations, rows...)
 	return page, nil

@@ -60,8 +60,8 @@ type LinkedCase struct {
 	LinkedAt time.Time `json:"linked_at"`
 }
 
-// VictimView is a potential victim as pages and the API show them.
-type VictimView struct {
+// PersonView is what potential victims and suspects show alike.
+type PersonView struct {
 	ID              int64                `json:"id"`
 	OperationID     int64                `json:"operation_id"`
 	Reference       string               `json:"reference"`
@@ -73,6 +73,15 @@ type VictimView struct {
 	Nationality     string               `json:"nationality"`
 	NationalityName string               `json:"nationality_name"`
 	Exploitation    []terms.Exploitation `json:"exploitation"`
+}
+
+func (v PersonView) input() PersonInput {
+	return PersonInput{Reference: v.Reference, AgeBand: v.AgeBand, Sex: v.Sex, Nationality: v.Nationality, Exploitation: v.Exploitation}
+}
+
+// VictimView is a potential victim as pages and the API show them.
+type VictimView struct {
+	PersonView
 	NRMReferredOn   *time.Time           `json:"nrm_referred_on,omitempty"`
 	FirstResponder  terms.FirstResponder `json:"first_responder"`
 	RGDecidedOn     *time.Time           `json:"rg_decided_on,omitempty"`
@@ -88,7 +97,7 @@ type VictimView struct {
 
 // Input is the victim as a form to change them starts from.
 func (v VictimView) Input() VictimInput {
-	return VictimInput{PersonInput: PersonInput{Reference: v.Reference, AgeBand: v.AgeBand, Sex: v.Sex, Nationality: v.Nationality, Exploitation: v.Exploitation},
+	return VictimInput{PersonInput: v.PersonView.input(),
 		NRMReferredOn: v.NRMReferredOn, FirstResponder: v.FirstResponder, RGDecidedOn: v.RGDecidedOn, RGOutcome: v.RGOutcome,
 		CGDecidedOn: v.CGDecidedOn, CGOutcome: v.CGOutcome, DutyToNotify: v.DutyToNotify, Safeguarding: v.Safeguarding, SupportAccepted: v.SupportAccepted}
 }
@@ -111,33 +120,23 @@ func decisionLabel(d terms.Decision) string {
 
 // SuspectView is a suspect as pages and the API show them, with their charges.
 type SuspectView struct {
-	ID                 int64                `json:"id"`
-	OperationID        int64                `json:"operation_id"`
-	Reference          string               `json:"reference"`
-	AgeBand            terms.AgeBand        `json:"age_band"`
-	AgeBandLabel       string               `json:"age_band_label"`
-	Child              bool                 `json:"child"`
-	Sex                terms.Sex            `json:"sex"`
-	SexLabel           string               `json:"sex_label"`
-	Nationality        string               `json:"nationality"`
-	NationalityName    string               `json:"nationality_name"`
-	Exploitation       []terms.Exploitation `json:"exploitation"`
-	Role               terms.SuspectRole    `json:"role"`
-	RoleLabel          string               `json:"role_label"`
-	ArrestedOn         *time.Time           `json:"arrested_on,omitempty"`
-	S45Raised          bool                 `json:"s45_raised"`
-	SentenceMonths     *int                 `json:"sentence_months,omitempty"`
-	STPO               bool                 `json:"stpo"`
-	ReparationOrder    bool                 `json:"reparation_order"`
-	ConfiscationPounds int64                `json:"confiscation_pounds"`
-	CaseID             *int64               `json:"case_id,omitempty"`
-	Charges            []ChargeView         `json:"charges"`
-	UpdatedAt          time.Time            `json:"updated_at"`
+	PersonView
+	Role               terms.SuspectRole `json:"role"`
+	RoleLabel          string            `json:"role_label"`
+	ArrestedOn         *time.Time        `json:"arrested_on,omitempty"`
+	S45Raised          bool              `json:"s45_raised"`
+	SentenceMonths     *int              `json:"sentence_months,omitempty"`
+	STPO               bool              `json:"stpo"`
+	ReparationOrder    bool              `json:"reparation_order"`
+	ConfiscationPounds int64             `json:"confiscation_pounds"`
+	CaseID             *int64            `json:"case_id,omitempty"`
+	Charges            []ChargeView      `json:"charges"`
+	UpdatedAt          time.Time         `json:"updated_at"`
 }
 
 // Input is the suspect, with their charges, as a form to change them starts from.
 func (v SuspectView) Input() SuspectInput {
-	in := SuspectInput{PersonInput: PersonInput{Reference: v.Reference, AgeBand: v.AgeBand, Sex: v.Sex, Nationality: v.Nationality, Exploitation: v.Exploitation},
+	in := SuspectInput{PersonInput: v.PersonView.input(),
 		Role: v.Role, ArrestedOn: v.ArrestedOn, S45Raised: v.S45Raised, SentenceMonths: v.SentenceMonths, STPO: v.STPO,
 		ReparationOrder: v.ReparationOrder, ConfiscationPounds: v.ConfiscationPounds, Charges: []ChargeInput{}}
 	for _, c := range v.Charges {

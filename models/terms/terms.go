@@ -15,21 +15,13 @@ const (
 	StatusClosed    Status = "closed"
 )
 
+var statuses = Vocabulary[Status]{{StatusLive, "Live"}, {StatusSuspended, "Suspended"}, {StatusClosed, "Closed"}}
+
 // Statuses lists the statuses in the order pages offer them.
-func Statuses() []Status { return []Status{StatusLive, StatusSuspended, StatusClosed} }
+func Statuses() []Status { return statuses.Values() }
 
 // Label is the status as pages show it.
-func (s Status) Label() string {
-	switch s {
-	case StatusLive:
-		return "Live"
-	case StatusSuspended:
-		return "Suspended"
-	case StatusClosed:
-		return "Closed"
-	}
-	return string(s)
-}
+func (s Status) Label() string { return statuses.Label(s, string(s)) }
 
 // Exploitation is a type of exploitation (DOMAIN.md §G). An operation, a victim or a suspect may
 // have several.
@@ -45,29 +37,20 @@ const (
 	ExploitOrganHarvesting   Exploitation = "organ_harvesting"
 )
 
-// Exploitations lists the types in the order pages offer them.
-func Exploitations() []Exploitation {
-	return []Exploitation{ExploitLabour, ExploitSexual, ExploitCountyLines, ExploitForcedCriminality, ExploitDomesticServitude, ExploitOrganHarvesting}
+var exploitations = Vocabulary[Exploitation]{
+	{ExploitLabour, "Labour exploitation"},
+	{ExploitSexual, "Sexual exploitation"},
+	{ExploitCountyLines, "Criminal exploitation: county lines"},
+	{ExploitForcedCriminality, "Criminal exploitation: forced criminality"},
+	{ExploitDomesticServitude, "Domestic servitude"},
+	{ExploitOrganHarvesting, "Organ harvesting"},
 }
 
+// Exploitations lists the types in the order pages offer them.
+func Exploitations() []Exploitation { return exploitations.Values() }
+
 // Label is the type as pages show it.
-func (e Exploitation) Label() string {
-	switch e {
-	case ExploitLabour:
-		return "Labour exploitation"
-	case ExploitSexual:
-		return "Sexual exploitation"
-	case ExploitCountyLines:
-		return "Criminal exploitation: county lines"
-	case ExploitForcedCriminality:
-		return "Criminal exploitation: forced criminality"
-	case ExploitDomesticServitude:
-		return "Domestic servitude"
-	case ExploitOrganHarvesting:
-		return "Organ harvesting"
-	}
-	return string(e)
-}
+func (e Exploitation) Label() string { return exploitations.Label(e, string(e)) }
 
 // AgeBand is a person's age at the time of exploitation, in bands (no date of birth is held).
 type AgeBand string
@@ -85,24 +68,17 @@ const (
 	AgeNotKnown AgeBand = "not_known"
 )
 
+var ageBands = Vocabulary[AgeBand]{{AgeUnder12, "Under 12"}, {Age12to15, "12-15"}, {Age16to17, "16-17"}, {Age18to24, "18-24"},
+	{Age25to34, "25-34"}, {Age35to44, "35-44"}, {Age45to54, "45-54"}, {Age55Plus, "55+"}, {AgeNotKnown, "Not known"}}
+
 // AgeBands lists the bands in the order pages offer them.
-func AgeBands() []AgeBand {
-	return []AgeBand{AgeUnder12, Age12to15, Age16to17, Age18to24, Age25to34, Age35to44, Age45to54, Age55Plus, AgeNotKnown}
-}
+func AgeBands() []AgeBand { return ageBands.Values() }
 
 // Child reports whether the band is under 18.
 func (a AgeBand) Child() bool { return a == AgeUnder12 || a == Age12to15 || a == Age16to17 }
 
 // Label is the band as pages show it.
-func (a AgeBand) Label() string {
-	if a == AgeNotKnown {
-		return "Not known"
-	}
-	if a == AgeUnder12 {
-		return "Under 12"
-	}
-	return string(a)
-}
+func (a AgeBand) Label() string { return ageBands.Label(a, string(a)) }
 
 // Sex as recorded by the force.
 type Sex string
@@ -114,19 +90,13 @@ const (
 	SexNotKnown Sex = "not_known"
 )
 
+var sexes = Vocabulary[Sex]{{SexFemale, "Female"}, {SexMale, "Male"}, {SexNotKnown, "Not known"}}
+
 // Sexes lists the values in the order pages offer them.
-func Sexes() []Sex { return []Sex{SexFemale, SexMale, SexNotKnown} }
+func Sexes() []Sex { return sexes.Values() }
 
 // Label is the value as pages show it.
-func (s Sex) Label() string {
-	switch s {
-	case SexFemale:
-		return "Female"
-	case SexMale:
-		return "Male"
-	}
-	return "Not known"
-}
+func (s Sex) Label() string { return sexes.Label(s, "Not known") }
 
 // Decision is the outcome of a reasonable grounds or conclusive grounds decision; "" while none
 // has been made.
@@ -155,33 +125,22 @@ const (
 	FRNGO            FirstResponder = "ngo"
 )
 
-// FirstResponders lists them in the order pages offer them.
-func FirstResponders() []FirstResponder {
-	return []FirstResponder{FRPolice, FRLocalAuthority, FRUKVI, FRBorderForce, FRImmigration, FRNCA, FRGLAA, FRNGO}
+var firstResponders = Vocabulary[FirstResponder]{
+	{FRPolice, "Police"},
+	{FRLocalAuthority, "Local authority"},
+	{FRUKVI, "UK Visas and Immigration"},
+	{FRBorderForce, "Border Force"},
+	{FRImmigration, "Immigration Enforcement"},
+	{FRNCA, "National Crime Agency"},
+	{FRGLAA, "Gangmasters and Labour Abuse Authority"},
+	{FRNGO, "Non-governmental organisation (for example the Salvation Army, Barnardo's)"},
 }
 
+// FirstResponders lists them in the order pages offer them.
+func FirstResponders() []FirstResponder { return firstResponders.Values() }
+
 // Label is the first responder as pages show it.
-func (f FirstResponder) Label() string {
-	switch f {
-	case FRPolice:
-		return "Police"
-	case FRLocalAuthority:
-		return "Local authority"
-	case FRUKVI:
-		return "UK Visas and Immigration"
-	case FRBorderForce:
-		return "Border Force"
-	case FRImmigration:
-		return "Immigration Enforcement"
-	case FRNCA:
-		return "National Crime Agency"
-	case FRGLAA:
-		return "Gangmasters and Labour Abuse Authority"
-	case FRNGO:
-		return "Non-governmental organisation (for example the Salvation Army, Barnardo's)"
-	}
-	return string(f)
-}
+func (f FirstResponder) Label() string { return firstResponders.Label(f, string(f)) }
 
 // SuspectRole is a suspect's role in the group.
 type SuspectRole string
@@ -197,29 +156,14 @@ const (
 	RoleNotKnown    SuspectRole = "not_known"
 )
 
+var suspectRoles = Vocabulary[SuspectRole]{{RoleOrganiser, "Organiser"}, {RoleRecruiter, "Recruiter"}, {RoleTransporter, "Transporter"},
+	{RoleController, "Controller"}, {RoleFinancier, "Financier"}, {RoleOther, "Other"}, {RoleNotKnown, "Not known"}}
+
 // SuspectRoles lists them in the order pages offer them.
-func SuspectRoles() []SuspectRole {
-	return []SuspectRole{RoleOrganiser, RoleRecruiter, RoleTransporter, RoleController, RoleFinancier, RoleOther, RoleNotKnown}
-}
+func SuspectRoles() []SuspectRole { return suspectRoles.Values() }
 
 // Label is the role as pages show it.
-func (r SuspectRole) Label() string {
-	switch r {
-	case RoleOrganiser:
-		return "Organiser"
-	case RoleRecruiter:
-		return "Recruiter"
-	case RoleTransporter:
-		return "Transporter"
-	case RoleController:
-		return "Controller"
-	case RoleFinancier:
-		return "Financier"
-	case RoleOther:
-		return "Other"
-	}
-	return "Not known"
-}
+func (r SuspectRole) Label() string { return suspectRoles.Label(r, "Not known") }
 
 // Offence is what a suspect is charged with: a Modern Slavery Act 2015 offence (DOMAIN.md §B1)
 // or an alternative charge.
@@ -233,23 +177,18 @@ const (
 	OffenceAlternative Offence = "alternative"
 )
 
+var offences = Vocabulary[Offence]{
+	{OffenceS1, "Slavery, servitude and forced or compulsory labour (Modern Slavery Act 2015 s1)"},
+	{OffenceS2, "Human trafficking (Modern Slavery Act 2015 s2)"},
+	{OffenceS4, "Offence committed with intent to commit s2 (Modern Slavery Act 2015 s4)"},
+	{OffenceAlternative, "Alternative charge (for example false imprisonment, controlling prostitution)"},
+}
+
 // Offences lists them in the order pages offer them.
-func Offences() []Offence { return []Offence{OffenceS1, OffenceS2, OffenceS4, OffenceAlternative} }
+func Offences() []Offence { return offences.Values() }
 
 // Label is the offence as pages show it.
-func (o Offence) Label() string {
-	switch o {
-	case OffenceS1:
-		return "Slavery, servitude and forced or compulsory labour (Modern Slavery Act 2015 s1)"
-	case OffenceS2:
-		return "Human trafficking (Modern Slavery Act 2015 s2)"
-	case OffenceS4:
-		return "Offence committed with intent to commit s2 (Modern Slavery Act 2015 s4)"
-	case OffenceAlternative:
-		return "Alternative charge (for example false imprisonment, controlling prostitution)"
-	}
-	return string(o)
-}
+func (o Offence) Label() string { return offences.Label(o, string(o)) }
 
 // Outcome is the outcome of one charge (DOMAIN.md §F1); "" while pending.
 type Outcome string
@@ -264,29 +203,25 @@ const (
 	OutcomeNoEvidenceOffered Outcome = "no_evidence_offered"
 )
 
-// Outcomes lists the decided outcomes in the order pages offer them.
-func Outcomes() []Outcome {
-	return []Outcome{OutcomeConvictedPlea, OutcomeConvictedTrial, OutcomeAcquitted, OutcomeDiscontinued, OutcomeNoEvidenceOffered}
+// outcomes are the decided outcomes; a pending one is not among them.
+var outcomes = Vocabulary[Outcome]{
+	{OutcomeConvictedPlea, "Convicted on a guilty plea"},
+	{OutcomeConvictedTrial, "Convicted after trial"},
+	{OutcomeAcquitted, "Acquitted"},
+	{OutcomeDiscontinued, "Discontinued"},
+	{OutcomeNoEvidenceOffered, "No evidence offered"},
 }
+
+// Outcomes lists the decided outcomes in the order pages offer them.
+func Outcomes() []Outcome { return outcomes.Values() }
 
 // Convicted reports whether the outcome is a conviction.
 func (o Outcome) Convicted() bool { return o == OutcomeConvictedPlea || o == OutcomeConvictedTrial }
 
 // Label is the outcome as pages show it.
 func (o Outcome) Label() string {
-	switch o {
-	case OutcomePending:
+	if o == OutcomePending {
 		return "Pending"
-	case OutcomeConvictedPlea:
-		return "Convicted on a guilty plea"
-	case OutcomeConvictedTrial:
-		return "Convicted after trial"
-	case OutcomeAcquitted:
-		return "Acquitted"
-	case OutcomeDiscontinued:
-		return "Discontinued"
-	case OutcomeNoEvidenceOffered:
-		return "No evidence offered"
 	}
-	return string(o)
+	return outcomes.Label(o, string(o))
 }

@@ -427,16 +427,6 @@ func (t *Service) issue(ctx context.Context, who core.Actor, e Enrolment, u core
 		Details: map[string]string{"number": cert.Number, "learner": core.IDString(u.ID), "course": c.Code}})
 }
 
-// certificateObject is the certificate as the policy sees it: the learner's own, in the
-// learner's organisation.
-func certificateObject(who core.Actor, c Certificate) policies.Object {
-	obj := policies.Object{Type: "certificate", Org: policies.OrgDomain(c.OrganisationID)}
-	if c.UserID == who.UserID {
-		obj.Rel |= policies.RelSelf
-	}
-	return obj
-}
-
 // GetCertificate returns a certificate the actor may see: their own, or (supervisors) one of
 // their organisation's people. Errors: ENOTFOUND.
 func (t *Service) GetCertificate(ctx context.Context, who core.Actor, id int64) (CertificateLine, error) {
@@ -448,7 +438,7 @@ func (t *Service) GetCertificate(ctx context.Context, who core.Actor, id int64) 
 	if err != nil {
 		return CertificateLine{}, core.DBError(err)
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, certificateObject(who, c), "Certificate"); err != nil {
+	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, core.PersonalObject("certificate", c.OrganisationID, c.UserID, who), "Certificate"); err != nil {
 		return CertificateLine{}, err
 	}
 	var newer int64

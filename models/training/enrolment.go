@@ -86,10 +86,7 @@ type EnrolmentView struct {
 // enrolmentObject is the enrolment as the policy sees it: the learner's own, in the learner's
 // organisation, on a session the actor teaches.
 func (t *Service) enrolmentObject(ctx context.Context, who core.Actor, e Enrolment) (policies.Object, error) {
-	obj := policies.Object{Type: "enrolment", Org: policies.OrgDomain(e.OrganisationID)}
-	if e.UserID == who.UserID {
-		obj.Rel |= policies.RelSelf
-	}
+	obj := core.PersonalObject("enrolment", e.OrganisationID, e.UserID, who)
 	teaches, err := t.teachesSession(ctx, who.UserID, e.CourseID, e.SessionID)
 	if err != nil {
 		return obj, err

@@ -129,10 +129,7 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 			seen[l.email] = true
 			if row.Outcome == "" {
 				row.Name = u.Name
-				learnerObj := policies.Object{Type: "enrolment", Org: policies.OrgDomain(u.OrganisationID)}
-				if u.ID == who.UserID {
-					learnerObj.Rel |= policies.RelSelf
-				}
+				learnerObj := core.PersonalObject("enrolment", u.OrganisationID, u.ID, who)
 				approved := t.d.Authz.Can(ctx, who.Subject(), policies.ActDecide, learnerObj) == nil
 				e, err := t.admit(ctx, who, u, t.rolesOf(u), &s, c, approved, themVoice)
 				switch {

@@ -264,15 +264,7 @@ func (t *Service) UploadMaterial(ctx context.Context, who core.Actor, courseID i
 
 func (t *Service) material(ctx context.Context, who core.Actor, courseID, materialID int64) (MaterialView, error) {
 	list, err := t.Materials(ctx, who, courseID)
-	if err != nil {
-		return MaterialView{}, err
-	}
-	for _, m := range list {
-		if m.ID == materialID {
-			return m, nil
-		}
-	}
-	return MaterialView{}, core.NotFound("Material not found")
+	return core.Find(list, err, func(m MaterialView) bool { return m.ID == materialID }, "Material not found")
 }
 
 // loadMaterial reads a material of a course the actor may see, with its policy object.

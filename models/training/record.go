@@ -37,14 +37,6 @@ type CertificateLine struct {
 	Booked  bool   `json:"rebooked"` // a new session of the course is booked or asked for
 }
 
-func recordObject(who core.Actor, u core.User) policies.Object {
-	obj := policies.Object{Type: "record", Org: policies.OrgDomain(u.OrganisationID)}
-	if u.ID == who.UserID {
-		obj.Rel |= policies.RelSelf
-	}
-	return obj
-}
-
 // GetLearningRecord returns a person's learning record: one's own, or (supervisors) that of
 // someone in their organisation, which is recorded. Errors: ENOTFOUND.
 func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID int64) (LearningRecord, error) {
@@ -57,7 +49,7 @@ func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID 
 	if err != nil {
 		return rec, core.DBError(err)
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, recordObject(who, u), "Learning record"); err != nil {
+	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, core.PersonalObject("record", u.OrganisationID, u.ID, who), "Learning record"); err != nil {
 		return rec, err
 	}
 	if err := t.expireDue(ctx, "user_id = ?", u.ID); err != nil {

@@ -492,29 +492,19 @@ func (t *Service) checkSessionTrainers(ctx context.Context, courseID int64, ids 
 }
 
 func (t *Service) writeDays(ctx context.Context, sessionID int64, days []DayInput) error {
-	db := t.d.DB.Conn(ctx)
-	if err := db.Where("session_id = ?", sessionID).Delete(&SessionDay{}).Error; err != nil {
-		return core.DBError(err)
-	}
+	rows := make([]SessionDay, 0, len(days))
 	for i, d := range days {
-		if err := db.Create(&SessionDay{SessionID: sessionID, DayNumber: i + 1, StartsAt: d.StartsAt, EndsAt: d.EndsAt}).Error; err != nil {
-			return core.DBError(err)
-		}
+		rows = append(rows, SessionDay{SessionID: sessionID, DayNumber: i + 1, StartsAt: d.StartsAt, EndsAt: d.EndsAt})
 	}
-	return nil
+	return core.ReplaceRows(ctx, t.d.DB, "session_id", sessionID, rows)
 }
 
 func (t *Service) writeSessionTrainers(ctx context.Context, sessionID int64, ids []int64) error {
-	db := t.d.DB.Conn(ctx)
-	if err := db.Where("session_id = ?", sessionID).Delete(&sessionTrainer{}).Error; err != nil {
-		return core.DBError(err)
-	}
+	rows := make([]sessionTrainer, 0, len(ids))
 	for _, u := range ids {
-		if err := db.Create(&sessionTrainer{SessionID: sessionID, UserID: u}).Error; err != nil {
-			return core.DBError(err)
-		}
+		rows = append(rows, sessionTrainer{SessionID: sessionID, UserID: u})
 	}
-	return nil
+	return core.ReplaceRows(ctx, t.d.DB, "session_id", sessionID, rows)
 }
 
 // UpdateSession changes a scheduled session. More places promote people from the waiting list

@@ -434,7 +434,6 @@ func (t *Service) codeFree(ctx context.Context, code string, except int64) error
 // setPrerequisites makes ids the prerequisites of course id: each a course the actor can see,
 // never the course itself nor one that needs it (directly or through others).
 func (t *Service) setPrerequisites(ctx context.Context, who core.Actor, id int64, ids []int64) error {
-	db := t.d.DB.Conn(ctx)
 	for _, p := range ids {
 		if p == id {
 			return core.Invalid("prerequisites", "A course cannot be its own prerequisite")
@@ -454,15 +453,11 @@ func (t *Service) setPrerequisites(ctx context.Context, who core.Actor, id int64
 			return core.Invalid("prerequisites", "A prerequisite cannot itself require this course")
 		}
 	}
-	if err := db.Where("course_id = ?", id).Delete(&coursePrerequisite{}).Error; err != nil {
-		return core.DBError(err)
-	}
+	rows := make([]coursePrerequisite, 0, len(ids))
 	for _, p := range ids {
-		if err := db.Create(&coursePrerequisite{CourseID: id, PrerequisiteID: p}).Error; err != nil {
-			return core.DBError(err)
-		}
+		rows = append(rows, coursePrerequisite{CourseID: id, PrerequisiteID: p})
 	}
-	return nil
+	return core.ReplaceRows(ctx, t.d.DB, "course_id", id, rows)
 }
 
 // needs reports whether course from requires course target, directly or transitively.
