@@ -20,6 +20,7 @@ var errOtherServerFailed = errors.New("the other server failed to start")
 // testEnv is one running pair of throwaway servers and the temporary
 // directory that holds all their files.
 type testEnv struct {
+	self     string // testenv's own absolute path, for tests that run `testenv postgres`
 	dir      string
 	postgres *postgresServer
 	minio    *minioServer
@@ -42,11 +43,15 @@ func startEnv(ctx context.Context, stderr io.Writer) (*testEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find testenv's own path: %w", err)
+	}
 	dir, err := makeTempDir(pgOwner != nil)
 	if err != nil {
 		return nil, err
 	}
-	env := &testEnv{dir: dir}
+	env := &testEnv{self: self, dir: dir}
 
 	// When one server fails, cancel the other's start: its resulting error
 	// is noise next to the real one, so it is dropped.
@@ -55,7 +60,7 @@ func startEnv(ctx context.Context, stderr io.Writer) (*testEnv, error) {
 	var wg sync.WaitGroup
 	var pgErr, minioErr error
 	wg.Go(func() {
-		env.postgres, pgErr = startPostgres(ctx, pgBin, pgOwner, filepath.Join(dir, "postgres"))
+		env.postgres, pgErr = startPostgres(ctx, pgBin, pgOwner, filepath.Join(dir, "postgres"), false)
 		if pgErr != nil {
 			cancel(errOtherServerFailed)
 		}
@@ -91,7 +96,7 @@ func startEnv(ctx context.Context, stderr io.Writer) (*testEnv, error) {
 
 // vars returns the KEY=value pairs that tell tests where the servers are.
 func (e *testEnv) vars() []string {
-	return append(append(e.postgres.vars(), e.minio.vars()...), e.s3b.vars()...)
+	return append(append(append(e.postgres.vars(), e.minio.vars()...), e.s3b.vars()...), "MSPHUB_TESTENV="+e.self)
 }
 
 // stop stops MinIO, then PostgreSQL, then any process left over that

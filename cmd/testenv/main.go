@@ -11,6 +11,9 @@
 // `testenv up` does the same for a human at a terminal: it prints the
 // variables as `export` lines and keeps the servers running until Ctrl-C.
 //
+// `testenv postgres DIR` runs one PostgreSQL cluster of a test's own, which
+// the test may stop and start again on the same data.
+//
 // testenv installs nothing; .ci/deps.sh does that. It is Linux-only because
 // it relies on Linux process controls (parent-death signals, subreapers).
 package main
@@ -35,6 +38,14 @@ const usage = `Usage:
   testenv up
       Start both, print "export ..." lines for running tests by hand, and keep
       them running until Ctrl-C (or SIGTERM), then stop and clean up.
+  testenv postgres DIR
+      Run a PostgreSQL cluster kept in DIR in the foreground, for a test that
+      stops and starts its database: print its URL (as MSPHUB_TEST_POSTGRES_URL
+      below) once it accepts connections, and shut it down fast on SIGINT or
+      SIGTERM. The first start creates DIR (whose parent the postgres user must
+      be able to enter when testenv runs as root) and the cluster on a free
+      port; a later start reuses the data, port and password. If the server
+      dies on its own, testenv kills what is left of it and exits with 1.
   testenv help
       Print this help.
 
@@ -50,6 +61,7 @@ Variables given to CMD (and printed by "up"):
                              testenv itself, objects in memory, signatures not checked)
   MSPHUB_TEST_S3B_ACCESS_KEY, MSPHUB_TEST_S3B_SECRET_KEY  its credentials
   MSPHUB_TEST_S3B_SERVER     which implementation it is
+  MSPHUB_TESTENV             testenv's own absolute path (for "testenv postgres")
 
 Configuration:
   MSPHUB_PG_BIN     PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)
@@ -135,6 +147,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		return up(ctx, stdout, stderr)
+	case "postgres":
+		if len(args) != 2 {
+			fmt.Fprint(stderr, "testenv postgres: takes one directory\n\n"+usage)
+			return errUsage
+		}
+		return ownPostgres(ctx, args[1], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "testenv: unknown command %q\n\n%s", args[0], usage)
 		return errUsage

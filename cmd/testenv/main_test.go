@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -54,7 +55,7 @@ func probe() int {
 	for _, name := range []string{
 		"MSPHUB_TEST_POSTGRES_URL", "MSPHUB_TEST_POSTGRES_BIN", "MSPHUB_TEST_S3_ENDPOINT",
 		"MSPHUB_TEST_S3_ACCESS_KEY", "MSPHUB_TEST_S3_SECRET_KEY", "MSPHUB_TEST_MINIO_BIN",
-		"MSPHUB_TEST_S3B_ENDPOINT", "MSPHUB_TEST_S3B_ACCESS_KEY", "MSPHUB_TEST_S3B_SECRET_KEY", "MSPHUB_TEST_S3B_SERVER",
+		"MSPHUB_TEST_S3B_ENDPOINT", "MSPHUB_TEST_S3B_ACCESS_KEY", "MSPHUB_TEST_S3B_SECRET_KEY", "MSPHUB_TEST_S3B_SERVER", "MSPHUB_TESTENV",
 	} {
 		if os.Getenv(name) == "" {
 			return fail("%s is not set", name)
@@ -317,7 +318,7 @@ func TestUsage(t *testing.T) {
 	if !strings.Contains(out.String(), "MSPHUB_TEST_POSTGRES_URL") {
 		t.Errorf("usage does not list the variables:\n%s", out.String())
 	}
-	for _, args := range [][]string{nil, {"exec"}, {"exec", "--"}, {"up", "x"}, {"bogus"}} {
+	for _, args := range [][]string{nil, {"exec"}, {"exec", "--"}, {"up", "x"}, {"postgres"}, {"postgres", "a", "b"}, {"bogus"}} {
 		if err := run(context.Background(), args, &out, &errOut); !errors.Is(err, errUsage) {
 			t.Errorf("run(%q) = %v, want usage error", args, err)
 		}
@@ -461,4 +462,95 @@ func assertNoProcessMentions(t *testing.T, s string) {
 				bytes.ReplaceAll(data, []byte{0}, []byte{' '}))
 		}
 	}
+}
+
+// `testenv postgres DIR` keeps its cluster's data, port and password across a fast shutdown
+// (SIGTERM to testenv) and across its postmaster being SIGKILLed, a commit acknowledged before
+// the kill is there afterwards, and no process is left behind either way.
+func TestOwnPostgresRestartsOnItsData(t *testing.T) {
+	t.Parallel()
+	requireServers(t)
+	parent := t.TempDir()
+	for _, d := range []string{parent, filepath.Dir(parent)} { // as root, the postgres user must enter it
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(parent, "cluster")
+	bin, _ := findPostgresBin()
+	psql := func(url, sql string) string {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(bin, "psql"), url, "-XAtc", sql)
+		cmd.Env = childEnv("PG")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("psql %q: %v\n%s", sql, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	start := func() (*exec.Cmd, string) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "postgres", dir)
+		cmd.Env = append(os.Environ(), roleEnv+"=1")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil {
+			t.Fatalf("testenv postgres printed no URL: %v", err)
+		}
+		return cmd, strings.TrimSpace(line)
+	}
+	stopped := func(cmd *exec.Cmd, want int) {
+		t.Helper()
+		procs := descendants(t, cmd.Process.Pid)
+		if !hasProcessNamed(procs, "postgres") {
+			t.Errorf("no postgres process among testenv's descendants %v", procs)
+		}
+		_ = cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != want {
+			t.Errorf("testenv postgres exited with %d, want %d", code, want)
+		}
+		assertGone(t, procs)
+	}
+
+	cmd, url := start()
+	psql(url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (1)")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	stopped(cmd, 0)
+
+	cmd, again := start()
+	if again != url {
+		t.Errorf("started again at %s, first at %s", again, url)
+	}
+	psql(url, "INSERT INTO kept VALUES (2)")
+	pidFile, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postmaster, err := strconv.Atoi(strings.SplitN(string(pidFile), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(postmaster, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	stopped(cmd, 1)
+
+	cmd, _ = start()
+	if got := psql(url, "SELECT string_agg(n::text, ',' ORDER BY n) FROM kept"); got != "1,2" {
+		t.Errorf("rows after the restarts: %q, want 1,2", got)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	stopped(cmd, 0)
 }

@@ -31,6 +31,9 @@ type postgresServer struct {
 	bin      string
 	port     int
 	password string
+	// durable keeps every commit written out before it is acknowledged, so that one survives
+	// the server being killed (not the machine crashing: fsync stays off).
+	durable bool
 }
 
 // findPostgresBin returns MSPHUB_PG_BIN, or else the bin directory of the
@@ -104,13 +107,17 @@ func postgresOwner() (*syscall.Credential, error) {
 // SysProcAttr.Credential rather than runuser: runuser would sit between
 // testenv and the server and turn our SIGINT (fast shutdown) into SIGTERM
 // (smart shutdown, which waits for clients) followed by SIGKILL after 2 s.
-func startPostgres(ctx context.Context, bin string, owner *syscall.Credential, dir string) (*postgresServer, error) {
-	pg := &postgresServer{bin: bin, password: rand.Text()}
+func startPostgres(ctx context.Context, bin string, owner *syscall.Credential, dir string, durable bool) (*postgresServer, error) {
+	pg := &postgresServer{bin: bin, password: rand.Text(), durable: durable}
 	if err := pg.initCluster(ctx, owner, dir); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		err := pg.startServer(ctx, owner, dir)
+		port, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		err = pg.startServer(ctx, owner, dir, port)
 		if err == nil {
 			return pg, nil
 		}
@@ -155,16 +162,16 @@ func (pg *postgresServer) initCluster(ctx context.Context, owner *syscall.Creden
 	return nil
 }
 
-// startServer starts postgres on a fresh free port and waits until it
-// accepts connections. Settings trade durability for speed: the data is
-// thrown away anyway. It listens on TCP only: a Unix socket path is limited
+// startServer starts postgres on port and waits until it accepts
+// connections. Settings trade durability for speed, the data being thrown
+// away anyway, but for a durable server's commits. It listens on TCP only: a Unix socket path is limited
 // to 107 bytes, which a socket inside a deep TMPDIR (such as a Go test's
 // t.TempDir()) exceeds, and the default socket directory is shared with
 // the machine's own PostgreSQL; everything uses the TCP URL anyway.
-func (pg *postgresServer) startServer(ctx context.Context, owner *syscall.Credential, dir string) error {
-	port, err := freePort()
-	if err != nil {
-		return fmt.Errorf("PostgreSQL: %w", err)
+func (pg *postgresServer) startServer(ctx context.Context, owner *syscall.Credential, dir string, port int) error {
+	commit := "off"
+	if pg.durable {
+		commit = "on"
 	}
 	cmd := exec.Command(filepath.Join(pg.bin, "postgres"),
 		"-D", filepath.Join(dir, "data"),
@@ -172,7 +179,7 @@ func (pg *postgresServer) startServer(ctx context.Context, owner *syscall.Creden
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories=",
 		"-c", "fsync=off",
-		"-c", "synchronous_commit=off",
+		"-c", "synchronous_commit="+commit,
 		"-c", "full_page_writes=off",
 		"-c", "max_connections=300")
 	pg.configure(cmd, owner, dir)
@@ -220,8 +227,8 @@ func (pg *postgresServer) stop(stderr io.Writer) {
 	pg.proc.stop(syscall.SIGINT, false, 20*time.Second, stderr)
 }
 
-// vars describes the server to tests.
-func (pg *postgresServer) vars() []string {
+// url is where tests reach the server, as its superuser.
+func (pg *postgresServer) url() string {
 	u := url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(pgSuperuser, pg.password),
@@ -229,8 +236,13 @@ func (pg *postgresServer) vars() []string {
 		Path:     "/postgres",
 		RawQuery: "sslmode=disable",
 	}
+	return u.String()
+}
+
+// vars describes the server to tests.
+func (pg *postgresServer) vars() []string {
 	return []string{
-		"MSPHUB_TEST_POSTGRES_URL=" + u.String(),
+		"MSPHUB_TEST_POSTGRES_URL=" + pg.url(),
 		"MSPHUB_TEST_POSTGRES_BIN=" + pg.bin,
 	}
 }

@@ -571,7 +571,8 @@ func (r *checkedReader) Read(p []byte) (int, error) {
 // their check during a download or export: on its continuity record, in the audit log and in
 // the log for the operators.
 func (s *Service) integrityFailure(ctx context.Context, who core.Actor, v EvidenceView, during string, cause error) {
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := core.Detached(ctx)
+	defer cancel()
 	s.d.Log.ErrorContext(ctx, "evidence failed its integrity check", "evidence", v.ID, "case", v.CaseID, "during", during, "error", cause.Error())
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.custody(ctx, who, v.ID, v.CaseID, "integrity_failure", "The stored file failed its integrity check during "+during+": nothing altered was served"); err != nil {

@@ -391,7 +391,9 @@ func (a *Audit) Export(ctx context.Context, who Actor, f AuditFilter, w io.Write
 		outcome = OutcomeFailure
 	}
 	// A client that hangs up cancels ctx; the export still happened, in part, and is recorded.
-	recordErr := a.Record(context.WithoutCancel(ctx), &who, Event{
+	rctx, cancel := Detached(ctx)
+	defer cancel()
+	recordErr := a.Record(rctx, &who, Event{
 		Action: ActionAuditExport, ObjectType: "audit", Outcome: outcome, Details: details,
 	})
 	if exportErr != nil {

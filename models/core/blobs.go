@@ -163,7 +163,9 @@ func (p *PendingBlob) Record(ctx context.Context) (Blob, error) {
 // Discard deletes the stored bytes of a blob whose row did not commit. A failure is left to the
 // orphan sweep.
 func (p *PendingBlob) Discard(ctx context.Context) {
-	if err := p.d.Blobs.Delete(context.WithoutCancel(ctx), p.ObjectKey); err != nil {
+	ctx, cancel := Detached(ctx)
+	defer cancel()
+	if err := p.d.Blobs.Delete(ctx, p.ObjectKey); err != nil {
 		p.d.Log.Warn("could not remove the object of an upload that was not recorded; the orphan sweep will", "key", p.ObjectKey, "error", err)
 	}
 }

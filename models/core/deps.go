@@ -5,6 +5,7 @@
 package core
 
 import (
+	"context"
 	"crypto/x509"
 	"log/slog"
 	"time"
@@ -47,6 +48,17 @@ type Deps struct {
 	Log      *slog.Logger
 	Clock    func() time.Time
 	Config   Config
+}
+
+// detachedTimeout bounds the work Detached carries on after a request ends.
+const detachedTimeout = 5 * time.Second
+
+// Detached is ctx without its cancellation, for what must still happen when the request that
+// started it has ended (recording what was done, removing what was left behind), under a
+// deadline of its own: a database or store that does not answer must not hold it until the
+// fault clears.
+func Detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), detachedTimeout)
 }
 
 // Now is the clock every operation reads, in UTC and at the microsecond precision both

@@ -336,7 +336,9 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 	if werr != nil {
 		outcome = core.OutcomeFailure
 	}
-	if err := g.audit.Record(context.WithoutCancel(ctx), &who, core.Event{Action: "guidance.acknowledgements_export", ObjectType: "organisation",
+	rctx, cancel := core.Detached(ctx)
+	defer cancel()
+	if err := g.audit.Record(rctx, &who, core.Event{Action: "guidance.acknowledgements_export", ObjectType: "organisation",
 		ObjectID: core.IDString(who.OrgID), Outcome: outcome, Details: map[string]string{"rows": strconv.FormatInt(rows, 10)}}); err != nil {
 		return err
 	}
