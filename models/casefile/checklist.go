@@ -347,8 +347,8 @@ type ItemView struct {
 	ChecklistItem
 	Template    string        `json:"template"` // "T0 v1": the internal key, never shown
 	Code        string        `json:"code"`
-	Title       string        `json:"template_title"`
-	Version     int           `json:"template_version"`
+	Title       string        `json:"-"` // the template's title: pages name it by this
+	Version     int           `json:"-"`
 	Position    int           `json:"position"`
 	Text        string        `json:"text"`
 	Why         string        `json:"why"`
