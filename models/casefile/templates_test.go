@@ -30,8 +30,9 @@ func versionsOf(t *testing.T, f *caseFixture, id int64) map[string]int {
 }
 
 // A case opened before migration 16 keeps the version 1 templates it started with, and none of
-// the second review's items appear on it; a case opened after gets version 2. The old case
-// gaining an offence later gets that offence's template at its latest version.
+// the second review's items appear on it; a case opened after gets version 2, or the version
+// after one an administrator saved before the migration (T1 here). The old case gaining an
+// offence later gets that offence's template at its latest version.
 func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 	ctx := context.Background()
 	db, err := core.Open(ctx, modelstest.DBConfig(t))
@@ -39,23 +40,32 @@ func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	cfMust(t, db.MigrateTo(ctx, 15))
 	f := newCaseFixtureOn(t, db)
+	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
+	_, err = f.cases.NewTemplateVersion(ctx, admin, "T1", casefile.TemplateInput{Title: "s1 slavery (regional)", ChangeNote: "Regional review",
+		Items: []casefile.TemplateItemInput{{Text: "Victim account", Stage: casefile.StagePreCharge, Required: true}}})
+	cfMust(t, err)
 	in := casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Before", Offences: []casefile.Offence{casefile.OffenceS2},
 		SuspectMayBeVictim: true, OrdersSought: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
 	before, err := f.cases.Create(ctx, f.inv, in)
 	cfMust(t, err)
 	_, err = db.Migrate(ctx)
 	cfMust(t, err)
-	in.Operation = "Operation After"
+	in.Operation, in.Offences = "Operation After", []casefile.Offence{casefile.OffenceS1, casefile.OffenceS2}
 	after, err := f.cases.Create(ctx, f.inv, in)
 	cfMust(t, err)
 
 	if got, want := versionsOf(t, f, before.ID), map[string]int{"T0": 1, "T2": 1, "T4": 1, "T5": 1}; !maps.Equal(got, want) {
 		t.Errorf("the case opened before the migration has versions %v, want %v", got, want)
 	}
-	if got, want := versionsOf(t, f, after.ID), map[string]int{"T0": 2, "T2": 2, "T4": 2, "T5": 2}; !maps.Equal(got, want) {
+	if got, want := versionsOf(t, f, after.ID), map[string]int{"T0": 2, "T1": 3, "T2": 2, "T4": 2, "T5": 2}; !maps.Equal(got, want) {
 		t.Errorf("the case opened after the migration has versions %v, want %v", got, want)
 	}
-	items, err := f.cases.Checklist(ctx, f.inv, before.ID)
+	items, err := f.cases.Checklist(ctx, f.inv, after.ID)
+	cfMust(t, err)
+	if !slices.ContainsFunc(items, func(it casefile.ItemView) bool { return it.Code == "T1" && strings.Contains(it.Why, "s1(5)") }) {
+		t.Error("the T1 version after the administrator's lacks the second review's items")
+	}
+	items, err = f.cases.Checklist(ctx, f.inv, before.ID)
 	cfMust(t, err)
 	for _, it := range items {
 		if strings.Contains(it.Text, "ABE or video-recorded interview") || strings.Contains(it.Why, "Brecani") {
