@@ -872,6 +872,32 @@ func TestPagesNameChecklistsNotCodes(t *testing.T) {
 	}
 }
 
+// The API takes every offence the forms offer, and the retired one, as the OpenAPI document
+// lists them; the case gets the template of each offence that has one.
+func TestEveryOffenceThroughTheAPI(t *testing.T) {
+	w := newCFWorld(t)
+	inv := w.inv.Token(t, identity.ScopeReadWrite)
+	codes := []string{string(casefile.OffenceFraudMoneyLaundering)}
+	for _, o := range casefile.Offences() {
+		codes = append(codes, string(o))
+	}
+	list, _ := json.Marshal(codes)
+	var cv casefile.CaseView
+	apitest.Want(t, w.a.Bearer(t, inv, "POST", "/api/v1/casefiles", `{"urn":"45AB1234523","operation":"Op Heron","offences":`+string(list)+
+		`,"classification":"OFFICIAL","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`), "POST /api/v1/casefiles", http.StatusCreated, &cv)
+	var items struct{ Items []casefile.ItemView }
+	apitest.Want(t, w.a.Bearer(t, inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/items", cv.ID), ""), "GET items", http.StatusOK, &items)
+	var got []string
+	for _, it := range items.Items {
+		if !slices.Contains(got, it.Code) {
+			got = append(got, it.Code)
+		}
+	}
+	if want := []string{"T0", "T1", "T2", "T3", "T6", "T7", "T8", "T9", "T10", "T11", "T12"}; !slices.Equal(got, want) || len(cv.OffenceList) != len(codes) {
+		t.Errorf("checklists %v, want %v; offences %v", got, want, cv.OffenceList)
+	}
+}
+
 // A case opened with "fraud and money laundering", which forms no longer offer, keeps it: the
 // change form shows it ticked, and saving the form keeps it.
 func TestRetiredOffenceStaysOnTheForm(t *testing.T) {
