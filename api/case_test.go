@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,7 +141,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	w := newCFWorld(t)
 	id := w.openCase(t)
 	page := w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d", id)).Body.String()
-	for _, want := range []string{"Travel proof: tickets, passenger and border records, ANPR, vehicles", "Points-to-prove matrix mapped to evidence", "45AB1234523", "T0 v1, T2 v1"} {
+	for _, want := range []string{"Travel proof: tickets, passenger and border records, ANPR, vehicles", "Points-to-prove matrix mapped to evidence", "45AB1234523", "Core (all MSA cases), version 2; Human trafficking (MSA 2015 s2), version 2"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("case page lacks %q", want)
 		}
@@ -811,6 +812,114 @@ func TestOperationNameShownOnce(t *testing.T) {
 	}
 	if got, want := casefile.OperationTitle("operation lantern"), "operation lantern"; got != want {
 		t.Errorf("OperationTitle(operation lantern) = %q, want %q", got, want)
+	}
+}
+
+// Pages name checklists by their titles, never by their internal codes (T0, T2, ...): the
+// templates pages, the new-case and change forms, the case page, an item, the timeline and the
+// export's index. A conspiracy case also has the checklist of the offence agreed on.
+func TestPagesNameChecklistsNotCodes(t *testing.T) {
+	w := newCFWorld(t)
+	r := cfSubmit(t, w.inv, "/casefiles/new", url.Values{"urn": {"45AB1234523"}, "operation": {"Operation Wren"}, "offences": {"conspiracy", "msa_s2"},
+		"suspect_may_be_victim": {"yes"}, "orders_sought": {"yes"}, "classification": {"OFFICIAL"}, "supervisor_id": {strconv.FormatInt(w.sup.ID, 10)}}, http.StatusSeeOther)
+	m := cfLocationID.FindStringSubmatch(r.Header().Get("Location"))
+	if m == nil {
+		t.Fatalf("open a case: redirected to %q", r.Header().Get("Location"))
+	}
+	c := "/casefiles/" + m[1]
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	code := regexp.MustCompile(`\bT[0-9]{1,2}\b`)
+	check := func(u *apitest.User, path string, wants ...string) {
+		t.Helper()
+		resp := u.Browser().Get(t, path)
+		text := cfText(resp.Body.String())
+		if resp.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.Code)
+		}
+		if got := code.FindAllString(text, -1); got != nil {
+			t.Errorf("%s shows template codes %v:\n%s", path, got, text)
+		}
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s lacks %q:\n%s", path, want, text)
+			}
+		}
+	}
+	check(w.inv, "/casefiles/new", "Conspiracy to commit an offence selected here (Criminal Law Act 1977 s1)", "Money laundering (POCA 2002 ss327–329)",
+		"adds the s45 checklist")
+	check(w.inv, c, "Core (all MSA cases), version 2; Human trafficking (MSA 2015 s2), version 2; Conspiracy (Criminal Law Act 1977 s1), version 1; "+
+		"Suspect may be a victim (s45 defence), version 2; STPO/STRO and financial orders, version 2")
+	check(w.inv, c+"/edit")
+	check(w.inv, fmt.Sprintf("%s/items/%d", c, w.item(t, id, "The agreement").ID), "Conspiracy (Criminal Law Act 1977 s1), version 1")
+	check(w.inv, c+"/timeline", "Checklists: Core (all MSA cases), version 2")
+	check(w.admin, "/casefiles/templates", "Every case gets the core checklist", "County lines drug supply (Misuse of Drugs Act 1971 s4(3))")
+	for _, tpl := range []string{"T0", "T2", "T7", "T12"} {
+		check(w.admin, "/casefiles/templates/"+tpl, "Version 1")
+		check(w.admin, "/casefiles/templates/"+tpl+"/new-version", "New version of")
+	}
+	ex := w.inv.Browser().Get(t, c+"/export.zip")
+	if ex.Code != http.StatusOK {
+		t.Fatalf("export: %d", ex.Code)
+	}
+	dir, _ := apitest.Unzip(t, ex.Body.Bytes())
+	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := cfText(string(index))
+	if got := code.FindAllString(text, -1); got != nil || !strings.Contains(text, "Conspiracy (Criminal Law Act 1977 s1), version 1") {
+		t.Errorf("the export's index shows template codes %v or lacks the checklist names:\n%s", got, text)
+	}
+}
+
+// The API takes every offence the forms offer, and the retired one, as the OpenAPI document
+// lists them; the case gets the template of each offence that has one.
+func TestEveryOffenceThroughTheAPI(t *testing.T) {
+	w := newCFWorld(t)
+	inv := w.inv.Token(t, identity.ScopeReadWrite)
+	codes := []string{string(casefile.OffenceFraudMoneyLaundering)}
+	for _, o := range casefile.Offences() {
+		codes = append(codes, string(o))
+	}
+	list, _ := json.Marshal(codes)
+	var cv casefile.CaseView
+	apitest.Want(t, w.a.Bearer(t, inv, "POST", "/api/v1/casefiles", `{"urn":"45AB1234523","operation":"Op Heron","offences":`+string(list)+
+		`,"classification":"OFFICIAL","supervisor_id":`+strconv.FormatInt(w.sup.ID, 10)+`}`), "POST /api/v1/casefiles", http.StatusCreated, &cv)
+	var items struct{ Items []casefile.ItemView }
+	apitest.Want(t, w.a.Bearer(t, inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/items", cv.ID), ""), "GET items", http.StatusOK, &items)
+	var got []string
+	for _, it := range items.Items {
+		if !slices.Contains(got, it.Code) {
+			got = append(got, it.Code)
+		}
+	}
+	if want := []string{"T0", "T1", "T2", "T3", "T6", "T7", "T8", "T9", "T10", "T11", "T12"}; !slices.Equal(got, want) || len(cv.OffenceList) != len(codes) {
+		t.Errorf("checklists %v, want %v; offences %v", got, want, cv.OffenceList)
+	}
+}
+
+// A case opened with "fraud and money laundering", which forms no longer offer, keeps it: the
+// change form shows it ticked, and saving the form keeps it.
+func TestRetiredOffenceStaysOnTheForm(t *testing.T) {
+	w := newCFWorld(t)
+	cv, err := w.a.Services.CaseFiles.Create(context.Background(), w.inv.Actor(t), casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Teal",
+		Offences: []casefile.Offence{casefile.OffenceS1, casefile.OffenceFraudMoneyLaundering}, Classification: "OFFICIAL", SupervisorID: w.sup.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fmt.Sprintf("/casefiles/%d", cv.ID)
+	if page := w.inv.Browser().Get(t, "/casefiles/new").Body.String(); strings.Contains(page, "fraud_money_laundering") {
+		t.Error("the new-case form offers fraud and money laundering")
+	}
+	page := w.inv.Browser().Get(t, c+"/edit").Body.String()
+	if !regexp.MustCompile(`value="fraud_money_laundering" checked`).MatchString(page) || !strings.Contains(page, "Fraud and money laundering") {
+		t.Errorf("the change form lacks the case's retired offence, ticked:\n%s", cfText(page))
+	}
+	cfSubmit(t, w.inv, c+"/edit", url.Values{"urn": {"45AB1234523"}, "operation": {"Operation Teal"}, "offences": {"msa_s1", "fraud_money_laundering"},
+		"classification": {"OFFICIAL"}, "supervisor_id": {strconv.FormatInt(w.sup.ID, 10)}}, http.StatusSeeOther)
+	got, err := w.a.Services.CaseFiles.Get(context.Background(), w.inv.Actor(t), cv.ID)
+	if err != nil || !slices.Equal(got.OffenceList, []casefile.Offence{casefile.OffenceS1, casefile.OffenceFraudMoneyLaundering}) {
+		t.Errorf("after saving the form: %v %v", got.OffenceList, err)
 	}
 }
 

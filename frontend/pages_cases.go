@@ -153,11 +153,16 @@ type caseFormView struct {
 	Supervisors []casefile.Person
 }
 
-// OffenceItems are the offence checkboxes.
+// OffenceItems are the offence checkboxes: those forms offer, and a retired one the case has.
 func (v caseFormView) OffenceItems(form url.Values) []item {
 	var values, labels []string
 	for _, o := range casefile.Offences() {
 		values, labels = append(values, string(o)), append(labels, o.Label())
+	}
+	for _, o := range form["offences"] {
+		if casefile.Offence(o).Retired() && !slices.Contains(values, o) {
+			values, labels = append(values, o), append(labels, casefile.Offence(o).Label())
+		}
 	}
 	return choiceItems(values, labels, form["offences"])
 }
@@ -179,8 +184,8 @@ func (v caseFormView) SupervisorItems(form url.Values) []item {
 // FlagItems are the two checkboxes that add checklists.
 func (v caseFormView) FlagItems(form url.Values) []item {
 	return []item{
-		{"value": "yes", "text": "A suspect may be a victim of modern slavery (adds the s45 checklist, T4)", "checked": form.Get("suspect_may_be_victim") == "yes", "name": "suspect_may_be_victim"},
-		{"value": "yes", "text": "Prevention or financial orders will be sought (adds the STPO/STRO and financial orders checklist, T5)", "checked": form.Get("orders_sought") == "yes", "name": "orders_sought"},
+		{"value": "yes", "text": "A suspect may be a victim of modern slavery (adds the s45 checklist)", "checked": form.Get("suspect_may_be_victim") == "yes", "name": "suspect_may_be_victim"},
+		{"value": "yes", "text": "Prevention or financial orders will be sought (adds the STPO/STRO and financial orders checklist)", "checked": form.Get("orders_sought") == "yes", "name": "orders_sought"},
 	}
 }
 
@@ -309,7 +314,7 @@ type caseTab struct {
 	Team      []casefile.TeamMember
 	Timeline  govuk.Timeline
 	Pack      *packView
-	Templates string                    // the checklists the case has, "T0 v1, T2 v1"
+	Templates string                    // the checklists the case has, "Core (all MSA cases), version 1; ..."
 	Operation *operations.CaseOperation // the case's operation, victims and suspects (checklist tab)
 }
 
@@ -385,15 +390,15 @@ func (p *Pages) caseChecklist(c *gin.Context, status int, form url.Values, errs 
 			if it.Stage == r.Stage {
 				s.Items = append(s.Items, itemRow{ItemView: it, Tag: itemTag(it.Status)})
 			}
-			if !slices.Contains(templates, it.Template) {
-				templates = append(templates, it.Template)
+			if !slices.Contains(templates, it.Checklist()) {
+				templates = append(templates, it.Checklist())
 			}
 		}
 		if len(s.Items) > 0 {
 			v.Stages = append(v.Stages, s)
 		}
 	}
-	v.Templates = strings.Join(templates, ", ")
+	v.Templates = strings.Join(templates, "; ")
 	p.renderTab(c, status, "case_checklist", "Checklist", v, form, errs)
 }
 
@@ -1245,7 +1250,7 @@ func (p *Pages) CaseTemplate() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "case_template", page{Title: code + " " + ts[0].Title, Data: templatesView{Templates: ts, Code: code, AppliesTo: casefile.TemplateAppliesTo(code)}})
+		p.render(c, http.StatusOK, "case_template", page{Title: ts[0].Title, Data: templatesView{Templates: ts, Code: code, AppliesTo: casefile.TemplateAppliesTo(code)}})
 	}
 }
 
@@ -1308,7 +1313,7 @@ func (p *Pages) templateForm(c *gin.Context, status int, form url.Values, errs f
 	for i := range min(rows, 100) {
 		v.Rows = append(v.Rows, i)
 	}
-	p.render(c, status, "case_template_form", page{Title: "New version of " + code, Form: form, Errors: errs, Data: v})
+	p.render(c, status, "case_template_form", page{Title: "New version of " + ts[0].Title, Form: form, Errors: errs, Data: v})
 }
 
 // CaseTemplateForm serves GET /casefiles/templates/:code/new-version.

@@ -224,8 +224,9 @@ func refusal(from CaseStatus, m move) error {
 	return core.Conflict(msg)
 }
 
-// Offence is an offence a case file is about: the Modern Slavery Act offences and the
-// alternative charges of DOMAIN.md §B1.
+// Offence is an offence a case file is about: the Modern Slavery Act offences, conspiracy and
+// the alternative charges of DOMAIN.md §B1 and §F4. Its code is what is stored and sent; pages
+// show its Label.
 type Offence string
 
 // Offences.
@@ -233,62 +234,97 @@ const (
 	OffenceS1                   Offence = "msa_s1"
 	OffenceS2                   Offence = "msa_s2"
 	OffenceS4                   Offence = "msa_s4"
+	OffenceS30                  Offence = "msa_s30"
+	OffenceConspiracy           Offence = "conspiracy"
+	OffenceImmigration          Offence = "immigration_s25"
+	OffenceControllingProstitut Offence = "controlling_prostitution"
+	OffenceMoneyLaundering      Offence = "money_laundering"
+	OffenceGangmaster           Offence = "gangmaster_s12"
+	OffenceCountyLines          Offence = "county_lines"
 	OffenceChildNeglect         Offence = "child_neglect"
 	OffenceSexual               Offence = "sexual_offences"
 	OffenceAssault              Offence = "assault"
 	OffenceFalseImprisonment    Offence = "false_imprisonment"
 	OffenceKidnap               Offence = "kidnap"
-	OffenceFraudMoneyLaundering Offence = "fraud_money_laundering"
+	OffenceFraud                Offence = "fraud"
 	OffenceFalseDocuments       Offence = "false_documents"
-	OffenceControllingProstitut Offence = "controlling_prostitution"
+	// OffenceFraudMoneyLaundering is the one choice that fraud and money laundering were until
+	// money laundering got its own template: cases that have it keep it, forms no longer offer it.
+	OffenceFraudMoneyLaundering Offence = "fraud_money_laundering"
 )
 
-// Offences lists the offences in the order forms offer them.
+// offenceInfo is what MSP Hub knows of an offence: its label, the checklist template it brings
+// ("" for none) and whether forms still offer it.
+type offenceInfo struct {
+	offence  Offence
+	label    string
+	template string
+	retired  bool // valid on a case and through the API, no longer offered by forms
+}
+
+// offences are the offences MSP Hub knows, in the order forms offer them. A conspiracy count
+// brings its own template, and the offence agreed on (selected with it) brings that offence's.
+// controlling_prostitution kept its code when it grew to SOA 2003 ss52–53A, so older cases
+// charging it gain that template when next changed.
+var offences = []offenceInfo{
+	{OffenceS1, "Slavery, servitude, forced or compulsory labour (MSA 2015 s1)", "T1", false},
+	{OffenceS2, "Human trafficking (MSA 2015 s2)", "T2", false},
+	{OffenceS4, "Offence committed with intent to commit s2 (MSA 2015 s4)", "T3", false},
+	{OffenceS30, "Breach of an STPO or STRO (MSA 2015 s30)", "T6", false},
+	{OffenceConspiracy, "Conspiracy to commit an offence selected here (Criminal Law Act 1977 s1)", "T7", false},
+	{OffenceImmigration, "Facilitating unlawful immigration (Immigration Act 1971 s25)", "T8", false},
+	{OffenceControllingProstitut, "Causing or controlling prostitution; paying for sexual services of a person subjected to force (Sexual Offences Act 2003 ss52–53A)", "T9", false},
+	{OffenceMoneyLaundering, "Money laundering (POCA 2002 ss327–329)", "T10", false},
+	{OffenceGangmaster, "Gangmaster offences (Gangmasters (Licensing) Act 2004 s12)", "T11", false},
+	{OffenceCountyLines, "County lines drug supply (Misuse of Drugs Act 1971 s4(3))", "T12", false},
+	{OffenceChildNeglect, "Child neglect", "", false},
+	{OffenceSexual, "Other sexual offences", "", false},
+	{OffenceAssault, "Assault", "", false},
+	{OffenceFalseImprisonment, "False imprisonment", "", false},
+	{OffenceKidnap, "Kidnap", "", false},
+	{OffenceFraud, "Fraud", "", false},
+	{OffenceFalseDocuments, "False documents", "", false},
+	{OffenceFraudMoneyLaundering, "Fraud and money laundering", "", true},
+}
+
+// Offences lists the offences forms offer, in their order.
 func Offences() []Offence {
-	return []Offence{OffenceS1, OffenceS2, OffenceS4, OffenceChildNeglect, OffenceSexual, OffenceAssault,
-		OffenceFalseImprisonment, OffenceKidnap, OffenceFraudMoneyLaundering, OffenceFalseDocuments, OffenceControllingProstitut}
+	var out []Offence
+	for _, k := range offences {
+		if !k.retired {
+			out = append(out, k.offence)
+		}
+	}
+	return out
+}
+
+// info is what MSP Hub knows of o; false for a code it does not know.
+func (o Offence) info() (offenceInfo, bool) {
+	i := slices.IndexFunc(offences, func(k offenceInfo) bool { return k.offence == o })
+	if i < 0 {
+		return offenceInfo{}, false
+	}
+	return offences[i], true
+}
+
+// Retired reports whether forms no longer offer o (a case may still have it).
+func (o Offence) Retired() bool {
+	k, _ := o.info()
+	return k.retired
 }
 
 // Label is the offence as pages show it.
 func (o Offence) Label() string {
-	switch o {
-	case OffenceS1:
-		return "Slavery, servitude, forced or compulsory labour (MSA 2015 s1)"
-	case OffenceS2:
-		return "Human trafficking (MSA 2015 s2)"
-	case OffenceS4:
-		return "Offence committed with intent to commit s2 (MSA 2015 s4)"
-	case OffenceChildNeglect:
-		return "Child neglect"
-	case OffenceSexual:
-		return "Sexual offences"
-	case OffenceAssault:
-		return "Assault"
-	case OffenceFalseImprisonment:
-		return "False imprisonment"
-	case OffenceKidnap:
-		return "Kidnap"
-	case OffenceFraudMoneyLaundering:
-		return "Fraud and money laundering"
-	case OffenceFalseDocuments:
-		return "False documents"
-	case OffenceControllingProstitut:
-		return "Controlling prostitution"
+	if k, ok := o.info(); ok {
+		return k.label
 	}
 	return string(o)
 }
 
-// template is the checklist template an offence brings (T1 s1, T2 s2, T3 s4), or "".
+// template is the checklist template an offence brings, or "".
 func (o Offence) template() string {
-	switch o {
-	case OffenceS1:
-		return "T1"
-	case OffenceS2:
-		return "T2"
-	case OffenceS4:
-		return "T3"
-	}
-	return ""
+	k, _ := o.info()
+	return k.template
 }
 
 // urnPattern is a police URN once separators are removed: force code (2 digits), unit (2
@@ -366,7 +402,7 @@ func (cf CaseFile) templateCodes() []string {
 	if cf.OrdersSought {
 		codes = append(codes, "T5")
 	}
-	slices.Sort(codes)
+	slices.SortFunc(codes, compareTemplates)
 	return codes
 }
 
@@ -407,18 +443,22 @@ func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
 		p.Add("offences", "Select at least one offence")
 	}
 	seen := map[Offence]bool{}
-	var offences []Offence
+	var chosen []Offence
 	for _, o := range in.Offences {
-		if !slices.Contains(Offences(), o) {
+		if _, ok := o.info(); !ok {
 			p.Add("offences", "Select offences from the list")
 			continue
 		}
 		if !seen[o] {
 			seen[o] = true
-			offences = append(offences, o)
+			chosen = append(chosen, o)
 		}
 	}
-	in.Offences = offences
+	in.Offences = chosen
+	// A conspiracy is to commit another offence, whose checklist the case needs too.
+	if slices.Equal(chosen, []Offence{OffenceConspiracy}) {
+		p.Add("offences", "Select the offence the conspiracy was to commit as well as conspiracy")
+	}
 	level, err := policies.ParseLevel(in.Classification)
 	switch {
 	case strings.TrimSpace(in.Classification) == "":

@@ -44,9 +44,15 @@ const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
+	return newCaseFixtureOn(t, modelstest.OpenDB(t))
+}
+
+// newCaseFixtureOn is newCaseFixture over db, which may be migrated only part of the way.
+func newCaseFixtureOn(t testing.TB, db *core.DB) *caseFixture {
+	t.Helper()
 	backend := modelstest.BlobBackend(t)
 	clock := modelstest.ClockAt(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	d := modelstest.Deps(t, backend, clock)
+	d := modelstest.DepsOn(t, db, backend, clock)
 	s := models.New(d)
 	f := &caseFixture{db: d.DB, s: s, cases: s.CaseFiles, authz: d.Authz, clock: clock, backend: backend,
 		people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "case", Name: "Case Person"}}
@@ -1103,7 +1109,8 @@ func cfSHA256(b []byte) string {
 }
 
 // Administrators change a template by saving a new version; a case keeps the version it started
-// with, and cases opened afterwards (or gaining the template later) get the new one.
+// with, and cases opened afterwards (or gaining the template later) get the new one. The
+// migrations seed T2 up to version 2 (DOMAIN.md §F4), so the administrator's is version 3.
 func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
@@ -1114,12 +1121,12 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	_, err = f.cases.NewTemplateVersion(ctx, admin, "T2", casefile.TemplateInput{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []casefile.TemplateItemInput{{Text: "Travel proof", Stage: "XX"}}})
 	cfWant(t, "an item without a real stage", err, core.EINVALID)
-	v2, err := f.cases.NewTemplateVersion(ctx, admin, "T2", casefile.TemplateInput{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
+	v3, err := f.cases.NewTemplateVersion(ctx, admin, "T2", casefile.TemplateInput{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []casefile.TemplateItemInput{{Text: "Travel proof", Why: "Travel element", Form: "MG11/12 PC", Stage: casefile.StagePreCharge, Required: true},
 			{}, {Text: "Payroll and agency records", Form: "MG11 PC", Stage: casefile.StagePreCharge}}})
 	cfMust(t, err)
-	if v2.Version != 2 || len(v2.Items) != 2 {
-		t.Fatalf("version %d with %d items", v2.Version, len(v2.Items))
+	if v3.Version != 3 || len(v3.Items) != 2 {
+		t.Fatalf("version %d with %d items", v3.Version, len(v3.Items))
 	}
 	after := f.newCase(t)
 	count := func(id int64) map[string]int {
@@ -1131,22 +1138,22 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 		}
 		return out
 	}
-	if got := count(before.ID); got["T2 v1"] != 8 || got["T2 v2"] != 0 || got["T0 v1"] != 13 {
-		t.Errorf("the case opened before keeps %v, want T0 v1 and T2 v1", got)
+	if got := count(before.ID); got["T2 v2"] != 8 || got["T2 v3"] != 0 || got["T0 v2"] != 23 {
+		t.Errorf("the case opened before keeps %v, want T0 v2 and T2 v2", got)
 	}
-	if got := count(after.ID); got["T2 v2"] != 2 || got["T2 v1"] != 0 {
-		t.Errorf("the case opened after has %v, want T2 v2", got)
+	if got := count(after.ID); got["T2 v3"] != 2 || got["T2 v2"] != 0 {
+		t.Errorf("the case opened after has %v, want T2 v3", got)
 	}
-	// A case gaining s45 later gets T4 at its latest version, and keeps its T2 v1.
+	// A case gaining s45 later gets T4 at its latest version, and keeps its T2 v2.
 	_, err = f.cases.Update(ctx, f.inv, before.ID, casefile.CaseInput{URN: before.URN, Operation: before.Operation, Offences: []casefile.Offence{casefile.OffenceS2},
 		SuspectMayBeVictim: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
 	cfMust(t, err)
-	if got := count(before.ID); got["T4 v1"] != 5 || got["T2 v1"] != 8 {
+	if got := count(before.ID); got["T4 v2"] != 6 || got["T2 v2"] != 8 {
 		t.Errorf("after flagging s45: %v", got)
 	}
 	versions, err := f.cases.TemplateVersions(ctx, admin, "T2")
 	cfMust(t, err)
-	if len(versions) != 2 || versions[0].Version != 2 || versions[1].ChangeNote == "" {
+	if len(versions) != 3 || versions[0].Version != 3 || versions[1].ChangeNote == "" || versions[2].Version != 1 {
 		t.Errorf("versions %+v", versions)
 	}
 }
@@ -1193,9 +1200,10 @@ func TestReadiness(t *testing.T) {
 	}
 }
 
-// A case gets T0, the template of each of its offences (T1 s1, T2 s2, T3 s4; alternative
-// charges bring none), T4 when a suspect may be a victim (s45) and T5 when orders are sought;
-// T4 holds the five s45 items of DOMAIN.md §B7, all required, at the stages §B7 gives.
+// A case gets T0, the template of each of its offences (T1 s1, T2 s2, T3 s4, and DOMAIN.md
+// §F4's: T6 s30, T7 conspiracy, T8–T12 the alternative charges; other alternative charges bring
+// none), T4 when a suspect may be a victim (s45) and T5 when orders are sought; T4 holds the
+// five s45 items of DOMAIN.md §B7 and §F4's Brecani note, all required, at the stages §B7 gives.
 func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
@@ -1211,6 +1219,14 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 		{[]casefile.Offence{casefile.OffenceS1, casefile.OffenceS2, casefile.OffenceS4}, true, true, []string{"T0", "T1", "T2", "T3", "T4", "T5"}},
 		{[]casefile.Offence{casefile.OffenceFalseImprisonment}, true, false, []string{"T0", "T4"}},
 		{[]casefile.Offence{casefile.OffenceFraudMoneyLaundering}, false, false, []string{"T0"}},
+		{[]casefile.Offence{casefile.OffenceFraud}, false, false, []string{"T0"}},
+		{[]casefile.Offence{casefile.OffenceS30}, false, false, []string{"T0", "T6"}},
+		{[]casefile.Offence{casefile.OffenceConspiracy, casefile.OffenceS2}, false, false, []string{"T0", "T2", "T7"}},
+		{[]casefile.Offence{casefile.OffenceImmigration}, false, true, []string{"T0", "T8", "T5"}},
+		{[]casefile.Offence{casefile.OffenceControllingProstitut}, false, false, []string{"T0", "T9"}},
+		{[]casefile.Offence{casefile.OffenceMoneyLaundering, casefile.OffenceConspiracy}, false, false, []string{"T0", "T7", "T10"}},
+		{[]casefile.Offence{casefile.OffenceGangmaster, casefile.OffenceS1}, false, false, []string{"T0", "T1", "T11"}},
+		{[]casefile.Offence{casefile.OffenceCountyLines}, true, false, []string{"T0", "T12", "T4"}},
 	} {
 		cv, err := f.cases.Create(ctx, f.inv, casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Facts", Offences: c.offences,
 			SuspectMayBeVictim: c.s45, OrdersSought: c.orders, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
@@ -1239,6 +1255,7 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 		}{
 			{"Exploitation indicators and how they were investigated", casefile.StagePreCharge},
 			{"NRM referral or reason for none; RG/CG outcome", casefile.StagePreCharge},
+			{"A positive conclusive grounds decision: the prosecutor's reasons for departing from it", casefile.StagePreCharge},
 			{"Check against Schedule 4 exclusions", casefile.StagePreCharge},
 			{"Compulsion evidence for and against", casefile.StagePreCharge},
 			{"Social-care, NGO and medical material scheduled", casefile.StageDisclosure},
@@ -1247,7 +1264,7 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 			t.Fatalf("T4 has %d items, want %d", len(s45), len(want))
 		}
 		for i, w := range want {
-			if it := s45[i]; it.Text != w.text || it.Stage != w.stage || !it.Required || it.Status != casefile.ItemOutstanding || it.Template != "T4 v1" {
+			if it := s45[i]; it.Text != w.text || it.Stage != w.stage || !it.Required || it.Status != casefile.ItemOutstanding || it.Template != "T4 v2" {
 				t.Errorf("T4 item %d: %q at %s, required %v, %s, %s; want %q at %s, required", i+1, it.Text, it.Stage, it.Required, it.Status, it.Template, w.text, w.stage)
 			}
 		}
@@ -1267,8 +1284,8 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 	cfMust(t, err)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
 	cfMust(t, err)
-	if n := len(slices.DeleteFunc(items, func(it casefile.ItemView) bool { return it.Code != "T4" })); n != 5 {
-		t.Errorf("after the s45 flag was taken off: %d T4 items, want the 5 kept", n)
+	if n := len(slices.DeleteFunc(items, func(it casefile.ItemView) bool { return it.Code != "T4" })); n != 6 {
+		t.Errorf("after the s45 flag was taken off: %d T4 items, want the 6 kept", n)
 	}
 }
 

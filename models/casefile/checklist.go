@@ -118,18 +118,40 @@ type TemplateItem struct {
 // TableName is the table of template items.
 func (TemplateItem) TableName() string { return "template_items" }
 
-// templateCodes are the templates MSP Hub knows and what each applies to.
-var templateApplies = map[string]string{
-	"T0": "Every Modern Slavery Act case",
-	"T1": "Cases charging s1 (slavery, servitude, forced or compulsory labour)",
-	"T2": "Cases charging s2 (human trafficking)",
-	"T3": "Cases charging s4 (offence with intent to commit s2)",
-	"T4": "Cases where a suspect may be a victim (s45)",
-	"T5": "Cases seeking STPO/STRO or financial orders",
+// templates are the checklist templates MSP Hub knows, in the order checklists and the
+// templates page show them, with which cases get each. Their codes are internal keys (in URLs
+// and the API): pages name a template by its title.
+var templates = []struct{ code, appliesTo string }{
+	{"T0", "Every Modern Slavery Act case"},
+	{"T1", "Cases charging s1 (slavery, servitude, forced or compulsory labour)"},
+	{"T2", "Cases charging s2 (human trafficking)"},
+	{"T3", "Cases charging s4 (offence with intent to commit s2)"},
+	{"T6", "Cases charging breach of an STPO or STRO (MSA 2015 s30)"},
+	{"T7", "Cases charging a conspiracy (Criminal Law Act 1977 s1), with the checklist of the offence agreed on"},
+	{"T8", "Cases charging facilitation (Immigration Act 1971 s25)"},
+	{"T9", "Cases charging prostitution offences (Sexual Offences Act 2003 ss52–53A)"},
+	{"T10", "Cases charging money laundering (POCA 2002 ss327–329)"},
+	{"T11", "Cases charging gangmaster offences (Gangmasters (Licensing) Act 2004 s12)"},
+	{"T12", "Cases charging county lines drug supply (Misuse of Drugs Act 1971 s4(3))"},
+	{"T4", "Cases where a suspect may be a victim (s45)"},
+	{"T5", "Cases seeking STPO/STRO or financial orders"},
 }
 
+// templateRank is where template code comes in templates.
+func templateRank(code string) int {
+	return slices.IndexFunc(templates, func(t struct{ code, appliesTo string }) bool { return t.code == code })
+}
+
+// compareTemplates orders template codes as templates lists them.
+func compareTemplates(a, b string) int { return templateRank(a) - templateRank(b) }
+
 // TemplateAppliesTo says in words which cases get a template.
-func TemplateAppliesTo(code string) string { return templateApplies[code] }
+func TemplateAppliesTo(code string) string {
+	if i := templateRank(code); i >= 0 {
+		return templates[i].appliesTo
+	}
+	return ""
+}
 
 // Templates lists the latest version of every checklist template. Administrators may call it.
 // Errors: EFORBIDDEN.
@@ -139,10 +161,11 @@ func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTem
 	}
 	var out []ChecklistTemplate
 	err := s.d.DB.Conn(ctx).Where("version = (SELECT MAX(version) FROM checklist_templates t2 WHERE t2.code = checklist_templates.code)").
-		Order("code").Find(&out).Error
+		Find(&out).Error
 	if err != nil {
 		return nil, core.DBError(err)
 	}
+	slices.SortFunc(out, func(a, b ChecklistTemplate) int { return compareTemplates(a.Code, b.Code) })
 	return out, s.fillItems(ctx, out)
 }
 
@@ -263,7 +286,7 @@ func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code s
 }
 
 // addTemplates gives the case the checklists its facts call for that it does not have yet, at
-// their latest version, and returns their codes.
+// their latest version, and returns their names.
 func (s *Service) addTemplates(ctx context.Context, cf *CaseFile) ([]string, error) {
 	db := s.d.DB.Conn(ctx)
 	var have []string
@@ -294,7 +317,7 @@ func (s *Service) addTemplates(ctx context.Context, cf *CaseFile) ([]string, err
 				return nil, core.DBError(err)
 			}
 		}
-		added = append(added, code+" v"+core.IDString(int64(t.Version)))
+		added = append(added, checklistName(t.Title, t.Version))
 	}
 	return added, nil
 }
@@ -322,8 +345,10 @@ func (ChecklistItem) TableName() string { return "checklist_items" }
 // ItemView is a checklist item with its template text and linked evidence.
 type ItemView struct {
 	ChecklistItem
-	Template    string        `json:"template"` // "T0 v1"
+	Template    string        `json:"template"` // "T0 v1": the internal key, never shown
 	Code        string        `json:"code"`
+	Title       string        `json:"-"` // the template's title: pages name it by this
+	Version     int           `json:"-"`
 	Position    int           `json:"position"`
 	Text        string        `json:"text"`
 	Why         string        `json:"why"`
@@ -333,6 +358,14 @@ type ItemView struct {
 	StatusLabel string        `json:"status_label"`
 	OwnerName   string        `json:"owner,omitempty"`
 	Evidence    []EvidenceRef `json:"evidence"`
+}
+
+// Checklist is the item's template as pages name it: its title and version.
+func (v ItemView) Checklist() string { return checklistName(v.Title, v.Version) }
+
+// checklistName names a template version to people: "Core (all MSA cases), version 2".
+func checklistName(title string, version int) string {
+	return title + ", version " + core.IDString(int64(version))
 }
 
 // EvidenceRef names an exhibit linked to an item.
@@ -346,9 +379,10 @@ func (v ItemView) Done() bool { return v.Status.done() }
 
 // items reads a case's checklist in template and position order.
 func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
-	var rows []struct {
+	type row struct {
 		ChecklistItem
 		Code      string
+		Title     string
 		Version   int
 		Position  int
 		Text      string
@@ -358,15 +392,17 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 		Required  bool
 		OwnerName string
 	}
+	var rows []row
 	err := s.d.DB.Conn(ctx).Table("checklist_items ci").
-		Select("ci.*, t.code, t.version, ti.position, ti.text, ti.why, ti.form, ti.stage, ti.required, COALESCE(u.name, '') AS owner_name").
+		Select("ci.*, t.code, t.title, t.version, ti.position, ti.text, ti.why, ti.form, ti.stage, ti.required, COALESCE(u.name, '') AS owner_name").
 		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
 		Joins("JOIN checklist_templates t ON t.id = ti.template_id").
 		Joins("LEFT JOIN users u ON u.id = ci.owner_id").
-		Where("ci.case_id = ?", caseID).Order("t.code, ti.position").Scan(&rows).Error
+		Where("ci.case_id = ?", caseID).Order("ti.position, ci.id").Scan(&rows).Error
 	if err != nil {
 		return nil, core.DBError(err)
 	}
+	slices.SortStableFunc(rows, func(a, b row) int { return compareTemplates(a.Code, b.Code) })
 	var links []struct {
 		ItemID     int64
 		EvidenceID int64
@@ -388,6 +424,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 			ev = []EvidenceRef{}
 		}
 		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: r.Code + " v" + core.IDString(int64(r.Version)), Code: r.Code,
+			Title: r.Title, Version: r.Version,
 			Position: r.Position, Text: r.Text, Why: r.Why, Form: r.Form, Stage: r.Stage, Required: r.Required,
 			StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
 	}

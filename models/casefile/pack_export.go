@@ -412,8 +412,8 @@ code { word-break: break-all; }
 </table>
 <h2>Checklist</h2>
 <table>
-<thead><tr><th scope="col">Template</th><th scope="col">Item</th><th scope="col">Stage</th><th scope="col">Required</th><th scope="col">Status</th><th scope="col">Reasons and notes</th><th scope="col">Exhibits</th></tr></thead>
-<tbody>{{range .Items}}<tr><td>{{.Template}}</td><td>{{.Text}}</td><td>{{.Stage.Label}}</td><td>{{if .Required}}Yes{{else}}No{{end}}</td><td>{{.StatusLabel}}</td><td>{{with .NAReason}}Not applicable: {{.}} {{end}}{{with .CPSReason}}CPS: {{.}} {{end}}{{.Notes}}</td><td>{{range $i, $e := .Evidence}}{{if $i}}, {{end}}{{$e.ExhibitRef}}{{end}}</td></tr>{{end}}</tbody>
+<thead><tr><th scope="col">Checklist</th><th scope="col">Item</th><th scope="col">Stage</th><th scope="col">Required</th><th scope="col">Status</th><th scope="col">Reasons and notes</th><th scope="col">Exhibits</th></tr></thead>
+<tbody>{{range .Items}}<tr><td>{{.Checklist}}</td><td>{{.Text}}</td><td>{{.Stage.Label}}</td><td>{{if .Required}}Yes{{else}}No{{end}}</td><td>{{.StatusLabel}}</td><td>{{with .NAReason}}Not applicable: {{.}} {{end}}{{with .CPSReason}}CPS: {{.}} {{end}}{{.Notes}}</td><td>{{range $i, $e := .Evidence}}{{if $i}}, {{end}}{{$e.ExhibitRef}}{{end}}</td></tr>{{end}}</tbody>
 </table>
 <h2>Exhibits</h2>
 <table>

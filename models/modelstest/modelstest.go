@@ -225,7 +225,12 @@ func SeedOrganisations(t testing.TB, db *core.DB) {
 // clock's time.
 func Deps(t testing.TB, backend storage.Backend, clock *Clock) core.Deps {
 	t.Helper()
-	db := OpenDB(t)
+	return DepsOn(t, OpenDB(t), backend, clock)
+}
+
+// DepsOn is Deps over db: for a test that builds the database as an earlier release left it.
+func DepsOn(t testing.TB, db *core.DB, backend storage.Backend, clock *Clock) core.Deps {
+	t.Helper()
 	SeedOrganisations(t, db)
 	return core.Deps{DB: db, Authz: Authorizer(t, db), Blobs: storage.New(backend, Keyring(t)), Clock: clock.Now}
 }

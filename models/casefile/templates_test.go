@@ -1,0 +1,182 @@
+package casefile_test
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/modelstest"
+	"github.com/msptp/msphub/policies"
+)
+
+// versionsOf maps each template code of a case's checklist to the version its items come from.
+func versionsOf(t *testing.T, f *caseFixture, id int64) map[string]int {
+	t.Helper()
+	items, err := f.cases.Checklist(context.Background(), f.inv, id)
+	cfMust(t, err)
+	out := map[string]int{}
+	for _, it := range items {
+		if v, ok := out[it.Code]; ok && v != it.Version {
+			t.Errorf("case %d has %s items of versions %d and %d", id, it.Code, v, it.Version)
+		}
+		out[it.Code] = it.Version
+	}
+	return out
+}
+
+// A case opened before migration 16 keeps the version 1 templates it started with, and none of
+// the second review's items appear on it; a case opened after gets version 2, or the version
+// after one an administrator saved before the migration (T1 here). The old case gaining an
+// offence later gets that offence's template at its latest version.
+func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
+	ctx := context.Background()
+	db, err := core.Open(ctx, modelstest.DBConfig(t))
+	cfMust(t, err)
+	t.Cleanup(func() { db.Close() })
+	cfMust(t, db.MigrateTo(ctx, 15))
+	f := newCaseFixtureOn(t, db)
+	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
+	_, err = f.cases.NewTemplateVersion(ctx, admin, "T1", casefile.TemplateInput{Title: "s1 slavery (regional)", ChangeNote: "Regional review",
+		Items: []casefile.TemplateItemInput{{Text: "Victim account", Stage: casefile.StagePreCharge, Required: true}}})
+	cfMust(t, err)
+	in := casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Before", Offences: []casefile.Offence{casefile.OffenceS2},
+		SuspectMayBeVictim: true, OrdersSought: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
+	before, err := f.cases.Create(ctx, f.inv, in)
+	cfMust(t, err)
+	_, err = db.Migrate(ctx)
+	cfMust(t, err)
+	in.Operation, in.Offences = "Operation After", []casefile.Offence{casefile.OffenceS1, casefile.OffenceS2}
+	after, err := f.cases.Create(ctx, f.inv, in)
+	cfMust(t, err)
+
+	if got, want := versionsOf(t, f, before.ID), map[string]int{"T0": 1, "T2": 1, "T4": 1, "T5": 1}; !maps.Equal(got, want) {
+		t.Errorf("the case opened before the migration has versions %v, want %v", got, want)
+	}
+	if got, want := versionsOf(t, f, after.ID), map[string]int{"T0": 2, "T1": 3, "T2": 2, "T4": 2, "T5": 2}; !maps.Equal(got, want) {
+		t.Errorf("the case opened after the migration has versions %v, want %v", got, want)
+	}
+	items, err := f.cases.Checklist(ctx, f.inv, after.ID)
+	cfMust(t, err)
+	if !slices.ContainsFunc(items, func(it casefile.ItemView) bool { return it.Code == "T1" && strings.Contains(it.Why, "s1(5)") }) {
+		t.Error("the T1 version after the administrator's lacks the second review's items")
+	}
+	items, err = f.cases.Checklist(ctx, f.inv, before.ID)
+	cfMust(t, err)
+	for _, it := range items {
+		if strings.Contains(it.Text, "ABE or video-recorded interview") || strings.Contains(it.Why, "Brecani") {
+			t.Errorf("the case opened before the migration shows a version 2 item: %q", it.Text)
+		}
+	}
+	if !slices.ContainsFunc(items, func(it casefile.ItemView) bool {
+		return it.Text == "Intended exploitation (labour, sexual, criminal, organs)" && it.Checklist() == "s2 human trafficking, version 1"
+	}) {
+		t.Error("the case opened before the migration lost its version 1 exploitation item")
+	}
+
+	in.Operation, in.Offences = "Operation Before", []casefile.Offence{casefile.OffenceS2, casefile.OffenceS30}
+	_, err = f.cases.Update(ctx, f.inv, before.ID, in)
+	cfMust(t, err)
+	if got, want := versionsOf(t, f, before.ID), map[string]int{"T0": 1, "T2": 1, "T4": 1, "T5": 1, "T6": 1}; !maps.Equal(got, want) {
+		t.Errorf("after charging s30 the old case has versions %v, want %v", got, want)
+	}
+}
+
+// The templates carry DOMAIN.md §F4: the victim items, the applications, restraint and account
+// freezing orders (T0); consent irrelevant by s1(5) (T1); the s3 purposes without "criminal
+// exploitation" (T2, whose version 1 is kept as it was); the Brecani note (T4); the GLAA as an
+// STPO/STRO applicant (T5); and a template for each offence §F4 adds, in the order pages list them.
+func TestSecondReviewTemplates(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
+	latest, err := f.cases.Templates(ctx, admin)
+	cfMust(t, err)
+	var codes []string
+	text := map[string]string{} // every item's text and why, per code
+	for _, tpl := range latest {
+		codes = append(codes, tpl.Code)
+		for _, it := range tpl.Items {
+			text[tpl.Code] += it.Text + " | " + it.Why + "\n"
+		}
+		if strings.Contains(tpl.Title, tpl.Code) || casefile.TemplateAppliesTo(tpl.Code) == "" || len(tpl.Items) < 3 {
+			t.Errorf("%s: title %q, applies to %q, %d items", tpl.Code, tpl.Title, casefile.TemplateAppliesTo(tpl.Code), len(tpl.Items))
+		}
+	}
+	if want := []string{"T0", "T1", "T2", "T3", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "T4", "T5"}; !slices.Equal(codes, want) {
+		t.Errorf("templates %v, want %v", codes, want)
+	}
+	for code, wants := range map[string][]string{
+		"T0": {"ABE or video-recorded interview of each victim, with the interpreter's details", "Intermediary", "MSA s46 makes trafficking victims eligible via YJCEA s17(4)",
+			"s28 pre-recorded cross-examination", "Victim personal statement", "Independent child trafficking guardian",
+			"Police, Crime, Sentencing and Courts Act 2022 s37", "CJA 2003 s116", "CJA 2003 ss100–101", "PACE Code D", "restraint orders and account freezing orders (POCA)"},
+		"T1":  {"consent is irrelevant (s1(5))"},
+		"T2":  {"securing services by force, threats or deception (s3(5))", "from children or vulnerable persons (s3(6))"},
+		"T4":  {"not admissible as expert evidence (R v Brecani [2021] EWCA Crim 731)", "reasons for departing from it"},
+		"T5":  {"GLAA labour abuse prevention officer"},
+		"T6":  {"STPO or STRO"},
+		"T7":  {"The agreement", "its own checklist applies too"},
+		"T10": {"criminal property"},
+		"T11": {"GLAA licence"},
+		"T12": {"Line-phone data"},
+	} {
+		for _, w := range wants {
+			if !strings.Contains(text[code], w) {
+				t.Errorf("%s lacks %q:\n%s", code, w, text[code])
+			}
+		}
+	}
+	versions, err := f.cases.TemplateVersions(ctx, admin, "T2")
+	cfMust(t, err)
+	if len(versions) != 2 || versions[0].Version != 2 || versions[1].Version != 1 {
+		t.Fatalf("T2 versions %+v", versions)
+	}
+	purpose := func(tpl casefile.ChecklistTemplate) string {
+		for _, it := range tpl.Items {
+			if strings.HasPrefix(it.Text, "Intended exploitation") {
+				return it.Text
+			}
+		}
+		return ""
+	}
+	if p := purpose(versions[0]); !strings.Contains(p, "s3(5)") || !strings.Contains(p, "s3(6)") || strings.Contains(strings.ToLower(p), "criminal") {
+		t.Errorf("T2 version 2's exploitation item: %q", p)
+	}
+	if p := purpose(versions[1]); p != "Intended exploitation (labour, sexual, criminal, organs)" {
+		t.Errorf("T2 version 1's exploitation item changed: %q", p)
+	}
+}
+
+// Forms offer every offence by its name. A conspiracy count needs the offence agreed on; an
+// unknown code is refused; fraud_money_laundering, no longer offered, stays valid and readable.
+func TestOffenceChoices(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	for _, o := range casefile.Offences() {
+		if o.Label() == string(o) || o.Retired() {
+			t.Errorf("offered offence %q: label %q, retired %v", o, o.Label(), o.Retired())
+		}
+	}
+	if slices.Contains(casefile.Offences(), casefile.OffenceFraudMoneyLaundering) || !casefile.OffenceFraudMoneyLaundering.Retired() {
+		t.Error("fraud and money laundering is still offered")
+	}
+	in := func(os ...casefile.Offence) casefile.CaseInput {
+		return casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Choice", Offences: os, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
+	}
+	_, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceConspiracy))
+	cfWant(t, "conspiracy alone", err, core.EINVALID)
+	if p := core.ErrorMessage(err); !strings.Contains(p, "the offence the conspiracy was to commit") {
+		t.Errorf("conspiracy alone: %q", p)
+	}
+	_, err = f.cases.Create(ctx, f.inv, in("msa_s99"))
+	cfWant(t, "an unknown offence", err, core.EINVALID)
+	cv, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceFraudMoneyLaundering))
+	cfMust(t, err)
+	if got := cv.OffenceList; len(got) != 1 || got[0].Label() != "Fraud and money laundering" {
+		t.Errorf("a case with the retired offence: %v", got)
+	}
+}
