@@ -22,7 +22,6 @@ const heldKey int64 = 0
 // [from, toNext) against 'YYYY-MM-DD' strings, which both backends order correctly whatever
 // the time part a driver stored.
 type queries struct {
-	mu           *sync.Mutex // serializes the row callbacks of concurrent queries
 	db           *core.DB
 	national     bool
 	orgIDs       []int64
@@ -50,6 +49,7 @@ type facts struct {
 	courses               []course
 	certificates          map[[2]int64]int64
 	people, acks          map[int64]int64
+	days                  days // the day numbers of the dates seen, parsed once
 }
 
 func (f *facts) hasOrg(id int64) bool {
@@ -63,6 +63,91 @@ func (f *facts) hasOrg(id int64) bool {
 		}
 	}
 	return false
+}
+
+func newFacts() *facts {
+	return &facts{ops: map[int64][]int64{}, victims: map[int64][]int64{}, justice: map[int64][]int64{},
+		opsByType: map[string][3]int64{}, age: map[string]int64{}, sex: map[string]int64{}, nationality: map[string]int64{},
+		victimsByType: map[string]int64{}, outcomes: map[string]int64{}, medians: map[string]histogram{}, months: map[string]monthly{},
+		certificates: map[[2]int64]int64{}, people: map[int64]int64{}, acks: map[int64]int64{}, days: days{}}
+}
+
+// month counts an item of kind k in the month of the 'YYYY-MM-DD' date d.
+func (f *facts) month(k, d string) {
+	if f.months[k] == nil {
+		f.months[k] = monthly{}
+	}
+	f.months[k][d[:7]]++
+}
+
+// median counts an item of the median k that took the days from one date to the other.
+func (f *facts) median(k string, from, to string) error {
+	n, err := f.days.between(from, to)
+	if err != nil {
+		return err
+	}
+	if f.medians[k] == nil {
+		f.medians[k] = histogram{}
+	}
+	f.medians[k][n]++
+	return nil
+}
+
+// merge adds p's counts to f's.
+func (f *facts) merge(p *facts) {
+	for _, m := range [][2]map[int64][]int64{{f.ops, p.ops}, {f.victims, p.victims}, {f.justice, p.justice}} {
+		for k, vs := range m[1] {
+			if m[0][k] == nil {
+				m[0][k] = make([]int64, len(vs))
+			}
+			for i, v := range vs {
+				m[0][k][i] += v
+			}
+		}
+	}
+	for k, v := range p.opsByType {
+		w := f.opsByType[k]
+		for i := range w {
+			w[i] += v[i]
+		}
+		f.opsByType[k] = w
+	}
+	for _, m := range [][2]map[string]int64{{f.age, p.age}, {f.sex, p.sex}, {f.nationality, p.nationality}, {f.victimsByType, p.victimsByType}, {f.outcomes, p.outcomes}} {
+		for k, n := range m[1] {
+			m[0][k] += n
+		}
+	}
+	f.decisions.rgPos += p.decisions.rgPos
+	f.decisions.rgNeg += p.decisions.rgNeg
+	f.decisions.cgPos += p.decisions.cgPos
+	f.decisions.cgNeg += p.decisions.cgNeg
+	for i := range f.orders {
+		f.orders[i] += p.orders[i]
+	}
+	for k, h := range p.medians {
+		if f.medians[k] == nil {
+			f.medians[k] = histogram{}
+		}
+		for d, n := range h {
+			f.medians[k][d] += n
+		}
+	}
+	for k, m := range p.months {
+		if f.months[k] == nil {
+			f.months[k] = monthly{}
+		}
+		for ym, n := range m {
+			f.months[k][ym] += n
+		}
+	}
+	for _, m := range [][2]map[int64]int64{{f.people, p.people}, {f.acks, p.acks}} {
+		for k, n := range m[1] {
+			m[0][k] += n
+		}
+	}
+	for k, n := range p.certificates {
+		f.certificates[k] += n
+	}
 }
 
 // histogram counts items by a whole number of days.
@@ -279,7 +364,7 @@ func (d days) number(s string) (int64, error) {
 	return d[s], nil
 }
 
-// scan runs a query and hands each row's scanner to fn.
+// scan runs a query and hands each row's scanner to fn, on the caller's goroutine.
 func (q queries) scan(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) error {
 	rows, err := q.db.Conn(ctx).Raw(sql, args...).Rows()
 	if err != nil {
@@ -287,10 +372,7 @@ func (q queries) scan(ctx context.Context, sql string, args []any, fn func(scan 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		q.mu.Lock()
-		err := fn(rows.Scan)
-		q.mu.Unlock()
-		if err != nil {
+		if err := fn(rows.Scan); err != nil {
 			return core.DBError(err)
 		}
 	}
@@ -301,21 +383,25 @@ func (q queries) scan(ctx context.Context, sql string, args []any, fn func(scan 
 // connection: SQLite in WAL mode and PostgreSQL both serve readers side by side.
 const queryConcurrency = 4
 
-// tasks runs a dashboard's queries concurrently; Wait returns the first error.
+// tasks runs a dashboard's queries concurrently. Each query adds up its rows into facts of its
+// own, so that no row waits on a lock; wait merges them once all are done and returns the first
+// error.
 type tasks struct {
-	q   queries
-	wg  sync.WaitGroup
-	sem chan struct{}
-	mu  sync.Mutex
-	err error
-	ctx context.Context
+	q     queries
+	wg    sync.WaitGroup
+	sem   chan struct{}
+	mu    sync.Mutex
+	err   error
+	parts []*facts
 }
 
-func (t *tasks) add(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) {
+func (t *tasks) add(ctx context.Context, sql string, args []any, fn func(p *facts, scan func(...any) error) error) {
+	p := newFacts()
+	t.parts = append(t.parts, p)
 	t.wg.Go(func() {
 		t.sem <- struct{}{}
 		defer func() { <-t.sem }()
-		if err := t.q.scan(ctx, sql, args, fn); err != nil {
+		if err := t.q.scan(ctx, sql, args, func(scan func(...any) error) error { return fn(p, scan) }); err != nil {
 			t.mu.Lock()
 			if t.err == nil {
 				t.err = err
@@ -325,8 +411,11 @@ func (t *tasks) add(ctx context.Context, sql string, args []any, fn func(scan fu
 	})
 }
 
-func (t *tasks) wait() error {
+func (t *tasks) wait(into *facts) error {
 	t.wg.Wait()
+	for _, p := range t.parts {
+		into.merge(p)
+	}
 	return t.err
 }
 
@@ -336,11 +425,7 @@ func (t *tasks) wait() error {
 // in the period and by whether it is held back. Joining every person to its operation in SQL
 // costs a lookup per person, which on the embedded SQLite was most of a dashboard's time.
 func (q queries) run(ctx context.Context) (*facts, error) {
-	f := &facts{ops: map[int64][]int64{}, victims: map[int64][]int64{}, justice: map[int64][]int64{},
-		opsByType: map[string][3]int64{}, age: map[string]int64{}, sex: map[string]int64{}, nationality: map[string]int64{},
-		victimsByType: map[string]int64{}, outcomes: map[string]int64{}, medians: map[string]histogram{}, months: map[string]monthly{},
-		certificates: map[[2]int64]int64{}, people: map[int64]int64{}, acks: map[int64]int64{}}
-	q.mu = &sync.Mutex{}
+	f := newFacts()
 	w, wargs := q.where()
 	add := func(m map[int64][]int64, k int64, vs ...int64) {
 		if m[k] == nil {
@@ -355,24 +440,6 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			return 1
 		}
 		return 0
-	}
-	month := func(k, d string) {
-		if f.months[k] == nil {
-			f.months[k] = monthly{}
-		}
-		f.months[k][d[:7]]++
-	}
-	dayNo := days{}
-	median := func(k string, from, to string) error {
-		n, err := dayNo.between(from, to)
-		if err != nil {
-			return err
-		}
-		if f.medians[k] == nil {
-			f.medians[k] = histogram{}
-		}
-		f.medians[k][n]++
-		return nil
 	}
 
 	// The operations in the filter, and their own figures: live at the end, new and closed, by
@@ -395,16 +462,16 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			m := q.measures(o)
 			add(f.ops, o.key, m[:]...)
 			if o.started < q.toNext {
-				month("start", o.started)
+				f.month("start", o.started)
 			}
 			if o.ended != "" && o.ended < q.toNext {
-				month("end", o.ended)
+				f.month("end", o.ended)
 			}
 			if q.inPeriod(o.started) {
-				month("new", o.started)
+				f.month("new", o.started)
 			}
 			if q.inPeriod(o.ended) {
-				month("closed", o.ended)
+				f.month("closed", o.ended)
 			}
 			return nil
 		})
@@ -413,18 +480,18 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	}
 
 	t := &tasks{q: q, sem: make(chan struct{}, queryConcurrency)}
-	t.add(ctx, "SELECT x.operation_id, x.type FROM operation_exploitation x", nil, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT x.operation_id, x.type FROM operation_exploitation x", nil, func(p *facts, scan func(...any) error) error {
 		var id int64
 		var typ string
 		if err := scan(&id, &typ); err != nil {
 			return err
 		}
 		if o := ops[id]; o != nil {
-			v, m := f.opsByType[typ], q.measures(o)
+			v, m := p.opsByType[typ], q.measures(o)
 			for i := range v {
 				v[i] += m[i]
 			}
-			f.opsByType[typ] = v
+			p.opsByType[typ] = v
 		}
 		return nil
 	})
@@ -432,7 +499,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	// Potential victims and Duty to Notify reports of the operations open in the period, and
 	// each operation's first NRM referral, in one pass over the index on operation.
 	t.add(ctx, "SELECT v.operation_id, COUNT(*), COUNT(CASE WHEN v.duty_to_notify THEN 1 END), "+q.day("MIN(v.nrm_referred_on)")+
-		" FROM victims v GROUP BY v.operation_id", nil, func(scan func(...any) error) error {
+		" FROM victims v GROUP BY v.operation_id", nil, func(p *facts, scan func(...any) error) error {
 		var id, n, dtn int64
 		var first sql.NullString
 		if err := scan(&id, &n, &dtn, &first); err != nil {
@@ -441,7 +508,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		if o := ops[id]; o != nil {
 			o.firstReferral = first.String
 			if q.open(o) {
-				add(f.victims, o.key, n, 0, dtn)
+				add(p.victims, o.key, n, 0, dtn)
 			}
 		}
 		return nil
@@ -449,27 +516,27 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	// NRM referrals, and reasonable and conclusive grounds decisions with the days they took,
 	// each found through the index on its date.
 	ref, refArgs := q.in("v.nrm_referred_on")
-	t.add(ctx, "SELECT v.operation_id, "+q.day("v.nrm_referred_on")+" FROM victims v WHERE "+ref, refArgs, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT v.operation_id, "+q.day("v.nrm_referred_on")+" FROM victims v WHERE "+ref, refArgs, func(p *facts, scan func(...any) error) error {
 		var id int64
 		var on string
 		if err := scan(&id, &on); err != nil {
 			return err
 		}
 		if o := ops[id]; o != nil {
-			add(f.victims, o.key, 0, 1, 0)
-			month("referral", on)
+			add(p.victims, o.key, 0, 1, 0)
+			p.month("referral", on)
 		}
 		return nil
 	})
 	for _, d := range []struct {
 		key, outcome, since, on string
-		pos, neg                *int64
+		counts                  func(p *facts) (pos, neg *int64)
 	}{
-		{"rg", "v.rg_outcome", "v.nrm_referred_on", "v.rg_decided_on", &f.decisions.rgPos, &f.decisions.rgNeg},
-		{"cg", "v.cg_outcome", "v.rg_decided_on", "v.cg_decided_on", &f.decisions.cgPos, &f.decisions.cgNeg},
+		{"rg", "v.rg_outcome", "v.nrm_referred_on", "v.rg_decided_on", func(p *facts) (*int64, *int64) { return &p.decisions.rgPos, &p.decisions.rgNeg }},
+		{"cg", "v.cg_outcome", "v.rg_decided_on", "v.cg_decided_on", func(p *facts) (*int64, *int64) { return &p.decisions.cgPos, &p.decisions.cgNeg }},
 	} {
 		cond, args := q.in(d.on)
-		t.add(ctx, "SELECT v.operation_id, "+d.outcome+", "+q.day(d.since)+", "+q.day(d.on)+" FROM victims v WHERE "+cond, args, func(scan func(...any) error) error {
+		t.add(ctx, "SELECT v.operation_id, "+d.outcome+", "+q.day(d.since)+", "+q.day(d.on)+" FROM victims v WHERE "+cond, args, func(p *facts, scan func(...any) error) error {
 			var id int64
 			var outcome, on string
 			var since sql.NullString
@@ -479,10 +546,11 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			if ops[id] == nil {
 				return nil
 			}
-			*d.pos += count(outcome == "positive")
-			*d.neg += count(outcome == "negative")
+			pos, neg := d.counts(p)
+			*pos += count(outcome == "positive")
+			*neg += count(outcome == "negative")
 			if since.Valid {
-				return median(d.key, since.String, on)
+				return p.median(d.key, since.String, on)
 			}
 			return nil
 		})
@@ -491,38 +559,38 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	// the period: counted by the database, each through an index in the order it groups by.
 	open, openTypes, openArgs := q.openVictims(w, wargs)
 	t.add(ctx, "SELECT v.age_band, v.sex, v.nationality, COUNT(*) FROM victims v WHERE "+open+" GROUP BY v.age_band, v.sex, v.nationality",
-		openArgs, func(scan func(...any) error) error {
+		openArgs, func(p *facts, scan func(...any) error) error {
 			var a, s, nat string
 			var n int64
 			if err := scan(&a, &s, &nat, &n); err != nil {
 				return err
 			}
-			f.age[a] += n
-			f.sex[s] += n
-			f.nationality[strings.ToUpper(nat)] += n
+			p.age[a] += n
+			p.sex[s] += n
+			p.nationality[strings.ToUpper(nat)] += n
 			return nil
 		})
-	t.add(ctx, "SELECT x.type, COUNT(*) FROM victim_exploitation x WHERE "+openTypes+" GROUP BY x.type", openArgs, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT x.type, COUNT(*) FROM victim_exploitation x WHERE "+openTypes+" GROUP BY x.type", openArgs, func(p *facts, scan func(...any) error) error {
 		var typ string
 		var n int64
 		if err := scan(&typ, &n); err != nil {
 			return err
 		}
-		f.victimsByType[typ] = n
+		p.victimsByType[typ] = n
 		return nil
 	})
 
 	// Arrests in the period, through the index on their date.
 	arr, arrArgs := q.in("s.arrested_on")
-	t.add(ctx, "SELECT s.operation_id, "+q.day("s.arrested_on")+" FROM suspects s WHERE "+arr, arrArgs, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT s.operation_id, "+q.day("s.arrested_on")+" FROM suspects s WHERE "+arr, arrArgs, func(p *facts, scan func(...any) error) error {
 		var id int64
 		var on string
 		if err := scan(&id, &on); err != nil {
 			return err
 		}
 		if o := ops[id]; o != nil {
-			add(f.justice, o.key, 1, 0, 0)
-			month("arrest", on)
+			add(p.justice, o.key, 1, 0, 0)
+			p.month("arrest", on)
 		}
 		return nil
 	})
@@ -534,7 +602,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	decided, decidedArgs := q.in("c.outcome_on")
 	t.add(ctx, "SELECT s.operation_id, c.suspect_id, "+q.day("c.charged_on")+", c.outcome, "+q.day("c.outcome_on")+
 		", s.stpo, s.reparation_order, s.confiscation_pounds FROM suspect_charges c JOIN suspects s ON s.id = c.suspect_id WHERE "+charged+" OR "+decided,
-		cat(chargedArgs, decidedArgs), func(scan func(...any) error) error {
+		cat(chargedArgs, decidedArgs), func(p *facts, scan func(...any) error) error {
 			var id, suspect, pounds int64
 			var chargedOn, outcome string
 			var decidedOn sql.NullString
@@ -547,14 +615,14 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 				return nil
 			}
 			if q.inPeriod(chargedOn) {
-				add(f.justice, o.key, 0, 1, 0)
-				month("charge", chargedOn)
+				add(p.justice, o.key, 0, 1, 0)
+				p.month("charge", chargedOn)
 				events = append(events, event{"charge", id, chargedOn})
 			}
 			if outcome != "" && q.inPeriod(decidedOn.String) {
-				f.outcomes[outcome]++
+				p.outcomes[outcome]++
 				if outcome == "convicted_plea" || outcome == "convicted_trial" {
-					add(f.justice, o.key, 0, 0, 1)
+					add(p.justice, o.key, 0, 0, 1)
 					convicted[suspect] = [3]bool{stpo, reparation, pounds > 0}
 				}
 				events = append(events, event{"outcome", id, decidedOn.String})
@@ -567,35 +635,35 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 		return nil, core.DBError(err)
 	}
 	t.add(ctx, "SELECT organisation_id, course_id, COUNT(DISTINCT user_id) FROM certificates WHERE completed_on < ? AND (expires_on IS NULL OR expires_on >= ?) GROUP BY organisation_id, course_id",
-		[]any{q.toNext, q.toNext}, func(scan func(...any) error) error {
+		[]any{q.toNext, q.toNext}, func(p *facts, scan func(...any) error) error {
 			var org, c, n int64
 			if err := scan(&org, &c, &n); err != nil {
 				return err
 			}
-			f.certificates[[2]int64{org, c}] = n
+			p.certificates[[2]int64{org, c}] = n
 			return nil
 		})
 	// Guidance: people with an account, and acknowledgements of the current versions that ask
 	// for one.
-	t.add(ctx, "SELECT organisation_id, COUNT(*) FROM users WHERE disabled_at IS NULL AND created_at < ? GROUP BY organisation_id", []any{q.toNext}, func(scan func(...any) error) error {
+	t.add(ctx, "SELECT organisation_id, COUNT(*) FROM users WHERE disabled_at IS NULL AND created_at < ? GROUP BY organisation_id", []any{q.toNext}, func(p *facts, scan func(...any) error) error {
 		var org, n int64
 		if err := scan(&org, &n); err != nil {
 			return err
 		}
-		f.people[org] = n
+		p.people[org] = n
 		return nil
 	})
 	t.add(ctx, "SELECT u.organisation_id, COUNT(*) FROM guidance_acknowledgements a JOIN guidance_documents d ON d.current_version_id = a.version_id "+
 		"JOIN guidance_versions gv ON gv.id = a.version_id JOIN users u ON u.id = a.user_id WHERE gv.requires_ack AND a.acknowledged_at < ? GROUP BY u.organisation_id",
-		[]any{q.toNext}, func(scan func(...any) error) error {
+		[]any{q.toNext}, func(p *facts, scan func(...any) error) error {
 			var org, n int64
 			if err := scan(&org, &n); err != nil {
 				return err
 			}
-			f.acks[org] = n
+			p.acks[org] = n
 			return nil
 		})
-	if err := t.wait(); err != nil {
+	if err := t.wait(f); err != nil {
 		return nil, err
 	}
 
@@ -606,7 +674,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	}
 	for _, e := range events {
 		if first := ops[e.op].firstReferral; first != "" && first <= e.on {
-			if err := median(e.median, first, e.on); err != nil {
+			if err := f.median(e.median, first, e.on); err != nil {
 				return nil, core.DBError(err)
 			}
 		}
