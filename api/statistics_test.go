@@ -92,7 +92,7 @@ func TestNationalPictureJourney(t *testing.T) {
 	// The API: counts of the region, the covert operations nowhere, Dorset's 3 withheld.
 	var d statistics.Dashboard
 	apitest.Want(t, kept.keep("api regional", a.API(t, regional, "GET", "/api/v1/statistics?quarter=2026-Q1", "")), "GET /api/v1/statistics", 200, &d)
-	if d.Scope.Level != statistics.LevelRegion || d.Scope.Name != "South West" {
+	if d.Scope.Level != statistics.LevelRegion || d.Scope.Name != "South West Regional Organised Crime Unit" {
 		t.Fatalf("scope = %+v", d.Scope)
 	}
 	if c := rowCells(t, d, "operations-by-force", "Total"); c[1].Value != 13 || c[1].Suppressed {
@@ -144,8 +144,8 @@ func TestNationalPictureJourney(t *testing.T) {
 	}
 	var list statistics.ReportList
 	apitest.Want(t, kept.keep("api reports", a.API(t, national, "GET", "/api/v1/statistics/reports", "")), "GET reports", 200, &list)
-	if len(list.Reports) != 11 {
-		t.Fatalf("reports = %d, want 11 (national and ten regions)", len(list.Reports))
+	if len(list.Reports) != 10 {
+		t.Fatalf("reports = %d, want 10 (national and the nine ROCUs)", len(list.Reports))
 	}
 	nb := national.Browser()
 	reports := kept.keep("page reports", nb.Get(t, "/statistics/reports")).Body.String()
@@ -166,7 +166,7 @@ func TestNationalPictureJourney(t *testing.T) {
 	if strings.Count(regionalList, `"id":`) != 1 {
 		t.Fatalf("a regional analyst sees other areas' reports: %s", regionalList)
 	}
-	if w := a.API(t, regional, "GET", "/api/v1/statistics/reports/"+fmt.Sprint(list.Reports[0].ID)+"/download", ""); list.Reports[0].Scope != "South West" && w.Code != 404 {
+	if w := a.API(t, regional, "GET", "/api/v1/statistics/reports/"+fmt.Sprint(list.Reports[0].ID)+"/download", ""); list.Reports[0].Scope != "South West Regional Organised Crime Unit" && w.Code != 404 {
 		t.Fatalf("another area's report: %d, want 404", w.Code)
 	}
 	kept.keep("api national", a.API(t, national, "GET", "/api/v1/statistics?quarter=2026-Q1", ""))

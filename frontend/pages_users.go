@@ -302,6 +302,28 @@ func (p *Pages) Organisations() gin.HandlerFunc {
 type orgForm struct {
 	Organisation *core.Organisation
 	Kinds        []core.OrgKind
+	ROCUs        []core.Organisation // the active regional organised crime units a force may work with
+}
+
+// newOrgForm is the form for org (nil: a new one), with the ROCUs to choose from.
+func (p *Pages) newOrgForm(c *gin.Context, org *core.Organisation) (orgForm, error) {
+	all, err := p.s.Organisations.List(c.Request.Context(), actor(c), false)
+	f := orgForm{Organisation: org, Kinds: core.OrgKinds()}
+	for _, o := range all {
+		if o.Kind == core.KindROCU && (org == nil || o.ID != org.ID) {
+			f.ROCUs = append(f.ROCUs, o)
+		}
+	}
+	return f, err
+}
+
+// ROCUItems are the choices of the ROCU a police force works with, "None" first.
+func (f orgForm) ROCUItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"None"}
+	for _, o := range f.ROCUs {
+		values, labels = append(values, core.IDString(o.ID)), append(labels, o.Name)
+	}
+	return optionItems(values, labels, form.Get("rocu_id"))
 }
 
 // KindItems are the kind radios, with the posted one checked.
@@ -314,7 +336,8 @@ func (f orgForm) KindItems(form url.Values) []item {
 }
 
 func orgInput(c *gin.Context) identity.OrganisationInput {
-	return identity.OrganisationInput{Name: c.PostForm("name"), Kind: core.OrgKind(c.PostForm("kind")), Region: c.PostForm("region")}
+	rocu, _ := strconv.ParseInt(c.PostForm("rocu_id"), 10, 64)
+	return identity.OrganisationInput{Name: c.PostForm("name"), Kind: core.OrgKind(c.PostForm("kind")), Region: c.PostForm("region"), ROCUID: rocu}
 }
 
 // OrganisationNewForm serves GET /organisations/new.
@@ -324,7 +347,12 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}})
+		f, err := p.newOrgForm(c, nil)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Add an organisation", Data: f})
 	}
 }
 
@@ -332,7 +360,12 @@ func (p *Pages) OrganisationNewForm() gin.HandlerFunc {
 func (p *Pages) OrganisationCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, err := p.s.Organisations.Create(c.Request.Context(), actor(c), orgInput(c)); err != nil {
-			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: orgForm{Kinds: core.OrgKinds()}}, "name")
+			f, ferr := p.newOrgForm(c, nil)
+			if ferr != nil {
+				api.WriteError(c, ferr)
+				return
+			}
+			p.formFailed(c, err, "organisation_form", page{Title: "Add an organisation", Data: f}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-created")
@@ -357,8 +390,16 @@ func (p *Pages) OrganisationEditForm() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
+		f, err := p.newOrgForm(c, &org)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
 		form := url.Values{"name": {org.Name}, "kind": {string(org.Kind)}, "region": {org.Region}}
-		p.render(c, http.StatusOK, "organisation_form", page{Title: "Change " + org.Name, Form: form, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}})
+		if org.ROCU() != 0 {
+			form.Set("rocu_id", core.IDString(org.ROCU()))
+		}
+		p.render(c, http.StatusOK, "organisation_form", page{Title: "Change " + org.Name, Form: form, Data: f})
 	}
 }
 
@@ -376,7 +417,12 @@ func (p *Pages) OrganisationUpdate() gin.HandlerFunc {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: orgForm{Organisation: &org, Kinds: core.OrgKinds()}}, "name")
+			f, ferr := p.newOrgForm(c, &org)
+			if ferr != nil {
+				api.WriteError(c, ferr)
+				return
+			}
+			p.formFailed(c, err, "organisation_form", page{Title: "Change " + org.Name, Data: f}, "name")
 			return
 		}
 		p.app.SetFlash(c, "org-updated")

@@ -57,6 +57,14 @@ func ActorOf(d Deps, u User, now time.Time) Actor {
 	}
 }
 
+// ROCU is the id of the regional organised crime unit the organisation works with, 0 for none.
+func (o Organisation) ROCU() int64 {
+	if o.ROCUID == nil {
+		return 0
+	}
+	return *o.ROCUID
+}
+
 // OrgKind says what sort of body an organisation is.
 type OrgKind string
 
@@ -94,11 +102,13 @@ func (k OrgKind) Label() string {
 // Organisation is a police force, agency, CPS area or unit: the domain in which its people hold
 // their roles.
 type Organisation struct {
-	ID        int64     `json:"id"`
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Kind      OrgKind   `json:"kind"`
-	Region    string    `json:"region"`
+	ID     int64   `json:"id"`
+	Slug   string  `json:"slug"`
+	Name   string  `json:"name"`
+	Kind   OrgKind `json:"kind"`
+	Region string  `json:"region"`
+	// ROCUID is, for a police force, the regional organised crime unit it works with.
+	ROCUID    *int64    `json:"rocu_id,omitempty" gorm:"column:rocu_id"`
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -19,22 +19,44 @@ type OrganisationInput struct {
 	Name   string       `json:"name"`
 	Kind   core.OrgKind `json:"kind"`
 	Region string       `json:"region"`
+	// ROCUID is, for a police force, the regional organised crime unit it works with (DOMAIN.md
+	// §F5: a ROCU's coverage is not always one police region). Zero: none.
+	ROCUID int64 `json:"rocu_id,omitempty"`
 }
 
-func (in *OrganisationInput) validate() error {
+// validate checks in, every field at once; self is the organisation being changed (0: a new one).
+func (o *Organisations) validate(ctx context.Context, in *OrganisationInput, self int64) error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Region = strings.TrimSpace(in.Region)
+	var p core.Problems
 	switch {
 	case in.Name == "":
-		return core.Invalid("name", "Enter the organisation's name")
+		p.Add("name", "Enter the organisation's name")
 	case len(in.Name) > 200:
-		return core.Invalid("name", "Name must be 200 characters or fewer")
-	case !slices.Contains(core.OrgKinds(), in.Kind):
-		return core.Invalid("kind", "Select what kind of organisation it is")
-	case len(in.Region) > 100:
-		return core.Invalid("region", "Region must be 100 characters or fewer")
+		p.Add("name", "Name must be 200 characters or fewer")
 	}
-	return nil
+	if !slices.Contains(core.OrgKinds(), in.Kind) {
+		p.Add("kind", "Select what kind of organisation it is")
+	}
+	if len(in.Region) > 100 {
+		p.Add("region", "Region must be 100 characters or fewer")
+	}
+	if in.ROCUID != 0 {
+		if in.Kind != core.KindPoliceForce {
+			p.Add("rocu_id", "Only a police force works with a regional organised crime unit: choose none")
+		} else if rocu, err := o.get(ctx, in.ROCUID); err != nil || rocu.Kind != core.KindROCU || !rocu.Active || rocu.ID == self {
+			p.Add("rocu_id", "Choose an active regional organised crime unit from the list")
+		}
+	}
+	return p.Err()
+}
+
+// rocuRef is the column value of a ROCU id: NULL for none.
+func rocuRef(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }
 
 // Organisations holds the operations on organisations.
@@ -103,11 +125,11 @@ func (o *Organisations) Create(ctx context.Context, who core.Actor, in Organisat
 		if err := core.Can(ctx, o.d.Authz, who, policies.ActCreate, policies.Object{Type: "organisation"}, "Only administrators can add organisations."); err != nil {
 			return err
 		}
-		if err := in.validate(); err != nil {
+		if err := o.validate(ctx, &in, 0); err != nil {
 			return err
 		}
 		now := o.d.Now()
-		org = core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, Active: true, CreatedAt: now, UpdatedAt: now}
+		org = core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, ROCUID: rocuRef(in.ROCUID), Active: true, CreatedAt: now, UpdatedAt: now}
 		if err := o.uniqueName(ctx, org.Name, org.Slug, 0); err != nil {
 			return err
 		}
@@ -140,7 +162,7 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 		if org, err = o.getForChange(ctx, who, id); err != nil {
 			return err
 		}
-		if err := in.validate(); err != nil {
+		if err := o.validate(ctx, &in, id); err != nil {
 			return err
 		}
 		if err := o.uniqueName(ctx, in.Name, "", id); err != nil {
@@ -156,7 +178,10 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 		if org.Region != in.Region {
 			details["region"] = org.Region + " → " + in.Region
 		}
-		org.Name, org.Kind, org.Region, org.UpdatedAt = in.Name, in.Kind, in.Region, o.d.Now()
+		if old, now := org.ROCU(), in.ROCUID; old != now {
+			details["rocu_id"] = strconv.FormatInt(old, 10) + " → " + strconv.FormatInt(now, 10)
+		}
+		org.Name, org.Kind, org.Region, org.ROCUID, org.UpdatedAt = in.Name, in.Kind, in.Region, rocuRef(in.ROCUID), o.d.Now()
 		if err := o.d.DB.Conn(ctx).Save(&org).Error; err != nil {
 			return core.DBError(err)
 		}
@@ -229,12 +254,24 @@ func slugify(name string) string {
 	return s
 }
 
-// referenceOrganisations are loaded on first start (DOMAIN.md §D3 and DESIGN.md §1): the 43
+// referenceOrganisations are loaded on first start (DOMAIN.md §D3, §F5 and DESIGN.md §1): the 43
 // territorial police forces of England and Wales by police region, British Transport Police, the
-// regional organised crime units, the national agencies, the fourteen CPS areas and the
-// programme's own unit.
-func referenceOrganisations() []OrganisationInput {
-	var out []OrganisationInput
+// regional organised crime units, the national agencies and partners, the fourteen CPS areas and
+// the programme's own unit. rocuOf names the ROCU each force works with.
+func referenceOrganisations() (orgs []OrganisationInput, rocuOf map[string]string) {
+	const (
+		northWest = "North West Regional Organised Crime Unit (TITAN)"
+		tarian    = "Tarian Regional Organised Crime Unit"
+	)
+	// A region's ROCU; London has none (the Metropolitan Police and the City of London Police
+	// are the London region), and Wales has two ROCUs' coverage.
+	rocus := []struct{ region, name string }{
+		{"North East", "North East Regional Organised Crime Unit"}, {"North West", northWest},
+		{"Yorkshire and the Humber", "Yorkshire and the Humber Regional Organised Crime Unit"},
+		{"East Midlands", "East Midlands Regional Organised Crime Unit"}, {"West Midlands", "West Midlands Regional Organised Crime Unit"},
+		{"Eastern", "Eastern Regional Organised Crime Unit"}, {"South East", "South East Regional Organised Crime Unit"},
+		{"South West", "South West Regional Organised Crime Unit"}, {"Wales", tarian},
+	}
 	forces := []struct {
 		region string
 		names  []string
@@ -250,18 +287,24 @@ func referenceOrganisations() []OrganisationInput {
 		{"South West", []string{"Avon and Somerset Police", "Devon and Cornwall Police", "Dorset Police", "Gloucestershire Constabulary", "Wiltshire Police"}},
 		{"Wales", []string{"Dyfed-Powys Police", "Gwent Police", "North Wales Police", "South Wales Police"}},
 	}
+	rocuOf = map[string]string{"North Wales Police": northWest} // [verify] with the Tarian and TITAN coverage
 	for _, f := range forces {
 		for _, n := range f.names {
-			out = append(out, OrganisationInput{Name: n, Kind: core.KindPoliceForce, Region: f.region})
+			orgs = append(orgs, OrganisationInput{Name: n, Kind: core.KindPoliceForce, Region: f.region})
+			for _, r := range rocus {
+				if _, set := rocuOf[n]; !set && r.region == f.region {
+					rocuOf[n] = r.name
+				}
+			}
 		}
 	}
-	out = append(out, OrganisationInput{Name: "British Transport Police", Kind: core.KindPoliceForce, Region: "National"})
-	for _, region := range []string{"North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands", "Eastern", "London", "South East", "South West", "Wales"} {
-		out = append(out, OrganisationInput{Name: region + " Regional Organised Crime Unit", Kind: core.KindROCU, Region: region})
+	orgs = append(orgs, OrganisationInput{Name: "British Transport Police", Kind: core.KindPoliceForce, Region: "National"})
+	for _, r := range rocus {
+		orgs = append(orgs, OrganisationInput{Name: r.name, Kind: core.KindROCU, Region: r.region})
 	}
 	for _, n := range []string{"National Crime Agency", "Gangmasters and Labour Abuse Authority", "HM Revenue and Customs",
-		"Department for Work and Pensions", "Border Force", "Immigration Enforcement"} {
-		out = append(out, OrganisationInput{Name: n, Kind: core.KindAgency, Region: "National"})
+		"Department for Work and Pensions", "Border Force", "Immigration Enforcement", "National Police Chiefs' Council"} {
+		orgs = append(orgs, OrganisationInput{Name: n, Kind: core.KindAgency, Region: "National"})
 	}
 	for _, area := range []struct{ name, region string }{
 		{"CPS Cymru-Wales", "Wales"}, {"CPS East Midlands", "East Midlands"}, {"CPS East of England", "Eastern"},
@@ -270,10 +313,10 @@ func referenceOrganisations() []OrganisationInput {
 		{"CPS South West", "South West"}, {"CPS Thames and Chiltern", "South East"}, {"CPS Wessex", "South West"},
 		{"CPS West Midlands", "West Midlands"}, {"CPS Yorkshire and Humberside", "Yorkshire and the Humber"},
 	} {
-		out = append(out, OrganisationInput{Name: area.name, Kind: core.KindCPS, Region: area.region})
+		orgs = append(orgs, OrganisationInput{Name: area.name, Kind: core.KindCPS, Region: area.region})
 	}
-	out = append(out, OrganisationInput{Name: "Modern Slavery and Organised Immigration Crime Unit", Kind: core.KindProgramme, Region: "National"})
-	return out
+	orgs = append(orgs, OrganisationInput{Name: "Modern Slavery and Organised Immigration Crime Unit", Kind: core.KindProgramme, Region: "National"})
+	return orgs, rocuOf
 }
 
 // ProgrammeUnitSlug names the programme's own unit, where the first administrator is created.
@@ -298,11 +341,24 @@ func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 		}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		var orgs []core.Organisation
-		for _, in := range referenceOrganisations() {
+		inputs, rocuOf := referenceOrganisations()
+		for _, in := range inputs {
 			orgs = append(orgs, core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, Active: true, CreatedAt: now, UpdatedAt: now})
 		}
 		added = len(orgs)
-		return core.DBError(db.Conn(ctx).CreateInBatches(orgs, 100).Error)
+		if err := db.Conn(ctx).CreateInBatches(orgs, 100).Error; err != nil {
+			return core.DBError(err)
+		}
+		ids := map[string]int64{}
+		for _, o := range orgs {
+			ids[o.Name] = o.ID
+		}
+		for force, rocu := range rocuOf {
+			if err := db.Conn(ctx).Model(&core.Organisation{}).Where("id = ?", ids[force]).Update("rocu_id", ids[rocu]).Error; err != nil {
+				return core.DBError(err)
+			}
+		}
+		return nil
 	})
 	return added, err
 }

@@ -56,7 +56,7 @@ func (sc Scope) key() string {
 	case LevelNational:
 		return "national"
 	case LevelRegion:
-		return "region:" + sc.Region
+		return "rocu:" + strconv.FormatInt(sc.OrgID, 10)
 	}
 	return "org:" + strconv.FormatInt(sc.OrgID, 10)
 }
@@ -69,7 +69,7 @@ func (sc Scope) keys(orgs []org) []string {
 	out := []string{sc.key()}
 	if sc.Level == LevelRegion {
 		for _, o := range orgs {
-			if o.Region == sc.Region {
+			if sc.within(o) {
 				out = append(out, "org:"+strconv.FormatInt(o.ID, 10))
 			}
 		}
@@ -244,15 +244,13 @@ func (s *Service) MonthlyReports(ctx context.Context) (string, error) {
 		return "no operations recorded yet: no reports made", nil
 	}
 	var orgs []org
-	if err := s.d.DB.Conn(ctx).Raw("SELECT id, name, kind, region FROM organisations ORDER BY name, id").Scan(&orgs).Error; err != nil {
+	if err := s.d.DB.Conn(ctx).Raw(orgsSQL).Scan(&orgs).Error; err != nil {
 		return "", core.DBError(err)
 	}
 	scopes := []Scope{{Level: LevelNational, Name: "England and Wales"}}
-	seen := map[string]bool{}
 	for _, o := range orgs {
-		if o.Kind == core.KindROCU && o.Region != "" && !seen[o.Region] {
-			seen[o.Region] = true
-			scopes = append(scopes, Scope{Level: LevelRegion, Name: o.Region, Region: o.Region})
+		if o.Kind == core.KindROCU {
+			scopes = append(scopes, rocuScope(o))
 		}
 	}
 	var have []string

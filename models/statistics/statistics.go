@@ -48,8 +48,9 @@ const (
 	LevelOrganisation = "organisation"
 )
 
-// Scope is what an analyst may see: the whole country (programme unit), a region and its
-// forces (a ROCU), or their own organisation (a force or agency).
+// Scope is what an analyst may see: the whole country (programme unit), the forces a ROCU
+// works with and the ROCU itself (its coverage is not always one police region: DOMAIN.md §F5),
+// or their own organisation (a force or agency). OrgID is the ROCU or the organisation.
 type Scope struct {
 	Level  string `json:"level"`
 	Name   string `json:"name"`
@@ -62,7 +63,11 @@ type org struct {
 	Name   string
 	Kind   core.OrgKind
 	Region string
+	ROCUID *int64 `gorm:"column:rocu_id"`
 }
+
+// orgsSQL reads every organisation as org.
+const orgsSQL = "SELECT id, name, kind, region, rocu_id FROM organisations ORDER BY name, id"
 
 // object is what the policy is asked about: statistics are OFFICIAL-SENSITIVE.
 func object(who core.Actor) policies.Object {
@@ -80,7 +85,7 @@ func (s *Service) scope(ctx context.Context, who core.Actor) (Scope, []org, erro
 		return Scope{}, nil, err
 	}
 	var orgs []org
-	if err := s.d.DB.Conn(ctx).Raw("SELECT id, name, kind, region FROM organisations ORDER BY name, id").Scan(&orgs).Error; err != nil {
+	if err := s.d.DB.Conn(ctx).Raw(orgsSQL).Scan(&orgs).Error; err != nil {
 		return Scope{}, nil, core.DBError(err)
 	}
 	i := slices.IndexFunc(orgs, func(o org) bool { return o.ID == who.OrgID })
@@ -92,7 +97,7 @@ func (s *Service) scope(ctx context.Context, who core.Actor) (Scope, []org, erro
 	case core.KindProgramme:
 		return Scope{Level: LevelNational, Name: "England and Wales"}, orgs, nil
 	case core.KindROCU:
-		return Scope{Level: LevelRegion, Name: me.Region, Region: me.Region}, orgs, nil
+		return rocuScope(me), orgs, nil
 	}
 	return Scope{Level: LevelOrganisation, Name: me.Name, OrgID: me.ID}, orgs, nil
 }
@@ -103,9 +108,14 @@ func (sc Scope) within(o org) bool {
 	case LevelNational:
 		return true
 	case LevelRegion:
-		return o.Region == sc.Region
+		return o.ID == sc.OrgID || (o.ROCUID != nil && *o.ROCUID == sc.OrgID)
 	}
 	return o.ID == sc.OrgID
+}
+
+// rocuScope is the scope of a ROCU's analysts: the forces that work with it.
+func rocuScope(rocu org) Scope {
+	return Scope{Level: LevelRegion, Name: rocu.Name, Region: rocu.Region, OrgID: rocu.ID}
 }
 
 // Filter narrows the figures: a period (a quarter, or from and to dates), a region, a force (an
@@ -185,7 +195,7 @@ func (s *Service) resolve(f Filter, sc Scope, orgs []org) (Period, time.Time, ti
 		p.Add("from", fmt.Sprintf("Choose a period of at most %d quarters", maxQuarters))
 	}
 	if f.Region != "" {
-		if sc.Level != LevelNational && !(sc.Level == LevelRegion && f.Region == sc.Region) {
+		if sc.Level != LevelNational && !slices.ContainsFunc(orgs, func(o org) bool { return sc.within(o) && o.Region == f.Region }) {
 			p.Add("region", "Choose a region in your area")
 		} else if !slices.ContainsFunc(orgs, func(o org) bool { return o.Region == f.Region }) {
 			p.Add("region", "Choose a region from the list")
