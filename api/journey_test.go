@@ -281,8 +281,9 @@ func TestPeopleAndOrganisationPages(t *testing.T) {
 	}
 }
 
-// The reference organisations are loaded once: the 43 territorial forces, BTP, the ROCUs, the
-// national agencies, the 14 CPS areas and the programme's unit.
+// The reference organisations are loaded once: the 43 territorial forces, BTP, the nine ROCUs
+// (London has none: DOMAIN.md §F5), the national agencies and the NPCC, the 14 CPS areas and the
+// programme's unit.
 func TestReferenceOrganisations(t *testing.T) {
 	a := apitest.New(t)
 	count := func(kind string) int64 {
@@ -290,7 +291,7 @@ func TestReferenceOrganisations(t *testing.T) {
 		a.DB.Gorm().Table("organisations").Where("kind = ?", kind).Count(&n)
 		return n
 	}
-	for kind, want := range map[string]int64{"police_force": 44, "rocu": 10, "agency": 6, "cps": 14, "programme": 1} {
+	for kind, want := range map[string]int64{"police_force": 44, "rocu": 9, "agency": 7, "cps": 14, "programme": 1} {
 		if got := count(kind); got != want {
 			t.Errorf("%s: %d organisations, want %d", kind, got, want)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/policies"
 )
 
 // Pages of case files and CPS evidence packs. Every page calls one models operation, which
@@ -172,6 +173,15 @@ func (v caseFormView) MarkingItems(form url.Values) []item {
 	return choiceItems([]string{"OFFICIAL", "OFFICIAL-SENSITIVE"}, []string{"OFFICIAL", "OFFICIAL-SENSITIVE (tighter need-to-know: ABE material, high-profile cases)"}, []string{form.Get("classification")})
 }
 
+// DescriptorItems are the descriptor radios: none, or one that goes with OFFICIAL-SENSITIVE.
+func (v caseFormView) DescriptorItems(form url.Values) []item {
+	values, labels := []string{""}, []string{"No descriptor"}
+	for _, d := range policies.Descriptors() {
+		values, labels = append(values, string(d)), append(labels, string(d)+" – "+strings.ToLower(d.Hint()[:1])+d.Hint()[1:])
+	}
+	return choiceItems(values, labels, []string{form.Get("descriptor")})
+}
+
 // SupervisorItems are the supervisor choices.
 func (v caseFormView) SupervisorItems(form url.Values) []item {
 	values, labels := []string{""}, []string{"Choose a supervisor"}
@@ -191,7 +201,7 @@ func (v caseFormView) FlagItems(form url.Values) []item {
 
 func caseInput(c *gin.Context) casefile.CaseInput {
 	in := casefile.CaseInput{URN: c.PostForm("urn"), Operation: c.PostForm("operation"), Classification: c.PostForm("classification"),
-		SuspectMayBeVictim: c.PostForm("suspect_may_be_victim") == "yes", OrdersSought: c.PostForm("orders_sought") == "yes"}
+		Descriptor: c.PostForm("descriptor"), SuspectMayBeVictim: c.PostForm("suspect_may_be_victim") == "yes", OrdersSought: c.PostForm("orders_sought") == "yes"}
 	for _, o := range c.PostFormArray("offences") {
 		in.Offences = append(in.Offences, casefile.Offence(o))
 	}
@@ -250,7 +260,7 @@ func (p *Pages) CaseEditForm() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		pg.Form = url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
+		pg.Form = url.Values{"urn": {cv.URN}, "operation": {cv.Operation}, "classification": {cv.Marking}, "descriptor": {string(cv.Descriptor)}, "supervisor_id": {strconv.FormatInt(cv.SupervisorID, 10)}}
 		for _, o := range cv.OffenceList {
 			pg.Form.Add("offences", string(o))
 		}
@@ -272,7 +282,7 @@ func (p *Pages) caseChangePage(c *gin.Context, cv casefile.CaseView) (pg page, o
 		api.WriteError(c, err)
 		return page{}, false
 	}
-	return page{Title: "Change case details", Classification: cv.Marking, Data: caseFormView{Case: &cv, Supervisors: sups}}, true
+	return page{Title: "Change case details", Classification: cv.MarkingLine(), Data: caseFormView{Case: &cv, Supervisors: sups}}, true
 }
 
 // CaseUpdate serves POST /casefiles/:id/edit.
@@ -358,7 +368,7 @@ func (p *Pages) caseTab(c *gin.Context, tab string) (caseTab, int64, bool) {
 }
 
 func (p *Pages) renderTab(c *gin.Context, status int, view, title string, v caseTab, form url.Values, errs formErrors) {
-	p.render(c, status, view, page{Title: title + " – " + v.Case.URN, Classification: v.Case.Marking, Form: form, Errors: errs, Data: v})
+	p.render(c, status, view, page{Title: title + " – " + v.Case.URN, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: v})
 }
 
 // Case serves GET /casefiles/:id: the checklist by stage, with readiness, and the case's
@@ -578,7 +588,7 @@ func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formE
 			form.Add("evidence_ids", strconv.FormatInt(e.ID, 10))
 		}
 	}
-	p.render(c, status, "case_item", page{Title: "Checklist item – " + v.Case.URN, Classification: v.Case.Marking, Form: form, Errors: errs, Data: iv})
+	p.render(c, status, "case_item", page{Title: "Checklist item – " + v.Case.URN, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: iv})
 }
 
 // CaseItem serves GET /casefiles/:id/items/:item.
@@ -715,7 +725,7 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		}
 		title = "Correct exhibit " + fv.Supersedes.ExhibitRef
 	}
-	p.render(c, status, view, page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
+	p.render(c, status, view, page{Title: title, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: fv})
 }
 
 // CaseEvidenceForm serves GET /casefiles/:id/evidence/new (?item= preselects a checklist item,
@@ -831,7 +841,7 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "case_exhibit", page{Title: "Exhibit " + ev.ExhibitRef + " – " + v.Case.URN, Classification: v.Case.Marking,
+		p.render(c, http.StatusOK, "case_exhibit", page{Title: "Exhibit " + ev.ExhibitRef + " – " + v.Case.URN, Classification: v.Case.MarkingLine(),
 			Data: exhibitView{caseTab: v, Exhibit: ev, Custody: record}})
 	}
 }
@@ -882,7 +892,7 @@ func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Va
 		form = url.Values{"schedule": {c.DefaultQuery("schedule", string(casefile.ScheduleMG6C))}}
 	}
 	fv.Generic = errs.For("description") == casefile.GenericPrompt
-	p.render(c, status, "case_entry_form", page{Title: title, Classification: v.Case.Marking, Form: form, Errors: errs, Data: fv})
+	p.render(c, status, "case_entry_form", page{Title: title, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: fv})
 }
 
 func entryInput(c *gin.Context) casefile.EntryInput {

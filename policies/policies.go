@@ -97,6 +97,46 @@ func ParseLevel(s string) (Level, error) {
 	return Unmarked, fmt.Errorf("unknown classification %q: use OFFICIAL or OFFICIAL-SENSITIVE", s)
 }
 
+// Descriptor is an optional word after the OFFICIAL-SENSITIVE marking that says what kind of
+// sensitive material it is (DOMAIN.md §F5: the Government Security Classifications Policy as
+// revised in 2023). It changes nobody's access: it tells the reader how to handle the material.
+type Descriptor string
+
+// Descriptors (none is the empty string).
+const (
+	DescriptorPersonal   Descriptor = "PERSONAL"
+	DescriptorCommercial Descriptor = "COMMERCIAL"
+	DescriptorLocsen     Descriptor = "LOCSEN"
+)
+
+// Descriptors lists the descriptors in the order forms offer them.
+func Descriptors() []Descriptor {
+	return []Descriptor{DescriptorPersonal, DescriptorCommercial, DescriptorLocsen}
+}
+
+// Hint is what a form says of the descriptor.
+func (d Descriptor) Hint() string {
+	switch d {
+	case DescriptorPersonal:
+		return "Sensitive personal information about people"
+	case DescriptorCommercial:
+		return "Commercially sensitive information"
+	case DescriptorLocsen:
+		return "Locally sensitive information"
+	}
+	return ""
+}
+
+// MarkingLine is a marking as printed on pages and documents: the level, then the descriptor,
+// which goes only with OFFICIAL-SENSITIVE ("OFFICIAL-SENSITIVE PERSONAL") [verify the printed
+// form with the customer's security officer].
+func MarkingLine(l Level, d Descriptor) string {
+	if d == "" || l != OfficialSensitive {
+		return l.String()
+	}
+	return l.String() + " " + string(d)
+}
+
 // Action is a verb in the policy ("read", "submit", ...).
 type Action string
 

@@ -368,6 +368,9 @@ type CaseFile struct {
 	CreatedBy          int64          `json:"created_by"`
 	CreatedAt          time.Time      `json:"created_at"`
 	UpdatedAt          time.Time      `json:"updated_at"`
+
+	// Descriptor is the optional descriptor of an OFFICIAL-SENSITIVE case (PERSONAL, ...).
+	Descriptor policies.Descriptor `json:"descriptor,omitempty"`
 }
 
 // TableName is the table of case files.
@@ -384,8 +387,8 @@ func (cf CaseFile) Offences() []Offence {
 	return out
 }
 
-// Marking is the case's protective marking as printed.
-func (cf CaseFile) Marking() string { return cf.Classification.String() }
+// Marking is the case's protective marking as printed, with its descriptor.
+func (cf CaseFile) Marking() string { return policies.MarkingLine(cf.Classification, cf.Descriptor) }
 
 // templateCodes are the checklist templates the case's facts call for: T0 always, the
 // templates of its offences, T4 when a suspect may be a victim, T5 when orders are sought.
@@ -415,6 +418,9 @@ type CaseInput struct {
 	OrdersSought       bool      `json:"orders_sought"`
 	Classification     string    `json:"classification"` // OFFICIAL or OFFICIAL-SENSITIVE
 	SupervisorID       int64     `json:"supervisor_id"`
+
+	// Descriptor is PERSONAL, COMMERCIAL or LOCSEN with OFFICIAL-SENSITIVE; empty for none.
+	Descriptor string `json:"descriptor"`
 }
 
 // OperationTitle is how an operation is named to people: "Operation Lantern". A name stored
@@ -467,6 +473,14 @@ func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
 		p.Add("classification", "Select OFFICIAL or OFFICIAL-SENSITIVE")
 	case level > who.Clearance:
 		p.Add("classification", "Your clearance does not cover "+level.String()+": choose a marking you may see")
+	}
+	in.Descriptor = strings.ToUpper(strings.TrimSpace(in.Descriptor))
+	switch {
+	case in.Descriptor == "":
+	case !slices.Contains(policies.Descriptors(), policies.Descriptor(in.Descriptor)):
+		p.Add("descriptor", "Select PERSONAL, COMMERCIAL, LOCSEN or no descriptor")
+	case err == nil && level != policies.OfficialSensitive:
+		p.Add("descriptor", "A descriptor goes only with OFFICIAL-SENSITIVE: choose OFFICIAL-SENSITIVE or no descriptor")
 	}
 	if in.SupervisorID == 0 {
 		p.Add("supervisor_id", "Select the supervisor who will sign off the pack")
@@ -688,7 +702,7 @@ func (s *Service) caseActions(ctx context.Context, who core.Actor, cf *CaseFile,
 // CaseView is a case file as pages and the API show it.
 type CaseView struct {
 	CaseFile
-	Marking        string           `json:"classification"`
+	Marking        string           `json:"classification"` // the level; MarkingLine adds the descriptor
 	OffenceList    []Offence        `json:"offences"`
 	StatusLabel    string           `json:"status_label"`
 	Organisation   string           `json:"organisation"`
@@ -701,6 +715,9 @@ type CaseView struct {
 	SubmittedIt bool       `json:"-"`
 	Access      CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
 }
+
+// MarkingLine is the case's marking as pages print it, with its descriptor.
+func (v CaseView) MarkingLine() string { return v.CaseFile.Marking() }
 
 // Supervisor is a person who may be chosen to sign off packs, or a CPS liaison to share with.
 type Person struct {
@@ -772,7 +789,7 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in CaseInput) (Cas
 		}
 		now := s.d.Now()
 		cf := CaseFile{URN: in.URN, Operation: in.Operation, OrganisationID: who.OrgID, Classification: level,
-			Status: StatusPreparation, OffenceCodes: offenceCodes(in.Offences), SuspectMayBeVictim: in.SuspectMayBeVictim,
+			Descriptor: policies.Descriptor(in.Descriptor), Status: StatusPreparation, OffenceCodes: offenceCodes(in.Offences), SuspectMayBeVictim: in.SuspectMayBeVictim,
 			OrdersSought: in.OrdersSought, LeadInvestigatorID: who.UserID, SupervisorID: in.SupervisorID,
 			CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
 		if err := s.d.DB.Conn(ctx).Create(&cf).Error; err != nil {
@@ -836,7 +853,7 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 
 // view adds names, labels and access to a loaded case.
 func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object) (CaseView, error) {
-	v := CaseView{CaseFile: *cf, Marking: cf.Marking(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Actions: s.caseActions(ctx, who, cf, obj)}
+	v := CaseView{CaseFile: *cf, Marking: cf.Classification.String(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Actions: s.caseActions(ctx, who, cf, obj)}
 	if v.Actions.Share {
 		// Only an approved pack can be shared: not one whose approval a change voided.
 		approved, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
@@ -918,8 +935,8 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseI
 		if codes := offenceCodes(in.Offences); cf.OffenceCodes != codes {
 			details["offences"] = cf.OffenceCodes + " → " + codes
 		}
-		if cf.Classification != level {
-			details["classification"] = cf.Marking() + " → " + level.String()
+		if descriptor := policies.Descriptor(in.Descriptor); cf.Classification != level || cf.Descriptor != descriptor {
+			details["classification"] = cf.Marking() + " → " + policies.MarkingLine(level, descriptor)
 		}
 		if cf.SuspectMayBeVictim != in.SuspectMayBeVictim {
 			details["suspect_may_be_victim"] = strconv.FormatBool(in.SuspectMayBeVictim)
@@ -934,8 +951,9 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseI
 			return nil
 		}
 		cf.URN, cf.Operation, cf.OffenceCodes, cf.Classification = in.URN, in.Operation, offenceCodes(in.Offences), level
+		cf.Descriptor = policies.Descriptor(in.Descriptor)
 		cf.SuspectMayBeVictim, cf.OrdersSought, cf.SupervisorID = in.SuspectMayBeVictim, in.OrdersSought, in.SupervisorID
-		if err := s.d.DB.Conn(ctx).Model(cf).Select("urn", "operation", "offences", "classification", "suspect_may_be_victim", "orders_sought", "supervisor_id").Updates(cf).Error; err != nil {
+		if err := s.d.DB.Conn(ctx).Model(cf).Select("urn", "operation", "offences", "classification", "descriptor", "suspect_may_be_victim", "orders_sought", "supervisor_id").Updates(cf).Error; err != nil {
 			return core.DBError(err)
 		}
 		added, err := s.addTemplates(ctx, cf)
