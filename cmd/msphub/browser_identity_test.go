@@ -505,8 +505,11 @@ func TestBrowserIdentityAdministration(t *testing.T) {
 		b.checkPage("organisations", b.visit("/organisations"), http.StatusOK, "Organisations")
 		b.checkPage("add an organisation", b.press("Add an organisation"), http.StatusOK, "Add an organisation")
 		b.fill("region", "South West")
+		// Every mistake is reported at once: no name and no kind.
 		f = b.checkPage("add an organisation, no name", b.press("Save"), http.StatusUnprocessableEntity, "Add an organisation")
-		f.wantOneErrorAt(t, "add an organisation, no name", "name")
+		if len(f.Links) != 2 || f.Links[0].Href != "#name" || f.Links[1].Href != "#kind" {
+			t.Errorf("add an organisation, no name or kind: error summary %+v, want #name and #kind", f.Links)
+		}
 		b.fill("name", "Test Regional Organised Crime Unit")
 		b.choose("kind", string(core.KindROCU))
 		b.checkPage("organisations, added", b.press("Save"), http.StatusOK, "Organisations")
