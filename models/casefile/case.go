@@ -488,6 +488,8 @@ type Service struct {
 	d       core.Deps
 	audit   *core.Audit
 	refused refusals // when refusals were last audited, per person and route
+	// closeCheck is the rule of the case after charge on closing a case (OnClose).
+	closeCheck func(ctx context.Context, caseID int64) error
 }
 
 // caseObject is the case as the policy sees it from the point of view of who, with the
@@ -844,6 +846,9 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 			return v, err
 		}
 		v.Actions.Share = approved != nil
+	}
+	if v.Actions.Close && s.mayClose(ctx, cf.ID) != nil {
+		v.Actions.Close = false // the proceedings after charge are not over
 	}
 	v.Access = caseAccess(v.Actions)
 	if _, ok := next(cf.Status, cf.CPSPurpose, moveApprove); ok && !v.Actions.Approve {
