@@ -195,7 +195,10 @@ func TestTheCaseGoesOnAfterChargeToClosure(t *testing.T) {
 	// The prosecutor records the results.
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison, court.StageSentenced: f.liaison, court.StageConfiscation: f.liaison},
 		court.StageOutcomes, court.StageSentenced, court.StageConfiscation)
-	wantCode(t, "a second confiscation", func() error { _, err := f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation)); return err }(), core.ECONFLICT)
+	wantCode(t, "a second confiscation", func() error {
+		_, err := f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation))
+		return err
+	}(), core.ECONFLICT)
 
 	v, err = f.s.Court.ForCase(ctx, f.sup, id)
 	must(t, err)
