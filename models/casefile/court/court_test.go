@@ -195,10 +195,8 @@ func TestTheCaseGoesOnAfterChargeToClosure(t *testing.T) {
 	// The prosecutor records the results.
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison, court.StageSentenced: f.liaison, court.StageConfiscation: f.liaison},
 		court.StageOutcomes, court.StageSentenced, court.StageConfiscation)
-	wantCode(t, "a second confiscation", func() error {
-		_, err := f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation))
-		return err
-	}(), core.ECONFLICT)
+	_, err = f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation))
+	wantCode(t, "a second confiscation", err, core.ECONFLICT)
 
 	v, err = f.s.Court.ForCase(ctx, f.sup, id)
 	must(t, err)
@@ -305,6 +303,16 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	wantCode(t, "custody before charge", err, core.ECONFLICT)
 }
 
+// remind runs job at 9am on day at and returns whom it told.
+func (f *fixture) remind(t *testing.T, at string, job func(context.Context) (string, error)) []int64 {
+	t.Helper()
+	f.clock.Set(day(at).Add(9 * time.Hour))
+	mark := modelstest.NoticeMark(t, f.db)
+	_, err := job(context.Background())
+	must(t, err)
+	return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
+}
+
 func problemFields(t *testing.T, err error) map[string]string {
 	t.Helper()
 	e, ok := err.(*core.Error)
@@ -345,14 +353,7 @@ func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
 	if due == 0 {
 		t.Fatal("the case has no full-file items")
 	}
-	remind := func(at string) []int64 {
-		t.Helper()
-		f.clock.Set(day(at).Add(9 * time.Hour))
-		mark := modelstest.NoticeMark(t, f.db)
-		_, err := f.s.Court.RemindFullFiles(ctx)
-		must(t, err)
-		return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
-	}
+	remind := func(at string) []int64 { return f.remind(t, at, f.s.Court.RemindFullFiles) }
 	team := modelstest.UserIDs(f.inv, f.sup)
 	for _, c := range []struct {
 		at   string
@@ -387,14 +388,7 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 	if len(v.Custody) != 1 || v.Custody[0].CTLDueSoon {
 		t.Errorf("custody: %+v", v.Custody)
 	}
-	remind := func(at string) []int64 {
-		t.Helper()
-		f.clock.Set(day(at).Add(9 * time.Hour))
-		mark := modelstest.NoticeMark(t, f.db)
-		_, err := f.s.Court.RemindCustodyLimits(ctx)
-		must(t, err)
-		return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
-	}
+	remind := func(at string) []int64 { return f.remind(t, at, f.s.Court.RemindCustodyLimits) }
 	everyone := modelstest.UserIDs(f.inv, f.sup, f.liaison)
 	if got := remind("2026-06-22"); got != nil {
 		t.Errorf("9 days before: reminded %v", got)

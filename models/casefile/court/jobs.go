@@ -40,6 +40,16 @@ func (s *Service) Jobs() []core.Job {
 	}
 }
 
+// reminder is one reminder a job may send: its reminders_sent key (kind, object, due), the case
+// and whom of it to tell (cps: its CPS liaisons too), and the text.
+type reminder struct {
+	kind           string
+	object, caseID int64
+	due            time.Time
+	cps            bool
+	text           string
+}
+
 // RemindCustodyLimits reminds the lead investigator, the supervisor and the CPS liaisons of a
 // charged case that a defendant's custody time limit ends: once within CTLDueSoonDays, once
 // more when it ends today or tomorrow (or has ended while the defendant is still recorded in
@@ -53,22 +63,17 @@ func (s *Service) RemindCustodyLimits(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", core.DBError(err)
 	}
-	var sent int
+	var due []reminder
 	for _, r := range rows {
 		expires := r.CTLExpiresOn.Format("2 January 2006")
-		kind, text := ReminderCTLSoon, "A custody time limit on a case file you work on expires on "+expires+"."
+		m := reminder{kind: ReminderCTLSoon, object: r.ID, caseID: r.CaseID, due: *r.CTLExpiresOn, cps: true,
+			text: "A custody time limit on a case file you work on expires on " + expires + "."}
 		if !r.CTLExpiresOn.After(day.AddDate(0, 0, 1)) {
-			kind, text = ReminderCTLLast, "A custody time limit on a case file you work on expires on "+expires+": record the defendant's custody status, or the extension of the limit."
+			m.kind, m.text = ReminderCTLLast, m.text[:len(m.text)-1]+": record the defendant's custody status, or the extension of the limit."
 		}
-		ok, err := s.remind(ctx, kind, r.ID, r.CaseID, *r.CTLExpiresOn, true, text)
-		if err != nil {
-			return count(sent, "custody time limit"), err
-		}
-		if ok {
-			sent++
-		}
+		due = append(due, m)
 	}
-	return count(sent, "custody time limit"), nil
+	return s.send(ctx, due, "custody time limit")
 }
 
 // RemindFullFiles reminds the lead investigator and the supervisor of a case after its PTPH
@@ -83,31 +88,41 @@ func (s *Service) RemindFullFiles(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", core.DBError(err)
 	}
-	var sent int
+	var due []reminder
 	for _, r := range rows {
-		due := r.FullFileDueOn.Format("2 January 2006")
-		kind, text := ReminderFullFileSoon, "The full file of a case file you work on is due on "+due+", the date the court set."
+		date := r.FullFileDueOn.Format("2 January 2006")
+		m := reminder{kind: ReminderFullFileSoon, object: r.CaseID, caseID: r.CaseID, due: *r.FullFileDueOn,
+			text: "The full file of a case file you work on is due on " + date + ", the date the court set."}
 		if r.FullFileDueOn.Before(day) {
-			kind, text = ReminderFullFileOverdue, "The full file of a case file you work on was due on "+due+" and its upgrade is not recorded."
+			m.kind, m.text = ReminderFullFileOverdue, "The full file of a case file you work on was due on "+date+" and its upgrade is not recorded."
 		}
-		ok, err := s.remind(ctx, kind, r.CaseID, r.CaseID, *r.FullFileDueOn, false, text)
+		due = append(due, m)
+	}
+	return s.send(ctx, due, "full file")
+}
+
+// send sends each reminder not sent before, and says how many it sent of thing.
+func (s *Service) send(ctx context.Context, due []reminder, thing string) (string, error) {
+	var sent int
+	for _, m := range due {
+		ok, err := s.remind(ctx, m)
 		if err != nil {
-			return count(sent, "full file"), err
+			return count(sent, thing), err
 		}
 		if ok {
 			sent++
 		}
 	}
-	return count(sent, "full file"), nil
+	return count(sent, thing), nil
 }
 
-// remind claims reminder kind of object for due and notifies the case's people (with its CPS
-// liaisons when cps), in one transaction; false when it was sent before.
-func (s *Service) remind(ctx context.Context, kind string, object, caseID int64, due time.Time, cps bool, text string) (bool, error) {
+// remind claims reminder m and notifies the case's people, in one transaction; false when it
+// was sent before.
+func (s *Service) remind(ctx context.Context, m reminder) (bool, error) {
 	sent := false
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		res := s.d.DB.Conn(ctx).Exec("INSERT INTO reminders_sent (kind, object_id, due_on, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			kind, object, due.Format(time.DateOnly), s.d.Now())
+			m.kind, m.object, m.due.Format(time.DateOnly), s.d.Now())
 		if res.Error != nil {
 			return core.DBError(res.Error)
 		}
@@ -115,12 +130,12 @@ func (s *Service) remind(ctx context.Context, kind string, object, caseID int64,
 			return nil
 		}
 		sent = true
-		people, err := s.cases.Recipients(ctx, caseID, cps)
+		people, err := s.cases.Recipients(ctx, m.caseID, m.cps)
 		if err != nil {
 			return err
 		}
 		for _, u := range people {
-			if err := core.Notify(ctx, s.d, u, NoticeCourt, text, "/casefiles/"+core.IDString(caseID)+"#after-charge"); err != nil {
+			if err := core.Notify(ctx, s.d, u, NoticeCourt, m.text, "/casefiles/"+core.IDString(m.caseID)+"#after-charge"); err != nil {
 				return err
 			}
 		}
