@@ -237,6 +237,9 @@ func TestPleasAndAcquittalsTakeTheShortWays(t *testing.T) {
 	}
 	f.walk(t, plea, nil, court.StageOutcomes)
 	wantCode(t, "closing a conviction before its sentence", f.s.CaseFiles.Close(ctx, f.sup, plea), core.ECONFLICT)
+	if cv, err := f.s.CaseFiles.Get(ctx, f.sup, plea); err != nil || cv.Actions.Close {
+		t.Errorf("the supervisor is offered to close a conviction before its sentence: %v", err)
+	}
 	f.walk(t, plea, nil, court.StageSentenced)
 	must(t, f.s.CaseFiles.Close(ctx, f.sup, plea))
 
