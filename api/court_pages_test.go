@@ -101,7 +101,7 @@ func TestTheCaseAfterChargeThroughThePages(t *testing.T) {
 	dateForm(form, "ptph_on", day(0, -10))
 	dateForm(form, "ptph_next_on", day(1, 0))
 	got, _ = submit(t, lb, casePage+"/court", form, http.StatusForbidden)
-	if !strings.Contains(got, "Only the case team records hearings") {
+	if !strings.Contains(got, "Only the case team can change this case file") {
 		t.Errorf("the liaison's PTPH:\n%s", got)
 	}
 	submit(t, b, casePage+"/court", form, http.StatusSeeOther)

@@ -1014,8 +1014,7 @@ func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, erro
 	return out, nil
 }
 
-// Close closes a case that is charged, not proceeded with or administratively finalised; a
-// charged case whose proceedings after charge have started closes once they are over (OnClose).
+// Close closes a case that is charged (once its proceedings are over: OnClose), not proceeded with or administratively finalised.
 // Supervisors of the owning organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) Close(ctx context.Context, who core.Actor, id int64) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -1023,10 +1022,7 @@ func (s *Service) Close(ctx context.Context, who core.Actor, id int64) error {
 		if err != nil {
 			return err
 		}
-		if err := s.checkMove(cf, moveClose); err != nil {
-			return err
-		}
-		if err := s.mayClose(ctx, cf.ID); err != nil {
+		if err := s.closeCheck(ctx, cf.ID); err != nil {
 			return err
 		}
 		if err := s.setStatus(ctx, who, cf, moveClose, "Case file closed", ""); err != nil {

@@ -129,7 +129,7 @@ type NextStep struct {
 func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*View, error) {
 	var out *View
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.cases.LoadFor(ctx, who, caseID, "casefile", policies.ActRead, false, "")
+		cf, err := s.cases.LoadFor(ctx, who, caseID, "casefile", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
@@ -192,9 +192,10 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *casefile.CaseFil
 	if cc.Stage == StageClosed {
 		return v, nil
 	}
-	may := map[policies.Action]bool{
-		policies.ActUpdate: s.cases.May(ctx, who, cf, "court", policies.ActUpdate),
-		policies.ActDecide: s.cases.May(ctx, who, cf, "court", policies.ActDecide),
+	may := map[policies.Action]bool{}
+	for _, act := range []policies.Action{policies.ActUpdate, policies.ActDecide} {
+		_, err := s.cases.LoadFor(ctx, who, cf.ID, "court", act, false)
+		may[act] = err == nil
 	}
 	for _, st := range steps {
 		if slices.Contains(st.from, cc.Stage) && may[st.act] {
@@ -218,12 +219,6 @@ type StepInput struct {
 	Details      string     `json:"details"`
 }
 
-// forbidden are the refusals of the two kinds of step, for someone who can see the case.
-var forbidden = map[policies.Action]string{
-	policies.ActUpdate: "Only the case team records hearings, files, disclosure and custody after charge.",
-	policies.ActDecide: "Only the case team or the CPS prosecutor the case is shared with records the results of court.",
-}
-
 // Record records the next step of a charged case (see the stage machine in stage.go) and tells
 // the team and the CPS liaisons. The PTPH's full file date makes the case's outstanding
 // full-file checklist items due by it. The outcomes step needs every charge of the case's
@@ -238,9 +233,9 @@ func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in S
 		if !known {
 			act = policies.ActUpdate
 		}
-		cf, err := s.cases.LoadFor(ctx, who, caseID, "court", act, true, forbidden[act])
+		cf, err := s.cases.LoadFor(ctx, who, caseID, "court", act, true)
 		if !known && core.ErrorCode(err) == core.EFORBIDDEN {
-			if cf, err = s.cases.LoadFor(ctx, who, caseID, "court", policies.ActDecide, true, forbidden[policies.ActDecide]); err == nil {
+			if cf, err = s.cases.LoadFor(ctx, who, caseID, "court", policies.ActDecide, true); err == nil {
 				err = core.Invalid("step", "Select the step to record")
 			}
 		}
@@ -278,7 +273,7 @@ func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in S
 			cc.AnticipatedPlea, cc.FirstHearingOn = in.Plea, in.NextOn
 		case StagePTPH:
 			cc.FullFileDueOn = in.NextOn
-			n, err := s.cases.DueStage(ctx, cf.ID, casefile.StageFullFile, *in.NextOn)
+			n, err := s.fullFileDue(ctx, cf.ID, *in.NextOn)
 			if err != nil {
 				return err
 			}
@@ -294,7 +289,7 @@ func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in S
 		if err := s.cases.Record(ctx, who, cf.ID, "court", "After charge: "+st.label, joinLines(details, in.Details)); err != nil {
 			return err
 		}
-		if err := s.cases.Tell(ctx, who, cf, NoticeCourt, "A case file you work on moved on after charge: "+st.label+"."); err != nil {
+		if err := s.tell(ctx, who, cf, "A case file you work on moved on after charge: "+st.label+"."); err != nil {
 			return err
 		}
 		if out, err = s.view(ctx, who, cf); err != nil {
@@ -304,6 +299,33 @@ func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in S
 			Details: map[string]string{"step": string(in.Step), "on": in.On.Format(time.DateOnly)}})
 	})
 	return out, err
+}
+
+// fullFileDue makes the case's full-file checklist items not done yet due by the date the court
+// set, at the latest. It changes the items' plan, not the pack's content: no approval is voided.
+func (s *Service) fullFileDue(ctx context.Context, caseID int64, due time.Time) (int64, error) {
+	res := s.d.DB.Conn(ctx).Model(&casefile.ChecklistItem{}).
+		Where("case_id = ? AND template_item_id IN (SELECT id FROM template_items WHERE stage = ?)", caseID, casefile.StageFullFile).
+		Where("status NOT IN ? AND (due_on IS NULL OR due_on > ?)", []casefile.ItemStatus{casefile.ItemProvided, casefile.ItemNotApplicable, casefile.ItemAccepted}, due).
+		Updates(map[string]any{"due_on": due, "updated_at": s.d.Now()})
+	return res.RowsAffected, core.DBError(res.Error)
+}
+
+// tell tells the case team and the CPS liaisons holding a live share (but not who, who did it)
+// what happened after charge: a hand-over. The text names no case material.
+func (s *Service) tell(ctx context.Context, who core.Actor, cf *casefile.CaseFile, text string) error {
+	people, err := s.cases.People(ctx, cf, true)
+	if err != nil {
+		return err
+	}
+	for _, u := range people {
+		if u != who.UserID {
+			if err := core.Notify(ctx, s.d, u, NoticeCourt, text, "/casefiles/"+core.IDString(cf.ID)+"#after-charge"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // results checks the outcomes of the case's charges for a step of results: every charge

@@ -357,7 +357,7 @@ func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
 		t.Fatal("the case has no full-file items")
 	}
 	remind := func(at string) []int64 { return f.remind(t, at, f.s.Court.RemindFullFiles) }
-	team := modelstest.UserIDs(f.inv, f.sup)
+	team := modelstest.UserIDs(f.inv)
 	for _, c := range []struct {
 		at   string
 		want []int64
@@ -373,8 +373,8 @@ func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
 	}
 }
 
-// A defendant remanded in custody has a custody time limit: the lead investigator, the
-// supervisor and the prosecutor are reminded as it comes and on its last days, each once; a
+// A defendant remanded in custody has a custody time limit: the team and the prosecutor are
+// reminded as it comes and on its last days, each once; a
 // defendant bailed since is not reminded of.
 func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 	f := newFixture(t)
@@ -392,7 +392,7 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 		t.Errorf("custody: %+v", v.Custody)
 	}
 	remind := func(at string) []int64 { return f.remind(t, at, f.s.Court.RemindCustodyLimits) }
-	everyone := modelstest.UserIDs(f.inv, f.sup, f.liaison)
+	everyone := modelstest.UserIDs(f.inv, f.liaison)
 	if got := remind("2026-06-22"); got != nil {
 		t.Errorf("9 days before: reminded %v", got)
 	}

@@ -50,8 +50,7 @@ type reminder struct {
 	text           string
 }
 
-// RemindCustodyLimits reminds the lead investigator, the supervisor and the CPS liaisons of a
-// charged case that a defendant's custody time limit ends: once within CTLDueSoonDays, once
+// RemindCustodyLimits reminds the team and the CPS liaisons of a charged case that a defendant's custody time limit ends: once within CTLDueSoonDays, once
 // more when it ends today or tomorrow (or has ended while the defendant is still recorded in
 // custody). Only a defendant's current record counts. Errors: EUNAVAILABLE, EINTERNAL.
 func (s *Service) RemindCustodyLimits(ctx context.Context) (string, error) {
@@ -76,8 +75,7 @@ func (s *Service) RemindCustodyLimits(ctx context.Context) (string, error) {
 	return s.send(ctx, due, "custody time limit")
 }
 
-// RemindFullFiles reminds the lead investigator and the supervisor of a case after its PTPH
-// that the full file is due by the date the court set: once within FullFileDueSoonDays, once
+// RemindFullFiles reminds the team of a case after its PTPH that the full file is due by the date the court set: once within FullFileDueSoonDays, once
 // more when the date has passed without the upgrade recorded. Errors: EUNAVAILABLE, EINTERNAL.
 func (s *Service) RemindFullFiles(ctx context.Context) (string, error) {
 	day := today(s.d.Now())
@@ -130,7 +128,11 @@ func (s *Service) remind(ctx context.Context, m reminder) (bool, error) {
 			return nil
 		}
 		sent = true
-		people, err := s.cases.Recipients(ctx, m.caseID, m.cps)
+		var cf casefile.CaseFile
+		if err := s.d.DB.Conn(ctx).Take(&cf, m.caseID).Error; err != nil {
+			return core.DBError(err)
+		}
+		people, err := s.cases.People(ctx, &cf, m.cps)
 		if err != nil {
 			return err
 		}
