@@ -278,7 +278,7 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	wantCode(t, "the liaison names no step", err, core.EINVALID)
 
 	_, err = f.s.Court.Record(ctx, f.inv, id, court.StepInput{Step: court.StageFirstHearing, On: day("2026-06-16"), NextOn: day("2026-06-01")})
-	if fields := problemFields(t, err); len(fields) != 3 || fields["on"] == "" || fields["next_on"] == "" || fields["plea"] == "" {
+	if fields := modelstest.Problems(t, err); len(fields) != 3 || fields["on"] == "" || fields["next_on"] == "" || fields["plea"] == "" {
 		t.Errorf("every problem at once: %v", fields)
 	}
 
@@ -289,7 +289,7 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	}
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison}, court.StageOutcomes)
 	_, err = f.s.Court.Record(ctx, f.liaison, id, court.StepInput{Step: court.StageSentenced, On: day("2026-06-10")})
-	if fields := problemFields(t, err); fields["details"] == "" {
+	if fields := modelstest.Problems(t, err); fields["details"] == "" {
 		t.Errorf("a sentence without its details: %v", fields)
 	}
 
@@ -316,21 +316,6 @@ func (f *fixture) remind(t *testing.T, at string, job func(context.Context) (str
 	return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
 }
 
-func problemFields(t *testing.T, err error) map[string]string {
-	t.Helper()
-	e, ok := err.(*core.Error)
-	if !ok || e.Code != core.EINVALID {
-		t.Fatalf("got %v, want EINVALID", err)
-	}
-	out := map[string]string{}
-	for _, f := range e.Fields {
-		out[f.Field] = f.Message
-	}
-	if len(e.Fields) == 0 {
-		out[e.Field] = e.Message
-	}
-	return out
-}
 
 // The PTPH's full file date makes the outstanding full-file items due by it, and the team is
 // reminded as it comes and once it has passed, each reminder once.
@@ -381,7 +366,7 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 	ctx := context.Background()
 	id, _ := f.chargedCase(t, "45AB1234523")
 	_, err := f.s.Court.SetCustody(ctx, f.inv, id, court.CustodyInput{Status: court.InCustody, SinceOn: day("2026-06-16")})
-	if fields := problemFields(t, err); len(fields) != 3 || fields["defendant"] == "" || fields["since_on"] == "" || fields["ctl_expires_on"] == "" {
+	if fields := modelstest.Problems(t, err); len(fields) != 3 || fields["defendant"] == "" || fields["since_on"] == "" || fields["ctl_expires_on"] == "" {
 		t.Errorf("every problem at once: %v", fields)
 	}
 	v, err := f.s.Court.SetCustody(ctx, f.inv, id, court.CustodyInput{Defendant: "S1", Status: court.InCustody, SinceOn: day("2026-06-01"), CTLExpiresOn: day("2026-07-01")})
