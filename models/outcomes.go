@@ -6,6 +6,7 @@ import (
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/terms"
 )
 
 // caseCharges hands the case after charge the outcomes of a case's charges: they are the
@@ -27,6 +28,9 @@ func (c caseCharges) Charges(ctx context.Context, who core.Actor, caseID int64) 
 			}
 			if ch.Outcome.Convicted() {
 				out.Convicted++
+				if ch.Offence == terms.OffenceS1 || ch.Offence == terms.OffenceS2 || ch.Offence == terms.OffenceS4 {
+					out.ConvictedMSA++
+				}
 			}
 		}
 	}

@@ -16,9 +16,10 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Charges counts the charges of a case's defendants: all of them, those with an outcome, and
-// those ending in a conviction.
-type Charges struct{ Total, Decided, Convicted int }
+// Charges counts the charges of a case's defendants: all of them, those with an outcome, those
+// ending in a conviction, and of those the convictions under MSA 2015 s1, s2 or s4 (which alone
+// open the way to a reparation order, DOMAIN.md §B4).
+type Charges struct{ Total, Decided, Convicted, ConvictedMSA int }
 
 // Outcomes reads the outcomes of a case's charges, which live on the operation's suspect
 // records (recorded from the case page, or through the operation): the wiring passes the
@@ -258,7 +259,7 @@ func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in S
 		if err := in.validate(st, today(s.d.Now())); err != nil {
 			return err
 		}
-		if err := s.results(ctx, who, cf.ID, &cc, in.Step); err != nil {
+		if err := s.results(ctx, who, cf.ID, &cc, in.Step, in.Reparation); err != nil {
 			return err
 		}
 		now := s.d.Now()
@@ -330,8 +331,8 @@ func (s *Service) tell(ctx context.Context, who core.Actor, cf *casefile.CaseFil
 
 // results checks the outcomes of the case's charges for a step of results: every charge
 // decided before the outcomes step (which notes whether any is a conviction), a conviction
-// before a sentence.
-func (s *Service) results(ctx context.Context, who core.Actor, caseID int64, cc *courtCase, to Stage) error {
+// before a sentence, a conviction under MSA 2015 s1, s2 or s4 before a reparation order.
+func (s *Service) results(ctx context.Context, who core.Actor, caseID int64, cc *courtCase, to Stage, reparation bool) error {
 	switch to {
 	case StageOutcomes:
 		ch, err := s.outcomes.Charges(ctx, who, caseID)
@@ -348,6 +349,17 @@ func (s *Service) results(ctx context.Context, who core.Actor, caseID int64, cc 
 	case StageSentenced:
 		if !cc.Convicted {
 			return core.Conflict("A sentence follows a conviction, and no charge of this case ended in one.")
+		}
+	case StageConfiscation:
+		if !reparation {
+			return nil
+		}
+		ch, err := s.outcomes.Charges(ctx, who, caseID)
+		if err != nil {
+			return err
+		}
+		if ch.ConvictedMSA == 0 {
+			return core.Invalid("reparation", "A reparation order follows a conviction under MSA 2015 s1, s2 or s4, and no charge of this case ended in one")
 		}
 	}
 	return nil

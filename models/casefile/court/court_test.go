@@ -63,8 +63,8 @@ func day(s string) *time.Time {
 	return &d
 }
 
-// chargedCase opens an s2 case with one suspect (of an operation) charged with s2 and another
-// charge, and drives it to charged through the real operations: the charging decision of a
+// chargedCase opens an s2 case with one suspect (of an operation) charged with s2 and an
+// alternative charge, and drives it to charged through the real operations: the charging decision of a
 // pack shared with the liaison. It returns the case and the suspect's charge ids.
 func (f *fixture) chargedCase(t *testing.T, urn string) (int64, []int64) {
 	t.Helper()
@@ -78,7 +78,7 @@ func (f *fixture) chargedCase(t *testing.T, urn string) (int64, []int64) {
 	must(t, err)
 	must(t, ops.LinkCase(ctx, f.inv, op.ID, cv.ID))
 	sv, err := ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
-		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-06-01")}, {Offence: terms.OffenceS1, ChargedOn: *day("2026-06-01")}}})
+		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-06-01")}, {Offence: terms.OffenceAlternative, ChargedOn: *day("2026-06-01")}}})
 	must(t, err)
 	must(t, ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cv.ID))
 	items, err := cs.Checklist(ctx, f.inv, cv.ID)
@@ -282,9 +282,10 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 		t.Errorf("every problem at once: %v", fields)
 	}
 
+	// Convicted of the alternative charge only: no reparation order (MSA 2015 s8 needs s1, s2 or s4).
 	f.walk(t, id, nil, court.StageFirstHearing)
-	for _, ch := range charges {
-		_, err := f.s.Operations.RecordOutcome(ctx, f.inv, id, ch, operations.OutcomeInput{Outcome: terms.OutcomeConvictedPlea, OutcomeOn: day("2026-06-10")})
+	for ch, o := range map[int64]terms.Outcome{charges[0]: terms.OutcomeAcquitted, charges[1]: terms.OutcomeConvictedPlea} {
+		_, err := f.s.Operations.RecordOutcome(ctx, f.inv, id, ch, operations.OutcomeInput{Outcome: o, OutcomeOn: day("2026-06-10")})
 		must(t, err)
 	}
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison}, court.StageOutcomes)
@@ -292,6 +293,15 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	if fields := modelstest.Problems(t, err); fields["details"] == "" {
 		t.Errorf("a sentence without its details: %v", fields)
 	}
+	f.walk(t, id, map[court.Stage]core.Actor{court.StageSentenced: f.liaison}, court.StageSentenced)
+	_, err = f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation))
+	if fields := modelstest.Problems(t, err); fields["reparation"] == "" {
+		t.Errorf("a reparation order without an MSA conviction: %v", fields)
+	}
+	in := input(court.StageConfiscation)
+	in.Reparation = false
+	_, err = f.s.Court.Record(ctx, f.liaison, id, in)
+	must(t, err)
 
 	open, err := f.s.CaseFiles.Create(ctx, f.inv, casefile.CaseInput{URN: "45AB1234599", Operation: "Kite", Offences: []casefile.Offence{casefile.OffenceS1},
 		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
