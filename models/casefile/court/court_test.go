@@ -326,7 +326,6 @@ func (f *fixture) remind(t *testing.T, at string, job func(context.Context) (str
 	return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
 }
 
-
 // The PTPH's full file date makes the outstanding full-file items due by it, and the team is
 // reminded as it comes and once it has passed, each reminder once.
 func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
