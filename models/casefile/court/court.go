@@ -224,7 +224,7 @@ type StepInput struct {
 // the team and the CPS liaisons. The PTPH's full file date makes the case's outstanding
 // full-file checklist items due by it. The outcomes step needs every charge of the case's
 // defendants to have its outcome (recorded on the suspect records); a sentence needs a
-// conviction. The team records every step; the CPS liaison the case is shared with records the
+// conviction, and a reparation order one under MSA 2015 s1, s2 or s4. The team records every step; the CPS liaison the case is shared with records the
 // results (outcomes, sentence, confiscation). Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) Record(ctx context.Context, who core.Actor, caseID int64, in StepInput) (*View, error) {
 	var out *View

@@ -50,9 +50,10 @@ type reminder struct {
 	text           string
 }
 
-// RemindCustodyLimits reminds the team and the CPS liaisons of a charged case that a defendant's custody time limit ends: once within CTLDueSoonDays, once
-// more when it ends today or tomorrow (or has ended while the defendant is still recorded in
-// custody). Only a defendant's current record counts. Errors: EUNAVAILABLE, EINTERNAL.
+// RemindCustodyLimits reminds the team and the CPS liaisons of a charged case that a
+// defendant's custody time limit ends: once within CTLDueSoonDays, once more when it ends today
+// or tomorrow (or has ended while the defendant is still recorded in custody). Only a
+// defendant's current record counts. Errors: EUNAVAILABLE, EINTERNAL.
 func (s *Service) RemindCustodyLimits(ctx context.Context) (string, error) {
 	day := today(s.d.Now())
 	var rows []custodyRow
@@ -68,15 +69,17 @@ func (s *Service) RemindCustodyLimits(ctx context.Context) (string, error) {
 		m := reminder{kind: ReminderCTLSoon, object: r.ID, caseID: r.CaseID, due: *r.CTLExpiresOn, cps: true,
 			text: "A custody time limit on a case file you work on expires on " + expires + "."}
 		if !r.CTLExpiresOn.After(day.AddDate(0, 0, 1)) {
-			m.kind, m.text = ReminderCTLLast, m.text[:len(m.text)-1]+": record the defendant's custody status, or the extension of the limit."
+			m.kind = ReminderCTLLast
+			m.text = "A custody time limit on a case file you work on expires on " + expires + ": record the defendant's custody status, or the extension of the limit."
 		}
 		due = append(due, m)
 	}
 	return s.send(ctx, due, "custody time limit")
 }
 
-// RemindFullFiles reminds the team of a case after its PTPH that the full file is due by the date the court set: once within FullFileDueSoonDays, once
-// more when the date has passed without the upgrade recorded. Errors: EUNAVAILABLE, EINTERNAL.
+// RemindFullFiles reminds the team of a case after its PTPH that the full file is due by the
+// date the court set: once within FullFileDueSoonDays, once more when the date has passed
+// without the upgrade recorded. Errors: EUNAVAILABLE, EINTERNAL.
 func (s *Service) RemindFullFiles(ctx context.Context) (string, error) {
 	day := today(s.d.Now())
 	var rows []courtCase
