@@ -54,6 +54,10 @@ type CasePages interface {
 	CaseFinalise() gin.HandlerFunc
 	CaseClose() gin.HandlerFunc
 
+	// After charge (issue 13): the forms of the case page's "After charge" section.
+	CaseCourtStep() gin.HandlerFunc
+	CaseCustody() gin.HandlerFunc
+
 	// The team.
 	CaseMemberAdd() gin.HandlerFunc
 	CaseMemberRemove() gin.HandlerFunc

@@ -496,6 +496,14 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.POST("/casefiles/:id/finalise", byIDWith(http.StatusOK, cpsFinalise(cs)))
 	v1.POST("/casefiles/:id/close", byID(http.StatusOK, caseClose(cs)))
 	v1.GET("/casefiles/:id/export", handleCaseExport(cs))
+
+	// After charge (issue 13): the stage, its steps and custody.
+	after := app.Services.Court
+	in.POST("/casefiles/:id/court", p.CaseCourtStep())
+	in.POST("/casefiles/:id/court/custody", p.CaseCustody())
+	v1.GET("/casefiles/:id/court", byID(http.StatusOK, courtView(after)))
+	v1.POST("/casefiles/:id/court/steps", byIDWith(http.StatusOK, courtStep(after)))
+	v1.POST("/casefiles/:id/court/custody", byIDWith(http.StatusOK, courtCustody(after)))
 }
 
 // notFound answers unknown API paths with problem+json and everything else with the page.

@@ -281,6 +281,8 @@ var flashes = map[string]string{
 	"member-added":        "The investigator has been added to the team.",
 	"member-removed":      "The person has been removed from the team. Their grant stays on record.",
 	"template-saved":      "The new version is saved. Cases opened from now on get it; open cases keep theirs.",
+	"court-step-recorded": "The step is recorded, and the team and the CPS have been told.",
+	"custody-recorded":    "The custody status is recorded.",
 
 	// Operations.
 	"operation-created":        "The operation is recorded. Add its potential victims and suspects, and link its case files.",

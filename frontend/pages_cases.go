@@ -14,6 +14,7 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/policies"
@@ -326,6 +327,7 @@ type caseTab struct {
 	Pack      *packView
 	Templates string                    // the checklists the case has, "Core (all MSA cases), version 1; ..."
 	Operation *operations.CaseOperation // the case's operation, victims and suspects (checklist tab)
+	Court     *court.View               // the case after charge, nil before (checklist tab)
 }
 
 // stageItems are the checklist items of one stage, with the stage's readiness.
@@ -388,6 +390,9 @@ func (p *Pages) caseChecklist(c *gin.Context, status int, form url.Values, errs 
 	items, err := p.s.CaseFiles.Checklist(ctx, a, id)
 	if err == nil {
 		v.Operation, err = p.s.Operations.ForCase(ctx, a, id)
+	}
+	if err == nil {
+		v.Court, err = p.s.Court.ForCase(ctx, a, id)
 	}
 	if err != nil {
 		api.WriteError(c, err)

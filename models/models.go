@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -28,6 +29,7 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
+	Court         *court.Service // a case file after charge (issue 13)
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -48,6 +50,9 @@ func New(d core.Deps) *Services {
 	audit := core.NewAudit(d)
 	id := identity.New(d, audit)
 	cases := casefile.New(d, audit)
+	ops := operations.New(d, audit, cases)
+	after := court.New(d, audit, cases, caseCharges{ops})
+	cases.OnClose(after.MayClose)
 	s := &Services{
 		Services:         id,
 		Audit:            audit,
@@ -55,7 +60,8 @@ func New(d core.Deps) *Services {
 		Training:         training.New(d, audit),
 		Notifications:    core.NewNotifications(d, audit),
 		CaseFiles:        cases,
-		Operations:       operations.New(d, audit, cases),
+		Court:            after,
+		Operations:       ops,
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),
 		Mail:             mail.New(d, id.Users.EmailComposers()),
@@ -65,7 +71,7 @@ func New(d core.Deps) *Services {
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Statistics.Jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Court.Jobs(), s.Statistics.Jobs()}
 	if s.Mail != nil {
 		jobs = append(jobs, s.Mail.Jobs())
 	}

@@ -502,6 +502,8 @@ type Service struct {
 	d       core.Deps
 	audit   *core.Audit
 	refused refusals // when refusals were last audited, per person and route
+
+	closeCheck func(ctx context.Context, caseID int64) error // the rule after charge (OnClose)
 }
 
 // caseObject is the case as the policy sees it from the point of view of who, with the
@@ -551,6 +553,7 @@ var forbidden = map[policies.Action]string{
 	policies.ActAdvise:     "Only the CPS liaison the pack is shared with can do this.",
 	policies.ActClose:      "Only a supervisor of the owning organisation can close the case file.",
 	policies.ActAdd:        "Only the case team can add evidence.",
+	policies.ActDecide:     "Only the case team or the CPS liaison the case is shared with can record the results of court.",
 }
 
 // load reads case file id and checks who may act on it: a case they may not read is not found,
@@ -861,6 +864,9 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 			return v, err
 		}
 		v.Actions.Share = approved != nil
+	}
+	if v.Actions.Close && s.closeCheck(ctx, cf.ID) != nil {
+		v.Actions.Close = false // the proceedings after charge go on
 	}
 	v.Access = caseAccess(v.Actions)
 	if _, ok := next(cf.Status, cf.CPSPurpose, moveApprove); ok && !v.Actions.Approve {
@@ -1463,7 +1469,9 @@ func caseText(field string, v *string, max int, required bool, enter, name strin
 }
 
 // newCaseFiles builds the case files' operations.
-func New(d core.Deps, audit *core.Audit) *Service { return &Service{d: d, audit: audit} }
+func New(d core.Deps, audit *core.Audit) *Service {
+	return &Service{d: d, audit: audit, closeCheck: func(context.Context, int64) error { return nil }}
+}
 
 // Allow says whether who may act on case file id by the case files' own rules, for the other
 // domains that attach things to a case (operations): a case they may not read is ENOTFOUND,

@@ -1014,12 +1014,15 @@ func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, erro
 	return out, nil
 }
 
-// Close closes a case that is charged, not proceeded with or administratively finalised.
+// Close closes a case that is charged (once its proceedings are over: OnClose), not proceeded with or administratively finalised.
 // Supervisors of the owning organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) Close(ctx context.Context, who core.Actor, id int64) error {
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		cf, err := s.load(ctx, who, id, policies.ActClose, true)
 		if err != nil {
+			return err
+		}
+		if err := s.closeCheck(ctx, cf.ID); err != nil {
 			return err
 		}
 		if err := s.setStatus(ctx, who, cf, moveClose, "Case file closed", ""); err != nil {

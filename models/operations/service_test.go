@@ -2,7 +2,6 @@ package operations_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -79,18 +78,7 @@ func wantCode(t *testing.T, what string, err error, code core.Code) {
 
 func fields(t *testing.T, err error) map[string]string {
 	t.Helper()
-	var e *core.Error
-	if !errors.As(err, &e) || e.Code != core.EINVALID {
-		t.Fatalf("got %v, want EINVALID", err)
-	}
-	out := map[string]string{}
-	for _, f := range e.Fields {
-		out[f.Field] = f.Message
-	}
-	if len(e.Fields) == 0 {
-		out[e.Field] = e.Message
-	}
-	return out
+	return modelstest.Problems(t, err)
 }
 
 func (f *fixture) input(ref string) operations.OperationInput {
