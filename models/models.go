@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -28,6 +29,7 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
+	Disclosure    *disclosure.Service // the disclosure officer's work on a case (issue 13)
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -55,6 +57,7 @@ func New(d core.Deps) *Services {
 		Training:         training.New(d, audit),
 		Notifications:    core.NewNotifications(d, audit),
 		CaseFiles:        cases,
+		Disclosure:       disclosure.New(d, audit, cases),
 		Operations:       operations.New(d, audit, cases),
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),
