@@ -262,15 +262,7 @@ func (s *Service) scheduleChanged(ctx context.Context, who core.Actor, cf *CaseF
 // MG6D only the officer in the case, the disclosure officer and deputies. Errors: ENOTFOUND,
 // EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) UpdateScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64, in EntryInput) (DisclosureEntry, error) {
-	var e DisclosureEntry
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActUpdate, true)
-		if err != nil {
-			return err
-		}
-		if e, err = s.entry(ctx, who, obj, cf, entryID, policies.ActUpdate); err != nil {
-			return err
-		}
+	return s.onEntry(ctx, who, id, entryID, policies.ActUpdate, func(ctx context.Context, cf *CaseFile, _ policies.Object, e *DisclosureEntry) error {
 		if err := s.checkMove(cf, moveEdit); err != nil {
 			return err
 		}
@@ -295,11 +287,27 @@ func (s *Service) UpdateScheduleEntry(ctx context.Context, who core.Actor, id, e
 		}
 		e.Description, e.Location, e.OfficerView, e.Classification, e.GenericReason = in.Description, in.Location, in.OfficerView, level, in.GenericReason
 		e.Undermines, e.Assessment, e.UpdatedBy, e.UpdatedAt = in.Undermines, in.Assessment, &who.UserID, s.d.Now()
-		if err := s.d.DB.Conn(ctx).Model(&e).Select("description", "location", "officer_view", "classification", "generic_reason", "undermines", "assessment", "updated_by", "updated_at").Updates(&e).Error; err != nil {
+		if err := s.d.DB.Conn(ctx).Model(e).Select("description", "location", "officer_view", "classification", "generic_reason", "undermines", "assessment", "updated_by", "updated_at").Updates(e).Error; err != nil {
 			return core.DBError(err)
 		}
 		e.label(cf)
-		return s.scheduleChanged(ctx, who, cf, e, "changed", "Changed: "+strings.Join(what, ", "))
+		return s.scheduleChanged(ctx, who, cf, *e, "changed", "Changed: "+strings.Join(what, ", "))
+	})
+}
+
+// onEntry runs do on entry entryID of case id, in one transaction, once who may act on both
+// (the case under its lock).
+func (s *Service) onEntry(ctx context.Context, who core.Actor, id, entryID int64, act policies.Action, do func(context.Context, *CaseFile, policies.Object, *DisclosureEntry) error) (DisclosureEntry, error) {
+	var e DisclosureEntry
+	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, obj, err := s.loadObject(ctx, who, id, "casefile", act, true)
+		if err != nil {
+			return err
+		}
+		if e, err = s.entry(ctx, who, obj, cf, entryID, act); err != nil {
+			return err
+		}
+		return do(ctx, cf, obj, &e)
 	})
 	return e, err
 }
@@ -309,16 +317,8 @@ func (s *Service) UpdateScheduleEntry(ctx context.Context, who core.Actor, id, e
 // the case, the disclosure officer and deputies may call it. Errors: ENOTFOUND, EFORBIDDEN,
 // EINVALID, ECONFLICT.
 func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64, reason string) (DisclosureEntry, error) {
-	var e DisclosureEntry
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActUpdate, true)
-		if err != nil {
-			return err
-		}
-		if e, err = s.entry(ctx, who, obj, cf, entryID, policies.ActUpdate); err != nil {
-			return err
-		}
-		sensitive := e
+	return s.onEntry(ctx, who, id, entryID, policies.ActUpdate, func(ctx context.Context, cf *CaseFile, obj policies.Object, e *DisclosureEntry) error {
+		sensitive := *e
 		sensitive.Schedule = ScheduleMG6D
 		if ok, err := s.mayEntry(ctx, who, obj, cf, sensitive, policies.ActUpdate); err != nil || !ok {
 			return cmp.Or(err, core.Forbidden(sensitiveOnly))
@@ -335,16 +335,17 @@ func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		} else {
 			e.Schedule, e.OfficerView, e.Classification, e.CPSSensitive, e.CPSPII = ScheduleMG6C, "", policies.Unmarked, "", ""
 		}
+		var err error
 		if e.Number, err = s.nextNumber(ctx, cf.ID, e.Schedule); err != nil {
 			return err
 		}
 		e.UpdatedBy, e.UpdatedAt = &who.UserID, s.d.Now()
-		if err := s.d.DB.Conn(ctx).Model(&e).Select("schedule", "number", "officer_view", "classification", "cps_sensitive", "cps_pii", "updated_by", "updated_at").Updates(&e).Error; err != nil {
+		if err := s.d.DB.Conn(ctx).Model(e).Select("schedule", "number", "officer_view", "classification", "cps_sensitive", "cps_pii", "updated_by", "updated_at").Updates(e).Error; err != nil {
 			return core.DBError(err)
 		}
 		e.label(cf)
 		// The move is revealed on MG6D's side only: readers of MG6C alone never learn the item was sensitive.
-		rev := e
+		rev := *e
 		rev.Schedule = ScheduleMG6D
 		if err := s.revise(ctx, who, rev, "Moved from "+from+" to "+string(e.Schedule)+" entry "+core.IDString(int64(e.Number))+": "+reason); err != nil {
 			return err
@@ -355,7 +356,6 @@ func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.move", ObjectType: "schedule_entry", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"case": core.IDString(cf.ID), "schedule": string(e.Schedule), "number": core.IDString(int64(e.Number))}})
 	})
-	return e, err
 }
 
 // MarkScheduleEntry records the prosecutor's columns of an entry and dates the revision, for
@@ -363,15 +363,7 @@ func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, ent
 // CPS liaison holding a live share may call it (MG6D as the policy allows). Errors: ENOTFOUND,
 // EFORBIDDEN, EINVALID.
 func (s *Service) MarkScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64, in schedule.CPSMarkInput) (DisclosureEntry, error) {
-	var e DisclosureEntry
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActAdvise, true)
-		if err != nil {
-			return err
-		}
-		if e, err = s.entry(ctx, who, obj, cf, entryID, policies.ActAdvise); err != nil {
-			return err
-		}
+	return s.onEntry(ctx, who, id, entryID, policies.ActAdvise, func(ctx context.Context, cf *CaseFile, _ policies.Object, e *DisclosureEntry) error {
 		summary, err := in.Check(e.Schedule)
 		if err != nil {
 			return err
@@ -379,10 +371,10 @@ func (s *Service) MarkScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		e.CPSView, e.CPSSensitive, e.CPSPII = in.View, in.AgreeSensitive, in.PIINeeded
 		now := s.d.Now()
 		e.CPSBy, e.CPSAt = &who.UserID, &now
-		if err := s.d.DB.Conn(ctx).Model(&e).Select("cps_view", "cps_sensitive", "cps_pii", "cps_by", "cps_at").Updates(&e).Error; err != nil {
+		if err := s.d.DB.Conn(ctx).Model(e).Select("cps_view", "cps_sensitive", "cps_pii", "cps_by", "cps_at").Updates(e).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := s.revise(ctx, who, e, summary); err != nil {
+		if err := s.revise(ctx, who, *e, summary); err != nil {
 			return err
 		}
 		if err := s.event(ctx, who, cf.ID, "cps", scheduleChange(e.Schedule, "Prosecutor marked MG6C entry "+core.IDString(int64(e.Number))), ""); err != nil {
@@ -391,7 +383,6 @@ func (s *Service) MarkScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.cps_mark", ObjectType: "schedule_entry", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"case": core.IDString(cf.ID), "schedule": string(e.Schedule)}})
 	})
-	return e, err
 }
 
 func (s *Service) revise(ctx context.Context, who core.Actor, e DisclosureEntry, summary string) error {

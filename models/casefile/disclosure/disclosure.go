@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/schedule"
@@ -59,15 +58,7 @@ type member struct {
 // team; everyone newly named is notified. The lead investigator and supervisors of the owning
 // organisation may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) NameRoles(ctx context.Context, who core.Actor, id int64, in RolesInput) ([]casefile.TeamMember, error) {
-	var team []casefile.TeamMember
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.cases.Load(ctx, who, id, policies.ActManageTeam)
-		if err != nil {
-			return err
-		}
-		if cf.Status == casefile.StatusClosed {
-			return core.Conflict("This case file is closed: its team no longer changes.")
-		}
+	err := s.onCase(ctx, who, id, policies.ActManageTeam, func(ctx context.Context, cf casefile.CaseFile) error {
 		var members []member
 		if err := s.d.DB.Conn(ctx).Table("case_members m").Select("m.user_id, u.name, m.oic, m.disclosure_role").Joins("JOIN users u ON u.id = m.user_id").
 			Where("m.case_id = ? AND m.removed_at IS NULL", cf.ID).Order("m.id").Scan(&members).Error; err != nil {
@@ -128,8 +119,21 @@ func (s *Service) NameRoles(ctx context.Context, who core.Actor, id int64, in Ro
 	if err != nil {
 		return nil, err
 	}
-	team, err = s.cases.Team(ctx, who, id)
-	return team, err
+	return s.cases.Team(ctx, who, id)
+}
+
+// onCase runs do in one transaction on case id, once who may act on it and it is not closed.
+func (s *Service) onCase(ctx context.Context, who core.Actor, id int64, act policies.Action, do func(context.Context, casefile.CaseFile) error) error {
+	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		cf, err := s.cases.Load(ctx, who, id, act)
+		if err != nil {
+			return err
+		}
+		if cf.Status == casefile.StatusClosed {
+			return core.Conflict("This case file is closed.")
+		}
+		return do(ctx, cf)
+	})
 }
 
 // Kind is what a certificate certifies.
@@ -174,16 +178,9 @@ type CertifyInput struct {
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) Certify(ctx context.Context, who core.Actor, id int64, in CertifyInput) (Certificate, error) {
 	var c Certificate
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.cases.Load(ctx, who, id, policies.ActCertify)
-		if err != nil {
-			return err
-		}
+	err := s.onCase(ctx, who, id, policies.ActCertify, func(ctx context.Context, cf casefile.CaseFile) error {
 		if statements[in.Kind] == "" {
 			return core.Invalid("kind", "Select what you certify: the MG6E report or a nil MG6D return")
-		}
-		if cf.Status == casefile.StatusClosed {
-			return core.Conflict("This case file is closed.")
 		}
 		if in.Kind == KindNilMG6D {
 			var n int64
@@ -248,32 +245,15 @@ type AnswerInput struct {
 	Answer string `json:"answer"`
 }
 
-// text checks a free-text field into p: trimmed, required, at most max characters.
-func text(p *core.Problems, field string, v *string, max int, enter string) {
-	*v = strings.TrimSpace(*v)
-	if *v == "" {
-		p.Add(field, enter)
-	} else if utf8.RuneCountInString(*v) > max {
-		p.Add(field, "This must be "+core.IDString(int64(max))+" characters or fewer")
-	}
-}
-
 // AddRequest records a request for third-party material, asked today, as the next stage of the
 // requests to that holder. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) AddRequest(ctx context.Context, who core.Actor, id int64, in RequestInput) (Request, error) {
 	var r Request
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.cases.Load(ctx, who, id, policies.ActUpdate)
-		if err != nil {
-			return err
-		}
-		if cf.Status == casefile.StatusClosed {
-			return core.Conflict("This case file is closed.")
-		}
+	err := s.onCase(ctx, who, id, policies.ActUpdate, func(ctx context.Context, cf casefile.CaseFile) error {
 		var p core.Problems
-		text(&p, "holder", &in.Holder, 300, "Say whom the material is asked of")
-		text(&p, "material", &in.Material, 2000, "Say what material is asked for")
-		text(&p, "reason", &in.Reason, 2000, "Say why it is asked for: the reasonable line of inquiry it serves")
+		p.Check(schedule.Text("holder", &in.Holder, 300, true, "Say whom the material is asked of", "Whom it is asked of"))
+		p.Check(schedule.Text("material", &in.Material, 2000, true, "Say what material is asked for", "What is asked for"))
+		p.Check(schedule.Text("reason", &in.Reason, 2000, true, "Say why it is asked for: the reasonable line of inquiry it serves", "The reason"))
 		if err := p.Err(); err != nil {
 			return err
 		}
@@ -299,12 +279,8 @@ func (s *Service) AddRequest(ctx context.Context, who core.Actor, id int64, in R
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) AnswerRequest(ctx context.Context, who core.Actor, id, requestID int64, in AnswerInput) (Request, error) {
 	var r Request
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.cases.Load(ctx, who, id, policies.ActUpdate)
-		if err != nil {
-			return err
-		}
-		err = s.d.DB.Conn(ctx).Where("case_id = ? AND id = ?", cf.ID, requestID).Take(&r).Error
+	err := s.onCase(ctx, who, id, policies.ActUpdate, func(ctx context.Context, cf casefile.CaseFile) error {
+		err := s.d.DB.Conn(ctx).Where("case_id = ? AND id = ?", cf.ID, requestID).Take(&r).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return core.NotFound("Request not found")
 		} else if err != nil {
@@ -313,9 +289,7 @@ func (s *Service) AnswerRequest(ctx context.Context, who core.Actor, id, request
 		if r.AnsweredOn != nil {
 			return core.Conflict("This request has its answer: make a further request for more.")
 		}
-		var p core.Problems
-		text(&p, "answer", &in.Answer, 2000, "Give the holder's answer")
-		if err := p.Err(); err != nil {
+		if err := schedule.Text("answer", &in.Answer, 2000, true, "Give the holder's answer", "The answer"); err != nil {
 			return err
 		}
 		now := s.d.Now()
