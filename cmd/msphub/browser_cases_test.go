@@ -141,7 +141,7 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		if !b.has("textarea[name=generic_reason]") {
 			t.Error("change an entry: the reason for the generic description is not shown")
 		}
-		b.fill("generic_reason", "")
+		b.fill("generic_reason", " ") // blank: no reason
 		b.fill("description", "Various documents")
 		f = b.checkPage("change an entry, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Change MG6C entry 1")
 		f.wantOneErrorAt(t, "generic description on change", "description")
