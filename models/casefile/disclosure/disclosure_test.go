@@ -168,6 +168,15 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 			}
 		})
 	}
+	// The entry's own marking is checked against the reader's clearance: a supervisor whose
+	// clearance covered OFFICIAL only would see the case and its MG6C, not this MG6D entry.
+	low := w.sup
+	low.Clearance = policies.Official
+	_, err = cs.ScheduleEntry(ctx, low, w.id, sensitive.ID)
+	wantCode(t, "an MG6D entry marked above the reader's clearance", err, core.ENOTFOUND)
+	if entries, err := cs.ScheduleEntries(ctx, low, w.id); err != nil || len(entries) != 1 {
+		t.Errorf("the reader cleared for OFFICIAL lists %d entries (%v)", len(entries), err)
+	}
 	// The officer in the case may not certify; the disclosure officer may, but not a nil MG6D
 	// return while MG6D lists something.
 	_, err = w.s.Disclosure.Certify(ctx, w.inv, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
