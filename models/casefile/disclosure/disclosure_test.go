@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ const home = "devon-and-cornwall-police"
 // partner agency on the team, sup its supervisor and liaison a CPS liaison.
 type world struct {
 	s                                      *models.Services
+	db                                     *core.DB
 	clock                                  *modelstest.Clock
 	inv, do, member, partner, sup, liaison core.Actor
 	id                                     int64
@@ -38,7 +40,7 @@ func newWorld(t *testing.T) *world {
 	d := modelstest.DepsOn(t, modelstest.OpenDB(t), modelstest.BlobBackend(t), clock)
 	s := models.New(d)
 	people := modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "disc", Name: "Disclosure Person"}
-	w := &world{s: s, clock: clock}
+	w := &world{s: s, db: d.DB, clock: clock}
 	w.inv = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
 	w.do = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
 	w.member = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
@@ -55,8 +57,12 @@ func newWorld(t *testing.T) *world {
 	}
 	_, err = s.CaseFiles.AddMember(ctx, w.inv, w.id, casefile.MemberInput{Email: w.partner.Email, LegalBasis: casefile.BasisISA, BasisDetail: "Joint operation agreement JO-12"})
 	must(t, err)
+	mark := modelstest.NoticeMark(t, d.DB)
 	team, err := s.Disclosure.NameRoles(ctx, w.inv, w.id, disclosure.RolesInput{OIC: w.inv.UserID, DisclosureOfficer: w.do.UserID})
 	must(t, err)
+	if got := modelstest.Recipients(modelstest.NoticesSince(t, d.DB, mark), disclosure.NoticeDisclosure); !slices.Equal(got, modelstest.UserIDs(w.do)) {
+		t.Errorf("notified of being named: %v, want the disclosure officer", got)
+	}
 	for _, m := range team {
 		if (m.UserID == w.inv.UserID) != m.OIC || (m.UserID == w.do.UserID) != (m.DisclosureRole == casefile.RoleDisclosureOfficer) {
 			t.Errorf("team after naming: %+v", m)
@@ -235,6 +241,12 @@ func TestScheduleRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 	_, err = cs.RecordDecision(ctx, w.liaison, w.id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met"})
 	must(t, err)
 
+	mark := modelstest.NoticeMark(t, w.db)
+	_, err = w.s.Disclosure.Certify(ctx, w.do, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
+	must(t, err)
+	if got := modelstest.Recipients(modelstest.NoticesSince(t, w.db, mark), disclosure.NoticeDisclosure); !slices.Equal(got, modelstest.UserIDs(w.liaison)) {
+		t.Errorf("notified of the certification: %v, want the prosecutor", got)
+	}
 	w.clock.Set(w.clock.Now().Add(72 * time.Hour))
 	changed, err := cs.UpdateScheduleEntry(ctx, w.do, w.id, entry.ID, casefile.EntryInput{Description: "Daily till rolls of the car wash, 1 March to 30 April 2025",
 		Location: "Store", Undermines: true, Assessment: "Show the victims worked 14-hour days: assists the defence on wages"})
