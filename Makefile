@@ -57,7 +57,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := \
 	./models/casefile/:FuzzNormaliseURN \
 	./models/casefile/:FuzzExhibitReference \
-	./models/casefile/:FuzzScheduleDescription \
+	./models/casefile/schedule/:FuzzScheduleDescription \
 	./models/guidance/:FuzzRenderGuidanceMarkdown \
 	./api/:FuzzBindJSON \
 	./api/:FuzzDateJSON \

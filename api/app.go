@@ -47,6 +47,7 @@ type Pages interface {
 	GuidancePages
 	TrainingPages
 	CasePages
+	DisclosurePages
 	OperationPages
 	JobsPages
 	OIDCPages

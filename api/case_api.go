@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 )
 
@@ -373,6 +374,19 @@ func packSubmit(cases *casefile.Service) func(context.Context, core.Actor, int64
 func packReturn(cases *casefile.Service) func(context.Context, core.Actor, int64, textRequest) (casefile.SubmissionView, error) {
 	return func(ctx context.Context, who core.Actor, id int64, r textRequest) (casefile.SubmissionView, error) {
 		return cases.Return(ctx, who, id, r.Reason)
+	}
+}
+
+func entryMove(cases *casefile.Service) func(context.Context, core.Actor, int64, int64, textRequest) (casefile.DisclosureEntry, error) {
+	return func(ctx context.Context, who core.Actor, id, entry int64, r textRequest) (casefile.DisclosureEntry, error) {
+		return cases.MoveScheduleEntry(ctx, who, id, entry, r.Reason)
+	}
+}
+
+func disclosureRoles(ds *disclosure.Service) func(context.Context, core.Actor, int64, disclosure.RolesInput) (gin.H, error) {
+	return func(ctx context.Context, who core.Actor, id int64, in disclosure.RolesInput) (gin.H, error) {
+		team, err := ds.NameRoles(ctx, who, id, in)
+		return gin.H{"members": team}, err
 	}
 }
 

@@ -141,7 +141,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	w := newCFWorld(t)
 	id := w.openCase(t)
 	page := w.inv.Browser().Get(t, fmt.Sprintf("/casefiles/%d", id)).Body.String()
-	for _, want := range []string{"Travel proof: tickets, passenger and border records, ANPR, vehicles", "Points-to-prove matrix mapped to evidence", "45AB1234523", "Core (all MSA cases), version 2; Human trafficking (MSA 2015 s2), version 2"} {
+	for _, want := range []string{"Travel proof: tickets, passenger and border records, ANPR, vehicles", "Points-to-prove matrix mapped to evidence", "45AB1234523", "Core (all MSA cases), version 3; Human trafficking (MSA 2015 s2), version 2"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("case page lacks %q", want)
 		}
@@ -161,9 +161,9 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 		t.Errorf("duplicate exhibit reference: %d", r.Code)
 	}
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/items/%d", id, travel.ID), url.Values{"status": {"provided"}, "evidence_ids": {strconv.FormatInt(w.evidence(t, id, "JS/1").ID, 10)}}, http.StatusSeeOther)
-	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/disclosure/new", id), url.Values{"schedule": {"MG6C"}, "description": {"Misc papers"}, "location": {"Store"}, "officer_view": {"CND"}}, http.StatusUnprocessableEntity)
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/disclosure/new", id), url.Values{"schedule": {"MG6C"}, "description": {"Misc papers"}, "location": {"Store"}}, http.StatusUnprocessableEntity)
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/disclosure/new", id), url.Values{"schedule": {"MG6C"}, "description": {"=HYPERLINK(\"http://evil.example\") bank statements of the suspect, HSBC account ending 1234"},
-		"location": {"Exeter property store"}, "officer_view": {"Does not undermine or assist"}}, http.StatusSeeOther)
+		"location": {"Exeter property store"}, "assessment": {"Does not undermine or assist"}}, http.StatusSeeOther)
 
 	// Submit for early advice; the supervisor approves and shares with the liaison.
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/submit", id), url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
@@ -338,7 +338,7 @@ func (w *cfWorld) fullCase(t *testing.T, liaison *apitest.User) (int64, casefile
 		t.Fatalf("upload: %d", r.Code)
 	}
 	ev := w.evidence(t, id, "JS/1")
-	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	entry, err := cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -847,11 +847,11 @@ func TestPagesNameChecklistsNotCodes(t *testing.T) {
 	}
 	check(w.inv, "/casefiles/new", "Conspiracy to commit an offence selected here (Criminal Law Act 1977 s1)", "Money laundering (POCA 2002 ss327–329)",
 		"adds the s45 checklist")
-	check(w.inv, c, "Core (all MSA cases), version 2; Human trafficking (MSA 2015 s2), version 2; Conspiracy (Criminal Law Act 1977 s1), version 1; "+
+	check(w.inv, c, "Core (all MSA cases), version 3; Human trafficking (MSA 2015 s2), version 2; Conspiracy (Criminal Law Act 1977 s1), version 1; "+
 		"Suspect may be a victim (s45 defence), version 2; STPO/STRO and financial orders, version 2")
 	check(w.inv, c+"/edit")
 	check(w.inv, fmt.Sprintf("%s/items/%d", c, w.item(t, id, "The agreement").ID), "Conspiracy (Criminal Law Act 1977 s1), version 1")
-	check(w.inv, c+"/timeline", "Checklists: Core (all MSA cases), version 2")
+	check(w.inv, c+"/timeline", "Checklists: Core (all MSA cases), version 3")
 	check(w.admin, "/casefiles/templates", "Every case gets the core checklist", "County lines drug supply (Misuse of Drugs Act 1971 s4(3))")
 	for _, tpl := range []string{"T0", "T2", "T7", "T12"} {
 		check(w.admin, "/casefiles/templates/"+tpl, "Version 1")

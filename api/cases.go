@@ -68,3 +68,15 @@ type CasePages interface {
 	CaseTemplateForm() gin.HandlerFunc
 	CaseTemplateSave() gin.HandlerFunc
 }
+
+// DisclosurePages are the forms of a case's disclosure tab (issue 13): the disclosure roles,
+// certification, third-party requests, moving an entry between schedules and the prosecutor's
+// columns.
+type DisclosurePages interface {
+	CaseDisclosureRoles() gin.HandlerFunc
+	CaseDisclosureCertify() gin.HandlerFunc
+	CaseThirdPartyRequest() gin.HandlerFunc
+	CaseThirdPartyAnswer() gin.HandlerFunc
+	CaseEntryMove() gin.HandlerFunc
+	CaseEntryMark() gin.HandlerFunc
+}

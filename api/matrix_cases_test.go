@@ -9,6 +9,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
@@ -44,7 +45,11 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		t.Fatal(err)
 	}
 	entry, err := cs.AddScheduleEntry(ctx, inv, caseA.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
-		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	request, err := a.Services.Disclosure.AddRequest(ctx, inv, caseA.ID, disclosure.RequestInput{Holder: "Devon social services", Material: "Care records of V1", Reason: "V1's account of the farm"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +111,12 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "POST", route: "/casefiles/:id/disclosure/new", concrete: path(A + "/disclosure/new"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
 		{method: "GET", route: "/casefiles/:id/disclosure/:entry", concrete: path(A + "/disclosure/" + id(entry.ID)), want: invOnly(200, 403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/disclosure/:entry", concrete: path(A + "/disclosure/" + id(entry.ID)), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/:entry/move", concrete: path(A + "/disclosure/" + id(entry.ID) + "/move"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/:entry/cps", concrete: path(A + "/disclosure/" + id(entry.ID) + "/cps"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/roles", concrete: path(A + "/disclosure/roles"), form: none, want: team2(422), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/certify", concrete: path(A + "/disclosure/certify"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/requests", concrete: path(A + "/disclosure/requests"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/disclosure/requests/:request/answer", concrete: path(A + "/disclosure/requests/" + id(request.ID) + "/answer"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
 		{method: "GET", route: "/casefiles/:id/pack", concrete: path(A + "/pack"), want: team2(200), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/submit", concrete: path(A + "/submit"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/approve", concrete: path(A + "/approve"), form: none, want: invOnly(403, 409), def: 404, anon: 303},
@@ -148,6 +159,14 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "GET", route: "/api/v1/casefiles/:id/schedules", concrete: path("/api/v1" + A + "/schedules"), want: team2(200), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/schedules", concrete: path("/api/v1" + A + "/schedules"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
 		{method: "PATCH", route: "/api/v1/casefiles/:id/schedules/:entry", concrete: path("/api/v1" + A + "/schedules/" + id(entry.ID)), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/schedules/revisions", concrete: path("/api/v1" + A + "/schedules/revisions"), want: team2(200), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/schedules/:entry/move", concrete: path("/api/v1" + A + "/schedules/" + id(entry.ID) + "/move"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/schedules/:entry/cps", concrete: path("/api/v1" + A + "/schedules/" + id(entry.ID) + "/cps"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/disclosure", concrete: path("/api/v1" + A + "/disclosure"), want: team2(200), def: 404, anon: 401},
+		{method: "PUT", route: "/api/v1/casefiles/:id/disclosure/roles", concrete: path("/api/v1" + A + "/disclosure/roles"), json: `{}`, want: team2(422), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/disclosure/certificates", concrete: path("/api/v1" + A + "/disclosure/certificates"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/disclosure/requests", concrete: path("/api/v1" + A + "/disclosure/requests"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/disclosure/requests/:request/answer", concrete: path("/api/v1" + A + "/disclosure/requests/" + id(request.ID) + "/answer"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
 		{method: "GET", route: "/api/v1/casefiles/:id/team", concrete: path("/api/v1" + A + "/team"), want: team2(200), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/team", concrete: path("/api/v1" + A + "/team"), json: `{}`, want: team2(422), def: 404, anon: 401},
 		{method: "DELETE", route: "/api/v1/casefiles/:id/team/:member", concrete: path("/api/v1" + A + "/team/" + id(team[0].ID)), want: team2(409), def: 404, anon: 401},

@@ -110,6 +110,7 @@ func addRoutes(e *gin.Engine, app *App) {
 	addGuidanceRoutes(r, in, v1, app)
 	addTrainingRoutes(r, in, v1, app)
 	addCaseRoutes(r, in, v1, app)
+	addDisclosureRoutes(in, v1, app)
 
 	// Operations (issue 12): the national operations database. Every route on one operation
 	// answers 404 to anyone who may not see it (administrators and analysts included).
@@ -504,6 +505,30 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.GET("/casefiles/:id/court", byID(http.StatusOK, courtView(after)))
 	v1.POST("/casefiles/:id/court/steps", byIDWith(http.StatusOK, courtStep(after)))
 	v1.POST("/casefiles/:id/court/custody", byIDWith(http.StatusOK, courtCustody(after)))
+}
+
+// addDisclosureRoutes lists the routes of a case's disclosure (issue 13): moving schedule
+// entries, the prosecutor's columns, the revisions, the disclosure roles, certificates and
+// third-party requests. Every one answers 404 to anyone who may not see the case.
+func addDisclosureRoutes(in, v1 *gin.RouterGroup, app *App) {
+	p, cs, ds := app.Pages, app.Services.CaseFiles, app.Services.Disclosure
+	in, v1 = in.Group("", auditRefusals(cs, app.Log)), v1.Group("", auditRefusals(cs, app.Log))
+
+	in.POST("/casefiles/:id/disclosure/roles", p.CaseDisclosureRoles())
+	in.POST("/casefiles/:id/disclosure/certify", p.CaseDisclosureCertify())
+	in.POST("/casefiles/:id/disclosure/requests", p.CaseThirdPartyRequest())
+	in.POST("/casefiles/:id/disclosure/requests/:request/answer", p.CaseThirdPartyAnswer())
+	in.POST("/casefiles/:id/disclosure/:entry/move", p.CaseEntryMove())
+	in.POST("/casefiles/:id/disclosure/:entry/cps", p.CaseEntryMark())
+
+	v1.GET("/casefiles/:id/schedules/revisions", byID(http.StatusOK, listOf("revisions", nonNil(cs.ScheduleRevisions))))
+	v1.POST("/casefiles/:id/schedules/:entry/move", byIDsWith("entry", http.StatusOK, entryMove(cs)))
+	v1.POST("/casefiles/:id/schedules/:entry/cps", byIDsWith("entry", http.StatusOK, cs.MarkScheduleEntry))
+	v1.GET("/casefiles/:id/disclosure", byID(http.StatusOK, ds.Get))
+	v1.PUT("/casefiles/:id/disclosure/roles", byIDWith(http.StatusOK, disclosureRoles(ds)))
+	v1.POST("/casefiles/:id/disclosure/certificates", byIDWith(http.StatusCreated, ds.Certify))
+	v1.POST("/casefiles/:id/disclosure/requests", byIDWith(http.StatusCreated, ds.AddRequest))
+	v1.POST("/casefiles/:id/disclosure/requests/:request/answer", byIDsWith("request", http.StatusOK, ds.AnswerRequest))
 }
 
 // notFound answers unknown API paths with problem+json and everything else with the page.

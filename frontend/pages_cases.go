@@ -321,7 +321,6 @@ type caseTab struct {
 
 	Stages    []stageItems            // checklist
 	Evidence  []casefile.EvidenceView // evidence
-	Entries   []casefile.DisclosureEntry
 	Team      []casefile.TeamMember
 	Timeline  govuk.Timeline
 	Pack      *packView
@@ -440,33 +439,6 @@ func (p *Pages) CaseEvidence() gin.HandlerFunc {
 	return caseListTab(p, "evidence", "case_evidence", "Evidence", p.s.CaseFiles.Evidence, func(v *caseTab, list []casefile.EvidenceView) {
 		v.Evidence = list
 	})
-}
-
-// CaseSchedules serves GET /casefiles/:id/disclosure.
-func (p *Pages) CaseSchedules() gin.HandlerFunc {
-	return caseListTab(p, "disclosure", "case_schedules", "Disclosure", p.s.CaseFiles.ScheduleEntries, func(v *caseTab, entries []casefile.DisclosureEntry) {
-		v.Entries = entries
-	})
-}
-
-// MG6C and MG6D split the entries by schedule.
-func (v caseTab) MG6C() []casefile.DisclosureEntry {
-	return entriesOf(v.Entries, casefile.ScheduleMG6C)
-}
-
-// MG6D are the sensitive entries.
-func (v caseTab) MG6D() []casefile.DisclosureEntry {
-	return entriesOf(v.Entries, casefile.ScheduleMG6D)
-}
-
-func entriesOf(all []casefile.DisclosureEntry, s casefile.Schedule) []casefile.DisclosureEntry {
-	var out []casefile.DisclosureEntry
-	for _, e := range all {
-		if e.Schedule == s {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // CaseTeam serves GET /casefiles/:id/team.
@@ -848,113 +820,6 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 		}
 		p.render(c, http.StatusOK, "case_exhibit", page{Title: "Exhibit " + ev.ExhibitRef + " – " + v.Case.URN, Classification: v.Case.MarkingLine(),
 			Data: exhibitView{caseTab: v, Exhibit: ev, Custody: record}})
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// Disclosure schedules
-
-// entryFormView is the add and change form of a schedule entry.
-type entryFormView struct {
-	caseTab
-	Entry   *casefile.DisclosureEntry
-	Generic bool // the posted description was flagged as too generic
-}
-
-// ScheduleItems are the schedule radios.
-func (v entryFormView) ScheduleItems(form url.Values) []item {
-	return choiceItems([]string{string(casefile.ScheduleMG6C), string(casefile.ScheduleMG6D)},
-		[]string{casefile.ScheduleMG6C.Label() + " (shown to the defence)", casefile.ScheduleMG6D.Label() + " (never shown to the defence)"}, []string{form.Get("schedule")})
-}
-
-func (p *Pages) entryForm(c *gin.Context, entryID int64, status int, form url.Values, errs formErrors) {
-	v, id, ok := p.caseTab(c, "disclosure")
-	if !ok {
-		return
-	}
-	fv := entryFormView{caseTab: v}
-	title := "Add unused material"
-	if entryID != 0 {
-		e, err := p.s.CaseFiles.ScheduleEntry(c.Request.Context(), actor(c), id, entryID)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		fv.Entry = &e
-		title = "Change " + string(e.Schedule) + " entry " + strconv.Itoa(e.Number)
-		if form == nil {
-			form = url.Values{"description": {e.Description}, "location": {e.Location}, "officer_view": {e.OfficerView}}
-			if e.Generic {
-				form.Set("accept_generic", "yes")
-			}
-		}
-	}
-	if !v.Case.Actions.Update {
-		api.WriteError(c, core.Forbidden("Only the case team can change the schedules, and only while the file is not with the supervisor or the CPS."))
-		return
-	}
-	if form == nil {
-		form = url.Values{"schedule": {c.DefaultQuery("schedule", string(casefile.ScheduleMG6C))}}
-	}
-	fv.Generic = errs.For("description") == casefile.GenericPrompt
-	p.render(c, status, "case_entry_form", page{Title: title, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: fv})
-}
-
-func entryInput(c *gin.Context) casefile.EntryInput {
-	return casefile.EntryInput{Schedule: casefile.Schedule(c.PostForm("schedule")), Description: c.PostForm("description"), Location: c.PostForm("location"),
-		OfficerView: c.PostForm("officer_view"), AcceptGeneric: c.PostForm("accept_generic") == "yes"}
-}
-
-func (p *Pages) entryFailed(c *gin.Context, err error, entryID int64) {
-	refill(c, err, nil, func(status int, form url.Values, errs formErrors) { p.entryForm(c, entryID, status, form, errs) })
-}
-
-// CaseEntryForm serves GET /casefiles/:id/disclosure/new.
-func (p *Pages) CaseEntryForm() gin.HandlerFunc {
-	return func(c *gin.Context) { p.entryForm(c, 0, http.StatusOK, nil, nil) }
-}
-
-// CaseEntryCreate serves POST /casefiles/:id/disclosure/new.
-func (p *Pages) CaseEntryCreate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
-		if !ok {
-			return
-		}
-		if _, err := p.s.CaseFiles.AddScheduleEntry(c.Request.Context(), actor(c), id, entryInput(c)); err != nil {
-			p.entryFailed(c, err, 0)
-			return
-		}
-		p.app.SetFlash(c, "schedule-added")
-		api.Redirect(c, casePath(id, "/disclosure"))
-	}
-}
-
-// CaseEntryEditForm serves GET /casefiles/:id/disclosure/:entry.
-func (p *Pages) CaseEntryEditForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		entryID, ok := api.PathID(c, "entry")
-		if !ok {
-			return
-		}
-		p.entryForm(c, entryID, http.StatusOK, nil, nil)
-	}
-}
-
-// CaseEntryUpdate serves POST /casefiles/:id/disclosure/:entry.
-func (p *Pages) CaseEntryUpdate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ids, ok := api.PathIDs(c, "id", "entry")
-		if !ok {
-			return
-		}
-		id, entryID := ids[0], ids[1]
-		if _, err := p.s.CaseFiles.UpdateScheduleEntry(c.Request.Context(), actor(c), id, entryID, entryInput(c)); err != nil {
-			p.entryFailed(c, err, entryID)
-			return
-		}
-		p.app.SetFlash(c, "schedule-updated")
-		api.Redirect(c, casePath(id, "/disclosure"))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/court"
+	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -29,7 +30,8 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
-	Court         *court.Service // a case file after charge (issue 13)
+	Court         *court.Service      // a case file after charge (issue 13)
+	Disclosure    *disclosure.Service // the disclosure officer's work on a case (issue 13)
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -61,6 +63,7 @@ func New(d core.Deps) *Services {
 		Notifications:    core.NewNotifications(d, audit),
 		CaseFiles:        cases,
 		Court:            after,
+		Disclosure:       disclosure.New(d, audit, cases),
 		Operations:       ops,
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),

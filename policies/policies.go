@@ -159,6 +159,13 @@ const (
 	RelSubmitter                       // the actor submitted the pack now awaiting a decision
 )
 
+// The disclosure roles of a case (DOMAIN.md §F3). They sit high, apart from the list above, so
+// a relation added there never takes their bits.
+const (
+	RelDisclosure        Relation = 1 << 20 // the actor is named the case's officer in the case, disclosure officer or a deputy
+	RelDisclosureOfficer Relation = 1 << 21 // the actor is named the case's disclosure officer or a deputy
+)
+
 // relationNames maps the words used in policy rows to facts. "any" and "org" are handled apart.
 func relationByName(name string) (Relation, bool) {
 	switch name {
@@ -182,6 +189,10 @@ func relationByName(name string) (Relation, bool) {
 		return RelPrivileged, true
 	case "submitter":
 		return RelSubmitter, true
+	case "disclosure":
+		return RelDisclosure, true
+	case "disclosure_officer":
+		return RelDisclosureOfficer, true
 	}
 	return 0, false
 }

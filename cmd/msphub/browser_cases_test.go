@@ -128,20 +128,20 @@ func TestBrowserCaseFileJourney(t *testing.T) {
 		b.checkPage("evidence, referenced", b.press("Record the reference"), ok, "Evidence")
 		b.checkPage("disclosure", b.visit(casePath+"/disclosure"), ok, "Disclosure")
 		b.checkPage("add unused material", b.press("Add unused material"), ok, "Add unused material")
-		b.fill("description", "Misc papers", "location", "Exeter property store", "officer_view", "Does not undermine or assist")
+		b.fill("description", "Misc papers", "location", "Exeter property store", "assessment", "Does not undermine or assist")
 		f = b.checkPage("add unused material, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Add unused material")
 		f.wantOneErrorAt(t, "generic description", "description")
 		b.expectText("add unused material, generic", ".govuk-error-summary", "too generic")
-		b.choose("accept_generic", "yes")
+		b.fill("generic_reason", "Loose papers of one daily kind; none can meet the test")
 		b.checkPage("disclosure, added", b.press("Save the entry"), ok, "Disclosure")
 		b.expectText("disclosure, added", "main table", "May be too generic")
-		// Changing the entry: the officer's choice to keep the generic description is shown
-		// ticked; untick it, and a description still too generic is prompted for again.
+		// Changing the entry: the reason for keeping the generic description is shown; take it
+		// away, and a description still too generic is prompted for again.
 		b.checkPage("change an entry", b.press("1 (change)"), ok, "Change MG6C entry 1")
-		if !b.has("input[name=accept_generic][value=yes]:checked") {
-			t.Error("change an entry: the kept generic description is not shown as kept")
+		if !b.has("textarea[name=generic_reason]") {
+			t.Error("change an entry: the reason for the generic description is not shown")
 		}
-		b.choose("accept_generic", "yes")
+		b.fill("generic_reason", " ") // blank: no reason
 		b.fill("description", "Various documents")
 		f = b.checkPage("change an entry, generic", b.press("Save the entry"), http.StatusUnprocessableEntity, "Change MG6C entry 1")
 		f.wantOneErrorAt(t, "generic description on change", "description")

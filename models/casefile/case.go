@@ -554,6 +554,7 @@ var forbidden = map[policies.Action]string{
 	policies.ActClose:      "Only a supervisor of the owning organisation can close the case file.",
 	policies.ActAdd:        "Only the case team can add evidence.",
 	policies.ActDecide:     "Only the case team or the CPS liaison the case is shared with can record the results of court.",
+	policies.ActCertify:    "Only the case's disclosure officer or a deputy can certify the schedules.",
 }
 
 // load reads case file id and checks who may act on it: a case they may not read is not found,
@@ -586,6 +587,11 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 		return nil, obj, err
 	}
 	obj.Type = typ
+	if typ == "mg6d" || act == policies.ActCertify {
+		if obj, err = s.disclosureObject(ctx, who, &cf, obj); err != nil {
+			return nil, obj, err
+		}
+	}
 	if act != policies.ActRead || typ != "casefile" {
 		msg := forbidden[act]
 		if msg == "" {
@@ -1167,6 +1173,9 @@ type caseMember struct {
 	GrantedAt   time.Time
 	RemovedBy   *int64
 	RemovedAt   *time.Time
+
+	OIC            bool           `gorm:"->"` // the officer in the case (DOMAIN.md §F3); named by package disclosure
+	DisclosureRole DisclosureRole `gorm:"->"` // disclosure officer or deputy, if either
 }
 
 func (caseMember) TableName() string { return "case_members" }
@@ -1212,6 +1221,9 @@ type TeamMember struct {
 	BasisDetail  string     `json:"basis_detail,omitempty"`
 	GrantedBy    string     `json:"granted_by"`
 	GrantedAt    time.Time  `json:"granted_at"`
+
+	OIC            bool           `json:"oic"`                       // the officer in the case
+	DisclosureRole DisclosureRole `json:"disclosure_role,omitempty"` // disclosure officer or deputy, if either
 }
 
 // Team lists a case's current team, lead first. Anyone who may read the case may call it (an
@@ -1260,9 +1272,12 @@ func (s *Service) team(ctx context.Context, cf *CaseFile) ([]TeamMember, error) 
 		BasisDetail  string
 		GrantedBy    string
 		GrantedAt    time.Time
+
+		OIC            bool
+		DisclosureRole DisclosureRole
 	}
 	err := s.d.DB.Conn(ctx).Table("case_members m").
-		Select("m.id, m.user_id, u.name, u.email, o.name AS organisation, o.id AS org_id, m.role, m.legal_basis, m.basis_detail, COALESCE(g.name, '') AS granted_by, m.granted_at").
+		Select("m.id, m.user_id, u.name, u.email, o.name AS organisation, o.id AS org_id, m.role, m.oic, m.disclosure_role, m.legal_basis, m.basis_detail, COALESCE(g.name, '') AS granted_by, m.granted_at").
 		Joins("JOIN users u ON u.id = m.user_id").
 		Joins("JOIN organisations o ON o.id = u.organisation_id").
 		Joins("LEFT JOIN users g ON g.id = m.granted_by").
@@ -1274,7 +1289,7 @@ func (s *Service) team(ctx context.Context, cf *CaseFile) ([]TeamMember, error) 
 	out := make([]TeamMember, 0, len(rows))
 	for _, r := range rows {
 		m := TeamMember{ID: r.ID, UserID: r.UserID, Name: r.Name, Email: r.Email, Organisation: r.Organisation, OtherOrg: r.OrgID != cf.OrganisationID,
-			Role: r.Role, LegalBasis: LegalBasis(r.LegalBasis), BasisDetail: r.BasisDetail, GrantedBy: r.GrantedBy, GrantedAt: r.GrantedAt}
+			Role: r.Role, LegalBasis: LegalBasis(r.LegalBasis), BasisDetail: r.BasisDetail, GrantedBy: r.GrantedBy, GrantedAt: r.GrantedAt, OIC: r.OIC, DisclosureRole: r.DisclosureRole}
 		if m.LegalBasis != "" {
 			m.BasisLabel = m.LegalBasis.Label()
 		}
@@ -1479,4 +1494,19 @@ func New(d core.Deps, audit *core.Audit) *Service {
 func (s *Service) Allow(ctx context.Context, who core.Actor, id int64, act policies.Action) error {
 	_, _, err := s.loadObject(ctx, who, id, "casefile", act, false)
 	return err
+}
+
+// Load is Allow that also returns the case file (under its lock), for the sub-packages that
+// keep more of a case. Errors: ENOTFOUND, EFORBIDDEN.
+func (s *Service) Load(ctx context.Context, who core.Actor, id int64, act policies.Action) (CaseFile, error) {
+	cf, _, err := s.loadObject(ctx, who, id, "casefile", act, true)
+	if err != nil {
+		return CaseFile{}, err
+	}
+	return *cf, nil
+}
+
+// Note adds an entry to a case's timeline in the transaction in ctx, for the sub-packages.
+func (s *Service) Note(ctx context.Context, who core.Actor, caseID int64, kind, summary string) error {
+	return s.event(ctx, who, caseID, kind, summary, "")
 }

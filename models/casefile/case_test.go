@@ -18,6 +18,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
@@ -300,7 +301,7 @@ func caseOps() []caseOp {
 		}},
 		{"schedule entry", false, func(f *caseFixture, id int64) error {
 			_, err := f.cases.AddScheduleEntry(ctx, f.inv, id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
-				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store"})
 			return err
 		}},
 		{"details", false, func(f *caseFixture, id int64) error {
@@ -522,13 +523,13 @@ func approvalChanges(t *testing.T) map[string]func(f *caseFixture, id int64) err
 		},
 		"a new schedule entry": func(f *caseFixture, id int64) error {
 			_, err := f.cases.AddScheduleEntry(ctx, f.inv, id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
-				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+				Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store"})
 			return err
 		},
 		"a changed schedule entry": func(f *caseFixture, id int64) error {
 			entries, _ := f.cases.ScheduleEntries(ctx, f.inv, id)
 			_, err := f.cases.UpdateScheduleEntry(ctx, f.inv, id, entries[0].ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect and his brother",
-				Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+				Location: "Exeter property store"})
 			return err
 		},
 		"the case details": func(f *caseFixture, id int64) error {
@@ -546,7 +547,7 @@ func approvalCase(t *testing.T, f *caseFixture) casefile.CaseView {
 	cv := f.newCase(t)
 	f.exhibit(t, cv.ID, "JS/1", "statement")
 	_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
-		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"})
 	cfMust(t, err)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
 	cfMust(t, err)
@@ -1061,22 +1062,22 @@ func TestDisclosureSchedules(t *testing.T) {
 	f := newCaseFixture(t)
 	cv := f.newCase(t)
 	for _, generic := range []string{"Documents", "misc papers", "Various bundles of documents", "Bundle of papers, misc items", "Box 3"} {
-		if !casefile.GenericDescription(generic) {
+		if !schedule.GenericDescription(generic) {
 			t.Errorf("%q is not flagged as generic", generic)
 		}
-		_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: generic, Location: "Store", OfficerView: "CND"})
+		_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: generic, Location: "Store"})
 		if core.ErrorCode(err) != core.EINVALID || !strings.Contains(core.ErrorMessage(err), "too generic") {
 			t.Errorf("%q: %v, want the generic prompt", generic, err)
 		}
 	}
 	for _, specific := range []string{"Tenancy agreement for 14 Mill Lane signed by the suspect", "ANPR hits for van WX21 ABC, 1–7 May 2025"} {
-		if casefile.GenericDescription(specific) {
+		if schedule.GenericDescription(specific) {
 			t.Errorf("%q is flagged as generic", specific)
 		}
 	}
-	e1, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+	e1, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"})
 	cfMust(t, err)
-	e2, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Daily till rolls", Location: "Store", OfficerView: "Repetitive", AcceptGeneric: true})
+	e2, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Daily till rolls", Location: "Store", GenericReason: "Daily rolls alike, none can meet the test"})
 	cfMust(t, err)
 	d1, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log for the farm address", Location: "Source unit", OfficerView: "Reveals a source"})
 	cfMust(t, err)
@@ -1084,7 +1085,7 @@ func TestDisclosureSchedules(t *testing.T) {
 		t.Errorf("numbers %d %d %d, generic %v", e1.Number, e2.Number, d1.Number, e2.Generic)
 	}
 	// Changing an entry prompts the same way, and a refused change changes nothing.
-	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e1.ID, casefile.EntryInput{Description: "Various documents", Location: "Store", OfficerView: "CND"})
+	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e1.ID, casefile.EntryInput{Description: "Various documents", Location: "Store"})
 	var fe *core.Error
 	if !errors.As(err, &fe) || fe.Code != core.EINVALID || fe.Field != "description" || !strings.Contains(fe.Message, "too generic") {
 		t.Errorf("changing an entry to a generic description: %v, want the prompt", err)
@@ -1092,14 +1093,14 @@ func TestDisclosureSchedules(t *testing.T) {
 	if got, _ := f.cases.ScheduleEntry(ctx, f.inv, cv.ID, e1.ID); got.Description != e1.Description {
 		t.Errorf("the refused change was kept: %q", got.Description)
 	}
-	kept, err := f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e2.ID, casefile.EntryInput{Description: "Till rolls", Location: "Store", OfficerView: "Repetitive", AcceptGeneric: true})
+	kept, err := f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e2.ID, casefile.EntryInput{Description: "Till rolls", Location: "Store", GenericReason: "Daily rolls alike, none can meet the test"})
 	cfMust(t, err)
 	if kept.Number != 2 || kept.Schedule != casefile.ScheduleMG6C || !kept.Generic {
 		t.Errorf("the kept generic entry: %+v", kept)
 	}
 	// An entry of another case is not found through this one.
 	other := f.newCase(t)
-	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, other.ID, e1.ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store", OfficerView: "CND"})
+	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, other.ID, e1.ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store"})
 	cfWant(t, "an entry through another case", err, core.ENOTFOUND)
 }
 
@@ -1110,7 +1111,8 @@ func cfSHA256(b []byte) string {
 
 // Administrators change a template by saving a new version; a case keeps the version it started
 // with, and cases opened afterwards (or gaining the template later) get the new one. The
-// migrations seed T2 up to version 2 (DOMAIN.md §F4), so the administrator's is version 3.
+// migrations seed T2 up to version 2 (DOMAIN.md §F4) and T0 up to version 3 (§F3), so the
+// administrator's T2 is version 3.
 func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
@@ -1138,8 +1140,8 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 		}
 		return out
 	}
-	if got := count(before.ID); got["T2 v2"] != 8 || got["T2 v3"] != 0 || got["T0 v2"] != 23 {
-		t.Errorf("the case opened before keeps %v, want T0 v2 and T2 v2", got)
+	if got := count(before.ID); got["T2 v2"] != 8 || got["T2 v3"] != 0 || got["T0 v3"] != 24 {
+		t.Errorf("the case opened before keeps %v, want T0 v3 and T2 v2", got)
 	}
 	if got := count(after.ID); got["T2 v3"] != 2 || got["T2 v2"] != 0 {
 		t.Errorf("the case opened after has %v, want T2 v3", got)

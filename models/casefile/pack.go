@@ -1,6 +1,7 @@
 package casefile
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -138,11 +139,18 @@ type snapEvidence struct {
 }
 
 type snapEntry struct {
-	Schedule    Schedule `json:"schedule"`
-	Number      int      `json:"number"`
-	Description string   `json:"description"`
-	Location    string   `json:"location"`
-	OfficerView string   `json:"officer_view"`
+	Schedule      Schedule `json:"schedule"`
+	Number        int      `json:"number"`
+	Description   string   `json:"description"`
+	Location      string   `json:"location"`
+	OfficerView   string   `json:"officer_view,omitempty"` // MG6D: why the item is sensitive
+	Marking       string   `json:"classification,omitempty"`
+	GenericReason string   `json:"generic_reason,omitempty"`
+	Undermines    bool     `json:"mg6e,omitempty"` // MG6E, for the prosecutor: never on MG6C
+	Assessment    string   `json:"mg6e_reasons,omitempty"`
+	CPSView       string   `json:"cps_view,omitempty"`
+	CPSSensitive  string   `json:"cps_agree_sensitive,omitempty"`
+	CPSPII        string   `json:"cps_pii_needed,omitempty"`
 }
 
 // snapshot freezes the case as it is now, in the transaction in ctx.
@@ -155,7 +163,7 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 	if err != nil {
 		return nil, err
 	}
-	entries, err := s.entries(ctx, cf.ID)
+	entries, err := s.entries(ctx, cf)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +194,8 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 		snap.Evidence = append(snap.Evidence, snapEvidenceOf(e))
 	}
 	for _, e := range entries {
-		snap.Schedules = append(snap.Schedules, snapEntry{Schedule: e.Schedule, Number: e.Number, Description: e.Description, Location: e.Location, OfficerView: e.OfficerView})
+		snap.Schedules = append(snap.Schedules, snapEntry{Schedule: e.Schedule, Number: e.Number, Description: e.Description, Location: e.Location, OfficerView: e.OfficerView,
+			Marking: e.Marking, GenericReason: e.GenericReason, Undermines: e.Undermines, Assessment: e.Assessment, CPSView: e.CPSView, CPSSensitive: e.CPSSensitive, CPSPII: e.CPSPII})
 	}
 	b, err := json.Marshal(snap)
 	if err != nil {
@@ -398,21 +407,45 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 }
 
 // SubmissionSnapshot returns submission number's frozen snapshot, byte for byte as hashed.
-// Anyone who may read the case may call it (an audited read). Errors: ENOTFOUND.
+// Anyone who may read the case may call it (an audited read), but only those who may read every
+// schedule entry it holds. Errors: ENOTFOUND, EFORBIDDEN.
 func (s *Service) SubmissionSnapshot(ctx context.Context, who core.Actor, id int64, number int) (SubmissionView, []byte, error) {
 	var sub PackSubmission
-	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
+	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		err := s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return core.NotFound("Submission not found")
+		} else if err != nil {
+			return core.DBError(err)
 		}
-		return core.DBError(err)
+		if ok, err := s.readsSnapshot(ctx, who, obj, cf, sub); err != nil || !ok {
+			return cmp.Or(err, core.Forbidden("This snapshot holds schedule entries restricted to the disclosure officer, the officer in the case, supervisors and the prosecutor."))
+		}
+		return nil
 	})
 	if err != nil {
 		return SubmissionView{}, nil, err
 	}
 	v, err := s.submissionView(ctx, sub)
 	return v, []byte(sub.Snapshot), err
+}
+
+// readsSnapshot says whether who may read every schedule entry sub's snapshot holds: its bytes
+// are hashed whole, so a snapshot is read whole or not at all.
+func (s *Service) readsSnapshot(ctx context.Context, who core.Actor, obj policies.Object, cf *CaseFile, sub PackSubmission) (bool, error) {
+	var snap struct {
+		Schedules []snapEntry `json:"schedules"`
+	}
+	if err := json.Unmarshal([]byte(sub.Snapshot), &snap); err != nil {
+		return false, core.Internal(err)
+	}
+	for _, e := range snap.Schedules {
+		level, _ := policies.ParseLevel(e.Marking) // Unmarked in a snapshot taken before entries had markings
+		if ok, err := s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: e.Schedule, Classification: level}, policies.ActRead); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // caseShare is one share of a pack with a CPS liaison.

@@ -3,6 +3,7 @@ package casefile
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -34,6 +35,7 @@ type PackExport struct {
 	items      []ItemView
 	evidence   []EvidenceView
 	entries    []DisclosureEntry
+	sensitive  bool // the reader may read MG6D
 	submission *SubmissionView
 	snapshot   []byte
 	blobs      map[int64]core.Blob
@@ -62,7 +64,10 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 		if p.evidence, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
 			return err
 		}
-		if p.entries, err = s.entries(ctx, cf.ID); err != nil {
+		if p.entries, err = s.visibleEntries(ctx, who, obj, cf); err != nil {
+			return err
+		}
+		if p.sensitive, err = s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: ScheduleMG6D}, policies.ActRead); err != nil {
 			return err
 		}
 		// The pack the supervisor last approved, even if a later change voided the approval:
@@ -72,6 +77,9 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 			return err
 		}
 		if sub != nil {
+			if ok, err := s.readsSnapshot(ctx, who, obj, cf, *sub); err != nil || !ok {
+				return cmp.Or(err, core.Forbidden("The approved pack holds schedule entries restricted to the disclosure officer, the officer in the case, supervisors and the prosecutor, so you cannot export it."))
+			}
 			v, err := s.submissionView(ctx, *sub)
 			if err != nil {
 				return err
@@ -199,12 +207,14 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 		files = append(files, packFile{Path: path, Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
 		small[path] = b
 	}
-	for _, sch := range Schedules() {
+	smallOrder := []string{"index.html", "manifest.json"}
+	for _, sch := range p.schedules() {
 		b, err := scheduleCSV(p.entries, sch)
 		if err != nil {
 			return cw.n, core.Internal(err)
 		}
 		add("schedules/"+string(sch)+".csv", b)
+		smallOrder = append(smallOrder, "schedules/"+string(sch)+".csv")
 	}
 	var subFile string
 	if p.submission != nil {
@@ -230,7 +240,6 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 
 	// The small files first (index and manifest leading), so a reader of a pack cut short
 	// still sees what it should have held; then the evidence; SHA256SUMS last.
-	smallOrder := []string{"index.html", "manifest.json", "schedules/MG6C.csv", "schedules/MG6D.csv"}
 	if subFile != "" {
 		smallOrder = append(smallOrder, subFile)
 	}
@@ -283,6 +292,14 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, nil
 }
 
+// schedules are the schedules the pack holds: MG6D only for those who may read it.
+func (p *PackExport) schedules() []Schedule {
+	if !p.sensitive {
+		return []Schedule{ScheduleMG6C}
+	}
+	return Schedules()
+}
+
 func slicesClone(fs []packFile) []packFile { return append([]packFile(nil), fs...) }
 
 type countingWriter struct {
@@ -297,22 +314,29 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 }
 
 // scheduleCSV writes one schedule as CSV, cells a spreadsheet would run as a formula
-// neutralised.
+// neutralised. MG6C is served on the defence: it carries no officer's assessment.
 func scheduleCSV(entries []DisclosureEntry, sch Schedule) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	view := "Disclosure officer's view"
+	head := []string{"Number", "Description", "Location", "Reason for a generic description", "Prosecutor: D / CND / I"}
 	if sch == ScheduleMG6D {
-		view = "Reason sensitive and disclosure officer's view"
+		head = []string{"Number", "Description", "Location", "Reason for a generic description", "Marking", "Reason sensitive", "Prosecutor agrees sensitive", "PII application needed"}
 	}
-	if err := w.Write([]string{"Number", "Description", "Location", view}); err != nil {
+	if err := w.Write(head); err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
 		if e.Schedule != sch {
 			continue
 		}
-		if err := w.Write([]string{core.IDString(int64(e.Number)), core.CSVSafe(e.Description), core.CSVSafe(e.Location), core.CSVSafe(e.OfficerView)}); err != nil {
+		row := []string{core.IDString(int64(e.Number)), e.Description, e.Location, e.GenericReason, e.CPSView}
+		if sch == ScheduleMG6D {
+			row = append(row[:4], e.Marking, e.OfficerView, e.CPSSensitive, e.CPSPII)
+		}
+		for i := range row {
+			row[i] = core.CSVSafe(row[i])
+		}
+		if err := w.Write(row); err != nil {
 			return nil, err
 		}
 	}
@@ -357,7 +381,7 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 		}
 		m.Evidence = append(m.Evidence, me)
 	}
-	for _, sch := range Schedules() {
+	for _, sch := range p.schedules() {
 		n := 0
 		for _, e := range p.entries {
 			if e.Schedule == sch {
@@ -425,7 +449,7 @@ code { word-break: break-all; }
 <h2>Unused material</h2>
 <ul>
 <li><a href="schedules/MG6C.csv">MG6C non-sensitive unused material</a> ({{.MG6C}} entries)</li>
-<li><a href="schedules/MG6D.csv">MG6D sensitive unused material</a> ({{.MG6D}} entries): never shown to the defence</li>
+{{if .Sensitive}}<li><a href="schedules/MG6D.csv">MG6D sensitive unused material</a> ({{.MG6D}} entries): never shown to the defence</li>{{end}}
 </ul>
 <p class="marking">{{.Case.Marking}}</p>
 </body>
@@ -444,7 +468,7 @@ func (p *PackExport) index(subFile string) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	err := indexPage.Execute(&b, map[string]any{"Case": p.view, "Items": p.items, "Evidence": p.evidence, "Submission": p.submission,
-		"SubFile": subFile, "At": p.at.In(core.London), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d})
+		"SubFile": subFile, "At": p.at.In(core.London), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d, "Sensitive": p.sensitive})
 	return b.Bytes(), err
 }
 
