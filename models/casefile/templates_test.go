@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
@@ -40,17 +41,16 @@ func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 	cfMust(t, err)
 	t.Cleanup(func() { db.Close() })
 	cfMust(t, db.MigrateTo(ctx, 15))
-	f := newCaseFixtureOn(t, db)
-	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
-	_, err = f.cases.NewTemplateVersion(ctx, admin, "T1", casefile.TemplateInput{Title: "s1 slavery (regional)", ChangeNote: "Regional review",
-		Items: []casefile.TemplateItemInput{{Text: "Victim account", Stage: casefile.StagePreCharge, Required: true}}})
-	cfMust(t, err)
-	in := casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Before", Offences: []casefile.Offence{casefile.OffenceS2},
-		SuspectMayBeVictim: true, OrdersSought: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
-	before, err := f.cases.Create(ctx, f.inv, in)
-	cfMust(t, err)
+	beforeID := caseBeforeTheSecondReview(t, db)
 	_, err = db.Migrate(ctx)
 	cfMust(t, err)
+	f := newCaseFixtureOn(t, db)
+	// The old case's team becomes the fixture's, so the test reads it as they would.
+	cfMust(t, db.Gorm().Exec("UPDATE case_files SET lead_investigator_id = ?, supervisor_id = ? WHERE id = ?", f.inv.UserID, f.sup.UserID, beforeID).Error)
+	cfMust(t, db.Gorm().Exec("INSERT INTO case_members (case_id, user_id, role, granted_at) VALUES (?, ?, 'lead', ?)", beforeID, f.inv.UserID, f.clock.Now()).Error)
+	before := casefile.CaseView{CaseFile: casefile.CaseFile{ID: beforeID}}
+	in := casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Before", Offences: []casefile.Offence{casefile.OffenceS2},
+		SuspectMayBeVictim: true, OrdersSought: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
 	in.Operation, in.Offences = "Operation After", []casefile.Offence{casefile.OffenceS1, casefile.OffenceS2}
 	after, err := f.cases.Create(ctx, f.inv, in)
 	cfMust(t, err)
@@ -180,4 +180,44 @@ func TestOffenceChoices(t *testing.T) {
 	if got := cv.OffenceList; len(got) != 1 || got[0].Label() != "Fraud and money laundering" {
 		t.Errorf("a case with the retired offence: %v", got)
 	}
+}
+
+// caseBeforeTheSecondReview writes, into db migrated to version 15, what the release of that
+// version had written: the organisations and the investigator of a case, an administrator's own
+// version 2 of T1 (so migration 16 must number its T1 version 3), and an s2 case with the s45 and
+// orders checklists, its items copied from the latest template versions then (T0, T2, T4 and T5
+// version 1). It is SQL, not today's code, because today's code needs today's schema. It
+// returns the case's id.
+func caseBeforeTheSecondReview(t *testing.T, db *core.DB) int64 {
+	t.Helper()
+	g, at := db.Gorm(), time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		cfMust(t, g.Exec(sql, args...).Error)
+	}
+	id := func(sql string, args ...any) int64 {
+		t.Helper()
+		var n int64
+		cfMust(t, g.Raw(sql, args...).Scan(&n).Error)
+		return n
+	}
+	for _, o := range [][3]string{{caseHome, "Devon and Cornwall Police", "police_force"}, {"cps-south-west", "CPS South West", "cps"},
+		{identity.ProgrammeUnitSlug, "Modern Slavery and Organised Immigration Crime Unit", "programme"}} {
+		exec("INSERT INTO organisations (slug, name, kind, region, active, created_at, updated_at) VALUES (?, ?, ?, 'South West', ?, ?, ?)", o[0], o[1], o[2], true, at, at)
+	}
+	org := id("SELECT id FROM organisations WHERE slug = ?", caseHome)
+	exec("INSERT INTO users (organisation_id, email, name, created_at, updated_at) VALUES (?, 'old.lead@dc.example.police.uk', 'Old Lead', ?, ?)", org, at, at)
+	user := id("SELECT id FROM users WHERE email = 'old.lead@dc.example.police.uk'")
+	exec("INSERT INTO checklist_templates (code, version, title, applies_to, change_note, created_by, created_at) SELECT 'T1', 2, 's1 slavery (regional)', applies_to, 'Regional review', ?, ? FROM checklist_templates WHERE code = 'T1' AND version = 1", user, at)
+	exec("INSERT INTO template_items (template_id, position, text, stage, required) SELECT id, 1, 'Victim account', ?, ? FROM checklist_templates WHERE code = 'T1' AND version = 2", string(casefile.StagePreCharge), true)
+	exec(`INSERT INTO case_files (urn, operation, organisation_id, classification, status, offences, suspect_may_be_victim, orders_sought,
+		lead_investigator_id, supervisor_id, created_by, created_at, updated_at) VALUES ('45AB1234523', 'Operation Before', ?, ?, 'preparation', 'msa_s2', ?, ?, ?, ?, ?, ?, ?)`,
+		org, int(policies.Official), true, true, user, user, user, at, at)
+	caseID := id("SELECT id FROM case_files WHERE operation = 'Operation Before'")
+	exec("INSERT INTO case_members (case_id, user_id, role, granted_at) VALUES (?, ?, 'lead', ?)", caseID, user, at)
+	exec(`INSERT INTO case_templates (case_id, template_id) SELECT ?, t.id FROM checklist_templates t
+		WHERE t.code IN ('T0', 'T2', 'T4', 'T5') AND t.version = (SELECT MAX(l.version) FROM checklist_templates l WHERE l.code = t.code)`, caseID)
+	exec(`INSERT INTO checklist_items (case_id, template_item_id, status, updated_at) SELECT ?, i.id, ?, ? FROM template_items i
+		JOIN case_templates ct ON ct.template_id = i.template_id WHERE ct.case_id = ?`, caseID, string(casefile.ItemOutstanding), at, caseID)
+	return caseID
 }
