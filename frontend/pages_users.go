@@ -94,6 +94,8 @@ func userInput(c *gin.Context) (identity.UserInput, error) {
 	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
 	in := identity.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
 		Roles: c.PostFormArray("roles"), VettingLevel: core.Vetting(c.PostForm("vetting_level"))}
+	prosecutor := c.PostForm("crown_prosecutor") == "yes"
+	in.CrownProsecutor = &prosecutor
 	exp, err := api.DateInput(c.PostForm, "vetting_expires_on", "Vetting expiry")
 	in.VettingExpiresOn = exp
 	return in, err
@@ -189,6 +191,9 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 		}
 		form := url.Values{"name": {u.Name}, "email": {u.Email}, "organisation_id": {strconv.FormatInt(u.OrganisationID, 10)},
 			"vetting_level": {string(u.VettingLevel)}, "roles": u.Roles}
+		if u.CrownProsecutor {
+			form.Set("crown_prosecutor", "yes")
+		}
 		if d := u.VettingExpiresOn; d != nil {
 			form.Set("vetting_expires_on-day", strconv.Itoa(d.Day()))
 			form.Set("vetting_expires_on-month", strconv.Itoa(int(d.Month())))

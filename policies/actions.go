@@ -10,6 +10,7 @@ const (
 	ActAssignRole      Action = "assign_role"
 	ActBulk            Action = "bulk"
 	ActCancel          Action = "cancel"
+	ActCharge          Action = "charge"
 	ActClose           Action = "close"
 	ActCreate          Action = "create"
 	ActDecide          Action = "decide"
@@ -42,6 +43,6 @@ const (
 // Actions lists every action the policy may name.
 func Actions() []Action {
 	return []Action{
-		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActImport, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
+		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActCharge, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActImport, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
 	}
 }

@@ -117,6 +117,7 @@ const (
 	RelAuthor                          // the actor wrote this version
 	RelPrivileged                      // the user acted on holds the admin or auditor role
 	RelSubmitter                       // the actor submitted the pack now awaiting a decision
+	RelProsecutor                      // the actor is a Crown Prosecutor (an attribute of a CPS user)
 )
 
 // relationNames maps the words used in policy rows to facts. "any" and "org" are handled apart.
@@ -142,6 +143,8 @@ func relationByName(name string) (Relation, bool) {
 		return RelPrivileged, true
 	case "submitter":
 		return RelSubmitter, true
+	case "prosecutor":
+		return RelProsecutor, true
 	}
 	return 0, false
 }
