@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/reviews"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -28,6 +29,7 @@ type Services struct {
 	Training      *training.Service
 	Notifications *core.Notifications
 	CaseFiles     *casefile.Service
+	Reviews       *reviews.Service // reminders of the reviews charging decisions are owed
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -55,6 +57,7 @@ func New(d core.Deps) *Services {
 		Training:         training.New(d, audit),
 		Notifications:    core.NewNotifications(d, audit),
 		CaseFiles:        cases,
+		Reviews:          reviews.New(d),
 		Operations:       operations.New(d, audit, cases),
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),
@@ -65,7 +68,7 @@ func New(d core.Deps) *Services {
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Statistics.Jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Reviews.Jobs(), s.Statistics.Jobs()}
 	if s.Mail != nil {
 		jobs = append(jobs, s.Mail.Jobs())
 	}
