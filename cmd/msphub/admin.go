@@ -134,6 +134,9 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "created user %d: %s <%s> in %s, roles %s\n", u.ID, u.Name, u.Email, o.Name, strings.Join(u.Roles, ","))
+	if u.CrownProsecutor {
+		fmt.Fprintln(stdout, "a Crown Prosecutor: may make charging decisions")
+	}
 	if link != "" {
 		fmt.Fprintf(stdout, "set-password link (single use, valid for 24 hours):\n%s\n", link)
 	} else if password == "" {
