@@ -24,9 +24,9 @@ func TestCrownProsecutorOnTheUserForm(t *testing.T) {
 	b := admin.Browser()
 	form := url.Values{"name": {"Priya Prosecutor"}, "email": {"priya.prosecutor@cps.example.gov.uk"}, "organisation_id": {itoa(a.Org(t, apitest.HomeOrg))},
 		"roles": {policies.RoleCPSLiaison}, "vetting_level": {"BPSS"}, "vetting_expires_on-day": {"28"}, "vetting_expires_on-month": {"2"}, "vetting_expires_on-year": {"2030"},
-		"crown_prosecutor": {"yes"}}
+		"prosecutor": {"yes"}}
 	w := b.Submit(t, "/users/new", form)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `href="#crown_prosecutor"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `href="#prosecutor"`) {
 		t.Fatalf("a police Crown Prosecutor: %d\n%s", w.Code, cfText(w.Body.String()))
 	}
 	form.Set("organisation_id", itoa(a.Org(t, "cps-south-west")))
@@ -36,14 +36,14 @@ func TestCrownProsecutorOnTheUserForm(t *testing.T) {
 	if w.Code != http.StatusOK || m == nil || !strings.Contains(cfText(page), "Charging decisions Crown Prosecutor") {
 		t.Fatalf("add a Crown Prosecutor: %d\n%s", w.Code, cfText(page))
 	}
-	if edit := b.Get(t, m[1]+"/edit").Body.String(); !regexp.MustCompile(`name="crown_prosecutor" type="checkbox" value="yes" checked`).MatchString(edit) {
+	if edit := b.Get(t, m[1]+"/edit").Body.String(); !regexp.MustCompile(`name="prosecutor" type="checkbox" value="yes" checked`).MatchString(edit) {
 		t.Errorf("the edit form does not show the mark checked")
 	}
 	if r := a.API(t, admin, "PATCH", "/api/v1/users/"+m[2], `{"name":"Priya Prosecutor KC","email":"priya.prosecutor@cps.example.gov.uk","vetting_level":"BPSS","vetting_expires_on":"2030-02-28"}`); r.Code != http.StatusOK ||
 		!strings.Contains(r.Body.String(), `"crown_prosecutor":true`) {
 		t.Errorf("an API change without the field: %d %s", r.Code, r.Body.String())
 	}
-	form.Del("crown_prosecutor")
+	form.Del("prosecutor")
 	if w := b.Submit(t, m[1]+"/edit", form); w.Code != http.StatusSeeOther {
 		t.Fatalf("unmark: %d %s", w.Code, cfText(w.Body.String()))
 	}

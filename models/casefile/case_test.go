@@ -51,10 +51,13 @@ const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
-	return newCaseFixtureOn(t, modelstest.OpenDB(t))
+	f := newCaseFixtureOn(t, modelstest.OpenDB(t))
+	f.liaison = f.people.Prosecutor(t, "cps-south-west")
+	return f
 }
 
-// newCaseFixtureOn is newCaseFixture over db, which may be migrated only part of the way.
+// newCaseFixtureOn is newCaseFixture over db, which may be migrated only part of the way, so
+// without its CPS liaison: a Crown Prosecutor is a fact of migration 20.
 func newCaseFixtureOn(t testing.TB, db *core.DB) *caseFixture {
 	t.Helper()
 	backend := modelstest.BlobBackend(t)
@@ -66,7 +69,6 @@ func newCaseFixtureOn(t testing.TB, db *core.DB) *caseFixture {
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)
 	f.sup2 = f.person(t, caseHome, policies.RoleSupervisor)
-	f.liaison = f.people.Prosecutor(t, "cps-south-west")
 	return f
 }
 
