@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 )
@@ -150,6 +151,15 @@ type decisionRequest struct {
 	Reasons   string            `json:"reasons"`
 	Action    string            `json:"action"`
 	ActionDue Date              `json:"action_due_on"`
+	Test      charging.Test     `json:"test"`
+	ReviewOn  Date              `json:"review_on"`
+	Charges   []charging.Charge `json:"charges"`
+	Basis     charging.Basis    `json:"nfa_basis"`
+}
+
+type policeChargeRequest struct {
+	ChargedOn Date   `json:"charged_on"`
+	ChargedBy string `json:"charged_by"`
 }
 
 type textRequest struct {
@@ -158,9 +168,7 @@ type textRequest struct {
 	Response string `json:"response"`
 }
 
-type submitRequest struct {
-	Purpose casefile.Purpose `json:"purpose"`
-}
+type submitRequest = casefile.SubmitInput
 
 // EvidenceFields reads an exhibit's description from an upload form's fields; the pages use
 // it too. Dates come as produced_on (YYYY-MM-DD) or as the GOV.UK date input's three fields.
@@ -367,7 +375,7 @@ func memberRemove(cases *casefile.Service) func(context.Context, core.Actor, int
 
 func packSubmit(cases *casefile.Service) func(context.Context, core.Actor, int64, submitRequest) (casefile.SubmissionView, error) {
 	return func(ctx context.Context, who core.Actor, id int64, r submitRequest) (casefile.SubmissionView, error) {
-		return cases.Submit(ctx, who, id, r.Purpose)
+		return cases.Submit(ctx, who, id, r)
 	}
 }
 
@@ -410,7 +418,14 @@ func cpsAdvice(cases *casefile.Service) func(context.Context, core.Actor, int64,
 
 func cpsDecision(cases *casefile.Service) func(context.Context, core.Actor, int64, decisionRequest) (casefile.CPSAction, error) {
 	return func(ctx context.Context, who core.Actor, id int64, r decisionRequest) (casefile.CPSAction, error) {
-		return cases.RecordDecision(ctx, who, id, casefile.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T})
+		return cases.RecordDecision(ctx, who, id, casefile.DecisionInput{Decision: r.Decision, Reasons: r.Reasons, Action: r.Action, ActionDue: r.ActionDue.T,
+			Terms: charging.Terms{Test: r.Test, ReviewOn: r.ReviewOn.T, Charges: r.Charges, Basis: r.Basis}})
+	}
+}
+
+func policeCharge(cases *casefile.Service) func(context.Context, core.Actor, int64, policeChargeRequest) (casefile.PoliceCharge, error) {
+	return func(ctx context.Context, who core.Actor, id int64, r policeChargeRequest) (casefile.PoliceCharge, error) {
+		return cases.RecordCharge(ctx, who, id, casefile.ChargeInput{ChargedOn: r.ChargedOn.T, ChargedBy: r.ChargedBy})
 	}
 }
 

@@ -32,7 +32,7 @@ import (
 
 // cfWorld is MSP Hub with the people of a case: an investigator who leads it, a second
 // investigator of the same force who is not on the team, two supervisors of the force, an
-// administrator, and CPS liaisons of a CPS area.
+// administrator, and CPS liaisons of CPS areas (the first a Crown Prosecutor).
 type cfWorld struct {
 	a                               *apitest.App
 	inv, outsider, sup, sup2, admin *apitest.User
@@ -48,7 +48,7 @@ func newCFWorld(t *testing.T, opts ...apitest.Option) *cfWorld {
 		sup:      a.As(t, policies.RoleSupervisor),
 		sup2:     a.As(t, policies.RoleSupervisor),
 		admin:    a.SignedIn(t, apitest.UserSpec{Org: identity.ProgrammeUnitSlug, Roles: []string{policies.RoleAdmin}}),
-		liaison:  a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}}),
+		liaison:  a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}, Prosecutor: true}),
 		liaison2: a.SignedIn(t, apitest.UserSpec{Org: "cps-wessex", Roles: []string{policies.RoleCPSLiaison}}),
 	}
 }
@@ -342,7 +342,7 @@ func (w *cfWorld) fullCase(t *testing.T, liaison *apitest.User) (int64, casefile
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
@@ -595,7 +595,8 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"not_applicable"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2026-13-40"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2030-01-31","owner_id":`+strconv.FormatInt(w.inv.ID, 10)+`}`, http.StatusOK, nil)
-	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging"}`, http.StatusConflict, nil)
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging"}`, http.StatusUnprocessableEntity, nil)
+	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging","dg6_category":"red","test":"full_code"}`, http.StatusConflict, nil)
 	var sub casefile.SubmissionView
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"early_advice"}`, http.StatusCreated, &sub)
 	snap := w.a.Bearer(t, sup, "GET", fmt.Sprintf("/api/v1/casefiles/%d/submissions/1", cv.ID), "")
@@ -696,7 +697,7 @@ func TestEveryEvidenceViewIsACustodyEvent(t *testing.T) {
 	step("the evidence tab", w.inv, "", "evidence.list", page(w.inv, c+"/evidence"))
 	step("the evidence list through the API", w.sup, "", "evidence.list", api(w.sup, "/api/v1"+c+"/evidence"))
 
-	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {

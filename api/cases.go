@@ -49,6 +49,7 @@ type CasePages interface {
 	CaseShareRevoke() gin.HandlerFunc
 	CaseAdvice() gin.HandlerFunc
 	CaseDecision() gin.HandlerFunc
+	CaseCharge() gin.HandlerFunc
 	CaseAction() gin.HandlerFunc
 	CaseActionAnswer() gin.HandlerFunc
 	CaseFinalise() gin.HandlerFunc

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/models/terms"
@@ -49,14 +50,18 @@ func chargedCase(t *testing.T, a *apitest.App, inv, sup, liaison *apitest.User) 
 			fail(err)
 		}
 	}
-	_, err = cs.Submit(ctx, inv.Actor(t), cv.ID, casefile.PurposeCharging)
+	_, err = cs.Submit(ctx, inv.Actor(t), cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
 	fail(err)
 	_, err = cs.Approve(ctx, sup.Actor(t), cv.ID)
 	fail(err)
 	until := a.Clock.Now().AddDate(0, 3, 0)
 	_, err = cs.Share(ctx, sup.Actor(t), cv.ID, casefile.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &until})
 	fail(err)
-	_, err = cs.RecordDecision(ctx, liaison.Actor(t), cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met"})
+	_, err = cs.RecordDecision(ctx, liaison.Actor(t), cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
+		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S-1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
+	fail(err)
+	chargedOn := a.Clock.Now()
+	_, err = cs.RecordCharge(ctx, inv.Actor(t), cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
 	fail(err)
 	return cv.ID, sv.Charges[0].ID
 }
@@ -69,7 +74,7 @@ func chargedCase(t *testing.T, a *apitest.App, inv, sup, liaison *apitest.User) 
 func TestTheCaseAfterChargeThroughThePages(t *testing.T) {
 	a := apitest.New(t)
 	inv, sup := a.As(t, policies.RoleInvestigator), a.As(t, policies.RoleSupervisor)
-	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}})
+	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}, Prosecutor: true})
 	id, chargeID := chargedCase(t, a, inv, sup, liaison)
 	b, lb := inv.Browser(), liaison.Browser()
 	casePage := fmt.Sprintf("/casefiles/%d", id)
@@ -167,7 +172,7 @@ func TestTheCaseAfterChargeThroughThePages(t *testing.T) {
 func TestTheCaseAfterChargeThroughTheAPI(t *testing.T) {
 	a := apitest.New(t)
 	inv, sup := a.As(t, policies.RoleInvestigator), a.As(t, policies.RoleSupervisor)
-	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}})
+	liaison := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}, Prosecutor: true})
 	id, _ := chargedCase(t, a, inv, sup, liaison)
 	path := fmt.Sprintf("/api/v1/casefiles/%d/court", id)
 	on := a.Clock.Now().AddDate(0, 0, -3).Format("2006-01-02")

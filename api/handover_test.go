@@ -174,7 +174,7 @@ func TestHomePageThingsToDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Services.CaseFiles.Submit(ctx, inv.Actor(t), cv.ID, casefile.PurposeEarlyAdvice); err != nil {
+	if _, err := a.Services.CaseFiles.Submit(ctx, inv.Actor(t), cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 		t.Fatal(err)
 	}
 	// A guidance version waits on the approver; once published, everyone acknowledges it.

@@ -103,10 +103,12 @@ type userRequest struct {
 	Roles            []string `json:"roles"`
 	VettingLevel     string   `json:"vetting_level"`
 	VettingExpiresOn string   `json:"vetting_expires_on"` // YYYY-MM-DD
+	CrownProsecutor  *bool    `json:"crown_prosecutor"`   // absent: unchanged
 }
 
 func (r userRequest) input() (identity.UserInput, error) {
-	in := identity.UserInput{OrganisationID: r.OrganisationID, Email: r.Email, Name: r.Name, Roles: r.Roles, VettingLevel: core.Vetting(r.VettingLevel)}
+	in := identity.UserInput{OrganisationID: r.OrganisationID, Email: r.Email, Name: r.Name, Roles: r.Roles, VettingLevel: core.Vetting(r.VettingLevel),
+		CrownProsecutor: r.CrownProsecutor}
 	if r.VettingExpiresOn != "" {
 		d, err := time.Parse(time.DateOnly, r.VettingExpiresOn)
 		if err != nil {

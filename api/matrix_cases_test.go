@@ -9,6 +9,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
@@ -57,7 +58,7 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.Submit(ctx, inv, caseB.ID, casefile.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, inv, caseB.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.Approve(ctx, sup, caseB.ID); err != nil {
@@ -125,6 +126,7 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "POST", route: "/casefiles/:id/shares/:share/revoke", concrete: path(A + "/shares/" + id(share.ID) + "/revoke"), form: none, want: invOnly(403, 404), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/advice", concrete: path(A + "/advice"), form: none, want: team2(403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/decision", concrete: path(A + "/decision"), form: none, want: team2(403), def: 404, anon: 303},
+		{method: "POST", route: "/casefiles/:id/charge", concrete: path(A + "/charge"), form: none, want: invOnly(409, 403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/actions", concrete: path(A + "/actions"), form: none, want: team2(403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/actions/:action/answer", concrete: path(B + "/actions/" + id(action.ID) + "/answer"), form: none, want: invOnly(422, 403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/finalise", concrete: path(A + "/finalise"), form: none, want: team2(403), def: 404, anon: 303},
@@ -182,6 +184,7 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "GET", route: "/api/v1/casefiles/:id/actions", concrete: path("/api/v1" + A + "/actions"), want: team2(200), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/advice", concrete: path("/api/v1" + A + "/advice"), json: `{}`, want: team2(403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/decision", concrete: path("/api/v1" + A + "/decision"), json: `{}`, want: team2(403), def: 404, anon: 401},
+		{method: "POST", route: "/api/v1/casefiles/:id/charge", concrete: path("/api/v1" + A + "/charge"), json: `{}`, want: invOnly(409, 403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/actions", concrete: path("/api/v1" + A + "/actions"), json: `{}`, want: team2(403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/actions/:action/answer", concrete: path("/api/v1" + B + "/actions/" + id(action.ID) + "/answer"), json: `{}`, want: invOnly(422, 403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/finalise", concrete: path("/api/v1" + A + "/finalise"), json: `{}`, want: team2(403), def: 404, anon: 401},
@@ -192,4 +195,60 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "POST", route: "/api/v1/casefiles/:id/court/custody", concrete: path("/api/v1" + A + "/court/custody"), json: `{}`, want: invOnly(409, 403), def: 404, anon: 401},
 	}
 	return rows
+}
+
+// Only a Crown Prosecutor records a charging decision: on a pack shared for a Threshold Test
+// decision with a CPS caseworker and a Crown Prosecutor, every decision route refuses the
+// caseworker (403) and the team, and lets the prosecutor through to the form's own checks
+// (422). The police charge is the team's: refused to both liaisons, and to the team only by the
+// case's status (409) until the CPS authorised a charge.
+func TestChargingDecisionOnlyByAProsecutor(t *testing.T) {
+	ctx := context.Background()
+	a := apitest.New(t)
+	cs := a.Services.CaseFiles
+	inv, sup := a.As(t, policies.RoleInvestigator), a.As(t, policies.RoleSupervisor)
+	caseworker := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}})
+	prosecutor := a.SignedIn(t, apitest.UserSpec{Org: "cps-south-west", Roles: []string{policies.RoleCPSLiaison}, Prosecutor: true})
+	cv, err := cs.Create(ctx, inv.Actor(t), casefile.CaseInput{URN: "45AB1234598", Operation: "Matrix C", Offences: []casefile.Offence{casefile.OffenceS2},
+		Classification: "OFFICIAL", SupervisorID: sup.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Submit(ctx, inv.Actor(t), cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging,
+		Submission: charging.Submission{Category: charging.Red, Test: charging.Threshold}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Approve(ctx, sup.Actor(t), cv.ID); err != nil {
+		t.Fatal(err)
+	}
+	day := a.Clock.Now().AddDate(0, 1, 0)
+	for _, l := range []*apitest.User{caseworker, prosecutor} {
+		if _, err := cs.Share(ctx, sup.Actor(t), cv.ID, casefile.ShareInput{LiaisonID: l.ID, ExpiresOn: &day}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	C := "/casefiles/" + strconv.FormatInt(cv.ID, 10)
+	check := func(r row, path string, want map[*apitest.User]int) {
+		t.Helper()
+		for u, status := range want {
+			if got := call(t, a, u, r, path); got != status {
+				t.Errorf("%s %s as %s: %d, want %d", r.method, path, u.Email, got, status)
+			}
+		}
+	}
+	decide := map[*apitest.User]int{caseworker: 403, prosecutor: 422, inv: 403, sup: 403}
+	check(row{method: "POST", form: url.Values{}}, C+"/decision", decide)
+	check(row{method: "POST", json: `{}`}, "/api/v1"+C+"/decision", decide)
+	charge := map[*apitest.User]int{caseworker: 403, prosecutor: 403, inv: 409, sup: 403}
+	check(row{method: "POST", form: url.Values{}}, C+"/charge", charge)
+	check(row{method: "POST", json: `{}`}, "/api/v1"+C+"/charge", charge)
+
+	review := a.Clock.Now().AddDate(0, 0, 28)
+	if _, err := cs.RecordDecision(ctx, prosecutor.Actor(t), cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "In custody; bank records expected",
+		Terms: charging.Terms{Test: charging.Threshold, ReviewOn: &review, Charges: []charging.Charge{{Suspect: "S1", Offence: "msa_s2", Statute: "Modern Slavery Act 2015 s2(1)"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	charge[inv] = 422
+	check(row{method: "POST", form: url.Values{}}, C+"/charge", charge)
+	check(row{method: "POST", json: `{}`}, "/api/v1"+C+"/charge", charge)
 }

@@ -280,6 +280,7 @@ var flashes = map[string]string{
 	"share-revoked":        "The share is revoked: the CPS liaison no longer sees this case.",
 	"advice-recorded":      "Your advice is recorded and the team can see it.",
 	"decision-recorded":    "Your charging decision is recorded.",
+	"charge-recorded":      "The charge is recorded and the CPS is told.",
 	"action-raised":        "The action has been raised for the team.",
 	"action-answered":      "Your answer has been recorded for the CPS.",
 	"case-finalised":       "The case is recorded as administratively finalised.",
@@ -455,6 +456,7 @@ func viewFuncs() template.FuncMap {
 		"date":         formatDate,
 		"dateTime":     formatDateTime,
 		"operation":    casefile.OperationTitle,
+		"offenceLabel": func(code string) string { return casefile.Offence(code).Label() },
 		"humanBytes":   core.HumanBytes,
 	}
 }

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/frontend/govuk"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
@@ -40,7 +42,7 @@ func statusTag(s casefile.CaseStatus) string {
 		return "govuk-tag--purple"
 	case casefile.StatusAdviceReturned, casefile.StatusActionPlan:
 		return "govuk-tag--orange"
-	case casefile.StatusCharged:
+	case casefile.StatusChargeAuthorised, casefile.StatusCharged:
 		return "govuk-tag--green"
 	}
 	return "govuk-tag--grey"
@@ -65,16 +67,23 @@ func itemTag(s casefile.ItemStatus) string {
 	return ""
 }
 
-// renameFields points an error at the id its field has on the page (a date's first box, a
-// field whose name two forms on one page share).
+// renameFields points an error, and each of its problems, at the id its field has on the page
+// (a date's first box, a field whose name two forms on one page share).
 func renameFields(err error, names map[string]string) error {
 	var me *core.Error
 	if errors.As(err, &me) {
+		cp := *me
 		if to, ok := names[me.Field]; ok {
-			cp := *me
 			cp.Field = to
-			return &cp
 		}
+		cp.Fields = make([]core.FieldError, len(me.Fields))
+		for i, f := range me.Fields {
+			if to, ok := names[f.Field]; ok {
+				f.Field = to
+			}
+			cp.Fields[i] = f
+		}
+		return &cp
 	}
 	return err
 }
@@ -839,7 +848,63 @@ type packView struct {
 // PurposeItems are the submission purpose radios.
 func (v caseTab) PurposeItems(form url.Values) []item {
 	return choiceItems([]string{string(casefile.PurposeEarlyAdvice), string(casefile.PurposeCharging)},
-		[]string{"Early advice (the file may still be incomplete)", "A charging decision (every required early-advice and pre-charge item must be done)"}, []string{form.Get("purpose")})
+		[]string{"Early advice (the file may still be incomplete)", "A charging decision (for the Full Code Test every required early-advice and pre-charge item must be done)"}, []string{form.Get("purpose")})
+}
+
+// CategoryItems are the DG6 category radios of a charging submission.
+func (v caseTab) CategoryItems(form url.Values) []item {
+	return labelledItems(charging.Categories(), form.Get("dg6_category"))
+}
+
+// TestItems are the charging test radios, of a submission or a decision.
+func (v caseTab) TestItems(form url.Values) []item {
+	return labelledItems(charging.Tests(), form.Get("test"))
+}
+
+// NFABasisItems are the radios of a no-further-action decision's basis.
+func (v caseTab) NFABasisItems(form url.Values) []item {
+	return labelledItems(charging.Bases(), form.Get("nfa_basis"))
+}
+
+// labelledItems are radios of values that carry their own labels.
+func labelledItems[T interface {
+	~string
+	Label() string
+}](values []T, picked string) []item {
+	var vs, ls []string
+	for _, v := range values {
+		vs, ls = append(vs, string(v)), append(ls, v.Label())
+	}
+	return choiceItems(vs, ls, []string{picked})
+}
+
+// chargeRows is how many charges the decision form offers without JavaScript; the API takes
+// up to charging.MaxCharges.
+const chargeRows = 6
+
+// ChargeRow is one row of the decision form's charges.
+type ChargeRow struct {
+	N                          int
+	Suspect, Statute           string // field names
+	OffenceItems               []item
+	SuspectValue, StatuteValue string
+}
+
+// ChargeRows are the decision form's charge rows, refilled from form; each offers the case's
+// offences.
+func (v caseTab) ChargeRows(form url.Values) []ChargeRow {
+	out := make([]ChargeRow, chargeRows)
+	for i := range out {
+		n := i + 1
+		f := func(part string) string { return "charge-" + strconv.Itoa(n) + "-" + part }
+		values, labels := []string{""}, []string{"Choose an offence"}
+		for _, o := range v.Case.OffenceList {
+			values, labels = append(values, string(o)), append(labels, o.Label())
+		}
+		out[i] = ChargeRow{N: n, Suspect: f("suspect"), Statute: f("statute"), OffenceItems: optionItems(values, labels, form.Get(f("offence"))),
+			SuspectValue: form.Get(f("suspect")), StatuteValue: form.Get(f("statute"))}
+	}
+	return out
 }
 
 // LiaisonItems are the CPS liaisons a pack may be shared with.
@@ -950,8 +1015,9 @@ func mapValues(m map[string]string) []string {
 
 // CaseSubmit serves POST /casefiles/:id/submit.
 func (p *Pages) CaseSubmit() gin.HandlerFunc {
-	return p.packAction("pack-submitted", "purpose", map[string]string{"purpose": "purpose"}, func(c *gin.Context, id int64) error {
-		_, err := p.s.CaseFiles.Submit(c.Request.Context(), actor(c), id, casefile.Purpose(c.PostForm("purpose")))
+	return p.packAction("pack-submitted", "purpose", map[string]string{"purpose": "purpose", "dg6_category": "dg6_category", "test": "test"}, func(c *gin.Context, id int64) error {
+		_, err := p.s.CaseFiles.Submit(c.Request.Context(), actor(c), id, casefile.SubmitInput{Purpose: casefile.Purpose(c.PostForm("purpose")),
+			Submission: charging.Submission{Category: charging.Category(c.PostForm("dg6_category")), Test: charging.Test(c.PostForm("test"))}})
 		return err
 	})
 }
@@ -1004,15 +1070,45 @@ func (p *Pages) CaseAdvice() gin.HandlerFunc {
 	})
 }
 
-// CaseDecision serves POST /casefiles/:id/decision.
+// CaseDecision serves POST /casefiles/:id/decision: the decision, its test and review date,
+// the charges (one row each: blank rows are left out) or the basis of no further action.
 func (p *Pages) CaseDecision() gin.HandlerFunc {
-	return p.packAction("decision-recorded", "decision", map[string]string{"decision": "decision", "reasons": "reasons", "action": "decision-action", "due_on": "decision_due_on-day", "action_due_on": "decision_due_on-day"}, func(c *gin.Context, id int64) error {
+	names := map[string]string{"decision": "decision", "reasons": "reasons", "action": "decision-action", "due_on": "decision_due_on-day", "action_due_on": "decision_due_on-day",
+		"test": "test", "review_on": "review_on-day", "nfa_basis": "nfa_basis", "charges": "charge-1-suspect"}
+	for i := range charging.MaxCharges {
+		for _, part := range []string{"suspect", "offence", "statute"} {
+			names[fmt.Sprintf("charges.%d.%s", i, part)] = fmt.Sprintf("charge-%d-%s", i+1, part)
+		}
+	}
+	return p.packAction("decision-recorded", "decision", names, func(c *gin.Context, id int64) error {
 		due, err := api.DateInput(c.PostForm, "decision_due_on", "Action due date")
 		if err != nil {
 			return renameFields(err, map[string]string{"decision_due_on": "action_due_on"})
 		}
+		review, err := api.DateInput(c.PostForm, "review_on", "Review date")
+		if err != nil {
+			return err
+		}
+		var charges []charging.Charge
+		for n := 1; n <= chargeRows; n++ {
+			f := func(part string) string { return c.PostForm("charge-" + strconv.Itoa(n) + "-" + part) }
+			charges = append(charges, charging.Charge{Suspect: f("suspect"), Offence: f("offence"), Statute: f("statute")})
+		}
 		_, err = p.s.CaseFiles.RecordDecision(c.Request.Context(), actor(c), id, casefile.DecisionInput{Decision: casefile.Decision(c.PostForm("decision")),
-			Reasons: c.PostForm("reasons"), Action: c.PostForm("decision_action"), ActionDue: due})
+			Reasons: c.PostForm("reasons"), Action: c.PostForm("decision_action"), ActionDue: due,
+			Terms: charging.Terms{Test: charging.Test(c.PostForm("test")), ReviewOn: review, Charges: charges, Basis: charging.Basis(c.PostForm("nfa_basis"))}})
+		return err
+	})
+}
+
+// CaseCharge serves POST /casefiles/:id/charge: the police record the charge the CPS authorised.
+func (p *Pages) CaseCharge() gin.HandlerFunc {
+	return p.packAction("charge-recorded", "charged_by", map[string]string{"charged_on": "charged_on-day", "charged_by": "charged_by"}, func(c *gin.Context, id int64) error {
+		day, err := api.DateInput(c.PostForm, "charged_on", "Date of charge")
+		if err != nil {
+			return err
+		}
+		_, err = p.s.CaseFiles.RecordCharge(c.Request.Context(), actor(c), id, casefile.ChargeInput{ChargedOn: day, ChargedBy: c.PostForm("charged_by")})
 		return err
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/api"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/reviews"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -59,6 +60,7 @@ var jobLabels = map[string]string{
 	casefile.JobExpireCPSShares:                  "Record CPS shares that have ended",
 	casefile.JobRemindCPSActions:                 "Remind case teams of CPS actions due",
 	casefile.JobRemindCPSShares:                  "Remind supervisors and CPS liaisons of shares about to end",
+	reviews.JobRemindThreshold:                   "Remind prosecutors and case teams of Threshold Test reviews due",
 	mail.JobDeliverOutbox:                        "Send notifications by email",
 	statistics.JobMonthlyReports:                 "Make the monthly national picture reports",
 }

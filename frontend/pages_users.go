@@ -89,11 +89,17 @@ func (p *Pages) userForm(c *gin.Context, u *identity.UserView) (userForm, error)
 	return f, nil
 }
 
+// userFields are the user form's names of fields the operations name otherwise: the Crown
+// Prosecutor mark is "prosecutor", since no template says "crown" (the GOV.UK logo's name).
+var userFields = map[string]string{"crown_prosecutor": "prosecutor"}
+
 // userInput reads the posted add or edit form. A date that is not a date is a field error.
 func userInput(c *gin.Context) (identity.UserInput, error) {
 	org, _ := strconv.ParseInt(c.PostForm("organisation_id"), 10, 64)
 	in := identity.UserInput{OrganisationID: org, Name: c.PostForm("name"), Email: c.PostForm("email"),
 		Roles: c.PostFormArray("roles"), VettingLevel: core.Vetting(c.PostForm("vetting_level"))}
+	prosecutor := c.PostForm("prosecutor") == "yes"
+	in.CrownProsecutor = &prosecutor
 	exp, err := api.DateInput(c.PostForm, "vetting_expires_on", "Vetting expiry")
 	in.VettingExpiresOn = exp
 	return in, err
@@ -125,7 +131,7 @@ func (p *Pages) UserCreate() gin.HandlerFunc {
 				api.WriteError(c, ferr)
 				return
 			}
-			p.formFailed(c, err, "user_form", page{Title: "Add a person", Data: f}, "name")
+			p.formFailed(c, renameFields(err, userFields), "user_form", page{Title: "Add a person", Data: f}, "name")
 			return
 		}
 		if p.s.Mail != nil {
@@ -189,6 +195,9 @@ func (p *Pages) UserEditForm() gin.HandlerFunc {
 		}
 		form := url.Values{"name": {u.Name}, "email": {u.Email}, "organisation_id": {strconv.FormatInt(u.OrganisationID, 10)},
 			"vetting_level": {string(u.VettingLevel)}, "roles": u.Roles}
+		if u.CrownProsecutor {
+			form.Set("prosecutor", "yes")
+		}
 		if d := u.VettingExpiresOn; d != nil {
 			form.Set("vetting_expires_on-day", strconv.Itoa(d.Day()))
 			form.Set("vetting_expires_on-month", strconv.Itoa(int(d.Month())))
@@ -212,7 +221,7 @@ func (p *Pages) UserUpdate() gin.HandlerFunc {
 		}
 		if err != nil {
 			if u, f, ok := editForm(c, id, p.s.Users.GetForEdit, p.userForm); ok {
-				p.formFailed(c, err, "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
+				p.formFailed(c, renameFields(err, userFields), "user_form", page{Title: "Change " + u.Name, Data: f}, "name")
 			}
 			return
 		}

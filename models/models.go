@@ -11,6 +11,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/casefile/disclosure"
+	"github.com/msptp/msphub/models/casefile/reviews"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -32,6 +33,7 @@ type Services struct {
 	CaseFiles     *casefile.Service
 	Court         *court.Service      // a case file after charge (issue 13)
 	Disclosure    *disclosure.Service // the disclosure officer's work on a case (issue 13)
+	Reviews       *reviews.Service    // reminders of the reviews charging decisions are owed
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -64,6 +66,7 @@ func New(d core.Deps) *Services {
 		CaseFiles:        cases,
 		Court:            after,
 		Disclosure:       disclosure.New(d, audit, cases),
+		Reviews:          reviews.New(d),
 		Operations:       ops,
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),
@@ -74,7 +77,7 @@ func New(d core.Deps) *Services {
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
-	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Court.Jobs(), s.Statistics.Jobs()}
+	jobs := [][]core.Job{id.Jobs(), core.BlobJobs(d, audit), s.Guidance.Jobs(), s.Training.Jobs(), s.CaseFiles.Jobs(), s.Court.Jobs(), s.Reviews.Jobs(), s.Statistics.Jobs()}
 	if s.Mail != nil {
 		jobs = append(jobs, s.Mail.Jobs())
 	}

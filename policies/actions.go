@@ -11,6 +11,7 @@ const (
 	ActBulk            Action = "bulk"
 	ActCancel          Action = "cancel"
 	ActCertify         Action = "certify"
+	ActCharge          Action = "charge"
 	ActClose           Action = "close"
 	ActCreate          Action = "create"
 	ActDecide          Action = "decide"
@@ -43,6 +44,6 @@ const (
 // Actions lists every action the policy may name.
 func Actions() []Action {
 	return []Action{
-		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActCertify, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActImport, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
+		ActAcknowledge, ActAdd, ActAdvise, ActApprove, ActAssignRole, ActBulk, ActCancel, ActCertify, ActCharge, ActClose, ActCreate, ActDecide, ActDisable, ActEdit, ActExport, ActGrantSystemRole, ActImport, ActIssue, ActJoin, ActManageTeam, ActPublish, ActRead, ActReadDraft, ActRegister, ActReport, ActRequest, ActRespond, ActReturn, ActReview, ActRevoke, ActShare, ActSubmit, ActUpdate, ActUpload, ActVerify, ActWithdraw,
 	}
 }

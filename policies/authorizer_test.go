@@ -33,6 +33,7 @@ var (
 	caseOfMyForce     = policies.Object{Type: "casefile", Org: home, Classification: policies.Official}
 	packISubmitted    = policies.Object{Type: "casefile", Org: home, Classification: policies.Official, Rel: policies.RelTeam | policies.RelSubmitter}
 	caseSharedWithMe  = policies.Object{Type: "casefile", Org: other, Classification: policies.Official, Rel: policies.RelShare}
+	caseIProsecute    = policies.Object{Type: "casefile", Org: other, Classification: policies.Official, Rel: policies.RelShare | policies.RelProsecutor}
 	caseElsewhere     = policies.Object{Type: "casefile", Org: other, Classification: policies.Official}
 	newCaseHere       = policies.Object{Type: "casefile", Org: home, Classification: policies.Official}
 	newCaseElsewhere  = policies.Object{Type: "casefile", Org: other, Classification: policies.Official}
@@ -124,6 +125,7 @@ func TestRolePermissions(t *testing.T) {
 			may: []rule{do(policies.ActCreate, newCaseHere, "a case in their force"), do(policies.ActRead, caseOnMyTeam, "a case on their team"),
 				do(policies.ActUpdate, caseOnMyTeam, "a case on their team"), do(policies.ActSubmit, caseOnMyTeam, "a case on their team"),
 				do(policies.ActRespond, caseOnMyTeam, "a case on their team"), do(policies.ActExport, caseOnMyTeam, "a case on their team"),
+				do(policies.ActCharge, caseOnMyTeam, "the police charge of a case on their team"),
 				do(policies.ActAdd, evidenceOnMyTeam, "evidence on their team"), do(policies.ActRead, evidenceOnMyTeam, "evidence on their team"),
 				do(policies.ActManageTeam, caseILead, "a case they lead")},
 			mayNot: []rule{do(policies.ActCreate, newCaseElsewhere, "a case in another force"), do(policies.ActRead, caseOfMyForce, "a case of their force, off the team"),
@@ -142,8 +144,11 @@ func TestRolePermissions(t *testing.T) {
 				do(policies.ActRead, userElsewhere, "staff of another organisation")}},
 		{role: policies.RoleCPSLiaison,
 			may: []rule{do(policies.ActRead, caseSharedWithMe, "a case shared with them"), do(policies.ActAdvise, caseSharedWithMe, "a case shared with them"),
-				do(policies.ActExport, caseSharedWithMe, "a case shared with them"), do(policies.ActRead, evidenceShared, "evidence of a shared case")},
+				do(policies.ActExport, caseSharedWithMe, "a case shared with them"), do(policies.ActRead, evidenceShared, "evidence of a shared case"),
+				do(policies.ActDecide, caseIProsecute, "a charging decision on a case shared with them, as a Crown Prosecutor")},
 			mayNot: []rule{do(policies.ActUpdate, caseSharedWithMe, "a shared case's contents"), do(policies.ActApprove, caseSharedWithMe, "a shared case"),
+				do(policies.ActDecide, caseSharedWithMe, "a charging decision, as a caseworker who is no Crown Prosecutor"),
+				do(policies.ActCharge, caseIProsecute, "the police charge"),
 				do(policies.ActRead, caseOfMyForce, "a case of their own organisation not shared with them")},
 			nobodyOK: []string{"evidence... only CPS via a share"}},
 		{role: policies.RoleTrainer,

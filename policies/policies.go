@@ -157,6 +157,7 @@ const (
 	RelAuthor                          // the actor wrote this version
 	RelPrivileged                      // the user acted on holds the admin or auditor role
 	RelSubmitter                       // the actor submitted the pack now awaiting a decision
+	RelProsecutor                      // the actor is a Crown Prosecutor (an attribute of a CPS user)
 )
 
 // The disclosure roles of a case (DOMAIN.md §F3). They sit high, apart from the list above, so
@@ -193,6 +194,8 @@ func relationByName(name string) (Relation, bool) {
 		return RelDisclosure, true
 	case "disclosure_officer":
 		return RelDisclosureOfficer, true
+	case "prosecutor":
+		return RelProsecutor, true
 	}
 	return 0, false
 }

@@ -163,6 +163,9 @@ type UserSpec struct {
 	Roles   []string // may be empty
 	Vetting core.Vetting
 	Expires *time.Time // vetting expiry; a year ahead when empty
+	// Prosecutor makes a person of a CPS organisation a Crown Prosecutor, who may make charging
+	// decisions.
+	Prosecutor bool
 }
 
 // User is a person created for a test, signed in through the real pages unless told otherwise.
@@ -195,7 +198,8 @@ func (a *App) NewUser(t testing.TB, spec UserSpec) *User {
 	}
 	n := a.users.Add(1)
 	in := identity.UserInput{OrganisationID: a.Org(t, spec.Org), Email: fmt.Sprintf("user%d-%s@example.police.uk", n, strings.Join(spec.Roles, "-")),
-		Name: fmt.Sprintf("Test User %d", n), Roles: spec.Roles, VettingLevel: spec.Vetting, VettingExpiresOn: spec.Expires}
+		Name: fmt.Sprintf("Test User %d", n), Roles: spec.Roles, VettingLevel: spec.Vetting, VettingExpiresOn: spec.Expires,
+		CrownProsecutor: &spec.Prosecutor}
 	uv, _, err := a.Services.Operator.CreateUser(ctx, in, Password)
 	if err != nil {
 		t.Fatalf("create user: %v", err)

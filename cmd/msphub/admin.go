@@ -77,7 +77,7 @@ func adminFlags(fs *flag.FlagSet, c *config) {
 func runCreateUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg config
 	var email, name, org, roles, vetting, expires string
-	var passwordStdin bool
+	var passwordStdin, prosecutor bool
 	fs := flag.NewFlagSet("admin create-user", flag.ContinueOnError)
 	adminFlags(fs, &cfg)
 	fs.StringVar(&email, "email", "", "the user's email address (required)")
@@ -86,12 +86,13 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&roles, "roles", "", `comma-separated roles, by name or as pages show them, e.g. "investigator,CPS liaison"`)
 	fs.StringVar(&vetting, "vetting", "none", "vetting level: none, RV, MV, NPPV1, NPPV2A (abbreviated), NPPV2, NPPV3, BPSS, CTC, SC or DV")
 	fs.StringVar(&expires, "vetting-expires", "", "vetting expiry date, YYYY-MM-DD")
+	fs.BoolVar(&prosecutor, "crown-prosecutor", false, "a person of a CPS organisation who may make charging decisions")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input; otherwise print a set-password link")
 	summary := "Usage: msphub admin create-user --email ADDRESS --name NAME [flags]\n\nAdds a user. Without --password-stdin it prints a single-use set-password link valid for 24 hours."
 	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
 		return err
 	}
-	in := identity.UserInput{Email: email, Name: name}
+	in := identity.UserInput{Email: email, Name: name, CrownProsecutor: &prosecutor}
 	var err error
 	if in.VettingLevel, err = parseVetting(vetting); err != nil {
 		return err
@@ -133,6 +134,9 @@ func runCreateUser(ctx context.Context, args []string, getenv func(string) strin
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "created user %d: %s <%s> in %s, roles %s\n", u.ID, u.Name, u.Email, o.Name, strings.Join(u.Roles, ","))
+	if u.CrownProsecutor {
+		fmt.Fprintln(stdout, "a Crown Prosecutor: may make charging decisions")
+	}
 	if link != "" {
 		fmt.Fprintf(stdout, "set-password link (single use, valid for 24 hours):\n%s\n", link)
 	} else if password == "" {

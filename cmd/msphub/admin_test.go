@@ -51,8 +51,14 @@ func TestAdminCommands(t *testing.T) {
 	if err != nil || strings.Contains(out, "set-password") {
 		t.Fatalf("create-user with a password: %v\n%s", err, out)
 	}
+	out, err = admin("", "create-user", "--email", "cara.crown@cps.example.gov.uk", "--name", "Cara Crown", "--org", "cps-south-west",
+		"--roles", "cps_liaison", "--vetting", "BPSS", "--vetting-expires", "2031-01-31", "--crown-prosecutor")
+	if err != nil || !strings.Contains(out, "a Crown Prosecutor") {
+		t.Errorf("create-user --crown-prosecutor: %v\n%s", err, out)
+	}
 	for _, bad := range [][]string{
 		{"create-user", "--email", "x@y.police.uk", "--name", "X Y", "--org", "atlantis-police"},
+		{"create-user", "--email", "pc@kent.police.uk", "--name", "P C", "--org", "kent-police", "--crown-prosecutor"},
 		{"create-user", "--email", "not an email", "--name", "X Y"},
 		{"create-user", "--email", "jo.bloggs@kent.police.uk", "--name", "Jo Again"},
 		{"create-user", "--email", "z@y.police.uk", "--name", "Z", "--roles", "chief"},
@@ -90,8 +96,8 @@ func TestAdminCommands(t *testing.T) {
 	var created, grants int64
 	db.Gorm().Table("audit_events").Where("action IN ? AND details LIKE ?", []string{"user.create", "token.create"}, "%command line%").Count(&created)
 	db.Gorm().Table("audit_events").Where("action = ? AND actor_id IS NULL", "role.grant").Count(&grants)
-	if created != 3 || grants != 3 {
-		t.Errorf("audited %d users and tokens created and %d roles granted from the command line, want 3 and 3", created, grants)
+	if created != 4 || grants != 4 {
+		t.Errorf("audited %d users and tokens created and %d roles granted from the command line, want 4 and 4", created, grants)
 	}
 }
 

@@ -32,7 +32,7 @@ func sharedCase(t *testing.T, s *identitySite, inv, sup, cps *person, urn string
 	if err != nil {
 		t.Fatalf("open the case: %v", err)
 	}
-	if _, err := cs.Submit(ctx, iv, c.ID, casefile.PurposeEarlyAdvice); err != nil {
+	if _, err := cs.Submit(ctx, iv, c.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
 	if _, err := cs.Approve(ctx, sv, c.ID); err != nil {
@@ -56,7 +56,7 @@ func TestBrowserOperationsJourney(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.app.services.CaseFiles.Submit(ctx, iv, second.ID, casefile.PurposeEarlyAdvice); err != nil {
+		if _, err := s.app.services.CaseFiles.Submit(ctx, iv, second.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}); err != nil {
 			t.Fatal(err)
 		}
 		ok := http.StatusOK

@@ -22,8 +22,9 @@ import (
 
 // CaseStatus is where a case file stands in its journey to a charging decision (issue 6,
 // DOMAIN.md §A1): preparation → with supervisor → returned or approved → with CPS (early advice
-// or charging decision) → advice returned / action plan → charged, no further action or
-// administratively finalised → closed. Every move is checked by next.
+// or charging decision) → advice returned / action plan → charge authorised by the CPS, then
+// charged by the police (two events, DOMAIN.md §F2), no further action or administratively
+// finalised → closed. Every move is checked by next.
 type CaseStatus string
 
 // Case file statuses.
@@ -36,6 +37,7 @@ const (
 	StatusWithCPSCharging    CaseStatus = "with_cps_charging"
 	StatusAdviceReturned     CaseStatus = "advice_returned"
 	StatusActionPlan         CaseStatus = "action_plan"
+	StatusChargeAuthorised   CaseStatus = "charge_authorised"
 	StatusCharged            CaseStatus = "charged"
 	StatusNoFurtherAction    CaseStatus = "no_further_action"
 	StatusFinalised          CaseStatus = "administratively_finalised"
@@ -46,7 +48,7 @@ const (
 func CaseStatuses() []CaseStatus {
 	return []CaseStatus{StatusPreparation, StatusWithSupervisor, StatusReturned, StatusApproved,
 		StatusWithCPSEarlyAdvice, StatusWithCPSCharging, StatusAdviceReturned, StatusActionPlan,
-		StatusCharged, StatusNoFurtherAction, StatusFinalised, StatusClosed}
+		StatusChargeAuthorised, StatusCharged, StatusNoFurtherAction, StatusFinalised, StatusClosed}
 }
 
 // Label is the status as pages show it.
@@ -68,6 +70,8 @@ func (s CaseStatus) Label() string {
 		return "Advice returned"
 	case StatusActionPlan:
 		return "CPS action plan"
+	case StatusChargeAuthorised:
+		return "Charge authorised by the CPS"
 	case StatusCharged:
 		return "Charged"
 	case StatusNoFurtherAction:
@@ -112,7 +116,8 @@ const (
 	moveAdvise   move = "advise"           // the CPS returns early advice
 	moveAction   move = "action"           // the CPS raises an action-plan item
 	moveReview   move = "review"           // the CPS accepts or rejects a checklist item
-	moveCharge   move = "charge"           // charging decision: charge
+	moveCharge   move = "charge"           // charging decision: the CPS authorises a charge
+	moveCharged  move = "charged"          // the police record the charge (MG4) the CPS authorised
 	moveNFA      move = "nfa"              // charging decision: no further action
 	moveFurther  move = "further_evidence" // charging decision: further evidence needed
 	moveFinalise move = "finalise"         // the CPS administratively finalises the case
@@ -143,7 +148,7 @@ func next(from CaseStatus, purpose Purpose, m move) (CaseStatus, bool) {
 		switch from {
 		case StatusApproved:
 			return StatusPreparation, true // the approval is void
-		case StatusPreparation, StatusReturned, StatusAdviceReturned, StatusActionPlan, StatusCharged:
+		case StatusPreparation, StatusReturned, StatusAdviceReturned, StatusActionPlan, StatusChargeAuthorised, StatusCharged:
 			return from, true
 		}
 	case moveShare:
@@ -171,11 +176,15 @@ func next(from CaseStatus, purpose Purpose, m move) (CaseStatus, bool) {
 		if from == StatusWithCPSCharging || (from == StatusActionPlan && purpose == PurposeCharging) {
 			switch m {
 			case moveCharge:
-				return StatusCharged, true
+				return StatusChargeAuthorised, true
 			case moveNFA:
 				return StatusNoFurtherAction, true
 			}
 			return StatusActionPlan, true
+		}
+	case moveCharged:
+		if from == StatusChargeAuthorised {
+			return StatusCharged, true
 		}
 	case moveFinalise:
 		if from == StatusAdviceReturned || from == StatusActionPlan {
@@ -188,7 +197,7 @@ func next(from CaseStatus, purpose Purpose, m move) (CaseStatus, bool) {
 		}
 	case moveAnswer:
 		switch from {
-		case StatusAdviceReturned, StatusActionPlan, StatusCharged:
+		case StatusAdviceReturned, StatusActionPlan, StatusChargeAuthorised, StatusCharged:
 			return from, true
 		}
 	}
@@ -218,6 +227,8 @@ func refusal(from CaseStatus, m move) error {
 		msg = "A case file can be closed only once it is charged, not proceeded with or administratively finalised."
 	case moveFinalise:
 		msg = "Only a case with advice returned or an action plan can be administratively finalised."
+	case moveCharged:
+		msg = "The police record a charge only once the CPS has authorised it. This case file is " + strings.ToLower(from.Label()) + "."
 	default:
 		msg = "That does not fit a case file that is " + strings.ToLower(from.Label()) + "."
 	}
@@ -508,7 +519,7 @@ type Service struct {
 
 // caseObject is the case as the policy sees it from the point of view of who, with the
 // relationship facts read from the database: on the team, lead investigator, holding a live
-// CPS share, submitter of the pack waiting for sign-off.
+// CPS share, submitter of the pack waiting for sign-off, Crown Prosecutor.
 func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, typ string) (policies.Object, error) {
 	obj := policies.Object{Type: typ, Org: policies.OrgDomain(cf.OrganisationID), Classification: cf.Classification}
 	db := s.d.DB.Conn(ctx)
@@ -537,6 +548,15 @@ func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, 
 			obj.Rel |= policies.RelSubmitter
 		}
 	}
+	if obj.Has(policies.RelShare) {
+		var prosecutor bool
+		if err := db.Table("users").Select("crown_prosecutor").Where("id = ?", who.UserID).Scan(&prosecutor).Error; err != nil {
+			return obj, core.DBError(err)
+		}
+		if prosecutor {
+			obj.Rel |= policies.RelProsecutor
+		}
+	}
 	return obj, nil
 }
 
@@ -551,11 +571,19 @@ var forbidden = map[policies.Action]string{
 	policies.ActReturn:     "Only a supervisor of the owning organisation can return the pack.",
 	policies.ActShare:      "Only a supervisor of the owning organisation can share the pack with the CPS.",
 	policies.ActAdvise:     "Only the CPS liaison the pack is shared with can do this.",
+	policies.ActDecide:     notProsecutor,
+	policies.ActCharge:     "Only the case team can record the police charge.",
 	policies.ActClose:      "Only a supervisor of the owning organisation can close the case file.",
 	policies.ActAdd:        "Only the case team can add evidence.",
-	policies.ActDecide:     "Only the case team or the CPS liaison the case is shared with can record the results of court.",
 	policies.ActCertify:    "Only the case's disclosure officer or a deputy can certify the schedules.",
 }
+
+// notCourt explains the refusal to record the results of court (the "decide" action on the
+// case's "court" part; on the case itself "decide" is the charging decision).
+const notCourt = "Only the case team or the CPS liaison the case is shared with can record the results of court."
+
+// notProsecutor explains the refusal of a charging decision to a CPS liaison who may advise.
+const notProsecutor = "Only a Crown Prosecutor can record a charging decision. CPS caseworkers and paralegals record advice and action plans: ask a Crown Prosecutor to make the decision."
 
 // load reads case file id and checks who may act on it: a case they may not read is not found,
 // whatever the reason; one they may read but not act on is forbidden. lock takes the case's row
@@ -594,6 +622,9 @@ func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ 
 	}
 	if act != policies.ActRead || typ != "casefile" {
 		msg := forbidden[act]
+		if typ == "court" && act == policies.ActDecide {
+			msg = notCourt
+		}
 		if msg == "" {
 			msg = "You cannot do that to this case file."
 		}
@@ -641,6 +672,8 @@ func (s *Service) caseScope(who core.Actor, act policies.Action) (string, []any,
 		case "submitter":
 			return "cf.status = ? AND cf.id IN (SELECT ps.case_id FROM pack_submissions ps WHERE ps.status = ? AND ps.submitted_by = ?)",
 				[]any{StatusWithSupervisor, SubmissionSubmitted, who.UserID}, true
+		case "prosecutor":
+			return "EXISTS (SELECT 1 FROM users pu WHERE pu.id = ? AND pu.crown_prosecutor = ?)", []any{who.UserID, true}, true
 		}
 		return "", nil, false // self, audience, enrolled, trainer, author, privileged: never facts of a case
 	})
@@ -696,7 +729,8 @@ func (s *Service) caseActions(ctx context.Context, who core.Actor, cf *CaseFile,
 		Share:       may("casefile", policies.ActShare, moveShare),
 		Revoke:      may("casefile", policies.ActShare, ""),
 		Advise:      may("casefile", policies.ActAdvise, moveAdvise),
-		Decide:      may("casefile", policies.ActAdvise, moveCharge),
+		Decide:      may("casefile", policies.ActDecide, moveCharge),
+		Charge:      may("casefile", policies.ActCharge, moveCharged),
 		Action:      may("casefile", policies.ActAdvise, moveAction),
 		Review:      may("casefile", policies.ActAdvise, moveReview),
 		Finalise:    may("casefile", policies.ActAdvise, moveFinalise),
@@ -721,8 +755,11 @@ type CaseView struct {
 	Actions        core.Actions     `json:"actions"` // what the actor may do to the case now
 	// SubmittedIt is set when the actor may not approve the pack only because they submitted it
 	// (four eyes): the page says so.
-	SubmittedIt bool       `json:"-"`
-	Access      CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
+	SubmittedIt bool `json:"-"`
+	// NotProsecutor is set for a CPS liaison who could record a charging decision now but is no
+	// Crown Prosecutor: the page says why the decision form is not offered.
+	NotProsecutor bool       `json:"-"`
+	Access        CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
 }
 
 // MarkingLine is the case's marking as pages print it, with its descriptor.
@@ -879,6 +916,9 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 		o := obj
 		o.Type = "casefile"
 		v.SubmittedIt = s.submittedIt(ctx, who, policies.ActApprove, o)
+	}
+	if _, ok := next(cf.Status, cf.CPSPurpose, moveCharge); ok && v.Actions.Action && !v.Actions.Decide {
+		v.NotProsecutor = true
 	}
 	names, err := s.userNames(ctx, cf.LeadInvestigatorID, cf.SupervisorID)
 	if err != nil {

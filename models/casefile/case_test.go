@@ -18,6 +18,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
@@ -38,17 +39,26 @@ type caseFixture struct {
 	backend storage.Backend
 	people  modelstest.People
 
-	inv, sup, sup2, liaison core.Actor // the lead investigator, two supervisors and a CPS liaison
+	inv, sup, sup2, liaison core.Actor // the lead investigator, two supervisors and a CPS liaison (a Crown Prosecutor)
 }
+
+// chargeS2 are the terms of a decision to charge the suspect S1 with the s2 offence of newCase.
+var chargeS2 = charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}
+
+// fullCode submits a pack for a Full Code Test charging decision, DG6 red.
+var fullCode = casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}}
 
 const caseHome = "devon-and-cornwall-police"
 
 func newCaseFixture(t testing.TB) *caseFixture {
 	t.Helper()
-	return newCaseFixtureOn(t, modelstest.OpenDB(t))
+	f := newCaseFixtureOn(t, modelstest.OpenDB(t))
+	f.liaison = f.people.Prosecutor(t, "cps-south-west")
+	return f
 }
 
-// newCaseFixtureOn is newCaseFixture over db, which may be migrated only part of the way.
+// newCaseFixtureOn is newCaseFixture over db, which may be migrated only part of the way, so
+// without its CPS liaison: a Crown Prosecutor is a fact of migration 20.
 func newCaseFixtureOn(t testing.TB, db *core.DB) *caseFixture {
 	t.Helper()
 	backend := modelstest.BlobBackend(t)
@@ -60,7 +70,6 @@ func newCaseFixtureOn(t testing.TB, db *core.DB) *caseFixture {
 	f.inv = f.person(t, caseHome, policies.RoleInvestigator)
 	f.sup = f.person(t, caseHome, policies.RoleSupervisor)
 	f.sup2 = f.person(t, caseHome, policies.RoleSupervisor)
-	f.liaison = f.person(t, "cps-south-west", policies.RoleCPSLiaison)
 	return f
 }
 
@@ -74,6 +83,13 @@ func (f *caseFixture) person(t testing.TB, org string, roles ...string) core.Act
 func (f *caseFixture) vetted(t testing.TB, org string, vetting core.Vetting, roles ...string) core.Actor {
 	t.Helper()
 	return f.people.Vetted(t, org, vetting, roles...)
+}
+
+// recordCharge records the police charge of case id, today, as f.inv.
+func (f *caseFixture) recordCharge(id int64) error {
+	today := f.clock.Now()
+	_, err := f.cases.RecordCharge(context.Background(), f.inv, id, casefile.ChargeInput{ChargedOn: &today, ChargedBy: "PS 1234 Example"})
+	return err
 }
 
 // newCase opens an s2 case led by f.inv, signed off by f.sup.
@@ -169,7 +185,11 @@ func casePaths() []casePath {
 			if p == casefile.PurposeCharging {
 				f.resolvePreCharge(t, id)
 			}
-			_, err := f.cases.Submit(ctx, f.inv, id, p)
+			in := casefile.SubmitInput{Purpose: p}
+			if p == casefile.PurposeCharging {
+				in = fullCode
+			}
+			_, err := f.cases.Submit(ctx, f.inv, id, in)
 			cfMust(t, err)
 		}
 	}
@@ -199,30 +219,39 @@ func casePaths() []casePath {
 	}
 	decide := func(d casefile.Decision) func(testing.TB, *caseFixture, int64) {
 		return func(t testing.TB, f *caseFixture, id int64) {
-			_, err := f.cases.RecordDecision(ctx, f.liaison, id, casefile.DecisionInput{Decision: d, Reasons: "Full Code Test met", Action: "More"})
+			in := casefile.DecisionInput{Decision: d, Reasons: "Full Code Test met", Action: "More"}
+			switch d {
+			case casefile.DecisionCharge:
+				in.Terms = chargeS2
+			case casefile.DecisionNFA:
+				in.Basis = charging.Evidential
+			}
+			_, err := f.cases.RecordDecision(ctx, f.liaison, id, in)
 			cfMust(t, err)
 		}
 	}
+	charged := func(t testing.TB, f *caseFixture, id int64) { cfMust(t, f.recordCharge(id)) }
 	finalise := func(t testing.TB, f *caseFixture, id int64) {
 		cfMust(t, f.cases.Finalise(ctx, f.liaison, id, "No resubmission after advice"))
 	}
 	closeCase := func(t testing.TB, f *caseFixture, id int64) { cfMust(t, f.cases.Close(ctx, f.sup, id)) }
-	early, charging := casefile.PurposeEarlyAdvice, casefile.PurposeCharging
+	early, forCharge := casefile.PurposeEarlyAdvice, casefile.PurposeCharging
 	return []casePath{
 		{"preparation", casefile.StatusPreparation, "", func(testing.TB, *caseFixture, int64) {}},
 		{"with supervisor", casefile.StatusWithSupervisor, "", submit(early)},
 		{"returned", casefile.StatusReturned, "", seq(submit(early), ret)},
 		{"approved", casefile.StatusApproved, "", seq(submit(early), approve)},
 		{"with CPS for early advice", casefile.StatusWithCPSEarlyAdvice, early, seq(submit(early), approve, share)},
-		{"with CPS for charging", casefile.StatusWithCPSCharging, charging, seq(submit(charging), approve, share)},
+		{"with CPS for charging", casefile.StatusWithCPSCharging, forCharge, seq(submit(forCharge), approve, share)},
 		// Past the CPS's first look every path raises an action, so the team has one to answer.
 		{"advice returned", casefile.StatusAdviceReturned, early, seq(submit(early), approve, share, action, advise)},
 		{"action plan, early advice", casefile.StatusActionPlan, early, seq(submit(early), approve, share, action)},
-		{"action plan, charging", casefile.StatusActionPlan, charging, seq(submit(charging), approve, share, action)},
-		{"charged", casefile.StatusCharged, charging, seq(submit(charging), approve, share, action, decide(casefile.DecisionCharge))},
-		{"no further action", casefile.StatusNoFurtherAction, charging, seq(submit(charging), approve, share, action, decide(casefile.DecisionNFA))},
+		{"action plan, charging", casefile.StatusActionPlan, forCharge, seq(submit(forCharge), approve, share, action)},
+		{"charge authorised", casefile.StatusChargeAuthorised, forCharge, seq(submit(forCharge), approve, share, action, decide(casefile.DecisionCharge))},
+		{"charged", casefile.StatusCharged, forCharge, seq(submit(forCharge), approve, share, action, decide(casefile.DecisionCharge), charged)},
+		{"no further action", casefile.StatusNoFurtherAction, forCharge, seq(submit(forCharge), approve, share, action, decide(casefile.DecisionNFA))},
 		{"administratively finalised", casefile.StatusFinalised, early, seq(submit(early), approve, share, action, advise, finalise)},
-		{"closed", casefile.StatusClosed, charging, seq(submit(charging), approve, share, action, decide(casefile.DecisionCharge), closeCase)},
+		{"closed", casefile.StatusClosed, forCharge, seq(submit(forCharge), approve, share, action, decide(casefile.DecisionCharge), charged, closeCase)},
 	}
 }
 
@@ -244,7 +273,7 @@ func caseOps() []caseOp {
 	}
 	return []caseOp{
 		{"submit", false, func(f *caseFixture, id int64) error {
-			_, err := f.cases.Submit(ctx, f.inv, id, casefile.PurposeEarlyAdvice)
+			_, err := f.cases.Submit(ctx, f.inv, id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 			return err
 		}},
 		{"approve", false, func(f *caseFixture, id int64) error { _, err := f.cases.Approve(ctx, f.sup, id); return err }},
@@ -275,11 +304,12 @@ func caseOps() []caseOp {
 			return err
 		}},
 		{"charge", true, func(f *caseFixture, id int64) error {
-			_, err := f.cases.RecordDecision(ctx, f.liaison, id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Met"})
+			_, err := f.cases.RecordDecision(ctx, f.liaison, id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Met", Terms: chargeS2})
 			return err
 		}},
+		{"record charge", false, func(f *caseFixture, id int64) error { return f.recordCharge(id) }},
 		{"no further action", true, func(f *caseFixture, id int64) error {
-			_, err := f.cases.RecordDecision(ctx, f.liaison, id, casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "Not met"})
+			_, err := f.cases.RecordDecision(ctx, f.liaison, id, casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "Not met", Terms: charging.Terms{Basis: charging.PublicInterest}})
 			return err
 		}},
 		{"further evidence", true, func(f *caseFixture, id int64) error {
@@ -339,10 +369,11 @@ var caseAllowedMoves = map[string]map[string]casefile.CaseStatus{
 	"returned":                   {"submit": casefile.StatusWithSupervisor, "edit": casefile.StatusReturned},
 	"approved":                   {"edit": casefile.StatusPreparation, "share": casefile.StatusWithCPSEarlyAdvice},
 	"with CPS for early advice":  {"reject item": casefile.StatusActionPlan, "share": casefile.StatusWithCPSEarlyAdvice, "advise": casefile.StatusAdviceReturned, "action": casefile.StatusActionPlan, "accept item": casefile.StatusWithCPSEarlyAdvice},
-	"with CPS for charging":      {"reject item": casefile.StatusActionPlan, "share": casefile.StatusWithCPSCharging, "action": casefile.StatusActionPlan, "accept item": casefile.StatusWithCPSCharging, "charge": casefile.StatusCharged, "no further action": casefile.StatusNoFurtherAction, "further evidence": casefile.StatusActionPlan},
+	"with CPS for charging":      {"reject item": casefile.StatusActionPlan, "share": casefile.StatusWithCPSCharging, "action": casefile.StatusActionPlan, "accept item": casefile.StatusWithCPSCharging, "charge": casefile.StatusChargeAuthorised, "no further action": casefile.StatusNoFurtherAction, "further evidence": casefile.StatusActionPlan},
 	"advice returned":            {"reject item": casefile.StatusActionPlan, "submit": casefile.StatusWithSupervisor, "edit": casefile.StatusAdviceReturned, "answer": casefile.StatusAdviceReturned, "share": casefile.StatusAdviceReturned, "action": casefile.StatusActionPlan, "accept item": casefile.StatusAdviceReturned, "finalise": casefile.StatusFinalised},
 	"action plan, early advice":  {"reject item": casefile.StatusActionPlan, "submit": casefile.StatusWithSupervisor, "edit": casefile.StatusActionPlan, "answer": casefile.StatusActionPlan, "share": casefile.StatusActionPlan, "advise": casefile.StatusAdviceReturned, "action": casefile.StatusActionPlan, "accept item": casefile.StatusActionPlan, "finalise": casefile.StatusFinalised},
-	"action plan, charging":      {"reject item": casefile.StatusActionPlan, "submit": casefile.StatusWithSupervisor, "edit": casefile.StatusActionPlan, "answer": casefile.StatusActionPlan, "share": casefile.StatusActionPlan, "action": casefile.StatusActionPlan, "accept item": casefile.StatusActionPlan, "charge": casefile.StatusCharged, "no further action": casefile.StatusNoFurtherAction, "further evidence": casefile.StatusActionPlan, "finalise": casefile.StatusFinalised},
+	"action plan, charging":      {"reject item": casefile.StatusActionPlan, "submit": casefile.StatusWithSupervisor, "edit": casefile.StatusActionPlan, "answer": casefile.StatusActionPlan, "share": casefile.StatusActionPlan, "action": casefile.StatusActionPlan, "accept item": casefile.StatusActionPlan, "charge": casefile.StatusChargeAuthorised, "no further action": casefile.StatusNoFurtherAction, "further evidence": casefile.StatusActionPlan, "finalise": casefile.StatusFinalised},
+	"charge authorised":          {"edit": casefile.StatusChargeAuthorised, "answer": casefile.StatusChargeAuthorised, "record charge": casefile.StatusCharged},
 	"charged":                    {"edit": casefile.StatusCharged, "answer": casefile.StatusCharged, "close": casefile.StatusClosed},
 	"no further action":          {"close": casefile.StatusClosed},
 	"administratively finalised": {"close": casefile.StatusClosed},
@@ -389,6 +420,8 @@ func (f *caseFixture) fingerprint(t testing.TB, id int64) string {
 		"SELECT COUNT(*) FROM cps_actions WHERE case_id = ? AND responded_at IS NULL",
 		"SELECT COUNT(*) FROM checklist_items WHERE case_id = ? AND status <> 'outstanding'",
 		"SELECT COUNT(*) FROM checklist_items WHERE case_id = ? AND notes <> ''",
+		"SELECT COUNT(*) FROM cps_charges WHERE case_id = ?",
+		"SELECT COUNT(*) FROM police_charges WHERE case_id = ?",
 	} {
 		var n int64
 		cfMust(t, f.db.Gorm().Raw(q, id).Scan(&n).Error)
@@ -471,7 +504,7 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	if cv.URN != "45AB1234524" {
 		t.Errorf("URN %q was not normalised", cv.URN)
 	}
-	_, err = f.cases.Submit(ctx, both, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, both, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
 	cfWant(t, "approving one's own pack", err, core.EFORBIDDEN)
@@ -549,7 +582,7 @@ func approvalCase(t *testing.T, f *caseFixture) casefile.CaseView {
 	_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
 		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"})
 	cfMust(t, err)
-	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
@@ -587,7 +620,7 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 				t.Errorf("%d approval voids audited, want 1", audited)
 			}
 			// Submitted and approved again, it has a new number and manifest.
-			sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+			sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 			cfMust(t, err)
 			if sub.Number != 2 || sub.ManifestSHA256 == subs[0].ManifestSHA256 {
 				t.Errorf("resubmission: number %d, manifest %s (first %s)", sub.Number, sub.ManifestSHA256, subs[0].ManifestSHA256)
@@ -652,7 +685,7 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		t.Errorf("the export's submission: %+v, want pack 1 marked voided", man.Submission)
 	}
 	// Resubmitted from the action plan, approved and shared again, it goes to the third liaison.
-	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
 	cfMust(t, err)
@@ -698,7 +731,7 @@ func TestSubmissionFreezesASnapshot(t *testing.T) {
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
 	cfMust(t, err)
 	ev := f.exhibit(t, cv.ID, "JS/1", "the witness statement", items[0].ID)
-	sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, snap, err := f.cases.SubmissionSnapshot(ctx, f.sup, cv.ID, sub.Number)
 	cfMust(t, err)
@@ -754,7 +787,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		}
 	}
 	hidden("before submission")
-	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
@@ -876,7 +909,7 @@ func TestCaseListMatchesThePolicy(t *testing.T) {
 	joint := mk(kentInv, kentSup, "OFFICIAL")
 	_, err := f.cases.AddMember(ctx, kentInv, joint, casefile.MemberInput{Email: f.inv.Email, LegalBasis: casefile.BasisCDA1998s115, BasisDetail: "s115 request 77"})
 	cfMust(t, err)
-	_, err = f.cases.Submit(ctx, f.inv, shared, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, f.inv, shared, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, shared)
 	cfMust(t, err)
@@ -1271,7 +1304,7 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 			}
 		}
 		// The s45 items count towards pre-charge readiness: a charging decision waits for them.
-		_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeCharging)
+		_, err = f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
 		if core.ErrorCode(err) != core.ECONFLICT || !strings.Contains(core.ErrorMessage(err), "required early-advice or pre-charge items are not done") {
 			t.Errorf("a charging pack with the s45 items outstanding: %v", err)
 		}

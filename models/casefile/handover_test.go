@@ -51,7 +51,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// Submitted by the team member who is also a supervisor: the other supervisors who may sign
 	// it off are asked, never the submitter, nor a supervisor of another force.
 	m := modelstest.NoticeMark(t, f.db)
-	_, err := f.cases.Submit(ctx, both, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err := f.cases.Submit(ctx, both, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	pack1 := core.Subject(core.SubjectPack, subs()[0].ID)
 	got := modelstest.NoticesSince(t, f.db, m)
@@ -86,7 +86,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 
 	// Submitted again by the lead: now the supervisor on the team may sign it off too.
 	m = modelstest.NoticeMark(t, f.db)
-	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	pack2 := core.Subject(core.SubjectPack, subs()[0].ID)
 	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), ""); !slices.Equal(r, modelstest.UserIDs(f.sup, f.sup2, both)) {
@@ -147,7 +147,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 
 	// A charging decision: the team.
 	f.resolvePreCharge(t, cv.ID)
-	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeCharging)
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
@@ -156,7 +156,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 		t.Errorf("the renewed share's notice says %q", note)
 	}
 	m = modelstest.NoticeMark(t, f.db)
-	_, err = f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "The tests are met"})
+	_, err = f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "The tests are met", Terms: chargeS2})
 	cfMust(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, team) || !strings.Contains(got[0].Text, "charging decision") {
@@ -233,7 +233,7 @@ func TestCaseToDo(t *testing.T) {
 		todo.Want(t, p, p.Name+" at the start", none)
 	}
 	cv := f.newCase(t)
-	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	todo.Want(t, f.sup, "supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
 	todo.Want(t, f.sup2, "other supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})

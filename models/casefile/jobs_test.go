@@ -42,7 +42,7 @@ func (f *caseFixture) sharedCase(t testing.TB, days int) (casefile.CaseView, cas
 	t.Helper()
 	ctx := context.Background()
 	cv := f.newCase(t)
-	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.PurposeEarlyAdvice)
+	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
 	cfMust(t, err)
@@ -211,7 +211,7 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	other, _ := f.sharedCase(t, 60)
 	_, err = f.cases.RaiseAction(ctx, f.liaison, other.ID, casefile.ActionInput{Text: "Obtain the CCTV", DueOn: in(1)})
 	cfMust(t, err)
-	_, err = f.cases.Submit(ctx, f.inv, other.ID, casefile.PurposeEarlyAdvice)
+	_, err = f.cases.Submit(ctx, f.inv, other.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 
 	run := func(want string) {

@@ -12,6 +12,7 @@ import (
 	"time"
 	_ "time/tzdata" // share expiry is the end of a day in UK time wherever the server runs
 
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -60,6 +61,11 @@ type PackSubmission struct {
 	DecisionReason string           `json:"decision_reason,omitempty"`
 	VoidedAt       *time.Time       `json:"voided_at,omitempty"`
 	VoidReason     string           `json:"void_reason,omitempty"`
+	// A pack for a charging decision carries its DG6 category and the test asked for; a
+	// Threshold Test pack names the pre-charge items still outstanding, one per line.
+	Category    charging.Category `json:"dg6_category,omitempty" gorm:"column:dg6_category"`
+	Test        charging.Test     `json:"test,omitempty" gorm:"column:charging_test"`
+	Outstanding string            `json:"-"`
 }
 
 // TableName is the table of pack submissions.
@@ -68,10 +74,11 @@ func (PackSubmission) TableName() string { return "pack_submissions" }
 // SubmissionView is a submission with names and labels.
 type SubmissionView struct {
 	PackSubmission
-	SubmittedByName string `json:"submitted_by_name"`
-	DecidedByName   string `json:"decided_by_name,omitempty"`
-	PurposeLabel    string `json:"purpose_label"`
-	StatusLabel     string `json:"status_label"`
+	SubmittedByName string   `json:"submitted_by_name"`
+	DecidedByName   string   `json:"decided_by_name,omitempty"`
+	PurposeLabel    string   `json:"purpose_label"`
+	StatusLabel     string   `json:"status_label"`
+	OutstandingList []string `json:"outstanding,omitempty"` // pre-charge items outstanding at a Threshold Test submission
 }
 
 // packSnapshot is what a submission freezes. Its JSON encoding (fields in this order) is what
@@ -216,10 +223,13 @@ func snapEvidenceOf(e EvidenceView) snapEvidence {
 
 // Submit freezes the pack and sends it to the supervisor: a numbered submission holding a
 // snapshot of the checklist, the evidence with its hashes and the schedules, with the SHA-256 of
-// the snapshot as its manifest hash. A pack for a charging decision needs every required
-// early-advice and pre-charge item done; one for early advice does not. The team may call it.
-// Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
-func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose Purpose) (SubmissionView, error) {
+// the snapshot as its manifest hash. A pack for a charging decision carries its DG6 category and
+// the test asked for: for the Full Code Test every required early-advice and pre-charge item
+// must be done; for the Threshold Test they may be outstanding, and the submission names each.
+// One for early advice needs neither. The team may call it. Errors: ENOTFOUND, EFORBIDDEN,
+// EINVALID, ECONFLICT.
+func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, in SubmitInput) (SubmissionView, error) {
+	purpose := in.Purpose
 	var sub PackSubmission
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		cf, err := s.load(ctx, who, id, policies.ActSubmit, true)
@@ -229,7 +239,15 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 		if err := s.checkMove(cf, moveSubmit); err != nil {
 			return err
 		}
-		if purpose != PurposeEarlyAdvice && purpose != PurposeCharging {
+		var outstanding []string
+		switch purpose {
+		case PurposeEarlyAdvice:
+			in.Submission = charging.Submission{}
+		case PurposeCharging:
+			if err := in.Check(); err != nil {
+				return err
+			}
+		default:
 			return core.Invalid("purpose", "Select what the pack asks the CPS for: early advice or a charging decision")
 		}
 		if purpose == PurposeCharging {
@@ -243,12 +261,15 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 					missing = append(missing, it.Text)
 				}
 			}
+			if in.Test == charging.Threshold {
+				outstanding, missing = missing, nil
+			}
 			if len(missing) > 0 {
 				msg := core.IDString(int64(len(missing))) + " required early-advice or pre-charge items are not done, and a charging decision needs them all: " + strings.Join(missing[:min(3, len(missing))], "; ")
 				if len(missing) > 3 {
 					msg += "; …"
 				}
-				return &core.Error{Code: core.ECONFLICT, Field: "purpose", Message: msg + ". Ask for early advice instead, or finish them first."}
+				return &core.Error{Code: core.ECONFLICT, Field: "purpose", Message: msg + ". Ask for early advice or a Threshold Test decision instead, or finish them first."}
 			}
 		}
 		var last int
@@ -263,7 +284,8 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 		sum := sha256.Sum256(snap)
 		cf.CPSPurpose = purpose // what the pack in play asks of the CPS
 		sub = PackSubmission{CaseID: cf.ID, Number: last + 1, Purpose: purpose, Snapshot: string(snap), ManifestSHA256: hex.EncodeToString(sum[:]),
-			Status: SubmissionSubmitted, SubmittedBy: who.UserID, SubmittedAt: now}
+			Status: SubmissionSubmitted, SubmittedBy: who.UserID, SubmittedAt: now,
+			Category: in.Category, Test: in.Test, Outstanding: strings.Join(outstanding, "\n")}
 		if err := s.d.DB.Conn(ctx).Create(&sub).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return core.Conflict("Someone submitted this pack at the same moment.")
@@ -271,7 +293,7 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 			return core.DBError(err)
 		}
 		if err := s.setStatus(ctx, who, cf, moveSubmit, "Pack "+core.IDString(int64(sub.Number))+" submitted for "+strings.ToLower(purpose.Label()),
-			"Manifest SHA-256 "+sub.ManifestSHA256); err != nil {
+			in.Describe(outstanding)+"Manifest SHA-256 "+sub.ManifestSHA256); err != nil {
 			return err
 		}
 		approvers, err := s.approversOf(ctx, cf)
@@ -283,7 +305,8 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.submit", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"submission": core.IDString(int64(sub.Number)), "purpose": string(purpose), "manifest_sha256": sub.ManifestSHA256}})
+			Details: map[string]string{"submission": core.IDString(int64(sub.Number)), "purpose": string(purpose), "manifest_sha256": sub.ManifestSHA256,
+				"dg6_category": string(sub.Category), "test": string(sub.Test), "outstanding": core.IDString(int64(len(outstanding)))}})
 	})
 	if err != nil {
 		return SubmissionView{}, err
@@ -300,8 +323,12 @@ func (s *Service) submissionView(ctx context.Context, sub PackSubmission) (Submi
 	if err != nil {
 		return SubmissionView{}, err
 	}
-	return SubmissionView{PackSubmission: sub, SubmittedByName: names[sub.SubmittedBy], DecidedByName: names[decided],
-		PurposeLabel: sub.Purpose.Label(), StatusLabel: sub.Status.Label()}, nil
+	v := SubmissionView{PackSubmission: sub, SubmittedByName: names[sub.SubmittedBy], DecidedByName: names[decided],
+		PurposeLabel: sub.Purpose.Label(), StatusLabel: sub.Status.Label()}
+	if sub.Outstanding != "" {
+		v.OutstandingList = strings.Split(sub.Outstanding, "\n")
+	}
+	return v, nil
 }
 
 // latestSubmission is the case's newest submission in one of statuses.
@@ -747,6 +774,11 @@ type CPSAction struct {
 	// (RemindDueActions).
 	DueRemindedAt     *time.Time `json:"-"`
 	OverdueRemindedAt *time.Time `json:"-"`
+	// A charging decision's test (with the date a Threshold Test decision must be reviewed by)
+	// and, for no further action, its basis.
+	Test     charging.Test  `json:"test,omitempty" gorm:"column:charging_test"`
+	ReviewOn *time.Time     `json:"review_on,omitempty"`
+	Basis    charging.Basis `json:"nfa_basis,omitempty" gorm:"column:nfa_basis"`
 }
 
 // TableName is the table of CPS entries.
@@ -755,12 +787,13 @@ func (CPSAction) TableName() string { return "cps_actions" }
 // ActionView is a CPS entry with names and labels.
 type ActionView struct {
 	CPSAction
-	CreatedByName   string `json:"created_by_name"`
-	RespondedByName string `json:"responded_by_name,omitempty"`
-	ItemText        string `json:"item_text,omitempty"`
-	DecisionLabel   string `json:"decision_label,omitempty"`
-	Open            bool   `json:"open"`
-	Overdue         bool   `json:"overdue"`
+	CreatedByName   string            `json:"created_by_name"`
+	RespondedByName string            `json:"responded_by_name,omitempty"`
+	ItemText        string            `json:"item_text,omitempty"`
+	DecisionLabel   string            `json:"decision_label,omitempty"`
+	Open            bool              `json:"open"`
+	Overdue         bool              `json:"overdue"`
+	Charges         []charging.Charge `json:"charges,omitempty"` // of a decision to charge
 }
 
 // ActionInput is an action-plan item: what the team must do, by when, and the checklist item it
@@ -865,22 +898,26 @@ func (s *Service) RecordAdvice(ctx context.Context, who core.Actor, id int64, te
 	return a, err
 }
 
-// DecisionInput is a charging decision with its reasons; further evidence needed comes with the
-// first action the team must take.
+// DecisionInput is a charging decision with its reasons: a charge names its test and the charges
+// per suspect, no further action its basis; further evidence needed comes with the first action
+// the team must take.
 type DecisionInput struct {
 	Decision  Decision   `json:"decision"`
 	Reasons   string     `json:"reasons"`
 	Action    string     `json:"action"`
 	ActionDue *time.Time `json:"action_due_on"`
+	charging.Terms
 }
 
-// RecordDecision records the CPS's charging decision: charge, no further action, or further
-// evidence needed (which raises an action). The CPS liaison holding a live share of a pack sent
-// for a charging decision may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
+// RecordDecision records the CPS's charging decision: authorise a charge (the police then
+// record it, RecordCharge), no further action, or further evidence needed (which raises an
+// action). A Crown Prosecutor holding a live share of a pack sent for a charging decision may
+// call it; other CPS liaisons are refused with the reason. Errors: ENOTFOUND, EFORBIDDEN,
+// EINVALID, ECONFLICT.
 func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, in DecisionInput) (CPSAction, error) {
 	var a CPSAction
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, err := s.load(ctx, who, id, policies.ActAdvise, true)
+		cf, err := s.load(ctx, who, id, policies.ActDecide, true)
 		if err != nil {
 			return err
 		}
@@ -891,15 +928,8 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 		if err := s.checkMove(cf, m); err != nil {
 			return err
 		}
-		if err := caseText("reasons", &in.Reasons, 10000, true, "Give the reasons for the decision", "The reasons"); err != nil {
+		if a, err = s.decision(ctx, who, cf, m, &in); err != nil {
 			return err
-		}
-		if m == moveFurther && strings.TrimSpace(in.Action) == "" {
-			return core.Invalid("action", "Say what further evidence is needed: it becomes the first action of the plan")
-		}
-		a = CPSAction{CaseID: cf.ID, Kind: KindDecision, Decision: in.Decision, Text: in.Reasons, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
-		if err := s.d.DB.Conn(ctx).Create(&a).Error; err != nil {
-			return core.DBError(err)
 		}
 		if m == moveFurther {
 			if err := s.event(ctx, who, cf.ID, "decision", "CPS decision: further evidence needed", in.Reasons); err != nil {
@@ -908,17 +938,22 @@ func (s *Service) RecordDecision(ctx context.Context, who core.Actor, id int64, 
 			if _, err := s.raiseAction(ctx, who, cf, ActionInput{Text: in.Action, DueOn: in.ActionDue}); err != nil {
 				return err
 			}
-		} else if err := s.setStatus(ctx, who, cf, m, "CPS charging decision: "+in.Decision.Label(), in.Reasons); err != nil {
+		} else if err := s.setStatus(ctx, who, cf, m, "CPS charging decision: "+in.Decision.Label(),
+			in.Describe(func(o string) string { return Offence(o).Label() })+in.Reasons); err != nil {
 			return err
 		}
-		if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, "The CPS recorded a charging decision on a case file you work on.", ""); err != nil {
+		text := "The CPS recorded a charging decision on a case file you work on."
+		if m == moveCharge {
+			text = "The CPS authorised a charge in its charging decision on a case file you work on: record the police charge on the pack page once the suspect is charged."
+		}
+		if err := s.tellTeam(ctx, who, cf, NoticeCaseCPS, text, ""); err != nil {
 			return err
 		}
 		if err := s.closeSharesOf(ctx, cf.ID, who.UserID, who.UserID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.decide", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"decision": string(in.Decision)}})
+			Details: map[string]string{"decision": string(in.Decision), "test": string(in.Test), "nfa_basis": string(in.Basis), "charges": core.IDString(int64(len(in.Charges)))}})
 	})
 	return a, err
 }
@@ -1042,6 +1077,11 @@ func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, erro
 		}
 		v.Open = v.Kind == KindAction && v.RespondedAt == nil
 		v.Overdue = v.Open && v.DueOn != nil && v.DueOn.Before(today)
+		if v.Decision == DecisionCharge {
+			if v.Charges, err = s.charges(ctx, v.ID); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, v)
 	}
 	return out, nil

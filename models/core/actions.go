@@ -16,6 +16,7 @@ type Actions struct {
 	AssignRole   bool `json:"assign_role,omitempty"`   // user: change their roles
 	Bulk         bool `json:"bulk,omitempty"`          // training session: enrol staff in bulk
 	Cancel       bool `json:"cancel,omitempty"`        // training session: cancel it
+	Charge       bool `json:"charge,omitempty"`        // case: the police record the charge the CPS authorised
 	Close        bool `json:"close,omitempty"`         // case: close the case file
 	Create       bool `json:"create,omitempty"`        // a list: add one
 	Decide       bool `json:"decide,omitempty"`        // case: CPS charging decision

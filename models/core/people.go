@@ -19,6 +19,7 @@ type User struct {
 	PasswordChangedAt *time.Time `json:"-"`
 	VettingLevel      Vetting    `json:"vetting_level"`
 	VettingExpiresOn  *time.Time `json:"vetting_expires_on,omitempty"`
+	CrownProsecutor   bool       `json:"crown_prosecutor"` // a CPS user who may make charging decisions (DOMAIN.md §F2)
 	MFASecret         string     `json:"-" gorm:"column:mfa_secret"`
 	MFAEnabledAt      *time.Time `json:"mfa_enabled_at,omitempty" gorm:"column:mfa_enabled_at"`
 	MFALastStep       int64      `json:"-" gorm:"column:mfa_last_step"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,17 @@ type UserInput struct {
 	Roles            []string     `json:"roles"`
 	VettingLevel     core.Vetting `json:"vetting_level"`
 	VettingExpiresOn *time.Time   `json:"vetting_expires_on"`
+	// CrownProsecutor marks a person of a CPS organisation as a Crown Prosecutor, who may make
+	// charging decisions; nil leaves it as it is (false for a new user).
+	CrownProsecutor *bool `json:"crown_prosecutor"`
+}
+
+// checkProsecutor refuses the Crown Prosecutor mark for a person outside the CPS.
+func (in UserInput) checkProsecutor(org core.Organisation) error {
+	if in.CrownProsecutor != nil && *in.CrownProsecutor && org.Kind != core.KindCPS {
+		return core.Invalid("crown_prosecutor", "Only a person of a CPS organisation can be a Crown Prosecutor")
+	}
+	return nil
 }
 
 func (in *UserInput) validate(now time.Time, creating bool) error {
@@ -306,16 +318,26 @@ func (u *Users) create(ctx context.Context, who *core.Actor, in UserInput, detai
 	if !org.Active {
 		return core.User{}, core.Invalid("organisation_id", "This organisation is deactivated")
 	}
+	if err := in.checkProsecutor(org); err != nil {
+		return core.User{}, err
+	}
 	if err := u.emailFree(ctx, in.Email, 0); err != nil {
 		return core.User{}, err
 	}
 	now := u.d.Now()
 	user := core.User{OrganisationID: org.ID, Email: in.Email, Name: in.Name, VettingLevel: in.VettingLevel,
-		VettingExpiresOn: in.VettingExpiresOn, CreatedAt: now, UpdatedAt: now}
-	if err := u.d.DB.Conn(ctx).Create(&user).Error; err != nil {
+		VettingExpiresOn: in.VettingExpiresOn, CrownProsecutor: in.CrownProsecutor != nil && *in.CrownProsecutor, CreatedAt: now, UpdatedAt: now}
+	q := u.d.DB.Conn(ctx)
+	if !user.CrownProsecutor {
+		q = q.Omit("crown_prosecutor") // the column's default; tests run this on schemas older than migration 20
+	}
+	if err := q.Create(&user).Error; err != nil {
 		return core.User{}, core.DBError(err)
 	}
 	d := map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}
+	if user.CrownProsecutor {
+		d["crown_prosecutor"] = "true"
+	}
 	for k, v := range details {
 		d[k] = v
 	}
@@ -373,6 +395,17 @@ func (u *Users) Update(ctx context.Context, who core.Actor, id int64, in UserInp
 		}
 		if user.VettingLevel != in.VettingLevel || !sameDay(user.VettingExpiresOn, in.VettingExpiresOn) {
 			details["vetting"] = string(user.VettingLevel) + " " + dayString(user.VettingExpiresOn) + " → " + string(in.VettingLevel) + " " + dayString(in.VettingExpiresOn)
+		}
+		if in.CrownProsecutor != nil && *in.CrownProsecutor != user.CrownProsecutor {
+			org, err := (&Organisations{d: u.d}).get(ctx, user.OrganisationID)
+			if err != nil {
+				return err
+			}
+			if err := in.checkProsecutor(org); err != nil {
+				return err
+			}
+			details["crown_prosecutor"] = strconv.FormatBool(user.CrownProsecutor) + " → " + strconv.FormatBool(*in.CrownProsecutor)
+			user.CrownProsecutor = *in.CrownProsecutor
 		}
 		if len(details) == 0 {
 			return nil

@@ -309,6 +309,18 @@ type People struct {
 // two years from the clock's time, and returns them as the actor a signed-in request would carry.
 func (p *People) Vetted(t testing.TB, org string, vetting core.Vetting, roles ...string) core.Actor {
 	t.Helper()
+	return p.create(t, org, vetting, false, roles)
+}
+
+// Prosecutor creates a Crown Prosecutor: a CPS liaison of the CPS organisation with slug who may
+// make charging decisions, with RV vetting.
+func (p *People) Prosecutor(t testing.TB, org string) core.Actor {
+	t.Helper()
+	return p.create(t, org, core.VettingRV, true, []string{policies.RoleCPSLiaison})
+}
+
+func (p *People) create(t testing.TB, org string, vetting core.Vetting, prosecutor bool, roles []string) core.Actor {
+	t.Helper()
 	ctx := context.Background()
 	o, err := p.Operator.OrganisationBySlug(ctx, org)
 	if err != nil {
@@ -321,7 +333,7 @@ func (p *People) Vetted(t testing.TB, org string, vetting core.Vetting, roles ..
 	}
 	n := p.n.Add(1)
 	u, _, err := p.Operator.CreateUser(ctx, identity.UserInput{OrganisationID: o.ID, Email: fmt.Sprintf("%s%d@example.police.uk", p.Prefix, n),
-		Name: fmt.Sprintf("%s %d", p.Name, n), Roles: roles, VettingLevel: vetting, VettingExpiresOn: expires}, "")
+		Name: fmt.Sprintf("%s %d", p.Name, n), Roles: roles, VettingLevel: vetting, VettingExpiresOn: expires, CrownProsecutor: &prosecutor}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

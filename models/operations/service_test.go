@@ -443,7 +443,7 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 	_, err := f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in)
 	wantCode(t, "before the case is shared", err, core.ENOTFOUND)
 
-	must[casefile.SubmissionView](t)(f.s.CaseFiles.Submit(ctx, f.inv, cs.ID, casefile.PurposeEarlyAdvice))
+	must[casefile.SubmissionView](t)(f.s.CaseFiles.Submit(ctx, f.inv, cs.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}))
 	must[casefile.SubmissionView](t)(f.s.CaseFiles.Approve(ctx, f.sup, cs.ID))
 	until := f.clock.Now().AddDate(0, 1, 0)
 	must[casefile.ShareView](t)(f.s.CaseFiles.Share(ctx, f.sup, cs.ID, casefile.ShareInput{LiaisonID: f.cps.UserID, ExpiresOn: &until}))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
@@ -36,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: d.DB, s: s, clock: clock}
 	f.inv = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
 	f.sup = people.Vetted(t, home, core.VettingRV, policies.RoleSupervisor)
-	f.liaison = people.Vetted(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison)
+	f.liaison = people.Prosecutor(t, "cps-south-west")
 	f.outsider = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
 	return f
 }
@@ -89,14 +90,18 @@ func (f *fixture) chargedCase(t *testing.T, urn string) (int64, []int64) {
 			must(t, err)
 		}
 	}
-	_, err = cs.Submit(ctx, f.inv, cv.ID, casefile.PurposeCharging)
+	_, err = cs.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
 	must(t, err)
 	_, err = cs.Approve(ctx, f.sup, cv.ID)
 	must(t, err)
 	until := f.clock.Now().AddDate(0, 3, 0)
 	_, err = cs.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &until})
 	must(t, err)
-	_, err = cs.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met"})
+	_, err = cs.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
+		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
+	must(t, err)
+	chargedOn := f.clock.Now()
+	_, err = cs.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
 	must(t, err)
 	return cv.ID, []int64{sv.Charges[0].ID, sv.Charges[1].ID}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
@@ -46,7 +47,7 @@ func newWorld(t *testing.T) *world {
 	w.member = people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
 	w.partner = people.Vetted(t, "national-crime-agency", core.VettingSC, policies.RoleInvestigator)
 	w.sup = people.Vetted(t, home, core.VettingRV, policies.RoleSupervisor)
-	w.liaison = people.Vetted(t, "cps-south-west", core.VettingSC, policies.RoleCPSLiaison)
+	w.liaison = people.Prosecutor(t, "cps-south-west") // a Crown Prosecutor, who may decide to charge
 	cv, err := s.CaseFiles.Create(ctx, w.inv, casefile.CaseInput{URN: "45AB1234523", Operation: "Kestrel",
 		Offences: []casefile.Offence{casefile.OffenceS2}, Classification: "OFFICIAL", SupervisorID: w.sup.UserID})
 	must(t, err)
@@ -231,14 +232,18 @@ func TestScheduleRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 			must(t, err)
 		}
 	}
-	_, err = cs.Submit(ctx, w.inv, w.id, casefile.PurposeCharging)
+	_, err = cs.Submit(ctx, w.inv, w.id, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
 	must(t, err)
 	_, err = cs.Approve(ctx, w.sup, w.id)
 	must(t, err)
 	day := w.clock.Now().AddDate(0, 2, 0)
 	_, err = cs.Share(ctx, w.sup, w.id, casefile.ShareInput{LiaisonID: w.liaison.UserID, ExpiresOn: &day})
 	must(t, err)
-	_, err = cs.RecordDecision(ctx, w.liaison, w.id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met"})
+	_, err = cs.RecordDecision(ctx, w.liaison, w.id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
+		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
+	must(t, err)
+	chargedOn := w.clock.Now()
+	_, err = cs.RecordCharge(ctx, w.inv, w.id, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
 	must(t, err)
 
 	mark := modelstest.NoticeMark(t, w.db)
