@@ -2,29 +2,30 @@ package storage
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 )
 
-// SHA-256 is the slowest step of an upload (about 1.5 GB/s with SHA-NI,
-// against 4 GB/s for AES-GCM), so it runs on its own goroutine, beside the
-// encryption, handing chunks along a small ring of buffers. Memory per upload
-// is bounded by chunkCount*chunkSize (2 MiB). Reads need no hashing (see
-// binding).
+// Both directions of a transfer run as a pipeline of goroutines handing fixed buffers along,
+// so that no step waits for another: on Put, one goroutine reads and hashes the plaintext
+// while the caller's encrypts it and the backend sends the previous part; on Open, one reads
+// the backend's body while the caller's decrypts. SHA-256 is the slowest step of an upload
+// (about 1.5 GB/s with SHA-NI, against 4 GB/s for AES-GCM), hence its place on the reading
+// goroutine, beside the encryption. Memory per read-ahead is bounded by chunkCount*chunkSize
+// (2 MiB). Reads need no hashing (see binding).
 const (
 	chunkSize  = 256 << 10
 	chunkCount = 8
 )
 
-// plaintextReader is the input side of Put. A goroutine reads ahead from the
-// caller's reader, counts and hashes the plaintext and enforces the size
-// limit, while Read hands the chunks on to the encryptor.
-type plaintextReader struct {
+// aheadReader reads ahead of its consumer: a goroutine reads from the source (counting,
+// optionally hashing, and enforcing a size limit), while Read hands the chunks on.
+type aheadReader struct {
 	ctx  context.Context
-	full chan []byte // chunks read and hashed, in order; closed at the end
-	free chan []byte // chunks the encryptor is done with
+	full chan []byte // chunks read (and hashed), in order; closed at the end
+	free chan []byte // chunks the consumer is done with
 	cur  []byte      // unread part of the chunk in hand
 	held []byte      // the chunk in hand
 	done chan struct{}
@@ -35,27 +36,27 @@ type plaintextReader struct {
 	err error
 }
 
-// readAhead starts reading r. More than limit bytes is ErrTooLarge; with
-// exact, fewer than limit is io.ErrUnexpectedEOF.
-func readAhead(ctx context.Context, r io.Reader, limit int64, exact bool) *plaintextReader {
-	p := &plaintextReader{
+// readAhead starts reading r, hashing what it reads with h unless h is nil. More than limit
+// bytes is ErrTooLarge; with exact, fewer than limit is io.ErrUnexpectedEOF. Cancelling ctx
+// stops the goroutine.
+func readAhead(ctx context.Context, r io.Reader, limit int64, exact bool, h hash.Hash) *aheadReader {
+	p := &aheadReader{
 		ctx:  ctx,
 		full: make(chan []byte, chunkCount),
 		free: make(chan []byte, chunkCount),
 		done: make(chan struct{}),
 	}
-	go p.run(r, limit, exact)
+	go p.run(r, limit, exact, h)
 	return p
 }
 
-func (p *plaintextReader) run(r io.Reader, limit int64, exact bool) {
+func (p *aheadReader) run(r io.Reader, limit int64, exact bool, h hash.Hash) {
 	defer close(p.done)
 	defer close(p.full)
 	if limit < math.MaxInt64 {
 		// One byte past the limit is enough to know it is exceeded.
 		r = io.LimitReader(r, limit+1)
 	}
-	h := sha256.New()
 	var ring bufferRing
 	for {
 		buf, err := ring.next(p.ctx, p.free)
@@ -72,7 +73,9 @@ func (p *plaintextReader) run(r io.Reader, limit int64, exact bool) {
 			p.err = fmt.Errorf("more than %d bytes: %w", limit, ErrTooLarge)
 			return
 		}
-		h.Write(buf[:n])
+		if h != nil {
+			h.Write(buf[:n])
+		}
 		if n > 0 {
 			select {
 			case p.full <- buf[:n]:
@@ -93,10 +96,12 @@ func (p *plaintextReader) run(r io.Reader, limit int64, exact bool) {
 		p.err = fmt.Errorf("read %d bytes, expected %d: %w", p.n, limit, io.ErrUnexpectedEOF)
 		return
 	}
-	p.sum = h.Sum(nil)
+	if h != nil {
+		p.sum = h.Sum(nil)
+	}
 }
 
-func (p *plaintextReader) Read(b []byte) (int, error) {
+func (p *aheadReader) Read(b []byte) (int, error) {
 	for len(p.cur) == 0 {
 		if p.held != nil {
 			p.free <- p.held[:cap(p.held)] // never blocks: free holds every buffer
@@ -120,10 +125,9 @@ func (p *plaintextReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// wait returns, once the goroutine has stopped, the plaintext size and
-// SHA-256, or why the input failed. The caller cancels the context first if
-// it stopped reading early.
-func (p *plaintextReader) wait() (n int64, sum []byte, err error) {
+// wait returns, once the goroutine has stopped, the size read and its hash, or why the input
+// failed. The caller cancels the context first if it stopped reading early.
+func (p *aheadReader) wait() (n int64, sum []byte, err error) {
 	<-p.done
 	return p.n, p.sum, p.err
 }

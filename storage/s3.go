@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -15,9 +16,10 @@ import (
 )
 
 const (
-	// defaultPartSize bounds the memory of an upload of unknown size: one
-	// part buffer per transfer.
-	defaultPartSize = 16 << 20
+	// defaultPartSize bounds the memory of an upload: two part buffers, one
+	// being sent while the next is read, 16 MiB in all. It also caps an
+	// object of unknown size at maxParts parts, 78 GiB.
+	defaultPartSize = 8 << 20
 	// minPartSize is S3's smallest part (except the last).
 	minPartSize = 5 << 20
 	// maxParts is S3's limit on parts per upload.
@@ -32,6 +34,13 @@ const (
 	s3DialTimeout = 2 * time.Second
 	// s3CheckTimeout bounds the bucket check done by NewS3 at start-up.
 	s3CheckTimeout = 5 * time.Second
+	// s3AbortTimeout bounds the abort of a failed multipart upload, sent
+	// whatever became of the upload's own context.
+	s3AbortTimeout = time.Minute
+
+	// s3ContentType is what every object is: ciphertext, or a document
+	// stored as it is.
+	s3ContentType = "application/octet-stream"
 )
 
 // S3Config says where the S3 bucket is and how to reach it.
@@ -42,19 +51,20 @@ type S3Config struct {
 	SecretKey string
 	Region    string // empty: ask the server
 	UseTLS    bool
-	// PartSize is the multipart part size, and so the memory one upload
-	// holds; default 16 MiB, at least 5 MiB.
+	// PartSize is the multipart part size; an upload holds two part
+	// buffers. Default 8 MiB, at least 5 MiB.
 	PartSize int64
 }
 
 // S3 is a Backend on an S3 bucket (MinIO, AWS S3 or alike), through
-// minio-go. Uploads stream with at most one part buffer in memory, and a
-// failed multipart upload is aborted, so neither memory nor orphaned parts
-// grow with object size or failures. An S3 is safe for concurrent use.
+// minio-go. Uploads stream through two part buffers, and a failed multipart
+// upload is aborted, so neither memory nor orphaned parts grow with object
+// size or failures. An S3 is safe for concurrent use.
 type S3 struct {
 	client   *minio.Client
 	bucket   string
 	partSize int64
+	parts    sync.Pool // *[]byte of partSize, free between uploads
 }
 
 // NewS3 connects to the bucket and checks at once (within a few seconds)
@@ -99,50 +109,140 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	return s, nil
 }
 
-// Put uploads r. With a known size minio-go gets that size (a single PUT up
-// to one part, else parts of PartSize); with size -1 it gets PartSize and
-// fills one part buffer at a time. Parts are never streamed concurrently:
-// that would hold several part buffers per transfer. minio-go aborts a
-// multipart upload that fails, cancellation included (it aborts under a
-// context detached from ours), so no parts are left behind.
+// Put uploads r. What fits in one part (a known size up to PartSize, or an unknown one that
+// ends within the first part: every small upload from a form) goes as one PUT of known length,
+// which costs a third of the requests of a multipart upload of one part, and keeps an empty
+// object a plain empty PUT, which every S3 server takes (gofakes3 refuses an empty part). A
+// larger object goes as a multipart upload (see putParts). Either way the object holds exactly
+// what r yields, or nothing: a failed multipart upload is aborted, cancellation included.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	opts := minio.PutObjectOptions{
-		ContentType: "application/octet-stream",
-		PartSize:    uint64(s.partSize),
+	if size >= 0 && size <= s.partSize {
+		return s.putOne(ctx, key, r, size)
 	}
-	if size > s.partSize*maxParts {
-		opts.PartSize = 0 // too big for our parts: let minio-go size them
+	partSize := s.partSize
+	if size > partSize*maxParts {
+		partSize = (size + maxParts - 1) / maxParts // too big for our parts: larger ones
 	}
-	if size < 0 {
-		// Of unknown size (every upload from a form): read the first part. When the object
-		// ends within it, send it as one PUT of known length rather than a multipart upload
-		// of one part: a third of the requests, and an empty object stays a plain empty PUT,
-		// which every S3 server takes (gofakes3 refuses an empty part).
-		buf := make([]byte, s.partSize)
-		n, err := io.ReadFull(r, buf)
-		switch {
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			r, size = bytes.NewReader(buf[:n]), int64(n)
-		case err != nil:
-			return s.fail("put", key, err)
-		default:
-			r = io.MultiReader(bytes.NewReader(buf), r)
-		}
+	first, release := s.buffer(partSize)
+	defer release()
+	n, err := io.ReadFull(r, first)
+	switch {
+	case (err == io.EOF || err == io.ErrUnexpectedEOF) && size < 0:
+		return s.putOne(ctx, key, bytes.NewReader(first[:n]), int64(n))
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return fmt.Errorf("storage: S3 put %s: read %d bytes, expected %d: %w", key, n, size, io.ErrUnexpectedEOF)
+	case err != nil:
+		return s.fail("put", key, err)
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	return s.putParts(ctx, key, first, r, size)
+}
+
+// putOne uploads r, of the given size, in one PUT.
+func (s *S3) putOne(ctx context.Context, key string, r io.Reader, size int64) error {
+	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, minio.PutObjectOptions{ContentType: s3ContentType})
 	if err != nil {
 		return s.fail("put", key, err)
 	}
-	if size >= 0 && info.Size != size {
+	if info.Size != size {
 		// Should not happen: minio-go checks the count itself. Do not keep
 		// an object we cannot vouch for.
 		s.client.RemoveObject(context.WithoutCancel(ctx), s.bucket, key, minio.RemoveObjectOptions{})
 		return fmt.Errorf("storage: S3 put %s: stored %d bytes, expected %d", key, info.Size, size)
 	}
 	return nil
+}
+
+// putParts uploads first and then the rest of r as a multipart upload through two part
+// buffers: while one part is sent, the next is read into the other (which, through the Store,
+// is where it gets hashed and encrypted), so the upload runs at the pace of the slower of the
+// two rather than of their sum, holding two part buffers whatever the object's size. With
+// size >= 0, r must yield exactly size bytes.
+func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader, size int64) (err error) {
+	c := minio.Core{Client: s.client}
+	id, err := c.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{ContentType: s3ContentType})
+	if err != nil {
+		return s.fail("put", key, err)
+	}
+	defer func() {
+		if err != nil {
+			// Under a context of its own, so that a cancelled upload is aborted too.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3AbortTimeout)
+			defer cancel()
+			c.AbortMultipartUpload(ctx, s.bucket, key, id)
+		}
+	}()
+	// A failed read stops the part being sent rather than waiting for it.
+	sendCtx, stopSending := context.WithCancel(ctx)
+	defer stopSending()
+	spare, release := s.buffer(int64(len(first)))
+	defer release()
+
+	type sent struct {
+		part minio.ObjectPart
+		err  error
+	}
+	var parts []minio.CompletePart
+	var total int64
+	part, ended := first, false
+	for len(part) > 0 {
+		if len(parts) == maxParts {
+			return fmt.Errorf("storage: S3 put %s: more than %d parts of %d bytes", key, maxParts, len(first))
+		}
+		num := len(parts) + 1
+		result := make(chan sent, 1)
+		go func(part []byte) {
+			p, err := c.PutObjectPart(sendCtx, s.bucket, key, id, num, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{})
+			result <- sent{p, err}
+		}(part)
+		var n int
+		var readErr error
+		if !ended {
+			n, readErr = io.ReadFull(r, spare)
+			if readErr == io.EOF || readErr == io.ErrUnexpectedEOF {
+				ended, readErr = true, nil
+			} else if readErr != nil {
+				stopSending()
+			}
+		}
+		res := <-result
+		if readErr != nil {
+			return s.fail("put", key, readErr)
+		}
+		if res.err != nil {
+			return s.fail("put", key, res.err)
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: num, ETag: res.part.ETag})
+		total += int64(len(part))
+		part, spare = spare[:n], part[:cap(part)]
+	}
+	if size >= 0 && total != size {
+		wrong := io.ErrUnexpectedEOF
+		if total > size {
+			wrong = ErrTooLarge
+		}
+		return fmt.Errorf("storage: S3 put %s: read %d bytes, expected %d: %w", key, total, size, wrong)
+	}
+	if _, err := c.CompleteMultipartUpload(ctx, s.bucket, key, id, parts, minio.PutObjectOptions{ContentType: s3ContentType}); err != nil {
+		return s.fail("put", key, err)
+	}
+	return nil
+}
+
+// buffer returns a part buffer of size bytes and the function that gives it back. Buffers of
+// the configured part size are kept between uploads.
+func (s *S3) buffer(size int64) ([]byte, func()) {
+	if size != s.partSize {
+		return make([]byte, size), func() {}
+	}
+	b, _ := s.parts.Get().(*[]byte)
+	if b == nil {
+		b = new([]byte)
+		*b = make([]byte, size)
+	}
+	return *b, func() { s.parts.Put(b) }
 }
 
 // Get starts one GET of the object; the body streams as the caller reads.

@@ -5,10 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -232,4 +240,80 @@ func removeBucket(ctx context.Context, mc *minio.Client, bucket string) error {
 		}
 	}
 	return mc.RemoveBucket(ctx, bucket)
+}
+
+// An upload reads its next part while the current one is sent, and holds no more than two
+// parts: a proxy in front of S3 holds part 1 back until the reader is asked for part 2's bytes,
+// and the reader is never asked for part 3's before part 1 is answered.
+func TestS3SendsAPartWhileReadingTheNext(t *testing.T) {
+	cfg, ok := testS3Config(t)
+	if !ok {
+		return
+	}
+	cfg.Bucket = newBucket(t, cfg)
+	src := &watchedReader{r: newPattern(8, 3*testPartSize+mib), readingPart2: make(chan struct{})}
+	target, err := url.Parse("http://" + cfg.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target) // keeps the Host header, so signatures hold
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Query().Get("partNumber") == "1" {
+			src.part1Answered.Store(true)
+		}
+		return nil
+	}
+	var overlapped atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.URL.Query().Get("partNumber") == "1" {
+			select {
+			case <-src.readingPart2:
+				overlapped.Store(true)
+			case <-time.After(10 * time.Second): // a sequential upload never reads on: let it finish
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	s3, err := storage.NewS3(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s3.Put(t.Context(), "parts/1", src, -1); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if !overlapped.Load() {
+		t.Error("part 2 was not read while part 1 was being sent")
+	}
+	if src.tooFarAhead.Load() {
+		t.Error("part 3 was read before part 1 was answered: more than two parts held")
+	}
+	if got, want := sha256Hex(rawBytes(t, s3, "parts/1")), patternSum(8, 3*testPartSize+mib); got != want {
+		t.Errorf("stored object has SHA-256 %s, want %s", got, want)
+	}
+}
+
+// watchedReader tells when its reader reaches part 2, and notes whether it was asked for part
+// 3 before part 1 was answered.
+type watchedReader struct {
+	r             io.Reader
+	n             int64
+	readingPart2  chan struct{} // closed at the first read past part 1
+	reachedPart2  sync.Once
+	part1Answered atomic.Bool
+	tooFarAhead   atomic.Bool
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	if w.n >= testPartSize {
+		w.reachedPart2.Do(func() { close(w.readingPart2) })
+	}
+	if w.n >= 2*testPartSize && !w.part1Answered.Load() {
+		w.tooFarAhead.Store(true)
+	}
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	return n, err
 }

@@ -88,7 +88,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, limit int64, e
 
 	pipeCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	plain := readAhead(pipeCtx, r, limit, exact)
+	plain := readAhead(pipeCtx, r, limit, exact, sha256.New())
 	sealed, err := sio.EncryptReader(plain, sio.Config{MinVersion: sio.Version20, Key: dataKey})
 	if err != nil {
 		stop()
@@ -168,21 +168,25 @@ func (s *Store) Open(ctx context.Context, key string, env Envelope) (io.ReadClos
 		return nil, fmt.Errorf("storage: open %s: %w", key, err)
 	}
 	defer clear(dataKey) // sio keeps its own expanded key
+	ctx, stop := context.WithCancel(ctx)
 	body, err := s.backend.Get(ctx, key)
 	if err != nil {
+		stop()
 		return nil, fmt.Errorf("storage: open %s: %w", key, err)
 	}
 	if env.Size == 0 {
 		// DARE encodes an empty plaintext as no bytes at all, which its
 		// reader rejects as truncated; only non-empty objects go through it.
-		return &plaintext{key: key, body: body, r: emptyObject{body}}, nil
+		return &plaintext{key: key, body: body, stop: stop, r: emptyObject{body}}, nil
 	}
-	r, err := sio.DecryptReader(transport{body}, sio.Config{MinVersion: sio.Version20, Key: dataKey})
-	if err != nil {
-		body.Close()
+	// The body is read ahead while the caller decrypts, so the two run at once.
+	ahead := readAhead(ctx, transport{body}, math.MaxInt64, false, nil)
+	p := &plaintext{key: key, body: body, stop: stop, ahead: ahead, left: env.Size}
+	if p.r, err = sio.DecryptReader(ahead, sio.Config{MinVersion: sio.Version20, Key: dataKey}); err != nil {
+		p.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", key, err)
 	}
-	return &plaintext{key: key, body: body, r: r, left: env.Size}, nil
+	return p, nil
 }
 
 // plaintext is the reader Open returns: authenticated plaintext, exactly as
@@ -190,6 +194,8 @@ func (s *Store) Open(ctx context.Context, key string, env Envelope) (io.ReadClos
 type plaintext struct {
 	key    string
 	body   io.ReadCloser
+	stop   context.CancelFunc // ends the read-ahead and the backend's request
+	ahead  *aheadReader       // reads body ahead; nil for an empty object
 	r      io.Reader
 	left   int64 // bytes still to come
 	closed bool
@@ -243,7 +249,12 @@ func (p *plaintext) Close() error {
 		return nil
 	}
 	p.closed = true
-	return p.body.Close()
+	p.stop()
+	err := p.body.Close() // also wakes a read-ahead blocked in the body
+	if p.ahead != nil {
+		p.ahead.wait()
+	}
+	return err
 }
 
 // Delete removes the object under key; a missing object is not an error.
