@@ -401,14 +401,16 @@ func (t *Service) MayCreateCourse(ctx context.Context, who core.Actor) error {
 // CreateCourse creates a draft course taught by the actor. Trainers may. Errors: EFORBIDDEN,
 // EINVALID, ECONFLICT (the code is taken).
 func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInput) (CourseView, error) {
+	// Neither the decision nor the checks read the database: they come before the transaction,
+	// which on SQLite holds the one write lock every other writer waits for.
+	if err := t.MayCreateCourse(ctx, who); err != nil {
+		return CourseView{}, err
+	}
+	if err := in.validate(); err != nil {
+		return CourseView{}, err
+	}
 	var c Course
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := t.MayCreateCourse(ctx, who); err != nil {
-			return err
-		}
-		if err := in.validate(); err != nil {
-			return err
-		}
 		now := t.d.Now()
 		c = Course{Code: in.Code, Title: in.Title, Description: in.Description, OrganisationID: who.OrgID, Status: CourseDraft,
 			EligibleRoles: strings.Join(in.EligibleRoles, ","), EligibleKinds: strings.Join(in.EligibleKinds, ","),
