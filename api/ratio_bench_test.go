@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,14 +22,14 @@ import (
 
 // The ratio benchmarks of issue 15 measure MSP Hub beside a bare gin handler (its own gin.New(),
 // no middleware, no authentication) running the same SQL on the same database pool, in the same
-// run: the machine is shared, so only a ratio measured side by side means anything. Both sides
-// are served in-process (Engine.ServeHTTP into a recorder, no TCP), so what differs is MSP Hub's
-// own work: middleware, authentication, authorization, auditing, view building. b.N is the number
-// of requests each side serves; the sides take turns in ratioRounds slices, so a change of load on
-// the machine falls on both.
+// run: the machine is shared, so only a ratio measured side by side means anything. Both are
+// served the way clients reach them, each by its own HTTP server on loopback, to clients that keep
+// their connections open; what differs is MSP Hub's own work (middleware, authentication,
+// authorization, auditing, view building). b.N is the number of requests each side serves; the
+// sides take turns in ratioRounds slices, so a change of load on the machine falls on both.
 
 // ratioRounds is how many slices each side's b.N requests are served in, alternating.
-const ratioRounds = 4
+const ratioRounds = 8
 
 // ratioCourses is how many published courses the list benchmarks read the first page of.
 const ratioCourses = 20000
@@ -50,15 +52,36 @@ func (r ratioRun) p99() float64 {
 	return float64(l[len(l)*99/100].Microseconds()) / 1000
 }
 
-// ratioSide is one side of a comparison: a handler and the request its clients send.
+// ratioSide is one side of a comparison: a server and the request its clients send.
 type ratioSide struct {
-	h    http.Handler
-	want int                 // the status every answer must have
-	req  func() *http.Request // a new request (called concurrently)
+	url  string                         // the server's
+	want int                            // the status every answer must have
+	req  func(url string) *http.Request // a new request to the server at url (called concurrently)
 }
 
-// load serves n requests from clients goroutines through the side's handler and adds their time
-// and latencies to r; an answer with another status fails the benchmark.
+// ratioClient keeps a connection open for each of up to 64 clients, as API clients do.
+var ratioClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// ratioServer serves h on loopback until the benchmark ends, and returns its address.
+func ratioServer(b *testing.B, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// send sends one request and reads the whole answer.
+func (s ratioSide) send() (int, []byte, error) {
+	resp, err := ratioClient.Do(s.req(s.url))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+// load sends n requests to the side's server from clients goroutines and adds their time and
+// latencies to r; a failed request, or an answer with another status, fails the benchmark.
 func (s ratioSide) load(b *testing.B, r *ratioRun, clients, n int) {
 	b.Helper()
 	lat := make([]time.Duration, n)
@@ -69,12 +92,11 @@ func (s ratioSide) load(b *testing.B, r *ratioRun, clients, n int) {
 	for range clients {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				w := httptest.NewRecorder()
 				t := time.Now()
-				s.h.ServeHTTP(w, s.req())
+				code, body, err := s.send()
 				lat[i] = time.Since(t)
-				if w.Code != s.want {
-					bad.Store(fmt.Sprintf("status %d, want %d: %s", w.Code, s.want, w.Body.String()))
+				if err != nil || code != s.want {
+					bad.Store(fmt.Sprintf("status %d, want %d (%v): %s", code, s.want, err, body))
 				}
 			}
 		})
@@ -117,16 +139,22 @@ func ratioReport(b *testing.B, ours, bare ratioRun) {
 	b.ReportMetric(ours.p99()/bare.p99(), "p99-x-bare")
 }
 
-// bearerRequest is a JSON API request with an API token.
-func bearerRequest(token, method, path, body string) *http.Request {
-	var req *http.Request
-	if body == "" {
-		req = httptest.NewRequest(method, path, nil)
-	} else {
-		req = httptest.NewRequest(method, path, strings.NewReader(body))
+// ratioRequest is a JSON API request, with an API token unless token is empty.
+func ratioRequest(token, method, url, body string) *http.Request {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		panic(err) // the benchmarks' own URLs
+	}
+	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	return req
 }
 
@@ -191,8 +219,12 @@ func BenchmarkRatioCourseList(b *testing.B) {
 	a := apitest.New(b)
 	seedRatioCourses(b, a, ratioCourses)
 	officer := newTrainingLearners(b, a, 1, "")[0]
-	ours := ratioSide{h: a.Engine, want: http.StatusOK, req: func() *http.Request { return bearerRequest(officer.Token, "GET", "/api/v1/courses", "") }}
-	bare := ratioSide{h: bareCourseList(a), want: http.StatusOK, req: func() *http.Request { return httptest.NewRequest("GET", "/api/v1/courses", nil) }}
+	ours := ratioSide{url: ratioServer(b, a.Engine), want: http.StatusOK, req: func(url string) *http.Request {
+		return ratioRequest(officer.Token, "GET", url+"/api/v1/courses", "")
+	}}
+	bare := ratioSide{url: ratioServer(b, bareCourseList(a)), want: http.StatusOK, req: func(url string) *http.Request {
+		return ratioRequest("", "GET", url+"/api/v1/courses", "")
+	}}
 	checkSameCourses(b, ours, bare)
 	for _, clients := range ratioClients {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
@@ -206,10 +238,14 @@ func BenchmarkRatioCourseList(b *testing.B) {
 func checkSameCourses(b *testing.B, ours, bare ratioSide) {
 	b.Helper()
 	ids := func(s ratioSide) []int64 {
-		w := httptest.NewRecorder()
-		s.h.ServeHTTP(w, s.req())
+		code, body, err := s.send()
 		var page struct{ Courses []struct{ ID int64 } }
-		apitest.Want(b, w, "GET /api/v1/courses", http.StatusOK, &page)
+		if err == nil && code == http.StatusOK {
+			err = json.Unmarshal(body, &page)
+		}
+		if err != nil || code != http.StatusOK {
+			b.Fatalf("GET /api/v1/courses: %d %v\n%s", code, err, body)
+		}
 		out := make([]int64, len(page.Courses))
 		for i, c := range page.Courses {
 			out[i] = c.ID
@@ -236,8 +272,8 @@ func BenchmarkRatioCourseCreate(b *testing.B) {
 		return fmt.Sprintf(`{"code":"%s-%d","title":"Modern slavery investigation","description":"Four days.","cpd_hours":7.5,"classification":"OFFICIAL"}`,
 			side, seq.Add(1))
 	}
-	ours := ratioSide{h: a.Engine, want: http.StatusCreated, req: func() *http.Request {
-		return bearerRequest(trainer.Token, "POST", "/api/v1/courses", body("API"))
+	ours := ratioSide{url: ratioServer(b, a.Engine), want: http.StatusCreated, req: func(url string) *http.Request {
+		return ratioRequest(trainer.Token, "POST", url+"/api/v1/courses", body("API"))
 	}}
 	e := gin.New()
 	e.POST("/api/v1/courses", func(c *gin.Context) {
@@ -255,10 +291,8 @@ func BenchmarkRatioCourseCreate(b *testing.B) {
 		}
 		c.JSON(http.StatusCreated, co)
 	})
-	bare := ratioSide{h: e, want: http.StatusCreated, req: func() *http.Request {
-		req := httptest.NewRequest("POST", "/api/v1/courses", strings.NewReader(body("BARE")))
-		req.Header.Set("Content-Type", "application/json")
-		return req
+	bare := ratioSide{url: ratioServer(b, e), want: http.StatusCreated, req: func(url string) *http.Request {
+		return ratioRequest("", "POST", url+"/api/v1/courses", body("BARE"))
 	}}
 	b.Run("clients=16", func(b *testing.B) {
 		o, t := ratioCompare(b, 16, ours, bare)
@@ -270,8 +304,9 @@ func BenchmarkRatioCourseCreate(b *testing.B) {
 // through the API (GET /api/v1/casefiles/:id with the lead investigator's bearer token; each read
 // recorded in the audit log, with the sequencer running as it does in the server) beside the same
 // clients reading the course list (20 of 20,000). Before issue 15 the audited read ran at about
-// 400 a second whatever the number of clients, its p99 0.4–0.5 s. Targets: x-400 ≥ 4 and, at 64
-// clients, p99-ms < 100.
+// 400 a second whatever the number of clients, 15% of the list's rate, its p99 0.4–0.5 s.
+// Targets: 4 times that rate (x-400 ≥ 4 on the issue's machine, unloaded; x-today ≥ 4, that is
+// pct-of-list ≥ 60, on a loaded one) and, at 64 clients, p99-ms < 100.
 //
 //	go test -run '^$' -bench RatioCaseRead -benchtime 2000x ./api/
 func BenchmarkRatioCaseRead(b *testing.B) {
@@ -295,9 +330,13 @@ func BenchmarkRatioCaseRead(b *testing.B) {
 		}
 		return n
 	}
-	path := "/api/v1/casefiles/" + itoa(cf.ID)
-	reads := ratioSide{h: a.Engine, want: http.StatusOK, req: func() *http.Request { return bearerRequest(inv.Token, "GET", path, "") }}
-	list := ratioSide{h: a.Engine, want: http.StatusOK, req: func() *http.Request { return bearerRequest(inv.Token, "GET", "/api/v1/courses", "") }}
+	srv := ratioServer(b, a.Engine)
+	reads := ratioSide{url: srv, want: http.StatusOK, req: func(url string) *http.Request {
+		return ratioRequest(inv.Token, "GET", url+"/api/v1/casefiles/"+itoa(cf.ID), "")
+	}}
+	list := ratioSide{url: srv, want: http.StatusOK, req: func(url string) *http.Request {
+		return ratioRequest(inv.Token, "GET", url+"/api/v1/courses", "")
+	}}
 	for _, clients := range ratioClients {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			before := caseReads()
@@ -311,6 +350,7 @@ func BenchmarkRatioCaseRead(b *testing.B) {
 			b.ReportMetric(l.rate(), "list-req/s")
 			b.ReportMetric(l.p99(), "list-p99-ms")
 			b.ReportMetric(100*r.rate()/l.rate(), "pct-of-list")
+			b.ReportMetric(r.rate()/l.rate()/0.15, "x-today")
 		})
 	}
 }
