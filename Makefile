@@ -85,15 +85,16 @@ bench: assets
 BENCHES := \
 	./storage/:.:1x \
 	./models/core/:AuditSequence:1x \
-	./models/:AuditRecord:2000x \
+	./models/core/:AuditRecord:2000x \
 	./api/:SignIn:20x \
 	./api/:EnrolmentContention:3x \
 	./api/:Catalogue16Readers:2000x \
-	./models/:CaseList100k:200x \
+	./models/casefile/:CaseList100k:200x \
 	./api/:^BenchmarkGuidanceLibrary$$:200x \
 	./models/operations/:^BenchmarkImport5000Rows$$:1x \
-	./api/:^BenchmarkNationalDashboard$$:50x
-SQLITE_BENCHES := ./policies/:.:100000x ./models/:Password|CheckPassword:20x
+	./api/:^BenchmarkNationalDashboard$$:50x \
+	./api/:^BenchmarkRatio:2000x
+SQLITE_BENCHES := ./policies/:.:100000x ./models/identity/:Password|CheckPassword:20x
 POSTGRES_BENCHES := ./api/:EvidencePack2GiB:1x ./cmd/msphub/:ListPageThroughReplicas:4000x
 
 bench-suites:

@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -65,6 +66,41 @@ func requestPlace(t testing.TB, a *apitest.App, l trLearner, s trSession) (int, 
 		return w.Code, "", e
 	}
 	return w.Code, trainingProblem(t, w), e
+}
+
+// A course code is taken once: a second course with the same code (as typed, in any case) is
+// refused with 409 at the code field, and nothing of it is saved or audited. The database's
+// unique index is the check, so two trainers racing for one code get the same answer.
+func TestTrainingCourseCodeTaken(t *testing.T) {
+	a := apitest.New(t)
+	trainer, other := a.As(t, policies.RoleTrainer), a.As(t, policies.RoleTrainer)
+	first := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.Code = "MSI-TAKEN" })
+	w := a.API(t, other, "POST", "/api/v1/courses", trainingJSON(t, training.CourseInput{Code: " msi-taken ", Title: "Another course", CPDHours: 1, Classification: "OFFICIAL"}))
+	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), `"field":"code"`) ||
+		!strings.Contains(trainingProblem(t, w), "Another course already uses the code MSI-TAKEN") {
+		t.Fatalf("second course with the code: %d %s", w.Code, w.Body.String())
+	}
+	var n int64
+	if err := a.DB.Gorm().Table("courses").Where("code = ?", "MSI-TAKEN").Count(&n).Error; err != nil || n != 1 {
+		t.Fatalf("%d courses with the code (%v)", n, err)
+	}
+	if n := auditCount(t, a, "action = 'course.create'"); n != 1 {
+		t.Errorf("%d course.create events, want 1", n)
+	}
+	// A new course's view, as the create answers it, is the view GET gives.
+	var created, read map[string]any
+	trainingCall(t, a, other, "POST", "/api/v1/courses", trainingJSON(t, training.CourseInput{Code: "MSI-FREE", Title: "Another course", CPDHours: 1, Classification: "OFFICIAL",
+		Prerequisites: []int64{first.ID}, EligibleRoles: []string{policies.RoleInvestigator}, EligibleKinds: []string{string(core.KindPoliceForce)}}), 201, &created)
+	trainingCall(t, a, other, "GET", fmt.Sprintf("/api/v1/courses/%v", created["id"]), "", 200, &read)
+	if !reflect.DeepEqual(created, read) {
+		t.Errorf("created course answered as\n%v\nread back as\n%v", created, read)
+	}
+	// The first course is untouched.
+	var got trCourse
+	trainingCall(t, a, trainer, "GET", "/api/v1/courses/"+itoa(first.ID), "", 200, &got)
+	if got.Code != "MSI-TAKEN" || got.Status != training.CoursePublished {
+		t.Errorf("first course now %+v", got)
+	}
 }
 
 // Eligibility by role and by kind of organisation, and prerequisites that must be held and

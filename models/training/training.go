@@ -316,6 +316,13 @@ func (t *Service) GetCourse(ctx context.Context, who core.Actor, id int64) (Cour
 }
 
 func (t *Service) courseView(ctx context.Context, who core.Actor, c Course, obj policies.Object) (CourseView, error) {
+	return t.viewOf(ctx, who, c, obj, nil)
+}
+
+// viewOf builds the course's view. created is the input of a course the actor has just created
+// (nil for any other): its one trainer is the actor, and it has prerequisites only if the input
+// named some, so neither needs reading back.
+func (t *Service) viewOf(ctx context.Context, who core.Actor, c Course, obj policies.Object, created *CourseInput) (CourseView, error) {
 	v := CourseView{Course: c, EligibleRoleList: c.Roles(), EligibleKindList: c.Kinds(), Teaches: obj.Has(policies.RelTrainer),
 		Prerequisites: []CourseRef{}, Trainers: []PersonRef{}}
 	if v.EligibleRoleList == nil {
@@ -325,18 +332,27 @@ func (t *Service) courseView(ctx context.Context, who core.Actor, c Course, obj 
 		v.EligibleKindList = []string{}
 	}
 	db := t.d.DB.Conn(ctx)
-	if err := db.Table("courses").Select("courses.id, courses.code, courses.title").
-		Joins("JOIN course_prerequisites p ON p.prerequisite_id = courses.id").Where("p.course_id = ?", c.ID).
-		Order("courses.code").Scan(&v.Prerequisites).Error; err != nil {
-		return v, core.DBError(err)
+	if created == nil || len(created.Prerequisites) > 0 {
+		if err := db.Table("courses").Select("courses.id, courses.code, courses.title").
+			Joins("JOIN course_prerequisites p ON p.prerequisite_id = courses.id").Where("p.course_id = ?", c.ID).
+			Order("courses.code").Scan(&v.Prerequisites).Error; err != nil {
+			return v, core.DBError(err)
+		}
 	}
-	if err := db.Table("users").Select("users.id, users.name").Joins("JOIN course_trainers ct ON ct.user_id = users.id").
-		Where("ct.course_id = ?", c.ID).Order("users.name, users.id").Scan(&v.Trainers).Error; err != nil {
-		return v, core.DBError(err)
+	if created == nil {
+		if err := db.Table("users").Select("users.id, users.name").Joins("JOIN course_trainers ct ON ct.user_id = users.id").
+			Where("ct.course_id = ?", c.ID).Order("users.name, users.id").Scan(&v.Trainers).Error; err != nil {
+			return v, core.DBError(err)
+		}
+	} else {
+		v.Trainers = append(v.Trainers, PersonRef{ID: who.UserID, Name: who.Name})
 	}
+	// The actor's kind of organisation matters only to a course open to some kinds.
 	var org core.Organisation
-	if err := db.Take(&org, who.OrgID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return v, core.DBError(err)
+	if len(c.Kinds()) > 0 {
+		if err := db.Take(&org, who.OrgID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return v, core.DBError(err)
+		}
 	}
 	if reason := notEligible(c, who.Roles, org.Kind); reason != "" {
 		v.NotEligible = reason
@@ -385,31 +401,36 @@ func (t *Service) MayCreateCourse(ctx context.Context, who core.Actor) error {
 // CreateCourse creates a draft course taught by the actor. Trainers may. Errors: EFORBIDDEN,
 // EINVALID, ECONFLICT (the code is taken).
 func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInput) (CourseView, error) {
-	var id int64
+	// Neither the decision nor the checks read the database: they come before the transaction,
+	// which on SQLite holds the one write lock every other writer waits for.
+	if err := t.MayCreateCourse(ctx, who); err != nil {
+		return CourseView{}, err
+	}
+	if err := in.validate(); err != nil {
+		return CourseView{}, err
+	}
+	var c Course
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := t.MayCreateCourse(ctx, who); err != nil {
-			return err
-		}
-		if err := in.validate(); err != nil {
-			return err
-		}
-		if err := t.codeFree(ctx, in.Code, 0); err != nil {
-			return err
-		}
 		now := t.d.Now()
-		c := Course{Code: in.Code, Title: in.Title, Description: in.Description, OrganisationID: who.OrgID, Status: CourseDraft,
+		c = Course{Code: in.Code, Title: in.Title, Description: in.Description, OrganisationID: who.OrgID, Status: CourseDraft,
 			EligibleRoles: strings.Join(in.EligibleRoles, ","), EligibleKinds: strings.Join(in.EligibleKinds, ","),
 			ApprovalRequired: in.ApprovalRequired, ApprovalDays: in.ApprovalDays, CPDHours: in.CPDHours, ValidityMonths: in.ValidityMonths,
 			Classification: in.Classification, CreatedBy: &who.UserID, CreatedAt: now, UpdatedAt: now}
+		// The unique index on code is the check: no query before the insert, which on SQLite
+		// would hold the one write lock longer.
 		if err := t.d.DB.Conn(ctx).Create(&c).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return codeTaken(in.Code)
+			}
 			return core.DBError(err)
 		}
-		id = c.ID
 		if err := t.d.DB.Conn(ctx).Create(&courseTrainer{CourseID: c.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := t.setPrerequisites(ctx, who, c.ID, in.Prerequisites); err != nil {
-			return err
+		if len(in.Prerequisites) > 0 { // a new course has none to replace
+			if err := t.setPrerequisites(ctx, who, c.ID, in.Prerequisites); err != nil {
+				return err
+			}
 		}
 		return t.audit.Record(ctx, &who, core.Event{Action: "course.create", ObjectType: "course", ObjectID: core.IDString(c.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"code": c.Code, "title": c.Title}})
@@ -417,7 +438,9 @@ func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInp
 	if err != nil {
 		return CourseView{}, err
 	}
-	return t.GetCourse(ctx, who, id)
+	// The actor has just made the course and is its one trainer: what GetCourse would read
+	// back (the row, who teaches it, the draft check) is known.
+	return t.viewOf(ctx, who, c, policies.Object{Type: "course", Org: policies.OrgDomain(c.OrganisationID), Rel: policies.RelTrainer}, &in)
 }
 
 func (t *Service) codeFree(ctx context.Context, code string, except int64) error {
@@ -426,9 +449,13 @@ func (t *Service) codeFree(ctx context.Context, code string, except int64) error
 		return core.DBError(err)
 	}
 	if n > 0 {
-		return &core.Error{Code: core.ECONFLICT, Field: "code", Message: "Another course already uses the code " + code}
+		return codeTaken(code)
 	}
 	return nil
+}
+
+func codeTaken(code string) error {
+	return &core.Error{Code: core.ECONFLICT, Field: "code", Message: "Another course already uses the code " + code}
 }
 
 // setPrerequisites makes ids the prerequisites of course id: each a course the actor can see,
