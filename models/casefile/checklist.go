@@ -1,6 +1,7 @@
 package casefile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -467,13 +468,16 @@ func Readiness(items []ItemView) []StageReadiness {
 // Checklist returns a case's checklist items. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]ItemView, error) {
-	return readValue(ctx, s, who, id, "checklist", func(ctx context.Context, cf *CaseFile) ([]ItemView, error) { return s.items(ctx, cf.ID) })
+	return readFrozen(ctx, s, who, id, "checklist", s.caseItems, (*reading).items)
 }
+
+func (s *Service) caseItems(ctx context.Context, cf *CaseFile) ([]ItemView, error) { return s.items(ctx, cf.ID) }
 
 // Item returns one checklist item of a case. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {
-	return readValue(ctx, s, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile) (ItemView, error) { return s.item(ctx, cf.ID, itemID) })
+	items, err := readFrozen(ctx, s, who, id, "checklist_item", s.caseItems, (*reading).items)
+	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 
 func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, error) {
@@ -507,7 +511,7 @@ type ItemInput struct {
 
 // UpdateItem changes a checklist item: its status (outstanding, in progress, provided, or not
 // applicable with a reason), owner (someone on the team), due date, notes and the exhibits that
-// answer it. A change to an approved pack voids the approval. The team may call it. Errors:
+// answer it. A change after approval waits for a new submission. The team may call it. Errors:
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int64, in ItemInput) (ItemView, error) {
 	var out ItemView
@@ -618,6 +622,13 @@ func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int
 		cf, it, err := s.itemFor(ctx, who, id, itemID, policies.ActAdvise, moveReview)
 		if err != nil {
 			return err
+		}
+		obj, err := s.caseObject(ctx, who, cf, "casefile")
+		if err != nil {
+			return err
+		}
+		if rd, err := s.readingOf(ctx, who, cf, obj); err != nil || (rd != nil && len(rd.items([]ItemView{it})) == 0) {
+			return cmp.Or(err, core.NotFound("Checklist item not found")) // not in the pack shared with them
 		}
 		if in.Verdict != "accept" && in.Verdict != "reject" {
 			return core.Invalid("verdict", "Select whether the item is accepted or rejected")

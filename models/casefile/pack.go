@@ -1,6 +1,7 @@
 package casefile
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -115,6 +116,7 @@ type snapItem struct {
 	Status    string   `json:"status"`
 	NAReason  string   `json:"na_reason,omitempty"`
 	CPSReason string   `json:"cps_reason,omitempty"`
+	Notes     string   `json:"notes,omitempty"` // from issue 13: what the CPS reads with the item
 	Exhibits  []string `json:"exhibits"`
 }
 
@@ -175,12 +177,7 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 		if !slices.Contains(snap.Templates, it.Template) {
 			snap.Templates = append(snap.Templates, it.Template)
 		}
-		si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
-			Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Exhibits: []string{}}
-		for _, e := range it.Evidence {
-			si.Exhibits = append(si.Exhibits, e.ExhibitRef)
-		}
-		snap.Items = append(snap.Items, si)
+		snap.Items = append(snap.Items, snapItemOf(it))
 	}
 	for _, e := range evidence {
 		snap.Evidence = append(snap.Evidence, snapEvidenceOf(e))
@@ -193,6 +190,15 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 		return nil, core.Internal(err)
 	}
 	return b, nil
+}
+
+func snapItemOf(it ItemView) snapItem {
+	si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
+		Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Notes: it.Notes, Exhibits: []string{}}
+	for _, e := range it.Evidence {
+		si.Exhibits = append(si.Exhibits, e.ExhibitRef)
+	}
+	return si
 }
 
 func snapEvidenceOf(e EvidenceView) snapEvidence {
@@ -219,6 +225,11 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, purpose 
 		}
 		if err := s.checkMove(cf, moveSubmit); err != nil {
 			return err
+		}
+		if cf.Status == StatusApproved {
+			if changes, err := s.unapproved(ctx, who, cf); err != nil || changes == nil {
+				return cmp.Or(err, core.Conflict("Nothing changed since the pack was approved: share it with the CPS."))
+			}
 		}
 		if purpose != PurposeEarlyAdvice && purpose != PurposeCharging {
 			return core.Invalid("purpose", "Select what the pack asks the CPS for: early advice or a charging decision")
@@ -380,8 +391,16 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 // it (an audited read). Errors: ENOTFOUND.
 func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]SubmissionView, error) {
 	var subs []PackSubmission
-	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		return core.DBError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
+	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		if err := s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error; err != nil {
+			return core.DBError(err)
+		}
+		subs = slices.DeleteFunc(subs, func(sub PackSubmission) bool { return !rd.readable(sub) })
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -401,9 +420,13 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 // Anyone who may read the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) SubmissionSnapshot(ctx context.Context, who core.Actor, id int64, number int) (SubmissionView, []byte, error) {
 	var sub PackSubmission
-	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		err := s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		err = s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !rd.readable(sub)) {
 			return core.NotFound("Submission not found")
 		}
 		return core.DBError(err)
@@ -446,6 +469,9 @@ type ShareView struct {
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy    string     `json:"revoked_by,omitempty"`
 	Live         bool       `json:"live"`
+	// SupersededBy is the number of a later approved pack than the one shared (0 when none):
+	// the liaison reads the older one until that is shared with them.
+	SupersededBy int `json:"superseded_by,omitempty"`
 }
 
 // LastDay is the last day the liaison may see the pack, in UK time: the share ends at the end
@@ -646,12 +672,20 @@ func (s *Service) shares(ctx context.Context, caseID, liaison int64) ([]ShareVie
 	if err := q.Order("sh.id DESC").Scan(&rows).Error; err != nil {
 		return nil, core.DBError(err)
 	}
+	last, err := s.lastApproved(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.d.Now()
 	out := make([]ShareView, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, ShareView{ID: r.ID, Submission: r.Number, LiaisonID: r.LiaisonID, Liaison: r.Liaison, Organisation: r.Organisation,
+		v := ShareView{ID: r.ID, Submission: r.Number, LiaisonID: r.LiaisonID, Liaison: r.Liaison, Organisation: r.Organisation,
 			SharedBy: r.SharedBy, SharedAt: r.SharedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, RevokedBy: r.RevokedBy,
-			Live: r.RevokedAt == nil && r.ExpiresAt.After(now)})
+			Live: r.RevokedAt == nil && r.ExpiresAt.After(now)}
+		if last > r.Number {
+			v.SupersededBy = last
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -65,9 +65,14 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 		if p.entries, err = s.entries(ctx, cf.ID); err != nil {
 			return err
 		}
-		// The pack the supervisor last approved, even if a later change voided the approval:
-		// the manifest says which, and its snapshot shows what was approved.
+		// The pack the supervisor last approved (or, from before issue 13, whose approval a
+		// change voided): the manifest says which, and its snapshot shows what was approved. A
+		// CPS liaison exports the approved pack shared with them, never the live file.
 		sub, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved, SubmissionVoided)
+		if rd := p.view.reading; rd != nil {
+			p.items, p.evidence, p.entries, sub = rd.items(p.items), rd.evidence(p.evidence), rd.entries(p.entries), &rd.sub
+			p.view.Readiness = Readiness(p.items)
+		}
 		if err != nil {
 			return err
 		}
@@ -343,12 +348,7 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 		}
 	}
 	for _, it := range p.items {
-		si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
-			Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Exhibits: []string{}}
-		for _, e := range it.Evidence {
-			si.Exhibits = append(si.Exhibits, e.ExhibitRef)
-		}
-		m.Items = append(m.Items, si)
+		m.Items = append(m.Items, snapItemOf(it))
 	}
 	for _, e := range p.evidence {
 		me := manifestEv{snapEvidence: snapEvidenceOf(e), Current: e.Current()}

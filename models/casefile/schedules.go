@@ -124,8 +124,10 @@ func (in *EntryInput) validate() error {
 // ScheduleEntries lists a case's schedule entries, by schedule and number. Anyone who may read
 // the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64) ([]DisclosureEntry, error) {
-	return readValue(ctx, s, who, id, "schedules", func(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) { return s.entries(ctx, cf.ID) })
+	return readFrozen(ctx, s, who, id, "schedules", s.caseEntries, (*reading).entries)
 }
+
+func (s *Service) caseEntries(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) { return s.entries(ctx, cf.ID) }
 
 func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry, error) {
 	out := []DisclosureEntry{}
@@ -141,7 +143,8 @@ func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry,
 // ScheduleEntry returns one schedule entry. Anyone who may read the case may call it (an audited
 // read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64) (DisclosureEntry, error) {
-	return readValue(ctx, s, who, id, "schedule_entry", func(ctx context.Context, cf *CaseFile) (DisclosureEntry, error) { return s.entry(ctx, cf.ID, entryID) })
+	entries, err := readFrozen(ctx, s, who, id, "schedule_entry", s.caseEntries, (*reading).entries)
+	return core.Find(entries, err, func(e DisclosureEntry) bool { return e.ID == entryID }, "Schedule entry not found")
 }
 
 func (s *Service) entry(ctx context.Context, caseID, entryID int64) (DisclosureEntry, error) {
