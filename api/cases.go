@@ -53,6 +53,7 @@ type CasePages interface {
 	CaseActionAnswer() gin.HandlerFunc
 	CaseFinalise() gin.HandlerFunc
 	CaseClose() gin.HandlerFunc
+	CaseChanges() gin.HandlerFunc // what changed in a pack since the approved one before it
 
 	// The team.
 	CaseMemberAdd() gin.HandlerFunc

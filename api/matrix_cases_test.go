@@ -123,6 +123,8 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "POST", route: "/casefiles/:id/team/:member/remove", concrete: path(A + "/team/" + id(team[0].ID) + "/remove"), form: none, want: team2(409), def: 404, anon: 303},
 		{method: "GET", route: "/casefiles/:id/timeline", concrete: path(A + "/timeline"), want: team2(200), def: 404, anon: 303},
 		{method: "GET", route: "/casefiles/:id/export.zip", concrete: path(A + "/export.zip"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/mg6d.zip", concrete: path(A + "/mg6d.zip"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/submissions/:number/changes", concrete: path(B + "/submissions/1/changes"), want: team2(200), def: 404, anon: 303},
 
 		{method: "GET", route: "/api/v1/casefiles", def: 200, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles", json: `{}`, want: may(422, inv_), def: 403, anon: 401},
@@ -165,6 +167,8 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "POST", route: "/api/v1/casefiles/:id/finalise", concrete: path("/api/v1" + A + "/finalise"), json: `{}`, want: team2(403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/close", concrete: path("/api/v1" + A + "/close"), want: invOnly(403, 409), def: 404, anon: 401},
 		{method: "GET", route: "/api/v1/casefiles/:id/export", concrete: path("/api/v1" + A + "/export"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/export/mg6d", concrete: path("/api/v1" + A + "/export/mg6d"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/submissions/:number/changes", concrete: path("/api/v1" + B + "/submissions/1/changes"), want: team2(200), def: 404, anon: 401},
 	}
 	return rows
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -677,6 +678,7 @@ func (s *Service) caseActions(ctx context.Context, who core.Actor, cf *CaseFile,
 		Finalise:    may("casefile", policies.ActAdvise, moveFinalise),
 		Respond:     may("casefile", policies.ActRespond, moveAnswer),
 		Export:      may("casefile", policies.ActExport, ""),
+		ExportMG6D:  may("mg6d", policies.ActExport, ""),
 		ManageTeam:  may("casefile", policies.ActManageTeam, "") && cf.Status != StatusClosed,
 		Close:       may("casefile", policies.ActClose, moveClose),
 		AddEvidence: may("evidence", policies.ActAdd, moveEdit),
@@ -700,8 +702,8 @@ type CaseView struct {
 	Access      CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
 	// Reading is, for a CPS liaison, the approved pack they read instead of the live file;
 	// Unapproved, for everyone else, what changed since the newest approved pack.
-	Reading    *PackReading `json:"reading,omitempty"`
-	Unapproved *PackChanges `json:"changed_since_approval,omitempty"`
+	Reading    *PackReading      `json:"reading,omitempty"`
+	Unapproved *packdiff.Changes `json:"changed_since_approval,omitempty"`
 	reading    *reading
 }
 

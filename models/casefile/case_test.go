@@ -18,6 +18,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
@@ -725,8 +726,8 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	liaisonReadsPack("pack 2 shared", 2, true)
 	changes, err := f.cases.SubmissionChanges(ctx, f.liaison, cv.ID, 2)
 	cfMust(t, err)
-	want := []casefile.PackChange{
-		{Part: "item", What: items[0].Text, Change: "exhibits none → JS/2"},
+	want := []packdiff.Change{
+		{Part: "item", What: items[0].Text, Change: "Outstanding, exhibits none → Outstanding, exhibits JS/2"},
 		{Part: "exhibit", What: "JS/2", Change: "added"},
 		{Part: "schedule", What: "MG6C entry 1", Change: "changed"},
 	}

@@ -1,12 +1,15 @@
 package casefile
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -77,8 +80,8 @@ func (r *reading) exhibitIDs() map[string]int64 {
 	return ids
 }
 
-// items keeps the pack's items as they were: status, reasons, notes and exhibits. A verdict the
-// CPS gave after the submission is the CPS's own, and shows.
+// items keeps the pack's items as they were: status, reasons, notes and exhibits. A CPS verdict
+// (accepted or rejected, which only the CPS gives) is the CPS's own, and shows.
 func (r *reading) items(live []ItemView) []ItemView {
 	ids := r.exhibitIDs()
 	out := []ItemView{}
@@ -88,8 +91,7 @@ func (r *reading) items(live []ItemView) []ItemView {
 			continue // added after the submission
 		}
 		si := r.snap.Items[i]
-		verdict := (it.Status == ItemAccepted || it.Status == ItemRejected) && it.CPSDecidedAt != nil && it.CPSDecidedAt.After(r.sub.SubmittedAt)
-		if !verdict {
+		if it.Status != ItemAccepted && it.Status != ItemRejected {
 			it.Status, it.CPSReason = ItemStatus(si.Status), si.CPSReason
 		}
 		it.NAReason, it.Notes, it.StatusLabel, it.Evidence = si.NAReason, si.Notes, it.Status.Label(), []EvidenceRef{}
@@ -165,117 +167,64 @@ func (s *Service) lastApproved(ctx context.Context, caseID int64) (int, error) {
 	return n, core.DBError(err)
 }
 
-// PackChange is one difference between two packs.
-type PackChange struct {
-	Part   string `json:"part"`   // case, item, exhibit or schedule
-	What   string `json:"what"`   // the item's text, the exhibit reference, "MG6C entry 3"
-	Change string `json:"change"` // added, removed, "Outstanding → Provided", …
+// diffRows is a pack as packdiff compares it: the case's details, each item's status and
+// exhibits, each exhibit and what replaced it, each schedule entry.
+func (snap packSnapshot) diffRows() []packdiff.Row {
+	c := snap.Case
+	rows := []packdiff.Row{{Part: "case", Key: "case", What: c.URN, State: fmt.Sprint(c)}}
+	for _, it := range snap.Items {
+		label := ItemStatus(it.Status).Label() + ", exhibits " + cmp.Or(strings.Join(it.Exhibits, ", "), "none")
+		rows = append(rows, packdiff.Row{Part: "item", Key: core.IDString(it.ID), What: it.Text, State: label, Label: label})
+	}
+	for _, e := range snap.Evidence {
+		r := packdiff.Row{Part: "exhibit", Key: core.IDString(e.ID), What: e.ExhibitRef, State: e.SupersededBy}
+		if e.Supersedes != "" {
+			r.Added = "added, replacing " + e.Supersedes
+		}
+		if e.SupersededBy != "" {
+			r.Label = "replaced by " + e.SupersededBy
+		}
+		rows = append(rows, r)
+	}
+	for _, e := range snap.Schedules {
+		key := string(e.Schedule) + " entry " + core.IDString(int64(e.Number))
+		rows = append(rows, packdiff.Row{Part: "schedule", Key: key, What: key, State: fmt.Sprint(e)})
+	}
+	return rows
 }
 
-// PartLabel is the part as pages show it.
-func (c PackChange) PartLabel() string {
-	return map[string]string{"case": "Case details", "item": "Checklist item", "exhibit": "Exhibit", "schedule": "Schedule entry"}[c.Part]
-}
-
-// PackChanges is what changed from approved pack From to pack To, or to the file as it is now
-// when To is 0. From is 0 when there is no earlier approved pack.
-type PackChanges struct {
-	From    int          `json:"from"`
-	To      int          `json:"to,omitempty"`
-	Changes []PackChange `json:"changes"`
-}
-
-// diffPacks lists what changed from pack a to pack b: the case's details, items' status and
-// exhibits, exhibits added, removed or replaced, schedule entries added, removed or changed.
-func diffPacks(a, b packSnapshot) []PackChange {
-	out := []PackChange{}
-	add := func(part, what, change string) { out = append(out, PackChange{Part: part, What: what, Change: change}) }
-	ac, bc := a.Case, b.Case
-	if ac.URN != bc.URN || ac.Operation != bc.Operation || ac.Classification != bc.Classification || !slices.Equal(ac.Offences, bc.Offences) ||
-		ac.SuspectMayBeVictim != bc.SuspectMayBeVictim || ac.OrdersSought != bc.OrdersSought {
-		add("case", bc.URN, "changed")
+// diffPacks is what changed from the snapshot a to the snapshot b.
+func diffPacks(a, b []byte) ([]packdiff.Change, error) {
+	var from, to packSnapshot
+	if err := errors.Join(json.Unmarshal(a, &from), json.Unmarshal(b, &to)); err != nil {
+		return nil, core.Internal(err)
 	}
-	for _, it := range b.Items {
-		i := slices.IndexFunc(a.Items, func(o snapItem) bool { return o.ID == it.ID })
-		switch {
-		case i < 0:
-			add("item", it.Text, "added")
-		case a.Items[i].Status != it.Status:
-			add("item", it.Text, ItemStatus(a.Items[i].Status).Label()+" → "+ItemStatus(it.Status).Label())
-		case !slices.Equal(a.Items[i].Exhibits, it.Exhibits):
-			add("item", it.Text, "exhibits "+exhibitList(a.Items[i].Exhibits)+" → "+exhibitList(it.Exhibits))
-		}
-	}
-	for _, it := range a.Items {
-		if !slices.ContainsFunc(b.Items, func(n snapItem) bool { return n.ID == it.ID }) {
-			add("item", it.Text, "removed")
-		}
-	}
-	for _, e := range b.Evidence {
-		switch {
-		case slices.ContainsFunc(a.Evidence, func(o snapEvidence) bool { return o.ID == e.ID }):
-		case e.Supersedes != "":
-			add("exhibit", e.ExhibitRef, "added, replacing "+e.Supersedes)
-		default:
-			add("exhibit", e.ExhibitRef, "added")
-		}
-	}
-	for _, e := range a.Evidence {
-		if !slices.ContainsFunc(b.Evidence, func(n snapEvidence) bool { return n.ID == e.ID }) {
-			add("exhibit", e.ExhibitRef, "removed")
-		}
-	}
-	key := func(e snapEntry) string { return string(e.Schedule) + " entry " + core.IDString(int64(e.Number)) }
-	for _, e := range b.Schedules {
-		i := slices.IndexFunc(a.Schedules, func(o snapEntry) bool { return key(o) == key(e) })
-		switch {
-		case i < 0:
-			add("schedule", key(e), "added")
-		case a.Schedules[i] != e:
-			add("schedule", key(e), "changed")
-		}
-	}
-	for _, e := range a.Schedules {
-		if !slices.ContainsFunc(b.Schedules, func(n snapEntry) bool { return key(n) == key(e) }) {
-			add("schedule", key(e), "removed")
-		}
-	}
-	return out
-}
-
-func exhibitList(refs []string) string {
-	if len(refs) == 0 {
-		return "none"
-	}
-	return strings.Join(refs, ", ")
+	return packdiff.Diff(from.diffRows(), to.diffRows()), nil
 }
 
 // unapproved is what changed in the file since its newest approved pack, nil when nothing did
 // (or nothing was approved): the changes that wait for a new submission.
-func (s *Service) unapproved(ctx context.Context, who core.Actor, cf *CaseFile) (*PackChanges, error) {
+func (s *Service) unapproved(ctx context.Context, who core.Actor, cf *CaseFile) (*packdiff.Changes, error) {
 	sub, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
 	if sub == nil || err != nil {
 		return nil, err
 	}
-	var approved, now packSnapshot
 	live, err := s.snapshot(ctx, cf, 0, "", who, s.d.Now())
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(json.Unmarshal([]byte(sub.Snapshot), &approved), json.Unmarshal(live, &now)); err != nil {
-		return nil, core.Internal(err)
+	changes, err := diffPacks([]byte(sub.Snapshot), live)
+	if len(changes) == 0 || err != nil {
+		return nil, err
 	}
-	if changes := diffPacks(approved, now); len(changes) > 0 {
-		return &PackChanges{From: sub.Number, Changes: changes}, nil
-	}
-	return nil, nil
+	return &packdiff.Changes{From: sub.Number, Changes: changes}, nil
 }
 
 // SubmissionChanges is what changed in submission number since the approved pack before it. A
 // CPS liaison may ask only of approved packs up to the one shared with them. Anyone who may read
 // the case may call it (an audited read). Errors: ENOTFOUND.
-func (s *Service) SubmissionChanges(ctx context.Context, who core.Actor, id int64, number int) (PackChanges, error) {
-	out := PackChanges{To: number, Changes: []PackChange{}}
+func (s *Service) SubmissionChanges(ctx context.Context, who core.Actor, id int64, number int) (packdiff.Changes, error) {
+	out := packdiff.Changes{To: number, Changes: []packdiff.Change{}}
 	err := s.readPart(ctx, who, id, "changes "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		rd, err := s.readingOf(ctx, who, cf, obj)
 		if err != nil {
@@ -297,12 +246,9 @@ func (s *Service) SubmissionChanges(ctx context.Context, who core.Actor, id int6
 		if err != nil {
 			return core.DBError(err)
 		}
-		var a, b packSnapshot
-		if err := errors.Join(json.Unmarshal([]byte(prev.Snapshot), &a), json.Unmarshal([]byte(sub.Snapshot), &b)); err != nil {
-			return core.Internal(err)
-		}
-		out.From, out.Changes = prev.Number, diffPacks(a, b)
-		return nil
+		out.From = prev.Number
+		out.Changes, err = diffPacks([]byte(prev.Snapshot), []byte(sub.Snapshot))
+		return err
 	})
 	return out, err
 }

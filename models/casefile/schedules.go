@@ -127,7 +127,9 @@ func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64)
 	return readFrozen(ctx, s, who, id, "schedules", s.caseEntries, (*reading).entries)
 }
 
-func (s *Service) caseEntries(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) { return s.entries(ctx, cf.ID) }
+func (s *Service) caseEntries(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) {
+	return s.entries(ctx, cf.ID)
+}
 
 func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry, error) {
 	out := []DisclosureEntry{}
