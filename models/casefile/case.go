@@ -850,17 +850,12 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 		return v, err
 	}
 	if rd := v.reading; rd != nil {
-		sub, err := s.submissionView(ctx, rd.sub)
-		if err != nil {
+		v.Reading = &PackReading{}
+		if v.Reading.SubmissionView, err = s.submissionView(ctx, rd.sub); err != nil {
 			return v, err
 		}
-		last, err := s.lastApproved(ctx, cf.ID)
-		if err != nil {
+		if v.Reading.SupersededBy, err = s.supersededBy(ctx, cf.ID, rd.sub.Number); err != nil {
 			return v, err
-		}
-		v.Reading = &PackReading{SubmissionView: sub}
-		if last > rd.sub.Number {
-			v.Reading.SupersededBy = last
 		}
 	} else if v.Unapproved, err = s.unapproved(ctx, who, cf); err != nil {
 		return v, err

@@ -468,7 +468,7 @@ func Readiness(items []ItemView) []StageReadiness {
 // Checklist returns a case's checklist items. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]ItemView, error) {
-	return readFrozen(ctx, s, who, id, "checklist", s.caseItems, (*reading).items)
+	return readFrozen(ctx, s, who, id, "checklist", s.items, (*reading).items)
 }
 
 func (s *Service) caseItems(ctx context.Context, cf *CaseFile) ([]ItemView, error) {
@@ -478,7 +478,7 @@ func (s *Service) caseItems(ctx context.Context, cf *CaseFile) ([]ItemView, erro
 // Item returns one checklist item of a case. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {
-	items, err := readFrozen(ctx, s, who, id, "checklist_item", s.caseItems, (*reading).items)
+	items, err := readFrozen(ctx, s, who, id, "checklist_item", s.items, (*reading).items)
 	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 

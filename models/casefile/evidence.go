@@ -490,23 +490,20 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 	return v, record, err
 }
 
-// continuity reads the continuity record of exhibit v (of every exhibit when v.ID is 0),
-// oldest first. The correction of an exhibit is left out when v, as its reader sees it, is
-// current: a pack shared before the correction does not hold it.
+// continuity reads the continuity record of exhibit v, oldest first. The correction of an
+// exhibit is left out when v, as its reader sees it, is current: a pack shared before the
+// correction does not hold it.
 func (s *Service) continuity(ctx context.Context, caseID int64, v EvidenceView) ([]CustodyEvent, error) {
 	var record []CustodyEvent
-	q := s.d.DB.Conn(ctx).Table("custody_events c").
+	err := s.d.DB.Conn(ctx).Table("custody_events c").
 		Select("c.*, COALESCE(u.name, '') AS actor, COALESCE(o.name, '') AS organisation").
 		Joins("LEFT JOIN users u ON u.id = c.actor_id").
 		Joins("LEFT JOIN organisations o ON o.id = c.actor_org_id").
-		Where("c.case_id = ?", caseID)
-	if v.ID != 0 {
-		q = q.Where("c.evidence_id = ?", v.ID)
-	}
-	if err := q.Order("c.id").Scan(&record).Error; err != nil {
+		Where("c.case_id = ? AND c.evidence_id = ?", caseID, v.ID).Order("c.id").Scan(&record).Error
+	if err != nil {
 		return nil, core.DBError(err)
 	}
-	if v.ID != 0 && v.Current() {
+	if v.Current() {
 		record = slices.DeleteFunc(record, func(e CustodyEvent) bool { return e.Action == "superseded" })
 	}
 	return record, nil

@@ -393,14 +393,11 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 	var subs []PackSubmission
 	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		rd, err := s.readingOf(ctx, who, cf, obj)
-		if err != nil {
-			return err
-		}
-		if err := s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error; err != nil {
-			return core.DBError(err)
+		if err == nil {
+			err = core.DBError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
 		}
 		subs = slices.DeleteFunc(subs, func(sub PackSubmission) bool { return !rd.readable(sub) })
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -420,16 +417,9 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 // Anyone who may read the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) SubmissionSnapshot(ctx context.Context, who core.Actor, id int64, number int) (SubmissionView, []byte, error) {
 	var sub PackSubmission
-	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
-		rd, err := s.readingOf(ctx, who, cf, obj)
-		if err != nil {
-			return err
-		}
-		err = s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !rd.readable(sub)) {
-			return core.NotFound("Submission not found")
-		}
-		return core.DBError(err)
+	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
+		sub, err = s.readableSubmission(ctx, who, cf, obj, number)
+		return err
 	})
 	if err != nil {
 		return SubmissionView{}, nil, err
@@ -672,18 +662,15 @@ func (s *Service) shares(ctx context.Context, caseID, liaison int64) ([]ShareVie
 	if err := q.Order("sh.id DESC").Scan(&rows).Error; err != nil {
 		return nil, core.DBError(err)
 	}
-	last, err := s.lastApproved(ctx, caseID)
-	if err != nil {
-		return nil, err
-	}
 	now := s.d.Now()
 	out := make([]ShareView, 0, len(rows))
 	for _, r := range rows {
 		v := ShareView{ID: r.ID, Submission: r.Number, LiaisonID: r.LiaisonID, Liaison: r.Liaison, Organisation: r.Organisation,
 			SharedBy: r.SharedBy, SharedAt: r.SharedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, RevokedBy: r.RevokedBy,
 			Live: r.RevokedAt == nil && r.ExpiresAt.After(now)}
-		if last > r.Number {
-			v.SupersededBy = last
+		var err error
+		if v.SupersededBy, err = s.supersededBy(ctx, caseID, r.Number); err != nil {
+			return nil, err
 		}
 		out = append(out, v)
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,13 +20,11 @@ import (
 	"github.com/msptp/msphub/policies"
 )
 
-// PackExport is a case's pack ready to stream as one ZIP: an index page naming every document,
-// manifest.json, the MG6C schedule as CSV and as a case-headed PDF, the CPS's advice, action
-// plan and the team's answers, each exhibit's continuity record, the approved submission's
-// snapshot, the current evidence files and a SHA256SUMS file that `sha256sum -c` verifies once
-// unzipped. The MG6D schedule is never in it: it has its own restricted export (ExportMG6D).
-// Evidence streams from the store one file at a time through a fixed buffer, so memory stays
-// flat whatever the pack's size.
+// PackExport is a case's pack ready to stream as one ZIP: an index naming every document,
+// manifest.json, the MG6C schedule as CSV and case-headed PDF, the CPS's advice and actions with
+// the answers, each exhibit's continuity record, the approved snapshot, the current evidence and
+// SHA256SUMS for `sha256sum -c`; never the MG6D schedule (ExportMG6D). Evidence streams from the
+// store through a fixed buffer, so memory stays flat whatever the pack's size.
 type PackExport struct {
 	FileName string // CLASSIFICATION_URN_pack.zip, or CLASSIFICATION_URN_MG6D.zip
 	Files    int    // evidence files in the pack
@@ -127,7 +124,7 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 	if err != nil {
 		return nil, err
 	}
-	p.FileName = safeName(p.view.Marking) + "_" + safeName(p.view.URN) + map[bool]string{false: "_pack.zip", true: "_MG6D.zip"}[mg6d]
+	p.FileName = casedoc.SafeName(p.view.Marking) + "_" + casedoc.SafeName(p.view.URN) + map[bool]string{false: "_pack.zip", true: "_MG6D.zip"}[mg6d]
 	return p, nil
 }
 
@@ -159,30 +156,9 @@ func (p *PackExport) gather(ctx context.Context, cf *CaseFile) (err error) {
 	return nil
 }
 
-// safeName keeps letters, digits, dots, hyphens and underscores, replacing anything else.
-func safeName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	out := strings.Trim(b.String(), ".")
-	if len(out) > 80 {
-		out = out[:80]
-	}
-	if out == "" {
-		out = "file"
-	}
-	return out
-}
-
 // evidencePath is where an exhibit's file lies in the pack: unique by the exhibit's id.
 func evidencePath(e EvidenceView) string {
-	return "evidence/" + core.IDString(e.ID) + "_" + safeName(e.ExhibitRef) + "_" + safeName(e.FileName)
+	return "evidence/" + core.IDString(e.ID) + "_" + casedoc.SafeName(e.ExhibitRef) + "_" + casedoc.SafeName(e.FileName)
 }
 
 // packFile is one file of the pack with its figures.
@@ -351,27 +327,6 @@ func scheduleTable(entries []DisclosureEntry, sch Schedule) (columns []string, r
 	return []string{"Number", "Description", "Location", view}, rows
 }
 
-// scheduleCSV writes one schedule as CSV, cells a spreadsheet would run as a formula
-// neutralised.
-func scheduleCSV(entries []DisclosureEntry, sch Schedule) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	columns, rows := scheduleTable(entries, sch)
-	if err := w.Write(columns); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		for i := range r {
-			r[i] = core.CSVSafe(r[i])
-		}
-		if err := w.Write(r); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return b.Bytes(), w.Error()
-}
-
 // packDoc is one document of the pack besides the evidence: its path, what the index calls it,
 // and its bytes.
 type packDoc struct {
@@ -421,10 +376,10 @@ func (p *PackExport) documents() ([]packDoc, error) {
 			for _, c := range p.continuity[e.ID] {
 				d.Rows = append(d.Rows, []string{c.OccurredAt.In(core.London).Format("2 January 2006 15:04:05"), c.Action, strings.Trim(c.Actor+" ("+c.Organisation+")", " ()"), c.Details})
 			}
-			pdfs, paths = append(pdfs, d), append(paths, "continuity/"+core.IDString(e.ID)+"_"+safeName(e.ExhibitRef)+".pdf")
+			pdfs, paths = append(pdfs, d), append(paths, "continuity/"+core.IDString(e.ID)+"_"+casedoc.SafeName(e.ExhibitRef)+".pdf")
 		}
 	}
-	csvBytes, err := scheduleCSV(p.entries, sch)
+	csvBytes, err := casedoc.CSV(columns, rows)
 	docs := []packDoc{{Path: "schedules/" + string(sch) + ".csv", Title: sch.Label() + " (CSV)", Body: csvBytes}}
 	for i, d := range pdfs {
 		b, perr := casedoc.PDF(d)
@@ -486,62 +441,7 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 	"bytes":     core.HumanBytes,
 	"path":      evidencePath,
 	"operation": OperationTitle,
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Case.Marking}} – Case file pack {{.Case.URN}} – {{operation .Case.Operation}}</title>
-<style>
-body { font-family: arial, sans-serif; margin: 2em; color: #0b0c0c; }
-.marking { text-align: center; font-weight: bold; padding: .5em; border: 2px solid #0b0c0c; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 2em; }
-th, td { border: 1px solid #b1b4b6; padding: .4em; text-align: left; vertical-align: top; }
-code { word-break: break-all; }
-</style>
-</head>
-<body>
-<p class="marking">{{.Case.Marking}}</p>
-<h1>Case file pack {{.Case.URN}}</h1>
-<dl>
-<dt>Operation</dt><dd>{{.Case.Operation}}</dd>
-<dt>Owning organisation</dt><dd>{{.Case.Organisation}}</dd>
-<dt>Offences</dt><dd>{{range $i, $o := .Case.OffenceList}}{{if $i}}; {{end}}{{$o.Label}}{{end}}</dd>
-<dt>Status</dt><dd>{{.Case.StatusLabel}}</dd>
-<dt>Lead investigator</dt><dd>{{.Case.LeadName}}</dd>
-<dt>Exported</dt><dd>{{.At.Format "2 January 2006 15:04:05 MST"}} by {{.By}}</dd>
-{{with .Submission}}<dt>Approved pack</dt><dd>Pack {{.Number}} ({{.PurposeLabel}}), submitted by {{.SubmittedByName}}, approved by {{.DecidedByName}}. Manifest SHA-256 <code>{{.ManifestSHA256}}</code>{{with $.SubFile}} is the SHA-256 of {{.}}{{end}}.{{with $.Case.Unapproved}} <strong>The file changed since pack {{.From}} was approved (not yet approved): the files in this export are the case file as it is now.</strong>{{end}}{{if eq .Status "voided"}} <strong>The approval was voided{{with .VoidedAt}} on {{date .}}{{end}} by a later change ({{.VoidReason}}): the files in this export are the case file as it is now, not the pack as approved.</strong>{{end}}</dd>{{end}}
-</dl>
-<p>To check this pack, unzip it and run <code>sha256sum -c SHA256SUMS</code> in its folder: every file must say OK.</p>
-{{if not .MG6DOnly}}<h2>Readiness</h2>
-<table>
-<thead><tr><th scope="col">Stage</th><th scope="col">Required items done</th></tr></thead>
-<tbody>{{range .Case.Readiness}}<tr><td>{{.Label}}</td><td>{{.Done}} of {{.Total}} ({{.Percent}}%)</td></tr>{{end}}</tbody>
-</table>
-<h2>Checklist</h2>
-<table>
-<thead><tr><th scope="col">Checklist</th><th scope="col">Item</th><th scope="col">Stage</th><th scope="col">Required</th><th scope="col">Status</th><th scope="col">Reasons and notes</th><th scope="col">Exhibits</th></tr></thead>
-<tbody>{{range .Items}}<tr><td>{{.Checklist}}</td><td>{{.Text}}</td><td>{{.Stage.Label}}</td><td>{{if .Required}}Yes{{else}}No{{end}}</td><td>{{.StatusLabel}}</td><td>{{with .NAReason}}Not applicable: {{.}} {{end}}{{with .CPSReason}}CPS: {{.}} {{end}}{{.Notes}}</td><td>{{range $i, $e := .Evidence}}{{if $i}}, {{end}}{{$e.ExhibitRef}}{{end}}</td></tr>{{end}}</tbody>
-</table>
-<h2>Exhibits</h2>
-<table>
-<thead><tr><th scope="col">Exhibit</th><th scope="col">Description</th><th scope="col">Producer and date</th><th scope="col">File or system</th><th scope="col">Size</th><th scope="col">Hash</th></tr></thead>
-<tbody>{{range .Evidence}}<tr><td>{{.ExhibitRef}}{{with .SupersededByRef}} (superseded by {{.}}){{end}}{{with .SupersedesRef}} (supersedes {{.}}){{end}}</td><td>{{.Description}}</td><td>{{.Producer}}{{with .ProducedOn}}, {{date .}}{{end}}</td>
-<td>{{if eq .Kind "file"}}{{if .Current}}<a href="{{path .}}">{{path .}}</a>{{else}}{{.FileName}} (not in this pack){{end}}{{else}}{{.ExternalSystem}} {{.ExternalID}}{{end}}</td>
-<td>{{if eq .Kind "file"}}{{bytes .Size}} ({{.Size}} bytes){{end}}</td><td>{{if eq .Kind "file"}}SHA-256 <code>{{.SHA256}}</code>{{else}}{{.HashAlgorithm}} <code>{{.ExternalHash}}</code>{{end}}</td></tr>{{end}}</tbody>
-</table>
-<h2>Unused material</h2>
-<p>The MG6C schedule of non-sensitive unused material holds {{.Entries}}. The MG6D schedule of sensitive unused material is never in this pack: it has its own restricted export, and is never served on the defence.</p>
-{{else}}<p>The MG6D schedule of sensitive unused material holds {{.Entries}}. It is never served on the defence: keep this export apart from the pack.</p>
-{{end}}<h2>Documents</h2>
-<ul>
-<li><a href="manifest.json">manifest.json</a>: every file with its size and SHA-256</li>
-{{range .Docs}}<li><a href="{{.Path}}">{{.Path}}</a>: {{.Title}}</li>
-{{end}}<li>SHA256SUMS: the SHA-256 of every file, for <code>sha256sum -c</code></li>
-</ul>
-<p class="marking">{{.Case.Marking}}</p>
-</body>
-</html>
-`))
+}).Parse(casedoc.IndexTemplate))
 
 // index renders index.html, naming every document: every value escaped by html/template.
 func (p *PackExport) index(docs []packDoc) ([]byte, error) {

@@ -1,13 +1,10 @@
 package casefile
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
@@ -15,12 +12,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// What the CPS reads (issue 13 item 1): a CPS liaison never reads the live file, only the
-// approved submission their share points to, on every page, API route and export. The team's
-// changes after an approval wait, shown as changed since approval, until a new submission is
-// approved and shared.
-
-// reading is the approved submission an actor reads instead of the live file.
+// reading is the approved submission an actor reads instead of the live file (issue 13): a CPS
+// liaison reads only the pack their share points to, on every page, API route and export.
 type reading struct {
 	sub  PackSubmission
 	snap packSnapshot
@@ -56,10 +49,10 @@ func (s *Service) readingOf(ctx context.Context, who core.Actor, cf *CaseFile, o
 
 // readFrozen is readValue for a part of the file that a reader through a share sees as the
 // approved pack held it: live reads the file, frozen keeps what the pack held of it.
-func readFrozen[T any](ctx context.Context, s *Service, who core.Actor, id int64, part string, live func(ctx context.Context, cf *CaseFile) (T, error), frozen func(*reading, T) T) (T, error) {
+func readFrozen[T any](ctx context.Context, s *Service, who core.Actor, id int64, part string, live func(ctx context.Context, caseID int64) (T, error), frozen func(*reading, T) T) (T, error) {
 	var out T
 	err := s.readPart(ctx, who, id, part, func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
-		if out, err = live(ctx, cf); err != nil {
+		if out, err = live(ctx, cf.ID); err != nil {
 			return err
 		}
 		rd, err := s.readingOf(ctx, who, cf, obj)
@@ -153,6 +146,19 @@ func (r *reading) readable(sub PackSubmission) bool {
 	return r == nil || (sub.Number <= r.sub.Number && (sub.Status == SubmissionApproved || sub.Status == SubmissionVoided))
 }
 
+// readableSubmission is submission number of cf, if who may read it. Errors: ENOTFOUND.
+func (s *Service) readableSubmission(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object, number int) (PackSubmission, error) {
+	var sub PackSubmission
+	rd, err := s.readingOf(ctx, who, cf, obj)
+	if err == nil {
+		err = s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !rd.readable(sub)) {
+		return sub, core.NotFound("Submission not found")
+	}
+	return sub, core.DBError(err)
+}
+
 // PackReading is the approved pack a CPS liaison reads, and the number of a later approved pack
 // not yet shared with them (0 when none).
 type PackReading struct {
@@ -160,46 +166,21 @@ type PackReading struct {
 	SupersededBy int `json:"superseded_by,omitempty"`
 }
 
-// lastApproved is the number of the case's newest approved submission, 0 when none.
-func (s *Service) lastApproved(ctx context.Context, caseID int64) (int, error) {
+// supersededBy is the number of the case's newest approved pack if it is later than pack
+// number, 0 when none is.
+func (s *Service) supersededBy(ctx context.Context, caseID int64, number int) (int, error) {
 	var n int
-	err := s.d.DB.Conn(ctx).Model(&PackSubmission{}).Select("COALESCE(MAX(number), 0)").Where("case_id = ? AND status = ?", caseID, SubmissionApproved).Scan(&n).Error
+	err := s.d.DB.Conn(ctx).Model(&PackSubmission{}).Select("COALESCE(MAX(number), 0)").Where("case_id = ? AND status = ? AND number > ?", caseID, SubmissionApproved, number).Scan(&n).Error
 	return n, core.DBError(err)
-}
-
-// diffRows is a pack as packdiff compares it: the case's details, each item's status and
-// exhibits, each exhibit and what replaced it, each schedule entry.
-func (snap packSnapshot) diffRows() []packdiff.Row {
-	c := snap.Case
-	rows := []packdiff.Row{{Part: "case", Key: "case", What: c.URN, State: fmt.Sprint(c)}}
-	for _, it := range snap.Items {
-		label := ItemStatus(it.Status).Label() + ", exhibits " + cmp.Or(strings.Join(it.Exhibits, ", "), "none")
-		rows = append(rows, packdiff.Row{Part: "item", Key: core.IDString(it.ID), What: it.Text, State: label, Label: label})
-	}
-	for _, e := range snap.Evidence {
-		r := packdiff.Row{Part: "exhibit", Key: core.IDString(e.ID), What: e.ExhibitRef, State: e.SupersededBy}
-		if e.Supersedes != "" {
-			r.Added = "added, replacing " + e.Supersedes
-		}
-		if e.SupersededBy != "" {
-			r.Label = "replaced by " + e.SupersededBy
-		}
-		rows = append(rows, r)
-	}
-	for _, e := range snap.Schedules {
-		key := string(e.Schedule) + " entry " + core.IDString(int64(e.Number))
-		rows = append(rows, packdiff.Row{Part: "schedule", Key: key, What: key, State: fmt.Sprint(e)})
-	}
-	return rows
 }
 
 // diffPacks is what changed from the snapshot a to the snapshot b.
 func diffPacks(a, b []byte) ([]packdiff.Change, error) {
-	var from, to packSnapshot
-	if err := errors.Join(json.Unmarshal(a, &from), json.Unmarshal(b, &to)); err != nil {
+	changes, err := packdiff.Snapshots(a, b, func(status string) string { return ItemStatus(status).Label() })
+	if err != nil {
 		return nil, core.Internal(err)
 	}
-	return packdiff.Diff(from.diffRows(), to.diffRows()), nil
+	return changes, nil
 }
 
 // unapproved is what changed in the file since its newest approved pack, nil when nothing did
@@ -226,18 +207,11 @@ func (s *Service) unapproved(ctx context.Context, who core.Actor, cf *CaseFile) 
 func (s *Service) SubmissionChanges(ctx context.Context, who core.Actor, id int64, number int) (packdiff.Changes, error) {
 	out := packdiff.Changes{To: number, Changes: []packdiff.Change{}}
 	err := s.readPart(ctx, who, id, "changes "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
-		rd, err := s.readingOf(ctx, who, cf, obj)
+		sub, err := s.readableSubmission(ctx, who, cf, obj, number)
 		if err != nil {
 			return err
 		}
-		var sub, prev PackSubmission
-		err = s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !rd.readable(sub)) {
-			return core.NotFound("Submission not found")
-		}
-		if err != nil {
-			return core.DBError(err)
-		}
+		var prev PackSubmission
 		err = s.d.DB.Conn(ctx).Where("case_id = ? AND number < ? AND status IN ?", cf.ID, number, []SubmissionStatus{SubmissionApproved, SubmissionVoided}).
 			Order("number DESC").Take(&prev).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -124,7 +124,7 @@ func (in *EntryInput) validate() error {
 // ScheduleEntries lists a case's schedule entries, by schedule and number. Anyone who may read
 // the case may call it (an audited read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64) ([]DisclosureEntry, error) {
-	return readFrozen(ctx, s, who, id, "schedules", s.caseEntries, (*reading).entries)
+	return readFrozen(ctx, s, who, id, "schedules", s.entries, (*reading).entries)
 }
 
 func (s *Service) caseEntries(ctx context.Context, cf *CaseFile) ([]DisclosureEntry, error) {
@@ -145,7 +145,7 @@ func (s *Service) entries(ctx context.Context, caseID int64) ([]DisclosureEntry,
 // ScheduleEntry returns one schedule entry. Anyone who may read the case may call it (an audited
 // read). Errors: ENOTFOUND.
 func (s *Service) ScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64) (DisclosureEntry, error) {
-	entries, err := readFrozen(ctx, s, who, id, "schedule_entry", s.caseEntries, (*reading).entries)
+	entries, err := readFrozen(ctx, s, who, id, "schedule_entry", s.entries, (*reading).entries)
 	return core.Find(entries, err, func(e DisclosureEntry) bool { return e.ID == entryID }, "Schedule entry not found")
 }
 

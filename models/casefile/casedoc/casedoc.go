@@ -6,10 +6,13 @@ package casedoc
 
 import (
 	"bytes"
+	"encoding/csv"
 	"strconv"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+	"github.com/msptp/msphub/models/core"
 )
 
 // NotRecorded is what a document says of a role or signature the case does not record yet.
@@ -139,4 +142,45 @@ func columnWidths(d Doc, page float64) []float64 {
 		out[i] = page * s / total
 	}
 	return out
+}
+
+// SafeName keeps letters, digits, dots, hyphens and underscores, replacing anything else.
+func SafeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	out := strings.Trim(b.String(), ".")
+	if len(out) > 80 {
+		out = out[:80]
+	}
+	if out == "" {
+		out = "file"
+	}
+	return out
+}
+
+// CSV writes a table as CSV, cells a spreadsheet would run as a formula neutralised.
+func CSV(columns []string, rows [][]string) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.Write(columns); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		safe := make([]string, len(r))
+		for i, cell := range r {
+			safe[i] = core.CSVSafe(cell)
+		}
+		if err := w.Write(safe); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
 }

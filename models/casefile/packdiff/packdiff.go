@@ -1,8 +1,16 @@
-// Package packdiff says what changed between two versions of a case file pack: what was added,
-// removed or changed. It knows nothing of case files: the caller gives each version as rows.
+// Package packdiff says what changed between two versions of a case file pack, read from their
+// frozen snapshots (format msphub-pack-snapshot/1): the case's details, items' status and
+// exhibits, exhibits added, removed or replaced, schedule entries added, removed or changed.
 package packdiff
 
-import "strconv"
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Row is one thing of a pack: its part (case, item, exhibit or schedule), a key that names it in
 // every version, what people call it, its state (compared between versions), how that state
@@ -74,4 +82,68 @@ func Diff(a, b []Row) []Change {
 		}
 	}
 	return out
+}
+
+// snapshot is what packdiff reads of a snapshot.
+type snapshot struct {
+	Case struct {
+		URN                string   `json:"urn"`
+		Operation          string   `json:"operation"`
+		Classification     string   `json:"classification"`
+		Offences           []string `json:"offences"`
+		SuspectMayBeVictim bool     `json:"suspect_may_be_victim"`
+		OrdersSought       bool     `json:"orders_sought"`
+	} `json:"case"`
+	Items []struct {
+		ID       int64    `json:"id"`
+		Text     string   `json:"text"`
+		Status   string   `json:"status"`
+		Exhibits []string `json:"exhibits"`
+	} `json:"items"`
+	Evidence []struct {
+		ID           int64  `json:"id"`
+		ExhibitRef   string `json:"exhibit_ref"`
+		Supersedes   string `json:"supersedes"`
+		SupersededBy string `json:"superseded_by"`
+	} `json:"evidence"`
+	Schedules []struct {
+		Schedule    string `json:"schedule"`
+		Number      int    `json:"number"`
+		Description string `json:"description"`
+		Location    string `json:"location"`
+		OfficerView string `json:"officer_view"`
+	} `json:"schedules"`
+}
+
+// rows is a snapshot as Diff compares it; label names an item status to people.
+func (snap snapshot) rows(label func(status string) string) []Row {
+	rows := []Row{{Part: "case", Key: "case", What: snap.Case.URN, State: fmt.Sprint(snap.Case)}}
+	for _, it := range snap.Items {
+		state := label(it.Status) + ", exhibits " + cmp.Or(strings.Join(it.Exhibits, ", "), "none")
+		rows = append(rows, Row{Part: "item", Key: strconv.FormatInt(it.ID, 10), What: it.Text, State: state, Label: state})
+	}
+	for _, e := range snap.Evidence {
+		r := Row{Part: "exhibit", Key: strconv.FormatInt(e.ID, 10), What: e.ExhibitRef, State: e.SupersededBy}
+		if e.Supersedes != "" {
+			r.Added = "added, replacing " + e.Supersedes
+		}
+		if e.SupersededBy != "" {
+			r.Label = "replaced by " + e.SupersededBy
+		}
+		rows = append(rows, r)
+	}
+	for _, e := range snap.Schedules {
+		key := e.Schedule + " entry " + strconv.Itoa(e.Number)
+		rows = append(rows, Row{Part: "schedule", Key: key, What: key, State: fmt.Sprint(e)})
+	}
+	return rows
+}
+
+// Snapshots is what changed from snapshot a to snapshot b; label names an item status to people.
+func Snapshots(a, b []byte, label func(status string) string) ([]Change, error) {
+	var from, to snapshot
+	if err := errors.Join(json.Unmarshal(a, &from), json.Unmarshal(b, &to)); err != nil {
+		return nil, err
+	}
+	return Diff(from.rows(label), to.rows(label)), nil
 }
