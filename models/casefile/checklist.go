@@ -487,16 +487,19 @@ func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, err
 	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 
-// itemFor loads, locked, a case the actor may act on and one of its checklist items, and checks
-// that the case's status allows move. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+// itemFor loads, locked, a case the actor may act on and one of its checklist items that they
+// read, and checks that the case's status allows move. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) itemFor(ctx context.Context, who core.Actor, id, itemID int64, act policies.Action, m move) (*CaseFile, ItemView, error) {
-	cf, err := s.load(ctx, who, id, act, true)
+	cf, obj, err := s.loadObject(ctx, who, id, "casefile", act, true)
 	if err != nil {
 		return nil, ItemView{}, err
 	}
 	it, err := s.item(ctx, cf.ID, itemID)
 	if err != nil {
 		return nil, ItemView{}, err
+	}
+	if rd, err := s.readingOf(ctx, who, cf, obj); err != nil || (rd != nil && len(rd.items([]ItemView{it})) == 0) {
+		return nil, ItemView{}, cmp.Or(err, core.NotFound("Checklist item not found")) // not in the pack shared with them
 	}
 	return cf, it, s.checkMove(cf, m)
 }
@@ -624,13 +627,6 @@ func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int
 		cf, it, err := s.itemFor(ctx, who, id, itemID, policies.ActAdvise, moveReview)
 		if err != nil {
 			return err
-		}
-		obj, err := s.caseObject(ctx, who, cf, "casefile")
-		if err != nil {
-			return err
-		}
-		if rd, err := s.readingOf(ctx, who, cf, obj); err != nil || (rd != nil && len(rd.items([]ItemView{it})) == 0) {
-			return cmp.Or(err, core.NotFound("Checklist item not found")) // not in the pack shared with them
 		}
 		if in.Verdict != "accept" && in.Verdict != "reject" {
 			return core.Invalid("verdict", "Select whether the item is accepted or rejected")

@@ -34,7 +34,7 @@ type PackExport struct {
 	ctx        context.Context
 	who        core.Actor
 	view       CaseView
-	mg6d       bool // the restricted export of the MG6D schedule alone
+	schedule   Schedule // MG6C, or MG6D alone in the restricted export
 	items      []ItemView
 	evidence   []EvidenceView
 	entries    []DisclosureEntry // of the one schedule the export carries
@@ -65,10 +65,10 @@ func (s *Service) ExportMG6D(ctx context.Context, who core.Actor, id int64) (*Pa
 }
 
 func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d bool) (*PackExport, error) {
-	p := &PackExport{s: s, ctx: ctx, who: who, mg6d: mg6d, blobs: map[int64]core.Blob{}, continuity: map[int64][]CustodyEvent{}, at: s.d.Now()}
-	typ, sch, what := "casefile", ScheduleMG6C, "Pack"
+	p := &PackExport{s: s, ctx: ctx, who: who, schedule: ScheduleMG6C, blobs: map[int64]core.Blob{}, continuity: map[int64][]CustodyEvent{}, at: s.d.Now()}
+	typ, what := "casefile", "Pack"
 	if mg6d {
-		typ, sch, what = "mg6d", ScheduleMG6D, "MG6D schedule"
+		typ, what, p.schedule = "mg6d", "MG6D schedule", ScheduleMG6D
 	}
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		cf, obj, err := s.loadObject(ctx, who, id, typ, policies.ActExport, false)
@@ -97,7 +97,7 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 			return err
 		}
 		p.view.Readiness = Readiness(p.items)
-		p.entries = slices.DeleteFunc(p.entries, func(e DisclosureEntry) bool { return e.Schedule != sch })
+		p.entries = slices.DeleteFunc(p.entries, func(e DisclosureEntry) bool { return e.Schedule != p.schedule })
 		if sub != nil && !mg6d {
 			v, err := s.submissionView(ctx, *sub)
 			if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"files": core.IDString(int64(p.Files)), "bytes": core.IDString(p.Bytes), "schedule": string(sch)}})
+			Details: map[string]string{"files": core.IDString(int64(p.Files)), "bytes": core.IDString(p.Bytes), "schedule": string(p.schedule)}})
 	})
 	if err != nil {
 		return nil, err
@@ -347,12 +347,12 @@ func (p *PackExport) subFile() string {
 func (p *PackExport) documents() ([]packDoc, error) {
 	head := casedoc.Head{Marking: p.view.Marking, URN: p.view.URN, Operation: OperationTitle(p.view.Operation), OIC: p.view.LeadName,
 		DisclosureOfficer: ""} // issue 13 item 4 records the disclosure officer: until then "not recorded"
-	sch := map[bool]Schedule{false: ScheduleMG6C, true: ScheduleMG6D}[p.mg6d]
+	sch := p.schedule
 	columns, rows := scheduleTable(p.entries, sch)
 	pdfs := []casedoc.Doc{{Head: head, Title: sch.Label(), Intro: "Schedule of " + casedoc.Count(len(rows), "entry", "entries") + ".",
 		Columns: columns, Widths: []float64{1, 6, 3, 5}, Rows: rows, Signer: "disclosure officer", Dated: p.at}}
 	paths := []string{"schedules/" + string(sch) + ".pdf"}
-	if !p.mg6d {
+	if sch == ScheduleMG6C {
 		cps := casedoc.Doc{Head: head, Title: "CPS advice, decisions and action plan", Intro: casedoc.Count(len(p.actions), "entry", "entries") + ", newest first, with the team's answers.",
 			Columns: []string{"Recorded", "Entry", "By", "Text", "Due", "Team's answer"}, Widths: []float64{2, 2, 2, 6, 2, 5}, Dated: p.at}
 		for _, a := range p.actions {
@@ -424,7 +424,7 @@ func (p *PackExport) manifest(files []packFile) manifest {
 		m.Evidence = append(m.Evidence, me)
 	}
 	for _, sch := range Schedules() {
-		if n := len(p.entries); (sch == ScheduleMG6D) == p.mg6d {
+		if n := len(p.entries); sch == p.schedule {
 			m.Schedules = append(m.Schedules, manifestSched{Schedule: sch, File: "schedules/" + string(sch) + ".csv", PDF: "schedules/" + string(sch) + ".pdf", Entries: n})
 		}
 	}
@@ -447,7 +447,7 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 func (p *PackExport) index(docs []packDoc) ([]byte, error) {
 	var b bytes.Buffer
 	err := indexPage.Execute(&b, map[string]any{"Case": p.view, "Items": p.items, "Evidence": p.evidence, "Submission": p.submission,
-		"SubFile": p.subFile(), "At": p.at.In(core.London), "By": p.who.Name, "MG6DOnly": p.mg6d, "Docs": docs,
+		"SubFile": p.subFile(), "At": p.at.In(core.London), "By": p.who.Name, "MG6DOnly": p.schedule == ScheduleMG6D, "Docs": docs,
 		"Entries": casedoc.Count(len(p.entries), "entry", "entries")})
 	return b.Bytes(), err
 }
