@@ -20,7 +20,9 @@ func TestSnapshots(t *testing.T) {
 		"evidence":[{"id":10,"exhibit_ref":"JS/1","superseded_by":"JS/1A"},{"id":12,"exhibit_ref":"JS/1A","supersedes":"JS/1"},{"id":13,"exhibit_ref":"JS/2"}],
 		"schedules":[{"schedule":"MG6C","number":1,"description":"Tenancy agreement, 14 Mill Lane","location":"Store","officer_view":"CND"},
 		{"schedule":"MG6D","number":1,"description":"Contact log","location":"Safe","officer_view":"Sensitive"}]}`
-	label := func(s string) string { return map[string]string{"outstanding": "Outstanding", "provided": "Provided"}[s] }
+	label := func(s string) string {
+		return map[string]string{"outstanding": "Outstanding", "provided": "Provided"}[s]
+	}
 	got, err := packdiff.Snapshots([]byte(before), []byte(after), label)
 	if err != nil {
 		t.Fatal(err)
