@@ -16,6 +16,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/disclosure"
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 )
 
@@ -287,12 +288,13 @@ func handleEvidenceDownload(cases *casefile.Service) gin.HandlerFunc {
 	}
 }
 
-// handleCaseExport streams the pack as one ZIP (pages and API). The export is checked and
-// recorded before the first byte; a stored file failing its integrity check part-way cuts the
-// connection, so a pack with altered evidence is never delivered as if whole.
-func handleCaseExport(cases *casefile.Service) gin.HandlerFunc {
+// handleCaseExport streams the pack as one ZIP (pages and API), or with export the restricted
+// export of the MG6D schedule. The export is checked and recorded before the first byte; a
+// stored file failing its integrity check part-way cuts the connection, so a pack with altered
+// evidence is never delivered as if whole.
+func handleCaseExport(export func(context.Context, core.Actor, int64) (*casefile.PackExport, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, ok := pathObject(c, cases.Export)
+		p, ok := pathObject(c, export)
 		if !ok {
 			return
 		}
@@ -326,6 +328,13 @@ func handleSubmissionSnapshot(cases *casefile.Service) gin.HandlerFunc {
 		c.Header("X-Manifest-SHA256", sub.ManifestSHA256)
 		c.Data(http.StatusOK, "application/json", snap)
 	}
+}
+
+// handleSubmissionChanges serves what changed in a submission since the approved pack before it.
+func handleSubmissionChanges(cases *casefile.Service) gin.HandlerFunc {
+	return byIDs("number", http.StatusOK, func(ctx context.Context, who core.Actor, id, number int64) (packdiff.Changes, error) {
+		return cases.SubmissionChanges(ctx, who, id, int(number))
+	})
 }
 
 // The case operations as byID, byIDs and their With forms take them, where the models

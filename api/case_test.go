@@ -135,8 +135,8 @@ func shareForm(liaison *apitest.User, until time.Time) url.Values {
 // The whole journey through the pages, as a browser without JavaScript: an investigator opens an
 // s2 case and uploads evidence against checklist items, submits; a supervisor approves and
 // shares; the CPS liaison rejects an item with an action; the investigator answers with new
-// evidence; the liaison accepts; the pack is exported and `sha256sum -c SHA256SUMS` passes on
-// the unzipped pack.
+// evidence, which reaches the liaison in pack 2, approved and shared; the liaison accepts; the
+// pack is exported and `sha256sum -c SHA256SUMS` passes on the unzipped pack.
 func TestCaseJourneyThroughThePages(t *testing.T) {
 	w := newCFWorld(t)
 	id := w.openCase(t)
@@ -211,6 +211,15 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 		"evidence_ids": {strconv.FormatInt(w.evidence(t, id, "JS/2").ID, 10)}}, http.StatusSeeOther)
 	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/actions/%d/answer", id, actions[0].ID), url.Values{"response": {"Exhibit JS/2 holds the messages"}}, http.StatusSeeOther)
 
+	// The new exhibit reaches the liaison only in a new approved pack: the team submits pack 2,
+	// the supervisor approves it and shares it with the liaison.
+	if dl := w.liaison.Browser().Get(t, fmt.Sprintf("/casefiles/%d/evidence/%d", id, w.evidence(t, id, "JS/2").ID)); dl.Code != http.StatusNotFound {
+		t.Errorf("the liaison opens JS/2 before it is in an approved pack: %d", dl.Code)
+	}
+	cfSubmit(t, w.inv, fmt.Sprintf("/casefiles/%d/submit", id), url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/approve", id), url.Values{"confirmed": {"yes"}}, http.StatusSeeOther)
+	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares", id), shareForm(w.liaison, w.a.Clock.Now().AddDate(0, 0, 30)), http.StatusSeeOther)
+
 	// The liaison accepts it and downloads the new exhibit.
 	cfSubmit(t, w.liaison, fmt.Sprintf("/casefiles/%d/items/%d/review", id, act.ID), url.Values{"verdict": {"accept"}}, http.StatusSeeOther)
 	if it := w.item(t, id, "Suspect's act"); it.Status != casefile.ItemAccepted {
@@ -280,7 +289,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	for _, e := range record {
 		acts = append(acts, e.Action)
 	}
-	if strings.Join(acts, ",") != "uploaded,downloaded,exported,viewed" {
+	if strings.Join(acts, ",") != "uploaded,shared,downloaded,exported,viewed" {
 		t.Errorf("continuity record of JS/2: %v", acts)
 	}
 }

@@ -54,6 +54,7 @@ type CasePages interface {
 	CaseActionAnswer() gin.HandlerFunc
 	CaseFinalise() gin.HandlerFunc
 	CaseClose() gin.HandlerFunc
+	CaseChanges() gin.HandlerFunc // what changed in a pack since the approved one before it
 
 	// After charge (issue 13): the forms of the case page's "After charge" section.
 	CaseCourtStep() gin.HandlerFunc

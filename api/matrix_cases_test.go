@@ -139,6 +139,8 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		// After charge: case A is not charged, so the team's steps do not fit it; nobody else may record them.
 		{method: "POST", route: "/casefiles/:id/court", concrete: path(A + "/court"), form: none, want: invOnly(409, 403), def: 404, anon: 303},
 		{method: "POST", route: "/casefiles/:id/court/custody", concrete: path(A + "/court/custody"), form: none, want: invOnly(409, 403), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/mg6d.zip", concrete: path(A + "/mg6d.zip"), want: team2(200), def: 404, anon: 303},
+		{method: "GET", route: "/casefiles/:id/submissions/:number/changes", concrete: path(B + "/submissions/1/changes"), want: team2(200), def: 404, anon: 303},
 
 		{method: "GET", route: "/api/v1/casefiles", def: 200, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles", json: `{}`, want: may(422, inv_), def: 403, anon: 401},
@@ -193,6 +195,8 @@ func caseRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row
 		{method: "GET", route: "/api/v1/casefiles/:id/court", concrete: path("/api/v1" + A + "/court"), want: team2(200), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/court/steps", concrete: path("/api/v1" + A + "/court/steps"), json: `{}`, want: invOnly(409, 403), def: 404, anon: 401},
 		{method: "POST", route: "/api/v1/casefiles/:id/court/custody", concrete: path("/api/v1" + A + "/court/custody"), json: `{}`, want: invOnly(409, 403), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/export/mg6d", concrete: path("/api/v1" + A + "/export/mg6d"), want: team2(200), def: 404, anon: 401},
+		{method: "GET", route: "/api/v1/casefiles/:id/submissions/:number/changes", concrete: path("/api/v1" + B + "/submissions/1/changes"), want: team2(200), def: 404, anon: 401},
 	}
 	return rows
 }

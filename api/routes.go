@@ -439,6 +439,7 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	in.GET("/casefiles/:id/disclosure/:entry", p.CaseEntryEditForm())
 	in.POST("/casefiles/:id/disclosure/:entry", p.CaseEntryUpdate())
 	in.GET("/casefiles/:id/pack", p.CasePack())
+	in.GET("/casefiles/:id/submissions/:number/changes", p.CaseChanges())
 	in.POST("/casefiles/:id/submit", p.CaseSubmit())
 	in.POST("/casefiles/:id/approve", p.Confirm("approve-pack"), p.CaseApprove())
 	in.POST("/casefiles/:id/return", p.Confirm("return-pack"), p.CaseReturn())
@@ -455,7 +456,8 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	in.POST("/casefiles/:id/team", p.CaseMemberAdd())
 	in.POST("/casefiles/:id/team/:member/remove", p.CaseMemberRemove())
 	in.GET("/casefiles/:id/timeline", p.CaseTimeline())
-	in.GET("/casefiles/:id/export.zip", handleCaseExport(cs))
+	in.GET("/casefiles/:id/export.zip", handleCaseExport(cs.Export))
+	in.GET("/casefiles/:id/mg6d.zip", handleCaseExport(cs.ExportMG6D))
 
 	v1.GET("/casefiles", handleCaseList(cs))
 	v1.POST("/casefiles", withBody(http.StatusCreated, cs.Create))
@@ -485,6 +487,7 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.GET("/casefiles/:id/submissions", byID(http.StatusOK, listOf("submissions", nonNil(cs.Submissions))))
 	v1.POST("/casefiles/:id/submissions", byIDWith(http.StatusCreated, packSubmit(cs)))
 	v1.GET("/casefiles/:id/submissions/:number", handleSubmissionSnapshot(cs))
+	v1.GET("/casefiles/:id/submissions/:number/changes", handleSubmissionChanges(cs))
 	v1.POST("/casefiles/:id/approve", byID(http.StatusOK, cs.Approve))
 	v1.POST("/casefiles/:id/return", byIDWith(http.StatusOK, packReturn(cs)))
 	v1.GET("/casefiles/:id/shares", byID(http.StatusOK, listOf("shares", nonNil(cs.Shares))))
@@ -498,7 +501,8 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.POST("/casefiles/:id/actions/:action/answer", byIDsWith("action", http.StatusOK, cpsAnswer(cs)))
 	v1.POST("/casefiles/:id/finalise", byIDWith(http.StatusOK, cpsFinalise(cs)))
 	v1.POST("/casefiles/:id/close", byID(http.StatusOK, caseClose(cs)))
-	v1.GET("/casefiles/:id/export", handleCaseExport(cs))
+	v1.GET("/casefiles/:id/export", handleCaseExport(cs.Export))
+	v1.GET("/casefiles/:id/export/mg6d", handleCaseExport(cs.ExportMG6D))
 
 	// After charge (issue 13): the stage, its steps and custody.
 	after := app.Services.Court

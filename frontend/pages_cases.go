@@ -17,6 +17,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/court"
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/policies"
@@ -829,6 +830,34 @@ func (p *Pages) CaseExhibit() gin.HandlerFunc {
 		}
 		p.render(c, http.StatusOK, "case_exhibit", page{Title: "Exhibit " + ev.ExhibitRef + " – " + v.Case.URN, Classification: v.Case.MarkingLine(),
 			Data: exhibitView{caseTab: v, Exhibit: ev, Custody: record}})
+	}
+}
+
+// changesView is the page of what changed in a pack.
+type changesView struct {
+	caseTab
+	Changes packdiff.Changes
+}
+
+// CaseChanges serves GET /casefiles/:id/submissions/:number/changes: what changed in a pack
+// since the approved pack before it.
+func (p *Pages) CaseChanges() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "pack")
+		if !ok {
+			return
+		}
+		number, ok := api.PathID(c, "number")
+		if !ok {
+			return
+		}
+		ch, err := p.s.CaseFiles.SubmissionChanges(c.Request.Context(), actor(c), id, int(number))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
+		p.render(c, http.StatusOK, "case_changes", page{Title: fmt.Sprintf("What changed in pack %d – %s", number, v.Case.URN), Classification: v.Case.Marking,
+			Data: changesView{caseTab: v, Changes: ch}})
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -111,7 +112,7 @@ const (
 	moveSubmit   move = "submit"           // the team sends a pack to the supervisor
 	moveApprove  move = "approve"          // the supervisor signs the pack off
 	moveReturn   move = "return"           // the supervisor sends it back with reasons
-	moveEdit     move = "edit"             // the team changes the file (voids an approval)
+	moveEdit     move = "edit"             // the team changes the file (an approved pack stays approved)
 	moveShare    move = "share"            // the supervisor shares the approved pack with a CPS liaison
 	moveAdvise   move = "advise"           // the CPS returns early advice
 	moveAction   move = "action"           // the CPS raises an action-plan item
@@ -133,7 +134,7 @@ func next(from CaseStatus, purpose Purpose, m move) (CaseStatus, bool) {
 	switch m {
 	case moveSubmit:
 		switch from {
-		case StatusPreparation, StatusReturned, StatusAdviceReturned, StatusActionPlan:
+		case StatusPreparation, StatusReturned, StatusApproved, StatusAdviceReturned, StatusActionPlan:
 			return StatusWithSupervisor, true
 		}
 	case moveApprove:
@@ -146,10 +147,8 @@ func next(from CaseStatus, purpose Purpose, m move) (CaseStatus, bool) {
 		}
 	case moveEdit:
 		switch from {
-		case StatusApproved:
-			return StatusPreparation, true // the approval is void
-		case StatusPreparation, StatusReturned, StatusAdviceReturned, StatusActionPlan, StatusChargeAuthorised, StatusCharged:
-			return from, true
+		case StatusPreparation, StatusReturned, StatusApproved, StatusAdviceReturned, StatusActionPlan, StatusChargeAuthorised, StatusCharged:
+			return from, true // after approval the changes wait for a new submission
 		}
 	case moveShare:
 		switch {
@@ -736,6 +735,7 @@ func (s *Service) caseActions(ctx context.Context, who core.Actor, cf *CaseFile,
 		Finalise:    may("casefile", policies.ActAdvise, moveFinalise),
 		Respond:     may("casefile", policies.ActRespond, moveAnswer),
 		Export:      may("casefile", policies.ActExport, ""),
+		ExportMG6D:  may("mg6d", policies.ActExport, ""),
 		ManageTeam:  may("casefile", policies.ActManageTeam, "") && cf.Status != StatusClosed,
 		Close:       may("casefile", policies.ActClose, moveClose),
 		AddEvidence: may("evidence", policies.ActAdd, moveEdit),
@@ -760,6 +760,11 @@ type CaseView struct {
 	// Crown Prosecutor: the page says why the decision form is not offered.
 	NotProsecutor bool       `json:"-"`
 	Access        CaseAccess `json:"access"` // Deprecated: Actions, every field present, for API clients
+	// Reading is, for a CPS liaison, the approved pack they read instead of the live file;
+	// Unapproved, for everyone else, what changed since the newest approved pack.
+	Reading    *PackReading      `json:"reading,omitempty"`
+	Unapproved *packdiff.Changes `json:"changed_since_approval,omitempty"`
+	reading    *reading
 }
 
 // MarkingLine is the case's marking as pages print it, with its descriptor.
@@ -891,6 +896,9 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 		if err != nil {
 			return err
 		}
+		if v.reading != nil {
+			items = v.reading.items(items)
+		}
 		v.Readiness = Readiness(items)
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
 	})
@@ -900,6 +908,23 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 // view adds names, labels and access to a loaded case.
 func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object) (CaseView, error) {
 	v := CaseView{CaseFile: *cf, Marking: cf.Classification.String(), OffenceList: cf.Offences(), StatusLabel: cf.Status.Label(), Actions: s.caseActions(ctx, who, cf, obj)}
+	var err error
+	if v.reading, err = s.readingOf(ctx, who, cf, obj); err != nil {
+		return v, err
+	}
+	if rd := v.reading; rd != nil {
+		v.Reading = &PackReading{}
+		if v.Reading.SubmissionView, err = s.submissionView(ctx, rd.sub); err != nil {
+			return v, err
+		}
+		if v.Reading.SupersededBy, err = s.supersededBy(ctx, cf.ID, rd.sub.Number); err != nil {
+			return v, err
+		}
+	} else if v.Unapproved, err = s.unapproved(ctx, who, cf); err != nil {
+		return v, err
+	}
+	// An approved pack is offered for a new approval once something changed.
+	v.Actions.Submit = v.Actions.Submit && (cf.Status != StatusApproved || v.Unapproved != nil)
 	if v.Actions.Share {
 		// Only an approved pack can be shared: not one whose approval a change voided.
 		approved, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved)
@@ -959,7 +984,7 @@ func (s *Service) userNames(ctx context.Context, ids ...int64) (map[int64]string
 // Update changes a case file's details. New offences, a suspect who may be a victim or orders
 // now sought add the checklists they call for (the latest version of each); checklists already
 // on the case stay, since their items may hold work (mark any that no longer apply as not
-// applicable). A change to an approved pack voids the approval. The team may call it. Errors:
+// applicable). A change after approval waits for a new submission. The team may call it. Errors:
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in CaseInput) (CaseView, error) {
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -1055,50 +1080,19 @@ func (s *Service) setStatus(ctx context.Context, who core.Actor, cf *CaseFile, m
 	return s.event(ctx, who, cf.ID, string(m), summary, details)
 }
 
-// changed records a change to the file's content (checklist, evidence, schedules, details):
-// it must fit the status, and any change after the supervisor approved a pack voids that
-// approval. A case waiting to be shared goes back to preparation and must be submitted again;
-// a case already with the CPS keeps its status (the liaison works on the live file with the
-// team), but the changed pack can no longer be shared with anyone else, or a lapsed share
-// renewed, until a new submission is approved.
+// changed records a change to the file's content (checklist, evidence, schedules, details): it
+// must fit the status. An approved pack stays what it was: the change waits, shown to the team
+// as changed since approval, until a new submission is approved (what the CPS reads is only
+// ever an approved pack, see reading).
 func (s *Service) changed(ctx context.Context, who core.Actor, cf *CaseFile, summary string) error {
 	if err := s.checkMove(cf, moveEdit); err != nil {
 		return err
 	}
-	now := s.d.Now()
-	var approved []PackSubmission
-	if err := s.d.DB.Conn(ctx).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).Order("number").Find(&approved).Error; err != nil {
-		return core.DBError(err)
-	}
 	if err := s.event(ctx, who, cf.ID, "changed", summary, ""); err != nil {
 		return err
 	}
-	if len(approved) == 0 {
-		cf.UpdatedAt = now
-		return core.DBError(s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error)
-	}
-	err := s.d.DB.Conn(ctx).Model(&PackSubmission{}).Where("case_id = ? AND status = ?", cf.ID, SubmissionApproved).
-		Updates(map[string]any{"status": SubmissionVoided, "voided_at": now, "void_reason": core.Clip(summary, 300)}).Error
-	if err != nil {
-		return core.DBError(err)
-	}
-	last := approved[len(approved)-1]
-	title := "Approval of pack " + core.IDString(int64(last.Number)) + " voided by a change"
-	if cf.Status == StatusApproved {
-		if err := s.setStatus(ctx, who, cf, moveEdit, title, "The pack changed after the supervisor approved it: submit it again."); err != nil {
-			return err
-		}
-	} else {
-		if err := s.event(ctx, who, cf.ID, "changed", title, "The pack changed after the supervisor approved it: submit it again before it is shared with anyone else."); err != nil {
-			return err
-		}
-		cf.UpdatedAt = now
-		if err := s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error; err != nil {
-			return core.DBError(err)
-		}
-	}
-	return s.audit.Record(ctx, &who, core.Event{Action: "casefile.approval_void", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-		Details: map[string]string{"change": summary, "submission": core.IDString(int64(last.Number)), "manifest_sha256": last.ManifestSHA256}})
+	cf.UpdatedAt = s.d.Now()
+	return core.DBError(s.d.DB.Conn(ctx).Model(cf).Update("updated_at", cf.UpdatedAt).Error)
 }
 
 // CaseFilter narrows a case list.
@@ -1497,11 +1491,19 @@ type TimelineEntry struct {
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]TimelineEntry, error) {
 	var out []TimelineEntry
-	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		return core.DBError(s.d.DB.Conn(ctx).Table("case_events e").
+	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		q := s.d.DB.Conn(ctx).Table("case_events e").
 			Select("e.id, e.occurred_at, e.kind, e.summary, e.details, COALESCE(u.name, '') AS actor").
 			Joins("LEFT JOIN users u ON u.id = e.actor_id").
-			Where("e.case_id = ?", cf.ID).Order("e.id DESC").Scan(&out).Error)
+			Where("e.case_id = ?", cf.ID)
+		if rd != nil { // the team's edits are the team's: the reader reads their outcome in the pack
+			q = q.Where("e.kind <> 'changed'")
+		}
+		return core.DBError(q.Order("e.id DESC").Scan(&out).Error)
 	})
 	if err != nil {
 		return nil, err

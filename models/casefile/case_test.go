@@ -20,6 +20,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/schedule"
+	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
@@ -367,7 +368,7 @@ var caseAllowedMoves = map[string]map[string]casefile.CaseStatus{
 	"preparation":                {"submit": casefile.StatusWithSupervisor, "edit": casefile.StatusPreparation},
 	"with supervisor":            {"approve": casefile.StatusApproved, "return": casefile.StatusReturned},
 	"returned":                   {"submit": casefile.StatusWithSupervisor, "edit": casefile.StatusReturned},
-	"approved":                   {"edit": casefile.StatusPreparation, "share": casefile.StatusWithCPSEarlyAdvice},
+	"approved":                   {"edit": casefile.StatusApproved, "share": casefile.StatusWithCPSEarlyAdvice}, // submit only once changed (TestApprovalVoidedByLaterChange)
 	"with CPS for early advice":  {"reject item": casefile.StatusActionPlan, "share": casefile.StatusWithCPSEarlyAdvice, "advise": casefile.StatusAdviceReturned, "action": casefile.StatusActionPlan, "accept item": casefile.StatusWithCPSEarlyAdvice},
 	"with CPS for charging":      {"reject item": casefile.StatusActionPlan, "share": casefile.StatusWithCPSCharging, "action": casefile.StatusActionPlan, "accept item": casefile.StatusWithCPSCharging, "charge": casefile.StatusChargeAuthorised, "no further action": casefile.StatusNoFurtherAction, "further evidence": casefile.StatusActionPlan},
 	"advice returned":            {"reject item": casefile.StatusActionPlan, "submit": casefile.StatusWithSupervisor, "edit": casefile.StatusAdviceReturned, "answer": casefile.StatusAdviceReturned, "share": casefile.StatusAdviceReturned, "action": casefile.StatusActionPlan, "accept item": casefile.StatusAdviceReturned, "finalise": casefile.StatusFinalised},
@@ -589,37 +590,40 @@ func approvalCase(t *testing.T, f *caseFixture) casefile.CaseView {
 	return cv
 }
 
-// Any change after approval voids the approval: the submission is marked void, the case goes
-// back to preparation, the pack cannot be shared, and it must be submitted and approved again.
+// A change after approval no longer voids it (issue 13): the approved pack stays approved, the
+// case stays approved and shareable, the change shows to the team as changed since approval and
+// is offered for a new approval; approved in its turn, the new pack has a new number and
+// manifest and says what changed since pack 1.
 func TestApprovalVoidedByLaterChange(t *testing.T) {
 	ctx := context.Background()
 	for name, change := range approvalChanges(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newCaseFixture(t)
 			cv := approvalCase(t, f)
+			view, err := f.cases.Get(ctx, f.inv, cv.ID)
+			cfMust(t, err)
+			if view.Unapproved != nil || view.Actions.Submit {
+				t.Errorf("before any change: changed since approval %+v, submit offered %v", view.Unapproved, view.Actions.Submit)
+			}
+			_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
+			cfWant(t, "submitting an approved pack that did not change", err, core.ECONFLICT)
 			cfMust(t, change(f, cv.ID))
-			if got := f.status(t, cv.ID); got != casefile.StatusPreparation {
-				t.Fatalf("after a change to %s: status %s, want preparation", name, got)
+			if got := f.status(t, cv.ID); got != casefile.StatusApproved {
+				t.Fatalf("after a change to %s: status %s, want approved still", name, got)
 			}
 			subs, err := f.cases.Submissions(ctx, f.sup, cv.ID)
 			cfMust(t, err)
-			if len(subs) != 1 || subs[0].Status != casefile.SubmissionVoided || subs[0].VoidReason == "" || subs[0].VoidedAt == nil {
-				t.Errorf("submission after the change: %+v, want voided with a reason", subs)
+			if len(subs) != 1 || subs[0].Status != casefile.SubmissionApproved || subs[0].VoidedAt != nil {
+				t.Errorf("submission after the change: %+v, want pack 1 approved still", subs)
 			}
-			day := f.clock.Now().AddDate(0, 0, 5)
-			_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-			cfWant(t, "sharing a voided pack", err, core.ECONFLICT)
-			timeline, err := f.cases.Timeline(ctx, f.inv, cv.ID)
+			view, err = f.cases.Get(ctx, f.inv, cv.ID)
 			cfMust(t, err)
-			if !slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool { return e.Summary == "Approval of pack 1 voided by a change" }) {
-				t.Error("the timeline does not show the voided approval")
+			if view.Unapproved == nil || view.Unapproved.From != 1 || len(view.Unapproved.Changes) == 0 || !view.Actions.Submit {
+				t.Fatalf("after the change: changed since approval %+v, submit offered %v; want the change, offered for approval", view.Unapproved, view.Actions.Submit)
 			}
-			var audited int64
-			cfMust(t, f.db.Gorm().Table("audit_events").Where("action = 'casefile.approval_void' AND object_id = ?", fmt.Sprint(cv.ID)).Count(&audited).Error)
-			if audited != 1 {
-				t.Errorf("%d approval voids audited, want 1", audited)
+			if sv, err := f.cases.Get(ctx, f.sup, cv.ID); err != nil || !sv.Actions.Share {
+				t.Errorf("the approved pack can no longer be shared: %v", err)
 			}
-			// Submitted and approved again, it has a new number and manifest.
 			sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 			cfMust(t, err)
 			if sub.Number != 2 || sub.ManifestSHA256 == subs[0].ManifestSHA256 {
@@ -627,15 +631,23 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			}
 			_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
 			cfMust(t, err)
+			if view, err := f.cases.Get(ctx, f.inv, cv.ID); err != nil || view.Unapproved != nil {
+				t.Errorf("once pack 2 is approved: changed since approval %+v, %v; want nothing", view.Unapproved, err)
+			}
+			changes, err := f.cases.SubmissionChanges(ctx, f.inv, cv.ID, 2)
+			cfMust(t, err)
+			if changes.From != 1 || changes.To != 2 || len(changes.Changes) != len(view.Unapproved.Changes) {
+				t.Errorf("pack 2's changes %+v, want those waiting before (%+v)", changes, view.Unapproved.Changes)
+			}
 			f.share(t, cv.ID)
 		})
 	}
 }
 
-// Once the pack is with the CPS, the liaison works on the live file with the team, so a change
-// keeps the case's status; but it still voids the approval: the changed pack cannot be shared
-// with another liaison, nor a share renewed, until it is submitted and approved again. The
-// export then carries the voided pack's snapshot marked as such.
+// The acceptance of issue 13 item 1, in models: after approval a new exhibit (and a changed
+// item and schedule entry) is not visible to the CPS liaison, through any read or the export,
+// until a new approved pack is shared with them. Meanwhile the liaison's share says it is
+// superseded, the approved pack may still go to another liaison, and pack 2 says what changed.
 func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	ctx := context.Background()
 	f := newCaseFixture(t)
@@ -643,56 +655,118 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	f.share(t, cv.ID)
 	_, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the ANPR records"})
 	cfMust(t, err)
-	other := f.person(t, "cps-south-west", policies.RoleCPSLiaison)
-	day := f.clock.Now().AddDate(0, 0, 5)
-	// Before any change the approved pack may go to another liaison too.
-	if view, err := f.cases.Get(ctx, f.sup, cv.ID); err != nil || !view.Access.Share {
-		t.Errorf("before the change the supervisor is not offered the share: %v", err)
-	}
-	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: other.UserID, ExpiresOn: &day})
-	cfMust(t, err)
 
-	f.exhibit(t, cv.ID, "JS/2", "ANPR hits for the van")
+	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
+	cfMust(t, err)
+	jsTwo := f.exhibit(t, cv.ID, "JS/2", "ANPR hits for the van", items[0].ID)
+	entries, err := f.cases.ScheduleEntries(ctx, f.inv, cv.ID)
+	cfMust(t, err)
+	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, entries[0].ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane, with the ANPR note",
+		Location: "Exeter property store"})
+	cfMust(t, err)
 	if got := f.status(t, cv.ID); got != casefile.StatusActionPlan {
 		t.Errorf("after a change during the action plan: %s, want the action plan still", got)
 	}
-	subs, err := f.cases.Submissions(ctx, f.sup, cv.ID)
-	cfMust(t, err)
-	if len(subs) != 1 || subs[0].Status != casefile.SubmissionVoided {
-		t.Fatalf("submissions %+v, want pack 1 voided", subs)
+	// The team sees its live file; the liaison pack 1.
+	if ev, err := f.cases.Evidence(ctx, f.inv, cv.ID); err != nil || len(ev) != 2 {
+		t.Fatalf("the team's evidence: %d, %v", len(ev), err)
 	}
-	view, err := f.cases.Get(ctx, f.sup, cv.ID)
-	cfMust(t, err)
-	if view.Access.Share || !view.Access.Revoke {
-		t.Errorf("with the approval void the supervisor is offered: share %v, revoke %v; want revoke only", view.Access.Share, view.Access.Revoke)
+	liaisonReadsPack := func(when string, number int, seesJS2 bool) {
+		t.Helper()
+		view, err := f.cases.Get(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		if view.Reading == nil || view.Reading.Number != number || view.Unapproved != nil {
+			t.Errorf("%s: the liaison reads %+v (changes %+v), want pack %d", when, view.Reading, view.Unapproved, number)
+		}
+		ev, err := f.cases.Evidence(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		seen := slices.ContainsFunc(ev, func(e casefile.EvidenceView) bool { return e.ExhibitRef == "JS/2" })
+		items, err := f.cases.Checklist(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		linked := slices.ContainsFunc(items[0].Evidence, func(e casefile.EvidenceRef) bool { return e.ExhibitRef == "JS/2" })
+		entries, err := f.cases.ScheduleEntries(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		changedEntry := strings.Contains(entries[0].Description, "ANPR")
+		_, _, viewErr := f.cases.ViewEvidence(ctx, f.liaison, cv.ID, jsTwo.ID)
+		file, openErr := f.cases.OpenEvidence(ctx, f.liaison, cv.ID, jsTwo.ID)
+		if openErr == nil {
+			file.Close()
+		}
+		timeline, err := f.cases.Timeline(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		told := slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool { return strings.Contains(e.Summary, "JS/2") })
+		if told { // the team's edits stay off the liaison's timeline, whatever pack they read
+			t.Errorf("%s: the team's edit adding JS/2 is on the liaison's timeline", when)
+		}
+		p, err := f.cases.Export(ctx, f.liaison, cv.ID)
+		cfMust(t, err)
+		var zipped bytes.Buffer
+		_, err = p.WriteTo(&zipped)
+		cfMust(t, err)
+		man := cfManifest(t, zipped.Bytes())
+		exported := slices.ContainsFunc(man.Files, func(f struct {
+			Path   string `json:"path"`
+			SHA256 string `json:"sha256"`
+		}) bool {
+			return strings.Contains(f.Path, "JS_2")
+		})
+		for what, got := range map[string]bool{"listed": seen, "linked to the item": linked, "changed entry": changedEntry, "viewed": viewErr == nil,
+			"opened": openErr == nil, "exported": exported, "pack number in the export": man.Submission.Number != number} {
+			if what == "pack number in the export" {
+				if got {
+					t.Errorf("%s: the export carries pack %d, want %d", when, man.Submission.Number, number)
+				}
+				continue
+			}
+			if got != seesJS2 {
+				t.Errorf("%s: JS/2 and the changed entry %s for the liaison: %v, want %v", when, what, got, seesJS2)
+			}
+		}
 	}
-	third := f.person(t, "cps-wessex", policies.RoleCPSLiaison)
-	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: third.UserID, ExpiresOn: &day})
-	cfWant(t, "sharing the changed pack with another liaison", err, core.ECONFLICT)
-	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-	cfWant(t, "renewing a share of the changed pack", err, core.ECONFLICT)
-	// The liaison's live share goes on: they see the change.
-	if _, err := f.cases.Get(ctx, f.liaison, cv.ID); err != nil {
-		t.Errorf("the liaison with a live share: %v", err)
-	}
-	p, err := f.cases.Export(ctx, f.liaison, cv.ID)
+	liaisonReadsPack("after the change", 1, false)
+
+	// Pack 1 may still go to another liaison: it is what was approved.
+	other := f.person(t, "cps-south-west", policies.RoleCPSLiaison)
+	day := f.clock.Now().AddDate(0, 0, 5)
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: other.UserID, ExpiresOn: &day})
 	cfMust(t, err)
-	var zipped bytes.Buffer
-	_, err = p.WriteTo(&zipped)
-	cfMust(t, err)
-	man := cfManifest(t, zipped.Bytes())
-	if man.Submission == nil || man.Submission.Number != 1 || man.Submission.Status != "voided" || man.Submission.VoidReason == "" {
-		t.Errorf("the export's submission: %+v, want pack 1 marked voided", man.Submission)
-	}
-	// Resubmitted from the action plan, approved and shared again, it goes to the third liaison.
+
+	// Resubmitted from the action plan and approved, pack 2 supersedes the shares of pack 1,
+	// which the liaison still reads until pack 2 is shared with them.
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	cfMust(t, err)
 	_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
 	cfMust(t, err)
-	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: third.UserID, ExpiresOn: &day})
+	liaisonReadsPack("pack 2 approved, not shared", 1, false)
+	if view, err := f.cases.Get(ctx, f.liaison, cv.ID); err != nil || view.Reading.SupersededBy != 2 {
+		t.Errorf("the liaison is not told pack 2 supersedes theirs: %+v, %v", view.Reading, err)
+	}
+	if subs, err := f.cases.Submissions(ctx, f.liaison, cv.ID); err != nil || len(subs) != 1 || subs[0].Number != 1 {
+		t.Errorf("the liaison's submissions: %+v, %v; want pack 1 only", subs, err)
+	}
+	_, _, err = f.cases.SubmissionSnapshot(ctx, f.liaison, cv.ID, 2)
+	cfWant(t, "the liaison reading pack 2 before it is shared", err, core.ENOTFOUND)
+	shares, err := f.cases.Shares(ctx, f.sup, cv.ID)
 	cfMust(t, err)
+	for _, sh := range shares {
+		if sh.Live && sh.SupersededBy != 2 {
+			t.Errorf("share %+v of pack %d does not say pack 2 supersedes it", sh, sh.Submission)
+		}
+	}
+	f.share(t, cv.ID)
 	if got := f.status(t, cv.ID); got != casefile.StatusWithCPSEarlyAdvice {
 		t.Errorf("after sharing pack 2: %s", got)
+	}
+	liaisonReadsPack("pack 2 shared", 2, true)
+	changes, err := f.cases.SubmissionChanges(ctx, f.liaison, cv.ID, 2)
+	cfMust(t, err)
+	want := []packdiff.Change{
+		{Part: "item", What: items[0].Text, Change: "Outstanding, exhibits none → Outstanding, exhibits JS/2"},
+		{Part: "exhibit", What: "JS/2", Change: "added"},
+		{Part: "schedule", What: "MG6C entry 1", Change: "changed"},
+	}
+	if !slices.Equal(changes.Changes, want) {
+		t.Errorf("what changed from pack 1 to pack 2: %+v, want %+v", changes.Changes, want)
 	}
 }
 

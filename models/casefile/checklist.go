@@ -1,6 +1,7 @@
 package casefile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -467,13 +468,18 @@ func Readiness(items []ItemView) []StageReadiness {
 // Checklist returns a case's checklist items. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]ItemView, error) {
-	return readValue(ctx, s, who, id, "checklist", func(ctx context.Context, cf *CaseFile) ([]ItemView, error) { return s.items(ctx, cf.ID) })
+	return readFrozen(ctx, s, who, id, "checklist", s.items, (*reading).items)
+}
+
+func (s *Service) caseItems(ctx context.Context, cf *CaseFile) ([]ItemView, error) {
+	return s.items(ctx, cf.ID)
 }
 
 // Item returns one checklist item of a case. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {
-	return readValue(ctx, s, who, id, "checklist_item", func(ctx context.Context, cf *CaseFile) (ItemView, error) { return s.item(ctx, cf.ID, itemID) })
+	items, err := readFrozen(ctx, s, who, id, "checklist_item", s.items, (*reading).items)
+	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 
 func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, error) {
@@ -481,16 +487,19 @@ func (s *Service) item(ctx context.Context, caseID, itemID int64) (ItemView, err
 	return core.Find(items, err, func(it ItemView) bool { return it.ID == itemID }, "Checklist item not found")
 }
 
-// itemFor loads, locked, a case the actor may act on and one of its checklist items, and checks
-// that the case's status allows move. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
+// itemFor loads, locked, a case the actor may act on and one of its checklist items that they
+// read, and checks that the case's status allows move. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (s *Service) itemFor(ctx context.Context, who core.Actor, id, itemID int64, act policies.Action, m move) (*CaseFile, ItemView, error) {
-	cf, err := s.load(ctx, who, id, act, true)
+	cf, obj, err := s.loadObject(ctx, who, id, "casefile", act, true)
 	if err != nil {
 		return nil, ItemView{}, err
 	}
 	it, err := s.item(ctx, cf.ID, itemID)
 	if err != nil {
 		return nil, ItemView{}, err
+	}
+	if rd, err := s.readingOf(ctx, who, cf, obj); err != nil || (rd != nil && len(rd.items([]ItemView{it})) == 0) {
+		return nil, ItemView{}, cmp.Or(err, core.NotFound("Checklist item not found")) // not in the pack shared with them
 	}
 	return cf, it, s.checkMove(cf, m)
 }
@@ -507,7 +516,7 @@ type ItemInput struct {
 
 // UpdateItem changes a checklist item: its status (outstanding, in progress, provided, or not
 // applicable with a reason), owner (someone on the team), due date, notes and the exhibits that
-// answer it. A change to an approved pack voids the approval. The team may call it. Errors:
+// answer it. A change after approval waits for a new submission. The team may call it. Errors:
 // ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int64, in ItemInput) (ItemView, error) {
 	var out ItemView

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -237,8 +238,8 @@ func (s *Service) MayUpload(ctx context.Context, who core.Actor, id int64) error
 
 // Upload adds an exhibit by uploading its file, streamed into the encrypted store (type judged
 // from the bytes against EvidenceTypes, at most limit bytes; 0 means DefaultMaxEvidenceBytes).
-// The upload is the exhibit's first custody event. A change to an approved pack voids the
-// approval. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT (the
+// The upload is the exhibit's first custody event. After approval it waits for a new
+// submission. The team may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID, ECONFLICT (the
 // exhibit reference is taken, or the status allows no change), ETOOLARGE, EUNAVAILABLE.
 func (s *Service) Upload(ctx context.Context, who core.Actor, id int64, in EvidenceInput, up core.Upload, limit int64) (EvidenceView, error) {
 	if limit <= 0 {
@@ -450,11 +451,11 @@ func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (Evidenc
 func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
 	var out []EvidenceView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
+		cf, obj, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
 			return err
 		}
-		if out, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
+		if out, err = s.frozenEvidence(ctx, who, cf, obj, 0); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
@@ -480,13 +481,8 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 		if err := s.custody(ctx, who, v.ID, cf.ID, "viewed", ""); err != nil {
 			return err
 		}
-		err = s.d.DB.Conn(ctx).Table("custody_events c").
-			Select("c.*, COALESCE(u.name, '') AS actor, COALESCE(o.name, '') AS organisation").
-			Joins("LEFT JOIN users u ON u.id = c.actor_id").
-			Joins("LEFT JOIN organisations o ON o.id = c.actor_org_id").
-			Where("c.evidence_id = ?", v.ID).Order("c.id").Scan(&record).Error
-		if err != nil {
-			return core.DBError(err)
+		if record, err = s.continuity(ctx, cf.ID, v); err != nil {
+			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.view", ObjectType: "evidence", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"case": core.IDString(cf.ID)}})
@@ -494,15 +490,49 @@ func (s *Service) ViewEvidence(ctx context.Context, who core.Actor, id, evID int
 	return v, record, err
 }
 
+// continuity reads the continuity record of exhibit v, oldest first. The correction of an
+// exhibit is left out when v, as its reader sees it, is current: a pack shared before the
+// correction does not hold it.
+func (s *Service) continuity(ctx context.Context, caseID int64, v EvidenceView) ([]CustodyEvent, error) {
+	var record []CustodyEvent
+	err := s.d.DB.Conn(ctx).Table("custody_events c").
+		Select("c.*, COALESCE(u.name, '') AS actor, COALESCE(o.name, '') AS organisation").
+		Joins("LEFT JOIN users u ON u.id = c.actor_id").
+		Joins("LEFT JOIN organisations o ON o.id = c.actor_org_id").
+		Where("c.case_id = ? AND c.evidence_id = ?", caseID, v.ID).Order("c.id").Scan(&record).Error
+	if err != nil {
+		return nil, core.DBError(err)
+	}
+	if v.Current() {
+		record = slices.DeleteFunc(record, func(e CustodyEvent) bool { return e.Action == "superseded" })
+	}
+	return record, nil
+}
+
 // readEvidence loads a case whose evidence the actor may read, and its exhibit evID.
 // Errors: ENOTFOUND.
 func (s *Service) readEvidence(ctx context.Context, who core.Actor, id, evID int64) (*CaseFile, EvidenceView, error) {
-	cf, _, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
+	cf, obj, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 	if err != nil {
 		return nil, EvidenceView{}, err
 	}
-	v, err := s.evidenceView(ctx, cf.ID, evID)
+	vs, err := s.frozenEvidence(ctx, who, cf, obj, evID)
+	v, err := core.Find(vs, err, func(EvidenceView) bool { return true }, "Evidence not found")
 	return cf, v, err
+}
+
+// frozenEvidence is evidenceViews as who reads them: as the pack shared with them held them,
+// for a reader through a CPS share (see reading).
+func (s *Service) frozenEvidence(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object, only int64) ([]EvidenceView, error) {
+	out, err := s.evidenceViews(ctx, cf.ID, only)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := s.readingOf(ctx, who, cf, obj)
+	if rd != nil {
+		out = rd.evidence(out)
+	}
+	return out, err
 }
 
 // OpenEvidence opens an uploaded exhibit's file for download: a custody event, audited. A file

@@ -123,6 +123,7 @@ type snapItem struct {
 	Status    string   `json:"status"`
 	NAReason  string   `json:"na_reason,omitempty"`
 	CPSReason string   `json:"cps_reason,omitempty"`
+	Notes     string   `json:"notes,omitempty"` // from issue 13: what the CPS reads with the item
 	Exhibits  []string `json:"exhibits"`
 }
 
@@ -190,12 +191,7 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 		if !slices.Contains(snap.Templates, it.Template) {
 			snap.Templates = append(snap.Templates, it.Template)
 		}
-		si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
-			Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Exhibits: []string{}}
-		for _, e := range it.Evidence {
-			si.Exhibits = append(si.Exhibits, e.ExhibitRef)
-		}
-		snap.Items = append(snap.Items, si)
+		snap.Items = append(snap.Items, snapItemOf(it))
 	}
 	for _, e := range evidence {
 		snap.Evidence = append(snap.Evidence, snapEvidenceOf(e))
@@ -209,6 +205,15 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 		return nil, core.Internal(err)
 	}
 	return b, nil
+}
+
+func snapItemOf(it ItemView) snapItem {
+	si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
+		Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Notes: it.Notes, Exhibits: []string{}}
+	for _, e := range it.Evidence {
+		si.Exhibits = append(si.Exhibits, e.ExhibitRef)
+	}
+	return si
 }
 
 func snapEvidenceOf(e EvidenceView) snapEvidence {
@@ -238,6 +243,11 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, in Submi
 		}
 		if err := s.checkMove(cf, moveSubmit); err != nil {
 			return err
+		}
+		if cf.Status == StatusApproved {
+			if changes, err := s.unapproved(ctx, who, cf); err != nil || changes == nil {
+				return cmp.Or(err, core.Conflict("Nothing changed since the pack was approved: share it with the CPS."))
+			}
 		}
 		var outstanding []string
 		switch purpose {
@@ -416,8 +426,13 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 // it (an audited read). Errors: ENOTFOUND.
 func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]SubmissionView, error) {
 	var subs []PackSubmission
-	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, _ policies.Object) error {
-		return core.DBError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
+	err := s.readPart(ctx, who, id, "submissions", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if err == nil {
+			err = core.DBError(s.d.DB.Conn(ctx).Where("case_id = ?", cf.ID).Order("number DESC").Find(&subs).Error)
+		}
+		subs = slices.DeleteFunc(subs, func(sub PackSubmission) bool { return !rd.readable(sub) })
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -438,12 +453,9 @@ func (s *Service) Submissions(ctx context.Context, who core.Actor, id int64) ([]
 // schedule entry it holds. Errors: ENOTFOUND, EFORBIDDEN.
 func (s *Service) SubmissionSnapshot(ctx context.Context, who core.Actor, id int64, number int) (SubmissionView, []byte, error) {
 	var sub PackSubmission
-	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
-		err := s.d.DB.Conn(ctx).Where("case_id = ? AND number = ?", cf.ID, number).Take(&sub).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return core.NotFound("Submission not found")
-		} else if err != nil {
-			return core.DBError(err)
+	err := s.readPart(ctx, who, id, "submission "+core.IDString(int64(number)), func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
+		if sub, err = s.readableSubmission(ctx, who, cf, obj, number); err != nil {
+			return err
 		}
 		if ok, err := s.readsSnapshot(ctx, who, obj, cf, sub); err != nil || !ok {
 			return cmp.Or(err, core.Forbidden("This snapshot holds schedule entries restricted to the disclosure officer, the officer in the case, supervisors and the prosecutor."))
@@ -506,6 +518,9 @@ type ShareView struct {
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy    string     `json:"revoked_by,omitempty"`
 	Live         bool       `json:"live"`
+	// SupersededBy is the number of a later approved pack than the one shared (0 when none):
+	// the liaison reads the older one until that is shared with them.
+	SupersededBy int `json:"superseded_by,omitempty"`
 }
 
 // LastDay is the last day the liaison may see the pack, in UK time: the share ends at the end
@@ -709,9 +724,14 @@ func (s *Service) shares(ctx context.Context, caseID, liaison int64) ([]ShareVie
 	now := s.d.Now()
 	out := make([]ShareView, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, ShareView{ID: r.ID, Submission: r.Number, LiaisonID: r.LiaisonID, Liaison: r.Liaison, Organisation: r.Organisation,
+		v := ShareView{ID: r.ID, Submission: r.Number, LiaisonID: r.LiaisonID, Liaison: r.Liaison, Organisation: r.Organisation,
 			SharedBy: r.SharedBy, SharedAt: r.SharedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, RevokedBy: r.RevokedBy,
-			Live: r.RevokedAt == nil && r.ExpiresAt.After(now)})
+			Live: r.RevokedAt == nil && r.ExpiresAt.After(now)}
+		var err error
+		if v.SupersededBy, err = s.supersededBy(ctx, caseID, r.Number); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

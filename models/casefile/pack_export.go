@@ -3,28 +3,30 @@ package casefile
 import (
 	"archive/zip"
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/msptp/msphub/models/casefile/casedoc"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
 
-// PackExport is a case's pack ready to stream as one ZIP: an index page, manifest.json, the
-// schedules as CSV, the approved submission's snapshot, the current evidence files and a
-// SHA256SUMS file that `sha256sum -c` verifies once unzipped. Evidence streams from the store
-// one file at a time through a fixed buffer, so memory stays flat whatever the pack's size.
+// PackExport is a case's pack ready to stream as one ZIP: an index naming every document,
+// manifest.json, the MG6C schedule as CSV and case-headed PDF, the CPS's advice and actions with
+// the answers, each exhibit's continuity record, the approved snapshot, the current evidence and
+// SHA256SUMS for `sha256sum -c`; never the MG6D schedule (ExportMG6D). Evidence streams from the
+// store through a fixed buffer, so memory stays flat whatever the pack's size.
 type PackExport struct {
-	FileName string // CLASSIFICATION_URN_pack.zip
+	FileName string // CLASSIFICATION_URN_pack.zip, or CLASSIFICATION_URN_MG6D.zip
 	Files    int    // evidence files in the pack
 	Bytes    int64  // their total size
 
@@ -32,25 +34,44 @@ type PackExport struct {
 	ctx        context.Context
 	who        core.Actor
 	view       CaseView
+	schedule   Schedule // MG6C, or MG6D alone in the restricted export
 	items      []ItemView
 	evidence   []EvidenceView
-	entries    []DisclosureEntry
-	sensitive  bool // the reader may read MG6D
+	entries    []DisclosureEntry // of the one schedule the export carries
+	actions    []ActionView
+	continuity map[int64][]CustodyEvent
 	submission *SubmissionView
-	snapshot   []byte
+	snapshot   []byte // nil when the exporter may not see the MG6D entries it holds
 	blobs      map[int64]core.Blob
 	at         time.Time
 }
 
 // Export prepares the pack of a case for download. The export is a custody event of every
 // current exhibit and is audited. A stored file that fails its integrity check while the pack
-// streams stops the export with EINTEGRITY, and the failure is recorded. The team, supervisors
-// of the owning organisation and the CPS liaison holding a live share may call it. Errors:
-// ENOTFOUND, EFORBIDDEN.
+// streams stops the export with EINTEGRITY, and the failure is recorded. A CPS liaison exports
+// the approved pack shared with them, never the live file. The team, supervisors of the owning
+// organisation and the CPS liaison holding a live share may call it. Errors: ENOTFOUND,
+// EFORBIDDEN.
 func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackExport, error) {
-	p := &PackExport{s: s, ctx: ctx, who: who, blobs: map[int64]core.Blob{}, at: s.d.Now()}
+	return s.export(ctx, who, id, false)
+}
+
+// ExportMG6D prepares the restricted export of the MG6D schedule of sensitive unused material,
+// which is never served on the defence: the schedule as CSV and as a case-headed PDF. It is
+// audited. The officer in the case, supervisors of the owning organisation and the prosecutor
+// holding a live share may call it. Errors: ENOTFOUND, EFORBIDDEN.
+func (s *Service) ExportMG6D(ctx context.Context, who core.Actor, id int64) (*PackExport, error) {
+	return s.export(ctx, who, id, true)
+}
+
+func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d bool) (*PackExport, error) {
+	p := &PackExport{s: s, ctx: ctx, who: who, schedule: ScheduleMG6C, blobs: map[int64]core.Blob{}, continuity: map[int64][]CustodyEvent{}, at: s.d.Now()}
+	typ, what := "casefile", "Pack"
+	if mg6d {
+		typ, what, p.schedule = "mg6d", "MG6D schedule", ScheduleMG6D
+	}
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActExport, false)
+		cf, obj, err := s.loadObject(ctx, who, id, typ, policies.ActExport, false)
 		if err != nil {
 			return err
 		}
@@ -60,38 +81,66 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 		if p.items, err = s.items(ctx, cf.ID); err != nil {
 			return err
 		}
-		p.view.Readiness = Readiness(p.items)
 		if p.evidence, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
 			return err
 		}
 		if p.entries, err = s.visibleEntries(ctx, who, obj, cf); err != nil {
 			return err
 		}
-		if p.sensitive, err = s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: ScheduleMG6D}, policies.ActRead); err != nil {
-			return err
-		}
-		// The pack the supervisor last approved, even if a later change voided the approval:
-		// the manifest says which, and its snapshot shows what was approved.
+		// The pack the supervisor last approved (or, from before issue 13, whose approval a
+		// change voided): the manifest says which, and its snapshot shows what was approved.
 		sub, err := s.latestSubmission(ctx, cf.ID, SubmissionApproved, SubmissionVoided)
+		if rd := p.view.reading; rd != nil {
+			p.items, p.evidence, sub = rd.items(p.items), rd.evidence(p.evidence), &rd.sub
+			if !continuingDuty(cf.Status) {
+				p.entries = rd.entries(p.entries)
+			}
+		}
 		if err != nil {
 			return err
 		}
-		if sub != nil {
-			if ok, err := s.readsSnapshot(ctx, who, obj, cf, *sub); err != nil || !ok {
-				return cmp.Or(err, core.Forbidden("The approved pack holds schedule entries restricted to the disclosure officer, the officer in the case, supervisors and the prosecutor, so you cannot export it."))
-			}
+		p.view.Readiness = Readiness(p.items)
+		p.entries = slices.DeleteFunc(p.entries, func(e DisclosureEntry) bool { return e.Schedule != p.schedule })
+		if sub != nil && !mg6d {
 			v, err := s.submissionView(ctx, *sub)
 			if err != nil {
 				return err
 			}
-			p.submission, p.snapshot = &v, []byte(sub.Snapshot)
-		}
-		for _, e := range p.evidence {
-			if !e.Current() {
-				continue
+			// The snapshot holds the MG6D entries too: only for those who may export them.
+			o := obj
+			o.Type, p.submission = "mg6d", &v
+			if s.d.Authz.Can(ctx, who.Subject(), policies.ActExport, o) == nil {
+				p.snapshot = []byte(sub.Snapshot)
 			}
+		}
+		if !mg6d {
+			if err := p.gather(ctx, cf); err != nil {
+				return err
+			}
+		}
+		if err := s.event(ctx, who, cf.ID, "export", what+" exported", fmt.Sprintf("%d files, %s", p.Files, core.HumanBytes(p.Bytes))); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"files": core.IDString(int64(p.Files)), "bytes": core.IDString(p.Bytes), "schedule": string(p.schedule)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.FileName = casedoc.SafeName(p.view.Marking) + "_" + casedoc.SafeName(p.view.URN) + map[bool]string{false: "_pack.zip", true: "_MG6D.zip"}[mg6d]
+	return p, nil
+}
+
+// gather reads, in the transaction in ctx, what the pack adds to the file: the CPS's entries,
+// the evidence files, and each exhibit's continuity record with this export on it.
+func (p *PackExport) gather(ctx context.Context, cf *CaseFile) (err error) {
+	if p.actions, err = p.s.actions(ctx, cf.ID); err != nil {
+		return err
+	}
+	for _, e := range p.evidence {
+		if e.Current() {
 			if e.Kind == EvidenceFile && e.BlobID != nil {
-				b, err := core.LoadBlob(ctx, s.d, *e.BlobID)
+				b, err := core.LoadBlob(ctx, p.s.d, *e.BlobID)
 				if err != nil {
 					return err
 				}
@@ -99,47 +148,20 @@ func (s *Service) Export(ctx context.Context, who core.Actor, id int64) (*PackEx
 				p.Files++
 				p.Bytes += b.Size
 			}
-			if err := s.custody(ctx, who, e.ID, cf.ID, "exported", "Exported in the pack of "+cf.URN); err != nil {
+			if err := p.s.custody(ctx, p.who, e.ID, cf.ID, "exported", "Exported in the pack of "+cf.URN); err != nil {
 				return err
 			}
 		}
-		if err := s.event(ctx, who, cf.ID, "export", "Pack exported", fmt.Sprintf("%d files, %s", p.Files, core.HumanBytes(p.Bytes))); err != nil {
+		if p.continuity[e.ID], err = p.s.continuity(ctx, cf.ID, e); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"files": core.IDString(int64(p.Files)), "bytes": core.IDString(p.Bytes)}})
-	})
-	if err != nil {
-		return nil, err
 	}
-	p.FileName = safeName(p.view.Marking) + "_" + safeName(p.view.URN) + "_pack.zip"
-	return p, nil
-}
-
-// safeName keeps letters, digits, dots, hyphens and underscores, replacing anything else.
-func safeName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	out := strings.Trim(b.String(), ".")
-	if len(out) > 80 {
-		out = out[:80]
-	}
-	if out == "" {
-		out = "file"
-	}
-	return out
+	return nil
 }
 
 // evidencePath is where an exhibit's file lies in the pack: unique by the exhibit's id.
 func evidencePath(e EvidenceView) string {
-	return "evidence/" + core.IDString(e.ID) + "_" + safeName(e.ExhibitRef) + "_" + safeName(e.FileName)
+	return "evidence/" + core.IDString(e.ID) + "_" + casedoc.SafeName(e.ExhibitRef) + "_" + casedoc.SafeName(e.FileName)
 }
 
 // packFile is one file of the pack with its figures.
@@ -191,6 +213,7 @@ type manifestEv struct {
 type manifestSched struct {
 	Schedule Schedule `json:"schedule"`
 	File     string   `json:"file"`
+	PDF      string   `json:"pdf"`
 	Entries  int      `json:"entries"`
 }
 
@@ -200,55 +223,42 @@ type manifestSched struct {
 func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	zw := zip.NewWriter(cw)
-	var files []packFile // everything SHA256SUMS lists
-	small := map[string][]byte{}
-	add := func(path string, b []byte) {
-		sum := sha256.Sum256(b)
-		files = append(files, packFile{Path: path, Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
-		small[path] = b
-	}
-	smallOrder := []string{"index.html", "manifest.json"}
-	for _, sch := range p.schedules() {
-		b, err := scheduleCSV(p.entries, sch)
-		if err != nil {
-			return cw.n, core.Internal(err)
-		}
-		add("schedules/"+string(sch)+".csv", b)
-		smallOrder = append(smallOrder, "schedules/"+string(sch)+".csv")
-	}
-	var subFile string
-	if p.submission != nil {
-		subFile = "submission-" + core.IDString(int64(p.submission.Number)) + ".json"
-		add(subFile, p.snapshot)
-	}
-	index, err := p.index(subFile)
+	docs, err := p.documents()
 	if err != nil {
 		return cw.n, core.Internal(err)
 	}
-	add("index.html", index)
+	index, err := p.index(docs)
+	if err != nil {
+		return cw.n, core.Internal(err)
+	}
+	docs = append([]packDoc{{Path: "index.html", Body: index}}, docs...)
+	var files []packFile // everything SHA256SUMS lists
+	for _, d := range docs {
+		sum := sha256.Sum256(d.Body)
+		files = append(files, packFile{Path: d.Path, Size: int64(len(d.Body)), SHA256: hex.EncodeToString(sum[:])})
+	}
 	for _, e := range p.evidence {
 		if b, ok := p.blobs[e.ID]; ok {
 			files = append(files, packFile{Path: evidencePath(e), Size: b.Size, SHA256: b.SHA256})
 		}
 	}
 	// The manifest lists every other file; SHA256SUMS lists the manifest too.
-	man, err := json.MarshalIndent(p.manifest(subFile, slicesClone(files)), "", "  ")
+	man, err := json.MarshalIndent(p.manifest(slicesClone(files)), "", "  ")
 	if err != nil {
 		return cw.n, core.Internal(err)
 	}
-	add("manifest.json", man)
+	sum := sha256.Sum256(man)
+	files = append(files, packFile{Path: "manifest.json", Size: int64(len(man)), SHA256: hex.EncodeToString(sum[:])})
+	docs = slices.Insert(docs, 1, packDoc{Path: "manifest.json", Body: man})
 
 	// The small files first (index and manifest leading), so a reader of a pack cut short
 	// still sees what it should have held; then the evidence; SHA256SUMS last.
-	if subFile != "" {
-		smallOrder = append(smallOrder, subFile)
-	}
-	for _, path := range smallOrder {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: path, Method: zip.Deflate, Modified: p.at})
+	for _, d := range docs {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: d.Path, Method: zip.Deflate, Modified: p.at})
 		if err != nil {
 			return cw.n, err
 		}
-		if _, err := fw.Write(small[path]); err != nil {
+		if _, err := fw.Write(d.Body); err != nil {
 			return cw.n, err
 		}
 	}
@@ -292,14 +302,6 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, nil
 }
 
-// schedules are the schedules the pack holds: MG6D only for those who may read it.
-func (p *PackExport) schedules() []Schedule {
-	if !p.sensitive {
-		return []Schedule{ScheduleMG6C}
-	}
-	return Schedules()
-}
-
 func slicesClone(fs []packFile) []packFile { return append([]packFile(nil), fs...) }
 
 type countingWriter struct {
@@ -313,17 +315,13 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// scheduleCSV writes one schedule as CSV, cells a spreadsheet would run as a formula
-// neutralised. MG6C is served on the defence: it carries no officer's assessment.
-func scheduleCSV(entries []DisclosureEntry, sch Schedule) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	head := []string{"Number", "Description", "Location", "Reason for a generic description", "Prosecutor: D / CND / I"}
+// scheduleTable is one schedule's entries as the CSV and the PDF show them: the one place that
+// says which columns a schedule carries.
+func scheduleTable(entries []DisclosureEntry, sch Schedule) (columns []string, rows [][]string) {
+	// MG6C is served on the defence: it carries no officer's assessment (that is MG6E's).
+	columns = []string{"Number", "Description", "Location", "Reason for a generic description", "Prosecutor: D / CND / I"}
 	if sch == ScheduleMG6D {
-		head = []string{"Number", "Description", "Location", "Reason for a generic description", "Marking", "Reason sensitive", "Prosecutor agrees sensitive", "PII application needed"}
-	}
-	if err := w.Write(head); err != nil {
-		return nil, err
+		columns = []string{"Number", "Description", "Location", "Reason for a generic description", "Marking", "Reason sensitive", "Prosecutor agrees sensitive", "PII application needed"}
 	}
 	for _, e := range entries {
 		if e.Schedule != sch {
@@ -333,18 +331,76 @@ func scheduleCSV(entries []DisclosureEntry, sch Schedule) ([]byte, error) {
 		if sch == ScheduleMG6D {
 			row = append(row[:4], e.Marking, e.OfficerView, e.CPSSensitive, e.CPSPII)
 		}
-		for i := range row {
-			row[i] = core.CSVSafe(row[i])
-		}
-		if err := w.Write(row); err != nil {
-			return nil, err
-		}
+		rows = append(rows, row)
 	}
-	w.Flush()
-	return b.Bytes(), w.Error()
+	return columns, rows
 }
 
-func (p *PackExport) manifest(subFile string, files []packFile) manifest {
+// packDoc is one document of the pack besides the evidence: its path, what the index calls it,
+// and its bytes.
+type packDoc struct {
+	Path, Title string
+	Body        []byte
+}
+
+// subFile is where the approved submission's snapshot lies in the pack, "" when it is not in it.
+func (p *PackExport) subFile() string {
+	if p.snapshot == nil {
+		return ""
+	}
+	return "submission-" + core.IDString(int64(p.submission.Number)) + ".json"
+}
+
+// documents renders the pack's documents: the schedule it carries as CSV and PDF and, in the
+// pack itself, the CPS's entries, each exhibit's continuity record and the snapshot.
+func (p *PackExport) documents() ([]packDoc, error) {
+	head := casedoc.Head{Marking: p.view.Marking, URN: p.view.URN, Operation: OperationTitle(p.view.Operation), OIC: p.view.LeadName,
+		DisclosureOfficer: ""} // issue 13 item 4 records the disclosure officer: until then "not recorded"
+	sch := p.schedule
+	columns, rows := scheduleTable(p.entries, sch)
+	pdfs := []casedoc.Doc{{Head: head, Title: sch.Label(), Intro: "Schedule of " + casedoc.Count(len(rows), "entry", "entries") + ".",
+		Columns: columns, Widths: []float64{1, 6, 3, 5}, Rows: rows, Signer: "disclosure officer", Dated: p.at}}
+	paths := []string{"schedules/" + string(sch) + ".pdf"}
+	if sch == ScheduleMG6C {
+		cps := casedoc.Doc{Head: head, Title: "CPS advice, decisions and action plan", Intro: casedoc.Count(len(p.actions), "entry", "entries") + ", newest first, with the team's answers.",
+			Columns: []string{"Recorded", "Entry", "By", "Text", "Due", "Team's answer"}, Widths: []float64{2, 2, 2, 6, 2, 5}, Dated: p.at}
+		for _, a := range p.actions {
+			entry, due, answer := map[ActionKind]string{KindAdvice: "Early advice", KindAction: "Action"}[a.Kind], "", ""
+			if a.Kind == KindDecision {
+				entry = "Decision: " + a.DecisionLabel
+			}
+			if a.DueOn != nil {
+				due = a.DueOn.Format("2 January 2006")
+			}
+			if a.RespondedAt != nil {
+				answer = a.Response + " (" + a.RespondedByName + ", " + a.RespondedAt.In(core.London).Format("2 January 2006") + ")"
+			}
+			cps.Rows = append(cps.Rows, []string{a.CreatedAt.In(core.London).Format("2 January 2006 15:04"), entry, a.CreatedByName, a.Text, due, answer})
+		}
+		pdfs, paths = append(pdfs, cps), append(paths, "cps/advice-decisions-and-actions.pdf")
+		for _, e := range p.evidence {
+			d := casedoc.Doc{Head: head, Title: "Continuity record of exhibit " + e.ExhibitRef, Dated: p.at,
+				Intro:   e.Description + ". " + casedoc.Count(len(p.continuity[e.ID]), "event", "events") + ", oldest first.",
+				Columns: []string{"When", "Event", "By", "Details"}, Widths: []float64{2, 2, 4, 8}}
+			for _, c := range p.continuity[e.ID] {
+				d.Rows = append(d.Rows, []string{c.OccurredAt.In(core.London).Format("2 January 2006 15:04:05"), c.Action, strings.Trim(c.Actor+" ("+c.Organisation+")", " ()"), c.Details})
+			}
+			pdfs, paths = append(pdfs, d), append(paths, "continuity/"+core.IDString(e.ID)+"_"+casedoc.SafeName(e.ExhibitRef)+".pdf")
+		}
+	}
+	csvBytes, err := casedoc.CSV(columns, rows)
+	docs := []packDoc{{Path: "schedules/" + string(sch) + ".csv", Title: sch.Label() + " (CSV)", Body: csvBytes}}
+	for i, d := range pdfs {
+		b, perr := casedoc.PDF(d)
+		docs, err = append(docs, packDoc{Path: paths[i], Title: d.Title + " (PDF)", Body: b}), errors.Join(err, perr)
+	}
+	if f := p.subFile(); f != "" {
+		docs = append(docs, packDoc{Path: f, Title: "The approved pack's frozen snapshot, whose SHA-256 is its manifest hash", Body: p.snapshot})
+	}
+	return docs, err
+}
+
+func (p *PackExport) manifest(files []packFile) manifest {
 	m := manifest{Format: "msphub-pack/1", Classification: p.view.Marking, ExportedAt: p.at.Format(time.RFC3339Nano),
 		ExportedBy: snapPerson{ID: p.who.UserID, Name: p.who.Name}, Status: p.view.Status, Readiness: p.view.Readiness,
 		Case: snapCase{ID: p.view.ID, URN: p.view.URN, Operation: p.view.Operation, Organisation: p.view.Organisation, Classification: p.view.Marking,
@@ -356,7 +412,7 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 	}
 	if p.submission != nil {
 		sub := p.submission
-		m.Submission = &manifestSub{Number: sub.Number, Purpose: sub.Purpose, ManifestSHA256: sub.ManifestSHA256, File: subFile,
+		m.Submission = &manifestSub{Number: sub.Number, Purpose: sub.Purpose, ManifestSHA256: sub.ManifestSHA256, File: p.subFile(),
 			SubmittedBy: sub.SubmittedByName, SubmittedAt: sub.SubmittedAt.Format(time.RFC3339Nano), ApprovedBy: sub.DecidedByName}
 		if sub.DecidedAt != nil {
 			m.Submission.ApprovedAt = sub.DecidedAt.Format(time.RFC3339Nano)
@@ -367,12 +423,7 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 		}
 	}
 	for _, it := range p.items {
-		si := snapItem{ID: it.ID, Template: it.Template, Position: it.Position, Text: it.Text, Stage: it.Stage, Required: it.Required,
-			Status: string(it.Status), NAReason: it.NAReason, CPSReason: it.CPSReason, Exhibits: []string{}}
-		for _, e := range it.Evidence {
-			si.Exhibits = append(si.Exhibits, e.ExhibitRef)
-		}
-		m.Items = append(m.Items, si)
+		m.Items = append(m.Items, snapItemOf(it))
 	}
 	for _, e := range p.evidence {
 		me := manifestEv{snapEvidence: snapEvidenceOf(e), Current: e.Current()}
@@ -381,14 +432,10 @@ func (p *PackExport) manifest(subFile string, files []packFile) manifest {
 		}
 		m.Evidence = append(m.Evidence, me)
 	}
-	for _, sch := range p.schedules() {
-		n := 0
-		for _, e := range p.entries {
-			if e.Schedule == sch {
-				n++
-			}
+	for _, sch := range Schedules() {
+		if n := len(p.entries); sch == p.schedule {
+			m.Schedules = append(m.Schedules, manifestSched{Schedule: sch, File: "schedules/" + string(sch) + ".csv", PDF: "schedules/" + string(sch) + ".pdf", Entries: n})
 		}
-		m.Schedules = append(m.Schedules, manifestSched{Schedule: sch, File: "schedules/" + string(sch) + ".csv", Entries: n})
 	}
 	return m
 }
@@ -403,72 +450,14 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 	"bytes":     core.HumanBytes,
 	"path":      evidencePath,
 	"operation": OperationTitle,
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Case.Marking}} – Case file pack {{.Case.URN}} – {{operation .Case.Operation}}</title>
-<style>
-body { font-family: arial, sans-serif; margin: 2em; color: #0b0c0c; }
-.marking { text-align: center; font-weight: bold; padding: .5em; border: 2px solid #0b0c0c; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 2em; }
-th, td { border: 1px solid #b1b4b6; padding: .4em; text-align: left; vertical-align: top; }
-code { word-break: break-all; }
-</style>
-</head>
-<body>
-<p class="marking">{{.Case.Marking}}</p>
-<h1>Case file pack {{.Case.URN}}</h1>
-<dl>
-<dt>Operation</dt><dd>{{.Case.Operation}}</dd>
-<dt>Owning organisation</dt><dd>{{.Case.Organisation}}</dd>
-<dt>Offences</dt><dd>{{range $i, $o := .Case.OffenceList}}{{if $i}}; {{end}}{{$o.Label}}{{end}}</dd>
-<dt>Status</dt><dd>{{.Case.StatusLabel}}</dd>
-<dt>Lead investigator</dt><dd>{{.Case.LeadName}}</dd>
-<dt>Exported</dt><dd>{{.At.Format "2 January 2006 15:04:05 MST"}} by {{.By}}</dd>
-{{with .Submission}}<dt>Approved pack</dt><dd>Pack {{.Number}} ({{.PurposeLabel}}), submitted by {{.SubmittedByName}}, approved by {{.DecidedByName}}. Manifest SHA-256 <code>{{.ManifestSHA256}}</code> is the SHA-256 of {{$.SubFile}}.{{if eq .Status "voided"}} <strong>The approval was voided{{with .VoidedAt}} on {{date .}}{{end}} by a later change ({{.VoidReason}}): the files in this export are the case file as it is now, not the pack as approved.</strong>{{end}}</dd>{{end}}
-</dl>
-<p>To check this pack, unzip it and run <code>sha256sum -c SHA256SUMS</code> in its folder: every file must say OK.</p>
-<h2>Readiness</h2>
-<table>
-<thead><tr><th scope="col">Stage</th><th scope="col">Required items done</th></tr></thead>
-<tbody>{{range .Case.Readiness}}<tr><td>{{.Label}}</td><td>{{.Done}} of {{.Total}} ({{.Percent}}%)</td></tr>{{end}}</tbody>
-</table>
-<h2>Checklist</h2>
-<table>
-<thead><tr><th scope="col">Checklist</th><th scope="col">Item</th><th scope="col">Stage</th><th scope="col">Required</th><th scope="col">Status</th><th scope="col">Reasons and notes</th><th scope="col">Exhibits</th></tr></thead>
-<tbody>{{range .Items}}<tr><td>{{.Checklist}}</td><td>{{.Text}}</td><td>{{.Stage.Label}}</td><td>{{if .Required}}Yes{{else}}No{{end}}</td><td>{{.StatusLabel}}</td><td>{{with .NAReason}}Not applicable: {{.}} {{end}}{{with .CPSReason}}CPS: {{.}} {{end}}{{.Notes}}</td><td>{{range $i, $e := .Evidence}}{{if $i}}, {{end}}{{$e.ExhibitRef}}{{end}}</td></tr>{{end}}</tbody>
-</table>
-<h2>Exhibits</h2>
-<table>
-<thead><tr><th scope="col">Exhibit</th><th scope="col">Description</th><th scope="col">Producer and date</th><th scope="col">File or system</th><th scope="col">Size</th><th scope="col">Hash</th></tr></thead>
-<tbody>{{range .Evidence}}<tr><td>{{.ExhibitRef}}{{with .SupersededByRef}} (superseded by {{.}}){{end}}{{with .SupersedesRef}} (supersedes {{.}}){{end}}</td><td>{{.Description}}</td><td>{{.Producer}}{{with .ProducedOn}}, {{date .}}{{end}}</td>
-<td>{{if eq .Kind "file"}}{{if .Current}}<a href="{{path .}}">{{path .}}</a>{{else}}{{.FileName}} (not in this pack){{end}}{{else}}{{.ExternalSystem}} {{.ExternalID}}{{end}}</td>
-<td>{{if eq .Kind "file"}}{{bytes .Size}} ({{.Size}} bytes){{end}}</td><td>{{if eq .Kind "file"}}SHA-256 <code>{{.SHA256}}</code>{{else}}{{.HashAlgorithm}} <code>{{.ExternalHash}}</code>{{end}}</td></tr>{{end}}</tbody>
-</table>
-<h2>Unused material</h2>
-<ul>
-<li><a href="schedules/MG6C.csv">MG6C non-sensitive unused material</a> ({{.MG6C}} entries)</li>
-{{if .Sensitive}}<li><a href="schedules/MG6D.csv">MG6D sensitive unused material</a> ({{.MG6D}} entries): never shown to the defence</li>{{end}}
-</ul>
-<p class="marking">{{.Case.Marking}}</p>
-</body>
-</html>
-`))
+}).Parse(casedoc.IndexTemplate))
 
-// index renders index.html: every value escaped by html/template.
-func (p *PackExport) index(subFile string) ([]byte, error) {
-	var mg6c, mg6d int
-	for _, e := range p.entries {
-		if e.Schedule == ScheduleMG6C {
-			mg6c++
-		} else {
-			mg6d++
-		}
-	}
+// index renders index.html, naming every document: every value escaped by html/template.
+func (p *PackExport) index(docs []packDoc) ([]byte, error) {
 	var b bytes.Buffer
 	err := indexPage.Execute(&b, map[string]any{"Case": p.view, "Items": p.items, "Evidence": p.evidence, "Submission": p.submission,
-		"SubFile": subFile, "At": p.at.In(core.London), "By": p.who.Name, "MG6C": mg6c, "MG6D": mg6d, "Sensitive": p.sensitive})
+		"SubFile": p.subFile(), "At": p.at.In(core.London), "By": p.who.Name, "MG6DOnly": p.schedule == ScheduleMG6D, "Docs": docs,
+		"Entries": casedoc.Count(len(p.entries), "entry", "entries")})
 	return b.Bytes(), err
 }
 

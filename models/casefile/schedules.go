@@ -80,10 +80,31 @@ func (DisclosureEntry) TableName() string { return "disclosure_entries" }
 func (s *Service) ScheduleEntries(ctx context.Context, who core.Actor, id int64) ([]DisclosureEntry, error) {
 	var out []DisclosureEntry
 	err := s.readPart(ctx, who, id, "schedules", func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
-		out, err = s.visibleEntries(ctx, who, obj, cf)
+		out, err = s.readableEntries(ctx, who, obj, cf)
 		return err
 	})
 	return out, err
+}
+
+// readableEntries are the entries who may read; for a CPS liaison, as the approved pack they
+// read froze them.
+func (s *Service) readableEntries(ctx context.Context, who core.Actor, obj policies.Object, cf *CaseFile) ([]DisclosureEntry, error) {
+	out, err := s.visibleEntries(ctx, who, obj, cf)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := s.readingOf(ctx, who, cf, obj)
+	if rd != nil && !continuingDuty(cf.Status) {
+		out = rd.entries(out)
+	}
+	return out, err
+}
+
+// continuingDuty says whether a case's schedules reach the prosecutor as they are now, every
+// revision dated, rather than as the approved pack froze them: once charged, the disclosure
+// officer's duty continues (CPIA s7A, DOMAIN.md §F3) and revisions are revealed as they are made.
+func continuingDuty(st CaseStatus) bool {
+	return st == StatusCharged || st == StatusClosed
 }
 
 // entries are all of a case's entries, whoever asks: for the pack's snapshot.
@@ -160,7 +181,18 @@ func (s *Service) mayEntry(ctx context.Context, who core.Actor, obj policies.Obj
 func (s *Service) ScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64) (DisclosureEntry, error) {
 	var e DisclosureEntry
 	err := s.readPart(ctx, who, id, "schedule_entry", func(ctx context.Context, cf *CaseFile, obj policies.Object) (err error) {
-		e, err = s.entry(ctx, who, obj, cf, entryID, policies.ActRead)
+		if e, err = s.entry(ctx, who, obj, cf, entryID, policies.ActRead); err != nil {
+			return err
+		}
+		// A CPS liaison reads the entry as the approved pack froze it, if it was in the pack.
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if rd != nil && !continuingDuty(cf.Status) {
+			frozen := rd.entries([]DisclosureEntry{e})
+			if len(frozen) == 0 {
+				return core.NotFound("Schedule entry not found")
+			}
+			e = frozen[0]
+		}
 		return err
 	})
 	return e, err

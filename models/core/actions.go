@@ -23,6 +23,7 @@ type Actions struct {
 	Disable      bool `json:"disable,omitempty"`       // user: disable or enable the account
 	Edit         bool `json:"edit,omitempty"`          // guidance version: change it
 	Export       bool `json:"export,omitempty"`        // case: export the pack
+	ExportMG6D   bool `json:"export_mg6d,omitempty"`   // case: the restricted export of the MG6D schedule
 	Finalise     bool `json:"finalise,omitempty"`      // case: CPS finalises
 	Join         bool `json:"join,omitempty"`          // training session: see the joining details
 	ManageTeam   bool `json:"manage_team,omitempty"`   // case: change the team
