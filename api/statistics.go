@@ -41,7 +41,6 @@ func handleStatistics(st *statistics.Service) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		c.Header("Cache-Control", "private, no-store")
 		c.JSON(http.StatusOK, d)
 	}
 }

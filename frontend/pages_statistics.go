@@ -117,7 +117,6 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 			v.Tables = append(v.Tables, statisticsTable{Table: t, Chart: svg, CSV: "/statistics/tables/" + url.PathEscape(t.ID) + "/download.csv?" + v.Query})
 		}
 		data.Data = v
-		c.Header("Cache-Control", "private, no-store")
 		p.render(c, http.StatusOK, "statistics", data)
 	}
 }
