@@ -92,7 +92,8 @@ BENCHES := \
 	./models/:CaseList100k:200x \
 	./api/:^BenchmarkGuidanceLibrary$$:200x \
 	./models/operations/:^BenchmarkImport5000Rows$$:1x \
-	./api/:^BenchmarkNationalDashboard$$:50x
+	./api/:^BenchmarkNationalDashboard$$:50x \
+	./api/:^BenchmarkCatalogueNotModified$$:2000x
 SQLITE_BENCHES := ./policies/:.:100000x ./models/:Password|CheckPassword:20x
 POSTGRES_BENCHES := ./api/:EvidencePack2GiB:1x ./cmd/msphub/:ListPageThroughReplicas:4000x
 
