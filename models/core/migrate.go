@@ -46,6 +46,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	results, err := p.Up(ctx)
+	db.beforeCounters = false
 	var applied []int64
 	for _, r := range results {
 		if r.Error == nil {
@@ -68,6 +69,7 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("migrate to %d: %w", version, err)
 	}
+	db.beforeCounters = version < countersMigration
 	return nil
 }
 

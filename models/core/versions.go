@@ -22,6 +22,9 @@ const (
 	Operations    Family = "operations"    // operations, victims, suspects, charges and outcomes
 )
 
+// countersMigration is the migration that creates the counters' table.
+const countersMigration = 18
+
 // Changed records that the transaction in ctx writes data of the families: their counters are
 // bumped just before it commits, once each however often it says so, and not at all if it
 // rolls back. The bump is the transaction's last statement, so on PostgreSQL the counter's row
