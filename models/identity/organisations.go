@@ -293,7 +293,6 @@ const ProgrammeUnitSlug = "modern-slavery-and-organised-immigration-crime-unit"
 func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 	added := 0
 	err := db.InTx(ctx, func(ctx context.Context) error {
-		core.Changed(ctx, core.Organisations)
 		if db.Dialect() == core.DialectPostgres {
 			if err := db.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext('msphub.seed.organisations'))").Error; err != nil {
 				return core.DBError(err)
@@ -312,6 +311,7 @@ func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 			orgs = append(orgs, core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, Active: true, CreatedAt: now, UpdatedAt: now})
 		}
 		added = len(orgs)
+		core.Changed(ctx, core.Organisations)
 		return core.DBError(db.Conn(ctx).CreateInBatches(orgs, 100).Error)
 	})
 	return added, err
