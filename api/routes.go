@@ -69,7 +69,10 @@ func addRoutes(e *gin.Engine, app *App) {
 	in.POST("/users/:id/reset-mfa", p.UserResetMFA())
 	in.POST("/users/:id/set-password-link", p.UserPasswordLink())
 
-	in.GET("/organisations", p.Organisations())
+	// Lists that change rarely answer a repeat request with 304 (conditional.go): each names
+	// who may see it and the families of data it shows.
+	organisations := app.conditional(s.Organisations.MayRead, core.Organisations)
+	in.GET("/organisations", organisations, p.Organisations())
 	in.GET("/organisations/new", p.OrganisationNewForm())
 	in.POST("/organisations/new", p.OrganisationCreate())
 	in.GET("/organisations/:id/edit", p.OrganisationEditForm())
@@ -84,7 +87,7 @@ func addRoutes(e *gin.Engine, app *App) {
 	r.GET("/api/v1/openapi.json", handleOpenAPI(app.openAPI))
 	v1 := r.Group("/api/v1", app.requireActor(), tokenScope())
 	v1.GET("/me", handleMe())
-	v1.GET("/organisations", handleOrganisationList(s.Organisations))
+	v1.GET("/organisations", organisations, handleOrganisationList(s.Organisations))
 	v1.POST("/organisations", withBody(http.StatusCreated, s.Organisations.Create))
 	v1.GET("/organisations/:id", byID(http.StatusOK, s.Organisations.Get))
 	v1.PATCH("/organisations/:id", byIDWith(http.StatusOK, organisationUpdate(s.Organisations)))
@@ -178,14 +181,15 @@ func addRoutes(e *gin.Engine, app *App) {
 	// National picture (issue 12): analysts' counts with disclosure control, its downloads and
 	// the monthly reports. Pages and API share the download handlers.
 	st := s.Statistics
-	in.GET("/statistics", p.Statistics())
+	figures := app.conditional(st.MaySee, core.Operations, core.Courses, core.Guidance, core.Organisations, core.People)
+	in.GET("/statistics", figures, p.Statistics())
 	in.GET("/statistics/definitions", p.StatisticsDefinitions())
 	in.GET("/statistics/download.xlsx", HandleStatisticsXLSX(st))
 	in.GET("/statistics/tables/:table/download.csv", HandleStatisticsCSV(st))
 	in.GET("/statistics/reports", p.StatisticsReports())
 	in.POST("/statistics/reports", p.StatisticsReportCreate())
 	in.GET("/statistics/reports/:id/download", HandleStatisticsReport(st))
-	v1.GET("/statistics", handleStatistics(st))
+	v1.GET("/statistics", figures, handleStatistics(st))
 	v1.GET("/statistics/download.xlsx", HandleStatisticsXLSX(st))
 	v1.GET("/statistics/tables/:table/download.csv", HandleStatisticsCSV(st))
 	v1.GET("/statistics/reports", forActor(st.Reports))
@@ -260,7 +264,9 @@ func addGuidanceRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	p, g := app.Pages, app.Services.Guidance
 	upload := []gin.HandlerFunc{app.uploads, bodyLimit(app.Cfg.MaxAttachmentBytes + uploadSlack)}
 
-	in.GET("/guidance", p.GuidanceHome())
+	// Anyone signed in reads the library; what they see follows from who they are.
+	library := app.conditional(nil, core.Guidance, core.Organisations)
+	in.GET("/guidance", library, p.GuidanceHome())
 	in.GET("/guidance/search", p.GuidanceSearch())
 	in.GET("/guidance/new", p.GuidanceNewForm())
 	in.POST("/guidance/new", p.GuidanceCreate())
@@ -284,7 +290,7 @@ func addGuidanceRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	in.GET("/guidance/acknowledgements/export.csv", handleGuidanceAcknowledgementsExport(g))
 	in.GET("/guidance/acknowledgements/:id", p.GuidanceAcknowledgementsOf())
 
-	v1.GET("/guidance/documents", handleGuidanceList(g))
+	v1.GET("/guidance/documents", library, handleGuidanceList(g))
 	v1.POST("/guidance/documents", withBody(http.StatusCreated, g.Create))
 	v1.GET("/guidance/documents/:id", byID(http.StatusOK, g.Document))
 	v1.GET("/guidance/documents/:id/versions", byID(http.StatusOK, g.History))
@@ -321,7 +327,8 @@ func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	r.GET("/certificates/verify/:code", p.Verify())
 	r.GET("/calendar/:token", handleCalendar(t))
 
-	in.GET("/courses", p.Courses())
+	catalogue := app.conditional(t.MayReadCatalogue, core.Courses, core.Organisations)
+	in.GET("/courses", catalogue, p.Courses())
 	in.GET("/courses/new", p.CourseNewForm())
 	in.POST("/courses/new", p.CourseCreate())
 	in.GET("/courses/:id", p.Course())
@@ -369,7 +376,7 @@ func addTrainingRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	in.POST("/notifications/read-all", p.NotificationsReadAll())
 	in.POST("/notifications/:id/read", p.NotificationOpen())
 
-	v1.GET("/courses", handleCourseList(t))
+	v1.GET("/courses", catalogue, handleCourseList(t))
 	v1.POST("/courses", withBody(http.StatusCreated, t.CreateCourse))
 	v1.GET("/courses/:id", byID(http.StatusOK, t.GetCourse))
 	v1.PATCH("/courses/:id", byIDWith(http.StatusOK, t.UpdateCourse))
@@ -416,7 +423,8 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	in.POST("/casefiles/new", p.CaseCreate())
 	in.GET("/casefiles/review", p.CaseSupervisorQueue())
 	in.GET("/casefiles/cps", p.CaseCPSQueue())
-	in.GET("/casefiles/templates", p.CaseTemplates())
+	templates := app.conditional(cs.MayReadTemplates, core.Templates)
+	in.GET("/casefiles/templates", templates, p.CaseTemplates())
 	in.GET("/casefiles/templates/:code", p.CaseTemplate())
 	in.GET("/casefiles/templates/:code/new-version", p.CaseTemplateForm())
 	in.POST("/casefiles/templates/:code/new-version", p.CaseTemplateSave())
@@ -463,7 +471,7 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.POST("/casefiles", withBody(http.StatusCreated, cs.Create))
 	v1.GET("/casefiles/supervisors", forActor(people(cs.Supervisors)))
 	v1.GET("/casefiles/liaisons", forActor(people(cs.Liaisons)))
-	v1.GET("/casefiles/templates", forActor(templateList(cs)))
+	v1.GET("/casefiles/templates", templates, forActor(templateList(cs)))
 	v1.GET("/casefiles/templates/:code", handleTemplateVersions(cs))
 	v1.POST("/casefiles/templates/:code", handleTemplateVersionCreate(cs))
 	v1.GET("/casefiles/:id", byID(http.StatusOK, cs.Get))

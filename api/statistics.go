@@ -41,6 +41,8 @@ func handleStatistics(st *statistics.Service) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		// OFFICIAL-SENSITIVE figures: no copy is kept, not even the browser's own (the ETag
+		// still answers a client that keeps one itself).
 		c.Header("Cache-Control", "private, no-store")
 		c.JSON(http.StatusOK, d)
 	}

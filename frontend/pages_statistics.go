@@ -117,7 +117,7 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 			v.Tables = append(v.Tables, statisticsTable{Table: t, Chart: svg, CSV: "/statistics/tables/" + url.PathEscape(t.ID) + "/download.csv?" + v.Query})
 		}
 		data.Data = v
-		c.Header("Cache-Control", "private, no-store")
+		c.Header("Cache-Control", "private, no-store") // OFFICIAL-SENSITIVE figures: no copy is kept
 		p.render(c, http.StatusOK, "statistics", data)
 	}
 }

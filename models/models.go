@@ -6,7 +6,10 @@
 package models
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/court"
@@ -42,7 +45,8 @@ type Services struct {
 	// OperationsImport imports operations, victims and suspects from spreadsheets (issue 12).
 	OperationsImport *operations.Importer
 
-	authz *policies.Authorizer // for Reach
+	authz *policies.Authorizer // for Reach and Freshness
+	d     core.Deps            // for Freshness
 }
 
 // New builds the operations from their dependencies and registers every domain's jobs.
@@ -74,6 +78,7 @@ func New(d core.Deps) *Services {
 		OperationsImport: operations.NewImporter(d, audit),
 		Statistics:       statistics.New(d, audit, d.Config.StatsThreshold),
 		authz:            d.Authz,
+		d:                d,
 	}
 	// Every job is safe to run again and on several replicas at once (each piece of work is
 	// claimed in the transaction that does it); the runner only makes each run happen once.
@@ -87,4 +92,17 @@ func New(d core.Deps) *Services {
 		}
 	}
 	return s
+}
+
+// Freshness is what a list's ETag holds beside the actor and the request: the change counters of
+// the families the list shows (one query), the fingerprint of the policy in force, and the
+// minute, for the lists whose content moves with the clock (a booking that closes, a quarter
+// that ends): a copy is never more than a minute behind it. Read it before the list, so a write
+// that commits in between gives a newer tag, never an older body under a newer tag.
+func (s *Services) Freshness(ctx context.Context, families ...core.Family) (string, error) {
+	v, err := s.d.DB.Versions(ctx, families...)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(families, v, s.authz.Fingerprint(), s.d.Now().UTC().Truncate(time.Minute).Unix()), nil
 }

@@ -2,6 +2,8 @@ package policies
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -31,8 +33,9 @@ type Authorizer struct {
 	db       *gorm.DB
 	enforcer *casbin.SyncedEnforcer
 
-	mu       sync.RWMutex
-	families map[string]string // object type -> casbin section suffix ("", "2", "3", "4")
+	mu          sync.RWMutex
+	families    map[string]string // object type -> casbin section suffix ("", "2", "3", "4")
+	fingerprint string            // of the permission rows in force (Fingerprint)
 }
 
 // New loads the policy from db, first bringing the default permission rows up to date (Sync),
@@ -82,7 +85,7 @@ func newAdapter(db *gorm.DB) *gormadapter.Adapter {
 // index records which family each object type lives in, so Can evaluates one section only.
 // A type in two families would make decisions depend on which one is scanned: refused.
 func (a *Authorizer) index() error {
-	fam := map[string]string{}
+	fam, h := map[string]string{}, sha256.New()
 	for _, sec := range families() {
 		rows, err := a.enforcer.GetNamedPolicy(sec)
 		if err != nil {
@@ -97,12 +100,23 @@ func (a *Authorizer) index() error {
 				return fmt.Errorf("%w: object type %q appears in two families (p%s and %s)", ErrInternal, row[1], prev, sec)
 			}
 			fam[row[1]] = suffix
+			fmt.Fprintf(h, "%s %q\n", sec, row)
 		}
 	}
 	a.mu.Lock()
-	a.families = fam
+	a.families, a.fingerprint = fam, hex.EncodeToString(h.Sum(nil))
 	a.mu.Unlock()
 	return nil
+}
+
+// Fingerprint names the permission rows in force: it changes when a reload brings different
+// rows, and is the same on every replica holding the same rows. (Role assignments are the
+// subject's, and are not part of it.) Something that depends on what the policy allows, such as
+// a list's ETag, includes it.
+func (a *Authorizer) Fingerprint() string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.fingerprint
 }
 
 // Can returns nil when sub may do act to obj, ErrDenied when the policy does not allow it, and

@@ -157,7 +157,7 @@ func TemplateAppliesTo(code string) string {
 // Templates lists the latest version of every checklist template. Administrators may call it.
 // Errors: EFORBIDDEN.
 func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTemplate, error) {
-	if err := core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+	if err := s.MayReadTemplates(ctx, who); err != nil {
 		return nil, err
 	}
 	var out []ChecklistTemplate
@@ -182,7 +182,7 @@ func (s *Service) fillItems(ctx context.Context, ts []ChecklistTemplate) error {
 // TemplateVersions lists every version of template code, newest first, with their items.
 // Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND.
 func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code string) ([]ChecklistTemplate, error) {
-	if err := core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
+	if err := s.MayReadTemplates(ctx, who); err != nil {
 		return nil, err
 	}
 	var out []ChecklistTemplate
@@ -193,6 +193,12 @@ func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code str
 		return nil, core.NotFound("Checklist template not found")
 	}
 	return out, s.fillItems(ctx, out)
+}
+
+// MayReadTemplates says whether the actor may see the checklist templates, without reading
+// them. Errors: EFORBIDDEN.
+func (s *Service) MayReadTemplates(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
 }
 
 // MayEditTemplates says whether the actor may save new template versions (what the pages
@@ -224,6 +230,7 @@ type TemplateItemInput struct {
 func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code string, in TemplateInput) (ChecklistTemplate, error) {
 	var t ChecklistTemplate
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Templates)
 		if err := core.Can(ctx, s.d.Authz, who, policies.ActUpdate, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
 			return err
 		}

@@ -189,7 +189,9 @@ func (s *Service) diffPacks(ctx context.Context, who core.Actor, obj policies.Ob
 		return nil, core.Internal(err)
 	}
 	if ok, err := s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: ScheduleMG6D}, policies.ActRead); err != nil || !ok {
-		changes = slices.DeleteFunc(changes, func(c packdiff.Change) bool { return c.Part == "schedule" && strings.HasPrefix(c.What, string(ScheduleMG6D)+" ") })
+		changes = slices.DeleteFunc(changes, func(c packdiff.Change) bool {
+			return c.Part == "schedule" && strings.HasPrefix(c.What, string(ScheduleMG6D)+" ")
+		})
 		return changes, err
 	}
 	return changes, nil

@@ -175,21 +175,26 @@ type txKey struct{}
 // once it rolls back.
 type txState struct {
 	tx        *gorm.DB
+	changed   []Family // whose change counters to bump before commit (Changed)
 	after     []func()
 	afterUndo []func()
 }
 
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a
 // transaction it joins it, so operations compose without knowing who started it. fn's error
-// rolls everything back; on commit, the functions registered with afterCommit run in order.
+// rolls everything back; just before commit the change counters named by Changed are bumped; on
+// commit, the functions registered with afterCommit run in order.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
 	st := &txState{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		st.tx = tx
-		return fn(context.WithValue(ctx, txKey{}, st))
+		st.tx, st.changed = tx, nil
+		if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
+			return err
+		}
+		return st.bumpVersions(time.Now())
 	})
 	if err != nil {
 		return DBError(err)

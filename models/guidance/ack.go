@@ -39,6 +39,7 @@ func (g *Service) acknowledgedAt(ctx context.Context, userID int64, doc guidance
 // its audience), ECONFLICT (it asks for no acknowledgement).
 func (g *Service) Acknowledge(ctx context.Context, who core.Actor, documentID int64) (GuidanceDocumentView, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, obj, err := g.seeDocument(ctx, who, documentID)
 		if err != nil {
 			return err

@@ -133,6 +133,7 @@ const guidanceMaxReviewYears = 3 // years
 // EFORBIDDEN, EINVALID (a date not in the next three years), ECONFLICT (nothing published).
 func (g *Service) Review(ctx context.Context, who core.Actor, documentID int64, next *time.Time) (GuidanceDocumentView, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, obj, err := g.seeDocument(ctx, who, documentID)
 		if err != nil {
 			return err

@@ -37,6 +37,7 @@ func (g *Service) clearFor(ctx context.Context, who core.Actor, act policies.Act
 func (g *Service) Create(ctx context.Context, who core.Actor, in GuidanceInput) (GuidanceVersion, error) {
 	var id int64
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		if in.OrganisationID == 0 {
 			in.OrganisationID = who.OrgID
 		}
@@ -100,6 +101,7 @@ func guidanceDraftOf(l *loadedVersion) GuidanceInput {
 func (g *Service) StartVersion(ctx context.Context, who core.Actor, documentID int64) (GuidanceVersion, error) {
 	var id int64
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		cur, obj, err := g.seeDocument(ctx, who, documentID)
 		if err != nil {
 			return err
@@ -185,6 +187,7 @@ func (g *Service) editableVersion(ctx context.Context, who core.Actor, id int64)
 // EFORBIDDEN, EINVALID, ECONFLICT (submitted or published).
 func (g *Service) UpdateDraft(ctx context.Context, who core.Actor, id int64, in GuidanceInput) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, obj, err := g.editableVersion(ctx, who, id)
 		if err != nil {
 			return err
@@ -250,6 +253,7 @@ func changedGuidanceFields(a, b GuidanceInput) []string {
 // Who: guidance editors of the owning organisation. Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT.
 func (g *Service) Submit(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, obj, err := g.seeVersion(ctx, who, id)
 		if err != nil {
 			return err
@@ -321,6 +325,7 @@ func (g *Service) decide(ctx context.Context, who core.Actor, act policies.Actio
 // Errors: ENOTFOUND, EFORBIDDEN (not an approver, or an author of it), ECONFLICT (not submitted).
 func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, err := g.decide(ctx, who, policies.ActPublish, id)
 		if err != nil {
 			return err
@@ -390,6 +395,7 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no comment), ECONFLICT (not submitted).
 func (g *Service) Return(ctx context.Context, who core.Actor, id int64, comment string) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		l, err := g.decide(ctx, who, policies.ActReturn, id)
 		if err != nil {
 			return err
@@ -458,6 +464,7 @@ func (g *Service) AddAttachments(ctx context.Context, who core.Actor, versionID,
 		}
 		var a GuidanceAttachment
 		err = g.d.DB.InTx(ctx, func(ctx context.Context) error {
+			core.Changed(ctx, core.Guidance)
 			l, _, err := g.editableVersion(ctx, who, versionID)
 			if err != nil {
 				return err
@@ -523,6 +530,7 @@ func (g *Service) attachment(ctx context.Context, id int64) (guidanceAttachment,
 func (g *Service) RemoveAttachment(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
 	var versionID int64
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Guidance)
 		a, err := g.attachment(ctx, id)
 		if err != nil {
 			return err

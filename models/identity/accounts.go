@@ -356,6 +356,7 @@ func (a *Accounts) CreateFirstAdmin(ctx context.Context, token string, in FirstA
 		if err := a.d.DB.Conn(ctx).Create(&u).Error; err != nil {
 			return core.DBError(err)
 		}
+		core.Changed(ctx, core.People)
 		if err := a.setPassword(ctx, &u, in.Password, "password"); err != nil {
 			return err
 		}

@@ -466,6 +466,7 @@ func (o *OIDC) provision(ctx context.Context, org core.Organisation, cfg oidcCon
 			if err := db.Create(&user).Error; err != nil {
 				return core.User{}, "", core.DBError(err)
 			}
+			core.Changed(ctx, core.People)
 			if err := o.audit.Record(ctx, who(user), core.Event{Action: "user.create", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess,
 				Details: map[string]string{"via": "single sign-on", "organisation": org.Slug, "issuer": cfg.IssuerURL, "vetting": string(core.VettingNone)}}); err != nil {
 				return core.User{}, "", err

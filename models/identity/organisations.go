@@ -69,7 +69,7 @@ type Organisations struct {
 // name. Anyone signed in may list them (to choose a CPS area, say). The list is reference data of
 // about seventy rows, so it is not paged.
 func (o *Organisations) List(ctx context.Context, who core.Actor, includeInactive bool) ([]core.Organisation, error) {
-	if err := core.Can(ctx, o.d.Authz, who, policies.ActRead, policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
+	if err := o.MayRead(ctx, who); err != nil {
 		return nil, err
 	}
 	q := o.d.DB.Conn(ctx).Order("kind, name")
@@ -85,9 +85,15 @@ func (o *Organisations) List(ctx context.Context, who core.Actor, includeInactiv
 	return out, nil
 }
 
+// MayRead says whether the actor may see organisations, without reading them. Errors:
+// EFORBIDDEN.
+func (o *Organisations) MayRead(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, o.d.Authz, who, policies.ActRead, policies.Object{Type: "organisation"}, "You cannot see organisations.")
+}
+
 // Get returns one organisation. Errors: ENOTFOUND.
 func (o *Organisations) Get(ctx context.Context, who core.Actor, id int64) (core.Organisation, error) {
-	if err := core.Can(ctx, o.d.Authz, who, policies.ActRead, policies.Object{Type: "organisation"}, "You cannot see organisations."); err != nil {
+	if err := o.MayRead(ctx, who); err != nil {
 		return core.Organisation{}, err
 	}
 	return o.get(ctx, id)
@@ -122,6 +128,7 @@ func (o *Organisations) get(ctx context.Context, id int64) (core.Organisation, e
 func (o *Organisations) Create(ctx context.Context, who core.Actor, in OrganisationInput) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Organisations)
 		if err := core.Can(ctx, o.d.Authz, who, policies.ActCreate, policies.Object{Type: "organisation"}, "Only administrators can add organisations."); err != nil {
 			return err
 		}
@@ -158,6 +165,7 @@ func (o *Organisations) getForChange(ctx context.Context, who core.Actor, id int
 func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in OrganisationInput) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Organisations)
 		var err error
 		if org, err = o.getForChange(ctx, who, id); err != nil {
 			return err
@@ -198,6 +206,7 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64, active bool) (core.Organisation, error) {
 	var org core.Organisation
 	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Organisations)
 		var err error
 		if org, err = o.getForChange(ctx, who, id); err != nil {
 			return err
@@ -346,6 +355,7 @@ func SeedOrganisations(ctx context.Context, db *core.DB) (int, error) {
 			orgs = append(orgs, core.Organisation{Slug: slugify(in.Name), Name: in.Name, Kind: in.Kind, Region: in.Region, Active: true, CreatedAt: now, UpdatedAt: now})
 		}
 		added = len(orgs)
+		core.Changed(ctx, core.Organisations)
 		if err := db.Conn(ctx).CreateInBatches(orgs, 100).Error; err != nil {
 			return core.DBError(err)
 		}

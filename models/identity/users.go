@@ -334,6 +334,7 @@ func (u *Users) create(ctx context.Context, who *core.Actor, in UserInput, detai
 	if err := q.Create(&user).Error; err != nil {
 		return core.User{}, core.DBError(err)
 	}
+	core.Changed(ctx, core.People)
 	d := map[string]string{"organisation": org.Slug, "vetting": string(user.VettingLevel)}
 	if user.CrownProsecutor {
 		d["crown_prosecutor"] = "true"
@@ -531,6 +532,7 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 // Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT.
 func (u *Users) SetDisabled(ctx context.Context, who core.Actor, id int64, disabled bool) (UserView, error) {
 	err := u.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.People)
 		user, err := u.load(ctx, who, id, policies.ActDisable)
 		if err != nil {
 			return err

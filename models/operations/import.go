@@ -168,6 +168,7 @@ func (im *Importer) Import(ctx context.Context, who core.Actor, up core.Upload, 
 	b.parse()
 	res := ImportResult{Format: file.format, DryRun: opts.DryRun, Rows: file.rows()}
 	err = im.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		if err := im.resolve(ctx, who, b); err != nil {
 			return err
 		}

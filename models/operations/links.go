@@ -322,6 +322,7 @@ type OutcomeInput struct {
 func (s *Service) RecordOutcome(ctx context.Context, who core.Actor, caseID, chargeID int64, in OutcomeInput) (SuspectView, error) {
 	var out SuspectView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		if err := s.cases.Allow(ctx, who, caseID, policies.ActRead); err != nil {
 			return err
 		}

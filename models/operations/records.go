@@ -210,6 +210,7 @@ type recordSave struct {
 func saveRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id int64, k recordKind[V], in recordInput, row recordRow, do recordSave) (V, error) {
 	var out V
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		op, _, err := s.load(ctx, who, opID, policies.ActUpdate, true)
 		if err != nil {
 			return err
@@ -381,6 +382,7 @@ func (s *Service) UpdateCharge(ctx context.Context, who core.Actor, opID, suspec
 func (s *Service) changeCharge(ctx context.Context, who core.Actor, opID, suspectID, chargeID int64, in ChargeInput) (SuspectView, error) {
 	var out SuspectView
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		if _, _, err := s.load(ctx, who, opID, policies.ActUpdate, true); err != nil {
 			return err
 		}

@@ -302,6 +302,7 @@ func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploit
 func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput) (OperationView, error) {
 	var id int64
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		if err := s.MayCreate(ctx, who); err != nil {
 			return err
 		}
@@ -337,6 +338,7 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput)
 // the owning organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in OperationInput) (OperationView, error) {
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Operations)
 		op, _, err := s.load(ctx, who, id, policies.ActUpdate, true)
 		if err != nil {
 			return err

@@ -79,9 +79,15 @@ func (s *Service) MayRead(ctx context.Context, who core.Actor) bool {
 	return s.d.Authz.Can(ctx, who.Subject(), policies.ActRead, object(who)) == nil
 }
 
+// MaySee is MayRead with the refusal to show: whether who may see the figures, without reading
+// them. Errors: EFORBIDDEN.
+func (s *Service) MaySee(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, s.d.Authz, who, policies.ActRead, object(who), "Only analysts can see the national picture")
+}
+
 // scope authorizes who and works out their scope. Errors: EFORBIDDEN, EINTERNAL.
 func (s *Service) scope(ctx context.Context, who core.Actor) (Scope, []org, error) {
-	if err := core.Can(ctx, s.d.Authz, who, policies.ActRead, object(who), "Only analysts can see the national picture"); err != nil {
+	if err := s.MaySee(ctx, who); err != nil {
 		return Scope{}, nil, err
 	}
 	var orgs []org

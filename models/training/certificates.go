@@ -211,6 +211,7 @@ func (t *Service) Complete(ctx context.Context, who core.Actor, sessionID int64)
 		return out, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		out = Completion{}
 		s, c, obj, err := t.sessionForRegister(ctx, who, sessionID, true)
 		if err != nil {

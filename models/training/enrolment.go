@@ -260,6 +260,7 @@ func (t *Service) place(ctx context.Context, s *CourseSession, e *Enrolment) err
 	}
 	if res.RowsAffected == 1 {
 		s.SeatsTaken++
+		core.Changed(ctx, core.Courses) // the catalogue shows the free places
 		e.State, e.EnrolledAt, e.Position = EnrolmentEnrolled, &now, nil
 		return nil
 	}
@@ -294,6 +295,7 @@ func (t *Service) promoteFirst(ctx context.Context, s *CourseSession, c Course) 
 	}
 	first.State, first.Position, first.EnrolledAt = EnrolmentEnrolled, nil, &now
 	s.SeatsTaken++
+	core.Changed(ctx, core.Courses)
 	s.Waiting--
 	if err := t.closeGap(ctx, s.ID, 1); err != nil {
 		return nil, err
@@ -341,6 +343,7 @@ func (t *Service) release(ctx context.Context, s *CourseSession, c Course, e *En
 			return nil, core.Internal(fmt.Errorf("session %d: releasing a place none of which is taken", s.ID))
 		}
 		s.SeatsTaken--
+		core.Changed(ctx, core.Courses)
 		if s.Waiting > 0 && s.Status == SessionScheduled {
 			return t.promoteFirst(ctx, s, c)
 		}

@@ -441,6 +441,7 @@ func (t *Service) MayCreateSession(ctx context.Context, who core.Actor, courseID
 func (t *Service) CreateSession(ctx context.Context, who core.Actor, courseID int64, in SessionInput) (CourseSessionView, error) {
 	var id int64
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		c, obj, err := t.loadCourse(ctx, who, courseID)
 		if err != nil {
 			return err
@@ -516,6 +517,7 @@ func (t *Service) UpdateSession(ctx context.Context, who core.Actor, id int64, i
 		return CourseSessionView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		s, c, _, err := t.sessionForEdit(ctx, who, id, true)
 		if err != nil {
 			return err
@@ -632,6 +634,7 @@ func (t *Service) CancelSession(ctx context.Context, who core.Actor, id int64, r
 		return CourseSessionView{}, err
 	}
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		s, c, _, err := t.sessionFor(ctx, who, id, true, policies.ActCancel, "Only the trainers of this course can cancel its sessions.")
 		if err != nil {
 			return err

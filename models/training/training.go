@@ -411,6 +411,7 @@ func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInp
 	}
 	var c Course
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		now := t.d.Now()
 		c = Course{Code: in.Code, Title: in.Title, Description: in.Description, OrganisationID: who.OrgID, Status: CourseDraft,
 			EligibleRoles: strings.Join(in.EligibleRoles, ","), EligibleKinds: strings.Join(in.EligibleKinds, ","),
@@ -514,6 +515,7 @@ func (t *Service) needs(ctx context.Context, from, target int64) (bool, error) {
 // ECONFLICT.
 func (t *Service) UpdateCourse(ctx context.Context, who core.Actor, id int64, in CourseInput) (CourseView, error) {
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		c, obj, err := t.loadCourse(ctx, who, id)
 		if err != nil {
 			return err
@@ -588,6 +590,7 @@ func (t *Service) MayUpdateCourse(ctx context.Context, who core.Actor, id int64)
 // ENOTFOUND, EFORBIDDEN, ECONFLICT (already published).
 func (t *Service) PublishCourse(ctx context.Context, who core.Actor, id int64) (CourseView, error) {
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		c, obj, err := t.loadCourse(ctx, who, id)
 		if err != nil {
 			return err
@@ -615,6 +618,7 @@ func (t *Service) PublishCourse(ctx context.Context, who core.Actor, id int64) (
 // (no trainer has that address), ECONFLICT (already a trainer).
 func (t *Service) AddTrainer(ctx context.Context, who core.Actor, courseID int64, email string) (CourseView, error) {
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Courses)
 		c, obj, err := t.loadCourse(ctx, who, courseID)
 		if err != nil {
 			return err
@@ -695,7 +699,7 @@ type CoursePage struct {
 // ListCourses returns the catalogue the actor may see, in title order: published courses, and
 // the drafts of courses they teach; the same rule as loadCourse. Errors: EINVALID (bad cursor).
 func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilter, after string, limit int) (CoursePage, error) {
-	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
+	if err := t.MayReadCatalogue(ctx, who); err != nil {
 		return CoursePage{}, err
 	}
 	limit = core.PageLimit(limit, 100, 20)
@@ -797,10 +801,16 @@ func trainingDBTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// MayReadCatalogue says whether the actor may see the course catalogue at all, without reading
+// it. Errors: EFORBIDDEN.
+func (t *Service) MayReadCatalogue(ctx context.Context, who core.Actor) error {
+	return core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue.")
+}
+
 // CourseChoices lists the published courses (code and title) the actor may pick as
 // prerequisites, in code order.
 func (t *Service) CourseChoices(ctx context.Context, who core.Actor) ([]CourseRef, error) {
-	if err := core.Can(ctx, t.d.Authz, who, policies.ActRead, policies.Object{Type: "course"}, "You cannot see the course catalogue."); err != nil {
+	if err := t.MayReadCatalogue(ctx, who); err != nil {
 		return nil, err
 	}
 	var out []CourseRef

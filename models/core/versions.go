@@ -1,0 +1,70 @@
+package core
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Family names a family of data that lists show and that changes rarely. Each has a change
+// counter (the data_versions table) that every transaction writing its data bumps through
+// Changed, so a list can tell a client "nothing changed since your copy" (an ETag) from the
+// counters alone, without running its query.
+type Family string
+
+// The families. A list reads the counters of every family it shows.
+const (
+	Courses       Family = "courses"       // courses, their trainers and sessions, the places taken, certificates
+	Guidance      Family = "guidance"      // documents, versions, audiences, acknowledgements
+	Organisations Family = "organisations" // organisations: names, kinds, regions, active
+	People        Family = "people"        // users: who exists, in which organisation, enabled
+	Templates     Family = "templates"     // checklist templates and their items
+	Operations    Family = "operations"    // operations, victims, suspects, charges and outcomes
+)
+
+// Changed records that the transaction in ctx writes data of the families: their counters are
+// bumped just before it commits, once each however often it says so, and not at all if it
+// rolls back. The bump is the transaction's last statement, so on PostgreSQL the counter's row
+// is locked only for the moment of the commit. Call it inside InTx; outside a transaction
+// there is nothing to attach the change to, which is a bug in the caller.
+func Changed(ctx context.Context, families ...Family) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		panic("core.Changed called outside a transaction")
+	}
+	for _, f := range families {
+		if !slices.Contains(st.changed, f) {
+			st.changed = append(st.changed, f)
+		}
+	}
+}
+
+// bumpVersions bumps the counters of the families the transaction changed, in name order so
+// that two transactions never wait on each other's rows in opposite orders. A counter moves to
+// at least the current time in microseconds: after a database is restored from a backup, its
+// counters still move past every value handed out before, so an old tag never matches new data.
+func (st *txState) bumpVersions(now time.Time) error {
+	if len(st.changed) == 0 {
+		return nil
+	}
+	slices.Sort(st.changed)
+	floor := now.UnixMicro()
+	return st.tx.Exec("UPDATE data_versions SET version = CASE WHEN version + 1 > ? THEN version + 1 ELSE ? END WHERE name IN ?",
+		floor, floor, st.changed).Error
+}
+
+// Versions reads the counters of the families, in the order given, with one query.
+func (db *DB) Versions(ctx context.Context, families ...Family) ([]int64, error) {
+	var rows []struct {
+		Name    Family
+		Version int64
+	}
+	if err := db.Conn(ctx).Table("data_versions").Select("name, version").Where("name IN ?", families).Scan(&rows).Error; err != nil {
+		return nil, DBError(err)
+	}
+	out := make([]int64, len(families))
+	for _, r := range rows {
+		out[slices.Index(families, r.Name)] = r.Version
+	}
+	return out, nil
+}
