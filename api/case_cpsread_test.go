@@ -31,7 +31,7 @@ func cpsReadCase(t *testing.T, w *cfWorld) (id int64, js2 casefile.EvidenceView,
 		core.Upload{Name: "manifest.txt", Body: strings.NewReader("Passenger list")}, 0)
 	must(t, err)
 	for _, e := range []casefile.EntryInput{
-		{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store", OfficerView: "Does not undermine or assist"},
+		{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"},
 		{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log kept by the covert unit", Location: "Covert unit safe", OfficerView: "Sensitive: reveals a source"},
 	} {
 		_, err = cs.AddScheduleEntry(ctx, inv, id, e)
@@ -282,7 +282,7 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 
 	// A second MG6C entry: "2 entries".
 	_, err = cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025",
-		Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
+		Location: "Exeter property store"})
 	must(t, err)
 	dir, _ := unzip(w.inv, c+"/export.zip")
 	if !strings.Contains(read(dir, "index.html"), "holds 2 entries.") || !strings.Contains(read(dir, "schedules/MG6C.pdf"), "Schedule of 2 entries.") {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
@@ -90,26 +92,22 @@ func TestDisclosureMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 			if r := w.a.API(t, who.u, "GET", "/api/v1"+c+"/schedules", ""); strings.Contains(r.Body.String(), "controller") {
 				t.Errorf("the API's MG6C entry carries the officer's assessment: %s", r.Body.String())
 			}
-			r := w.a.API(t, who.u, "GET", "/api/v1"+c+"/export", "")
-			if r.Code != http.StatusOK {
-				t.Fatalf("export: %d", r.Code)
-			}
-			zr, err := zip.NewReader(bytes.NewReader(r.Body.Bytes()), int64(r.Body.Len()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			files := map[string]string{}
-			for _, f := range zr.File {
-				rc, _ := f.Open()
-				var b bytes.Buffer
-				_, _ = b.ReadFrom(rc)
-				rc.Close()
-				files[f.Name] = b.String()
-			}
+			// The pack is defence-facing: MG6D is never in it; it has its own restricted export.
+			files := apiZip(t, w.a.API(t, who.u, "GET", "/api/v1"+c+"/export", ""))
 			mg6c := files["schedules/MG6C.csv"]
-			if _, ok := files["schedules/MG6D.csv"]; ok != who.sees || !strings.Contains(mg6c, "Tenancy agreement") ||
-				strings.Contains(mg6c, "Informant") || strings.Contains(mg6c, "controller") || strings.Contains(files["manifest.json"], "MG6D") != who.sees {
+			if _, ok := files["schedules/MG6D.csv"]; ok || !strings.Contains(mg6c, "Tenancy agreement") ||
+				strings.Contains(mg6c, "Informant") || strings.Contains(mg6c, "controller") {
 				t.Errorf("export: MG6D.csv %v, MG6C.csv %q", ok, mg6c)
+			}
+			r := w.a.API(t, who.u, "GET", "/api/v1"+c+"/export/mg6d", "")
+			if !who.sees {
+				if r.Code != http.StatusForbidden {
+					t.Errorf("the MG6D export: %d, want 403", r.Code)
+				}
+				return
+			}
+			if files := apiZip(t, r); !strings.Contains(files["schedules/MG6D.csv"], "Informant") {
+				t.Errorf("the MG6D export's MG6D.csv: %q", files["schedules/MG6D.csv"])
 			}
 		})
 	}
@@ -133,7 +131,7 @@ func TestDisclosureRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 			}
 		}
 	}
-	cfSubmit(t, w.inv, c+"/submit", url.Values{"purpose": {"charging"}}, http.StatusSeeOther)
+	cfSubmit(t, w.inv, c+"/submit", url.Values{"purpose": {"charging"}, "dg6_category": {"red"}, "test": {"full_code"}}, http.StatusSeeOther)
 	if _, err := cs.Approve(ctx, w.sup.Actor(t), id); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +139,12 @@ func TestDisclosureRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 	if _, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison.ID, ExpiresOn: &day}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.RecordDecision(ctx, w.liaison.Actor(t), id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met"}); err != nil {
+	if _, err := cs.RecordDecision(ctx, w.liaison.Actor(t), id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
+		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	chargedOn := w.a.Clock.Now()
+	if _, err := cs.RecordCharge(ctx, w.inv.Actor(t), id, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"}); err != nil {
 		t.Fatal(err)
 	}
 	w.a.Clock.Advance(10 * time.Minute) // the revision comes later than the charge, within the session
@@ -180,4 +183,25 @@ func TestDisclosureRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 	if page := page200(t, w.inv, c+"/disclosure"); !strings.Contains(page, "Prosecutor marked it D") {
 		t.Errorf("the team does not see the prosecutor's mark:\n%s", cfText(page))
 	}
+}
+
+// apiZip reads the files of a 200 answer's ZIP.
+func apiZip(t *testing.T, r *httptest.ResponseRecorder) map[string]string {
+	t.Helper()
+	if r.Code != http.StatusOK {
+		t.Fatalf("export: %d", r.Code)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(r.Body.Bytes()), int64(r.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(rc)
+		rc.Close()
+		files[f.Name] = b.String()
+	}
+	return files
 }

@@ -137,12 +137,10 @@ func (e formErrors) For(field string) string {
 func (e formErrors) Summary() []map[string]string {
 	var out []map[string]string
 	for _, fe := range e {
+		// A date's message links to its day box. Date fields are named *_on (an outcome's on a
+		// case page, outcome_on_<charge>), or from and to.
 		anchor := fe.Field
-		switch anchor {
-		case "vetting_expires_on", "from", "to":
-			anchor += "-day"
-		}
-		if slices.Contains(operationDates, anchor) || strings.HasPrefix(anchor, "outcome_on_") {
+		if strings.HasSuffix(anchor, "_on") || strings.HasPrefix(anchor, "outcome_on_") || anchor == "from" || anchor == "to" {
 			anchor += "-day"
 		}
 		if anchor == "" {

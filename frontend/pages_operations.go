@@ -34,11 +34,6 @@ func operationTag(s terms.Status) string {
 	return "govuk-tag--grey"
 }
 
-// operationDates are the date fields of the operations' forms: their error summary links go to
-// the day box.
-var operationDates = []string{operations.FieldStartedOn, operations.FieldEndedOn, operations.FieldNRMReferredOn, operations.FieldRGDecidedOn,
-	operations.FieldCGDecidedOn, operations.FieldArrestedOn, operations.FieldChargedOn, operations.FieldOutcomeOn}
-
 // formDay reads the GOV.UK date input name, adding a problem when it is no real date.
 func formDay(c *gin.Context, p *core.Problems, name, label string) *time.Time {
 	d, err := api.DateInput(c.PostForm, name, label)
