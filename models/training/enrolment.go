@@ -142,13 +142,15 @@ func (t *Service) lockSessionRow(ctx context.Context, id int64) (CourseSession, 
 
 // lockSession locks a session's row for the rest of the transaction and reads it: the seats
 // and waiting-list counters are read and changed only under this lock, or by the one
-// statement that takes it (place; DESIGN.md §9). On SQLite the immediate write transaction
-// already runs alone.
+// statement that takes it (place; DESIGN.md §9). The lock is FOR NO KEY UPDATE, the one an
+// UPDATE takes: it excludes the other lockers and writers of the row as FOR UPDATE does, but
+// not the key checks of rows that refer to the session. On SQLite the immediate write
+// transaction already runs alone.
 func (t *Service) lockSession(ctx context.Context, id int64) (CourseSession, error) {
 	var s CourseSession
 	q := t.d.DB.Conn(ctx)
 	if t.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 	}
 	return s, core.DBError(q.Take(&s, id).Error)
 }
