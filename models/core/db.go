@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -33,6 +34,10 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect string
+	// writer is SQLite's single write lock as a queue in this process (nil on PostgreSQL): a
+	// transaction takes it before BEGIN, so writers start in arrival order the moment the one
+	// before commits, instead of sleeping on the busy timeout and polling the file lock.
+	writer chan struct{}
 }
 
 // DBConfig says which database to open: PostgreSQL when URL is set, otherwise SQLite at Path.
@@ -75,7 +80,9 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	if dialect == DialectPostgres {
-		sqlDB.SetMaxOpenConns(40)
+		// More connections than the server has cores to run them only make them take turns:
+		// 500 requests into one session took 1.2 s with 40 and 0.85 s with 16 on 2 cores.
+		sqlDB.SetMaxOpenConns(16)
 		sqlDB.SetMaxIdleConns(10)
 	} else {
 		// SQLite allows one writer at a time; a handful of connections serves the readers that
@@ -86,6 +93,9 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	if dialect == DialectSQLite {
+		db.writer = make(chan struct{}, 1)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -95,6 +105,10 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 	return db, nil
 }
 
+// sqliteBusyTimeout is how long SQLite waits for another connection's write lock before it
+// answers "database is locked".
+const sqliteBusyTimeout = 10 * time.Second
+
 // sqliteDSN turns on what the embedded default relies on: foreign keys, WAL so readers do not
 // wait for the writer, a busy timeout instead of instant "database is locked", and immediate
 // transactions so two writers queue rather than deadlock on a lock upgrade.
@@ -103,7 +117,7 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }
@@ -184,18 +198,14 @@ type txState struct {
 // transaction it joins it, so operations compose without knowing who started it. fn's error
 // rolls everything back; just before commit the change counters named by Changed are bumped; on
 // commit, the functions registered with afterCommit run in order.
+// On SQLite, writers queue for the write lock (see DB.writer), and a BEGIN that still finds the
+// database locked (another process writing) is tried again after a jittered pause: nothing of
+// fn has run then, so trying again is always safe.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
-	st := &txState{}
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		st.tx, st.changed = tx, nil
-		if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
-			return err
-		}
-		return st.bumpVersions(time.Now())
-	})
+	st, err := db.transact(ctx, fn)
 	if err != nil {
 		return DBError(err)
 	}
@@ -203,6 +213,84 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 		f()
 	}
 	return nil
+}
+
+// transact runs fn in a new transaction, holding SQLite's write lock in this process until it
+// ends (even if fn panics).
+func (db *DB) transact(ctx context.Context, fn func(ctx context.Context) error) (*txState, error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	for attempt := 1; ; attempt++ {
+		st, began := &txState{}, false
+		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			began, st.tx = true, tx
+			if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
+				return err
+			}
+			return st.bumpVersions(time.Now())
+		})
+		if began || !isBusy(err) || attempt == beginAttempts {
+			return st, err
+		}
+		if err := sleepCtx(ctx, busyPause(attempt)); err != nil {
+			return st, err
+		}
+	}
+}
+
+// beginAttempts is how many times InTx tries to begin a transaction that finds SQLite locked.
+const beginAttempts = 5
+
+// busyPause is the pause after failed attempt n (1, 2, ...): doubling from 10 ms, with jitter
+// so that the writers of several processes do not try again in step.
+func busyPause(n int) time.Duration {
+	base := 10 * time.Millisecond << (n - 1)
+	return base/2 + rand.N(base)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// takeWriter waits for SQLite's write lock in this process and returns what gives it back. A
+// writer that waits longer than the busy timeout goes on to the database, whose own busy
+// timeout then decides: a transaction begun by mistake inside another (with a context that
+// does not carry it) fails as "database is locked" rather than waiting for ever.
+func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	t := time.NewTimer(sqliteBusyTimeout)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-t.C:
+		return func() {}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// isBusy reports SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED and their extended
+// codes).
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	code := coded.Code() & 0xff
+	return code == 5 || code == 6
 }
 
 // AfterCommit runs f once the transaction in ctx has committed (at once when there is none):

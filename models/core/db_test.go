@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 func openSQLite(t *testing.T) *DB {
@@ -180,5 +184,98 @@ func TestSQLiteWritersQueue(t *testing.T) {
 	}
 	if n := baselineCount(t, ctx, db); n != 2 {
 		t.Errorf("%d rows, want 2", n)
+	}
+}
+
+// Writers on the embedded default begin in the order they arrive: the waiting list of a full
+// session is in arrival order only if its writers are.
+func TestSQLiteWritersBeginInArrivalOrder(t *testing.T) {
+	db := openSQLite(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	held := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.InTx(ctx, func(ctx context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	const writers = 5
+	done := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			done <- db.InTx(ctx, func(ctx context.Context) error {
+				return db.Conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES ((SELECT COUNT(*) + 1 FROM policy_baseline), ?, ?)",
+					fmt.Sprint(i), time.Now()).Error
+			})
+		}()
+		time.Sleep(20 * time.Millisecond) // the next arrives once this one waits
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var order []string
+	if err := db.Conn(ctx).Table("policy_baseline").Order("id").Pluck("rules", &order).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, ","); got != "0,1,2,3,4" {
+		t.Errorf("writers began in the order %s, want 0,1,2,3,4", got)
+	}
+}
+
+// A transaction whose BEGIN finds the database locked by another process (here a second pool
+// on the same file) begins once the lock is free, even with no busy timeout of SQLite's own.
+func TestSQLiteBusyBeginIsTriedAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "msphub.db")
+	other, err := Open(context.Background(), DBConfig{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	ctx := context.Background()
+	if _, err := other.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gorm.Open(sqlite.Open(path+"?_pragma=busy_timeout(0)&_txlock=immediate"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := g.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	impatient := &DB{gorm: g, sql: s, dialect: DialectSQLite, writer: make(chan struct{}, 1)}
+
+	held, release := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- other.InTx(ctx, func(ctx context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	if err := g.Transaction(func(*gorm.DB) error { return nil }); !isBusy(err) {
+		t.Fatalf("a BEGIN while the other process writes: %v, want database is locked", err)
+	}
+	time.AfterFunc(40*time.Millisecond, func() { close(release) })
+	if err := impatient.InTx(ctx, func(ctx context.Context) error {
+		return impatient.Conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES (1, 'x', ?)", time.Now()).Error
+	}); err != nil {
+		t.Fatalf("InTx while the other process wrote for 40 ms: %v", err)
+	}
+	if err := <-holder; err != nil {
+		t.Fatal(err)
 	}
 }

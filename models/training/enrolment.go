@@ -141,26 +141,40 @@ func (t *Service) lockSessionRow(ctx context.Context, id int64) (CourseSession, 
 }
 
 // lockSession locks a session's row for the rest of the transaction and reads it: the seats
-// and waiting-list counters are read and changed only under this lock (DESIGN.md §9). On
-// SQLite the immediate write transaction already runs alone.
+// and waiting-list counters are read and changed only under this lock, or by the one
+// statement that takes it (place; DESIGN.md §9). The lock is FOR NO KEY UPDATE, the one an
+// UPDATE takes: it excludes the other lockers and writers of the row as FOR UPDATE does, but
+// not the key checks of rows that refer to the session. On SQLite the immediate write
+// transaction already runs alone.
 func (t *Service) lockSession(ctx context.Context, id int64) (CourseSession, error) {
 	var s CourseSession
 	q := t.d.DB.Conn(ctx)
 	if t.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 	}
 	return s, core.DBError(q.Take(&s, id).Error)
 }
 
-// lockLearners holds the learners' rows for the transaction (in id order, so two transactions
-// never wait on each other in a circle): one learner's requests are decided one at a time, so
-// two overlapping sessions cannot both be granted to them by concurrent requests.
-func (t *Service) lockLearners(ctx context.Context, ids ...int64) error {
-	if t.d.DB.Dialect() != core.DialectPostgres || len(ids) == 0 {
-		return nil // SQLite's immediate transactions already run one at a time
+// learner is a person as the booking rules see them: their row, the kind of their
+// organisation and their roles there (which the caller sets).
+type learner struct {
+	core.User `gorm:"embedded"`
+	OrgKind   core.OrgKind
+	roles     []string
+}
+
+// lockLearners reads the people matching where (on users u) with their organisation's kind, and
+// holds their rows for the transaction (in id order, so two transactions never wait on each
+// other in a circle): one learner's requests are decided one at a time, so two overlapping
+// sessions cannot both be granted to them by concurrent requests. On SQLite the immediate
+// transaction already runs alone.
+func (t *Service) lockLearners(ctx context.Context, where string, args ...any) ([]learner, error) {
+	q := "SELECT u.*, o.kind AS org_kind FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE " + where + " ORDER BY u.id"
+	if t.d.DB.Dialect() == core.DialectPostgres {
+		q += " FOR NO KEY UPDATE OF u"
 	}
-	var got []int64
-	return core.DBError(t.d.DB.Conn(ctx).Raw("SELECT id FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE", ids).Scan(&got).Error)
+	var out []learner
+	return out, core.DBError(t.d.DB.Conn(ctx).Raw(q, args...).Scan(&out).Error)
 }
 
 // voice phrases refusals for the learner themselves or, in bulk, for the person named.
@@ -171,53 +185,52 @@ var (
 	themVoice = voice{they: "They", their: "their"}
 )
 
-// admit decides a request for learner on session s of course c, with the learner's row locked:
-// every rule of booking, then a place, a waiting-list position, or (when the course needs
-// approval and the request is not already approved) a request waiting for a supervisor.
+// admit decides a request for learner l on session s of course c, with the learner's row
+// locked: every rule of booking, then a place, a waiting-list position, or (when the course
+// needs approval and the request is not already approved) a request waiting for a supervisor.
 // Refusals are ECONFLICT with a message saying what stands in the way.
 //
-// The learner's rules (eligibility, prerequisites, overlaps) are checked first, under the
-// learner's lock; the session's row is locked only for the last step, so that concurrent
-// requests for one session queue behind each other for as short a time as possible.
-func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, roles []string, s *CourseSession, c Course, approved bool, v voice) (Enrolment, error) {
+// The learner's rules (eligibility, bookings in the way, prerequisites) are checked first,
+// under the learner's lock; the session's row is locked only by the statement that takes the
+// place, so that concurrent requests for one session queue behind each other for as short a
+// time as possible.
+func (t *Service) admit(ctx context.Context, by core.Actor, l learner, s *CourseSession, c Course, approved bool, v voice) (Enrolment, error) {
 	if err := bookable(*s, c, t.d.Now()); err != nil {
 		return Enrolment{}, err
 	}
-	var org core.Organisation
-	if err := t.d.DB.Conn(ctx).Take(&org, learner.OrganisationID).Error; err != nil {
-		return Enrolment{}, core.DBError(err)
-	}
-	if reason := notEligible(c, roles, org.Kind); reason != "" {
+	if reason := notEligible(c, l.roles, l.OrgKind); reason != "" {
 		return Enrolment{}, core.Conflict(reason)
 	}
-	var existing Enrolment
-	err := t.d.DB.Conn(ctx).Where("session_id = ? AND user_id = ? AND state IN ?", s.ID, learner.ID, liveStates()).Take(&existing).Error
-	switch {
-	case err == nil:
-		what := map[string]string{EnrolmentRequested: "already asked for a place", EnrolmentEnrolled: "already have a place",
-			EnrolmentWaitlisted: "are already on the waiting list"}[existing.State]
-		return Enrolment{}, core.Conflict(v.they + " " + what + " on this session.")
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return Enrolment{}, core.DBError(err)
-	}
-	if err := t.checkPrerequisites(ctx, learner.ID, c, s.StartsAt, v); err != nil {
-		return Enrolment{}, err
-	}
-	if err := t.checkOverlap(ctx, learner.ID, s.ID, v); err != nil {
-		return Enrolment{}, err
-	}
-	locked, err := t.lockSession(ctx, s.ID)
+	clash, err := t.bookingInTheWay(ctx, l.ID, s.ID)
 	if err != nil {
 		return Enrolment{}, err
 	}
-	*s = locked
-	now := t.d.Now()
-	if err := bookable(*s, c, now); err != nil {
-		return Enrolment{}, err // cancelled or closed while the rules were checked
+	if clash != nil && clash.SessionID == s.ID {
+		what := map[string]string{EnrolmentRequested: "already asked for a place", EnrolmentEnrolled: "already have a place",
+			EnrolmentWaitlisted: "are already on the waiting list"}[clash.State]
+		return Enrolment{}, core.Conflict(v.they + " " + what + " on this session.")
 	}
-	e := Enrolment{SessionID: s.ID, CourseID: c.ID, UserID: learner.ID, OrganisationID: learner.OrganisationID,
+	if err := t.checkPrerequisites(ctx, l.ID, c, s.StartsAt, v); err != nil {
+		return Enrolment{}, err
+	}
+	if clash != nil {
+		return Enrolment{}, core.Conflict(fmt.Sprintf("This session overlaps %s booking for %s %s starting %s. A learner cannot hold two overlapping sessions.",
+			v.their, clash.Code, clash.Title, trainingDate(clash.StartsAt)))
+	}
+	now := t.d.Now()
+	e := Enrolment{SessionID: s.ID, CourseID: c.ID, UserID: l.ID, OrganisationID: l.OrganisationID,
 		RequestedBy: &by.UserID, RequestedAt: now, UpdatedAt: now}
 	if c.ApprovalRequired && !approved {
+		// No place is taken yet, but the session must be open when the request is saved: its
+		// lock keeps a cancellation from missing the request.
+		locked, err := t.lockSession(ctx, s.ID)
+		if err != nil {
+			return Enrolment{}, err
+		}
+		*s = locked
+		if err := bookable(*s, c, now); err != nil {
+			return Enrolment{}, err // cancelled or closed while the rules were checked
+		}
 		e.State = EnrolmentRequested
 		exp := now.AddDate(0, 0, c.ApprovalDays)
 		e.ExpiresAt = &exp
@@ -226,7 +239,7 @@ func (t *Service) admit(ctx context.Context, by core.Actor, learner core.User, r
 	if approved && c.ApprovalRequired {
 		e.DecidedBy, e.DecidedAt = &by.UserID, &now
 	}
-	if err := t.place(ctx, s, &e); err != nil {
+	if err := t.place(ctx, s, c, &e, true); err != nil {
 		return e, err
 	}
 	return e, core.DBError(t.d.DB.Conn(ctx).Create(&e).Error)
@@ -247,27 +260,45 @@ func bookable(s CourseSession, c Course, now time.Time) error {
 	return nil
 }
 
-// place gives e a free place, claimed by a conditional update of the session's counter under
-// the session's row lock, or else the next waiting-list position. It sets e's state; the caller
-// saves e.
-func (t *Service) place(ctx context.Context, s *CourseSession, e *Enrolment) error {
+// place gives e a free place or else the next waiting-list position, with one conditional
+// update of the session's counters that returns the session: that statement takes the session's
+// row lock, held only until the commit a few statements later, so a place is never given twice
+// and positions follow the order in which requests reach the row. A newcomer takes a place only
+// while nobody waits (the first waiting always comes first), so the place was taken exactly when
+// nobody waits after it. As a booking, the session must still be open for booking; a decision
+// on a request needs it scheduled only. It sets e's state and refreshes *s; the caller saves e.
+// Errors: ECONFLICT when the session was cancelled or closed meanwhile.
+func (t *Service) place(ctx context.Context, s *CourseSession, c Course, e *Enrolment, booking bool) error {
 	now := t.d.Now()
-	db := t.d.DB.Conn(ctx)
-	e.PlacedAt, e.UpdatedAt, e.ExpiresAt = &now, now, nil
-	res := db.Exec("UPDATE course_sessions SET seats_taken = seats_taken + 1, updated_at = ? WHERE id = ? AND seats_taken < capacity", now, s.ID)
-	if res.Error != nil {
-		return core.DBError(res.Error)
+	open, args := "id = ? AND status = ?", []any{now, s.ID, SessionScheduled}
+	if booking {
+		open, args = open+" AND booking_closes_at > ?", append(args, now)
 	}
-	if res.RowsAffected == 1 {
-		s.SeatsTaken++
-		core.Changed(ctx, core.Courses) // the catalogue shows the free places
+	var got []CourseSession
+	err := t.d.DB.Conn(ctx).Raw(`UPDATE course_sessions SET
+		seats_taken = seats_taken + CASE WHEN seats_taken < capacity AND waiting = 0 THEN 1 ELSE 0 END,
+		waiting = waiting + CASE WHEN seats_taken < capacity AND waiting = 0 THEN 0 ELSE 1 END,
+		updated_at = ? WHERE `+open+` RETURNING *`, args...).Scan(&got).Error
+	if err != nil {
+		return core.DBError(err)
+	}
+	if len(got) == 0 {
+		var fresh CourseSession
+		if err := t.d.DB.Conn(ctx).Take(&fresh, s.ID).Error; err != nil {
+			return core.DBError(err)
+		}
+		if err := bookable(fresh, c, now); err != nil {
+			return err
+		}
+		return core.Internal(fmt.Errorf("session %d: neither a place nor a waiting-list position could be taken", s.ID))
+	}
+	*s = got[0]
+	core.Changed(ctx, core.Courses) // the catalogue shows the free places
+	e.PlacedAt, e.UpdatedAt, e.ExpiresAt = &now, now, nil
+	if s.Waiting == 0 {
 		e.State, e.EnrolledAt, e.Position = EnrolmentEnrolled, &now, nil
 		return nil
 	}
-	if err := db.Exec("UPDATE course_sessions SET waiting = waiting + 1, updated_at = ? WHERE id = ?", now, s.ID).Error; err != nil {
-		return core.DBError(err)
-	}
-	s.Waiting++
 	pos := s.Waiting
 	e.State, e.Position = EnrolmentWaitlisted, &pos
 	return nil
@@ -379,29 +410,31 @@ func (t *Service) checkPrerequisites(ctx context.Context, userID int64, c Course
 	return core.Conflict(fmt.Sprintf("%s need a certificate for %s that is still valid when this session starts.", v.they, strings.Join(names, " and ")))
 }
 
-// checkOverlap refuses a learner who holds (or asked for, or waits for) a place on a session
-// with a day overlapping a day of this one.
-func (t *Service) checkOverlap(ctx context.Context, userID, sessionID int64, v voice) error {
-	var clash []struct {
-		Code, Title string
-		StartsAt    time.Time
-	}
-	err := t.d.DB.Conn(ctx).Raw(`SELECT c.code, c.title, s.starts_at
+// bookingInTheWay is the learner's live booking (a place, a request or a waiting-list position)
+// that stands in the way of one on a session: on that session itself, or else the first on a
+// session with a day overlapping one of its days. It is nil when there is none.
+func (t *Service) bookingInTheWay(ctx context.Context, userID, sessionID int64) (*bookingClash, error) {
+	var clash []bookingClash
+	err := t.d.DB.Conn(ctx).Raw(`SELECT e.session_id, e.state, c.code, c.title, s.starts_at
 		FROM enrolments e
 		JOIN course_sessions s ON s.id = e.session_id
 		JOIN courses c ON c.id = e.course_id
-		WHERE e.user_id = ? AND e.state IN ? AND e.session_id <> ?
-		  AND EXISTS (SELECT 1 FROM session_days a JOIN session_days b ON a.starts_at < b.ends_at AND b.starts_at < a.ends_at
-		              WHERE a.session_id = ? AND b.session_id = e.session_id)
-		ORDER BY s.starts_at LIMIT 1`, userID, liveStates(), sessionID, sessionID).Scan(&clash).Error
-	if err != nil {
-		return core.DBError(err)
+		WHERE e.user_id = ? AND e.state IN ?
+		  AND (e.session_id = ? OR EXISTS (SELECT 1 FROM session_days a JOIN session_days b ON a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+		              WHERE a.session_id = ? AND b.session_id = e.session_id))
+		ORDER BY CASE WHEN e.session_id = ? THEN 0 ELSE 1 END, s.starts_at LIMIT 1`, userID, liveStates(), sessionID, sessionID, sessionID).Scan(&clash).Error
+	if err != nil || len(clash) == 0 {
+		return nil, core.DBError(err)
 	}
-	if len(clash) == 0 {
-		return nil
-	}
-	return core.Conflict(fmt.Sprintf("This session overlaps %s booking for %s %s starting %s. A learner cannot hold two overlapping sessions.",
-		v.their, clash[0].Code, clash[0].Title, trainingDate(clash[0].StartsAt)))
+	return &clash[0], nil
+}
+
+// bookingClash is a booking in the way of another.
+type bookingClash struct {
+	SessionID   int64
+	State       string
+	Code, Title string
+	StartsAt    time.Time
 }
 
 func trainingDate(t time.Time) string { return t.In(core.London).Format("2 January 2006") }
@@ -422,9 +455,15 @@ func (t *Service) Request(ctx context.Context, who core.Actor, sessionID int64) 
 	}
 	var out EnrolmentView
 	err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := t.lockLearners(ctx, who.UserID); err != nil {
+		me, err := t.lockLearners(ctx, "u.id = ?", who.UserID)
+		if err != nil {
 			return err
 		}
+		if len(me) == 0 {
+			return core.Internal(fmt.Errorf("user %d is signed in but has no row", who.UserID))
+		}
+		l := me[0]
+		l.roles = who.Roles
 		s, c, _, err := t.loadSession(ctx, who, sessionID, false) // admit locks it when it must
 		if err != nil {
 			return err
@@ -433,15 +472,11 @@ func (t *Service) Request(ctx context.Context, who core.Actor, sessionID int64) 
 			"You cannot book training."); err != nil {
 			return err
 		}
-		var learner core.User
-		if err := t.d.DB.Conn(ctx).Take(&learner, who.UserID).Error; err != nil {
-			return core.DBError(err)
-		}
-		e, err := t.admit(ctx, who, learner, who.Roles, &s, c, false, youVoice)
+		e, err := t.admit(ctx, who, l, &s, c, false, youVoice)
 		if err != nil {
 			return err
 		}
-		out = EnrolmentView{Enrolment: e, Learner: PersonRef{ID: learner.ID, Name: learner.Name, Email: learner.Email},
+		out = EnrolmentView{Enrolment: e, Learner: PersonRef{ID: l.ID, Name: l.Name, Email: l.Email},
 			Course: CourseRef{ID: c.ID, Code: c.Code, Title: c.Title}, SessionStartsAt: s.StartsAt, SessionEndsAt: s.EndsAt,
 			SessionStatus: s.Status, Venue: s.Venue}
 		if err := t.announce(ctx, e, s, c, false); err != nil {
@@ -639,7 +674,7 @@ func (t *Service) Approve(ctx context.Context, who core.Actor, id int64) (Enrolm
 		}
 		now := t.d.Now()
 		e.DecidedBy, e.DecidedAt = &who.UserID, &now
-		if err := t.place(ctx, s, e); err != nil {
+		if err := t.place(ctx, s, c, e, false); err != nil {
 			return err
 		}
 		if err := t.d.DB.Conn(ctx).Model(e).Select("state", "position", "decided_by", "decided_at", "placed_at", "enrolled_at", "expires_at", "updated_at").Updates(e).Error; err != nil {

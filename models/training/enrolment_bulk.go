@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -91,24 +90,17 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 				emails = append(emails, l.email)
 			}
 		}
-		people := map[string]core.User{}
-		if len(emails) > 0 {
-			var us []core.User
-			if err := t.d.DB.Conn(ctx).Where("organisation_id = ? AND email IN ? AND disabled_at IS NULL", who.OrgID, emails).Find(&us).Error; err != nil {
-				return core.DBError(err)
-			}
-			for _, u := range us {
-				people[u.Email] = u
-			}
-		}
-		ids := make([]int64, 0, len(people))
-		for _, u := range people {
-			ids = append(ids, u.ID)
-		}
-		slices.Sort(ids)
 		// Learners first, then the session: the order Request takes its locks in.
-		if err := t.lockLearners(ctx, ids...); err != nil {
-			return err
+		people := map[string]learner{}
+		if len(emails) > 0 {
+			ls, err := t.lockLearners(ctx, "u.organisation_id = ? AND u.email IN ? AND u.disabled_at IS NULL", who.OrgID, emails)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				l.roles = t.rolesOf(l.User)
+				people[l.Email] = l
+			}
 		}
 		s, c, _, err := t.loadSession(ctx, who, sessionID, true)
 		if err != nil {
@@ -131,7 +123,7 @@ func (t *Service) BulkEnrol(ctx context.Context, who core.Actor, sessionID int64
 				row.Name = u.Name
 				learnerObj := core.PersonalObject("enrolment", u.OrganisationID, u.ID, who)
 				approved := t.d.Authz.Can(ctx, who.Subject(), policies.ActDecide, learnerObj) == nil
-				e, err := t.admit(ctx, who, u, t.rolesOf(u), &s, c, approved, themVoice)
+				e, err := t.admit(ctx, who, u, &s, c, approved, themVoice)
 				switch {
 				case core.ErrorCode(err) == core.ECONFLICT:
 					row.Outcome, row.Reason = BulkNotEligible, core.ErrorMessage(err)
