@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/msptp/msphub/models/casefile/offence"
 	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
@@ -234,108 +235,33 @@ func refusal(from CaseStatus, m move) error {
 	return core.Conflict(msg)
 }
 
-// Offence is an offence a case file is about: the Modern Slavery Act offences, conspiracy and
-// the alternative charges of DOMAIN.md §B1 and §F4. Its code is what is stored and sent; pages
-// show its Label.
-type Offence string
+// Offence is an offence a case file is about (package offence holds the vocabulary).
+type Offence = offence.Offence
 
-// Offences.
+// Offences, as package offence names them.
 const (
-	OffenceS1                   Offence = "msa_s1"
-	OffenceS2                   Offence = "msa_s2"
-	OffenceS4                   Offence = "msa_s4"
-	OffenceS30                  Offence = "msa_s30"
-	OffenceConspiracy           Offence = "conspiracy"
-	OffenceImmigration          Offence = "immigration_s25"
-	OffenceControllingProstitut Offence = "controlling_prostitution"
-	OffenceMoneyLaundering      Offence = "money_laundering"
-	OffenceGangmaster           Offence = "gangmaster_s12"
-	OffenceCountyLines          Offence = "county_lines"
-	OffenceChildNeglect         Offence = "child_neglect"
-	OffenceSexual               Offence = "sexual_offences"
-	OffenceAssault              Offence = "assault"
-	OffenceFalseImprisonment    Offence = "false_imprisonment"
-	OffenceKidnap               Offence = "kidnap"
-	OffenceFraud                Offence = "fraud"
-	OffenceFalseDocuments       Offence = "false_documents"
-	// OffenceFraudMoneyLaundering is the one choice that fraud and money laundering were until
-	// money laundering got its own template: cases that have it keep it, forms no longer offer it.
-	OffenceFraudMoneyLaundering Offence = "fraud_money_laundering"
+	OffenceS1                   = offence.S1
+	OffenceS2                   = offence.S2
+	OffenceS4                   = offence.S4
+	OffenceS30                  = offence.S30
+	OffenceConspiracy           = offence.Conspiracy
+	OffenceImmigration          = offence.Immigration
+	OffenceControllingProstitut = offence.ControllingProstitut
+	OffenceMoneyLaundering      = offence.MoneyLaundering
+	OffenceGangmaster           = offence.Gangmaster
+	OffenceCountyLines          = offence.CountyLines
+	OffenceChildNeglect         = offence.ChildNeglect
+	OffenceSexual               = offence.Sexual
+	OffenceAssault              = offence.Assault
+	OffenceFalseImprisonment    = offence.FalseImprisonment
+	OffenceKidnap               = offence.Kidnap
+	OffenceFraud                = offence.Fraud
+	OffenceFalseDocuments       = offence.FalseDocuments
+	OffenceFraudMoneyLaundering = offence.FraudMoneyLaundering
 )
 
-// offenceInfo is what MSP Hub knows of an offence: its label, the checklist template it brings
-// ("" for none) and whether forms still offer it.
-type offenceInfo struct {
-	offence  Offence
-	label    string
-	template string
-	retired  bool // valid on a case and through the API, no longer offered by forms
-}
-
-// offences are the offences MSP Hub knows, in the order forms offer them. A conspiracy count
-// brings its own template, and the offence agreed on (selected with it) brings that offence's.
-// controlling_prostitution kept its code when it grew to SOA 2003 ss52–53A, so older cases
-// charging it gain that template when next changed.
-var offences = []offenceInfo{
-	{OffenceS1, "Slavery, servitude, forced or compulsory labour (MSA 2015 s1)", "T1", false},
-	{OffenceS2, "Human trafficking (MSA 2015 s2)", "T2", false},
-	{OffenceS4, "Offence committed with intent to commit s2 (MSA 2015 s4)", "T3", false},
-	{OffenceS30, "Breach of an STPO or STRO (MSA 2015 s30)", "T6", false},
-	{OffenceConspiracy, "Conspiracy to commit an offence selected here (Criminal Law Act 1977 s1)", "T7", false},
-	{OffenceImmigration, "Facilitating unlawful immigration (Immigration Act 1971 s25)", "T8", false},
-	{OffenceControllingProstitut, "Causing or controlling prostitution; paying for sexual services of a person subjected to force (Sexual Offences Act 2003 ss52–53A)", "T9", false},
-	{OffenceMoneyLaundering, "Money laundering (POCA 2002 ss327–329)", "T10", false},
-	{OffenceGangmaster, "Gangmaster offences (Gangmasters (Licensing) Act 2004 s12)", "T11", false},
-	{OffenceCountyLines, "County lines drug supply (Misuse of Drugs Act 1971 s4(3))", "T12", false},
-	{OffenceChildNeglect, "Child neglect", "", false},
-	{OffenceSexual, "Other sexual offences", "", false},
-	{OffenceAssault, "Assault", "", false},
-	{OffenceFalseImprisonment, "False imprisonment", "", false},
-	{OffenceKidnap, "Kidnap", "", false},
-	{OffenceFraud, "Fraud", "", false},
-	{OffenceFalseDocuments, "False documents", "", false},
-	{OffenceFraudMoneyLaundering, "Fraud and money laundering", "", true},
-}
-
 // Offences lists the offences forms offer, in their order.
-func Offences() []Offence {
-	var out []Offence
-	for _, k := range offences {
-		if !k.retired {
-			out = append(out, k.offence)
-		}
-	}
-	return out
-}
-
-// info is what MSP Hub knows of o; false for a code it does not know.
-func (o Offence) info() (offenceInfo, bool) {
-	i := slices.IndexFunc(offences, func(k offenceInfo) bool { return k.offence == o })
-	if i < 0 {
-		return offenceInfo{}, false
-	}
-	return offences[i], true
-}
-
-// Retired reports whether forms no longer offer o (a case may still have it).
-func (o Offence) Retired() bool {
-	k, _ := o.info()
-	return k.retired
-}
-
-// Label is the offence as pages show it.
-func (o Offence) Label() string {
-	if k, ok := o.info(); ok {
-		return k.label
-	}
-	return string(o)
-}
-
-// template is the checklist template an offence brings, or "".
-func (o Offence) template() string {
-	k, _ := o.info()
-	return k.template
-}
+func Offences() []Offence { return offence.List() }
 
 // urnPattern is a police URN once separators are removed: force code (2 digits), unit (2
 // letters or digits), serial (5 digits), year (2 digits). [verify] the exact format with the
@@ -405,7 +331,7 @@ func (cf CaseFile) Marking() string { return policies.MarkingLine(cf.Classificat
 func (cf CaseFile) templateCodes() []string {
 	codes := []string{"T0"}
 	for _, o := range cf.Offences() {
-		if t := o.template(); t != "" && !slices.Contains(codes, t) {
+		if t := o.Template(); t != "" && !slices.Contains(codes, t) {
 			codes = append(codes, t)
 		}
 	}
@@ -461,7 +387,7 @@ func (in *CaseInput) validate(who core.Actor) (policies.Level, error) {
 	seen := map[Offence]bool{}
 	var chosen []Offence
 	for _, o := range in.Offences {
-		if _, ok := o.info(); !ok {
+		if !o.Known() {
 			p.Add("offences", "Select offences from the list")
 			continue
 		}
