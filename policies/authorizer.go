@@ -36,6 +36,30 @@ type Authorizer struct {
 	mu          sync.RWMutex
 	families    map[string]string // object type -> casbin section suffix ("", "2", "3", "4")
 	fingerprint string            // of the permission rows in force (Fingerprint)
+	// decided holds the answers Can gave since the policy in memory last changed: a decision is
+	// a function of the policy, the subject, the action and the object, so the same question
+	// gets the same answer until forget runs (at every change of rows or role assignments).
+	// generation tells an answer worked out before a change from one worked out after it.
+	decided    map[decision]error
+	generation uint64
+}
+
+// decision is one question Can answers.
+type decision struct {
+	sub Subject
+	act Action
+	obj Object
+}
+
+// maxDecided bounds the answers kept; past it they are all forgotten and worked out again.
+const maxDecided = 1 << 16
+
+// forget drops every answer kept: the policy in memory has changed.
+func (a *Authorizer) forget() {
+	a.mu.Lock()
+	a.decided = map[decision]error{}
+	a.generation++
+	a.mu.Unlock()
 }
 
 // New loads the policy from db, first bringing the default permission rows up to date (Sync),
@@ -106,6 +130,7 @@ func (a *Authorizer) index() error {
 	a.mu.Lock()
 	a.families, a.fingerprint = fam, hex.EncodeToString(h.Sum(nil))
 	a.mu.Unlock()
+	a.forget()
 	return nil
 }
 
@@ -122,20 +147,34 @@ func (a *Authorizer) Fingerprint() string {
 // Can returns nil when sub may do act to obj, ErrDenied when the policy does not allow it, and
 // an error wrapping ErrInternal when no decision could be made.
 func (a *Authorizer) Can(_ context.Context, sub Subject, act Action, obj Object) error {
+	key := decision{sub, act, obj}
 	a.mu.RLock()
 	suffix, ok := a.families[obj.Type]
+	answer, known := a.decided[key]
+	generation := a.generation
 	a.mu.RUnlock()
 	if !ok {
 		return ErrDenied // no row mentions this type: nobody may touch it
+	}
+	if known {
+		return answer
 	}
 	allowed, err := a.enforcer.Enforce(casbin.NewEnforceContext(suffix), sub.Principal, sub.Domain, obj.Type, string(act), &facts{Subject: sub, Object: obj})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInternal, err)
 	}
 	if !allowed {
-		return ErrDenied
+		answer = ErrDenied
 	}
-	return nil
+	a.mu.Lock()
+	if a.generation == generation { // else the policy changed while this was worked out
+		if len(a.decided) >= maxDecided {
+			clear(a.decided)
+		}
+		a.decided[key] = answer
+	}
+	a.mu.Unlock()
+	return answer
 }
 
 // GrantIn records in db (the caller's transaction) that principal holds role in domain.
@@ -185,6 +224,9 @@ func (a *Authorizer) Refresh(ctx context.Context, principal string) error {
 	for rd := range want {
 		add = append(add, []string{principal, rd[0], rd[1]})
 	}
+	if len(add)+len(remove) > 0 {
+		defer a.forget() // whatever happens below, answers given before may no longer hold
+	}
 	if len(remove) > 0 {
 		if _, err := a.enforcer.RemoveGroupingPolicies(remove); err != nil {
 			return fmt.Errorf("%w: %v", ErrInternal, err)
@@ -226,6 +268,7 @@ func (a *Authorizer) RolesIn(principal, domain string) []string {
 // another process.
 func (a *Authorizer) Reload(ctx context.Context) error {
 	if err := a.enforcer.LoadPolicy(); err != nil {
+		a.forget()
 		return fmt.Errorf("%w: reload policy: %v", ErrInternal, err)
 	}
 	return a.index()

@@ -317,6 +317,40 @@ func TestRevokedRoleDeniesTheNextDecision(t *testing.T) {
 	}
 }
 
+// Answers are kept between decisions, so a change of the rows must reach the next decision
+// through Reload as a change of role assignments does through Refresh.
+func TestReloadForgetsEarlierAnswers(t *testing.T) {
+	db := modelstest.OpenDB(t)
+	ctx := context.Background()
+	a, err := policies.New(ctx, db.Gorm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := subjectWith(t, a, 1, policies.RoleOfficer, nil)
+	widget := policies.Object{Type: "widget", Org: home}
+	if err := db.Gorm().Exec("INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES ('p', 'officer', 'widget', 'read', 'org')").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // worked out, then answered from what is kept
+		if err := a.Can(ctx, off, policies.ActRead, widget); err != nil {
+			t.Fatalf("the row allows it: %v", err)
+		}
+	}
+	// The row now names trainers: the type is still known, so only a forgotten answer denies.
+	if err := db.Gorm().Exec("UPDATE casbin_rule SET v0 = 'trainer' WHERE v1 = 'widget'").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Can(ctx, off, policies.ActRead, widget); !errors.Is(err, policies.ErrDenied) {
+		t.Errorf("after the row changed: %v, want denied", err)
+	}
+}
+
 // TestPolicyErrorsAreNotDecisions: a policy that cannot be evaluated is an internal error,
 // never a silent deny or allow.
 func TestPolicyErrorsAreNotDecisions(t *testing.T) {
