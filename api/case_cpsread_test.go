@@ -15,6 +15,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
 )
 
@@ -262,6 +263,20 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 		}
 	}
 
+	// Once the team names its disclosure officer and they certify, the schedule says who signed
+	// it, and when.
+	_, err = w.a.Services.Disclosure.NameRoles(ctx, w.inv.Actor(t), id, disclosure.RolesInput{OIC: w.inv.ID, DisclosureOfficer: w.inv.ID})
+	must(t, err)
+	_, err = w.a.Services.Disclosure.Certify(ctx, w.inv.Actor(t), id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
+	must(t, err)
+	dir, _ := unzip(w.inv, c+"/export.zip")
+	for _, want := range []string{"Disclosure officer: " + w.inv.Name, "Signed by the disclosure officer: " + w.inv.Name,
+		"Dated: " + w.a.Clock.Now().In(core.London).Format("2 January 2006")} {
+		if sched := read(dir, "schedules/MG6C.pdf"); !strings.Contains(sched, want) {
+			t.Errorf("MG6C.pdf, certified, lacks %q", want)
+		}
+	}
+
 	// The restricted export: the officer in the case, supervisors and the prosecutor; 403 for
 	// the rest of the team.
 	for _, u := range []*apitest.User{w.inv, w.sup, w.liaison} {
@@ -284,7 +299,7 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 	_, err = cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025",
 		Location: "Exeter property store"})
 	must(t, err)
-	dir, _ := unzip(w.inv, c+"/export.zip")
+	dir, _ = unzip(w.inv, c+"/export.zip")
 	if !strings.Contains(read(dir, "index.html"), "holds 2 entries.") || !strings.Contains(read(dir, "schedules/MG6C.pdf"), "Schedule of 2 entries.") {
 		t.Error("two MG6C entries are not counted as 2 entries")
 	}

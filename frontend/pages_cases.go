@@ -856,7 +856,7 @@ func (p *Pages) CaseChanges() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
-		p.render(c, http.StatusOK, "case_changes", page{Title: fmt.Sprintf("What changed in pack %d – %s", number, v.Case.URN), Classification: v.Case.Marking,
+		p.render(c, http.StatusOK, "case_changes", page{Title: fmt.Sprintf("What changed in pack %d – %s", number, v.Case.URN), Classification: v.Case.MarkingLine(),
 			Data: changesView{caseTab: v, Changes: ch}})
 	}
 }

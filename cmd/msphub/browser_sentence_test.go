@@ -110,6 +110,7 @@ func TestBrowserCaseFileToSentence(t *testing.T) {
 		p.fillDate("review_on", review)
 		p.checkPage("prosecutor: decision recorded", p.press("Record the decision"), ok, "Sign-off and CPS")
 		p.expectText("prosecutor: decision recorded", "main", "To be reviewed by "+review.Format("2 January 2006"))
+		p.checkPage("prosecutor: what changed in pack 1", p.visit(casePath+"/submissions/1/changes"), ok, "What changed in pack 1")
 
 		// The team records the police charge, then the case goes to court.
 		b.checkPage("record the charge", b.visit(pack), ok, "Sign-off and CPS")

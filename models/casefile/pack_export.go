@@ -3,6 +3,7 @@ package casefile
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/msptp/msphub/models/casefile/casedoc"
+	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
@@ -40,6 +42,9 @@ type PackExport struct {
 	entries    []DisclosureEntry // of the one schedule the export carries
 	actions    []ActionView
 	continuity map[int64][]CustodyEvent
+	oic, discl string    // the officer in the case and the disclosure officer, as the team names them
+	signer     string    // who last certified the schedules (MG6E or a nil MG6D return), "" if nobody
+	signedAt   time.Time // when; the export's time when nobody has
 	submission *SubmissionView
 	snapshot   []byte // nil when the exporter may not see the MG6D entries it holds
 	blobs      map[int64]core.Blob
@@ -85,6 +90,12 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 			return err
 		}
 		if p.entries, err = s.visibleEntries(ctx, who, obj, cf); err != nil {
+			return err
+		}
+		if p.oic, p.discl, err = s.disclosureNames(ctx, cf); err != nil {
+			return err
+		}
+		if p.signer, p.signedAt, err = s.lastCertificate(ctx, cf.ID); err != nil {
 			return err
 		}
 		// The pack the supervisor last approved (or, from before issue 13, whose approval a
@@ -354,12 +365,11 @@ func (p *PackExport) subFile() string {
 // documents renders the pack's documents: the schedule it carries as CSV and PDF and, in the
 // pack itself, the CPS's entries, each exhibit's continuity record and the snapshot.
 func (p *PackExport) documents() ([]packDoc, error) {
-	head := casedoc.Head{Marking: p.view.Marking, URN: p.view.URN, Operation: OperationTitle(p.view.Operation), OIC: p.view.LeadName,
-		DisclosureOfficer: ""} // issue 13 item 4 records the disclosure officer: until then "not recorded"
+	head := casedoc.Head{Marking: p.view.MarkingLine(), URN: p.view.URN, Operation: OperationTitle(p.view.Operation), OIC: p.oic, DisclosureOfficer: p.discl}
 	sch := p.schedule
 	columns, rows := scheduleTable(p.entries, sch)
 	pdfs := []casedoc.Doc{{Head: head, Title: sch.Label(), Intro: "Schedule of " + casedoc.Count(len(rows), "entry", "entries") + ".",
-		Columns: columns, Widths: []float64{1, 6, 3, 5}, Rows: rows, Signer: "disclosure officer", Dated: p.at}}
+		Columns: columns, Widths: []float64{1, 6, 3, 5}, Rows: rows, Signer: "disclosure officer", SignedBy: p.signer, Dated: cmp.Or(p.signedAt, p.at)}}
 	paths := []string{"schedules/" + string(sch) + ".pdf"}
 	if sch == ScheduleMG6C {
 		cps := casedoc.Doc{Head: head, Title: "CPS advice, decisions and action plan", Intro: casedoc.Count(len(p.actions), "entry", "entries") + ", newest first, with the team's answers.",
@@ -548,4 +558,34 @@ func (r *prefetchRing) copy(dst io.Writer, src io.Reader) (int64, error) {
 		r.free <- c.buf
 	}
 	return written, failed
+}
+
+// disclosureNames are the names of the case's officer in the case (the lead investigator until
+// the team names one) and its disclosure officer ("" until named), for the documents' heads.
+func (s *Service) disclosureNames(ctx context.Context, cf *CaseFile) (oic, discl string, err error) {
+	team, err := s.team(ctx, cf)
+	for _, m := range team {
+		switch {
+		case m.OIC:
+			oic = m.Name
+		case oic == "" && m.Role == "lead":
+			oic = m.Name
+		}
+		if m.DisclosureRole == schedule.RoleDisclosureOfficer {
+			discl = m.Name
+		}
+	}
+	return oic, discl, err
+}
+
+// lastCertificate is who last certified the case's schedules as disclosure officer, and when:
+// the signature and date a schedule carries. "" when nobody has yet.
+func (s *Service) lastCertificate(ctx context.Context, caseID int64) (string, time.Time, error) {
+	var row struct {
+		Name        string
+		CertifiedAt time.Time
+	}
+	err := s.d.DB.Conn(ctx).Table("disclosure_certificates c").Select("u.name, c.certified_at").Joins("JOIN users u ON u.id = c.certified_by").
+		Where("c.case_id = ?", caseID).Order("c.id DESC").Limit(1).Scan(&row).Error
+	return row.Name, row.CertifiedAt, core.DBError(err)
 }
