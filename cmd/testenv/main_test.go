@@ -248,7 +248,13 @@ func TestExecSIGTERMStopsEverything(t *testing.T) {
 	script := `sleep 300 & echo started > "$` + reportEnv + `"; wait`
 	r := startTestenv(t, nil, "exec", "--", "sh", "-c", script)
 	r.waitForReport(t)
+	// The report is written as soon as the shell has forked the background job, which may not
+	// have become sleep yet (it is still named sh until it execs): give it a moment.
 	procs := descendants(t, r.cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); !hasProcessNamed(procs, "sleep") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		procs = descendants(t, r.cmd.Process.Pid)
+	}
 	if !hasProcessNamed(procs, "sleep") {
 		t.Fatalf("no sleep among testenv's descendants %v", procs)
 	}
