@@ -10,7 +10,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
-	"github.com/msptp/msphub/models/casefile/charging"
+	"github.com/msptp/msphub/models/casefile/casefiletest"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/models/terms"
@@ -42,27 +42,7 @@ func chargedCase(t *testing.T, a *apitest.App, inv, sup, liaison *apitest.User) 
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: a.Clock.Now().AddDate(0, -1, 0)}}})
 	fail(err)
 	fail(ops.AttachToCase(ctx, inv.Actor(t), op.ID, operations.KindSuspect, sv.ID, cv.ID))
-	items, err := cs.Checklist(ctx, inv.Actor(t), cv.ID)
-	fail(err)
-	for _, it := range items {
-		if it.Required && (it.Stage == casefile.StageEIA || it.Stage == casefile.StagePreCharge) {
-			_, err := cs.UpdateItem(ctx, inv.Actor(t), cv.ID, it.ID, casefile.ItemInput{Status: casefile.ItemNotApplicable, NAReason: "Test case"})
-			fail(err)
-		}
-	}
-	_, err = cs.Submit(ctx, inv.Actor(t), cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
-	fail(err)
-	_, err = cs.Approve(ctx, sup.Actor(t), cv.ID)
-	fail(err)
-	until := a.Clock.Now().AddDate(0, 3, 0)
-	_, err = cs.Share(ctx, sup.Actor(t), cv.ID, casefile.ShareInput{LiaisonID: liaison.ID, ExpiresOn: &until})
-	fail(err)
-	_, err = cs.RecordDecision(ctx, liaison.Actor(t), cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
-		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S-1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
-	fail(err)
-	chargedOn := a.Clock.Now()
-	_, err = cs.RecordCharge(ctx, inv.Actor(t), cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	fail(err)
+	casefiletest.Charge(t, cs, inv.Actor(t), sup.Actor(t), liaison.Actor(t), cv.ID, a.Clock.Now())
 	return cv.ID, sv.Charges[0].ID
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
-	"github.com/msptp/msphub/models/casefile/charging"
+	"github.com/msptp/msphub/models/casefile/casefiletest"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
@@ -82,27 +82,7 @@ func (f *fixture) chargedCase(t *testing.T, urn string) (int64, []int64) {
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-06-01")}, {Offence: terms.OffenceAlternative, ChargedOn: *day("2026-06-01")}}})
 	must(t, err)
 	must(t, ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cv.ID))
-	items, err := cs.Checklist(ctx, f.inv, cv.ID)
-	must(t, err)
-	for _, it := range items {
-		if it.Required && (it.Stage == casefile.StageEIA || it.Stage == casefile.StagePreCharge) {
-			_, err := cs.UpdateItem(ctx, f.inv, cv.ID, it.ID, casefile.ItemInput{Status: casefile.ItemNotApplicable, NAReason: "Test case"})
-			must(t, err)
-		}
-	}
-	_, err = cs.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
-	must(t, err)
-	_, err = cs.Approve(ctx, f.sup, cv.ID)
-	must(t, err)
-	until := f.clock.Now().AddDate(0, 3, 0)
-	_, err = cs.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &until})
-	must(t, err)
-	_, err = cs.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
-		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
-	must(t, err)
-	chargedOn := f.clock.Now()
-	_, err = cs.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	must(t, err)
+	casefiletest.Charge(t, cs, f.inv, f.sup, f.liaison, cv.ID, f.clock.Now())
 	return cv.ID, []int64{sv.Charges[0].ID, sv.Charges[1].ID}
 }
 

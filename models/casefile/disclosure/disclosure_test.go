@@ -13,7 +13,7 @@ import (
 
 	"github.com/msptp/msphub/models"
 	"github.com/msptp/msphub/models/casefile"
-	"github.com/msptp/msphub/models/casefile/charging"
+	"github.com/msptp/msphub/models/casefile/casefiletest"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
@@ -232,27 +232,7 @@ func TestScheduleRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 	if entry.GenericReason == "" || !entry.Generic {
 		t.Errorf("the generic entry: %+v", entry)
 	}
-	items, err := cs.Checklist(ctx, w.inv, w.id)
-	must(t, err)
-	for _, it := range items {
-		if it.Required && (it.Stage == casefile.StageEIA || it.Stage == casefile.StagePreCharge) {
-			_, err := cs.UpdateItem(ctx, w.inv, w.id, it.ID, casefile.ItemInput{Status: casefile.ItemNotApplicable, NAReason: "Test case"})
-			must(t, err)
-		}
-	}
-	_, err = cs.Submit(ctx, w.inv, w.id, casefile.SubmitInput{Purpose: casefile.PurposeCharging, Submission: charging.Submission{Category: charging.Red, Test: charging.FullCode}})
-	must(t, err)
-	_, err = cs.Approve(ctx, w.sup, w.id)
-	must(t, err)
-	day := w.clock.Now().AddDate(0, 2, 0)
-	_, err = cs.Share(ctx, w.sup, w.id, casefile.ShareInput{LiaisonID: w.liaison.UserID, ExpiresOn: &day})
-	must(t, err)
-	_, err = cs.RecordDecision(ctx, w.liaison, w.id, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met",
-		Terms: charging.Terms{Test: charging.FullCode, Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}})
-	must(t, err)
-	chargedOn := w.clock.Now()
-	_, err = cs.RecordCharge(ctx, w.inv, w.id, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	must(t, err)
+	casefiletest.Charge(t, cs, w.inv, w.sup, w.liaison, w.id, w.clock.Now())
 
 	mark := modelstest.NoticeMark(t, w.db)
 	_, err = w.s.Disclosure.Certify(ctx, w.do, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
