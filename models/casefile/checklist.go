@@ -478,10 +478,6 @@ func (s *Service) Checklist(ctx context.Context, who core.Actor, id int64) ([]It
 	return readFrozen(ctx, s, who, id, "checklist", s.items, (*reading).items)
 }
 
-func (s *Service) caseItems(ctx context.Context, cf *CaseFile) ([]ItemView, error) {
-	return s.items(ctx, cf.ID)
-}
-
 // Item returns one checklist item of a case. Anyone who may read the case may call it (an
 // audited read). Errors: ENOTFOUND.
 func (s *Service) Item(ctx context.Context, who core.Actor, id, itemID int64) (ItemView, error) {

@@ -185,13 +185,11 @@ func (db *DB) Close() error { return db.sql.Close() }
 
 type txKey struct{}
 
-// txState is the transaction travelling in a context, with what must run once it commits or
-// once it rolls back.
+// txState is the transaction travelling in a context, with what must run once it commits.
 type txState struct {
-	tx        *gorm.DB
-	changed   []Family // whose change counters to bump before commit (Changed)
-	after     []func()
-	afterUndo []func()
+	tx      *gorm.DB
+	changed []Family // whose change counters to bump before commit (Changed)
+	after   []func()
 }
 
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
 )
 
 // Category is the DG6 category of a pre-charge submission (DOMAIN.md §F1).
@@ -24,21 +25,13 @@ const (
 	GreenPriority Category = "green_priority"
 )
 
+var categories = terms.Vocabulary[Category]{{Value: Red, Label: "Red"}, {Value: Green, Label: "Green"}, {Value: GreenPriority, Label: "Green priority"}}
+
 // Categories lists the categories in the order forms offer them.
-func Categories() []Category { return []Category{Red, Green, GreenPriority} }
+func Categories() []Category { return categories.Values() }
 
 // Label is the category as pages show it.
-func (c Category) Label() string {
-	switch c {
-	case Red:
-		return "Red"
-	case Green:
-		return "Green"
-	case GreenPriority:
-		return "Green priority"
-	}
-	return string(c)
-}
+func (c Category) Label() string { return categories.Label(c, string(c)) }
 
 // Test is the test a charging decision applies (DOMAIN.md §F2).
 type Test string
@@ -49,19 +42,13 @@ const (
 	Threshold Test = "threshold"
 )
 
+var tests = terms.Vocabulary[Test]{{Value: FullCode, Label: "Full Code Test"}, {Value: Threshold, Label: "Threshold Test"}}
+
 // Tests lists the tests in the order forms offer them.
-func Tests() []Test { return []Test{FullCode, Threshold} }
+func Tests() []Test { return tests.Values() }
 
 // Label is the test as pages show it.
-func (t Test) Label() string {
-	switch t {
-	case FullCode:
-		return "Full Code Test"
-	case Threshold:
-		return "Threshold Test"
-	}
-	return string(t)
-}
+func (t Test) Label() string { return tests.Label(t, string(t)) }
 
 // Basis is the basis of a no-further-action decision: the Victims' Right to Review scheme
 // depends on it.
@@ -73,19 +60,13 @@ const (
 	PublicInterest Basis = "public_interest"
 )
 
+var bases = terms.Vocabulary[Basis]{{Value: Evidential, Label: "Evidential"}, {Value: PublicInterest, Label: "Public interest"}}
+
 // Bases lists the bases in the order forms offer them.
-func Bases() []Basis { return []Basis{Evidential, PublicInterest} }
+func Bases() []Basis { return bases.Values() }
 
 // Label is the basis as pages show it.
-func (b Basis) Label() string {
-	switch b {
-	case Evidential:
-		return "Evidential"
-	case PublicInterest:
-		return "Public interest"
-	}
-	return string(b)
-}
+func (b Basis) Label() string { return bases.Label(b, string(b)) }
 
 // Submission is what the police choose when they send a pack for a charging decision.
 type Submission struct {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -21,21 +22,14 @@ const (
 	RUI       CustodyStatus = "rui"
 )
 
+var custodyStatuses = terms.Vocabulary[CustodyStatus]{{Value: InCustody, Label: "Remanded in custody"}, {Value: OnBail, Label: "On bail"},
+	{Value: RUI, Label: "Released under investigation (RUI)"}}
+
 // CustodyStatuses lists the statuses in the order forms offer them.
-func CustodyStatuses() []CustodyStatus { return []CustodyStatus{InCustody, OnBail, RUI} }
+func CustodyStatuses() []CustodyStatus { return custodyStatuses.Values() }
 
 // Label is the status as pages show it.
-func (c CustodyStatus) Label() string {
-	switch c {
-	case InCustody:
-		return "Remanded in custody"
-	case OnBail:
-		return "On bail"
-	case RUI:
-		return "Released under investigation (RUI)"
-	}
-	return string(c)
-}
+func (c CustodyStatus) Label() string { return custodyStatuses.Label(c, string(c)) }
 
 // custodyRow is one record of a defendant's custody status; the latest of a defendant is current.
 type custodyRow struct {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -44,19 +45,13 @@ const (
 	PleaNotGuilty Plea = "not_guilty"
 )
 
+var pleas = terms.Vocabulary[Plea]{{Value: PleaGuilty, Label: "Guilty anticipated (GAP)"}, {Value: PleaNotGuilty, Label: "Not guilty anticipated (NGAP)"}}
+
 // Pleas lists the pleas in the order forms offer them.
-func Pleas() []Plea { return []Plea{PleaGuilty, PleaNotGuilty} }
+func Pleas() []Plea { return pleas.Values() }
 
 // Label is the plea as pages show it.
-func (p Plea) Label() string {
-	switch p {
-	case PleaGuilty:
-		return "Guilty anticipated (GAP)"
-	case PleaNotGuilty:
-		return "Not guilty anticipated (NGAP)"
-	}
-	return string(p)
-}
+func (p Plea) Label() string { return pleas.Label(p, string(p)) }
 
 // step is what a step after charge is: the stage it reaches, the stages it may follow, who may
 // record it, and what its form asks.
