@@ -438,6 +438,7 @@ type Service struct {
 	d       core.Deps
 	audit   *core.Audit
 	refused refusals // when refusals were last audited, per person and route
+	words   wordings // what template items say
 
 	closeCheck func(ctx context.Context, caseID int64) error // the rule after charge (OnClose)
 }
@@ -448,22 +449,22 @@ type Service struct {
 func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, typ string) (policies.Object, error) {
 	obj := policies.Object{Type: typ, Org: policies.OrgDomain(cf.OrganisationID), Classification: cf.Classification}
 	db := s.d.DB.Conn(ctx)
-	var n int64
-	if err := db.Table("case_members").Where("case_id = ? AND user_id = ? AND removed_at IS NULL", cf.ID, who.UserID).Count(&n).Error; err != nil {
+	var team, share bool
+	if err := db.Raw("SELECT EXISTS (SELECT 1 FROM case_members WHERE case_id = ? AND user_id = ? AND removed_at IS NULL), "+
+		"EXISTS (SELECT 1 FROM case_shares WHERE case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?)",
+		cf.ID, who.UserID, cf.ID, who.UserID, s.d.Now()).Row().Scan(&team, &share); err != nil {
 		return obj, core.DBError(err)
 	}
-	if n > 0 {
+	if team {
 		obj.Rel |= policies.RelTeam
 	}
 	if cf.LeadInvestigatorID == who.UserID {
 		obj.Rel |= policies.RelLead
 	}
-	if err := db.Table("case_shares").Where("case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?", cf.ID, who.UserID, s.d.Now()).Count(&n).Error; err != nil {
-		return obj, core.DBError(err)
-	}
-	if n > 0 {
+	if share {
 		obj.Rel |= policies.RelShare
 	}
+	var n int64
 	if cf.Status == StatusWithSupervisor {
 		// Four eyes: the policy refuses the approval to whoever submitted the pack.
 		if err := db.Table("pack_submissions").Where("case_id = ? AND status = ? AND submitted_by = ?", cf.ID, SubmissionSubmitted, who.UserID).Count(&n).Error; err != nil {
@@ -810,7 +811,7 @@ func (s *Service) checkSupervisor(ctx context.Context, org, id int64) error {
 // with a live share may call it. Errors: ENOTFOUND.
 func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, error) {
 	var v CaseView
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	err := s.d.DB.InReadTx(ctx, func(ctx context.Context) error {
 		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActRead, false)
 		if err != nil {
 			return err
@@ -826,9 +827,16 @@ func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, 
 			items = v.reading.items(items)
 		}
 		v.Readiness = Readiness(items)
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess})
+		return nil
 	})
-	return v, err
+	if err != nil {
+		return CaseView{}, err
+	}
+	// The reader gets the case only once the read is on record.
+	if err := s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess}); err != nil {
+		return CaseView{}, err
+	}
+	return v, nil
 }
 
 // view adds names, labels and access to a loaded case.
@@ -871,15 +879,10 @@ func (s *Service) view(ctx context.Context, who core.Actor, cf *CaseFile, obj po
 	if _, ok := next(cf.Status, cf.CPSPurpose, moveCharge); ok && v.Actions.Action && !v.Actions.Decide {
 		v.NotProsecutor = true
 	}
-	names, err := s.userNames(ctx, cf.LeadInvestigatorID, cf.SupervisorID)
-	if err != nil {
-		return v, err
-	}
-	v.LeadName, v.SupervisorName = names[cf.LeadInvestigatorID], names[cf.SupervisorID]
-	if err := s.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", cf.OrganisationID).Scan(&v.Organisation).Error; err != nil {
-		return v, core.DBError(err)
-	}
-	return v, nil
+	err = s.d.DB.Conn(ctx).Raw("SELECT COALESCE((SELECT name FROM users WHERE id = ?), ''), COALESCE((SELECT name FROM users WHERE id = ?), ''), "+
+		"COALESCE((SELECT name FROM organisations WHERE id = ?), '')",
+		cf.LeadInvestigatorID, cf.SupervisorID, cf.OrganisationID).Row().Scan(&v.LeadName, &v.SupervisorName, &v.Organisation)
+	return v, core.DBError(err)
 }
 
 // userNames maps user ids to names.

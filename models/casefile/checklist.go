@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -389,28 +390,18 @@ func (v ItemView) Done() bool { return v.Status.done() }
 func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 	type row struct {
 		ChecklistItem
-		Code      string
-		Title     string
-		Version   int
-		Position  int
-		Text      string
-		Why       string
-		Form      string
-		Stage     Stage
-		Required  bool
 		OwnerName string
 	}
 	var rows []row
-	err := s.d.DB.Conn(ctx).Table("checklist_items ci").
-		Select("ci.*, t.code, t.title, t.version, ti.position, ti.text, ti.why, ti.form, ti.stage, ti.required, COALESCE(u.name, '') AS owner_name").
-		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
-		Joins("JOIN checklist_templates t ON t.id = ti.template_id").
-		Joins("LEFT JOIN users u ON u.id = ci.owner_id").
-		Where("ci.case_id = ?", caseID).Order("ti.position, ci.id").Scan(&rows).Error
+	err := s.d.DB.Conn(ctx).Table("checklist_items ci").Select("ci.*, COALESCE(u.name, '') AS owner_name").
+		Joins("LEFT JOIN users u ON u.id = ci.owner_id").Where("ci.case_id = ?", caseID).Scan(&rows).Error
 	if err != nil {
 		return nil, core.DBError(err)
 	}
-	slices.SortStableFunc(rows, func(a, b row) int { return compareTemplates(a.Code, b.Code) })
+	words, err := s.words.of(ctx, s.d.DB, core.IDsOf(rows, func(r row) int64 { return r.TemplateItemID }))
+	if err != nil {
+		return nil, err
+	}
 	var links []struct {
 		ItemID     int64
 		EvidenceID int64
@@ -431,10 +422,70 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 		if ev == nil {
 			ev = []EvidenceRef{}
 		}
-		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: r.Code + " v" + core.IDString(int64(r.Version)), Code: r.Code,
-			Title: r.Title, Version: r.Version,
-			Position: r.Position, Text: r.Text, Why: r.Why, Form: r.Form, Stage: r.Stage, Required: r.Required,
-			StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
+		w := words[r.TemplateItemID]
+		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: w.Code + " v" + core.IDString(int64(w.Version)), Code: w.Code,
+			Title: w.Title, Version: w.Version, Position: w.Position, Text: w.Text, Why: w.Why, Form: w.Form, Stage: w.Stage,
+			Required: w.Required, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
+	}
+	// In the order of the templates, then of their items.
+	slices.SortStableFunc(out, func(a, b ItemView) int {
+		return cmp.Or(compareTemplates(a.Code, b.Code), cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// wording is what a template item says, with its template version's code, title and number.
+type wording struct {
+	ID                int64
+	Code, Title       string
+	Version, Position int
+	Text, Why, Form   string
+	Stage             Stage
+	Required          bool
+}
+
+// wordings keeps the wording of the template items cases have read, by id. A template version
+// never changes once saved, so a case's checklist takes its items' wording from here instead
+// of joining the template's rows on every read.
+type wordings struct {
+	mu   sync.RWMutex
+	byID map[int64]wording
+}
+
+// of returns the wording of the template items ids, reading those it does not hold. What a
+// write transaction reads is not kept: its new items may yet roll back, and SQLite may then
+// give their ids to others.
+func (w *wordings) of(ctx context.Context, db *core.DB, ids []int64) (map[int64]wording, error) {
+	out := make(map[int64]wording, len(ids))
+	var missing []int64
+	w.mu.RLock()
+	for _, id := range ids {
+		if x, ok := w.byID[id]; ok {
+			out[id] = x
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	w.mu.RUnlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var rows []wording
+	if err := db.Conn(ctx).Table("template_items ti").Select("ti.id, t.code, t.title, t.version, ti.position, ti.text, ti.why, ti.form, ti.stage, ti.required").
+		Joins("JOIN checklist_templates t ON t.id = ti.template_id").Where("ti.id IN ?", missing).Scan(&rows).Error; err != nil {
+		return nil, core.DBError(err)
+	}
+	keep := !core.InWriteTx(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.byID == nil {
+		w.byID = map[int64]wording{}
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+		if keep {
+			w.byID[r.ID] = r
+		}
 	}
 	return out, nil
 }

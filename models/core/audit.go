@@ -141,20 +141,21 @@ type Event struct {
 
 // Record adds ev, done by who (nil for an anonymous request such as a failed sign-in), to the
 // audit log, in the transaction travelling in ctx: the event commits or rolls back with the
-// change it records. The client address, user agent and request ID come from WithRequestInfo.
+// change it records. Outside a transaction it commits on its own; an audited read calls it
+// after InReadTx, so that the read takes no write lock and the event is durable before the
+// reader gets what was read. The client address, user agent and request ID come from
+// WithRequestInfo.
 //
 // It inserts one row and takes no lock that other writers wait on: the sequencer gives the event
 // its place in the log within a second of the commit. Any operation may call it; it authorizes
 // nothing. Errors: EINTERNAL (an event without an action or with an unknown outcome: a bug in
 // the caller), EUNAVAILABLE or EINTERNAL from the database.
 func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
-	return a.db.InTx(ctx, func(ctx context.Context) error {
-		if err := a.insert(ctx, who, ev); err != nil {
-			return err
-		}
-		AfterCommit(ctx, a.wakeSequencer)
-		return nil
-	})
+	if err := a.db.WriteOne(ctx, func(ctx context.Context) error { return a.insert(ctx, who, ev) }); err != nil {
+		return err
+	}
+	AfterCommit(ctx, a.wakeSequencer)
+	return nil
 }
 
 // insert writes ev as a waiting event in the transaction in ctx.

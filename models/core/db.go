@@ -187,9 +187,10 @@ type txKey struct{}
 
 // txState is the transaction travelling in a context, with what must run once it commits.
 type txState struct {
-	tx      *gorm.DB
-	changed []Family // whose change counters to bump before commit (Changed)
-	after   []func()
+	tx       *gorm.DB
+	readOnly bool     // begun by InReadTx: fn only reads
+	changed  []Family // whose change counters to bump before commit (Changed)
+	after    []func()
 }
 
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a
@@ -200,7 +201,10 @@ type txState struct {
 // database locked (another process writing) is tried again after a jittered pause: nothing of
 // fn has run then, so trying again is always safe.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		if st.readOnly {
+			return Internal(errors.New("a write inside InReadTx: begin the transaction with InTx"))
+		}
 		return fn(ctx)
 	}
 	st, err := db.transact(ctx, fn)
@@ -237,6 +241,46 @@ func (db *DB) transact(ctx context.Context, fn func(ctx context.Context) error) 
 			return st, err
 		}
 	}
+}
+
+// InReadTx runs fn, which only reads, as one view of the database that travels in the context
+// fn receives, without taking the write lock: on SQLite a deferred transaction, which reads a
+// snapshot beside the one writer that WAL allows; on PostgreSQL a read-only transaction. Called
+// inside a transaction it joins it. A write inside it is refused (InTx returns an internal
+// error), so an operation that reads and then records what it read (an audited read) calls
+// InReadTx for the reading and Audit.Record after it, outside.
+func (db *DB) InReadTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx)
+	}
+	st := &txState{readOnly: true}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st.tx = tx
+		return fn(context.WithValue(ctx, txKey{}, st))
+	}, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return DBError(err)
+	}
+	for _, f := range st.after {
+		f()
+	}
+	return nil
+}
+
+// WriteOne runs fn, which writes with one statement, on its own: outside a transaction a
+// statement commits by itself, so it needs no BEGIN and COMMIT around it (two more round trips
+// on PostgreSQL). On SQLite it queues for the write lock as InTx does. Inside a transaction it
+// joins it, as InTx does.
+func (db *DB) WriteOne(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return db.InTx(ctx, fn)
+	}
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return DBError(err)
+	}
+	defer release()
+	return fn(ctx)
 }
 
 // beginAttempts is how many times InTx tries to begin a transaction that finds SQLite locked.
@@ -300,6 +344,13 @@ func AfterCommit(ctx context.Context, f func()) {
 		return
 	}
 	f()
+}
+
+// InWriteTx reports whether ctx carries a transaction begun by InTx: what it reads there may
+// include its own writes, which can still roll back, so it is no fact to keep.
+func InWriteTx(ctx context.Context) bool {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	return ok && !st.readOnly
 }
 
 // Conn returns the transaction in ctx, or the pool bound to ctx.

@@ -279,3 +279,64 @@ func TestSQLiteBusyBeginIsTriedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestInReadTxTakesNoWriteLockAndRefusesWrites(t *testing.T) {
+	db := openSQLite(t)
+	ctx := context.Background()
+	insert := func(ctx context.Context, id int) error {
+		return db.Conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES (?, 'x', ?)", id, time.Now()).Error
+	}
+	err := db.InReadTx(ctx, func(ctx context.Context) error {
+		before := baselineCount(t, ctx, db)
+		// A writer commits while the read view is open: it does not wait for the reader...
+		done := make(chan error, 1)
+		go func() {
+			done <- db.InTx(context.Background(), func(ctx context.Context) error { return insert(ctx, 1) })
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("a write beside a read view: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a write waited for a read view to end")
+		}
+		// ...and the reader goes on reading the one view it began with.
+		if n := baselineCount(t, ctx, db); n != before {
+			t.Errorf("the read view saw %d rows, then %d", before, n)
+		}
+		// A write inside the read view is refused, as InTx or as WriteOne.
+		if err := db.InTx(ctx, func(ctx context.Context) error { return insert(ctx, 2) }); ErrorCode(err) != EINTERNAL {
+			t.Errorf("InTx inside InReadTx returned %v, want an internal error", err)
+		}
+		if err := db.WriteOne(ctx, func(ctx context.Context) error { return insert(ctx, 3) }); ErrorCode(err) != EINTERNAL {
+			t.Errorf("WriteOne inside InReadTx returned %v, want an internal error", err)
+		}
+		if InWriteTx(ctx) {
+			t.Error("InWriteTx inside InReadTx")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := baselineCount(t, ctx, db); n != 1 {
+		t.Fatalf("%d rows after the read view, want the 1 written beside it", n)
+	}
+	// WriteOne outside a transaction commits its one statement by itself.
+	if err := db.WriteOne(ctx, func(ctx context.Context) error { return insert(ctx, 4) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := baselineCount(t, ctx, db); n != 2 {
+		t.Fatalf("%d rows after WriteOne, want 2", n)
+	}
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		if !InWriteTx(ctx) {
+			t.Error("InWriteTx is false inside InTx")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

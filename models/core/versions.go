@@ -29,8 +29,8 @@ const (
 // there is nothing to attach the change to, which is a bug in the caller.
 func Changed(ctx context.Context, families ...Family) {
 	st, ok := ctx.Value(txKey{}).(*txState)
-	if !ok {
-		panic("core.Changed called outside a transaction")
+	if !ok || st.readOnly {
+		panic("core.Changed called outside a transaction begun by InTx")
 	}
 	for _, f := range families {
 		if !slices.Contains(st.changed, f) {
