@@ -78,6 +78,8 @@ func (a *App) authenticate() gin.HandlerFunc {
 		ctx := core.WithRequestInfo(c.Request.Context(), core.RequestInfo{
 			ID: RequestID(c), ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
 		})
+		// The query that authenticates also reads the change counters a list's ETag needs.
+		ctx = core.ExpectVersions(ctx)
 		c.Request = c.Request.WithContext(ctx)
 		if h := c.GetHeader("Authorization"); h != "" {
 			scheme, token, _ := strings.Cut(h, " ")

@@ -428,8 +428,12 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 			Required: w.Required, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
 	}
 	// In the order of the templates, then of their items.
-	slices.SortStableFunc(out, func(a, b ItemView) int {
-		return cmp.Or(compareTemplates(a.Code, b.Code), cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
+	rank := map[string]int{}
+	for _, v := range out {
+		rank[v.Code] = templateRank(v.Code)
+	}
+	slices.SortFunc(out, func(a, b ItemView) int {
+		return cmp.Or(cmp.Compare(rank[a.Code], rank[b.Code]), cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }

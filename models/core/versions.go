@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -53,8 +55,16 @@ func (st *txState) bumpVersions(now time.Time) error {
 		floor, floor, st.changed).Error
 }
 
-// Versions reads the counters of the families, in the order given, with one query.
+// Versions reads the counters of the families, in the order given: from those the request's
+// authentication read (NoteVersions), or else with one query.
 func (db *DB) Versions(ctx context.Context, families ...Family) ([]int64, error) {
+	out := make([]int64, len(families))
+	if seen, ok := ctx.Value(seenKey{}).(*seenVersions); ok && seen.all != nil {
+		for i, f := range families {
+			out[i] = seen.all[f]
+		}
+		return out, nil
+	}
 	var rows []struct {
 		Name    Family
 		Version int64
@@ -62,9 +72,49 @@ func (db *DB) Versions(ctx context.Context, families ...Family) ([]int64, error)
 	if err := db.Conn(ctx).Table("data_versions").Select("name, version").Where("name IN ?", families).Scan(&rows).Error; err != nil {
 		return nil, DBError(err)
 	}
-	out := make([]int64, len(families))
 	for _, r := range rows {
 		out[slices.Index(families, r.Name)] = r.Version
 	}
 	return out, nil
+}
+
+// VersionsColumn is an SQL expression for every family's counter in one text value, for the
+// query that authenticates a request to read beside the actor, so that a list's ETag needs no
+// query of its own: the counters are then read before the list, as Freshness requires.
+func (db *DB) VersionsColumn() string {
+	agg := "group_concat"
+	if db.dialect == DialectPostgres {
+		agg = "string_agg"
+	}
+	return "COALESCE((SELECT " + agg + "(name || ':' || version, ',') FROM data_versions), '')"
+}
+
+type seenKey struct{}
+
+// seenVersions are the counters read by VersionsColumn for one request.
+type seenVersions struct{ all map[Family]int64 }
+
+// ExpectVersions returns ctx ready to keep the counters the request's authentication reads
+// (NoteVersions) for Versions to answer from.
+func ExpectVersions(ctx context.Context) context.Context {
+	return context.WithValue(ctx, seenKey{}, &seenVersions{})
+}
+
+// NoteVersions keeps the value of VersionsColumn read for the request in ctx, if ctx expects it
+// (ExpectVersions). A value it cannot read is not kept: Versions then asks the database.
+func NoteVersions(ctx context.Context, column string) {
+	seen, ok := ctx.Value(seenKey{}).(*seenVersions)
+	if !ok {
+		return
+	}
+	all := map[Family]int64{}
+	for pair := range strings.SplitSeq(column, ",") {
+		name, v, _ := strings.Cut(pair, ":")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return
+		}
+		all[Family(name)] = n
+	}
+	seen.all = all
 }

@@ -9,26 +9,30 @@ import (
 	"github.com/msptp/msphub/models/core"
 )
 
-// principalUserColumns are the user's and organisation's columns an Actor is built from, read in
+// principalColumns are the user's and organisation's columns an Actor is built from, read in
 // the same statement as the session or token that names them (see sessionPrincipal and
 // tokenPrincipal): authenticating a request is one indexed query, a primary-key lookup of the
-// credential joined to two primary keys. Roles come from the in-memory policy, as before.
-const principalUserColumns = "u.id, u.organisation_id, u.email, u.name, u.vetting_level, u.vetting_expires_on, " +
-	"u.mfa_enabled_at, u.disabled_at, o.active"
+// credential joined to two primary keys. Roles come from the in-memory policy, as before. The
+// statement also reads the data's change counters, for the request's lists (core.NoteVersions).
+func principalColumns(d core.Deps) string {
+	return "u.id, u.organisation_id, u.email, u.name, u.vetting_level, u.vetting_expires_on, u.mfa_enabled_at, u.disabled_at, o.active, " +
+		d.DB.VersionsColumn()
+}
 
 // principal is a user as authentication needs it, with whether their organisation is active.
 type principal struct {
 	user      core.User
 	orgActive bool
+	versions  string // core.DB.VersionsColumn
 }
 
 // usable says whether the user may act now: not disabled, and in an active organisation.
 func (p principal) usable() bool { return p.user.DisabledAt == nil && p.orgActive }
 
-// scanTargets are where principalUserColumns land.
+// scanTargets are where principalColumns land.
 func (p *principal) scanTargets(vettingExpires, mfaEnabled, disabled *sql.NullTime) []any {
 	return []any{&p.user.ID, &p.user.OrganisationID, &p.user.Email, &p.user.Name, &p.user.VettingLevel,
-		vettingExpires, mfaEnabled, disabled, &p.orgActive}
+		vettingExpires, mfaEnabled, disabled, &p.orgActive, &p.versions}
 }
 
 func (p *principal) setTimes(vettingExpires, mfaEnabled, disabled sql.NullTime) {
@@ -49,7 +53,7 @@ func sessionPrincipal(ctx context.Context, d core.Deps, id string) (sess Session
 	targets := append([]any{&sess.ID, &sess.UserID, &sess.CSRFToken, &sess.MFAPassed, &sess.CreatedAt, &sess.LastSeenAt,
 		&sess.ExpiresAt, &sess.ClientIP, &sess.UserAgent, &sess.SignInMethod}, p.scanTargets(&vetting, &mfa, &disabled)...)
 	err = d.DB.Conn(ctx).Raw("SELECT s.id, s.user_id, s.csrf_token, s.mfa_passed, s.created_at, s.last_seen_at, s.expires_at, "+
-		"s.client_ip, s.user_agent, s.sign_in_method, "+principalUserColumns+
+		"s.client_ip, s.user_agent, s.sign_in_method, "+principalColumns(d)+
 		" FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id WHERE s.id = ?", id).
 		Row().Scan(targets...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -59,6 +63,7 @@ func sessionPrincipal(ctx context.Context, d core.Deps, id string) (sess Session
 		return Session{}, principal{}, false, core.DBError(err)
 	}
 	p.setTimes(vetting, mfa, disabled)
+	core.NoteVersions(ctx, p.versions)
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = sess.CreatedAt.UTC(), sess.LastSeenAt.UTC(), sess.ExpiresAt.UTC()
 	return sess, p, true, nil
 }
@@ -72,7 +77,7 @@ func tokenPrincipal(ctx context.Context, d core.Deps, hash string) (tok APIToken
 	var vetting, mfa, disabled, lastUsed, revoked sql.NullTime
 	targets := append([]any{&tok.ID, &tok.UserID, &tok.Scope, &tok.ExpiresAt, &lastUsed, &revoked},
 		p.scanTargets(&vetting, &mfa, &disabled)...)
-	err = d.DB.Conn(ctx).Raw("SELECT t.id, t.user_id, t.scope, t.expires_at, t.last_used_at, t.revoked_at, "+principalUserColumns+
+	err = d.DB.Conn(ctx).Raw("SELECT t.id, t.user_id, t.scope, t.expires_at, t.last_used_at, t.revoked_at, "+principalColumns(d)+
 		" FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.organisation_id WHERE t.token_hash = ?", hash).
 		Row().Scan(targets...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -82,6 +87,7 @@ func tokenPrincipal(ctx context.Context, d core.Deps, hash string) (tok APIToken
 		return APIToken{}, principal{}, false, core.DBError(err)
 	}
 	p.setTimes(vetting, mfa, disabled)
+	core.NoteVersions(ctx, p.versions)
 	if lastUsed.Valid {
 		t := lastUsed.Time.UTC()
 		tok.LastUsedAt = &t
