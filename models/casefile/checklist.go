@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -24,23 +25,14 @@ const (
 	StageDisclosure Stage = "D"   // disclosure, ongoing
 )
 
+var stages = terms.Vocabulary[Stage]{{Value: StageEIA, Label: "Early advice"}, {Value: StagePreCharge, Label: "Pre-charge"},
+	{Value: StageFullFile, Label: "Full file"}, {Value: StageDisclosure, Label: "Disclosure"}}
+
 // Stages lists the stages in order.
-func Stages() []Stage { return []Stage{StageEIA, StagePreCharge, StageFullFile, StageDisclosure} }
+func Stages() []Stage { return stages.Values() }
 
 // Label is the stage as pages show it.
-func (s Stage) Label() string {
-	switch s {
-	case StageEIA:
-		return "Early advice"
-	case StagePreCharge:
-		return "Pre-charge"
-	case StageFullFile:
-		return "Full file"
-	case StageDisclosure:
-		return "Disclosure"
-	}
-	return string(s)
-}
+func (s Stage) Label() string { return stages.Label(s, string(s)) }
 
 // ItemStatus is where a checklist item stands.
 type ItemStatus string
@@ -60,24 +52,12 @@ func TeamItemStatuses() []ItemStatus {
 	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable}
 }
 
+var itemStatuses = terms.Vocabulary[ItemStatus]{{Value: ItemOutstanding, Label: "Outstanding"}, {Value: ItemInProgress, Label: "In progress"},
+	{Value: ItemProvided, Label: "Provided"}, {Value: ItemNotApplicable, Label: "Not applicable"},
+	{Value: ItemAccepted, Label: "Accepted by CPS"}, {Value: ItemRejected, Label: "Rejected by CPS"}}
+
 // Label is the status as pages show it.
-func (s ItemStatus) Label() string {
-	switch s {
-	case ItemOutstanding:
-		return "Outstanding"
-	case ItemInProgress:
-		return "In progress"
-	case ItemProvided:
-		return "Provided"
-	case ItemNotApplicable:
-		return "Not applicable"
-	case ItemAccepted:
-		return "Accepted by CPS"
-	case ItemRejected:
-		return "Rejected by CPS"
-	}
-	return string(s)
-}
+func (s ItemStatus) Label() string { return itemStatuses.Label(s, string(s)) }
 
 // done reports whether an item in this status no longer holds the file back.
 func (s ItemStatus) done() bool {
