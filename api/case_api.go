@@ -17,6 +17,7 @@ import (
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/casefile/packdiff"
+	"github.com/msptp/msphub/models/casefile/templates"
 	"github.com/msptp/msphub/models/core"
 )
 
@@ -72,16 +73,16 @@ func people(list func(context.Context, core.Actor) ([]casefile.Person, error)) f
 	}
 }
 
-func templateList(cases *casefile.Service) func(context.Context, core.Actor) (gin.H, error) {
+func templateList(tpl *templates.Service) func(context.Context, core.Actor) (gin.H, error) {
 	return func(ctx context.Context, who core.Actor) (gin.H, error) {
-		ts, err := cases.Templates(ctx, who)
+		ts, err := tpl.Latest(ctx, who)
 		return gin.H{"templates": ts}, err
 	}
 }
 
-func handleTemplateVersions(cases *casefile.Service) gin.HandlerFunc {
+func handleTemplateVersions(tpl *templates.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ts, err := cases.TemplateVersions(c.Request.Context(), actorOf(c), c.Param("code"))
+		ts, err := tpl.Versions(c.Request.Context(), actorOf(c), c.Param("code"))
 		if err != nil {
 			writeError(c, err)
 			return
@@ -90,13 +91,13 @@ func handleTemplateVersions(cases *casefile.Service) gin.HandlerFunc {
 	}
 }
 
-func handleTemplateVersionCreate(cases *casefile.Service) gin.HandlerFunc {
+func handleTemplateVersionCreate(tpl *templates.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in casefile.TemplateInput
+		var in templates.Input
 		if !bindJSON(c, &in) {
 			return
 		}
-		t, err := cases.NewTemplateVersion(c.Request.Context(), actorOf(c), c.Param("code"), in)
+		t, err := tpl.NewVersion(c.Request.Context(), actorOf(c), c.Param("code"), in)
 		if err != nil {
 			writeError(c, err)
 			return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/casefile/templates"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
@@ -98,8 +99,8 @@ func TestConditionalListsAnswerNotModified(t *testing.T) {
 			apitest.Want(t, a.API(t, admin, "POST", "/api/v1/organisations", fmt.Sprintf(`{"name":"Test Agency %d","kind":"agency"}`, writes)), "add an organisation", http.StatusCreated, nil)
 		}},
 		{"checklist templates", admin, []string{"/api/v1/casefiles/templates", "/casefiles/templates"}, func(t *testing.T) {
-			_, err := a.Services.CaseFiles.NewTemplateVersion(ctx, admin.Actor(t), "T3", casefile.TemplateInput{Title: "Child victims", ChangeNote: fmt.Sprintf("Change %d", writes),
-				Items: []casefile.TemplateItemInput{{Text: "Age assessment", Form: "MG11", Stage: casefile.StagePreCharge, Required: true}}})
+			_, err := a.Services.Templates.NewVersion(ctx, admin.Actor(t), "T3", templates.Input{Title: "Child victims", ChangeNote: fmt.Sprintf("Change %d", writes),
+				Items: []templates.ItemInput{{Text: "Age assessment", Form: "MG11", Stage: casefile.StagePreCharge, Required: true}}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/casefile/packdiff"
+	"github.com/msptp/msphub/models/casefile/templates"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/policies"
@@ -1234,7 +1235,7 @@ type templatesView struct {
 // CaseTemplates serves GET /casefiles/templates.
 func (p *Pages) CaseTemplates() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ts, err := p.s.CaseFiles.Templates(c.Request.Context(), actor(c))
+		ts, err := p.s.Templates.Latest(c.Request.Context(), actor(c))
 		if err != nil {
 			api.WriteError(c, err)
 			return
@@ -1250,7 +1251,7 @@ func (templatesView) Applies(code string) string { return casefile.TemplateAppli
 func (p *Pages) CaseTemplate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		code := c.Param("code")
-		ts, err := p.s.CaseFiles.TemplateVersions(c.Request.Context(), actor(c), code)
+		ts, err := p.s.Templates.Versions(c.Request.Context(), actor(c), code)
 		if err != nil {
 			api.WriteError(c, err)
 			return
@@ -1285,9 +1286,9 @@ func (templateFormView) Number(row int) int { return row + 1 }
 func (p *Pages) templateForm(c *gin.Context, status int, form url.Values, errs formErrors) {
 	code := c.Param("code")
 	a := actor(c)
-	ts, err := p.s.CaseFiles.TemplateVersions(c.Request.Context(), a, code)
+	ts, err := p.s.Templates.Versions(c.Request.Context(), a, code)
 	if err == nil {
-		err = p.s.CaseFiles.MayEditTemplates(c.Request.Context(), a)
+		err = p.s.Templates.MayEdit(c.Request.Context(), a)
 	}
 	if err != nil {
 		api.WriteError(c, err)
@@ -1332,15 +1333,15 @@ func (p *Pages) CaseTemplateSave() gin.HandlerFunc {
 		code := c.Param("code")
 		_ = c.Request.ParseForm()
 		form := c.Request.PostForm
-		in := casefile.TemplateInput{Title: form.Get("title"), ChangeNote: form.Get("change_note")}
+		in := templates.Input{Title: form.Get("title"), ChangeNote: form.Get("change_note")}
 		for i := range 100 {
 			f := func(name string) string { return form.Get("items-" + strconv.Itoa(i) + "-" + name) }
 			if _, ok := form["items-"+strconv.Itoa(i)+"-text"]; !ok {
 				continue
 			}
-			in.Items = append(in.Items, casefile.TemplateItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: casefile.Stage(f("stage")), Required: f("required") == "yes"})
+			in.Items = append(in.Items, templates.ItemInput{Text: f("text"), Why: f("why"), Form: f("form"), Stage: casefile.Stage(f("stage")), Required: f("required") == "yes"})
 		}
-		if _, err := p.s.CaseFiles.NewTemplateVersion(c.Request.Context(), actor(c), code, in); err != nil {
+		if _, err := p.s.Templates.NewVersion(c.Request.Context(), actor(c), code, in); err != nil {
 			refill(c, err, form, func(status int, form url.Values, errs formErrors) { p.templateForm(c, status, form, errs) })
 			return
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/msptp/msphub/models/casefile/court"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/casefile/reviews"
+	"github.com/msptp/msphub/models/casefile/templates"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
@@ -37,6 +38,7 @@ type Services struct {
 	Court         *court.Service      // a case file after charge (issue 13)
 	Disclosure    *disclosure.Service // the disclosure officer's work on a case (issue 13)
 	Reviews       *reviews.Service    // reminders of the reviews charging decisions are owed
+	Templates     *templates.Service  // administration of the checklist templates
 	Operations    *operations.Service
 	Statistics    *statistics.Service
 	Monitor       *core.Monitor
@@ -71,6 +73,7 @@ func New(d core.Deps) *Services {
 		Court:            after,
 		Disclosure:       disclosure.New(d, audit, cases),
 		Reviews:          reviews.New(d),
+		Templates:        templates.New(d, audit),
 		Operations:       ops,
 		Monitor:          core.NewMonitor(d),
 		Jobs:             core.NewJobs(d, audit),

@@ -341,7 +341,7 @@ func (cf CaseFile) templateCodes() []string {
 	if cf.OrdersSought {
 		codes = append(codes, "T5")
 	}
-	slices.SortFunc(codes, compareTemplates)
+	slices.SortFunc(codes, CompareTemplates)
 	return codes
 }
 

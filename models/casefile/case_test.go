@@ -21,6 +21,7 @@ import (
 	"github.com/msptp/msphub/models/casefile/charging"
 	"github.com/msptp/msphub/models/casefile/packdiff"
 	"github.com/msptp/msphub/models/casefile/schedule"
+	"github.com/msptp/msphub/models/casefile/templates"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/modelstest"
@@ -1225,13 +1226,13 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	f := newCaseFixture(t)
 	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
 	before := f.newCase(t)
-	_, err := f.cases.NewTemplateVersion(ctx, f.inv, "T2", casefile.TemplateInput{Title: "x", ChangeNote: "y", Items: []casefile.TemplateItemInput{{Text: "z", Stage: casefile.StagePreCharge}}})
+	_, err := f.s.Templates.NewVersion(ctx, f.inv, "T2", templates.Input{Title: "x", ChangeNote: "y", Items: []templates.ItemInput{{Text: "z", Stage: casefile.StagePreCharge}}})
 	cfWant(t, "an investigator saving a template", err, core.EFORBIDDEN)
-	_, err = f.cases.NewTemplateVersion(ctx, admin, "T2", casefile.TemplateInput{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
-		Items: []casefile.TemplateItemInput{{Text: "Travel proof", Stage: "XX"}}})
+	_, err = f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
+		Items: []templates.ItemInput{{Text: "Travel proof", Stage: "XX"}}})
 	cfWant(t, "an item without a real stage", err, core.EINVALID)
-	v3, err := f.cases.NewTemplateVersion(ctx, admin, "T2", casefile.TemplateInput{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
-		Items: []casefile.TemplateItemInput{{Text: "Travel proof", Why: "Travel element", Form: "MG11/12 PC", Stage: casefile.StagePreCharge, Required: true},
+	v3, err := f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
+		Items: []templates.ItemInput{{Text: "Travel proof", Why: "Travel element", Form: "MG11/12 PC", Stage: casefile.StagePreCharge, Required: true},
 			{}, {Text: "Payroll and agency records", Form: "MG11 PC", Stage: casefile.StagePreCharge}}})
 	cfMust(t, err)
 	if v3.Version != 3 || len(v3.Items) != 2 {
@@ -1260,7 +1261,7 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	if got := count(before.ID); got["T4 v2"] != 6 || got["T2 v2"] != 8 {
 		t.Errorf("after flagging s45: %v", got)
 	}
-	versions, err := f.cases.TemplateVersions(ctx, admin, "T2")
+	versions, err := f.s.Templates.Versions(ctx, admin, "T2")
 	cfMust(t, err)
 	if len(versions) != 3 || versions[0].Version != 3 || versions[1].ChangeNote == "" || versions[2].Version != 1 {
 		t.Errorf("versions %+v", versions)

@@ -5,14 +5,13 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 )
 
 // Stage is when in the life of a case an item is needed (DOMAIN.md §B7).
@@ -26,23 +25,14 @@ const (
 	StageDisclosure Stage = "D"   // disclosure, ongoing
 )
 
+var stages = terms.Vocabulary[Stage]{{Value: StageEIA, Label: "Early advice"}, {Value: StagePreCharge, Label: "Pre-charge"},
+	{Value: StageFullFile, Label: "Full file"}, {Value: StageDisclosure, Label: "Disclosure"}}
+
 // Stages lists the stages in order.
-func Stages() []Stage { return []Stage{StageEIA, StagePreCharge, StageFullFile, StageDisclosure} }
+func Stages() []Stage { return stages.Values() }
 
 // Label is the stage as pages show it.
-func (s Stage) Label() string {
-	switch s {
-	case StageEIA:
-		return "Early advice"
-	case StagePreCharge:
-		return "Pre-charge"
-	case StageFullFile:
-		return "Full file"
-	case StageDisclosure:
-		return "Disclosure"
-	}
-	return string(s)
-}
+func (s Stage) Label() string { return stages.Label(s, string(s)) }
 
 // ItemStatus is where a checklist item stands.
 type ItemStatus string
@@ -62,24 +52,12 @@ func TeamItemStatuses() []ItemStatus {
 	return []ItemStatus{ItemOutstanding, ItemInProgress, ItemProvided, ItemNotApplicable}
 }
 
+var itemStatuses = terms.Vocabulary[ItemStatus]{{Value: ItemOutstanding, Label: "Outstanding"}, {Value: ItemInProgress, Label: "In progress"},
+	{Value: ItemProvided, Label: "Provided"}, {Value: ItemNotApplicable, Label: "Not applicable"},
+	{Value: ItemAccepted, Label: "Accepted by CPS"}, {Value: ItemRejected, Label: "Rejected by CPS"}}
+
 // Label is the status as pages show it.
-func (s ItemStatus) Label() string {
-	switch s {
-	case ItemOutstanding:
-		return "Outstanding"
-	case ItemInProgress:
-		return "In progress"
-	case ItemProvided:
-		return "Provided"
-	case ItemNotApplicable:
-		return "Not applicable"
-	case ItemAccepted:
-		return "Accepted by CPS"
-	case ItemRejected:
-		return "Rejected by CPS"
-	}
-	return string(s)
-}
+func (s ItemStatus) Label() string { return itemStatuses.Label(s, string(s)) }
 
 // done reports whether an item in this status no longer holds the file back.
 func (s ItemStatus) done() bool {
@@ -144,8 +122,8 @@ func templateRank(code string) int {
 	return slices.IndexFunc(templates, func(t struct{ code, appliesTo string }) bool { return t.code == code })
 }
 
-// compareTemplates orders template codes as templates lists them.
-func compareTemplates(a, b string) int { return templateRank(a) - templateRank(b) }
+// CompareTemplates orders template codes as the checklists and the templates page list them.
+func CompareTemplates(a, b string) int { return templateRank(a) - templateRank(b) }
 
 // TemplateAppliesTo says in words which cases get a template.
 func TemplateAppliesTo(code string) string {
@@ -153,145 +131,6 @@ func TemplateAppliesTo(code string) string {
 		return templates[i].appliesTo
 	}
 	return ""
-}
-
-// Templates lists the latest version of every checklist template. Administrators may call it.
-// Errors: EFORBIDDEN.
-func (s *Service) Templates(ctx context.Context, who core.Actor) ([]ChecklistTemplate, error) {
-	if err := s.MayReadTemplates(ctx, who); err != nil {
-		return nil, err
-	}
-	var out []ChecklistTemplate
-	err := s.d.DB.Conn(ctx).Where("version = (SELECT MAX(version) FROM checklist_templates t2 WHERE t2.code = checklist_templates.code)").
-		Find(&out).Error
-	if err != nil {
-		return nil, core.DBError(err)
-	}
-	slices.SortFunc(out, func(a, b ChecklistTemplate) int { return compareTemplates(a.Code, b.Code) })
-	return out, s.fillItems(ctx, out)
-}
-
-func (s *Service) fillItems(ctx context.Context, ts []ChecklistTemplate) error {
-	for i := range ts {
-		if err := s.d.DB.Conn(ctx).Where("template_id = ?", ts[i].ID).Order("position").Find(&ts[i].Items).Error; err != nil {
-			return core.DBError(err)
-		}
-	}
-	return nil
-}
-
-// TemplateVersions lists every version of template code, newest first, with their items.
-// Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND.
-func (s *Service) TemplateVersions(ctx context.Context, who core.Actor, code string) ([]ChecklistTemplate, error) {
-	if err := s.MayReadTemplates(ctx, who); err != nil {
-		return nil, err
-	}
-	var out []ChecklistTemplate
-	if err := s.d.DB.Conn(ctx).Where("code = ?", code).Order("version DESC").Find(&out).Error; err != nil {
-		return nil, core.DBError(err)
-	}
-	if len(out) == 0 {
-		return nil, core.NotFound("Checklist template not found")
-	}
-	return out, s.fillItems(ctx, out)
-}
-
-// MayReadTemplates says whether the actor may see the checklist templates, without reading
-// them. Errors: EFORBIDDEN.
-func (s *Service) MayReadTemplates(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, s.d.Authz, who, policies.ActRead, policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
-}
-
-// MayEditTemplates says whether the actor may save new template versions (what the pages
-// offer). Errors: EFORBIDDEN.
-func (s *Service) MayEditTemplates(ctx context.Context, who core.Actor) error {
-	return core.Can(ctx, s.d.Authz, who, policies.ActUpdate, policies.Object{Type: "template"}, "Only administrators manage checklist templates.")
-}
-
-// TemplateInput is a new version of a template.
-type TemplateInput struct {
-	Title      string              `json:"title"`
-	ChangeNote string              `json:"change_note"`
-	Items      []TemplateItemInput `json:"items"`
-}
-
-// TemplateItemInput is one item of a new template version.
-type TemplateItemInput struct {
-	Text     string `json:"text"`
-	Why      string `json:"why"`
-	Form     string `json:"form"`
-	Stage    Stage  `json:"stage"`
-	Required bool   `json:"required"`
-}
-
-// NewTemplateVersion saves a new version of template code. Cases already open keep the version
-// they started with; cases opened (or gaining the template) from now on get this one.
-// Administrators may call it. Errors: EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT (another
-// version was saved at the same moment).
-func (s *Service) NewTemplateVersion(ctx context.Context, who core.Actor, code string, in TemplateInput) (ChecklistTemplate, error) {
-	var t ChecklistTemplate
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		core.Changed(ctx, core.Templates)
-		if err := core.Can(ctx, s.d.Authz, who, policies.ActUpdate, policies.Object{Type: "template"}, "Only administrators manage checklist templates."); err != nil {
-			return err
-		}
-		var latest ChecklistTemplate
-		err := s.d.DB.Conn(ctx).Where("code = ?", code).Order("version DESC").Take(&latest).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return core.NotFound("Checklist template not found")
-		}
-		if err != nil {
-			return core.DBError(err)
-		}
-		if err := caseText("title", &in.Title, 200, true, "Enter the template's title", "Title"); err != nil {
-			return err
-		}
-		if err := caseText("change_note", &in.ChangeNote, 500, true, "Say what changed in this version and why", "The change note"); err != nil {
-			return err
-		}
-		var items []TemplateItemInput
-		for i, it := range in.Items {
-			field := "items-" + core.IDString(int64(i)) + "-"
-			it.Text, it.Why, it.Form = strings.TrimSpace(it.Text), strings.TrimSpace(it.Why), strings.TrimSpace(it.Form)
-			if it.Text == "" && it.Why == "" && it.Form == "" {
-				continue // an empty row of the form
-			}
-			if err := caseText(field+"text", &it.Text, 500, true, "Enter what item "+core.IDString(int64(i+1))+" asks for", "An item"); err != nil {
-				return err
-			}
-			if err := caseText(field+"why", &it.Why, 300, false, "", "Why"); err != nil {
-				return err
-			}
-			if err := caseText(field+"form", &it.Form, 100, false, "", "Form and stage"); err != nil {
-				return err
-			}
-			if !slices.Contains(Stages(), it.Stage) {
-				return core.Invalid(field+"stage", "Select the stage item "+core.IDString(int64(i+1))+" is needed at")
-			}
-			items = append(items, it)
-		}
-		if len(items) == 0 {
-			return core.Invalid("items-0-text", "A template needs at least one item")
-		}
-		t = ChecklistTemplate{Code: latest.Code, Version: latest.Version + 1, Title: in.Title, AppliesTo: latest.AppliesTo,
-			ChangeNote: in.ChangeNote, CreatedBy: &who.UserID, CreatedAt: s.d.Now()}
-		if err := s.d.DB.Conn(ctx).Create(&t).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return core.Conflict("Someone saved another version of this template at the same moment. Reload it and try again.")
-			}
-			return core.DBError(err)
-		}
-		for i, it := range items {
-			ti := TemplateItem{TemplateID: t.ID, Position: i + 1, Text: it.Text, Why: it.Why, Form: it.Form, Stage: it.Stage, Required: it.Required}
-			if err := s.d.DB.Conn(ctx).Create(&ti).Error; err != nil {
-				return core.DBError(err)
-			}
-			t.Items = append(t.Items, ti)
-		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "template.version", ObjectType: "template", ObjectID: t.Code, Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"version": core.IDString(int64(t.Version)), "items": core.IDString(int64(len(items)))}})
-	})
-	return t, err
 }
 
 // addTemplates gives the case the checklists its facts call for that it does not have yet, at
