@@ -57,6 +57,7 @@ func New(d core.Deps) *Services {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	d.DB.SetLog(d.Log)
 	audit := core.NewAudit(d)
 	id := identity.New(d, audit)
 	cases := casefile.New(d, audit)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -38,7 +39,12 @@ type DB struct {
 	// transaction takes it before BEGIN, so writers start in arrival order the moment the one
 	// before commits, instead of sleeping on the busy timeout and polling the file lock.
 	writer chan struct{}
+	log    *slog.Logger // for what fails after a commit (SetLog)
 }
+
+// SetLog sets where the database reports what fails after a transaction has committed, which
+// no caller can be told of without calling a committed change failed.
+func (db *DB) SetLog(l *slog.Logger) { db.log = l }
 
 // DBConfig says which database to open: PostgreSQL when URL is set, otherwise SQLite at Path.
 type DBConfig struct {
@@ -213,6 +219,9 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if err != nil {
 		return DBError(err)
 	}
+	if db.dialect == DialectPostgres {
+		db.bumpAfterCommit(ctx, st.changed)
+	}
 	for _, f := range st.after {
 		f()
 	}
@@ -234,7 +243,10 @@ func (db *DB) transact(ctx context.Context, fn func(ctx context.Context) error) 
 			if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 				return err
 			}
-			return st.bumpVersions(time.Now())
+			if db.dialect == DialectPostgres {
+				return nil // bumpAfterCommit
+			}
+			return bumpVersions(tx, st.changed, time.Now())
 		})
 		if began || !isBusy(err) || attempt == beginAttempts {
 			return st, err

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Family names a family of data that lists show and that changes rarely. Each has a change
@@ -25,10 +27,10 @@ const (
 )
 
 // Changed records that the transaction in ctx writes data of the families: their counters are
-// bumped just before it commits, once each however often it says so, and not at all if it
-// rolls back. The bump is the transaction's last statement, so on PostgreSQL the counter's row
-// is locked only for the moment of the commit. Call it inside InTx; outside a transaction
-// there is nothing to attach the change to, which is a bug in the caller.
+// bumped once each however often it says so, and not at all if it rolls back (on SQLite as the
+// transaction's last statement, on PostgreSQL just after its commit: bumpAfterCommit). Call it
+// inside InTx; outside a transaction there is nothing to attach the change to, which is a bug
+// in the caller.
 func Changed(ctx context.Context, families ...Family) {
 	st, ok := ctx.Value(txKey{}).(*txState)
 	if !ok || st.readOnly {
@@ -41,18 +43,32 @@ func Changed(ctx context.Context, families ...Family) {
 	}
 }
 
-// bumpVersions bumps the counters of the families the transaction changed, in name order so
-// that two transactions never wait on each other's rows in opposite orders. A counter moves to
-// at least the current time in microseconds: after a database is restored from a backup, its
-// counters still move past every value handed out before, so an old tag never matches new data.
-func (st *txState) bumpVersions(now time.Time) error {
-	if len(st.changed) == 0 {
+// bumpVersions bumps the counters of the families changed, with conn, in name order so that
+// two bumps never wait on each other's rows in opposite orders. A counter moves to at least the
+// current time in microseconds: after a database is restored from a backup, its counters still
+// move past every value handed out before, so an old tag never matches new data.
+func bumpVersions(conn *gorm.DB, changed []Family, now time.Time) error {
+	if len(changed) == 0 {
 		return nil
 	}
-	slices.Sort(st.changed)
+	slices.Sort(changed)
 	floor := now.UnixMicro()
-	return st.tx.Exec("UPDATE data_versions SET version = CASE WHEN version + 1 > ? THEN version + 1 ELSE ? END WHERE name IN ?",
-		floor, floor, st.changed).Error
+	return conn.Exec("UPDATE data_versions SET version = CASE WHEN version + 1 > ? THEN version + 1 ELSE ? END WHERE name IN ?",
+		floor, floor, changed).Error
+}
+
+// bumpAfterCommit bumps, on PostgreSQL, the counters of what a transaction changed just after it
+// committed, on their own. Bumped inside it, a counter's row stays locked through the COMMIT and
+// every writer of the family queues on it: 16 clients creating courses ran at 2,300 a second
+// so, and at 4,000 with no bump. A reader between the commit and the bump gets the new data
+// under the old tag, which only costs it one more full answer; a bump that fails (the change
+// itself has committed and is not undone) or never happens (the process stopped) leaves a copy
+// stale for at most the minute every tag also holds (Freshness). SQLite, one writer at a time,
+// bumps them in the transaction as its last statement.
+func (db *DB) bumpAfterCommit(ctx context.Context, changed []Family) {
+	if err := bumpVersions(db.gorm.WithContext(context.WithoutCancel(ctx)), changed, time.Now()); err != nil && db.log != nil {
+		db.log.ErrorContext(ctx, "change counters not bumped: lists may answer 304 for up to a minute", "families", changed, "error", err)
+	}
 }
 
 // Versions reads the counters of the families, in the order given: from those the request's
