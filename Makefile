@@ -93,7 +93,7 @@ BENCHES := \
 	./api/:^BenchmarkGuidanceLibrary$$:200x \
 	./models/operations/:^BenchmarkImport5000Rows$$:1x \
 	./api/:^BenchmarkNationalDashboard$$:50x \
-	./api/:^BenchmarkRatio:2000x \
+	./api/:^BenchmarkRatio:8000x \
 	./api/:^BenchmarkCatalogueNotModified$$:2000x
 SQLITE_BENCHES := ./policies/:.:100000x ./models/identity/:Password|CheckPassword:20x
 POSTGRES_BENCHES := ./api/:EvidencePack2GiB:1x ./cmd/msphub/:ListPageThroughReplicas:4000x
