@@ -811,29 +811,25 @@ func (s *Service) checkSupervisor(ctx context.Context, org, id int64) error {
 // with a live share may call it. Errors: ENOTFOUND.
 func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (CaseView, error) {
 	var v CaseView
-	err := s.d.DB.InReadTx(ctx, func(ctx context.Context) error {
+	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if v, err = s.view(ctx, who, cf, obj); err != nil {
-			return err
+			return core.Event{}, err
 		}
 		items, err := s.items(ctx, cf.ID)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if v.reading != nil {
 			items = v.reading.items(items)
 		}
 		v.Readiness = Readiness(items)
-		return nil
+		return core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess}, nil
 	})
 	if err != nil {
-		return CaseView{}, err
-	}
-	// The reader gets the case only once the read is on record.
-	if err := s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(v.ID), Outcome: core.OutcomeSuccess}); err != nil {
 		return CaseView{}, err
 	}
 	return v, nil
@@ -1195,20 +1191,20 @@ func (s *Service) Team(ctx context.Context, who core.Actor, id int64) ([]TeamMem
 	return readValue(ctx, s, who, id, "team", s.team)
 }
 
-// readPart runs read on case file id once who may read it, in one transaction with its audit
-// event: every read of case material is in the audit log (DESIGN.md §6), whether a page (which
-// also reads the case itself, see Get) or an API client asks for it.
+// readPart runs read on case file id once who may read it, then records the read: every read
+// of case material is in the audit log (DESIGN.md §6), whether a page (which also reads the
+// case itself, see Get) or an API client asks for it.
 func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part string, read func(ctx context.Context, cf *CaseFile, obj policies.Object) error) error {
-	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	return s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		cf, obj, err := s.loadObject(ctx, who, id, "casefile", policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if err := read(ctx, cf, obj); err != nil {
-			return err
+			return core.Event{}, err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"part": part}})
+		return core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"part": part}}, nil
 	})
 }
 

@@ -450,16 +450,16 @@ func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (Evidenc
 // may call it. Errors: ENOTFOUND.
 func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
 	var out []EvidenceView
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		cf, obj, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if out, err = s.frozenEvidence(ctx, who, cf, obj, 0); err != nil {
-			return err
+			return core.Event{}, err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"exhibits": core.IDString(int64(len(out)))}})
+		return core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"exhibits": core.IDString(int64(len(out)))}}, nil
 	})
 	return out, err
 }

@@ -158,6 +158,21 @@ func (a *Audit) Record(ctx context.Context, who *Actor, ev Event) error {
 	return nil
 }
 
+// RecordRead runs read, which only reads, in a read view (DB.InReadTx), then records the event
+// read returns: an audited read takes no write lock, and its reader gets what was read only
+// once the read is on record. Inside a transaction both join it.
+func (a *Audit) RecordRead(ctx context.Context, who *Actor, read func(ctx context.Context) (Event, error)) error {
+	var ev Event
+	err := a.db.InReadTx(ctx, func(ctx context.Context) (err error) {
+		ev, err = read(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.Record(ctx, who, ev)
+}
+
 // insert writes ev as a waiting event in the transaction in ctx.
 func (a *Audit) insert(ctx context.Context, who *Actor, ev Event) error {
 	if ev.Action == "" {

@@ -395,31 +395,31 @@ func (s *Service) touch(ctx context.Context, id int64) error {
 // it and the owning organisation's supervisors may call it. Errors: ENOTFOUND.
 func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (OperationView, error) {
 	var v OperationView
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		op, obj, err := s.load(ctx, who, id, policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if v, err = s.view(ctx, who, op, obj); err != nil {
-			return err
+			return core.Event{}, err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess})
+		return core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess}, nil
 	})
 	return v, err
 }
 
-// readPart runs read on operation id once who may read it, with its audit event.
+// readPart runs read on operation id once who may read it, then records the read.
 func (s *Service) readPart(ctx context.Context, who core.Actor, id int64, part string, read func(ctx context.Context, op *Operation) error) error {
-	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	return s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		op, _, err := s.load(ctx, who, id, policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if err := read(ctx, op); err != nil {
-			return err
+			return core.Event{}, err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"part": part}})
+		return core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"part": part}}, nil
 	})
 }
 

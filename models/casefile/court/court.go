@@ -129,16 +129,16 @@ type NextStep struct {
 // court steps): an audited read. Anyone who may read the case may call it. Errors: ENOTFOUND.
 func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*View, error) {
 	var out *View
-	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
+	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		cf, err := s.cases.LoadFor(ctx, who, caseID, "casefile", policies.ActRead, false)
 		if err != nil {
-			return err
+			return core.Event{}, err
 		}
 		if out, err = s.view(ctx, who, cf); err != nil {
-			return err
+			return core.Event{}, err
 		}
-		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(caseID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"part": "court"}})
+		return core.Event{Action: "casefile.read", ObjectType: "casefile", ObjectID: core.IDString(caseID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"part": "court"}}, nil
 	})
 	return out, err
 }
