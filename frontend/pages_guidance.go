@@ -446,12 +446,7 @@ func (p *Pages) guidanceAction(do func(c *gin.Context, id int64) (string, error)
 			return
 		}
 		to, err := do(c, id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, to)
+		p.done(c, err, flash, to)
 	}
 }
 
