@@ -405,6 +405,21 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 	})
 }
 
+// pathObject reads the path's :id and calls op with it (a read, a may-check, or an action that
+// answers the object): what a handler on one object starts with, as api's pathObject. It answers
+// a bad id or op's error itself (ok false).
+func pathObject[T any](c *gin.Context, op func(context.Context, core.Actor, int64) (T, error)) (obj T, id int64, ok bool) {
+	if id, ok = api.PathID(c, "id"); !ok {
+		return obj, 0, false
+	}
+	obj, err := op(c.Request.Context(), actor(c), id)
+	if err != nil {
+		api.WriteError(c, err)
+		return obj, id, false
+	}
+	return obj, id, true
+}
+
 // newForm checks with may that the actor may create an object, then reads the choices of its
 // form with form: what a new-object page shows. It answers either error itself (ok false).
 func newForm[T, F any](c *gin.Context, may func(context.Context, core.Actor) error, form func(*gin.Context, *T) (F, error)) (f F, ok bool) {

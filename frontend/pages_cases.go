@@ -367,13 +367,8 @@ func (v caseTab) SubNav() govuk.SubNavigation {
 
 // caseTab loads the case for a tab (an audited read).
 func (p *Pages) caseTab(c *gin.Context, tab string) (caseTab, int64, bool) {
-	id, ok := api.PathID(c, "id")
+	cv, id, ok := pathObject(c, p.s.CaseFiles.Get)
 	if !ok {
-		return caseTab{}, 0, false
-	}
-	cv, err := p.s.CaseFiles.Get(c.Request.Context(), actor(c), id)
-	if err != nil {
-		api.WriteError(c, err)
 		return caseTab{}, 0, false
 	}
 	return caseTab{Case: cv, Tab: tab, Tag: statusTag(cv.Status)}, id, true

@@ -317,13 +317,8 @@ func (p *Pages) versionPage(c *gin.Context, id int64, status int, errs formError
 // GuidanceHistory serves GET /guidance/documents/:id/history: every version the reader may see.
 func (p *Pages) GuidanceHistory() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		h, _, ok := pathObject(c, p.s.Guidance.History)
 		if !ok {
-			return
-		}
-		h, err := p.s.Guidance.History(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "guidance_history", page{Title: "History of " + h.Title, Classification: h.Classification,
@@ -451,12 +446,7 @@ func (p *Pages) guidanceAction(do func(c *gin.Context, id int64) (string, error)
 			return
 		}
 		to, err := do(c, id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.app.SetFlash(c, flash)
-		api.Redirect(c, to)
+		p.done(c, err, flash, to)
 	}
 }
 

@@ -485,15 +485,11 @@ func (p *Pages) CourseEditForm() gin.HandlerFunc {
 // CourseUpdate serves POST /courses/:id/edit.
 func (p *Pages) CourseUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		_, id, ok := pathObject(c, p.s.Training.MayUpdateCourse)
 		if !ok {
 			return
 		}
 		ctx, a := c.Request.Context(), actor(c)
-		if _, err := p.s.Training.MayUpdateCourse(ctx, a, id); err != nil {
-			api.WriteError(c, err)
-			return
-		}
 		in, err := courseInput(c)
 		if err == nil {
 			_, err = p.s.Training.UpdateCourse(ctx, a, id, in)
@@ -614,12 +610,8 @@ func (p *Pages) CourseMaterials() gin.HandlerFunc {
 // MaterialUpload serves POST /courses/:id/materials: a multipart form streamed to storage.
 func (p *Pages) MaterialUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		_, id, ok := pathObject(c, p.s.Training.MayUploadMaterial)
 		if !ok {
-			return
-		}
-		if _, err := p.s.Training.MayUploadMaterial(c.Request.Context(), actor(c), id); err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		_, in, err := api.ReadMaterialUpload(c, p.s.Training, id, p.app.Cfg.MaxMaterialBytes)
@@ -847,13 +839,8 @@ func sessionForm(s training.CourseSessionView) url.Values {
 // SessionNewForm serves GET /courses/:id/sessions/new.
 func (p *Pages) SessionNewForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		cv, _, ok := pathObject(c, p.s.Training.MayCreateSession)
 		if !ok {
-			return
-		}
-		cv, err := p.s.Training.MayCreateSession(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		form := url.Values{"days": {"1"}, "start_time": {"09:30"}, "end_time": {"16:30"}, "booking_closes_time": {"17:00"},
@@ -866,15 +853,11 @@ func (p *Pages) SessionNewForm() gin.HandlerFunc {
 // SessionCreate serves POST /courses/:id/sessions/new.
 func (p *Pages) SessionCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		_, id, ok := pathObject(c, p.s.Training.MayCreateSession)
 		if !ok {
 			return
 		}
 		ctx, a := c.Request.Context(), actor(c)
-		if _, err := p.s.Training.MayCreateSession(ctx, a, id); err != nil {
-			api.WriteError(c, err)
-			return
-		}
 		in, err := sessionInput(c)
 		var sv training.CourseSessionView
 		if err == nil {
@@ -1094,13 +1077,8 @@ func (p *Pages) SessionLearners() gin.HandlerFunc {
 		When      string
 	}
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		l, _, ok := pathObject(c, p.s.Training.Learners)
 		if !ok {
-			return
-		}
-		l, err := p.s.Training.Learners(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "training_learners", page{Title: "Learners of " + l.Session.Course.Code, Data: view{
@@ -1635,13 +1613,8 @@ func (certificateView) Hours(h float64) string { return hours(h) }
 // Certificate serves GET /certificates/:id.
 func (p *Pages) Certificate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		cert, _, ok := pathObject(c, p.s.Training.GetCertificate)
 		if !ok {
-			return
-		}
-		cert, err := p.s.Training.GetCertificate(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "training_certificate", page{Title: "Certificate " + cert.Number, Data: certificateView{
@@ -1715,13 +1688,8 @@ func (p *Pages) Notifications() gin.HandlerFunc {
 // NotificationOpen serves POST /notifications/:id/read: marks it read and follows its link.
 func (p *Pages) NotificationOpen() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		n, _, ok := pathObject(c, p.s.Notifications.MarkRead)
 		if !ok {
-			return
-		}
-		n, err := p.s.Notifications.MarkRead(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		to := "/notifications"

@@ -270,13 +270,8 @@ func (p *Pages) UserResetMFA() gin.HandlerFunc {
 // email on, says it was emailed.
 func (p *Pages) UserPasswordLink() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		link, id, ok := pathObject(c, p.s.Users.SetPasswordLink)
 		if !ok {
-			return
-		}
-		link, err := p.s.Users.SetPasswordLink(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		if link == "" {

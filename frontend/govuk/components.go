@@ -401,7 +401,8 @@ func (a attributes) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Content is text or HTML (HTML wins), as in beforeInput, afterInput, conditional...
+// Content is text or HTML (HTML wins): what most components show (they embed it, so their
+// "text" and "html" options are its fields), and beforeInput, afterInput, conditional...
 type Content struct {
 	Text string        `json:"text"`
 	HTML template.HTML `json:"html"`
@@ -422,6 +423,23 @@ func joinIDs(ids ...string) string {
 
 // joinClasses joins the non-empty class names with spaces.
 func joinClasses(classes ...string) string { return joinIDs(classes...) }
+
+// classIf is class when on, otherwise nothing: a modifier class for joinClasses.
+func classIf(on bool, class string) string {
+	if on {
+		return class
+	}
+	return ""
+}
+
+// orDefault is *v, or def when the option was not given (nil): for options where an empty
+// value means something (no prefix, no label).
+func orDefault[T any](v *T, def T) T {
+	if v == nil {
+		return def
+	}
+	return *v
+}
 
 // headingLevel returns level if it is 1 to 6, otherwise def.
 func headingLevel(level flexString, def string) string {
@@ -461,21 +479,19 @@ type NavItem struct {
 
 // label is govukLabel.
 type label struct {
-	Text          string        `json:"text"`
-	HTML          template.HTML `json:"html"`
-	For           string        `json:"for"`
-	IsPageHeading bool          `json:"isPageHeading"`
-	Classes       string        `json:"classes"`
-	Attributes    attributes    `json:"attributes"`
+	Content
+	For           string     `json:"for"`
+	IsPageHeading bool       `json:"isPageHeading"`
+	Classes       string     `json:"classes"`
+	Attributes    attributes `json:"attributes"`
 }
 
 // hint is govukHint.
 type hint struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	ID         string        `json:"id"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	ID         string     `json:"id"`
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // hintFor is a field's hint with its id, or nil.
@@ -490,12 +506,11 @@ func hintFor(h *hint, id string) *hint {
 
 // errorMessage is govukErrorMessage.
 type errorMessage struct {
-	Text               string        `json:"text"`
-	HTML               template.HTML `json:"html"`
-	ID                 string        `json:"id"`
-	Classes            string        `json:"classes"`
-	Attributes         attributes    `json:"attributes"`
-	VisuallyHiddenText *hiddenText   `json:"visuallyHiddenText"`
+	Content
+	ID                 string      `json:"id"`
+	Classes            string      `json:"classes"`
+	Attributes         attributes  `json:"attributes"`
+	VisuallyHiddenText *hiddenText `json:"visuallyHiddenText"`
 }
 
 // hiddenText is visuallyHiddenText: false turns the prefix off.
@@ -514,10 +529,7 @@ func (h *hiddenText) UnmarshalJSON(b []byte) error {
 
 // Prefix is the visually hidden prefix: "Error" unless set.
 func (e errorMessage) Prefix() string {
-	if e.VisuallyHiddenText == nil {
-		return "Error"
-	}
-	return string(*e.VisuallyHiddenText)
+	return string(orDefault(e.VisuallyHiddenText, "Error"))
 }
 
 // errorFor is a field's error message with its id, or nil.
@@ -542,10 +554,9 @@ type fieldset struct {
 
 // legend is a fieldset's legend.
 type legend struct {
-	Text          string        `json:"text"`
-	HTML          template.HTML `json:"html"`
-	Classes       string        `json:"classes"`
-	IsPageHeading bool          `json:"isPageHeading"`
+	Content
+	Classes       string `json:"classes"`
+	IsPageHeading bool   `json:"isPageHeading"`
 }
 
 // formGroup is the form group around a single field.
@@ -578,27 +589,22 @@ type group struct {
 
 // button is govukButton.
 type button struct {
-	Text               string        `json:"text"`
-	HTML               template.HTML `json:"html"`
-	Type               string        `json:"type"`
-	Name               string        `json:"name"`
-	Value              string        `json:"value"`
-	Disabled           bool          `json:"disabled"`
-	Href               string        `json:"href"`
-	Classes            string        `json:"classes"`
-	Attributes         attributes    `json:"attributes"`
-	PreventDoubleClick *bool         `json:"preventDoubleClick"`
-	IsStartButton      bool          `json:"isStartButton"`
-	ID                 string        `json:"id"`
+	Content
+	Type               string     `json:"type"`
+	Name               string     `json:"name"`
+	Value              string     `json:"value"`
+	Disabled           bool       `json:"disabled"`
+	Href               string     `json:"href"`
+	Classes            string     `json:"classes"`
+	Attributes         attributes `json:"attributes"`
+	PreventDoubleClick *bool      `json:"preventDoubleClick"`
+	IsStartButton      bool       `json:"isStartButton"`
+	ID                 string     `json:"id"`
 }
 
 // ClassNames is the class attribute.
 func (b button) ClassNames() string {
-	c := joinClasses("govuk-button", b.Classes)
-	if b.IsStartButton {
-		c += " govuk-button--start"
-	}
-	return c
+	return joinClasses("govuk-button", b.Classes, classIf(b.IsStartButton, "govuk-button--start"))
 }
 
 // ButtonType is the type of a <button>: submit unless set.
@@ -713,10 +719,9 @@ type input struct {
 
 // affix is an input's prefix or suffix.
 type affix struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 
 	Type string `json:"-"` // prefix or suffix, set by the input
 }
@@ -728,7 +733,7 @@ func (p input) PrefixAffix() *affix { return p.Prefix.as("prefix") }
 func (p input) SuffixAffix() *affix { return p.Suffix.as("suffix") }
 
 func (a *affix) as(typ string) *affix {
-	if a == nil || a.Text == "" && a.HTML == "" {
+	if a == nil || !a.present() {
 		return nil
 	}
 	out := *a
@@ -765,11 +770,7 @@ func (p input) Attrs() attributes {
 
 // ClassNames is the input element's class attribute.
 func (p input) ClassNames() string {
-	c := joinClasses("govuk-input", p.Classes)
-	if p.ErrorMessage != nil {
-		c += " govuk-input--error"
-	}
-	return c
+	return joinClasses("govuk-input", p.Classes, classIf(p.ErrorMessage != nil, "govuk-input--error"))
 }
 
 // HasWrapper tells whether the input needs the wrapper (for a prefix, suffix or button).
@@ -888,7 +889,7 @@ func (p characterCount) Textarea() textarea {
 		Rows:         p.Rows,
 		Spellcheck:   p.Spellcheck,
 		Value:        p.Value,
-		CountMessage: &hint{Text: message, ID: id + "-info", Classes: joinClasses("govuk-character-count__message", p.CountMessage.Classes)},
+		CountMessage: &hint{Content: Content{Text: message}, ID: id + "-info", Classes: joinClasses("govuk-character-count__message", p.CountMessage.Classes)},
 	}
 }
 
@@ -931,7 +932,7 @@ func (p passwordInput) Input() input {
 		AfterButton: &button{
 			Type:    "button",
 			Classes: joinClasses("govuk-button--secondary govuk-password-input__toggle govuk-js-password-input-toggle", p.Button.Classes),
-			Text:    or(p.ShowPasswordText, "Show"),
+			Content: Content{Text: or(p.ShowPasswordText, "Show")},
 			Attributes: attributes{
 				{Name: "aria-controls", Value: c.ID},
 				{Name: "aria-label", Value: or(p.ShowPasswordAriaLabelText, "Show password")},
@@ -1072,19 +1073,18 @@ type checkboxes struct {
 
 // choiceItem is one radio or checkbox. Name and Behaviour are for checkboxes only.
 type choiceItem struct {
-	Text        string        `json:"text"`
-	HTML        template.HTML `json:"html"`
-	ID          string        `json:"id"`
-	Name        string        `json:"name"`
-	Value       flexString    `json:"value"`
-	Label       *itemLabel    `json:"label"`
-	Hint        *hint         `json:"hint"`
-	Divider     string        `json:"divider"`
-	Checked     *bool         `json:"checked"`
-	Conditional *Content      `json:"conditional"`
-	Behaviour   string        `json:"behaviour"`
-	Disabled    bool          `json:"disabled"`
-	Attributes  attributes    `json:"attributes"`
+	Content
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Value       flexString `json:"value"`
+	Label       *itemLabel `json:"label"`
+	Hint        *hint      `json:"hint"`
+	Divider     string     `json:"divider"`
+	Checked     *bool      `json:"checked"`
+	Conditional *Content   `json:"conditional"`
+	Behaviour   string     `json:"behaviour"`
+	Disabled    bool       `json:"disabled"`
+	Attributes  attributes `json:"attributes"`
 }
 
 // itemLabel is the label options of a radio or checkbox.
@@ -1133,7 +1133,7 @@ func choices(kind, typ, idPrefix, name string, items []*choiceItem, describedByG
 			Kind: kind, Type: typ, ID: id, Name: or(it.Name, name), Value: it.Value,
 			Checked: checked(it), Disabled: it.Disabled, Behaviour: it.Behaviour,
 			Attributes: it.Attributes,
-			Label:      label{Text: it.Text, HTML: it.HTML, For: id, Classes: "govuk-" + kind + "__label"},
+			Label:      label{Content: it.Content, For: id, Classes: "govuk-" + kind + "__label"},
 		}
 		if it.Label != nil {
 			c.Label.Classes = joinClasses(c.Label.Classes, it.Label.Classes)
@@ -1144,7 +1144,7 @@ func choices(kind, typ, idPrefix, name string, items []*choiceItem, describedByG
 			c.Conditional = it.Conditional.HTML
 		}
 		hintID := ""
-		if it.Hint != nil && (it.Hint.Text != "" || it.Hint.HTML != "") {
+		if it.Hint != nil && it.Hint.present() {
 			hintID = id + "-item-hint"
 			h := *it.Hint
 			h.ID = hintID
@@ -1328,7 +1328,7 @@ func (p dateInput) Inputs() []input {
 			control: control{field: field{
 				ID:         or(it.ID, p.ID+"-"+name),
 				Name:       prefix + name,
-				Label:      &label{Text: or(it.Label, capitalize(name)), Classes: "govuk-date-input__label"},
+				Label:      &label{Content: Content{Text: or(it.Label, capitalize(name))}, Classes: "govuk-date-input__label"},
 				Classes:    joinClasses(append([]string{"govuk-date-input__input"}, classes...)...),
 				Attributes: it.Attributes,
 			}},
@@ -1368,10 +1368,9 @@ type errorSummary struct {
 
 // errorSummaryItem is one error of the summary, linking to its field.
 type errorSummaryItem struct {
-	Href       string        `json:"href"`
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Attributes attributes    `json:"attributes"`
+	Href string `json:"href"`
+	Content
+	Attributes attributes `json:"attributes"`
 }
 
 // summaryList is govukSummaryList.
@@ -1392,9 +1391,8 @@ type summaryRow struct {
 
 // summaryCell is the key or value of a row.
 type summaryCell struct {
-	Text    string        `json:"text"`
-	HTML    template.HTML `json:"html"`
-	Classes string        `json:"classes"`
+	Content
+	Classes string `json:"classes"`
 }
 
 // summaryActions are the actions of a row or card.
@@ -1405,12 +1403,11 @@ type summaryActions struct {
 
 // summaryAction is one action link.
 type summaryAction struct {
-	Href               string        `json:"href"`
-	Text               string        `json:"text"`
-	HTML               template.HTML `json:"html"`
-	VisuallyHiddenText string        `json:"visuallyHiddenText"`
-	Classes            string        `json:"classes"`
-	Attributes         attributes    `json:"attributes"`
+	Href string `json:"href"`
+	Content
+	VisuallyHiddenText string     `json:"visuallyHiddenText"`
+	Classes            string     `json:"classes"`
+	Attributes         attributes `json:"attributes"`
 
 	// CardTitle is the title of the card the action belongs to, told to screen readers.
 	CardTitle *cardTitle `json:"-"`
@@ -1426,10 +1423,9 @@ type summaryCard struct {
 
 // cardTitle is a summary card's title.
 type cardTitle struct {
-	Text         string        `json:"text"`
-	HTML         template.HTML `json:"html"`
-	HeadingLevel flexString    `json:"headingLevel"`
-	Classes      string        `json:"classes"`
+	Content
+	HeadingLevel flexString `json:"headingLevel"`
+	Classes      string     `json:"classes"`
 }
 
 // Level is the title's heading level: 2 unless set.
@@ -1544,16 +1540,14 @@ func (p table) RowCells() [][]tableRowCell {
 
 // tag is govukTag.
 type tag struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // notificationBanner is govukNotificationBanner.
 type notificationBanner struct {
-	Text              string        `json:"text"`
-	HTML              template.HTML `json:"html"`
+	Content
 	TitleText         string        `json:"titleText"`
 	TitleHTML         template.HTML `json:"titleHtml"`
 	TitleHeadingLevel flexString    `json:"titleHeadingLevel"`
@@ -1600,11 +1594,10 @@ type panel struct {
 	TitleText    string        `json:"titleText"`
 	TitleHTML    template.HTML `json:"titleHtml"`
 	HeadingLevel flexString    `json:"headingLevel"`
-	Text         string        `json:"text"`
-	HTML         template.HTML `json:"html"`
-	Classes      string        `json:"classes"`
-	Attributes   attributes    `json:"attributes"`
-	Actions      *panelActions `json:"actions"`
+	Content
+	Classes    string        `json:"classes"`
+	Attributes attributes    `json:"attributes"`
+	Actions    *panelActions `json:"actions"`
 }
 
 // panelActions are the actions of an interruption panel.
@@ -1628,10 +1621,7 @@ func (p panel) Interruption() bool { return strings.Contains(p.Classes, "govuk-p
 
 // ClassNames is the panel's class attribute.
 func (p panel) ClassNames() string {
-	if p.Interruption() {
-		return joinClasses("govuk-panel", p.Classes)
-	}
-	return joinClasses("govuk-panel govuk-panel--confirmation", p.Classes)
+	return joinClasses("govuk-panel", classIf(!p.Interruption(), "govuk-panel--confirmation"), p.Classes)
 }
 
 // Level is the title's heading level: 1 unless set.
@@ -1642,37 +1632,34 @@ func (a panelAction) Button() *button {
 	if a.Href != "" && a.Type != "button" {
 		return nil
 	}
-	return &button{Text: a.Text, Type: or(a.Type, "button"), Classes: joinClasses("govuk-button--inverse", a.Classes), Href: a.Href, Attributes: a.Attributes}
+	return &button{Content: Content{Text: a.Text}, Type: or(a.Type, "button"), Classes: joinClasses("govuk-button--inverse", a.Classes), Href: a.Href, Attributes: a.Attributes}
 }
 
 // insetText is govukInsetText.
 type insetText struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	ID         string        `json:"id"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	ID         string     `json:"id"`
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // warningText is govukWarningText.
 type warningText struct {
-	Text             string        `json:"text"`
-	HTML             template.HTML `json:"html"`
-	IconFallbackText string        `json:"iconFallbackText"`
-	Classes          string        `json:"classes"`
-	Attributes       attributes    `json:"attributes"`
+	Content
+	IconFallbackText string     `json:"iconFallbackText"`
+	Classes          string     `json:"classes"`
+	Attributes       attributes `json:"attributes"`
 }
 
 // details is govukDetails.
 type details struct {
 	SummaryText string        `json:"summaryText"`
 	SummaryHTML template.HTML `json:"summaryHtml"`
-	Text        string        `json:"text"`
-	HTML        template.HTML `json:"html"`
-	ID          string        `json:"id"`
-	Open        bool          `json:"open"`
-	Classes     string        `json:"classes"`
-	Attributes  attributes    `json:"attributes"`
+	Content
+	ID         string     `json:"id"`
+	Open       bool       `json:"open"`
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1700,11 +1687,10 @@ type pageItem struct {
 
 // pageLink is the previous or next link.
 type pageLink struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	LabelText  string        `json:"labelText"`
-	Href       string        `json:"href"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	LabelText  string     `json:"labelText"`
+	Href       string     `json:"href"`
+	Attributes attributes `json:"attributes"`
 
 	// Block and Type are set by the component.
 	Block bool   `json:"-"`
@@ -1747,11 +1733,10 @@ func (it pageItem) Label() string { return or(it.VisuallyHiddenText, "Page "+str
 
 // backLink is govukBackLink.
 type backLink struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Href       string        `json:"href"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	Href       string     `json:"href"`
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // breadcrumbs is govukBreadcrumbs.
@@ -1765,27 +1750,19 @@ type breadcrumbs struct {
 
 // breadcrumb is one crumb; the last, without href, is the current page.
 type breadcrumb struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Href       string        `json:"href"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	Href       string     `json:"href"`
+	Attributes attributes `json:"attributes"`
 }
 
 // ClassNames is the nav's class attribute.
 func (p breadcrumbs) ClassNames() string {
-	c := joinClasses("govuk-breadcrumbs", p.Classes)
-	if p.CollapseOnMobile {
-		c += " govuk-breadcrumbs--collapse-on-mobile"
-	}
-	return c
+	return joinClasses("govuk-breadcrumbs", p.Classes, classIf(p.CollapseOnMobile, "govuk-breadcrumbs--collapse-on-mobile"))
 }
 
 // Label is the nav's aria-label: Breadcrumb unless set.
 func (p breadcrumbs) Label() string {
-	if p.LabelText == nil {
-		return "Breadcrumb"
-	}
-	return *p.LabelText
+	return orDefault(p.LabelText, "Breadcrumb")
 }
 
 // SubNavigation is mojSubNavigation.
@@ -1871,27 +1848,25 @@ func (d TimelineDatetime) Display() string {
 
 // badge is mojBadge.
 type badge struct {
-	Text       string        `json:"text"`
-	HTML       template.HTML `json:"html"`
-	Classes    string        `json:"classes"`
-	Attributes attributes    `json:"attributes"`
+	Content
+	Classes    string     `json:"classes"`
+	Attributes attributes `json:"attributes"`
 }
 
 // alert is mojAlert.
 type alert struct {
-	Variant                string        `json:"variant"`
-	Title                  string        `json:"title"`
-	ShowTitleAsHeading     bool          `json:"showTitleAsHeading"`
-	HeadingTag             string        `json:"headingTag"`
-	Text                   string        `json:"text"`
-	HTML                   template.HTML `json:"html"`
-	Dismissible            bool          `json:"dismissible"`
-	DismissText            string        `json:"dismissText"`
-	DisableAutoFocus       bool          `json:"disableAutoFocus"`
-	FocusOnDismissSelector string        `json:"focusOnDismissSelector"`
-	Role                   string        `json:"role"`
-	Classes                string        `json:"classes"`
-	Attributes             attributes    `json:"attributes"`
+	Variant            string `json:"variant"`
+	Title              string `json:"title"`
+	ShowTitleAsHeading bool   `json:"showTitleAsHeading"`
+	HeadingTag         string `json:"headingTag"`
+	Content
+	Dismissible            bool       `json:"dismissible"`
+	DismissText            string     `json:"dismissText"`
+	DisableAutoFocus       bool       `json:"disableAutoFocus"`
+	FocusOnDismissSelector string     `json:"focusOnDismissSelector"`
+	Role                   string     `json:"role"`
+	Classes                string     `json:"classes"`
+	Attributes             attributes `json:"attributes"`
 }
 
 // Kind is the variant: information unless success, warning or error.
@@ -1913,15 +1888,11 @@ func (p alert) HeadingLevel() string {
 }
 
 // HasContent tells whether the alert has text or html besides its title.
-func (p alert) HasContent() bool { return p.Text != "" || p.HTML != "" }
+func (p alert) HasContent() bool { return p.present() }
 
 // ClassNames is the alert's class attribute.
 func (p alert) ClassNames() string {
-	c := "moj-alert moj-alert--" + p.Kind()
-	if p.ShowTitleAsHeading && p.HasContent() {
-		c += " moj-alert--with-heading"
-	}
-	return joinClasses(c, p.Classes)
+	return joinClasses("moj-alert moj-alert--"+p.Kind(), classIf(p.ShowTitleAsHeading && p.HasContent(), "moj-alert--with-heading"), p.Classes)
 }
 
 // Attrs are the alert's attributes after data-module.

@@ -397,7 +397,7 @@ func TestConstructorFuncs(t *testing.T) {
 			"errorMessage.text" (index .Errors "email") "value" .Email "attributes.data-test" "x")}}`)
 	spellcheck := false
 	want := input{control: control{field: field{ID: "email", Name: "email",
-		Label: &label{Text: "Email address", Classes: "govuk-label--m"}, Attributes: attributes{{Name: "data-test", Value: "x"}}}},
+		Label: &label{Content: Content{Text: "Email address"}, Classes: "govuk-label--m"}, Attributes: attributes{{Name: "data-test", Value: "x"}}}},
 		Type: "email", Autocomplete: "email", Spellcheck: &spellcheck, Value: "a@example.com"}
 
 	// An empty hint or error message text leaves it out.
@@ -411,8 +411,8 @@ func TestConstructorFuncs(t *testing.T) {
 
 	// Non-empty, they are rendered and described.
 	got = renderComponent(t, page, "page", map[string]any{"Hint": "We reply here", "Errors": map[string]string{"email": "Enter an email address"}, "Email": "a@example.com"})
-	want.Hint = &hint{Text: "We reply here"}
-	want.ErrorMessage = &errorMessage{Text: "Enter an email address"}
+	want.Hint = &hint{Content: Content{Text: "We reply here"}}
+	want.ErrorMessage = &errorMessage{Content: Content{Text: "Enter an email address"}}
 	if exp := renderComponent(t, tmpl, "govukInput", want); got != exp {
 		t.Errorf("constructor with error:\n got: %s\nwant: %s", got, exp)
 	}
@@ -425,8 +425,8 @@ func TestConstructorFuncs(t *testing.T) {
 		`{{template "govukRadios" (govukRadios "name" "access" "fieldset.legend.text" "Access" "value" "read-write"
 			"items" (list (dict "value" "read" "text" "Read only") (dict "value" "read-write" "text" "Read and write" "hint.text" "Can change" "conditional.html" .More)))}}`)
 	gotRadios := renderComponent(t, radiosPage, "page", map[string]any{"More": template.HTML("<p>more</p>")})
-	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{choiceFields: choiceFields{fields: fields{Fieldset: &fieldset{Legend: &legend{Text: "Access"}}}, Name: "access",
-		Items: []*choiceItem{{Value: "read", Text: "Read only"}, {Value: "read-write", Text: "Read and write", Hint: &hint{Text: "Can change"}, Conditional: &Content{HTML: "<p>more</p>"}}}}, Value: "read-write"})
+	wantRadios := renderComponent(t, tmpl, "govukRadios", radios{choiceFields: choiceFields{fields: fields{Fieldset: &fieldset{Legend: &legend{Content: Content{Text: "Access"}}}}, Name: "access",
+		Items: []*choiceItem{{Value: "read", Content: Content{Text: "Read only"}}, {Value: "read-write", Content: Content{Text: "Read and write"}, Hint: &hint{Content: Content{Text: "Can change"}}, Conditional: &Content{HTML: "<p>more</p>"}}}}, Value: "read-write"})
 	if gotRadios != wantRadios {
 		t.Errorf("radios:\n got: %s\nwant: %s", gotRadios, wantRadios)
 	}
