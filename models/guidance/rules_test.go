@@ -14,6 +14,7 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -181,7 +182,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 		}
 	}
 	_, err = f.s.Guidance.AcknowledgementReport(ctx, f.officer)
-	wantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
 
 	// A minor version: acknowledgements stand.
 	next := func(major bool, body string) {
@@ -295,10 +296,10 @@ func TestGuidanceReviewDue(t *testing.T) {
 		}
 	}
 	_, err := f.s.Guidance.Review(ctx, f.officer, v.DocumentID, nil)
-	wantCode(t, "an officer reviews", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "an officer reviews", err, core.EFORBIDDEN)
 	bad := f.clock.Now().AddDate(-1, 0, 0)
 	_, err = f.s.Guidance.Review(ctx, f.editor, v.DocumentID, &bad)
-	wantCode(t, "a review date in the past", err, core.EINVALID)
+	modelstest.WantCode(t, "a review date in the past", err, core.EINVALID)
 	d, err = f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +409,7 @@ func TestGuidanceSearch(t *testing.T) {
 	}
 	for _, q := range []string{"", "  ", "!!!"} {
 		_, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
-		wantCode(t, "search for "+q, err, core.EINVALID)
+		modelstest.WantCode(t, "search for "+q, err, core.EINVALID)
 	}
 	if n := count(`"trafficking" OR body:x NEAR(a b) *`); n != 0 {
 		t.Errorf("query syntax was not treated as words: %d results", n)
@@ -419,7 +420,7 @@ func TestGuidanceSearch(t *testing.T) {
 		t.Errorf("common words among others: %d results, want 1", n)
 	}
 	_, err = f.s.Guidance.Search(ctx, f.officer, "the of AND for", guidance.GuidanceFilter{}, 1)
-	wantCode(t, "search for common words only", err, core.EINVALID)
+	modelstest.WantCode(t, "search for common words only", err, core.EINVALID)
 	if !strings.Contains(core.ErrorMessage(err), "common words") {
 		t.Errorf("refusal of common words says %q", core.ErrorMessage(err))
 	}
