@@ -216,7 +216,7 @@ func TestMembersAreOfTheOwnerOrAPartnerAndAreTold(t *testing.T) {
 		t.Errorf("notifications of the person added: %+v", notes.Notifications)
 	}
 	must[operations.OperationView](t)(f.ops.Get(ctx, f.nca2, op.ID))
-	cfMust(t, f.ops.RemoveMember(ctx, f.inv, op.ID, m.ID))
+	modelstest.Must(t, f.ops.RemoveMember(ctx, f.inv, op.ID, m.ID))
 	_, err = f.ops.Get(ctx, f.nca2, op.ID)
 	modelstest.WantCode(t, "removed member", err, core.ENOTFOUND)
 	// Taking the partner off takes its people off.
@@ -230,13 +230,6 @@ func TestMembersAreOfTheOwnerOrAPartnerAndAreTold(t *testing.T) {
 	modelstest.WantCode(t, "member of a former partner", err, core.ENOTFOUND)
 	if modelstest.AuditCount(t, f.db, "operation.member_add", core.IDString(op.ID)) != 3 || modelstest.AuditCount(t, f.db, "operation.member_remove", core.IDString(op.ID)) != 1 {
 		t.Error("member changes not audited")
-	}
-}
-
-func cfMust(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -360,7 +353,7 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	modelstest.WantCode(t, "a member not on the case team", f.ops.LinkCase(ctx, f.nca, op.ID, cs.ID), core.ENOTFOUND)
 	modelstest.WantCode(t, "the supervisor, who may read but not change the case", f.ops.LinkCase(ctx, f.sup, op.ID, cs.ID), core.EFORBIDDEN)
 	modelstest.WantCode(t, "another force", f.ops.LinkCase(ctx, f.dorset, op.ID, cs.ID), core.ENOTFOUND)
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
 	modelstest.WantCode(t, "twice", f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID), core.ECONFLICT)
 	second := must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, f.input("OP-2")))
 	err := f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID)
@@ -374,8 +367,8 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
 	other := f.newCase(t, "45AB1234623")
 	modelstest.WantCode(t, "attach to a case of no operation", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, other.ID), core.EINVALID)
-	cfMust(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
-	cfMust(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 
 	// The case shows its operation, victims and suspects: to its team, and to the supervisor who
 	// may read the case; not to someone who may not read the case, even on the operation.
@@ -413,12 +406,12 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	}
 
 	// Unlinking leaves the records on the operation, detached.
-	cfMust(t, f.ops.UnlinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.Must(t, f.ops.UnlinkCase(ctx, f.inv, op.ID, cs.ID))
 	view := must[operations.OperationView](t)(f.ops.Get(ctx, f.inv, op.ID))
 	if len(view.Cases) != 0 || view.Victims[0].CaseID != nil || view.Suspects[0].CaseID != nil {
 		t.Errorf("after unlinking: %+v", view)
 	}
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID))
 }
 
 // The CPS liaison a case file is shared with sees its operation's records through the case and
@@ -428,10 +421,10 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 	ctx := context.Background()
 	op := f.newOperation(t)
 	cs := f.newCase(t, "45AB1234523")
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
 	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS1, ChargedOn: *day("2026-04-01")}}}))
-	cfMust(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 	in := operations.OutcomeInput{Outcome: terms.OutcomeConvictedPlea, OutcomeOn: day("2026-06-10")}
 	_, err := f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in)
 	modelstest.WantCode(t, "before the case is shared", err, core.ENOTFOUND)
