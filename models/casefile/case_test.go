@@ -158,13 +158,6 @@ func (f *caseFixture) share(t testing.TB, id int64) casefile.ShareView {
 	return sh
 }
 
-func cfWant(t testing.TB, what string, err error, code core.Code) {
-	t.Helper()
-	if got := core.ErrorCode(err); got != code {
-		t.Errorf("%s: %v (code %q), want %q", what, err, got, code)
-	}
-}
-
 // path drives a new case to a status through the real operations.
 type casePath struct {
 	name    string
@@ -502,7 +495,7 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	_, err = f.cases.Submit(ctx, both, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
 	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
-	cfWant(t, "approving one's own pack", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "approving one's own pack", err, core.EFORBIDDEN)
 	if err == nil || !strings.Contains(err.Error(), "another supervisor must approve it") {
 		t.Errorf("approving one's own pack: %v, want the four-eyes explanation", err)
 	}
@@ -600,7 +593,7 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 				t.Errorf("before any change: changed since approval %+v, submit offered %v", view.Unapproved, view.Actions.Submit)
 			}
 			_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-			cfWant(t, "submitting an approved pack that did not change", err, core.ECONFLICT)
+			modelstest.WantCode(t, "submitting an approved pack that did not change", err, core.ECONFLICT)
 			modelstest.Must(t, change(f, cv.ID))
 			if got := f.status(t, cv.ID); got != casefile.StatusApproved {
 				t.Fatalf("after a change to %s: status %s, want approved still", name, got)
@@ -739,7 +732,7 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		t.Errorf("the liaison's submissions: %+v, %v; want pack 1 only", subs, err)
 	}
 	_, _, err = f.cases.SubmissionSnapshot(ctx, f.liaison, cv.ID, 2)
-	cfWant(t, "the liaison reading pack 2 before it is shared", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "the liaison reading pack 2 before it is shared", err, core.ENOTFOUND)
 	shares, err := f.cases.Shares(ctx, f.sup, cv.ID)
 	modelstest.Must(t, err)
 	for _, sh := range shares {
@@ -851,7 +844,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 			t.Errorf("%s: the case is listed for the liaison", when)
 		}
 		for i, err := range errs {
-			cfWant(t, fmt.Sprintf("%s: call %d", when, i), err, core.ENOTFOUND)
+			modelstest.WantCode(t, fmt.Sprintf("%s: call %d", when, i), err, core.ENOTFOUND)
 		}
 	}
 	hidden("before submission")
@@ -879,7 +872,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 
 	modelstest.Must(t, f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID))
 	hidden("after revoke")
-	cfWant(t, "revoking twice", f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID), core.ECONFLICT)
+	modelstest.WantCode(t, "revoking twice", f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID), core.ECONFLICT)
 
 	// Shared again until the end of a day: seen that day, gone once it has passed.
 	day := f.clock.Now().AddDate(0, 0, 3)
@@ -895,7 +888,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 	// Only a liaison of a CPS organisation can be chosen.
 	police := f.person(t, caseHome, policies.RoleCPSLiaison)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: police.UserID, ExpiresOn: &day})
-	cfWant(t, "sharing with a liaison outside the CPS", err, core.EINVALID)
+	modelstest.WantCode(t, "sharing with a liaison outside the CPS", err, core.EINVALID)
 }
 
 // Administrators, investigators of the same force who are not on the team, supervisors of
@@ -917,13 +910,13 @@ func TestCaseVisibility(t *testing.T) {
 		"supervisor without current vetting": lapsed, "supervisor with abbreviated NPPV2": abbreviated, "supervisor with BPSS only": baseline,
 		"NCA investigator before being added": nca} {
 		_, err := f.cases.Get(ctx, who, cv.ID)
-		cfWant(t, name+": get", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": get", err, core.ENOTFOUND)
 		_, err = f.cases.OpenEvidence(ctx, who, cv.ID, ev.ID)
-		cfWant(t, name+": download", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": download", err, core.ENOTFOUND)
 		_, err = f.cases.Export(ctx, who, cv.ID)
-		cfWant(t, name+": export", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": export", err, core.ENOTFOUND)
 		_, err = f.cases.UpdateItem(ctx, who, cv.ID, 1, casefile.ItemInput{Status: casefile.ItemProvided})
-		cfWant(t, name+": update", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": update", err, core.ENOTFOUND)
 		page, err := f.cases.List(ctx, who, casefile.CaseFilter{}, "", 50)
 		modelstest.Must(t, err)
 		if len(page.Cases) != 0 {
@@ -937,7 +930,7 @@ func TestCaseVisibility(t *testing.T) {
 	// An NCA investigator joins with the legal basis recorded; an investigator of the same
 	// force needs none.
 	_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email})
-	cfWant(t, "adding someone of another organisation without a legal basis", err, core.EINVALID)
+	modelstest.WantCode(t, "adding someone of another organisation without a legal basis", err, core.EINVALID)
 	m, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email, LegalBasis: casefile.BasisDPA2018Part3, BasisDetail: "Joint operation agreement JOA/2026/14"})
 	modelstest.Must(t, err)
 	if !m.OtherOrg || m.GrantedBy != f.inv.Name || m.BasisDetail == "" {
@@ -947,10 +940,10 @@ func TestCaseVisibility(t *testing.T) {
 		t.Errorf("NCA investigator on the team: %v", err)
 	}
 	_, err = f.cases.AddMember(ctx, nca, cv.ID, casefile.MemberInput{Email: offTeam.Email})
-	cfWant(t, "a member who is not the lead adds someone", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "a member who is not the lead adds someone", err, core.EFORBIDDEN)
 	modelstest.Must(t, f.cases.RemoveMember(ctx, f.sup, cv.ID, m.ID))
 	_, err = f.cases.Get(ctx, nca, cv.ID)
-	cfWant(t, "NCA investigator removed", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "NCA investigator removed", err, core.ENOTFOUND)
 }
 
 // The case list is the policy's rule as SQL: for every person and case, "listed" and "may
@@ -1030,11 +1023,11 @@ func TestExhibitReferencesUnique(t *testing.T) {
 	f.exhibit(t, cv.ID, "JS/1", "first")
 	for _, dup := range []string{"JS/1", "js/1", " JS /1 "} {
 		_, err := f.upload(t, f.inv, cv.ID, dup, "again")
-		cfWant(t, "duplicate "+dup, err, core.ECONFLICT)
+		modelstest.WantCode(t, "duplicate "+dup, err, core.ECONFLICT)
 	}
 	_, err := f.cases.Reference(ctx, f.inv, cv.ID, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: "js/1", Description: "BWV", Producer: "PC A"},
 		System: "DEMS", ExternalID: "X1", HashAlgorithm: "SHA-256", Hash: strings.Repeat("ab", 32)})
-	cfWant(t, "a reference reusing the exhibit reference", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a reference reusing the exhibit reference", err, core.ECONFLICT)
 	// Another case may use the same reference.
 	other := f.newCase(t)
 	f.exhibit(t, other.ID, "JS/1", "other case")
@@ -1087,13 +1080,13 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	}
 	_, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID},
 		core.Upload{Name: "fixed.txt", Body: strings.NewReader("second version")}, 0)
-	cfWant(t, "a correction without a reason", err, core.EINVALID)
+	modelstest.WantCode(t, "a correction without a reason", err, core.EINVALID)
 	fixed, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Wrong page scanned"},
 		core.Upload{Name: "fixed.txt", Body: strings.NewReader("second version")}, 0)
 	modelstest.Must(t, err)
 	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1B", Description: "Again", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Again"},
 		core.Upload{Name: "again.txt", Body: strings.NewReader("third")}, 0)
-	cfWant(t, "correcting an exhibit twice", err, core.ECONFLICT)
+	modelstest.WantCode(t, "correcting an exhibit twice", err, core.ECONFLICT)
 	list, err := f.cases.Evidence(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	if len(list) != 2 || list[0].Current() || list[0].SupersededByRef != "JS/1A" || !list[1].Current() || list[1].SupersedesRef != "JS/1" || fixed.SupersedesRef != "JS/1" {
@@ -1111,7 +1104,7 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	// Active content is refused whatever the name says.
 	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/9", Description: "Page", Producer: "X"},
 		core.Upload{Name: "notes.txt", Body: strings.NewReader("<html><script>alert(1)</script></html>")}, 0)
-	cfWant(t, "an HTML upload", err, core.EINVALID)
+	modelstest.WantCode(t, "an HTML upload", err, core.EINVALID)
 }
 
 // A stored evidence object altered in the store fails the download and the export loudly, and
@@ -1129,12 +1122,12 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 		_, err = io.Copy(io.Discard, file)
 		file.Close()
 	}
-	cfWant(t, "downloading a tampered exhibit", err, core.EINTEGRITY)
+	modelstest.WantCode(t, "downloading a tampered exhibit", err, core.EINTEGRITY)
 
 	p, err := f.cases.Export(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	_, err = p.WriteTo(io.Discard)
-	cfWant(t, "exporting a pack with a tampered exhibit", err, core.EINTEGRITY)
+	modelstest.WantCode(t, "exporting a pack with a tampered exhibit", err, core.EINTEGRITY)
 
 	var failures int64
 	modelstest.Must(t, f.db.Gorm().Table("custody_events").Where("evidence_id = ? AND action = 'integrity_failure'", ev.ID).Count(&failures).Error)
@@ -1202,7 +1195,7 @@ func TestDisclosureSchedules(t *testing.T) {
 	// An entry of another case is not found through this one.
 	other := f.newCase(t)
 	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, other.ID, e1.ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store"})
-	cfWant(t, "an entry through another case", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "an entry through another case", err, core.ENOTFOUND)
 }
 
 func cfSHA256(b []byte) string {
@@ -1220,10 +1213,10 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
 	before := f.newCase(t)
 	_, err := f.s.Templates.NewVersion(ctx, f.inv, "T2", templates.Input{Title: "x", ChangeNote: "y", Items: []templates.ItemInput{{Text: "z", Stage: casefile.StagePreCharge}}})
-	cfWant(t, "an investigator saving a template", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "an investigator saving a template", err, core.EFORBIDDEN)
 	_, err = f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []templates.ItemInput{{Text: "Travel proof", Stage: "XX"}}})
-	cfWant(t, "an item without a real stage", err, core.EINVALID)
+	modelstest.WantCode(t, "an item without a real stage", err, core.EINVALID)
 	v3, err := f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []templates.ItemInput{{Text: "Travel proof", Why: "Travel element", Form: "MG11/12 PC", Stage: casefile.StagePreCharge, Required: true},
 			{}, {Text: "Payroll and agency records", Form: "MG11 PC", Stage: casefile.StagePreCharge}}})
@@ -1404,7 +1397,7 @@ func TestEvidenceSizeLimit(t *testing.T) {
 	in := casefile.EvidenceInput{ExhibitRef: "BIG/1", Description: "A statement too long for the limit", Producer: "DC Example"}
 	before := f.fingerprint(t, cv.ID)
 	_, err := f.cases.Upload(ctx, f.inv, cv.ID, in, core.Upload{Name: "big.txt", Body: strings.NewReader(body[:limit+1])}, limit)
-	cfWant(t, "one byte over the limit", err, core.ETOOLARGE)
+	modelstest.WantCode(t, "one byte over the limit", err, core.ETOOLARGE)
 	var blobs int64
 	modelstest.Must(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
 	if after := f.fingerprint(t, cv.ID); after != before || blobs != 0 {

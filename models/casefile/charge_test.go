@@ -73,7 +73,7 @@ func TestOnlyAProsecutorRecordsAChargingDecision(t *testing.T) {
 		{Decision: casefile.DecisionFurtherEvidence, Reasons: "Gaps", Action: "Get the bank records"},
 	} {
 		_, err := f.cases.RecordDecision(ctx, caseworker, cv.ID, d)
-		cfWant(t, "a caseworker's "+string(d.Decision), err, core.EFORBIDDEN)
+		modelstest.WantCode(t, "a caseworker's "+string(d.Decision), err, core.EFORBIDDEN)
 		if err == nil || !strings.Contains(err.Error(), "Only a Crown Prosecutor") {
 			t.Errorf("the refusal says %q, want the reason", err)
 		}
@@ -99,12 +99,12 @@ func TestThresholdSubmissionNamesOutstandingItems(t *testing.T) {
 	cv := f.newCase(t)
 
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging})
-	cfWant(t, "a charging pack without category or test", err, core.EINVALID)
+	modelstest.WantCode(t, "a charging pack without category or test", err, core.EINVALID)
 	if got := problemFields(err); !slices.Equal(got, []string{"dg6_category", "test"}) {
 		t.Errorf("problems at %v, want the category and the test", got)
 	}
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
-	cfWant(t, "a Full Code Test pack with pre-charge items outstanding", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a Full Code Test pack with pre-charge items outstanding", err, core.ECONFLICT)
 
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
@@ -163,7 +163,7 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 		{"no further action without its basis", casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "r"}, []string{"nfa_basis"}},
 	} {
 		err := decide(c.in)
-		cfWant(t, c.name, err, core.EINVALID)
+		modelstest.WantCode(t, c.name, err, core.EINVALID)
 		if got := problemFields(err); !slices.Equal(got, c.want) {
 			t.Errorf("%s: problems at %v, want %v", c.name, got, c.want)
 		}
@@ -172,7 +172,7 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 	// The police cannot charge before the CPS authorised it; the CPS does not record the charge.
 	chargedOn := today
 	_, err := f.cases.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	cfWant(t, "a police charge before authorisation", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a police charge before authorisation", err, core.ECONFLICT)
 
 	modelstest.Must(t, decide(casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Suspect in custody; financial evidence expected",
 		Terms: charging.Terms{Test: charging.Threshold, ReviewOn: &inAMonth, Charges: []charging.Charge{
@@ -190,10 +190,10 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 		t.Errorf("after authorisation: %s, record charge offered %v", v.Status, v.Actions.Charge)
 	}
 	_, err = f.cases.RecordCharge(ctx, f.liaison, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	cfWant(t, "the prosecutor recording the police charge", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the prosecutor recording the police charge", err, core.EFORBIDDEN)
 	tomorrow := today.AddDate(0, 0, 1)
 	_, err = f.cases.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &tomorrow})
-	cfWant(t, "a charge tomorrow by nobody", err, core.EINVALID)
+	modelstest.WantCode(t, "a charge tomorrow by nobody", err, core.EINVALID)
 	if got := problemFields(err); !slices.Equal(got, []string{"charged_on", "charged_by"}) {
 		t.Errorf("problems at %v", got)
 	}

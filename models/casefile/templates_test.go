@@ -104,12 +104,12 @@ func TestOffenceChoices(t *testing.T) {
 		return casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Choice", Offences: os, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
 	}
 	_, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceConspiracy))
-	cfWant(t, "conspiracy alone", err, core.EINVALID)
+	modelstest.WantCode(t, "conspiracy alone", err, core.EINVALID)
 	if p := core.ErrorMessage(err); !strings.Contains(p, "the offence the conspiracy was to commit") {
 		t.Errorf("conspiracy alone: %q", p)
 	}
 	_, err = f.cases.Create(ctx, f.inv, in("msa_s99"))
-	cfWant(t, "an unknown offence", err, core.EINVALID)
+	modelstest.WantCode(t, "an unknown offence", err, core.EINVALID)
 	cv, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceFraudMoneyLaundering))
 	modelstest.Must(t, err)
 	if got := cv.OffenceList; len(got) != 1 || got[0].Label() != "Fraud and money laundering" {
