@@ -12,7 +12,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
-	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -104,11 +103,11 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 			t.Fatalf("the OFFICIAL current version: %+v, %v", d.Version.ID, err)
 		}
 		_, err = f.s.Guidance.Version(ctx, unvetted, v1.ID)
-		modelstest.WantCode(t, "the OFFICIAL-SENSITIVE first version", err, core.ENOTFOUND)
+		wantCode(t, "the OFFICIAL-SENSITIVE first version", err, core.ENOTFOUND)
 		_, err = f.s.Guidance.OpenAttachment(ctx, unvetted, secretFile)
-		modelstest.WantCode(t, "the first version's file", err, core.ENOTFOUND)
+		wantCode(t, "the first version's file", err, core.ENOTFOUND)
 		_, err = f.s.Guidance.Diff(ctx, unvetted, doc, v1.ID, v2.ID)
-		modelstest.WantCode(t, "a diff with the first version", err, core.ENOTFOUND)
+		wantCode(t, "a diff with the first version", err, core.ENOTFOUND)
 		h, err := f.s.Guidance.History(ctx, unvetted, doc)
 		if err != nil {
 			t.Fatal(err)
@@ -140,9 +139,9 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 		ap := f.person(t, home, core.VettingNone, policies.RoleGuidanceApprover)
 		for name, who := range map[string]core.Actor{"editor": ed, "approver": ap} {
 			_, err := f.s.Guidance.Version(ctx, who, sensDraft.ID)
-			modelstest.WantCode(t, name+" opens the OFFICIAL-SENSITIVE draft", err, core.ENOTFOUND)
+			wantCode(t, name+" opens the OFFICIAL-SENSITIVE draft", err, core.ENOTFOUND)
 			_, err = f.s.Guidance.Document(ctx, who, sens.DocumentID)
-			modelstest.WantCode(t, name+" opens the OFFICIAL-SENSITIVE guidance", err, core.ENOTFOUND)
+			wantCode(t, name+" opens the OFFICIAL-SENSITIVE guidance", err, core.ENOTFOUND)
 			dash, err := f.s.Guidance.Dashboard(ctx, who)
 			if err != nil {
 				t.Fatal(err)
@@ -166,7 +165,7 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 			}
 		}
 		_, err := f.s.Guidance.Publish(ctx, ap, sensDraft.ID)
-		modelstest.WantCode(t, "approver without clearance publishes it", err, core.ENOTFOUND)
+		wantCode(t, "approver without clearance publishes it", err, core.ENOTFOUND)
 		_, err = f.s.Guidance.Create(ctx, ed, sensDraftIn)
 		var me *core.Error
 		if !errors.As(err, &me) || me.Code != core.EINVALID || me.Field != "classification" {
@@ -209,7 +208,7 @@ func TestGuidanceClearanceCoversEveryVersion(t *testing.T) {
 				t.Errorf("%s: acknowledgements of the OFFICIAL-SENSITIVE guidance: %v", name, err)
 			}
 			if !c.sees {
-				modelstest.WantCode(t, name+": acknowledgements of the OFFICIAL-SENSITIVE guidance", err, core.ENOTFOUND)
+				wantCode(t, name+": acknowledgements of the OFFICIAL-SENSITIVE guidance", err, core.ENOTFOUND)
 			}
 			var buf bytes.Buffer
 			var mark string

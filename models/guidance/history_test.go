@@ -121,9 +121,9 @@ func TestGuidanceVersionHistory(t *testing.T) {
 	// Versions of another document, or a document that does not hold them, are not found.
 	other := f.publish(t, draft("Another document", "Other text."))
 	_, err = f.s.Guidance.Diff(ctx, f.officer, doc, v1.ID, other.ID)
-	modelstest.WantCode(t, "diff with another document's version", err, core.ENOTFOUND)
+	wantCode(t, "diff with another document's version", err, core.ENOTFOUND)
 	_, err = f.s.Guidance.Diff(ctx, f.officer, other.DocumentID, v1.ID, v2.ID)
-	modelstest.WantCode(t, "diff under another document", err, core.ENOTFOUND)
+	wantCode(t, "diff under another document", err, core.ENOTFOUND)
 
 	// The audit log holds each step, with the version it concerned.
 	for action, n := range map[string]int64{"guidance.create": 2, "guidance.version_start": 1, "guidance.submit": 4, "guidance.return": 1, "guidance.publish": 3} {

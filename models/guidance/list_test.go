@@ -9,7 +9,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
-	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -160,12 +159,12 @@ func TestGuidanceListPages(t *testing.T) {
 	// Page links and filters that are not ours are refused with what to do.
 	for _, after := range []string{"nonsense", "MTIz", "!!"} {
 		_, err := f.s.Guidance.List(ctx, f.officer, guidance.GuidanceFilter{}, after, 10)
-		modelstest.WantCode(t, "list after "+after, err, core.EINVALID)
+		wantCode(t, "list after "+after, err, core.EINVALID)
 	}
 	_, err = f.s.Guidance.List(ctx, f.officer, guidance.GuidanceFilter{Category: "cooking"}, "", 10)
-	modelstest.WantCode(t, "an unknown category", err, core.EINVALID)
+	wantCode(t, "an unknown category", err, core.EINVALID)
 	_, err = f.s.Guidance.Search(ctx, f.officer, "marigold", guidance.GuidanceFilter{}, 60)
-	modelstest.WantCode(t, "search page 60", err, core.EINVALID)
+	wantCode(t, "search page 60", err, core.EINVALID)
 
 	// Someone the library has nothing for gets empty lists, not nothing.
 	cps := f.person(t, "cps-south-west", core.VettingRV, policies.RoleCPSLiaison)

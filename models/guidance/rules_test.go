@@ -14,7 +14,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
-	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -182,7 +181,7 @@ func TestGuidanceAcknowledgementResetOnMajorVersion(t *testing.T) {
 		}
 	}
 	_, err = f.s.Guidance.AcknowledgementReport(ctx, f.officer)
-	modelstest.WantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
+	wantCode(t, "an officer asks for the report", err, core.EFORBIDDEN)
 
 	// A minor version: acknowledgements stand.
 	next := func(major bool, body string) {
@@ -296,10 +295,10 @@ func TestGuidanceReviewDue(t *testing.T) {
 		}
 	}
 	_, err := f.s.Guidance.Review(ctx, f.officer, v.DocumentID, nil)
-	modelstest.WantCode(t, "an officer reviews", err, core.EFORBIDDEN)
+	wantCode(t, "an officer reviews", err, core.EFORBIDDEN)
 	bad := f.clock.Now().AddDate(-1, 0, 0)
 	_, err = f.s.Guidance.Review(ctx, f.editor, v.DocumentID, &bad)
-	modelstest.WantCode(t, "a review date in the past", err, core.EINVALID)
+	wantCode(t, "a review date in the past", err, core.EINVALID)
 	d, err = f.s.Guidance.Review(ctx, f.approver, v.DocumentID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +408,7 @@ func TestGuidanceSearch(t *testing.T) {
 	}
 	for _, q := range []string{"", "  ", "!!!"} {
 		_, err := f.s.Guidance.Search(ctx, f.officer, q, guidance.GuidanceFilter{}, 1)
-		modelstest.WantCode(t, "search for "+q, err, core.EINVALID)
+		wantCode(t, "search for "+q, err, core.EINVALID)
 	}
 	if n := count(`"trafficking" OR body:x NEAR(a b) *`); n != 0 {
 		t.Errorf("query syntax was not treated as words: %d results", n)
@@ -420,7 +419,7 @@ func TestGuidanceSearch(t *testing.T) {
 		t.Errorf("common words among others: %d results, want 1", n)
 	}
 	_, err = f.s.Guidance.Search(ctx, f.officer, "the of AND for", guidance.GuidanceFilter{}, 1)
-	modelstest.WantCode(t, "search for common words only", err, core.EINVALID)
+	wantCode(t, "search for common words only", err, core.EINVALID)
 	if !strings.Contains(core.ErrorMessage(err), "common words") {
 		t.Errorf("refusal of common words says %q", core.ErrorMessage(err))
 	}
