@@ -17,6 +17,7 @@ import (
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/disclosure"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 )
 
 // cpsReadCase is a case whose pack 1 (JS/1, an MG6C and an MG6D entry) was approved; after the
@@ -30,21 +31,21 @@ func cpsReadCase(t *testing.T, w *cfWorld) (id int64, js2 casefile.EvidenceView,
 	item = w.item(t, id, "Travel proof")
 	_, err := cs.Upload(ctx, inv, id, casefile.EvidenceInput{ExhibitRef: "JS/1", Description: "Ferry manifest for the 06:00 crossing", Producer: "DC Jo Smith"},
 		core.Upload{Name: "manifest.txt", Body: strings.NewReader("Passenger list")}, 0)
-	must(t, err)
+	modelstest.Must(t, err)
 	for _, e := range []casefile.EntryInput{
 		{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"},
 		{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log kept by the covert unit", Location: "Covert unit safe", OfficerView: "Sensitive: reveals a source"},
 	} {
 		_, err = cs.AddScheduleEntry(ctx, inv, id, e)
-		must(t, err)
+		modelstest.Must(t, err)
 	}
 	_, err = cs.Submit(ctx, inv, id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = cs.Approve(ctx, sup, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	js2, err = cs.Upload(ctx, inv, id, casefile.EvidenceInput{ExhibitRef: "JS/2", Description: "Barclays statements of the suspect's second account", Producer: "DC Jo Smith",
 		ItemIDs: []int64{item.ID}}, core.Upload{Name: "bank.txt", Body: strings.NewReader("Statements")}, 0)
-	must(t, err)
+	modelstest.Must(t, err)
 	cfSubmit(t, w.sup, fmt.Sprintf("/casefiles/%d/shares", id), shareForm(w.liaison, w.a.Clock.Now().AddDate(0, 0, 30)), http.StatusSeeOther)
 	return id, js2, item
 }
@@ -54,7 +55,7 @@ func cpsReadCase(t *testing.T, w *cfWorld) (id int64, js2 casefile.EvidenceView,
 func cfSumsMatch(t *testing.T, dir string, names []string) {
 	t.Helper()
 	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
-	must(t, err)
+	modelstest.Must(t, err)
 	listed := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
 		sum, name, ok := strings.Cut(line, "  ")
@@ -65,7 +66,7 @@ func cfSumsMatch(t *testing.T, dir string, names []string) {
 	}
 	for _, n := range names {
 		b, err := os.ReadFile(filepath.Join(dir, n))
-		must(t, err)
+		modelstest.Must(t, err)
 		if n != "SHA256SUMS" && listed[n] != cfSum(b) {
 			t.Errorf("%s: SHA256SUMS says %q, the file hashes to %s", n, listed[n], cfSum(b))
 		}
@@ -73,13 +74,6 @@ func cfSumsMatch(t *testing.T, dir string, names []string) {
 	}
 	if len(listed) > 0 {
 		t.Errorf("SHA256SUMS lists files the export lacks: %v", listed)
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -156,7 +150,7 @@ func TestLiaisonReadsTheApprovedPack(t *testing.T) {
 	cfSubmit(t, w.inv, c+"/submit", url.Values{"purpose": {"early_advice"}}, http.StatusConflict)
 	ctx, cs := context.Background(), w.a.Services.CaseFiles
 	_, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, casefile.ActionInput{Text: "Obtain the suspect's bank records"})
-	must(t, err)
+	modelstest.Must(t, err)
 	cfSubmit(t, w.inv, c+"/submit", url.Values{"purpose": {"early_advice"}}, http.StatusSeeOther)
 	cfSubmit(t, w.sup2, c+"/approve", url.Values{"confirmed": {"yes"}}, http.StatusSeeOther)
 	if seesJS2("pack 2 approved, not shared") {
@@ -193,12 +187,12 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 	id, _, _ := cpsReadCase(t, w)
 	ctx, cs := context.Background(), w.a.Services.CaseFiles
 	action, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, casefile.ActionInput{Text: "Obtain the suspect's bank records"})
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = cs.AnswerAction(ctx, w.inv.Actor(t), id, action.ID, "Exhibit JS/3 holds them")
-	must(t, err)
+	modelstest.Must(t, err)
 	member := w.a.As(t, "investigator")
 	_, err = cs.AddMember(ctx, w.inv.Actor(t), id, casefile.MemberInput{Email: member.Email})
-	must(t, err)
+	modelstest.Must(t, err)
 	c := fmt.Sprintf("/casefiles/%d", id)
 	const mg6d = "Informant contact log"
 
@@ -223,7 +217,7 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 	}
 	read := func(dir, name string) string {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		must(t, err)
+		modelstest.Must(t, err)
 		return string(b)
 	}
 	for _, u := range []*apitest.User{w.liaison, w.inv, member} {
@@ -266,9 +260,9 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 	// Once the team names its disclosure officer and they certify, the schedule says who signed
 	// it, and when.
 	_, err = w.a.Services.Disclosure.NameRoles(ctx, w.inv.Actor(t), id, disclosure.RolesInput{OIC: w.inv.ID, DisclosureOfficer: w.inv.ID})
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = w.a.Services.Disclosure.Certify(ctx, w.inv.Actor(t), id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
-	must(t, err)
+	modelstest.Must(t, err)
 	dir, _ := unzip(w.inv, c+"/export.zip")
 	for _, want := range []string{"Disclosure officer: " + w.inv.Name, "Signed by the disclosure officer: " + w.inv.Name,
 		"Dated: " + w.a.Clock.Now().In(core.London).Format("2 January 2006")} {
@@ -298,7 +292,7 @@ func TestPackExportForTheCPSLawyer(t *testing.T) {
 	// A second MG6C entry: "2 entries".
 	_, err = cs.AddScheduleEntry(ctx, w.inv.Actor(t), id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025",
 		Location: "Exeter property store"})
-	must(t, err)
+	modelstest.Must(t, err)
 	dir, _ = unzip(w.inv, c+"/export.zip")
 	if !strings.Contains(read(dir, "index.html"), "holds 2 entries.") || !strings.Contains(read(dir, "schedules/MG6C.pdf"), "Schedule of 2 entries.") {
 		t.Error("two MG6C entries are not counted as 2 entries")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/models/training"
 )
 
@@ -21,18 +22,12 @@ func trainingRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) [
 	ctx := context.Background()
 	tr := a.Services.Training
 	teacher := callers[trainer].Actor(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	now := a.Clock.Now()
 	newCourse := func(code string) training.CourseView {
 		c, err := tr.CreateCourse(ctx, teacher, training.CourseInput{Code: code, Title: "Course " + code, ValidityMonths: 12, CPDHours: 3})
-		must(err)
+		modelstest.Must(t, err)
 		c, err = tr.PublishCourse(ctx, teacher, c.ID)
-		must(err)
+		modelstest.Must(t, err)
 		return c
 	}
 	later := func(days int, capacity int) training.SessionInput {
@@ -42,45 +37,45 @@ func trainingRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) [
 	}
 	c := newCourse("MX-1")
 	s, err := tr.CreateSession(ctx, teacher, c.ID, later(10, 50))
-	must(err)
+	modelstest.Must(t, err)
 	other := newCourse("MX-2")
 	pageSession, err := tr.CreateSession(ctx, teacher, other.ID, later(20, 50))
-	must(err)
+	modelstest.Must(t, err)
 	apiSession, err := tr.CreateSession(ctx, teacher, other.ID, later(30, 50))
-	must(err)
+	modelstest.Must(t, err)
 
 	l := a.SignedIn(t, apitest.UserSpec{Roles: []string{officer}})
 	la := l.Actor(t)
 	e, err := tr.Request(ctx, la, s.ID)
-	must(err)
+	modelstest.Must(t, err)
 	mv, err := tr.UploadMaterial(ctx, teacher, c.ID, training.MaterialInput{Title: "Handbook"}, core.Upload{Name: "h.pdf", Body: strings.NewReader(pdfBytes)}, 1<<20)
-	must(err)
+	modelstest.Must(t, err)
 	_, err = tr.PublishMaterial(ctx, teacher, c.ID, mv.ID, 1)
-	must(err)
+	modelstest.Must(t, err)
 
 	// A session held today, started already: l attends and gets a certificate.
 	midnight := time.Date(now.In(core.London).Year(), now.In(core.London).Month(), now.In(core.London).Day(), 0, 0, 0, 0, core.London)
 	end := midnight.Add(23*time.Hour + 59*time.Minute)
 	today, err := tr.CreateSession(ctx, teacher, c.ID, training.SessionInput{Days: []training.DayInput{{StartsAt: midnight, EndsAt: end}}, Venue: "Exeter",
 		Capacity: 5, BookingClosesAt: end, CancellationCutoffAt: midnight})
-	must(err)
+	modelstest.Must(t, err)
 	done, err := tr.Request(ctx, la, today.ID)
-	must(err)
+	modelstest.Must(t, err)
 	_, err = tr.MarkAttendance(ctx, teacher, today.ID, 1, map[int64]string{done.ID: training.AttendanceAttended})
-	must(err)
+	modelstest.Must(t, err)
 	_, err = tr.Complete(ctx, teacher, today.ID)
-	must(err)
+	modelstest.Must(t, err)
 	rec, err := tr.GetLearningRecord(ctx, la, la.UserID)
-	must(err)
+	modelstest.Must(t, err)
 	if len(rec.Certificates) != 1 {
 		t.Fatalf("fixture certificate: %+v", rec.Certificates)
 	}
 	cert := rec.Certificates[0]
 	feed, err := tr.RotateCalendar(ctx, la)
-	must(err)
+	modelstest.Must(t, err)
 	feedPath := strings.TrimPrefix(feed, "http://msphub.test")
 	notes, err := a.Services.Notifications.List(ctx, la, "", 1)
-	must(err)
+	modelstest.Must(t, err)
 	note := notes.Notifications[0].ID
 
 	cp := "/courses/" + itoa(c.ID)

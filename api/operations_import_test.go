@@ -13,23 +13,10 @@ import (
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/operations/operationstest"
 	"github.com/msptp/msphub/policies"
 	"github.com/xuri/excelize/v2"
 )
-
-// importRows builds the rows of a sheet: the header, then each record by column name.
-func importRows(kind operations.ImportKind, recs ...map[string]string) [][]string {
-	cols := operations.ImportColumns(kind)
-	out := [][]string{cols}
-	for _, r := range recs {
-		row := make([]string, len(cols))
-		for i, c := range cols {
-			row[i] = r[c]
-		}
-		out = append(out, row)
-	}
-	return out
-}
 
 // fillTemplate writes rows into the sheets of a downloaded template, under its header row.
 func fillTemplate(t *testing.T, template []byte, sheets map[operations.ImportKind][][]string) []byte {
@@ -44,15 +31,7 @@ func fillTemplate(t *testing.T, template []byte, sheets map[operations.ImportKin
 		if err != nil || len(header) == 0 || !slices.Equal(header[0], rows[0]) {
 			t.Fatalf("template sheet %s: header %v (%v), want %v", kind.Sheet(), header, err, rows[0])
 		}
-		for i, r := range rows[1:] {
-			vals := make([]any, len(r))
-			for j, v := range r {
-				vals[j] = v
-			}
-			if err := wb.SetSheetRow(kind.Sheet(), fmt.Sprintf("A%d", i+2), &vals); err != nil {
-				t.Fatal(err)
-			}
-		}
+		operationstest.SetRows(t, wb, kind.Sheet(), 2, rows[1:])
 	}
 	var buf bytes.Buffer
 	if _, err := wb.WriteTo(&buf); err != nil {
@@ -83,10 +62,10 @@ func TestOperationsImportAPI(t *testing.T) {
 	}
 	template := w.Body.Bytes()
 	sheets := map[operations.ImportKind][][]string{
-		operations.ImportOperations: importRows(operations.ImportOperations,
+		operations.ImportOperations: operationstest.Sheet(operations.ImportOperations,
 			map[string]string{"reference": "DC/1", "name": "Operation Wren", "lead_officer": lead.Email, "status": "live", "started_on": "2025-05-01", "exploitation": "labour"},
 			map[string]string{"reference": "DC/2", "name": "Operation Finch", "lead_officer": "nobody@example.police.uk", "status": "ended", "started_on": "2025-05-01"}),
-		operations.ImportVictims: importRows(operations.ImportVictims,
+		operations.ImportVictims: operationstest.Sheet(operations.ImportVictims,
 			map[string]string{"operation_reference": "DC/1", "reference": "V1", "age_band": "18-24", "sex": "female", "nationality": "PL"},
 			map[string]string{"operation_reference": "DC/3", "reference": "V2", "age_band": "infant", "sex": "female"}),
 	}
@@ -119,7 +98,7 @@ func TestOperationsImportAPI(t *testing.T) {
 
 	// Corrected: a dry run (query parameter) saves nothing, then the import.
 	ops := sheets[operations.ImportOperations]
-	ops[2] = importRows(operations.ImportOperations, map[string]string{"reference": "DC/2", "name": "Operation Finch", "lead_officer": lead.Email,
+	ops[2] = operationstest.Sheet(operations.ImportOperations, map[string]string{"reference": "DC/2", "name": "Operation Finch", "lead_officer": lead.Email,
 		"status": "closed", "started_on": "2025-05-01", "ended_on": "2025-11-30", "exploitation": "sexual;labour", "cross_border": "yes"})[1]
 	sheets[operations.ImportVictims] = sheets[operations.ImportVictims][:2]
 	file := fillTemplate(t, template, sheets)
@@ -194,9 +173,9 @@ func TestOperationsImportPage(t *testing.T) {
 	}
 
 	bad := fillTemplate(t, xlsx.Body.Bytes(), map[operations.ImportKind][][]string{
-		operations.ImportOperations: importRows(operations.ImportOperations,
+		operations.ImportOperations: operationstest.Sheet(operations.ImportOperations,
 			map[string]string{"reference": "P/1", "name": "Operation <Lark>", "lead_officer": sup.Email, "status": "live", "started_on": "2099-01-01", "exploitation": "labour"}),
-		operations.ImportVictims: importRows(operations.ImportVictims,
+		operations.ImportVictims: operationstest.Sheet(operations.ImportVictims,
 			map[string]string{"operation_reference": "P/1", "reference": "V1", "age_band": "25-34", "sex": "x", "nationality": "<script>"}),
 	})
 	send := func(file []byte, dry string) *bytes.Buffer {
@@ -222,7 +201,7 @@ func TestOperationsImportPage(t *testing.T) {
 	}
 
 	good := fillTemplate(t, xlsx.Body.Bytes(), map[operations.ImportKind][][]string{
-		operations.ImportOperations: importRows(operations.ImportOperations,
+		operations.ImportOperations: operationstest.Sheet(operations.ImportOperations,
 			map[string]string{"reference": "P/1", "name": "Operation Lark", "lead_officer": sup.Email, "status": "live", "started_on": "2025-01-01", "exploitation": "labour"}),
 	})
 	body = send(good, "true").String()

@@ -65,21 +65,6 @@ func seedPicture(t *testing.T, a *apitest.App) {
 	}
 }
 
-func rowCells(t *testing.T, d statistics.Dashboard, table, label string) []statistics.Cell {
-	t.Helper()
-	tb, ok := d.Table(table)
-	if !ok {
-		t.Fatalf("no table %s", table)
-	}
-	for _, r := range tb.Rows {
-		if r.Label == label {
-			return r.Cells
-		}
-	}
-	t.Fatalf("table %s: no row %q", table, label)
-	return nil
-}
-
 // A regional analyst sees the region's chart and table, and downloads them; a national analyst
 // downloads the monthly PDF. Nothing any of them receives names a record.
 func TestNationalPictureJourney(t *testing.T) {
@@ -95,10 +80,10 @@ func TestNationalPictureJourney(t *testing.T) {
 	if d.Scope.Level != statistics.LevelRegion || d.Scope.Name != "South West Regional Organised Crime Unit" {
 		t.Fatalf("scope = %+v", d.Scope)
 	}
-	if c := rowCells(t, d, "operations-by-force", "Total"); c[1].Value != 13 || c[1].Suppressed {
+	if c := statisticstest.Row(t, d, "operations-by-force", "Total"); c[1].Value != 13 || c[1].Suppressed {
 		t.Fatalf("new operations in the region = %+v, want 13", c[1])
 	}
-	if c := rowCells(t, d, "operations-by-force", "Dorset Police"); !c[1].Suppressed {
+	if c := statisticstest.Row(t, d, "operations-by-force", "Dorset Police"); !c[1].Suppressed {
 		t.Fatalf("Dorset = %+v, want suppressed", c[1])
 	}
 	if !strings.Contains(kept.bodies["api regional"], `{"suppressed":true}`) || strings.Contains(kept.bodies["api regional"], "Not attributed") {

@@ -18,12 +18,7 @@ const (
 
 func newAuthorizer(t *testing.T) *policies.Authorizer {
 	t.Helper()
-	db := modelstest.OpenDB(t)
-	a, err := policies.New(context.Background(), db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return authorizer(t, modelstest.OpenDB(t))
 }
 
 // Objects the specification talks about, seen from an actor of the home organisation.
@@ -322,10 +317,7 @@ func TestRevokedRoleDeniesTheNextDecision(t *testing.T) {
 func TestReloadForgetsEarlierAnswers(t *testing.T) {
 	db := modelstest.OpenDB(t)
 	ctx := context.Background()
-	a, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authorizer(t, db)
 	off := subjectWith(t, a, 1, policies.RoleOfficer, nil)
 	widget := policies.Object{Type: "widget", Org: home}
 	if err := db.Gorm().Exec("INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES ('p', 'officer', 'widget', 'read', 'org')").Error; err != nil {
@@ -356,10 +348,7 @@ func TestReloadForgetsEarlierAnswers(t *testing.T) {
 func TestPolicyErrorsAreNotDecisions(t *testing.T) {
 	db := modelstest.OpenDB(t)
 	ctx := context.Background()
-	a, err := policies.New(ctx, db.Gorm())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := authorizer(t, db)
 	off := subjectWith(t, a, 1, policies.RoleOfficer, nil)
 	if err := db.Gorm().Exec("INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES ('p', 'officer', 'widget', 'read', 'bogus')").Error; err != nil {
 		t.Fatal(err)
@@ -367,7 +356,7 @@ func TestPolicyErrorsAreNotDecisions(t *testing.T) {
 	if err := a.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err = a.Can(ctx, off, policies.ActRead, policies.Object{Type: "widget"})
+	err := a.Can(ctx, off, policies.ActRead, policies.Object{Type: "widget"})
 	if !errors.Is(err, policies.ErrInternal) {
 		t.Errorf("unknown relationship in a row: %v, want ErrInternal", err)
 	}

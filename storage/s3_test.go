@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/storage"
 )
 
@@ -120,7 +121,7 @@ func TestS3RefusesBadConfiguration(t *testing.T) {
 		}
 		// Same client, the bucket deleted behind its back.
 		admin := adminClient(t, cfg)
-		if err := removeBucket(t.Context(), admin, cfg.Bucket); err != nil {
+		if err := modelstest.RemoveBucket(t.Context(), admin, cfg.Bucket); err != nil {
 			t.Fatal(err)
 		}
 		if err := s3.Ping(t.Context()); !errors.Is(err, storage.ErrNoBucket) {
@@ -176,7 +177,7 @@ func newBucket(t testing.TB, cfg storage.S3Config) string {
 		t.Fatalf("creating bucket %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		err := removeBucket(context.Background(), admin, name)
+		err := modelstest.RemoveBucket(context.Background(), admin, name)
 		if err != nil && minio.ToErrorResponse(err).Code != minio.NoSuchBucket {
 			t.Errorf("removing bucket %s: %v", name, err)
 		}
@@ -217,29 +218,6 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
-}
-
-// removeBucket empties a bucket with plain S3 calls (its unfinished multipart uploads, then
-// its objects) and removes it, so that it works on any S3 server: MinIO's force-delete is an
-// extension of MinIO's own.
-func removeBucket(ctx context.Context, mc *minio.Client, bucket string) error {
-	for u := range mc.ListIncompleteUploads(ctx, bucket, "", true) {
-		if minio.ToErrorResponse(u.Err).Code == "NoSuchUpload" {
-			break // gofakes3's answer for a bucket that never had a multipart upload
-		}
-		if u.Err != nil {
-			return u.Err
-		}
-		if err := mc.RemoveIncompleteUpload(ctx, bucket, u.Key); err != nil {
-			return err
-		}
-	}
-	for e := range mc.RemoveObjects(ctx, bucket, mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}), minio.RemoveObjectsOptions{}) {
-		if e.Err != nil {
-			return e.Err
-		}
-	}
-	return mc.RemoveBucket(ctx, bucket)
 }
 
 // An upload reads its next part while the current one is sent, and holds no more than two

@@ -71,6 +71,16 @@ func newCaseTeam(t *testing.T, s *identitySite) (inv, sup, cps *person) {
 	return inv, sup, cps
 }
 
+// newCrownProsecutor is a CPS liaison who is also a Crown Prosecutor, and so may decide to charge.
+func newCrownProsecutor(t *testing.T, s *identitySite) *person {
+	t.Helper()
+	pros := s.newPerson(t, "Priya Shah", "priya.shah@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
+	if err := s.app.db.Gorm().Table("users").Where("id = ?", pros.ID).Update("crown_prosecutor", true).Error; err != nil {
+		t.Fatal(err)
+	}
+	return pros
+}
+
 func TestBrowserCaseFileJourney(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		inv, sup, cps := newCaseTeam(t, s)

@@ -16,16 +16,12 @@ import (
 
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
-	"github.com/msptp/msphub/policies"
 )
 
 func TestBrowserChargingDecision(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		inv, sup, _ := newCaseTeam(t, s)
-		pros := s.newPerson(t, "Priya Shah", "priya.shah@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
-		if err := s.app.db.Gorm().Table("users").Where("id = ?", pros.ID).Update("crown_prosecutor", true).Error; err != nil {
-			t.Fatal(err)
-		}
+		pros := newCrownProsecutor(t, s)
 		ctx := context.Background()
 		cs := s.app.services.CaseFiles
 		iv, sv := signedInActor(t, s, inv), signedInActor(t, s, sup)

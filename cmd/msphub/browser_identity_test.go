@@ -419,6 +419,19 @@ func (b *tab) startAs(p *person, page, path string, wantStatus int, h1 string) p
 	return b.checkPage(page, b.visit(path), wantStatus, h1)
 }
 
+// expectRefused signs p in on another browser, where the navigation must not offer path and a
+// visit to it (called page) must be refused.
+func (b *tab) expectRefused(p *person, page, path string) {
+	b.t.Helper()
+	c := b.freshTab()
+	c.signInAs(p)
+	if c.has(`.govuk-service-navigation a[href="` + path + `"]`) {
+		c.t.Errorf("%s: the navigation offers %s", page, path)
+	}
+	c.checkPage(page, c.visit(path), http.StatusForbidden, "Forbidden")
+	c.done()
+}
+
 // signIn signs in on the sign-in page with a password, then gives the second factor (a TOTP
 // code or a recovery code, made by code when that page is up) on its page, checking both pages.
 // Without code (nil) it stops after the password and returns the status of the page that follows.

@@ -29,7 +29,6 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/operations"
 	"github.com/msptp/msphub/models/terms"
-	"github.com/msptp/msphub/policies"
 )
 
 // fillDate types a GOV.UK date input's three fields.
@@ -41,10 +40,7 @@ func (b *tab) fillDate(name string, d time.Time) {
 func TestBrowserCaseFileToSentence(t *testing.T) {
 	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
 		inv, sup, _ := newCaseTeam(t, s)
-		pros := s.newPerson(t, "Priya Shah", "priya.shah@cps.example.gov.uk", "cps-south-west", policies.RoleCPSLiaison)
-		if err := s.app.db.Gorm().Table("users").Where("id = ?", pros.ID).Update("crown_prosecutor", true).Error; err != nil {
-			t.Fatal(err)
-		}
+		pros := newCrownProsecutor(t, s)
 		ctx := context.Background()
 		svc := s.app.services
 		iv := signedInActor(t, s, inv)

@@ -84,12 +84,6 @@ func TestBrowserNationalPicture(t *testing.T) {
 		n.done()
 
 		// An officer is not offered the national picture, and is refused it.
-		o := b.freshTab()
-		o.signInAs(officer)
-		if o.has(`.govuk-service-navigation a[href="/statistics"]`) {
-			t.Error("the navigation offers the national picture to an officer")
-		}
-		o.checkPage("national picture, as an officer", o.visit("/statistics"), http.StatusForbidden, "Forbidden")
-		o.done()
+		b.expectRefused(officer, "national picture, as an officer", "/statistics")
 	})
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -59,15 +58,10 @@ func startMinio(ctx context.Context, bin, dir string) (*minioServer, error) {
 		return nil, fmt.Errorf("MinIO: %w", err)
 	}
 	m := &minioServer{bin: bin, accessKey: "msphub-" + rand.Text()[:8], secretKey: rand.Text()}
-	for attempt := 1; ; attempt++ {
-		err := m.startServer(ctx, dir)
-		if err == nil {
-			return m, nil
-		}
-		if !errors.Is(err, errAddrInUse) || attempt == startAttempts {
-			return nil, err
-		}
+	if err := retryOnTakenPort(func() error { return m.startServer(ctx, dir) }); err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // startServer is one attempt at starting MinIO on fresh ports.
@@ -94,12 +88,8 @@ func (m *minioServer) startServer(ctx context.Context, dir string) error {
 		"MINIO_ROOT_PASSWORD="+m.secretKey,
 		"MINIO_BROWSER=off",
 		"MINIO_UPDATE=off")
-	proc, err := startProcess("MinIO", cmd, filepath.Join(dir, "minio.log"), syscall.SIGKILL)
+	proc, err := startReady(ctx, "MinIO", cmd, filepath.Join(dir, "minio.log"), syscall.SIGKILL, true, liveCheck(port))
 	if err != nil {
-		return err
-	}
-	if err := proc.waitReady(ctx, 60*time.Second, liveCheck(port)); err != nil {
-		proc.stop(syscall.SIGKILL, true, 5*time.Second, io.Discard)
 		return err
 	}
 	m.proc, m.port = proc, port

@@ -112,19 +112,17 @@ func startPostgres(ctx context.Context, bin string, owner *syscall.Credential, d
 	if err := pg.initCluster(ctx, owner, dir); err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
+	err := retryOnTakenPort(func() error {
 		port, err := freePort()
 		if err != nil {
-			return nil, fmt.Errorf("PostgreSQL: %w", err)
+			return fmt.Errorf("PostgreSQL: %w", err)
 		}
-		err = pg.startServer(ctx, owner, dir, port)
-		if err == nil {
-			return pg, nil
-		}
-		if !errors.Is(err, errAddrInUse) || attempt == startAttempts {
-			return nil, err
-		}
+		return pg.startServer(ctx, owner, dir, port)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return pg, nil
 }
 
 // initCluster runs initdb with the superuser's password in a file that only
@@ -185,12 +183,8 @@ func (pg *postgresServer) startServer(ctx context.Context, owner *syscall.Creden
 	pg.configure(cmd, owner, dir)
 	// If testenv dies without cleaning up, SIGQUIT (immediate shutdown) makes
 	// the postmaster take all its backends down with it.
-	proc, err := startProcess("PostgreSQL", cmd, filepath.Join(dir, "postgres.log"), syscall.SIGQUIT)
+	proc, err := startReady(ctx, "PostgreSQL", cmd, filepath.Join(dir, "postgres.log"), syscall.SIGQUIT, false, pg.readyCheck(port))
 	if err != nil {
-		return err
-	}
-	if err := proc.waitReady(ctx, 60*time.Second, pg.readyCheck(port)); err != nil {
-		proc.stop(syscall.SIGQUIT, false, 5*time.Second, io.Discard)
 		return err
 	}
 	pg.proc, pg.port = proc, port

@@ -25,6 +25,17 @@ const startAttempts = 3
 // which is worth retrying with another port.
 var errAddrInUse = errors.New("address already in use")
 
+// retryOnTakenPort calls start until it succeeds, fails for another reason than a taken port,
+// or has been tried startAttempts times.
+func retryOnTakenPort(start func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := start()
+		if err == nil || !errors.Is(err, errAddrInUse) || attempt == startAttempts {
+			return err
+		}
+	}
+}
+
 // process is one long-running server started by testenv.
 type process struct {
 	name    string
@@ -66,6 +77,21 @@ func startProcess(name string, cmd *exec.Cmd, logPath string, deathSig syscall.S
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// startReady starts cmd as startProcess does, with sig as its death signal, and waits up to a
+// minute for ready. A server not ready by then is stopped with sig (sent to its whole group if
+// toGroup).
+func startReady(ctx context.Context, name string, cmd *exec.Cmd, logPath string, sig syscall.Signal, toGroup bool, ready func(context.Context) error) (*process, error) {
+	proc, err := startProcess(name, cmd, logPath, sig)
+	if err != nil {
+		return nil, err
+	}
+	if err := proc.waitReady(ctx, 60*time.Second, ready); err != nil {
+		proc.stop(sig, toGroup, 5*time.Second, io.Discard)
+		return nil, err
+	}
+	return proc, nil
 }
 
 // pid is the server's process ID, which is also its process group ID.

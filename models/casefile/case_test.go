@@ -117,7 +117,7 @@ func (f *caseFixture) upload(t testing.TB, who core.Actor, id int64, ref, conten
 func (f *caseFixture) exhibit(t testing.TB, id int64, ref, content string, items ...int64) casefile.EvidenceView {
 	t.Helper()
 	ev, err := f.upload(t, f.inv, id, ref, content, items...)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	return ev
 }
 
@@ -158,20 +158,6 @@ func (f *caseFixture) share(t testing.TB, id int64) casefile.ShareView {
 	return sh
 }
 
-func cfMust(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func cfWant(t testing.TB, what string, err error, code core.Code) {
-	t.Helper()
-	if got := core.ErrorCode(err); got != code {
-		t.Errorf("%s: %v (code %q), want %q", what, err, got, code)
-	}
-}
-
 // path drives a new case to a status through the real operations.
 type casePath struct {
 	name    string
@@ -192,7 +178,7 @@ func casePaths() []casePath {
 				in = fullCode
 			}
 			_, err := f.cases.Submit(ctx, f.inv, id, in)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 		}
 	}
 	seq := func(steps ...func(testing.TB, *caseFixture, int64)) func(testing.TB, *caseFixture, int64) {
@@ -204,20 +190,20 @@ func casePaths() []casePath {
 	}
 	approve := func(t testing.TB, f *caseFixture, id int64) {
 		_, err := f.cases.Approve(ctx, f.sup, id)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 	}
 	ret := func(t testing.TB, f *caseFixture, id int64) {
 		_, err := f.cases.Return(ctx, f.sup, id, "Needs the MG5")
-		cfMust(t, err)
+		modelstest.Must(t, err)
 	}
 	share := func(t testing.TB, f *caseFixture, id int64) { f.share(t, id) }
 	advise := func(t testing.TB, f *caseFixture, id int64) {
 		_, err := f.cases.RecordAdvice(ctx, f.liaison, id, "Pursue the financial strategy")
-		cfMust(t, err)
+		modelstest.Must(t, err)
 	}
 	action := func(t testing.TB, f *caseFixture, id int64) {
 		_, err := f.cases.RaiseAction(ctx, f.liaison, id, casefile.ActionInput{Text: "Obtain the ANPR records"})
-		cfMust(t, err)
+		modelstest.Must(t, err)
 	}
 	decide := func(d casefile.Decision) func(testing.TB, *caseFixture, int64) {
 		return func(t testing.TB, f *caseFixture, id int64) {
@@ -229,14 +215,14 @@ func casePaths() []casePath {
 				in.Basis = charging.Evidential
 			}
 			_, err := f.cases.RecordDecision(ctx, f.liaison, id, in)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 		}
 	}
-	charged := func(t testing.TB, f *caseFixture, id int64) { cfMust(t, f.recordCharge(id)) }
+	charged := func(t testing.TB, f *caseFixture, id int64) { modelstest.Must(t, f.recordCharge(id)) }
 	finalise := func(t testing.TB, f *caseFixture, id int64) {
-		cfMust(t, f.cases.Finalise(ctx, f.liaison, id, "No resubmission after advice"))
+		modelstest.Must(t, f.cases.Finalise(ctx, f.liaison, id, "No resubmission after advice"))
 	}
-	closeCase := func(t testing.TB, f *caseFixture, id int64) { cfMust(t, f.cases.Close(ctx, f.sup, id)) }
+	closeCase := func(t testing.TB, f *caseFixture, id int64) { modelstest.Must(t, f.cases.Close(ctx, f.sup, id)) }
 	early, forCharge := casefile.PurposeEarlyAdvice, casefile.PurposeCharging
 	return []casePath{
 		{"preparation", casefile.StatusPreparation, "", func(testing.TB, *caseFixture, int64) {}},
@@ -407,7 +393,7 @@ func (f *caseFixture) fingerprint(t testing.TB, id int64) string {
 		Operation string
 		UpdatedAt time.Time
 	}
-	cfMust(t, f.db.Gorm().Table("case_files").Select("status, operation, updated_at").Where("id = ?", id).Scan(&row).Error)
+	modelstest.Must(t, f.db.Gorm().Table("case_files").Select("status, operation, updated_at").Where("id = ?", id).Scan(&row).Error)
 	out := fmt.Sprintf("%s|%s|%s", row.Status, row.Operation, row.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	for _, q := range []string{
 		"SELECT COUNT(*) FROM case_events WHERE case_id = ?",
@@ -426,7 +412,7 @@ func (f *caseFixture) fingerprint(t testing.TB, id int64) string {
 		"SELECT COUNT(*) FROM police_charges WHERE case_id = ?",
 	} {
 		var n int64
-		cfMust(t, f.db.Gorm().Raw(q, id).Scan(&n).Error)
+		modelstest.Must(t, f.db.Gorm().Raw(q, id).Scan(&n).Error)
 		out += fmt.Sprintf("|%d", n)
 	}
 	return out
@@ -502,14 +488,14 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 	both := f.person(t, caseHome, policies.RoleInvestigator, policies.RoleSupervisor)
 	cv, err := f.cases.Create(ctx, both, casefile.CaseInput{URN: "45 AB 12345 24", Operation: "Op Wren", Offences: []casefile.Offence{casefile.OffenceS1},
 		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if cv.URN != "45AB1234524" {
 		t.Errorf("URN %q was not normalised", cv.URN)
 	}
 	_, err = f.cases.Submit(ctx, both, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
-	cfWant(t, "approving one's own pack", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "approving one's own pack", err, core.EFORBIDDEN)
 	if err == nil || !strings.Contains(err.Error(), "another supervisor must approve it") {
 		t.Errorf("approving one's own pack: %v, want the four-eyes explanation", err)
 	}
@@ -523,7 +509,7 @@ func TestApprovalNeedsAnotherPerson(t *testing.T) {
 		t.Errorf("another supervisor's approval queue: %+v, %v; want the pack", queue.Cases, err)
 	}
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 }
 
 // approvalChanges are the ways the team changes a file, each of which voids an approval.
@@ -583,11 +569,11 @@ func approvalCase(t *testing.T, f *caseFixture) casefile.CaseView {
 	f.exhibit(t, cv.ID, "JS/1", "statement")
 	_, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C,
 		Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	return cv
 }
 
@@ -602,23 +588,23 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 			f := newCaseFixture(t)
 			cv := approvalCase(t, f)
 			view, err := f.cases.Get(ctx, f.inv, cv.ID)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if view.Unapproved != nil || view.Actions.Submit {
 				t.Errorf("before any change: changed since approval %+v, submit offered %v", view.Unapproved, view.Actions.Submit)
 			}
 			_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-			cfWant(t, "submitting an approved pack that did not change", err, core.ECONFLICT)
-			cfMust(t, change(f, cv.ID))
+			modelstest.WantCode(t, "submitting an approved pack that did not change", err, core.ECONFLICT)
+			modelstest.Must(t, change(f, cv.ID))
 			if got := f.status(t, cv.ID); got != casefile.StatusApproved {
 				t.Fatalf("after a change to %s: status %s, want approved still", name, got)
 			}
 			subs, err := f.cases.Submissions(ctx, f.sup, cv.ID)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if len(subs) != 1 || subs[0].Status != casefile.SubmissionApproved || subs[0].VoidedAt != nil {
 				t.Errorf("submission after the change: %+v, want pack 1 approved still", subs)
 			}
 			view, err = f.cases.Get(ctx, f.inv, cv.ID)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if view.Unapproved == nil || view.Unapproved.From != 1 || len(view.Unapproved.Changes) == 0 || !view.Actions.Submit {
 				t.Fatalf("after the change: changed since approval %+v, submit offered %v; want the change, offered for approval", view.Unapproved, view.Actions.Submit)
 			}
@@ -626,17 +612,17 @@ func TestApprovalVoidedByLaterChange(t *testing.T) {
 				t.Errorf("the approved pack can no longer be shared: %v", err)
 			}
 			sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if sub.Number != 2 || sub.ManifestSHA256 == subs[0].ManifestSHA256 {
 				t.Errorf("resubmission: number %d, manifest %s (first %s)", sub.Number, sub.ManifestSHA256, subs[0].ManifestSHA256)
 			}
 			_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if view, err := f.cases.Get(ctx, f.inv, cv.ID); err != nil || view.Unapproved != nil {
 				t.Errorf("once pack 2 is approved: changed since approval %+v, %v; want nothing", view.Unapproved, err)
 			}
 			changes, err := f.cases.SubmissionChanges(ctx, f.inv, cv.ID, 2)
-			cfMust(t, err)
+			modelstest.Must(t, err)
 			if changes.From != 1 || changes.To != 2 || len(changes.Changes) != len(view.Unapproved.Changes) {
 				t.Errorf("pack 2's changes %+v, want those waiting before (%+v)", changes, view.Unapproved.Changes)
 			}
@@ -655,16 +641,16 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	cv := approvalCase(t, f)
 	f.share(t, cv.ID)
 	_, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the ANPR records"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	jsTwo := f.exhibit(t, cv.ID, "JS/2", "ANPR hits for the van", items[0].ID)
 	entries, err := f.cases.ScheduleEntries(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, entries[0].ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane, with the ANPR note",
 		Location: "Exeter property store"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got := f.status(t, cv.ID); got != casefile.StatusActionPlan {
 		t.Errorf("after a change during the action plan: %s, want the action plan still", got)
 	}
@@ -675,18 +661,18 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	liaisonReadsPack := func(when string, number int, seesJS2 bool) {
 		t.Helper()
 		view, err := f.cases.Get(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if view.Reading == nil || view.Reading.Number != number || view.Unapproved != nil {
 			t.Errorf("%s: the liaison reads %+v (changes %+v), want pack %d", when, view.Reading, view.Unapproved, number)
 		}
 		ev, err := f.cases.Evidence(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		seen := slices.ContainsFunc(ev, func(e casefile.EvidenceView) bool { return e.ExhibitRef == "JS/2" })
 		items, err := f.cases.Checklist(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		linked := slices.ContainsFunc(items[0].Evidence, func(e casefile.EvidenceRef) bool { return e.ExhibitRef == "JS/2" })
 		entries, err := f.cases.ScheduleEntries(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		changedEntry := strings.Contains(entries[0].Description, "ANPR")
 		_, _, viewErr := f.cases.ViewEvidence(ctx, f.liaison, cv.ID, jsTwo.ID)
 		file, openErr := f.cases.OpenEvidence(ctx, f.liaison, cv.ID, jsTwo.ID)
@@ -694,16 +680,16 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 			file.Close()
 		}
 		timeline, err := f.cases.Timeline(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		told := slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool { return strings.Contains(e.Summary, "JS/2") })
 		if told { // the team's edits stay off the liaison's timeline, whatever pack they read
 			t.Errorf("%s: the team's edit adding JS/2 is on the liaison's timeline", when)
 		}
 		p, err := f.cases.Export(ctx, f.liaison, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		var zipped bytes.Buffer
 		_, err = p.WriteTo(&zipped)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		man := cfManifest(t, zipped.Bytes())
 		exported := slices.ContainsFunc(man.Files, func(f struct {
 			Path   string `json:"path"`
@@ -730,14 +716,14 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	other := f.person(t, "cps-south-west", policies.RoleCPSLiaison)
 	day := f.clock.Now().AddDate(0, 0, 5)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: other.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 
 	// Resubmitted from the action plan and approved, pack 2 supersedes the shares of pack 1,
 	// which the liaison still reads until pack 2 is shared with them.
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup2, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	liaisonReadsPack("pack 2 approved, not shared", 1, false)
 	if view, err := f.cases.Get(ctx, f.liaison, cv.ID); err != nil || view.Reading.SupersededBy != 2 {
 		t.Errorf("the liaison is not told pack 2 supersedes theirs: %+v, %v", view.Reading, err)
@@ -746,9 +732,9 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		t.Errorf("the liaison's submissions: %+v, %v; want pack 1 only", subs, err)
 	}
 	_, _, err = f.cases.SubmissionSnapshot(ctx, f.liaison, cv.ID, 2)
-	cfWant(t, "the liaison reading pack 2 before it is shared", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "the liaison reading pack 2 before it is shared", err, core.ENOTFOUND)
 	shares, err := f.cases.Shares(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	for _, sh := range shares {
 		if sh.Live && sh.SupersededBy != 2 {
 			t.Errorf("share %+v of pack %d does not say pack 2 supersedes it", sh, sh.Submission)
@@ -760,7 +746,7 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 	}
 	liaisonReadsPack("pack 2 shared", 2, true)
 	changes, err := f.cases.SubmissionChanges(ctx, f.liaison, cv.ID, 2)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	want := []packdiff.Change{
 		{Part: "item", What: items[0].Text, Change: "Outstanding, exhibits none → Outstanding, exhibits JS/2"},
 		{Part: "exhibit", What: "JS/2", Change: "added"},
@@ -775,12 +761,12 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 func cfManifest(t testing.TB, zipped []byte) cfPackManifest {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	rc, err := zr.Open("manifest.json")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	defer rc.Close()
 	var m cfPackManifest
-	cfMust(t, json.NewDecoder(rc).Decode(&m))
+	modelstest.Must(t, json.NewDecoder(rc).Decode(&m))
 	return m
 }
 
@@ -804,12 +790,12 @@ func TestSubmissionFreezesASnapshot(t *testing.T) {
 	ctx := context.Background()
 	cv := f.newCase(t)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	ev := f.exhibit(t, cv.ID, "JS/1", "the witness statement", items[0].ID)
 	sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, snap, err := f.cases.SubmissionSnapshot(ctx, f.sup, cv.ID, sub.Number)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got := cfSHA256(snap); got != sub.ManifestSHA256 {
 		t.Errorf("snapshot hashes to %s, manifest says %s", got, sub.ManifestSHA256)
 	}
@@ -842,9 +828,9 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		_, err = f.cases.Timeline(ctx, who, cv.ID)
 		errs = append(errs, err)
 		page, err := f.cases.List(ctx, who, casefile.CaseFilter{}, "", 50)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		queue, err := f.cases.List(ctx, who, casefile.CaseFilter{Queue: "cps"}, "", 50)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		listed := len(page.Cases) == 1 && len(queue.Cases) == 1
 		if !listed && (len(page.Cases) != 0 || len(queue.Cases) != 0) {
 			t.Errorf("list %d, queue %d", len(page.Cases), len(queue.Cases))
@@ -858,14 +844,14 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 			t.Errorf("%s: the case is listed for the liaison", when)
 		}
 		for i, err := range errs {
-			cfWant(t, fmt.Sprintf("%s: call %d", when, i), err, core.ENOTFOUND)
+			modelstest.WantCode(t, fmt.Sprintf("%s: call %d", when, i), err, core.ENOTFOUND)
 		}
 	}
 	hidden("before submission")
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	hidden("approved, not yet shared")
 
 	sh := f.share(t, cv.ID)
@@ -884,14 +870,14 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		t.Error("another liaison sees a pack shared with a colleague")
 	}
 
-	cfMust(t, f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID))
+	modelstest.Must(t, f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID))
 	hidden("after revoke")
-	cfWant(t, "revoking twice", f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID), core.ECONFLICT)
+	modelstest.WantCode(t, "revoking twice", f.cases.RevokeShare(ctx, f.sup, cv.ID, sh.ID), core.ECONFLICT)
 
 	// Shared again until the end of a day: seen that day, gone once it has passed.
 	day := f.clock.Now().AddDate(0, 0, 3)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	f.clock.Set(f.clock.Now().AddDate(0, 0, 3))
 	if listed, _ := sees(f.liaison); !listed {
 		t.Error("on the last day of the share the liaison no longer sees the case")
@@ -902,7 +888,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 	// Only a liaison of a CPS organisation can be chosen.
 	police := f.person(t, caseHome, policies.RoleCPSLiaison)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: police.UserID, ExpiresOn: &day})
-	cfWant(t, "sharing with a liaison outside the CPS", err, core.EINVALID)
+	modelstest.WantCode(t, "sharing with a liaison outside the CPS", err, core.EINVALID)
 }
 
 // Administrators, investigators of the same force who are not on the team, supervisors of
@@ -924,15 +910,15 @@ func TestCaseVisibility(t *testing.T) {
 		"supervisor without current vetting": lapsed, "supervisor with abbreviated NPPV2": abbreviated, "supervisor with BPSS only": baseline,
 		"NCA investigator before being added": nca} {
 		_, err := f.cases.Get(ctx, who, cv.ID)
-		cfWant(t, name+": get", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": get", err, core.ENOTFOUND)
 		_, err = f.cases.OpenEvidence(ctx, who, cv.ID, ev.ID)
-		cfWant(t, name+": download", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": download", err, core.ENOTFOUND)
 		_, err = f.cases.Export(ctx, who, cv.ID)
-		cfWant(t, name+": export", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": export", err, core.ENOTFOUND)
 		_, err = f.cases.UpdateItem(ctx, who, cv.ID, 1, casefile.ItemInput{Status: casefile.ItemProvided})
-		cfWant(t, name+": update", err, core.ENOTFOUND)
+		modelstest.WantCode(t, name+": update", err, core.ENOTFOUND)
 		page, err := f.cases.List(ctx, who, casefile.CaseFilter{}, "", 50)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if len(page.Cases) != 0 {
 			t.Errorf("%s: %d cases listed", name, len(page.Cases))
 		}
@@ -944,9 +930,9 @@ func TestCaseVisibility(t *testing.T) {
 	// An NCA investigator joins with the legal basis recorded; an investigator of the same
 	// force needs none.
 	_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email})
-	cfWant(t, "adding someone of another organisation without a legal basis", err, core.EINVALID)
+	modelstest.WantCode(t, "adding someone of another organisation without a legal basis", err, core.EINVALID)
 	m, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email, LegalBasis: casefile.BasisDPA2018Part3, BasisDetail: "Joint operation agreement JOA/2026/14"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if !m.OtherOrg || m.GrantedBy != f.inv.Name || m.BasisDetail == "" {
 		t.Errorf("member %+v", m)
 	}
@@ -954,10 +940,10 @@ func TestCaseVisibility(t *testing.T) {
 		t.Errorf("NCA investigator on the team: %v", err)
 	}
 	_, err = f.cases.AddMember(ctx, nca, cv.ID, casefile.MemberInput{Email: offTeam.Email})
-	cfWant(t, "a member who is not the lead adds someone", err, core.EFORBIDDEN)
-	cfMust(t, f.cases.RemoveMember(ctx, f.sup, cv.ID, m.ID))
+	modelstest.WantCode(t, "a member who is not the lead adds someone", err, core.EFORBIDDEN)
+	modelstest.Must(t, f.cases.RemoveMember(ctx, f.sup, cv.ID, m.ID))
 	_, err = f.cases.Get(ctx, nca, cv.ID)
-	cfWant(t, "NCA investigator removed", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "NCA investigator removed", err, core.ENOTFOUND)
 }
 
 // The case list is the policy's rule as SQL: for every person and case, "listed" and "may
@@ -974,7 +960,7 @@ func TestCaseListMatchesThePolicy(t *testing.T) {
 	var ids []int64
 	mk := func(lead, sup core.Actor, marking string) int64 {
 		cv, err := f.cases.Create(ctx, lead, casefile.CaseInput{URN: "12XY0000126", Operation: "Op", Offences: []casefile.Offence{casefile.OffenceS1}, Classification: marking, SupervisorID: sup.UserID})
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		ids = append(ids, cv.ID)
 		return cv.ID
 	}
@@ -983,15 +969,15 @@ func TestCaseListMatchesThePolicy(t *testing.T) {
 	shared := mk(f.inv, f.sup, "OFFICIAL")
 	joint := mk(kentInv, kentSup, "OFFICIAL")
 	_, err := f.cases.AddMember(ctx, kentInv, joint, casefile.MemberInput{Email: f.inv.Email, LegalBasis: casefile.BasisCDA1998s115, BasisDetail: "s115 request 77"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Submit(ctx, f.inv, shared, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, shared)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	f.share(t, shared)
 	for _, who := range people {
 		page, err := f.cases.List(ctx, who, casefile.CaseFilter{}, "", 200)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		var listed []int64
 		for _, c := range page.Cases {
 			listed = append(listed, c.ID)
@@ -1014,7 +1000,7 @@ func TestCaseListMatchesThePolicy(t *testing.T) {
 	after := ""
 	for {
 		page, err := f.cases.List(ctx, f.sup, casefile.CaseFilter{}, after, 1)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		for _, c := range page.Cases {
 			seen = append(seen, c.ID)
 		}
@@ -1037,11 +1023,11 @@ func TestExhibitReferencesUnique(t *testing.T) {
 	f.exhibit(t, cv.ID, "JS/1", "first")
 	for _, dup := range []string{"JS/1", "js/1", " JS /1 "} {
 		_, err := f.upload(t, f.inv, cv.ID, dup, "again")
-		cfWant(t, "duplicate "+dup, err, core.ECONFLICT)
+		modelstest.WantCode(t, "duplicate "+dup, err, core.ECONFLICT)
 	}
 	_, err := f.cases.Reference(ctx, f.inv, cv.ID, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: "js/1", Description: "BWV", Producer: "PC A"},
 		System: "DEMS", ExternalID: "X1", HashAlgorithm: "SHA-256", Hash: strings.Repeat("ab", 32)})
-	cfWant(t, "a reference reusing the exhibit reference", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a reference reusing the exhibit reference", err, core.ECONFLICT)
 	// Another case may use the same reference.
 	other := f.newCase(t)
 	f.exhibit(t, other.ID, "JS/1", "other case")
@@ -1072,8 +1058,8 @@ func TestExhibitReferencesUnique(t *testing.T) {
 		}
 	}
 	var rows, blobs int64
-	cfMust(t, f.db.Gorm().Table("evidence_items").Where("case_id = ?", cv.ID).Count(&rows).Error)
-	cfMust(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
+	modelstest.Must(t, f.db.Gorm().Table("evidence_items").Where("case_id = ?", cv.ID).Count(&rows).Error)
+	modelstest.Must(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
 	if rows != 6 || blobs != 7 {
 		t.Errorf("%d exhibits and %d blobs, want 6 and 7 (the losers' objects discarded)", rows, blobs)
 	}
@@ -1094,20 +1080,20 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	}
 	_, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID},
 		core.Upload{Name: "fixed.txt", Body: strings.NewReader("second version")}, 0)
-	cfWant(t, "a correction without a reason", err, core.EINVALID)
+	modelstest.WantCode(t, "a correction without a reason", err, core.EINVALID)
 	fixed, err := f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Corrected", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Wrong page scanned"},
 		core.Upload{Name: "fixed.txt", Body: strings.NewReader("second version")}, 0)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1B", Description: "Again", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Again"},
 		core.Upload{Name: "again.txt", Body: strings.NewReader("third")}, 0)
-	cfWant(t, "correcting an exhibit twice", err, core.ECONFLICT)
+	modelstest.WantCode(t, "correcting an exhibit twice", err, core.ECONFLICT)
 	list, err := f.cases.Evidence(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if len(list) != 2 || list[0].Current() || list[0].SupersededByRef != "JS/1A" || !list[1].Current() || list[1].SupersedesRef != "JS/1" || fixed.SupersedesRef != "JS/1" {
 		t.Errorf("after the correction: %+v", list)
 	}
 	_, record, err := f.cases.ViewEvidence(ctx, f.inv, cv.ID, ev.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	var actions []string
 	for _, e := range record {
 		actions = append(actions, e.Action)
@@ -1118,7 +1104,7 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	// Active content is refused whatever the name says.
 	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/9", Description: "Page", Producer: "X"},
 		core.Upload{Name: "notes.txt", Body: strings.NewReader("<html><script>alert(1)</script></html>")}, 0)
-	cfWant(t, "an HTML upload", err, core.EINVALID)
+	modelstest.WantCode(t, "an HTML upload", err, core.EINVALID)
 }
 
 // A stored evidence object altered in the store fails the download and the export loudly, and
@@ -1136,19 +1122,19 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 		_, err = io.Copy(io.Discard, file)
 		file.Close()
 	}
-	cfWant(t, "downloading a tampered exhibit", err, core.EINTEGRITY)
+	modelstest.WantCode(t, "downloading a tampered exhibit", err, core.EINTEGRITY)
 
 	p, err := f.cases.Export(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = p.WriteTo(io.Discard)
-	cfWant(t, "exporting a pack with a tampered exhibit", err, core.EINTEGRITY)
+	modelstest.WantCode(t, "exporting a pack with a tampered exhibit", err, core.EINTEGRITY)
 
 	var failures int64
-	cfMust(t, f.db.Gorm().Table("custody_events").Where("evidence_id = ? AND action = 'integrity_failure'", ev.ID).Count(&failures).Error)
+	modelstest.Must(t, f.db.Gorm().Table("custody_events").Where("evidence_id = ? AND action = 'integrity_failure'", ev.ID).Count(&failures).Error)
 	if failures != 2 {
 		t.Errorf("%d integrity failures on the continuity record, want 2 (download and export)", failures)
 	}
-	cfMust(t, f.db.Gorm().Table("audit_events").Where("action = 'evidence.integrity_failure' AND object_id = ? AND outcome = 'failure'", fmt.Sprint(ev.ID)).Count(&failures).Error)
+	modelstest.Must(t, f.db.Gorm().Table("audit_events").Where("action = 'evidence.integrity_failure' AND object_id = ? AND outcome = 'failure'", fmt.Sprint(ev.ID)).Count(&failures).Error)
 	if failures != 2 {
 		t.Errorf("%d integrity failures in the audit log, want 2", failures)
 	}
@@ -1159,7 +1145,7 @@ func TestTamperedEvidenceFailsLoudly(t *testing.T) {
 func cfTamper(t testing.TB, f *caseFixture, ev casefile.EvidenceView) {
 	t.Helper()
 	var key string
-	cfMust(t, f.db.Gorm().Table("blobs").Select("object_key").Where("id = ?", *ev.BlobID).Scan(&key).Error)
+	modelstest.Must(t, f.db.Gorm().Table("blobs").Select("object_key").Where("id = ?", *ev.BlobID).Scan(&key).Error)
 	modelstest.Rewrite(t, f.backend, key, func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b })
 }
 
@@ -1184,11 +1170,11 @@ func TestDisclosureSchedules(t *testing.T) {
 		}
 	}
 	e1, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Exeter property store"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	e2, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Daily till rolls", Location: "Store", GenericReason: "Daily rolls alike, none can meet the test"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	d1, err := f.cases.AddScheduleEntry(ctx, f.inv, cv.ID, casefile.EntryInput{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log for the farm address", Location: "Source unit", OfficerView: "Reveals a source"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if e1.Number != 1 || e2.Number != 2 || d1.Number != 1 || !e2.Generic {
 		t.Errorf("numbers %d %d %d, generic %v", e1.Number, e2.Number, d1.Number, e2.Generic)
 	}
@@ -1202,14 +1188,14 @@ func TestDisclosureSchedules(t *testing.T) {
 		t.Errorf("the refused change was kept: %q", got.Description)
 	}
 	kept, err := f.cases.UpdateScheduleEntry(ctx, f.inv, cv.ID, e2.ID, casefile.EntryInput{Description: "Till rolls", Location: "Store", GenericReason: "Daily rolls alike, none can meet the test"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if kept.Number != 2 || kept.Schedule != casefile.ScheduleMG6C || !kept.Generic {
 		t.Errorf("the kept generic entry: %+v", kept)
 	}
 	// An entry of another case is not found through this one.
 	other := f.newCase(t)
 	_, err = f.cases.UpdateScheduleEntry(ctx, f.inv, other.ID, e1.ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane signed by the suspect", Location: "Store"})
-	cfWant(t, "an entry through another case", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "an entry through another case", err, core.ENOTFOUND)
 }
 
 func cfSHA256(b []byte) string {
@@ -1227,21 +1213,21 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	admin := f.person(t, identity.ProgrammeUnitSlug, policies.RoleAdmin)
 	before := f.newCase(t)
 	_, err := f.s.Templates.NewVersion(ctx, f.inv, "T2", templates.Input{Title: "x", ChangeNote: "y", Items: []templates.ItemInput{{Text: "z", Stage: casefile.StagePreCharge}}})
-	cfWant(t, "an investigator saving a template", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "an investigator saving a template", err, core.EFORBIDDEN)
 	_, err = f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []templates.ItemInput{{Text: "Travel proof", Stage: "XX"}}})
-	cfWant(t, "an item without a real stage", err, core.EINVALID)
+	modelstest.WantCode(t, "an item without a real stage", err, core.EINVALID)
 	v3, err := f.s.Templates.NewVersion(ctx, admin, "T2", templates.Input{Title: "s2 human trafficking", ChangeNote: "Adds payroll records",
 		Items: []templates.ItemInput{{Text: "Travel proof", Why: "Travel element", Form: "MG11/12 PC", Stage: casefile.StagePreCharge, Required: true},
 			{}, {Text: "Payroll and agency records", Form: "MG11 PC", Stage: casefile.StagePreCharge}}})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if v3.Version != 3 || len(v3.Items) != 2 {
 		t.Fatalf("version %d with %d items", v3.Version, len(v3.Items))
 	}
 	after := f.newCase(t)
 	count := func(id int64) map[string]int {
 		items, err := f.cases.Checklist(ctx, f.inv, id)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		out := map[string]int{}
 		for _, it := range items {
 			out[it.Template]++
@@ -1257,12 +1243,12 @@ func TestTemplateVersionsKeepOpenCases(t *testing.T) {
 	// A case gaining s45 later gets T4 at its latest version, and keeps its T2 v2.
 	_, err = f.cases.Update(ctx, f.inv, before.ID, casefile.CaseInput{URN: before.URN, Operation: before.Operation, Offences: []casefile.Offence{casefile.OffenceS2},
 		SuspectMayBeVictim: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got := count(before.ID); got["T4 v2"] != 6 || got["T2 v2"] != 8 {
 		t.Errorf("after flagging s45: %v", got)
 	}
 	versions, err := f.s.Templates.Versions(ctx, admin, "T2")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if len(versions) != 3 || versions[0].Version != 3 || versions[1].ChangeNote == "" || versions[2].Version != 1 {
 		t.Errorf("versions %+v", versions)
 	}
@@ -1340,9 +1326,9 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 	} {
 		cv, err := f.cases.Create(ctx, f.inv, casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Facts", Offences: c.offences,
 			SuspectMayBeVictim: c.s45, OrdersSought: c.orders, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		var codes []string
 		var s45 []casefile.ItemView
 		for _, it := range items {
@@ -1388,12 +1374,12 @@ func TestChecklistsFollowTheCaseFacts(t *testing.T) {
 	// applicable with a reason instead.
 	cv, err := f.cases.Create(ctx, f.inv, casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Flag", Offences: []casefile.Offence{casefile.OffenceS2},
 		SuspectMayBeVictim: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Update(ctx, f.inv, cv.ID, casefile.CaseInput{URN: cv.URN, Operation: cv.Operation, Offences: []casefile.Offence{casefile.OffenceS2},
 		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if n := len(slices.DeleteFunc(items, func(it casefile.ItemView) bool { return it.Code != "T4" })); n != 6 {
 		t.Errorf("after the s45 flag was taken off: %d T4 items, want the 6 kept", n)
 	}
@@ -1411,19 +1397,19 @@ func TestEvidenceSizeLimit(t *testing.T) {
 	in := casefile.EvidenceInput{ExhibitRef: "BIG/1", Description: "A statement too long for the limit", Producer: "DC Example"}
 	before := f.fingerprint(t, cv.ID)
 	_, err := f.cases.Upload(ctx, f.inv, cv.ID, in, core.Upload{Name: "big.txt", Body: strings.NewReader(body[:limit+1])}, limit)
-	cfWant(t, "one byte over the limit", err, core.ETOOLARGE)
+	modelstest.WantCode(t, "one byte over the limit", err, core.ETOOLARGE)
 	var blobs int64
-	cfMust(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
+	modelstest.Must(t, f.db.Gorm().Table("blobs").Count(&blobs).Error)
 	if after := f.fingerprint(t, cv.ID); after != before || blobs != 0 {
 		t.Errorf("a refused upload left %d blobs and changed the case: %s → %s", blobs, before, after)
 	}
 	var objects []string
-	cfMust(t, f.backend.List(ctx, "", func(key string, _ int64, _ time.Time) error { objects = append(objects, key); return nil }))
+	modelstest.Must(t, f.backend.List(ctx, "", func(key string, _ int64, _ time.Time) error { objects = append(objects, key); return nil }))
 	if len(objects) != 0 {
 		t.Errorf("a refused upload left objects in the store: %v", objects)
 	}
 	ev, err := f.cases.Upload(ctx, f.inv, cv.ID, in, core.Upload{Name: "big.txt", Body: strings.NewReader(body[:limit])}, limit)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if ev.Size != limit {
 		t.Errorf("size %d, want %d", ev.Size, limit)
 	}

@@ -23,13 +23,13 @@ func (f *caseFixture) chargingCase(t *testing.T, caseworker core.Actor) casefile
 	cv := f.newCase(t)
 	f.resolvePreCharge(t, cv.ID)
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	f.share(t, cv.ID)
 	day := f.clock.Now().AddDate(0, 0, 30)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: caseworker.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	return cv
 }
 
@@ -56,12 +56,12 @@ func TestOnlyAProsecutorRecordsAChargingDecision(t *testing.T) {
 	cv := f.chargingCase(t, caseworker)
 
 	v, err := f.cases.Get(ctx, caseworker, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if v.Actions.Decide || !v.Actions.Action || !v.NotProsecutor {
 		t.Errorf("caseworker: decide %v, action %v, told why %v; want no decision, actions, and the reason", v.Actions.Decide, v.Actions.Action, v.NotProsecutor)
 	}
 	v, err = f.cases.Get(ctx, f.liaison, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if !v.Actions.Decide || v.NotProsecutor {
 		t.Errorf("prosecutor: decide %v, told otherwise %v", v.Actions.Decide, v.NotProsecutor)
 	}
@@ -73,7 +73,7 @@ func TestOnlyAProsecutorRecordsAChargingDecision(t *testing.T) {
 		{Decision: casefile.DecisionFurtherEvidence, Reasons: "Gaps", Action: "Get the bank records"},
 	} {
 		_, err := f.cases.RecordDecision(ctx, caseworker, cv.ID, d)
-		cfWant(t, "a caseworker's "+string(d.Decision), err, core.EFORBIDDEN)
+		modelstest.WantCode(t, "a caseworker's "+string(d.Decision), err, core.EFORBIDDEN)
 		if err == nil || !strings.Contains(err.Error(), "Only a Crown Prosecutor") {
 			t.Errorf("the refusal says %q, want the reason", err)
 		}
@@ -82,9 +82,9 @@ func TestOnlyAProsecutorRecordsAChargingDecision(t *testing.T) {
 		t.Errorf("a refused decision changed the case: %s → %s", before, after)
 	}
 	_, err = f.cases.RaiseAction(ctx, caseworker, cv.ID, casefile.ActionInput{Text: "Obtain the ANPR records"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Full Code Test met", Terms: chargeS2})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got := f.status(t, cv.ID); got != casefile.StatusChargeAuthorised {
 		t.Errorf("after the prosecutor's decision the case is %q", got)
 	}
@@ -99,15 +99,15 @@ func TestThresholdSubmissionNamesOutstandingItems(t *testing.T) {
 	cv := f.newCase(t)
 
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging})
-	cfWant(t, "a charging pack without category or test", err, core.EINVALID)
+	modelstest.WantCode(t, "a charging pack without category or test", err, core.EINVALID)
 	if got := problemFields(err); !slices.Equal(got, []string{"dg6_category", "test"}) {
 		t.Errorf("problems at %v, want the category and the test", got)
 	}
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
-	cfWant(t, "a Full Code Test pack with pre-charge items outstanding", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a Full Code Test pack with pre-charge items outstanding", err, core.ECONFLICT)
 
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	var outstanding []string
 	for _, it := range items {
 		if it.Required && (it.Stage == casefile.StageEIA || it.Stage == casefile.StagePreCharge) {
@@ -119,17 +119,17 @@ func TestThresholdSubmissionNamesOutstandingItems(t *testing.T) {
 	}
 	sub, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeCharging,
 		Submission: charging.Submission{Category: charging.Red, Test: charging.Threshold}})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if sub.Category != charging.Red || sub.Test != charging.Threshold || !slices.Equal(sub.OutstandingList, outstanding) {
 		t.Errorf("submission %s %s, outstanding %q; want red, threshold and %q", sub.Category, sub.Test, sub.OutstandingList, outstanding)
 	}
 	subs, err := f.cases.Submissions(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if len(subs) != 1 || !slices.Equal(subs[0].OutstandingList, outstanding) {
 		t.Errorf("the stored submission names %v", subs)
 	}
 	timeline, err := f.cases.Timeline(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if !strings.Contains(timeline[0].Details, "DG6 category: Red") || !strings.Contains(timeline[0].Details, outstanding[0]) {
 		t.Errorf("the timeline says %q", timeline[0].Details)
 	}
@@ -163,7 +163,7 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 		{"no further action without its basis", casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "r"}, []string{"nfa_basis"}},
 	} {
 		err := decide(c.in)
-		cfWant(t, c.name, err, core.EINVALID)
+		modelstest.WantCode(t, c.name, err, core.EINVALID)
 		if got := problemFields(err); !slices.Equal(got, c.want) {
 			t.Errorf("%s: problems at %v, want %v", c.name, got, c.want)
 		}
@@ -172,34 +172,34 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 	// The police cannot charge before the CPS authorised it; the CPS does not record the charge.
 	chargedOn := today
 	_, err := f.cases.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	cfWant(t, "a police charge before authorisation", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a police charge before authorisation", err, core.ECONFLICT)
 
-	cfMust(t, decide(casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Suspect in custody; financial evidence expected",
+	modelstest.Must(t, decide(casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Suspect in custody; financial evidence expected",
 		Terms: charging.Terms{Test: charging.Threshold, ReviewOn: &inAMonth, Charges: []charging.Charge{
 			{Suspect: " S1 ", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}, {}, {Suspect: "S2", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}}))
 	actions, err := f.cases.Actions(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	d := actions[0]
 	if d.Decision != casefile.DecisionCharge || d.Test != charging.Threshold || d.ReviewOn == nil || !d.ReviewOn.Equal(time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)) ||
 		len(d.Charges) != 2 || d.Charges[0].Suspect != "S1" || d.Charges[1].Suspect != "S2" {
 		t.Errorf("the decision reads %+v", d)
 	}
 	v, err := f.cases.Get(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if v.Status != casefile.StatusChargeAuthorised || !v.Actions.Charge {
 		t.Errorf("after authorisation: %s, record charge offered %v", v.Status, v.Actions.Charge)
 	}
 	_, err = f.cases.RecordCharge(ctx, f.liaison, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	cfWant(t, "the prosecutor recording the police charge", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the prosecutor recording the police charge", err, core.EFORBIDDEN)
 	tomorrow := today.AddDate(0, 0, 1)
 	_, err = f.cases.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &tomorrow})
-	cfWant(t, "a charge tomorrow by nobody", err, core.EINVALID)
+	modelstest.WantCode(t, "a charge tomorrow by nobody", err, core.EINVALID)
 	if got := problemFields(err); !slices.Equal(got, []string{"charged_on", "charged_by"}) {
 		t.Errorf("problems at %v", got)
 	}
 	mark := modelstest.NoticeMark(t, f.db)
 	pc, err := f.cases.RecordCharge(ctx, f.inv, cv.ID, casefile.ChargeInput{ChargedOn: &chargedOn, ChargedBy: "PS 1234 Example"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if pc.ChargedBy != "PS 1234 Example" || pc.RecordedBy != f.inv.UserID || f.status(t, cv.ID) != casefile.StatusCharged {
 		t.Errorf("police charge %+v, case %s", pc, f.status(t, cv.ID))
 	}
@@ -211,9 +211,9 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 	other := f.chargingCase(t, caseworker)
 	_, err = f.cases.RecordDecision(ctx, f.liaison, other.ID, casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "Victim cannot be traced",
 		Terms: charging.Terms{Basis: charging.Evidential, Test: charging.FullCode, Charges: chargeS2.Charges}})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	actions, err = f.cases.Actions(ctx, f.inv, other.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if a := actions[0]; a.Basis != charging.Evidential || a.Test != "" || len(a.Charges) != 0 || f.status(t, other.ID) != casefile.StatusNoFurtherAction {
 		t.Errorf("no further action reads %+v", a)
 	}
@@ -229,17 +229,17 @@ func TestRemindThresholdReviewsOnceEach(t *testing.T) {
 	review := f.clock.Now().AddDate(0, 0, 20)
 	_, err := f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "In custody",
 		Terms: charging.Terms{Test: charging.Threshold, ReviewOn: &review, Charges: chargeS2.Charges}})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	// A Full Code Test decision on another case is never reminded.
 	full := f.chargingCase(t, caseworker)
 	_, err = f.cases.RecordDecision(ctx, f.liaison, full.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Met", Terms: chargeS2})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 
 	run := func(at time.Time, want string) {
 		t.Helper()
 		f.clock.Set(at)
 		got, err := f.s.Reviews.RemindThreshold(ctx)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if got != want {
 			t.Errorf("on %s: %q, want %q", at.Format(time.DateOnly), got, want)
 		}

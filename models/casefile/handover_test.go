@@ -39,12 +39,12 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	cv := f.newCase(t)
 	for _, p := range []core.Actor{member, both} {
 		_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: p.Email})
-		cfMust(t, err)
+		modelstest.Must(t, err)
 	}
 	team := modelstest.UserIDs(f.inv, member, both)
 	subs := func() []casefile.SubmissionView {
 		s, err := f.cases.Submissions(ctx, f.inv, cv.ID)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		return s
 	}
 
@@ -52,7 +52,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// it off are asked, never the submitter, nor a supervisor of another force.
 	m := modelstest.NoticeMark(t, f.db)
 	_, err := f.cases.Submit(ctx, both, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	pack1 := core.Subject(core.SubjectPack, subs()[0].ID)
 	got := modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.sup, f.sup2)) {
@@ -68,7 +68,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// Returned by the second supervisor: both requests close; the team is told.
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Return(ctx, f.sup2, cv.ID, "The MG5 is missing")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, casefile.NoticeCasePack); !slices.Equal(r, team) || len(got) != 3 || !strings.Contains(got[0].Text, "returned") {
 		t.Errorf("returned: notified %v (%+v), want the team %v", r, got, team)
@@ -87,7 +87,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// Submitted again by the lead: now the supervisor on the team may sign it off too.
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	pack2 := core.Subject(core.SubjectPack, subs()[0].ID)
 	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), ""); !slices.Equal(r, modelstest.UserIDs(f.sup, f.sup2, both)) {
 		t.Errorf("resubmitted: notified %v, want %v", r, modelstest.UserIDs(f.sup, f.sup2, both))
@@ -95,7 +95,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// Approved: the requests close, the team (not the approver) is told.
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.Approve(ctx, both, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.inv, member)) || !strings.Contains(got[0].Text, "approved") {
 		t.Errorf("approved: notified %v (%+v), want the team but the approver", r, got)
@@ -117,7 +117,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// Early advice: the team; the liaison's share notice is done.
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RecordAdvice(ctx, f.liaison, cv.ID, "Obtain the bank statements")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), casefile.NoticeCaseCPS); !slices.Equal(r, team) {
 		t.Errorf("advice: notified %v, want the team %v", r, team)
 	}
@@ -128,7 +128,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// An action: the team, with a notice that closes when someone answers it.
 	m = modelstest.NoticeMark(t, f.db)
 	a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Interview the landlord"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	actionSubject := core.Subject(core.SubjectCPSAction, a.ID)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, team) || got[0].Subject != actionSubject {
@@ -137,7 +137,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	noCaseMaterial(t, got)
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.AnswerAction(ctx, f.inv, cv.ID, a.ID, "MG11 of the landlord is exhibit JS/4")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if r := modelstest.Recipients(modelstest.NoticesSince(t, f.db, m), ""); !slices.Equal(r, modelstest.UserIDs(f.liaison)) {
 		t.Errorf("answered: notified %v, want the liaison", r)
 	}
@@ -148,16 +148,16 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 	// A charging decision: the team.
 	f.resolvePreCharge(t, cv.ID)
 	_, err = f.cases.Submit(ctx, f.inv, cv.ID, fullCode)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	sh2 := f.share(t, cv.ID)
 	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, shareSubject); note != "Done" {
 		t.Errorf("the renewed share's notice says %q", note)
 	}
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RecordDecision(ctx, f.liaison, cv.ID, casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "The tests are met", Terms: chargeS2})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, team) || !strings.Contains(got[0].Text, "charging decision") {
 		t.Errorf("decision: %+v, want the team", got)
@@ -169,7 +169,7 @@ func TestPackHandOversNotifyTheNextPerson(t *testing.T) {
 
 	// Revoking a share closes its notice.
 	other, sh3 := f.sharedCase(t, 30)
-	cfMust(t, f.cases.RevokeShare(ctx, f.sup, other.ID, sh3.ID))
+	modelstest.Must(t, f.cases.RevokeShare(ctx, f.sup, other.ID, sh3.ID))
 	if note := modelstest.DoneNote(t, f.s.Notifications, f.liaison, core.Subject(core.SubjectShare, sh3.ID)); note != "Done: decided by someone else" {
 		t.Errorf("a revoked share's notice says %q", note)
 	}
@@ -184,7 +184,7 @@ func TestSharesAndActionsDueSoonRemindBoth(t *testing.T) {
 	run := func(want string) {
 		t.Helper()
 		got, err := f.cases.RemindExpiringShares(ctx)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if got != want {
 			t.Errorf("on %s: %q, want %q", f.clock.Now().Format(time.DateOnly), got, want)
 		}
@@ -207,17 +207,17 @@ func TestSharesAndActionsDueSoonRemindBoth(t *testing.T) {
 
 	tomorrow := f.clock.Now().AddDate(0, 0, 1)
 	a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the CCTV", DueOn: &tomorrow})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	m = modelstest.NoticeMark(t, f.db)
 	_, err = f.cases.RemindDueActions(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got = modelstest.NoticesSince(t, f.db, m)
 	if r := modelstest.Recipients(got, ""); !slices.Equal(r, modelstest.UserIDs(f.inv, f.liaison)) {
 		t.Errorf("action due: notified %v, want the lead and the liaison", r)
 	}
 	noCaseMaterial(t, got)
 	_, err = f.cases.AnswerAction(ctx, f.inv, cv.ID, a.ID, "Exhibit JS/9")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if n := f.count(t, "SELECT COUNT(*) FROM notifications WHERE subject = ? AND done_at IS NULL", core.Subject(core.SubjectCPSAction, a.ID)); n != 0 {
 		t.Errorf("answered: %d action notices still open", n)
 	}
@@ -234,22 +234,22 @@ func TestCaseToDo(t *testing.T) {
 	}
 	cv := f.newCase(t)
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	todo.Want(t, f.sup, "supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
 	todo.Want(t, f.sup2, "other supervisor, a pack submitted", map[string]int64{casefile.ToDoPacks: 1})
 	todo.Want(t, f.inv, "investigator, a pack submitted", none)
 	todo.Want(t, f.person(t, "kent-police", policies.RoleSupervisor), "supervisor of another force", none)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	day := f.clock.Now().AddDate(0, 0, 5)
 	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	todo.Want(t, f.sup, "supervisor, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
 	todo.Want(t, f.liaison, "liaison, a share ending in 5 days", map[string]int64{casefile.ToDoShares: 1})
 	_, err = f.cases.RecordAdvice(ctx, f.liaison, cv.ID, "Get the bank records")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: "Obtain the CCTV"})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	todo.Want(t, f.inv, "investigator, an action raised", map[string]int64{casefile.ToDoActions: 1})
 	todo.Want(t, f.person(t, caseHome, policies.RoleInvestigator), "investigator not on the team", none)
 }

@@ -25,14 +25,14 @@ var (
 func (f *caseFixture) notices(t testing.TB, user int64, kind string) []string {
 	t.Helper()
 	var out []string
-	cfMust(t, f.db.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", user, kind).Order("id").Pluck("text", &out).Error)
+	modelstest.Must(t, f.db.Gorm().Table("notifications").Where("user_id = ? AND kind = ?", user, kind).Order("id").Pluck("text", &out).Error)
 	return out
 }
 
 func (f *caseFixture) count(t testing.TB, q string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	cfMust(t, f.db.Gorm().Raw(q, args...).Scan(&n).Error)
+	modelstest.Must(t, f.db.Gorm().Raw(q, args...).Scan(&n).Error)
 	return n
 }
 
@@ -43,12 +43,12 @@ func (f *caseFixture) sharedCase(t testing.TB, days int) (casefile.CaseView, cas
 	ctx := context.Background()
 	cv := f.newCase(t)
 	_, err := f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	day := f.clock.Now().AddDate(0, 0, days)
 	sh, err := f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	return cv, sh
 }
 
@@ -62,35 +62,35 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 	soon, soonShare := f.sharedCase(t, 1)
 	later, _ := f.sharedCase(t, 10)
 	revoked, revokedShare := f.sharedCase(t, 1)
-	cfMust(t, f.cases.RevokeShare(ctx, f.sup, revoked.ID, revokedShare.ID))
+	modelstest.Must(t, f.cases.RevokeShare(ctx, f.sup, revoked.ID, revokedShare.ID))
 
 	got, err := f.cases.ExpireShares(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got != "no CPS shares expired" {
 		t.Errorf("before any expiry: %q", got)
 	}
 	// The end of tomorrow, UK time: still live a second before, expired at the stroke.
 	f.clock.Set(soonShare.ExpiresAt.Add(-1))
 	got, err = f.cases.ExpireShares(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got != "no CPS shares expired" {
 		t.Errorf("a moment before the end of the last day: %q", got)
 	}
 	f.clock.Set(soonShare.ExpiresAt)
 	got, err = f.cases.ExpireShares(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got != "1 CPS share expired" {
 		t.Errorf("at the end of the last day: %q", got)
 	}
 	for range 2 {
 		got, err = f.cases.ExpireShares(ctx)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if got != "no CPS shares expired" {
 			t.Errorf("run again: %q", got)
 		}
 	}
 	timeline, err := f.cases.Timeline(ctx, f.sup, soon.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if !slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool {
 		return e.Summary == "Share of pack 1 with "+f.liaison.Name+" expired" && e.Actor == "" && strings.Contains(e.Details, "3 March 2026")
 	}) {
@@ -123,9 +123,9 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 	f.clock.Set(renewedShare.ExpiresAt.Add(1))
 	day := f.clock.Now().AddDate(0, 0, 7)
 	_, err = f.cases.Share(ctx, f.sup, renewed.ID, casefile.ShareInput{LiaisonID: f.liaison.UserID, ExpiresOn: &day})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	got, err = f.cases.ExpireShares(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got != "1 CPS share expired" {
 		t.Errorf("the renewed share's first period: %q", got)
 	}
@@ -186,14 +186,14 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	cv, _ := f.sharedCase(t, 60)
 	owner := f.person(t, caseHome, policies.RoleInvestigator)
 	_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: owner.Email})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	items, err := f.cases.Checklist(ctx, f.inv, cv.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	today := f.clock.Now()
 	in := func(days int) *time.Time { d := today.AddDate(0, 0, days); return &d }
 	raise := func(text string, due *time.Time) casefile.CPSAction {
 		a, err := f.cases.RaiseAction(ctx, f.liaison, cv.ID, casefile.ActionInput{Text: text, DueOn: due})
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		return a
 	}
 	later := raise("Obtain the ANPR records", in(5))
@@ -201,23 +201,23 @@ func TestRemindDueActionsOncePerStage(t *testing.T) {
 	raise("No date given", nil)
 	answered := raise("Interview the landlord", in(1))
 	_, err = f.cases.AnswerAction(ctx, f.inv, cv.ID, answered.ID, "Done: MG11 of the landlord is exhibit JS/4")
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	// An item owned by another team member, rejected by the CPS with a due date.
 	_, err = f.cases.UpdateItem(ctx, f.inv, cv.ID, items[0].ID, casefile.ItemInput{Status: casefile.ItemInProgress, OwnerID: owner.UserID})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.ReviewItem(ctx, f.liaison, cv.ID, items[0].ID, casefile.ReviewInput{Verdict: "reject", Reason: "The matrix does not map intent", ActionDue: in(2)})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	// Another case, back with the supervisor, whose open action is not for now.
 	other, _ := f.sharedCase(t, 60)
 	_, err = f.cases.RaiseAction(ctx, f.liaison, other.ID, casefile.ActionInput{Text: "Obtain the CCTV", DueOn: in(1)})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	_, err = f.cases.Submit(ctx, f.inv, other.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
-	cfMust(t, err)
+	modelstest.Must(t, err)
 
 	run := func(want string) {
 		t.Helper()
 		got, err := f.cases.RemindDueActions(ctx)
-		cfMust(t, err)
+		modelstest.Must(t, err)
 		if got != want {
 			t.Errorf("on %s: %q, want %q", f.clock.Now().Format(time.DateOnly), got, want)
 		}

@@ -19,7 +19,7 @@ import (
 func versionsOf(t *testing.T, f *caseFixture, id int64) map[string]int {
 	t.Helper()
 	items, err := f.cases.Checklist(context.Background(), f.inv, id)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	out := map[string]int{}
 	for _, it := range items {
 		if v, ok := out[it.Code]; ok && v != it.Version {
@@ -38,22 +38,22 @@ func versionsOf(t *testing.T, f *caseFixture, id int64) map[string]int {
 func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 	ctx := context.Background()
 	db, err := core.Open(ctx, modelstest.DBConfig(t))
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	t.Cleanup(func() { db.Close() })
-	cfMust(t, db.MigrateTo(ctx, 15))
+	modelstest.Must(t, db.MigrateTo(ctx, 15))
 	beforeID := caseBeforeTheSecondReview(t, db)
 	_, err = db.Migrate(ctx)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	f := newCaseFixtureOn(t, db)
 	// The old case's team becomes the fixture's, so the test reads it as they would.
-	cfMust(t, db.Gorm().Exec("UPDATE case_files SET lead_investigator_id = ?, supervisor_id = ? WHERE id = ?", f.inv.UserID, f.sup.UserID, beforeID).Error)
-	cfMust(t, db.Gorm().Exec("INSERT INTO case_members (case_id, user_id, role, granted_at) VALUES (?, ?, 'lead', ?)", beforeID, f.inv.UserID, f.clock.Now()).Error)
+	modelstest.Must(t, db.Gorm().Exec("UPDATE case_files SET lead_investigator_id = ?, supervisor_id = ? WHERE id = ?", f.inv.UserID, f.sup.UserID, beforeID).Error)
+	modelstest.Must(t, db.Gorm().Exec("INSERT INTO case_members (case_id, user_id, role, granted_at) VALUES (?, ?, 'lead', ?)", beforeID, f.inv.UserID, f.clock.Now()).Error)
 	before := casefile.CaseView{CaseFile: casefile.CaseFile{ID: beforeID}}
 	in := casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Before", Offences: []casefile.Offence{casefile.OffenceS2},
 		SuspectMayBeVictim: true, OrdersSought: true, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
 	in.Operation, in.Offences = "Operation After", []casefile.Offence{casefile.OffenceS1, casefile.OffenceS2}
 	after, err := f.cases.Create(ctx, f.inv, in)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 
 	if got, want := versionsOf(t, f, before.ID), map[string]int{"T0": 1, "T2": 1, "T4": 1, "T5": 1}; !maps.Equal(got, want) {
 		t.Errorf("the case opened before the migration has versions %v, want %v", got, want)
@@ -62,12 +62,12 @@ func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 		t.Errorf("the case opened after the migration has versions %v, want %v", got, want)
 	}
 	items, err := f.cases.Checklist(ctx, f.inv, after.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if !slices.ContainsFunc(items, func(it casefile.ItemView) bool { return it.Code == "T1" && strings.Contains(it.Why, "s1(5)") }) {
 		t.Error("the T1 version after the administrator's lacks the second review's items")
 	}
 	items, err = f.cases.Checklist(ctx, f.inv, before.ID)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	for _, it := range items {
 		if strings.Contains(it.Text, "ABE or video-recorded interview") || strings.Contains(it.Why, "Brecani") {
 			t.Errorf("the case opened before the migration shows a version 2 item: %q", it.Text)
@@ -81,7 +81,7 @@ func TestCaseOpenedBeforeTheSecondReviewKeepsVersion1(t *testing.T) {
 
 	in.Operation, in.Offences = "Operation Before", []casefile.Offence{casefile.OffenceS2, casefile.OffenceS30}
 	_, err = f.cases.Update(ctx, f.inv, before.ID, in)
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got, want := versionsOf(t, f, before.ID), map[string]int{"T0": 1, "T2": 1, "T4": 1, "T5": 1, "T6": 1}; !maps.Equal(got, want) {
 		t.Errorf("after charging s30 the old case has versions %v, want %v", got, want)
 	}
@@ -104,14 +104,14 @@ func TestOffenceChoices(t *testing.T) {
 		return casefile.CaseInput{URN: "45AB1234523", Operation: "Operation Choice", Offences: os, Classification: "OFFICIAL", SupervisorID: f.sup.UserID}
 	}
 	_, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceConspiracy))
-	cfWant(t, "conspiracy alone", err, core.EINVALID)
+	modelstest.WantCode(t, "conspiracy alone", err, core.EINVALID)
 	if p := core.ErrorMessage(err); !strings.Contains(p, "the offence the conspiracy was to commit") {
 		t.Errorf("conspiracy alone: %q", p)
 	}
 	_, err = f.cases.Create(ctx, f.inv, in("msa_s99"))
-	cfWant(t, "an unknown offence", err, core.EINVALID)
+	modelstest.WantCode(t, "an unknown offence", err, core.EINVALID)
 	cv, err := f.cases.Create(ctx, f.inv, in(casefile.OffenceFraudMoneyLaundering))
-	cfMust(t, err)
+	modelstest.Must(t, err)
 	if got := cv.OffenceList; len(got) != 1 || got[0].Label() != "Fraud and money laundering" {
 		t.Errorf("a case with the retired offence: %v", got)
 	}
@@ -128,12 +128,12 @@ func caseBeforeTheSecondReview(t *testing.T, db *core.DB) int64 {
 	g, at := db.Gorm(), time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		cfMust(t, g.Exec(sql, args...).Error)
+		modelstest.Must(t, g.Exec(sql, args...).Error)
 	}
 	id := func(sql string, args ...any) int64 {
 		t.Helper()
 		var n int64
-		cfMust(t, g.Raw(sql, args...).Scan(&n).Error)
+		modelstest.Must(t, g.Raw(sql, args...).Scan(&n).Error)
 		return n
 	}
 	for _, o := range [][3]string{{caseHome, "Devon and Cornwall Police", "police_force"}, {"cps-south-west", "CPS South West", "cps"},

@@ -24,3 +24,19 @@ func Problems(t testing.TB, err error) map[string]string {
 	}
 	return out
 }
+
+// Must fails the test at once on an error a step of its setup should never return.
+func Must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WantCode fails the test unless err carries code; what says which step it was.
+func WantCode(t testing.TB, what string, err error, code core.Code) {
+	t.Helper()
+	if got := core.ErrorCode(err); got != code {
+		t.Errorf("%s: %v (code %q), want %q", what, err, got, code)
+	}
+}

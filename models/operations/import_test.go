@@ -14,6 +14,7 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/operations/operationstest"
 	"github.com/msptp/msphub/policies"
 	"github.com/xuri/excelize/v2"
 )
@@ -49,20 +50,6 @@ func newImportFixture(t testing.TB) *importFixture {
 // rec is one row of a sheet by column name; missing columns are empty.
 type rec map[string]string
 
-// sheetOf turns records into the rows of a kind's sheet: the header, then each record.
-func sheetOf(kind operations.ImportKind, recs ...rec) [][]string {
-	cols := operations.ImportColumns(kind)
-	out := [][]string{cols}
-	for _, r := range recs {
-		row := make([]string, len(cols))
-		for i, c := range cols {
-			row[i] = r[c]
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
 // workbook writes sheets (name: rows) into an XLSX file.
 func workbook(t testing.TB, sheets map[operations.ImportKind][][]string) []byte {
 	t.Helper()
@@ -76,15 +63,7 @@ func workbook(t testing.TB, sheets map[operations.ImportKind][][]string) []byte 
 		if _, err := f.NewSheet(k.Sheet()); err != nil {
 			t.Fatal(err)
 		}
-		for i, r := range rows {
-			vals := make([]any, len(r))
-			for j, v := range r {
-				vals[j] = v
-			}
-			if err := f.SetSheetRow(k.Sheet(), fmt.Sprintf("A%d", i+1), &vals); err != nil {
-				t.Fatal(err)
-			}
-		}
+		operationstest.SetRows(t, f, k.Sheet(), 1, rows)
 	}
 	if err := f.DeleteSheet("Sheet1"); err != nil {
 		t.Fatal(err)
@@ -128,24 +107,24 @@ func (f *importFixture) count(t testing.TB, table string) int64 {
 // sample is a valid file: two operations, three victims, two suspects, three charges.
 func (f *importFixture) sample() map[operations.ImportKind][][]string {
 	return map[operations.ImportKind][][]string{
-		operations.ImportOperations: sheetOf(operations.ImportOperations,
+		operations.ImportOperations: operationstest.Sheet(operations.ImportOperations,
 			rec{"reference": "DP/OP/1", "name": "Operation Kestrel", "lead_officer": f.lead.Email, "status": "live", "started_on": "2025-06-01",
 				"exploitation": "labour;sexual", "children_involved": "yes", "partners": "national-crime-agency"},
 			rec{"reference": "DP/OP/2", "name": "Operation Heron", "lead_officer": f.lead.Email, "status": "closed", "started_on": "01/02/2024",
 				"ended_on": "31/12/2025", "exploitation": "criminal_county_lines", "covert": "no"},
 		),
-		operations.ImportVictims: sheetOf(operations.ImportVictims,
+		operations.ImportVictims: operationstest.Sheet(operations.ImportVictims,
 			rec{"operation_reference": "DP/OP/1", "reference": "V1", "age_band": "25-34", "sex": "female", "nationality": "Romania",
 				"exploitation": "sexual", "nrm_referred_on": "2025-06-03", "first_responder": "police", "rg_decided_on": "2025-06-10", "rg_outcome": "positive"},
 			rec{"operation_reference": "DP/OP/1", "reference": "V2", "age_band": "16-17", "sex": "male", "nationality": "GB", "exploitation": "labour"},
 			rec{"operation_reference": "DP/OP/2", "reference": "V1", "age_band": "18-24", "sex": "male", "duty_to_notify": "yes"},
 		),
-		operations.ImportSuspects: sheetOf(operations.ImportSuspects,
+		operations.ImportSuspects: operationstest.Sheet(operations.ImportSuspects,
 			rec{"operation_reference": "DP/OP/1", "reference": "S1", "age_band": "35-44", "sex": "male", "nationality": "AL", "role": "organiser",
 				"arrested_on": "2025-07-01", "sentence_months": "48", "stpo": "yes"},
 			rec{"operation_reference": "DP/OP/2", "reference": "S1", "age_band": "18-24", "sex": "female", "role": "recruiter"},
 		),
-		operations.ImportCharges: sheetOf(operations.ImportCharges,
+		operations.ImportCharges: operationstest.Sheet(operations.ImportCharges,
 			rec{"operation_reference": "DP/OP/1", "suspect_reference": "S1", "offence": "msa_s2", "charged_on": "2025-07-02",
 				"outcome": "convicted_trial", "outcome_on": "2026-01-15"},
 			rec{"operation_reference": "DP/OP/1", "suspect_reference": "S1", "offence": "msa_s1", "charged_on": "2025-07-02"},
@@ -416,7 +395,7 @@ func TestImportCSVOfEachKind(t *testing.T) {
 	}
 	wantCounts(t, res, operations.ImportCount{}, operations.ImportCount{}, operations.ImportCount{}, operations.ChargeCount{Added: 1, Removed: 2})
 	// Errors in a CSV name the line.
-	bad := sheetOf(operations.ImportVictims, rec{"operation_reference": "DP/OP/1", "reference": "V3", "age_band": "old", "sex": "male"})
+	bad := operationstest.Sheet(operations.ImportVictims, rec{"operation_reference": "DP/OP/1", "reference": "V3", "age_band": "old", "sex": "male"})
 	res = f.run(t, f.inv, csvOf(t, bad), false)
 	if len(res.Errors) != 1 || res.Errors[0].String() != res.Errors[0].Sheet+" row 2, age_band: "+res.Errors[0].Message || res.Errors[0].Sheet != "Victims" {
 		t.Fatalf("CSV errors: %+v", res.Errors)
@@ -434,7 +413,7 @@ func TestImportCSVOfEachKind(t *testing.T) {
 	if _, err := f.im.Import(context.Background(), f.inv, core.Upload{Body: strings.NewReader("colour,size\nred,big\n")}, operations.ImportOptions{}); core.ErrorCode(err) != core.EINVALID {
 		t.Fatalf("unknown header: %v", err)
 	}
-	withExtra := sheetOf(operations.ImportOperations)
+	withExtra := operationstest.Sheet(operations.ImportOperations)
 	withExtra[0] = append(withExtra[0], "officer_name")
 	res = f.run(t, f.inv, csvOf(t, withExtra), false)
 	if len(res.Errors) != 1 || res.Errors[0].Row != 1 || res.Errors[0].Column != "officer_name" {
@@ -606,8 +585,8 @@ func TestImportLimits(t *testing.T) {
 	if err := wb.SetSheetName("Sheet1", "Victims"); err != nil {
 		t.Fatal(err)
 	}
-	header := sheetOf(operations.ImportVictims)[0]
-	stray := sheetOf(operations.ImportVictims, rec{"operation_reference": "NOPE", "reference": "V1", "age_band": "25-34", "sex": "male"})[1]
+	header := operationstest.Sheet(operations.ImportVictims)[0]
+	stray := operationstest.Sheet(operations.ImportVictims, rec{"operation_reference": "NOPE", "reference": "V1", "age_band": "25-34", "sex": "male"})[1]
 	sw, err := wb.NewStreamWriter("Victims")
 	if err != nil {
 		t.Fatal(err)

@@ -69,13 +69,6 @@ func must[T any](t *testing.T) func(v T, err error) T {
 	}
 }
 
-func wantCode(t *testing.T, what string, err error, code core.Code) {
-	t.Helper()
-	if got := core.ErrorCode(err); got != code {
-		t.Errorf("%s: %v (code %q), want %q", what, err, got, code)
-	}
-}
-
 func fields(t *testing.T, err error) map[string]string {
 	t.Helper()
 	return modelstest.Problems(t, err)
@@ -142,11 +135,11 @@ func TestWhoSeesWhichOperation(t *testing.T) {
 					t.Errorf("get %d: %v", id, err)
 				}
 				if !listed {
-					wantCode(t, "get", err, core.ENOTFOUND)
+					modelstest.WantCode(t, "get", err, core.ENOTFOUND)
 					_, err = f.ops.Victim(ctx, c.who, id, 1)
-					wantCode(t, "victim", err, core.ENOTFOUND)
+					modelstest.WantCode(t, "victim", err, core.ENOTFOUND)
 					_, err = f.ops.Update(ctx, c.who, id, f.input("X"))
-					wantCode(t, "update", err, core.ENOTFOUND)
+					modelstest.WantCode(t, "update", err, core.ENOTFOUND)
 				}
 			}
 		})
@@ -166,7 +159,7 @@ func TestWhoSeesWhichOperation(t *testing.T) {
 		}
 	}
 	_, err := f.ops.List(ctx, f.sup, operations.Filter{Status: []terms.Status{"paused"}}, "", 0)
-	wantCode(t, "unknown status", err, core.EINVALID)
+	modelstest.WantCode(t, "unknown status", err, core.EINVALID)
 	// Pages of one.
 	first := must[operations.Page](t)(f.ops.List(ctx, f.sup, operations.Filter{}, "", 1))
 	second := must[operations.Page](t)(f.ops.List(ctx, f.sup, operations.Filter{}, first.Next, 1))
@@ -176,7 +169,7 @@ func TestWhoSeesWhichOperation(t *testing.T) {
 	// Administrators and analysts may not record operations either.
 	for _, who := range []core.Actor{f.admin, f.analyst, f.cps, f.unvetted} {
 		_, err := f.ops.Create(ctx, who, f.input("OP-9"))
-		wantCode(t, "create by "+who.Email, err, core.EFORBIDDEN)
+		modelstest.WantCode(t, "create by "+who.Email, err, core.EFORBIDDEN)
 	}
 }
 
@@ -194,7 +187,7 @@ func TestWhatEachPersonMayDoToAnOperation(t *testing.T) {
 		}
 	}
 	_, err := f.ops.AddMember(ctx, f.officer, op.ID, f.outsider.Email)
-	wantCode(t, "a member names another", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "a member names another", err, core.EFORBIDDEN)
 	v := must[operations.OperationView](t)(f.ops.Get(ctx, f.nca, op.ID))
 	if !v.Joint || len(v.Partners) != 1 || v.Partners[0].Slug != partner || len(v.Members) != 3 || v.LeadOfficerEmail != f.inv.Email || v.Marking != "OFFICIAL-SENSITIVE" {
 		t.Errorf("view: %+v", v)
@@ -213,7 +206,7 @@ func TestMembersAreOfTheOwnerOrAPartnerAndAreTold(t *testing.T) {
 		}
 	}
 	_, err := f.ops.AddMember(ctx, f.sup, op.ID, f.officer.Email)
-	wantCode(t, "twice", err, core.ECONFLICT)
+	modelstest.WantCode(t, "twice", err, core.ECONFLICT)
 	m := must[operations.Member](t)(f.ops.AddMember(ctx, f.sup, op.ID, f.nca2.Email))
 	if !m.OtherOrg || m.UserID != f.nca2.UserID {
 		t.Errorf("member %+v", m)
@@ -223,9 +216,9 @@ func TestMembersAreOfTheOwnerOrAPartnerAndAreTold(t *testing.T) {
 		t.Errorf("notifications of the person added: %+v", notes.Notifications)
 	}
 	must[operations.OperationView](t)(f.ops.Get(ctx, f.nca2, op.ID))
-	cfMust(t, f.ops.RemoveMember(ctx, f.inv, op.ID, m.ID))
+	modelstest.Must(t, f.ops.RemoveMember(ctx, f.inv, op.ID, m.ID))
 	_, err = f.ops.Get(ctx, f.nca2, op.ID)
-	wantCode(t, "removed member", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "removed member", err, core.ENOTFOUND)
 	// Taking the partner off takes its people off.
 	in := f.input("OP/2026/1")
 	in.Partners = nil
@@ -234,16 +227,9 @@ func TestMembersAreOfTheOwnerOrAPartnerAndAreTold(t *testing.T) {
 		t.Errorf("after the partner left: joint %v, members %+v", v.Joint, v.Members)
 	}
 	_, err = f.ops.Get(ctx, f.nca, op.ID)
-	wantCode(t, "member of a former partner", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "member of a former partner", err, core.ENOTFOUND)
 	if modelstest.AuditCount(t, f.db, "operation.member_add", core.IDString(op.ID)) != 3 || modelstest.AuditCount(t, f.db, "operation.member_remove", core.IDString(op.ID)) != 1 {
 		t.Error("member changes not audited")
-	}
-}
-
-func cfMust(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -342,7 +328,7 @@ func TestVictimsAndSuspectsFollowTheDateRules(t *testing.T) {
 		t.Errorf("charges cut: %+v", sv.Charges)
 	}
 	_, err = f.ops.AddSuspect(ctx, f.dorset, op.ID, s)
-	wantCode(t, "another force adds a suspect", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "another force adds a suspect", err, core.ENOTFOUND)
 	if modelstest.AuditCount(t, f.db, "operation.suspect_update", core.IDString(op.ID)) != 3 || modelstest.AuditCount(t, f.db, "operation.victim_add", core.IDString(op.ID)) != 1 {
 		t.Error("writes not audited")
 	}
@@ -364,14 +350,14 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	op := f.newOperation(t)
 	cs := f.newCase(t, "45AB1234523")
 	// The NCA officer is on the operation but not on the case team; Dorset sees neither.
-	wantCode(t, "a member not on the case team", f.ops.LinkCase(ctx, f.nca, op.ID, cs.ID), core.ENOTFOUND)
-	wantCode(t, "the supervisor, who may read but not change the case", f.ops.LinkCase(ctx, f.sup, op.ID, cs.ID), core.EFORBIDDEN)
-	wantCode(t, "another force", f.ops.LinkCase(ctx, f.dorset, op.ID, cs.ID), core.ENOTFOUND)
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
-	wantCode(t, "twice", f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID), core.ECONFLICT)
+	modelstest.WantCode(t, "a member not on the case team", f.ops.LinkCase(ctx, f.nca, op.ID, cs.ID), core.ENOTFOUND)
+	modelstest.WantCode(t, "the supervisor, who may read but not change the case", f.ops.LinkCase(ctx, f.sup, op.ID, cs.ID), core.EFORBIDDEN)
+	modelstest.WantCode(t, "another force", f.ops.LinkCase(ctx, f.dorset, op.ID, cs.ID), core.ENOTFOUND)
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.WantCode(t, "twice", f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID), core.ECONFLICT)
 	second := must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, f.input("OP-2")))
 	err := f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID)
-	wantCode(t, "a case of another operation", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a case of another operation", err, core.ECONFLICT)
 	if !strings.Contains(core.ErrorMessage(err), "at most one operation") {
 		t.Errorf("message: %v", err)
 	}
@@ -380,9 +366,9 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
 	other := f.newCase(t, "45AB1234623")
-	wantCode(t, "attach to a case of no operation", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, other.ID), core.EINVALID)
-	cfMust(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
-	cfMust(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.WantCode(t, "attach to a case of no operation", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, other.ID), core.EINVALID)
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 
 	// The case shows its operation, victims and suspects: to its team, and to the supervisor who
 	// may read the case; not to someone who may not read the case, even on the operation.
@@ -395,7 +381,7 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 		t.Errorf("supervisor's actions from the case: %+v", co.Actions)
 	}
 	_, err = f.ops.ForCase(ctx, f.nca, cs.ID)
-	wantCode(t, "operation member not on the case", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "operation member not on the case", err, core.ENOTFOUND)
 	if co := must[*operations.CaseOperation](t)(f.ops.ForCase(ctx, f.inv, other.ID)); co != nil {
 		t.Errorf("a case of no operation: %+v", co)
 	}
@@ -403,9 +389,9 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	// The outcome recorded through the case is the suspect's record.
 	chargeID := sv.Charges[0].ID
 	_, err = f.ops.RecordOutcome(ctx, f.sup, cs.ID, chargeID, operations.OutcomeInput{Outcome: terms.OutcomeConvictedTrial, OutcomeOn: day("2026-06-01")})
-	wantCode(t, "supervisor records an outcome", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "supervisor records an outcome", err, core.EFORBIDDEN)
 	_, err = f.ops.RecordOutcome(ctx, f.inv, other.ID, chargeID, operations.OutcomeInput{Outcome: terms.OutcomeConvictedTrial, OutcomeOn: day("2026-06-01")})
-	wantCode(t, "through another case", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "through another case", err, core.ENOTFOUND)
 	_, err = f.ops.RecordOutcome(ctx, f.inv, cs.ID, chargeID, operations.OutcomeInput{Outcome: terms.OutcomeConvictedTrial, OutcomeOn: day("2026-03-01")})
 	if got := fields(t, err); !strings.Contains(got["outcome_on"], "no outcome before charge") {
 		t.Errorf("outcome before charge from the case: %v", got)
@@ -420,12 +406,12 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 	}
 
 	// Unlinking leaves the records on the operation, detached.
-	cfMust(t, f.ops.UnlinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.Must(t, f.ops.UnlinkCase(ctx, f.inv, op.ID, cs.ID))
 	view := must[operations.OperationView](t)(f.ops.Get(ctx, f.inv, op.ID))
 	if len(view.Cases) != 0 || view.Victims[0].CaseID != nil || view.Suspects[0].CaseID != nil {
 		t.Errorf("after unlinking: %+v", view)
 	}
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, second.ID, cs.ID))
 }
 
 // The CPS liaison a case file is shared with sees its operation's records through the case and
@@ -435,13 +421,13 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 	ctx := context.Background()
 	op := f.newOperation(t)
 	cs := f.newCase(t, "45AB1234523")
-	cfMust(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
 	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS1, ChargedOn: *day("2026-04-01")}}}))
-	cfMust(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 	in := operations.OutcomeInput{Outcome: terms.OutcomeConvictedPlea, OutcomeOn: day("2026-06-10")}
 	_, err := f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in)
-	wantCode(t, "before the case is shared", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "before the case is shared", err, core.ENOTFOUND)
 
 	must[casefile.SubmissionView](t)(f.s.CaseFiles.Submit(ctx, f.inv, cs.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice}))
 	must[casefile.SubmissionView](t)(f.s.CaseFiles.Approve(ctx, f.sup, cs.ID))
@@ -453,7 +439,7 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 		t.Fatalf("the liaison's view through the case: %+v", co)
 	}
 	_, err = f.ops.Get(ctx, f.cps, op.ID)
-	wantCode(t, "the liaison opens the operation", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "the liaison opens the operation", err, core.ENOTFOUND)
 	got := must[operations.SuspectView](t)(f.ops.RecordOutcome(ctx, f.cps, cs.ID, sv.Charges[0].ID, in))
 	if got.Charges[0].Outcome != terms.OutcomeConvictedPlea {
 		t.Errorf("after the liaison's outcome: %+v", got.Charges[0])

@@ -50,17 +50,7 @@ func (f *fixture) org(t *testing.T, slug string) int64 {
 // cell is the text of a table's cell by row label and column index.
 func cell(t *testing.T, d statistics.Dashboard, table, row string, col int) string {
 	t.Helper()
-	tb, ok := d.Table(table)
-	if !ok {
-		t.Fatalf("no table %s", table)
-	}
-	for _, r := range tb.Rows {
-		if r.Label == row {
-			return r.Cells[col].Text()
-		}
-	}
-	t.Fatalf("table %s has no row %q", table, row)
-	return ""
+	return statisticstest.Row(t, d, table, row)[col].Text()
 }
 
 // cellWant is what one cell of a dashboard's table should read, and why.

@@ -42,20 +42,6 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, what string, err error, code core.Code) {
-	t.Helper()
-	if got := core.ErrorCode(err); got != code {
-		t.Errorf("%s: %v (code %q), want %q", what, err, got, code)
-	}
-}
-
 func day(s string) *time.Time {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
@@ -73,15 +59,15 @@ func (f *fixture) chargedCase(t *testing.T, urn string) (int64, []int64) {
 	cs, ops := f.s.CaseFiles, f.s.Operations
 	cv, err := cs.Create(ctx, f.inv, casefile.CaseInput{URN: urn, Operation: "Lantern", Offences: []casefile.Offence{casefile.OffenceS2},
 		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	must(t, err)
+	modelstest.Must(t, err)
 	op, err := ops.Create(ctx, f.inv, operations.OperationInput{Reference: "OP/" + urn, Name: "Lantern", LeadOfficer: f.inv.Email, Status: terms.StatusLive,
 		StartedOn: *day("2026-01-10"), Exploitation: []terms.Exploitation{terms.ExploitLabour}})
-	must(t, err)
-	must(t, ops.LinkCase(ctx, f.inv, op.ID, cv.ID))
+	modelstest.Must(t, err)
+	modelstest.Must(t, ops.LinkCase(ctx, f.inv, op.ID, cv.ID))
 	sv, err := ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-06-01")}, {Offence: terms.OffenceAlternative, ChargedOn: *day("2026-06-01")}}})
-	must(t, err)
-	must(t, ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cv.ID))
+	modelstest.Must(t, err)
+	modelstest.Must(t, ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cv.ID))
 	casefiletest.Charge(t, cs, f.inv, f.sup, f.liaison, cv.ID, f.clock.Now())
 	return cv.ID, []int64{sv.Charges[0].ID, sv.Charges[1].ID}
 }
@@ -113,16 +99,16 @@ func (f *fixture) walk(t *testing.T, id int64, record map[court.Stage]core.Actor
 	ctx := context.Background()
 	for _, to := range path {
 		v, err := f.s.Court.ForCase(ctx, f.inv, id)
-		must(t, err)
+		modelstest.Must(t, err)
 		for _, other := range allSteps {
 			if slices.ContainsFunc(v.Next, func(n court.NextStep) bool { return n.Step == other }) {
 				continue
 			}
 			_, err := f.s.Court.Record(ctx, f.inv, id, input(other))
-			wantCode(t, string(v.Stage)+" → "+string(other), err, core.ECONFLICT)
+			modelstest.WantCode(t, string(v.Stage)+" → "+string(other), err, core.ECONFLICT)
 		}
 		if slices.Contains(allSteps[:7], v.Stage) {
-			wantCode(t, "closing at "+string(v.Stage), f.s.CaseFiles.Close(ctx, f.sup, id), core.ECONFLICT)
+			modelstest.WantCode(t, "closing at "+string(v.Stage), f.s.CaseFiles.Close(ctx, f.sup, id), core.ECONFLICT)
 		}
 		who := f.inv
 		if a, ok := record[to]; ok {
@@ -147,12 +133,12 @@ func TestTheCaseGoesOnAfterChargeToClosure(t *testing.T) {
 	ctx := context.Background()
 	id, charges := f.chargedCase(t, "45AB1234523")
 	v, err := f.s.Court.ForCase(ctx, f.inv, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if v == nil || v.Stage != court.StageCharged || !v.Actions.Record || !v.Actions.Custody || len(v.Next) != 1 {
 		t.Fatalf("a charged case: %+v", v)
 	}
 	liaisonView, err := f.s.Court.ForCase(ctx, f.liaison, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if liaisonView.Actions.Record || liaisonView.Actions.Custody {
 		t.Errorf("the liaison may record the first hearing file or custody: %+v", liaisonView.Actions)
 	}
@@ -165,15 +151,15 @@ func TestTheCaseGoesOnAfterChargeToClosure(t *testing.T) {
 
 	// The outcomes are the suspect's record: until every charge has one, the step is refused.
 	_, err = f.s.Court.Record(ctx, f.liaison, id, input(court.StageOutcomes))
-	wantCode(t, "outcomes with both charges pending", err, core.ECONFLICT)
+	modelstest.WantCode(t, "outcomes with both charges pending", err, core.ECONFLICT)
 	_, err = f.s.Operations.RecordOutcome(ctx, f.liaison, id, charges[0], operations.OutcomeInput{Outcome: terms.OutcomeConvictedTrial, OutcomeOn: day("2026-06-12")})
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = f.s.Court.Record(ctx, f.liaison, id, input(court.StageOutcomes))
-	wantCode(t, "outcomes with one charge pending", err, core.ECONFLICT)
+	modelstest.WantCode(t, "outcomes with one charge pending", err, core.ECONFLICT)
 	_, err = f.s.Operations.RecordOutcome(ctx, f.inv, id, charges[1], operations.OutcomeInput{Outcome: terms.OutcomeAcquitted, OutcomeOn: day("2026-06-12")})
-	must(t, err)
+	modelstest.Must(t, err)
 	co, err := f.s.Operations.ForCase(ctx, f.sup, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if got := co.Suspects[0].Charges; got[0].Outcome != terms.OutcomeConvictedTrial || got[1].Outcome != terms.OutcomeAcquitted {
 		t.Errorf("the suspect record: %+v", got)
 	}
@@ -181,26 +167,26 @@ func TestTheCaseGoesOnAfterChargeToClosure(t *testing.T) {
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison, court.StageSentenced: f.liaison, court.StageConfiscation: f.liaison},
 		court.StageOutcomes, court.StageSentenced, court.StageConfiscation)
 	_, err = f.s.Court.Record(ctx, f.liaison, id, input(court.StageConfiscation))
-	wantCode(t, "a second confiscation", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a second confiscation", err, core.ECONFLICT)
 
 	v, err = f.s.Court.ForCase(ctx, f.sup, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(v.Next) != 0 || v.Actions.Record || len(v.Steps) != 10 || !v.Steps[8].STPO || v.Steps[9].AmountPounds != 25000 || !v.Steps[9].Reparation {
 		t.Errorf("after confiscation: %+v", v)
 	}
 	cv, err := f.s.CaseFiles.Get(ctx, f.sup, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if !cv.Actions.Close {
 		t.Error("the supervisor is not offered to close the case once the proceedings are over")
 	}
-	must(t, f.s.CaseFiles.Close(ctx, f.sup, id))
+	modelstest.Must(t, f.s.CaseFiles.Close(ctx, f.sup, id))
 	v, err = f.s.Court.ForCase(ctx, f.inv, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if v.Stage != court.StageClosed || len(v.Next) != 0 {
 		t.Errorf("after closing: %+v", v)
 	}
 	_, err = f.s.Court.Record(ctx, f.inv, id, input(court.StageFirstHearing))
-	wantCode(t, "a step on a closed case", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a step on a closed case", err, core.ECONFLICT)
 	if modelstest.AuditCount(t, f.db, "casefile.court_step", core.IDString(id)) != 10 {
 		t.Error("the steps are not audited")
 	}
@@ -215,29 +201,29 @@ func TestPleasAndAcquittalsTakeTheShortWays(t *testing.T) {
 	in := input(court.StageFirstHearing)
 	in.Plea = court.PleaGuilty
 	_, err := f.s.Court.Record(ctx, f.inv, plea, in)
-	must(t, err)
+	modelstest.Must(t, err)
 	for _, ch := range charges {
 		_, err := f.s.Operations.RecordOutcome(ctx, f.inv, plea, ch, operations.OutcomeInput{Outcome: terms.OutcomeConvictedPlea, OutcomeOn: day("2026-06-10")})
-		must(t, err)
+		modelstest.Must(t, err)
 	}
 	f.walk(t, plea, nil, court.StageOutcomes)
-	wantCode(t, "closing a conviction before its sentence", f.s.CaseFiles.Close(ctx, f.sup, plea), core.ECONFLICT)
+	modelstest.WantCode(t, "closing a conviction before its sentence", f.s.CaseFiles.Close(ctx, f.sup, plea), core.ECONFLICT)
 	if cv, err := f.s.CaseFiles.Get(ctx, f.sup, plea); err != nil || cv.Actions.Close {
 		t.Errorf("the supervisor is offered to close a conviction before its sentence: %v", err)
 	}
 	f.walk(t, plea, nil, court.StageSentenced)
-	must(t, f.s.CaseFiles.Close(ctx, f.sup, plea))
+	modelstest.Must(t, f.s.CaseFiles.Close(ctx, f.sup, plea))
 
 	acquitted, charges := f.chargedCase(t, "45AB1234524")
 	f.walk(t, acquitted, nil, court.StageFirstHearing, court.StagePTPH, court.StageDefenceStatement, court.StageDisclosureReview, court.StageTrial)
 	for _, ch := range charges {
 		_, err := f.s.Operations.RecordOutcome(ctx, f.liaison, acquitted, ch, operations.OutcomeInput{Outcome: terms.OutcomeAcquitted, OutcomeOn: day("2026-06-10")})
-		must(t, err)
+		modelstest.Must(t, err)
 	}
 	f.walk(t, acquitted, nil, court.StageOutcomes)
 	_, err = f.s.Court.Record(ctx, f.inv, acquitted, input(court.StageSentenced))
-	wantCode(t, "a sentence without a conviction", err, core.ECONFLICT)
-	must(t, f.s.CaseFiles.Close(ctx, f.sup, acquitted))
+	modelstest.WantCode(t, "a sentence without a conviction", err, core.ECONFLICT)
+	modelstest.Must(t, f.s.CaseFiles.Close(ctx, f.sup, acquitted))
 }
 
 // Who records what: the team every step and custody; the liaison the results only; the
@@ -248,19 +234,19 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	ctx := context.Background()
 	id, charges := f.chargedCase(t, "45AB1234523")
 	_, err := f.s.Court.Record(ctx, f.liaison, id, input(court.StageFirstHearing))
-	wantCode(t, "the liaison records the first hearing file", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the liaison records the first hearing file", err, core.EFORBIDDEN)
 	_, err = f.s.Court.Record(ctx, f.sup, id, input(court.StageFirstHearing))
-	wantCode(t, "the supervisor records the first hearing file", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the supervisor records the first hearing file", err, core.EFORBIDDEN)
 	_, err = f.s.Court.Record(ctx, f.sup, id, court.StepInput{})
-	wantCode(t, "the supervisor records nothing", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the supervisor records nothing", err, core.EFORBIDDEN)
 	_, err = f.s.Court.Record(ctx, f.outsider, id, input(court.StageFirstHearing))
-	wantCode(t, "someone off the team", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "someone off the team", err, core.ENOTFOUND)
 	_, err = f.s.Court.ForCase(ctx, f.outsider, id)
-	wantCode(t, "someone off the team reads", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "someone off the team reads", err, core.ENOTFOUND)
 	_, err = f.s.Court.SetCustody(ctx, f.liaison, id, court.CustodyInput{})
-	wantCode(t, "the liaison records custody", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the liaison records custody", err, core.EFORBIDDEN)
 	_, err = f.s.Court.Record(ctx, f.liaison, id, court.StepInput{})
-	wantCode(t, "the liaison names no step", err, core.EINVALID)
+	modelstest.WantCode(t, "the liaison names no step", err, core.EINVALID)
 
 	_, err = f.s.Court.Record(ctx, f.inv, id, court.StepInput{Step: court.StageFirstHearing, On: day("2026-06-16"), NextOn: day("2026-06-01")})
 	if fields := modelstest.Problems(t, err); len(fields) != 3 || fields["on"] == "" || fields["next_on"] == "" || fields["plea"] == "" {
@@ -271,7 +257,7 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	f.walk(t, id, nil, court.StageFirstHearing)
 	for ch, o := range map[int64]terms.Outcome{charges[0]: terms.OutcomeAcquitted, charges[1]: terms.OutcomeConvictedPlea} {
 		_, err := f.s.Operations.RecordOutcome(ctx, f.inv, id, ch, operations.OutcomeInput{Outcome: o, OutcomeOn: day("2026-06-10")})
-		must(t, err)
+		modelstest.Must(t, err)
 	}
 	f.walk(t, id, map[court.Stage]core.Actor{court.StageOutcomes: f.liaison}, court.StageOutcomes)
 	_, err = f.s.Court.Record(ctx, f.liaison, id, court.StepInput{Step: court.StageSentenced, On: day("2026-06-10")})
@@ -286,19 +272,19 @@ func TestWhoRecordsTheCaseAfterCharge(t *testing.T) {
 	in := input(court.StageConfiscation)
 	in.Reparation = false
 	_, err = f.s.Court.Record(ctx, f.liaison, id, in)
-	must(t, err)
+	modelstest.Must(t, err)
 
 	open, err := f.s.CaseFiles.Create(ctx, f.inv, casefile.CaseInput{URN: "45AB1234599", Operation: "Kite", Offences: []casefile.Offence{casefile.OffenceS1},
 		Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
-	must(t, err)
+	modelstest.Must(t, err)
 	v, err := f.s.Court.ForCase(ctx, f.inv, open.ID)
 	if err != nil || v != nil {
 		t.Errorf("a case in preparation after charge: %+v, %v", v, err)
 	}
 	_, err = f.s.Court.Record(ctx, f.inv, open.ID, input(court.StageFirstHearing))
-	wantCode(t, "a step before charge", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a step before charge", err, core.ECONFLICT)
 	_, err = f.s.Court.SetCustody(ctx, f.inv, open.ID, court.CustodyInput{Defendant: "S1", Status: court.OnBail, SinceOn: day("2026-06-01")})
-	wantCode(t, "custody before charge", err, core.ECONFLICT)
+	modelstest.WantCode(t, "custody before charge", err, core.ECONFLICT)
 }
 
 // remind runs job at 9am on day at and returns whom it told.
@@ -307,7 +293,7 @@ func (f *fixture) remind(t *testing.T, at string, job func(context.Context) (str
 	f.clock.Set(day(at).Add(9 * time.Hour))
 	mark := modelstest.NoticeMark(t, f.db)
 	_, err := job(context.Background())
-	must(t, err)
+	modelstest.Must(t, err)
 	return modelstest.Recipients(modelstest.NoticesSince(t, f.db, mark), court.NoticeCourt)
 }
 
@@ -319,7 +305,7 @@ func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
 	id, _ := f.chargedCase(t, "45AB1234523")
 	f.walk(t, id, nil, court.StageFirstHearing, court.StagePTPH)
 	items, err := f.s.CaseFiles.Checklist(ctx, f.inv, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	due := 0
 	for _, it := range items {
 		if it.Stage == casefile.StageFullFile && it.Status == casefile.ItemOutstanding {
@@ -346,7 +332,7 @@ func TestTheFullFileFallsDueByTheCourtsDate(t *testing.T) {
 		}
 	}
 	v, err := f.s.Court.ForCase(ctx, f.inv, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if !v.FullFileOverdue {
 		t.Error("the page does not say the full file is overdue")
 	}
@@ -364,9 +350,9 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 		t.Errorf("every problem at once: %v", fields)
 	}
 	v, err := f.s.Court.SetCustody(ctx, f.inv, id, court.CustodyInput{Defendant: "S1", Status: court.InCustody, SinceOn: day("2026-06-01"), CTLExpiresOn: day("2026-07-01")})
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = f.s.Court.SetCustody(ctx, f.inv, id, court.CustodyInput{Defendant: "S2", Status: court.InCustody, SinceOn: day("2026-06-01"), CTLExpiresOn: day("2026-06-30")})
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(v.Custody) != 1 || v.Custody[0].CTLDueSoon {
 		t.Errorf("custody: %+v", v.Custody)
 	}
@@ -380,7 +366,7 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 	}
 	// S2 is bailed: only S1's limit is reminded of from now on.
 	_, err = f.s.Court.SetCustody(ctx, f.inv, id, court.CustodyInput{Defendant: "S2", Status: court.OnBail, SinceOn: day("2026-06-23")})
-	must(t, err)
+	modelstest.Must(t, err)
 	if got := remind("2026-06-24"); !slices.Equal(got, everyone) {
 		t.Errorf("7 days before S1's limit: reminded %v, want %v", got, everyone)
 	}
@@ -396,7 +382,7 @@ func TestCustodyTimeLimitsAreReminded(t *testing.T) {
 		t.Errorf("reminded a third time: %v", got)
 	}
 	v, err = f.s.Court.ForCase(ctx, f.inv, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(v.Custody) != 2 || v.Custody[0].Defendant != "S1" || !v.Custody[0].CTLDueSoon || v.Custody[1].Status != court.OnBail {
 		t.Errorf("current custody: %+v", v.Custody)
 	}

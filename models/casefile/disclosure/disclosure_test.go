@@ -50,17 +50,17 @@ func newWorld(t *testing.T) *world {
 	w.liaison = people.Prosecutor(t, "cps-south-west") // a Crown Prosecutor, who may decide to charge
 	cv, err := s.CaseFiles.Create(ctx, w.inv, casefile.CaseInput{URN: "45AB1234523", Operation: "Kestrel",
 		Offences: []casefile.Offence{casefile.OffenceS2}, Classification: "OFFICIAL", SupervisorID: w.sup.UserID})
-	must(t, err)
+	modelstest.Must(t, err)
 	w.id = cv.ID
 	for _, p := range []core.Actor{w.do, w.member} {
 		_, err := s.CaseFiles.AddMember(ctx, w.inv, w.id, casefile.MemberInput{Email: p.Email})
-		must(t, err)
+		modelstest.Must(t, err)
 	}
 	_, err = s.CaseFiles.AddMember(ctx, w.inv, w.id, casefile.MemberInput{Email: w.partner.Email, LegalBasis: casefile.BasisISA, BasisDetail: "Joint operation agreement JO-12"})
-	must(t, err)
+	modelstest.Must(t, err)
 	mark := modelstest.NoticeMark(t, d.DB)
 	team, err := s.Disclosure.NameRoles(ctx, w.inv, w.id, disclosure.RolesInput{OIC: w.inv.UserID, DisclosureOfficer: w.do.UserID})
-	must(t, err)
+	modelstest.Must(t, err)
 	if got := modelstest.Recipients(modelstest.NoticesSince(t, d.DB, mark), disclosure.NoticeDisclosure); !slices.Equal(got, modelstest.UserIDs(w.do)) {
 		t.Errorf("notified of being named: %v, want the disclosure officer", got)
 	}
@@ -72,36 +72,22 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t *testing.T, what string, err error, code core.Code) {
-	t.Helper()
-	if core.ErrorCode(err) != code {
-		t.Errorf("%s: %v, want %s", what, err, code)
-	}
-}
-
 // zipFiles reads an export into its files.
 func zipFiles(t *testing.T, export func(context.Context, core.Actor, int64) (*casefile.PackExport, error), who core.Actor, id int64) map[string]string {
 	t.Helper()
 	p, err := export(context.Background(), who, id)
-	must(t, err)
+	modelstest.Must(t, err)
 	var b bytes.Buffer
 	_, err = p.WriteTo(&b)
-	must(t, err)
+	modelstest.Must(t, err)
 	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	must(t, err)
+	modelstest.Must(t, err)
 	out := map[string]string{}
 	for _, f := range zr.File {
 		r, err := f.Open()
-		must(t, err)
+		modelstest.Must(t, err)
 		body, err := io.ReadAll(r)
-		must(t, err)
+		modelstest.Must(t, err)
 		out[f.Name] = string(body)
 	}
 	return out
@@ -117,19 +103,19 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 	cs := w.s.CaseFiles
 	_, err := cs.AddScheduleEntry(ctx, w.partner, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log for the farm address",
 		Location: "Source unit", OfficerView: "Reveals a source"})
-	wantCode(t, "the partner adds to MG6D", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the partner adds to MG6D", err, core.EFORBIDDEN)
 	sensitive, err := cs.AddScheduleEntry(ctx, w.do, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6D, Description: "Informant contact log for the farm address",
 		Location: "Source unit", OfficerView: "Reveals a source", Classification: "OFFICIAL-SENSITIVE"})
-	must(t, err)
+	modelstest.Must(t, err)
 	if sensitive.Marking != "OFFICIAL-SENSITIVE" {
 		t.Errorf("the MG6D entry's marking: %q", sensitive.Marking)
 	}
 	_, err = cs.AddScheduleEntry(ctx, w.inv, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect",
 		Location: "Exeter property store", OfficerView: "Does not undermine or assist"})
-	wantCode(t, "an officer's view on MG6C", err, core.EINVALID)
+	modelstest.WantCode(t, "an officer's view on MG6C", err, core.EINVALID)
 	plain, err := cs.AddScheduleEntry(ctx, w.inv, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Tenancy agreement for 14 Mill Lane signed by the suspect",
 		Location: "Exeter property store", Undermines: true, Assessment: "Names a second tenant who may be the controller"})
-	must(t, err)
+	modelstest.Must(t, err)
 
 	for _, who := range []struct {
 		name string
@@ -139,18 +125,18 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 		{"disclosure officer", w.do, true}, {"supervisor", w.sup, true}} {
 		t.Run(who.name, func(t *testing.T) {
 			entries, err := cs.ScheduleEntries(ctx, who.a, w.id)
-			must(t, err)
+			modelstest.Must(t, err)
 			if got := len(entries) == 2; got != who.sees {
 				t.Errorf("%d entries listed", len(entries))
 			}
 			_, err = cs.ScheduleEntry(ctx, who.a, w.id, sensitive.ID)
 			if who.sees {
-				must(t, err)
+				modelstest.Must(t, err)
 			} else {
-				wantCode(t, "the MG6D entry", err, core.ENOTFOUND)
+				modelstest.WantCode(t, "the MG6D entry", err, core.ENOTFOUND)
 			}
 			revs, err := cs.ScheduleRevisions(ctx, who.a, w.id)
-			must(t, err)
+			modelstest.Must(t, err)
 			for _, r := range revs {
 				if r.EntryID == sensitive.ID && !who.sees {
 					t.Errorf("a revision of the MG6D entry: %+v", r)
@@ -160,7 +146,7 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 				t.Errorf("%d revisions", len(revs))
 			}
 			v, err := w.s.Disclosure.Get(ctx, who.a, w.id)
-			must(t, err)
+			modelstest.Must(t, err)
 			if v.Actions.ReadSensitive != who.sees || len(v.MG6E) != 1 || v.MG6E[0].EntryID != plain.ID {
 				t.Errorf("disclosure view: %+v, MG6E %+v", v.Actions, v.MG6E)
 			}
@@ -174,7 +160,7 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 			// MG6D has its own restricted export.
 			if !who.sees {
 				_, err := cs.ExportMG6D(ctx, who.a, w.id)
-				wantCode(t, "the MG6D export", err, core.EFORBIDDEN)
+				modelstest.WantCode(t, "the MG6D export", err, core.EFORBIDDEN)
 				return
 			}
 			files = zipFiles(t, cs.ExportMG6D, who.a, w.id)
@@ -188,31 +174,31 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 	low := w.sup
 	low.Clearance = policies.Official
 	_, err = cs.ScheduleEntry(ctx, low, w.id, sensitive.ID)
-	wantCode(t, "an MG6D entry marked above the reader's clearance", err, core.ENOTFOUND)
+	modelstest.WantCode(t, "an MG6D entry marked above the reader's clearance", err, core.ENOTFOUND)
 	if entries, err := cs.ScheduleEntries(ctx, low, w.id); err != nil || len(entries) != 1 {
 		t.Errorf("the reader cleared for OFFICIAL lists %d entries (%v)", len(entries), err)
 	}
 	// The officer in the case may not certify; the disclosure officer may, but not a nil MG6D
 	// return while MG6D lists something.
 	_, err = w.s.Disclosure.Certify(ctx, w.inv, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
-	wantCode(t, "the officer in the case certifies", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the officer in the case certifies", err, core.EFORBIDDEN)
 	_, err = w.s.Disclosure.Certify(ctx, w.do, w.id, disclosure.CertifyInput{Kind: disclosure.KindNilMG6D})
-	wantCode(t, "a nil MG6D return with an MG6D entry", err, core.ECONFLICT)
+	modelstest.WantCode(t, "a nil MG6D return with an MG6D entry", err, core.ECONFLICT)
 	c, err := w.s.Disclosure.Certify(ctx, w.do, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
-	must(t, err)
+	modelstest.Must(t, err)
 	if c.CertifiedBy != w.do.UserID || !c.CertifiedAt.Equal(w.clock.Now()) || c.Statement == "" {
 		t.Errorf("certificate: %+v", c)
 	}
 	// Moving the MG6C entry to MG6D hides it, and its history, from the partner.
 	moved, err := cs.MoveScheduleEntry(ctx, w.do, w.id, plain.ID, "Names a source's relative")
-	must(t, err)
+	modelstest.Must(t, err)
 	if moved.Schedule != casefile.ScheduleMG6D || moved.Number != 2 || moved.OfficerView != "Names a source's relative" {
 		t.Errorf("moved: %+v", moved)
 	}
 	revs, err := cs.ScheduleRevisions(ctx, w.partner, w.id)
-	must(t, err)
+	modelstest.Must(t, err)
 	entries, err := cs.ScheduleEntries(ctx, w.partner, w.id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(revs) != 0 || len(entries) != 0 {
 		t.Errorf("the partner still sees %d revisions, %d entries", len(revs), len(entries))
 	}
@@ -225,10 +211,10 @@ func TestScheduleRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 	w := newWorld(t)
 	cs := w.s.CaseFiles
 	entry, err := cs.AddScheduleEntry(ctx, w.inv, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Daily till rolls", Location: "Store"})
-	wantCode(t, "a generic description without a reason", err, core.EINVALID)
+	modelstest.WantCode(t, "a generic description without a reason", err, core.EINVALID)
 	entry, err = cs.AddScheduleEntry(ctx, w.inv, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Daily till rolls", Location: "Store",
 		GenericReason: "Till rolls of every day alike; none can meet the test"})
-	must(t, err)
+	modelstest.Must(t, err)
 	if entry.GenericReason == "" || !entry.Generic {
 		t.Errorf("the generic entry: %+v", entry)
 	}
@@ -236,29 +222,29 @@ func TestScheduleRevisionAfterChargeVisibleToProsecutor(t *testing.T) {
 
 	mark := modelstest.NoticeMark(t, w.db)
 	_, err = w.s.Disclosure.Certify(ctx, w.do, w.id, disclosure.CertifyInput{Kind: disclosure.KindMG6E})
-	must(t, err)
+	modelstest.Must(t, err)
 	if got := modelstest.Recipients(modelstest.NoticesSince(t, w.db, mark), disclosure.NoticeDisclosure); !slices.Equal(got, modelstest.UserIDs(w.liaison)) {
 		t.Errorf("notified of the certification: %v, want the prosecutor", got)
 	}
 	w.clock.Set(w.clock.Now().Add(72 * time.Hour))
 	changed, err := cs.UpdateScheduleEntry(ctx, w.do, w.id, entry.ID, casefile.EntryInput{Description: "Daily till rolls of the car wash, 1 March to 30 April 2025",
 		Location: "Store", Undermines: true, Assessment: "Show the victims worked 14-hour days: assists the defence on wages"})
-	must(t, err)
+	modelstest.Must(t, err)
 	revs, err := cs.ScheduleRevisions(ctx, w.liaison, w.id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(revs) != 2 || !revs[0].RevisedAt.Equal(w.clock.Now()) || revs[0].RevisedByName != w.do.Name || !strings.Contains(revs[0].Summary, "description") ||
 		revs[0].Description != changed.Description {
 		t.Fatalf("the prosecutor's revisions: %+v", revs)
 	}
 	marked, err := cs.MarkScheduleEntry(ctx, w.liaison, w.id, entry.ID, schedule.CPSMarkInput{View: "I"})
-	must(t, err)
+	modelstest.Must(t, err)
 	if marked.CPSView != "I" || marked.CPSAt == nil {
 		t.Errorf("the prosecutor's column: %+v", marked)
 	}
 	_, err = cs.MarkScheduleEntry(ctx, w.inv, w.id, entry.ID, schedule.CPSMarkInput{View: "D"})
-	wantCode(t, "the team marks for the prosecutor", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the team marks for the prosecutor", err, core.EFORBIDDEN)
 	v, err := w.s.Disclosure.Get(ctx, w.liaison, w.id)
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(v.MG6E) != 1 || !v.Actions.Mark || !v.Actions.ReadSensitive {
 		t.Errorf("the prosecutor's disclosure view: %+v", v)
 	}
@@ -275,17 +261,17 @@ func TestThirdPartyRequestsInStages(t *testing.T) {
 	}
 	in := disclosure.RequestInput{Holder: "Devon social services", Material: "Care records of V1, 2019–2024", Reason: "V1's account of being moved between addresses"}
 	first, err := w.s.Disclosure.AddRequest(ctx, w.inv, w.id, in)
-	must(t, err)
+	modelstest.Must(t, err)
 	_, err = w.s.Disclosure.AnswerRequest(ctx, w.member, w.id, first.ID, disclosure.AnswerInput{Answer: "Records from 2021 only; earlier ones destroyed"})
-	must(t, err)
+	modelstest.Must(t, err)
 	in.Holder, in.Material = "devon social services", "The 2019 referral file, if kept elsewhere"
 	second, err := w.s.Disclosure.AddRequest(ctx, w.inv, w.id, in)
-	must(t, err)
+	modelstest.Must(t, err)
 	if first.Stage != 1 || second.Stage != 2 {
 		t.Errorf("stages %d, %d", first.Stage, second.Stage)
 	}
 	_, err = w.s.Disclosure.AnswerRequest(ctx, w.member, w.id, first.ID, disclosure.AnswerInput{Answer: "Again"})
-	wantCode(t, "answering twice", err, core.ECONFLICT)
+	modelstest.WantCode(t, "answering twice", err, core.ECONFLICT)
 	_, err = w.s.Disclosure.AddRequest(ctx, w.sup, w.id, in)
-	wantCode(t, "the supervisor requests", err, core.EFORBIDDEN)
+	modelstest.WantCode(t, "the supervisor requests", err, core.EFORBIDDEN)
 }

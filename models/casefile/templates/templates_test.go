@@ -29,13 +29,6 @@ func newServices(t *testing.T) fixture {
 	return fixture{Service: s.Templates, people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "tpl", Name: "Template Person"}}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The templates carry DOMAIN.md §F4: the victim items, the applications, restraint and account
 // freezing orders (T0); consent irrelevant by s1(5) (T1); the s3 purposes without "criminal
 // exploitation" (T2, whose version 1 is kept as it was); the Brecani note (T4); the GLAA as an
@@ -45,7 +38,7 @@ func TestSecondReviewTemplates(t *testing.T) {
 	s := newServices(t)
 	admin := s.people.Vetted(t, identity.ProgrammeUnitSlug, core.VettingRV, policies.RoleAdmin)
 	latest, err := s.Latest(ctx, admin)
-	must(t, err)
+	modelstest.Must(t, err)
 	var codes []string
 	text := map[string]string{} // every item's text and why, per code
 	for _, tpl := range latest {
@@ -81,7 +74,7 @@ func TestSecondReviewTemplates(t *testing.T) {
 		}
 	}
 	versions, err := s.Versions(ctx, admin, "T2")
-	must(t, err)
+	modelstest.Must(t, err)
 	if len(versions) != 2 || versions[0].Version != 2 || versions[1].Version != 1 {
 		t.Fatalf("T2 versions %+v", versions)
 	}
