@@ -6,7 +6,6 @@ package casefile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -1434,20 +1433,6 @@ func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]Tim
 		return nil, err
 	}
 	return out, nil
-}
-
-// caseText checks a free-text field: trimmed, required unless optional, at most max
-// characters. enter is the message for an empty required field; name starts the message for
-// one that is too long ("Description").
-func caseText(field string, v *string, max int, required bool, enter, name string) error {
-	*v = strings.TrimSpace(*v)
-	if required && *v == "" {
-		return core.Invalid(field, enter)
-	}
-	if utf8.RuneCountInString(*v) > max {
-		return core.Invalid(field, fmt.Sprintf("%s must be %d characters or fewer", name, max))
-	}
-	return nil
 }
 
 // newCaseFiles builds the case files' operations.

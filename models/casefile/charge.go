@@ -34,7 +34,7 @@ func (cpsCharge) TableName() string { return "cps_charges" }
 // transaction in ctx; every problem of the form is reported at once.
 func (s *Service) decision(ctx context.Context, who core.Actor, cf *CaseFile, m move, in *DecisionInput) (CPSAction, error) {
 	var p core.Problems
-	p.Check(caseText("reasons", &in.Reasons, 10000, true, "Give the reasons for the decision", "The reasons"))
+	p.Check(core.CheckText("reasons", &in.Reasons, 10000, true, "Give the reasons for the decision", "The reasons"))
 	today := dateOnly(s.d.Now())
 	switch m {
 	case moveCharge:
@@ -125,7 +125,7 @@ func (s *Service) RecordCharge(ctx context.Context, who core.Actor, id int64, in
 		case dateOnly(*in.ChargedOn).After(dateOnly(now)):
 			p.Add("charged_on", "The date of charge must be today or in the past")
 		}
-		p.Check(caseText("charged_by", &in.ChargedBy, 200, true, "Enter the name and rank of the officer who charged", "The officer"))
+		p.Check(core.CheckText("charged_by", &in.ChargedBy, 200, true, "Enter the name and rank of the officer who charged", "The officer"))
 		if err := p.Err(); err != nil {
 			return err
 		}

@@ -429,13 +429,13 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 				return core.Invalid("status", "Select outstanding, in progress, provided or not applicable")
 			}
 		}
-		if err := caseText("na_reason", &in.NAReason, 1000, in.Status == ItemNotApplicable, "Say why this item does not apply to the case", "The reason"); err != nil {
+		if err := core.CheckText("na_reason", &in.NAReason, 1000, in.Status == ItemNotApplicable, "Say why this item does not apply to the case", "The reason"); err != nil {
 			return err
 		}
 		if in.Status != ItemNotApplicable {
 			in.NAReason = ""
 		}
-		if err := caseText("notes", &in.Notes, 4000, false, "", "Notes"); err != nil {
+		if err := core.CheckText("notes", &in.Notes, 4000, false, "", "Notes"); err != nil {
 			return err
 		}
 		var owner *int64
@@ -529,7 +529,7 @@ func (s *Service) ReviewItem(ctx context.Context, who core.Actor, id, itemID int
 			return core.Invalid("verdict", "Select whether the item is accepted or rejected")
 		}
 		accept := in.Verdict == "accept"
-		if err := caseText("reason", &in.Reason, 2000, !accept, "Say why the item is rejected and what is needed", "The reason"); err != nil {
+		if err := core.CheckText("reason", &in.Reason, 2000, !accept, "Say why the item is rejected and what is needed", "The reason"); err != nil {
 			return err
 		}
 		if in.ActionDue != nil {

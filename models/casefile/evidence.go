@@ -138,13 +138,13 @@ func (in *EvidenceInput) validate(now time.Time) error {
 	case !exhibitPattern.MatchString(in.ExhibitRef):
 		return core.Invalid("exhibit_ref", "Exhibit reference can only contain letters, numbers, spaces, slashes, hyphens and full stops, like JS/1")
 	}
-	if err := caseText("description", &in.Description, 2000, true, "Describe the exhibit: what it is and what it shows", "Description"); err != nil {
+	if err := core.CheckText("description", &in.Description, 2000, true, "Describe the exhibit: what it is and what it shows", "Description"); err != nil {
 		return err
 	}
-	if err := caseText("producer", &in.Producer, 200, true, "Enter who produced the exhibit", "Producer"); err != nil {
+	if err := core.CheckText("producer", &in.Producer, 200, true, "Enter who produced the exhibit", "Producer"); err != nil {
 		return err
 	}
-	if err := caseText("source", &in.Source, 300, false, "", "Source"); err != nil {
+	if err := core.CheckText("source", &in.Source, 300, false, "", "Source"); err != nil {
 		return err
 	}
 	if in.ProducedOn != nil {
@@ -155,7 +155,7 @@ func (in *EvidenceInput) validate(now time.Time) error {
 		in.ProducedOn = &d
 	}
 	if in.Supersedes != 0 {
-		if err := caseText("correction_reason", &in.CorrectionReason, 1000, true, "Say why the exhibit is being corrected", "The reason"); err != nil {
+		if err := core.CheckText("correction_reason", &in.CorrectionReason, 1000, true, "Say why the exhibit is being corrected", "The reason"); err != nil {
 			return err
 		}
 	} else {
@@ -169,10 +169,10 @@ func (in *ReferenceInput) validate(now time.Time) error {
 	if err := in.EvidenceInput.validate(now); err != nil {
 		return err
 	}
-	if err := caseText("system", &in.System, 100, true, "Enter the evidence system that holds the media, like the force DEMS", "System"); err != nil {
+	if err := core.CheckText("system", &in.System, 100, true, "Enter the evidence system that holds the media, like the force DEMS", "System"); err != nil {
 		return err
 	}
-	if err := caseText("external_id", &in.ExternalID, 200, true, "Enter the media's ID in that system", "ID"); err != nil {
+	if err := core.CheckText("external_id", &in.ExternalID, 200, true, "Enter the media's ID in that system", "ID"); err != nil {
 		return err
 	}
 	n, ok := hashLengths[in.HashAlgorithm]

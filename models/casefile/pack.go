@@ -389,7 +389,7 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 		}
 		status, summary := SubmissionApproved, "Pack "+core.IDString(int64(sub.Number))+" approved by the supervisor"
 		if m == moveReturn {
-			if err := caseText("reason", &reason, 4000, true, "Say why the pack is returned and what the team must do", "The reason"); err != nil {
+			if err := core.CheckText("reason", &reason, 4000, true, "Say why the pack is returned and what the team must do", "The reason"); err != nil {
 				return err
 			}
 			status, summary = SubmissionReturned, "Pack "+core.IDString(int64(sub.Number))+" returned by the supervisor"
@@ -830,7 +830,7 @@ func (s *Service) raiseAction(ctx context.Context, who core.Actor, cf *CaseFile,
 	if err := s.checkMove(cf, moveAction); err != nil {
 		return CPSAction{}, err
 	}
-	if err := caseText("text", &in.Text, 4000, true, "Say what the team must do", "The action"); err != nil {
+	if err := core.CheckText("text", &in.Text, 4000, true, "Say what the team must do", "The action"); err != nil {
 		return CPSAction{}, err
 	}
 	if in.DueOn != nil {
@@ -897,7 +897,7 @@ func (s *Service) RecordAdvice(ctx context.Context, who core.Actor, id int64, te
 		if err := s.checkMove(cf, moveAdvise); err != nil {
 			return err
 		}
-		if err := caseText("text", &text, 10000, true, "Enter the advice: reasons, case strategy, weaknesses and likely defences, and what is needed next", "The advice"); err != nil {
+		if err := core.CheckText("text", &text, 10000, true, "Enter the advice: reasons, case strategy, weaknesses and likely defences, and what is needed next", "The advice"); err != nil {
 			return err
 		}
 		a = CPSAction{CaseID: cf.ID, Kind: KindAdvice, Text: text, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
@@ -990,7 +990,7 @@ func (s *Service) Finalise(ctx context.Context, who core.Actor, id int64, reason
 		if err := s.checkMove(cf, moveFinalise); err != nil {
 			return err
 		}
-		if err := caseText("reason", &reason, 4000, true, "Say why the case is administratively finalised", "The reason"); err != nil {
+		if err := core.CheckText("reason", &reason, 4000, true, "Say why the case is administratively finalised", "The reason"); err != nil {
 			return err
 		}
 		a := CPSAction{CaseID: cf.ID, Kind: KindDecision, Decision: DecisionFinalised, Text: reason, CreatedBy: who.UserID, CreatedAt: s.d.Now()}
@@ -1033,7 +1033,7 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 		if a.RespondedAt != nil {
 			return core.Conflict("This action has already been answered.")
 		}
-		if err := caseText("response", &response, 10000, true, "Say what was done, and which exhibits answer it", "The answer"); err != nil {
+		if err := core.CheckText("response", &response, 10000, true, "Say what was done, and which exhibits answer it", "The answer"); err != nil {
 			return err
 		}
 		now := s.d.Now()

@@ -358,7 +358,7 @@ func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		if err := s.checkMove(cf, moveEdit); err != nil {
 			return err
 		}
-		if err := caseText("reason", &reason, 2000, true, "Say why the entry moves to the other schedule", "The reason"); err != nil {
+		if err := core.CheckText("reason", &reason, 2000, true, "Say why the entry moves to the other schedule", "The reason"); err != nil {
 			return err
 		}
 		from := string(e.Schedule) + " entry " + core.IDString(int64(e.Number))

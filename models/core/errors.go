@@ -3,7 +3,9 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Code classifies an Error. api and frontend map each code to one HTTP status, in one place.
@@ -72,6 +74,20 @@ func ErrorMessage(err error) string {
 // Invalid reports bad input in field.
 func Invalid(field, message string) error {
 	return &Error{Code: EINVALID, Field: field, Message: message}
+}
+
+// CheckText checks a free-text field: it trims *v, which must then not be empty if required
+// (enter is the message when it is) and be at most max characters (name starts the message when
+// it is longer: "Description must be 2000 characters or fewer").
+func CheckText(field string, v *string, max int, required bool, enter, name string) error {
+	*v = strings.TrimSpace(*v)
+	if required && *v == "" {
+		return Invalid(field, enter)
+	}
+	if utf8.RuneCountInString(*v) > max {
+		return Invalid(field, fmt.Sprintf("%s must be %d characters or fewer", name, max))
+	}
+	return nil
 }
 
 // Unauthenticated asks the caller to sign in.

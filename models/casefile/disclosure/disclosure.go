@@ -251,9 +251,9 @@ func (s *Service) AddRequest(ctx context.Context, who core.Actor, id int64, in R
 	var r Request
 	err := s.onCase(ctx, who, id, policies.ActUpdate, func(ctx context.Context, cf casefile.CaseFile) error {
 		var p core.Problems
-		p.Check(schedule.Text("holder", &in.Holder, 300, true, "Say whom the material is asked of", "Whom it is asked of"))
-		p.Check(schedule.Text("material", &in.Material, 2000, true, "Say what material is asked for", "What is asked for"))
-		p.Check(schedule.Text("reason", &in.Reason, 2000, true, "Say why it is asked for: the reasonable line of inquiry it serves", "The reason"))
+		p.Check(core.CheckText("holder", &in.Holder, 300, true, "Say whom the material is asked of", "Whom it is asked of"))
+		p.Check(core.CheckText("material", &in.Material, 2000, true, "Say what material is asked for", "What is asked for"))
+		p.Check(core.CheckText("reason", &in.Reason, 2000, true, "Say why it is asked for: the reasonable line of inquiry it serves", "The reason"))
 		if err := p.Err(); err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (s *Service) AnswerRequest(ctx context.Context, who core.Actor, id, request
 		if r.AnsweredOn != nil {
 			return core.Conflict("This request has its answer: make a further request for more.")
 		}
-		if err := schedule.Text("answer", &in.Answer, 2000, true, "Give the holder's answer", "The answer"); err != nil {
+		if err := core.CheckText("answer", &in.Answer, 2000, true, "Give the holder's answer", "The answer"); err != nil {
 			return err
 		}
 		now := s.d.Now()

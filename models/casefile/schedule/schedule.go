@@ -5,7 +5,6 @@
 package schedule
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -128,19 +127,19 @@ func (in *EntryInput) Validate(clearance policies.Level) (policies.Level, error)
 	if !slices.Contains(All(), in.Schedule) {
 		p.Add("schedule", "Select the schedule: MG6C non-sensitive or MG6D sensitive")
 	}
-	if p.Check(Text("description", &in.Description, 2000, true, "Describe the item clearly enough for the prosecutor to judge it", "Description")) &&
-		p.Check(Text("generic_reason", &in.GenericReason, 1000, false, "", "The reason")) {
+	if p.Check(core.CheckText("description", &in.Description, 2000, true, "Describe the item clearly enough for the prosecutor to judge it", "Description")) &&
+		p.Check(core.CheckText("generic_reason", &in.GenericReason, 1000, false, "", "The reason")) {
 		if !GenericDescription(in.Description) {
 			in.GenericReason = ""
 		} else if in.GenericReason == "" {
 			p.Add("description", GenericPrompt)
 		}
 	}
-	p.Check(Text("location", &in.Location, 300, true, "Say where the item is kept", "Location"))
-	p.Check(Text("assessment", &in.Assessment, 2000, in.Undermines, "Say why the item might undermine the prosecution case or assist the accused", "The reasons"))
+	p.Check(core.CheckText("location", &in.Location, 300, true, "Say where the item is kept", "Location"))
+	p.Check(core.CheckText("assessment", &in.Assessment, 2000, in.Undermines, "Say why the item might undermine the prosecution case or assist the accused", "The reasons"))
 	var level policies.Level
 	if in.Schedule == MG6D {
-		p.Check(Text("officer_view", &in.OfficerView, 2000, true, "Say why the item is sensitive", "The reason"))
+		p.Check(core.CheckText("officer_view", &in.OfficerView, 2000, true, "Say why the item is sensitive", "The reason"))
 		var err error
 		if level, err = policies.ParseLevel(in.Classification); strings.TrimSpace(in.Classification) == "" {
 			level = policies.Unmarked
@@ -153,20 +152,6 @@ func (in *EntryInput) Validate(clearance policies.Level) (policies.Level, error)
 		p.Add("officer_view", "MG6C is served on the defence, so it carries no officer's view: give your assessment for MG6E instead")
 	}
 	return level, p.Err()
-}
-
-// Text checks a free-text field of disclosure: trimmed, required unless optional, at most max
-// characters. enter is the message for an empty required field; name starts the message for one
-// that is too long ("Description").
-func Text(field string, v *string, max int, required bool, enter, name string) error {
-	*v = strings.TrimSpace(*v)
-	if required && *v == "" {
-		return core.Invalid(field, enter)
-	}
-	if utf8.RuneCountInString(*v) > max {
-		return core.Invalid(field, fmt.Sprintf("%s must be %d characters or fewer", name, max))
-	}
-	return nil
 }
 
 // CPSMarkInput is the prosecutor's columns of an entry: View on MG6C (D disclose, CND clearly

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/msptp/msphub/models/casefile"
-	"github.com/msptp/msphub/models/casefile/schedule"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -114,12 +113,10 @@ func (s *Service) NewVersion(ctx context.Context, who core.Actor, code string, i
 		if err != nil {
 			return core.DBError(err)
 		}
-		// schedule.Text is the check case files make of their free-text fields: trimmed,
-		// required or not, at most so many characters.
-		if err := schedule.Text("title", &in.Title, 200, true, "Enter the template's title", "Title"); err != nil {
+		if err := core.CheckText("title", &in.Title, 200, true, "Enter the template's title", "Title"); err != nil {
 			return err
 		}
-		if err := schedule.Text("change_note", &in.ChangeNote, 500, true, "Say what changed in this version and why", "The change note"); err != nil {
+		if err := core.CheckText("change_note", &in.ChangeNote, 500, true, "Say what changed in this version and why", "The change note"); err != nil {
 			return err
 		}
 		var items []ItemInput
@@ -129,13 +126,13 @@ func (s *Service) NewVersion(ctx context.Context, who core.Actor, code string, i
 			if it.Text == "" && it.Why == "" && it.Form == "" {
 				continue // an empty row of the form
 			}
-			if err := schedule.Text(field+"text", &it.Text, 500, true, "Enter what item "+core.IDString(int64(i+1))+" asks for", "An item"); err != nil {
+			if err := core.CheckText(field+"text", &it.Text, 500, true, "Enter what item "+core.IDString(int64(i+1))+" asks for", "An item"); err != nil {
 				return err
 			}
-			if err := schedule.Text(field+"why", &it.Why, 300, false, "", "Why"); err != nil {
+			if err := core.CheckText(field+"why", &it.Why, 300, false, "", "Why"); err != nil {
 				return err
 			}
-			if err := schedule.Text(field+"form", &it.Form, 100, false, "", "Form and stage"); err != nil {
+			if err := core.CheckText(field+"form", &it.Form, 100, false, "", "Form and stage"); err != nil {
 				return err
 			}
 			if !slices.Contains(casefile.Stages(), it.Stage) {
