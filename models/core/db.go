@@ -197,13 +197,13 @@ type txKey struct{}
 type txState struct {
 	tx       *gorm.DB
 	readOnly bool     // begun by InReadTx: fn only reads
-	changed  []Family // whose change counters to bump before commit (Changed)
+	changed  []Family // whose change counters to bump at its commit (Changed)
 	after    []func()
 }
 
 // InTx runs fn in one transaction that travels in the context fn receives. Called inside a
 // transaction it joins it, so operations compose without knowing who started it. fn's error
-// rolls everything back; just before commit the change counters named by Changed are bumped; on
+// rolls everything back; at commit the change counters named by Changed are bumped (Changed); on
 // commit, the functions registered with afterCommit run in order.
 // On SQLite, writers queue for the write lock (see DB.writer), and a BEGIN that still finds the
 // database locked (another process writing) is tried again after a jittered pause: nothing of
