@@ -1276,7 +1276,7 @@ func TestNormaliseURN(t *testing.T) {
 // accepted; optional items and other stages do not count.
 func TestReadiness(t *testing.T) {
 	item := func(st casefile.Stage, req bool, s casefile.ItemStatus) casefile.ItemView {
-		return casefile.ItemView{ChecklistItem: casefile.ChecklistItem{Status: s}, Stage: st, Required: req}
+		return casefile.ItemView{ChecklistItem: casefile.ChecklistItem{Status: s}, ItemText: casefile.ItemText{Stage: st, Required: req}}
 	}
 	r := casefile.Readiness([]casefile.ItemView{
 		item(casefile.StagePreCharge, true, casefile.ItemProvided), item(casefile.StagePreCharge, true, casefile.ItemRejected),

@@ -82,17 +82,23 @@ type ChecklistTemplate struct {
 // TableName is the table of template versions.
 func (ChecklistTemplate) TableName() string { return "checklist_templates" }
 
-// TemplateItem is one item of a template version: what to provide, why, the MG form and stage
-// as DOMAIN.md §B7 writes them, the stage it is first needed at, and whether it is required.
+// TemplateItem is one item of a template version.
 type TemplateItem struct {
-	ID         int64  `json:"id"`
-	TemplateID int64  `json:"-"`
-	Position   int    `json:"position"`
-	Text       string `json:"text"`
-	Why        string `json:"why"`
-	Form       string `json:"form"`
-	Stage      Stage  `json:"stage"`
-	Required   bool   `json:"required"`
+	ID         int64 `json:"id"`
+	TemplateID int64 `json:"-"`
+	ItemText
+}
+
+// ItemText is what a template item says: its place in the template, what to provide, why, the
+// MG form and stage as DOMAIN.md §B7 writes them, the stage it is first needed at, and whether
+// it is required.
+type ItemText struct {
+	Position int    `json:"position"`
+	Text     string `json:"text"`
+	Why      string `json:"why"`
+	Form     string `json:"form"`
+	Stage    Stage  `json:"stage"`
+	Required bool   `json:"required"`
 }
 
 // TableName is the table of template items.
@@ -193,16 +199,11 @@ func (ChecklistItem) TableName() string { return "checklist_items" }
 // ItemView is a checklist item with its template text and linked evidence.
 type ItemView struct {
 	ChecklistItem
-	Template    string        `json:"template"` // "T0 v1": the internal key, never shown
-	Code        string        `json:"code"`
-	Title       string        `json:"-"` // the template's title: pages name it by this
-	Version     int           `json:"-"`
-	Position    int           `json:"position"`
-	Text        string        `json:"text"`
-	Why         string        `json:"why"`
-	Form        string        `json:"form"`
-	Stage       Stage         `json:"stage"`
-	Required    bool          `json:"required"`
+	Template string `json:"template"` // "T0 v1": the internal key, never shown
+	Code     string `json:"code"`
+	Title    string `json:"-"` // the template's title: pages name it by this
+	Version  int    `json:"-"`
+	ItemText
 	StatusLabel string        `json:"status_label"`
 	OwnerName   string        `json:"owner,omitempty"`
 	Evidence    []EvidenceRef `json:"evidence"`
@@ -263,8 +264,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 		}
 		w := words[r.TemplateItemID]
 		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: w.Code + " v" + core.IDString(int64(w.Version)), Code: w.Code,
-			Title: w.Title, Version: w.Version, Position: w.Position, Text: w.Text, Why: w.Why, Form: w.Form, Stage: w.Stage,
-			Required: w.Required, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
+			Title: w.Title, Version: w.Version, ItemText: w.ItemText, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
 	}
 	// In the order of the templates, then of their items.
 	rank := map[string]int{}
@@ -279,12 +279,10 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 
 // wording is what a template item says, with its template version's code, title and number.
 type wording struct {
-	ID                int64
-	Code, Title       string
-	Version, Position int
-	Text, Why, Form   string
-	Stage             Stage
-	Required          bool
+	ID          int64
+	Code, Title string
+	Version     int
+	ItemText
 }
 
 // wordings keeps the wording of the template items cases have read, by id. A template version

@@ -22,7 +22,7 @@ func TestChecklistWordingKeptOnlyOnceCommitted(t *testing.T) {
 	rolledBack := errors.New("roll back")
 	var added int64
 	err := db.InTx(ctx, func(ctx context.Context) error {
-		ti := TemplateItem{TemplateID: first.TemplateID, Position: 999, Text: "Not to be kept", Stage: StagePreCharge}
+		ti := TemplateItem{TemplateID: first.TemplateID, ItemText: ItemText{Position: 999, Text: "Not to be kept", Stage: StagePreCharge}}
 		if err := db.Conn(ctx).Create(&ti).Error; err != nil {
 			return err
 		}

@@ -152,7 +152,8 @@ func (s *Service) NewVersion(ctx context.Context, who core.Actor, code string, i
 			return core.DBError(err)
 		}
 		for i, it := range items {
-			ti := casefile.TemplateItem{TemplateID: t.ID, Position: i + 1, Text: it.Text, Why: it.Why, Form: it.Form, Stage: it.Stage, Required: it.Required}
+			ti := casefile.TemplateItem{TemplateID: t.ID, ItemText: casefile.ItemText{Position: i + 1, Text: it.Text, Why: it.Why, Form: it.Form,
+				Stage: it.Stage, Required: it.Required}}
 			if err := s.d.DB.Conn(ctx).Create(&ti).Error; err != nil {
 				return core.DBError(err)
 			}
