@@ -290,8 +290,8 @@ func syncRootDir(root *os.Root, dir string) error {
 	return d.Sync()
 }
 
-// syncDir makes a new directory entry in dir durable.
-func syncDir(dir string) error {
+// SyncDir makes a new directory entry in dir durable (a file renamed or created there).
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -118,7 +118,7 @@ func LoadOrCreateKeyFile(path string) (k MasterKey, created bool, err error) {
 		}
 		return MasterKey{}, false, fmt.Errorf("storage: creating key file: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return MasterKey{}, false, fmt.Errorf("storage: creating key file: %w", err)
 	}
 	k, err = ParseMasterKey(encoded)

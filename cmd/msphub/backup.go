@@ -492,7 +492,7 @@ func (r *restoring) commit() error {
 		}
 		r.tmpKey = ""
 	}
-	return syncDir(r.dir)
+	return storage.SyncDir(r.dir)
 }
 
 // undo removes what a failed restore wrote: everything, when the directory was new or empty;
@@ -517,13 +517,4 @@ func (r *restoring) undo(existed, wasEmpty bool) {
 			os.Remove(p)
 		}
 	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
