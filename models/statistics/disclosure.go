@@ -83,18 +83,23 @@ func (s *sheet) suppress(t int) {
 
 func (s *sheet) members(l line) []int { return append(append([]int(nil), l.parts...), l.total) }
 
+// suppressedIn counts the suppressed cells of line l.
+func (s *sheet) suppressedIn(l line) int {
+	n := 0
+	for _, m := range s.members(l) {
+		if s.suppressed[m] {
+			n++
+		}
+	}
+	return n
+}
+
 // lineRule suppresses one more cell in every line that holds exactly one; it reports whether it
 // changed anything.
 func (s *sheet) lineRule() bool {
 	changed := false
 	for _, l := range s.lines {
-		n := 0
-		for _, m := range s.members(l) {
-			if s.suppressed[m] {
-				n++
-			}
-		}
-		if n == 1 {
+		if s.suppressedIn(l) == 1 {
 			if c := s.smallestOpen(s.members(l)); c >= 0 {
 				s.suppressed[c] = true
 				changed = true

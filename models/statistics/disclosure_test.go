@@ -179,13 +179,7 @@ func TestNoSuppressedCellIsRecoverable(t *testing.T) {
 			}
 		}
 		for _, l := range s.lines {
-			k := 0
-			for _, m := range s.members(l) {
-				if s.suppressed[m] {
-					k++
-				}
-			}
-			if k == 1 {
+			if s.suppressedIn(l) == 1 {
 				t.Fatalf("table %d: a line holds a single suppressed cell", n)
 			}
 		}
