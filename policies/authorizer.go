@@ -13,7 +13,6 @@ import (
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
-	gormadapter "github.com/casbin/gorm-adapter/v3"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -23,9 +22,6 @@ type facts struct {
 	Subject Subject
 	Object  Object
 }
-
-// ruleTable is created by a migration; the adapter never migrates it.
-const ruleTable = "casbin_rule"
 
 // Authorizer answers "may this subject do this to that object?" from the policy held in the
 // database. It is safe for concurrent use.
@@ -72,7 +68,7 @@ func New(ctx context.Context, db *gorm.DB) (*Authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy model: %w", err)
 	}
-	e, err := casbin.NewSyncedEnforcer(m, newAdapter(db.WithContext(ctx)))
+	e, err := casbin.NewSyncedEnforcer(m, ruleStore{db.WithContext(ctx)})
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
@@ -95,15 +91,6 @@ func New(ctx context.Context, db *gorm.DB) (*Authorizer, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-// newAdapter builds the gorm adapter over our migrated table, writing in batches.
-func newAdapter(db *gorm.DB) *gormadapter.Adapter {
-	db = db.Session(&gorm.Session{CreateBatchSize: 500})
-	gormadapter.TurnOffAutoMigrate(db)
-	// With auto-migration off the constructor cannot fail: it only records the table name.
-	a, _ := gormadapter.NewAdapterByDBUseTableName(db, "", ruleTable)
-	return a
 }
 
 // index records which family each object type lives in, so Can evaluates one section only.
@@ -183,7 +170,7 @@ func (a *Authorizer) GrantIn(db *gorm.DB, principal, role, domain string) error 
 	if !IsRole(role) {
 		return fmt.Errorf("unknown role %q", role)
 	}
-	if err := newAdapter(db).AddPolicies("g", "g", [][]string{{principal, role, domain}}); err != nil {
+	if err := (ruleStore{db}).AddPolicies("g", "g", [][]string{{principal, role, domain}}); err != nil {
 		return fmt.Errorf("%w: grant %s to %s: %v", ErrInternal, role, principal, err)
 	}
 	return notify(db, principal)
@@ -192,7 +179,7 @@ func (a *Authorizer) GrantIn(db *gorm.DB, principal, role, domain string) error 
 // RevokeIn records in db (the caller's transaction) that principal no longer holds role in
 // domain. Call Refresh once the transaction commits.
 func (a *Authorizer) RevokeIn(db *gorm.DB, principal, role, domain string) error {
-	if err := newAdapter(db).RemovePolicy("g", "g", []string{principal, role, domain}); err != nil {
+	if err := (ruleStore{db}).RemovePolicy("g", "g", []string{principal, role, domain}); err != nil {
 		return fmt.Errorf("%w: revoke %s from %s: %v", ErrInternal, role, principal, err)
 	}
 	return notify(db, principal)
@@ -330,7 +317,7 @@ func Sync(ctx context.Context, db *gorm.DB) error {
 		if found && prev.Rules == defaultPolicy {
 			return nil
 		}
-		ad := newAdapter(tx)
+		ad := ruleStore{tx}
 		for _, sec := range families() {
 			if add := rowsOf(minus(want, had), sec); len(add) > 0 {
 				if err := ad.AddPolicies("p", sec, add); err != nil {

@@ -92,7 +92,7 @@ func lcs(a, b []string) int {
 	return m[0][0]
 }
 
-// The embedded SQLite build (glebarez over modernc) has FTS5 with the Porter stemmer, bm25 and
+// The embedded SQLite build (modernc, through libtnb/sqlite) has FTS5 with the Porter stemmer, bm25 and
 // snippet(), which the guidance search needs. This runs whatever the backend under test.
 func TestSQLiteHasFTS5(t *testing.T) {
 	ctx := context.Background()
