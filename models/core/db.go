@@ -39,6 +39,7 @@ type DB struct {
 	// transaction takes it before BEGIN, so writers start in arrival order the moment the one
 	// before commits, instead of sleeping on the busy timeout and polling the file lock.
 	writer chan struct{}
+	stmts  *stmtPool    // SQLite's prepared statements (nil on PostgreSQL)
 	log    *slog.Logger // for what fails after a commit (SetLog)
 }
 
@@ -58,6 +59,7 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 	var (
 		dialector gorm.Dialector
 		dialect   string
+		stmts     *stmtPool // SQLite's
 	)
 	if cfg.URL != "" {
 		if err := checkPostgresURL(cfg.URL); err != nil {
@@ -71,19 +73,22 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
-		dialector, dialect = sqlite.Open(sqliteDSN(cfg.Path)), DialectSQLite
+		raw, err := sql.Open(sqlite.DriverName, sqliteDSN(cfg.Path))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite database: %w", err)
+		}
+		stmts = newStmtPool(raw)
+		dialector, dialect = sqlite.New(sqlite.Config{Conn: stmts}), DialectSQLite
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		// SQLite parses a statement's SQL each time it is prepared, which was half the cost of
-		// the query that authenticates a request: each statement is prepared once per
-		// connection and kept. PostgreSQL's driver keeps its own prepared statements already.
-		PrepareStmt:        dialect == DialectSQLite,
-		PrepareStmtMaxSize: sqliteStatements,
 	})
 	if err != nil {
+		if stmts != nil {
+			stmts.db.Close()
+		}
 		return nil, describeConnectError(err)
 	}
 	sqlDB, err := g.DB()
@@ -105,7 +110,7 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 	}
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, stmts: stmts}
 	if dialect == DialectSQLite {
 		db.writer = make(chan struct{}, 1)
 	}
@@ -117,11 +122,6 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 	}
 	return db, nil
 }
-
-// sqliteStatements is how many prepared statements (distinct SQL texts) SQLite keeps, the
-// least recently used closed first: the queries of every page and job, with room for the
-// variants an IN list of different lengths makes.
-const sqliteStatements = 1000
 
 // sqliteBusyTimeout is how long SQLite waits for another connection's write lock before it
 // answers "database is locked".
@@ -140,10 +140,11 @@ func sqliteDSN(path string) string {
 	return path + "?" + q.Encode() + "&" + sqliteTimes
 }
 
-// sqliteTimes keeps the driver reading times as it always has: text in a column declared DATE,
-// DATETIME or TIMESTAMP becomes a time, any other text (MIN(starts_at), say) stays text. The
-// dialector turns both conversions on unless told.
-const sqliteTimes = "_texttotime=0&_inttotime=0"
+// sqliteTimes keeps the driver writing and reading times as it always has: written as
+// "2006-01-02 15:04:05.999999999-07:00"; read back as a time from a column declared DATE,
+// DATETIME or TIMESTAMP, while any other text (MIN(starts_at), say) stays text. The dialector
+// turns both conversions on unless told.
+const sqliteTimes = "_time_format=sqlite&_texttotime=0&_inttotime=0"
 
 // checkPostgresURL refuses a malformed URL before any connection attempt, naming what is wrong
 // without echoing the password.
@@ -204,7 +205,12 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if db.stmts != nil {
+		db.stmts.close()
+	}
+	return db.sql.Close()
+}
 
 type txKey struct{}
 
