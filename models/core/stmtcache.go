@@ -22,10 +22,15 @@ type stmtPool struct {
 	closed  bool
 }
 
-// maxStmts is how many distinct SQL texts stmtPool keeps prepared: the queries of every page and
-// job, with room for the variants that IN lists of different lengths make. Beyond it a statement
-// is prepared for its one use, as without the pool.
-const maxStmts = 2000
+// maxStmts is how many distinct SQL texts stmtPool keeps prepared, and maxStmtSQL the longest
+// it keeps: the queries of every page and job, with room for the variants that short IN lists
+// make, while a bulk insert or a long IN list, seldom repeated, is not kept. Beyond these a
+// statement is prepared for its one use, as without the pool, which bounds the memory the kept
+// statements take on each connection.
+const (
+	maxStmts   = 1000
+	maxStmtSQL = 4096
+)
 
 var (
 	_ gorm.ConnPool         = (*stmtPool)(nil)
@@ -39,6 +44,12 @@ func newStmtPool(db *sql.DB) *stmtPool {
 	return &stmtPool{db: db, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
+// room says whether the pool would keep query, which it does not have: it is open, not full,
+// and query is not too long. Called with p.mu held.
+func (p *stmtPool) room(query string) bool {
+	return !p.closed && len(p.stmts) < maxStmts && len(query) <= maxStmtSQL
+}
+
 // kept is query's prepared statement if the pool has it.
 func (p *stmtPool) kept(query string) *sql.Stmt {
 	p.mu.RLock()
@@ -47,13 +58,13 @@ func (p *stmtPool) kept(query string) *sql.Stmt {
 }
 
 // stmt is query prepared on the pool (on each connection as it is first used there), or nil
-// when the pool keeps maxStmts already or is closed. No lock is held while it prepares, which may
-// wait for a free connection.
+// when the pool does not keep it (see room). No lock is held while it prepares, which may wait
+// for a free connection.
 func (p *stmtPool) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	p.mu.RLock()
-	s, full := p.stmts[query], p.closed || len(p.stmts) >= maxStmts
+	s, room := p.stmts[query], p.room(query)
 	p.mu.RUnlock()
-	if s != nil || full {
+	if s != nil || !room {
 		return s, nil
 	}
 	s, err := p.db.PrepareContext(ctx, query)
@@ -138,7 +149,7 @@ func (t *stmtTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	p := t.pool
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.pending[query] && !p.closed && len(p.stmts) < maxStmts {
+	if !p.pending[query] && p.room(query) {
 		p.pending[query] = true
 		go func() {
 			p.stmt(context.Background(), query) // an error leaves it unprepared, as it is now

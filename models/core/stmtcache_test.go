@@ -3,13 +3,14 @@ package core
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 // On SQLite a statement is prepared once and kept, whether first met outside a transaction or in
-// one; and transactions holding every connection, each meeting a statement for the first time,
+// one, unless its SQL is too long to be worth keeping; and transactions holding every connection, each meeting a statement for the first time,
 // do not wait on one another for a connection to prepare it on (the pool prepares it after).
 func TestSQLiteKeepsPreparedStatements(t *testing.T) {
 	db := openSQLite(t)
@@ -22,6 +23,14 @@ func TestSQLiteKeepsPreparedStatements(t *testing.T) {
 	}
 	if db.stmts.kept(outside) == nil {
 		t.Fatalf("%q was not kept prepared after it ran outside a transaction", outside)
+	}
+
+	long := outside + strings.Repeat(" AND 1 = 1", maxStmtSQL/10)
+	if err := db.Gorm().WithContext(ctx).Raw(long, 0).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if db.stmts.kept(long) != nil {
+		t.Fatalf("a statement of %d characters was kept prepared: at most %d are", len(long), maxStmtSQL)
 	}
 
 	// As many read transactions at once as there are connections, each running a statement no
