@@ -18,7 +18,6 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // CaseStatus is where a case file stands in its journey to a charging decision (issue 6,
@@ -520,17 +519,9 @@ func (s *Service) load(ctx context.Context, who core.Actor, id int64, act polici
 }
 
 func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ string, act policies.Action, lock bool) (*CaseFile, policies.Object, error) {
-	var cf CaseFile
-	q := s.d.DB.Conn(ctx)
-	if lock && s.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	err := q.Take(&cf, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, policies.Object{}, core.NotFound("Case file not found")
-	}
+	cf, err := core.TakeRow[CaseFile](ctx, s.d.DB, id, lock, "Case file not found")
 	if err != nil {
-		return nil, policies.Object{}, core.DBError(err)
+		return nil, policies.Object{}, err
 	}
 	obj, err := s.caseObject(ctx, who, &cf, "casefile")
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // CaseAccess is what operations asks of the case files: whether who may act on a case file,
@@ -132,17 +131,9 @@ var forbidden = map[policies.Action]string{
 // load reads operation id and checks who may act on it: one they may not read is not found,
 // whatever the reason; one they may read but not act on is forbidden.
 func (s *Service) load(ctx context.Context, who core.Actor, id int64, act policies.Action, lock bool) (*Operation, policies.Object, error) {
-	var op Operation
-	q := s.d.DB.Conn(ctx)
-	if lock && s.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	err := q.Take(&op, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, policies.Object{}, core.NotFound("Operation not found")
-	}
+	op, err := core.TakeRow[Operation](ctx, s.d.DB, id, lock, "Operation not found")
 	if err != nil {
-		return nil, policies.Object{}, core.DBError(err)
+		return nil, policies.Object{}, err
 	}
 	obj, err := s.object(ctx, who, &op)
 	if err != nil {

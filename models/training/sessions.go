@@ -11,7 +11,6 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Session states.
@@ -222,17 +221,9 @@ func (t *Service) teachesSession(ctx context.Context, userID, courseID, sessionI
 // its row for the rest of the transaction when lock is set: seats and waiting-list positions are
 // claimed under that lock (DESIGN.md §9). SQLite's immediate transactions already serialize.
 func (t *Service) loadSession(ctx context.Context, who core.Actor, id int64, lock bool) (CourseSession, Course, policies.Object, error) {
-	var s CourseSession
-	q := t.d.DB.Conn(ctx)
-	if lock && t.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	err := q.Take(&s, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return s, Course{}, policies.Object{}, core.NotFound("Session not found")
-	}
+	s, err := core.TakeRow[CourseSession](ctx, t.d.DB, id, lock, "Session not found")
 	if err != nil {
-		return s, Course{}, policies.Object{}, core.DBError(err)
+		return s, Course{}, policies.Object{}, err
 	}
 	c, _, err := t.loadCourse(ctx, who, s.CourseID)
 	if err != nil {

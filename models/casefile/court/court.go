@@ -13,7 +13,6 @@ import (
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Charges counts the charges of a case's defendants: all of them, those with an outcome, those
@@ -145,12 +144,8 @@ func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*V
 
 // row reads the case's court record; a charged case without one is at StageCharged.
 func (s *Service) row(ctx context.Context, caseID int64, lock bool) (courtCase, error) {
-	q := s.d.DB.Conn(ctx)
-	if lock && s.d.DB.Dialect() == core.DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var cc courtCase
-	err := q.Where("case_id = ?", caseID).Take(&cc).Error
+	err := s.d.DB.ConnLocking(ctx, lock).Where("case_id = ?", caseID).Take(&cc).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return courtCase{CaseID: caseID, Stage: StageCharged}, nil
 	}
