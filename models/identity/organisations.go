@@ -150,26 +150,29 @@ func (o *Organisations) Create(ctx context.Context, who core.Actor, in Organisat
 	return org, err
 }
 
-// getForChange loads an organisation for an administrator to change. Errors: EFORBIDDEN,
-// ENOTFOUND.
-func (o *Organisations) getForChange(ctx context.Context, who core.Actor, id int64) (core.Organisation, error) {
-	if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
-		return core.Organisation{}, err
-	}
-	return o.get(ctx, id)
+// change runs fn on organisation id, loaded for an administrator to change, in one transaction,
+// and returns the organisation as fn leaves it. Errors: EFORBIDDEN, ENOTFOUND, and fn's.
+func (o *Organisations) change(ctx context.Context, who core.Actor, id int64, fn func(ctx context.Context, org *core.Organisation) error) (core.Organisation, error) {
+	var org core.Organisation
+	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
+		core.Changed(ctx, core.Organisations)
+		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
+			return err
+		}
+		var err error
+		if org, err = o.get(ctx, id); err != nil {
+			return err
+		}
+		return fn(ctx, &org)
+	})
+	return org, err
 }
 
 // Update renames an organisation or changes its kind or region; its slug, which links and
 // exports use, stays. Only administrators may. Errors: EFORBIDDEN, ENOTFOUND, EINVALID,
 // ECONFLICT.
 func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in OrganisationInput) (core.Organisation, error) {
-	var org core.Organisation
-	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		core.Changed(ctx, core.Organisations)
-		var err error
-		if org, err = o.getForChange(ctx, who, id); err != nil {
-			return err
-		}
+	return o.change(ctx, who, id, func(ctx context.Context, org *core.Organisation) error {
 		if err := o.validate(ctx, &in, id); err != nil {
 			return err
 		}
@@ -190,13 +193,12 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 			details["rocu_id"] = strconv.FormatInt(old, 10) + " → " + strconv.FormatInt(now, 10)
 		}
 		org.Name, org.Kind, org.Region, org.ROCUID, org.UpdatedAt = in.Name, in.Kind, in.Region, rocuRef(in.ROCUID), o.d.Now()
-		if err := o.d.DB.Conn(ctx).Save(&org).Error; err != nil {
+		if err := o.d.DB.Conn(ctx).Save(org).Error; err != nil {
 			return core.DBError(err)
 		}
 		return o.audit.Record(ctx, &who, core.Event{Action: "organisation.update", ObjectType: "organisation",
 			ObjectID: strconv.FormatInt(org.ID, 10), Outcome: core.OutcomeSuccess, Details: details})
 	})
-	return org, err
 }
 
 // SetActive deactivates or reactivates an organisation. The people of a deactivated
@@ -204,13 +206,7 @@ func (o *Organisations) Update(ctx context.Context, who core.Actor, id int64, in
 // deleted. Only administrators may, and not for their own organisation. Errors: EFORBIDDEN,
 // ENOTFOUND, ECONFLICT.
 func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64, active bool) (core.Organisation, error) {
-	var org core.Organisation
-	err := o.d.DB.InTx(ctx, func(ctx context.Context) error {
-		core.Changed(ctx, core.Organisations)
-		var err error
-		if org, err = o.getForChange(ctx, who, id); err != nil {
-			return err
-		}
+	return o.change(ctx, who, id, func(ctx context.Context, org *core.Organisation) error {
 		if !active && org.ID == who.OrgID {
 			return core.Conflict("You cannot deactivate your own organisation.")
 		}
@@ -218,7 +214,7 @@ func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64,
 			return nil
 		}
 		org.Active, org.UpdatedAt = active, o.d.Now()
-		if err := o.d.DB.Conn(ctx).Save(&org).Error; err != nil {
+		if err := o.d.DB.Conn(ctx).Save(org).Error; err != nil {
 			return core.DBError(err)
 		}
 		action := "organisation.reactivate"
@@ -231,7 +227,6 @@ func (o *Organisations) SetActive(ctx context.Context, who core.Actor, id int64,
 		return o.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "organisation",
 			ObjectID: strconv.FormatInt(org.ID, 10), Outcome: core.OutcomeSuccess, Details: map[string]string{"name": org.Name}})
 	})
-	return org, err
 }
 
 func (o *Organisations) uniqueName(ctx context.Context, name, slug string, except int64) error {
