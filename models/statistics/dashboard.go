@@ -167,28 +167,13 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 
 	// Potential victims: each one-way breakdown adds up to the total.
 	one := []Column{{"Potential victims", "victims"}}
-	age := b.table(Table{ID: "victims-by-age", Caption: "Potential victims by age band", Definition: "age", RowHeading: "Age band", Chart: ChartBar, Columns: one})
-	var parts []int
-	for _, a := range terms.AgeBands() {
-		c := b.sh.cell(facts.age[string(a)])
-		parts = append(parts, c)
-		age.row(a.Label(), false, c)
-	}
-	age.row("All potential victims", true, vicT[0])
-	b.sh.sum(vicT[0], parts...)
-
-	sex := b.table(Table{ID: "victims-by-sex", Caption: "Potential victims by sex", Definition: "sex", RowHeading: "Sex", Chart: ChartBar, Columns: one})
-	parts = nil
-	for _, x := range terms.Sexes() {
-		c := b.sh.cell(facts.sex[string(x)])
-		parts = append(parts, c)
-		sex.row(x.Label(), false, c)
-	}
-	sex.row("All potential victims", true, vicT[0])
-	b.sh.sum(vicT[0], parts...)
+	victimBreakdown(b, Table{ID: "victims-by-age", Caption: "Potential victims by age band", Definition: "age", RowHeading: "Age band", Chart: ChartBar, Columns: one},
+		terms.AgeBands(), facts.age, vicT[0])
+	victimBreakdown(b, Table{ID: "victims-by-sex", Caption: "Potential victims by sex", Definition: "sex", RowHeading: "Sex", Chart: ChartBar, Columns: one},
+		terms.Sexes(), facts.sex, vicT[0])
 
 	nat := b.table(Table{ID: "victims-by-nationality", Caption: "Potential victims by nationality (the ten most common, then all others)", Definition: "nationality", RowHeading: "Nationality", Chart: ChartBar, Columns: one})
-	parts = nil
+	var parts []int
 	top, other, unknown := facts.topNationalities(10)
 	for _, kv := range top {
 		c := b.sh.cell(kv.n)
@@ -322,6 +307,23 @@ func (b *builder) table(t Table) *draft {
 	d := &draft{t: t}
 	b.drafts = append(b.drafts, d)
 	return d
+}
+
+// victimBreakdown adds a one-way breakdown of the potential victims over a vocabulary: a row of
+// each value's count in counts, then the total row, which those rows add up to.
+func victimBreakdown[V interface {
+	~string
+	Label() string
+}](b *builder, t Table, values []V, counts map[string]int64, total int) {
+	d := b.table(t)
+	var parts []int
+	for _, v := range values {
+		c := b.sh.cell(counts[string(v)])
+		parts = append(parts, c)
+		d.row(v.Label(), false, c)
+	}
+	d.row("All potential victims", true, total)
+	b.sh.sum(total, parts...)
 }
 
 func (d *draft) row(label string, total bool, cells ...int) {
