@@ -39,11 +39,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	databaseFlags(fs, &cfg)
 	blobStoreFlags(fs, &cfg)
-	if done, err := parseFlagsOrHelp(fs, summary, args[1:], getenv, stdout); done {
-		return err
-	}
-	log, err := commandLogger(&cfg, stderr)
-	if err != nil {
+	log, done, err := commandSetup(fs, &cfg, summary, args[1:], getenv, stdout, stderr)
+	if done {
 		return err
 	}
 	if err := cfg.validateBlobStore(); err != nil {

@@ -78,11 +78,8 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	databaseFlags(fs, &cfg)
 	blobStoreFlags(fs, &cfg)
 	fs.StringVar(&archive, "archive", "", "archive to write; it must not exist yet (default msphub-backup-YYYYMMDD-HHMMSS.tar.gz here)")
-	if done, err := parseFlagsOrHelp(fs, backupSummary, args, getenv, stdout); done {
-		return err
-	}
-	log, err := commandLogger(&cfg, stderr)
-	if err != nil {
+	log, done, err := commandSetup(fs, &cfg, backupSummary, args, getenv, stdout, stderr)
+	if done {
 		return err
 	}
 	if cfg.DatabaseURL != "" || cfg.S3Endpoint != "" {

@@ -115,12 +115,17 @@ func parseFlagsOrHelp(fs *flag.FlagSet, summary string, args []string, getenv fu
 	return err != nil, err
 }
 
-// commandLogger checks the log-level setting and makes a command's logger.
-func commandLogger(cfg *config, stderr io.Writer) (*slog.Logger, error) {
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return nil, settingError("log-level", err)
+// commandSetup parses the flags of a command that logs with parseFlagsOrHelp, checks the
+// log-level setting and makes the command's logger. done is true when the command should return
+// err now: the flags or the log level were wrong, or help was asked for (err nil).
+func commandSetup(fs *flag.FlagSet, cfg *config, summary string, args []string, getenv func(string) string, stdout, stderr io.Writer) (log *slog.Logger, done bool, err error) {
+	if done, err := parseFlagsOrHelp(fs, summary, args, getenv, stdout); done {
+		return nil, true, err
 	}
-	return newLogger(stderr, cfg.LogLevel), nil
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		return nil, true, settingError("log-level", err)
+	}
+	return newLogger(stderr, cfg.LogLevel), false, nil
 }
 
 // parseCommand parses a command's flags; on --help it prints the usage and the flags with their

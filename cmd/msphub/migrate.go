@@ -21,11 +21,8 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	var cfg config
 	fs := flag.NewFlagSet("migrate "+action, flag.ContinueOnError)
 	databaseFlags(fs, &cfg)
-	if done, err := parseFlagsOrHelp(fs, summary, args[1:], getenv, stdout); done {
-		return err
-	}
-	log, err := commandLogger(&cfg, stderr)
-	if err != nil {
+	log, done, err := commandSetup(fs, &cfg, summary, args[1:], getenv, stdout, stderr)
+	if done {
 		return err
 	}
 	db, err := openDatabase(ctx, &cfg, log, action == "up")

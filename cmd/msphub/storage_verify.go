@@ -30,11 +30,8 @@ func runStorage(ctx context.Context, args []string, getenv func(string) string, 
 	databaseFlags(fs, &cfg)
 	blobStoreFlags(fs, &cfg)
 	fs.IntVar(&workers, "workers", 4, "files read at once")
-	if done, err := parseFlagsOrHelp(fs, storageSummary, args[1:], getenv, stdout); done {
-		return err
-	}
-	log, err := commandLogger(&cfg, stderr)
-	if err != nil {
+	log, done, err := commandSetup(fs, &cfg, storageSummary, args[1:], getenv, stdout, stderr)
+	if done {
 		return err
 	}
 	if err := cfg.validateBlobStore(); err != nil {
