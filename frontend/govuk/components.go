@@ -494,13 +494,19 @@ type hint struct {
 	Attributes attributes `json:"attributes"`
 }
 
-// hintFor is a field's hint with its id, or nil.
-func hintFor(h *hint, id string) *hint {
-	if h == nil {
+// setID gives the hint its id, for withID.
+func (h *hint) setID(id string) { h.ID = id }
+
+// withID is a copy of a field's hint or error message with its id, or nil.
+func withID[T any, P interface {
+	*T
+	setID(string)
+}](part P, id string) P {
+	if part == nil {
 		return nil
 	}
-	out := *h
-	out.ID = id
+	out := *part
+	P(&out).setID(id)
 	return &out
 }
 
@@ -532,15 +538,8 @@ func (e errorMessage) Prefix() string {
 	return string(orDefault(e.VisuallyHiddenText, "Error"))
 }
 
-// errorFor is a field's error message with its id, or nil.
-func errorFor(e *errorMessage, id string) *errorMessage {
-	if e == nil {
-		return nil
-	}
-	out := *e
-	out.ID = id
-	return &out
-}
+// setID gives the error message its id, for withID.
+func (e *errorMessage) setID(id string) { e.ID = id }
 
 // fieldset is govukFieldset. HTML is its content.
 type fieldset struct {
@@ -647,10 +646,10 @@ func (f field) LabelParams() label {
 }
 
 // HintParams is the field's hint, or nil.
-func (f field) HintParams() *hint { return hintFor(f.Hint, f.FieldID()+"-hint") }
+func (f field) HintParams() *hint { return withID(f.Hint, f.FieldID()+"-hint") }
 
 // ErrorParams is the field's error message, or nil.
-func (f field) ErrorParams() *errorMessage { return errorFor(f.ErrorMessage, f.FieldID()+"-error") }
+func (f field) ErrorParams() *errorMessage { return withID(f.ErrorMessage, f.FieldID()+"-error") }
 
 // within is the field as a component built on it (character count, password input) passes it
 // on: its id settled, class before its classes, and groupClass and groupAttrs before its form
@@ -1032,7 +1031,7 @@ type fields struct {
 // start with prefix. given is the group's own describedBy, which the fieldset's overrides;
 // role, if set, is the fieldset's role.
 func (p fields) group(prefix, given, role string) group {
-	g := group{FormGroup: p.FormGroup, Hint: hintFor(p.Hint, prefix+"-hint"), Error: errorFor(p.ErrorMessage, prefix+"-error")}
+	g := group{FormGroup: p.FormGroup, Hint: withID(p.Hint, prefix+"-hint"), Error: withID(p.ErrorMessage, prefix+"-error")}
 	if p.Fieldset != nil {
 		if p.Fieldset.DescribedBy != "" {
 			given = p.Fieldset.DescribedBy
