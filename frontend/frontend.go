@@ -409,15 +409,21 @@ func (p *Pages) formFailed(c *gin.Context, err error, view string, data page, fi
 // answers the object): what a handler on one object starts with, as api's pathObject. It answers
 // a bad id or op's error itself (ok false).
 func pathObject[T any](c *gin.Context, op func(context.Context, core.Actor, int64) (T, error)) (obj T, id int64, ok bool) {
+	return pathView(c, func(c *gin.Context, id int64) (T, error) { return op(c.Request.Context(), actor(c), id) })
+}
+
+// pathView is pathObject for a page's own reader of what it shows of the object (view), which
+// may call several operations. It answers a bad id or view's error itself (ok false).
+func pathView[T any](c *gin.Context, view func(*gin.Context, int64) (T, error)) (v T, id int64, ok bool) {
 	if id, ok = api.PathID(c, "id"); !ok {
-		return obj, 0, false
+		return v, 0, false
 	}
-	obj, err := op(c.Request.Context(), actor(c), id)
+	v, err := view(c, id)
 	if err != nil {
 		api.WriteError(c, err)
-		return obj, id, false
+		return v, id, false
 	}
-	return obj, id, true
+	return v, id, true
 }
 
 // newForm checks with may that the actor may create an object, then reads the choices of its

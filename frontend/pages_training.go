@@ -303,13 +303,8 @@ func fileSize(n int64) string {
 // Course serves GET /courses/:id.
 func (p *Pages) Course() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.courseData)
 		if !ok {
-			return
-		}
-		v, err := p.courseData(c, id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "training_course", page{Title: v.Course.Code + " " + v.Course.Title, Data: v})
@@ -593,13 +588,8 @@ func (p *Pages) materialsData(c *gin.Context, id int64) (materialsView, error) {
 // CourseMaterials serves GET /courses/:id/materials: the trainer's material page.
 func (p *Pages) CourseMaterials() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.materialsData)
 		if !ok {
-			return
-		}
-		v, err := p.materialsData(c, id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		form := url.Values{"classification": {v.Course.Classification}}
@@ -1021,13 +1011,8 @@ func (p *Pages) reasonPage(c *gin.Context, status int, v reasonView, form url.Va
 // SessionCancelForm serves GET /sessions/:id/cancel.
 func (p *Pages) SessionCancelForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.sessionCancelView)
 		if !ok {
-			return
-		}
-		v, err := p.sessionCancelView(c, id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.reasonPage(c, http.StatusOK, v, nil, nil)
@@ -1291,13 +1276,8 @@ func (p *Pages) bulkData(c *gin.Context, id int64) (bulkView, error) {
 // BulkForm serves GET /sessions/:id/bulk.
 func (p *Pages) BulkForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.bulkData)
 		if !ok {
-			return
-		}
-		v, err := p.bulkData(c, id)
-		if err != nil {
-			api.WriteError(c, err)
 			return
 		}
 		p.render(c, http.StatusOK, "training_bulk", page{Title: "Book your staff on " + v.Session.Course.Code, Data: v})
@@ -1307,13 +1287,8 @@ func (p *Pages) BulkForm() gin.HandlerFunc {
 // BulkUpload serves POST /sessions/:id/bulk and shows the outcome of each row.
 func (p *Pages) BulkUpload() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, id, ok := pathView(c, p.bulkData)
 		if !ok {
-			return
-		}
-		v, verr := p.bulkData(c, id)
-		if verr != nil {
-			api.WriteError(c, verr)
 			return
 		}
 		report, err := api.ReadBulkUpload(c, p.s.Training, id)
