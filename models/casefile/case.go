@@ -1078,7 +1078,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 		q = q.Where("cf.status IN ?", f.Status)
 	}
 	if term := strings.ToUpper(strings.TrimSpace(f.Query)); term != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(term) + "%"
+		like := core.LikeContaining(term)
 		q = q.Where(`(cf.urn LIKE ? ESCAPE '\' OR UPPER(cf.operation) LIKE ? ESCAPE '\')`, like, like)
 	}
 	page := CasePage{Cases: []CaseSummary{}, Actions: core.Actions{Create: s.MayCreate(ctx, who) == nil}}

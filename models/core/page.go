@@ -23,6 +23,12 @@ func PageLimit(limit, most, def int) int {
 	return limit
 }
 
+// LikeContaining is the LIKE pattern, with ESCAPE '\', of the text that contains term: what a
+// list's search matches its columns with.
+func LikeContaining(term string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(term) + "%"
+}
+
 // AfterKey narrows q, ordered by "key, id", to the rows after the cursor after, which
 // EncodeCursor made of the key and id of the last row of the page before. Errors: EINVALID.
 func AfterKey(q *gorm.DB, key, after string) (*gorm.DB, error) {

@@ -163,7 +163,7 @@ func (u *Users) List(ctx context.Context, who core.Actor, f UserFilter, after st
 		q = q.Where("organisation_id = ?", f.OrganisationID)
 	}
 	if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(s) + "%"
+		like := core.LikeContaining(s)
 		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, like, like)
 	}
 	if !f.IncludeDisabled {

@@ -472,7 +472,7 @@ func (s *Service) List(ctx context.Context, who core.Actor, f Filter, after stri
 		q = q.Where("op.status IN ?", f.Status)
 	}
 	if term := strings.ToUpper(strings.TrimSpace(f.Query)); term != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(term) + "%"
+		like := core.LikeContaining(term)
 		q = q.Where(`(UPPER(op.reference) LIKE ? ESCAPE '\' OR UPPER(op.name) LIKE ? ESCAPE '\')`, like, like)
 	}
 	if after != "" {

@@ -177,7 +177,7 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 		if len(s) > 200 {
 			return out, core.Invalid("q", "Search terms must be 200 characters or fewer")
 		}
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+		like := core.LikeContaining(s)
 		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, like, like)
 	}
 	if after != "" {
