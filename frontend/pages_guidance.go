@@ -772,18 +772,19 @@ func (p *Pages) GuidanceAcknowledgements() gin.HandlerFunc {
 // GuidanceAcknowledgementsOf serves GET /guidance/acknowledgements/:id.
 func (p *Pages) GuidanceAcknowledgementsOf() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.acknowledgementsOf)
 		if !ok {
 			return
 		}
-		d, r, err := p.s.Guidance.AcknowledgementsOf(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.render(c, http.StatusOK, "guidance_acknowledgements_document", page{Title: d.Title,
-			Classification: d.Classification, Data: guidanceAckView{Doc: d, Organisation: r.Organisation}})
+		p.render(c, http.StatusOK, "guidance_acknowledgements_document", page{Title: v.Doc.Title,
+			Classification: v.Doc.Classification, Data: v})
 	}
+}
+
+// acknowledgementsOf is who has acknowledged document id in the actor's organisation.
+func (p *Pages) acknowledgementsOf(c *gin.Context, id int64) (guidanceAckView, error) {
+	d, r, err := p.s.Guidance.AcknowledgementsOf(c.Request.Context(), actor(c), id)
+	return guidanceAckView{Doc: d, Organisation: r.Organisation}, err
 }
 
 // guidanceAckView is one document's acknowledgements.

@@ -871,18 +871,21 @@ func (p *Pages) SessionCreate() gin.HandlerFunc {
 // SessionEditForm serves GET /sessions/:id/edit.
 func (p *Pages) SessionEditForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := api.PathID(c, "id")
+		v, _, ok := pathView(c, p.sessionEditView)
 		if !ok {
 			return
 		}
-		sv, trainers, err := p.s.Training.SessionForEdit(c.Request.Context(), actor(c), id)
-		if err != nil {
-			api.WriteError(c, err)
-			return
-		}
-		p.render(c, http.StatusOK, "training_session_form", page{Title: "Change the session of " + sv.Course.Code, Form: sessionForm(sv),
-			Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}})
+		p.render(c, http.StatusOK, "training_session_form", page{Title: "Change the session of " + v.Course.Code, Form: sessionForm(*v.Session), Data: v})
 	}
+}
+
+// sessionEditView is the form that changes session id.
+func (p *Pages) sessionEditView(c *gin.Context, id int64) (sessionFormView, error) {
+	sv, trainers, err := p.s.Training.SessionForEdit(c.Request.Context(), actor(c), id)
+	if err != nil {
+		return sessionFormView{}, err
+	}
+	return sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}, nil
 }
 
 // SessionUpdate serves POST /sessions/:id/edit.
@@ -902,13 +905,12 @@ func (p *Pages) SessionUpdate() gin.HandlerFunc {
 			_, err = p.s.Training.UpdateSession(ctx, a, id, in)
 		}
 		if err != nil {
-			sv, trainers, gerr := p.s.Training.SessionForEdit(ctx, a, id)
+			v, gerr := p.sessionEditView(c, id)
 			if gerr != nil {
 				api.WriteError(c, gerr)
 				return
 			}
-			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Change the session of " + sv.Course.Code,
-				Data: sessionFormView{trainingChrome: trainingChrome{Sub: p.trainingSub(c, "/teaching")}, Course: sv.Course, Session: &sv, Trainers: trainers}}, "starts_on-day")
+			p.formFailed(c, dateFieldErrors(err), "training_session_form", page{Title: "Change the session of " + v.Course.Code, Data: v}, "starts_on-day")
 			return
 		}
 		p.app.SetFlash(c, "session-updated")
