@@ -210,6 +210,25 @@ func uploadError(err error, rules FileRules) error {
 	return Internal(err)
 }
 
+// ReadWhole reads a whole uploaded file of at most limit bytes into memory, for a file that is
+// read rather than stored (an import, a bulk list). tooLarge tells the person what to do with a
+// larger file. Errors: ETOOLARGE; EINVALID when the file cannot be read; an error of ours that r
+// returns passes through.
+func ReadWhole(r io.Reader, limit int64, tooLarge string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		var me *Error
+		if errors.As(err, &me) {
+			return nil, err
+		}
+		return nil, Invalid("file", "The file could not be read. Try again.")
+	}
+	if int64(len(b)) > limit {
+		return nil, TooLarge(fmt.Sprintf("The file must be smaller than %s: %s", HumanBytes(limit), tooLarge))
+	}
+	return b, nil
+}
+
 // HumanBytes writes a size as GOV.UK writes sizes: "58 KB", "1.2 MB", "5 GB", "300 bytes"
 // (1 KB is 1,024 bytes). Whole numbers have no decimal; the rest have one decimal place.
 func HumanBytes(n int64) string {

@@ -151,16 +151,9 @@ type rawRow struct {
 // readImportFile reads a CSV or XLSX file of at most limit bytes; name is the file's name, which
 // tells a CSV file's kind when its header alone does not.
 func readImportFile(r io.Reader, limit int64, name string) (*importFile, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	b, err := core.ReadWhole(r, limit, "split it into several files")
 	if err != nil {
-		var me *core.Error
-		if errors.As(err, &me) {
-			return nil, err
-		}
-		return nil, core.Invalid("file", "The file could not be read. Try again.")
-	}
-	if int64(len(b)) > limit {
-		return nil, core.TooLarge(fmt.Sprintf("The file must be smaller than %s: split it into several files", core.HumanBytes(limit)))
+		return nil, err
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, core.Invalid("file", "The selected file is empty")

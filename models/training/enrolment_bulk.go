@@ -177,16 +177,9 @@ type bulkLine struct {
 // rows, with a header row naming an "email" column, or else one address in the first column
 // of every row. Blank lines are skipped. Nothing in it is ever evaluated.
 func readBulkFile(r io.Reader) ([]bulkLine, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxBulkBytes+1))
+	b, err := core.ReadWhole(r, MaxBulkBytes, "split the list into several files")
 	if err != nil {
-		var me *core.Error
-		if errors.As(err, &me) {
-			return nil, err
-		}
-		return nil, core.Invalid("file", "The file could not be read. Try again.")
-	}
-	if len(b) > MaxBulkBytes {
-		return nil, core.TooLarge(fmt.Sprintf("The file must be smaller than %s: split the list into several files", core.HumanBytes(MaxBulkBytes)))
+		return nil, err
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(b)) == 0 {
