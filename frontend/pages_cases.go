@@ -168,10 +168,7 @@ type caseFormView struct {
 
 // OffenceItems are the offence checkboxes: those forms offer, and a retired one the case has.
 func (v caseFormView) OffenceItems(form url.Values) []item {
-	var values, labels []string
-	for _, o := range casefile.Offences() {
-		values, labels = append(values, string(o)), append(labels, o.Label())
-	}
+	values, labels := withTerms(nil, nil, casefile.Offences())
 	for _, o := range form["offences"] {
 		if casefile.Offence(o).Retired() && !slices.Contains(values, o) {
 			values, labels = append(values, o), append(labels, casefile.Offence(o).Label())
@@ -470,10 +467,7 @@ func (p *Pages) teamPage(c *gin.Context, v caseTab, id int64, status int, form u
 
 // BasisItems are the legal basis choices for a member from another organisation.
 func (v caseTab) BasisItems(form url.Values) []item {
-	values, labels := []string{""}, []string{"Only for someone of another organisation"}
-	for _, b := range casefile.LegalBases() {
-		values, labels = append(values, string(b)), append(labels, b.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{"Only for someone of another organisation"}, casefile.LegalBases())
 	return optionItems(values, labels, form.Get("legal_basis"))
 }
 
@@ -505,10 +499,7 @@ type itemView struct {
 
 // StatusItems are the statuses the team may give.
 func (v itemView) StatusItems(form url.Values) []item {
-	var values, labels []string
-	for _, s := range casefile.TeamItemStatuses() {
-		values, labels = append(values, string(s)), append(labels, s.Label())
-	}
+	values, labels := withTerms(nil, nil, casefile.TeamItemStatuses())
 	if s := v.Item.Status; s == casefile.ItemAccepted || s == casefile.ItemRejected {
 		values, labels = append(values, string(s)), append(labels, s.Label()+" (keep)")
 	}
@@ -922,10 +913,7 @@ func (v caseTab) ChargeRows(form url.Values) []ChargeRow {
 	for i := range out {
 		n := i + 1
 		f := func(part string) string { return "charge-" + strconv.Itoa(n) + "-" + part }
-		values, labels := []string{""}, []string{"Choose an offence"}
-		for _, o := range v.Case.OffenceList {
-			values, labels = append(values, string(o)), append(labels, o.Label())
-		}
+		values, labels := withTerms([]string{""}, []string{"Choose an offence"}, v.Case.OffenceList)
 		out[i] = ChargeRow{N: n, Suspect: f("suspect"), Statute: f("statute"), OffenceItems: optionItems(values, labels, form.Get(f("offence"))),
 			SuspectValue: form.Get(f("suspect")), StatuteValue: form.Get(f("statute"))}
 	}
@@ -945,10 +933,7 @@ func (v caseTab) LiaisonItems(form url.Values) []item {
 
 // DecisionItems are the charging decision radios.
 func (v caseTab) DecisionItems(form url.Values) []item {
-	var values, labels []string
-	for _, d := range casefile.Decisions() {
-		values, labels = append(values, string(d)), append(labels, d.Label())
-	}
+	values, labels := withTerms(nil, nil, casefile.Decisions())
 	return choiceItems(values, labels, []string{form.Get("decision")})
 }
 

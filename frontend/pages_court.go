@@ -112,19 +112,13 @@ func (v caseTab) CourtForms() []courtForm {
 
 // PleaItems are the anticipated plea radios of the first hearing form.
 func (v caseTab) PleaItems(form url.Values, name string) []item {
-	var values, labels []string
-	for _, pl := range court.Pleas() {
-		values, labels = append(values, string(pl)), append(labels, pl.Label())
-	}
+	values, labels := withTerms(nil, nil, court.Pleas())
 	return choiceItems(values, labels, []string{form.Get(name)})
 }
 
 // CustodyItems are the custody status radios.
 func (v caseTab) CustodyItems(form url.Values) []item {
-	var values, labels []string
-	for _, s := range court.CustodyStatuses() {
-		values, labels = append(values, string(s)), append(labels, s.Label())
-	}
+	values, labels := withTerms(nil, nil, court.CustodyStatuses())
 	return choiceItems(values, labels, []string{form.Get("custody_status")})
 }
 

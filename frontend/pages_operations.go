@@ -48,10 +48,7 @@ func formDay(c *gin.Context, p *core.Problems, name, label string) *time.Time {
 func today() time.Time { return operations.Today(time.Now()) }
 
 func exploitationItems(form url.Values) []item {
-	var values, labels []string
-	for _, e := range terms.Exploitations() {
-		values, labels = append(values, string(e)), append(labels, e.Label())
-	}
+	values, labels := withTerms(nil, nil, terms.Exploitations())
 	return choiceItems(values, labels, form["exploitation"])
 }
 
@@ -93,10 +90,7 @@ type operationListView struct {
 
 // StatusItems are the status filter's options.
 func (v operationListView) StatusItems() []item {
-	values, labels := []string{""}, []string{"Any status"}
-	for _, s := range terms.Statuses() {
-		values, labels = append(values, string(s)), append(labels, s.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{"Any status"}, terms.Statuses())
 	return optionItems(values, labels, v.Status)
 }
 
@@ -131,10 +125,7 @@ type operationFormView struct {
 
 // StatusItems are the status radios.
 func (v operationFormView) StatusItems(form url.Values) []item {
-	var values, labels []string
-	for _, s := range terms.Statuses() {
-		values, labels = append(values, string(s)), append(labels, s.Label())
-	}
+	values, labels := withTerms(nil, nil, terms.Statuses())
 	return choiceItems(values, labels, []string{form.Get("status")})
 }
 
@@ -452,18 +443,12 @@ func (v personFormView) AgeLabel() string {
 }
 
 func (v personFormView) AgeBandItems(form url.Values) []item {
-	values, labels := []string{""}, []string{"Choose an age band"}
-	for _, a := range terms.AgeBands() {
-		values, labels = append(values, string(a)), append(labels, a.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{"Choose an age band"}, terms.AgeBands())
 	return optionItems(values, labels, form.Get("age_band"))
 }
 
 func (v personFormView) SexItems(form url.Values) []item {
-	var values, labels []string
-	for _, s := range terms.Sexes() {
-		values, labels = append(values, string(s)), append(labels, s.Label())
-	}
+	values, labels := withTerms(nil, nil, terms.Sexes())
 	return choiceItems(values, labels, []string{form.Get("sex")})
 }
 
@@ -478,10 +463,7 @@ func (v personFormView) NationalityItems(form url.Values) []item {
 func (v personFormView) ExploitationItems(form url.Values) []item { return exploitationItems(form) }
 
 func (v personFormView) FirstResponderItems(form url.Values) []item {
-	values, labels := []string{""}, []string{"No NRM referral"}
-	for _, f := range terms.FirstResponders() {
-		values, labels = append(values, string(f)), append(labels, f.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{"No NRM referral"}, terms.FirstResponders())
 	return optionItems(values, labels, form.Get("first_responder"))
 }
 
@@ -499,10 +481,7 @@ func (v personFormView) VictimFlagItems(form url.Values) []item {
 }
 
 func (v personFormView) RoleItems(form url.Values) []item {
-	values, labels := []string{""}, []string{"Choose a role"}
-	for _, r := range terms.SuspectRoles() {
-		values, labels = append(values, string(r)), append(labels, r.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{"Choose a role"}, terms.SuspectRoles())
 	return optionItems(values, labels, form.Get("role"))
 }
 
@@ -838,10 +817,7 @@ type chargeFormView struct {
 }
 
 func (v chargeFormView) OffenceItems(form url.Values) []item {
-	var values, labels []string
-	for _, o := range terms.Offences() {
-		values, labels = append(values, string(o)), append(labels, o.Label())
-	}
+	values, labels := withTerms(nil, nil, terms.Offences())
 	return choiceItems(values, labels, []string{form.Get("offence")})
 }
 
@@ -850,10 +826,7 @@ func (v chargeFormView) OutcomeItems(form url.Values) []item {
 }
 
 func outcomeItems(picked string) []item {
-	values, labels := []string{""}, []string{terms.OutcomePending.Label()}
-	for _, o := range terms.Outcomes() {
-		values, labels = append(values, string(o)), append(labels, o.Label())
-	}
+	values, labels := withTerms([]string{""}, []string{terms.OutcomePending.Label()}, terms.Outcomes())
 	return optionItems(values, labels, picked)
 }
 

@@ -24,10 +24,7 @@ func roleItems(roles []core.Role, picked []string) []item {
 
 // orgKindItems are checkboxes of the kinds of organisation, with the picked ones ticked.
 func orgKindItems(picked []string) []item {
-	var values, labels []string
-	for _, k := range core.OrgKinds() {
-		values, labels = append(values, string(k)), append(labels, k.Label())
-	}
+	values, labels := withTerms(nil, nil, core.OrgKinds())
 	return choiceItems(values, labels, picked)
 }
 
@@ -60,6 +57,18 @@ func timeOf(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// withTerms appends each term of a vocabulary, with its label, to values and labels (those a
+// field offers first, if any): the choices of a field over the vocabulary.
+func withTerms[T interface {
+	~string
+	Label() string
+}](values, labels []string, vocabulary []T) ([]string, []string) {
+	for _, t := range vocabulary {
+		values, labels = append(values, string(t)), append(labels, t.Label())
+	}
+	return values, labels
 }
 
 // item is one choice of a radios, checkboxes or select component, as its macro options name it.
