@@ -20,7 +20,6 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/msptp/msphub/storage"
-	"gorm.io/gorm"
 )
 
 // Blob is a stored file's row: where its bytes are and the envelope that opens them. Domain
@@ -247,12 +246,7 @@ func HumanBytes(n int64) string {
 
 // LoadBlob reads a blob row.
 func LoadBlob(ctx context.Context, d Deps, id int64) (Blob, error) {
-	var b Blob
-	err := d.DB.Conn(ctx).Take(&b, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Blob{}, NotFound("File not found")
-	}
-	return b, DBError(err)
+	return TakeRow[Blob](ctx, d.DB, id, false, "File not found")
 }
 
 // File is a stored file opened for reading, with what a download needs to describe it.

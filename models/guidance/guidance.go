@@ -549,13 +549,9 @@ func (g *Service) seeVersion(ctx context.Context, who core.Actor, id int64) (*lo
 // version when they may read it, otherwise (for its editors and approvers) the newest version.
 // Errors: ENOTFOUND.
 func (g *Service) seeDocument(ctx context.Context, who core.Actor, id int64) (*loadedVersion, policies.Object, error) {
-	var doc guidanceDocument
-	err := g.d.DB.Conn(ctx).Take(&doc, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, policies.Object{}, core.NotFound("Guidance not found")
-	}
+	doc, err := core.TakeRow[guidanceDocument](ctx, g.d.DB, id, false, "Guidance not found")
 	if err != nil {
-		return nil, policies.Object{}, core.DBError(err)
+		return nil, policies.Object{}, err
 	}
 	if doc.CurrentVersionID != nil {
 		l, obj, err := g.seeVersion(ctx, who, *doc.CurrentVersionID)

@@ -516,12 +516,7 @@ type guidanceAttachment struct {
 func (guidanceAttachment) TableName() string { return "guidance_attachments" }
 
 func (g *Service) attachment(ctx context.Context, id int64) (guidanceAttachment, error) {
-	var a guidanceAttachment
-	err := g.d.DB.Conn(ctx).Take(&a, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, core.NotFound("Attachment not found")
-	}
-	return a, core.DBError(err)
+	return core.TakeRow[guidanceAttachment](ctx, g.d.DB, id, false, "Attachment not found")
 }
 
 // RemoveAttachment takes a file off a draft. The stored file stays while any version refers to

@@ -8,7 +8,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 )
 
 // recoveryCode is one single-use recovery code, stored hashed.
@@ -30,12 +29,7 @@ type Accounts struct {
 }
 
 func (a *Accounts) user(ctx context.Context, id int64) (core.User, error) {
-	var u core.User
-	err := a.d.DB.Conn(ctx).Take(&u, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.User{}, core.NotFound("User not found")
-	}
-	return u, core.DBError(err)
+	return core.TakeRow[core.User](ctx, a.d.DB, id, false, "User not found")
 }
 
 // passwordInputs are the words a password must not be built from: the user's name and email.

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 )
 
 // OrganisationInput is what an administrator gives to add or change an organisation.
@@ -115,12 +113,7 @@ func (o *Organisations) MayManage(ctx context.Context, who core.Actor) error {
 }
 
 func (o *Organisations) get(ctx context.Context, id int64) (core.Organisation, error) {
-	var org core.Organisation
-	err := o.d.DB.Conn(ctx).Take(&org, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.Organisation{}, core.NotFound("Organisation not found")
-	}
-	return org, core.DBError(err)
+	return core.TakeRow[core.Organisation](ctx, o.d.DB, id, false, "Organisation not found")
 }
 
 // Create adds an organisation. Only administrators may. Errors: EFORBIDDEN, EINVALID,

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,13 +222,9 @@ func (u *Users) view(ctx context.Context, user core.User, err error) (UserView, 
 
 // load reads a user and checks the actor may act on them; someone they may not see is not found.
 func (u *Users) load(ctx context.Context, who core.Actor, id int64, act policies.Action) (core.User, error) {
-	var user core.User
-	err := u.d.DB.Conn(ctx).Take(&user, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.User{}, core.NotFound("User not found")
-	}
+	user, err := core.TakeRow[core.User](ctx, u.d.DB, id, false, "User not found")
 	if err != nil {
-		return core.User{}, core.DBError(err)
+		return core.User{}, err
 	}
 	obj := userObject(user, who, u.roles(user))
 	if err := core.CanSee(ctx, u.d.Authz, who, policies.ActRead, obj, "User"); err != nil {

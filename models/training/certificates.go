@@ -431,13 +431,9 @@ func (t *Service) issue(ctx context.Context, who core.Actor, e Enrolment, u core
 // GetCertificate returns a certificate the actor may see: their own, or (supervisors) one of
 // their organisation's people. Errors: ENOTFOUND.
 func (t *Service) GetCertificate(ctx context.Context, who core.Actor, id int64) (CertificateLine, error) {
-	var c Certificate
-	err := t.d.DB.Conn(ctx).Take(&c, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return CertificateLine{}, core.NotFound("Certificate not found")
-	}
+	c, err := core.TakeRow[Certificate](ctx, t.d.DB, id, false, "Certificate not found")
 	if err != nil {
-		return CertificateLine{}, core.DBError(err)
+		return CertificateLine{}, err
 	}
 	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, core.PersonalObject("certificate", c.OrganisationID, c.UserID, who), "Certificate"); err != nil {
 		return CertificateLine{}, err

@@ -2,14 +2,12 @@ package training
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -99,13 +97,9 @@ func (t *Service) enrolmentObject(ctx context.Context, who core.Actor, e Enrolme
 
 // loadEnrolment reads an enrolment the actor may see; anything else is not found.
 func (t *Service) loadEnrolment(ctx context.Context, who core.Actor, id int64) (Enrolment, policies.Object, error) {
-	var e Enrolment
-	err := t.d.DB.Conn(ctx).Take(&e, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return e, policies.Object{}, core.NotFound("Booking not found")
-	}
+	e, err := core.TakeRow[Enrolment](ctx, t.d.DB, id, false, "Booking not found")
 	if err != nil {
-		return e, policies.Object{}, core.DBError(err)
+		return e, policies.Object{}, err
 	}
 	obj, err := t.enrolmentObject(ctx, who, e)
 	if err != nil {

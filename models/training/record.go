@@ -3,7 +3,6 @@ package training
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
-	"gorm.io/gorm"
 )
 
 // RenewalWindow is how far ahead learning records look for certificates due for renewal.
@@ -41,13 +39,9 @@ type CertificateLine struct {
 // someone in their organisation, which is recorded. Errors: ENOTFOUND.
 func (t *Service) GetLearningRecord(ctx context.Context, who core.Actor, userID int64) (LearningRecord, error) {
 	var rec LearningRecord
-	var u core.User
-	err := t.d.DB.Conn(ctx).Take(&u, userID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return rec, core.NotFound("Learning record not found")
-	}
+	u, err := core.TakeRow[core.User](ctx, t.d.DB, userID, false, "Learning record not found")
 	if err != nil {
-		return rec, core.DBError(err)
+		return rec, err
 	}
 	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, core.PersonalObject("record", u.OrganisationID, u.ID, who), "Learning record"); err != nil {
 		return rec, err
