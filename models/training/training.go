@@ -723,7 +723,7 @@ func (t *Service) ListCourses(ctx context.Context, who core.Actor, f CourseFilte
 		if len(s) > 200 {
 			return CoursePage{}, core.Invalid("q", "Search terms must be 200 characters or fewer")
 		}
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+		like := core.LikeContaining(s)
 		q = q.Where(`(LOWER(code) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	if f.ForMe {
