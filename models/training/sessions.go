@@ -201,15 +201,20 @@ func trainingDayStart(t time.Time) time.Time {
 // sessionObject is the session as the policy sees it: taught by the actor (a trainer of its
 // course, or named on the session), held by the actor (a place, enrolled or completed).
 func (t *Service) sessionObject(ctx context.Context, who core.Actor, c Course, s CourseSession) (policies.Object, error) {
-	obj := policies.Object{Type: "session", Org: policies.OrgDomain(c.OrganisationID)}
 	r, err := t.relations(ctx, who.UserID, c.ID, s.ID)
+	return sessionObjectOf(c, r), err
+}
+
+// sessionObjectOf is a session of course c as the policy sees it, given the actor's relations.
+func sessionObjectOf(c Course, r trainingRelations) policies.Object {
+	obj := policies.Object{Type: "session", Org: policies.OrgDomain(c.OrganisationID)}
 	if r.teachesCourse || r.teachesSession {
 		obj.Rel |= policies.RelTrainer
 	}
 	if r.placeOnSession {
 		obj.Rel |= policies.RelEnrolled
 	}
-	return obj, err
+	return obj
 }
 
 func (t *Service) teachesSession(ctx context.Context, userID, courseID, sessionID int64) (bool, error) {
@@ -225,14 +230,20 @@ func (t *Service) loadSession(ctx context.Context, who core.Actor, id int64, loc
 	if err != nil {
 		return s, Course{}, policies.Object{}, err
 	}
-	c, _, err := t.loadCourse(ctx, who, s.CourseID)
+	// The actor's relations to the course and to the session are one query: the course's
+	// visibility and the session's object both come from it.
+	c, err := core.TakeRow[Course](ctx, t.d.DB, s.CourseID, false, "Session not found")
 	if err != nil {
+		return s, c, policies.Object{}, err
+	}
+	r, err := t.relations(ctx, who.UserID, c.ID, s.ID)
+	if err != nil {
+		return s, c, policies.Object{}, err
+	}
+	if err := t.seeCourse(ctx, who, c, courseObjectOf(c, r)); err != nil {
 		return s, c, policies.Object{}, core.NotFound("Session not found")
 	}
-	obj, err := t.sessionObject(ctx, who, c, s)
-	if err != nil {
-		return s, c, obj, err
-	}
+	obj := sessionObjectOf(c, r)
 	if err := core.CanSee(ctx, t.d.Authz, who, policies.ActRead, obj, "Session"); err != nil {
 		return s, c, obj, err
 	}

@@ -242,15 +242,20 @@ func trainingOrdered(picked, all []string) []string {
 // courseObject is the course as the policy sees it from the actor's point of view: do they
 // teach it, do they hold a place on one of its sessions.
 func (t *Service) courseObject(ctx context.Context, who core.Actor, c Course) (policies.Object, error) {
-	obj := policies.Object{Type: "course", Org: policies.OrgDomain(c.OrganisationID)}
 	r, err := t.relations(ctx, who.UserID, c.ID, 0)
+	return courseObjectOf(c, r), err
+}
+
+// courseObjectOf is the course as the policy sees it, given the actor's relations to it.
+func courseObjectOf(c Course, r trainingRelations) policies.Object {
+	obj := policies.Object{Type: "course", Org: policies.OrgDomain(c.OrganisationID)}
 	if r.teachesCourse {
 		obj.Rel |= policies.RelTrainer
 	}
 	if r.placeOnCourse {
 		obj.Rel |= policies.RelEnrolled
 	}
-	return obj, err
+	return obj
 }
 
 // trainingRelations are the relationship facts between a person and a course (and one of its
@@ -295,14 +300,20 @@ func (t *Service) loadCourse(ctx context.Context, who core.Actor, id int64) (Cou
 	if err != nil {
 		return Course{}, obj, err
 	}
+	if err := t.seeCourse(ctx, who, c, obj); err != nil {
+		return Course{}, obj, err
+	}
+	return c, obj, nil
+}
+
+// seeCourse refuses, as not found, a course the actor may not see: a draft is seen only by its
+// trainers.
+func (t *Service) seeCourse(ctx context.Context, who core.Actor, c Course, obj policies.Object) error {
 	act := policies.ActRead
 	if !c.Published() {
 		act = policies.ActReadDraft
 	}
-	if err := core.CanSee(ctx, t.d.Authz, who, act, obj, "Course"); err != nil {
-		return Course{}, obj, err
-	}
-	return c, obj, nil
+	return core.CanSee(ctx, t.d.Authz, who, act, obj, "Course")
 }
 
 // GetCourse returns a course with its prerequisites, trainers and whether the actor may book
