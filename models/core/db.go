@@ -40,6 +40,7 @@ type DB struct {
 	// before commits, instead of sleeping on the busy timeout and polling the file lock.
 	writer chan struct{}
 	stmts  *stmtPool    // SQLite's prepared statements (nil on PostgreSQL)
+	bumps  bumper       // PostgreSQL's change counter bumps after commit
 	log    *slog.Logger // for what fails after a commit (SetLog)
 }
 

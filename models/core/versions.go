@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,9 +66,69 @@ func bumpVersions(conn *gorm.DB, changed []Family, now time.Time) error {
 // itself has committed and is not undone) or never happens (the process stopped) leaves a copy
 // stale for at most the minute every tag also holds (Freshness). SQLite, one writer at a time,
 // bumps them in the transaction as its last statement.
+//
+// Transactions that commit at about the same time share one bump (bumper): it returns once an
+// UPDATE begun after its commit has bumped its families.
 func (db *DB) bumpAfterCommit(ctx context.Context, changed []Family) {
-	if err := bumpVersions(db.gorm.WithContext(context.WithoutCancel(ctx)), changed, time.Now()); err != nil && db.log != nil {
+	if len(changed) == 0 {
+		return
+	}
+	if err := db.bumps.after(changed, db.bumpNow); err != nil && db.log != nil {
 		db.log.ErrorContext(ctx, "change counters not bumped: lists may answer 304 for up to a minute", "families", changed, "error", err)
+	}
+}
+
+// bumpNow bumps the families' counters, on its own.
+func (db *DB) bumpNow(families []Family) error {
+	return bumpVersions(db.gorm.WithContext(context.Background()), families, time.Now())
+}
+
+// bumper gathers the counter bumps that transactions ask for after their commits and makes them
+// one UPDATE at a time: while one runs, the next ones wait and then go together. Without it each
+// commit of a busy family queued on the counter's row in an UPDATE of its own (500 enrolments at
+// once: 500 UPDATEs of one row, one after the other).
+type bumper struct {
+	mu      sync.Mutex
+	pending []Family     // the families of the waiting requests, each once
+	waiters []chan error // the requests that wait for the next UPDATE
+	running bool         // a goroutine is running UPDATEs
+}
+
+// after bumps families with bump, together with whatever other requests wait, and returns once
+// an UPDATE begun after the call has covered them.
+func (b *bumper) after(families []Family, bump func([]Family) error) error {
+	done := make(chan error, 1)
+	b.mu.Lock()
+	for _, f := range families {
+		if !slices.Contains(b.pending, f) {
+			b.pending = append(b.pending, f)
+		}
+	}
+	b.waiters = append(b.waiters, done)
+	if !b.running {
+		b.running = true
+		go b.run(bump)
+	}
+	b.mu.Unlock()
+	return <-done
+}
+
+// run bumps what is pending, again and again, until nothing is.
+func (b *bumper) run(bump func([]Family) error) {
+	for {
+		b.mu.Lock()
+		families, waiters := b.pending, b.waiters
+		b.pending, b.waiters = nil, nil
+		if len(waiters) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		err := bump(families)
+		for _, w := range waiters {
+			w <- err
+		}
 	}
 }
 
