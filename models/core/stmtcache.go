@@ -20,6 +20,11 @@ type stmtPool struct {
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared for a transaction that met them (stmtTx.stmt)
 	closed  bool
+	// The background preparations: close cancels them and waits for them, so that none holds a
+	// connection once the pool is closed.
+	bg     sync.WaitGroup
+	bgCtx  context.Context
+	bgStop context.CancelFunc
 }
 
 // maxStmts is how many distinct SQL texts stmtPool keeps prepared, and maxStmtSQL the longest
@@ -41,7 +46,9 @@ var (
 )
 
 func newStmtPool(db *sql.DB) *stmtPool {
-	return &stmtPool{db: db, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+	p := &stmtPool{db: db, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+	p.bgCtx, p.bgStop = context.WithCancel(context.Background())
+	return p
 }
 
 // room says whether the pool would keep query, which it does not have: it is open, not full,
@@ -85,8 +92,12 @@ func (p *stmtPool) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // open while a statement prepared on it is.
 func (p *stmtPool) close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
+	p.mu.Unlock()
+	p.bgStop()
+	p.bg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for q, s := range p.stmts {
 		s.Close()
 		delete(p.stmts, q)
@@ -151,12 +162,12 @@ func (t *stmtTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	defer p.mu.Unlock()
 	if !p.pending[query] && p.room(query) {
 		p.pending[query] = true
-		go func() {
-			p.stmt(context.Background(), query) // an error leaves it unprepared, as it is now
+		p.bg.Go(func() {
+			p.stmt(p.bgCtx, query) // an error leaves it unprepared, as it is now
 			p.mu.Lock()
 			delete(p.pending, query)
 			p.mu.Unlock()
-		}()
+		})
 	}
 	return nil
 }
