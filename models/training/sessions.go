@@ -198,14 +198,9 @@ func trainingDayStart(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, core.London).UTC()
 }
 
-// sessionObject is the session as the policy sees it: taught by the actor (a trainer of its
-// course, or named on the session), held by the actor (a place, enrolled or completed).
-func (t *Service) sessionObject(ctx context.Context, who core.Actor, c Course, s CourseSession) (policies.Object, error) {
-	r, err := t.relations(ctx, who.UserID, c.ID, s.ID)
-	return sessionObjectOf(c, r), err
-}
-
-// sessionObjectOf is a session of course c as the policy sees it, given the actor's relations.
+// sessionObjectOf is a session of course c as the policy sees it, given the actor's relations
+// (trainingRelations): taught by the actor (a trainer of its course, or named on the session),
+// held by the actor (a place, enrolled or completed).
 func sessionObjectOf(c Course, r trainingRelations) policies.Object {
 	obj := policies.Object{Type: "session", Org: policies.OrgDomain(c.OrganisationID)}
 	if r.teachesCourse || r.teachesSession {
