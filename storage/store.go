@@ -96,10 +96,22 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, limit int64, e
 		return Envelope{}, fmt.Errorf("storage: put %s: %w", key, err)
 	}
 	putErr := s.backend.Put(pipeCtx, key, sealed, encSize)
+	leftover := false
+	if putErr == nil {
+		// The backend has what it asked for, so the input should be at its end: one more read
+		// says so (or yields the input's own failure), where cancelling at once would race the
+		// read-ahead, which an empty object's backend never waited for.
+		var probe [1]byte
+		n, _ := sealed.Read(probe[:])
+		leftover = n > 0
+	}
 	stop()
 	size, sum, readErr := plain.wait()
 	// Our own stop, rather than the caller's, ended the reading.
 	stopped := errors.Is(readErr, context.Canceled) && ctx.Err() == nil
+	if leftover && (readErr == nil || stopped) {
+		readErr, stopped = errBackendEarly, true
+	}
 
 	switch {
 	case putErr != nil && (readErr == nil || stopped):
@@ -112,7 +124,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, limit int64, e
 		// The backend took its fill of ciphertext before the input was done,
 		// so what it stored is not what r holds (r was longer than promised).
 		if stopped {
-			readErr = errors.New("the backend finished before the input did")
+			readErr = errBackendEarly
 		}
 		if err := s.backend.Delete(context.WithoutCancel(ctx), key); err != nil {
 			return Envelope{}, fmt.Errorf("storage: put %s: %w (and removing what was stored failed: %v)", key, readErr, err)
@@ -128,6 +140,8 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, limit int64, e
 	}
 	return Envelope{KeyID: keyID, WrappedKey: wrapped, Size: size, SHA256: hex.EncodeToString(sum)}, nil
 }
+
+var errBackendEarly = errors.New("the backend finished before the input did")
 
 // binding is what a wrapped data key authenticates besides itself: the
 // plaintext's size and SHA-256. Reads then need not hash again: the data key
