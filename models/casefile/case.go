@@ -1287,14 +1287,17 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 		in.BasisDetail = strings.TrimSpace(in.BasisDetail)
 		basis, detail := LegalBasis(""), ""
 		if u.OrganisationID != cf.OrganisationID {
+			var p core.Problems
 			if !slices.Contains(LegalBases(), in.LegalBasis) {
-				return core.Invalid("legal_basis", "Select the legal basis for sharing this case with someone from another organisation")
+				p.Add("legal_basis", "Select the legal basis for sharing this case with someone from another organisation")
 			}
 			if in.BasisDetail == "" {
-				return core.Invalid("basis_detail", "Say what the basis rests on: the agreement, request or decision, with its reference")
+				p.Add("basis_detail", "Say what the basis rests on: the agreement, request or decision, with its reference")
+			} else if utf8.RuneCountInString(in.BasisDetail) > 500 {
+				p.Add("basis_detail", "The basis must be 500 characters or fewer")
 			}
-			if utf8.RuneCountInString(in.BasisDetail) > 500 {
-				return core.Invalid("basis_detail", "The basis must be 500 characters or fewer")
+			if err := p.Err(); err != nil {
+				return err
 			}
 			basis, detail = in.LegalBasis, in.BasisDetail
 		}
@@ -1316,6 +1319,11 @@ func (s *Service) AddMember(ctx context.Context, who core.Actor, id int64, in Me
 		}
 		if err := s.event(ctx, who, cf.ID, "team", summary, details); err != nil {
 			return err
+		}
+		if u.ID != who.UserID {
+			if err := core.Notify(ctx, s.d, u.ID, NoticeCaseWork, "You have been added to the team of a case file.", "/casefiles/"+core.IDString(cf.ID)); err != nil {
+				return err
+			}
 		}
 		team, err := s.team(ctx, cf)
 		if err != nil {

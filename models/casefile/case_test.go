@@ -139,6 +139,15 @@ func (f *caseFixture) resolvePreCharge(t testing.TB, id int64) {
 	}
 }
 
+// lastItem is the id of the last item of the case's checklist.
+func (f *caseFixture) lastItem(id int64) int64 {
+	items, err := f.cases.Checklist(context.Background(), f.inv, id)
+	if err != nil || len(items) == 0 {
+		panic(fmt.Sprintf("checklist: %v", err))
+	}
+	return items[len(items)-1].ID
+}
+
 func (f *caseFixture) status(t testing.TB, id int64) casefile.CaseStatus {
 	t.Helper()
 	var st string
@@ -252,13 +261,6 @@ type caseOp struct {
 
 func caseOps() []caseOp {
 	ctx := context.Background()
-	firstItem := func(f *caseFixture, id int64) int64 {
-		items, err := f.cases.Checklist(ctx, f.inv, id)
-		if err != nil || len(items) == 0 {
-			panic(fmt.Sprintf("checklist: %v", err))
-		}
-		return items[len(items)-1].ID
-	}
 	return []caseOp{
 		{"submit", false, func(f *caseFixture, id int64) error {
 			_, err := f.cases.Submit(ctx, f.inv, id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
@@ -267,7 +269,7 @@ func caseOps() []caseOp {
 		{"approve", false, func(f *caseFixture, id int64) error { _, err := f.cases.Approve(ctx, f.sup, id); return err }},
 		{"return", false, func(f *caseFixture, id int64) error { _, err := f.cases.Return(ctx, f.sup, id, "Not yet"); return err }},
 		{"edit", false, func(f *caseFixture, id int64) error {
-			_, err := f.cases.UpdateItem(ctx, f.inv, id, firstItem(f, id), casefile.ItemInput{Status: casefile.ItemInProgress, Notes: "Working on it"})
+			_, err := f.cases.UpdateItem(ctx, f.inv, id, f.lastItem(id), casefile.ItemInput{Status: casefile.ItemInProgress, Notes: "Working on it"})
 			return err
 		}},
 		{"share", false, func(f *caseFixture, id int64) error {
@@ -284,11 +286,11 @@ func caseOps() []caseOp {
 			return err
 		}},
 		{"accept item", true, func(f *caseFixture, id int64) error {
-			_, err := f.cases.ReviewItem(ctx, f.liaison, id, firstItem(f, id), casefile.ReviewInput{Verdict: "accept"})
+			_, err := f.cases.ReviewItem(ctx, f.liaison, id, f.lastItem(id), casefile.ReviewInput{Verdict: "accept"})
 			return err
 		}},
 		{"reject item", true, func(f *caseFixture, id int64) error {
-			_, err := f.cases.ReviewItem(ctx, f.liaison, id, firstItem(f, id), casefile.ReviewInput{Verdict: "reject", Reason: "Map the evidence to each point to prove"})
+			_, err := f.cases.ReviewItem(ctx, f.liaison, id, f.lastItem(id), casefile.ReviewInput{Verdict: "reject", Reason: "Map the evidence to each point to prove"})
 			return err
 		}},
 		{"charge", true, func(f *caseFixture, id int64) error {
@@ -1415,5 +1417,35 @@ func TestEvidenceSizeLimit(t *testing.T) {
 	}
 	if casefile.DefaultMaxEvidenceBytes != 5<<30 {
 		t.Errorf("the default limit is %d bytes, want 5 GiB", casefile.DefaultMaxEvidenceBytes)
+	}
+}
+
+// The case forms report every problem at once, and change nothing.
+func TestCaseFormsReportEveryProblem(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	cv := f.newCase(t)
+	nca := f.person(t, "national-crime-agency", policies.RoleInvestigator)
+
+	_, err := f.cases.Reference(ctx, f.inv, cv.ID, casefile.ReferenceInput{EvidenceInput: casefile.EvidenceInput{ExhibitRef: "JS/1"},
+		HashAlgorithm: "SHA-256", Hash: "abc"})
+	if got, want := problemFields(err), []string{"description", "producer", "system", "external_id", "hash"}; !slices.Equal(got, want) {
+		t.Errorf("reference with five problems: fields %v (%v), want %v", got, err, want)
+	}
+	_, err = f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: nca.Email})
+	if got, want := problemFields(err), []string{"legal_basis", "basis_detail"}; !slices.Equal(got, want) {
+		t.Errorf("member of another organisation with no basis: fields %v (%v), want %v", got, err, want)
+	}
+	item := f.lastItem(cv.ID)
+	_, err = f.cases.UpdateItem(ctx, f.inv, cv.ID, item, casefile.ItemInput{Status: casefile.ItemNotApplicable, OwnerID: nca.UserID, EvidenceIDs: []int64{1 << 40}})
+	if got, want := problemFields(err), []string{"na_reason", "owner_id", "evidence_ids"}; !slices.Equal(got, want) {
+		t.Errorf("item update with three problems: fields %v (%v), want %v", got, err, want)
+	}
+	ev, err := f.cases.Evidence(ctx, f.inv, cv.ID)
+	modelstest.Must(t, err)
+	team, err := f.cases.Team(ctx, f.inv, cv.ID)
+	modelstest.Must(t, err)
+	if len(ev) != 0 || len(team) != 1 {
+		t.Errorf("after refused input: %d exhibits and %d on the team, want none added", len(ev), len(team))
 	}
 }

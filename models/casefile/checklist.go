@@ -420,22 +420,16 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(TeamItemStatuses(), in.Status) {
-			if in.Status == before.Status && (in.Status == ItemAccepted || in.Status == ItemRejected) {
-				// The CPS's verdict stays while the team changes other fields.
-			} else {
-				return core.Invalid("status", "Select outstanding, in progress, provided or not applicable")
-			}
+		var p core.Problems
+		if !slices.Contains(TeamItemStatuses(), in.Status) && (in.Status != before.Status || (in.Status != ItemAccepted && in.Status != ItemRejected)) {
+			// (The CPS's verdict stays while the team changes other fields.)
+			p.Add("status", "Select outstanding, in progress, provided or not applicable")
 		}
-		if err := core.CheckText("na_reason", &in.NAReason, 1000, in.Status == ItemNotApplicable, "Say why this item does not apply to the case", "The reason"); err != nil {
-			return err
-		}
+		p.Check(core.CheckText("na_reason", &in.NAReason, 1000, in.Status == ItemNotApplicable, "Say why this item does not apply to the case", "The reason"))
 		if in.Status != ItemNotApplicable {
 			in.NAReason = ""
 		}
-		if err := core.CheckText("notes", &in.Notes, 4000, false, "", "Notes"); err != nil {
-			return err
-		}
+		p.Check(core.CheckText("notes", &in.Notes, 4000, false, "", "Notes"))
 		var owner *int64
 		if in.OwnerID != 0 {
 			var n int64
@@ -443,7 +437,7 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 				return core.DBError(err)
 			}
 			if n == 0 {
-				return core.Invalid("owner_id", "Select someone on the case team as the owner")
+				p.Add("owner_id", "Select someone on the case team as the owner")
 			}
 			owner = &in.OwnerID
 		}
@@ -458,8 +452,11 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 				return core.DBError(err)
 			}
 			if int(n) != len(evidence) {
-				return core.Invalid("evidence_ids", "Select exhibits of this case")
+				p.Add("evidence_ids", "Select exhibits of this case")
 			}
+		}
+		if err := p.Err(); err != nil {
+			return err
 		}
 		now := s.d.Now()
 		updates := map[string]any{"status": in.Status, "na_reason": in.NAReason, "owner_id": owner, "due_on": in.DueOn,
@@ -497,6 +494,12 @@ func (s *Service) UpdateItem(ctx context.Context, who core.Actor, id, itemID int
 		}
 		if out, err = s.item(ctx, cf.ID, itemID); err != nil {
 			return err
+		}
+		if owner != nil && *owner != who.UserID && (before.OwnerID == nil || *before.OwnerID != *owner) {
+			if err := core.Notify(ctx, s.d, *owner, NoticeCaseWork, "A checklist item of a case file has been given to you.",
+				"/casefiles/"+core.IDString(cf.ID)+"/items/"+core.IDString(itemID)); err != nil {
+				return err
+			}
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "checklist.update", ObjectType: "checklist_item", ObjectID: core.IDString(itemID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"case": core.IDString(cf.ID), "status": string(in.Status)}})

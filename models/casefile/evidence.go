@@ -129,61 +129,52 @@ func exhibitKey(ref string) string {
 }
 
 func (in *EvidenceInput) validate(now time.Time) error {
+	var p core.Problems
+	in.check(&p, now)
+	return p.Err()
+}
+
+// check adds to p every problem of the exhibit's details.
+func (in *EvidenceInput) check(p *core.Problems, now time.Time) {
 	in.ExhibitRef = strings.Join(strings.Fields(in.ExhibitRef), " ")
 	switch {
 	case in.ExhibitRef == "":
-		return core.Invalid("exhibit_ref", "Enter the exhibit reference, like JS/1")
+		p.Add("exhibit_ref", "Enter the exhibit reference, like JS/1")
 	case textLen(in.ExhibitRef) > 40:
-		return core.Invalid("exhibit_ref", "Exhibit reference must be 40 characters or fewer")
+		p.Add("exhibit_ref", "Exhibit reference must be 40 characters or fewer")
 	case !exhibitPattern.MatchString(in.ExhibitRef):
-		return core.Invalid("exhibit_ref", "Exhibit reference can only contain letters, numbers, spaces, slashes, hyphens and full stops, like JS/1")
+		p.Add("exhibit_ref", "Exhibit reference can only contain letters, numbers, spaces, slashes, hyphens and full stops, like JS/1")
 	}
-	if err := core.CheckText("description", &in.Description, 2000, true, "Describe the exhibit: what it is and what it shows", "Description"); err != nil {
-		return err
-	}
-	if err := core.CheckText("producer", &in.Producer, 200, true, "Enter who produced the exhibit", "Producer"); err != nil {
-		return err
-	}
-	if err := core.CheckText("source", &in.Source, 300, false, "", "Source"); err != nil {
-		return err
-	}
+	p.Check(core.CheckText("description", &in.Description, 2000, true, "Describe the exhibit: what it is and what it shows", "Description"))
+	p.Check(core.CheckText("producer", &in.Producer, 200, true, "Enter who produced the exhibit", "Producer"))
+	p.Check(core.CheckText("source", &in.Source, 300, false, "", "Source"))
 	if in.ProducedOn != nil {
 		d := dateOnly(*in.ProducedOn)
 		if d.After(dateOnly(now)) {
-			return core.Invalid("produced_on", "The date produced must be today or in the past")
+			p.Add("produced_on", "The date produced must be today or in the past")
 		}
 		in.ProducedOn = &d
 	}
 	if in.Supersedes != 0 {
-		if err := core.CheckText("correction_reason", &in.CorrectionReason, 1000, true, "Say why the exhibit is being corrected", "The reason"); err != nil {
-			return err
-		}
+		p.Check(core.CheckText("correction_reason", &in.CorrectionReason, 1000, true, "Say why the exhibit is being corrected", "The reason"))
 	} else {
 		in.CorrectionReason = ""
 	}
 	in.ItemIDs = uniqueIDs(in.ItemIDs)
-	return nil
 }
 
 func (in *ReferenceInput) validate(now time.Time) error {
-	if err := in.EvidenceInput.validate(now); err != nil {
-		return err
-	}
-	if err := core.CheckText("system", &in.System, 100, true, "Enter the evidence system that holds the media, like the force DEMS", "System"); err != nil {
-		return err
-	}
-	if err := core.CheckText("external_id", &in.ExternalID, 200, true, "Enter the media's ID in that system", "ID"); err != nil {
-		return err
-	}
-	n, ok := hashLengths[in.HashAlgorithm]
-	if !ok {
-		return core.Invalid("hash_algorithm", "Select the hash algorithm the evidence system used")
-	}
+	var p core.Problems
+	in.EvidenceInput.check(&p, now)
+	p.Check(core.CheckText("system", &in.System, 100, true, "Enter the evidence system that holds the media, like the force DEMS", "System"))
+	p.Check(core.CheckText("external_id", &in.ExternalID, 200, true, "Enter the media's ID in that system", "ID"))
 	in.Hash = strings.ToLower(strings.TrimSpace(in.Hash))
-	if _, err := hex.DecodeString(in.Hash); err != nil || len(in.Hash) != n {
-		return core.Invalid("hash", "Enter the "+in.HashAlgorithm+" hash as "+core.IDString(int64(n))+" hexadecimal characters")
+	if n, ok := hashLengths[in.HashAlgorithm]; !ok {
+		p.Add("hash_algorithm", "Select the hash algorithm the evidence system used")
+	} else if _, err := hex.DecodeString(in.Hash); err != nil || len(in.Hash) != n {
+		p.Add("hash", "Enter the "+in.HashAlgorithm+" hash as "+core.IDString(int64(n))+" hexadecimal characters")
 	}
-	return nil
+	return p.Err()
 }
 
 // checkEvidence checks, in the case cf, that an exhibit may be added: the status allows a

@@ -21,6 +21,7 @@ const (
 	NoticeCaseCPS  = "case_cps"  // a pack was shared with the CPS, or the CPS recorded advice, a decision or an action, or the team answered one (or its answer is due)
 	// NoticeCaseShareEnding: a share ends within ShareDueSoonDays (RemindExpiringShares).
 	NoticeCaseShareEnding = "case_share_ending"
+	NoticeCaseWork        = "case_work" // they were put on a case team, or given a checklist item
 )
 
 // ShareDueSoonDays is how many days before a share ends the supervisor who shared it and the

@@ -253,3 +253,43 @@ func TestCaseToDo(t *testing.T) {
 	todo.Want(t, f.inv, "investigator, an action raised", map[string]int64{casefile.ToDoActions: 1})
 	todo.Want(t, f.person(t, caseHome, policies.RoleInvestigator), "investigator not on the team", none)
 }
+
+// Work handed to one person tells them: being put on a case team, and being given a checklist
+// item. Nobody is told of what they did themselves, and the texts name no case material.
+func TestCaseWorkHandOversNotifyThePerson(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	member := f.person(t, caseHome, policies.RoleInvestigator)
+	cv := f.newCase(t)
+
+	m := modelstest.NoticeMark(t, f.db)
+	_, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: member.Email})
+	modelstest.Must(t, err)
+	got := modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, casefile.NoticeCaseWork); !slices.Equal(r, modelstest.UserIDs(member)) || got[0].Link != "/casefiles/"+core.IDString(cv.ID) {
+		t.Errorf("added to the team: %+v, want the new member told, with a link to the case", got)
+	}
+	noCaseMaterial(t, got)
+
+	item := f.lastItem(cv.ID)
+	m = modelstest.NoticeMark(t, f.db)
+	_, err = f.cases.UpdateItem(ctx, f.inv, cv.ID, item, casefile.ItemInput{Status: casefile.ItemInProgress, OwnerID: member.UserID})
+	modelstest.Must(t, err)
+	got = modelstest.NoticesSince(t, f.db, m)
+	if r := modelstest.Recipients(got, casefile.NoticeCaseWork); !slices.Equal(r, modelstest.UserIDs(member)) || !strings.HasSuffix(got[0].Link, "/items/"+core.IDString(item)) {
+		t.Errorf("given an item: %+v, want the new owner told, with a link to the item", got)
+	}
+	noCaseMaterial(t, got)
+
+	// The same owner again, or an item the actor takes themselves: nobody is told.
+	m = modelstest.NoticeMark(t, f.db)
+	_, err = f.cases.UpdateItem(ctx, f.inv, cv.ID, item, casefile.ItemInput{Status: casefile.ItemProvided, OwnerID: member.UserID})
+	modelstest.Must(t, err)
+	_, err = f.cases.UpdateItem(ctx, member, cv.ID, item, casefile.ItemInput{Status: casefile.ItemProvided, OwnerID: member.UserID})
+	modelstest.Must(t, err)
+	_, err = f.cases.UpdateItem(ctx, f.inv, cv.ID, item, casefile.ItemInput{Status: casefile.ItemProvided, OwnerID: f.inv.UserID})
+	modelstest.Must(t, err)
+	if got := modelstest.NoticesSince(t, f.db, m); len(got) != 0 {
+		t.Errorf("no new owner but the actor: notified %+v", got)
+	}
+}
