@@ -3,7 +3,6 @@ package casefile
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/msptp/msphub/models/casefile/charging"
@@ -51,8 +50,10 @@ func (s *Service) decision(ctx context.Context, who core.Actor, cf *CaseFile, m 
 		p.Check(in.CheckNFA())
 	default:
 		in.Terms = charging.Terms{}
-		if strings.TrimSpace(in.Action) == "" {
-			p.Add("action", "Say what further evidence is needed: it becomes the first action of the plan")
+		// The action's own checks (raiseAction's), under this form's names.
+		p.Check(core.CheckText("action", &in.Action, 4000, true, "Say what further evidence is needed: it becomes the first action of the plan", "The action"))
+		if in.ActionDue != nil && dateOnly(*in.ActionDue).Before(today) {
+			p.Add("action_due_on", "The date the action is due must be today or later")
 		}
 	}
 	if err := p.Err(); err != nil {

@@ -161,6 +161,7 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 		{"a charge the case does not hold", casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "r", Terms: charging.Terms{Test: charging.FullCode,
 			Charges: []charging.Charge{{Suspect: "S1", Offence: string(casefile.OffenceS1), Statute: "MSA 2015 s1"}, {Offence: string(casefile.OffenceS2)}}}}, []string{"charges.0.offence", "charges.1.suspect", "charges.1.statute"}},
 		{"no further action without its basis", casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "r"}, []string{"nfa_basis"}},
+		{"further evidence with no action, due in the past", casefile.DecisionInput{Decision: casefile.DecisionFurtherEvidence, ActionDue: &yesterday}, []string{"reasons", "action", "action_due_on"}},
 	} {
 		err := decide(c.in)
 		modelstest.WantCode(t, c.name, err, core.EINVALID)
