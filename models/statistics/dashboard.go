@@ -117,12 +117,24 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now().In(core.London))}, nil
 }
 
-// tables computes the figures of the filter in sc and suppresses them.
+// tables computes the figures of the filter in sc and suppresses them. A region's, a force's
+// figures are rows of the national tables of the same period and type of exploitation, and an
+// analyst who sees both can subtract: the sheet of any narrower view is therefore built over the
+// national one, suppressed first and fixed, with each organisation's row the national row
+// itself, so that what the view publishes is checked against what the national picture does.
 func (s *Service) tables(ctx context.Context, sc Scope, orgs []org, f Filter, from, to time.Time) (*builder, error) {
 	// National totals count a covert operation that is not closed; any figure of a region or an
 	// organisation never does.
 	national := sc.Level == LevelNational && f.Region == "" && f.Force == 0
 	b := &builder{}
+	if !national {
+		whole, err := s.tables(ctx, Scope{Level: LevelNational}, orgs, Filter{Exploitation: f.Exploitation}, from, to)
+		if err != nil {
+			return nil, err
+		}
+		whole.sh.freeze()
+		b = &builder{sh: whole.sh, inherited: whole.rowCells}
+	}
 	var view []org
 	for _, o := range orgs {
 		if sc.within(o) && (f.Region == "" || o.Region == f.Region) && (f.Force == 0 || o.ID == f.Force) {
@@ -317,6 +329,26 @@ func sum(m map[int64]int64) int64 {
 type builder struct {
 	sh     sheet
 	drafts []*draft
+	// rowCells are the cells of each organisation's row, by family; inherited are those of the
+	// national sheet this one is built over.
+	rowCells, inherited map[string]map[int64][]int
+}
+
+// orgRow is the cells of organisation o's row of the family id: the national sheet's row when
+// this sheet is built over it and holds the same figures, new cells otherwise.
+func (b *builder) orgRow(id string, o int64, vs []int64) []int {
+	if cs, ok := b.inherited[id][o]; ok && b.sh.hold(cs, vs) {
+		return cs
+	}
+	cs := b.cells(vs...)
+	if b.rowCells == nil {
+		b.rowCells = map[string]map[int64][]int{}
+	}
+	if b.rowCells[id] == nil {
+		b.rowCells[id] = map[int64][]int{}
+	}
+	b.rowCells[id][o] = cs
+	return cs
 }
 
 type draft struct {
@@ -415,8 +447,11 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 	force := map[int64][]int{}
 	ft := b.table(Table{ID: id + "-by-force", Caption: noun + " by force or agency", Definition: def, RowHeading: "Force or agency", Chart: ChartBar, Columns: cols})
 	for _, o := range rows {
-		force[o.ID] = b.cells(get(o.ID)...)
-		flow(force[o.ID], o.ID)
+		_, inherited := b.inherited[id][o.ID]
+		force[o.ID] = b.orgRow(id, o.ID, get(o.ID))
+		if !inherited {
+			flow(force[o.ID], o.ID)
+		}
 		ft.row(o.Name, false, force[o.ID]...)
 	}
 	var held []int
@@ -484,7 +519,7 @@ func (b *builder) orgTable(id, caption, def string, cols []Column, values map[in
 		for i := range v {
 			totals[i] += v[i]
 		}
-		cells[o.ID] = b.cells(v...)
+		cells[o.ID] = b.orgRow(id, o.ID, v)
 		t.row(o.Name, false, cells[o.ID]...)
 	}
 	T := b.cells(totals...)

@@ -106,3 +106,58 @@ func TestLiveAtEachEndDoesNotGiveAwayNewOperations(t *testing.T) {
 	first := tb.Rows[0].Cells
 	stockAndFlow(t, "operations-by-quarter, "+tb.Rows[0].Label, &start, first[0], first[1], first[2])
 }
+
+// A force's or a region's own figures are rows of the dashboard of the whole country: a figure
+// withheld there to protect a smaller one must stay withheld when the analyst filters on that
+// force or region, or in the dashboard of a regional unit, or the view gives the smaller one away
+// (Avon and Somerset's two new operations are the national total less Dorset's six in its own
+// view, less the published forces).
+func TestFilteringOnAnAreaKeepsWhatTheWholeWithholds(t *testing.T) {
+	f := newFixture(t)
+	f.ops(t, "devon-and-cornwall-police", 10, "2026-01-10")
+	f.ops(t, "avon-and-somerset-police", 2, "2026-01-10")
+	f.ops(t, "dorset-police", 6, "2026-01-10")
+	f.ops(t, "kent-police", 5, "2026-01-10")
+	q1 := statistics.Filter{Quarter: "2026-Q1"}
+	whole := f.dashboard(t, q1)
+	dorset := statisticstest.Row(t, whole, "operations-by-force", "Dorset Police")
+	if !statisticstest.Row(t, whole, "operations-by-force", "Avon and Somerset Police")[1].Suppressed || !dorset[1].Suppressed {
+		t.Fatal("Avon and Somerset's two and Dorset's six new operations are not both withheld: the test proves little")
+	}
+	views := map[string]statistics.Dashboard{
+		"filter on Dorset Police":  f.dashboard(t, statistics.Filter{Quarter: "2026-Q1", Force: f.org(t, "dorset-police")}),
+		"filter on the South West": f.dashboard(t, statistics.Filter{Quarter: "2026-Q1", Region: "South West"}),
+	}
+	d, err := f.s.Statistics.Dashboard(context.Background(), f.regional, q1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	views["the South West unit's dashboard"] = d
+	for name, v := range views {
+		for _, table := range []string{"operations-by-force", "victims-by-force", "justice-by-force", "guidance-by-force"} {
+			wt, _ := whole.Table(table)
+			vt, _ := v.Table(table)
+			total := statisticstest.Row(t, v, table, "Total")
+			for c := range wt.Columns {
+				// The view's total less the forces the nation publishes is the sum of those it
+				// withholds: it must not be a single one of them.
+				var withheld []string
+				for _, vr := range vt.Rows {
+					if vr.Total {
+						continue
+					}
+					w := statisticstest.Row(t, whole, table, vr.Label)[c]
+					if w.Suppressed && !vr.Cells[c].Suppressed {
+						t.Errorf("%s: %s, %s, column %d is published (%s) but withheld in the national dashboard", name, table, vr.Label, c, vr.Cells[c].Text())
+					}
+					if w.Suppressed && vr.Cells[c].Suppressed {
+						withheld = append(withheld, vr.Label)
+					}
+				}
+				if len(withheld) == 1 && !total[c].Suppressed {
+					t.Errorf("%s: %s total, column %d is published (%s): less the published forces, it is %s's figure, withheld nationally", name, table, c, total[c].Text(), withheld[0])
+				}
+			}
+		}
+	}
+}

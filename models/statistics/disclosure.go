@@ -16,9 +16,10 @@ const DefaultThreshold = 5
 // total as the sum of any breakdown). Disclosure control runs over the whole sheet, so a cell
 // suppressed in one table cannot be worked out from another table of the same filter.
 //
-// A fixed cell is never withheld to protect another: a figure another output publishes (known:
-// withheld under the same primary rule, never shown here), or a withheld figure the published
-// ones give away anyway, which is then published.
+// A fixed cell is never withheld to protect another: a cell of another sheet this one is built
+// over (freeze), which keeps the state that sheet gave it unless this one gives it away anyway;
+// a figure another output publishes (known: withheld under the same primary rule, never shown
+// here); or a withheld figure the published ones give away anyway, which is then published.
 type sheet struct {
 	values     []float64
 	median     []bool // a median: not additive, suppressed when its count is under the threshold
@@ -62,6 +63,28 @@ func (s *sheet) add(v float64, median bool, n int64) int {
 	s.known = append(s.known, false)
 	s.suppressed = append(s.suppressed, false)
 	return len(s.values) - 1
+}
+
+// freeze fixes every cell so far, as suppress left it: the sheet of a narrower view is built over
+// the suppressed sheet of the whole, so that what it publishes is checked against what the whole
+// publishes.
+func (s *sheet) freeze() {
+	for i := range s.fixed {
+		s.fixed[i] = true
+	}
+}
+
+// hold reports whether cells hold the counts vs.
+func (s *sheet) hold(cells []int, vs []int64) bool {
+	if len(cells) != len(vs) {
+		return false
+	}
+	for i, c := range cells {
+		if s.values[c] != float64(vs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // sum records that total is the sum of parts.
@@ -112,7 +135,8 @@ func (s *sheet) suppress(t int) {
 		protect := slices.IndexFunc(det, func(d int) bool { return s.values[d] < float64(t) })
 		if protect < 0 {
 			// Every determined cell was withheld only to protect others, which stay protected
-			// without it (publishing a determined figure tells nothing new).
+			// without it (publishing a determined figure tells nothing new), here or in the
+			// frozen sheet.
 			for _, d := range det {
 				s.suppressed[d], s.fixed[d] = false, true
 			}
@@ -172,8 +196,8 @@ func (s *sheet) smallestOpen(cells []int) int {
 // through cell d, or failing that of any line holding a suppressed cell. Without fixed cells,
 // once every non-zero cell of every such line is suppressed, no suppressed cell is determined
 // (the system's known side is then all zeros, so a determined cell would have to be zero, and
-// zeros are never suppressed); a known cell's line always holds another cell that is not fixed
-// (live at the end plus the closed is the start plus the new).
+// zeros are never suppressed); fixed cells are either safe on their own (a frozen sheet) or
+// published elsewhere, so a line they leave one cell short is closed by the cells of this one.
 func (s *sheet) suppressOneMore(d int) bool {
 	var near, far []int
 	for _, l := range s.lines {

@@ -291,3 +291,26 @@ func TestStockAndFlowWithAKnownStart(t *testing.T) {
 		t.Fatalf("recoverable = %v", r)
 	}
 }
+
+// A sheet built over a frozen one keeps its cells as they are and closes what its own figures
+// would give away with cells of its own.
+func TestFrozenCellsKeepTheirState(t *testing.T) {
+	s := &sheet{}
+	a, b, c := s.cell(10), s.cell(2), s.cell(6)
+	tot := s.cell(18)
+	s.sum(tot, a, b, c)
+	s.suppress(DefaultThreshold)
+	if !s.suppressed[b] || !s.suppressed[c] {
+		t.Fatalf("suppressed = %v, want the 2 and the 6", s.suppressed)
+	}
+	s.freeze()
+	view := s.cell(6) // a view of c alone
+	s.sum(view, c)
+	s.suppress(DefaultThreshold)
+	if !s.suppressed[view] || !s.suppressed[b] || !s.suppressed[c] || s.suppressed[a] || s.suppressed[tot] {
+		t.Fatalf("suppressed = %v, want the view withheld and the rest as it was", s.suppressed)
+	}
+	if r := recoverable(s); len(r) != 0 {
+		t.Fatalf("recoverable = %v", r)
+	}
+}
