@@ -3,6 +3,8 @@ package statistics
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -108,15 +110,37 @@ func operational(k core.OrgKind) bool {
 }
 
 func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, period Period, from, to time.Time) (Dashboard, error) {
+	b, err := s.tables(ctx, sc, orgs, f, from, to)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now().In(core.London))}, nil
+}
+
+// tables computes the figures of the filter in sc and suppresses them. A region's, a force's
+// figures are rows of the national tables of the same period and type of exploitation, and an
+// analyst who sees both can subtract: the sheet of any narrower view is therefore built over the
+// national one, suppressed first and fixed, with each organisation's row the national row
+// itself, so that what the view publishes is checked against what the national picture does.
+func (s *Service) tables(ctx context.Context, sc Scope, orgs []org, f Filter, from, to time.Time) (*builder, error) {
+	// National totals count a covert operation that is not closed; any figure of a region or an
+	// organisation never does.
+	national := sc.Level == LevelNational && f.Region == "" && f.Force == 0
+	b := &builder{}
+	if !national {
+		whole, err := s.tables(ctx, Scope{Level: LevelNational}, orgs, Filter{Exploitation: f.Exploitation}, from, to)
+		if err != nil {
+			return nil, err
+		}
+		whole.sh.freeze()
+		b = &builder{sh: whole.sh, inherited: whole.rowCells}
+	}
 	var view []org
 	for _, o := range orgs {
 		if sc.within(o) && (f.Region == "" || o.Region == f.Region) && (f.Force == 0 || o.ID == f.Force) {
 			view = append(view, o)
 		}
 	}
-	// National totals count a covert operation that is not closed; any figure of a region or an
-	// organisation never does.
-	national := sc.Level == LevelNational && f.Region == "" && f.Force == 0
 	q := queries{db: s.d.DB, national: national, exploitation: f.Exploitation,
 		from: from.Format(dateLayout), toNext: to.AddDate(0, 0, 1).Format(dateLayout)}
 	for _, o := range view {
@@ -124,7 +148,7 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 	}
 	facts, err := q.run(ctx)
 	if err != nil {
-		return Dashboard{}, err
+		return nil, err
 	}
 	var rows []org
 	for _, o := range view {
@@ -133,13 +157,12 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 		}
 	}
 	byName(rows)
-	b := &builder{}
 	opsCols := []Column{{"Live at period end", "operations-live"}, {"New in period", "operations-new"}, {"Closed in period", "operations-closed"}}
 	vicCols := []Column{{"Potential victims", "victims"}, {"NRM referrals", "nrm-referrals"}, {"Duty to Notify reports", "duty-to-notify"}}
 	cjCols := []Column{{"Arrests", "arrests"}, {"Charges", "charges"}, {"Convictions", "convictions"}}
-	opsT := b.orgFamily("operations", "Operations", opsCols, facts.ops, rows, national, "operations")
-	vicT := b.orgFamily("victims", "Potential victims, NRM referrals and Duty to Notify reports", vicCols, facts.victims, rows, national, "victims")
-	cjT := b.orgFamily("justice", "Arrests, charges and convictions", cjCols, facts.justice, rows, national, "arrests")
+	opsT := b.orgFamily("operations", "Operations", opsCols, facts.ops, facts.opsAtStart, rows, national, "operations")
+	vicT := b.orgFamily("victims", "Potential victims, NRM referrals and Duty to Notify reports", vicCols, facts.victims, nil, rows, national, "victims")
+	cjT := b.orgFamily("justice", "Arrests, charges and convictions", cjCols, facts.justice, nil, rows, national, "arrests")
 
 	// Operations by exploitation type: an operation may have several types, so the rows do not
 	// add up to the total and are not a line.
@@ -150,18 +173,23 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 	}
 	ex.row("All operations (an operation may have several types)", true, opsT...)
 
-	// The trend over quarters: new and closed operations add up to the period's totals.
+	// The trend over quarters: new and closed operations add up to the period's totals, and the
+	// operations live at a quarter's end are those live at the previous one's (the period's start,
+	// which the dashboard of the period before publishes) plus the new less the closed.
 	qs := quarters(from, to)
 	tr := b.table(Table{ID: "operations-by-quarter", Caption: "Operations by quarter", Definition: "quarters", RowHeading: "Quarter", Chart: ChartLine, Columns: opsCols})
 	var newQ, closedQ []int
+	live := b.sh.knownCell(sum(facts.opsAtStart))
 	for _, qq := range qs {
-		live := facts.liveAt(qq.end)
 		n, c := facts.months["new"].between(qq.start, qq.end), facts.months["closed"].between(qq.start, qq.end)
-		cells := b.cells(live, n, c)
+		cells := b.cells(facts.liveAt(qq.end), n, c)
+		b.sh.flow(cells[0], live, cells[1], cells[2])
+		live = cells[0]
 		newQ, closedQ = append(newQ, cells[1]), append(closedQ, cells[2])
 		tr.row(qq.label, false, cells...)
 	}
-	tr.row("Whole period", true, b.sh.cell(facts.liveAt(to)), opsT[1], opsT[2])
+	b.sh.sum(opsT[0], live) // the last quarter ends with the period
+	tr.row("Whole period", true, opsT...)
 	b.sh.sum(opsT[1], newQ...)
 	b.sh.sum(opsT[2], closedQ...)
 
@@ -286,14 +314,41 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 	b.orgTable("guidance", "Acknowledgement of current mandatory guidance", "guidance", []Column{{"People with an account", "people"}, {"Acknowledgements of current mandatory guidance", "guidance"}}, gd, rows)
 
 	b.sh.suppress(s.threshold)
-	dash := Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now().In(core.London))}
-	return dash, nil
+	return b, nil
+}
+
+func sum(m map[int64]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // builder collects tables whose cells live in one sheet.
 type builder struct {
 	sh     sheet
 	drafts []*draft
+	// rowCells are the cells of each organisation's row, by family; inherited are those of the
+	// national sheet this one is built over.
+	rowCells, inherited map[string]map[int64][]int
+}
+
+// orgRow is the cells of organisation o's row of the family id: the national sheet's row when
+// this sheet is built over it and holds the same figures, new cells otherwise.
+func (b *builder) orgRow(id string, o int64, vs []int64) []int {
+	if cs, ok := b.inherited[id][o]; ok && b.sh.hold(cs, vs) {
+		return cs
+	}
+	cs := b.cells(vs...)
+	if b.rowCells == nil {
+		b.rowCells = map[string]map[int64][]int{}
+	}
+	if b.rowCells[id] == nil {
+		b.rowCells[id] = map[int64][]int{}
+	}
+	b.rowCells[id][o] = cs
+	return cs
 }
 
 type draft struct {
@@ -360,8 +415,10 @@ func (b *builder) finish() []Table {
 const heldLabel = "Not attributed: covert operations not yet closed"
 
 // orgFamily adds the tables of one family by organisation (and, nationally, by region and by
-// organisation kind), with every line between them, and returns the total cells.
-func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]int64, rows []org, national bool, def string) []int {
+// organisation kind), with every line between them, and returns the total cells. For the
+// operations, atStart is how many were live at the period's start, by organisation: every row's
+// live at the end is that plus its new less its closed (nil for the other families).
+func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]int64, atStart map[int64]int64, rows []org, national bool, def string) []int {
 	n := len(cols)
 	get := func(orgID int64) []int64 {
 		if v, ok := values[orgID]; ok {
@@ -375,16 +432,32 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 			totals[i] += v[i]
 		}
 	}
+	flow := func(cells []int, keys ...int64) {
+		if atStart == nil {
+			return
+		}
+		var n int64
+		for _, k := range keys {
+			n += atStart[k]
+		}
+		b.sh.flow(cells[0], b.sh.knownCell(n), cells[1], cells[2])
+	}
 	T := b.cells(totals...)
+	flow(T, slices.Collect(maps.Keys(atStart))...)
 	force := map[int64][]int{}
 	ft := b.table(Table{ID: id + "-by-force", Caption: noun + " by force or agency", Definition: def, RowHeading: "Force or agency", Chart: ChartBar, Columns: cols})
 	for _, o := range rows {
-		force[o.ID] = b.cells(get(o.ID)...)
+		_, inherited := b.inherited[id][o.ID]
+		force[o.ID] = b.orgRow(id, o.ID, get(o.ID))
+		if !inherited {
+			flow(force[o.ID], o.ID)
+		}
 		ft.row(o.Name, false, force[o.ID]...)
 	}
 	var held []int
 	if national {
 		held = b.cells(get(heldKey)...)
+		flow(held, heldKey)
 		ft.row(heldLabel, false, held...)
 	}
 	ft.row("Total", true, T...)
@@ -414,12 +487,15 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 		var grows []org
 		for i, name := range names {
 			sum := make([]int64, n)
+			var keys []int64
 			for _, o := range groups[name] {
 				for c, v := range get(o.ID) {
 					sum[c] += v
 				}
+				keys = append(keys, o.ID)
 			}
 			cells := b.cells(sum...)
+			flow(cells, keys...)
 			b.lines(cells, groups[name], force, nil)
 			gt.row(name, false, cells...)
 			key := int64(-1 - i)
@@ -443,7 +519,7 @@ func (b *builder) orgTable(id, caption, def string, cols []Column, values map[in
 		for i := range v {
 			totals[i] += v[i]
 		}
-		cells[o.ID] = b.cells(v...)
+		cells[o.ID] = b.orgRow(id, o.ID, v)
 		t.row(o.Name, false, cells[o.ID]...)
 	}
 	T := b.cells(totals...)

@@ -2,6 +2,7 @@ package statistics
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -14,39 +15,87 @@ const DefaultThreshold = 5
 // the sum of its parts (a row or column total, a region as the sum of its forces, the national
 // total as the sum of any breakdown). Disclosure control runs over the whole sheet, so a cell
 // suppressed in one table cannot be worked out from another table of the same filter.
+//
+// A fixed cell is never withheld to protect another: a cell of another sheet this one is built
+// over (freeze), which keeps the state that sheet gave it unless this one gives it away anyway;
+// a figure another output publishes (known: withheld under the same primary rule, never shown
+// here); or a withheld figure the published ones give away anyway, which is then published.
 type sheet struct {
 	values     []float64
 	median     []bool // a median: not additive, suppressed when its count is under the threshold
 	counts     []int64
+	fixed      []bool
+	known      []bool
 	lines      []line
 	suppressed []bool
 }
 
-// line is total = sum(parts).
+// line is total = sum(parts) - sum(minus).
 type line struct {
 	total int
 	parts []int
+	minus []int
 }
 
 // cell adds a count and returns its index.
 func (s *sheet) cell(v int64) int {
-	s.values = append(s.values, float64(v))
-	s.median = append(s.median, false)
-	s.counts = append(s.counts, 0)
-	return len(s.values) - 1
+	return s.add(float64(v), false, 0)
 }
 
 // medianCell adds a median of n items.
 func (s *sheet) medianCell(v float64, n int64) int {
+	return s.add(v, true, n)
+}
+
+// knownCell adds a count another output publishes (another period's figure): withheld only when
+// that output withholds it under the primary rule, and never shown here.
+func (s *sheet) knownCell(v int64) int {
+	c := s.cell(v)
+	s.fixed[c], s.known[c] = true, true
+	return c
+}
+
+func (s *sheet) add(v float64, median bool, n int64) int {
 	s.values = append(s.values, v)
-	s.median = append(s.median, true)
+	s.median = append(s.median, median)
 	s.counts = append(s.counts, n)
+	s.fixed = append(s.fixed, false)
+	s.known = append(s.known, false)
+	s.suppressed = append(s.suppressed, false)
 	return len(s.values) - 1
+}
+
+// freeze fixes every cell so far, as suppress left it: the sheet of a narrower view is built over
+// the suppressed sheet of the whole, so that what it publishes is checked against what the whole
+// publishes.
+func (s *sheet) freeze() {
+	for i := range s.fixed {
+		s.fixed[i] = true
+	}
+}
+
+// hold reports whether cells hold the counts vs.
+func (s *sheet) hold(cells []int, vs []int64) bool {
+	if len(cells) != len(vs) {
+		return false
+	}
+	for i, c := range cells {
+		if s.values[c] != float64(vs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // sum records that total is the sum of parts.
 func (s *sheet) sum(total int, parts ...int) {
 	s.lines = append(s.lines, line{total: total, parts: append([]int(nil), parts...)})
+}
+
+// flow records that the stock end is the stock start plus in less out (operations live at the
+// end of a span: those live at its start, plus the new, less the closed).
+func (s *sheet) flow(end, start, in, out int) {
+	s.lines = append(s.lines, line{total: end, parts: []int{start, in}, minus: []int{out}})
 }
 
 // suppress applies the disclosure rule with threshold t:
@@ -56,10 +105,18 @@ func (s *sheet) sum(total int, parts ...int) {
 //     smallest first, until it holds at least two, repeated to a fixed point;
 //   - then a check by linear algebra: while any suppressed cell is still determined by the
 //     published figures and the lines (its unit vector lies in the row space of the system over
-//     the unknowns), one more non-zero cell of a line through it is suppressed.
+//     the unknowns), one more non-zero cell of a line through it is suppressed; a cell withheld
+//     only to protect another that is determined anyway protects nothing, and is published.
+//
+// Fixed cells are never withheld to protect another.
 func (s *sheet) suppress(t int) {
+	prev := s.suppressed
 	s.suppressed = make([]bool, len(s.values))
 	for i, v := range s.values {
+		if s.fixed[i] && !s.known[i] {
+			s.suppressed[i] = i < len(prev) && prev[i]
+			continue
+		}
 		if s.median[i] {
 			s.suppressed[i] = s.counts[i] < int64(t)
 			continue
@@ -75,13 +132,25 @@ func (s *sheet) suppress(t int) {
 		if len(det) == 0 {
 			return
 		}
-		if !s.suppressOneMore(det[0]) {
+		protect := slices.IndexFunc(det, func(d int) bool { return s.values[d] < float64(t) })
+		if protect < 0 {
+			// Every determined cell was withheld only to protect others, which stay protected
+			// without it (publishing a determined figure tells nothing new), here or in the
+			// frozen sheet.
+			for _, d := range det {
+				s.suppressed[d], s.fixed[d] = false, true
+			}
+			continue
+		}
+		if !s.suppressOneMore(det[protect]) {
 			return // nothing left to suppress: cannot happen (see suppressOneMore)
 		}
 	}
 }
 
-func (s *sheet) members(l line) []int { return append(append([]int(nil), l.parts...), l.total) }
+func (s *sheet) members(l line) []int {
+	return append(append(append([]int(nil), l.parts...), l.minus...), l.total)
+}
 
 // suppressedIn counts the suppressed cells of line l.
 func (s *sheet) suppressedIn(l line) int {
@@ -109,11 +178,11 @@ func (s *sheet) lineRule() bool {
 	return changed
 }
 
-// smallestOpen is the smallest non-zero published cell among cells, or -1.
+// smallestOpen is the smallest non-zero published cell among cells that is not fixed, or -1.
 func (s *sheet) smallestOpen(cells []int) int {
 	best := -1
 	for _, c := range cells {
-		if s.suppressed[c] || s.values[c] == 0 {
+		if s.suppressed[c] || s.values[c] == 0 || s.fixed[c] {
 			continue
 		}
 		if best < 0 || s.values[c] < s.values[best] || (s.values[c] == s.values[best] && c < best) {
@@ -123,10 +192,12 @@ func (s *sheet) smallestOpen(cells []int) int {
 	return best
 }
 
-// suppressOneMore suppresses the smallest non-zero published cell of a line through cell d, or
-// failing that of any line holding a suppressed cell. Once every non-zero cell of every such line
-// is suppressed, no suppressed cell is determined (the system's known side is then all zeros, so
-// a determined cell would have to be zero, and zeros are never suppressed).
+// suppressOneMore suppresses the smallest non-zero published cell that is not fixed of a line
+// through cell d, or failing that of any line holding a suppressed cell. Without fixed cells,
+// once every non-zero cell of every such line is suppressed, no suppressed cell is determined
+// (the system's known side is then all zeros, so a determined cell would have to be zero, and
+// zeros are never suppressed); fixed cells are either safe on their own (a frozen sheet) or
+// published elsewhere, so a line they leave one cell short is closed by the cells of this one.
 func (s *sheet) suppressOneMore(d int) bool {
 	var near, far []int
 	for _, l := range s.lines {
@@ -172,6 +243,12 @@ func (s *sheet) determined() []int {
 		for _, p := range l.parts {
 			if j, ok := col[p]; ok {
 				r[j]++
+				nz = true
+			}
+		}
+		for _, p := range l.minus {
+			if j, ok := col[p]; ok {
+				r[j]--
 				nz = true
 			}
 		}

@@ -38,6 +38,7 @@ type course struct {
 // facts are the aggregates behind a dashboard.
 type facts struct {
 	ops, victims, justice map[int64][]int64 // by organisation (heldKey: held back), per column
+	opsAtStart            map[int64]int64   // operations live the day before the period, by organisation
 	opsByType             map[string][3]int64
 	age, sex, nationality map[string]int64
 	victimsByType         map[string]int64
@@ -66,7 +67,7 @@ func (f *facts) hasOrg(id int64) bool {
 }
 
 func newFacts() *facts {
-	return &facts{ops: map[int64][]int64{}, victims: map[int64][]int64{}, justice: map[int64][]int64{},
+	return &facts{ops: map[int64][]int64{}, opsAtStart: map[int64]int64{}, victims: map[int64][]int64{}, justice: map[int64][]int64{},
 		opsByType: map[string][3]int64{}, age: map[string]int64{}, sex: map[string]int64{}, nationality: map[string]int64{},
 		victimsByType: map[string]int64{}, outcomes: map[string]int64{}, medians: map[string]histogram{}, months: map[string]monthly{},
 		certificates: map[[2]int64]int64{}, people: map[int64]int64{}, acks: map[int64]int64{}, days: days{}}
@@ -461,6 +462,9 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 			ops[id] = o
 			m := q.measures(o)
 			add(f.ops, o.key, m[:]...)
+			if o.started < q.from && (o.ended == "" || o.ended >= q.from) {
+				f.opsAtStart[o.key]++
+			}
 			if o.started < q.toNext {
 				f.month("start", o.started)
 			}
