@@ -69,7 +69,9 @@ func TestOperationsThroughTheAPI(t *testing.T) {
 	}
 	apitest.Want(t, a.API(t, nca, "POST", O+"/cases", fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "a member not on the case links it", http.StatusNotFound, nil)
 	apitest.Want(t, a.API(t, inv, "POST", O+"/cases", fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "link", http.StatusCreated, nil)
+	apitest.Want(t, a.API(t, nca, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "a member not on the case attaches to it", http.StatusNotFound, nil)
 	apitest.Want(t, a.API(t, inv, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "attach", http.StatusOK, nil)
+	apitest.Want(t, a.API(t, nca, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), `{"case_id":0}`), "a member not on the case detaches from it", http.StatusNotFound, nil)
 
 	C := fmt.Sprintf("/api/v1/casefiles/%d", cv.ID)
 	var co struct{ Operation *operations.CaseOperation }

@@ -394,13 +394,19 @@ func (p *Pages) OperationCaseLink() gin.HandlerFunc {
 		}
 		caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
 		err := p.s.Operations.LinkCase(c.Request.Context(), actor(c), id, caseID)
-		if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
-			// The operation is theirs; the case file is one they may not change: a choice to
-			// make again, not a missing page.
-			err = core.Invalid("case_id", "Select a case file you work on: only its team can link it to an operation")
-		}
+		err = caseChoice(err, "Select a case file you work on: only its team can link it to an operation")
 		p.operationAction(c, id, err, "case_id", "operation-case-linked")
 	}
+}
+
+// caseChoice is err, a refusal of the case file chosen at case_id (one the actor may not see
+// or not change), as a choice to make again with message: the operation is theirs, so it is not
+// a missing page.
+func caseChoice(err error, message string) error {
+	if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
+		return core.Invalid("case_id", message)
+	}
+	return err
 }
 
 // OperationCaseUnlink serves POST /operations/:id/cases/:case/unlink.
@@ -609,13 +615,19 @@ func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormV
 	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// attach puts the person on the case file the form chose, when it changed.
+// attach puts the person on the case file the form chose, when it changed (a form with no
+// choice of case file changes nothing).
 func (p *Pages) attach(c *gin.Context, id int64, kind string, personID int64, was *int64) error {
-	caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
+	posted, ok := c.GetPostForm("case_id")
+	if !ok {
+		return nil
+	}
+	caseID, _ := strconv.ParseInt(posted, 10, 64)
 	if (was == nil && caseID == 0) || (was != nil && *was == caseID) {
 		return nil
 	}
-	return p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+	err := p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+	return caseChoice(err, "Only the team of a case file can put people on it or take them off it: choose a case file you work on, or leave it as it was")
 }
 
 // personInput is the form's input of a victim or a suspect, which checks itself.

@@ -2,6 +2,7 @@ package operations_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -367,7 +368,8 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
 	other := f.newCase(t, "45AB1234623")
 	modelstest.WantCode(t, "attach to a case of no operation", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, other.ID), core.EINVALID)
-	modelstest.Must(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
+	modelstest.WantCode(t, "an officer not on the case team attaches", f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID), core.ENOTFOUND)
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, cs.ID))
 	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 
 	// The case shows its operation, victims and suspects: to its team, and to the supervisor who
@@ -447,5 +449,66 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 	view := must[operations.OperationView](t)(f.ops.Get(ctx, f.nca, op.ID))
 	if view.Suspects[0].Charges[0].Outcome != terms.OutcomeConvictedPlea {
 		t.Errorf("the operation's suspect does not show the CPS outcome: %+v", view.Suspects[0].Charges)
+	}
+}
+
+// Attaching a potential victim or suspect to a case file changes what the case shows (its
+// suspects' charges are its outcomes): only those who may change the case file may do it, and
+// moving or detaching someone needs the right to change the case file they are on too.
+func TestOnlyTheCaseTeamAttachesPeopleToTheCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	cs := f.newCase(t, "45AB1234523")
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	// A second investigator of the force, named on the operation, with a case file of their own.
+	inv2 := f.people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
+	must[operations.Member](t)(f.ops.AddMember(ctx, f.inv, op.ID, inv2.Email))
+	theirs, err := f.s.CaseFiles.Create(ctx, inv2, casefile.CaseInput{URN: "45AB1234723", Operation: "Lantern",
+		Offences: []casefile.Offence{casefile.OffenceS2}, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelstest.Must(t, f.ops.LinkCase(ctx, inv2, op.ID, theirs.ID))
+	v := must[operations.VictimView](t)(f.ops.AddVictim(ctx, f.officer, op.ID, operations.VictimInput{PersonInput: operations.PersonInput{Reference: "V1", AgeBand: terms.Age18to24, Sex: terms.SexFemale}}))
+	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.nca, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
+		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
+
+	// Named on the operation, not on the case team: the case is not theirs to change.
+	for name, c := range map[string]struct {
+		who  core.Actor
+		code core.Code
+	}{
+		"joint member not on the case":  {f.nca, core.ENOTFOUND},
+		"officer not on the case":       {f.officer, core.ENOTFOUND},
+		"supervisor who reads the case": {f.sup, core.EFORBIDDEN},
+	} {
+		err := f.ops.AttachToCase(ctx, c.who, op.ID, operations.KindSuspect, sv.ID, cs.ID)
+		modelstest.WantCode(t, name+" attaches a suspect", err, c.code)
+		if e := (*core.Error)(nil); !errors.As(err, &e) || e.Field != "case_id" {
+			t.Errorf("%s: the refusal is not at case_id: %v", name, err)
+		}
+		modelstest.WantCode(t, name+" attaches a victim", f.ops.AttachToCase(ctx, c.who, op.ID, operations.KindVictim, v.ID, cs.ID), c.code)
+	}
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, cs.ID))
+
+	// Detaching or moving someone changes the case they are on: its team's to do.
+	modelstest.WantCode(t, "joint member detaches", f.ops.AttachToCase(ctx, f.nca, op.ID, operations.KindSuspect, sv.ID, 0), core.ENOTFOUND)
+	modelstest.WantCode(t, "supervisor detaches", f.ops.AttachToCase(ctx, f.sup, op.ID, operations.KindVictim, v.ID, 0), core.EFORBIDDEN)
+	modelstest.WantCode(t, "moved by the team of the new case only", f.ops.AttachToCase(ctx, inv2, op.ID, operations.KindSuspect, sv.ID, theirs.ID), core.ENOTFOUND)
+	modelstest.WantCode(t, "moved by the team of the old case only", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, theirs.ID), core.ENOTFOUND)
+	co := must[*operations.CaseOperation](t)(f.ops.ForCase(ctx, f.inv, cs.ID))
+	if len(co.Suspects) != 1 || len(co.Victims) != 1 {
+		t.Errorf("the case's people changed after refusals: %+v", co)
+	}
+	// On both teams, they may move them.
+	if _, err := f.s.CaseFiles.AddMember(ctx, inv2, theirs.ID, casefile.MemberInput{Email: f.inv.Email}); err != nil {
+		t.Fatal(err)
+	}
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, theirs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, 0))
+	if n := modelstest.AuditCount(t, f.db, "operation.suspect_case", core.IDString(op.ID)); n != 2 {
+		t.Errorf("%d suspect attachments audited, want 2", n)
 	}
 }
