@@ -512,3 +512,48 @@ func TestOnlyTheCaseTeamAttachesPeopleToTheCase(t *testing.T) {
 		t.Errorf("%d suspect attachments audited, want 2", n)
 	}
 }
+
+// A new lead officer gains the right to name and remove people: they are told, with a link to
+// the operation, whether the operation was recorded with them as its lead or handed to them
+// later; nobody is told of their own doing.
+func TestANewLeadOfficerIsTold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	leads := func(who core.Actor) []core.Notification {
+		t.Helper()
+		var out []core.Notification
+		for _, n := range must[core.NotificationPage](t)(f.s.Notifications.List(ctx, who, "", 50)).Notifications {
+			if n.Kind == operations.NoticeOperationLead {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	in := f.input("OP/2026/7")
+	in.LeadOfficer = f.officer.Email
+	op := must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, in))
+	link := "/operations/" + core.IDString(op.ID)
+	if got := leads(f.officer); len(got) != 1 || got[0].Link != link {
+		t.Errorf("the lead named when the operation was recorded was told %+v", got)
+	}
+	must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, f.input("OP/2026/8")))
+	if got := leads(f.inv); len(got) != 0 {
+		t.Errorf("the recorder who leads their own operation was told %+v", got)
+	}
+
+	in.LeadOfficer = f.sup.Email
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.inv, op.ID, in))
+	if got := leads(f.sup); len(got) != 1 || got[0].Link != link || strings.Contains(got[0].Text, "Lantern") {
+		t.Errorf("the new lead was told %+v", got)
+	}
+	in.Name = "Lantern Two" // the lead stays: nobody is told again
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.sup, op.ID, in))
+	if got := leads(f.sup); len(got) != 1 {
+		t.Errorf("the lead was told again of a change that kept them: %+v", got)
+	}
+	in.LeadOfficer = f.inv.Email // the recorder, still named on it, takes the lead themselves
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.inv, op.ID, in))
+	if got := leads(f.inv); len(got) != 0 {
+		t.Errorf("the person who made themselves the lead was told %+v", got)
+	}
+}
