@@ -152,6 +152,33 @@ func TestOperationPages(t *testing.T) {
 	suspect.Set("case_id", strconv.FormatInt(cv.ID, 10))
 	submit(t, b, sloc, suspect, http.StatusSeeOther)
 
+	// An NCA officer named on the operation, not on the case team, is told a case file is linked
+	// but not which; they may still change the suspect, who stays on the case file.
+	nca := a.SignedIn(t, apitest.UserSpec{Org: "national-crime-agency", Roles: []string{policies.RoleOfficer}})
+	if _, err := a.Services.Operations.AddMember(t.Context(), inv.Actor(t), opID, nca.Email); err != nil {
+		t.Fatal(err)
+	}
+	nb := nca.Browser()
+	got = pageText(t, nb, loc, http.StatusOK)
+	if strings.Contains(got, "45AB1234566") || !strings.Contains(got, "1 other case file you cannot see is linked to this operation") || !strings.Contains(got, "A case file you cannot see") {
+		t.Errorf("the operation page shows a member the case file they may not see, or nothing of it:\n%s", got)
+	}
+	if got = pageText(t, nb, sloc, http.StatusOK); strings.Contains(got, "45AB1234566") || strings.Contains(got, `name="case_id"`) {
+		t.Errorf("the suspect form shows the case file, or offers a case file to a member who can see none:\n%s", got)
+	}
+	unchosen := url.Values{}
+	for k, v := range suspect {
+		unchosen[k] = v
+	}
+	unchosen.Del("case_id") // as their browser posts the form
+	submit(t, nb, sloc, unchosen, http.StatusSeeOther)
+	if got = pageText(t, b, loc, http.StatusOK); !strings.Contains(got, "45AB1234566") || strings.Contains(got, "you cannot see") {
+		t.Errorf("the case team's operation page does not name their case file:\n%s", got)
+	}
+	if v, err := a.Services.Operations.Get(t.Context(), inv.Actor(t), opID); err != nil || v.Suspects[0].CaseID == nil || *v.Suspects[0].CaseID != cv.ID {
+		t.Errorf("the suspect left the case file when a member who cannot see it saved them: %v", err)
+	}
+
 	casePage := fmt.Sprintf("/casefiles/%d", cv.ID)
 	got = pageText(t, b, casePage, http.StatusOK)
 	for _, want := range []string{"Operation, victims and suspects", "Operation Heron", "Suspect S-7", "Record the outcome", "No potential victims of the operation are attached"} {

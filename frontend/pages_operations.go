@@ -298,17 +298,34 @@ func (v operationPageView) CaseItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("case_id"))
 }
 
-// CaseURN is the URN of a linked case file.
-func (v operationPageView) CaseURN(id *int64) string {
+// CaseURN is the URN of a linked case file, or says it is one the reader may not see.
+func (v operationPageView) CaseURN(id *int64) string { return caseURN(v.Op, id) }
+
+func caseURN(op operations.OperationView, id *int64) string {
 	if id == nil {
 		return ""
 	}
-	for _, cs := range v.Op.Cases {
+	for _, cs := range op.Cases {
 		if cs.CaseID == *id {
 			return cs.URN
 		}
 	}
-	return ""
+	return hiddenCase
+}
+
+// hiddenCase names a linked case file the reader may not see.
+const hiddenCase = "A case file you cannot see"
+
+// OtherCases says how many linked case files the reader may not see ("" when none).
+func (v operationPageView) OtherCases() string {
+	switch n := v.Op.OtherCases; {
+	case n == 0:
+		return ""
+	case n == 1:
+		return "1 other case file you cannot see is linked to this operation."
+	default:
+		return strconv.Itoa(n) + " other case files you cannot see are linked to this operation."
+	}
 }
 
 // Operation serves GET /operations/:id.
@@ -499,11 +516,16 @@ func (v personFormView) SuspectFlagItems(form url.Values) []item {
 	}
 }
 
-// CaseItems are the operation's case files, for attaching the person to one.
+// CaseItems are the operation's case files the reader may see, for attaching the person to
+// one, and the one the person is on when the reader may not see it (so that saving the form
+// leaves it).
 func (v personFormView) CaseItems(form url.Values) []item {
 	values, labels := []string{"0"}, []string{"None"}
 	for _, cs := range v.Op.Cases {
 		values, labels = append(values, strconv.FormatInt(cs.CaseID, 10)), append(labels, cs.URN)
+	}
+	if id, err := strconv.ParseInt(form.Get("case_id"), 10, 64); err == nil && id > 0 && caseURN(v.Op, &id) == hiddenCase {
+		values, labels = append(values, strconv.FormatInt(id, 10)), append(labels, hiddenCase)
 	}
 	return optionItems(values, labels, form.Get("case_id"))
 }

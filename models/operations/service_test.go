@@ -557,3 +557,33 @@ func TestANewLeadOfficerIsTold(t *testing.T) {
 		t.Errorf("the person who made themselves the lead was told %+v", got)
 	}
 }
+
+// The operation names only the case files the reader may see (by the case files' own rules);
+// of the others it gives only how many there are.
+func TestAnOperationNamesOnlyTheCaseFilesTheReaderMaySee(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	first, second := f.newCase(t, "45AB1234523"), f.newCase(t, "45AB1234623")
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, first.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, second.ID))
+	for name, c := range map[string]struct {
+		who          core.Actor
+		named, other int
+	}{
+		"case team":                {f.inv, 2, 0},
+		"supervisor of the force":  {f.sup, 2, 0},
+		"officer not on the cases": {f.officer, 0, 2},
+		"joint member":             {f.nca, 0, 2},
+	} {
+		v := must[operations.OperationView](t)(f.ops.Get(ctx, c.who, op.ID))
+		if len(v.Cases) != c.named || v.OtherCases != c.other {
+			t.Errorf("%s: cases %+v and %d others, want %d named and %d others", name, v.Cases, v.OtherCases, c.named, c.other)
+		}
+		for _, lc := range v.Cases {
+			if lc.URN != first.URN && lc.URN != second.URN {
+				t.Errorf("%s: case %+v", name, lc)
+			}
+		}
+	}
+}
