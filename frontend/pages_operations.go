@@ -286,7 +286,26 @@ func (p *Pages) OperationUpdate() gin.HandlerFunc {
 type operationPageView struct {
 	Op          operations.OperationView
 	Tag         string
-	CaseChoices []casefile.CaseSummary // case files the actor may link
+	CaseChoices []casefile.CaseSummary // case files the actor may link: a page of those they may change
+	CaseAfter   string                 // where that page starts ("": the first)
+	CasePager   pager                  // the other pages of them
+}
+
+// caseChoicesPage is how many case files the link form offers at once.
+const caseChoicesPage = 50
+
+// MoreCases says whether the case files the actor may link run to other pages.
+func (v operationPageView) MoreCases() bool {
+	return v.CasePager.NextURL != "" || v.CasePager.PrevURL != ""
+}
+
+// CaseHint is the hint of the choice of a case file to link.
+func (v operationPageView) CaseHint() string {
+	hint := "A case file belongs to at most one operation. You must be on its team."
+	if v.MoreCases() {
+		hint += " Your case files are listed a page at a time, most recently changed first: the links under the button show the others."
+	}
+	return hint
 }
 
 // CaseItems are the case files the actor may link, as select options.
@@ -349,11 +368,24 @@ func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Val
 	}
 	pv := operationPageView{Op: v, Tag: operationTag(v.Status)}
 	if v.Actions.Update {
-		cases, err := p.s.CaseFiles.List(ctx, a, casefile.CaseFilter{}, "", 200)
+		// The case files they may change (only their team links a case file), a page at a
+		// time: the page's "after", or the form's when a link form comes back refused.
+		pv.CaseAfter = c.Query("after")
+		if pv.CaseAfter == "" {
+			pv.CaseAfter = c.PostForm("after")
+		}
+		cases, err := p.s.CaseFiles.List(ctx, a, casefile.CaseFilter{Changeable: true}, pv.CaseAfter, caseChoicesPage)
 		if err != nil {
 			api.WriteError(c, err)
 			return
 		}
+		link := func(cursor string) string {
+			if cursor == "" {
+				return ""
+			}
+			return operationPath(id, "?"+url.Values{"after": {cursor}}.Encode()+"#link-case")
+		}
+		pv.CasePager = pager{NextURL: link(cases.Next), PrevURL: link(cases.Prev), Of: "case files to link"}
 		linked := map[int64]bool{}
 		for _, lc := range v.Cases {
 			linked[lc.CaseID] = true
