@@ -12,6 +12,8 @@ import (
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
+	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/terms"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -152,6 +154,33 @@ func TestOperationPages(t *testing.T) {
 	suspect.Set("case_id", strconv.FormatInt(cv.ID, 10))
 	submit(t, b, sloc, suspect, http.StatusSeeOther)
 
+	// An NCA officer named on the operation, not on the case team, is told a case file is linked
+	// but not which; they may still change the suspect, who stays on the case file.
+	nca := a.SignedIn(t, apitest.UserSpec{Org: "national-crime-agency", Roles: []string{policies.RoleOfficer}})
+	if _, err := a.Services.Operations.AddMember(t.Context(), inv.Actor(t), opID, nca.Email); err != nil {
+		t.Fatal(err)
+	}
+	nb := nca.Browser()
+	got = pageText(t, nb, loc, http.StatusOK)
+	if strings.Contains(got, "45AB1234566") || !strings.Contains(got, "1 other case file you cannot see is linked to this operation") || !strings.Contains(got, "A case file you cannot see") {
+		t.Errorf("the operation page shows a member the case file they may not see, or nothing of it:\n%s", got)
+	}
+	if got = pageText(t, nb, sloc, http.StatusOK); strings.Contains(got, "45AB1234566") || strings.Contains(got, `name="case_id"`) {
+		t.Errorf("the suspect form shows the case file, or offers a case file to a member who can see none:\n%s", got)
+	}
+	unchosen := url.Values{}
+	for k, v := range suspect {
+		unchosen[k] = v
+	}
+	unchosen.Del("case_id") // as their browser posts the form
+	submit(t, nb, sloc, unchosen, http.StatusSeeOther)
+	if got = pageText(t, b, loc, http.StatusOK); !strings.Contains(got, "45AB1234566") || strings.Contains(got, "you cannot see") {
+		t.Errorf("the case team's operation page does not name their case file:\n%s", got)
+	}
+	if v, err := a.Services.Operations.Get(t.Context(), inv.Actor(t), opID); err != nil || v.Suspects[0].CaseID == nil || *v.Suspects[0].CaseID != cv.ID {
+		t.Errorf("the suspect left the case file when a member who cannot see it saved them: %v", err)
+	}
+
 	casePage := fmt.Sprintf("/casefiles/%d", cv.ID)
 	got = pageText(t, b, casePage, http.StatusOK)
 	for _, want := range []string{"Operation, victims and suspects", "Operation Heron", "Suspect S-7", "Record the outcome", "No potential victims of the operation are attached"} {
@@ -185,4 +214,54 @@ func TestOperationPages(t *testing.T) {
 		t.Errorf("the analyst sees operations")
 	}
 	pageText(t, analyst.Browser(), loc, http.StatusNotFound)
+}
+
+// The operation page offers to link only the case files the person may change (only a case's
+// team links it), a page at a time, each page reachable without JavaScript; a refused choice
+// comes back on the page it was made from.
+func TestTheOperationPageOffersTheCaseFilesTheUserMayLink(t *testing.T) {
+	a := apitest.New(t)
+	inv := a.As(t, policies.RoleInvestigator)
+	sup := a.As(t, policies.RoleSupervisor)
+	op, err := a.Services.Operations.Create(t.Context(), inv.Actor(t), operations.OperationInput{Reference: "DC/OP/11", Name: "Wren", LeadOfficer: inv.Email,
+		Status: terms.StatusLive, StartedOn: a.Clock.Now().AddDate(0, -1, 0), Exploitation: []terms.Exploitation{terms.ExploitLabour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cases = 52
+	for n := range cases {
+		if _, err := a.Services.CaseFiles.Create(t.Context(), inv.Actor(t), casefile.CaseInput{URN: fmt.Sprintf("45AB%05d26", n), Operation: "Wren",
+			Offences: []casefile.Offence{casefile.OffenceS2}, Classification: "OFFICIAL", SupervisorID: sup.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loc := fmt.Sprintf("/operations/%d", op.ID)
+	// The supervisor reads every case file of the force and may change the operation, but is on
+	// no case team: nothing to offer.
+	if got := pageText(t, sup.Browser(), loc, http.StatusOK); strings.Contains(got, "45AB") || !strings.Contains(got, "There are no other case files of yours to link") {
+		t.Errorf("the supervisor is offered case files they may not link:\n%s", got)
+	}
+	offered := regexp.MustCompile(`<option value="(\d+)"[^>]*>45AB\d{7}`)
+	next := regexp.MustCompile(`href="(/operations/\d+\?after=[^"#]+)#link-case" rel="next"`)
+	b := inv.Browser()
+	got := pageText(t, b, loc, http.StatusOK)
+	first := offered.FindAllStringSubmatch(got, -1)
+	m := next.FindStringSubmatch(got)
+	if len(first) != 50 || m == nil {
+		t.Fatalf("the first page offers %d case files, next page %v", len(first), m)
+	}
+	got = pageText(t, b, m[1], http.StatusOK)
+	second := offered.FindAllStringSubmatch(got, -1)
+	if len(second) != cases-50 || !strings.Contains(got, `rel="prev"`) || next.MatchString(got) {
+		t.Fatalf("the second page offers %d case files:\n%s", len(second), got)
+	}
+	after, _ := url.ParseQuery(strings.TrimPrefix(m[1], loc+"?"))
+	got, _ = submit(t, b, loc+"/cases", url.Values{"case_id": {""}, "after": after["after"]}, http.StatusUnprocessableEntity)
+	if !strings.Contains(got, "Select the case file to link") || len(offered.FindAllStringSubmatch(got, -1)) != cases-50 {
+		t.Errorf("the refused choice does not come back on its page:\n%s", got)
+	}
+	submit(t, b, loc+"/cases", url.Values{"case_id": {second[0][1]}, "after": after["after"]}, http.StatusSeeOther)
+	if v, err := a.Services.Operations.Get(t.Context(), inv.Actor(t), op.ID); err != nil || len(v.Cases) != 1 || strconv.FormatInt(v.Cases[0].CaseID, 10) != second[0][1] {
+		t.Errorf("the case file from the second page is not linked: %+v, %v", v.Cases, err)
+	}
 }

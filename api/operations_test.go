@@ -69,7 +69,18 @@ func TestOperationsThroughTheAPI(t *testing.T) {
 	}
 	apitest.Want(t, a.API(t, nca, "POST", O+"/cases", fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "a member not on the case links it", http.StatusNotFound, nil)
 	apitest.Want(t, a.API(t, inv, "POST", O+"/cases", fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "link", http.StatusCreated, nil)
+	apitest.Want(t, a.API(t, nca, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "a member not on the case attaches to it", http.StatusNotFound, nil)
 	apitest.Want(t, a.API(t, inv, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), fmt.Sprintf(`{"case_id":%d}`, cv.ID)), "attach", http.StatusOK, nil)
+	apitest.Want(t, a.API(t, nca, "PUT", fmt.Sprintf("%s/suspects/%d/case", O, s.ID), `{"case_id":0}`), "a member not on the case detaches from it", http.StatusNotFound, nil)
+	var seen operations.OperationView
+	apitest.Want(t, a.API(t, nca, "GET", O, ""), "the operation as a member not on the case", http.StatusOK, &seen)
+	if len(seen.Cases) != 0 || seen.OtherCases != 1 {
+		t.Errorf("a member not on the case sees cases %+v and %d others", seen.Cases, seen.OtherCases)
+	}
+	apitest.Want(t, a.API(t, inv, "GET", O, ""), "the operation as the case team", http.StatusOK, &seen)
+	if len(seen.Cases) != 1 || seen.Cases[0].URN != cv.URN || seen.OtherCases != 0 {
+		t.Errorf("the case team sees cases %+v and %d others", seen.Cases, seen.OtherCases)
+	}
 
 	C := fmt.Sprintf("/api/v1/casefiles/%d", cv.ID)
 	var co struct{ Operation *operations.CaseOperation }

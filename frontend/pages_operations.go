@@ -286,7 +286,26 @@ func (p *Pages) OperationUpdate() gin.HandlerFunc {
 type operationPageView struct {
 	Op          operations.OperationView
 	Tag         string
-	CaseChoices []casefile.CaseSummary // case files the actor may link
+	CaseChoices []casefile.CaseSummary // case files the actor may link: a page of those they may change
+	CaseAfter   string                 // where that page starts ("": the first)
+	CasePager   pager                  // the other pages of them
+}
+
+// caseChoicesPage is how many case files the link form offers at once.
+const caseChoicesPage = 50
+
+// MoreCases says whether the case files the actor may link run to other pages.
+func (v operationPageView) MoreCases() bool {
+	return v.CasePager.NextURL != "" || v.CasePager.PrevURL != ""
+}
+
+// CaseHint is the hint of the choice of a case file to link.
+func (v operationPageView) CaseHint() string {
+	hint := "A case file belongs to at most one operation. You must be on its team."
+	if v.MoreCases() {
+		hint += " Your case files are listed a page at a time, most recently changed first: the links under the button show the others."
+	}
+	return hint
 }
 
 // CaseItems are the case files the actor may link, as select options.
@@ -298,17 +317,34 @@ func (v operationPageView) CaseItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("case_id"))
 }
 
-// CaseURN is the URN of a linked case file.
-func (v operationPageView) CaseURN(id *int64) string {
+// CaseURN is the URN of a linked case file, or says it is one the reader may not see.
+func (v operationPageView) CaseURN(id *int64) string { return caseURN(v.Op, id) }
+
+func caseURN(op operations.OperationView, id *int64) string {
 	if id == nil {
 		return ""
 	}
-	for _, cs := range v.Op.Cases {
+	for _, cs := range op.Cases {
 		if cs.CaseID == *id {
 			return cs.URN
 		}
 	}
-	return ""
+	return hiddenCase
+}
+
+// hiddenCase names a linked case file the reader may not see.
+const hiddenCase = "A case file you cannot see"
+
+// OtherCases says how many linked case files the reader may not see ("" when none).
+func (v operationPageView) OtherCases() string {
+	switch n := v.Op.OtherCases; {
+	case n == 0:
+		return ""
+	case n == 1:
+		return "1 other case file you cannot see is linked to this operation."
+	default:
+		return strconv.Itoa(n) + " other case files you cannot see are linked to this operation."
+	}
 }
 
 // Operation serves GET /operations/:id.
@@ -332,11 +368,24 @@ func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Val
 	}
 	pv := operationPageView{Op: v, Tag: operationTag(v.Status)}
 	if v.Actions.Update {
-		cases, err := p.s.CaseFiles.List(ctx, a, casefile.CaseFilter{}, "", 200)
+		// The case files they may change (only their team links a case file), a page at a
+		// time: the page's "after", or the form's when a link form comes back refused.
+		pv.CaseAfter = c.Query("after")
+		if pv.CaseAfter == "" {
+			pv.CaseAfter = c.PostForm("after")
+		}
+		cases, err := p.s.CaseFiles.List(ctx, a, casefile.CaseFilter{Changeable: true}, pv.CaseAfter, caseChoicesPage)
 		if err != nil {
 			api.WriteError(c, err)
 			return
 		}
+		link := func(cursor string) string {
+			if cursor == "" {
+				return ""
+			}
+			return operationPath(id, "?"+url.Values{"after": {cursor}}.Encode()+"#link-case")
+		}
+		pv.CasePager = pager{NextURL: link(cases.Next), PrevURL: link(cases.Prev), Of: "case files to link"}
 		linked := map[int64]bool{}
 		for _, lc := range v.Cases {
 			linked[lc.CaseID] = true
@@ -394,13 +443,19 @@ func (p *Pages) OperationCaseLink() gin.HandlerFunc {
 		}
 		caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
 		err := p.s.Operations.LinkCase(c.Request.Context(), actor(c), id, caseID)
-		if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
-			// The operation is theirs; the case file is one they may not change: a choice to
-			// make again, not a missing page.
-			err = core.Invalid("case_id", "Select a case file you work on: only its team can link it to an operation")
-		}
+		err = caseChoice(err, "Select a case file you work on: only its team can link it to an operation")
 		p.operationAction(c, id, err, "case_id", "operation-case-linked")
 	}
+}
+
+// caseChoice is err, a refusal of the case file chosen at case_id (one the actor may not see
+// or not change), as a choice to make again with message: the operation is theirs, so it is not
+// a missing page.
+func caseChoice(err error, message string) error {
+	if me, ok := err.(*core.Error); ok && (me.Code == core.ENOTFOUND || me.Code == core.EFORBIDDEN) && me.Field == "case_id" {
+		return core.Invalid("case_id", message)
+	}
+	return err
 }
 
 // OperationCaseUnlink serves POST /operations/:id/cases/:case/unlink.
@@ -493,11 +548,16 @@ func (v personFormView) SuspectFlagItems(form url.Values) []item {
 	}
 }
 
-// CaseItems are the operation's case files, for attaching the person to one.
+// CaseItems are the operation's case files the reader may see, for attaching the person to
+// one, and the one the person is on when the reader may not see it (so that saving the form
+// leaves it).
 func (v personFormView) CaseItems(form url.Values) []item {
 	values, labels := []string{"0"}, []string{"None"}
 	for _, cs := range v.Op.Cases {
 		values, labels = append(values, strconv.FormatInt(cs.CaseID, 10)), append(labels, cs.URN)
+	}
+	if id, err := strconv.ParseInt(form.Get("case_id"), 10, 64); err == nil && id > 0 && caseURN(v.Op, &id) == hiddenCase {
+		values, labels = append(values, strconv.FormatInt(id, 10)), append(labels, hiddenCase)
 	}
 	return optionItems(values, labels, form.Get("case_id"))
 }
@@ -609,13 +669,19 @@ func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormV
 	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// attach puts the person on the case file the form chose, when it changed.
+// attach puts the person on the case file the form chose, when it changed (a form with no
+// choice of case file changes nothing).
 func (p *Pages) attach(c *gin.Context, id int64, kind string, personID int64, was *int64) error {
-	caseID, _ := strconv.ParseInt(c.PostForm("case_id"), 10, 64)
+	posted, ok := c.GetPostForm("case_id")
+	if !ok {
+		return nil
+	}
+	caseID, _ := strconv.ParseInt(posted, 10, 64)
 	if (was == nil && caseID == 0) || (was != nil && *was == caseID) {
 		return nil
 	}
-	return p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+	err := p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+	return caseChoice(err, "Only the team of a case file can put people on it or take them off it: choose a case file you work on, or leave it as it was")
 }
 
 // personInput is the form's input of a victim or a suspect, which checks itself.

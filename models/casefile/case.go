@@ -1016,6 +1016,9 @@ type CaseFilter struct {
 	Status []CaseStatus // any of these; all when empty
 	Query  string       // part of the URN or operation name
 	Count  bool         // count every case the filter matches (Total), as pages show it
+	// Changeable keeps only the case files the actor may change (update), by the same rule as
+	// the policy: those they may attach things to, such as an operation. Only with Queue "".
+	Changeable bool
 }
 
 // CaseSummary is one row of a case list.
@@ -1044,8 +1047,8 @@ type CasePage struct {
 	Actions core.Actions `json:"actions"`
 }
 
-// List returns the case files the actor may read, most recently changed first, through the
-// same rule as the policy (caseScope). The supervisor queue holds the packs the actor may
+// List returns the case files the actor may read (with Changeable, change), most recently
+// changed first, through the same rule as the policy (caseScope). The supervisor queue holds the packs the actor may
 // approve that wait for sign-off; the CPS queue those shared with the actor. Anyone signed in
 // may call it; most see nothing. Errors: EINVALID (bad cursor or filter).
 func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after string, limit int) (CasePage, error) {
@@ -1060,6 +1063,12 @@ func (s *Service) List(ctx context.Context, who core.Actor, f CaseFilter, after 
 		act = policies.ActAdvise
 	default:
 		return CasePage{}, core.Invalid("queue", "Queue must be supervisor or cps")
+	}
+	if f.Changeable {
+		if f.Queue != "" {
+			return CasePage{}, core.Invalid("queue", "A queue holds case files to act on in its own way: list the ones you may change without one")
+		}
+		act = policies.ActUpdate
 	}
 	for _, st := range f.Status {
 		if !slices.Contains(CaseStatuses(), st) {

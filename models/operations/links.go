@@ -176,8 +176,10 @@ const (
 
 // AttachToCase makes a potential victim or suspect (kind KindVictim or KindSuspect) of an
 // operation one of case file caseID's, which must be a case file of the operation; caseID 0
-// detaches them. The people named on the operation and its organisation's supervisors may call
-// it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
+// detaches them. It changes what the case file shows (its suspects' charges are its outcomes),
+// so, as for LinkCase, the actor must be able to change the operation and, by the case files'
+// own rules, the case file they go on and the one they leave, if any. A refusal on a case file
+// is named by the field case_id. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, kind string, personID, caseID int64) error {
 	t, ok := map[string]recordTable{KindVictim: victimKind.recordTable, KindSuspect: suspectKind.recordTable}[kind]
 	if !ok {
@@ -191,6 +193,13 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 		if caseID < 0 {
 			return core.Invalid("case_id", "Select a case file of this operation")
 		}
+		var current struct{ CaseID *int64 }
+		if err := s.d.DB.Conn(ctx).Table(t.table).Select("case_id").Where("id = ? AND operation_id = ?", personID, op.ID).Take(&current).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return core.NotFound(t.notFound)
+			}
+			return core.DBError(err)
+		}
 		var value any
 		if caseID != 0 {
 			var n int64
@@ -200,14 +209,18 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 			if n == 0 {
 				return core.Invalid("case_id", "Select a case file of this operation: link the case file to the operation first")
 			}
+			if err := s.cases.Allow(ctx, who, caseID, policies.ActUpdate); err != nil {
+				return asField(err, "case_id")
+			}
 			value = caseID
 		}
-		res := s.d.DB.Conn(ctx).Table(t.table).Where("id = ? AND operation_id = ?", personID, op.ID).Updates(map[string]any{"case_id": value, "updated_at": s.d.Now()})
-		if res.Error != nil {
-			return core.DBError(res.Error)
+		if current.CaseID != nil && *current.CaseID != caseID {
+			if err := s.cases.Allow(ctx, who, *current.CaseID, policies.ActUpdate); err != nil {
+				return asField(err, "case_id")
+			}
 		}
-		if res.RowsAffected == 0 {
-			return core.NotFound(t.notFound)
+		if err := s.d.DB.Conn(ctx).Table(t.table).Where("id = ?", personID).Updates(map[string]any{"case_id": value, "updated_at": s.d.Now()}).Error; err != nil {
+			return core.DBError(err)
 		}
 		if err := s.touch(ctx, op.ID); err != nil {
 			return err

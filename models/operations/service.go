@@ -33,8 +33,11 @@ func New(d core.Deps, audit *core.Audit, cases CaseAccess) *Service {
 	return &Service{d: d, audit: audit, cases: cases}
 }
 
-// NoticeOperationMember is the kind of notification a person gets when added to an operation.
-const NoticeOperationMember = "operation_member"
+// Kinds of notification of the operations.
+const (
+	NoticeOperationMember = "operation_member" // a person was named on an operation
+	NoticeOperationLead   = "operation_lead"   // a person was made an operation's lead officer
+)
 
 // classification is the marking of every operation record: operational material.
 const classification = policies.OfficialSensitive
@@ -287,9 +290,19 @@ func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploit
 	return core.ReplaceRows(ctx, s.d.DB, "operation_id", id, rows)
 }
 
-// Create records an operation of the actor's organisation; the actor is named on it.
-// Officers, investigators and supervisors may call it. Errors: EFORBIDDEN, EINVALID (every
-// problem at once).
+// tellLead tells the lead officer of op that the operation is theirs to lead (they may now name
+// and remove people), with a link to it, unless they made themselves the lead. The text names
+// nothing of the operation: its name and reference are OFFICIAL-SENSITIVE.
+func (s *Service) tellLead(ctx context.Context, who core.Actor, op *Operation) error {
+	if op.LeadOfficerID == 0 || op.LeadOfficerID == who.UserID {
+		return nil
+	}
+	return core.Notify(ctx, s.d, op.LeadOfficerID, NoticeOperationLead, "You have been made the lead officer of an operation in MSP Hub.", "/operations/"+core.IDString(op.ID))
+}
+
+// Create records an operation of the actor's organisation; the actor is named on it, and a lead
+// officer other than the actor is told. Officers, investigators and supervisors may call it.
+// Errors: EFORBIDDEN, EINVALID (every problem at once).
 func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput) (OperationView, error) {
 	var id int64
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
@@ -315,6 +328,9 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput)
 		if err := s.d.DB.Conn(ctx).Create(&opMember{OperationID: op.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
 			return core.DBError(err)
 		}
+		if err := s.tellLead(ctx, who, &op); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation.create", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"reference": op.Reference, "status": string(op.Status)}})
 	})
@@ -325,8 +341,9 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput)
 }
 
 // Update changes an operation's details, exploitation types and partners. A partner taken off
-// takes its people off the operation (their grants stay on record). The people named on it and
-// the owning organisation's supervisors may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
+// takes its people off the operation (their grants stay on record). A new lead officer is told,
+// unless they made the change. The people named on it and the owning organisation's supervisors
+// may call it. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in OperationInput) (OperationView, error) {
 	err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		core.Changed(ctx, core.Operations)
@@ -345,7 +362,8 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in Opera
 		if op.Status != in.Status {
 			details["status"] = string(op.Status) + " → " + string(in.Status)
 		}
-		if op.LeadOfficerID != lead {
+		newLead := op.LeadOfficerID != lead
+		if newLead {
 			details["lead_officer"] = core.IDString(op.LeadOfficerID) + " → " + core.IDString(lead)
 		}
 		now := s.d.Now()
@@ -367,6 +385,11 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in Opera
 		}
 		if res.RowsAffected > 0 {
 			details["members_removed"] = core.IDString(res.RowsAffected)
+		}
+		if newLead {
+			if err := s.tellLead(ctx, who, op); err != nil {
+				return err
+			}
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation.update", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess, Details: details})
 	})

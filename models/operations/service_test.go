@@ -2,6 +2,7 @@ package operations_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -367,7 +368,8 @@ func TestCaseFilesOfAnOperation(t *testing.T) {
 		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
 	other := f.newCase(t, "45AB1234623")
 	modelstest.WantCode(t, "attach to a case of no operation", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, other.ID), core.EINVALID)
-	modelstest.Must(t, f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID))
+	modelstest.WantCode(t, "an officer not on the case team attaches", f.ops.AttachToCase(ctx, f.officer, op.ID, operations.KindVictim, v.ID, cs.ID), core.ENOTFOUND)
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, cs.ID))
 	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
 
 	// The case shows its operation, victims and suspects: to its team, and to the supervisor who
@@ -447,5 +449,141 @@ func TestTheCPSRecordsAnOutcomeThroughTheSharedCase(t *testing.T) {
 	view := must[operations.OperationView](t)(f.ops.Get(ctx, f.nca, op.ID))
 	if view.Suspects[0].Charges[0].Outcome != terms.OutcomeConvictedPlea {
 		t.Errorf("the operation's suspect does not show the CPS outcome: %+v", view.Suspects[0].Charges)
+	}
+}
+
+// Attaching a potential victim or suspect to a case file changes what the case shows (its
+// suspects' charges are its outcomes): only those who may change the case file may do it, and
+// moving or detaching someone needs the right to change the case file they are on too.
+func TestOnlyTheCaseTeamAttachesPeopleToTheCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	cs := f.newCase(t, "45AB1234523")
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	// A second investigator of the force, named on the operation, with a case file of their own.
+	inv2 := f.people.Vetted(t, home, core.VettingRV, policies.RoleInvestigator)
+	must[operations.Member](t)(f.ops.AddMember(ctx, f.inv, op.ID, inv2.Email))
+	theirs, err := f.s.CaseFiles.Create(ctx, inv2, casefile.CaseInput{URN: "45AB1234723", Operation: "Lantern",
+		Offences: []casefile.Offence{casefile.OffenceS2}, Classification: "OFFICIAL", SupervisorID: f.sup.UserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelstest.Must(t, f.ops.LinkCase(ctx, inv2, op.ID, theirs.ID))
+	v := must[operations.VictimView](t)(f.ops.AddVictim(ctx, f.officer, op.ID, operations.VictimInput{PersonInput: operations.PersonInput{Reference: "V1", AgeBand: terms.Age18to24, Sex: terms.SexFemale}}))
+	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.nca, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
+		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
+
+	// Named on the operation, not on the case team: the case is not theirs to change.
+	for name, c := range map[string]struct {
+		who  core.Actor
+		code core.Code
+	}{
+		"joint member not on the case":  {f.nca, core.ENOTFOUND},
+		"officer not on the case":       {f.officer, core.ENOTFOUND},
+		"supervisor who reads the case": {f.sup, core.EFORBIDDEN},
+	} {
+		err := f.ops.AttachToCase(ctx, c.who, op.ID, operations.KindSuspect, sv.ID, cs.ID)
+		modelstest.WantCode(t, name+" attaches a suspect", err, c.code)
+		if e := (*core.Error)(nil); !errors.As(err, &e) || e.Field != "case_id" {
+			t.Errorf("%s: the refusal is not at case_id: %v", name, err)
+		}
+		modelstest.WantCode(t, name+" attaches a victim", f.ops.AttachToCase(ctx, c.who, op.ID, operations.KindVictim, v.ID, cs.ID), c.code)
+	}
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, cs.ID))
+
+	// Detaching or moving someone changes the case they are on: its team's to do.
+	modelstest.WantCode(t, "joint member detaches", f.ops.AttachToCase(ctx, f.nca, op.ID, operations.KindSuspect, sv.ID, 0), core.ENOTFOUND)
+	modelstest.WantCode(t, "supervisor detaches", f.ops.AttachToCase(ctx, f.sup, op.ID, operations.KindVictim, v.ID, 0), core.EFORBIDDEN)
+	modelstest.WantCode(t, "moved by the team of the new case only", f.ops.AttachToCase(ctx, inv2, op.ID, operations.KindSuspect, sv.ID, theirs.ID), core.ENOTFOUND)
+	modelstest.WantCode(t, "moved by the team of the old case only", f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, theirs.ID), core.ENOTFOUND)
+	co := must[*operations.CaseOperation](t)(f.ops.ForCase(ctx, f.inv, cs.ID))
+	if len(co.Suspects) != 1 || len(co.Victims) != 1 {
+		t.Errorf("the case's people changed after refusals: %+v", co)
+	}
+	// On both teams, they may move them.
+	if _, err := f.s.CaseFiles.AddMember(ctx, inv2, theirs.ID, casefile.MemberInput{Email: f.inv.Email}); err != nil {
+		t.Fatal(err)
+	}
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, theirs.ID))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, 0))
+	if n := modelstest.AuditCount(t, f.db, "operation.suspect_case", core.IDString(op.ID)); n != 2 {
+		t.Errorf("%d suspect attachments audited, want 2", n)
+	}
+}
+
+// A new lead officer gains the right to name and remove people: they are told, with a link to
+// the operation, whether the operation was recorded with them as its lead or handed to them
+// later; nobody is told of their own doing.
+func TestANewLeadOfficerIsTold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	leads := func(who core.Actor) []core.Notification {
+		t.Helper()
+		var out []core.Notification
+		for _, n := range must[core.NotificationPage](t)(f.s.Notifications.List(ctx, who, "", 50)).Notifications {
+			if n.Kind == operations.NoticeOperationLead {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	in := f.input("OP/2026/7")
+	in.LeadOfficer = f.officer.Email
+	op := must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, in))
+	link := "/operations/" + core.IDString(op.ID)
+	if got := leads(f.officer); len(got) != 1 || got[0].Link != link {
+		t.Errorf("the lead named when the operation was recorded was told %+v", got)
+	}
+	must[operations.OperationView](t)(f.ops.Create(ctx, f.inv, f.input("OP/2026/8")))
+	if got := leads(f.inv); len(got) != 0 {
+		t.Errorf("the recorder who leads their own operation was told %+v", got)
+	}
+
+	in.LeadOfficer = f.sup.Email
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.inv, op.ID, in))
+	if got := leads(f.sup); len(got) != 1 || got[0].Link != link || strings.Contains(got[0].Text, "Lantern") {
+		t.Errorf("the new lead was told %+v", got)
+	}
+	in.Name = "Lantern Two" // the lead stays: nobody is told again
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.sup, op.ID, in))
+	if got := leads(f.sup); len(got) != 1 {
+		t.Errorf("the lead was told again of a change that kept them: %+v", got)
+	}
+	in.LeadOfficer = f.inv.Email // the recorder, still named on it, takes the lead themselves
+	must[operations.OperationView](t)(f.ops.Update(ctx, f.inv, op.ID, in))
+	if got := leads(f.inv); len(got) != 0 {
+		t.Errorf("the person who made themselves the lead was told %+v", got)
+	}
+}
+
+// The operation names only the case files the reader may see (by the case files' own rules);
+// of the others it gives only how many there are.
+func TestAnOperationNamesOnlyTheCaseFilesTheReaderMaySee(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	first, second := f.newCase(t, "45AB1234523"), f.newCase(t, "45AB1234623")
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, first.ID))
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, second.ID))
+	for name, c := range map[string]struct {
+		who          core.Actor
+		named, other int
+	}{
+		"case team":                {f.inv, 2, 0},
+		"supervisor of the force":  {f.sup, 2, 0},
+		"officer not on the cases": {f.officer, 0, 2},
+		"joint member":             {f.nca, 0, 2},
+	} {
+		v := must[operations.OperationView](t)(f.ops.Get(ctx, c.who, op.ID))
+		if len(v.Cases) != c.named || v.OtherCases != c.other {
+			t.Errorf("%s: cases %+v and %d others, want %d named and %d others", name, v.Cases, v.OtherCases, c.named, c.other)
+		}
+		for _, lc := range v.Cases {
+			if lc.URN != first.URN && lc.URN != second.URN {
+				t.Errorf("%s: case %+v", name, lc)
+			}
+		}
 	}
 }

@@ -22,7 +22,8 @@ type OperationView struct {
 	Joint            bool                 `json:"joint"` // another organisation is involved
 	Partners         []Partner            `json:"partners"`
 	Members          []Member             `json:"members"`
-	Cases            []LinkedCase         `json:"cases"`
+	Cases            []LinkedCase         `json:"cases"`       // the linked case files the actor may see
+	OtherCases       int                  `json:"other_cases"` // how many other case files are linked: never named
 	Victims          []VictimView         `json:"victims"`
 	Suspects         []SuspectView        `json:"suspects"`
 	// What the actor may do: update (the operation, its victims, suspects and case files),
@@ -195,9 +196,8 @@ func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj p
 	if v.Members, err = s.members(ctx, op); err != nil {
 		return v, err
 	}
-	if err := db.Table("operation_cases c").Select("c.case_id, cf.urn, c.linked_at").Joins("JOIN case_files cf ON cf.id = c.case_id").
-		Where("c.operation_id = ?", op.ID).Order("c.linked_at, c.case_id").Scan(&v.Cases).Error; err != nil {
-		return v, core.DBError(err)
+	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, who, op); err != nil {
+		return v, err
 	}
 	if v.Victims, err = s.victims(ctx, "operation_id = ?", op.ID); err != nil {
 		return v, err
@@ -206,6 +206,29 @@ func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj p
 		return v, err
 	}
 	return v, nil
+}
+
+// linkedCases are the case files of op that who may read (by the case files' own rules), and
+// how many others there are: being on an operation shows that it has case files, never which.
+func (s *Service) linkedCases(ctx context.Context, who core.Actor, op *Operation) ([]LinkedCase, int, error) {
+	var all []LinkedCase
+	if err := s.d.DB.Conn(ctx).Table("operation_cases c").Select("c.case_id, cf.urn, c.linked_at").Joins("JOIN case_files cf ON cf.id = c.case_id").
+		Where("c.operation_id = ?", op.ID).Order("c.linked_at, c.case_id").Scan(&all).Error; err != nil {
+		return nil, 0, core.DBError(err)
+	}
+	seen, others := []LinkedCase{}, 0
+	for _, lc := range all {
+		err := s.cases.Allow(ctx, who, lc.CaseID, policies.ActRead)
+		switch {
+		case err == nil:
+			seen = append(seen, lc)
+		case core.ErrorCode(err) == core.ENOTFOUND:
+			others++
+		default:
+			return nil, 0, err
+		}
+	}
+	return seen, others, nil
 }
 
 func (s *Service) members(ctx context.Context, op *Operation) ([]Member, error) {
