@@ -147,6 +147,19 @@ func (r *reading) entries(live []DisclosureEntry) []DisclosureEntry {
 	return out
 }
 
+// entry is live entry e as the pack froze it (see entries); ENOTFOUND if the pack did not hold
+// it. A nil reading reads e as it is.
+func (r *reading) entry(e DisclosureEntry) (DisclosureEntry, error) {
+	if r == nil {
+		return e, nil
+	}
+	frozen := r.entries([]DisclosureEntry{e})
+	if len(frozen) == 0 {
+		return e, core.NotFound("Schedule entry not found")
+	}
+	return frozen[0], nil
+}
+
 // readable says whether a reader through a share may read sub: an approved pack no newer than
 // the one shared with them.
 func (r *reading) readable(sub PackSubmission) bool {
