@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -88,8 +89,8 @@ func TestLiaisonReadsTheApprovedPack(t *testing.T) {
 	c, e := fmt.Sprintf("/casefiles/%d", id), fmt.Sprintf("/casefiles/%d/evidence/%d", id, js2.ID)
 	pages := []string{c, c + "/evidence", c + "/disclosure", c + "/pack", c + "/team", c + "/timeline", fmt.Sprintf("%s/items/%d", c, item.ID),
 		c + "/submissions/1/changes", c + "/export.zip", c + "/mg6d.zip"}
-	apis := []string{c, c + "/items", fmt.Sprintf("%s/items/%d", c, item.ID), c + "/evidence", c + "/schedules", c + "/timeline", c + "/submissions",
-		c + "/submissions/1", c + "/submissions/1/changes", c + "/shares", c + "/actions", c + "/team", c + "/export", c + "/export/mg6d"}
+	apis := []string{c, c + "/items", fmt.Sprintf("%s/items/%d", c, item.ID), c + "/evidence", c + "/schedules", c + "/schedules/revisions", c + "/timeline",
+		c + "/submissions", c + "/submissions/1", c + "/submissions/1/changes", c + "/shares", c + "/actions", c + "/team", c + "/export", c + "/export/mg6d"}
 	// seesJS2 says whether any of the liaison's pages, API routes and exports shows JS/2.
 	seesJS2 := func(when string) bool {
 		t.Helper()
@@ -281,6 +282,59 @@ func TestLiaisonMarksOnlyThePacksEntries(t *testing.T) {
 	}
 	if page := cfText(page200(t, w.inv, c+"/disclosure")); !strings.Contains(page, "Prosecutor marked it D") {
 		t.Errorf("the team does not see the prosecutor's mark:\n%s", page)
+	}
+}
+
+// cpsShows fails the test where what the liaison reads at the pages and API routes of case id
+// (paths under the case) holds any of words.
+func cpsShows(t *testing.T, w *cfWorld, id int64, words []string, pages, apis []string) {
+	t.Helper()
+	c := fmt.Sprintf("/casefiles/%d", id)
+	for _, p := range pages {
+		page := cfText(page200(t, w.liaison, c+p))
+		for _, s := range words {
+			if strings.Contains(page, s) {
+				t.Errorf("the liaison's page %s shows %q:\n%s", c+p, s, page)
+			}
+		}
+	}
+	for _, p := range apis {
+		r := w.a.API(t, w.liaison, "GET", "/api/v1"+c+p, "")
+		for _, s := range words {
+			if r.Code != http.StatusOK || strings.Contains(r.Body.String(), s) {
+				t.Errorf("GET %s as the liaison: %d, shows %q: %s", c+p, r.Code, s, r.Body.String())
+			}
+		}
+	}
+}
+
+// Before charge the liaison's revisions are the pack's: those of its entries dated up to its
+// submission, not the team's later words, entries added since, nor the liaison's own marks since
+// (dated with the team's words of the moment); the disclosure tab shows them so.
+func TestLiaisonReadsThePacksRevisions(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := cpsReadCase(t, w)
+	l := cpsLaterWork(t, w, id)
+	c := fmt.Sprintf("/casefiles/%d", id)
+	if r := w.a.API(t, w.liaison, "POST", fmt.Sprintf("/api/v1%s/schedules/%d/cps", c, l.tenancy.ID), `{"cps_view": "D"}`); r.Code != http.StatusOK {
+		t.Fatalf("marking MG6C 1: %d %s", r.Code, r.Body.String())
+	}
+	cpsShows(t, w, id, l.words[:5], []string{"/disclosure"}, []string{"/schedules/revisions"})
+	var got struct {
+		Revisions []struct {
+			Summary, Description string
+		} `json:"revisions"`
+	}
+	r := w.a.API(t, w.liaison, "GET", "/api/v1"+c+"/schedules/revisions", "")
+	if err := json.Unmarshal(r.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Revisions) != 2 || got.Revisions[0].Description != "Informant contact log kept by the covert unit" ||
+		got.Revisions[1].Description != "Tenancy agreement for 14 Mill Lane signed by the suspect" {
+		t.Errorf("the liaison's revisions, want the pack's two entries added: %+v", got.Revisions)
+	}
+	if page := cfText(page200(t, w.inv, c+"/disclosure")); !strings.Contains(page, "Adam Kowalski") || !strings.Contains(page, "Pocket notebook") {
+		t.Errorf("the team's disclosure tab lacks the later revisions:\n%s", page)
 	}
 }
 

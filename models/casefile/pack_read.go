@@ -160,6 +160,12 @@ func (r *reading) entry(e DisclosureEntry) (DisclosureEntry, error) {
 	return frozen[0], nil
 }
 
+// revisions keeps the revisions dated up to the pack's submission: a later one carries the
+// team's words, or the prosecutor's mark on them, as they stood after the pack.
+func (r *reading) revisions(live []schedule.Revision) []schedule.Revision {
+	return slices.DeleteFunc(live, func(rev schedule.Revision) bool { return rev.RevisedAt.After(r.sub.SubmittedAt) })
+}
+
 // readable says whether a reader through a share may read sub: an approved pack no newer than
 // the one shared with them.
 func (r *reading) readable(sub PackSubmission) bool {

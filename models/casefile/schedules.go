@@ -446,13 +446,21 @@ func (s *Service) revise(ctx context.Context, who core.Actor, e DisclosureEntry,
 // ScheduleRevisions lists every dated revision of a case's schedules, newest first: the
 // continuing duty is visible to the prosecutor. Anyone who may read the case may call it (an
 // audited read); a revision of MG6D, or of an entry now on it, only reaches those who may read
-// it. Errors: ENOTFOUND.
+// it. Before charge a CPS liaison reads the revisions of the approved pack they read: of its
+// entries, dated up to its submission. Errors: ENOTFOUND.
 func (s *Service) ScheduleRevisions(ctx context.Context, who core.Actor, id int64) ([]schedule.Revision, error) {
 	out := []schedule.Revision{}
 	err := s.readPart(ctx, who, id, "schedule_revisions", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		entries, err := s.visibleEntries(ctx, who, obj, cf)
 		if err != nil {
 			return err
+		}
+		rd, err := s.entryReading(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		if rd != nil {
+			entries = rd.entries(entries)
 		}
 		visible := map[int64]bool{}
 		for _, e := range entries {
@@ -462,6 +470,9 @@ func (s *Service) ScheduleRevisions(ctx context.Context, who core.Actor, id int6
 		if err := s.d.DB.Conn(ctx).Table("disclosure_revisions r").Select("r.*, u.name AS revised_by_name").Joins("JOIN users u ON u.id = r.revised_by").
 			Where("r.case_id = ?", cf.ID).Order("r.id DESC").Scan(&all).Error; err != nil {
 			return core.DBError(err)
+		}
+		if rd != nil {
+			all = rd.revisions(all)
 		}
 		for _, r := range all {
 			ok, err := s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: r.Schedule, Classification: r.Classification}, policies.ActRead)
