@@ -338,6 +338,39 @@ func TestLiaisonReadsThePacksRevisions(t *testing.T) {
 	}
 }
 
+// Before charge the liaison's timeline holds no event about a pack they may not read, as their
+// list of packs holds none: not pack 2's submission (its manifest hash) nor its return (the
+// supervisor's reasons), nor a later pack shared with another liaison. Pack 1's events stay.
+func TestLiaisonTimelineHoldsOnlyTheirPacks(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := cpsReadCase(t, w)
+	l := cpsLaterWork(t, w, id)
+	ctx, cs, c := context.Background(), w.a.Services.CaseFiles, fmt.Sprintf("/casefiles/%d", id)
+	cpsShows(t, w, id, l.words[4:], []string{"/timeline", ""}, []string{"/timeline", "/submissions"})
+	for _, want := range []string{"Pack 1 submitted", "Pack 1 approved", "Pack 1 shared with " + w.liaison.Name} {
+		if page := cfText(page200(t, w.liaison, c+"/timeline")); !strings.Contains(page, want) {
+			t.Errorf("the liaison's timeline lacks %q:\n%s", want, page)
+		}
+	}
+
+	// Pack 3, approved and shared with another liaison, then that share revoked: nothing of it
+	// reaches the first liaison, who reads pack 1 still.
+	_, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
+	modelstest.Must(t, err)
+	pack3, err := cs.Approve(ctx, w.sup2.Actor(t), id)
+	modelstest.Must(t, err)
+	day := w.a.Clock.Now().AddDate(0, 0, 30)
+	share, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
+	modelstest.Must(t, err)
+	modelstest.Must(t, cs.RevokeShare(ctx, w.sup.Actor(t), id, share.ID))
+	// (The page says pack 3 supersedes pack 1, as it should: nothing more.)
+	cpsShows(t, w, id, []string{"Pack 3 submitted", "Pack 3 approved", "Pack 3 shared", pack3.ManifestSHA256, w.liaison2.Name}, []string{"/timeline"}, []string{"/timeline"})
+	if page := cfText(page200(t, w.inv, c+"/timeline")); !strings.Contains(page, "Pack 2 returned") || !strings.Contains(page, "Pack 3 shared with "+w.liaison2.Name) ||
+		!strings.Contains(page, "Share with "+w.liaison2.Name+" revoked") {
+		t.Errorf("the team's timeline lacks pack 2's return or pack 3's share:\n%s", page)
+	}
+}
+
 // The export a CPS lawyer can use without a covering email (issue 13 item 7): the MG6C schedule
 // as CSV and as a PDF headed with the case and signed and dated, the CPS's advice and actions
 // with the answers, each exhibit's continuity record, an index naming every document with its

@@ -172,6 +172,21 @@ func (r *reading) readable(sub PackSubmission) bool {
 	return r == nil || (sub.Number <= r.sub.Number && (sub.Status == SubmissionApproved || sub.Status == SubmissionVoided))
 }
 
+// readablePacks are the numbers of case caseID's packs that r's reader may read.
+func (s *Service) readablePacks(ctx context.Context, caseID int64, r *reading) ([]int, error) {
+	var subs []PackSubmission
+	if err := s.d.DB.Conn(ctx).Select("number", "status").Where("case_id = ?", caseID).Find(&subs).Error; err != nil {
+		return nil, core.DBError(err)
+	}
+	out := []int{}
+	for _, sub := range subs {
+		if r.readable(sub) {
+			out = append(out, sub.Number)
+		}
+	}
+	return out, nil
+}
+
 // readableSubmission is submission number of cf, if who may read it. Errors: ENOTFOUND.
 func (s *Service) readableSubmission(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object, number int) (PackSubmission, error) {
 	var sub PackSubmission
