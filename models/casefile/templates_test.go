@@ -157,14 +157,14 @@ func caseBeforeTheSecondReview(t *testing.T, db *core.DB) int64 {
 	return caseID
 }
 
-// Migration 25 reads the pack an earlier timeline event is about from its words, so that a CPS
+// Migration 26 reads the pack an earlier timeline event is about from its words, so that a CPS
 // liaison reads no event about a pack they may not read once it applies.
-func TestEventsBeforeMigration25NameTheirPack(t *testing.T) {
+func TestEventsBeforeMigration26NameTheirPack(t *testing.T) {
 	ctx := context.Background()
 	db, err := core.Open(ctx, modelstest.DBConfig(t))
 	modelstest.Must(t, err)
 	t.Cleanup(func() { db.Close() })
-	modelstest.Must(t, db.MigrateTo(ctx, 24))
+	modelstest.Must(t, db.MigrateTo(ctx, 25))
 	g, at := db.Gorm(), time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
 	exec := func(sql string, args ...any) {
 		t.Helper()
