@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
@@ -87,8 +89,8 @@ func TestLiaisonReadsTheApprovedPack(t *testing.T) {
 	c, e := fmt.Sprintf("/casefiles/%d", id), fmt.Sprintf("/casefiles/%d/evidence/%d", id, js2.ID)
 	pages := []string{c, c + "/evidence", c + "/disclosure", c + "/pack", c + "/team", c + "/timeline", fmt.Sprintf("%s/items/%d", c, item.ID),
 		c + "/submissions/1/changes", c + "/export.zip", c + "/mg6d.zip"}
-	apis := []string{c, c + "/items", fmt.Sprintf("%s/items/%d", c, item.ID), c + "/evidence", c + "/schedules", c + "/timeline", c + "/submissions",
-		c + "/submissions/1", c + "/submissions/1/changes", c + "/shares", c + "/actions", c + "/team", c + "/export", c + "/export/mg6d"}
+	apis := []string{c, c + "/items", fmt.Sprintf("%s/items/%d", c, item.ID), c + "/evidence", c + "/schedules", c + "/schedules/revisions", c + "/timeline",
+		c + "/submissions", c + "/submissions/1", c + "/submissions/1/changes", c + "/shares", c + "/actions", c + "/team", c + "/export", c + "/export/mg6d"}
 	// seesJS2 says whether any of the liaison's pages, API routes and exports shows JS/2.
 	seesJS2 := func(when string) bool {
 		t.Helper()
@@ -173,6 +175,199 @@ func TestLiaisonReadsTheApprovedPack(t *testing.T) {
 		if !strings.Contains(changes, want) {
 			t.Errorf("what changed in pack 2 lacks %q:\n%s", want, changes)
 		}
+	}
+}
+
+// cpsLater is what the team did to a cpsReadCase after sharing pack 1, and the liaison reads
+// nothing of before charge: MG6C 1 reworded, MG6C 2 and MG6D 2 added, pack 2 submitted and
+// returned.
+type cpsLater struct {
+	tenancy, notebook, deployment casefile.DisclosureEntry
+	pack2                         casefile.SubmissionView
+	words                         []string // the later words, and pack 2's, that the liaison must not read
+}
+
+// cpsLaterWork does cpsLater's work on case id, a minute after pack 1 was shared, once the
+// liaison has raised an action (which lets the team change the file).
+func cpsLaterWork(t *testing.T, w *cfWorld, id int64) cpsLater {
+	t.Helper()
+	ctx, cs, inv := context.Background(), w.a.Services.CaseFiles, w.inv.Actor(t)
+	w.a.Clock.Advance(time.Minute)
+	_, err := cs.RaiseAction(ctx, w.liaison.Actor(t), id, casefile.ActionInput{Text: "Obtain the suspect's bank records"})
+	modelstest.Must(t, err)
+	var l cpsLater
+	l.tenancy = cpsEntry(t, w, id, casefile.ScheduleMG6C, 1)
+	_, err = cs.UpdateScheduleEntry(ctx, inv, id, l.tenancy.ID, casefile.EntryInput{Description: "Tenancy agreement for 14 Mill Lane naming Adam Kowalski as second tenant",
+		Location: "Exeter property store"})
+	modelstest.Must(t, err)
+	for _, e := range []casefile.EntryInput{
+		{Schedule: casefile.ScheduleMG6C, Description: "Pocket notebook of PC 1234 Smith, 3 to 9 May 2025", Location: "Exeter property store"},
+		{Schedule: casefile.ScheduleMG6D, Description: "Deployment log of the test purchase officer", Location: "Covert unit safe", OfficerView: "Reveals a covert deployment"},
+	} {
+		_, err = cs.AddScheduleEntry(ctx, inv, id, e)
+		modelstest.Must(t, err)
+	}
+	l.notebook, l.deployment = cpsEntry(t, w, id, casefile.ScheduleMG6C, 2), cpsEntry(t, w, id, casefile.ScheduleMG6D, 2)
+	l.pack2, err = cs.Submit(ctx, inv, id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
+	modelstest.Must(t, err)
+	_, err = cs.Return(ctx, w.sup.Actor(t), id, "Returned: the statement of the second tenant is missing")
+	modelstest.Must(t, err)
+	l.words = []string{"Adam Kowalski", "Pocket notebook", "Deployment log", "covert deployment", "second tenant", "Pack 2", l.pack2.ManifestSHA256}
+	return l
+}
+
+// cpsEntry is case id's entry number on sch as the team reads it.
+func cpsEntry(t *testing.T, w *cfWorld, id int64, sch casefile.Schedule, number int) casefile.DisclosureEntry {
+	t.Helper()
+	entries, err := w.a.Services.CaseFiles.ScheduleEntries(context.Background(), w.inv.Actor(t), id)
+	modelstest.Must(t, err)
+	for _, e := range entries {
+		if e.Schedule == sch && e.Number == number {
+			return e
+		}
+	}
+	t.Fatalf("no %s entry %d", sch, number)
+	return casefile.DisclosureEntry{}
+}
+
+// Before charge the liaison marks only the entries of the pack shared with them: an entry added
+// since is not found, as a missing id, and marking it writes nothing. Marking an entry the pack
+// held fills the prosecutor's columns of the team's row and answers with the pack's words.
+func TestLiaisonMarksOnlyThePacksEntries(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := cpsReadCase(t, w)
+	l := cpsLaterWork(t, w, id)
+	ctx, cs, c := context.Background(), w.a.Services.CaseFiles, fmt.Sprintf("/casefiles/%d", id)
+	for _, e := range []casefile.DisclosureEntry{l.notebook, l.deployment} {
+		body := `{"cps_view": "D"}`
+		if e.Schedule == casefile.ScheduleMG6D {
+			body = `{"cps_agree_sensitive": "yes", "cps_pii_needed": "no"}`
+		}
+		for _, entryID := range []int64{e.ID, e.ID + 1000} {
+			p := fmt.Sprintf("/api/v1%s/schedules/%d/cps", c, entryID)
+			if r := w.a.API(t, w.liaison, "POST", p, body); r.Code != http.StatusNotFound {
+				t.Errorf("POST %s (%s %d, not in the pack): %d, want 404\n%s", p, e.Schedule, e.Number, r.Code, r.Body.String())
+			}
+		}
+		p := fmt.Sprintf("%s/disclosure/%d/cps", c, e.ID)
+		if r := w.liaison.Browser().Submit(t, p, url.Values{"cps_view": {"D"}, "cps_agree_sensitive": {"yes"}, "cps_pii_needed": {"no"}}); r.Code != http.StatusNotFound {
+			t.Errorf("POST %s (%s %d, not in the pack): %d, want 404", p, e.Schedule, e.Number, r.Code)
+		}
+		if got := cpsEntry(t, w, id, e.Schedule, e.Number); got.CPSAt != nil {
+			t.Errorf("%s %d, not in the pack, carries the prosecutor's columns: %+v", e.Schedule, e.Number, got)
+		}
+	}
+	revs, err := cs.ScheduleRevisions(ctx, w.inv.Actor(t), id)
+	modelstest.Must(t, err)
+	for _, r := range revs {
+		if strings.HasPrefix(r.Summary, "Prosecutor") {
+			t.Errorf("marking an entry not in the pack dated a revision: %+v", r)
+		}
+	}
+	events, err := cs.Timeline(ctx, w.inv.Actor(t), id)
+	modelstest.Must(t, err)
+	for _, e := range events {
+		if strings.HasPrefix(e.Summary, "Prosecutor marked") {
+			t.Errorf("marking an entry not in the pack is on the timeline: %+v", e)
+		}
+	}
+
+	r := w.a.API(t, w.liaison, "POST", fmt.Sprintf("/api/v1%s/schedules/%d/cps", c, l.tenancy.ID), `{"cps_view": "D"}`)
+	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "Tenancy agreement for 14 Mill Lane signed by the suspect") ||
+		!strings.Contains(r.Body.String(), `"cps_view":"D"`) || strings.Contains(r.Body.String(), "Adam Kowalski") {
+		t.Errorf("marking MG6C 1, in the pack: %d %s", r.Code, r.Body.String())
+	}
+	if got := cpsEntry(t, w, id, casefile.ScheduleMG6C, 1); got.CPSView != "D" || !strings.Contains(got.Description, "Adam Kowalski") {
+		t.Errorf("the team's MG6C 1 after the prosecutor marked it: %+v", got)
+	}
+	if page := cfText(page200(t, w.inv, c+"/disclosure")); !strings.Contains(page, "Prosecutor marked it D") {
+		t.Errorf("the team does not see the prosecutor's mark:\n%s", page)
+	}
+}
+
+// cpsShows fails the test where what the liaison reads at the pages and API routes of case id
+// (paths under the case) holds any of words.
+func cpsShows(t *testing.T, w *cfWorld, id int64, words []string, pages, apis []string) {
+	t.Helper()
+	c := fmt.Sprintf("/casefiles/%d", id)
+	for _, p := range pages {
+		page := cfText(page200(t, w.liaison, c+p))
+		for _, s := range words {
+			if strings.Contains(page, s) {
+				t.Errorf("the liaison's page %s shows %q:\n%s", c+p, s, page)
+			}
+		}
+	}
+	for _, p := range apis {
+		r := w.a.API(t, w.liaison, "GET", "/api/v1"+c+p, "")
+		for _, s := range words {
+			if r.Code != http.StatusOK || strings.Contains(r.Body.String(), s) {
+				t.Errorf("GET %s as the liaison: %d, shows %q: %s", c+p, r.Code, s, r.Body.String())
+			}
+		}
+	}
+}
+
+// Before charge the liaison's revisions are the pack's: those of its entries dated up to its
+// submission, not the team's later words, entries added since, nor the liaison's own marks since
+// (dated with the team's words of the moment); the disclosure tab shows them so.
+func TestLiaisonReadsThePacksRevisions(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := cpsReadCase(t, w)
+	l := cpsLaterWork(t, w, id)
+	c := fmt.Sprintf("/casefiles/%d", id)
+	if r := w.a.API(t, w.liaison, "POST", fmt.Sprintf("/api/v1%s/schedules/%d/cps", c, l.tenancy.ID), `{"cps_view": "D"}`); r.Code != http.StatusOK {
+		t.Fatalf("marking MG6C 1: %d %s", r.Code, r.Body.String())
+	}
+	cpsShows(t, w, id, l.words[:5], []string{"/disclosure"}, []string{"/schedules/revisions"})
+	var got struct {
+		Revisions []struct {
+			Summary, Description string
+		} `json:"revisions"`
+	}
+	r := w.a.API(t, w.liaison, "GET", "/api/v1"+c+"/schedules/revisions", "")
+	if err := json.Unmarshal(r.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Revisions) != 2 || got.Revisions[0].Description != "Informant contact log kept by the covert unit" ||
+		got.Revisions[1].Description != "Tenancy agreement for 14 Mill Lane signed by the suspect" {
+		t.Errorf("the liaison's revisions, want the pack's two entries added: %+v", got.Revisions)
+	}
+	if page := cfText(page200(t, w.inv, c+"/disclosure")); !strings.Contains(page, "Adam Kowalski") || !strings.Contains(page, "Pocket notebook") {
+		t.Errorf("the team's disclosure tab lacks the later revisions:\n%s", page)
+	}
+}
+
+// Before charge the liaison's timeline holds no event about a pack they may not read, as their
+// list of packs holds none: not pack 2's submission (its manifest hash) nor its return (the
+// supervisor's reasons), nor a later pack shared with another liaison. Pack 1's events stay.
+func TestLiaisonTimelineHoldsOnlyTheirPacks(t *testing.T) {
+	w := newCFWorld(t)
+	id, _, _ := cpsReadCase(t, w)
+	l := cpsLaterWork(t, w, id)
+	ctx, cs, c := context.Background(), w.a.Services.CaseFiles, fmt.Sprintf("/casefiles/%d", id)
+	cpsShows(t, w, id, l.words[4:], []string{"/timeline", ""}, []string{"/timeline", "/submissions"})
+	for _, want := range []string{"Pack 1 submitted", "Pack 1 approved", "Pack 1 shared with " + w.liaison.Name} {
+		if page := cfText(page200(t, w.liaison, c+"/timeline")); !strings.Contains(page, want) {
+			t.Errorf("the liaison's timeline lacks %q:\n%s", want, page)
+		}
+	}
+
+	// Pack 3, approved and shared with another liaison, then that share revoked: nothing of it
+	// reaches the first liaison, who reads pack 1 still.
+	_, err := cs.Submit(ctx, w.inv.Actor(t), id, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
+	modelstest.Must(t, err)
+	pack3, err := cs.Approve(ctx, w.sup2.Actor(t), id)
+	modelstest.Must(t, err)
+	day := w.a.Clock.Now().AddDate(0, 0, 30)
+	share, err := cs.Share(ctx, w.sup.Actor(t), id, casefile.ShareInput{LiaisonID: w.liaison2.ID, ExpiresOn: &day})
+	modelstest.Must(t, err)
+	modelstest.Must(t, cs.RevokeShare(ctx, w.sup.Actor(t), id, share.ID))
+	// (The page says pack 3 supersedes pack 1, as it should: nothing more.)
+	cpsShows(t, w, id, []string{"Pack 3 submitted", "Pack 3 approved", "Pack 3 shared", pack3.ManifestSHA256, w.liaison2.Name}, []string{"/timeline"}, []string{"/timeline"})
+	if page := cfText(page200(t, w.inv, c+"/timeline")); !strings.Contains(page, "Pack 2 returned") || !strings.Contains(page, "Pack 3 shared with "+w.liaison2.Name) ||
+		!strings.Contains(page, "Share with "+w.liaison2.Name+" revoked") {
+		t.Errorf("the team's timeline lacks pack 2's return or pack 3's share:\n%s", page)
 	}
 }
 

@@ -977,6 +977,11 @@ func (s *Service) checkMove(cf *CaseFile, m move) error {
 
 // setStatus moves the case by m, recording the move on the timeline.
 func (s *Service) setStatus(ctx context.Context, who core.Actor, cf *CaseFile, m move, summary, details string) error {
+	return s.setPackStatus(ctx, who, cf, m, 0, summary, details)
+}
+
+// setPackStatus is setStatus for a move about pack number pack (see packEvent).
+func (s *Service) setPackStatus(ctx context.Context, who core.Actor, cf *CaseFile, m move, pack int, summary, details string) error {
 	to, ok := next(cf.Status, cf.CPSPurpose, m)
 	if !ok {
 		return refusal(cf.Status, m)
@@ -992,7 +997,7 @@ func (s *Service) setStatus(ctx context.Context, who core.Actor, cf *CaseFile, m
 		}
 		details += "Status: " + from.Label() + " → " + to.Label()
 	}
-	return s.event(ctx, who, cf.ID, string(m), summary, details)
+	return s.packEvent(ctx, who, cf.ID, pack, string(m), summary, details)
 }
 
 // changed records a change to the file's content (checklist, evidence, schedules, details): it
@@ -1396,15 +1401,25 @@ type caseEvent struct {
 	Kind       string
 	Summary    string
 	Details    string
+	Pack       *int // the number of the pack the event is about, if it is about one
 }
 
 func (caseEvent) TableName() string { return "case_events" }
 
 // event adds an entry to the case's timeline, in the transaction in ctx.
 func (s *Service) event(ctx context.Context, who core.Actor, caseID int64, kind, summary, details string) error {
+	return s.packEvent(ctx, who, caseID, 0, kind, summary, details)
+}
+
+// packEvent is event about pack number pack (0: none), which only those who may read the pack
+// read on the timeline.
+func (s *Service) packEvent(ctx context.Context, who core.Actor, caseID int64, pack int, kind, summary, details string) error {
 	e := caseEvent{CaseID: caseID, OccurredAt: s.d.Now(), Kind: kind, Summary: core.Clip(summary, 300), Details: core.Clip(details, 4000)}
 	if who.UserID != 0 {
 		e.ActorID = &who.UserID
+	}
+	if pack != 0 {
+		e.Pack = &pack
 	}
 	return core.DBError(s.d.DB.Conn(ctx).Create(&e).Error)
 }
@@ -1420,7 +1435,8 @@ type TimelineEntry struct {
 }
 
 // Timeline lists a case's events, newest first. Anyone who may read the case may call it (an
-// audited read). Errors: ENOTFOUND.
+// audited read); a CPS liaison reads no event about a pack they may not read (see
+// reading.readable). Errors: ENOTFOUND.
 func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]TimelineEntry, error) {
 	var out []TimelineEntry
 	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
@@ -1433,7 +1449,11 @@ func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]Tim
 			Joins("LEFT JOIN users u ON u.id = e.actor_id").
 			Where("e.case_id = ?", cf.ID)
 		if rd != nil { // the team's edits are the team's: the reader reads their outcome in the pack
-			q = q.Where("e.kind <> 'changed'")
+			packs, err := s.readablePacks(ctx, cf.ID, rd)
+			if err != nil {
+				return err
+			}
+			q = q.Where("e.kind <> 'changed' AND (e.pack IS NULL OR e.pack IN ?)", packs)
 		}
 		return core.DBError(q.Order("e.id DESC").Scan(&out).Error)
 	})

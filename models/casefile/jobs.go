@@ -83,7 +83,7 @@ func (s *Service) expireShare(ctx context.Context, sh caseShare, now time.Time) 
 			return err
 		}
 		ended := sh.ExpiresAt.In(core.London).Add(-time.Second).Format("2 January 2006")
-		if err := s.event(ctx, core.Actor{}, sh.CaseID, "share", "Share of pack "+core.IDString(int64(number))+" with "+names[sh.LiaisonID]+" expired",
+		if err := s.packEvent(ctx, core.Actor{}, sh.CaseID, number, "share", "Share of pack "+core.IDString(int64(number))+" with "+names[sh.LiaisonID]+" expired",
 			"The share lasted until the end of "+ended+". A supervisor can share the pack again if the CPS still needs it."); err != nil {
 			return err
 		}

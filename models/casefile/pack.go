@@ -302,7 +302,7 @@ func (s *Service) Submit(ctx context.Context, who core.Actor, id int64, in Submi
 			}
 			return core.DBError(err)
 		}
-		if err := s.setStatus(ctx, who, cf, moveSubmit, "Pack "+core.IDString(int64(sub.Number))+" submitted for "+strings.ToLower(purpose.Label()),
+		if err := s.setPackStatus(ctx, who, cf, moveSubmit, sub.Number, "Pack "+core.IDString(int64(sub.Number))+" submitted for "+strings.ToLower(purpose.Label()),
 			in.Describe(outstanding)+"Manifest SHA-256 "+sub.ManifestSHA256); err != nil {
 			return err
 		}
@@ -399,7 +399,7 @@ func (s *Service) decide(ctx context.Context, who core.Actor, id int64, m move, 
 		if err := s.d.DB.Conn(ctx).Model(sub).Select("status", "decided_by", "decided_at", "decision_reason").Updates(sub).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := s.setStatus(ctx, who, cf, m, summary, reason); err != nil {
+		if err := s.setPackStatus(ctx, who, cf, m, sub.Number, summary, reason); err != nil {
 			return err
 		}
 		// The sign-off asked of every supervisor is done, whoever decided.
@@ -608,7 +608,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 			return err
 		}
 		summary := "Pack " + core.IDString(int64(sub.Number)) + " shared with " + liaison.Name + " (" + liaison.Organisation + ")"
-		if err := s.setStatus(ctx, who, cf, moveShare, summary, "Until the end of "+day.Format("2 January 2006")); err != nil {
+		if err := s.setPackStatus(ctx, who, cf, moveShare, sub.Number, summary, "Until the end of "+day.Format("2 January 2006")); err != nil {
 			return err
 		}
 		evidence, err := s.evidenceViews(ctx, cf.ID, 0)
@@ -667,7 +667,11 @@ func (s *Service) RevokeShare(ctx context.Context, who core.Actor, id, shareID i
 		if err != nil {
 			return err
 		}
-		if err := s.event(ctx, who, cf.ID, "share", "Share with "+names[sh.LiaisonID]+" revoked", ""); err != nil {
+		var number int
+		if err := s.d.DB.Conn(ctx).Table("pack_submissions").Select("number").Where("id = ?", sh.SubmissionID).Scan(&number).Error; err != nil {
+			return core.DBError(err)
+		}
+		if err := s.packEvent(ctx, who, cf.ID, number, "share", "Share with "+names[sh.LiaisonID]+" revoked", ""); err != nil {
 			return err
 		}
 		if err := core.CloseSubject(ctx, s.d, core.Subject(core.SubjectShare, sh.ID), who.UserID); err != nil {

@@ -129,7 +129,11 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 				return err
 			}
 		}
-		if err := s.event(ctx, who, cf.ID, "export", what+" exported", fmt.Sprintf("%d files, %s", p.Files, core.HumanBytes(p.Bytes))); err != nil {
+		number := 0 // the pack whose manifest the export carries
+		if p.submission != nil {
+			number = p.submission.Number
+		}
+		if err := s.packEvent(ctx, who, cf.ID, number, "export", what+" exported", fmt.Sprintf("%d files, %s", p.Files, core.HumanBytes(p.Bytes))); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "casefile.export", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,

@@ -147,10 +147,44 @@ func (r *reading) entries(live []DisclosureEntry) []DisclosureEntry {
 	return out
 }
 
+// entry is live entry e as the pack froze it (see entries); ENOTFOUND if the pack did not hold
+// it. A nil reading reads e as it is.
+func (r *reading) entry(e DisclosureEntry) (DisclosureEntry, error) {
+	if r == nil {
+		return e, nil
+	}
+	frozen := r.entries([]DisclosureEntry{e})
+	if len(frozen) == 0 {
+		return e, core.NotFound("Schedule entry not found")
+	}
+	return frozen[0], nil
+}
+
+// revisions keeps the revisions dated up to the pack's submission: a later one carries the
+// team's words, or the prosecutor's mark on them, as they stood after the pack.
+func (r *reading) revisions(live []schedule.Revision) []schedule.Revision {
+	return slices.DeleteFunc(live, func(rev schedule.Revision) bool { return rev.RevisedAt.After(r.sub.SubmittedAt) })
+}
+
 // readable says whether a reader through a share may read sub: an approved pack no newer than
 // the one shared with them.
 func (r *reading) readable(sub PackSubmission) bool {
 	return r == nil || (sub.Number <= r.sub.Number && (sub.Status == SubmissionApproved || sub.Status == SubmissionVoided))
+}
+
+// readablePacks are the numbers of case caseID's packs that r's reader may read.
+func (s *Service) readablePacks(ctx context.Context, caseID int64, r *reading) ([]int, error) {
+	var subs []PackSubmission
+	if err := s.d.DB.Conn(ctx).Select("number", "status").Where("case_id = ?", caseID).Find(&subs).Error; err != nil {
+		return nil, core.DBError(err)
+	}
+	out := []int{}
+	for _, sub := range subs {
+		if r.readable(sub) {
+			out = append(out, sub.Number)
+		}
+	}
+	return out, nil
 }
 
 // readableSubmission is submission number of cf, if who may read it. Errors: ENOTFOUND.

@@ -93,11 +93,20 @@ func (s *Service) readableEntries(ctx context.Context, who core.Actor, obj polic
 	if err != nil {
 		return nil, err
 	}
-	rd, err := s.readingOf(ctx, who, cf, obj)
-	if rd != nil && !continuingDuty(cf.Status) {
+	rd, err := s.entryReading(ctx, who, cf, obj)
+	if rd != nil {
 		out = rd.entries(out)
 	}
 	return out, err
+}
+
+// entryReading is the approved pack whose schedules who reads instead of the live ones: a CPS
+// liaison's before charge (see readingOf); nil for the live schedules.
+func (s *Service) entryReading(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object) (*reading, error) {
+	if continuingDuty(cf.Status) {
+		return nil, nil
+	}
+	return s.readingOf(ctx, who, cf, obj)
 }
 
 // continuingDuty says whether a case's schedules reach the prosecutor as they are now, every
@@ -185,14 +194,11 @@ func (s *Service) ScheduleEntry(ctx context.Context, who core.Actor, id, entryID
 			return err
 		}
 		// A CPS liaison reads the entry as the approved pack froze it, if it was in the pack.
-		rd, err := s.readingOf(ctx, who, cf, obj)
-		if rd != nil && !continuingDuty(cf.Status) {
-			frozen := rd.entries([]DisclosureEntry{e})
-			if len(frozen) == 0 {
-				return core.NotFound("Schedule entry not found")
-			}
-			e = frozen[0]
+		rd, err := s.entryReading(ctx, who, cf, obj)
+		if err != nil {
+			return err
 		}
+		e, err = rd.entry(e)
 		return err
 	})
 	return e, err
@@ -392,10 +398,21 @@ func (s *Service) MoveScheduleEntry(ctx context.Context, who core.Actor, id, ent
 
 // MarkScheduleEntry records the prosecutor's columns of an entry and dates the revision, for
 // the team to see. Revealing an item to the prosecutor is not disclosing it to the defence. The
-// CPS liaison holding a live share may call it (MG6D as the policy allows). Errors: ENOTFOUND,
-// EFORBIDDEN, EINVALID.
+// CPS liaison holding a live share may call it (MG6D as the policy allows); before charge, only
+// on an entry of the approved pack they read, which it returns as the pack froze it (as
+// ScheduleEntry). Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) MarkScheduleEntry(ctx context.Context, who core.Actor, id, entryID int64, in schedule.CPSMarkInput) (DisclosureEntry, error) {
-	return s.onEntry(ctx, who, id, entryID, policies.ActAdvise, func(ctx context.Context, cf *CaseFile, _ policies.Object, e *DisclosureEntry) error {
+	return s.onEntry(ctx, who, id, entryID, policies.ActAdvise, func(ctx context.Context, cf *CaseFile, obj policies.Object, e *DisclosureEntry) error {
+		// An entry the pack did not hold is none the liaison may know of. One it held is the
+		// team's row: the prosecutor's columns are theirs, kept on it for the team to see, and
+		// the pack's reader reads them there (reading.entries).
+		rd, err := s.entryReading(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		if _, err := rd.entry(*e); err != nil {
+			return err
+		}
 		summary, err := in.Check(e.Schedule)
 		if err != nil {
 			return err
@@ -412,6 +429,9 @@ func (s *Service) MarkScheduleEntry(ctx context.Context, who core.Actor, id, ent
 		if err := s.event(ctx, who, cf.ID, "cps", scheduleChange(e.Schedule, "Prosecutor marked MG6C entry "+core.IDString(int64(e.Number))), ""); err != nil {
 			return err
 		}
+		if *e, err = rd.entry(*e); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "schedule.cps_mark", ObjectType: "schedule_entry", ObjectID: core.IDString(e.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{"case": core.IDString(cf.ID), "schedule": string(e.Schedule)}})
 	})
@@ -426,13 +446,21 @@ func (s *Service) revise(ctx context.Context, who core.Actor, e DisclosureEntry,
 // ScheduleRevisions lists every dated revision of a case's schedules, newest first: the
 // continuing duty is visible to the prosecutor. Anyone who may read the case may call it (an
 // audited read); a revision of MG6D, or of an entry now on it, only reaches those who may read
-// it. Errors: ENOTFOUND.
+// it. Before charge a CPS liaison reads the revisions of the approved pack they read: of its
+// entries, dated up to its submission. Errors: ENOTFOUND.
 func (s *Service) ScheduleRevisions(ctx context.Context, who core.Actor, id int64) ([]schedule.Revision, error) {
 	out := []schedule.Revision{}
 	err := s.readPart(ctx, who, id, "schedule_revisions", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		entries, err := s.visibleEntries(ctx, who, obj, cf)
 		if err != nil {
 			return err
+		}
+		rd, err := s.entryReading(ctx, who, cf, obj)
+		if err != nil {
+			return err
+		}
+		if rd != nil {
+			entries = rd.entries(entries)
 		}
 		visible := map[int64]bool{}
 		for _, e := range entries {
@@ -442,6 +470,9 @@ func (s *Service) ScheduleRevisions(ctx context.Context, who core.Actor, id int6
 		if err := s.d.DB.Conn(ctx).Table("disclosure_revisions r").Select("r.*, u.name AS revised_by_name").Joins("JOIN users u ON u.id = r.revised_by").
 			Where("r.case_id = ?", cf.ID).Order("r.id DESC").Scan(&all).Error; err != nil {
 			return core.DBError(err)
+		}
+		if rd != nil {
+			all = rd.revisions(all)
 		}
 		for _, r := range all {
 			ok, err := s.mayEntry(ctx, who, obj, cf, DisclosureEntry{Schedule: r.Schedule, Classification: r.Classification}, policies.ActRead)

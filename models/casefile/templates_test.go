@@ -156,3 +156,58 @@ func caseBeforeTheSecondReview(t *testing.T, db *core.DB) int64 {
 		JOIN case_templates ct ON ct.template_id = i.template_id WHERE ct.case_id = ?`, caseID, string(casefile.ItemOutstanding), at, caseID)
 	return caseID
 }
+
+// Migration 26 reads the pack an earlier timeline event is about from its words, so that a CPS
+// liaison reads no event about a pack they may not read once it applies.
+func TestEventsBeforeMigration26NameTheirPack(t *testing.T) {
+	ctx := context.Background()
+	db, err := core.Open(ctx, modelstest.DBConfig(t))
+	modelstest.Must(t, err)
+	t.Cleanup(func() { db.Close() })
+	modelstest.Must(t, db.MigrateTo(ctx, 25))
+	g, at := db.Gorm(), time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		modelstest.Must(t, g.Exec(sql, args...).Error)
+	}
+	exec("INSERT INTO organisations (slug, name, kind, region, active, created_at, updated_at) VALUES (?, 'Devon and Cornwall Police', 'police_force', 'South West', ?, ?, ?)", caseHome, true, at, at)
+	exec("INSERT INTO users (organisation_id, email, name, created_at, updated_at) SELECT id, 'old.lead@dc.example.police.uk', 'Old Lead', ?, ? FROM organisations", at, at)
+	exec(`INSERT INTO case_files (urn, operation, organisation_id, classification, status, offences, suspect_may_be_victim, orders_sought,
+		lead_investigator_id, supervisor_id, created_by, created_at, updated_at) SELECT '45AB1234523', 'Operation Before', o.id, ?, 'preparation', 'msa_s2', ?, ?, u.id, u.id, u.id, ?, ?
+		FROM organisations o, users u`, int(policies.Official), true, true, at, at)
+	events := []struct {
+		kind, summary string
+		pack          int // 0: none
+	}{
+		{"created", "Case file opened", 0},
+		{"submit", "Pack 1 submitted for early advice", 1},
+		{"approve", "Pack 1 approved by the supervisor", 1},
+		{"return", "Pack 12 returned by the supervisor", 12},
+		{"share", "Pack 3 shared with Ann Lawyer (CPS South West)", 3},
+		{"share", "Share of pack 10 with Ann Lawyer expired", 10},
+		{"share", "Share with Ann Lawyer revoked", 0},
+		{"export", "Pack exported", 0},
+		{"changed", "Packing list of the farm added", 0},
+		{"charge", "CPS charging decision: charge", 0},
+	}
+	want := map[string]int{}
+	for _, e := range events {
+		exec("INSERT INTO case_events (case_id, occurred_at, kind, summary) SELECT id, ?, ?, ? FROM case_files", at, e.kind, e.summary)
+		want[e.summary] = e.pack
+	}
+	_, err = db.Migrate(ctx)
+	modelstest.Must(t, err)
+	var got []struct {
+		Summary string
+		Pack    *int
+	}
+	modelstest.Must(t, g.Raw("SELECT summary, pack FROM case_events").Scan(&got).Error)
+	if len(got) != len(want) {
+		t.Fatalf("%d events after the migration, want %d", len(got), len(want))
+	}
+	for _, e := range got {
+		if n := want[e.Summary]; (n == 0) != (e.Pack == nil) || (e.Pack != nil && *e.Pack != n) {
+			t.Errorf("%q names pack %v, want %d", e.Summary, e.Pack, n)
+		}
+	}
+}
