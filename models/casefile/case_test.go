@@ -1441,11 +1441,23 @@ func TestCaseFormsReportEveryProblem(t *testing.T) {
 	if got, want := problemFields(err), []string{"na_reason", "owner_id", "evidence_ids"}; !slices.Equal(got, want) {
 		t.Errorf("item update with three problems: fields %v (%v), want %v", got, err, want)
 	}
+	_, err = f.cases.Submit(ctx, f.inv, cv.ID, casefile.SubmitInput{Purpose: casefile.PurposeEarlyAdvice})
+	modelstest.Must(t, err)
+	_, err = f.cases.Approve(ctx, f.sup, cv.ID)
+	modelstest.Must(t, err)
+	past := f.clock.Now().AddDate(0, 0, -1)
+	_, err = f.cases.Share(ctx, f.sup, cv.ID, casefile.ShareInput{LiaisonID: f.inv.UserID, ExpiresOn: &past})
+	if got, want := problemFields(err), []string{"liaison_id", "expires_on"}; !slices.Equal(got, want) {
+		t.Errorf("share to a non-liaison ending yesterday: fields %v (%v), want %v", got, err, want)
+	}
 	ev, err := f.cases.Evidence(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	team, err := f.cases.Team(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	if len(ev) != 0 || len(team) != 1 {
 		t.Errorf("after refused input: %d exhibits and %d on the team, want none added", len(ev), len(team))
+	}
+	if shares, err := f.cases.Shares(ctx, f.sup, cv.ID); err != nil || len(shares) != 0 {
+		t.Errorf("after a refused share: %+v, %v; want none", shares, err)
 	}
 }

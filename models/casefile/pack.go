@@ -567,24 +567,26 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		if err != nil {
 			return err
 		}
+		var p core.Problems
 		i := slices.IndexFunc(liaisons, func(p Person) bool { return p.ID == in.LiaisonID })
 		if i < 0 {
-			return core.Invalid("liaison_id", "Select a CPS liaison of a CPS organisation")
+			p.Add("liaison_id", "Select a CPS liaison of a CPS organisation")
 		}
-		liaison := liaisons[i]
 		now := s.d.Now()
-		if in.ExpiresOn == nil {
-			return core.Invalid("expires_on", "Enter the last day the CPS liaison may see the pack")
-		}
-		day := dateOnly(*in.ExpiresOn)
 		uk := now.In(core.London)
 		today := time.Date(uk.Year(), uk.Month(), uk.Day(), 0, 0, 0, 0, time.UTC)
-		switch {
-		case day.Before(today):
-			return core.Invalid("expires_on", "The last day must be today or later")
-		case day.After(today.AddDate(1, 0, 0)):
-			return core.Invalid("expires_on", "A share can last at most a year: choose an earlier last day, and renew it if needed")
+		var day time.Time
+		if in.ExpiresOn == nil {
+			p.Add("expires_on", "Enter the last day the CPS liaison may see the pack")
+		} else if day = dateOnly(*in.ExpiresOn); day.Before(today) {
+			p.Add("expires_on", "The last day must be today or later")
+		} else if day.After(today.AddDate(1, 0, 0)) {
+			p.Add("expires_on", "A share can last at most a year: choose an earlier last day, and renew it if needed")
 		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		liaison := liaisons[i]
 		expires := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, core.London).AddDate(0, 0, 1).UTC()
 		var org int64
 		if err := s.d.DB.Conn(ctx).Table("users").Select("organisation_id").Where("id = ?", liaison.ID).Scan(&org).Error; err != nil {
