@@ -71,6 +71,12 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 		if t.existing == nil || !t.existing.Member {
 			members = append(members, []any{t.id, who.UserID, who.UserID, now})
 		}
+		// A lead officer the import names or changes is told, as by Create and Update.
+		if t.existing == nil || t.existing.LeadOfficerID != o.leadID {
+			if err := tellLead(ctx, im.d, who, t.id, o.leadID); err != nil {
+				return err
+			}
+		}
 	}
 	if err := replaceRows(db, "operation_exploitation", "operation_id", ids, []string{"operation_id", "type"}, exploit); err != nil {
 		return err

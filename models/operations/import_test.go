@@ -95,10 +95,15 @@ func (f *importFixture) run(t testing.TB, who core.Actor, file []byte, dry bool)
 	return res
 }
 
-func (f *importFixture) count(t testing.TB, table string) int64 {
+// count counts the rows of table, those matching where (with args) when given.
+func (f *importFixture) count(t testing.TB, table string, where ...any) int64 {
 	t.Helper()
+	q := f.db.Gorm().Table(table)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
 	var n int64
-	if err := f.db.Gorm().Table(table).Count(&n).Error; err != nil {
+	if err := q.Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -190,6 +195,13 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 	if n := modelstest.AuditCount(t, f.db, "operation.import", ""); n != 1 {
 		t.Fatalf("audit events: %d", n)
 	}
+	leadTold := func() int64 {
+		t.Helper()
+		return f.count(t, "notifications", "user_id = ? AND kind = ?", f.lead.UserID, operations.NoticeOperationLead)
+	}
+	if n := leadTold(); n != 2 {
+		t.Fatalf("the lead officer named by the import was told %d times, want once for each of the 2 operations", n)
+	}
 	var details string
 	if err := f.db.Gorm().Table("audit_events").Where("action = ?", "operation.import").Pluck("details", &details).Error; err != nil {
 		t.Fatal(err)
@@ -223,6 +235,7 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 	ops[1][slices.Index(ops[0], "partners")] = ""
 	ops[1][slices.Index(ops[0], "name")] = "Operation Kestrel II"
 	ops[1][slices.Index(ops[0], "exploitation")] = "labour"
+	ops[1][slices.Index(ops[0], "lead_officer")] = f.inv.Email
 	vs := sheets[operations.ImportVictims]
 	vs[2][slices.Index(vs[0], "nationality")] = "vietnam"
 	ch := sheets[operations.ImportCharges]
@@ -253,6 +266,10 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 	f.db.Gorm().Table("victims").Where("reference = ?", "V2").Pluck("nationality", &nat)
 	if name != "Operation Kestrel II" || nat != "VN" {
 		t.Fatalf("re-import did not update: name %q, nationality %q", name, nat)
+	}
+	// DP/OP/1 is handed to the first importer, who is told; DP/OP/2 keeps its lead, who is not.
+	if n, m := f.count(t, "notifications", "user_id = ? AND kind = ?", f.inv.UserID, operations.NoticeOperationLead), leadTold(); n != 1 || m != 2 {
+		t.Errorf("after the re-import the new lead was told %d times (want 1), the kept lead %d (want still 2)", n, m)
 	}
 	var active int64
 	f.db.Gorm().Table("operation_members").Where("user_id = ? AND removed_at IS NULL", nca.UserID).Count(&active)

@@ -290,14 +290,15 @@ func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploit
 	return core.ReplaceRows(ctx, s.d.DB, "operation_id", id, rows)
 }
 
-// tellLead tells the lead officer of op that the operation is theirs to lead (they may now name
-// and remove people), with a link to it, unless they made themselves the lead. The text names
-// nothing of the operation: its name and reference are OFFICIAL-SENSITIVE.
-func (s *Service) tellLead(ctx context.Context, who core.Actor, op *Operation) error {
-	if op.LeadOfficerID == 0 || op.LeadOfficerID == who.UserID {
+// tellLead tells lead, the lead officer of operation opID, that the operation is theirs to
+// lead (they may now name and remove people), with a link to it, unless they made themselves
+// the lead. The text names nothing of the operation: its name and reference are
+// OFFICIAL-SENSITIVE.
+func tellLead(ctx context.Context, d core.Deps, who core.Actor, opID, lead int64) error {
+	if lead == 0 || lead == who.UserID {
 		return nil
 	}
-	return core.Notify(ctx, s.d, op.LeadOfficerID, NoticeOperationLead, "You have been made the lead officer of an operation in MSP Hub.", "/operations/"+core.IDString(op.ID))
+	return core.Notify(ctx, d, lead, NoticeOperationLead, "You have been made the lead officer of an operation in MSP Hub.", "/operations/"+core.IDString(opID))
 }
 
 // Create records an operation of the actor's organisation; the actor is named on it, and a lead
@@ -328,7 +329,7 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput)
 		if err := s.d.DB.Conn(ctx).Create(&opMember{OperationID: op.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := s.tellLead(ctx, who, &op); err != nil {
+		if err := tellLead(ctx, s.d, who, op.ID, op.LeadOfficerID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation.create", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
@@ -387,7 +388,7 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in Opera
 			details["members_removed"] = core.IDString(res.RowsAffected)
 		}
 		if newLead {
-			if err := s.tellLead(ctx, who, op); err != nil {
+			if err := tellLead(ctx, s.d, who, op.ID, op.LeadOfficerID); err != nil {
 				return err
 			}
 		}
