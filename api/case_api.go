@@ -62,6 +62,23 @@ func handleCaseList(cases *casefile.Service) gin.HandlerFunc {
 	}
 }
 
+// handleCaseTimeline serves a page of a case's timeline, newest first (?after=, ?limit=).
+func handleCaseTimeline(cases *casefile.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := PathID(c, "id")
+		if !ok {
+			return
+		}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := cases.Timeline(c.Request.Context(), actorOf(c), id, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
 // people puts a list of people under "people", never null.
 func people(list func(context.Context, core.Actor) ([]casefile.Person, error)) func(context.Context, core.Actor) (gin.H, error) {
 	return func(ctx context.Context, who core.Actor) (gin.H, error) {

@@ -264,9 +264,9 @@ func TestLiaisonMarksOnlyThePacksEntries(t *testing.T) {
 			t.Errorf("marking an entry not in the pack dated a revision: %+v", r)
 		}
 	}
-	events, err := cs.Timeline(ctx, w.inv.Actor(t), id)
+	events, err := cs.Timeline(ctx, w.inv.Actor(t), id, "", 200)
 	modelstest.Must(t, err)
-	for _, e := range events {
+	for _, e := range events.Events {
 		if strings.HasPrefix(e.Summary, "Prosecutor marked") {
 			t.Errorf("marking an entry not in the pack is on the timeline: %+v", e)
 		}

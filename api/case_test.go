@@ -281,6 +281,16 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 			t.Errorf("timeline lacks %q", want)
 		}
 	}
+	// Through the API it comes a page at a time, each page's next leading to the one after.
+	var first, second struct {
+		Events []casefile.TimelineEntry
+		Next   string
+	}
+	apitest.Want(t, w.a.API(t, w.inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/timeline?limit=2", id), ""), "timeline page 1", http.StatusOK, &first)
+	apitest.Want(t, w.a.API(t, w.inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/timeline?limit=2&after=%s", id, first.Next), ""), "timeline page 2", http.StatusOK, &second)
+	if len(first.Events) != 2 || first.Next == "" || len(second.Events) != 2 || second.Events[0].ID >= first.Events[1].ID {
+		t.Errorf("timeline pages: %+v then %+v", first, second)
+	}
 	_, record, err := w.a.Services.CaseFiles.ViewEvidence(context.Background(), w.inv.Actor(t), id, js2.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -136,9 +136,9 @@ func TestChargingThroughThePages(t *testing.T) {
 	if got := w.status(t, id); got != casefile.StatusCharged {
 		t.Errorf("after the police charge: %s", got)
 	}
-	tl, err := w.a.Services.CaseFiles.Timeline(context.Background(), w.inv.Actor(t), id)
-	if err != nil || !strings.Contains(tl[0].Details, "by PS 1234 Example") {
-		t.Errorf("timeline: %v %+v", err, tl[0])
+	tl, err := w.a.Services.CaseFiles.Timeline(context.Background(), w.inv.Actor(t), id, "", 0)
+	if err != nil || len(tl.Events) == 0 || !strings.Contains(tl.Events[0].Details, "by PS 1234 Example") {
+		t.Errorf("timeline: %v %+v", err, tl.Events)
 	}
 
 	// Through the API the decision lists its charges.

@@ -492,7 +492,7 @@ func addCaseRoutes(r, in, v1 *gin.RouterGroup, app *App) {
 	v1.GET("/casefiles/:id/team", byID(http.StatusOK, listOf("members", nonNil(cs.Team))))
 	v1.POST("/casefiles/:id/team", byIDWith(http.StatusCreated, cs.AddMember))
 	v1.DELETE("/casefiles/:id/team/:member", byIDs("member", http.StatusNoContent, memberRemove(cs)))
-	v1.GET("/casefiles/:id/timeline", byID(http.StatusOK, listOf("events", nonNil(cs.Timeline))))
+	v1.GET("/casefiles/:id/timeline", handleCaseTimeline(cs))
 	v1.GET("/casefiles/:id/submissions", byID(http.StatusOK, listOf("submissions", nonNil(cs.Submissions))))
 	v1.POST("/casefiles/:id/submissions", byIDWith(http.StatusCreated, packSubmit(cs)))
 	v1.GET("/casefiles/:id/submissions/:number", handleSubmissionSnapshot(cs))

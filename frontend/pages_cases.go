@@ -331,6 +331,7 @@ type caseTab struct {
 	Evidence  []casefile.EvidenceView // evidence
 	Team      []casefile.TeamMember
 	Timeline  govuk.Timeline
+	Pager     pager // the timeline's other pages
 	Pack      *packView
 	Templates string                    // the checklists the case has, "Core (all MSA cases), version 1; ..."
 	Operation *operations.CaseOperation // the case's operation, victims and suspects (checklist tab)
@@ -471,11 +472,23 @@ func (v caseTab) BasisItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("legal_basis"))
 }
 
-// CaseTimeline serves GET /casefiles/:id/timeline.
+// timelinePage is how many events a page of the timeline shows.
+const timelinePage = 50
+
+// CaseTimeline serves GET /casefiles/:id/timeline, a page of events at a time, newest first.
 func (p *Pages) CaseTimeline() gin.HandlerFunc {
-	return caseListTab(p, "timeline", "case_timeline", "Timeline", p.s.CaseFiles.Timeline, func(v *caseTab, events []casefile.TimelineEntry) {
+	return func(c *gin.Context) {
+		v, id, ok := p.caseTab(c, "timeline")
+		if !ok {
+			return
+		}
+		page, err := p.s.CaseFiles.Timeline(c.Request.Context(), actor(c), id, c.Query("after"), timelinePage)
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
 		v.Timeline = govuk.Timeline{HeadingLevel: "2"}
-		for _, e := range events {
+		for _, e := range page.Events {
 			it := govuk.TimelineItem{Label: govuk.Content{Text: e.Summary}, Text: e.Details,
 				Datetime: govuk.TimelineDatetime{Timestamp: e.OccurredAt.UTC().Format(time.RFC3339), Type: "datetime"}}
 			if e.Actor != "" {
@@ -483,7 +496,9 @@ func (p *Pages) CaseTimeline() gin.HandlerFunc {
 			}
 			v.Timeline.Items = append(v.Timeline.Items, it)
 		}
-	})
+		v.Pager = newPager(c, len(page.Events), timelinePage, page.Next, page.Prev, 0, "events")
+		p.renderTab(c, http.StatusOK, "case_timeline", "Timeline", v, nil, nil)
+	}
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1434,11 +1434,20 @@ type TimelineEntry struct {
 	Actor      string    `json:"actor,omitempty"`
 }
 
-// Timeline lists a case's events, newest first. Anyone who may read the case may call it (an
+// TimelinePage is a page of a case's timeline, newest first.
+type TimelinePage struct {
+	Events []TimelineEntry `json:"events"`
+	Next   string          `json:"next,omitempty"` // the cursor of the page of older events
+	Prev   string          `json:"prev,omitempty"` // the cursor of the page of newer events
+}
+
+// Timeline lists a page of a case's events, newest first: limit of them (50 unless 1 to 200),
+// after the cursor after ("" for the newest). Anyone who may read the case may call it (an
 // audited read); a CPS liaison reads no event about a pack they may not read (see
-// reading.readable). Errors: ENOTFOUND.
-func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]TimelineEntry, error) {
-	var out []TimelineEntry
+// reading.readable). Errors: ENOTFOUND, EINVALID (a damaged cursor).
+func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64, after string, limit int) (TimelinePage, error) {
+	limit = core.PageLimit(limit, 200, 50)
+	page := TimelinePage{Events: []TimelineEntry{}}
 	err := s.readPart(ctx, who, id, "timeline", func(ctx context.Context, cf *CaseFile, obj policies.Object) error {
 		rd, err := s.readingOf(ctx, who, cf, obj)
 		if err != nil {
@@ -1455,12 +1464,24 @@ func (s *Service) Timeline(ctx context.Context, who core.Actor, id int64) ([]Tim
 			}
 			q = q.Where("e.kind <> 'changed' AND (e.pack IS NULL OR e.pack IN ?)", packs)
 		}
-		return core.DBError(q.Order("e.id DESC").Scan(&out).Error)
+		q, backward, err := core.Keyset(q, "", "e.id", true, after, nil)
+		if err != nil {
+			return err
+		}
+		var rows []TimelineEntry
+		if err := q.Limit(limit + 1).Scan(&rows).Error; err != nil {
+			return core.DBError(err)
+		}
+		page.Events, page.Next, page.Prev = core.CutPages(rows, limit, backward, after != "", func(e TimelineEntry) string { return core.EncodeCursor("", e.ID) })
+		if page.Events == nil {
+			page.Events = []TimelineEntry{}
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return TimelinePage{}, err
 	}
-	return out, nil
+	return page, nil
 }
 
 // newCaseFiles builds the case files' operations.

@@ -681,9 +681,9 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		if openErr == nil {
 			file.Close()
 		}
-		timeline, err := f.cases.Timeline(ctx, f.liaison, cv.ID)
+		page, err := f.cases.Timeline(ctx, f.liaison, cv.ID, "", 200)
 		modelstest.Must(t, err)
-		told := slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool { return strings.Contains(e.Summary, "JS/2") })
+		told := slices.ContainsFunc(page.Events, func(e casefile.TimelineEntry) bool { return strings.Contains(e.Summary, "JS/2") })
 		if told { // the team's edits stay off the liaison's timeline, whatever pack they read
 			t.Errorf("%s: the team's edit adding JS/2 is on the liaison's timeline", when)
 		}
@@ -827,7 +827,7 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		errs = append(errs, err)
 		_, err = f.cases.Export(ctx, who, cv.ID)
 		errs = append(errs, err)
-		_, err = f.cases.Timeline(ctx, who, cv.ID)
+		_, err = f.cases.Timeline(ctx, who, cv.ID, "", 0)
 		errs = append(errs, err)
 		page, err := f.cases.List(ctx, who, casefile.CaseFilter{}, "", 50)
 		modelstest.Must(t, err)
@@ -1460,4 +1460,53 @@ func TestCaseFormsReportEveryProblem(t *testing.T) {
 	if shares, err := f.cases.Shares(ctx, f.sup, cv.ID); err != nil || len(shares) != 0 {
 		t.Errorf("after a refused share: %+v, %v; want none", shares, err)
 	}
+}
+
+// The timeline is read a page at a time, newest first: following Next then Previous walks every
+// event once, and a damaged page link is refused.
+func TestTimelinePages(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	cv := f.newCase(t)
+	item := f.lastItem(cv.ID)
+	for i := range 6 {
+		_, err := f.cases.UpdateItem(ctx, f.inv, cv.ID, item, casefile.ItemInput{Status: casefile.ItemInProgress, Notes: fmt.Sprintf("Note %d", i)})
+		modelstest.Must(t, err)
+	}
+	all, err := f.cases.Timeline(ctx, f.inv, cv.ID, "", 200)
+	modelstest.Must(t, err)
+	if len(all.Events) < 7 || all.Next != "" || all.Prev != "" {
+		t.Fatalf("whole timeline: %d events, next %q, prev %q", len(all.Events), all.Next, all.Prev)
+	}
+	var walked []int64
+	var pages []casefile.TimelinePage
+	for after := ""; ; {
+		page, err := f.cases.Timeline(ctx, f.inv, cv.ID, after, 3)
+		modelstest.Must(t, err)
+		if len(page.Events) == 0 || len(page.Events) > 3 || (after == "") != (page.Prev == "") {
+			t.Fatalf("page after %q: %d events, prev %q", after, len(page.Events), page.Prev)
+		}
+		for _, e := range page.Events {
+			walked = append(walked, e.ID)
+		}
+		pages = append(pages, page)
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	var want []int64
+	for _, e := range all.Events {
+		want = append(want, e.ID)
+	}
+	if !slices.Equal(walked, want) {
+		t.Errorf("pages walked %v, want the whole timeline %v", walked, want)
+	}
+	back, err := f.cases.Timeline(ctx, f.inv, cv.ID, pages[len(pages)-1].Prev, 3)
+	modelstest.Must(t, err)
+	if !slices.Equal(back.Events, pages[len(pages)-2].Events) {
+		t.Errorf("Previous from the last page gives %+v, want %+v", back.Events, pages[len(pages)-2].Events)
+	}
+	_, err = f.cases.Timeline(ctx, f.inv, cv.ID, "not-a-cursor", 3)
+	modelstest.WantCode(t, "a damaged page link", err, core.EINVALID)
 }

@@ -128,7 +128,8 @@ func TestThresholdSubmissionNamesOutstandingItems(t *testing.T) {
 	if len(subs) != 1 || !slices.Equal(subs[0].OutstandingList, outstanding) {
 		t.Errorf("the stored submission names %v", subs)
 	}
-	timeline, err := f.cases.Timeline(ctx, f.inv, cv.ID)
+	page, err := f.cases.Timeline(ctx, f.inv, cv.ID, "", 0)
+	timeline := page.Events
 	modelstest.Must(t, err)
 	if !strings.Contains(timeline[0].Details, "DG6 category: Red") || !strings.Contains(timeline[0].Details, outstanding[0]) {
 		t.Errorf("the timeline says %q", timeline[0].Details)

@@ -89,12 +89,12 @@ func TestExpireSharesRecordsEachExpiryOnce(t *testing.T) {
 			t.Errorf("run again: %q", got)
 		}
 	}
-	timeline, err := f.cases.Timeline(ctx, f.sup, soon.ID)
+	timeline, err := f.cases.Timeline(ctx, f.sup, soon.ID, "", 0)
 	modelstest.Must(t, err)
-	if !slices.ContainsFunc(timeline, func(e casefile.TimelineEntry) bool {
+	if !slices.ContainsFunc(timeline.Events, func(e casefile.TimelineEntry) bool {
 		return e.Summary == "Share of pack 1 with "+f.liaison.Name+" expired" && e.Actor == "" && strings.Contains(e.Details, "3 March 2026")
 	}) {
-		t.Errorf("the timeline does not show the expiry: %+v", timeline[0])
+		t.Errorf("the timeline does not show the expiry: %+v", timeline.Events)
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM audit_events WHERE action = 'casefile.share_expire' AND object_id = ? AND actor_id IS NULL", fmt.Sprint(soon.ID)); n != 1 {
 		t.Errorf("%d expiries audited, want 1", n)
