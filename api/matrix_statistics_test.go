@@ -4,10 +4,8 @@ import (
 	"context"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/msptp/msphub/api/apitest"
-	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -16,10 +14,8 @@ const analyst = policies.RoleAnalyst
 // statisticsRows are the routes of the national picture: analysts see counts, nobody else sees
 // anything (the policy decides; every other role is refused, whatever it may do elsewhere).
 func statisticsRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row {
-	// The month before this one: a report covers a month that has ended.
-	now := a.Clock.Now().In(core.London)
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
-	r, err := a.Services.Statistics.CreateReport(context.Background(), callers[analyst].Actor(t), month)
+	// A report covers a month that has ended: the one before this.
+	r, err := a.Services.Statistics.CreateReport(context.Background(), callers[analyst].Actor(t), lastMonth(a).Format("2006-01"))
 	if err != nil {
 		t.Fatal(err)
 	}
