@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/casefile/templates"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/policies"
@@ -107,7 +109,7 @@ func TestConditionalListsAnswerNotModified(t *testing.T) {
 		}},
 		{"national picture", analyst, []string{"/api/v1/statistics", "/statistics"}, func(t *testing.T) {
 			apitest.Want(t, a.API(t, investigator, "POST", "/api/v1/operations", fmt.Sprintf(`{"reference":"DC/OP/%d","name":"Lantern","lead_officer":%q,"status":"live","started_on":%q,"exploitation":["labour"]}`,
-				writes, investigator.Email, a.Clock.Now().Format("2006-01-02"))), "record an operation", http.StatusCreated, nil)
+				writes, investigator.Email, lastMonth(a).Format("2006-01-02"))), "record an operation", http.StatusCreated, nil)
 		}},
 	} {
 		t.Run(l.name, func(t *testing.T) {
@@ -130,6 +132,13 @@ func TestConditionalListsAnswerNotModified(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastMonth is the first day of the month before the clock's, in UK time: the national picture
+// counts a month once it has ended.
+func lastMonth(a *apitest.App) time.Time {
+	now := a.Clock.Now().In(core.London)
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 }
 
 // A right revoked after the tag was handed out is refused, never answered 304: a role removed,

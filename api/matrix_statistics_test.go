@@ -14,7 +14,8 @@ const analyst = policies.RoleAnalyst
 // statisticsRows are the routes of the national picture: analysts see counts, nobody else sees
 // anything (the policy decides; every other role is refused, whatever it may do elsewhere).
 func statisticsRows(t *testing.T, a *apitest.App, callers map[who]*apitest.User) []row {
-	r, err := a.Services.Statistics.CreateReport(context.Background(), callers[analyst].Actor(t), a.Clock.Now().Format("2006-01"))
+	// A report covers a month that has ended: the one before this.
+	r, err := a.Services.Statistics.CreateReport(context.Background(), callers[analyst].Actor(t), lastMonth(a).Format("2006-01"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msptp/msphub/api/apitest"
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/statistics"
 	"github.com/msptp/msphub/models/statistics/statisticstest"
 )
@@ -114,7 +116,9 @@ func TestNationalPictureJourney(t *testing.T) {
 	if csv.Code != 200 || !strings.HasPrefix(csv.Body.String(), "OFFICIAL-SENSITIVE") || !strings.Contains(csv.Body.String(), "Dorset Police,[c],[c],0") {
 		t.Fatalf("csv: %d\n%s", csv.Code, csv.Body.String())
 	}
-	kept.keep("definitions", b.Get(t, "/statistics/definitions"))
+	if defs := kept.keep("definitions", b.Get(t, "/statistics/definitions")).Body.String(); !strings.Contains(defs, `id="periods">Periods are whole calendar months`) {
+		t.Fatal("the definitions page does not say why periods are whole months")
+	}
 	// A bad filter is every problem at once, in the error summary.
 	bad := kept.keep("page bad filter", b.Get(t, "/statistics?quarter=soon&exploitation=piracy&force=abc"))
 	if bad.Code != 422 || !strings.Contains(bad.Body.String(), "govuk-error-summary") || !strings.Contains(bad.Body.String(), "Enter a quarter like 2026-Q3") ||
@@ -122,6 +126,33 @@ func TestNationalPictureJourney(t *testing.T) {
 		t.Fatalf("bad filter: %d\n%s", bad.Code, bad.Body.String()[strings.Index(bad.Body.String(), "main-content\""):])
 	}
 	kept.keep("api bad filter", a.API(t, regional, "GET", "/api/v1/statistics?force=1&region=London", ""))
+
+	// Figures stop at the end of the last month that has ended: a period reaching into this month
+	// is cut there, and the page, the API and the files say so; one starting today is refused.
+	now := a.Clock.Now().In(core.London)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	ended := month.AddDate(0, 0, -1).Format("January 2006")
+	dateQuery := func(name string, d time.Time) string {
+		return fmt.Sprintf("%s-day=%d&%s-month=%d&%s-year=%d", name, d.Day(), name, int(d.Month()), name, d.Year())
+	}
+	cut := kept.keep("page cut", b.Get(t, "/statistics?"+dateQuery("from", month.AddDate(0, -2, 0))+"&"+dateQuery("to", now))).Body.String()
+	if note := "Figures to the end of " + ended + ": a month is counted once it has ended."; !strings.Contains(cut, note) || !strings.Contains(cut, `href="/statistics/definitions#periods"`) {
+		t.Fatalf("a period reaching into this month: the page does not say %q", note)
+	}
+	var cutAPI statistics.Dashboard
+	apitest.Want(t, kept.keep("api refused", a.API(t, regional, "GET", "/api/v1/statistics?from="+month.Format("2006-01-02")+"&to="+now.AddDate(1, 0, 0).Format("2006-01-02"), "")), "GET a period from this month", 422, nil)
+	apitest.Want(t, kept.keep("api cut", a.API(t, regional, "GET", "/api/v1/statistics?from="+month.AddDate(0, -1, 0).Format("2006-01-02")+"&to="+now.Format("2006-01-02"), "")), "GET a period to today", 200, &cutAPI)
+	if cutAPI.Period.To != month.AddDate(0, 0, -1).Format("2006-01-02") || cutAPI.Period.Note == "" {
+		t.Fatalf("a period to today: %+v, want it to end with %s and say so", cutAPI.Period, ended)
+	}
+	cutCSV := b.Get(t, "/statistics/tables/operations-by-force/download.csv?from="+month.AddDate(0, -1, 0).Format("2006-01-02")+"&to="+now.Format("2006-01-02")).Body.String()
+	if !strings.Contains(cutCSV, "Figures to the end of "+ended) {
+		t.Fatalf("the CSV of a period to today does not say where its figures stop:\n%s", cutCSV)
+	}
+	today := kept.keep("page today", b.Get(t, "/statistics?"+dateQuery("from", now)))
+	if msg := "Figures are available to the end of " + ended; today.Code != 422 || !strings.Contains(today.Body.String(), msg) {
+		t.Fatalf("a period from today: %d, want 422 saying %q\n%s", today.Code, msg, today.Body.String())
+	}
 
 	// The national analyst: the monthly job makes the reports; the PDF downloads, marked.
 	if _, err := a.Services.Statistics.MonthlyReports(t.Context()); err != nil {

@@ -170,11 +170,12 @@ func (p *Pages) StatisticsReportCreate() gin.HandlerFunc {
 // reportsView is the list of reports with the month choices of the form.
 type reportsView struct{ statistics.ReportList }
 
-// MonthItems are the months a report can be made for, the chosen one selected.
+// MonthItems are the months a report can be made for (those that have ended, the last first),
+// the chosen one selected.
 func (v reportsView) MonthItems(form url.Values) []map[string]any {
 	var out []map[string]any
 	for i, m := range v.Months {
-		out = append(out, selectItem(m, m, form.Get("month") == m || (form.Get("month") == "" && i == 1)))
+		out = append(out, selectItem(m, m, form.Get("month") == m || (form.Get("month") == "" && i == 0)))
 	}
 	return out
 }

@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
 	"github.com/msptp/msphub/models/statistics/statisticstest"
 	"github.com/msptp/msphub/policies"
@@ -48,6 +50,11 @@ func TestBrowserNationalPicture(t *testing.T) {
 		b.expectText("national picture", "#main-content", "Dorset Police")
 		b.expectText("national picture", "#main-content", "[c]")
 		b.checkPage("national picture, bad filter", b.visit("/statistics?quarter=soon&exploitation=piracy"), http.StatusUnprocessableEntity, "The national picture")
+		// A period reaching into this month is cut at the end of the last one, and says so.
+		now := time.Now().In(core.London)
+		b.checkPage("national picture, to today", b.visit(fmt.Sprintf("/statistics?from-day=1&from-month=%d&from-year=%d&to-day=%d&to-month=%d&to-year=%d",
+			int(now.AddDate(0, 0, -now.Day()).Month()), now.AddDate(0, 0, -now.Day()).Year(), now.Day(), int(now.Month()), now.Year())), http.StatusOK, "The national picture")
+		b.expectText("national picture, to today", "#main-content .govuk-inset-text", "Figures to the end of "+now.AddDate(0, 0, -now.Day()).Format("January 2006"))
 		b.checkPage("how these figures are made", b.visit("/statistics/definitions"), http.StatusOK, "How these figures are made")
 		b.checkPage("national picture, filtered", b.visit("/statistics?exploitation=labour"), http.StatusOK, "The national picture")
 		name, body := b.download("Download every table as a spreadsheet (XLSX, OFFICIAL-SENSITIVE)")

@@ -114,7 +114,7 @@ func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, per
 	if err != nil {
 		return Dashboard{}, err
 	}
-	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now().In(core.London))}, nil
+	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now())}, nil
 }
 
 // tables computes the figures of the filter in sc and suppresses them. A region's, a force's
@@ -562,10 +562,11 @@ func quarters(from, to time.Time) []quarter {
 	return out
 }
 
-// options are the filter's choices in the scope.
+// options are the filter's choices in the scope: the quarters are the eight up to the one of
+// the last month that has ended at now.
 func options(sc Scope, orgs []org, now time.Time) Options {
 	o := Options{Regions: []string{}, Forces: []Option{}}
-	q := quarterStart(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
+	q := quarterStart(lastComplete(now))
 	for i := 0; i < 8; i++ {
 		o.Quarters = append(o.Quarters, quarterLabel(q))
 		q = q.AddDate(0, -3, 0)
@@ -612,5 +613,5 @@ func (s *Service) FilterOptions(ctx context.Context, who core.Actor) (Options, e
 	if err != nil {
 		return Options{}, err
 	}
-	return options(sc, orgs, s.d.Now().In(core.London)), nil
+	return options(sc, orgs, s.d.Now()), nil
 }

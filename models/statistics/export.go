@@ -23,6 +23,9 @@ func disclosureNote(threshold int) string {
 // heading lines of every file: marking, title, scope, period, filter.
 func (d Dashboard) heading(title string) []string {
 	lines := []string{Marking, title, "Area: " + d.Scope.Name, "Period: " + d.Period.Label}
+	if d.Period.Note != "" {
+		lines = append(lines, d.Period.Note)
+	}
 	if d.Filter.Exploitation != "" {
 		lines = append(lines, "Type of exploitation: "+exploitationLabel(d.Filter.Exploitation))
 	}

@@ -105,8 +105,7 @@ func (s *Service) Reports(ctx context.Context, who core.Actor) (ReportList, erro
 		return ReportList{}, core.DBError(err)
 	}
 	out.Actions.Create = s.d.Authz.Can(ctx, who.Subject(), policies.ActReport, object(who)) == nil
-	m := s.d.Now().In(core.London)
-	m = time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, time.UTC)
+	m := monthStart(lastComplete(s.d.Now()))
 	for i := 0; i < 12; i++ {
 		out.Months = append(out.Months, m.Format("2006-01"))
 		m = m.AddDate(0, -1, 0)
@@ -125,19 +124,23 @@ func (s *Service) CreateReport(ctx context.Context, who core.Actor, month string
 		return Report{}, err
 	}
 	start, err := time.Parse("2006-01", strings.TrimSpace(month))
-	now := s.d.Now().In(core.London)
-	if err != nil || start.After(now) || start.Year() < 2000 {
-		return Report{}, core.Invalid("month", "Choose a month up to this one, like "+now.Format("2006-01"))
+	last := lastComplete(s.d.Now())
+	if err != nil || start.After(last) || start.Year() < 2000 {
+		return Report{}, core.Invalid("month", "Choose a month that has ended, like "+last.Format("2006-01")+": a month is counted once it has ended")
 	}
 	return s.makeReport(ctx, &who, sc, orgs, start, OriginOnDemand)
 }
 
-// makeReport builds, stores and records the report of the month starting at start for sc.
+// makeReport builds, stores and records the report of the month starting at start for sc. The
+// month goes through resolve like any dashboard's period. Errors: EINVALID (a month that has
+// not ended), and those of storing it.
 func (s *Service) makeReport(ctx context.Context, who *core.Actor, sc Scope, orgs []org, start time.Time, origin string) (Report, error) {
-	end := start.AddDate(0, 1, -1)
-	f := Filter{From: start.Format(dateLayout), To: end.Format(dateLayout)}
-	period := Period{From: f.From, To: f.To, Label: start.Format("January 2006")}
-	d, err := s.build(ctx, sc, orgs, f, period, start, end)
+	f := Filter{From: start.Format(dateLayout), To: start.AddDate(0, 1, -1).Format(dateLayout)}
+	period, from, to, err := s.resolve(f, sc, orgs)
+	if err != nil {
+		return Report{}, err
+	}
+	d, err := s.build(ctx, sc, orgs, f, period, from, to)
 	if err != nil {
 		return Report{}, err
 	}

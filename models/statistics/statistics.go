@@ -135,11 +135,14 @@ type Filter struct {
 	Exploitation string `form:"exploitation" json:"exploitation,omitempty"`
 }
 
-// Period is the span the figures cover, both days included.
+// Period is the span the figures cover, both days included: whole calendar months, ending at
+// the latest with the last month that has ended. Note says so when the period asked for was cut
+// there.
 type Period struct {
 	From  string `json:"from"`
 	To    string `json:"to"`
 	Label string `json:"label"`
+	Note  string `json:"note,omitempty"`
 }
 
 const dateLayout = "2006-01-02"
@@ -155,6 +158,16 @@ func quarterLabel(t time.Time) string {
 	return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
 }
 
+func monthStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// lastComplete is the last day of the last month that has ended at now, in UK time: figures stop
+// there, so that a period's figures do not change from one day to the next.
+func lastComplete(now time.Time) time.Time {
+	return monthStart(now.In(core.London)).AddDate(0, 0, -1)
+}
+
 // ParseQuarter reads "2026-Q3" as the first day of the quarter.
 func ParseQuarter(q string) (time.Time, bool) {
 	y, n, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(q)), "-Q")
@@ -166,13 +179,20 @@ func ParseQuarter(q string) (time.Time, bool) {
 	return time.Date(year, time.Month(qn*3-2), 1, 0, 0, 0, 0, time.UTC), true
 }
 
-// resolve checks the filter against the scope: every problem is reported at once. The default
-// period is the last four quarters up to today.
+// resolve checks the filter against the scope: every problem is reported at once. Everything
+// that makes figures goes through it.
+//
+// Periods are whole calendar months, ending at the latest with the last month that has ended:
+// the start date counts from the first of its month and the end date to the last of its own. Two
+// periods a day apart would otherwise give, by subtraction, that day's counts per force, and a
+// default period running to today would do the same from one day to the next. The default
+// period is the last four quarters up to the last month that has ended: from the start of the
+// quarter three before that month's, to the end of that month. A start date alone runs to that
+// same end; an end date alone before the default's start has the default's shape, ending there.
 func (s *Service) resolve(f Filter, sc Scope, orgs []org) (Period, time.Time, time.Time, error) {
 	var p core.Problems
-	today := s.d.Now().In(core.London)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	from, to := quarterStart(today).AddDate(0, -9, 0), today
+	last := lastComplete(s.d.Now())
+	from, to := quarterStart(last).AddDate(0, -9, 0), last
 	switch {
 	case f.Quarter != "":
 		q, ok := ParseQuarter(f.Quarter)
@@ -193,8 +213,27 @@ func (s *Service) resolve(f Filter, sc Scope, orgs []org) (Period, time.Time, ti
 				p.Add("to", "Enter the end date as a date like 2026-06-30")
 			}
 		}
-		if p.Len() == 0 && to.Before(from) {
+		switch {
+		case p.Len() > 0:
+		case f.From == "" && to.Before(from):
+			from = quarterStart(to).AddDate(0, -9, 0) // the default's shape, ending at to
+		case f.From != "" && f.To != "" && to.Before(from):
 			p.Add("to", "The end date must be the same as or after the start date")
+		}
+	}
+	note := ""
+	if p.Len() == 0 {
+		from, to = monthStart(from), monthStart(to).AddDate(0, 1, -1)
+		field, choose := "from", "choose a start date in "+last.Format("January 2006")+" or earlier"
+		if f.Quarter != "" {
+			field, choose = "quarter", "choose "+quarterLabel(last)+" or an earlier quarter"
+		}
+		switch {
+		case from.After(last):
+			p.Add(field, "Figures are available to the end of "+last.Format("January 2006")+" (a month is counted once it has ended): "+choose)
+		case to.After(last):
+			to = last
+			note = fmt.Sprintf("Figures to the end of %s: a month is counted once it has ended.", last.Format("January 2006"))
 		}
 	}
 	if p.Len() == 0 && quarterStart(to).Sub(quarterStart(from)) > time.Duration(maxQuarters*92*24)*time.Hour {
@@ -219,11 +258,14 @@ func (s *Service) resolve(f Filter, sc Scope, orgs []org) (Period, time.Time, ti
 	if err := p.Err(); err != nil {
 		return Period{}, time.Time{}, time.Time{}, err
 	}
-	label := from.Format("2 January 2006") + " to " + to.Format("2 January 2006")
+	label := from.Format("January 2006")
+	if monthStart(to) != from {
+		label += " to " + to.Format("January 2006")
+	}
 	if f.Quarter != "" {
 		label = quarterLabel(from) + " (" + label + ")"
 	}
-	return Period{From: from.Format(dateLayout), To: to.Format(dateLayout), Label: label}, from, to, nil
+	return Period{From: from.Format(dateLayout), To: to.Format(dateLayout), Label: label, Note: note}, from, to, nil
 }
 
 // byName sorts organisations for display.
