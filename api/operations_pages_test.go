@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,6 +154,17 @@ func TestOperationPages(t *testing.T) {
 	submit(t, b, loc+"/cases", url.Values{"case_id": {strconv.FormatInt(cv.ID, 10)}}, http.StatusSeeOther)
 	suspect.Set("case_id", strconv.FormatInt(cv.ID, 10))
 	submit(t, b, sloc, suspect, http.StatusSeeOther)
+	// The supervisor, who may not change the case file, records a victim on it: refused at the
+	// case file choice, and nothing of the form is saved (so sending it again makes no second).
+	onCase := url.Values{"reference": {"V-8"}, "age_band": {"25-34"}, "sex": {"male"}, "case_id": {strconv.FormatInt(cv.ID, 10)}}
+	for range 2 {
+		if got, _ = submit(t, sb, loc+"/victims/new", onCase, http.StatusUnprocessableEntity); !strings.Contains(got, "Only the team of a case file") {
+			t.Errorf("the supervisor puts a new victim on the case file:\n%s", got)
+		}
+	}
+	if v, err := a.Services.Operations.Get(t.Context(), inv.Actor(t), opID); err != nil || slices.ContainsFunc(v.Victims, func(vv operations.VictimView) bool { return vv.Reference == "V-8" }) {
+		t.Errorf("a victim refused its case file was saved: %v", err)
+	}
 
 	// An NCA officer named on the operation, not on the case team, is told a case file is linked
 	// but not which; they may still change the suspect, who stays on the case file.

@@ -669,18 +669,19 @@ func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormV
 	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// attach puts the person on the case file the form chose, when it changed (a form with no
-// choice of case file changes nothing).
-func (p *Pages) attach(c *gin.Context, id int64, kind string, personID int64, was *int64) error {
+// personCase is the case file the person form chose and whether it changes the person's (was):
+// a form with no choice of case file changes nothing.
+func personCase(c *gin.Context, was *int64) (int64, bool) {
 	posted, ok := c.GetPostForm("case_id")
 	if !ok {
-		return nil
+		return 0, false
 	}
 	caseID, _ := strconv.ParseInt(posted, 10, 64)
-	if (was == nil && caseID == 0) || (was != nil && *was == caseID) {
-		return nil
-	}
-	err := p.s.Operations.AttachToCase(c.Request.Context(), actor(c), id, kind, personID, caseID)
+	return caseID, !((was == nil && caseID == 0) || (was != nil && *was == caseID))
+}
+
+// caseRefusal is a refusal of the person form's case file as a choice to make again.
+func caseRefusal(err error) error {
 	return caseChoice(err, "Only the team of a case file can put people on it or take them off it: choose a case file you work on, or leave it as it was")
 }
 
@@ -844,7 +845,18 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 		}
 		in, problems := k.read(c, old)
 		var saved V
+		caseID, attach := personCase(c, was)
 		var err error
+		if attach {
+			// Asked first, so that a refused case file saves nothing of the form.
+			if err := caseRefusal(p.s.Operations.CheckAttach(ctx, a, id, k.kind, personID, caseID)); err != nil {
+				if me, ok := err.(*core.Error); !ok || me.Code != core.EINVALID {
+					api.WriteError(c, err)
+					return
+				}
+				problems.Check(err)
+			}
+		}
 		switch {
 		case problems.Len() > 0:
 			in.CheckOn(&problems, today())
@@ -855,8 +867,8 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 			saved, err = k.add(ctx, a, id, in)
 		}
 		savedID := k.shown(saved).id
-		if err == nil {
-			err = p.attach(c, id, k.kind, savedID, was)
+		if err == nil && attach {
+			err = caseRefusal(p.s.Operations.AttachToCase(ctx, a, id, k.kind, savedID, caseID))
 		}
 		if err != nil {
 			refill(c, atField(err, "reference"), nil, func(status int, form url.Values, errs formErrors) {

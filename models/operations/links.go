@@ -181,43 +181,21 @@ const (
 // own rules, the case file they go on and the one they leave, if any. A refusal on a case file
 // is named by the field case_id. Errors: ENOTFOUND, EFORBIDDEN, EINVALID.
 func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, kind string, personID, caseID int64) error {
-	t, ok := map[string]recordTable{KindVictim: victimKind.recordTable, KindSuspect: suspectKind.recordTable}[kind]
-	if !ok {
-		return core.Invalid("kind", "Say whether it is a potential victim or a suspect")
+	t, err := attachTable(kind)
+	if err != nil {
+		return err
 	}
 	return s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		op, _, err := s.load(ctx, who, opID, policies.ActUpdate, true)
 		if err != nil {
 			return err
 		}
-		if caseID < 0 {
-			return core.Invalid("case_id", "Select a case file of this operation")
-		}
-		var current struct{ CaseID *int64 }
-		if err := s.d.DB.Conn(ctx).Table(t.table).Select("case_id").Where("id = ? AND operation_id = ?", personID, op.ID).Take(&current).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return core.NotFound(t.notFound)
-			}
-			return core.DBError(err)
+		if err := s.mayAttach(ctx, who, op.ID, t, personID, caseID); err != nil {
+			return err
 		}
 		var value any
 		if caseID != 0 {
-			var n int64
-			if err := s.d.DB.Conn(ctx).Model(&opCase{}).Where("case_id = ? AND operation_id = ?", caseID, op.ID).Count(&n).Error; err != nil {
-				return core.DBError(err)
-			}
-			if n == 0 {
-				return core.Invalid("case_id", "Select a case file of this operation: link the case file to the operation first")
-			}
-			if err := s.cases.Allow(ctx, who, caseID, policies.ActUpdate); err != nil {
-				return asField(err, "case_id")
-			}
 			value = caseID
-		}
-		if current.CaseID != nil && *current.CaseID != caseID {
-			if err := s.cases.Allow(ctx, who, *current.CaseID, policies.ActUpdate); err != nil {
-				return asField(err, "case_id")
-			}
 		}
 		if err := s.d.DB.Conn(ctx).Table(t.table).Where("id = ?", personID).Updates(map[string]any{"case_id": value, "updated_at": s.d.Now()}).Error; err != nil {
 			return core.DBError(err)
@@ -228,6 +206,65 @@ func (s *Service) AttachToCase(ctx context.Context, who core.Actor, opID int64, 
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation." + kind + "_case", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
 			Details: map[string]string{kind: core.IDString(personID), "case": core.IDString(caseID)}})
 	})
+}
+
+// CheckAttach says, changing nothing, whether AttachToCase would accept it; personID 0 is a
+// person not recorded yet. A form that records a person and their case file together asks it
+// first, so that it saves both or neither. Errors: as AttachToCase's.
+func (s *Service) CheckAttach(ctx context.Context, who core.Actor, opID int64, kind string, personID, caseID int64) error {
+	t, err := attachTable(kind)
+	if err != nil {
+		return err
+	}
+	op, _, err := s.load(ctx, who, opID, policies.ActUpdate, false)
+	if err != nil {
+		return err
+	}
+	return s.mayAttach(ctx, who, op.ID, t, personID, caseID)
+}
+
+func attachTable(kind string) (recordTable, error) {
+	t, ok := map[string]recordTable{KindVictim: victimKind.recordTable, KindSuspect: suspectKind.recordTable}[kind]
+	if !ok {
+		return t, core.Invalid("kind", "Say whether it is a potential victim or a suspect")
+	}
+	return t, nil
+}
+
+// mayAttach checks that the person personID of operation opID (0: one not recorded yet) may be
+// put on case file caseID (0: none): a case file of the operation that who may change, and who
+// may change the one they leave.
+func (s *Service) mayAttach(ctx context.Context, who core.Actor, opID int64, t recordTable, personID, caseID int64) error {
+	if caseID < 0 {
+		return core.Invalid("case_id", "Select a case file of this operation")
+	}
+	var current struct{ CaseID *int64 }
+	if personID != 0 {
+		if err := s.d.DB.Conn(ctx).Table(t.table).Select("case_id").Where("id = ? AND operation_id = ?", personID, opID).Take(&current).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return core.NotFound(t.notFound)
+			}
+			return core.DBError(err)
+		}
+	}
+	if caseID != 0 {
+		var n int64
+		if err := s.d.DB.Conn(ctx).Model(&opCase{}).Where("case_id = ? AND operation_id = ?", caseID, opID).Count(&n).Error; err != nil {
+			return core.DBError(err)
+		}
+		if n == 0 {
+			return core.Invalid("case_id", "Select a case file of this operation: link the case file to the operation first")
+		}
+		if err := s.cases.Allow(ctx, who, caseID, policies.ActUpdate); err != nil {
+			return asField(err, "case_id")
+		}
+	}
+	if current.CaseID != nil && *current.CaseID != caseID {
+		if err := s.cases.Allow(ctx, who, *current.CaseID, policies.ActUpdate); err != nil {
+			return asField(err, "case_id")
+		}
+	}
+	return nil
 }
 
 // CaseOperation is what a case file shows of its operation: a summary of the operation and the
