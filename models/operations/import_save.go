@@ -58,6 +58,7 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 	}
 	ids := make([]int64, 0, len(b.ops))
 	var exploit, partners, members [][]any
+	leads, leadOrder := map[int64][]int64{}, []int64(nil) // lead officer: the operations the import gives them
 	for _, o := range b.ops {
 		t := b.targets[o.in.Reference]
 		ids = append(ids, t.id)
@@ -71,11 +72,18 @@ func (im *Importer) save(ctx context.Context, who core.Actor, b *importBatch, re
 		if t.existing == nil || !t.existing.Member {
 			members = append(members, []any{t.id, who.UserID, who.UserID, now})
 		}
-		// A lead officer the import names or changes is told, as by Create and Update.
+		// A lead officer the import names or changes is told, as by Create and Update: once,
+		// however many operations it gives them.
 		if t.existing == nil || t.existing.LeadOfficerID != o.leadID {
-			if err := tellLead(ctx, im.d, who, t.id, o.leadID); err != nil {
-				return err
+			if leads[o.leadID] == nil {
+				leadOrder = append(leadOrder, o.leadID)
 			}
+			leads[o.leadID] = append(leads[o.leadID], t.id)
+		}
+	}
+	for _, lead := range leadOrder {
+		if err := tellLead(ctx, im.d, who, lead, leads[lead]...); err != nil {
+			return err
 		}
 	}
 	if err := replaceRows(db, "operation_exploitation", "operation_id", ids, []string{"operation_id", "type"}, exploit); err != nil {

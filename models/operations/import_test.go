@@ -199,8 +199,8 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 		t.Helper()
 		return f.count(t, "notifications", "user_id = ? AND kind = ?", f.lead.UserID, operations.NoticeOperationLead)
 	}
-	if n := leadTold(); n != 2 {
-		t.Fatalf("the lead officer named by the import was told %d times, want once for each of the 2 operations", n)
+	if n := leadTold(); n != 1 {
+		t.Fatalf("the lead officer named by the import on 2 operations was told %d times, want once", n)
 	}
 	var details string
 	if err := f.db.Gorm().Table("audit_events").Where("action = ?", "operation.import").Pluck("details", &details).Error; err != nil {
@@ -268,8 +268,8 @@ func TestImportWorkbookSavesEverythingAndReimportUpdates(t *testing.T) {
 		t.Fatalf("re-import did not update: name %q, nationality %q", name, nat)
 	}
 	// DP/OP/1 is handed to the first importer, who is told; DP/OP/2 keeps its lead, who is not.
-	if n, m := f.count(t, "notifications", "user_id = ? AND kind = ?", f.inv.UserID, operations.NoticeOperationLead), leadTold(); n != 1 || m != 2 {
-		t.Errorf("after the re-import the new lead was told %d times (want 1), the kept lead %d (want still 2)", n, m)
+	if n, m := f.count(t, "notifications", "user_id = ? AND kind = ?", f.inv.UserID, operations.NoticeOperationLead), leadTold(); n != 1 || m != 1 {
+		t.Errorf("after the re-import the new lead was told %d times (want 1), the kept lead %d (want still 1)", n, m)
 	}
 	var active int64
 	f.db.Gorm().Table("operation_members").Where("user_id = ? AND removed_at IS NULL", nca.UserID).Count(&active)

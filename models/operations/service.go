@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -290,15 +291,18 @@ func (s *Service) writeSets(ctx context.Context, id int64, types []terms.Exploit
 	return core.ReplaceRows(ctx, s.d.DB, "operation_id", id, rows)
 }
 
-// tellLead tells lead, the lead officer of operation opID, that the operation is theirs to
-// lead (they may now name and remove people), with a link to it, unless they made themselves
-// the lead. The text names nothing of the operation: its name and reference are
-// OFFICIAL-SENSITIVE.
-func tellLead(ctx context.Context, d core.Deps, who core.Actor, opID, lead int64) error {
-	if lead == 0 || lead == who.UserID {
+// tellLead tells lead that ops (the ids of one or more operations) are theirs to lead (they may
+// now name and remove people), with a link to the operation or, for several, to the list,
+// unless they made themselves the lead. The text names nothing of an operation: its name and
+// reference are OFFICIAL-SENSITIVE.
+func tellLead(ctx context.Context, d core.Deps, who core.Actor, lead int64, ops ...int64) error {
+	if lead == 0 || lead == who.UserID || len(ops) == 0 {
 		return nil
 	}
-	return core.Notify(ctx, d, lead, NoticeOperationLead, "You have been made the lead officer of an operation in MSP Hub.", "/operations/"+core.IDString(opID))
+	if len(ops) > 1 {
+		return core.Notify(ctx, d, lead, NoticeOperationLead, fmt.Sprintf("You have been made the lead officer of %d operations in MSP Hub.", len(ops)), "/operations")
+	}
+	return core.Notify(ctx, d, lead, NoticeOperationLead, "You have been made the lead officer of an operation in MSP Hub.", "/operations/"+core.IDString(ops[0]))
 }
 
 // Create records an operation of the actor's organisation; the actor is named on it, and a lead
@@ -329,7 +333,7 @@ func (s *Service) Create(ctx context.Context, who core.Actor, in OperationInput)
 		if err := s.d.DB.Conn(ctx).Create(&opMember{OperationID: op.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
 			return core.DBError(err)
 		}
-		if err := tellLead(ctx, s.d, who, op.ID, op.LeadOfficerID); err != nil {
+		if err := tellLead(ctx, s.d, who, op.LeadOfficerID, op.ID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: "operation.create", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
@@ -388,7 +392,7 @@ func (s *Service) Update(ctx context.Context, who core.Actor, id int64, in Opera
 			details["members_removed"] = core.IDString(res.RowsAffected)
 		}
 		if newLead {
-			if err := tellLead(ctx, s.d, who, op.ID, op.LeadOfficerID); err != nil {
+			if err := tellLead(ctx, s.d, who, op.LeadOfficerID, op.ID); err != nil {
 				return err
 			}
 		}
