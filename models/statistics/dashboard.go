@@ -447,10 +447,9 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 	force := map[int64][]int{}
 	ft := b.table(Table{ID: id + "-by-force", Caption: noun + " by force or agency", Definition: def, RowHeading: "Force or agency", Chart: ChartBar, Columns: cols})
 	for _, o := range rows {
-		_, inherited := b.inherited[id][o.ID]
 		force[o.ID] = b.orgRow(id, o.ID, get(o.ID))
-		if !inherited {
-			flow(force[o.ID], o.ID)
+		if !slices.Equal(force[o.ID], b.inherited[id][o.ID]) {
+			flow(force[o.ID], o.ID) // new cells: the national row's lines are not theirs
 		}
 		ft.row(o.Name, false, force[o.ID]...)
 	}
