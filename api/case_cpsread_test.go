@@ -369,6 +369,16 @@ func TestLiaisonTimelineHoldsOnlyTheirPacks(t *testing.T) {
 		!strings.Contains(page, "Share with "+w.liaison2.Name+" revoked") {
 		t.Errorf("the team's timeline lacks pack 2's return or pack 3's share:\n%s", page)
 	}
+	// A revocation and an export recorded before events named their pack: which pack they were
+	// about is unknown, so the liaison does not read them; the team does.
+	for _, summary := range []string{"Share with Old Liaison revoked", "Pack exported before migration 26"} {
+		kind := map[bool]string{true: "share", false: "export"}[strings.HasPrefix(summary, "Share")]
+		modelstest.Must(t, w.a.DB.Gorm().Exec("INSERT INTO case_events (case_id, occurred_at, kind, summary, details) VALUES (?, ?, ?, ?, '')", id, w.a.Clock.Now(), kind, summary).Error)
+	}
+	cpsShows(t, w, id, []string{"Old Liaison", "before migration 26"}, []string{"/timeline"}, []string{"/timeline"})
+	if page := cfText(page200(t, w.inv, c+"/timeline")); !strings.Contains(page, "Old Liaison") || !strings.Contains(page, "before migration 26") {
+		t.Errorf("the team's timeline lacks the old share and export events:\n%s", page)
+	}
 }
 
 // The export a CPS lawyer can use without a covering email (issue 13 item 7): the MG6C schedule

@@ -3,7 +3,8 @@
 -- packs up to the one shared with them, reads no event about another: a later pack's return
 -- reasons, outstanding items and manifest hash. Earlier events name their pack only in their
 -- words ("Pack 3 submitted for …", "Share of pack 3 with … expired"), from which it is read; a
--- revoked share's or an export's event did not name it, and stays without.
+-- revoked share's or an export's event did not name it, and stays without (a liaison does not
+-- read those: casefile.Timeline).
 
 -- +goose Up
 ALTER TABLE case_events ADD COLUMN pack INTEGER;
