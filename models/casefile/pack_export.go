@@ -277,7 +277,7 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 			return cw.n, err
 		}
 	}
-	ring := newPrefetchRing()
+	ring := core.NewPrefetcher()
 	for _, e := range p.evidence {
 		b, ok := p.blobs[e.ID]
 		if !ok {
@@ -291,7 +291,7 @@ func (p *PackExport) WriteTo(w io.Writer) (int64, error) {
 		if err != nil {
 			return cw.n, err
 		}
-		n, err := ring.copy(fw, f)
+		n, err := ring.Copy(fw, f)
 		f.Close()
 		if err != nil {
 			return cw.n, err
@@ -473,95 +473,6 @@ func (p *PackExport) index(docs []packDoc) ([]byte, error) {
 		"SubFile": p.subFile(), "At": p.at.In(core.London), "By": p.who.Name, "MG6DOnly": p.schedule == ScheduleMG6D, "Docs": docs,
 		"Entries": casedoc.Count(len(p.entries), "entry", "entries")})
 	return b.Bytes(), err
-}
-
-// The export reads an exhibit from the store and writes it to the client at the same time:
-// a goroutine fills fixed buffers from the store (decrypting and checking as it goes) while
-// the caller writes the previous ones out, so neither side waits for the other, and each
-// write to the client is a large one. Memory is prefetchBuffers*prefetchSize, whatever the
-// size of the pack.
-const (
-	prefetchSize    = 1 << 20
-	prefetchBuffers = 3
-)
-
-type prefetchRing struct{ free chan []byte }
-
-func newPrefetchRing() *prefetchRing {
-	r := &prefetchRing{free: make(chan []byte, prefetchBuffers)}
-	for range prefetchBuffers {
-		r.free <- make([]byte, prefetchSize)
-	}
-	return r
-}
-
-// copy writes everything src holds to dst and returns how many bytes it wrote, or the first
-// error of either side. The reading goroutine has stopped, and every buffer is back in the
-// ring, when it returns.
-func (r *prefetchRing) copy(dst io.Writer, src io.Reader) (int64, error) {
-	type chunk struct {
-		buf []byte
-		n   int
-		err error
-	}
-	full := make(chan chunk, prefetchBuffers)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(full)
-		for {
-			select {
-			case <-stop: // the writer failed: read no further
-				return
-			default:
-			}
-			var buf []byte
-			select {
-			case buf = <-r.free:
-			case <-stop:
-				return
-			}
-			n, err := io.ReadFull(src, buf)
-			if err == io.ErrUnexpectedEOF {
-				err = io.EOF
-			}
-			select {
-			case full <- chunk{buf, n, err}:
-			case <-stop:
-				r.free <- buf
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	var written int64
-	var failed error
-	for c := range full {
-		if failed == nil && c.n > 0 {
-			var n int
-			n, failed = dst.Write(c.buf[:c.n])
-			written += int64(n)
-			if failed == nil && n < c.n {
-				failed = io.ErrShortWrite
-			}
-		}
-		r.free <- c.buf
-		if failed == nil && c.err != nil && c.err != io.EOF {
-			failed = c.err
-		}
-		if failed != nil {
-			break
-		}
-	}
-	close(stop)
-	<-done
-	for c := range full { // what the reader sent before it saw stop
-		r.free <- c.buf
-	}
-	return written, failed
 }
 
 // disclosureNames are the names of the case's officer in the case (the lead investigator until

@@ -244,6 +244,13 @@ func HumanBytes(n int64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + " " + units[u]
 }
 
+// Prefetcher copies an opened blob to a client while reading ahead (storage.Prefetcher): one
+// serves an export's files one after the other.
+type Prefetcher = storage.Prefetcher
+
+// NewPrefetcher returns a Prefetcher with its buffers.
+func NewPrefetcher() *Prefetcher { return storage.NewPrefetcher() }
+
 // LoadBlob reads a blob row.
 func LoadBlob(ctx context.Context, d Deps, id int64) (Blob, error) {
 	return TakeRow[Blob](ctx, d.DB, id, false, "File not found")

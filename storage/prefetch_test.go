@@ -1,4 +1,4 @@
-package casefile
+package storage
 
 import (
 	"bytes"
@@ -40,30 +40,30 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	return w.Buffer.Write(p)
 }
 
-// The export's prefetching copy hands on every byte in order, reports the reader's failure
+// The prefetching copy hands on every byte in order, reports the reader's failure
 // (a tampered file) after writing what it read before failing (as io.Copy does), stops reading soon after the writer
 // fails (a client gone), and gets every buffer back each time, so one ring serves a whole
 // pack.
 func TestPrefetchRingCopy(t *testing.T) {
-	ring := newPrefetchRing()
+	ring := NewPrefetcher()
 	for _, size := range []int{0, 1, prefetchSize - 1, prefetchSize, 3*prefetchSize + 12345} {
 		src := &countingSource{rng: rand.NewChaCha8([32]byte{byte(size)}), left: size, err: io.EOF}
 		want := make([]byte, size)
 		rand.NewChaCha8([32]byte{byte(size)}).Read(want)
 		var got bytes.Buffer
-		n, err := ring.copy(&got, src)
+		n, err := ring.Copy(&got, src)
 		if err != nil || n != int64(size) || !bytes.Equal(got.Bytes(), want) {
 			t.Errorf("%d bytes: copied %d, %v, equal %v", size, n, err, bytes.Equal(got.Bytes(), want))
 		}
 	}
 	tampered := errors.New("package 40 failed its authentication")
 	src := &countingSource{rng: rand.NewChaCha8([32]byte{9}), left: 5*prefetchSize/2 + 7, err: tampered}
-	n, err := ring.copy(io.Discard, src)
+	n, err := ring.Copy(io.Discard, src)
 	if !errors.Is(err, tampered) || n != int64(5*prefetchSize/2+7) {
 		t.Errorf("a failing read: %d written, %v; want what was read before it, then the failure", n, err)
 	}
 	src = &countingSource{rng: rand.NewChaCha8([32]byte{7}), left: 200 * prefetchSize, err: io.EOF}
-	_, err = ring.copy(&failingWriter{after: prefetchSize}, src)
+	_, err = ring.Copy(&failingWriter{after: prefetchSize}, src)
 	if err == nil || src.read > (prefetchBuffers+2)*prefetchSize {
 		t.Errorf("a failing writer: %v after reading %d bytes; want a failure and reading stopped", err, src.read)
 	}
