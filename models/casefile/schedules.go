@@ -278,8 +278,13 @@ func (s *Service) AddScheduleEntry(ctx context.Context, who core.Actor, id int64
 }
 
 func (s *Service) nextNumber(ctx context.Context, caseID int64, sch Schedule) (int, error) {
+	// Past the last number the schedule ever had: an entry moved to the other schedule leaves
+	// its number behind in the revisions (and in packs), never to be given to another item.
 	var last int
-	err := s.d.DB.Conn(ctx).Model(&DisclosureEntry{}).Select("COALESCE(MAX(number), 0)").Where("case_id = ? AND schedule = ?", caseID, sch).Scan(&last).Error
+	err := s.d.DB.Conn(ctx).Raw(`SELECT MAX(n) FROM (
+		SELECT COALESCE(MAX(number), 0) AS n FROM disclosure_entries WHERE case_id = ? AND schedule = ?
+		UNION ALL SELECT COALESCE(MAX(number), 0) FROM disclosure_revisions WHERE case_id = ? AND schedule = ?) AS used`,
+		caseID, sch, caseID, sch).Scan(&last).Error
 	return last + 1, core.DBError(err)
 }
 

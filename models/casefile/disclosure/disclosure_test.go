@@ -202,6 +202,13 @@ func TestMG6DInvisibleToAPartnerAgencyMember(t *testing.T) {
 	if len(revs) != 0 || len(entries) != 0 {
 		t.Errorf("the partner still sees %d revisions, %d entries", len(revs), len(entries))
 	}
+	// MG6C 1 left for MG6D; the next MG6C entry does not take its number, which a pack or a
+	// prosecutor's note may still name.
+	next, err := cs.AddScheduleEntry(ctx, w.inv, w.id, casefile.EntryInput{Schedule: casefile.ScheduleMG6C, Description: "Utility bills for 14 Mill Lane", Location: "Exeter property store"})
+	modelstest.Must(t, err)
+	if next.Number != plain.Number+1 {
+		t.Errorf("the next MG6C entry is number %d, want %d: number %d left with the moved entry", next.Number, plain.Number+1, plain.Number)
+	}
 }
 
 // The schedules stay open after charge: a revision is dated and the prosecutor sees it, and
