@@ -215,11 +215,12 @@ func (a *Audit) insert(ctx context.Context, who *Actor, ev Event) error {
 		e.Details = string(b)
 	}
 	// The id comes from the table (a sequence on PostgreSQL, the rowid on SQLite): writers do
-	// not read each other's rows, so none waits for another.
-	err := a.db.Conn(ctx).Exec("INSERT INTO audit_events (occurred_at, actor_id, actor_org_id, action, object_type, object_id, outcome, "+
+	// not read each other's rows, so none waits for another. Nothing reads the event back in
+	// its transaction: on PostgreSQL it goes with the COMMIT.
+	err := a.db.ExecAtCommit(ctx, "INSERT INTO audit_events (occurred_at, actor_id, actor_org_id, action, object_type, object_id, outcome, "+
 		"client_ip, user_agent, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')",
 		e.OccurredAt, e.ActorID, e.ActorOrgID, e.Action, e.ObjectType, e.ObjectID, e.Outcome,
-		e.ClientIP, e.UserAgent, e.RequestID, e.Details).Error
+		e.ClientIP, e.UserAgent, e.RequestID, e.Details)
 	return DBError(err)
 }
 

@@ -16,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -66,7 +68,11 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 		if err := checkPostgresURL(cfg.URL); err != nil {
 			return nil, err
 		}
-		dialector, dialect = postgres.Open(cfg.URL), DialectPostgres
+		conf, err := pgx.ParseConfig(cfg.URL)
+		if err != nil {
+			return nil, describeConnectError(err)
+		}
+		dialector, dialect = postgres.New(postgres.Config{Conn: &pgPool{db: stdlib.OpenDB(*conf)}}), DialectPostgres
 	} else {
 		if cfg.Path == "" {
 			return nil, errors.New("no database: set a PostgreSQL URL or a SQLite path")

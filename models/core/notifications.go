@@ -130,15 +130,17 @@ func closeSubject(ctx context.Context, d Deps, subject string, userID, by int64)
 	if subject == "" {
 		return nil
 	}
-	q := d.DB.Conn(ctx).Model(&Notification{}).Where("subject = ? AND done_at IS NULL", subject)
-	if userID != 0 {
-		q = q.Where("user_id = ?", userID)
-	}
-	updates := map[string]any{"done_at": d.Now()}
+	var doneBy *int64
 	if by != 0 {
-		updates["done_by"] = by
+		doneBy = &by
 	}
-	return DBError(q.Updates(updates).Error)
+	q, args := "UPDATE notifications SET done_at = ?, done_by = ? WHERE subject = ? AND done_at IS NULL", []any{d.Now(), doneBy, subject}
+	if userID != 0 {
+		q, args = q+" AND user_id = ?", append(args, userID)
+	}
+	// After the notifications its transaction made (notify), as they are, on PostgreSQL at the
+	// commit.
+	return DBError(d.DB.ExecAtCommit(ctx, q, args...))
 }
 
 // Notified reports whether userID already has a notification of subject: what a job that fans
@@ -154,6 +156,14 @@ func notify(ctx context.Context, d Deps, userID int64, kind, text, link, topic, 
 		now := d.Now()
 		n := Notification{UserID: userID, Kind: kind, Text: Clip(text, notificationTextLen), Link: Clip(link, notificationLinkLen),
 			MailTopic: Clip(topic, notificationTextLen), Subject: Clip(subject, notificationSubjectLen), CreatedAt: now}
+		if d.DB.Dialect() == DialectPostgres {
+			// The notification and its delivery in one statement, which nothing in the
+			// transaction reads back: it goes with the COMMIT.
+			return DBError(d.DB.ExecAtCommit(ctx, `WITH n AS (INSERT INTO notifications (user_id, kind, text, link, mail_topic, subject, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id)
+				INSERT INTO outbox (notification_id, channel, next_attempt_at, created_at) SELECT id, ?, ?, ? FROM n`,
+				n.UserID, n.Kind, n.Text, n.Link, n.MailTopic, n.Subject, n.CreatedAt, ChannelEmail, now, now))
+		}
 		if err := d.DB.Conn(ctx).Create(&n).Error; err != nil {
 			return DBError(err)
 		}

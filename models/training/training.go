@@ -436,7 +436,9 @@ func (t *Service) CreateCourse(ctx context.Context, who core.Actor, in CourseInp
 			}
 			return core.DBError(err)
 		}
-		if err := t.d.DB.Conn(ctx).Create(&courseTrainer{CourseID: c.ID, UserID: who.UserID, AddedBy: &who.UserID, AddedAt: now}).Error; err != nil {
+		// Nothing below reads the course's trainers back: on PostgreSQL the row goes with the COMMIT.
+		if err := t.d.DB.ExecAtCommit(ctx, "INSERT INTO course_trainers (course_id, user_id, added_by, added_at) VALUES (?, ?, ?, ?)",
+			c.ID, who.UserID, who.UserID, now); err != nil {
 			return core.DBError(err)
 		}
 		if len(in.Prerequisites) > 0 { // a new course has none to replace
