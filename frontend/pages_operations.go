@@ -317,8 +317,13 @@ func (v operationPageView) CaseItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("case_id"))
 }
 
-// CaseURN is the URN of a linked case file, or says it is one the reader may not see.
-func (v operationPageView) CaseURN(id *int64) string { return caseURN(v.Op, id) }
+// CaseOf is the URN of the case file a person is on, or says it is one the reader may not see.
+func (v operationPageView) CaseOf(p operations.PersonView) string {
+	if p.CaseHidden {
+		return hiddenCase
+	}
+	return caseURN(v.Op, p.CaseID)
+}
 
 func caseURN(op operations.OperationView, id *int64) string {
 	if id == nil {
@@ -548,16 +553,25 @@ func (v personFormView) SuspectFlagItems(form url.Values) []item {
 	}
 }
 
+// CaseHidden says the person is on a case file the reader may not see.
+func (v personFormView) CaseHidden() bool {
+	return (v.Victim != nil && v.Victim.CaseHidden) || (v.Suspect != nil && v.Suspect.CaseHidden)
+}
+
+// keepCase is the choice of case file that leaves the person on the one they are on: the choice
+// a person on a case file the reader may not see is offered, since its id is never given.
+const keepCase = "keep"
+
 // CaseItems are the operation's case files the reader may see, for attaching the person to
-// one, and the one the person is on when the reader may not see it (so that saving the form
-// leaves it).
+// one, and, first, keeping them as they are when they are on one the reader may not see (so
+// that saving the form leaves it, without naming it).
 func (v personFormView) CaseItems(form url.Values) []item {
 	values, labels := []string{"0"}, []string{"None"}
+	if v.CaseHidden() {
+		values, labels = []string{keepCase, "0"}, []string{"Keep as it is: " + strings.ToLower(hiddenCase[:1]) + hiddenCase[1:], "None"}
+	}
 	for _, cs := range v.Op.Cases {
 		values, labels = append(values, strconv.FormatInt(cs.CaseID, 10)), append(labels, cs.URN)
-	}
-	if id, err := strconv.ParseInt(form.Get("case_id"), 10, 64); err == nil && id > 0 && caseURN(v.Op, &id) == hiddenCase {
-		values, labels = append(values, strconv.FormatInt(id, 10)), append(labels, hiddenCase)
 	}
 	return optionItems(values, labels, form.Get("case_id"))
 }
@@ -567,13 +581,16 @@ func personForm(c *gin.Context) operations.PersonInput {
 		Nationality: c.PostForm("nationality"), Exploitation: exploitations(c)}
 }
 
-func personValues(in operations.PersonInput, caseID *int64) url.Values {
+func personValues(in operations.PersonInput, p operations.PersonView) url.Values {
 	form := url.Values{"reference": {in.Reference}, "age_band": {string(in.AgeBand)}, "sex": {string(in.Sex)}, "nationality": {in.Nationality}, "case_id": {"0"}}
 	for _, e := range in.Exploitation {
 		form.Add("exploitation", string(e))
 	}
-	if caseID != nil {
-		form.Set("case_id", strconv.FormatInt(*caseID, 10))
+	switch {
+	case p.CaseHidden:
+		form.Set("case_id", keepCase)
+	case p.CaseID != nil:
+		form.Set("case_id", strconv.FormatInt(*p.CaseID, 10))
 	}
 	return form
 }
@@ -591,7 +608,7 @@ func victimForm(c *gin.Context) (operations.VictimInput, core.Problems) {
 
 func victimValues(v operations.VictimView) url.Values {
 	in := v.Input()
-	form := personValues(in.PersonInput, v.CaseID)
+	form := personValues(in.PersonInput, v.PersonView)
 	form.Set("first_responder", string(in.FirstResponder))
 	form.Set("rg_outcome", string(in.RGOutcome))
 	form.Set("cg_outcome", string(in.CGOutcome))
@@ -630,7 +647,7 @@ func suspectForm(c *gin.Context) (operations.SuspectInput, core.Problems) {
 
 func suspectValues(v operations.SuspectView) url.Values {
 	in := v.Input()
-	form := personValues(in.PersonInput, v.CaseID)
+	form := personValues(in.PersonInput, v.PersonView)
 	form.Set("role", string(in.Role))
 	dateFields(form, operations.FieldArrestedOn, in.ArrestedOn)
 	if in.SentenceMonths != nil {
@@ -669,14 +686,19 @@ func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormV
 	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// personCase is the case file the person form chose and whether it changes the person's (was):
-// a form with no choice of case file changes nothing.
-func personCase(c *gin.Context, was *int64) (int64, bool) {
+// personCase is the case file the person form chose and whether it changes the person's (was,
+// or one the reader may not see when hidden): a form with no choice of case file, or that keeps
+// it as it is, changes nothing. Any other choice for a person on a hidden case file is a change,
+// which only that case file's team may make (AttachToCase refuses it).
+func personCase(c *gin.Context, was *int64, hidden bool) (int64, bool) {
 	posted, ok := c.GetPostForm("case_id")
-	if !ok {
+	if !ok || posted == keepCase {
 		return 0, false
 	}
 	caseID, _ := strconv.ParseInt(posted, 10, 64)
+	if hidden {
+		return caseID, true
+	}
 	return caseID, !((was == nil && caseID == 0) || (was != nil && *was == caseID))
 }
 
@@ -710,6 +732,7 @@ type person struct {
 	id        int64
 	reference string
 	caseID    *int64
+	hidden    bool // on a case file the reader may not see
 	form      url.Values
 	view      personFormView
 }
@@ -742,7 +765,7 @@ func (p *Pages) victims() personKind[operations.VictimView, operations.VictimInp
 			return victimForm(c)
 		},
 		shown: func(v operations.VictimView) person {
-			return person{id: v.ID, reference: v.Reference, caseID: v.CaseID, form: victimValues(v), view: personFormView{Kind: operations.KindVictim, Victim: &v}}
+			return person{id: v.ID, reference: v.Reference, caseID: v.CaseID, hidden: v.CaseHidden, form: victimValues(v), view: personFormView{Kind: operations.KindVictim, Victim: &v}}
 		},
 	}
 }
@@ -760,7 +783,7 @@ func (p *Pages) suspects() personKind[operations.SuspectView, operations.Suspect
 			return in, problems
 		},
 		shown: func(s operations.SuspectView) person {
-			return person{id: s.ID, reference: s.Reference, caseID: s.CaseID, form: suspectValues(s), view: personFormView{Kind: operations.KindSuspect, Suspect: &s}}
+			return person{id: s.ID, reference: s.Reference, caseID: s.CaseID, hidden: s.CaseHidden, form: suspectValues(s), view: personFormView{Kind: operations.KindSuspect, Suspect: &s}}
 		},
 	}
 }
@@ -834,6 +857,7 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 		view := personFormView{Kind: k.kind, Action: k.action(id, 0)}
 		title := "Add a " + view.Who()
 		var was *int64
+		var hidden bool
 		var old *V
 		if update {
 			v, shown, err := k.load(c, id, personID)
@@ -841,11 +865,11 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 				api.WriteError(c, err)
 				return
 			}
-			old, was, title, view = &v, shown.caseID, shown.changeTitle(), shown.view
+			old, was, hidden, title, view = &v, shown.caseID, shown.hidden, shown.changeTitle(), shown.view
 		}
 		in, problems := k.read(c, old)
 		var saved V
-		caseID, attach := personCase(c, was)
+		caseID, attach := personCase(c, was, hidden)
 		var err error
 		if attach {
 			// Asked first, so that a refused case file saves nothing of the form.

@@ -33,7 +33,7 @@ type person struct {
 func (r person) view(types []terms.Exploitation) PersonView {
 	return PersonView{ID: r.ID, OperationID: r.OperationID, Reference: r.Reference, AgeBand: r.AgeBand, AgeBandLabel: r.AgeBand.Label(),
 		Child: r.Child, Sex: r.Sex, SexLabel: r.Sex.Label(), Nationality: r.Nationality, NationalityName: nationalityName(r.Nationality),
-		Exploitation: orderTypes(types)}
+		Exploitation: orderTypes(types), CaseID: r.CaseID}
 }
 
 // victim is a potential victim's row.
@@ -164,7 +164,7 @@ type recordTable struct {
 // recordKind is a recordTable with the reader of its views.
 type recordKind[V any] struct {
 	recordTable
-	read func(s *Service, ctx context.Context, where string, args ...any) ([]V, error)
+	read func(s *Service, ctx context.Context, sight *caseSight, where string, args ...any) ([]V, error)
 }
 
 var (
@@ -174,10 +174,10 @@ var (
 		(*Service).suspects}
 )
 
-// one reads record id of operation opID. Errors: ENOTFOUND.
-func (k recordKind[V]) one(ctx context.Context, s *Service, opID, id int64) (V, error) {
+// one reads record id of operation opID as who may see it. Errors: ENOTFOUND.
+func (k recordKind[V]) one(ctx context.Context, s *Service, who core.Actor, opID, id int64) (V, error) {
 	var zero V
-	vs, err := k.read(s, ctx, "id = ? AND operation_id = ?", id, opID)
+	vs, err := k.read(s, ctx, s.sight(who), "id = ? AND operation_id = ?", id, opID)
 	if err != nil {
 		return zero, err
 	}
@@ -266,7 +266,7 @@ func saveRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id
 		if err := s.touch(ctx, op.ID); err != nil {
 			return err
 		}
-		if out, err = k.one(ctx, s, op.ID, r.ID); err != nil {
+		if out, err = k.one(ctx, s, who, op.ID, r.ID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
@@ -386,7 +386,7 @@ func (s *Service) changeCharge(ctx context.Context, who core.Actor, opID, suspec
 		if _, _, err := s.load(ctx, who, opID, policies.ActUpdate, true); err != nil {
 			return err
 		}
-		sv, err := suspectKind.one(ctx, s, opID, suspectID)
+		sv, err := suspectKind.one(ctx, s, who, opID, suspectID)
 		if err != nil {
 			return err
 		}
@@ -445,7 +445,7 @@ func (s *Service) Suspect(ctx context.Context, who core.Actor, opID, suspectID i
 func readRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id int64, k recordKind[V]) (V, error) {
 	var out V
 	err := s.readPart(ctx, who, opID, k.name+" "+core.IDString(id), func(ctx context.Context, op *Operation) (err error) {
-		out, err = k.one(ctx, s, op.ID, id)
+		out, err = k.one(ctx, s, who, op.ID, id)
 		return err
 	})
 	return out, err
@@ -472,23 +472,29 @@ func readRows[R any, P interface {
 	return rows, types, err
 }
 
-// victims reads the potential victims matching where, by reference.
-func (s *Service) victims(ctx context.Context, where string, args ...any) ([]VictimView, error) {
+// victims reads the potential victims matching where, by reference, as sight lets the reader
+// see their case files.
+func (s *Service) victims(ctx context.Context, sight *caseSight, where string, args ...any) ([]VictimView, error) {
 	rows, types, err := readRows[victim](ctx, s, KindVictim, where, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]VictimView, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, VictimView{PersonView: r.Person.view(types[r.Person.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
+		v := VictimView{PersonView: r.Person.view(types[r.Person.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
 			RGOutcome: r.RGOutcome, CGDecidedOn: r.CGDecidedOn, CGOutcome: r.CGOutcome, DutyToNotify: r.DutyToNotify, Safeguarding: r.Safeguarding,
-			SupportAccepted: r.SupportAccepted, CaseID: r.Person.CaseID, UpdatedAt: r.Person.UpdatedAt})
+			SupportAccepted: r.SupportAccepted, UpdatedAt: r.Person.UpdatedAt}
+		if err := sight.show(ctx, &v.PersonView); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
 
-// suspects reads the suspects matching where, by reference, with their charges.
-func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]SuspectView, error) {
+// suspects reads the suspects matching where, by reference, with their charges, as sight lets
+// the reader see their case files.
+func (s *Service) suspects(ctx context.Context, sight *caseSight, where string, args ...any) ([]SuspectView, error) {
 	rows, types, err := readRows[suspect](ctx, s, KindSuspect, where, args...)
 	if err != nil {
 		return nil, err
@@ -511,9 +517,13 @@ func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]Su
 		if cs == nil {
 			cs = []ChargeView{}
 		}
-		out = append(out, SuspectView{PersonView: r.Person.view(types[r.Person.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
+		v := SuspectView{PersonView: r.Person.view(types[r.Person.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
 			SentenceMonths: r.SentenceMonths, STPO: r.STPO, ReparationOrder: r.ReparationOrder, ConfiscationPounds: r.ConfiscationPounds,
-			CaseID: r.Person.CaseID, Charges: cs, UpdatedAt: r.Person.UpdatedAt})
+			Charges: cs, UpdatedAt: r.Person.UpdatedAt}
+		if err := sight.show(ctx, &v.PersonView); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

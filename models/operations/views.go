@@ -74,6 +74,10 @@ type PersonView struct {
 	Nationality     string               `json:"nationality"`
 	NationalityName string               `json:"nationality_name"`
 	Exploitation    []terms.Exploitation `json:"exploitation"`
+	// The case file of the operation the person is on: its id only when the reader may read
+	// it; otherwise CaseHidden says they are on one, never which (see caseSight).
+	CaseID     *int64 `json:"case_id,omitempty"`
+	CaseHidden bool   `json:"case_hidden,omitempty"`
 }
 
 func (v PersonView) input() PersonInput {
@@ -92,7 +96,6 @@ type VictimView struct {
 	DutyToNotify    bool                 `json:"duty_to_notify"`
 	Safeguarding    bool                 `json:"safeguarding"`
 	SupportAccepted bool                 `json:"support_accepted"`
-	CaseID          *int64               `json:"case_id,omitempty"`
 	UpdatedAt       time.Time            `json:"updated_at"`
 }
 
@@ -130,7 +133,6 @@ type SuspectView struct {
 	STPO               bool              `json:"stpo"`
 	ReparationOrder    bool              `json:"reparation_order"`
 	ConfiscationPounds int64             `json:"confiscation_pounds"`
-	CaseID             *int64            `json:"case_id,omitempty"`
 	Charges            []ChargeView      `json:"charges"`
 	UpdatedAt          time.Time         `json:"updated_at"`
 }
@@ -196,21 +198,22 @@ func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj p
 	if v.Members, err = s.members(ctx, op); err != nil {
 		return v, err
 	}
-	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, who, op); err != nil {
+	sight := s.sight(who)
+	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, sight, op); err != nil {
 		return v, err
 	}
-	if v.Victims, err = s.victims(ctx, "operation_id = ?", op.ID); err != nil {
+	if v.Victims, err = s.victims(ctx, sight, "operation_id = ?", op.ID); err != nil {
 		return v, err
 	}
-	if v.Suspects, err = s.suspects(ctx, "operation_id = ?", op.ID); err != nil {
+	if v.Suspects, err = s.suspects(ctx, sight, "operation_id = ?", op.ID); err != nil {
 		return v, err
 	}
 	return v, nil
 }
 
-// linkedCases are the case files of op that who may read (by the case files' own rules), and
-// how many others there are: being on an operation shows that it has case files, never which.
-func (s *Service) linkedCases(ctx context.Context, who core.Actor, op *Operation) ([]LinkedCase, int, error) {
+// linkedCases are the case files of op that the reader may read (by the case files' own rules),
+// and how many others there are: being on an operation shows that it has case files, never which.
+func (s *Service) linkedCases(ctx context.Context, sight *caseSight, op *Operation) ([]LinkedCase, int, error) {
 	var all []LinkedCase
 	if err := s.d.DB.Conn(ctx).Table("operation_cases c").Select("c.case_id, cf.urn, c.linked_at").Joins("JOIN case_files cf ON cf.id = c.case_id").
 		Where("c.operation_id = ?", op.ID).Order("c.linked_at, c.case_id").Scan(&all).Error; err != nil {
@@ -218,17 +221,60 @@ func (s *Service) linkedCases(ctx context.Context, who core.Actor, op *Operation
 	}
 	seen, others := []LinkedCase{}, 0
 	for _, lc := range all {
-		err := s.cases.Allow(ctx, who, lc.CaseID, policies.ActRead)
-		switch {
-		case err == nil:
-			seen = append(seen, lc)
-		case core.ErrorCode(err) == core.ENOTFOUND:
-			others++
-		default:
+		may, err := sight.mayRead(ctx, lc.CaseID)
+		if err != nil {
 			return nil, 0, err
+		}
+		if may {
+			seen = append(seen, lc)
+		} else {
+			others++
 		}
 	}
 	return seen, others, nil
+}
+
+// caseSight is what one reader may read of the case files an answer mentions, each asked of the
+// case files once, however many people of the answer are on it.
+type caseSight struct {
+	cases CaseAccess
+	who   core.Actor
+	read  map[int64]bool
+}
+
+// sight starts who's sight of case files for one answer.
+func (s *Service) sight(who core.Actor) *caseSight {
+	return &caseSight{cases: s.cases, who: who, read: map[int64]bool{}}
+}
+
+// mayRead says whether the reader may read case file id by the case files' own rules.
+func (c *caseSight) mayRead(ctx context.Context, id int64) (bool, error) {
+	if may, ok := c.read[id]; ok {
+		return may, nil
+	}
+	err := c.cases.Allow(ctx, c.who, id, policies.ActRead)
+	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+		return false, err
+	}
+	c.read[id] = err == nil
+	return err == nil, nil
+}
+
+// show leaves the id of p's case file only when the reader may read it: otherwise p says only
+// that they are on a case file the reader cannot see. A page or a client given the id would
+// learn that the case file exists and which one it is.
+func (c *caseSight) show(ctx context.Context, p *PersonView) error {
+	if p.CaseID == nil {
+		return nil
+	}
+	may, err := c.mayRead(ctx, *p.CaseID)
+	if err != nil {
+		return err
+	}
+	if !may {
+		p.CaseID, p.CaseHidden = nil, true
+	}
+	return nil
 }
 
 func (s *Service) members(ctx context.Context, op *Operation) ([]Member, error) {
