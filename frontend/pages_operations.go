@@ -284,15 +284,65 @@ func (p *Pages) OperationUpdate() gin.HandlerFunc {
 // The operation page
 
 type operationPageView struct {
-	Op          operations.OperationView
-	Tag         string
-	CaseChoices []casefile.CaseSummary // case files the actor may link: a page of those they may change
-	CaseAfter   string                 // where that page starts ("": the first)
-	CasePager   pager                  // the other pages of them
+	Op           operations.OperationView
+	Tag          string
+	VictimPager  pager                  // where the page of potential victims stands among theirs
+	SuspectPager pager                  // and the page of suspects among theirs
+	CaseChoices  []casefile.CaseSummary // case files the actor may link: a page of those they may change
+	CaseAfter    string                 // where that page starts ("": the first)
+	CasePager    pager                  // the other pages of them
 }
 
 // caseChoicesPage is how many case files the link form offers at once.
 const caseChoicesPage = 50
+
+// peoplePage is how many potential victims, and how many suspects, the operation page lists at once.
+const peoplePage = 50
+
+// peoplePager places a page of n of operation id's people of list ("victims" or "suspects"),
+// standing as pg says, among the list's pages. The list pages on its own: its links carry its
+// cursor and position (list_after, list_from), keep the page's other lists where they are, and
+// come back to the list.
+func peoplePager(c *gin.Context, id int64, list string, n int, pg operations.Pages, of string) pager {
+	from, err := strconv.Atoi(c.Query(list + "_from"))
+	if err != nil || from < 1 || pg.Prev == "" {
+		from = 1 // the first page, whatever the link said
+	}
+	out := pager{Total: pg.Total, Of: of}
+	if n > 0 {
+		out.From, out.To = from, from+n-1
+	}
+	link := func(cursor string, at int) string {
+		q := c.Request.URL.Query()
+		q.Set(list+"_after", cursor)
+		q.Set(list+"_from", strconv.Itoa(max(at, 1)))
+		return operationPath(id, "?"+q.Encode()+"#"+list)
+	}
+	if pg.Next != "" {
+		out.NextURL = link(pg.Next, from+n)
+	}
+	if pg.Prev != "" {
+		out.PrevURL = link(pg.Prev, from-peoplePage)
+	}
+	return out
+}
+
+// VictimCount says how many potential victims the operation has: "412 potential victims".
+func (v operationPageView) VictimCount() string {
+	return counted(v.Op.VictimPages.Total, "potential victim", "potential victims")
+}
+
+// SuspectCount says how many suspects the operation has.
+func (v operationPageView) SuspectCount() string {
+	return counted(v.Op.SuspectPages.Total, "suspect", "suspects")
+}
+
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
 
 // MoreCases says whether the case files the actor may link run to other pages.
 func (v operationPageView) MoreCases() bool {
@@ -366,12 +416,15 @@ func (p *Pages) Operation() gin.HandlerFunc {
 // operationPage renders the operation page, with a form of it posted and refused when errs.
 func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Values, errs formErrors) {
 	ctx, a := c.Request.Context(), actor(c)
-	v, err := p.s.Operations.Get(ctx, a, id)
+	// The people's pages, each from its own link (none on a form that comes back refused).
+	v, err := p.s.Operations.GetPaged(ctx, a, id, operations.Paging{VictimsAfter: c.Query("victims_after"), SuspectsAfter: c.Query("suspects_after"), Limit: peoplePage})
 	if err != nil {
 		api.WriteError(c, err)
 		return
 	}
-	pv := operationPageView{Op: v, Tag: operationTag(v.Status)}
+	pv := operationPageView{Op: v, Tag: operationTag(v.Status),
+		VictimPager:  peoplePager(c, id, "victims", len(v.Victims), v.VictimPages, "potential victims"),
+		SuspectPager: peoplePager(c, id, "suspects", len(v.Suspects), v.SuspectPages, "suspects")}
 	if v.Actions.Update {
 		// The case files they may change (only their team links a case file), a page at a
 		// time: the page's "after", or the form's when a link form comes back refused.
@@ -388,7 +441,9 @@ func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Val
 			if cursor == "" {
 				return ""
 			}
-			return operationPath(id, "?"+url.Values{"after": {cursor}}.Encode()+"#link-case")
+			q := c.Request.URL.Query() // the lists of people stay where they are
+			q.Set("after", cursor)
+			return operationPath(id, "?"+q.Encode()+"#link-case")
 		}
 		pv.CasePager = pager{NextURL: link(cases.Next), PrevURL: link(cases.Prev), Of: "case files to link"}
 		linked := map[int64]bool{}

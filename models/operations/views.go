@@ -24,8 +24,12 @@ type OperationView struct {
 	Members          []Member             `json:"members"`
 	Cases            []LinkedCase         `json:"cases"`       // the linked case files the actor may see
 	OtherCases       int                  `json:"other_cases"` // how many other case files are linked: never named
-	Victims          []VictimView         `json:"victims"`
-	Suspects         []SuspectView        `json:"suspects"`
+	// A page of the potential victims and one of the suspects, by reference: the first of each
+	// unless Paging asks for others; their Pages say how many there are in all.
+	Victims      []VictimView  `json:"victims"`
+	VictimPages  Pages         `json:"victim_pages"`
+	Suspects     []SuspectView `json:"suspects"`
+	SuspectPages Pages         `json:"suspect_pages"`
 	// What the actor may do: update (the operation, its victims, suspects and case files),
 	// manage_team (name and remove people).
 	Actions core.Actions `json:"actions"`
@@ -171,8 +175,16 @@ func (s *Service) actions(ctx context.Context, who core.Actor, obj policies.Obje
 	return core.Actions{Update: may(policies.ActUpdate), ManageTeam: may(policies.ActManageTeam)}
 }
 
-// view adds names, sets, people and records to a loaded operation.
-func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj policies.Object) (OperationView, error) {
+// Paging says which page of an operation's potential victims and which of its suspects to read
+// with it: each after its own cursor ("" for the first page), Limit of each (50 unless 1 to 200).
+type Paging struct {
+	VictimsAfter, SuspectsAfter string
+	Limit                       int
+}
+
+// view adds names, sets, people and records to a loaded operation: the pages of its people
+// that p asks for.
+func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj policies.Object, p Paging) (OperationView, error) {
 	v := OperationView{Operation: *op, Title: op.Title(), StatusLabel: op.Status.Label(), Marking: op.Classification.String(),
 		Exploitation: []terms.Exploitation{}, Partners: []Partner{}, Members: []Member{}, Cases: []LinkedCase{},
 		Actions: s.actions(ctx, who, obj)}
@@ -202,10 +214,11 @@ func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj p
 	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, sight, op); err != nil {
 		return v, err
 	}
-	if v.Victims, err = s.victims(ctx, sight, "operation_id = ?", op.ID); err != nil {
+	limit := core.PageLimit(p.Limit, 200, 50)
+	if v.Victims, v.VictimPages, err = s.victimPage(ctx, sight, op.ID, p.VictimsAfter, limit); err != nil {
 		return v, err
 	}
-	if v.Suspects, err = s.suspects(ctx, sight, "operation_id = ?", op.ID); err != nil {
+	if v.Suspects, v.SuspectPages, err = s.suspectPage(ctx, sight, op.ID, p.SuspectsAfter, limit); err != nil {
 		return v, err
 	}
 	return v, nil
