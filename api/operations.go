@@ -166,6 +166,24 @@ func handleOperationList(ops *operations.Service) gin.HandlerFunc {
 	}
 }
 
+// handleOperationPeople serves a page of an operation's potential victims or suspects
+// (/operations/:id/victims, /suspects: ?after=, ?limit=).
+func handleOperationPeople[T any](list func(ctx context.Context, who core.Actor, id int64, after string, limit int) (T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := PathID(c, "id")
+		if !ok {
+			return
+		}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := list(c.Request.Context(), actorOf(c), id, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
 func partnerChoices(ops *operations.Service) func(context.Context, core.Actor) (gin.H, error) {
 	return func(ctx context.Context, who core.Actor) (gin.H, error) {
 		out, err := ops.PartnerChoices(ctx, who, 0)

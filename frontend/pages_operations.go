@@ -284,15 +284,65 @@ func (p *Pages) OperationUpdate() gin.HandlerFunc {
 // The operation page
 
 type operationPageView struct {
-	Op          operations.OperationView
-	Tag         string
-	CaseChoices []casefile.CaseSummary // case files the actor may link: a page of those they may change
-	CaseAfter   string                 // where that page starts ("": the first)
-	CasePager   pager                  // the other pages of them
+	Op           operations.OperationView
+	Tag          string
+	VictimPager  pager                  // where the page of potential victims stands among theirs
+	SuspectPager pager                  // and the page of suspects among theirs
+	CaseChoices  []casefile.CaseSummary // case files the actor may link: a page of those they may change
+	CaseAfter    string                 // where that page starts ("": the first)
+	CasePager    pager                  // the other pages of them
 }
 
 // caseChoicesPage is how many case files the link form offers at once.
 const caseChoicesPage = 50
+
+// peoplePage is how many potential victims, and how many suspects, the operation page lists at once.
+const peoplePage = 50
+
+// peoplePager places a page of n of operation id's people of list ("victims" or "suspects"),
+// standing as pg says, among the list's pages. The list pages on its own: its links carry its
+// cursor and position (list_after, list_from), keep the page's other lists where they are, and
+// come back to the list.
+func peoplePager(c *gin.Context, id int64, list string, n int, pg operations.Pages, of string) pager {
+	from, err := strconv.Atoi(c.Query(list + "_from"))
+	if err != nil || from < 1 || pg.Prev == "" {
+		from = 1 // the first page, whatever the link said
+	}
+	out := pager{Total: pg.Total, Of: of}
+	if n > 0 {
+		out.From, out.To = from, from+n-1
+	}
+	link := func(cursor string, at int) string {
+		q := c.Request.URL.Query()
+		q.Set(list+"_after", cursor)
+		q.Set(list+"_from", strconv.Itoa(max(at, 1)))
+		return operationPath(id, "?"+q.Encode()+"#"+list)
+	}
+	if pg.Next != "" {
+		out.NextURL = link(pg.Next, from+n)
+	}
+	if pg.Prev != "" {
+		out.PrevURL = link(pg.Prev, from-peoplePage)
+	}
+	return out
+}
+
+// VictimCount says how many potential victims the operation has: "412 potential victims".
+func (v operationPageView) VictimCount() string {
+	return counted(v.Op.VictimPages.Total, "potential victim", "potential victims")
+}
+
+// SuspectCount says how many suspects the operation has.
+func (v operationPageView) SuspectCount() string {
+	return counted(v.Op.SuspectPages.Total, "suspect", "suspects")
+}
+
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
 
 // MoreCases says whether the case files the actor may link run to other pages.
 func (v operationPageView) MoreCases() bool {
@@ -317,8 +367,13 @@ func (v operationPageView) CaseItems(form url.Values) []item {
 	return optionItems(values, labels, form.Get("case_id"))
 }
 
-// CaseURN is the URN of a linked case file, or says it is one the reader may not see.
-func (v operationPageView) CaseURN(id *int64) string { return caseURN(v.Op, id) }
+// CaseOf is the URN of the case file a person is on, or says it is one the reader may not see.
+func (v operationPageView) CaseOf(p operations.PersonView) string {
+	if p.CaseHidden {
+		return hiddenCase
+	}
+	return caseURN(v.Op, p.CaseID)
+}
 
 func caseURN(op operations.OperationView, id *int64) string {
 	if id == nil {
@@ -361,12 +416,15 @@ func (p *Pages) Operation() gin.HandlerFunc {
 // operationPage renders the operation page, with a form of it posted and refused when errs.
 func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Values, errs formErrors) {
 	ctx, a := c.Request.Context(), actor(c)
-	v, err := p.s.Operations.Get(ctx, a, id)
+	// The people's pages, each from its own link (none on a form that comes back refused).
+	v, err := p.s.Operations.GetPaged(ctx, a, id, operations.Paging{VictimsAfter: c.Query("victims_after"), SuspectsAfter: c.Query("suspects_after"), Limit: peoplePage})
 	if err != nil {
 		api.WriteError(c, err)
 		return
 	}
-	pv := operationPageView{Op: v, Tag: operationTag(v.Status)}
+	pv := operationPageView{Op: v, Tag: operationTag(v.Status),
+		VictimPager:  peoplePager(c, id, "victims", len(v.Victims), v.VictimPages, "potential victims"),
+		SuspectPager: peoplePager(c, id, "suspects", len(v.Suspects), v.SuspectPages, "suspects")}
 	if v.Actions.Update {
 		// The case files they may change (only their team links a case file), a page at a
 		// time: the page's "after", or the form's when a link form comes back refused.
@@ -383,7 +441,9 @@ func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Val
 			if cursor == "" {
 				return ""
 			}
-			return operationPath(id, "?"+url.Values{"after": {cursor}}.Encode()+"#link-case")
+			q := c.Request.URL.Query() // the lists of people stay where they are
+			q.Set("after", cursor)
+			return operationPath(id, "?"+q.Encode()+"#link-case")
 		}
 		pv.CasePager = pager{NextURL: link(cases.Next), PrevURL: link(cases.Prev), Of: "case files to link"}
 		linked := map[int64]bool{}
@@ -548,16 +608,25 @@ func (v personFormView) SuspectFlagItems(form url.Values) []item {
 	}
 }
 
+// CaseHidden says the person is on a case file the reader may not see.
+func (v personFormView) CaseHidden() bool {
+	return (v.Victim != nil && v.Victim.CaseHidden) || (v.Suspect != nil && v.Suspect.CaseHidden)
+}
+
+// keepCase is the choice of case file that leaves the person on the one they are on: the choice
+// a person on a case file the reader may not see is offered, since its id is never given.
+const keepCase = "keep"
+
 // CaseItems are the operation's case files the reader may see, for attaching the person to
-// one, and the one the person is on when the reader may not see it (so that saving the form
-// leaves it).
+// one, and, first, keeping them as they are when they are on one the reader may not see (so
+// that saving the form leaves it, without naming it).
 func (v personFormView) CaseItems(form url.Values) []item {
 	values, labels := []string{"0"}, []string{"None"}
+	if v.CaseHidden() {
+		values, labels = []string{keepCase, "0"}, []string{"Keep as it is: " + strings.ToLower(hiddenCase[:1]) + hiddenCase[1:], "None"}
+	}
 	for _, cs := range v.Op.Cases {
 		values, labels = append(values, strconv.FormatInt(cs.CaseID, 10)), append(labels, cs.URN)
-	}
-	if id, err := strconv.ParseInt(form.Get("case_id"), 10, 64); err == nil && id > 0 && caseURN(v.Op, &id) == hiddenCase {
-		values, labels = append(values, strconv.FormatInt(id, 10)), append(labels, hiddenCase)
 	}
 	return optionItems(values, labels, form.Get("case_id"))
 }
@@ -567,13 +636,16 @@ func personForm(c *gin.Context) operations.PersonInput {
 		Nationality: c.PostForm("nationality"), Exploitation: exploitations(c)}
 }
 
-func personValues(in operations.PersonInput, caseID *int64) url.Values {
+func personValues(in operations.PersonInput, p operations.PersonView) url.Values {
 	form := url.Values{"reference": {in.Reference}, "age_band": {string(in.AgeBand)}, "sex": {string(in.Sex)}, "nationality": {in.Nationality}, "case_id": {"0"}}
 	for _, e := range in.Exploitation {
 		form.Add("exploitation", string(e))
 	}
-	if caseID != nil {
-		form.Set("case_id", strconv.FormatInt(*caseID, 10))
+	switch {
+	case p.CaseHidden:
+		form.Set("case_id", keepCase)
+	case p.CaseID != nil:
+		form.Set("case_id", strconv.FormatInt(*p.CaseID, 10))
 	}
 	return form
 }
@@ -591,7 +663,7 @@ func victimForm(c *gin.Context) (operations.VictimInput, core.Problems) {
 
 func victimValues(v operations.VictimView) url.Values {
 	in := v.Input()
-	form := personValues(in.PersonInput, v.CaseID)
+	form := personValues(in.PersonInput, v.PersonView)
 	form.Set("first_responder", string(in.FirstResponder))
 	form.Set("rg_outcome", string(in.RGOutcome))
 	form.Set("cg_outcome", string(in.CGOutcome))
@@ -630,7 +702,7 @@ func suspectForm(c *gin.Context) (operations.SuspectInput, core.Problems) {
 
 func suspectValues(v operations.SuspectView) url.Values {
 	in := v.Input()
-	form := personValues(in.PersonInput, v.CaseID)
+	form := personValues(in.PersonInput, v.PersonView)
 	form.Set("role", string(in.Role))
 	dateFields(form, operations.FieldArrestedOn, in.ArrestedOn)
 	if in.SentenceMonths != nil {
@@ -669,14 +741,19 @@ func (p *Pages) personPage(c *gin.Context, id int64, title string, v personFormV
 	p.render(c, status, "operation_person_form", page{Title: title, Classification: op.Marking, Form: form, Errors: errs, Data: v})
 }
 
-// personCase is the case file the person form chose and whether it changes the person's (was):
-// a form with no choice of case file changes nothing.
-func personCase(c *gin.Context, was *int64) (int64, bool) {
+// personCase is the case file the person form chose and whether it changes the person's (was,
+// or one the reader may not see when hidden): a form with no choice of case file, or that keeps
+// it as it is, changes nothing. Any other choice for a person on a hidden case file is a change,
+// which only that case file's team may make (AttachToCase refuses it).
+func personCase(c *gin.Context, was *int64, hidden bool) (int64, bool) {
 	posted, ok := c.GetPostForm("case_id")
-	if !ok {
+	if !ok || posted == keepCase {
 		return 0, false
 	}
 	caseID, _ := strconv.ParseInt(posted, 10, 64)
+	if hidden {
+		return caseID, true
+	}
 	return caseID, !((was == nil && caseID == 0) || (was != nil && *was == caseID))
 }
 
@@ -710,6 +787,7 @@ type person struct {
 	id        int64
 	reference string
 	caseID    *int64
+	hidden    bool // on a case file the reader may not see
 	form      url.Values
 	view      personFormView
 }
@@ -742,7 +820,7 @@ func (p *Pages) victims() personKind[operations.VictimView, operations.VictimInp
 			return victimForm(c)
 		},
 		shown: func(v operations.VictimView) person {
-			return person{id: v.ID, reference: v.Reference, caseID: v.CaseID, form: victimValues(v), view: personFormView{Kind: operations.KindVictim, Victim: &v}}
+			return person{id: v.ID, reference: v.Reference, caseID: v.CaseID, hidden: v.CaseHidden, form: victimValues(v), view: personFormView{Kind: operations.KindVictim, Victim: &v}}
 		},
 	}
 }
@@ -760,7 +838,7 @@ func (p *Pages) suspects() personKind[operations.SuspectView, operations.Suspect
 			return in, problems
 		},
 		shown: func(s operations.SuspectView) person {
-			return person{id: s.ID, reference: s.Reference, caseID: s.CaseID, form: suspectValues(s), view: personFormView{Kind: operations.KindSuspect, Suspect: &s}}
+			return person{id: s.ID, reference: s.Reference, caseID: s.CaseID, hidden: s.CaseHidden, form: suspectValues(s), view: personFormView{Kind: operations.KindSuspect, Suspect: &s}}
 		},
 	}
 }
@@ -834,6 +912,7 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 		view := personFormView{Kind: k.kind, Action: k.action(id, 0)}
 		title := "Add a " + view.Who()
 		var was *int64
+		var hidden bool
 		var old *V
 		if update {
 			v, shown, err := k.load(c, id, personID)
@@ -841,11 +920,11 @@ func personSave[V any, In personInput](p *Pages, k personKind[V, In], update boo
 				api.WriteError(c, err)
 				return
 			}
-			old, was, title, view = &v, shown.caseID, shown.changeTitle(), shown.view
+			old, was, hidden, title, view = &v, shown.caseID, shown.hidden, shown.changeTitle(), shown.view
 		}
 		in, problems := k.read(c, old)
 		var saved V
-		caseID, attach := personCase(c, was)
+		caseID, attach := personCase(c, was, hidden)
 		var err error
 		if attach {
 			// Asked first, so that a refused case file saves nothing of the form.

@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/msptp/msphub/models/casefile"
 	"github.com/msptp/msphub/models/core"
+	"github.com/msptp/msphub/models/operations"
+	"github.com/msptp/msphub/models/terms"
 )
 
 // sharedCase opens a case file as inv, submits it for early advice, has sup approve it and share
@@ -104,7 +106,7 @@ func TestBrowserOperationsJourney(t *testing.T) {
 			t.Fatalf("charge: %v", b.texts(".govuk-error-summary li"))
 		}
 		b.checkPage("operation, charged", b.visit(opPath), ok, "Operation Kestrel")
-		b.expectText("operation, charged", "#suspects + .app-table-scroll", "Pending")
+		b.expectText("operation, charged", "#suspects + p + .app-table-scroll", "Pending")
 		b.done()
 
 		// The CPS liaison records the outcome of the charge on the shared case file.
@@ -132,7 +134,48 @@ func TestBrowserOperationsJourney(t *testing.T) {
 		// The same record, seen from the operation, in the investigator's browser (still signed
 		// in: a second sign-in within 30 seconds would reuse a spent code).
 		b.checkPage("operation, outcome", b.visit(opPath), ok, "Operation Kestrel")
-		b.expectText("operation, outcome", "#suspects + .app-table-scroll", "Convicted on a guilty plea")
+		b.expectText("operation, outcome", "#suspects + p + .app-table-scroll", "Convicted on a guilty plea")
+		b.done()
+	})
+}
+
+// An operation with more potential victims than a page lists: the operation page says how many
+// there are, and its Previous and Next links of the victims lead through them (plain links,
+// with JavaScript on and off) while the suspects stay on their page; every page passes axe-core
+// and fits 320 px.
+func TestBrowserOperationPeopleAPageAtATime(t *testing.T) {
+	bothModes(t, func(t *testing.T, s *identitySite, js bool) {
+		inv, _, _ := newCaseTeam(t, s)
+		ctx, iv, ops := context.Background(), signedInActor(t, s, inv), s.app.services.Operations
+		started := time.Now().AddDate(0, -2, 0)
+		op, err := ops.Create(ctx, iv, operations.OperationInput{Reference: "DC/MS/2026/051", Name: "Starling", LeadOfficer: inv.Email, Status: terms.StatusLive,
+			StartedOn: started, Exploitation: []terms.Exploitation{terms.ExploitLabour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 1; n <= 51; n++ {
+			if _, err := ops.AddVictim(ctx, iv, op.ID, operations.VictimInput{PersonInput: operations.PersonInput{Reference: fmt.Sprintf("V-%03d", n),
+				AgeBand: terms.Age25to34, Sex: terms.SexFemale}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ops.AddSuspect(ctx, iv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S-001", AgeBand: terms.Age35to44, Sex: terms.SexMale},
+			Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: started}}}); err != nil {
+			t.Fatal(err)
+		}
+		ok := http.StatusOK
+		b := newTab(t, s.base, js)
+		b.startAs(inv, "operation, many victims", fmt.Sprintf("/operations/%d", op.ID), ok, "Operation Starling")
+		b.expectText("operation, many victims", "#victims + p", "51 potential victims")
+		b.expectText("operation, many victims", "#victims ~ .govuk-pagination", "Next")
+		b.expectText("operation, many victims", "#suspects + p", "1 suspect")
+		b.checkPage("operation, victims page 2", b.press("Next page of potential victims"), ok, "Operation Starling")
+		b.expectText("operation, victims page 2", "#victims + p + .app-table-scroll", "V-051")
+		b.expectText("operation, victims page 2", "main", "Showing 51 to 51 of 51 results")
+		b.expectText("operation, victims page 2", "#suspects + p + .app-table-scroll", "S-001")
+		b.checkPage("operation, victims page 1", b.press("Previous page of potential victims"), ok, "Operation Starling")
+		b.expectText("operation, victims page 1", "#victims + p + .app-table-scroll", "V-050")
+		b.expectText("operation, victims page 1", "main", "Showing 1 to 50 of 51 results")
 		b.done()
 	})
 }

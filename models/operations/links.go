@@ -318,10 +318,12 @@ func (s *Service) ForCase(ctx context.Context, who core.Actor, caseID int64) (*C
 		if err := s.d.DB.Conn(ctx).Table("organisations").Select("name").Where("id = ?", op.OrganisationID).Scan(&co.Organisation).Error; err != nil {
 			return core.DBError(err)
 		}
-		if co.Victims, err = s.victims(ctx, "operation_id = ? AND case_id = ?", op.ID, caseID); err != nil {
+		sight := s.sight(who)
+		sight.read[caseID] = true // asked above
+		if co.Victims, err = s.victims(ctx, sight, "operation_id = ? AND case_id = ?", op.ID, caseID); err != nil {
 			return err
 		}
-		if co.Suspects, err = s.suspects(ctx, "operation_id = ? AND case_id = ?", op.ID, caseID); err != nil {
+		if co.Suspects, err = s.suspects(ctx, sight, "operation_id = ? AND case_id = ?", op.ID, caseID); err != nil {
 			return err
 		}
 		co.Actions.RecordOutcome = s.mayRecordOutcome(ctx, who, caseID) == nil
@@ -388,7 +390,9 @@ func (s *Service) RecordOutcome(ctx context.Context, who core.Actor, caseID, cha
 		if err := s.mayRecordOutcome(ctx, who, caseID); err != nil {
 			return err
 		}
-		ss, err := s.suspects(ctx, "id = ?", c.SuspectID)
+		sight := s.sight(who)
+		sight.read[caseID] = true // asked above
+		ss, err := s.suspects(ctx, sight, "id = ?", c.SuspectID)
 		if err != nil {
 			return err
 		}
@@ -418,7 +422,7 @@ func (s *Service) RecordOutcome(ctx context.Context, who core.Actor, caseID, cha
 		if err := s.touch(ctx, ss[0].OperationID); err != nil {
 			return err
 		}
-		if ss, err = s.suspects(ctx, "id = ?", c.SuspectID); err != nil {
+		if ss, err = s.suspects(ctx, sight, "id = ?", c.SuspectID); err != nil {
 			return err
 		}
 		out = ss[0]

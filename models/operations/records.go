@@ -33,7 +33,7 @@ type person struct {
 func (r person) view(types []terms.Exploitation) PersonView {
 	return PersonView{ID: r.ID, OperationID: r.OperationID, Reference: r.Reference, AgeBand: r.AgeBand, AgeBandLabel: r.AgeBand.Label(),
 		Child: r.Child, Sex: r.Sex, SexLabel: r.Sex.Label(), Nationality: r.Nationality, NationalityName: nationalityName(r.Nationality),
-		Exploitation: orderTypes(types)}
+		Exploitation: orderTypes(types), CaseID: r.CaseID}
 }
 
 // victim is a potential victim's row.
@@ -164,7 +164,7 @@ type recordTable struct {
 // recordKind is a recordTable with the reader of its views.
 type recordKind[V any] struct {
 	recordTable
-	read func(s *Service, ctx context.Context, where string, args ...any) ([]V, error)
+	read func(s *Service, ctx context.Context, sight *caseSight, where string, args ...any) ([]V, error)
 }
 
 var (
@@ -174,10 +174,10 @@ var (
 		(*Service).suspects}
 )
 
-// one reads record id of operation opID. Errors: ENOTFOUND.
-func (k recordKind[V]) one(ctx context.Context, s *Service, opID, id int64) (V, error) {
+// one reads record id of operation opID as who may see it. Errors: ENOTFOUND.
+func (k recordKind[V]) one(ctx context.Context, s *Service, who core.Actor, opID, id int64) (V, error) {
 	var zero V
-	vs, err := k.read(s, ctx, "id = ? AND operation_id = ?", id, opID)
+	vs, err := k.read(s, ctx, s.sight(who), "id = ? AND operation_id = ?", id, opID)
 	if err != nil {
 		return zero, err
 	}
@@ -266,7 +266,7 @@ func saveRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id
 		if err := s.touch(ctx, op.ID); err != nil {
 			return err
 		}
-		if out, err = k.one(ctx, s, op.ID, r.ID); err != nil {
+		if out, err = k.one(ctx, s, who, op.ID, r.ID); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, &who, core.Event{Action: action, ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess,
@@ -386,7 +386,7 @@ func (s *Service) changeCharge(ctx context.Context, who core.Actor, opID, suspec
 		if _, _, err := s.load(ctx, who, opID, policies.ActUpdate, true); err != nil {
 			return err
 		}
-		sv, err := suspectKind.one(ctx, s, opID, suspectID)
+		sv, err := suspectKind.one(ctx, s, who, opID, suspectID)
 		if err != nil {
 			return err
 		}
@@ -442,10 +442,46 @@ func (s *Service) Suspect(ctx context.Context, who core.Actor, opID, suspectID i
 	return readRecord(ctx, s, who, opID, suspectID, suspectKind)
 }
 
+// VictimPage is a page of an operation's potential victims, by reference.
+type VictimPage struct {
+	Victims []VictimView `json:"victims"`
+	Pages
+}
+
+// Victims lists a page of an operation's potential victims, by reference: limit of them (50
+// unless 1 to 200) after the cursor after ("" for the first page), with how many there are in
+// all (an audited read). Who may call it: as Victim. Errors: ENOTFOUND, EINVALID (a damaged
+// cursor).
+func (s *Service) Victims(ctx context.Context, who core.Actor, opID int64, after string, limit int) (VictimPage, error) {
+	var out VictimPage
+	err := s.readPart(ctx, who, opID, "victims", func(ctx context.Context, op *Operation) (err error) {
+		out.Victims, out.Pages, err = s.victimPage(ctx, s.sight(who), op.ID, after, core.PageLimit(limit, 200, 50))
+		return err
+	})
+	return out, err
+}
+
+// SuspectPage is a page of an operation's suspects with their charges, by reference.
+type SuspectPage struct {
+	Suspects []SuspectView `json:"suspects"`
+	Pages
+}
+
+// Suspects lists a page of an operation's suspects with their charges, as Victims lists its
+// potential victims. Who may call it and errors: as Victims.
+func (s *Service) Suspects(ctx context.Context, who core.Actor, opID int64, after string, limit int) (SuspectPage, error) {
+	var out SuspectPage
+	err := s.readPart(ctx, who, opID, "suspects", func(ctx context.Context, op *Operation) (err error) {
+		out.Suspects, out.Pages, err = s.suspectPage(ctx, s.sight(who), op.ID, after, core.PageLimit(limit, 200, 50))
+		return err
+	})
+	return out, err
+}
+
 func readRecord[V any](ctx context.Context, s *Service, who core.Actor, opID, id int64, k recordKind[V]) (V, error) {
 	var out V
 	err := s.readPart(ctx, who, opID, k.name+" "+core.IDString(id), func(ctx context.Context, op *Operation) (err error) {
-		out, err = k.one(ctx, s, op.ID, id)
+		out, err = k.one(ctx, s, who, op.ID, id)
 		return err
 	})
 	return out, err
@@ -458,38 +494,118 @@ func nationalityName(code string) string {
 	return "Not known"
 }
 
-// readRows reads the rows of kind (KindVictim or KindSuspect) matching where, by reference,
-// with their exploitation types by id.
-func readRows[R any, P interface {
-	*R
-	recordRow
-}](ctx context.Context, s *Service, kind string, where string, args ...any) ([]R, map[int64][]terms.Exploitation, error) {
+// rowsWhere reads the rows of R (victims or suspects) matching where, by reference.
+func rowsWhere[R any](ctx context.Context, s *Service, where string, args ...any) ([]R, error) {
 	var rows []R
 	if err := s.d.DB.Conn(ctx).Where(where, args...).Order("reference, id").Find(&rows).Error; err != nil {
-		return nil, nil, core.DBError(err)
+		return nil, core.DBError(err)
 	}
-	types, err := s.types(ctx, kind+"_exploitation", kind+"_id", core.IDsOf(rows, func(r R) int64 { return P(&r).base().ID }))
-	return rows, types, err
+	return rows, nil
 }
 
-// victims reads the potential victims matching where, by reference.
-func (s *Service) victims(ctx context.Context, where string, args ...any) ([]VictimView, error) {
-	rows, types, err := readRows[victim](ctx, s, KindVictim, where, args...)
+// Pages is where a page of a list stands in the whole: how many there are in all, and the
+// cursors of the pages after and before it (absent when there is none).
+type Pages struct {
+	Total int64  `json:"total"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+}
+
+// pageRows reads the page of operation opID's rows of R (victims or suspects) that after asks
+// for ("" the first), by reference as the lists show them: limit of them, and where the page
+// stands. Errors: EINVALID (a damaged cursor).
+func pageRows[R any, P interface {
+	*R
+	recordRow
+}](ctx context.Context, s *Service, opID int64, after string, limit int) ([]R, Pages, error) {
+	var pg Pages
+	q := s.d.DB.Conn(ctx).Model(new(R)).Where("operation_id = ?", opID)
+	if err := q.Session(&gorm.Session{}).Count(&pg.Total).Error; err != nil {
+		return nil, pg, core.DBError(err)
+	}
+	q, backward, err := core.Keyset(q, "reference", "id", false, after, func(k string) (any, error) { return k, nil })
+	if err != nil {
+		return nil, pg, err
+	}
+	var rows []R
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, pg, core.DBError(err)
+	}
+	rows, pg.Next, pg.Prev = core.CutPages(rows, limit, backward, after != "", func(r R) string {
+		b := P(&r).base()
+		return core.EncodeCursor(b.Reference, b.ID)
+	})
+	return rows, pg, nil
+}
+
+// typesOf reads the exploitation types of rows of kind (KindVictim or KindSuspect), by id.
+func typesOf[R any, P interface {
+	*R
+	recordRow
+}](ctx context.Context, s *Service, kind string, rows []R) (map[int64][]terms.Exploitation, error) {
+	return s.types(ctx, kind+"_exploitation", kind+"_id", core.IDsOf(rows, func(r R) int64 { return P(&r).base().ID }))
+}
+
+// victims reads the potential victims matching where, by reference, as sight lets the reader
+// see their case files.
+func (s *Service) victims(ctx context.Context, sight *caseSight, where string, args ...any) ([]VictimView, error) {
+	rows, err := rowsWhere[victim](ctx, s, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.victimViews(ctx, sight, rows)
+}
+
+// victimPage reads a page of operation opID's potential victims (see pageRows).
+func (s *Service) victimPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]VictimView, Pages, error) {
+	rows, pg, err := pageRows[victim](ctx, s, opID, after, limit)
+	if err != nil {
+		return nil, pg, err
+	}
+	vs, err := s.victimViews(ctx, sight, rows)
+	return vs, pg, err
+}
+
+func (s *Service) victimViews(ctx context.Context, sight *caseSight, rows []victim) ([]VictimView, error) {
+	types, err := typesOf(ctx, s, KindVictim, rows)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]VictimView, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, VictimView{PersonView: r.Person.view(types[r.Person.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
+		v := VictimView{PersonView: r.Person.view(types[r.Person.ID]), NRMReferredOn: r.NRMReferredOn, FirstResponder: r.FirstResponder, RGDecidedOn: r.RGDecidedOn,
 			RGOutcome: r.RGOutcome, CGDecidedOn: r.CGDecidedOn, CGOutcome: r.CGOutcome, DutyToNotify: r.DutyToNotify, Safeguarding: r.Safeguarding,
-			SupportAccepted: r.SupportAccepted, CaseID: r.Person.CaseID, UpdatedAt: r.Person.UpdatedAt})
+			SupportAccepted: r.SupportAccepted, UpdatedAt: r.Person.UpdatedAt}
+		if err := sight.show(ctx, &v.PersonView); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
 
-// suspects reads the suspects matching where, by reference, with their charges.
-func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]SuspectView, error) {
-	rows, types, err := readRows[suspect](ctx, s, KindSuspect, where, args...)
+// suspects reads the suspects matching where, by reference, with their charges, as sight lets
+// the reader see their case files.
+func (s *Service) suspects(ctx context.Context, sight *caseSight, where string, args ...any) ([]SuspectView, error) {
+	rows, err := rowsWhere[suspect](ctx, s, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.suspectViews(ctx, sight, rows)
+}
+
+// suspectPage reads a page of operation opID's suspects with their charges (see pageRows).
+func (s *Service) suspectPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]SuspectView, Pages, error) {
+	rows, pg, err := pageRows[suspect](ctx, s, opID, after, limit)
+	if err != nil {
+		return nil, pg, err
+	}
+	ss, err := s.suspectViews(ctx, sight, rows)
+	return ss, pg, err
+}
+
+func (s *Service) suspectViews(ctx context.Context, sight *caseSight, rows []suspect) ([]SuspectView, error) {
+	types, err := typesOf(ctx, s, KindSuspect, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -511,9 +627,13 @@ func (s *Service) suspects(ctx context.Context, where string, args ...any) ([]Su
 		if cs == nil {
 			cs = []ChargeView{}
 		}
-		out = append(out, SuspectView{PersonView: r.Person.view(types[r.Person.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
+		v := SuspectView{PersonView: r.Person.view(types[r.Person.ID]), Role: r.Role, RoleLabel: r.Role.Label(), ArrestedOn: r.ArrestedOn, S45Raised: r.S45Raised,
 			SentenceMonths: r.SentenceMonths, STPO: r.STPO, ReparationOrder: r.ReparationOrder, ConfiscationPounds: r.ConfiscationPounds,
-			CaseID: r.Person.CaseID, Charges: cs, UpdatedAt: r.Person.UpdatedAt})
+			Charges: cs, UpdatedAt: r.Person.UpdatedAt}
+		if err := sight.show(ctx, &v.PersonView); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

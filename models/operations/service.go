@@ -409,17 +409,24 @@ func (s *Service) touch(ctx context.Context, id int64) error {
 	return core.DBError(s.d.DB.Conn(ctx).Model(&Operation{}).Where("id = ?", id).Update("updated_at", s.d.Now()).Error)
 }
 
-// Get returns an operation with its partners, members, case files, potential victims and
-// suspects, and what the actor may do to it; the read is in the audit log. The people named on
-// it and the owning organisation's supervisors may call it. Errors: ENOTFOUND.
+// Get returns an operation with its partners, members, case files, the first page of its
+// potential victims and of its suspects (with how many there are), and what the actor may do to
+// it; the read is in the audit log. The people named on it and the owning organisation's
+// supervisors may call it. Errors: ENOTFOUND.
 func (s *Service) Get(ctx context.Context, who core.Actor, id int64) (OperationView, error) {
+	return s.GetPaged(ctx, who, id, Paging{})
+}
+
+// GetPaged is Get with the pages of potential victims and suspects that p asks for, each paged
+// on its own. Who may call it: as Get. Errors: ENOTFOUND, EINVALID (a damaged cursor).
+func (s *Service) GetPaged(ctx context.Context, who core.Actor, id int64, p Paging) (OperationView, error) {
 	var v OperationView
 	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		op, obj, err := s.load(ctx, who, id, policies.ActRead, false)
 		if err != nil {
 			return core.Event{}, err
 		}
-		if v, err = s.view(ctx, who, op, obj); err != nil {
+		if v, err = s.view(ctx, who, op, obj, p); err != nil {
 			return core.Event{}, err
 		}
 		return core.Event{Action: "operation.read", ObjectType: "operation", ObjectID: core.IDString(op.ID), Outcome: core.OutcomeSuccess}, nil

@@ -2,6 +2,7 @@ package operations_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ const (
 // fixture is the operations on a fresh database of the backend under test, with people of the
 // owning force, a partner agency, another force, and the roles that see no record.
 type fixture struct {
+	d      core.Deps
 	db     *core.DB
 	s      *models.Services
 	ops    *operations.Service
@@ -42,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	clock := modelstest.ClockAt(time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC))
 	d := modelstest.Deps(t, modelstest.BlobBackend(t), clock)
 	s := models.New(d)
-	f := &fixture{db: d.DB, s: s, ops: s.Operations, clock: clock, people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "op", Name: "Op Person"}}
+	f := &fixture{d: d, db: d.DB, s: s, ops: s.Operations, clock: clock, people: modelstest.People{Operator: s.Operator, Clock: clock, Prefix: "op", Name: "Op Person"}}
 	p := func(org string, roles ...string) core.Actor { return f.people.Vetted(t, org, core.VettingRV, roles...) }
 	f.inv = p(home, policies.RoleInvestigator)
 	f.officer = p(home, policies.RoleOfficer)
@@ -585,5 +587,128 @@ func TestAnOperationNamesOnlyTheCaseFilesTheReaderMaySee(t *testing.T) {
 				t.Errorf("%s: case %+v", name, lc)
 			}
 		}
+	}
+}
+
+// countingCases counts the questions operations asks the case files, by case file.
+type countingCases struct {
+	operations.CaseAccess
+	asked map[int64]int
+}
+
+func (c *countingCases) Allow(ctx context.Context, who core.Actor, caseID int64, act policies.Action) error {
+	c.asked[caseID]++
+	return c.CaseAccess.Allow(ctx, who, caseID, act)
+}
+
+// The people of an operation on a case file the reader may not read show no id of it, only
+// that they are on a case file the reader cannot see: in the operation, one person, the answer
+// of a save and of a charge. Saving them keeps them on it, whoever saves. The case team, and
+// the force's supervisor who reads its case files, see the id. Each case file is asked about
+// once per call, however many people are on it.
+func TestOperationPeopleOnACaseFileTheReaderMayNotSeeShowNoIDOfIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	op := f.newOperation(t)
+	cs := f.newCase(t, "45AB1234523")
+	modelstest.Must(t, f.ops.LinkCase(ctx, f.inv, op.ID, cs.ID))
+	var victims []operations.VictimView
+	for _, ref := range []string{"V1", "V2", "V3"} {
+		v := must[operations.VictimView](t)(f.ops.AddVictim(ctx, f.inv, op.ID, operations.VictimInput{PersonInput: operations.PersonInput{Reference: ref, AgeBand: terms.Age18to24, Sex: terms.SexFemale}}))
+		modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindVictim, v.ID, cs.ID))
+		victims = append(victims, v)
+	}
+	sv := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S1", AgeBand: terms.Age35to44, Sex: terms.SexMale},
+		Charges: []operations.ChargeInput{{Offence: terms.OffenceS2, ChargedOn: *day("2026-04-01")}}}))
+	modelstest.Must(t, f.ops.AttachToCase(ctx, f.inv, op.ID, operations.KindSuspect, sv.ID, cs.ID))
+	unattached := must[operations.SuspectView](t)(f.ops.AddSuspect(ctx, f.inv, op.ID, operations.SuspectInput{PersonInput: operations.PersonInput{Reference: "S2", AgeBand: terms.Age35to44, Sex: terms.SexMale}}))
+	caseID := `"case_id":` + core.IDString(cs.ID)
+
+	// hidden checks what a reader who may not read the case file is given of a person on it.
+	hidden := func(what string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"case_id"`) || !strings.Contains(string(b), `"case_hidden":true`) {
+			t.Errorf("%s: a person on a case file the reader may not see:\n%s", what, b)
+		}
+	}
+	// shown checks what the case team is given.
+	shown := func(what string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), caseID) || strings.Contains(string(b), `"case_hidden"`) {
+			t.Errorf("%s: a person on the reader's case file:\n%s", what, b)
+		}
+	}
+
+	for name, who := range map[string]core.Actor{"joint member": f.nca, "officer of the force not on the case": f.officer} {
+		view := must[operations.OperationView](t)(f.ops.Get(ctx, who, op.ID))
+		hidden(name+": the operation's victims", view.Victims)
+		hidden(name+": the operation's suspects", view.Suspects[0])
+		if b, _ := json.Marshal(view); strings.Contains(string(b), caseID) {
+			t.Errorf("%s: the operation gives the case file's id:\n%s", name, b)
+		}
+		for _, s := range view.Suspects {
+			if s.ID == unattached.ID {
+				if b, _ := json.Marshal(s); strings.Contains(string(b), `"case_hidden"`) {
+					t.Errorf("%s: a suspect on no case file is said to be on one: %s", name, b)
+				}
+			}
+		}
+		hidden(name+": one victim", must[operations.VictimView](t)(f.ops.Victim(ctx, who, op.ID, victims[0].ID)))
+		hidden(name+": one suspect", must[operations.SuspectView](t)(f.ops.Suspect(ctx, who, op.ID, sv.ID)))
+	}
+
+	// The joint member saves the people's other fields: the answers name no case file, and
+	// the people stay on it.
+	in := victims[0].Input()
+	in.Safeguarding = true
+	hidden("the saved victim", must[operations.VictimView](t)(f.ops.UpdateVictim(ctx, f.nca, op.ID, victims[0].ID, in)))
+	sin := sv.Input()
+	sin.S45Raised = true
+	hidden("the saved suspect", must[operations.SuspectView](t)(f.ops.UpdateSuspect(ctx, f.nca, op.ID, sv.ID, sin)))
+	sin.Charges = nil
+	hidden("the saved suspect, charges kept", must[operations.SuspectView](t)(f.ops.UpdateSuspect(ctx, f.nca, op.ID, sv.ID, sin)))
+	withCharge := must[operations.SuspectView](t)(f.ops.AddCharge(ctx, f.nca, op.ID, sv.ID, operations.ChargeInput{Offence: terms.OffenceS1, ChargedOn: *day("2026-05-01")}))
+	hidden("the suspect with a charge added", withCharge)
+	hidden("the suspect with a charge changed", must[operations.SuspectView](t)(f.ops.UpdateCharge(ctx, f.nca, op.ID, sv.ID, withCharge.Charges[1].ID,
+		operations.ChargeInput{Offence: terms.OffenceS1, ChargedOn: *day("2026-05-02")})))
+	// Taking them off the case file, or moving them, stays the case team's.
+	modelstest.WantCode(t, "the joint member detaches the victim", f.ops.AttachToCase(ctx, f.nca, op.ID, operations.KindVictim, victims[0].ID, 0), core.ENOTFOUND)
+
+	for name, who := range map[string]core.Actor{"case team": f.inv, "supervisor who reads the case": f.sup} {
+		view := must[operations.OperationView](t)(f.ops.Get(ctx, who, op.ID))
+		for _, v := range view.Victims {
+			shown(name+": victim "+v.Reference, v)
+		}
+		for _, s := range view.Suspects {
+			if s.ID == sv.ID {
+				shown(name+": the suspect", s)
+				if !s.S45Raised || len(s.Charges) != 2 {
+					t.Errorf("%s: the joint member's changes are not saved: %+v", name, s)
+				}
+			}
+		}
+		shown(name+": one victim", must[operations.VictimView](t)(f.ops.Victim(ctx, who, op.ID, victims[0].ID)))
+		shown(name+": one suspect", must[operations.SuspectView](t)(f.ops.Suspect(ctx, who, op.ID, sv.ID)))
+	}
+	co := must[*operations.CaseOperation](t)(f.ops.ForCase(ctx, f.inv, cs.ID))
+	shown("the case's victims", co.Victims[0])
+	shown("the case's suspects", co.Suspects[0])
+	shown("the outcome recorded from the case", must[operations.SuspectView](t)(f.ops.RecordOutcome(ctx, f.inv, cs.ID, sv.Charges[0].ID,
+		operations.OutcomeInput{Outcome: terms.OutcomeConvictedTrial, OutcomeOn: day("2026-06-01")})))
+
+	// Reading the operation asks about the case file once, not once per person on it.
+	counted := &countingCases{CaseAccess: f.s.CaseFiles, asked: map[int64]int{}}
+	ops := operations.New(f.d, f.s.Audit, counted)
+	hidden("the operation's victims, counted", must[operations.OperationView](t)(ops.Get(ctx, f.nca, op.ID)).Victims)
+	if counted.asked[cs.ID] != 1 {
+		t.Errorf("the case file was asked about %d times for one reading of the operation, want 1", counted.asked[cs.ID])
 	}
 }

@@ -24,8 +24,12 @@ type OperationView struct {
 	Members          []Member             `json:"members"`
 	Cases            []LinkedCase         `json:"cases"`       // the linked case files the actor may see
 	OtherCases       int                  `json:"other_cases"` // how many other case files are linked: never named
-	Victims          []VictimView         `json:"victims"`
-	Suspects         []SuspectView        `json:"suspects"`
+	// A page of the potential victims and one of the suspects, by reference: the first of each
+	// unless Paging asks for others; their Pages say how many there are in all.
+	Victims      []VictimView  `json:"victims"`
+	VictimPages  Pages         `json:"victim_pages"`
+	Suspects     []SuspectView `json:"suspects"`
+	SuspectPages Pages         `json:"suspect_pages"`
 	// What the actor may do: update (the operation, its victims, suspects and case files),
 	// manage_team (name and remove people).
 	Actions core.Actions `json:"actions"`
@@ -74,6 +78,10 @@ type PersonView struct {
 	Nationality     string               `json:"nationality"`
 	NationalityName string               `json:"nationality_name"`
 	Exploitation    []terms.Exploitation `json:"exploitation"`
+	// The case file of the operation the person is on: its id only when the reader may read
+	// it; otherwise CaseHidden says they are on one, never which (see caseSight).
+	CaseID     *int64 `json:"case_id,omitempty"`
+	CaseHidden bool   `json:"case_hidden,omitempty"`
 }
 
 func (v PersonView) input() PersonInput {
@@ -92,7 +100,6 @@ type VictimView struct {
 	DutyToNotify    bool                 `json:"duty_to_notify"`
 	Safeguarding    bool                 `json:"safeguarding"`
 	SupportAccepted bool                 `json:"support_accepted"`
-	CaseID          *int64               `json:"case_id,omitempty"`
 	UpdatedAt       time.Time            `json:"updated_at"`
 }
 
@@ -130,7 +137,6 @@ type SuspectView struct {
 	STPO               bool              `json:"stpo"`
 	ReparationOrder    bool              `json:"reparation_order"`
 	ConfiscationPounds int64             `json:"confiscation_pounds"`
-	CaseID             *int64            `json:"case_id,omitempty"`
 	Charges            []ChargeView      `json:"charges"`
 	UpdatedAt          time.Time         `json:"updated_at"`
 }
@@ -169,8 +175,16 @@ func (s *Service) actions(ctx context.Context, who core.Actor, obj policies.Obje
 	return core.Actions{Update: may(policies.ActUpdate), ManageTeam: may(policies.ActManageTeam)}
 }
 
-// view adds names, sets, people and records to a loaded operation.
-func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj policies.Object) (OperationView, error) {
+// Paging says which page of an operation's potential victims and which of its suspects to read
+// with it: each after its own cursor ("" for the first page), Limit of each (50 unless 1 to 200).
+type Paging struct {
+	VictimsAfter, SuspectsAfter string
+	Limit                       int
+}
+
+// view adds names, sets, people and records to a loaded operation: the pages of its people
+// that p asks for.
+func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj policies.Object, p Paging) (OperationView, error) {
 	v := OperationView{Operation: *op, Title: op.Title(), StatusLabel: op.Status.Label(), Marking: op.Classification.String(),
 		Exploitation: []terms.Exploitation{}, Partners: []Partner{}, Members: []Member{}, Cases: []LinkedCase{},
 		Actions: s.actions(ctx, who, obj)}
@@ -196,21 +210,23 @@ func (s *Service) view(ctx context.Context, who core.Actor, op *Operation, obj p
 	if v.Members, err = s.members(ctx, op); err != nil {
 		return v, err
 	}
-	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, who, op); err != nil {
+	sight := s.sight(who)
+	if v.Cases, v.OtherCases, err = s.linkedCases(ctx, sight, op); err != nil {
 		return v, err
 	}
-	if v.Victims, err = s.victims(ctx, "operation_id = ?", op.ID); err != nil {
+	limit := core.PageLimit(p.Limit, 200, 50)
+	if v.Victims, v.VictimPages, err = s.victimPage(ctx, sight, op.ID, p.VictimsAfter, limit); err != nil {
 		return v, err
 	}
-	if v.Suspects, err = s.suspects(ctx, "operation_id = ?", op.ID); err != nil {
+	if v.Suspects, v.SuspectPages, err = s.suspectPage(ctx, sight, op.ID, p.SuspectsAfter, limit); err != nil {
 		return v, err
 	}
 	return v, nil
 }
 
-// linkedCases are the case files of op that who may read (by the case files' own rules), and
-// how many others there are: being on an operation shows that it has case files, never which.
-func (s *Service) linkedCases(ctx context.Context, who core.Actor, op *Operation) ([]LinkedCase, int, error) {
+// linkedCases are the case files of op that the reader may read (by the case files' own rules),
+// and how many others there are: being on an operation shows that it has case files, never which.
+func (s *Service) linkedCases(ctx context.Context, sight *caseSight, op *Operation) ([]LinkedCase, int, error) {
 	var all []LinkedCase
 	if err := s.d.DB.Conn(ctx).Table("operation_cases c").Select("c.case_id, cf.urn, c.linked_at").Joins("JOIN case_files cf ON cf.id = c.case_id").
 		Where("c.operation_id = ?", op.ID).Order("c.linked_at, c.case_id").Scan(&all).Error; err != nil {
@@ -218,17 +234,60 @@ func (s *Service) linkedCases(ctx context.Context, who core.Actor, op *Operation
 	}
 	seen, others := []LinkedCase{}, 0
 	for _, lc := range all {
-		err := s.cases.Allow(ctx, who, lc.CaseID, policies.ActRead)
-		switch {
-		case err == nil:
-			seen = append(seen, lc)
-		case core.ErrorCode(err) == core.ENOTFOUND:
-			others++
-		default:
+		may, err := sight.mayRead(ctx, lc.CaseID)
+		if err != nil {
 			return nil, 0, err
+		}
+		if may {
+			seen = append(seen, lc)
+		} else {
+			others++
 		}
 	}
 	return seen, others, nil
+}
+
+// caseSight is what one reader may read of the case files an answer mentions, each asked of the
+// case files once, however many people of the answer are on it.
+type caseSight struct {
+	cases CaseAccess
+	who   core.Actor
+	read  map[int64]bool
+}
+
+// sight starts who's sight of case files for one answer.
+func (s *Service) sight(who core.Actor) *caseSight {
+	return &caseSight{cases: s.cases, who: who, read: map[int64]bool{}}
+}
+
+// mayRead says whether the reader may read case file id by the case files' own rules.
+func (c *caseSight) mayRead(ctx context.Context, id int64) (bool, error) {
+	if may, ok := c.read[id]; ok {
+		return may, nil
+	}
+	err := c.cases.Allow(ctx, c.who, id, policies.ActRead)
+	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+		return false, err
+	}
+	c.read[id] = err == nil
+	return err == nil, nil
+}
+
+// show leaves the id of p's case file only when the reader may read it: otherwise p says only
+// that they are on a case file the reader cannot see. A page or a client given the id would
+// learn that the case file exists and which one it is.
+func (c *caseSight) show(ctx context.Context, p *PersonView) error {
+	if p.CaseID == nil {
+		return nil
+	}
+	may, err := c.mayRead(ctx, *p.CaseID)
+	if err != nil {
+		return err
+	}
+	if !may {
+		p.CaseID, p.CaseHidden = nil, true
+	}
+	return nil
 }
 
 func (s *Service) members(ctx context.Context, op *Operation) ([]Member, error) {
