@@ -1507,6 +1507,8 @@ func TestTimelinePages(t *testing.T) {
 	if !slices.Equal(back.Events, pages[len(pages)-2].Events) {
 		t.Errorf("Previous from the last page gives %+v, want %+v", back.Events, pages[len(pages)-2].Events)
 	}
-	_, err = f.cases.Timeline(ctx, f.inv, cv.ID, "not-a-cursor", 3)
-	modelstest.WantCode(t, "a damaged page link", err, core.EINVALID)
+	for _, damaged := range []string{"not-a-cursor", "~"} {
+		_, err = f.cases.Timeline(ctx, f.inv, cv.ID, damaged, 3)
+		modelstest.WantCode(t, "the damaged page link "+damaged, err, core.EINVALID)
+	}
 }

@@ -72,6 +72,9 @@ const back = "~"
 func Keyset(q *gorm.DB, key, idCol string, desc bool, cursor string, parse func(string) (any, error)) (*gorm.DB, bool, error) {
 	backward := strings.HasPrefix(cursor, back)
 	cursor = strings.TrimPrefix(cursor, back)
+	if backward && cursor == "" { // CutPages never makes one: "before" names a row
+		return q, false, Invalid("after", "The page link is not valid: go back to the first page")
+	}
 	cols, dir := idCol, " ASC"
 	if key != "" {
 		cols = key + ", " + idCol
