@@ -143,7 +143,7 @@ func (p *Pages) StatisticsReports() gin.HandlerFunc {
 }
 
 func (p *Pages) showReports(c *gin.Context, status int, data page) {
-	list, err := p.s.Statistics.Reports(c.Request.Context(), actor(c))
+	list, err := p.s.Statistics.Reports(c.Request.Context(), actor(c), c.Query("edition"))
 	if err != nil {
 		api.WriteError(c, err)
 		return
@@ -156,7 +156,7 @@ func (p *Pages) showReports(c *gin.Context, status int, data page) {
 // now, then shows the list.
 func (p *Pages) StatisticsReportCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, err := p.s.Statistics.CreateReport(c.Request.Context(), actor(c), c.PostForm("month")); err != nil {
+		if _, err := p.s.Statistics.CreateReport(c.Request.Context(), actor(c), c.PostForm("month"), c.PostForm("edition")); err != nil {
 			refill(c, atField(err, "month"), nil, func(status int, form url.Values, errs formErrors) {
 				p.showReports(c, status, page{Form: form, Errors: errs})
 			})
