@@ -230,6 +230,19 @@ func TestPartnerEditionOverHTTP(t *testing.T) {
 	}
 
 	b := national.Browser()
+	choice := kept.keep("page national", b.Get(t, "/statistics?quarter=2026-Q1")).Body.String()
+	if !strings.Contains(choice, `type="radio" value="law_enforcement" checked`) || !strings.Contains(choice, `value="partner"`) || !strings.Contains(choice, "edition=law_enforcement") {
+		t.Error("a national analyst's page does not offer the edition, the law-enforcement one chosen, or its downloads are not in it")
+	}
+	partnerPage := kept.keep("page partner", b.Get(t, "/statistics?quarter=2026-Q1&edition=partner")).Body.String()
+	noForce("the partner page", partnerPage)
+	if !strings.Contains(partnerPage, `value="partner" checked`) || !strings.Contains(partnerPage, `href="/statistics/download.xlsx?edition=partner&amp;quarter=2026-Q1"`) || !strings.Contains(partnerPage, "Partner edition: no force-level figures") {
+		t.Error("the partner page does not say its edition, or its downloads are not in it")
+	}
+	reports := kept.keep("page reports", b.Get(t, "/statistics/reports")).Body.String()
+	if !strings.Contains(reports, `name="edition"`) || strings.Contains(glaa.Browser().Get(t, "/statistics/reports").Body.String(), `name="edition"`) {
+		t.Error("the reports page offers the edition to the wrong people")
+	}
 	csv := kept.keep("csv partner", b.Get(t, "/statistics/tables/operations-by-force/download.csv?quarter=2026-Q1&edition=partner"))
 	lines := strings.SplitN(csv.Body.String(), "\n", 3)
 	if csv.Code != 200 || len(lines) < 3 || !strings.HasPrefix(lines[0], "OFFICIAL-SENSITIVE") || !strings.HasPrefix(lines[1], "Partner edition: no force-level figures") ||

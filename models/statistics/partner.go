@@ -68,6 +68,16 @@ func (s *Service) editions(ctx context.Context, who core.Actor, sc Scope) []Opti
 	return out
 }
 
+// EditionChoices are the editions who may read, the default first: the pages offer a choice
+// only when there are two. Who: analysts. Errors: EFORBIDDEN, EINTERNAL.
+func (s *Service) EditionChoices(ctx context.Context, who core.Actor) ([]Option, error) {
+	sc, _, err := s.scope(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	return s.editions(ctx, who, sc), nil
+}
+
 // edition resolves the edition asked for ("" for who's default: the law-enforcement edition
 // where they may read it, else the partner edition) and lists those who may choose from.
 // Errors: EINVALID (no such edition), EFORBIDDEN (an edition who may not read).
