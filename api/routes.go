@@ -194,8 +194,8 @@ func addRoutes(e *gin.Engine, app *App) {
 	v1.GET("/statistics", figures, handleStatistics(st))
 	v1.GET("/statistics/download.xlsx", HandleStatisticsXLSX(st))
 	v1.GET("/statistics/tables/:table/download.csv", HandleStatisticsCSV(st))
-	v1.GET("/statistics/reports", forActor(st.Reports))
-	v1.POST("/statistics/reports", withBody(http.StatusCreated, reportCreate(st)))
+	v1.GET("/statistics/reports", handleStatisticsReports(st))
+	v1.POST("/statistics/reports", handleStatisticsReportCreate(st))
 	v1.GET("/statistics/reports/:id/download", HandleStatisticsReport(st))
 
 	e.NoRoute(app.authenticate(), notFound(p.NotFound()))

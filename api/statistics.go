@@ -19,10 +19,12 @@ type StatisticsPages interface {
 	StatisticsReportCreate() gin.HandlerFunc
 }
 
-// StatisticsFilter reads the national picture's filter from the query string. A force that is
-// not a number is a force nobody has: the operation reports it with the other problems.
+// StatisticsFilter reads the national picture's filter, and its edition, from the query string.
+// A force that is not a number is a force nobody has: the operation reports it with the other
+// problems. The edition is checked by the operation (an unknown one is EINVALID).
 func StatisticsFilter(c *gin.Context) statistics.Filter {
-	f := statistics.Filter{Quarter: c.Query("quarter"), From: c.Query("from"), To: c.Query("to"), Region: c.Query("region"), Exploitation: c.Query("exploitation")}
+	f := statistics.Filter{Quarter: c.Query("quarter"), From: c.Query("from"), To: c.Query("to"), Region: c.Query("region"), Exploitation: c.Query("exploitation"),
+		Edition: c.Query("edition")}
 	if v := c.Query("force"); v != "" {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
 			f.Force = id
@@ -89,14 +91,15 @@ func HandleStatisticsXLSX(st *statistics.Service) gin.HandlerFunc {
 	}
 }
 
-// HandleStatisticsReport serves a stored report's PDF (pages and API).
+// HandleStatisticsReport serves a stored report's PDF (pages and API); ?edition= names the
+// edition expected.
 func HandleStatisticsReport(st *statistics.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := PathID(c, "id")
 		if !ok {
 			return
 		}
-		f, err := st.OpenReport(c.Request.Context(), actorOf(c), id)
+		f, err := st.OpenReport(c.Request.Context(), actorOf(c), id, c.Query("edition"))
 		if err != nil {
 			writeError(c, err)
 			return
@@ -105,12 +108,33 @@ func HandleStatisticsReport(st *statistics.Service) gin.HandlerFunc {
 	}
 }
 
-type reportRequest struct {
-	Month string `json:"month"`
+// handleStatisticsReports lists the reports of ?edition=, or of every edition the caller may read.
+func handleStatisticsReports(st *statistics.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		list, err := st.Reports(c.Request.Context(), actorOf(c), c.Query("edition"))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, list)
+	}
 }
 
-func reportCreate(st *statistics.Service) func(context.Context, core.Actor, reportRequest) (statistics.Report, error) {
-	return func(ctx context.Context, who core.Actor, r reportRequest) (statistics.Report, error) {
-		return st.CreateReport(ctx, who, r.Month)
+type reportRequest struct {
+	Month   string `json:"month"`
+	Edition string `json:"edition"`
+}
+
+// handleStatisticsReportCreate makes a report of the month in the body, in the edition the body
+// or ?edition= names (the body's first; neither: the caller's default).
+func handleStatisticsReportCreate(st *statistics.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		query := c.Query("edition")
+		withBody(http.StatusCreated, func(ctx context.Context, who core.Actor, r reportRequest) (statistics.Report, error) {
+			if r.Edition == "" {
+				r.Edition = query
+			}
+			return st.CreateReport(ctx, who, r.Month, r.Edition)
+		})(c)
 	}
 }

@@ -160,8 +160,8 @@ func TestNationalPictureJourney(t *testing.T) {
 	}
 	var list statistics.ReportList
 	apitest.Want(t, kept.keep("api reports", a.API(t, national, "GET", "/api/v1/statistics/reports", "")), "GET reports", 200, &list)
-	if len(list.Reports) != 10 {
-		t.Fatalf("reports = %d, want 10 (national and the nine ROCUs)", len(list.Reports))
+	if len(list.Reports) != 20 {
+		t.Fatalf("reports = %d, want 20 (national and the nine ROCUs, in both editions)", len(list.Reports))
 	}
 	nb := national.Browser()
 	reports := kept.keep("page reports", nb.Get(t, "/statistics/reports")).Body.String()
@@ -179,12 +179,95 @@ func TestNationalPictureJourney(t *testing.T) {
 		t.Fatalf("make a report: %d\n%s", made.Code, made.Body.String())
 	}
 	regionalList := kept.keep("api regional reports", a.API(t, regional, "GET", "/api/v1/statistics/reports", "")).Body.String()
-	if strings.Count(regionalList, `"id":`) != 1 {
+	if strings.Count(regionalList, `"id":`) != 2 { // its monthly report, in both editions
 		t.Fatalf("a regional analyst sees other areas' reports: %s", regionalList)
 	}
 	if w := a.API(t, regional, "GET", "/api/v1/statistics/reports/"+fmt.Sprint(list.Reports[0].ID)+"/download", ""); list.Reports[0].Scope != "South West Regional Organised Crime Unit" && w.Code != 404 {
 		t.Fatalf("another area's report: %d, want 404", w.Code)
 	}
 	kept.keep("api national", a.API(t, national, "GET", "/api/v1/statistics?quarter=2026-Q1", ""))
+	kept.scan(t)
+}
+
+// The partner edition over HTTP: a GLAA analyst gets it by default and is refused the
+// law-enforcement edition, on the API and the downloads; a national analyst chooses it, and its
+// files say so in their name and first rows and name no force; an unknown edition is 422.
+func TestPartnerEditionOverHTTP(t *testing.T) {
+	a := apitest.New(t)
+	seedPicture(t, a)
+	var kept statsResponses
+	glaa := a.SignedIn(t, apitest.UserSpec{Org: "gangmasters-and-labour-abuse-authority", Roles: []string{"analyst"}})
+	national := a.SignedIn(t, apitest.UserSpec{Org: "modern-slavery-and-organised-immigration-crime-unit", Roles: []string{"analyst"}})
+	forces := []string{"Devon and Cornwall Police", "Dorset Police", "Avon and Somerset Police"}
+	noForce := func(what, body string) {
+		t.Helper()
+		for _, f := range forces {
+			if strings.Contains(body, f) {
+				t.Errorf("%s names %s", what, f)
+			}
+		}
+	}
+
+	var d statistics.Dashboard
+	apitest.Want(t, kept.keep("api glaa", a.API(t, glaa, "GET", "/api/v1/statistics?quarter=2026-Q1", "")), "GET as GLAA", 200, &d)
+	if d.Edition != statistics.EditionPartner || len(d.Editions) != 1 {
+		t.Fatalf("GLAA's edition %q of %v, want the partner edition only", d.Edition, d.Editions)
+	}
+	noForce("GLAA's dashboard", kept.bodies["api glaa"])
+	for _, path := range []string{"/api/v1/statistics?edition=law_enforcement", "/api/v1/statistics/download.xlsx?edition=law_enforcement",
+		"/api/v1/statistics/tables/operations-by-force/download.csv?edition=law_enforcement"} {
+		if w := a.API(t, glaa, "GET", path, ""); w.Code != 403 || !strings.Contains(w.Body.String(), "partner edition") {
+			t.Errorf("GLAA: %s: %d %s, want 403 saying why", path, w.Code, w.Body.String())
+		}
+	}
+	if w := a.API(t, glaa, "POST", "/api/v1/statistics/reports", `{"month": "2026-03", "edition": "law_enforcement"}`); w.Code != 403 {
+		t.Errorf("GLAA making a law-enforcement report: %d, want 403", w.Code)
+	}
+	page := kept.keep("page glaa", glaa.Browser().Get(t, "/statistics?quarter=2026-Q1")).Body.String()
+	noForce("GLAA's page", page)
+	if strings.Contains(page, `name="edition"`) {
+		t.Error("GLAA's page offers a choice of edition, which it does not have")
+	}
+
+	b := national.Browser()
+	choice := kept.keep("page national", b.Get(t, "/statistics?quarter=2026-Q1")).Body.String()
+	if !strings.Contains(choice, `type="radio" value="law_enforcement" checked`) || !strings.Contains(choice, `value="partner"`) || !strings.Contains(choice, "edition=law_enforcement") {
+		t.Error("a national analyst's page does not offer the edition, the law-enforcement one chosen, or its downloads are not in it")
+	}
+	partnerPage := kept.keep("page partner", b.Get(t, "/statistics?quarter=2026-Q1&edition=partner")).Body.String()
+	noForce("the partner page", partnerPage)
+	if !strings.Contains(partnerPage, `value="partner" checked`) || !strings.Contains(partnerPage, `href="/statistics/download.xlsx?edition=partner&amp;quarter=2026-Q1"`) || !strings.Contains(partnerPage, "Partner edition: no force-level figures") {
+		t.Error("the partner page does not say its edition, or its downloads are not in it")
+	}
+	reports := kept.keep("page reports", b.Get(t, "/statistics/reports")).Body.String()
+	if !strings.Contains(reports, `name="edition"`) || strings.Contains(glaa.Browser().Get(t, "/statistics/reports").Body.String(), `name="edition"`) {
+		t.Error("the reports page offers the edition to the wrong people")
+	}
+	csv := kept.keep("csv partner", b.Get(t, "/statistics/tables/operations-by-force/download.csv?quarter=2026-Q1&edition=partner"))
+	lines := strings.SplitN(csv.Body.String(), "\n", 3)
+	if csv.Code != 200 || len(lines) < 3 || !strings.HasPrefix(lines[0], "OFFICIAL-SENSITIVE") || !strings.HasPrefix(lines[1], "Partner edition: no force-level figures") ||
+		!strings.Contains(csv.Header().Get("Content-Disposition"), "partner-edition") {
+		t.Fatalf("partner CSV: %d %s\n%s", csv.Code, csv.Header().Get("Content-Disposition"), csv.Body.String())
+	}
+	noForce("the partner CSV", csv.Body.String())
+	x := b.Get(t, "/statistics/download.xlsx?quarter=2026-Q1&edition=partner")
+	xlsx := statisticstest.XLSXText(t, x.Body.Bytes())
+	kept.bodies["xlsx partner"] = xlsx
+	if x.Code != 200 || !strings.Contains(xlsx, "OFFICIAL-SENSITIVE\nPartner edition: no force-level figures") || !strings.Contains(x.Header().Get("Content-Disposition"), "partner-edition") {
+		t.Fatalf("partner workbook: %d %s\n%.600s", x.Code, x.Header().Get("Content-Disposition"), xlsx)
+	}
+	noForce("the partner workbook", xlsx)
+	le := kept.keep("csv law enforcement", b.Get(t, "/statistics/tables/operations-by-force/download.csv?quarter=2026-Q1"))
+	if !strings.Contains(le.Header().Get("Content-Disposition"), "law-enforcement-edition") || !strings.Contains(le.Body.String(), "Law-enforcement edition") {
+		t.Errorf("the default CSV of a national analyst is not the law-enforcement edition: %s", le.Header().Get("Content-Disposition"))
+	}
+	bad := a.API(t, national, "GET", "/api/v1/statistics/download.xlsx?edition=public", "")
+	if bad.Code != 422 || !strings.Contains(bad.Body.String(), "Choose an edition: law_enforcement or partner") {
+		t.Errorf("an unknown edition: %d %s", bad.Code, bad.Body.String())
+	}
+	var n int64
+	if err := a.DB.Gorm().Table("audit_events").Where("action = ? AND details LIKE ?", "statistics.export", `%"edition":"partner"%`).Count(&n).Error; err != nil || n != 2 {
+		t.Errorf("partner downloads audited: %d, %v, want 2", n, err)
+	}
 	kept.scan(t)
 }

@@ -18,8 +18,38 @@ import (
 type statisticsView struct {
 	Dashboard *statistics.Dashboard
 	Options   statistics.Options
+	Editions  []statistics.Option // those the analyst may read, the default first
 	Tables    []statisticsTable
 	Query     string // the filter as a query string, for the downloads
+	XLSX      string // the workbook's link: whole, as the template would escape a query's "="
+}
+
+// EditionItems are the radios of the edition, when the analyst may choose: the one asked for
+// checked, else the one shown, else the default.
+func (v statisticsView) EditionItems(form url.Values) []map[string]any {
+	return editionItems(v.Editions, form.Get("edition"), v.Dashboard)
+}
+
+func editionItems(editions []statistics.Option, asked string, d *statistics.Dashboard) []map[string]any {
+	if len(editions) < 2 {
+		return nil
+	}
+	current := asked
+	if d != nil {
+		current = d.Edition
+	}
+	if current == "" {
+		current = editions[0].Value
+	}
+	hints := map[string]string{
+		statistics.EditionLawEnforcement: "For policing: every breakdown, with each force's and agency's figures",
+		statistics.EditionPartner:        "For partner agencies and others outside policing: national, regional and other breakdowns, no force's or agency's figures",
+	}
+	var out []map[string]any
+	for _, e := range editions {
+		out = append(out, map[string]any{"value": e.Value, "text": e.Label, "hint": map[string]any{"text": hints[e.Value]}, "checked": e.Value == current})
+	}
+	return out
 }
 
 // item is a choice of a select, as govukSelect takes it.
@@ -66,11 +96,16 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 			api.WriteError(c, err)
 			return
 		}
+		editions, err := p.s.Statistics.EditionChoices(c.Request.Context(), actor(c))
+		if err != nil {
+			api.WriteError(c, err)
+			return
+		}
 		form := url.Values{}
 		for k, v := range q {
 			form[k] = v
 		}
-		data := page{Title: "The national picture", Classification: statistics.Marking, Form: form, Data: statisticsView{Options: opts}}
+		data := page{Title: "The national picture", Classification: statistics.Marking, Form: form, Data: statisticsView{Options: opts, Editions: editions}}
 		// The page's form uses GOV.UK date inputs; the filter takes YYYY-MM-DD.
 		for _, f := range [][2]string{{"from", "Start date"}, {"to", "End date"}} {
 			d, err := api.DateInput(q.Get, f[0], f[1])
@@ -99,7 +134,7 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 			return
 		}
 		query := url.Values{}
-		for k, v := range map[string]string{"quarter": f.Quarter, "from": f.From, "to": f.To, "region": f.Region, "exploitation": f.Exploitation} {
+		for k, v := range map[string]string{"quarter": f.Quarter, "from": f.From, "to": f.To, "region": f.Region, "exploitation": f.Exploitation, "edition": d.Edition} {
 			if v != "" {
 				query.Set(k, v)
 			}
@@ -107,7 +142,8 @@ func (p *Pages) Statistics() gin.HandlerFunc {
 		if f.Force > 0 {
 			query.Set("force", strconv.FormatInt(f.Force, 10))
 		}
-		v := statisticsView{Dashboard: &d, Options: d.Options, Query: query.Encode()}
+		v := statisticsView{Dashboard: &d, Options: d.Options, Editions: d.Editions, Query: query.Encode()}
+		v.XLSX = "/statistics/download.xlsx?" + v.Query
 		for _, t := range d.Tables {
 			svg, err := chartSVG(t)
 			if err != nil {
@@ -143,7 +179,7 @@ func (p *Pages) StatisticsReports() gin.HandlerFunc {
 }
 
 func (p *Pages) showReports(c *gin.Context, status int, data page) {
-	list, err := p.s.Statistics.Reports(c.Request.Context(), actor(c))
+	list, err := p.s.Statistics.Reports(c.Request.Context(), actor(c), c.Query("edition"))
 	if err != nil {
 		api.WriteError(c, err)
 		return
@@ -156,7 +192,7 @@ func (p *Pages) showReports(c *gin.Context, status int, data page) {
 // now, then shows the list.
 func (p *Pages) StatisticsReportCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, err := p.s.Statistics.CreateReport(c.Request.Context(), actor(c), c.PostForm("month")); err != nil {
+		if _, err := p.s.Statistics.CreateReport(c.Request.Context(), actor(c), c.PostForm("month"), c.PostForm("edition")); err != nil {
 			refill(c, atField(err, "month"), nil, func(status int, form url.Values, errs formErrors) {
 				p.showReports(c, status, page{Form: form, Errors: errs})
 			})
@@ -167,8 +203,13 @@ func (p *Pages) StatisticsReportCreate() gin.HandlerFunc {
 	}
 }
 
-// reportsView is the list of reports with the month choices of the form.
+// reportsView is the list of reports with the month and edition choices of the form.
 type reportsView struct{ statistics.ReportList }
+
+// EditionItems are the radios of the report's edition, when the analyst may choose.
+func (v reportsView) EditionItems(form url.Values) []map[string]any {
+	return editionItems(v.Editions, form.Get("edition"), nil)
+}
 
 // MonthItems are the months a report can be made for (those that have ended, the last first),
 // the chosen one selected.

@@ -228,6 +228,52 @@ func TestRolePermissions(t *testing.T) {
 	}
 }
 
+// The national picture's editions (DOMAIN.md §G): analysts in policing read the law-enforcement
+// edition; those whose area is wider than one organisation read the partner edition too; the
+// analysts of partner agencies read the partner edition only; a force's analysts, whose every
+// figure is a force-level one, the law-enforcement edition only. Nobody else reads either.
+func TestEditionsOfTheNationalPicture(t *testing.T) {
+	a := newAuthorizer(t)
+	lawEnforcement := func(rel policies.Relation) policies.Object {
+		return policies.Object{Type: "statistics_law_enforcement", Org: home, Classification: policies.OfficialSensitive, Rel: rel}
+	}
+	partner := func(rel policies.Relation) policies.Object {
+		return policies.Object{Type: "statistics_partner", Org: home, Classification: policies.OfficialSensitive, Rel: rel}
+	}
+	analyst := subjectWith(t, a, 1, policies.RoleAnalyst, nil)
+	for _, c := range []struct {
+		who          string
+		rel          policies.Relation
+		le, partners bool
+	}{
+		{"a national or regional analyst in policing", policies.RelPolicing | policies.RelWideArea, true, true},
+		{"a force's analyst", policies.RelPolicing, true, false},
+		{"a partner agency's analyst", 0, false, true},
+		{"a partner agency's analyst, even with a wide area", policies.RelWideArea, false, true},
+	} {
+		for _, e := range []struct {
+			name string
+			obj  policies.Object
+			want bool
+		}{{"the law-enforcement edition", lawEnforcement(c.rel), c.le}, {"the partner edition", partner(c.rel), c.partners}} {
+			err := a.Can(context.Background(), analyst, policies.ActRead, e.obj)
+			if e.want && err != nil || !e.want && !errors.Is(err, policies.ErrDenied) {
+				t.Errorf("%s reading %s: %v, want allowed %v", c.who, e.name, err, e.want)
+			}
+		}
+	}
+	officer := subjectWith(t, a, 2, policies.RoleSupervisor, nil)
+	for _, obj := range []policies.Object{lawEnforcement(policies.RelPolicing | policies.RelWideArea), partner(policies.RelWideArea)} {
+		if err := a.Can(context.Background(), officer, policies.ActRead, obj); !errors.Is(err, policies.ErrDenied) {
+			t.Errorf("a supervisor reading %s: %v, want denied", obj.Type, err)
+		}
+	}
+	cleared := subjectWith(t, a, 3, policies.RoleAnalyst, func(s *policies.Subject) { s.Clearance = policies.Official })
+	if err := a.Can(context.Background(), cleared, policies.ActRead, partner(0)); !errors.Is(err, policies.ErrDenied) {
+		t.Errorf("an analyst cleared to OFFICIAL only reading the OFFICIAL-SENSITIVE partner edition: %v, want denied", err)
+	}
+}
+
 func subjectWith(t *testing.T, a *policies.Authorizer, id int, role string, mod func(*policies.Subject)) policies.Subject {
 	t.Helper()
 	s := policies.Subject{Principal: fmt.Sprintf("user:%d", id), Domain: home, Clearance: policies.OfficialSensitive, Vetted: true}

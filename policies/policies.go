@@ -160,6 +160,13 @@ const (
 	RelProsecutor                      // the actor is a Crown Prosecutor (an attribute of a CPS user)
 )
 
+// The facts of the national picture's editions (DOMAIN.md §G). They sit apart, like the
+// disclosure roles, so that a relation added above never takes their bits.
+const (
+	RelPolicing Relation = 1 << 24 // the actor's organisation is a police force, a ROCU or the programme's unit (not a partner agency)
+	RelWideArea Relation = 1 << 25 // the actor's area of the national picture is wider than one organisation (national or a ROCU's)
+)
+
 // The disclosure roles of a case (DOMAIN.md §F3). They sit high, apart from the list above, so
 // a relation added there never takes their bits.
 const (
@@ -196,6 +203,10 @@ func relationByName(name string) (Relation, bool) {
 		return RelDisclosureOfficer, true
 	case "prosecutor":
 		return RelProsecutor, true
+	case "policing":
+		return RelPolicing, true
+	case "wide_area":
+		return RelWideArea, true
 	}
 	return 0, false
 }

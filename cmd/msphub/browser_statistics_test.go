@@ -3,7 +3,9 @@
 // Browser journey of the national picture: a regional analyst finds it in the navigation, sees
 // the region's charts and tables, filters them (a bad filter shows its errors), reads how the
 // figures are made and downloads the workbook; a national analyst makes a report and downloads
-// the monthly PDF. Every page passes axe, with JavaScript on and off; an officer is refused.
+// the monthly PDF, and chooses the partner edition of the page, its workbook and a report; a
+// partner agency's analyst has that edition only. Every page passes axe, with JavaScript on and
+// off; an officer is refused.
 package main
 
 import (
@@ -88,7 +90,47 @@ func TestBrowserNationalPicture(t *testing.T) {
 			t.Errorf("the report: %s, %d bytes", name, len(body))
 		}
 		statisticstest.NoRecord(t, "report", string(body))
+
+		// The national analyst chooses the partner edition on the page (radios, a GET form that
+		// works without JavaScript): the page, its downloads and a report made on request are in
+		// it, with no force's row. axe and the 320 px check run on the partner page in this tab.
+		n.checkPage("national picture, national", n.visit("/statistics"), http.StatusOK, "The national picture")
+		if !n.has(`input[type="radio"][name="edition"][value="law_enforcement"]:checked`) || !n.has(`input[type="radio"][name="edition"][value="partner"]`) {
+			t.Fatal("a national analyst is not offered the edition, with the law-enforcement edition chosen")
+		}
+		n.choose("edition", "partner")
+		n.checkPage("national picture, partner edition", n.press("Apply filter"), http.StatusOK, "The national picture")
+		n.expectText("national picture, partner edition", ".govuk-caption-l", "Partner edition")
+		n.expectText("national picture, partner edition", "#main-content .govuk-inset-text", "Partner edition: no force-level figures")
+		if !n.has(`input[name="edition"][value="partner"]:checked`) || n.has("select#force") {
+			t.Error("the partner edition's page does not keep its choice, or offers a force")
+		}
+		for _, row := range n.texts("table.govuk-table tbody th") {
+			if row == "Devon and Cornwall Police" || row == "Dorset Police" {
+				t.Errorf("the partner edition shows a force's row: %s", row)
+			}
+		}
+		name, body = n.download("Download every table as a spreadsheet (XLSX, OFFICIAL-SENSITIVE)")
+		if x := statisticstest.XLSXText(t, body); !strings.Contains(name, "partner-edition") || !strings.Contains(x, "Partner edition: no force-level figures") || strings.Contains(x, "Devon and Cornwall Police") {
+			t.Errorf("the partner workbook %s does not say its edition, or names a force", name)
+		}
+		n.visit("/statistics/reports")
+		n.choose("edition", "partner")
+		n.checkPage("reports, a partner edition made", n.press("Make a report for your area"), http.StatusOK, "National picture reports")
+		n.expectText("reports, a partner edition made", "table.govuk-table", "Partner edition: no force-level figures")
+		n.checkPage("how these figures are made, the editions", n.visit("/statistics/definitions#editions"), http.StatusOK, "How these figures are made")
+		n.expectText("how these figures are made, the editions", "#main-content", "The two editions")
 		n.done()
+
+		// A partner agency's analyst has the partner edition only: no choice is offered.
+		glaa := s.newPerson(t, "Gia Glaa", "gia.glaa@glaa.example.gov.uk", "gangmasters-and-labour-abuse-authority", policies.RoleAnalyst)
+		g := b.freshTab()
+		g.startAs(glaa, "national picture, partner agency", "/statistics", http.StatusOK, "The national picture")
+		g.expectText("national picture, partner agency", ".govuk-caption-l", "Partner edition")
+		if g.has(`input[name="edition"]`) {
+			t.Error("a partner agency's analyst is offered a choice of edition")
+		}
+		g.done()
 
 		// An officer is not offered the national picture, and is refused it.
 		b.expectRefused(officer, "national picture, as an officer", "/statistics")

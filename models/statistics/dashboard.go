@@ -78,6 +78,9 @@ type Dashboard struct {
 	Tables      []Table   `json:"tables"`
 	Options     Options   `json:"options"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// Edition is the edition the figures are in; Editions those the analyst may choose from.
+	Edition  string   `json:"edition"`
+	Editions []Option `json:"editions"`
 }
 
 // Table returns the table with id.
@@ -90,18 +93,27 @@ func (d Dashboard) Table(id string) (Table, bool) {
 	return Table{}, false
 }
 
-// Dashboard computes the figures of the filter in who's scope, suppressed. Who: analysts (the
-// policy decides). Errors: EFORBIDDEN, EINVALID (every filter problem at once), EINTERNAL.
+// Dashboard computes the figures of the filter in who's scope, suppressed, in the edition the
+// filter names (by default the law-enforcement edition where who may read it, else the partner
+// edition). Who: analysts (the policy decides, and which edition). Errors: EFORBIDDEN (not an
+// analyst, or an edition who may not read), EINVALID (an unknown edition; every filter problem
+// at once), EINTERNAL.
 func (s *Service) Dashboard(ctx context.Context, who core.Actor, f Filter) (Dashboard, error) {
 	sc, orgs, err := s.scope(ctx, who)
 	if err != nil {
+		return Dashboard{}, err
+	}
+	var editions []Option
+	if f.Edition, editions, err = s.edition(ctx, who, sc, f.Edition); err != nil {
 		return Dashboard{}, err
 	}
 	period, from, to, err := s.resolve(f, sc, orgs)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	return s.build(ctx, sc, orgs, f, period, from, to)
+	d, err := s.build(ctx, sc, orgs, f, period, from, to)
+	d.Editions = editions
+	return d, err
 }
 
 // operational kinds own operations: their rows are shown even when empty.
@@ -109,12 +121,18 @@ func operational(k core.OrgKind) bool {
 	return k == core.KindPoliceForce || k == core.KindAgency || k == core.KindROCU
 }
 
+// build makes the dashboard of the filter in sc, in the filter's edition (f.Edition, resolved).
 func (s *Service) build(ctx context.Context, sc Scope, orgs []org, f Filter, period Period, from, to time.Time) (Dashboard, error) {
 	b, err := s.tables(ctx, sc, orgs, f, from, to)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now())}, nil
+	partner := f.Edition == EditionPartner
+	if partner {
+		b.partner(s.threshold)
+	}
+	return Dashboard{Scope: sc, Period: period, Filter: f, Threshold: s.threshold, Tables: b.finish(partner), GeneratedAt: s.d.Now(), Options: options(sc, orgs, s.d.Now()),
+		Edition: f.Edition}, nil
 }
 
 // tables computes the figures of the filter in sc and suppresses them. A region's, a force's
@@ -133,7 +151,7 @@ func (s *Service) tables(ctx context.Context, sc Scope, orgs []org, f Filter, fr
 			return nil, err
 		}
 		whole.sh.freeze()
-		b = &builder{sh: whole.sh, inherited: whole.rowCells}
+		b = &builder{sh: whole.sh, inherited: whole.rowCells, whole: whole, force: maps.Clone(whole.force)}
 	}
 	var view []org
 	for _, o := range orgs {
@@ -332,15 +350,22 @@ type builder struct {
 	// rowCells are the cells of each organisation's row, by family; inherited are those of the
 	// national sheet this one is built over.
 	rowCells, inherited map[string]map[int64][]int
+	// whole is the national builder this one is built over (nil for the national picture); force
+	// are the cells of the rows of police forces, ROCUs and the programme's unit, theirs
+	// included, which the partner edition never gives away.
+	whole *builder
+	force map[int]bool
 }
 
 // orgRow is the cells of organisation o's row of the family id: the national sheet's row when
 // this sheet is built over it and holds the same figures, new cells otherwise.
-func (b *builder) orgRow(id string, o int64, vs []int64) []int {
+func (b *builder) orgRow(id string, g org, vs []int64) []int {
+	o := g.ID
 	if cs, ok := b.inherited[id][o]; ok && b.sh.hold(cs, vs) {
 		return cs
 	}
 	cs := b.cells(vs...)
+	b.forceLevel(g, cs...)
 	if b.rowCells == nil {
 		b.rowCells = map[string]map[int64][]int{}
 	}
@@ -355,7 +380,11 @@ type draft struct {
 	t     Table
 	cells [][]int
 	total []bool
+	org   []bool // an organisation's row: not in the partner edition
 	label []string
+	// partner is the caption and row heading of the table in the partner edition, when its rows
+	// are organisations' (only its totals are left).
+	partner [2]string
 }
 
 func (b *builder) table(t Table) *draft {
@@ -384,7 +413,14 @@ func victimBreakdown[V interface {
 func (d *draft) row(label string, total bool, cells ...int) {
 	d.label = append(d.label, label)
 	d.total = append(d.total, total)
+	d.org = append(d.org, false)
 	d.cells = append(d.cells, append([]int(nil), cells...))
+}
+
+// orgRow adds organisation o's row.
+func (d *draft) orgRow(o org, cells ...int) {
+	d.row(o.Name, false, cells...)
+	d.org[len(d.org)-1] = true
 }
 
 func (b *builder) cells(vs ...int64) []int {
@@ -395,11 +431,18 @@ func (b *builder) cells(vs ...int64) []int {
 	return out
 }
 
-func (b *builder) finish() []Table {
+// finish publishes the tables: in the partner edition, without the organisations' rows.
+func (b *builder) finish(partner bool) []Table {
 	var out []Table
 	for _, d := range b.drafts {
 		t := d.t
+		if partner && d.partner[0] != "" {
+			t.Caption, t.RowHeading = d.partner[0], d.partner[1]
+		}
 		for i, cells := range d.cells {
+			if partner && d.org[i] {
+				continue
+			}
 			r := Row{Label: d.label[i], Total: d.total[i], Cells: make([]Cell, len(cells))}
 			for j, c := range cells {
 				r.Cells[j] = b.sh.published(c)
@@ -432,26 +475,31 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 			totals[i] += v[i]
 		}
 	}
-	flow := func(cells []int, keys ...int64) {
+	flow := func(cells []int, keys ...int64) int {
 		if atStart == nil {
-			return
+			return -1
 		}
 		var n int64
 		for _, k := range keys {
 			n += atStart[k]
 		}
-		b.sh.flow(cells[0], b.sh.knownCell(n), cells[1], cells[2])
+		start := b.sh.knownCell(n)
+		b.sh.flow(cells[0], start, cells[1], cells[2])
+		return start
 	}
 	T := b.cells(totals...)
 	flow(T, slices.Collect(maps.Keys(atStart))...)
 	force := map[int64][]int{}
 	ft := b.table(Table{ID: id + "-by-force", Caption: noun + " by force or agency", Definition: def, RowHeading: "Force or agency", Chart: ChartBar, Columns: cols})
+	ft.partner = [2]string{noun + ": all forces and agencies together", "Figures"}
 	for _, o := range rows {
-		force[o.ID] = b.orgRow(id, o.ID, get(o.ID))
+		force[o.ID] = b.orgRow(id, o, get(o.ID))
 		if !slices.Equal(force[o.ID], b.inherited[id][o.ID]) {
-			flow(force[o.ID], o.ID) // new cells: the national row's lines are not theirs
+			if start := flow(force[o.ID], o.ID); start >= 0 { // new cells: the national row's lines are not theirs
+				b.forceLevel(o, start)
+			}
 		}
-		ft.row(o.Name, false, force[o.ID]...)
+		ft.orgRow(o, force[o.ID]...)
 	}
 	var held []int
 	if national {
@@ -511,6 +559,7 @@ func (b *builder) orgFamily(id, noun string, cols []Column, values map[int64][]i
 // orgTable is a table by organisation with a total row: each column adds up.
 func (b *builder) orgTable(id, caption, def string, cols []Column, values map[int64][]int64, rows []org) {
 	t := b.table(Table{ID: id + "-by-force", Caption: caption, Definition: def, RowHeading: "Force or agency", Chart: ChartBar, Columns: cols})
+	t.partner = [2]string{caption + ": all forces and agencies together", "Figures"}
 	totals := make([]int64, len(cols))
 	cells := map[int64][]int{}
 	for _, o := range rows {
@@ -518,8 +567,8 @@ func (b *builder) orgTable(id, caption, def string, cols []Column, values map[in
 		for i := range v {
 			totals[i] += v[i]
 		}
-		cells[o.ID] = b.orgRow(id, o.ID, v)
-		t.row(o.Name, false, cells[o.ID]...)
+		cells[o.ID] = b.orgRow(id, o, v)
+		t.orgRow(o, cells[o.ID]...)
 	}
 	T := b.cells(totals...)
 	t.row("Total", true, T...)

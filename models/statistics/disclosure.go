@@ -20,14 +20,24 @@ const DefaultThreshold = 5
 // over (freeze), which keeps the state that sheet gave it unless this one gives it away anyway;
 // a figure another output publishes (known: withheld under the same primary rule, never shown
 // here); or a withheld figure the published ones give away anyway, which is then published.
+//
+// A sensitive cell is withheld whatever its value and, like a small count, never left to be
+// worked out from the others: a force's figure in the partner edition (see partner.go).
 type sheet struct {
 	values     []float64
 	median     []bool // a median: not additive, suppressed when its count is under the threshold
 	counts     []int64
 	fixed      []bool
 	known      []bool
+	sensitive  []bool
 	lines      []line
 	suppressed []bool
+}
+
+// clone is a copy of s that shares nothing with it but its lines, which neither changes.
+func (s *sheet) clone() *sheet {
+	return &sheet{values: slices.Clone(s.values), median: slices.Clone(s.median), counts: slices.Clone(s.counts), fixed: slices.Clone(s.fixed),
+		known: slices.Clone(s.known), sensitive: slices.Clone(s.sensitive), lines: slices.Clip(s.lines), suppressed: slices.Clone(s.suppressed)}
 }
 
 // line is total = sum(parts) - sum(minus).
@@ -61,6 +71,7 @@ func (s *sheet) add(v float64, median bool, n int64) int {
 	s.counts = append(s.counts, n)
 	s.fixed = append(s.fixed, false)
 	s.known = append(s.known, false)
+	s.sensitive = append(s.sensitive, false)
 	s.suppressed = append(s.suppressed, false)
 	return len(s.values) - 1
 }
@@ -100,7 +111,7 @@ func (s *sheet) flow(end, start, in, out int) {
 
 // suppress applies the disclosure rule with threshold t:
 //   - primary: a count from 1 to t-1 is suppressed; zero is published as zero; a median of fewer
-//     than t items is suppressed;
+//     than t items is suppressed; a sensitive cell is suppressed;
 //   - secondary: every line with a suppressed cell gets further non-zero cells suppressed,
 //     smallest first, until it holds at least two, repeated to a fixed point;
 //   - then a check by linear algebra: while any suppressed cell is still determined by the
@@ -113,6 +124,10 @@ func (s *sheet) suppress(t int) {
 	prev := s.suppressed
 	s.suppressed = make([]bool, len(s.values))
 	for i, v := range s.values {
+		if s.sensitive[i] {
+			s.suppressed[i] = true
+			continue
+		}
 		if s.fixed[i] && !s.known[i] {
 			s.suppressed[i] = i < len(prev) && prev[i]
 			continue
@@ -132,7 +147,7 @@ func (s *sheet) suppress(t int) {
 		if len(det) == 0 {
 			return
 		}
-		protect := slices.IndexFunc(det, func(d int) bool { return s.values[d] < float64(t) })
+		protect := slices.IndexFunc(det, func(d int) bool { return s.sensitive[d] || s.values[d] < float64(t) })
 		if protect < 0 {
 			// Every determined cell was withheld only to protect others, which stay protected
 			// without it (publishing a determined figure tells nothing new), here or in the

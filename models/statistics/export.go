@@ -20,9 +20,9 @@ func disclosureNote(threshold int) string {
 	return fmt.Sprintf("[c] = suppressed: fewer than %d, or withheld so that another suppressed figure cannot be worked out. 0 = none.", threshold)
 }
 
-// heading lines of every file: marking, title, scope, period, filter.
+// heading lines of every file: marking, edition, title, scope, period, filter.
 func (d Dashboard) heading(title string) []string {
-	lines := []string{Marking, title, "Area: " + d.Scope.Name, "Period: " + d.Period.Label}
+	lines := []string{Marking, EditionLabel(d.Edition), title, "Area: " + d.Scope.Name, "Period: " + d.Period.Label}
 	if d.Period.Note != "" {
 		lines = append(lines, d.Period.Note)
 	}
@@ -42,9 +42,10 @@ func (d Dashboard) heading(title string) []string {
 	return append(lines, disclosureNote(d.Threshold))
 }
 
-// Export is one table or the whole dashboard as a file, with its marking. Who: analysts, as
-// Dashboard. The export is audited (which table, which filter: never a figure). Errors:
-// EFORBIDDEN, EINVALID, ENOTFOUND (no such table), EINTERNAL.
+// Export is one table or the whole dashboard as a file, with its marking, in the filter's
+// edition. Who: analysts, as Dashboard (the policy decides which edition). The export is
+// audited (which edition, table and filter: never a figure). Errors: EFORBIDDEN, EINVALID,
+// ENOTFOUND (no such table), EINTERNAL.
 func (s *Service) Export(ctx context.Context, who core.Actor, f Filter, table, format string) (Dashboard, Table, error) {
 	d, err := s.Dashboard(ctx, who, f)
 	if err != nil {
@@ -59,7 +60,7 @@ func (s *Service) Export(ctx context.Context, who core.Actor, f Filter, table, f
 	}
 	err = s.d.DB.InTx(ctx, func(ctx context.Context) error {
 		return s.audit.Record(ctx, &who, core.Event{Action: "statistics.export", ObjectType: "statistics", ObjectID: d.Scope.Level, Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"table": table, "format": format, "from": d.Period.From, "to": d.Period.To, "region": f.Region, "force": fmt.Sprint(f.Force), "exploitation": f.Exploitation}})
+			Details: map[string]string{"table": table, "format": format, "from": d.Period.From, "to": d.Period.To, "region": f.Region, "force": fmt.Sprint(f.Force), "exploitation": f.Exploitation, "edition": d.Edition}})
 	})
 	return d, t, err
 }
@@ -110,7 +111,7 @@ func (d Dashboard) WriteXLSX(w io.Writer) error {
 	if err := x.SetSheetName("Sheet1", about); err != nil {
 		return err
 	}
-	for i, l := range d.heading("The national picture: modern slavery policing") {
+	for i, l := range d.heading(d.Title()) {
 		if err := x.SetCellStr(about, fmt.Sprintf("A%d", i+1), l); err != nil {
 			return err
 		}
@@ -181,7 +182,15 @@ func (Options) exploitations() []Option {
 	return options(Scope{}, nil, time.Time{}).Exploitations
 }
 
-// FileName is a download's name: msphub-national-picture-<what>-<from>-<to>.<ext>.
+// Title is the title of the files and the report: the national picture, and its edition.
+func (d Dashboard) Title() string {
+	if d.Edition == EditionPartner {
+		return "The national picture: modern slavery policing (partner edition)"
+	}
+	return "The national picture: modern slavery policing (law-enforcement edition)"
+}
+
+// FileName is a download's name: msphub-national-picture-<edition>-<what>-<from>-<to>.<ext>.
 func (d Dashboard) FileName(what, ext string) string {
-	return strings.Join([]string{"msphub-national-picture", what, d.Period.From, d.Period.To}, "-") + "." + ext
+	return strings.Join([]string{"msphub-national-picture", editionSlug(d.Edition), what, d.Period.From, d.Period.To}, "-") + "." + ext
 }

@@ -146,11 +146,11 @@ func TestTheCurrentMonthIsNeverCounted(t *testing.T) {
 	if _, _, err := f.s.Statistics.Export(ctx, f.national, statistics.Filter{From: "2026-04-02"}, "", "xlsx"); core.ErrorCode(err) != core.EINVALID {
 		t.Errorf("an export of today: %v, want EINVALID", err)
 	}
-	_, err = f.s.Statistics.CreateReport(ctx, f.national, "2026-04")
+	_, err = f.s.Statistics.CreateReport(ctx, f.national, "2026-04", "")
 	if got, want := problem(t, err, "month"), "Choose a month that has ended, like 2026-03: a month is counted once it has ended"; got != want {
 		t.Errorf("a report of this month: %q, want %q", got, want)
 	}
-	list, err := f.s.Statistics.Reports(ctx, f.national)
+	list, err := f.s.Statistics.Reports(ctx, f.national, "")
 	if err != nil || list.Months[0] != "2026-03" {
 		t.Errorf("report months = %v, %v: want them to start with March", list.Months, err)
 	}

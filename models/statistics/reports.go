@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,14 @@ type Report struct {
 	ID        int64     `json:"id"`
 	Month     string    `json:"month"` // YYYY-MM
 	Scope     string    `json:"scope"`
-	Origin    string    `json:"origin"` // monthly or on_demand
+	Origin    string    `json:"origin"`  // monthly or on_demand
+	Edition   string    `json:"edition"` // law_enforcement or partner
 	Size      int64     `json:"size"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// EditionLabel is the report's edition as pages show it.
+func (r Report) EditionLabel() string { return EditionLabel(r.Edition) }
 
 // Report origins.
 const (
@@ -37,6 +42,7 @@ type reportRow struct {
 	ScopeKey  string
 	ScopeName string
 	Origin    string
+	Edition   string
 	BlobID    int64
 	CreatedBy *int64
 	CreatedAt time.Time
@@ -46,9 +52,10 @@ func (reportRow) TableName() string { return "statistics_reports" }
 
 // ReportList is the reports in an analyst's scope, newest first, and what they may do.
 type ReportList struct {
-	Reports []Report     `json:"reports"`
-	Months  []string     `json:"months"` // months a report can be made for
-	Actions core.Actions `json:"actions"`
+	Reports  []Report     `json:"reports"`
+	Months   []string     `json:"months"`   // months a report can be made for
+	Editions []Option     `json:"editions"` // editions the analyst may read and make, the default first
+	Actions  core.Actions `json:"actions"`
 }
 
 func (sc Scope) key() string {
@@ -77,14 +84,36 @@ func (sc Scope) keys(orgs []org) []string {
 	return out
 }
 
-// Reports lists the reports in who's scope. Who: analysts. Errors: EFORBIDDEN, EINTERNAL.
-func (s *Service) Reports(ctx context.Context, who core.Actor) (ReportList, error) {
+// readable are the editions of reports who may read: the one asked for, or every one they may.
+// Errors: EINVALID (no such edition), EFORBIDDEN (one they may not read).
+func (s *Service) readable(ctx context.Context, who core.Actor, sc Scope, asked string) ([]string, []Option, error) {
+	ed, may, err := s.edition(ctx, who, sc, asked)
+	if err != nil {
+		return nil, nil, err
+	}
+	if asked != "" {
+		return []string{ed}, may, nil
+	}
+	var out []string
+	for _, o := range may {
+		out = append(out, o.Value)
+	}
+	return out, may, nil
+}
+
+// Reports lists the reports in who's scope, of the edition asked for or ("") of every edition
+// they may read. Who: analysts. Errors: EFORBIDDEN, EINVALID (no such edition), EINTERNAL.
+func (s *Service) Reports(ctx context.Context, who core.Actor, edition string) (ReportList, error) {
 	sc, orgs, err := s.scope(ctx, who)
 	if err != nil {
 		return ReportList{}, err
 	}
-	q := s.d.DB.Conn(ctx).Table("statistics_reports r").Select("r.id, r.month, r.scope_name, r.origin, r.created_at, b.size").
-		Joins("JOIN blobs b ON b.id = r.blob_id").Order("r.month DESC, r.id DESC").Limit(200)
+	eds, may, err := s.readable(ctx, who, sc, edition)
+	if err != nil {
+		return ReportList{}, err
+	}
+	q := s.d.DB.Conn(ctx).Table("statistics_reports r").Select("r.id, r.month, r.scope_name, r.origin, r.edition, r.created_at, b.size").
+		Joins("JOIN blobs b ON b.id = r.blob_id").Where("r.edition IN ?", eds).Order("r.month DESC, r.id DESC").Limit(200)
 	if keys := sc.keys(orgs); keys != nil {
 		q = q.Where("r.scope_key IN ?", keys)
 	}
@@ -93,10 +122,10 @@ func (s *Service) Reports(ctx context.Context, who core.Actor) (ReportList, erro
 		return ReportList{}, core.DBError(err)
 	}
 	defer rows.Close()
-	out := ReportList{Reports: []Report{}}
+	out := ReportList{Reports: []Report{}, Editions: may}
 	for rows.Next() {
 		var r Report
-		if err := rows.Scan(&r.ID, &r.Month, &r.Scope, &r.Origin, &r.CreatedAt, &r.Size); err != nil {
+		if err := rows.Scan(&r.ID, &r.Month, &r.Scope, &r.Origin, &r.Edition, &r.CreatedAt, &r.Size); err != nil {
 			return ReportList{}, core.DBError(err)
 		}
 		out.Reports = append(out.Reports, r)
@@ -113,9 +142,10 @@ func (s *Service) Reports(ctx context.Context, who core.Actor) (ReportList, erro
 	return out, nil
 }
 
-// CreateReport makes the report of month (YYYY-MM) for who's scope now, and stores it. Who:
-// analysts (statistics report). Errors: EFORBIDDEN, EINVALID, EUNAVAILABLE, EINTERNAL.
-func (s *Service) CreateReport(ctx context.Context, who core.Actor, month string) (Report, error) {
+// CreateReport makes the report of month (YYYY-MM) for who's scope now, in the edition asked
+// for ("" for who's default, as Dashboard), and stores it. Who: analysts (statistics report, and
+// the policy decides which edition). Errors: EFORBIDDEN, EINVALID, EUNAVAILABLE, EINTERNAL.
+func (s *Service) CreateReport(ctx context.Context, who core.Actor, month, edition string) (Report, error) {
 	sc, orgs, err := s.scope(ctx, who)
 	if err != nil {
 		return Report{}, err
@@ -123,19 +153,22 @@ func (s *Service) CreateReport(ctx context.Context, who core.Actor, month string
 	if err := core.Can(ctx, s.d.Authz, who, policies.ActReport, object(who), "You cannot make reports"); err != nil {
 		return Report{}, err
 	}
+	if edition, _, err = s.edition(ctx, who, sc, edition); err != nil {
+		return Report{}, err
+	}
 	start, err := time.Parse("2006-01", strings.TrimSpace(month))
 	last := lastComplete(s.d.Now())
 	if err != nil || start.After(last) || start.Year() < 2000 {
 		return Report{}, core.Invalid("month", "Choose a month that has ended, like "+last.Format("2006-01")+": a month is counted once it has ended")
 	}
-	return s.makeReport(ctx, &who, sc, orgs, start, OriginOnDemand)
+	return s.makeReport(ctx, &who, sc, orgs, start, OriginOnDemand, edition)
 }
 
 // makeReport builds, stores and records the report of the month starting at start for sc. The
 // month goes through resolve like any dashboard's period. Errors: EINVALID (a month that has
 // not ended), and those of storing it.
-func (s *Service) makeReport(ctx context.Context, who *core.Actor, sc Scope, orgs []org, start time.Time, origin string) (Report, error) {
-	f := Filter{From: start.Format(dateLayout), To: start.AddDate(0, 1, -1).Format(dateLayout)}
+func (s *Service) makeReport(ctx context.Context, who *core.Actor, sc Scope, orgs []org, start time.Time, origin, edition string) (Report, error) {
+	f := Filter{From: start.Format(dateLayout), To: start.AddDate(0, 1, -1).Format(dateLayout), Edition: edition}
 	period, from, to, err := s.resolve(f, sc, orgs)
 	if err != nil {
 		return Report{}, err
@@ -153,7 +186,7 @@ func (s *Service) makeReport(ctx context.Context, who *core.Actor, sc Scope, org
 	if err != nil {
 		return Report{}, err
 	}
-	row := reportRow{Month: start.Format("2006-01"), ScopeKey: sc.key(), ScopeName: sc.Name, Origin: origin, CreatedAt: s.d.Now()}
+	row := reportRow{Month: start.Format("2006-01"), ScopeKey: sc.key(), ScopeName: sc.Name, Origin: origin, Edition: edition, CreatedAt: s.d.Now()}
 	if who != nil {
 		row.CreatedBy = &who.UserID
 	}
@@ -168,25 +201,34 @@ func (s *Service) makeReport(ctx context.Context, who *core.Actor, sc Scope, org
 			return err
 		}
 		return s.audit.Record(ctx, who, core.Event{Action: "statistics.report", ObjectType: "statistics_report", ObjectID: core.IDString(row.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"month": row.Month, "scope": row.ScopeKey, "origin": origin}})
+			Details: map[string]string{"month": row.Month, "scope": row.ScopeKey, "origin": origin, "edition": edition}})
 	})
 	if err != nil {
 		pending.Discard(ctx)
 		return Report{}, err
 	}
-	return Report{ID: row.ID, Month: row.Month, Scope: row.ScopeName, Origin: origin, Size: size, CreatedAt: row.CreatedAt}, nil
+	return Report{ID: row.ID, Month: row.Month, Scope: row.ScopeName, Origin: origin, Edition: edition, Size: size, CreatedAt: row.CreatedAt}, nil
 }
 
-// OpenReport opens a stored report for download, and audits it. Who: analysts whose scope
-// covers the report; any other report is not found. Errors: ENOTFOUND, EFORBIDDEN, EINTEGRITY,
-// EUNAVAILABLE, EINTERNAL.
-func (s *Service) OpenReport(ctx context.Context, who core.Actor, id int64) (core.File, error) {
+// OpenReport opens a stored report for download, and audits it with its edition. edition, when
+// not "", is the edition the caller expects: a report of another is not found. Who: analysts
+// whose scope covers the report and who may read its edition; any report outside the scope is
+// not found. Errors: ENOTFOUND, EFORBIDDEN (an edition who may not read), EINVALID (no such
+// edition), EINTEGRITY, EUNAVAILABLE, EINTERNAL.
+func (s *Service) OpenReport(ctx context.Context, who core.Actor, id int64, edition string) (core.File, error) {
 	sc, orgs, err := s.scope(ctx, who)
+	if err != nil {
+		return core.File{}, err
+	}
+	eds, _, err := s.readable(ctx, who, sc, edition)
 	if err != nil {
 		return core.File{}, err
 	}
 	var row reportRow
 	q := s.d.DB.Conn(ctx).Where("id = ?", id)
+	if edition != "" {
+		q = q.Where("edition = ?", edition)
+	}
 	if keys := sc.keys(orgs); keys != nil {
 		q = q.Where("scope_key IN ?", keys)
 	}
@@ -196,16 +238,20 @@ func (s *Service) OpenReport(ctx context.Context, who core.Actor, id int64) (cor
 		}
 		return core.File{}, core.DBError(err)
 	}
+	if !slices.Contains(eds, row.Edition) {
+		return core.File{}, core.Forbidden("Your organisation receives the partner edition of the national picture, which has no force-level figures")
+	}
 	b, err := core.LoadBlob(ctx, s.d, row.BlobID)
 	if err != nil {
 		return core.File{}, err
 	}
 	if err := s.d.DB.InTx(ctx, func(ctx context.Context) error {
-		return s.audit.Record(ctx, &who, core.Event{Action: "statistics.report_download", ObjectType: "statistics_report", ObjectID: core.IDString(row.ID), Outcome: core.OutcomeSuccess})
+		return s.audit.Record(ctx, &who, core.Event{Action: "statistics.report_download", ObjectType: "statistics_report", ObjectID: core.IDString(row.ID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"edition": row.Edition}})
 	}); err != nil {
 		return core.File{}, err
 	}
-	name := fmt.Sprintf("msphub-national-picture-%s-%s.pdf", row.Month, slug(row.ScopeName))
+	name := fmt.Sprintf("msphub-national-picture-%s-%s-%s.pdf", editionSlug(row.Edition), row.Month, slug(row.ScopeName))
 	return core.OpenBlob(ctx, s.d, b, name)
 }
 
@@ -231,9 +277,9 @@ func (s *Service) Jobs() []core.Job {
 }
 
 // MonthlyReports makes, from the first of each month, the reports of the month before: the
-// national one and one per region (each ROCU's). It makes only those missing, so it is safe to
-// run again and on several replicas (the unique index keeps one per month and scope). Before any
-// operation is recorded it makes none.
+// national one and one per region (each ROCU's), each in both editions. It makes only those
+// missing, so it is safe to run again and on several replicas (the unique index keeps one per
+// month, scope and edition). Before any operation is recorded it makes none.
 func (s *Service) MonthlyReports(ctx context.Context) (string, error) {
 	now := s.d.Now().In(core.London)
 	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
@@ -256,24 +302,30 @@ func (s *Service) MonthlyReports(ctx context.Context) (string, error) {
 			scopes = append(scopes, rocuScope(o))
 		}
 	}
-	var have []string
-	if err := s.d.DB.Conn(ctx).Table("statistics_reports").Where("month = ? AND origin = ?", month, OriginMonthly).Pluck("scope_key", &have).Error; err != nil {
+	var done []struct{ ScopeKey, Edition string }
+	if err := s.d.DB.Conn(ctx).Raw("SELECT scope_key, edition FROM statistics_reports WHERE month = ? AND origin = ?", month, OriginMonthly).Scan(&done).Error; err != nil {
 		return "", core.DBError(err)
+	}
+	var have []string
+	for _, r := range done {
+		have = append(have, r.ScopeKey+" "+r.Edition)
 	}
 	made := 0
 	for _, sc := range scopes {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		if contains(have, sc.key()) {
-			continue
-		}
-		_, err := s.makeReport(ctx, nil, sc, orgs, start, OriginMonthly)
-		if err != nil && core.ErrorCode(err) != core.ECONFLICT && !isUnique(err) {
-			return "", err
-		}
-		if err == nil {
-			made++
+		for _, edition := range Editions() {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			if contains(have, sc.key()+" "+edition) {
+				continue
+			}
+			_, err := s.makeReport(ctx, nil, sc, orgs, start, OriginMonthly, edition)
+			if err != nil && core.ErrorCode(err) != core.ECONFLICT && !isUnique(err) {
+				return "", err
+			}
+			if err == nil {
+				made++
+			}
 		}
 	}
 	return fmt.Sprintf("%s of %s made", core.Plural(int64(made), "report", "reports"), month), nil
@@ -303,7 +355,7 @@ func isUnique(err error) bool {
 func (d Dashboard) WritePDF(w *bytes.Buffer) error {
 	p := fpdf.New("L", "mm", "A4", "")
 	p.SetCompression(false)
-	p.SetTitle("The national picture: "+d.Scope.Name+", "+d.Period.Label, false)
+	p.SetTitle(d.Title()+": "+d.Scope.Name+", "+d.Period.Label, false)
 	p.SetAuthor("MSP Hub", false)
 	tr := p.UnicodeTranslatorFromDescriptor("")
 	p.SetHeaderFunc(func() {
@@ -321,12 +373,18 @@ func (d Dashboard) WritePDF(w *bytes.Buffer) error {
 	p.SetAutoPageBreak(true, 18)
 	p.AddPage()
 	p.SetFont("Helvetica", "B", 18)
-	p.MultiCell(0, 9, tr("The national picture: modern slavery policing"), "", "L", false)
+	p.MultiCell(0, 9, tr(d.Title()), "", "L", false)
 	p.SetFont("Helvetica", "", 11)
-	for _, l := range d.heading("")[2:] {
-		p.MultiCell(0, 6, tr(l), "", "L", false)
+	for _, l := range d.heading("")[1:] {
+		if l != "" {
+			p.MultiCell(0, 6, tr(l), "", "L", false)
+		}
 	}
-	p.MultiCell(0, 6, tr("Counts only. Definitions: the page 'How these figures are made' in MSP Hub. For chief officers: do not share beyond those who need to know."), "", "L", false)
+	readers := "For chief officers"
+	if d.Edition == EditionPartner {
+		readers = "For the programme's partner agencies"
+	}
+	p.MultiCell(0, 6, tr("Counts only. Definitions: the page 'How these figures are made' in MSP Hub. "+readers+": do not share beyond those who need to know."), "", "L", false)
 	p.Ln(4)
 	const page = 277.0
 	for _, t := range d.Tables {

@@ -56,6 +56,9 @@ type Scope struct {
 	Name   string `json:"name"`
 	Region string `json:"region,omitempty"`
 	OrgID  int64  `json:"-"`
+	// policing is whether the analyst's organisation is a police force, a ROCU or the
+	// programme's unit, rather than a partner agency.
+	policing bool
 }
 
 type org struct {
@@ -101,11 +104,13 @@ func (s *Service) scope(ctx context.Context, who core.Actor) (Scope, []org, erro
 	me := orgs[i]
 	switch me.Kind {
 	case core.KindProgramme:
-		return Scope{Level: LevelNational, Name: "England and Wales"}, orgs, nil
+		return Scope{Level: LevelNational, Name: "England and Wales", policing: true}, orgs, nil
 	case core.KindROCU:
-		return rocuScope(me), orgs, nil
+		sc := rocuScope(me)
+		sc.policing = true
+		return sc, orgs, nil
 	}
-	return Scope{Level: LevelOrganisation, Name: me.Name, OrgID: me.ID}, orgs, nil
+	return Scope{Level: LevelOrganisation, Name: me.Name, OrgID: me.ID, policing: policing(me.Kind)}, orgs, nil
 }
 
 // within reports whether o is inside sc.
@@ -133,6 +138,8 @@ type Filter struct {
 	Region       string `form:"region" json:"region,omitempty"`
 	Force        int64  `form:"force" json:"force,omitempty"`
 	Exploitation string `form:"exploitation" json:"exploitation,omitempty"`
+	// Edition is EditionLawEnforcement or EditionPartner; empty is the default of who asks.
+	Edition string `form:"edition" json:"edition,omitempty"`
 }
 
 // Period is the span the figures cover, both days included: whole calendar months, ending at
@@ -251,6 +258,9 @@ func (s *Service) resolve(f Filter, sc Scope, orgs []org) (Period, time.Time, ti
 		if i < 0 || !sc.within(orgs[i]) || (f.Region != "" && orgs[i].Region != f.Region) {
 			p.Add("force", "Choose a force or agency in your area")
 		}
+	}
+	if f.Force != 0 && f.Edition == EditionPartner {
+		p.Add("force", "The partner edition has no force-level figures: choose all forces and agencies, or the law-enforcement edition")
 	}
 	if f.Exploitation != "" && !slices.Contains(terms.Exploitations(), terms.Exploitation(f.Exploitation)) {
 		p.Add("exploitation", "Choose a type of exploitation from the list")

@@ -237,21 +237,21 @@ func TestReportsByJobAndOnDemand(t *testing.T) {
 	f.seedSouthWest(t)
 	tarian := f.people.Vetted(t, "tarian-regional-organised-crime-unit", core.VettingRV, "analyst")
 	sum, err := f.s.Statistics.MonthlyReports(ctx)
-	if err != nil || sum != "10 reports of 2026-03 made" { // national and the nine ROCUs
+	if err != nil || sum != "20 reports of 2026-03 made" { // national and the nine ROCUs, in both editions
 		t.Fatalf("monthly: %q, %v", sum, err)
 	}
 	if sum, _ := f.s.Statistics.MonthlyReports(ctx); sum != "0 reports of 2026-03 made" {
 		t.Fatalf("again: %q, want none made", sum)
 	}
-	all, err := f.s.Statistics.Reports(ctx, f.national)
-	if err != nil || len(all.Reports) != 10 || !all.Actions.Create {
+	all, err := f.s.Statistics.Reports(ctx, f.national, "")
+	if err != nil || len(all.Reports) != 20 || !all.Actions.Create {
 		t.Fatalf("national list: %d, %v", len(all.Reports), err)
 	}
-	mine, err := f.s.Statistics.Reports(ctx, f.regional)
-	if err != nil || len(mine.Reports) != 1 || mine.Reports[0].Scope != "South West Regional Organised Crime Unit" {
+	mine, err := f.s.Statistics.Reports(ctx, f.regional, statistics.EditionLawEnforcement)
+	if err != nil || len(mine.Reports) != 1 || mine.Reports[0].Scope != "South West Regional Organised Crime Unit" || mine.Reports[0].Edition != statistics.EditionLawEnforcement {
 		t.Fatalf("regional list: %+v, %v", mine.Reports, err)
 	}
-	file, err := f.s.Statistics.OpenReport(ctx, f.regional, mine.Reports[0].ID)
+	file, err := f.s.Statistics.OpenReport(ctx, f.regional, mine.Reports[0].ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,14 +264,14 @@ func TestReportsByJobAndOnDemand(t *testing.T) {
 		t.Fatal("the report is not a marked PDF")
 	}
 	statisticstest.NoRecord(t, "report", b.String())
-	if _, err := f.s.Statistics.OpenReport(ctx, tarian, mine.Reports[0].ID); core.ErrorCode(err) != core.ENOTFOUND {
+	if _, err := f.s.Statistics.OpenReport(ctx, tarian, mine.Reports[0].ID, ""); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Fatalf("another region's report: %v, want ENOTFOUND", err)
 	}
-	r, err := f.s.Statistics.CreateReport(ctx, f.regional, "2026-02")
-	if err != nil || r.Origin != statistics.OriginOnDemand || r.Month != "2026-02" {
+	r, err := f.s.Statistics.CreateReport(ctx, f.regional, "2026-02", "")
+	if err != nil || r.Origin != statistics.OriginOnDemand || r.Month != "2026-02" || r.Edition != statistics.EditionLawEnforcement {
 		t.Fatalf("on demand: %+v, %v", r, err)
 	}
-	if _, err := f.s.Statistics.CreateReport(ctx, f.regional, "2027-01"); core.ErrorCode(err) != core.EINVALID {
+	if _, err := f.s.Statistics.CreateReport(ctx, f.regional, "2027-01", ""); core.ErrorCode(err) != core.EINVALID {
 		t.Fatalf("a future month: %v", err)
 	}
 	if n := modelstest.AuditCount(t, f.db, "statistics.report_download", ""); n != 1 {

@@ -1,0 +1,15 @@
+-- The national picture comes in two editions (DOMAIN.md §G): the law-enforcement edition, with
+-- force-level figures, and the partner edition, without them. A stored report is one of them;
+-- those made before were law-enforcement editions. The monthly job makes one of each per month
+-- and area, so its unique index now names the edition.
+
+-- +goose Up
+ALTER TABLE statistics_reports ADD COLUMN edition TEXT NOT NULL DEFAULT 'law_enforcement';
+DROP INDEX ux_statistics_reports_monthly;
+CREATE UNIQUE INDEX ux_statistics_reports_monthly ON statistics_reports (month, scope_key, edition) WHERE origin = 'monthly';
+
+-- +goose Down
+DELETE FROM statistics_reports WHERE edition <> 'law_enforcement';
+DROP INDEX ux_statistics_reports_monthly;
+CREATE UNIQUE INDEX ux_statistics_reports_monthly ON statistics_reports (month, scope_key) WHERE origin = 'monthly';
+ALTER TABLE statistics_reports DROP COLUMN edition;
