@@ -1,11 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -71,6 +74,10 @@ type pgTx struct {
 	conn  *sql.Conn
 	ctx   context.Context
 	later []pgStmt
+	// savepoints is, for each savepoint open, how many statements were kept when it was set:
+	// rolling back to it forgets those kept since, as the server forgets their work.
+	savepoints map[string]int
+	done       bool // committed or rolled back: nothing more may be kept
 }
 
 // pgStmt is a statement kept for the commit, with its arguments.
@@ -84,7 +91,26 @@ func (t *pgTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, err
 }
 
 func (t *pgTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.conn.ExecContext(ctx, query, args...)
+	res, err := t.conn.ExecContext(ctx, query, args...)
+	if err == nil {
+		t.noteSavepoint(query)
+	}
+	return res, err
+}
+
+// noteSavepoint follows the savepoints gorm sets and rolls back to (a gorm Transaction inside
+// another, in the dialect's words: "SAVEPOINT sp", "ROLLBACK TO SAVEPOINT sp").
+func (t *pgTx) noteSavepoint(query string) {
+	if name, ok := strings.CutPrefix(query, "SAVEPOINT "); ok {
+		if t.savepoints == nil {
+			t.savepoints = map[string]int{}
+		}
+		t.savepoints[name] = len(t.later)
+	} else if name, ok := strings.CutPrefix(query, "ROLLBACK TO SAVEPOINT "); ok {
+		if n, ok := t.savepoints[name]; ok && n <= len(t.later) {
+			t.later = t.later[:n]
+		}
+	}
 }
 
 func (t *pgTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -103,6 +129,10 @@ var errCommitRolledBack = errors.New("the transaction was rolled back at its com
 // trip). If any of them fails, nothing of the transaction is kept: the rest of the batch is
 // skipped and the transaction is rolled back.
 func (t *pgTx) Commit() error {
+	if t.done {
+		return sql.ErrTxDone
+	}
+	t.done = true
 	err := t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -134,16 +164,27 @@ func (t *pgTx) Commit() error {
 
 // Rollback rolls the transaction back and forgets what was kept for the commit.
 func (t *pgTx) Rollback() error {
+	if t.done {
+		return sql.ErrTxDone
+	}
+	t.done = true
 	t.later = nil
 	return t.end("ROLLBACK")
 }
 
-// end sends stmt (none when empty) and gives the connection back to the pool; a connection that
-// might still be inside the transaction is closed instead (discard).
+// rollbackTimeout bounds a ROLLBACK: one the server does not answer by then (a network that
+// drops everything) closes the connection instead, which rolls the transaction back too.
+const rollbackTimeout = 5 * time.Second
+
+// end sends stmt (none when empty) and gives the connection back to the pool. A connection that
+// might still be inside the transaction is closed instead (discard): so when the statement
+// fails, or finds the request ended, or is not answered within the request's time or
+// rollbackTimeout. Closing it rolls back, with no wait on a server that may not answer.
 func (t *pgTx) end(stmt string) error {
 	if stmt != "" {
-		// Even when the request's context has ended: the connection must leave the transaction.
-		if _, err := t.conn.ExecContext(context.WithoutCancel(t.ctx), stmt); err != nil {
+		ctx, cancel := context.WithTimeout(t.ctx, rollbackTimeout)
+		defer cancel()
+		if _, err := t.conn.ExecContext(ctx, stmt); err != nil {
 			discard(t.conn)
 			return err
 		}
@@ -167,10 +208,33 @@ func (db *DB) ExecAtCommit(ctx context.Context, query string, args ...any) error
 	if !ok {
 		return conn.Exec(query, args...).Error
 	}
+	if t.done {
+		return sql.ErrTxDone // a context that outlived its transaction
+	}
 	dry := conn.Session(&gorm.Session{DryRun: true}).Exec(query, args...)
 	if dry.Error != nil {
 		return dry.Error
 	}
-	t.later = append(t.later, pgStmt{sql: dry.Statement.SQL.String(), args: dry.Statement.Vars})
+	vars := make([]any, len(dry.Statement.Vars))
+	for i, v := range dry.Statement.Vars {
+		if vars[i], dry.Error = keptValue(v); dry.Error != nil {
+			return dry.Error
+		}
+	}
+	t.later = append(t.later, pgStmt{sql: dry.Statement.SQL.String(), args: vars})
 	return nil
+}
+
+// keptValue is v as it is now, for a statement sent later: a pointer is followed and a Valuer
+// asked (database/sql's own conversion), and bytes are copied, so that a change the caller
+// makes to a variable after keeping the statement does not change what it writes.
+func keptValue(v any) (any, error) {
+	dv, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("a statement kept for the commit: argument %T: %w", v, err)
+	}
+	if b, ok := dv.([]byte); ok {
+		return bytes.Clone(b), nil
+	}
+	return dv, nil
 }

@@ -3,11 +3,17 @@ package core_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/modelstest"
+	"gorm.io/gorm"
 )
 
 // TestExecAtCommitIsAllOrNothing: what a transaction keeps for its commit (ExecAtCommit) is
@@ -119,4 +125,163 @@ func TestExecAtCommitIsAllOrNothing(t *testing.T) {
 	if got := rows(); len(got) != 34 {
 		t.Fatalf("after 32 more transactions: %d rows, want 34", len(got))
 	}
+}
+
+// TestKeptStatementsFollowTheTransaction: a statement kept inside a savepoint that is rolled
+// back (a gorm Transaction inside InTx that fails) is forgotten with the savepoint's work; a
+// variable changed after keeping a statement does not change what it writes; and a context
+// that outlived its transaction keeps nothing, with an error, instead of losing it quietly.
+func TestKeptStatementsFollowTheTransaction(t *testing.T) {
+	db := modelstest.OpenDB(t)
+	ctx := context.Background()
+	now := time.Now()
+	later := func(ctx context.Context, id int, rules *string) error {
+		return db.ExecAtCommit(ctx, "INSERT INTO policy_baseline (id, rules, applied_at) VALUES (?, ?, ?)", id, rules, now)
+	}
+	var left context.Context
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		left = ctx
+		rules := "as kept"
+		if err := later(ctx, 300, &rules); err != nil {
+			return err
+		}
+		rules = "changed after"
+		undone := errors.New("undone")
+		err := db.Conn(ctx).Transaction(func(*gorm.DB) error {
+			inner := "inside the savepoint"
+			if err := later(ctx, 301, &inner); err != nil {
+				return err
+			}
+			return undone
+		})
+		if !errors.Is(err, undone) {
+			return fmt.Errorf("the inner transaction: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		ID    int
+		Rules string
+	}
+	if err := db.Conn(ctx).Raw("SELECT id, rules FROM policy_baseline WHERE id >= 300 ORDER BY id").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != 300 || got[0].Rules != "as kept" {
+		t.Fatalf("rows %+v, want only 300 %q", got, "as kept")
+	}
+	rules := "too late"
+	if err := later(left, 302, &rules); err == nil {
+		t.Fatal("a statement kept with the context of a finished transaction was accepted")
+	}
+}
+
+// TestARollbackOverADeadNetworkEnds: when the network to PostgreSQL starts dropping every byte
+// in the middle of a transaction that then fails, InTx returns once the request's time is up,
+// closing the connection (which rolls back), instead of waiting for ever on a ROLLBACK nobody
+// answers. SQLite has no network to lose.
+func TestARollbackOverADeadNetworkEnds(t *testing.T) {
+	if modelstest.Backend() != "postgres" {
+		return
+	}
+	cfg := modelstest.DBConfig(t)
+	direct := modelstest.OpenDBAt(t, cfg)
+	target, err := url.Parse(cfg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hole := newHoleProxy(t, target.Host)
+	target.Host = hole.addr
+	db, err := core.Open(context.Background(), core.DBConfig{URL: target.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(ctx context.Context) error {
+			if err := db.Conn(ctx).Exec("INSERT INTO policy_baseline (id, rules, applied_at) VALUES (400, 'x', ?)", time.Now()).Error; err != nil {
+				return err
+			}
+			hole.drop.Store(true)
+			return core.Conflict("refused")
+		})
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a refused transaction committed")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("InTx still waits on a ROLLBACK over a dead network 15 s after a 1 s request began; connections in use: %d", db.SQL().Stats().InUse)
+	}
+	if n := db.SQL().Stats().InUse; n != 0 {
+		t.Errorf("%d connections still in use", n)
+	}
+	var n int64
+	if err := direct.Conn(context.Background()).Raw("SELECT COUNT(*) FROM policy_baseline WHERE id = 400").Scan(&n).Error; err != nil || n != 0 {
+		t.Fatalf("rows of the refused transaction: %d (%v), want none", n, err)
+	}
+}
+
+// holeProxy forwards TCP to a server until drop is set; from then on it drops every byte either
+// way, as a network that has gone away without closing anything does.
+type holeProxy struct {
+	addr string
+	drop atomic.Bool
+}
+
+func newHoleProxy(t *testing.T, upstream string) *holeProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &holeProxy{addr: ln.Addr().String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 && !p.drop.Load() {
+				dst.Write(buf[:n])
+			}
+			if err != nil {
+				dst.Close()
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			go pipe(s, c)
+			go pipe(c, s)
+		}
+	}()
+	return p
 }
