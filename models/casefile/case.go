@@ -441,47 +441,53 @@ type Service struct {
 	closeCheck func(ctx context.Context, caseID int64) error // the rule after charge (OnClose)
 }
 
-// caseObject is the case as the policy sees it from the point of view of who, with the
-// relationship facts read from the database: on the team, lead investigator, holding a live
-// CPS share, submitter of the pack waiting for sign-off, Crown Prosecutor.
+// caseRels are the facts about an actor and a case file that the case policy's rows ask:
+// read in the statement that loads the case file (loadObject), or on their own (caseObject).
+type caseRels struct {
+	Team, Share, Submitted, Prosecutor bool
+}
+
+// relsSQL selects caseRels for the case file cf, with the arguments relsArgs gives.
+const relsSQL = "EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = cf.id AND m.user_id = ? AND m.removed_at IS NULL) AS team, " +
+	"EXISTS (SELECT 1 FROM case_shares sh WHERE sh.case_id = cf.id AND sh.liaison_id = ? AND sh.revoked_at IS NULL AND sh.expires_at > ?) AS share, " +
+	"EXISTS (SELECT 1 FROM pack_submissions ps WHERE ps.case_id = cf.id AND ps.status = ? AND ps.submitted_by = ?) AS submitted, " +
+	"COALESCE((SELECT u.crown_prosecutor FROM users u WHERE u.id = ?), false) AS prosecutor"
+
+func (s *Service) relsArgs(who core.Actor) []any {
+	return []any{who.UserID, who.UserID, s.d.Now(), SubmissionSubmitted, who.UserID, who.UserID}
+}
+
+// caseObject describes case file cf as the policy sees it for who (see objectOf).
 func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, typ string) (policies.Object, error) {
-	obj := policies.Object{Type: typ, Org: policies.OrgDomain(cf.OrganisationID), Classification: cf.Classification}
-	db := s.d.DB.Conn(ctx)
-	var team, share bool
-	if err := db.Raw("SELECT EXISTS (SELECT 1 FROM case_members WHERE case_id = ? AND user_id = ? AND removed_at IS NULL), "+
-		"EXISTS (SELECT 1 FROM case_shares WHERE case_id = ? AND liaison_id = ? AND revoked_at IS NULL AND expires_at > ?)",
-		cf.ID, who.UserID, cf.ID, who.UserID, s.d.Now()).Row().Scan(&team, &share); err != nil {
-		return obj, core.DBError(err)
+	var r caseRels
+	if err := s.d.DB.Conn(ctx).Table("case_files cf").Select(relsSQL, s.relsArgs(who)...).Where("cf.id = ?", cf.ID).Take(&r).Error; err != nil {
+		return policies.Object{}, core.DBError(err)
 	}
-	if team {
+	return objectOf(who, cf, r, typ), nil
+}
+
+// objectOf describes case file cf as the policy sees it for who: its organisation and marking,
+// and who is to it (team, lead, a liaison it is shared with and whether a Crown Prosecutor, the
+// submitter of the pack waiting for approval).
+func objectOf(who core.Actor, cf *CaseFile, r caseRels, typ string) policies.Object {
+	obj := policies.Object{Type: typ, Org: policies.OrgDomain(cf.OrganisationID), Classification: cf.Classification}
+	if r.Team {
 		obj.Rel |= policies.RelTeam
 	}
 	if cf.LeadInvestigatorID == who.UserID {
 		obj.Rel |= policies.RelLead
 	}
-	if share {
+	if r.Share {
 		obj.Rel |= policies.RelShare
-	}
-	var n int64
-	if cf.Status == StatusWithSupervisor {
-		// Four eyes: the policy refuses the approval to whoever submitted the pack.
-		if err := db.Table("pack_submissions").Where("case_id = ? AND status = ? AND submitted_by = ?", cf.ID, SubmissionSubmitted, who.UserID).Count(&n).Error; err != nil {
-			return obj, core.DBError(err)
-		}
-		if n > 0 {
-			obj.Rel |= policies.RelSubmitter
-		}
-	}
-	if obj.Has(policies.RelShare) {
-		var prosecutor bool
-		if err := db.Table("users").Select("crown_prosecutor").Where("id = ?", who.UserID).Scan(&prosecutor).Error; err != nil {
-			return obj, core.DBError(err)
-		}
-		if prosecutor {
+		if r.Prosecutor {
 			obj.Rel |= policies.RelProsecutor
 		}
 	}
-	return obj, nil
+	// Four eyes: the policy refuses the approval to whoever submitted the pack.
+	if r.Submitted && cf.Status == StatusWithSupervisor {
+		obj.Rel |= policies.RelSubmitter
+	}
+	return obj
 }
 
 // forbidden are the messages of refused case actions, for someone who can see the case.
@@ -519,14 +525,19 @@ func (s *Service) load(ctx context.Context, who core.Actor, id int64, act polici
 }
 
 func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ string, act policies.Action, lock bool) (*CaseFile, policies.Object, error) {
-	cf, err := core.TakeRow[CaseFile](ctx, s.d.DB, id, lock, "Case file not found")
-	if err != nil {
-		return nil, policies.Object{}, err
+	// The case file and who the actor is to it, in one statement.
+	var row struct {
+		CaseFile
+		Rels caseRels `gorm:"embedded"`
 	}
-	obj, err := s.caseObject(ctx, who, &cf, "casefile")
-	if err != nil {
-		return nil, obj, err
+	err := s.d.DB.ConnLocking(ctx, lock).Table("case_files cf").Select("cf.*, "+relsSQL, s.relsArgs(who)...).Where("cf.id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, policies.Object{}, core.NotFound("Case file not found")
+	} else if err != nil {
+		return nil, policies.Object{}, core.DBError(err)
 	}
+	cf := row.CaseFile
+	obj := objectOf(who, &cf, row.Rels, "casefile")
 	if err := core.CanSee(ctx, s.d.Authz, who, policies.ActRead, obj, "Case file"); err != nil {
 		return nil, obj, err
 	}
