@@ -355,16 +355,23 @@ type builder struct {
 	// included, which the partner edition never gives away.
 	whole *builder
 	force map[int]bool
+	// orgCells are the cells of each organisation's rows in this view, inherited or new.
+	orgCells map[int64][]int
 }
 
 // orgRow is the cells of organisation o's row of the family id: the national sheet's row when
 // this sheet is built over it and holds the same figures, new cells otherwise.
 func (b *builder) orgRow(id string, g org, vs []int64) []int {
 	o := g.ID
+	if b.orgCells == nil {
+		b.orgCells = map[int64][]int{}
+	}
 	if cs, ok := b.inherited[id][o]; ok && b.sh.hold(cs, vs) {
+		b.orgCells[o] = append(b.orgCells[o], cs...)
 		return cs
 	}
 	cs := b.cells(vs...)
+	b.orgCells[o] = append(b.orgCells[o], cs...)
 	b.forceLevel(g, cs...)
 	if b.rowCells == nil {
 		b.rowCells = map[string]map[int64][]int{}

@@ -132,19 +132,25 @@ func (b *builder) forceLevel(o org, cells ...int) {
 //   - a view narrower than the country is built over the national partner edition's sheet, as
 //     the law-enforcement view is over the national one's, so that what it publishes is checked
 //     against what the national partner edition publishes.
+//   - a view whose figures come from one police force, ROCU or programme unit alone (with
+//     partner agencies' figures, known to them) is that force's figures throughout: none of its
+//     own figures but zeros is published, breakdowns and medians included.
 func (b *builder) partner(t int) {
 	var national *sheet
 	if b.whole != nil {
-		w := &builder{sh: *b.whole.sh.clone(), force: b.whole.force}
+		w := &builder{sh: *b.whole.sh.clone(), force: b.whole.force, orgCells: b.whole.orgCells}
 		w.partner(t)
 		national = &w.sh
 	}
 	s := &b.sh
 	s.sensitive = make([]bool, len(s.values))
+	oneForce := b.policingWithFigures() == 1
 	for i := range s.values {
 		switch {
 		case national != nil && i < len(national.values):
 			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = national.suppressed[i], national.sensitive[i], national.known[i], true
+		case oneForce && s.values[i] != 0:
+			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = true, !s.median[i], false, true
 		case b.force[i] && s.values[i] != 0 && !s.median[i]:
 			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = true, true, false, true
 		case b.force[i]:
@@ -156,4 +162,17 @@ func (b *builder) partner(t int) {
 		}
 	}
 	s.suppress(t)
+}
+
+// policingWithFigures counts the police forces, ROCUs and programme unit whose rows in the view
+// hold a figure that is not zero.
+func (b *builder) policingWithFigures() int {
+	force := func(c int) bool { return b.force[c] || (b.whole != nil && b.whole.force[c]) }
+	n := 0
+	for _, cs := range b.orgCells {
+		if slices.ContainsFunc(cs, func(c int) bool { return force(c) && b.sh.values[c] != 0 }) {
+			n++
+		}
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,6 +186,34 @@ func TestPartnerEditionWithholdsARegionOfOneForce(t *testing.T) {
 	}
 	if got := statisticstest.Row(t, d, "operations-by-quarter", "Whole period"); !got[1].Suppressed {
 		t.Errorf("the South West unit's partner edition publishes Devon and Cornwall's new operations in the trend: %s", got[1].Text())
+	}
+	// Every other breakdown of that area (victims by age, by nationality, NRM decisions,
+	// charges...) is Devon and Cornwall's alone too: none of its figures is published.
+	ownLE, err := f.s.Statistics.Dashboard(ctx, f.regional, statistics.Filter{Quarter: "2026-Q1", Edition: statistics.EditionLawEnforcement})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, tb := range d.Tables {
+		lt, ok := ownLE.Table(tb.ID)
+		if !ok {
+			t.Fatalf("table %s is in the partner edition only", tb.ID)
+		}
+		for _, r := range tb.Rows {
+			for c, cell := range r.Cells {
+				lr := slices.IndexFunc(lt.Rows, func(x statistics.Row) bool { return x.Label == r.Label })
+				if lr < 0 || lt.Rows[lr].Cells[c].Value == 0 {
+					continue
+				}
+				checked++
+				if !cell.Suppressed {
+					t.Errorf("the South West unit's partner edition publishes Devon and Cornwall's figure in %s, %s, column %d: %s", tb.ID, r.Label, c, cell.Text())
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d figures of the South West were not zero: the test proves little", checked)
 	}
 }
 
