@@ -355,8 +355,9 @@ type builder struct {
 	// included, which the partner edition never gives away.
 	whole *builder
 	force map[int]bool
-	// orgCells are the cells of each organisation's rows in this view, inherited or new.
-	orgCells map[int64][]int
+	// orgCells are the cells of each organisation's rows in this view, inherited or new, by
+	// family (operations, victims, justice, training, guidance).
+	orgCells map[string]map[int64][]int
 }
 
 // orgRow is the cells of organisation o's row of the family id: the national sheet's row when
@@ -364,14 +365,17 @@ type builder struct {
 func (b *builder) orgRow(id string, g org, vs []int64) []int {
 	o := g.ID
 	if b.orgCells == nil {
-		b.orgCells = map[int64][]int{}
+		b.orgCells = map[string]map[int64][]int{}
+	}
+	if b.orgCells[id] == nil {
+		b.orgCells[id] = map[int64][]int{}
 	}
 	if cs, ok := b.inherited[id][o]; ok && b.sh.hold(cs, vs) {
-		b.orgCells[o] = append(b.orgCells[o], cs...)
+		b.orgCells[id][o] = cs
 		return cs
 	}
 	cs := b.cells(vs...)
-	b.orgCells[o] = append(b.orgCells[o], cs...)
+	b.orgCells[id][o] = cs
 	b.forceLevel(g, cs...)
 	if b.rowCells == nil {
 		b.rowCells = map[string]map[int64][]int{}

@@ -2,7 +2,9 @@ package statistics
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
@@ -132,25 +134,30 @@ func (b *builder) forceLevel(o org, cells ...int) {
 //   - a view narrower than the country is built over the national partner edition's sheet, as
 //     the law-enforcement view is over the national one's, so that what it publishes is checked
 //     against what the national partner edition publishes.
-//   - a view whose figures come from one police force, ROCU or programme unit alone (with
-//     partner agencies' figures, known to them) is that force's figures throughout: none of its
-//     own figures but zeros is published, breakdowns and medians included.
+//   - a breakdown whose figures come from one police force, ROCU or programme unit alone (with
+//     partner agencies' figures, known to them) is that force's figures throughout: in a view
+//     where one force alone has figures of a family (operations, victims, justice, training,
+//     guidance), no figure of that family's tables but zeros is published, medians included.
 func (b *builder) partner(t int) {
 	var national *sheet
 	if b.whole != nil {
-		w := &builder{sh: *b.whole.sh.clone(), force: b.whole.force, orgCells: b.whole.orgCells}
+		w := &builder{sh: *b.whole.sh.clone(), drafts: b.whole.drafts, force: b.whole.force, orgCells: b.whole.orgCells}
 		w.partner(t)
 		national = &w.sh
 	}
 	s := &b.sh
 	s.sensitive = make([]bool, len(s.values))
-	oneForce := b.policingWithFigures() == 1
+	oneForce, agency := b.oneForceCells(), b.agencyCells()
 	for i := range s.values {
 		switch {
 		case national != nil && i < len(national.values):
 			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = national.suppressed[i], national.sensitive[i], national.known[i], true
-		case oneForce && s.values[i] != 0:
+		case oneForce[i] && s.values[i] != 0:
 			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = true, !s.median[i], false, true
+		case agency[i]:
+			// Left out of the tables, but each agency knows its own: what is published must hold
+			// with them known.
+			s.suppressed[i], s.known[i], s.fixed[i] = false, false, true
 		case b.force[i] && s.values[i] != 0 && !s.median[i]:
 			s.suppressed[i], s.sensitive[i], s.known[i], s.fixed[i] = true, true, false, true
 		case b.force[i]:
@@ -164,15 +171,74 @@ func (b *builder) partner(t int) {
 	s.suppress(t)
 }
 
-// policingWithFigures counts the police forces, ROCUs and programme unit whose rows in the view
-// hold a figure that is not zero.
-func (b *builder) policingWithFigures() int {
-	force := func(c int) bool { return b.force[c] || (b.whole != nil && b.whole.force[c]) }
-	n := 0
-	for _, cs := range b.orgCells {
-		if slices.ContainsFunc(cs, func(c int) bool { return force(c) && b.sh.values[c] != 0 }) {
-			n++
+// isForce says whether cell c is of a police force's, a ROCU's or the programme unit's row.
+func (b *builder) isForce(c int) bool {
+	return b.force[c] || (b.whole != nil && b.whole.force[c])
+}
+
+// agencyCells are the cells of the rows of organisations outside policing.
+func (b *builder) agencyCells() map[int]bool {
+	out := map[int]bool{}
+	for _, rows := range b.orgCells {
+		for _, cs := range rows {
+			for _, c := range cs {
+				if !b.isForce(c) {
+					out[c] = true
+				}
+			}
 		}
 	}
-	return n
+	return out
+}
+
+// oneForceCells are the cells, other than organisations' rows, of the tables made of a family
+// whose figures in this view come from one police force, ROCU or programme unit alone.
+func (b *builder) oneForceCells() map[int]bool {
+	one := map[string]bool{}
+	for family, rows := range b.orgCells {
+		n := 0
+		for _, cs := range rows {
+			if slices.ContainsFunc(cs, func(c int) bool { return b.isForce(c) && b.sh.values[c] != 0 }) {
+				n++
+			}
+		}
+		one[family] = n == 1
+	}
+	out := map[int]bool{}
+	for _, d := range b.drafts {
+		families := tableFamilies(d.t.ID)
+		if families == nil {
+			families = slices.Collect(maps.Keys(one))
+		}
+		if !slices.ContainsFunc(families, func(f string) bool { return one[f] }) {
+			continue
+		}
+		for r, cs := range d.cells {
+			if !d.org[r] {
+				for _, c := range cs {
+					out[c] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// tableFamilies are the families whose figures table id holds (nil: any of them).
+func tableFamilies(id string) []string {
+	switch {
+	case id == "median-days" || id == "justice-by-quarter": // from NRM referral to charge and outcome; referrals beside charges
+		return []string{"victims", "justice"}
+	case id == "nrm-decisions" || strings.HasPrefix(id, "victims"):
+		return []string{"victims"}
+	case id == "charge-outcomes" || id == "orders" || strings.HasPrefix(id, "justice"):
+		return []string{"justice"}
+	case strings.HasPrefix(id, "operations"):
+		return []string{"operations"}
+	case strings.HasPrefix(id, "training"):
+		return []string{"training"}
+	case strings.HasPrefix(id, "guidance"):
+		return []string{"guidance"}
+	}
+	return nil
 }
