@@ -457,6 +457,33 @@ func (s *Service) relsArgs(who core.Actor) []any {
 	return []any{who.UserID, who.UserID, s.d.Now(), SubmissionSubmitted, who.UserID, who.UserID}
 }
 
+// loadCase reads case file id and describes it for who (objectOf). Read to change (lock), the
+// row is locked first and who the actor is to it read after, in a statement of its own: one
+// statement that waited for the lock would read those facts as they stood before the wait (a
+// team member removed meanwhile, the pack just submitted by the approver). Read only, one
+// statement reads both. Errors: ENOTFOUND.
+func (s *Service) loadCase(ctx context.Context, who core.Actor, id int64, lock bool) (CaseFile, policies.Object, error) {
+	if lock {
+		cf, err := core.TakeRow[CaseFile](ctx, s.d.DB, id, true, "Case file not found")
+		if err != nil {
+			return cf, policies.Object{}, err
+		}
+		obj, err := s.caseObject(ctx, who, &cf, "casefile")
+		return cf, obj, err
+	}
+	var row struct {
+		CaseFile
+		Rels caseRels `gorm:"embedded"`
+	}
+	err := s.d.DB.Conn(ctx).Table("case_files cf").Select("cf.*, "+relsSQL, s.relsArgs(who)...).Where("cf.id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row.CaseFile, policies.Object{}, core.NotFound("Case file not found")
+	} else if err != nil {
+		return row.CaseFile, policies.Object{}, core.DBError(err)
+	}
+	return row.CaseFile, objectOf(who, &row.CaseFile, row.Rels, "casefile"), nil
+}
+
 // caseObject describes case file cf as the policy sees it for who (see objectOf).
 func (s *Service) caseObject(ctx context.Context, who core.Actor, cf *CaseFile, typ string) (policies.Object, error) {
 	var r caseRels
@@ -525,19 +552,10 @@ func (s *Service) load(ctx context.Context, who core.Actor, id int64, act polici
 }
 
 func (s *Service) loadObject(ctx context.Context, who core.Actor, id int64, typ string, act policies.Action, lock bool) (*CaseFile, policies.Object, error) {
-	// The case file and who the actor is to it, in one statement.
-	var row struct {
-		CaseFile
-		Rels caseRels `gorm:"embedded"`
+	cf, obj, err := s.loadCase(ctx, who, id, lock)
+	if err != nil {
+		return nil, obj, err
 	}
-	err := s.d.DB.ConnLocking(ctx, lock).Table("case_files cf").Select("cf.*, "+relsSQL, s.relsArgs(who)...).Where("cf.id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, policies.Object{}, core.NotFound("Case file not found")
-	} else if err != nil {
-		return nil, policies.Object{}, core.DBError(err)
-	}
-	cf := row.CaseFile
-	obj := objectOf(who, &cf, row.Rels, "casefile")
 	if err := core.CanSee(ctx, s.d.Authz, who, policies.ActRead, obj, "Case file"); err != nil {
 		return nil, obj, err
 	}

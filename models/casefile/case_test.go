@@ -1512,3 +1512,42 @@ func TestTimelinePages(t *testing.T) {
 		modelstest.WantCode(t, "the damaged page link "+damaged, err, core.EINVALID)
 	}
 }
+
+// A change that waited for the case file's lock is decided on who the person is to the case
+// once the lock is theirs: a team member removed while their change waited is refused. (Read
+// in the statement that took the lock, the team would have been as it stood before the wait.)
+func TestAChangeThatWaitedIsDecidedOnTheTeamAfterTheWait(t *testing.T) {
+	ctx := context.Background()
+	f := newCaseFixture(t)
+	cv := f.newCase(t)
+	member := f.person(t, caseHome, policies.RoleInvestigator)
+	m, err := f.cases.AddMember(ctx, f.inv, cv.ID, casefile.MemberInput{Email: member.Email})
+	modelstest.Must(t, err)
+	item := f.lastItem(cv.ID)
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	removal := make(chan error, 1)
+	go func() {
+		removal <- f.db.InTx(ctx, func(ctx context.Context) error {
+			if _, err := core.TakeRow[casefile.CaseFile](ctx, f.db, cv.ID, true, "Case file not found"); err != nil {
+				return err
+			}
+			if err := f.db.Conn(ctx).Exec("UPDATE case_members SET removed_at = ? WHERE id = ?", f.clock.Now(), m.ID).Error; err != nil {
+				return err
+			}
+			close(locked)
+			<-release // the member's change begins meanwhile, and waits for the lock
+			return nil
+		})
+	}()
+	<-locked
+	change := make(chan error, 1)
+	go func() {
+		_, err := f.cases.UpdateItem(ctx, member, cv.ID, item, casefile.ItemInput{Status: casefile.ItemInProgress, Notes: "Started"})
+		change <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // long enough for the change to be waiting
+	close(release)
+	modelstest.Must(t, <-removal)
+	modelstest.WantCode(t, "a change by a member removed while it waited", <-change, core.ENOTFOUND)
+}
