@@ -398,3 +398,51 @@ func TestMonthlyReportsInBothEditions(t *testing.T) {
 		t.Fatalf("a force analyst's reports: %+v, %v", mine.Reports, err)
 	}
 }
+
+// Reports stored before migration 27 were law-enforcement editions, but those of a partner
+// agency's own area hold that agency's figures only, and its analysts now read the partner
+// edition only: the migration makes them partner editions, so the agency keeps them; a force's,
+// a regional unit's and the national reports stay law-enforcement editions.
+func TestReportsBeforeMigration27KeepTheirReaders(t *testing.T) {
+	ctx := context.Background()
+	db, err := core.Open(ctx, modelstest.DBConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateTo(ctx, 26); err != nil {
+		t.Fatal(err)
+	}
+	g, at := db.Gorm(), time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if err := g.Exec(sql, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	kinds := map[string]string{"kent-police": "police_force", "tarian": "rocu", "glaa": "agency", "cps-wales": "cps"}
+	for slug, kind := range kinds {
+		exec("INSERT INTO organisations (slug, name, kind, region, active, created_at, updated_at) VALUES (?, ?, ?, 'Wales', ?, ?, ?)", slug, slug, kind, true, at, at)
+	}
+	exec("INSERT INTO blobs (object_key, key_id, wrapped_key, size, sha256, content_type, created_at) VALUES ('report', 'k', 'w', 1, 'x', 'application/pdf', ?)", at)
+	exec(`INSERT INTO statistics_reports (month, scope_key, scope_name, origin, blob_id, created_at)
+		SELECT '2026-01', 'org:' || CAST(o.id AS TEXT), o.name, 'monthly', b.id, ? FROM organisations o, blobs b`, at)
+	exec("INSERT INTO statistics_reports (month, scope_key, scope_name, origin, blob_id, created_at) SELECT '2026-01', 'national', 'England and Wales', 'monthly', id, ? FROM blobs", at)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct{ ScopeName, Edition string }
+	if err := g.Raw("SELECT scope_name, edition FROM statistics_reports ORDER BY scope_name").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"kent-police": statistics.EditionLawEnforcement, "tarian": statistics.EditionLawEnforcement,
+		"glaa": statistics.EditionPartner, "cps-wales": statistics.EditionPartner, "England and Wales": statistics.EditionLawEnforcement}
+	if len(got) != len(want) {
+		t.Fatalf("%d reports after the migration, want %d", len(got), len(want))
+	}
+	for _, r := range got {
+		if want[r.ScopeName] != r.Edition {
+			t.Errorf("the report of %s is a %s edition, want %s", r.ScopeName, r.Edition, want[r.ScopeName])
+		}
+	}
+}
