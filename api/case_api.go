@@ -46,37 +46,13 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func handleCaseList(cases *casefile.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f := casefile.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
-		for _, st := range c.QueryArray("status") {
-			f.Status = append(f.Status, casefile.CaseStatus(st))
-		}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := cases.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
+// caseFilter is the case list's filter: ?queue=, ?q=, ?status= (repeated).
+func caseFilter(c *gin.Context) (casefile.CaseFilter, error) {
+	f := casefile.CaseFilter{Queue: c.Query("queue"), Query: c.Query("q")}
+	for _, st := range c.QueryArray("status") {
+		f.Status = append(f.Status, casefile.CaseStatus(st))
 	}
-}
-
-// handleCaseTimeline serves a page of a case's timeline, newest first (?after=, ?limit=).
-func handleCaseTimeline(cases *casefile.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
-		if !ok {
-			return
-		}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := cases.Timeline(c.Request.Context(), actorOf(c), id, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
-	}
+	return f, nil
 }
 
 // people puts a list of people under "people", never null.

@@ -32,23 +32,6 @@ func GuidanceFilter(c *gin.Context) (guidance.GuidanceFilter, error) {
 	return f, nil
 }
 
-func handleGuidanceList(g *guidance.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f, err := GuidanceFilter(c)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := g.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
-	}
-}
-
 func handleGuidanceSearch(g *guidance.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, err := GuidanceFilter(c)

@@ -52,6 +52,29 @@ func PathIDs(c *gin.Context, names ...string) ([]int64, bool) {
 	return ids, true
 }
 
+// listPage serves a page of a list: the filter that filter reads from the request (its error
+// is the answer), then list from the cursor ?after=, at most ?limit= rows (the list's own
+// default when absent).
+func listPage[F, P any](filter func(*gin.Context) (F, error), list func(ctx context.Context, who core.Actor, f F, after string, limit int) (P, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := filter(c)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		limit, _ := strconv.Atoi(c.Query("limit"))
+		page, err := list(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+// pathIDFilter is the path's :id: the filter of a list of one object's things.
+func pathIDFilter(c *gin.Context) (int64, error) { return ParsePathID(c, "id") }
+
 // pathObject reads the path's id and calls op with it: what a handler on one object starts
 // with. A bad id or op's error is answered here (ok is false).
 func pathObject[T any](c *gin.Context, op func(ctx context.Context, who core.Actor, id int64) (T, error)) (v T, ok bool) {

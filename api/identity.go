@@ -66,26 +66,17 @@ func organisationUpdate(orgs *identity.Organisations) func(context.Context, core
 	}
 }
 
-func handleUserList(users *identity.Users) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var f identity.UserFilter
-		if v := c.Query("organisation_id"); v != "" {
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				writeError(c, core.Invalid("organisation_id", "organisation_id must be a number"))
-				return
-			}
-			f.OrganisationID = id
-		}
-		f.Query, f.IncludeDisabled = c.Query("q"), c.Query("include_disabled") == "true"
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := users.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
+// userFilter is the user list's filter: ?organisation_id=, ?q=, ?include_disabled=true.
+func userFilter(c *gin.Context) (identity.UserFilter, error) {
+	f := identity.UserFilter{Query: c.Query("q"), IncludeDisabled: c.Query("include_disabled") == "true"}
+	if v := c.Query("organisation_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			writeError(c, err)
-			return
+			return f, core.Invalid("organisation_id", "organisation_id must be a number")
 		}
-		c.JSON(http.StatusOK, page)
+		f.OrganisationID = id
 	}
+	return f, nil
 }
 
 // setDisabled makes SetDisabled an operation on :id.

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/msptp/msphub/models/core"
@@ -150,38 +149,13 @@ func fromBodyOnPart[R inputRequest[In], In, T any](op func(context.Context, core
 	}
 }
 
-func handleOperationList(ops *operations.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f := operations.Filter{Query: c.Query("q")}
-		for _, st := range c.QueryArray("status") {
-			f.Status = append(f.Status, terms.Status(st))
-		}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := ops.List(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
+// operationFilter is the operation list's filter: ?q=, ?status= (repeated).
+func operationFilter(c *gin.Context) (operations.Filter, error) {
+	f := operations.Filter{Query: c.Query("q")}
+	for _, st := range c.QueryArray("status") {
+		f.Status = append(f.Status, terms.Status(st))
 	}
-}
-
-// handleOperationPeople serves a page of an operation's potential victims or suspects
-// (/operations/:id/victims, /suspects: ?after=, ?limit=).
-func handleOperationPeople[T any](list func(ctx context.Context, who core.Actor, id int64, after string, limit int) (T, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := PathID(c, "id")
-		if !ok {
-			return
-		}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := list(c.Request.Context(), actorOf(c), id, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
-	}
+	return f, nil
 }
 
 func partnerChoices(ops *operations.Service) func(context.Context, core.Actor) (gin.H, error) {

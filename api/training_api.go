@@ -16,18 +16,10 @@ import (
 // The JSON API of training: courses, sessions, enrolments, material, certificates and
 // notifications. Each handler decodes its input and calls one operation of models.Training.
 
-func handleCourseList(t *training.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f := training.CourseFilter{Query: c.Query("q"), ForMe: c.Query("eligible") == "true", Available: c.Query("available") == "true",
-			Teaching: c.Query("teaching") == "true"}
-		limit, _ := strconv.Atoi(c.Query("limit"))
-		page, err := t.ListCourses(c.Request.Context(), actorOf(c), f, c.Query("after"), limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, page)
-	}
+// courseFilter is the course list's filter: ?q=, ?eligible=, ?available=, ?teaching= (true).
+func courseFilter(c *gin.Context) (training.CourseFilter, error) {
+	return training.CourseFilter{Query: c.Query("q"), ForMe: c.Query("eligible") == "true", Available: c.Query("available") == "true",
+		Teaching: c.Query("teaching") == "true"}, nil
 }
 
 type trainerRequest struct {
