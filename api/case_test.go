@@ -614,6 +614,11 @@ func TestCaseJourneyThroughTheAPI(t *testing.T) {
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"not_applicable"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2026-13-40"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "PATCH", fmt.Sprintf("/api/v1/casefiles/%d/items/%d", cv.ID, items.Items[1].ID), `{"status":"in_progress","due_on":"2030-01-31","owner_id":`+strconv.FormatInt(w.inv.ID, 10)+`}`, http.StatusOK, nil)
+	var after struct{ Items []casefile.ItemView }
+	call(inv, "GET", fmt.Sprintf("/api/v1/casefiles/%d/items", cv.ID), "", http.StatusOK, &after)
+	if it := after.Items[1]; it.ID != items.Items[1].ID || it.DueOn == nil || it.DueOn.Format(time.DateOnly) != "2030-01-31" || it.OwnerID == nil || *it.OwnerID != w.inv.ID || it.OwnerName == "" || len(after.Items[0].Evidence) != 1 {
+		t.Errorf("the checklist read back: item %+v, first item's evidence %+v", it.ChecklistItem, after.Items[0].Evidence)
+	}
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging"}`, http.StatusUnprocessableEntity, nil)
 	call(inv, "POST", fmt.Sprintf("/api/v1/casefiles/%d/submissions", cv.ID), `{"purpose":"charging","dg6_category":"red","test":"full_code"}`, http.StatusConflict, nil)
 	var sub casefile.SubmissionView

@@ -228,33 +228,43 @@ func (v ItemView) Done() bool { return v.Status.done() }
 
 // items reads a case's checklist in template and position order.
 func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
+	// Every read of a case runs these two queries: their columns are named and scanned
+	// directly, at a fraction of the cost of gorm's scan into structs.
 	type row struct {
 		ChecklistItem
 		OwnerName string
 	}
 	var rows []row
-	err := s.d.DB.Conn(ctx).Table("checklist_items ci").Select("ci.*, COALESCE(u.name, '') AS owner_name").
-		Joins("LEFT JOIN users u ON u.id = ci.owner_id").Where("ci.case_id = ?", caseID).Scan(&rows).Error
+	err := s.d.DB.EachRow(ctx, "SELECT ci.id, ci.template_item_id, ci.status, ci.na_reason, ci.owner_id, ci.due_on, ci.notes, "+
+		"ci.cps_reason, ci.cps_decided_by, ci.cps_decided_at, ci.updated_by, ci.updated_at, COALESCE(u.name, '') "+
+		"FROM checklist_items ci LEFT JOIN users u ON u.id = ci.owner_id WHERE ci.case_id = ?", []any{caseID},
+		func(scan func(...any) error) error {
+			rows = append(rows, row{ChecklistItem: ChecklistItem{CaseID: caseID}})
+			r := &rows[len(rows)-1]
+			return scan(&r.ID, &r.TemplateItemID, &r.Status, &r.NAReason, &r.OwnerID, &r.DueOn, &r.Notes,
+				&r.CPSReason, &r.CPSDecidedBy, &r.CPSDecidedAt, &r.UpdatedBy, &r.UpdatedAt, &r.OwnerName)
+		})
 	if err != nil {
-		return nil, core.DBError(err)
+		return nil, err
 	}
 	words, err := s.words.of(ctx, s.d.DB, core.IDsOf(rows, func(r row) int64 { return r.TemplateItemID }))
 	if err != nil {
 		return nil, err
 	}
-	var links []struct {
-		ItemID     int64
-		EvidenceID int64
-		ExhibitRef string
-	}
-	err = s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.item_id, ie.evidence_id, e.exhibit_ref").
-		Joins("JOIN evidence_items e ON e.id = ie.evidence_id").Where("e.case_id = ?", caseID).Order("e.id").Scan(&links).Error
-	if err != nil {
-		return nil, core.DBError(err)
-	}
 	byItem := map[int64][]EvidenceRef{}
-	for _, l := range links {
-		byItem[l.ItemID] = append(byItem[l.ItemID], EvidenceRef{ID: l.EvidenceID, ExhibitRef: l.ExhibitRef})
+	err = s.d.DB.EachRow(ctx, "SELECT ie.item_id, ie.evidence_id, e.exhibit_ref FROM item_evidence ie "+
+		"JOIN evidence_items e ON e.id = ie.evidence_id WHERE e.case_id = ? ORDER BY e.id", []any{caseID},
+		func(scan func(...any) error) error {
+			var item int64
+			var ref EvidenceRef
+			if err := scan(&item, &ref.ID, &ref.ExhibitRef); err != nil {
+				return err
+			}
+			byItem[item] = append(byItem[item], ref)
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ItemView, 0, len(rows))
 	for _, r := range rows {

@@ -365,21 +365,6 @@ func (d days) number(s string) (int64, error) {
 	return d[s], nil
 }
 
-// scan runs a query and hands each row's scanner to fn, on the caller's goroutine.
-func (q queries) scan(ctx context.Context, sql string, args []any, fn func(scan func(...any) error) error) error {
-	rows, err := q.db.Conn(ctx).Raw(sql, args...).Rows()
-	if err != nil {
-		return core.DBError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return core.DBError(err)
-		}
-	}
-	return core.DBError(rows.Err())
-}
-
 // queryConcurrency is how many of a dashboard's queries run at once, each on its own
 // connection: SQLite in WAL mode and PostgreSQL both serve readers side by side.
 const queryConcurrency = 4
@@ -402,7 +387,7 @@ func (t *tasks) add(ctx context.Context, sql string, args []any, fn func(p *fact
 	t.wg.Go(func() {
 		t.sem <- struct{}{}
 		defer func() { <-t.sem }()
-		if err := t.q.scan(ctx, sql, args, func(scan func(...any) error) error { return fn(p, scan) }); err != nil {
+		if err := t.q.db.EachRow(ctx, sql, args, func(scan func(...any) error) error { return fn(p, scan) }); err != nil {
 			t.mu.Lock()
 			if t.err == nil {
 				t.err = err
@@ -446,7 +431,7 @@ func (q queries) run(ctx context.Context) (*facts, error) {
 	// The operations in the filter, and their own figures: live at the end, new and closed, by
 	// organisation, and the months they started and ended in.
 	ops := map[int64]*operation{}
-	err := q.scan(ctx, "SELECT o.id, o.organisation_id, "+held+", "+q.day("o.started_on")+", "+q.day("o.ended_on")+" FROM operations o WHERE "+w, wargs,
+	err := q.db.EachRow(ctx, "SELECT o.id, o.organisation_id, "+held+", "+q.day("o.started_on")+", "+q.day("o.ended_on")+" FROM operations o WHERE "+w, wargs,
 		func(scan func(...any) error) error {
 			var id, org int64
 			var h int
