@@ -3,6 +3,7 @@ package casefile
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"sync"
@@ -228,21 +229,35 @@ func (v ItemView) Done() bool { return v.Status.done() }
 
 // items reads a case's checklist in template and position order.
 func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
-	// Every read of a case runs these two queries: their columns are named and scanned
-	// directly, at a fraction of the cost of gorm's scan into structs.
+	// Every read of a case runs this query, one row an item and link to evidence: its columns
+	// are named and scanned directly, at a fraction of the cost of gorm's scan into structs.
 	type row struct {
 		ChecklistItem
 		OwnerName string
+		Evidence  []EvidenceRef
 	}
 	var rows []row
 	err := s.d.DB.EachRow(ctx, "SELECT ci.id, ci.template_item_id, ci.status, ci.na_reason, ci.owner_id, ci.due_on, ci.notes, "+
-		"ci.cps_reason, ci.cps_decided_by, ci.cps_decided_at, ci.updated_by, ci.updated_at, COALESCE(u.name, '') "+
-		"FROM checklist_items ci LEFT JOIN users u ON u.id = ci.owner_id WHERE ci.case_id = ?", []any{caseID},
+		"ci.cps_reason, ci.cps_decided_by, ci.cps_decided_at, ci.updated_by, ci.updated_at, COALESCE(u.name, ''), e.id, e.exhibit_ref "+
+		"FROM checklist_items ci LEFT JOIN users u ON u.id = ci.owner_id LEFT JOIN item_evidence ie ON ie.item_id = ci.id "+
+		"LEFT JOIN evidence_items e ON e.id = ie.evidence_id WHERE ci.case_id = ? ORDER BY ci.id, e.id", []any{caseID},
 		func(scan func(...any) error) error {
-			rows = append(rows, row{ChecklistItem: ChecklistItem{CaseID: caseID}})
-			r := &rows[len(rows)-1]
-			return scan(&r.ID, &r.TemplateItemID, &r.Status, &r.NAReason, &r.OwnerID, &r.DueOn, &r.Notes,
-				&r.CPSReason, &r.CPSDecidedBy, &r.CPSDecidedAt, &r.UpdatedBy, &r.UpdatedAt, &r.OwnerName)
+			var r row
+			var evidence sql.NullInt64
+			var exhibit sql.NullString
+			if err := scan(&r.ID, &r.TemplateItemID, &r.Status, &r.NAReason, &r.OwnerID, &r.DueOn, &r.Notes, &r.CPSReason,
+				&r.CPSDecidedBy, &r.CPSDecidedAt, &r.UpdatedBy, &r.UpdatedAt, &r.OwnerName, &evidence, &exhibit); err != nil {
+				return err
+			}
+			if n := len(rows); n == 0 || rows[n-1].ID != r.ID {
+				r.CaseID, r.Evidence = caseID, []EvidenceRef{}
+				rows = append(rows, r)
+			}
+			if evidence.Valid {
+				last := &rows[len(rows)-1]
+				last.Evidence = append(last.Evidence, EvidenceRef{ID: evidence.Int64, ExhibitRef: exhibit.String})
+			}
+			return nil
 		})
 	if err != nil {
 		return nil, err
@@ -251,30 +266,11 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 	if err != nil {
 		return nil, err
 	}
-	byItem := map[int64][]EvidenceRef{}
-	err = s.d.DB.EachRow(ctx, "SELECT ie.item_id, ie.evidence_id, e.exhibit_ref FROM item_evidence ie "+
-		"JOIN evidence_items e ON e.id = ie.evidence_id WHERE e.case_id = ? ORDER BY e.id", []any{caseID},
-		func(scan func(...any) error) error {
-			var item int64
-			var ref EvidenceRef
-			if err := scan(&item, &ref.ID, &ref.ExhibitRef); err != nil {
-				return err
-			}
-			byItem[item] = append(byItem[item], ref)
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
 	out := make([]ItemView, 0, len(rows))
 	for _, r := range rows {
-		ev := byItem[r.ID]
-		if ev == nil {
-			ev = []EvidenceRef{}
-		}
 		w := words[r.TemplateItemID]
 		out = append(out, ItemView{ChecklistItem: r.ChecklistItem, Template: w.Code + " v" + core.IDString(int64(w.Version)), Code: w.Code,
-			Title: w.Title, Version: w.Version, ItemText: w.ItemText, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: ev})
+			Title: w.Title, Version: w.Version, ItemText: w.ItemText, StatusLabel: r.Status.Label(), OwnerName: r.OwnerName, Evidence: r.Evidence})
 	}
 	// In the order of the templates, then of their items.
 	rank := map[string]int{}
