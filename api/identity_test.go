@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,6 +250,33 @@ func TestSignInThrottling(t *testing.T) {
 	}
 	if n := auditCount(t, a, "action = ? AND outcome = ?", "auth.sign_in", "denied"); n < 2 {
 		t.Errorf("throttled attempts not audited as denied: %d", n)
+	}
+}
+
+// Simultaneous wrong guesses at one account are throttled as if they came one at a time: a
+// burst gets the free allowance and one more, never a guess each (on PostgreSQL, where sign-ins
+// run side by side, every guess of the burst was checked before any failure was counted).
+func TestABurstOfSignInsIsThrottledAsOneAtATime(t *testing.T) {
+	a := apitest.New(t)
+	u := a.NewUser(t, apitest.UserSpec{Roles: []string{policies.RoleOfficer}})
+	const burst = 12
+	errs := make(chan error, burst)
+	var wg sync.WaitGroup
+	for range burst {
+		wg.Go(func() {
+			_, err := a.Services.Sessions.SignIn(context.Background(), u.Email, "a wrong guess")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	codes := map[core.Code]int{}
+	for err := range errs {
+		codes[core.ErrorCode(err)]++
+	}
+	// Three failures are free and the fourth sets the first delay (TestSignInThrottling).
+	if codes[core.EUNAUTHENTICATED] != 4 || codes[core.ETOOMANY] != burst-4 {
+		t.Errorf("a burst of %d wrong guesses: %v, want 4 checked and the rest throttled", burst, codes)
 	}
 }
 

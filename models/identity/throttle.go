@@ -64,12 +64,27 @@ func kindOf(key string) string {
 }
 
 // throttled returns how long the caller must wait before another attempt under any of keys.
+// It runs in the transaction of the attempt, and the attempts under the first key (the account's
+// or the user's) queue on its row until that transaction ends: each then sees the failures of
+// those before it, so a burst of simultaneous guesses is throttled as if they came one at a
+// time. The row is made first if there is none, so that even the first burst queues.
 func throttled(ctx context.Context, d core.Deps, keys []string) (time.Duration, error) {
-	var rows []signInThrottle
-	if err := d.DB.Conn(ctx).Where("key IN ?", keys).Find(&rows).Error; err != nil {
+	now := d.Now()
+	first := signInThrottle{Key: keys[0], WindowStartedAt: now, NextAttemptAt: now}
+	if err := d.DB.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&first).Error; err != nil {
 		return 0, core.DBError(err)
 	}
-	now := d.Now()
+	var rows []signInThrottle
+	if err := d.DB.ConnLocking(ctx, true).Where("key = ?", keys[0]).Find(&rows).Error; err != nil {
+		return 0, core.DBError(err)
+	}
+	if len(keys) > 1 {
+		var others []signInThrottle
+		if err := d.DB.Conn(ctx).Where("key IN ?", keys[1:]).Find(&others).Error; err != nil {
+			return 0, core.DBError(err)
+		}
+		rows = append(rows, others...)
+	}
 	var wait time.Duration
 	for _, r := range rows {
 		if r.LockedUntil != nil && now.Before(*r.LockedUntil) {
