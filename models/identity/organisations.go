@@ -152,8 +152,10 @@ func (o *Organisations) change(ctx context.Context, who core.Actor, id int64, fn
 		if err := core.Can(ctx, o.d.Authz, who, policies.ActUpdate, policies.Object{Type: "organisation"}, "Only administrators can change organisations."); err != nil {
 			return err
 		}
+		// Locked for the rest of the transaction: what fn saves never writes back what another
+		// transaction changed meanwhile.
 		var err error
-		if org, err = o.get(ctx, id); err != nil {
+		if org, err = core.TakeRow[core.Organisation](ctx, o.d.DB, id, true, "Organisation not found"); err != nil {
 			return err
 		}
 		return fn(ctx, &org)

@@ -221,8 +221,11 @@ func (u *Users) view(ctx context.Context, user core.User, err error) (UserView, 
 }
 
 // load reads a user and checks the actor may act on them; someone they may not see is not found.
+// Read to change (any act but read, in a write transaction), the row is locked for the rest of
+// the transaction: a change saved from it then never writes back what another transaction
+// changed meanwhile (an account disabled while its name was being edited stays disabled).
 func (u *Users) load(ctx context.Context, who core.Actor, id int64, act policies.Action) (core.User, error) {
-	user, err := core.TakeRow[core.User](ctx, u.d.DB, id, false, "User not found")
+	user, err := core.TakeRow[core.User](ctx, u.d.DB, id, act != policies.ActRead && core.InWriteTx(ctx), "User not found")
 	if err != nil {
 		return core.User{}, err
 	}

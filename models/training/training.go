@@ -562,7 +562,11 @@ func (t *Service) UpdateCourse(ctx context.Context, who core.Actor, id int64, in
 		c.EligibleRoles, c.EligibleKinds = strings.Join(in.EligibleRoles, ","), strings.Join(in.EligibleKinds, ",")
 		c.ApprovalRequired, c.ApprovalDays, c.CPDHours, c.ValidityMonths, c.Classification = in.ApprovalRequired, in.ApprovalDays, in.CPDHours, in.ValidityMonths, in.Classification
 		c.UpdatedAt = t.d.Now()
-		if err := t.d.DB.Conn(ctx).Save(&c).Error; err != nil {
+		// Only the columns the form changes: the course was read without a lock, and a status
+		// that another transaction changed meanwhile (published, withdrawn) must not be
+		// written back as it was.
+		if err := t.d.DB.Conn(ctx).Model(&c).Select("Code", "Title", "Description", "EligibleRoles", "EligibleKinds", "ApprovalRequired",
+			"ApprovalDays", "CPDHours", "ValidityMonths", "Classification", "UpdatedAt").Updates(&c).Error; err != nil {
 			return core.DBError(err)
 		}
 		var had []int64
