@@ -16,6 +16,7 @@ import (
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 )
 
@@ -308,6 +309,75 @@ func TestDisabledUser(t *testing.T) {
 		t.Errorf("disabling oneself: %d, want 409", w.Code)
 	}
 }
+
+// An API token carries the assurance of the session that made it. An officer's token, made
+// without a second factor, ends when its user is given a role that needs one they have not set
+// up (else it reached case files with the new role); an investigator's tokens end when their
+// second factor is reset. A role change that needs no second factor keeps the token.
+func TestATokenEndsWithTheSecondFactorItWasMadeWith(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	admin := actorOfUser(t, a, a.As(t, policies.RoleAdmin))
+	token := func(u *apitest.User) string {
+		t.Helper()
+		secret, _, err := a.Services.Tokens.Create(ctx, actorOfUser(t, a, u), identity.NewToken{Name: "t", Scope: identity.ScopeReadWrite, ExpiresIn: 7})
+		modelstest.Must(t, err)
+		return secret
+	}
+	works := func(secret string) bool { return a.Bearer(t, secret, "GET", "/api/v1/me", "").Code == http.StatusOK }
+
+	officer := a.As(t, policies.RoleOfficer)
+	secret := token(officer)
+	_, err := a.Services.Users.SetRoles(ctx, admin, officer.ID, []string{policies.RoleOfficer, policies.RoleTrainer})
+	modelstest.Must(t, err)
+	if !works(secret) {
+		t.Error("an officer made a trainer too (no second factor needed) lost their token")
+	}
+	_, err = a.Services.Users.SetRoles(ctx, admin, officer.ID, []string{policies.RoleInvestigator})
+	modelstest.Must(t, err)
+	if works(secret) {
+		t.Error("an officer's token, made without a second factor, still works now its user is an investigator")
+	}
+
+	inv := a.As(t, policies.RoleInvestigator)
+	secret = token(inv)
+	if !works(secret) {
+		t.Fatal("an investigator's new token does not work")
+	}
+	_, err = a.Services.Users.ResetMFA(ctx, admin, inv.ID)
+	modelstest.Must(t, err)
+	if works(secret) {
+		t.Error("an investigator's token still works after their second factor was reset")
+	}
+	if n := auditCount(t, a, "action = ? AND object_id IN ?", "token.revoke", []string{itoa(officer.ID), itoa(inv.ID)}); n != 2 {
+		t.Errorf("%d token.revoke events for the two users, want 2", n)
+	}
+}
+
+// Nobody changes their own vetting or Crown Prosecutor mark: like roles, someone else gives
+// them. Their own name they may change.
+func TestNobodyChangesTheirOwnVetting(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	u := a.As(t, policies.RoleAdmin)
+	admin := actorOfUser(t, a, u)
+	was, err := a.Services.Users.Get(ctx, admin, u.ID)
+	modelstest.Must(t, err)
+	later := a.Clock.Now().AddDate(5, 0, 0)
+	in := identity.UserInput{Email: was.Email, Name: was.Name, VettingLevel: was.VettingLevel, VettingExpiresOn: &later}
+	_, err = a.Services.Users.Update(ctx, admin, u.ID, in)
+	modelstest.WantCode(t, "extending one's own vetting", err, core.ECONFLICT)
+	in.VettingExpiresOn, in.Name = was.VettingExpiresOn, "Renamed Administrator"
+	_, err = a.Services.Users.Update(ctx, admin, u.ID, in)
+	modelstest.Must(t, err)
+	now, err := a.Services.Users.Get(ctx, admin, u.ID)
+	modelstest.Must(t, err)
+	if now.Name != "Renamed Administrator" || !sameInstant(now.VettingExpiresOn, was.VettingExpiresOn) {
+		t.Errorf("after the refused and the allowed change: name %q, vetting until %v (was %v)", now.Name, now.VettingExpiresOn, was.VettingExpiresOn)
+	}
+}
+
+func sameInstant(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
 
 // Expired vetting keeps training and guidance, loses case material.
 func TestExpiredVetting(t *testing.T) {

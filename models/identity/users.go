@@ -392,10 +392,17 @@ func (u *Users) Update(ctx context.Context, who core.Actor, id int64, in UserInp
 		if user.Email != in.Email {
 			details["email"] = user.Email + " → " + in.Email
 		}
-		if user.VettingLevel != in.VettingLevel || !sameDay(user.VettingExpiresOn, in.VettingExpiresOn) {
+		vetting := user.VettingLevel != in.VettingLevel || !sameDay(user.VettingExpiresOn, in.VettingExpiresOn)
+		prosecutor := in.CrownProsecutor != nil && *in.CrownProsecutor != user.CrownProsecutor
+		if user.ID == who.UserID && (vetting || prosecutor) {
+			// Vetting is clearance, and the mark is the right to decide charges: like roles, they
+			// are given by someone else.
+			return core.Conflict("You cannot change your own vetting or Crown Prosecutor mark. Ask another administrator.")
+		}
+		if vetting {
 			details["vetting"] = string(user.VettingLevel) + " " + dayString(user.VettingExpiresOn) + " → " + string(in.VettingLevel) + " " + dayString(in.VettingExpiresOn)
 		}
-		if in.CrownProsecutor != nil && *in.CrownProsecutor != user.CrownProsecutor {
+		if prosecutor {
 			org, err := (&Organisations{d: u.d}).get(ctx, user.OrganisationID)
 			if err != nil {
 				return err
@@ -517,12 +524,31 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 			return err
 		}
 	}
+	// A token carries the assurance of the session that made it: one made without a second
+	// factor, by an officer or a trainer, must not reach case files when its user is given a
+	// role that needs one they have not set up.
+	if mfaRequired(want) && !mfaRequired(had) && user.MFAEnabledAt == nil {
+		if err := u.revokeTokens(ctx, who, user.ID, "a role that needs a second factor, not set up"); err != nil {
+			return err
+		}
+	}
 	core.AfterCommit(ctx, func() {
 		if err := u.d.Authz.Refresh(context.WithoutCancel(ctx), principal); err != nil {
 			u.d.Log.Error("policy refresh after a role change failed; the periodic reload will catch up", "user", user.ID, "error", err)
 		}
 	})
 	return nil
+}
+
+// revokeTokens stops every live API token of user userID working, for reason, and records it.
+func (u *Users) revokeTokens(ctx context.Context, who *core.Actor, userID int64, reason string) error {
+	res := u.d.DB.Conn(ctx).Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL AND expires_at > ?", userID, u.d.Now()).
+		Update("revoked_at", u.d.Now())
+	if res.Error != nil || res.RowsAffected == 0 {
+		return core.DBError(res.Error)
+	}
+	return u.audit.Record(ctx, who, core.Event{Action: "token.revoke", ObjectType: "user", ObjectID: core.IDString(userID), Outcome: core.OutcomeSuccess,
+		Details: map[string]string{"tokens": strconv.FormatInt(res.RowsAffected, 10), "reason": reason}})
 }
 
 // SetDisabled disables or re-enables a user. A disabled user cannot sign in, and their sessions
@@ -581,6 +607,11 @@ func (u *Users) ResetMFA(ctx context.Context, who core.Actor, id int64) (UserVie
 		}
 		if err := endSessions(ctx, u.d.DB, user.ID, ""); err != nil {
 			return err
+		}
+		if mfaRequired(u.roles(user)) { // their tokens were made with the factor now gone
+			if err := u.revokeTokens(ctx, &who, user.ID, "second factor reset"); err != nil {
+				return err
+			}
 		}
 		return u.audit.Record(ctx, &who, core.Event{Action: "mfa.reset", ObjectType: "user", ObjectID: core.IDString(user.ID), Outcome: core.OutcomeSuccess})
 	})
