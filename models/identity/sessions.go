@@ -293,8 +293,14 @@ func checkSecondFactor(ctx context.Context, d core.Deps, user *core.User, code s
 		return "", core.Internal(err)
 	}
 	if step, ok := VerifyTOTP(string(secret), code, d.Now(), user.MFALastStep); ok {
+		// A code is good once: of two uses at the same moment, only the one that moves the
+		// last step on counts (the other read the step before it moved).
+		res := d.DB.Conn(ctx).Model(&core.User{}).Where("id = ? AND mfa_last_step < ?", user.ID, step).Update("mfa_last_step", step)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return "", core.DBError(res.Error)
+		}
 		user.MFALastStep = step
-		return "totp", core.DBError(d.DB.Conn(ctx).Model(user).Update("mfa_last_step", step).Error)
+		return "totp", nil
 	}
 	res := d.DB.Conn(ctx).Model(&recoveryCode{}).
 		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", user.ID, RecoveryCodeHash(code)).
