@@ -783,6 +783,26 @@ func TestTrainingCalendarFeed(t *testing.T) {
 	if w := a.Browser().Get(t, "/calendar/not-a-token.ics"); w.Code != http.StatusNotFound {
 		t.Errorf("a made-up address: %d", w.Code)
 	}
+
+	// Outside calendar services read the feed: a course marked above OFFICIAL is named only as a
+	// session, with no venue, as its emails are.
+	sensitive := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) {
+		in.Title, in.Classification = "Operation Kestrel debrief", "OFFICIAL-SENSITIVE"
+	})
+	s := newTrainingSession(t, a, trainer, sensitive, trSessionSpec{startsIn: 30 * 24 * time.Hour, venue: "Safe house briefing room"})
+	trainingCall(t, a, u, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "", 201, nil)
+	body := a.Browser().Get(t, m2).Body.String()
+	if strings.Contains(body, "Kestrel") || strings.Contains(body, "Safe house") || strings.Contains(body, sensitive.Code) {
+		t.Errorf("the feed names an OFFICIAL-SENSITIVE course or its venue:\n%s", body)
+	}
+	if cal, err = ics.ParseCalendar(strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	ev := cal.Events()
+	if last := ev[len(ev)-1]; len(ev) != 4 || last.GetProperty(ics.ComponentPropertySummary).Value != "MSP Hub training session" ||
+		last.GetProperty(ics.ComponentPropertyLocation) != nil || last.GetProperty(ics.ComponentPropertyUrl).Value != "http://msphub.test/sessions/"+itoa(s.ID) {
+		t.Errorf("%d events; the OFFICIAL-SENSITIVE session's: %+v", len(ev), last.Properties)
+	}
 }
 
 // sessionInputFor recomputes what newTrainingSession sent for s (its days), from the database.

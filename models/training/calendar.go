@@ -94,13 +94,14 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 			Status      string
 			Venue       string
 			Code, Title string
+			Marking     string
 			DayNumber   int
 			Days        int
 			StartsAt    time.Time
 			EndsAt      time.Time
 			UpdatedAt   time.Time
 		}
-		err = t.d.DB.Conn(ctx).Raw(`SELECT e.session_id, e.state, s.status, s.venue, c.code, c.title, d.day_number,
+		err = t.d.DB.Conn(ctx).Raw(`SELECT e.session_id, e.state, s.status, s.venue, c.code, c.title, c.classification AS marking, d.day_number,
 				(SELECT COUNT(*) FROM session_days x WHERE x.session_id = s.id) AS days, d.starts_at, d.ends_at, s.updated_at
 			FROM enrolments e
 			JOIN course_sessions s ON s.id = e.session_id
@@ -122,7 +123,13 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 		base := strings.TrimRight(t.d.Config.PublicURL, "/")
 		for _, r := range rows {
 			link := base + sessionLink(r.SessionID)
-			summary := r.Code + " " + r.Title
+			// A feed is read by outside calendar services, so it says no more than an email
+			// does: a course marked above OFFICIAL is named only as a session, with no venue.
+			official := trainingLevel(r.Marking) == policies.Official
+			summary := "MSP Hub training session"
+			if official {
+				summary = r.Code + " " + r.Title
+			}
 			if r.Days > 1 {
 				summary += fmt.Sprintf(" (day %d of %d)", r.DayNumber, r.Days)
 			}
@@ -133,7 +140,7 @@ func (t *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 			line("DTSTART", icalTime(r.StartsAt))
 			line("DTEND", icalTime(r.EndsAt))
 			line("SUMMARY", icalText(summary))
-			if r.Venue != "" {
+			if r.Venue != "" && official {
 				line("LOCATION", icalText(r.Venue))
 			}
 			line("DESCRIPTION", icalText("Details and joining instructions: "+link))
