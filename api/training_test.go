@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"html"
 	"net/http"
 	"net/url"
@@ -692,6 +693,15 @@ func TestTrainingCertificateExpiryAndVerification(t *testing.T) {
 	if !found {
 		t.Errorf("the learner is not in the export: %q", rows)
 	}
+	// The export is recorded before its first byte leaves: one whose reader went away midway is
+	// on record all the same.
+	before := modelstest.AuditCount(t, a.DB, "record.export", "")
+	if err := a.Services.Training.ExportStaffRecords(context.Background(), actorOfUser(t, a, sup), brokenWriter{}); err == nil {
+		t.Error("an export to a reader that went away succeeded")
+	}
+	if n := modelstest.AuditCount(t, a.DB, "record.export", ""); n != before+1 {
+		t.Errorf("an export cut off: %d more record.export events, want 1", n-before)
+	}
 
 	a.Clock.Advance(60 * 24 * time.Hour)
 	renewTokens(t, a, ls)
@@ -1033,3 +1043,8 @@ func TestTrainingCapacityChangeAndCancellation(t *testing.T) {
 		t.Errorf("booking a cancelled session: %d %q", code, msg)
 	}
 }
+
+// brokenWriter is a reader that went away: every write fails.
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,7 +216,8 @@ func (t *Service) StaffRecords(ctx context.Context, who core.Actor, query, after
 
 // ExportStaffRecords writes the training of the supervisor's organisation as CSV for the force's
 // HR or learning system: one row per certificate and per live booking. Cells that a spreadsheet
-// would run as a formula are neutralised. The export is recorded with its row count.
+// would run as a formula are neutralised. The export is recorded, with its row count, before it
+// is written.
 // Supervisors may. Errors: EFORBIDDEN.
 func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.Writer) error {
 	if err := core.Can(ctx, t.d.Authz, who, policies.ActExport, policies.Object{Type: "record", Org: policies.OrgDomain(who.OrgID)},
@@ -251,6 +253,14 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	for _, c := range certs {
 		latest[[2]int64{c.UserID, c.CourseID}] = c.ID
 	}
+	// Recorded before the first byte leaves: an export cut off midway, or one whose record
+	// could not be written, must not have sent people's details unrecorded.
+	if err := t.d.DB.InTx(ctx, func(ctx context.Context) error {
+		return t.audit.Record(ctx, &who, core.Event{Action: "record.export", ObjectType: "organisation", ObjectID: core.IDString(who.OrgID), Outcome: core.OutcomeSuccess,
+			Details: map[string]string{"rows": strconv.Itoa(len(certs) + len(views))}})
+	}); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) error {
 		for i := range rec {
@@ -261,7 +271,6 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 	if err := write("name", "email", "course_code", "course_title", "status", "session_starts", "completed_on", "expires_on", "certificate_number", "cpd_hours"); err != nil {
 		return core.Internal(err)
 	}
-	rows := 0
 	for _, c := range certs {
 		u := byID[c.UserID]
 		status := c.StatusOn(now)
@@ -276,7 +285,6 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 			strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", c.CPDHours), "0"), ".")); err != nil {
 			return core.Internal(err)
 		}
-		rows++
 	}
 	for _, e := range views {
 		u := byID[e.UserID]
@@ -284,16 +292,12 @@ func (t *Service) ExportStaffRecords(ctx context.Context, who core.Actor, w io.W
 		if err := write(u.Name, u.Email, e.Course.Code, e.Course.Title, status, e.SessionStartsAt.In(core.London).Format("2006-01-02 15:04"), "", "", "", ""); err != nil {
 			return core.Internal(err)
 		}
-		rows++
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return core.Internal(err)
 	}
-	return t.d.DB.InTx(ctx, func(ctx context.Context) error {
-		return t.audit.Record(ctx, &who, core.Event{Action: "record.export", ObjectType: "organisation", ObjectID: core.IDString(who.OrgID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"rows": fmt.Sprint(rows)}})
-	})
+	return nil
 }
 
 // MayExportStaffRecords says whether the actor may export their staff's training (checked
