@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -231,6 +232,17 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 	trainingCall(t, a, sup, "POST", "/api/v1/enrolments/"+itoa(second.ID)+"/decline", `{"reason":"Operational commitments that week"}`, 200, &e)
 	if e.State != training.EnrolmentDeclined || e.Reason != "Operational commitments that week" {
 		t.Errorf("declined: %+v", e)
+	}
+	// The reason is the supervisor's to the learner: the trainer sees the request ended, not why.
+	var learners training.SessionLearners
+	trainer.SignIn(t) // days have passed since the trainer signed in
+	trainingCall(t, a, trainer, "GET", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "", 200, &learners)
+	if i := slices.IndexFunc(learners.Ended, func(v training.EnrolmentView) bool { return v.ID == second.ID }); i < 0 || learners.Ended[i].Reason != "" {
+		t.Errorf("the trainer's view of the declined request: %+v", learners.Ended)
+	}
+	trainingBearer(t, a, ls[2], "GET", "/api/v1/enrolments/"+itoa(second.ID), "", 200, &e)
+	if e.Reason != "Operational commitments that week" {
+		t.Errorf("the learner's view of their declined request: %+v", e)
 	}
 	if code, _, again := requestPlace(t, a, ls[0], s); code != http.StatusCreated || again.State != training.EnrolmentRequested {
 		t.Errorf("asking again after expiry: %d %s", code, again.State)

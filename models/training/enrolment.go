@@ -1046,6 +1046,9 @@ func (t *Service) Learners(ctx context.Context, who core.Actor, sessionID int64)
 		case EnrolmentRequested:
 			out.Requested = append(out.Requested, v)
 		default:
+			if v.State == EnrolmentDeclined {
+				v.Reason = "" // a line manager's reason, told to the learner, not to the trainer
+			}
 			out.Ended = append(out.Ended, v)
 		}
 	}
