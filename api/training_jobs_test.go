@@ -53,6 +53,7 @@ func TestTrainingExpireApprovalsJob(t *testing.T) {
 	s := newTrainingSession(t, a, trainer, c, trSessionSpec{startsIn: 30 * 24 * time.Hour, capacity: 5})
 	home := newTrainingLearners(t, a, 3, "")
 	kent := newTrainingLearners(t, a, 1, "kent-police")[0]
+	a.SignedIn(t, apitest.UserSpec{Org: "kent-police", Roles: []string{policies.RoleSupervisor}}) // who may decide Kent's requests
 
 	var overdue []trEnrolment
 	for _, l := range []trLearner{home[0], home[1], kent} {
@@ -147,7 +148,9 @@ func TestTrainingRemindExpiringApprovals(t *testing.T) {
 	_, _, onShort := requestPlace(t, a, learners[1], ss)
 	_, _, decided := requestPlace(t, a, learners[2], ls)
 	_, _, ownRequest := requestPlace(t, a, sups[0], ls) // a supervisor's own request
-	requestPlace(t, a, kent, ls)                        // Kent has no supervisor here: nobody to remind
+	if code, _, _ := requestPlace(t, a, kent, ls); code != http.StatusConflict { // Kent has no supervisor here: nobody could decide it
+		t.Errorf("a request nobody can decide: %d, want 409", code)
+	}
 	trainingBearer(t, a, sups[1], "POST", "/api/v1/enrolments/"+itoa(decided.ID)+"/approve", "", 200, nil)
 
 	remind := func(want string) {

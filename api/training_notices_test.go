@@ -26,6 +26,7 @@ func TestTrainingJoiningDetailsOnlyForPlaces(t *testing.T) {
 	ac := newTrainingCourse(t, a, trainer, func(in *training.CourseInput) { in.ApprovalRequired = true })
 	as := newTrainingSession(t, a, trainer, ac, trSessionSpec{startsIn: 20 * 24 * time.Hour, joining: secret})
 	placed, waiting, asking, outsider := a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer), a.As(t, policies.RoleOfficer)
+	a.As(t, policies.RoleSupervisor) // who may decide the request
 	var e trEnrolment
 	trainingCall(t, a, placed, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "", 201, &e)
 	trainingCall(t, a, waiting, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "", 201, nil)

@@ -254,7 +254,17 @@ func TestTrainingApprovalExpiry(t *testing.T) {
 		t.Errorf("approved into a full session: %+v", e)
 	}
 
-	// A supervisor's own request waits for another supervisor.
+	// A supervisor's own request waits for another supervisor; with none, it is refused, saying why.
+	essex := a.SignedIn(t, apitest.UserSpec{Org: "essex-police", Roles: []string{policies.RoleOfficer}})
+	if w := a.API(t, essex, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", ""); w.Code != http.StatusConflict ||
+		!strings.Contains(trainingProblem(t, w), "nobody in your organisation can give it") {
+		t.Errorf("a request nobody in the learner's organisation can decide: %d %s", w.Code, w.Body.String())
+	}
+	sup.SignIn(t)
+	if w := a.API(t, sup, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", ""); w.Code != http.StatusConflict {
+		t.Errorf("a supervisor's request with no other supervisor to decide it: %d, want 409", w.Code)
+	}
+	a.As(t, policies.RoleSupervisor)
 	var own trSession
 	trainingCall(t, a, sup, "POST", "/api/v1/sessions/"+itoa(s.ID)+"/enrolments", "", 201, &e)
 	trainingCall(t, a, sup, "GET", "/api/v1/sessions/"+itoa(s.ID), "", 200, &own)

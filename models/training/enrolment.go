@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,6 +216,15 @@ func (t *Service) admit(ctx context.Context, by core.Actor, l learner, s *Course
 	e := Enrolment{SessionID: s.ID, CourseID: c.ID, UserID: l.ID, OrganisationID: l.OrganisationID,
 		RequestedBy: &by.UserID, RequestedAt: now, UpdatedAt: now}
 	if c.ApprovalRequired && !approved {
+		// A request nobody can decide would only wait to expire: refuse it now, saying why.
+		deciders, err := t.supervisorsOf(ctx, l.OrganisationID)
+		if err != nil {
+			return Enrolment{}, err
+		}
+		if !slices.ContainsFunc(deciders, func(id int64) bool { return id != l.ID }) {
+			return Enrolment{}, core.Conflict("This course needs a supervisor's approval, and nobody in " + v.their +
+				" organisation can give it: ask an organisation administrator to give the supervisor role to someone, then ask again.")
+		}
 		// No place is taken yet, but the session must be open when the request is saved: its
 		// lock keeps a cancellation from missing the request.
 		locked, err := t.lockSession(ctx, s.ID)
