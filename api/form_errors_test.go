@@ -40,6 +40,10 @@ func TestEveryFormErrorAtOnce(t *testing.T) {
 	wantAll(t, "empty session form", tb.Submit(t, sessions, url.Values{}),
 		"starts_on-day", "start_time", "end_time", "venue", "capacity", "booking_closes-day", "cancellation_cutoff-day")
 
+	ob := a.As(t, policies.RoleOfficer).Browser()
+	ob.Get(t, "/account/tokens")
+	wantAll(t, "empty token form", ob.Submit(t, "/account/tokens", url.Values{}), "name", "scope", "expires_in_days")
+
 	w := a.API(t, trainer, "POST", "/api/v1/courses", `{}`)
 	var p struct {
 		Field  string `json:"field"`

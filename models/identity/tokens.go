@@ -85,15 +85,21 @@ func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (strin
 
 func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (string, APIToken, error) {
 	in.Name = strings.TrimSpace(in.Name)
+	var problems core.Problems // every problem at once
 	switch {
 	case in.Name == "":
-		return "", APIToken{}, core.Invalid("name", "Enter a name that says what the token is for")
+		problems.Add("name", "Enter a name that says what the token is for")
 	case len(in.Name) > 100:
-		return "", APIToken{}, core.Invalid("name", "Name must be 100 characters or fewer")
-	case in.Scope != ScopeRead && in.Scope != ScopeReadWrite:
-		return "", APIToken{}, core.Invalid("scope", "Select read or read-write")
-	case in.ExpiresIn < 1 || time.Duration(in.ExpiresIn)*24*time.Hour > MaxTokenLifetime:
-		return "", APIToken{}, core.Invalid("expires_in_days", "A token must expire within 1 to 90 days")
+		problems.Add("name", "Name must be 100 characters or fewer")
+	}
+	if in.Scope != ScopeRead && in.Scope != ScopeReadWrite {
+		problems.Add("scope", "Select read or read-write")
+	}
+	if in.ExpiresIn < 1 || time.Duration(in.ExpiresIn)*24*time.Hour > MaxTokenLifetime {
+		problems.Add("expires_in_days", "A token must expire within 1 to 90 days")
+	}
+	if err := problems.Err(); err != nil {
+		return "", APIToken{}, err
 	}
 	raw, hash := core.NewToken()
 	secret := tokenPrefix + raw

@@ -165,16 +165,24 @@ func (t *Service) MarkAttendance(ctx context.Context, who core.Actor, sessionID 
 		for _, id := range enrolled {
 			on[id] = true
 		}
+		// Every mark is checked before any is saved, and the answer does not depend on the
+		// order the marks came in.
+		var problems core.Problems
+		for id := range marks {
+			if !on[id] {
+				problems.Add("marks", "Mark only learners who have a place on this session")
+			}
+		}
+		for _, status := range marks {
+			if status != AttendanceAttended && status != AttendancePartial && status != AttendanceAbsent {
+				problems.Add("marks", "Mark each learner attended, partial or absent")
+			}
+		}
+		if err := problems.Err(); err != nil {
+			return err
+		}
 		counts := map[string]int{}
 		for id, status := range marks {
-			if !on[id] {
-				return core.Invalid("marks", "Mark only learners who have a place on this session")
-			}
-			switch status {
-			case AttendanceAttended, AttendancePartial, AttendanceAbsent:
-			default:
-				return core.Invalid("marks", "Mark each learner attended, partial or absent")
-			}
 			counts[status]++
 			m := attendanceMark{EnrolmentID: id, DayID: d.ID, Status: status, RecordedBy: &who.UserID, RecordedAt: now}
 			if err := t.d.DB.Conn(ctx).Clauses(clause.OnConflict{

@@ -167,23 +167,30 @@ func (t *Service) materialForUpload(ctx context.Context, who core.Actor, courseI
 		if err != nil {
 			return c, m, core.DBError(err)
 		}
-	} else {
-		if m.Classification == "" {
-			m.Classification = c.Classification
-		}
+	} else if m.Classification == "" {
+		m.Classification = c.Classification
+	}
+	// Every problem at once.
+	var problems core.Problems
+	if in.MaterialID == 0 {
 		switch {
 		case m.Title == "":
-			return c, m, core.Invalid("title", "Enter a title for the material")
+			problems.Add("title", "Enter a title for the material")
 		case len(m.Title) > 200:
-			return c, m, core.Invalid("title", "Title must be 200 characters or fewer")
+			problems.Add("title", "Title must be 200 characters or fewer")
+		}
+		switch {
 		case !slices.Contains(CourseClassifications(), m.Classification):
-			return c, m, core.Invalid("classification", "Select the classification of the material")
+			problems.Add("classification", "Select the classification of the material")
 		case trainingLevel(m.Classification) < c.level():
-			return c, m, core.Invalid("classification", "Material cannot be marked lower than its course: "+c.Classification)
+			problems.Add("classification", "Material cannot be marked lower than its course: "+c.Classification)
 		}
 	}
 	if len(in.Note) > 500 {
-		return c, m, core.Invalid("note", "The note must be 500 characters or fewer")
+		problems.Add("note", "The note must be 500 characters or fewer")
+	}
+	if err := problems.Err(); err != nil {
+		return c, m, err
 	}
 	obj := materialObject(c, cobj, m)
 	msg := "Only the trainers of this course can upload its material."
