@@ -572,6 +572,17 @@ func TestOIDCSettings(t *testing.T) {
 			t.Errorf("%s: %d field %q, want 422 %q: %s", c.name, w.Code, p.Field, c.field, w.Body.String())
 		}
 	}
+	// Every problem at once.
+	w = s.a.API(t, s.admin, "PUT", path, `{"enabled":true,"scopes":["\"quoted\""],"email_claim":"e mail"}`)
+	var all struct{ Errors []struct{ Field string } }
+	_ = json.Unmarshal(w.Body.Bytes(), &all)
+	var fields []string
+	for _, e := range all.Errors {
+		fields = append(fields, e.Field)
+	}
+	if w.Code != http.StatusUnprocessableEntity || strings.Join(fields, ",") != "issuer_url,client_id,client_secret,email_claim,scopes" {
+		t.Errorf("settings with five problems: %d, errors at %v", w.Code, fields)
+	}
 	if n := auditCount(t, s.a, "action = ? AND object_id = ?", "oidc.update", itoa(essex)); n != 0 {
 		t.Errorf("refused changes were audited as made: %d", n)
 	}

@@ -113,7 +113,8 @@ var claimName = regexp.MustCompile(`^[A-Za-z0-9_:./-]{1,100}$`)
 // scopeToken is RFC 6749's scope-token: printable ASCII but space, quote and backslash.
 var scopeToken = regexp.MustCompile(`^[\x21\x23-\x5b\x5d-\x7e]{1,100}$`)
 
-// validate checks and tidies the input; hasSecret says whether a secret is already stored.
+// validate checks and tidies the input, reporting every problem at once; hasSecret says whether
+// a secret is already stored.
 func (in *OIDCInput) validate(hasSecret bool) error {
 	in.IssuerURL = strings.TrimSpace(in.IssuerURL)
 	in.ClientID = strings.TrimSpace(in.ClientID)
@@ -123,46 +124,49 @@ func (in *OIDCInput) validate(hasSecret bool) error {
 	if in.EmailClaim == "" {
 		in.EmailClaim = oidcDefaultEmail
 	}
-	if err := checkIssuer(in.IssuerURL); err != nil {
-		return err
-	}
+	var p core.Problems
+	p.Check(checkIssuer(in.IssuerURL))
 	switch {
 	case in.ClientID == "":
-		return core.Invalid("client_id", "Enter the client ID your identity provider gave MSP Hub")
+		p.Add("client_id", "Enter the client ID your identity provider gave MSP Hub")
 	case len(in.ClientID) > 255:
-		return core.Invalid("client_id", "Client ID must be 255 characters or fewer")
+		p.Add("client_id", "Client ID must be 255 characters or fewer")
+	}
+	switch {
 	case in.ClientSecret == "" && !hasSecret:
-		return core.Invalid("client_secret", "Enter the client secret your identity provider gave MSP Hub")
+		p.Add("client_secret", "Enter the client secret your identity provider gave MSP Hub")
 	case len(in.ClientSecret) > 1000:
-		return core.Invalid("client_secret", "Client secret must be 1,000 characters or fewer")
-	case !claimName.MatchString(in.EmailClaim):
-		return core.Invalid("email_claim", "Enter the name of the claim that holds the email address, like email")
-	case in.RoleClaim != "" && !claimName.MatchString(in.RoleClaim):
-		return core.Invalid("role_claim", "Enter the name of the claim that holds the groups, like groups, using letters, digits and _ : . / - only")
+		p.Add("client_secret", "Client secret must be 1,000 characters or fewer")
+	}
+	if !claimName.MatchString(in.EmailClaim) {
+		p.Add("email_claim", "Enter the name of the claim that holds the email address, like email")
+	}
+	if in.RoleClaim != "" && !claimName.MatchString(in.RoleClaim) {
+		p.Add("role_claim", "Enter the name of the claim that holds the groups, like groups, using letters, digits and _ : . / - only")
 	}
 	scopes := []string{"openid"}
 	for _, s := range in.Scopes {
 		for _, f := range strings.Fields(s) {
 			if !scopeToken.MatchString(f) {
-				return core.Invalid("scopes", "Scopes are words like openid, email or profile, separated by spaces")
-			}
-			if !slices.Contains(scopes, f) {
+				p.Add("scopes", "Scopes are words like openid, email or profile, separated by spaces")
+			} else if !slices.Contains(scopes, f) {
 				scopes = append(scopes, f)
 			}
 		}
 	}
 	if len(scopes) > oidcMaxScopes {
-		return core.Invalid("scopes", "Ask for 20 scopes or fewer")
+		p.Add("scopes", "Ask for 20 scopes or fewer")
 	}
-	in.Scopes = scopes
 	mappings := map[string][]string{}
 	for _, role := range sortedKeys(in.RoleMappings) {
 		field := "role_mappings." + role
 		switch {
 		case !policies.IsRole(role):
-			return core.Invalid(field, "Unknown role: "+role)
+			p.Add(field, "Unknown role: "+role)
+			continue
 		case systemRole(role):
-			return core.Invalid(field, "The "+role+" role cannot come from single sign-on: grant it in MSP Hub")
+			p.Add(field, "The "+role+" role cannot come from single sign-on: grant it in MSP Hub")
+			continue
 		}
 		var values []string
 		for _, v := range in.RoleMappings[role] {
@@ -171,21 +175,24 @@ func (in *OIDCInput) validate(hasSecret bool) error {
 			case v == "" || slices.Contains(values, v):
 				continue
 			case utf8.RuneCountInString(v) > 200:
-				return core.Invalid(field, "Each claim value must be 200 characters or fewer")
+				p.Add(field, "Each claim value must be 200 characters or fewer")
 			}
 			values = append(values, v)
 		}
 		if len(values) > oidcMaxValues {
-			return core.Invalid(field, "Give 50 claim values or fewer for one role")
+			p.Add(field, "Give 50 claim values or fewer for one role")
 		}
 		if len(values) > 0 {
 			mappings[role] = values
 		}
 	}
 	if len(mappings) > 0 && in.RoleClaim == "" {
-		return core.Invalid("role_claim", "Enter the claim that carries the values that give roles, like groups")
+		p.Add("role_claim", "Enter the claim that carries the values that give roles, like groups")
 	}
-	in.RoleMappings = mappings
+	if err := p.Err(); err != nil {
+		return err
+	}
+	in.Scopes, in.RoleMappings = scopes, mappings
 	return nil
 }
 
