@@ -168,3 +168,6 @@ func ReadPage[T any](q *gorm.DB, key, idCol string, desc bool, cursor string, li
 	rows, pg.Next, pg.Prev = CutPages(rows, limit, backward, cursor != "", rowCursor)
 	return rows, pg, nil
 }
+
+// IDCursor is the cursor of a row of a list ordered by id alone (Keyset with key "").
+func IDCursor(id int64) string { return EncodeCursor("", id) }
