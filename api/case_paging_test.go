@@ -96,14 +96,7 @@ func TestCaseEvidenceAndActionsThroughTheAPIComeAPageAtATime(t *testing.T) {
 func TestTheCaseTabsPageTheirExhibitsAndActions(t *testing.T) {
 	_, inv, cv := crowdedCase(t)
 	b := inv.Browser()
-	link := func(page, rel string) string {
-		t.Helper()
-		m := regexp.MustCompile(`href="([^"#]*)(#[a-z]+)?" rel="` + rel + `"`).FindStringSubmatch(page)
-		if m == nil {
-			return ""
-		}
-		return m[1] // as a browser asks for it: without the fragment
-	}
+	link := func(page, rel string) string { return pageLink(page, "", rel) }
 	exhibits := regexp.MustCompile(`>(JS/\d+)</a>`)
 	actions := regexp.MustCompile(`<p class="govuk-body">(Action \d+)</p>`)
 	listed := func(re *regexp.Regexp, page string) []string {

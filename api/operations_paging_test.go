@@ -99,14 +99,6 @@ func TestTheOperationPagePagesItsVictimsAndSuspectsOnTheirOwn(t *testing.T) {
 	_, inv, op := crowdedOp(t)
 	b := inv.Browser()
 	people := regexp.MustCompile(`>([VS]-\d{3})</a>`)
-	link := func(page, list, rel string) string {
-		t.Helper()
-		m := regexp.MustCompile(`href="([^"#]*)#` + list + `" rel="` + rel + `"`).FindStringSubmatch(page)
-		if m == nil {
-			return ""
-		}
-		return m[1] // as a browser asks for it: without the fragment
-	}
 	// at fetches path and checks the victims and suspects it lists.
 	at := func(path string, victims, suspects []string) string {
 		t.Helper()
@@ -135,23 +127,23 @@ func TestTheOperationPagePagesItsVictimsAndSuspectsOnTheirOwn(t *testing.T) {
 			t.Errorf("the first page does not say %q", want)
 		}
 	}
-	if link(first, "victims", "prev") != "" || link(first, "suspects", "prev") != "" {
+	if pageLink(first, "victims", "prev") != "" || pageLink(first, "suspects", "prev") != "" {
 		t.Errorf("the first page links to a page before it")
 	}
 	// The victims' next page; the suspects stay on their first.
-	page := at(link(first, "victims", "next"), refs("V", 51, 53), refs("S", 1, 50))
-	if !strings.Contains(page, "Showing 51 to 53 of 53 results") || link(page, "victims", "next") != "" {
+	page := at(pageLink(first, "victims", "next"), refs("V", 51, 53), refs("S", 1, 50))
+	if !strings.Contains(page, "Showing 51 to 53 of 53 results") || pageLink(page, "victims", "next") != "" {
 		t.Errorf("the victims' last page:\n%s", page)
 	}
 	// Then the suspects' next page; the victims stay on their second.
-	page = at(link(page, "suspects", "next"), refs("V", 51, 53), refs("S", 51, 52))
-	if !strings.Contains(page, "Showing 51 to 52 of 52 results") || link(page, "suspects", "next") != "" {
+	page = at(pageLink(page, "suspects", "next"), refs("V", 51, 53), refs("S", 51, 52))
+	if !strings.Contains(page, "Showing 51 to 52 of 52 results") || pageLink(page, "suspects", "next") != "" {
 		t.Errorf("the suspects' last page:\n%s", page)
 	}
 	// Back: the victims first, then the suspects.
-	page = at(link(page, "victims", "prev"), refs("V", 1, 50), refs("S", 51, 52))
-	page = at(link(page, "suspects", "prev"), refs("V", 1, 50), refs("S", 1, 50))
-	if !strings.Contains(page, "Showing 1 to 50 of 53 results") || link(page, "victims", "prev") != "" || link(page, "suspects", "prev") != "" {
+	page = at(pageLink(page, "victims", "prev"), refs("V", 1, 50), refs("S", 51, 52))
+	page = at(pageLink(page, "suspects", "prev"), refs("V", 1, 50), refs("S", 1, 50))
+	if !strings.Contains(page, "Showing 1 to 50 of 53 results") || pageLink(page, "victims", "prev") != "" || pageLink(page, "suspects", "prev") != "" {
 		t.Errorf("back on the first pages:\n%s", page)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -106,4 +107,19 @@ func checkEmptyPages(t *testing.T, a *apitest.App, u *apitest.User, base string,
 			t.Errorf("no %s: %s", list, w.Body.String())
 		}
 	}
+}
+
+// pageLink is the address of page's pagination link rel ("next" or "prev") that comes back to
+// list (the fragment it ends with; "" for a link with or without one), as a browser asks for
+// it: without the fragment. "" when there is none.
+func pageLink(page, list, rel string) string {
+	fragment := "(#[a-z]+)?"
+	if list != "" {
+		fragment = "#" + list
+	}
+	m := regexp.MustCompile(`href="([^"#]*)` + fragment + `" rel="` + rel + `"`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return m[1]
 }
