@@ -196,7 +196,8 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 	if got := w.status(t, id); got != casefile.StatusActionPlan {
 		t.Fatalf("after the rejection: %s", got)
 	}
-	actions, err := w.a.Services.CaseFiles.Actions(context.Background(), w.inv.Actor(t), id)
+	ap, err := w.a.Services.CaseFiles.Actions(context.Background(), w.inv.Actor(t), id, "", 0)
+	actions := ap.Actions
 	if err != nil || len(actions) != 1 || !actions[0].Open || actions[0].ItemID == nil || *actions[0].ItemID != act.ID {
 		t.Fatalf("actions after the rejection: %+v %v", actions, err)
 	}
@@ -306,7 +307,7 @@ func TestCaseJourneyThroughThePages(t *testing.T) {
 
 func (w *cfWorld) evidence(t *testing.T, id int64, ref string) casefile.EvidenceView {
 	t.Helper()
-	list, err := w.a.Services.CaseFiles.Evidence(context.Background(), w.inv.Actor(t), id)
+	list, err := w.a.Services.CaseFiles.Exhibits(context.Background(), w.inv.Actor(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}

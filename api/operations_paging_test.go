@@ -79,70 +79,8 @@ func TestOperationVictimsAndSuspectsThroughTheAPIComeAPageAtATime(t *testing.T) 
 		t.Errorf("the operation's suspects: %d of %+v", len(v.Suspects), v.SuspectPages)
 	}
 
-	type page struct {
-		Victims, Suspects []struct{ Reference string }
-		Total             int64
-		Next, Prev        string
-	}
-	get := func(kind, query string, want int) page {
-		t.Helper()
-		var p page
-		apitest.Want(t, a.API(t, inv, "GET", O+"/"+kind+"?"+query, ""), kind+"?"+query, want, &p)
-		return p
-	}
-	names := func(p page) []string {
-		var out []string
-		for _, x := range append(p.Victims, p.Suspects...) {
-			out = append(out, x.Reference)
-		}
-		return out
-	}
 	for kind, want := range map[string][]string{"victims": refs("V", 1, 53), "suspects": refs("S", 1, 52)} {
-		// Forward, 20 a page.
-		var forward [][]string
-		var last page
-		for cursor, n := "", 0; ; n++ {
-			if n > 5 {
-				t.Fatalf("%s: no end of the pages", kind)
-			}
-			p := get(kind, url.Values{"limit": {"20"}, "after": {cursor}}.Encode(), http.StatusOK)
-			if p.Total != int64(len(want)) || (cursor == "") != (p.Prev == "") {
-				t.Errorf("%s page %d: total %d, prev %q", kind, n+1, p.Total, p.Prev)
-			}
-			forward, last = append(forward, names(p)), p
-			if cursor = p.Next; cursor == "" {
-				break
-			}
-		}
-		if got := slices.Concat(forward...); !slices.Equal(got, want) || len(forward) != 3 || len(forward[2]) != len(want)-40 {
-			t.Errorf("%s forward, 20 a page: %v", kind, forward)
-		}
-		// And back from the last page.
-		back := [][]string{names(last)}
-		for cursor := last.Prev; cursor != ""; {
-			p := get(kind, url.Values{"limit": {"20"}, "after": {cursor}}.Encode(), http.StatusOK)
-			back = append(back, names(p))
-			cursor = p.Prev
-			if len(back) > 5 {
-				t.Fatalf("%s: no start of the pages", kind)
-			}
-		}
-		slices.Reverse(back)
-		if !slices.Equal(slices.Concat(back...), want) || len(back) != 3 || len(back[0]) != 20 {
-			t.Errorf("%s back, 20 a page: %v", kind, back)
-		}
-		if got := names(get(kind, "limit=200", http.StatusOK)); !slices.Equal(got, want) {
-			t.Errorf("%s, 200 a page: %v", kind, got)
-		}
-		if got := names(get(kind, "", http.StatusOK)); len(got) != 50 {
-			t.Errorf("%s, the first page: %d, want 50", kind, len(got))
-		}
-		if got := names(get(kind, "limit=201", http.StatusOK)); len(got) != 50 {
-			t.Errorf("%s, more than 200 asked: %d, want the 50 of a page", kind, len(got))
-		}
-		for _, damaged := range []string{"not-a-cursor", "~not-a-cursor"} {
-			get(kind, "after="+damaged, http.StatusUnprocessableEntity)
-		}
+		checkPagedRoute(t, a, inv, O, kind, "reference", want)
 	}
 
 	// An operation with nobody recorded: empty pages, not null.
@@ -151,13 +89,7 @@ func TestOperationVictimsAndSuspectsThroughTheAPIComeAPageAtATime(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"victims", "suspects"} {
-		w := a.API(t, inv, "GET", fmt.Sprintf("/api/v1/operations/%d/%s", empty.ID, kind), "")
-		apitest.Want(t, w, "no "+kind, http.StatusOK, nil)
-		if !strings.Contains(w.Body.String(), `"`+kind+`":[]`) || !strings.Contains(w.Body.String(), `"total":0`) {
-			t.Errorf("no %s: %s", kind, w.Body.String())
-		}
-	}
+	checkEmptyPages(t, a, inv, fmt.Sprintf("/api/v1/operations/%d", empty.ID), "victims", "suspects")
 }
 
 // The operation page lists its potential victims and its suspects 50 at a time, each with
@@ -167,14 +99,6 @@ func TestTheOperationPagePagesItsVictimsAndSuspectsOnTheirOwn(t *testing.T) {
 	_, inv, op := crowdedOp(t)
 	b := inv.Browser()
 	people := regexp.MustCompile(`>([VS]-\d{3})</a>`)
-	link := func(page, list, rel string) string {
-		t.Helper()
-		m := regexp.MustCompile(`href="([^"#]*)#` + list + `" rel="` + rel + `"`).FindStringSubmatch(page)
-		if m == nil {
-			return ""
-		}
-		return m[1] // as a browser asks for it: without the fragment
-	}
 	// at fetches path and checks the victims and suspects it lists.
 	at := func(path string, victims, suspects []string) string {
 		t.Helper()
@@ -203,23 +127,23 @@ func TestTheOperationPagePagesItsVictimsAndSuspectsOnTheirOwn(t *testing.T) {
 			t.Errorf("the first page does not say %q", want)
 		}
 	}
-	if link(first, "victims", "prev") != "" || link(first, "suspects", "prev") != "" {
+	if pageLink(first, "victims", "prev") != "" || pageLink(first, "suspects", "prev") != "" {
 		t.Errorf("the first page links to a page before it")
 	}
 	// The victims' next page; the suspects stay on their first.
-	page := at(link(first, "victims", "next"), refs("V", 51, 53), refs("S", 1, 50))
-	if !strings.Contains(page, "Showing 51 to 53 of 53 results") || link(page, "victims", "next") != "" {
+	page := at(pageLink(first, "victims", "next"), refs("V", 51, 53), refs("S", 1, 50))
+	if !strings.Contains(page, "Showing 51 to 53 of 53 results") || pageLink(page, "victims", "next") != "" {
 		t.Errorf("the victims' last page:\n%s", page)
 	}
 	// Then the suspects' next page; the victims stay on their second.
-	page = at(link(page, "suspects", "next"), refs("V", 51, 53), refs("S", 51, 52))
-	if !strings.Contains(page, "Showing 51 to 52 of 52 results") || link(page, "suspects", "next") != "" {
+	page = at(pageLink(page, "suspects", "next"), refs("V", 51, 53), refs("S", 51, 52))
+	if !strings.Contains(page, "Showing 51 to 52 of 52 results") || pageLink(page, "suspects", "next") != "" {
 		t.Errorf("the suspects' last page:\n%s", page)
 	}
 	// Back: the victims first, then the suspects.
-	page = at(link(page, "victims", "prev"), refs("V", 1, 50), refs("S", 51, 52))
-	page = at(link(page, "suspects", "prev"), refs("V", 1, 50), refs("S", 1, 50))
-	if !strings.Contains(page, "Showing 1 to 50 of 53 results") || link(page, "victims", "prev") != "" || link(page, "suspects", "prev") != "" {
+	page = at(pageLink(page, "victims", "prev"), refs("V", 1, 50), refs("S", 51, 52))
+	page = at(pageLink(page, "suspects", "prev"), refs("V", 1, 50), refs("S", 1, 50))
+	if !strings.Contains(page, "Showing 1 to 50 of 53 results") || pageLink(page, "victims", "prev") != "" || pageLink(page, "suspects", "prev") != "" {
 		t.Errorf("back on the first pages:\n%s", page)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/msptp/msphub/models/core"
 )
 
 // pager is a list's place among its pages, for the pagination partial: the Previous and Next
@@ -45,6 +46,34 @@ func newPager(c *gin.Context, n, limit int, next, prev string, total int64, of s
 		pg.PrevURL = link(prev, from-limit)
 	}
 	return pg
+}
+
+// listPager places a page of n rows of one of the lists of the page at path (list names it:
+// "victims", "exhibits"), read with limit and standing among the list's pages as pg says. The
+// list pages on its own: its links carry its cursor and position (list_after, list_from), keep
+// the rest of the page's query (the other lists where they are) and come back to the list.
+func listPager(c *gin.Context, path, list string, n, limit int, pg core.Pages, of string) pager {
+	from, err := strconv.Atoi(c.Query(list + "_from"))
+	if err != nil || from < 1 || pg.Prev == "" {
+		from = 1 // the first page, whatever the link said
+	}
+	out := pager{Total: pg.Total, Of: of}
+	if n > 0 {
+		out.From, out.To = from, from+n-1
+	}
+	link := func(cursor string, at int) string {
+		q := c.Request.URL.Query()
+		q.Set(list+"_after", cursor)
+		q.Set(list+"_from", strconv.Itoa(max(at, 1)))
+		return path + "?" + q.Encode() + "#" + list
+	}
+	if pg.Next != "" {
+		out.NextURL = link(pg.Next, from+n)
+	}
+	if pg.Prev != "" {
+		out.PrevURL = link(pg.Prev, from-limit)
+	}
+	return out
 }
 
 // linkTo is a pager of a list that has only Next links (with no count): the next page at next.

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -331,7 +330,7 @@ type caseTab struct {
 	Evidence  []casefile.EvidenceView // evidence
 	Team      []casefile.TeamMember
 	Timeline  govuk.Timeline
-	Pager     pager // the timeline's other pages
+	Pager     pager // the other pages of the tab's list (evidence, timeline)
 	Pack      *packView
 	Templates string                    // the checklists the case has, "Core (all MSA cases), version 1; ..."
 	Operation *operations.CaseOperation // the case's operation, victims and suspects (checklist tab)
@@ -420,30 +419,29 @@ func (p *Pages) caseChecklist(c *gin.Context, status int, form url.Values, errs 
 	p.renderTab(c, status, "case_checklist", "Checklist", v, form, errs)
 }
 
-// caseListTab serves a tab of a case that shows one list of the case: load reads it, show puts
-// it on the tab.
-func caseListTab[T any](p *Pages, tab, view, title string, load func(context.Context, core.Actor, int64) (T, error), show func(*caseTab, T)) gin.HandlerFunc {
+// evidencePage is how many exhibits a page of the evidence tab lists.
+const evidencePage = 50
+
+// CaseEvidence serves GET /casefiles/:id/evidence: the exhibit register a page at a time
+// (?after=), oldest first, with how many exhibits there are.
+func (p *Pages) CaseEvidence() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		v, id, ok := p.caseTab(c, tab)
+		v, id, ok := p.caseTab(c, "evidence")
 		if !ok {
 			return
 		}
-		list, err := load(c.Request.Context(), actor(c), id)
+		page, err := p.s.CaseFiles.Evidence(c.Request.Context(), actor(c), id, c.Query("after"), evidencePage)
 		if err != nil {
 			api.WriteError(c, err)
 			return
 		}
-		show(&v, list)
-		p.renderTab(c, http.StatusOK, view, title, v, nil, nil)
+		v.Evidence, v.Pager = page.Evidence, newPager(c, len(page.Evidence), evidencePage, page.Next, page.Prev, page.Total, "exhibits")
+		p.renderTab(c, http.StatusOK, "case_evidence", "Evidence", v, nil, nil)
 	}
 }
 
-// CaseEvidence serves GET /casefiles/:id/evidence.
-func (p *Pages) CaseEvidence() gin.HandlerFunc {
-	return caseListTab(p, "evidence", "case_evidence", "Evidence", p.s.CaseFiles.Evidence, func(v *caseTab, list []casefile.EvidenceView) {
-		v.Evidence = list
-	})
-}
+// ExhibitCount says how many exhibits the case has: "212 exhibits".
+func (v caseTab) ExhibitCount() string { return counted(v.Pager.Total, "exhibit", "exhibits") }
 
 // CaseTeam serves GET /casefiles/:id/team.
 func (p *Pages) CaseTeam() gin.HandlerFunc {
@@ -562,7 +560,7 @@ func (p *Pages) itemPage(c *gin.Context, status int, form url.Values, errs formE
 			api.WriteError(c, err)
 			return
 		}
-		if iv.Exhibits, err = p.s.CaseFiles.Evidence(ctx, a, id); err != nil {
+		if iv.Exhibits, err = p.s.CaseFiles.Exhibits(ctx, a, id); err != nil {
 			api.WriteError(c, err)
 			return
 		}
@@ -698,20 +696,12 @@ func (p *Pages) evidenceForm(c *gin.Context, view, title string, status int, for
 		}
 	}
 	if sup, err := strconv.ParseInt(form.Get("supersedes"), 10, 64); err == nil && sup > 0 {
-		list, err := p.s.CaseFiles.Evidence(ctx, a, id)
+		ev, err := p.s.CaseFiles.Exhibit(ctx, a, id, sup)
 		if err != nil {
 			api.WriteError(c, err)
 			return
 		}
-		for i := range list {
-			if list[i].ID == sup {
-				fv.Supersedes = &list[i]
-			}
-		}
-		if fv.Supersedes == nil {
-			api.WriteError(c, core.NotFound("Evidence not found"))
-			return
-		}
+		fv.Supersedes = &ev
 		title = "Correct exhibit " + fv.Supersedes.ExhibitRef
 	}
 	p.render(c, status, view, page{Title: title, Classification: v.Case.MarkingLine(), Form: form, Errors: errs, Data: fv})
@@ -870,7 +860,9 @@ func (p *Pages) CaseChanges() gin.HandlerFunc {
 type packView struct {
 	Submissions []casefile.SubmissionView
 	Shares      []casefile.ShareView
-	Actions     []casefile.ActionView
+	Actions     []casefile.ActionView // a page of the CPS's entries, newest first
+	ActionPager pager                 // where it stands among their pages
+	AnswerQuery string                // that page in the address of an answer form, so a refused answer shows it again
 	Liaisons    []casefile.Person
 	Items       []casefile.ItemView
 	Today       time.Time
@@ -963,16 +955,11 @@ func (v caseTab) ActionItemChoices(form url.Values) []item {
 	return optionItems(values, labels, form.Get("item_id"))
 }
 
-// Open lists the actions still waiting for the team's answer.
-func (v packView) Open() int {
-	n := 0
-	for _, a := range v.Actions {
-		if a.Open {
-			n++
-		}
-	}
-	return n
-}
+// actionsPage is how many of the CPS's entries a page of the sign-off and CPS tab lists.
+const actionsPage = 50
+
+// ActionCount says how many entries the CPS made on the case: "12 entries".
+func (v packView) ActionCount() string { return counted(v.ActionPager.Total, "entry", "entries") }
 
 func (p *Pages) packPage(c *gin.Context, status int, form url.Values, errs formErrors) {
 	v, id, ok := p.caseTab(c, "pack")
@@ -984,9 +971,11 @@ func (p *Pages) packPage(c *gin.Context, status int, form url.Values, errs formE
 	var err error
 	if pv.Submissions, err = p.s.CaseFiles.Submissions(ctx, a, id); err == nil {
 		if pv.Shares, err = p.s.CaseFiles.Shares(ctx, a, id); err == nil {
-			if pv.Actions, err = p.s.CaseFiles.Actions(ctx, a, id); err == nil && v.Case.Actions.Action {
+			var actions casefile.ActionPage
+			if actions, err = p.s.CaseFiles.Actions(ctx, a, id, c.Query("actions_after"), actionsPage); err == nil && v.Case.Actions.Action {
 				pv.Items, err = p.s.CaseFiles.Checklist(ctx, a, id)
 			}
+			pv.Actions, pv.ActionPager = actions.Actions, listPager(c, casePath(id, "/pack"), "actions", len(actions.Actions), actionsPage, actions.Pages, "CPS advice, decisions and actions")
 		}
 	}
 	if err == nil && v.Case.Actions.Share {
@@ -995,6 +984,9 @@ func (p *Pages) packPage(c *gin.Context, status int, form url.Values, errs formE
 	if err != nil {
 		api.WriteError(c, err)
 		return
+	}
+	if q := c.Request.URL.Query(); q.Get("actions_after") != "" {
+		pv.AnswerQuery = "?" + url.Values{"actions_after": q["actions_after"], "actions_from": q["actions_from"]}.Encode()
 	}
 	v.Pack = pv
 	p.renderTab(c, status, "case_pack", "Sign-off and CPS", v, form, errs)

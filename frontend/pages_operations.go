@@ -299,34 +299,6 @@ const caseChoicesPage = 50
 // peoplePage is how many potential victims, and how many suspects, the operation page lists at once.
 const peoplePage = 50
 
-// peoplePager places a page of n of operation id's people of list ("victims" or "suspects"),
-// standing as pg says, among the list's pages. The list pages on its own: its links carry its
-// cursor and position (list_after, list_from), keep the page's other lists where they are, and
-// come back to the list.
-func peoplePager(c *gin.Context, id int64, list string, n int, pg operations.Pages, of string) pager {
-	from, err := strconv.Atoi(c.Query(list + "_from"))
-	if err != nil || from < 1 || pg.Prev == "" {
-		from = 1 // the first page, whatever the link said
-	}
-	out := pager{Total: pg.Total, Of: of}
-	if n > 0 {
-		out.From, out.To = from, from+n-1
-	}
-	link := func(cursor string, at int) string {
-		q := c.Request.URL.Query()
-		q.Set(list+"_after", cursor)
-		q.Set(list+"_from", strconv.Itoa(max(at, 1)))
-		return operationPath(id, "?"+q.Encode()+"#"+list)
-	}
-	if pg.Next != "" {
-		out.NextURL = link(pg.Next, from+n)
-	}
-	if pg.Prev != "" {
-		out.PrevURL = link(pg.Prev, from-peoplePage)
-	}
-	return out
-}
-
 // VictimCount says how many potential victims the operation has: "412 potential victims".
 func (v operationPageView) VictimCount() string {
 	return counted(v.Op.VictimPages.Total, "potential victim", "potential victims")
@@ -423,8 +395,8 @@ func (p *Pages) operationPage(c *gin.Context, id int64, status int, form url.Val
 		return
 	}
 	pv := operationPageView{Op: v, Tag: operationTag(v.Status),
-		VictimPager:  peoplePager(c, id, "victims", len(v.Victims), v.VictimPages, "potential victims"),
-		SuspectPager: peoplePager(c, id, "suspects", len(v.Suspects), v.SuspectPages, "suspects")}
+		VictimPager:  listPager(c, operationPath(id, ""), "victims", len(v.Victims), peoplePage, v.VictimPages, "potential victims"),
+		SuspectPager: listPager(c, operationPath(id, ""), "suspects", len(v.Suspects), peoplePage, v.SuspectPages, "suspects")}
 	if v.Actions.Update {
 		// The case files they may change (only their team links a case file), a page at a
 		// time: the page's "after", or the form's when a link form comes back refused.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/msptp/msphub/models/casefile/offence"
 	"github.com/msptp/msphub/models/casefile/packdiff"
+	"github.com/msptp/msphub/models/casefile/refusals"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/policies"
 	"gorm.io/gorm"
@@ -435,8 +436,8 @@ func offenceCodes(os []Offence) string {
 type Service struct {
 	d       core.Deps
 	audit   *core.Audit
-	refused refusals // when refusals were last audited, per person and route
-	words   wordings // what template items say
+	refused refusals.Limiter // when refusals were last audited, per person and route
+	words   wordings         // what template items say
 
 	closeCheck func(ctx context.Context, caseID int64) error // the rule after charge (OnClose)
 }

@@ -330,12 +330,12 @@ func caseOps() []caseOp {
 			return err
 		}},
 		{"answer", false, func(f *caseFixture, id int64) error {
-			actions, err := f.cases.Actions(ctx, f.inv, id)
+			actions, err := f.cases.Actions(ctx, f.inv, id, "", 0)
 			if err != nil {
 				return err
 			}
 			var open int64 // 0 when there is none: the status decides first
-			for _, a := range actions {
+			for _, a := range actions.Actions {
 				if a.Open {
 					open = a.ID
 				}
@@ -525,7 +525,7 @@ func approvalChanges(t *testing.T) map[string]func(f *caseFixture, id int64) err
 		},
 		"an exhibit linked to an item": func(f *caseFixture, id int64) error {
 			items, _ := f.cases.Checklist(ctx, f.inv, id)
-			ev, _ := f.cases.Evidence(ctx, f.inv, id)
+			ev, _ := f.cases.Exhibits(ctx, f.inv, id)
 			_, err := f.cases.UpdateItem(ctx, f.inv, id, items[1].ID, casefile.ItemInput{Status: items[1].Status, EvidenceIDs: []int64{ev[0].ID}})
 			return err
 		},
@@ -539,7 +539,7 @@ func approvalChanges(t *testing.T) map[string]func(f *caseFixture, id int64) err
 			return err
 		},
 		"a correction of an exhibit": func(f *caseFixture, id int64) error {
-			ev, _ := f.cases.Evidence(ctx, f.inv, id)
+			ev, _ := f.cases.Exhibits(ctx, f.inv, id)
 			_, err := f.cases.Upload(ctx, f.inv, id, casefile.EvidenceInput{ExhibitRef: "JS/1A", Description: "Statement, all pages", Producer: "DC Example",
 				Supersedes: ev[0].ID, CorrectionReason: "Page 2 was missing"}, core.Upload{Name: "fixed.txt", Body: strings.NewReader("the whole statement")}, 0)
 			return err
@@ -657,8 +657,8 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		t.Errorf("after a change during the action plan: %s, want the action plan still", got)
 	}
 	// The team sees its live file; the liaison pack 1.
-	if ev, err := f.cases.Evidence(ctx, f.inv, cv.ID); err != nil || len(ev) != 2 {
-		t.Fatalf("the team's evidence: %d, %v", len(ev), err)
+	if ev, err := f.cases.Evidence(ctx, f.inv, cv.ID, "", 0); err != nil || len(ev.Evidence) != 2 || ev.Total != 2 {
+		t.Fatalf("the team's evidence: %+v, %v", ev, err)
 	}
 	liaisonReadsPack := func(when string, number int, seesJS2 bool) {
 		t.Helper()
@@ -667,9 +667,9 @@ func TestApprovalVoidedWhileWithTheCPS(t *testing.T) {
 		if view.Reading == nil || view.Reading.Number != number || view.Unapproved != nil {
 			t.Errorf("%s: the liaison reads %+v (changes %+v), want pack %d", when, view.Reading, view.Unapproved, number)
 		}
-		ev, err := f.cases.Evidence(ctx, f.liaison, cv.ID)
+		ev, err := f.cases.Evidence(ctx, f.liaison, cv.ID, "", 0)
 		modelstest.Must(t, err)
-		seen := slices.ContainsFunc(ev, func(e casefile.EvidenceView) bool { return e.ExhibitRef == "JS/2" })
+		seen := slices.ContainsFunc(ev.Evidence, func(e casefile.EvidenceView) bool { return e.ExhibitRef == "JS/2" })
 		items, err := f.cases.Checklist(ctx, f.liaison, cv.ID)
 		modelstest.Must(t, err)
 		linked := slices.ContainsFunc(items[0].Evidence, func(e casefile.EvidenceRef) bool { return e.ExhibitRef == "JS/2" })
@@ -819,7 +819,11 @@ func TestCPSLiaisonSeesOnlyALiveShare(t *testing.T) {
 		var errs []error
 		_, err := f.cases.Get(ctx, who, cv.ID)
 		errs = append(errs, err)
-		_, err = f.cases.Evidence(ctx, who, cv.ID)
+		_, err = f.cases.Evidence(ctx, who, cv.ID, "", 0)
+		errs = append(errs, err)
+		_, err = f.cases.Exhibits(ctx, who, cv.ID)
+		errs = append(errs, err)
+		_, err = f.cases.Exhibit(ctx, who, cv.ID, ev.ID)
 		errs = append(errs, err)
 		_, _, err = f.cases.ViewEvidence(ctx, who, cv.ID, ev.ID)
 		errs = append(errs, err)
@@ -1089,7 +1093,7 @@ func TestEvidenceIsImmutable(t *testing.T) {
 	_, err = f.cases.Upload(ctx, f.inv, cv.ID, casefile.EvidenceInput{ExhibitRef: "JS/1B", Description: "Again", Producer: "DC Example", Supersedes: ev.ID, CorrectionReason: "Again"},
 		core.Upload{Name: "again.txt", Body: strings.NewReader("third")}, 0)
 	modelstest.WantCode(t, "correcting an exhibit twice", err, core.ECONFLICT)
-	list, err := f.cases.Evidence(ctx, f.inv, cv.ID)
+	list, err := f.cases.Exhibits(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	if len(list) != 2 || list[0].Current() || list[0].SupersededByRef != "JS/1A" || !list[1].Current() || list[1].SupersedesRef != "JS/1" || fixed.SupersedesRef != "JS/1" {
 		t.Errorf("after the correction: %+v", list)
@@ -1450,7 +1454,7 @@ func TestCaseFormsReportEveryProblem(t *testing.T) {
 	if got, want := problemFields(err), []string{"liaison_id", "expires_on"}; !slices.Equal(got, want) {
 		t.Errorf("share to a non-liaison ending yesterday: fields %v (%v), want %v", got, err, want)
 	}
-	ev, err := f.cases.Evidence(ctx, f.inv, cv.ID)
+	ev, err := f.cases.Exhibits(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)
 	team, err := f.cases.Team(ctx, f.inv, cv.ID)
 	modelstest.Must(t, err)

@@ -179,9 +179,9 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 	modelstest.Must(t, decide(casefile.DecisionInput{Decision: casefile.DecisionCharge, Reasons: "Suspect in custody; financial evidence expected",
 		Terms: charging.Terms{Test: charging.Threshold, ReviewOn: &inAMonth, Charges: []charging.Charge{
 			{Suspect: " S1 ", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}, {}, {Suspect: "S2", Offence: string(casefile.OffenceS2), Statute: "Modern Slavery Act 2015 s2(1)"}}}}))
-	actions, err := f.cases.Actions(ctx, f.inv, cv.ID)
+	actions, err := f.cases.Actions(ctx, f.inv, cv.ID, "", 0)
 	modelstest.Must(t, err)
-	d := actions[0]
+	d := actions.Actions[0]
 	if d.Decision != casefile.DecisionCharge || d.Test != charging.Threshold || d.ReviewOn == nil || !d.ReviewOn.Equal(time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)) ||
 		len(d.Charges) != 2 || d.Charges[0].Suspect != "S1" || d.Charges[1].Suspect != "S2" {
 		t.Errorf("the decision reads %+v", d)
@@ -214,9 +214,9 @@ func TestChargingDecisionTermsAndThePoliceCharge(t *testing.T) {
 	_, err = f.cases.RecordDecision(ctx, f.liaison, other.ID, casefile.DecisionInput{Decision: casefile.DecisionNFA, Reasons: "Victim cannot be traced",
 		Terms: charging.Terms{Basis: charging.Evidential, Test: charging.FullCode, Charges: chargeS2.Charges}})
 	modelstest.Must(t, err)
-	actions, err = f.cases.Actions(ctx, f.inv, other.ID)
+	actions, err = f.cases.Actions(ctx, f.inv, other.ID, "", 0)
 	modelstest.Must(t, err)
-	if a := actions[0]; a.Basis != charging.Evidential || a.Test != "" || len(a.Charges) != 0 || f.status(t, other.ID) != casefile.StatusNoFurtherAction {
+	if a := actions.Actions[0]; a.Basis != charging.Evidential || a.Test != "" || len(a.Charges) != 0 || f.status(t, other.ID) != casefile.StatusNoFurtherAction {
 		t.Errorf("no further action reads %+v", a)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -371,8 +372,9 @@ func (s *Service) custody(ctx context.Context, who core.Actor, evidenceID, caseI
 	return core.DBError(s.d.DB.Conn(ctx).Omit("Actor", "Organisation").Create(&e).Error)
 }
 
-// evidenceViews reads a case's exhibits (or one, when only is not 0) with their figures.
-func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]EvidenceView, error) {
+// evidenceViews reads a case's exhibits with their figures, oldest first: those of ids, or all
+// of them when ids is nil.
+func (s *Service) evidenceViews(ctx context.Context, caseID int64, ids []int64) ([]EvidenceView, error) {
 	var rows []struct {
 		EvidenceItem
 		Size            int64
@@ -391,29 +393,29 @@ func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]Evid
 		Joins("LEFT JOIN evidence_items o ON o.id = e.supersedes_id").
 		Joins("LEFT JOIN evidence_items n ON n.supersedes_id = e.id").
 		Where("e.case_id = ?", caseID)
-	if only != 0 {
-		q = q.Where("e.id = ?", only)
+	links := s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.evidence_id, ie.item_id, ti.text").
+		Joins("JOIN checklist_items ci ON ci.id = ie.item_id").
+		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
+		Where("ci.case_id = ?", caseID)
+	if ids != nil {
+		q, links = q.Where("e.id IN ?", ids), links.Where("ie.evidence_id IN ?", ids)
 	}
 	if err := q.Order("e.id").Scan(&rows).Error; err != nil {
 		return nil, core.DBError(err)
 	}
-	var links []struct {
+	var linked []struct {
 		EvidenceID int64
 		ItemID     int64
 		Text       string
 	}
-	err := s.d.DB.Conn(ctx).Table("item_evidence ie").Select("ie.evidence_id, ie.item_id, ti.text").
-		Joins("JOIN checklist_items ci ON ci.id = ie.item_id").
-		Joins("JOIN template_items ti ON ti.id = ci.template_item_id").
-		Where("ci.case_id = ?", caseID).Order("ie.item_id").Scan(&links).Error
-	if err != nil {
+	if err := links.Order("ie.item_id").Scan(&linked).Error; err != nil {
 		return nil, core.DBError(err)
 	}
 	out := make([]EvidenceView, 0, len(rows))
 	for _, r := range rows {
 		v := EvidenceView{EvidenceItem: r.EvidenceItem, Size: r.Size, SHA256: r.SHA256, ContentType: r.ContentType, AddedBy: r.AddedBy,
 			SupersedesRef: r.SupersedesRef, SupersededByID: r.SupersededByID, SupersededByRef: r.SupersededByRef, Items: []ItemBrief{}}
-		for _, l := range links {
+		for _, l := range linked {
 			if l.EvidenceID == r.ID {
 				v.Items = append(v.Items, ItemBrief{ID: l.ItemID, Text: l.Text})
 			}
@@ -424,7 +426,7 @@ func (s *Service) evidenceViews(ctx context.Context, caseID, only int64) ([]Evid
 }
 
 func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (EvidenceView, error) {
-	vs, err := s.evidenceViews(ctx, caseID, evID)
+	vs, err := s.evidenceViews(ctx, caseID, []int64{evID})
 	if err != nil {
 		return EvidenceView{}, err
 	}
@@ -434,25 +436,86 @@ func (s *Service) evidenceView(ctx context.Context, caseID, evID int64) (Evidenc
 	return vs[0], nil
 }
 
-// Evidence lists a case's exhibits, oldest first, superseded ones included and marked. The
-// list shows the exhibit register (references, descriptions, hashes), so it is recorded in the
-// audit log; opening an exhibit (ViewEvidence) or its file (OpenEvidence) is in addition a
-// custody event on that exhibit's continuity record. Anyone who may read the case's evidence
-// may call it. Errors: ENOTFOUND.
-func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
+// EvidencePage is a page of a case's exhibit register and where it stands in the whole.
+type EvidencePage struct {
+	Evidence []EvidenceView `json:"evidence"`
+	core.Pages
+}
+
+// Evidence lists a page of a case's exhibits, oldest first, superseded ones included and
+// marked: limit of them (50 unless 1 to 200) after the cursor after ("" for the first page),
+// with how many there are in all. A CPS liaison pages through the exhibits of the pack shared
+// with them, as it held them. The list shows the exhibit register (references, descriptions,
+// hashes), so each page read is recorded in the audit log with how many exhibits it holds and
+// which page it is; opening an exhibit (ViewEvidence) or its file (OpenEvidence) is in addition
+// a custody event on that exhibit's continuity record. Anyone who may read the case's evidence
+// may call it. Errors: ENOTFOUND, EINVALID (a damaged cursor).
+func (s *Service) Evidence(ctx context.Context, who core.Actor, id int64, after string, limit int) (EvidencePage, error) {
+	out := EvidencePage{Evidence: []EvidenceView{}}
+	err := s.readRegister(ctx, who, id, func(ctx context.Context, cf *CaseFile, rd *reading) (map[string]string, error) {
+		q := s.d.DB.Conn(ctx).Model(&EvidenceItem{}).Select("id").Where("case_id = ?", cf.ID)
+		if rd != nil {
+			q = q.Where("id IN ?", slices.Collect(maps.Values(rd.exhibitIDs())))
+		}
+		ids, pg, err := core.ReadPage(q, "", "id", false, after, core.PageLimit(limit, 200, 50), nil, core.IDCursor)
+		if err == nil && len(ids) > 0 {
+			out.Evidence, err = s.frozenEvidence(ctx, cf.ID, rd, ids)
+		}
+		out.Pages = pg
+		page := "first"
+		if after != "" {
+			page = "after " + after
+		}
+		return map[string]string{"exhibits": core.IDString(int64(len(out.Evidence))), "page": page}, err
+	})
+	return out, err
+}
+
+// Exhibits lists the whole of a case's exhibit register, as Evidence lists it a page at a
+// time, for a form that picks exhibits of the case (the evidence of a checklist item). Who may
+// call it and errors: as Evidence.
+func (s *Service) Exhibits(ctx context.Context, who core.Actor, id int64) ([]EvidenceView, error) {
 	var out []EvidenceView
-	err := s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
+	err := s.readRegister(ctx, who, id, func(ctx context.Context, cf *CaseFile, rd *reading) (map[string]string, error) {
+		var err error
+		out, err = s.frozenEvidence(ctx, cf.ID, rd, nil)
+		return map[string]string{"exhibits": core.IDString(int64(len(out)))}, err
+	})
+	return out, err
+}
+
+// Exhibit returns exhibit evID of a case as the register lists it, for the form that corrects
+// it: a read of the register's entry (audited as such), not a custody event as ViewEvidence
+// is. Who may call it: as Evidence. Errors: ENOTFOUND.
+func (s *Service) Exhibit(ctx context.Context, who core.Actor, id, evID int64) (EvidenceView, error) {
+	var out EvidenceView
+	err := s.readRegister(ctx, who, id, func(ctx context.Context, cf *CaseFile, rd *reading) (map[string]string, error) {
+		vs, err := s.frozenEvidence(ctx, cf.ID, rd, []int64{evID})
+		out, err = core.Find(vs, err, func(EvidenceView) bool { return true }, "Evidence not found")
+		return map[string]string{"exhibits": "1", "exhibit": core.IDString(evID)}, err
+	})
+	return out, err
+}
+
+// readRegister runs read on case id's exhibit register as who may read it (rd is the pack a
+// reader through a CPS share reads, nil for the live file), as one audited read whose details
+// read gives.
+func (s *Service) readRegister(ctx context.Context, who core.Actor, id int64, read func(ctx context.Context, cf *CaseFile, rd *reading) (map[string]string, error)) error {
+	return s.audit.RecordRead(ctx, &who, func(ctx context.Context) (core.Event, error) {
 		cf, obj, err := s.loadObject(ctx, who, id, "evidence", policies.ActRead, false)
 		if err != nil {
 			return core.Event{}, err
 		}
-		if out, err = s.frozenEvidence(ctx, who, cf, obj, 0); err != nil {
+		rd, err := s.readingOf(ctx, who, cf, obj)
+		if err != nil {
 			return core.Event{}, err
 		}
-		return core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess,
-			Details: map[string]string{"exhibits": core.IDString(int64(len(out)))}}, nil
+		details, err := read(ctx, cf, rd)
+		if err != nil {
+			return core.Event{}, err
+		}
+		return core.Event{Action: "evidence.list", ObjectType: "casefile", ObjectID: core.IDString(cf.ID), Outcome: core.OutcomeSuccess, Details: details}, nil
 	})
-	return out, err
 }
 
 // ViewEvidence returns an exhibit with its continuity record; the view itself is a custody
@@ -507,20 +570,20 @@ func (s *Service) readEvidence(ctx context.Context, who core.Actor, id, evID int
 	if err != nil {
 		return nil, EvidenceView{}, err
 	}
-	vs, err := s.frozenEvidence(ctx, who, cf, obj, evID)
+	rd, err := s.readingOf(ctx, who, cf, obj)
+	if err != nil {
+		return nil, EvidenceView{}, err
+	}
+	vs, err := s.frozenEvidence(ctx, cf.ID, rd, []int64{evID})
 	v, err := core.Find(vs, err, func(EvidenceView) bool { return true }, "Evidence not found")
 	return cf, v, err
 }
 
-// frozenEvidence is evidenceViews as who reads them: as the pack shared with them held them,
-// for a reader through a CPS share (see reading).
-func (s *Service) frozenEvidence(ctx context.Context, who core.Actor, cf *CaseFile, obj policies.Object, only int64) ([]EvidenceView, error) {
-	out, err := s.evidenceViews(ctx, cf.ID, only)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := s.readingOf(ctx, who, cf, obj)
-	if rd != nil {
+// frozenEvidence is evidenceViews as the reader of rd reads them: as the pack shared with them
+// held them, for a reader through a CPS share (see reading); as they are when rd is nil.
+func (s *Service) frozenEvidence(ctx context.Context, caseID int64, rd *reading, ids []int64) ([]EvidenceView, error) {
+	out, err := s.evidenceViews(ctx, caseID, ids)
+	if rd != nil && err == nil {
 		out = rd.evidence(out)
 	}
 	return out, err

@@ -167,7 +167,7 @@ func (s *Service) snapshot(ctx context.Context, cf *CaseFile, number int, purpos
 	if err != nil {
 		return nil, err
 	}
-	evidence, err := s.evidenceViews(ctx, cf.ID, 0)
+	evidence, err := s.evidenceViews(ctx, cf.ID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -613,7 +613,7 @@ func (s *Service) Share(ctx context.Context, who core.Actor, id int64, in ShareI
 		if err := s.setPackStatus(ctx, who, cf, moveShare, sub.Number, summary, "Until the end of "+day.Format("2 January 2006")); err != nil {
 			return err
 		}
-		evidence, err := s.evidenceViews(ctx, cf.ID, 0)
+		evidence, err := s.evidenceViews(ctx, cf.ID, nil)
 		if err != nil {
 			return err
 		}
@@ -1071,26 +1071,47 @@ func (s *Service) AnswerAction(ctx context.Context, who core.Actor, id, actionID
 	return a, err
 }
 
-// Actions lists a case's CPS entries, newest first. Anyone who may read the case may call it (an
-// audited read). Errors: ENOTFOUND.
-func (s *Service) Actions(ctx context.Context, who core.Actor, id int64) ([]ActionView, error) {
-	return readValue(ctx, s, who, id, "actions", func(ctx context.Context, cf *CaseFile) ([]ActionView, error) { return s.actions(ctx, cf.ID) })
+// ActionPage is a page of a case's CPS entries and where it stands in the whole.
+type ActionPage struct {
+	Actions []ActionView `json:"actions"`
+	core.Pages
 }
 
-func (s *Service) actions(ctx context.Context, caseID int64) ([]ActionView, error) {
+// Actions lists a page of a case's CPS entries, newest first: limit of them (50 unless 1 to 200)
+// after the cursor after ("" for the newest), with how many there are in all. Anyone who may
+// read the case may call it (an audited read). Errors: ENOTFOUND, EINVALID (a damaged cursor).
+func (s *Service) Actions(ctx context.Context, who core.Actor, id int64, after string, limit int) (ActionPage, error) {
+	return readValue(ctx, s, who, id, "actions", func(ctx context.Context, cf *CaseFile) (ActionPage, error) {
+		q := s.d.DB.Conn(ctx).Model(&CPSAction{}).Select("id").Where("case_id = ?", cf.ID)
+		ids, pg, err := core.ReadPage(q, "", "id", true, after, core.PageLimit(limit, 200, 50), nil, core.IDCursor)
+		out := ActionPage{Actions: []ActionView{}, Pages: pg}
+		if err == nil && len(ids) > 0 {
+			out.Actions, err = s.actions(ctx, cf.ID, ids)
+		}
+		return out, err
+	})
+}
+
+// actions reads a case's CPS entries with names and labels, newest first: those of ids, or all
+// of them when ids is nil.
+func (s *Service) actions(ctx context.Context, caseID int64, ids []int64) ([]ActionView, error) {
 	var rows []struct {
 		CPSAction
 		CreatedByName   string
 		RespondedByName string
 		ItemText        string
 	}
-	err := s.d.DB.Conn(ctx).Table("cps_actions a").
+	q := s.d.DB.Conn(ctx).Table("cps_actions a").
 		Select("a.*, COALESCE(c.name, '') AS created_by_name, COALESCE(r.name, '') AS responded_by_name, COALESCE(ti.text, '') AS item_text").
 		Joins("LEFT JOIN users c ON c.id = a.created_by").
 		Joins("LEFT JOIN users r ON r.id = a.responded_by").
 		Joins("LEFT JOIN checklist_items ci ON ci.id = a.item_id").
 		Joins("LEFT JOIN template_items ti ON ti.id = ci.template_item_id").
-		Where("a.case_id = ?", caseID).Order("a.id DESC").Scan(&rows).Error
+		Where("a.case_id = ?", caseID)
+	if ids != nil {
+		q = q.Where("a.id IN ?", ids)
+	}
+	err := q.Order("a.id DESC").Scan(&rows).Error
 	if err != nil {
 		return nil, core.DBError(err)
 	}

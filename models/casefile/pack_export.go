@@ -86,7 +86,7 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 		if p.items, err = s.items(ctx, cf.ID); err != nil {
 			return err
 		}
-		if p.evidence, err = s.evidenceViews(ctx, cf.ID, 0); err != nil {
+		if p.evidence, err = s.evidenceViews(ctx, cf.ID, nil); err != nil {
 			return err
 		}
 		if p.entries, err = s.visibleEntries(ctx, who, obj, cf); err != nil {
@@ -149,7 +149,7 @@ func (s *Service) export(ctx context.Context, who core.Actor, id int64, mg6d boo
 // gather reads, in the transaction in ctx, what the pack adds to the file: the CPS's entries,
 // the evidence files, and each exhibit's continuity record with this export on it.
 func (p *PackExport) gather(ctx context.Context, cf *CaseFile) (err error) {
-	if p.actions, err = p.s.actions(ctx, cf.ID); err != nil {
+	if p.actions, err = p.s.actions(ctx, cf.ID, nil); err != nil {
 		return err
 	}
 	for _, e := range p.evidence {

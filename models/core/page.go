@@ -138,3 +138,36 @@ func CutPages[T any](rows []T, limit int, backward, came bool, cursor func(T) st
 	}
 	return rows, next, prev
 }
+
+// Pages is where a page of a list stands in the whole: how many there are in all, and the
+// cursors of the pages after and before it (absent when there is none).
+type Pages struct {
+	Total int64  `json:"total"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+}
+
+// ReadPage reads the page of q's rows that cursor asks for (see Keyset: over key, "" for id
+// alone, then idCol, descending when desc): limit of them, with where the page stands among
+// them all. rowCursor makes a row's cursor (EncodeCursor of its key and id). q is the list's
+// table and conditions, with the columns to read (a lone id column reads ids into []int64).
+// Errors: EINVALID on "after" for a damaged cursor.
+func ReadPage[T any](q *gorm.DB, key, idCol string, desc bool, cursor string, limit int, parse func(string) (any, error), rowCursor func(T) string) ([]T, Pages, error) {
+	var pg Pages
+	if err := q.Session(&gorm.Session{}).Count(&pg.Total).Error; err != nil {
+		return nil, pg, DBError(err)
+	}
+	q, backward, err := Keyset(q, key, idCol, desc, cursor, parse)
+	if err != nil {
+		return nil, pg, err
+	}
+	var rows []T
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, pg, DBError(err)
+	}
+	rows, pg.Next, pg.Prev = CutPages(rows, limit, backward, cursor != "", rowCursor)
+	return rows, pg, nil
+}
+
+// IDCursor is the cursor of a row of a list ordered by id alone (Keyset with key "").
+func IDCursor(id int64) string { return EncodeCursor("", id) }

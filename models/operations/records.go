@@ -445,7 +445,7 @@ func (s *Service) Suspect(ctx context.Context, who core.Actor, opID, suspectID i
 // VictimPage is a page of an operation's potential victims, by reference.
 type VictimPage struct {
 	Victims []VictimView `json:"victims"`
-	Pages
+	core.Pages
 }
 
 // Victims lists a page of an operation's potential victims, by reference: limit of them (50
@@ -464,7 +464,7 @@ func (s *Service) Victims(ctx context.Context, who core.Actor, opID int64, after
 // SuspectPage is a page of an operation's suspects with their charges, by reference.
 type SuspectPage struct {
 	Suspects []SuspectView `json:"suspects"`
-	Pages
+	core.Pages
 }
 
 // Suspects lists a page of an operation's suspects with their charges, as Victims lists its
@@ -503,39 +503,18 @@ func rowsWhere[R any](ctx context.Context, s *Service, where string, args ...any
 	return rows, nil
 }
 
-// Pages is where a page of a list stands in the whole: how many there are in all, and the
-// cursors of the pages after and before it (absent when there is none).
-type Pages struct {
-	Total int64  `json:"total"`
-	Next  string `json:"next,omitempty"`
-	Prev  string `json:"prev,omitempty"`
-}
-
 // pageRows reads the page of operation opID's rows of R (victims or suspects) that after asks
 // for ("" the first), by reference as the lists show them: limit of them, and where the page
 // stands. Errors: EINVALID (a damaged cursor).
 func pageRows[R any, P interface {
 	*R
 	recordRow
-}](ctx context.Context, s *Service, opID int64, after string, limit int) ([]R, Pages, error) {
-	var pg Pages
+}](ctx context.Context, s *Service, opID int64, after string, limit int) ([]R, core.Pages, error) {
 	q := s.d.DB.Conn(ctx).Model(new(R)).Where("operation_id = ?", opID)
-	if err := q.Session(&gorm.Session{}).Count(&pg.Total).Error; err != nil {
-		return nil, pg, core.DBError(err)
-	}
-	q, backward, err := core.Keyset(q, "reference", "id", false, after, func(k string) (any, error) { return k, nil })
-	if err != nil {
-		return nil, pg, err
-	}
-	var rows []R
-	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, pg, core.DBError(err)
-	}
-	rows, pg.Next, pg.Prev = core.CutPages(rows, limit, backward, after != "", func(r R) string {
+	return core.ReadPage(q, "reference", "id", false, after, limit, func(k string) (any, error) { return k, nil }, func(r R) string {
 		b := P(&r).base()
 		return core.EncodeCursor(b.Reference, b.ID)
 	})
-	return rows, pg, nil
 }
 
 // typesOf reads the exploitation types of rows of kind (KindVictim or KindSuspect), by id.
@@ -557,7 +536,7 @@ func (s *Service) victims(ctx context.Context, sight *caseSight, where string, a
 }
 
 // victimPage reads a page of operation opID's potential victims (see pageRows).
-func (s *Service) victimPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]VictimView, Pages, error) {
+func (s *Service) victimPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]VictimView, core.Pages, error) {
 	rows, pg, err := pageRows[victim](ctx, s, opID, after, limit)
 	if err != nil {
 		return nil, pg, err
@@ -595,7 +574,7 @@ func (s *Service) suspects(ctx context.Context, sight *caseSight, where string, 
 }
 
 // suspectPage reads a page of operation opID's suspects with their charges (see pageRows).
-func (s *Service) suspectPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]SuspectView, Pages, error) {
+func (s *Service) suspectPage(ctx context.Context, sight *caseSight, opID int64, after string, limit int) ([]SuspectView, core.Pages, error) {
 	rows, pg, err := pageRows[suspect](ctx, s, opID, after, limit)
 	if err != nil {
 		return nil, pg, err

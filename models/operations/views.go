@@ -27,9 +27,9 @@ type OperationView struct {
 	// A page of the potential victims and one of the suspects, by reference: the first of each
 	// unless Paging asks for others; their Pages say how many there are in all.
 	Victims      []VictimView  `json:"victims"`
-	VictimPages  Pages         `json:"victim_pages"`
+	VictimPages  core.Pages    `json:"victim_pages"`
 	Suspects     []SuspectView `json:"suspects"`
-	SuspectPages Pages         `json:"suspect_pages"`
+	SuspectPages core.Pages    `json:"suspect_pages"`
 	// What the actor may do: update (the operation, its victims, suspects and case files),
 	// manage_team (name and remove people).
 	Actions core.Actions `json:"actions"`
