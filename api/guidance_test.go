@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msptp/msphub/api/apitest"
 	"github.com/msptp/msphub/models/core"
 	"github.com/msptp/msphub/models/guidance"
 	"github.com/msptp/msphub/models/identity"
+	"github.com/msptp/msphub/models/modelstest"
 	"github.com/msptp/msphub/policies"
 	"golang.org/x/net/html"
 )
@@ -100,13 +103,15 @@ func TestGuidanceJourneyThroughPages(t *testing.T) {
 	}
 
 	ab := approver.Browser()
-	if w := ab.Get(t, "/guidance/versions/"+vid); w.Code != 200 || !strings.Contains(w.Body.String(), `action="/guidance/versions/`+vid+`/publish"`) {
-		t.Fatalf("approver's version page: %d", w.Code)
+	vpage := ab.Get(t, "/guidance/versions/"+vid)
+	if vpage.Code != 200 || !strings.Contains(vpage.Body.String(), `action="/guidance/versions/`+vid+`/publish"`) {
+		t.Fatalf("approver's version page: %d", vpage.Code)
 	}
+	seen := seenSubmission(t, vpage.Body.String())
 	if w := ab.Submit(t, "/guidance/versions/"+vid+"/return", url.Values{"comment": {""}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `href="#comment"`) {
 		t.Errorf("return without a comment: %d", w.Code)
 	}
-	doc := idFrom(t, ab.Submit(t, "/guidance/versions/"+vid+"/publish", nil))
+	doc := idFrom(t, ab.Submit(t, "/guidance/versions/"+vid+"/publish", seen))
 
 	// The officer searches a word of the body, reads, downloads and acknowledges.
 	res := ob.Get(t, "/guidance/search?q=quagmire").Body.String()
@@ -473,5 +478,57 @@ func TestGuidanceFourEyesThroughTheAPI(t *testing.T) {
 	w = a.API(t, approver, "POST", "/api/v1/guidance/versions/"+vid+"/publish", "")
 	if w.Code != 200 || decode[guidance.GuidanceVersion](t, w).Status != guidance.GuidancePublished {
 		t.Errorf("another approver publishes: %d %s", w.Code, w.Body.String())
+	}
+}
+
+// seenSubmission is what a version page's Publish form sends: the version as the page showed it.
+func seenSubmission(t *testing.T, page string) url.Values {
+	t.Helper()
+	m := regexp.MustCompile(`name="submitted_at" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no submitted_at on the Publish form:\n%s", page)
+	}
+	return url.Values{"submitted_at": {html.UnescapeString(m[1])}}
+}
+
+// An approver publishes the words they read: a version returned, changed and sent again after
+// the approver opened it is not published from that page (409, saying to read it again), and
+// is published once they have.
+func TestGuidanceIsPublishedAsTheApproverReadIt(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	editor := a.As(t, policies.RoleGuidanceEditor)
+	first, second := a.As(t, policies.RoleGuidanceApprover), a.As(t, policies.RoleGuidanceApprover)
+	g := a.Services.Guidance
+	v, err := g.Create(ctx, editor.Actor(t), guidanceIn("Reading rota", "The first words."))
+	modelstest.Must(t, err)
+	_, err = g.Submit(ctx, editor.Actor(t), v.ID)
+	modelstest.Must(t, err)
+	vid := itoa(v.ID)
+
+	fb := first.Browser()
+	opened := seenSubmission(t, fb.Get(t, "/guidance/versions/"+vid).Body.String())
+	// Meanwhile another approver returns it, and the editor rewrites it and sends it again.
+	a.Clock.Advance(time.Minute)
+	_, err = g.Return(ctx, second.Actor(t), v.ID, "Say who keeps the rota.")
+	modelstest.Must(t, err)
+	in := guidanceIn("Reading rota", "Other words, which the first approver never read.")
+	_, err = g.UpdateDraft(ctx, editor.Actor(t), v.ID, in)
+	modelstest.Must(t, err)
+	_, err = g.Submit(ctx, editor.Actor(t), v.ID)
+	modelstest.Must(t, err)
+
+	if w := fb.Submit(t, "/guidance/versions/"+vid+"/publish", opened); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "read it again") {
+		t.Errorf("publishing from the page opened before the change: %d", w.Code)
+	}
+	if w := fb.Submit(t, "/guidance/versions/"+vid+"/publish", nil); w.Code != http.StatusConflict {
+		t.Errorf("publishing without saying which submission: %d, want 409", w.Code)
+	}
+	if now, err := g.Version(ctx, first.Actor(t), v.ID); err != nil || now.Status != guidance.GuidanceSubmitted {
+		t.Fatalf("after the refusals: %+v %v", now.Status, err)
+	}
+	reread := seenSubmission(t, fb.Get(t, "/guidance/versions/"+vid).Body.String())
+	if w := fb.Submit(t, "/guidance/versions/"+vid+"/publish", reread); w.Code != http.StatusSeeOther {
+		t.Errorf("publishing once read again: %d, want 303", w.Code)
 	}
 }

@@ -671,8 +671,14 @@ func (p *Pages) GuidanceSubmit() gin.HandlerFunc {
 // GuidancePublish serves POST /guidance/versions/:id/publish.
 func (p *Pages) GuidancePublish() gin.HandlerFunc {
 	return p.guidanceAction(func(c *gin.Context, id int64) (string, error) {
-		v, err := p.s.Guidance.Publish(c.Request.Context(), actor(c), id)
-		return "/guidance/documents/" + strconv.FormatInt(v.DocumentID, 10), err
+		// The version as the approver read it: a page from before it was sent again publishes
+		// nothing (a missing or damaged value is such a page).
+		seen, _ := time.Parse(time.RFC3339Nano, c.PostForm("submitted_at"))
+		v, err := p.s.Guidance.PublishAsSeen(c.Request.Context(), actor(c), id, seen)
+		if err != nil {
+			return "/guidance/versions/" + strconv.FormatInt(id, 10), err
+		}
+		return "/guidance/documents/" + strconv.FormatInt(v.DocumentID, 10), nil
 	}, "guidance-published")
 }
 

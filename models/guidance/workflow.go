@@ -324,6 +324,18 @@ func (g *Service) decide(ctx context.Context, who core.Actor, act policies.Actio
 // Who: guidance approvers of the owning organisation who wrote no part of the version.
 // Errors: ENOTFOUND, EFORBIDDEN (not an approver, or an author of it), ECONFLICT (not submitted).
 func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
+	return g.publish(ctx, who, id, nil)
+}
+
+// PublishAsSeen is Publish of the version as the approver read it: sent for approval at
+// submitted, its SubmittedAt when the page showed it. A version returned, changed and sent
+// again since then is refused (ECONFLICT): nobody publishes words they have not read. The
+// version page's Publish button sends it.
+func (g *Service) PublishAsSeen(ctx context.Context, who core.Actor, id int64, submitted time.Time) (GuidanceVersion, error) {
+	return g.publish(ctx, who, id, &submitted)
+}
+
+func (g *Service) publish(ctx context.Context, who core.Actor, id int64, seen *time.Time) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
 		core.Changed(ctx, core.Guidance)
 		l, err := g.decide(ctx, who, policies.ActPublish, id)
@@ -333,6 +345,10 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 		if l.v.Status != GuidanceSubmitted {
 			return decisionConflict("published", l.v.Number, l.v.Status)
 		}
+		changedSince := core.Conflict(fmt.Sprintf("Version %d was changed and sent for approval again after you opened it: read it again before you publish it.", l.v.Number))
+		if seen != nil && (l.v.SubmittedAt == nil || !l.v.SubmittedAt.Equal(*seen)) {
+			return changedSince
+		}
 		db, now := g.d.DB.Conn(ctx), g.d.Now()
 		if g.d.DB.Dialect() == core.DialectPostgres {
 			// Publishing moves the document's current version: one at a time per document.
@@ -340,12 +356,20 @@ func (g *Service) Publish(ctx context.Context, who core.Actor, id int64) (Guidan
 				return core.DBError(err)
 			}
 		}
-		res := db.Model(&guidanceVersion{}).Where("id = ? AND status = ?", id, GuidanceSubmitted).
-			Updates(map[string]any{"status": GuidancePublished, "approver_id": who.UserID, "published_at": now, "updated_at": now})
+		q := db.Model(&guidanceVersion{}).Where("id = ? AND status = ?", id, GuidanceSubmitted)
+		if seen != nil && g.d.DB.Dialect() == core.DialectPostgres {
+			// As read above, checked again by the statement that publishes: on SQLite nothing
+			// can change it meanwhile, this transaction holding the one write lock.
+			q = q.Where("submitted_at = ?", *l.v.SubmittedAt)
+		}
+		res := q.Updates(map[string]any{"status": GuidancePublished, "approver_id": who.UserID, "published_at": now, "updated_at": now})
 		if res.Error != nil {
 			return core.DBError(res.Error)
 		}
 		if res.RowsAffected == 0 {
+			if seen != nil {
+				return changedSince
+			}
 			return core.Conflict("This version was decided on by someone else a moment ago: reload it.")
 		}
 		details := map[string]string{"major": strconv.FormatBool(l.v.Major), "requires_acknowledgement": strconv.FormatBool(l.v.RequiresAck)}
