@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"html"
 	"net/http"
 	"net/url"
@@ -293,7 +294,27 @@ func TestGuidanceAcknowledgementExport(t *testing.T) {
 	if n := auditCount(t, a, "action = ?", "guidance.acknowledgements_export"); n != 2 {
 		t.Errorf("%d export events, want 2", n)
 	}
+	// The export is recorded before its first byte leaves: the record is there when the reader
+	// gets the first byte, so one that goes away midway is on record all the same.
+	var atFirstByte int64 = -1
+	cutOff := writerFunc(func(p []byte) (int, error) {
+		if atFirstByte < 0 {
+			atFirstByte = auditCount(t, a, "action = ?", "guidance.acknowledgements_export")
+		}
+		return 0, io.ErrClosedPipe
+	})
+	if err := a.Services.Guidance.ExportAcknowledgements(context.Background(), supervisor.Actor(t), func(string) {}, cutOff); err == nil {
+		t.Error("an export to a reader that went away succeeded")
+	}
+	if atFirstByte != 3 {
+		t.Errorf("at the export's first byte, %d export events in all, want 3 (this one recorded)", atFirstByte)
+	}
 }
+
+// writerFunc is a writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // Owners see on their dashboard the guidance due for review soon and overdue; a review through
 // the document page records "reviewed, no change" with the next date (twelve months on when

@@ -297,13 +297,25 @@ func (g *Service) AcknowledgementsOf(ctx context.Context, who core.Actor, docume
 }
 
 // ExportAcknowledgements writes the report as CSV, one row per document and person, and records
-// the export. header is called with the highest classification in the export before anything is
+// the export before writing it. header is called with the highest classification in the export before anything is
 // written, so the download can be named with it. Cells a spreadsheet would run as a formula get
 // a leading single quote. Who: supervisors and organisation administrators. Errors: EFORBIDDEN,
 // EINTERNAL (including a failure to write to w).
 func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, header func(classification string), w io.Writer) error {
 	r, err := g.ackReport(ctx, who, 0, true)
 	if err != nil {
+		return err
+	}
+	// Recorded before the first byte leaves: an export cut off midway, or one whose record
+	// could not be written, must not have sent people's details unrecorded.
+	var rows int
+	for _, d := range r.Documents {
+		rows += len(d.People)
+	}
+	if err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
+		return g.audit.Record(ctx, &who, core.Event{Action: "guidance.acknowledgements_export", ObjectType: "organisation",
+			ObjectID: core.IDString(who.OrgID), Outcome: core.OutcomeSuccess, Details: map[string]string{"rows": strconv.Itoa(rows)}})
+	}); err != nil {
 		return err
 	}
 	header(strings.TrimSpace(r.Classification))
@@ -314,7 +326,6 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 		}
 		return cw.Write(rec)
 	}
-	var rows int64
 	werr := write([]string{"document_id", "title", "version", "classification", "organisation", "name", "email", "status", "acknowledged_at"})
 	for _, d := range r.Documents {
 		for _, p := range d.People {
@@ -326,22 +337,11 @@ func (g *Service) ExportAcknowledgements(ctx context.Context, who core.Actor, he
 				status, at = "acknowledged", p.Acknowledged.Format(time.RFC3339)
 			}
 			werr = write([]string{core.IDString(d.ID), d.Title, strconv.Itoa(d.Number), d.Classification, r.Organisation, p.Name, p.Email, status, at})
-			rows++
 		}
 	}
 	if werr == nil {
 		cw.Flush()
 		werr = cw.Error()
-	}
-	outcome := core.OutcomeSuccess
-	if werr != nil {
-		outcome = core.OutcomeFailure
-	}
-	rctx, cancel := core.Detached(ctx)
-	defer cancel()
-	if err := g.audit.Record(rctx, &who, core.Event{Action: "guidance.acknowledgements_export", ObjectType: "organisation",
-		ObjectID: core.IDString(who.OrgID), Outcome: outcome, Details: map[string]string{"rows": strconv.FormatInt(rows, 10)}}); err != nil {
-		return err
 	}
 	if werr != nil {
 		return core.Internal(fmt.Errorf("write acknowledgements export: %w", werr))
