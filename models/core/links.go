@@ -72,14 +72,14 @@ func CheckLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink,
 }
 
 // UseLink marks the live link for token used, once: two requests racing with the same link
-// cannot both succeed.
+// cannot both succeed, nor one racing a new link that expires it (the update checks both).
 func UseLink(ctx context.Context, d Deps, purpose, token string) (oneTimeLink, error) {
 	l, err := CheckLink(ctx, d, purpose, token)
 	if err != nil {
 		return l, err
 	}
 	now := d.Now()
-	res := d.DB.Conn(ctx).Model(&oneTimeLink{}).Where("id = ? AND used_at IS NULL", l.ID).Update("used_at", now)
+	res := d.DB.Conn(ctx).Model(&oneTimeLink{}).Where("id = ? AND used_at IS NULL AND expires_at > ?", l.ID, now).Update("used_at", now)
 	if res.Error != nil {
 		return l, DBError(res.Error)
 	}
