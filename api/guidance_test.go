@@ -532,3 +532,21 @@ func TestGuidanceIsPublishedAsTheApproverReadIt(t *testing.T) {
 		t.Errorf("publishing once read again: %d, want 303", w.Code)
 	}
 }
+
+// A draft's marking changed is recorded from what to what: a marking lowered is told from one
+// raised.
+func TestAGuidanceMarkingChangeIsAuditedWithItsValues(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	editor := a.As(t, policies.RoleGuidanceEditor)
+	in := guidanceIn("Debrief notes", "Words.")
+	in.Classification = "OFFICIAL-SENSITIVE"
+	v, err := a.Services.Guidance.Create(ctx, editor.Actor(t), in)
+	modelstest.Must(t, err)
+	in.Classification = "OFFICIAL"
+	_, err = a.Services.Guidance.UpdateDraft(ctx, editor.Actor(t), v.ID, in)
+	modelstest.Must(t, err)
+	if n := auditCount(t, a, "action = ? AND object_id = ? AND details LIKE ?", "guidance.version_update", itoa(v.ID), "%OFFICIAL-SENSITIVE → OFFICIAL%"); n != 1 {
+		t.Errorf("%d version updates recorded with the marking lowered, want 1", n)
+	}
+}

@@ -219,7 +219,11 @@ func (g *Service) UpdateDraft(ctx context.Context, who core.Actor, id int64, in 
 		if err := g.addContributor(ctx, id, who.UserID); err != nil {
 			return err
 		}
-		return g.audit.Record(ctx, &who, guidanceEvent("guidance.version_update", v, map[string]string{"changed": strings.Join(changed, " ")}))
+		details := map[string]string{"changed": strings.Join(changed, " ")}
+		if l.v.Classification != v.Classification { // a marking lowered is told from one raised
+			details["classification"] = l.v.level().String() + " → " + v.level().String()
+		}
+		return g.audit.Record(ctx, &who, guidanceEvent("guidance.version_update", v, details))
 	})
 	if err != nil {
 		return GuidanceVersion{}, err
