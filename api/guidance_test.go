@@ -550,3 +550,25 @@ func TestAGuidanceMarkingChangeIsAuditedWithItsValues(t *testing.T) {
 		t.Errorf("%d version updates recorded with the marking lowered, want 1", n)
 	}
 }
+
+// A version nobody may approve is not sent: its only approver wrote it, so it would wait unseen
+// and hold back any new version of the document. The refusal says why, and it stays a draft
+// until someone else may approve it.
+func TestGuidanceNobodyCouldApproveIsNotSent(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	both := a.SignedIn(t, apitest.UserSpec{Org: "essex-police", Roles: []string{policies.RoleGuidanceEditor, policies.RoleGuidanceApprover}})
+	v, err := a.Services.Guidance.Create(ctx, both.Actor(t), guidanceIn("Lone approver", "Words."))
+	modelstest.Must(t, err)
+	_, err = a.Services.Guidance.Submit(ctx, both.Actor(t), v.ID)
+	modelstest.WantCode(t, "sending a version only its writer could approve", err, core.ECONFLICT)
+	if err == nil || !strings.Contains(err.Error(), "Nobody can approve this version") {
+		t.Errorf("the refusal: %v", err)
+	}
+	if now, err := a.Services.Guidance.Version(ctx, both.Actor(t), v.ID); err != nil || now.Status != guidance.GuidanceDraft {
+		t.Errorf("after the refusal: %v %v, want a draft", now.Status, err)
+	}
+	a.SignedIn(t, apitest.UserSpec{Org: "essex-police", Roles: []string{policies.RoleGuidanceApprover}})
+	_, err = a.Services.Guidance.Submit(ctx, both.Actor(t), v.ID)
+	modelstest.Must(t, err)
+}

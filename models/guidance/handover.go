@@ -62,11 +62,17 @@ func (g *Service) approversOf(ctx context.Context, versionID, orgID int64) ([]in
 	return out, nil
 }
 
-// askApprovers tells the approvers who may decide on a version just sent for approval.
+// askApprovers tells the approvers who may decide on a version just sent for approval. With
+// nobody who may, the sending is refused, saying why: the version would wait unseen, and hold
+// back any new version of the document.
 func (g *Service) askApprovers(ctx context.Context, l *loadedVersion) error {
 	people, err := g.approversOf(ctx, l.v.ID, l.doc.OrganisationID)
 	if err != nil {
 		return err
+	}
+	if len(people) == 0 {
+		return core.Conflict("Nobody can approve this version: every guidance approver of the organisation wrote part of it or is not cleared for " +
+			l.v.level().String() + ". Ask an organisation administrator to give the guidance approver role to someone else, then send it again.")
 	}
 	text := "The guidance " + guidanceWhat(l.v.Title, l.v.level(), "document of your organisation") + " is waiting for your approval."
 	for _, id := range people {
