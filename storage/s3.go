@@ -3,12 +3,16 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -41,7 +45,14 @@ const (
 	// s3ContentType is what every object is: ciphertext, or a document
 	// stored as it is.
 	s3ContentType = "application/octet-stream"
+
+	// The S3 additional checksum a multipart upload declares and each of its parts carries.
+	amzChecksumAlgorithm = "x-amz-checksum-algorithm"
+	amzChecksumCRC32C    = "x-amz-checksum-crc32c"
 )
+
+// castagnoli is CRC-32C's table; hash/crc32 computes it with the CPU's own instruction.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // S3Config says where the S3 bucket is and how to reach it.
 type S3Config struct {
@@ -65,6 +76,10 @@ type S3 struct {
 	bucket   string
 	partSize int64
 	parts    sync.Pool // *[]byte of partSize, free between uploads
+	// signParts is set once the server has shown that it ignores a part's CRC-32C (see
+	// putParts): from then on every part goes with minio-go's default payload signing
+	// (SHA-256 over plain HTTP).
+	signParts atomic.Bool
 }
 
 // NewS3 connects to the bucket and checks at once (within a few seconds)
@@ -160,9 +175,19 @@ func (s *S3) putOne(ctx context.Context, key string, r io.Reader, size int64) er
 // is where it gets hashed and encrypted), so the upload runs at the pace of the slower of the
 // two rather than of their sum, holding two part buffers whatever the object's size. With
 // size >= 0, r must yield exactly size bytes.
+//
+// Every part carries its CRC-32C (an S3 additional checksum, declared when the upload starts),
+// which the server checks before it keeps the part, and which CompleteMultipartUpload lists
+// again, so a part corrupted on its way is refused, never stored. The payload itself goes
+// unsigned: minio-go's default over plain HTTP signs it with SHA-256, a second pass over every
+// byte on each side that costs more CPU than the encryption, for the same refusal (over TLS,
+// minio-go signs no payload and leaves it to TLS; the CRC-32C is then checked on top). A server
+// that ignores the checksum (it does not send it back, as S3 and MinIO do) gets that part again
+// with minio-go's default signing, and so does every later part this S3 sends, as before.
 func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader, size int64) (err error) {
 	c := minio.Core{Client: s.client}
-	id, err := c.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{ContentType: s3ContentType})
+	id, err := c.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{ContentType: s3ContentType,
+		UserMetadata: map[string]string{amzChecksumAlgorithm: "CRC32C"}})
 	if err != nil {
 		return s.fail("put", key, err)
 	}
@@ -180,10 +205,6 @@ func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader
 	spare, release := s.buffer(int64(len(first)))
 	defer release()
 
-	type sent struct {
-		part minio.ObjectPart
-		err  error
-	}
 	var parts []minio.CompletePart
 	var total int64
 	part, ended := first, false
@@ -192,11 +213,8 @@ func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader
 			return fmt.Errorf("storage: S3 put %s: more than %d parts of %d bytes", key, maxParts, len(first))
 		}
 		num := len(parts) + 1
-		result := make(chan sent, 1)
-		go func(part []byte) {
-			p, err := c.PutObjectPart(sendCtx, s.bucket, key, id, num, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{})
-			result <- sent{p, err}
-		}(part)
+		result := make(chan sentPart, 1)
+		go func(part []byte) { result <- s.putPart(sendCtx, c, key, id, num, part, s.signParts.Load()) }(part)
 		var n int
 		var readErr error
 		if !ended {
@@ -211,10 +229,19 @@ func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader
 		if readErr != nil {
 			return s.fail("put", key, readErr)
 		}
+		if res.err == nil && !res.signed && res.answer != res.crc {
+			if res.answer != "" {
+				return fmt.Errorf("storage: S3 put %s: the server took part %d with CRC-32C %s, sent with %s", key, num, res.answer, res.crc)
+			}
+			// The server did not check the CRC-32C: the part may be what was sent or not.
+			// Send it again, signed (part still holds it: the next is read into spare).
+			s.signParts.Store(true)
+			res = s.putPart(sendCtx, c, key, id, num, part, true)
+		}
 		if res.err != nil {
 			return s.fail("put", key, res.err)
 		}
-		parts = append(parts, minio.CompletePart{PartNumber: num, ETag: res.part.ETag})
+		parts = append(parts, minio.CompletePart{PartNumber: num, ETag: res.etag, ChecksumCRC32C: res.crc})
 		total += int64(len(part))
 		part, spare = spare[:n], part[:cap(part)]
 	}
@@ -229,6 +256,26 @@ func (s *S3) putParts(ctx context.Context, key string, first []byte, r io.Reader
 		return s.fail("put", key, err)
 	}
 	return nil
+}
+
+// sentPart is the outcome of one UploadPart.
+type sentPart struct {
+	etag   string
+	crc    string // the part's CRC-32C as sent, base64 as S3 writes it
+	answer string // the CRC-32C the server answered with, if any
+	signed bool   // the payload went with minio-go's default signing
+	err    error
+}
+
+// putPart sends one part with its CRC-32C; with sign, its payload is signed as minio-go does by
+// default (with SHA-256 over plain HTTP), without, it goes unsigned.
+func (s *S3) putPart(ctx context.Context, c minio.Core, key, id string, num int, part []byte, sign bool) sentPart {
+	crc := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.Checksum(part, castagnoli)))
+	p, err := c.PutObjectPart(ctx, s.bucket, key, id, num, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{
+		CustomHeader:         http.Header{http.CanonicalHeaderKey(amzChecksumCRC32C): {crc}},
+		DisableContentSha256: !sign,
+	})
+	return sentPart{etag: p.ETag, crc: crc, answer: p.ChecksumCRC32C, signed: sign, err: err}
 }
 
 // buffer returns a part buffer of size bytes and the function that gives it back. Buffers of

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -293,5 +294,163 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 	}
 	n, err := w.r.Read(p)
 	w.n += int64(n)
+	return n, err
+}
+
+// A part corrupted on its way to S3 is refused, not stored: parts go with an unsigned payload
+// and their CRC-32C, which the server checks. A proxy in front of MinIO flips one bit in the
+// body of part 2; the upload fails and leaves neither an object nor an open multipart upload.
+// (Unsigned and unchecked, MinIO would store the flipped bit and the Put would succeed.)
+func TestS3RefusesAPartCorruptedOnItsWay(t *testing.T) {
+	cfg, ok := testS3Config(t)
+	if !ok {
+		return
+	}
+	cfg.Bucket = newBucket(t, cfg)
+	var mu sync.Mutex
+	var payloads []string // X-Amz-Content-Sha256 of each part sent
+	proxied := s3Proxy(t, cfg, func(r *http.Request) {
+		if r.Method != http.MethodPut || r.URL.Query().Get("partNumber") == "" {
+			return
+		}
+		mu.Lock()
+		payloads = append(payloads, r.Header.Get("X-Amz-Content-Sha256"))
+		mu.Unlock()
+		if r.URL.Query().Get("partNumber") == "2" {
+			r.Body = flipBit(r.Body, 123457)
+		}
+	}, nil)
+	s3, err := storage.NewS3(t.Context(), proxied)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, size := range []int64{3*testPartSize + mib, -1} {
+		err := s3.Put(t.Context(), "corrupt/1", newPattern(9, 3*testPartSize+mib), size)
+		if err == nil {
+			t.Fatalf("Put (size %d) of an object whose part 2 was corrupted on its way succeeded", size)
+		}
+		t.Logf("size %d: %v", size, err)
+		if _, err := s3.Get(t.Context(), "corrupt/1"); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("after the refused Put (size %d): Get err = %v, want ErrNotFound", size, err)
+		}
+		if left := multipartUploads(t, cfg, cfg.Bucket); len(left) > 0 {
+			t.Errorf("after the refused Put (size %d): open multipart uploads %v", size, left)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, p := range payloads {
+		if p != "UNSIGNED-PAYLOAD" {
+			t.Errorf("part request %d sent with X-Amz-Content-Sha256 %q, want UNSIGNED-PAYLOAD (its CRC-32C checked instead)", i+1, p)
+		}
+	}
+}
+
+// A server that does not answer with a part's CRC-32C has not checked it: that part goes
+// again with its SHA-256 signed, and so does every later part, so a corrupted part is still
+// refused. The proxy removes the checksum from MinIO's answers to play such a server.
+func TestS3SignsPartsForAServerThatIgnoresTheirChecksum(t *testing.T) {
+	cfg, ok := testS3Config(t)
+	if !ok {
+		return
+	}
+	cfg.Bucket = newBucket(t, cfg)
+	var mu sync.Mutex
+	var payloads []string // X-Amz-Content-Sha256 of each part sent
+	var corrupt atomic.Bool
+	proxied := s3Proxy(t, cfg, func(r *http.Request) {
+		if r.Method != http.MethodPut || r.URL.Query().Get("partNumber") == "" {
+			return
+		}
+		mu.Lock()
+		payloads = append(payloads, r.URL.Query().Get("partNumber")+" "+r.Header.Get("X-Amz-Content-Sha256"))
+		mu.Unlock()
+		if corrupt.Load() && r.URL.Query().Get("partNumber") == "2" {
+			r.Body = flipBit(r.Body, 123457)
+		}
+	}, func(resp *http.Response) {
+		resp.Header.Del("X-Amz-Checksum-Crc32c")
+	})
+	s3, err := storage.NewS3(t.Context(), proxied)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	size := int64(2*testPartSize + mib)
+	if err := s3.Put(t.Context(), "ignored/1", newPattern(10, size), size); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if got, want := sha256Hex(rawBytes(t, s3, "ignored/1")), patternSum(10, size); got != want {
+		t.Errorf("stored object has SHA-256 %s, want %s", got, want)
+	}
+	const signed = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	want := []string{"1 UNSIGNED-PAYLOAD", "1 " + signed, "2 " + signed, "3 " + signed}
+	mu.Lock()
+	if fmt.Sprint(payloads) != fmt.Sprint(want) {
+		t.Errorf("parts sent as %q, want %q", payloads, want)
+	}
+	payloads = nil
+	mu.Unlock()
+
+	corrupt.Store(true)
+	if err := s3.Put(t.Context(), "ignored/2", newPattern(11, size), size); err == nil {
+		t.Fatal("Put of an object whose part 2 was corrupted on its way succeeded")
+	}
+	if _, err := s3.Get(t.Context(), "ignored/2"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("after the refused Put: Get err = %v, want ErrNotFound", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range payloads {
+		if !strings.HasSuffix(p, " "+signed) {
+			t.Errorf("once the server was seen ignoring checksums, part %s was not signed", p)
+		}
+	}
+}
+
+// s3Proxy serves a reverse proxy to the S3 server of cfg, which lets the test change each
+// request before it goes on and each answer before it comes back, and returns cfg pointed at it.
+func s3Proxy(t *testing.T, cfg storage.S3Config, request func(*http.Request), response func(*http.Response)) storage.S3Config {
+	t.Helper()
+	target, err := url.Parse("http://" + cfg.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target) // keeps the Host header, so signatures hold
+	if response != nil {
+		proxy.ModifyResponse = func(resp *http.Response) error { response(resp); return nil }
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if request != nil {
+			request(r)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	return cfg
+}
+
+// flipBit returns body with the lowest bit of its byte at offset at flipped, as a faulty link
+// or memory might.
+func flipBit(body io.ReadCloser, at int64) io.ReadCloser {
+	return struct {
+		io.Reader
+		io.Closer
+	}{&bitFlipper{r: body, at: at}, body}
+}
+
+type bitFlipper struct {
+	r  io.Reader
+	at int64 // offset of the byte to flip, from here on
+}
+
+func (f *bitFlipper) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if 0 <= f.at && f.at < int64(n) {
+		p[f.at] ^= 1
+	}
+	f.at -= int64(n)
 	return n, err
 }
