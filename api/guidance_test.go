@@ -572,3 +572,50 @@ func TestGuidanceNobodyCouldApproveIsNotSent(t *testing.T) {
 	_, err = a.Services.Guidance.Submit(ctx, both.Actor(t), v.ID)
 	modelstest.Must(t, err)
 }
+
+// A step of a version's workflow decides on the version as it stands once the step before it
+// has committed: a file attached while the version was being sent for approval is refused, not
+// added to a version the approvers are already reading. (On PostgreSQL the attachment read the
+// version as a draft before the sending committed, and was added.)
+func TestGuidanceAttachingWhileItIsSentWaitsAndIsRefused(t *testing.T) {
+	a := apitest.New(t)
+	ctx := context.Background()
+	editor := a.As(t, policies.RoleGuidanceEditor)
+	v, err := a.Services.Guidance.Create(ctx, editor.Actor(t), guidanceIn("Raced attachment", "Words."))
+	modelstest.Must(t, err)
+
+	locked, release, sent := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		sent <- a.DB.InTx(ctx, func(ctx context.Context) error {
+			err := a.DB.Conn(ctx).Exec("UPDATE guidance_versions SET status = ? WHERE id = ?", guidance.GuidanceSubmitted, v.ID).Error
+			close(locked)
+			if err != nil {
+				return err
+			}
+			<-release // the attachment begins meanwhile, and waits
+			return nil
+		})
+	}()
+	<-locked
+	attached := make(chan error, 1)
+	go func() {
+		done := false
+		_, err := a.Services.Guidance.AddAttachments(ctx, editor.Actor(t), v.ID, 0, func() (core.Upload, error) {
+			if done {
+				return core.Upload{}, io.EOF
+			}
+			done = true
+			return core.Upload{Name: "late.txt", Body: strings.NewReader("Added late")}, nil
+		})
+		attached <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // long enough for the attachment to be waiting
+	close(release)
+	modelstest.Must(t, <-sent)
+	modelstest.WantCode(t, "attaching a file while the version was sent", <-attached, core.ECONFLICT)
+	var n int64
+	modelstest.Must(t, a.DB.Gorm().Table("guidance_attachments").Where("version_id = ?", v.ID).Count(&n).Error)
+	if n != 0 {
+		t.Errorf("%d files attached to the version sent for approval, want 0", n)
+	}
+}

@@ -169,6 +169,9 @@ func versionConflict(n int, s string) error {
 // editableVersion loads a version who may change: ENOTFOUND when they may not see it,
 // EFORBIDDEN when they may not edit it, ECONFLICT when it is no longer a draft.
 func (g *Service) editableVersion(ctx context.Context, who core.Actor, id int64) (*loadedVersion, policies.Object, error) {
+	if err := g.lockVersion(ctx, id); err != nil {
+		return nil, policies.Object{}, err
+	}
 	l, obj, err := g.seeVersion(ctx, who, id)
 	if err != nil {
 		return nil, obj, err
@@ -258,6 +261,9 @@ func changedGuidanceFields(a, b GuidanceInput) []string {
 func (g *Service) Submit(ctx context.Context, who core.Actor, id int64) (GuidanceVersion, error) {
 	err := g.d.DB.InTx(ctx, func(ctx context.Context) error {
 		core.Changed(ctx, core.Guidance)
+		if err := g.lockVersion(ctx, id); err != nil {
+			return err
+		}
 		l, obj, err := g.seeVersion(ctx, who, id)
 		if err != nil {
 			return err
@@ -305,9 +311,23 @@ func decisionConflict(what string, n int, s string) error {
 	return core.Conflict(fmt.Sprintf("Version %d cannot be %s now: reload it to see where it stands.", n, what))
 }
 
+// lockVersion takes version id's row lock for the rest of a write transaction, before its
+// status and writers are read (PostgreSQL; SQLite's write transactions run one at a time): what
+// the transaction decides from them (still a draft, who wrote part of it) then stands until it
+// commits, and no other step of the version's workflow runs meanwhile.
+func (g *Service) lockVersion(ctx context.Context, id int64) error {
+	if !core.InWriteTx(ctx) || g.d.DB.Dialect() != core.DialectPostgres {
+		return nil
+	}
+	return core.DBError(g.d.DB.Conn(ctx).Exec("SELECT id FROM guidance_versions WHERE id = ? FOR UPDATE", id).Error)
+}
+
 // decide checks that who may take an approver's decision (publish or return) on a version: the
 // policy refuses anyone who wrote part of it.
 func (g *Service) decide(ctx context.Context, who core.Actor, act policies.Action, id int64) (*loadedVersion, error) {
+	if err := g.lockVersion(ctx, id); err != nil {
+		return nil, err
+	}
 	l, obj, err := g.seeVersion(ctx, who, id)
 	if err != nil {
 		return nil, err
