@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -617,5 +619,29 @@ func TestGuidanceAttachingWhileItIsSentWaitsAndIsRefused(t *testing.T) {
 	modelstest.Must(t, a.DB.Gorm().Table("guidance_attachments").Where("version_id = ?", v.ID).Count(&n).Error)
 	if n != 0 {
 		t.Errorf("%d files attached to the version sent for approval, want 0", n)
+	}
+}
+
+// A draft's problems come all at once, the checks that read more than the form with the rest:
+// a marking the writer's vetting does not cover, organisations that do not exist, a missing
+// summary and bad roles are all reported by one save.
+func TestGuidanceDraftReportsEveryProblemAtOnce(t *testing.T) {
+	a := apitest.New(t)
+	editor := a.SignedIn(t, apitest.UserSpec{Roles: []string{policies.RoleGuidanceEditor}, Vetting: core.VettingNone})
+	in := guidanceIn("Every problem", "Words.")
+	in.Summary, in.Classification = "", "OFFICIAL-SENSITIVE"
+	in.Audience = guidance.GuidanceAudience{Scope: guidance.GuidanceAudienceOrganisations, Organisations: []int64{999999}, Roles: []string{"chief"}}
+	_, err := a.Services.Guidance.Create(context.Background(), editor.Actor(t), in)
+	var e *core.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("a draft with four problems: %v", err)
+	}
+	var fields []string
+	for _, f := range e.Fields {
+		fields = append(fields, f.Field)
+	}
+	slices.Sort(fields)
+	if want := "audience_organisations,audience_roles,classification,summary"; strings.Join(fields, ",") != want {
+		t.Errorf("problems at %v, want %s", fields, want)
 	}
 }

@@ -119,34 +119,34 @@ func (a GuidanceAudience) includes(r guidanceReader) bool {
 }
 
 // validate checks and normalises the audience.
-func (a *GuidanceAudience) validate() error {
+func (a *GuidanceAudience) validate(p *core.Problems) {
 	switch a.Scope {
 	case GuidanceAudienceEveryone, GuidanceAudiencePolice:
 		a.Kinds, a.Organisations = nil, nil
 	case GuidanceAudienceKinds:
 		a.Organisations = nil
 		if len(a.Kinds) == 0 {
-			return core.Invalid("audience_kinds", "Select at least one kind of organisation")
+			p.Add("audience_kinds", "Select at least one kind of organisation")
 		}
 		for _, k := range a.Kinds {
 			if !slices.Contains(core.OrgKinds(), k) {
-				return core.Invalid("audience_kinds", "Select kinds of organisation from the list")
+				p.Add("audience_kinds", "Select kinds of organisation from the list")
 			}
 		}
 	case GuidanceAudienceOrganisations:
 		a.Kinds = nil
 		if len(a.Organisations) == 0 {
-			return core.Invalid("audience_organisations", "Select at least one organisation")
+			p.Add("audience_organisations", "Select at least one organisation")
 		}
 		if len(a.Organisations) > 200 {
-			return core.Invalid("audience_organisations", "Select 200 organisations or fewer, or choose kinds of organisation instead")
+			p.Add("audience_organisations", "Select 200 organisations or fewer, or choose kinds of organisation instead")
 		}
 	default:
-		return core.Invalid("audience_scope", "Select who the guidance is for")
+		p.Add("audience_scope", "Select who the guidance is for")
 	}
 	for _, r := range a.Roles {
 		if !policies.IsRole(r) {
-			return core.Invalid("audience_roles", "Select roles from the list")
+			p.Add("audience_roles", "Select roles from the list")
 		}
 	}
 	slices.Sort(a.Kinds)
@@ -155,7 +155,6 @@ func (a *GuidanceAudience) validate() error {
 	a.Organisations = slices.Compact(a.Organisations)
 	slices.Sort(a.Roles)
 	a.Roles = slices.Compact(a.Roles)
-	return nil
 }
 
 // GuidanceCategory is one of the fixed categories documents are filed under.
@@ -230,8 +229,9 @@ type GuidanceInput struct {
 
 var guidanceTagChars = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} '&/-]*$`)
 
-// validate checks and normalises a draft. It returns the classification.
-func (in *GuidanceInput) validate() (policies.Level, error) {
+// validate checks and normalises a draft, with checks for what needs more than the input (see
+// draftChecks), and reports every problem at once. It returns the classification.
+func (in *GuidanceInput) validate(checks func(policies.Level) error) (policies.Level, error) {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Summary = strings.TrimSpace(in.Summary)
 	in.ChangeNote = strings.TrimSpace(in.ChangeNote)
@@ -269,7 +269,10 @@ func (in *GuidanceInput) validate() (policies.Level, error) {
 	if p.Check(err) {
 		in.Tags = tags
 	}
-	p.Check(in.Audience.validate())
+	in.Audience.validate(&p)
+	if lerr == nil {
+		p.Check(checks(level))
+	}
 	if err := p.Err(); err != nil {
 		return 0, err
 	}

@@ -31,6 +31,25 @@ func (g *Service) clearFor(ctx context.Context, who core.Actor, act policies.Act
 	return nil
 }
 
+// draftChecks are the checks of a draft that read more than the input, for validate: the
+// writer is cleared for its marking, and the organisations of its audience exist.
+func (g *Service) draftChecks(ctx context.Context, who core.Actor, act policies.Action, obj policies.Object, in *GuidanceInput) func(policies.Level) error {
+	return func(level policies.Level) error {
+		var p core.Problems
+		p.Check(g.clearFor(ctx, who, act, obj, level))
+		if orgs := in.Audience.Organisations; len(orgs) > 0 { // sorted and without repeats by now
+			var n int64
+			if err := g.d.DB.Conn(ctx).Table("organisations").Where("id IN ?", orgs).Count(&n).Error; err != nil {
+				return core.DBError(err)
+			}
+			if n != int64(len(orgs)) {
+				p.Add("audience_organisations", "Select organisations from the list")
+			}
+		}
+		return p.Err()
+	}
+}
+
 // Create starts a document with its first version, a draft, owned by in.OrganisationID (the
 // editor's own organisation when zero).
 // Who: guidance editors, for their own organisation. Errors: EFORBIDDEN, EINVALID.
@@ -45,11 +64,8 @@ func (g *Service) Create(ctx context.Context, who core.Actor, in GuidanceInput) 
 		if err := core.Can(ctx, g.d.Authz, who, policies.ActCreate, obj, "Only guidance editors can draft guidance, and only for their own organisation."); err != nil {
 			return err
 		}
-		level, err := in.validate()
+		level, err := in.validate(g.draftChecks(ctx, who, policies.ActCreate, obj, &in))
 		if err != nil {
-			return err
-		}
-		if err := g.clearFor(ctx, who, policies.ActCreate, obj, level); err != nil {
 			return err
 		}
 		now := g.d.Now()
@@ -195,11 +211,8 @@ func (g *Service) UpdateDraft(ctx context.Context, who core.Actor, id int64, in 
 		if err != nil {
 			return err
 		}
-		level, err := in.validate()
+		level, err := in.validate(g.draftChecks(ctx, who, policies.ActEdit, obj, &in))
 		if err != nil {
-			return err
-		}
-		if err := g.clearFor(ctx, who, policies.ActEdit, obj, level); err != nil {
 			return err
 		}
 		changed := changedGuidanceFields(guidanceDraftOf(l), in)
