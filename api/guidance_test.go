@@ -586,22 +586,8 @@ func TestGuidanceAttachingWhileItIsSentWaitsAndIsRefused(t *testing.T) {
 	v, err := a.Services.Guidance.Create(ctx, editor.Actor(t), guidanceIn("Raced attachment", "Words."))
 	modelstest.Must(t, err)
 
-	locked, release, sent := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		sent <- a.DB.InTx(ctx, func(ctx context.Context) error {
-			err := a.DB.Conn(ctx).Exec("UPDATE guidance_versions SET status = ? WHERE id = ?", guidance.GuidanceSubmitted, v.ID).Error
-			close(locked)
-			if err != nil {
-				return err
-			}
-			<-release // the attachment begins meanwhile, and waits
-			return nil
-		})
-	}()
-	<-locked
-	attached := make(chan error, 1)
-	go func() {
-		done := false
+	done := false
+	err = meanwhile(t, a, func() error {
 		_, err := a.Services.Guidance.AddAttachments(ctx, editor.Actor(t), v.ID, 0, func() (core.Upload, error) {
 			if done {
 				return core.Upload{}, io.EOF
@@ -609,12 +595,9 @@ func TestGuidanceAttachingWhileItIsSentWaitsAndIsRefused(t *testing.T) {
 			done = true
 			return core.Upload{Name: "late.txt", Body: strings.NewReader("Added late")}, nil
 		})
-		attached <- err
-	}()
-	time.Sleep(300 * time.Millisecond) // long enough for the attachment to be waiting
-	close(release)
-	modelstest.Must(t, <-sent)
-	modelstest.WantCode(t, "attaching a file while the version was sent", <-attached, core.ECONFLICT)
+		return err
+	}, "UPDATE guidance_versions SET status = ? WHERE id = ?", guidance.GuidanceSubmitted, v.ID)
+	modelstest.WantCode(t, "attaching a file while the version was sent", err, core.ECONFLICT)
 	var n int64
 	modelstest.Must(t, a.DB.Gorm().Table("guidance_attachments").Where("version_id = ?", v.ID).Count(&n).Error)
 	if n != 0 {

@@ -377,7 +377,9 @@ func TestNobodyChangesTheirOwnVetting(t *testing.T) {
 	}
 }
 
-func sameInstant(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
+func sameInstant(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
 
 // Expired vetting keeps training and guidance, loses case material.
 func TestExpiredVetting(t *testing.T) {

@@ -22,40 +22,15 @@ func TestAChangeThatWaitedKeepsWhatChangedMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	admin := actorOfUser(t, a, a.As(t, policies.RoleAdmin))
 
-	// meanwhile runs change while another transaction, which has run write, holds what it
-	// changes; that transaction commits while change waits.
-	meanwhile := func(t *testing.T, change func() error, write string, args ...any) {
-		t.Helper()
-		locked, release, wrote := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-		go func() {
-			wrote <- a.DB.InTx(ctx, func(ctx context.Context) error {
-				err := a.DB.Conn(ctx).Exec(write, args...).Error
-				close(locked)
-				if err != nil {
-					return err
-				}
-				<-release // the change begins meanwhile, and waits
-				return nil
-			})
-		}()
-		<-locked
-		changed := make(chan error, 1)
-		go func() { changed <- change() }()
-		time.Sleep(300 * time.Millisecond) // long enough for the change to be waiting
-		close(release)
-		modelstest.Must(t, <-wrote)
-		modelstest.Must(t, <-changed)
-	}
-
 	t.Run("an account disabled while its name was edited", func(t *testing.T) {
 		u := a.NewUser(t, apitest.UserSpec{Roles: []string{policies.RoleOfficer}})
 		was, err := a.Services.Users.Get(ctx, admin, u.ID)
 		modelstest.Must(t, err)
-		meanwhile(t, func() error {
+		modelstest.Must(t, meanwhile(t, a, func() error {
 			_, err := a.Services.Users.Update(ctx, admin, u.ID, identity.UserInput{Email: was.Email, Name: "Renamed Officer",
 				VettingLevel: was.VettingLevel, VettingExpiresOn: was.VettingExpiresOn})
 			return err
-		}, "UPDATE users SET disabled_at = ? WHERE id = ?", a.Clock.Now(), u.ID)
+		}, "UPDATE users SET disabled_at = ? WHERE id = ?", a.Clock.Now(), u.ID))
 		var now core.User
 		modelstest.Must(t, a.DB.Gorm().Take(&now, u.ID).Error)
 		if now.DisabledAt == nil || now.Name != "Renamed Officer" {
@@ -67,11 +42,11 @@ func TestAChangeThatWaitedKeepsWhatChangedMeanwhile(t *testing.T) {
 		id := a.Org(t, "kent-police")
 		var org core.Organisation
 		modelstest.Must(t, a.DB.Gorm().Take(&org, id).Error)
-		meanwhile(t, func() error {
+		modelstest.Must(t, meanwhile(t, a, func() error {
 			_, err := a.Services.Organisations.Update(ctx, admin, id, identity.OrganisationInput{Name: "Kent Police (renamed)",
 				Kind: org.Kind, Region: org.Region, ROCUID: org.ROCU()})
 			return err
-		}, "UPDATE organisations SET active = ? WHERE id = ?", false, id)
+		}, "UPDATE organisations SET active = ? WHERE id = ?", false, id))
 		modelstest.Must(t, a.DB.Gorm().Take(&org, id).Error)
 		if org.Active || org.Name != "Kent Police (renamed)" {
 			t.Errorf("after both: active %v, name %q; want inactive and renamed", org.Active, org.Name)
@@ -85,14 +60,40 @@ func TestAChangeThatWaitedKeepsWhatChangedMeanwhile(t *testing.T) {
 		c, err := a.Services.Training.CreateCourse(ctx, trainer, in)
 		modelstest.Must(t, err)
 		in.Title = "Modern slavery awareness for first responders"
-		meanwhile(t, func() error {
+		modelstest.Must(t, meanwhile(t, a, func() error {
 			_, err := a.Services.Training.UpdateCourse(ctx, trainer, c.ID, in)
 			return err
-		}, "UPDATE courses SET status = ?, published_at = ? WHERE id = ?", training.CoursePublished, a.Clock.Now(), c.ID)
+		}, "UPDATE courses SET status = ?, published_at = ? WHERE id = ?", training.CoursePublished, a.Clock.Now(), c.ID))
 		var now training.Course
 		modelstest.Must(t, a.DB.Gorm().Take(&now, c.ID).Error)
 		if now.Status != training.CoursePublished || now.Title != in.Title {
 			t.Errorf("after both: status %q, title %q; want published and the new title", now.Status, now.Title)
 		}
 	})
+}
+
+// meanwhile runs change while another transaction, which has run write, holds what it changes;
+// that transaction commits while change waits. It returns what change returned.
+func meanwhile(t *testing.T, a *apitest.App, change func() error, write string, args ...any) error {
+	t.Helper()
+	ctx := context.Background()
+	locked, release, wrote := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		wrote <- a.DB.InTx(ctx, func(ctx context.Context) error {
+			err := a.DB.Conn(ctx).Exec(write, args...).Error
+			close(locked)
+			if err != nil {
+				return err
+			}
+			<-release // the change begins meanwhile, and waits
+			return nil
+		})
+	}()
+	<-locked
+	changed := make(chan error, 1)
+	go func() { changed <- change() }()
+	time.Sleep(300 * time.Millisecond) // long enough for the change to be waiting
+	close(release)
+	modelstest.Must(t, <-wrote)
+	return <-changed
 }

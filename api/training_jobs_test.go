@@ -148,7 +148,8 @@ func TestTrainingRemindExpiringApprovals(t *testing.T) {
 	_, _, onShort := requestPlace(t, a, learners[1], ss)
 	_, _, decided := requestPlace(t, a, learners[2], ls)
 	_, _, ownRequest := requestPlace(t, a, sups[0], ls) // a supervisor's own request
-	if code, _, _ := requestPlace(t, a, kent, ls); code != http.StatusConflict { // Kent has no supervisor here: nobody could decide it
+	// Kent has no supervisor here: nobody could decide its request, so it is refused.
+	if code, _, _ := requestPlace(t, a, kent, ls); code != http.StatusConflict {
 		t.Errorf("a request nobody can decide: %d, want 409", code)
 	}
 	trainingBearer(t, a, sups[1], "POST", "/api/v1/enrolments/"+itoa(decided.ID)+"/approve", "", 200, nil)
