@@ -313,7 +313,8 @@ func TestDisabledUser(t *testing.T) {
 // An API token carries the assurance of the session that made it. An officer's token, made
 // without a second factor, ends when its user is given a role that needs one they have not set
 // up (else it reached case files with the new role); an investigator's tokens end when their
-// second factor is reset. A role change that needs no second factor keeps the token.
+// second factor is reset. A role change that needs no second factor keeps the token, and a
+// token the operator made, which carries the operator's assurance, stays.
 func TestATokenEndsWithTheSecondFactorItWasMadeWith(t *testing.T) {
 	a := apitest.New(t)
 	ctx := context.Background()
@@ -328,7 +329,10 @@ func TestATokenEndsWithTheSecondFactorItWasMadeWith(t *testing.T) {
 
 	officer := a.As(t, policies.RoleOfficer)
 	secret := token(officer)
-	_, err := a.Services.Users.SetRoles(ctx, admin, officer.ID, []string{policies.RoleOfficer, policies.RoleTrainer})
+	// The operator's token (msphub create-token) carries the operator's assurance, not a session's.
+	operators, _, err := a.Services.Operator.CreateToken(ctx, officer.Email, identity.NewToken{Name: "reports", Scope: identity.ScopeRead, ExpiresIn: 7})
+	modelstest.Must(t, err)
+	_, err = a.Services.Users.SetRoles(ctx, admin, officer.ID, []string{policies.RoleOfficer, policies.RoleTrainer})
 	modelstest.Must(t, err)
 	if !works(secret) {
 		t.Error("an officer made a trainer too (no second factor needed) lost their token")
@@ -337,6 +341,9 @@ func TestATokenEndsWithTheSecondFactorItWasMadeWith(t *testing.T) {
 	modelstest.Must(t, err)
 	if works(secret) {
 		t.Error("an officer's token, made without a second factor, still works now its user is an investigator")
+	}
+	if !works(operators) {
+		t.Error("the operator's token for the officer ended with the role change")
 	}
 
 	inv := a.As(t, policies.RoleInvestigator)

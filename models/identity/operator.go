@@ -59,7 +59,7 @@ func (o *Operator) CreateToken(ctx context.Context, email string, in NewToken) (
 		} else if err != nil {
 			return core.DBError(err)
 		}
-		if secret, tok, err = createToken(ctx, o.d, u.ID, in); err != nil {
+		if secret, tok, err = createToken(ctx, o.d, u.ID, in, true); err != nil {
 			return err
 		}
 		return o.audit.Record(ctx, nil, core.Event{Action: "token.create", ObjectType: "token", ObjectID: core.IDString(tok.ID), Outcome: core.OutcomeSuccess,

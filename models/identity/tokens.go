@@ -36,6 +36,9 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// ByOperator: made by the operator's command, not in a signed-in session (see
+	// Users.revokeTokens).
+	ByOperator bool `json:"-"`
 }
 
 func (APIToken) TableName() string { return "api_tokens" }
@@ -73,7 +76,7 @@ func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (strin
 			return err
 		}
 		var err error
-		secret, tok, err = createToken(ctx, t.d, who.UserID, in)
+		secret, tok, err = createToken(ctx, t.d, who.UserID, in, false)
 		if err != nil {
 			return err
 		}
@@ -83,7 +86,9 @@ func (t *Tokens) Create(ctx context.Context, who core.Actor, in NewToken) (strin
 	return secret, tok, err
 }
 
-func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (string, APIToken, error) {
+// createToken makes a token for user userID; byOperator says it is the operator's command that
+// makes it, not a signed-in session.
+func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken, byOperator bool) (string, APIToken, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	var problems core.Problems // every problem at once
 	switch {
@@ -105,7 +110,7 @@ func createToken(ctx context.Context, d core.Deps, userID int64, in NewToken) (s
 	secret := tokenPrefix + raw
 	now := d.Now()
 	tok := APIToken{UserID: userID, Name: in.Name, Prefix: secret[:len(tokenPrefix)+6], TokenHash: hash, Scope: in.Scope,
-		ExpiresAt: now.Add(time.Duration(in.ExpiresIn) * 24 * time.Hour), CreatedAt: now}
+		ExpiresAt: now.Add(time.Duration(in.ExpiresIn) * 24 * time.Hour), CreatedAt: now, ByOperator: byOperator}
 	if err := d.DB.Conn(ctx).Create(&tok).Error; err != nil {
 		return "", APIToken{}, core.DBError(err)
 	}

@@ -526,7 +526,7 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 	}
 	// A token carries the assurance of the session that made it: one made without a second
 	// factor, by an officer or a trainer, must not reach case files when its user is given a
-	// role that needs one they have not set up.
+	// role that needs one they have not set up (the operator's tokens stay: revokeTokens).
 	if mfaRequired(want) && !mfaRequired(had) && user.MFAEnabledAt == nil {
 		if err := u.revokeTokens(ctx, who, user.ID, "a role that needs a second factor, not set up"); err != nil {
 			return err
@@ -540,9 +540,11 @@ func (u *Users) setRoles(ctx context.Context, who *core.Actor, user core.User, w
 	return nil
 }
 
-// revokeTokens stops every live API token of user userID working, for reason, and records it.
+// revokeTokens stops every live API token of user userID made in a signed-in session working,
+// for reason, and records it. A token the operator made carries the operator's assurance, not a
+// session's, and stays.
 func (u *Users) revokeTokens(ctx context.Context, who *core.Actor, userID int64, reason string) error {
-	res := u.d.DB.Conn(ctx).Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL AND expires_at > ?", userID, u.d.Now()).
+	res := u.d.DB.Conn(ctx).Model(&APIToken{}).Where("user_id = ? AND NOT by_operator AND revoked_at IS NULL AND expires_at > ?", userID, u.d.Now()).
 		Update("revoked_at", u.d.Now())
 	if res.Error != nil || res.RowsAffected == 0 {
 		return core.DBError(res.Error)
