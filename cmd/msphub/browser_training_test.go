@@ -325,6 +325,7 @@ func TestBrowserTrainingChangeAndDecline(t *testing.T) {
 		}
 		// Another force's officer asks too, and withdraws at the end.
 		other := s.newPerson(t, "Wes Walker", "wes.walker@kent.police.example.uk", "kent-police", policies.RoleOfficer)
+		s.newPerson(t, "Kit Keeler", "kit.keeler@kent.police.example.uk", "kent-police", policies.RoleSupervisor) // who may decide Wes's request
 		if _, err := tr.Request(ctx, signedInActor(t, s, other), session.ID); err != nil {
 			t.Fatal(err)
 		}
