@@ -229,8 +229,9 @@ func (v ItemView) Done() bool { return v.Status.done() }
 
 // items reads a case's checklist in template and position order.
 func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
-	// Every read of a case runs this query, one row an item and link to evidence: its columns
-	// are named and scanned directly, at a fraction of the cost of gorm's scan into structs.
+	// Every read of a case runs this query, one row an item and link to evidence (of this case
+	// only, as before): its columns are named and scanned directly, at a fraction of the cost of
+	// gorm's scan into structs.
 	type row struct {
 		ChecklistItem
 		OwnerName string
@@ -240,7 +241,7 @@ func (s *Service) items(ctx context.Context, caseID int64) ([]ItemView, error) {
 	err := s.d.DB.EachRow(ctx, "SELECT ci.id, ci.template_item_id, ci.status, ci.na_reason, ci.owner_id, ci.due_on, ci.notes, "+
 		"ci.cps_reason, ci.cps_decided_by, ci.cps_decided_at, ci.updated_by, ci.updated_at, COALESCE(u.name, ''), e.id, e.exhibit_ref "+
 		"FROM checklist_items ci LEFT JOIN users u ON u.id = ci.owner_id LEFT JOIN item_evidence ie ON ie.item_id = ci.id "+
-		"LEFT JOIN evidence_items e ON e.id = ie.evidence_id WHERE ci.case_id = ? ORDER BY ci.id, e.id", []any{caseID},
+		"LEFT JOIN evidence_items e ON e.id = ie.evidence_id AND e.case_id = ci.case_id WHERE ci.case_id = ? ORDER BY ci.id, e.id", []any{caseID},
 		func(scan func(...any) error) error {
 			var r row
 			var evidence sql.NullInt64
