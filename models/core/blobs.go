@@ -159,14 +159,26 @@ func (p *PendingBlob) Record(ctx context.Context) (Blob, error) {
 	return b, DBError(p.d.DB.Conn(ctx).Create(&b).Error)
 }
 
-// Discard deletes the stored bytes of a blob whose row did not commit. A failure is left to the
-// orphan sweep.
+// Discard deletes the stored bytes of a blob whose transaction failed, once the database says
+// its row is not there: a COMMIT whose answer was lost (a deadline, a connection dropped) may
+// have kept the row, and its bytes must then stay. It runs on its own, so that a request whose
+// database stopped answering is not held up by the check; anything it cannot settle is left to
+// the orphan sweep, which removes only objects that no row names.
 func (p *PendingBlob) Discard(ctx context.Context) {
 	ctx, cancel := Detached(ctx)
-	defer cancel()
-	if err := p.d.Blobs.Delete(ctx, p.ObjectKey); err != nil {
-		p.d.Log.Warn("could not remove the object of an upload that was not recorded; the orphan sweep will", "key", p.ObjectKey, "error", err)
-	}
+	go func() {
+		defer cancel()
+		var n int64
+		if err := p.d.DB.Gorm().WithContext(ctx).Model(&Blob{}).Where("object_key = ?", p.ObjectKey).Count(&n).Error; err != nil || n > 0 {
+			if err != nil {
+				p.d.Log.Warn("could not tell whether an upload was recorded; the orphan sweep will remove its object if not", "key", p.ObjectKey, "error", err)
+			}
+			return
+		}
+		if err := p.d.Blobs.Delete(ctx, p.ObjectKey); err != nil {
+			p.d.Log.Warn("could not remove the object of an upload that was not recorded; the orphan sweep will", "key", p.ObjectKey, "error", err)
+		}
+	}()
 }
 
 func article(what string) string {

@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -122,5 +123,46 @@ func TestJobSweepOrphanedBlobs(t *testing.T) {
 	}
 	if r := f.lastRun(t, core.JobSweepOrphanedBlobs); r.Summary != "2 objects stored, 1 orphan removed" {
 		t.Errorf("second sweep %+v", r)
+	}
+}
+
+// Discarding an upload whose transaction failed removes its bytes only once the database says
+// its row is not there: a COMMIT whose answer was lost (a deadline on a slow database) may have
+// kept the row, and removing the bytes then lost a saved file (storage verify: "missing").
+func TestADiscardedUploadKeepsItsBytesWhenItsRowCommitted(t *testing.T) {
+	f := newJobsFixture(t)
+	ctx := context.Background()
+	d := core.Deps{DB: f.db, Blobs: f.blobs, Clock: f.clock.Now, Log: slog.New(slog.DiscardHandler)}
+	upload := func(text string) *core.PendingBlob {
+		t.Helper()
+		p, err := core.PutBlob(ctx, d, nil, core.Upload{Name: "note.txt", Body: strings.NewReader(text)},
+			core.FileRules{What: "attachment", Limit: 1 << 20, Allowed: []string{"text/plain"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stored := func(key string) bool {
+		t.Helper()
+		found := false
+		if err := f.blobs.List(ctx, key, func(k string, _ int64, _ time.Time) error { found = found || k == key; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	kept, lost := upload("A row that committed, its answer lost."), upload("A row that never committed.")
+	if err := f.db.InTx(ctx, func(ctx context.Context) error { _, err := kept.Record(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	kept.Discard(ctx) // the caller saw the commit fail
+	lost.Discard(ctx)
+	for deadline := time.Now().Add(5 * time.Second); stored(lost.ObjectKey); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bytes of an upload whose row never committed are still stored after 5 s")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the other discard has had as long
+	if !stored(kept.ObjectKey) {
+		t.Error("the bytes of an upload whose row committed were removed")
 	}
 }
